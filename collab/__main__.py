@@ -1,0 +1,5 @@
+"""Allow `python -m collab`."""
+
+from collab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""create_app(settings): the Starlette app; its lifespan owns the engine, writer and rooms."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+
+from collab.api import health, ws
+from collab.config import Settings
+from collab.errors import ServerShuttingDown
+from collab.rooms.manager import RoomManager
+from collab.rooms.writer import UpdateWriter
+from collab.state import CollabState
+from collab.store import migrate
+from collab.store.db import create_engine
+from collab.store.sql import SqlStore
+
+log = logging.getLogger(__name__)
+
+# How long shutdown waits for queued writes to commit before giving up.
+_DRAIN_TIMEOUT = 30.0
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the ASGI app. A host app that mounts it must run `app.router.lifespan_context`."""
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with _running(settings) as state:
+            app.state.collab = state
+            yield
+
+    return Starlette(routes=[*ws.routes, *health.routes], lifespan=lifespan)
+
+
+@contextlib.asynccontextmanager
+async def _running(settings: Settings) -> AsyncIterator[CollabState]:
+    engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    if settings.auto_migrate:
+        await migrate.upgrade(engine)
+    store = SqlStore(engine)
+    writer = UpdateWriter(store, batch_max=settings.write_batch_max)
+    rooms = RoomManager(
+        store,
+        writer,
+        unload_grace=settings.unload_grace,
+        compact_max_updates=settings.compact_max_updates,
+        compact_max_bytes=settings.compact_max_bytes,
+    )
+    state = CollabState(settings, engine, store, writer, rooms)
+    writer_task = asyncio.create_task(writer.run(), name="collab writer")
+    try:
+        yield state
+    finally:
+        await ws.close_all(state, ServerShuttingDown("server restarting; reconnect"))
+        try:
+            async with asyncio.timeout(_DRAIN_TIMEOUT):
+                await writer.drain()
+        except TimeoutError:
+            log.error("shutdown: %d writes could not be committed", writer.pending())
+        writer_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer_task
+        await rooms.close()
+        await store.close()

@@ -1,0 +1,73 @@
+"""Frozen settings, read from COLLAB_* environment variables and overridden by CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./collab.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable about one collab server. Env var: COLLAB_<FIELD NAME UPPERCASE>."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: str = "info"
+    # Create and migrate the schema on start (`collab db upgrade` does it explicitly).
+    auto_migrate: bool = True
+    # Seconds a room stays in memory after its last client leaves.
+    unload_grace: float = 10.0
+    # Compact a room's update log once it holds this many updates or bytes.
+    compact_max_updates: int = 500
+    compact_max_bytes: int = 1_048_576
+    # Largest WebSocket message accepted, after decompression.
+    max_message_bytes: int = 4_194_304
+    # Messages queued for one peer before it counts as a slow consumer and is dropped.
+    send_queue_size: int = 2048
+    # Most updates committed in one transaction (group commit).
+    write_batch_max: int = 512
+    # SQLite `synchronous` pragma in WAL mode: NORMAL survives process crashes, FULL also power loss.
+    sqlite_synchronous: str = "NORMAL"
+    # Seconds between WebSocket pings and before an unanswered ping closes the connection.
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from COLLAB_* variables, then `overrides` (None values are ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            raw = env.get(f"COLLAB_{field.name.upper()}")
+            if raw is not None:
+                values[field.name] = _parse(field.type, raw, field.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _parse(kind: Any, raw: str, name: str) -> Any:
+    kind_name = kind if isinstance(kind, str) else kind.__name__
+    try:
+        if kind_name == "bool":
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if kind_name == "int":
+            return int(raw)
+        if kind_name == "float":
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"COLLAB_{name.upper()}={raw!r} is not a valid {kind_name}") from None
+    return raw

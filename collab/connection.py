@@ -1,0 +1,128 @@
+"""One WebSocket client: read loop, bounded send queue, and the close code it ends with."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from collab.errors import CollabError, MessageTooBig, SlowConsumer, UnsupportedData
+from collab.protocol.messages import decode_message
+from collab.rooms.room import Room
+from collab.types import PeerOrigin
+
+log = logging.getLogger(__name__)
+
+_SYSTEM_EXCEPTIONS = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
+
+
+class Connection:
+    """A peer of a room over a Starlette WebSocket. Implements rooms.peer.Peer."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        origin: PeerOrigin,
+        *,
+        wants_ack: bool,
+        send_queue_size: int,
+        max_message_bytes: int,
+    ) -> None:
+        self.websocket = websocket
+        self._origin = origin
+        self._wants_ack = wants_ack
+        self._max_message_bytes = max_message_bytes
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue(send_queue_size)
+        self._failure: CollabError | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def origin(self) -> PeerOrigin:
+        """Identity of this connection's updates."""
+        return self._origin
+
+    @property
+    def wants_ack(self) -> bool:
+        """Whether the client asked for DURABLE acknowledgements (?ack=1)."""
+        return self._wants_ack
+
+    @property
+    def failure(self) -> CollabError | None:
+        """The error this connection was closed for, if any."""
+        return self._failure
+
+    def send(self, frame: bytes) -> None:
+        """Queue a frame; a full queue means the client fell behind and is dropped."""
+        if self._failure is not None:
+            return
+        try:
+            self._queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.fail(SlowConsumer(f"client fell {self._queue.maxsize} messages behind"))
+
+    def fail(self, error: CollabError) -> None:
+        """Stop reading and close with the error's code once the read loop unwinds."""
+        if self._failure is None:
+            self._failure = error
+            if self._reader is not None and self._reader is not asyncio.current_task():
+                self._reader.cancel()
+
+    async def serve(self, room: Room) -> None:
+        """Pump messages between the socket and the room until either side ends."""
+        self._reader = asyncio.current_task()
+        sender = asyncio.create_task(self._send_loop(), name="collab sender")
+        try:
+            await self._read_loop(room)
+        except asyncio.CancelledError:
+            if self._failure is None:
+                raise
+        except CollabError as error:
+            self.fail(error)
+        except BaseException as error:
+            if isinstance(error, _SYSTEM_EXCEPTIONS):
+                raise
+            log.exception("connection %d failed", self._origin.connection_id)
+            self.fail(CollabError("internal error"))
+        finally:
+            sender.cancel()
+            with contextlib.suppress(BaseException):
+                await sender
+        await self.close()
+
+    async def _read_loop(self, room: Room) -> None:
+        while True:
+            event = await self.websocket.receive()
+            if event["type"] == "websocket.disconnect":
+                return
+            frame = event.get("bytes")
+            if frame is None:
+                raise UnsupportedData("text frames are not part of the protocol; send binary")
+            if len(frame) > self._max_message_bytes:
+                raise MessageTooBig(f"message of {len(frame)} bytes exceeds {self._max_message_bytes}")
+            await room.handle(self, decode_message(frame))
+
+    async def _send_loop(self) -> None:
+        try:
+            while True:
+                frame = await self._queue.get()
+                await self.websocket.send_bytes(frame)
+        except Exception as error:
+            self.fail(CollabError(f"send failed: {type(error).__name__}"))
+
+    async def close(self) -> None:
+        """Close the socket with the failure's code (or normally); ignore a socket already gone."""
+        if self.websocket.application_state != WebSocketState.CONNECTED:
+            return
+        if self.websocket.client_state != WebSocketState.CONNECTED:
+            return
+        code, reason = 1000, ""
+        if self._failure is not None:
+            code, reason = self._failure.close_code, self._failure.close_reason
+            log.info(
+                "closing connection %d with %d: %s", self._origin.connection_id, code, reason
+            )
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(5):
+                await self.websocket.close(code, reason)

@@ -1,0 +1,88 @@
+"""Typed errors; each knows its WebSocket close code and HTTP status. See docs/protocol.md."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class CollabError(Exception):
+    """Base of every error collab raises on purpose."""
+
+    close_code: ClassVar[int] = 1011
+    http_status: ClassVar[int] = 500
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    @property
+    def close_reason(self) -> str:
+        """The detail cut to the 123 bytes a close frame allows."""
+        return self.detail.encode()[:123].decode(errors="ignore")
+
+
+class ProtocolError(CollabError):
+    """A message of a type or shape the protocol does not allow."""
+
+    close_code = 1002
+    http_status = 400
+
+
+class UnsupportedData(CollabError):
+    """A text frame where the protocol only carries binary frames."""
+
+    close_code = 1003
+    http_status = 415
+
+
+class MalformedMessage(CollabError):
+    """A binary message that cannot be decoded (truncated varint, bad length prefix, bad JSON)."""
+
+    close_code = 1007
+    http_status = 400
+
+
+class InvalidUpdate(CollabError):
+    """A Yjs update that pycrdt refuses to apply (decode error or a panic inside yrs)."""
+
+    close_code = 1007
+    http_status = 400
+
+
+class MessageTooBig(CollabError):
+    """A message or request body over the configured limit."""
+
+    close_code = 1009
+    http_status = 413
+
+
+class InvalidRoomName(CollabError):
+    """A room name outside the allowed alphabet or length."""
+
+    close_code = 4400
+    http_status = 422
+
+
+class StoreUnavailable(CollabError):
+    """The database could not load or save; the client should retry later."""
+
+    close_code = 1013
+    http_status = 503
+    retryable = True
+
+
+class SlowConsumer(CollabError):
+    """A peer whose send queue is full; it reconnects and resyncs."""
+
+    close_code = 1013
+    http_status = 503
+    retryable = True
+
+
+class ServerShuttingDown(CollabError):
+    """The server is restarting; the client should reconnect."""
+
+    close_code = 1012
+    http_status = 503
+    retryable = True

@@ -1,0 +1,58 @@
+"""Awareness updates: decode and encode the y-protocols `awareness.js` entry list."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from collab.errors import MalformedMessage
+from collab.protocol.encoding import Reader, write_var_bytes, write_var_uint
+
+# A client may announce several ids only by bug or malice; a few is plenty.
+MAX_ENTRIES_PER_UPDATE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class AwarenessEntry:
+    """One client's presence: its id, a clock that orders its changes, and its JSON state."""
+
+    client_id: int
+    clock: int
+    state_json: str
+
+    @property
+    def removed(self) -> bool:
+        """A null state means the client went away."""
+        return self.state_json == "null"
+
+
+def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
+    """Decode and validate an awareness update; JSON states must parse."""
+    reader = Reader(payload)
+    count = reader.read_var_uint()
+    if count > MAX_ENTRIES_PER_UPDATE:
+        raise MalformedMessage(f"awareness update with {count} entries (limit {MAX_ENTRIES_PER_UPDATE})")
+    entries = [_read_entry(reader) for _ in range(count)]
+    reader.expect_end()
+    return entries
+
+
+def _read_entry(reader: Reader) -> AwarenessEntry:
+    client_id = reader.read_var_uint()
+    clock = reader.read_var_uint()
+    state_json = reader.read_var_string()
+    try:
+        json.loads(state_json)
+    except ValueError:
+        raise MalformedMessage(f"awareness state of client {client_id} is not JSON") from None
+    return AwarenessEntry(client_id, clock, state_json)
+
+
+def encode_awareness_entries(entries: list[AwarenessEntry]) -> bytes:
+    """Encode entries back into an awareness update payload."""
+    parts = [write_var_uint(len(entries))]
+    for entry in entries:
+        parts.append(write_var_uint(entry.client_id))
+        parts.append(write_var_uint(entry.clock))
+        parts.append(write_var_bytes(entry.state_json.encode()))
+    return b"".join(parts)

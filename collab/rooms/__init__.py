@@ -1,0 +1,1 @@
+"""Rooms: one live pycrdt Doc per room, its peers, and the path of every update."""

@@ -1,0 +1,130 @@
+"""Load rooms once, keep them while held, unload them after a grace period once flushed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from pycrdt import Doc
+
+from collab.errors import StoreUnavailable
+from collab.rooms.room import LogSize, Room
+from collab.rooms.writer import UpdateWriter
+from collab.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+class RoomManager:
+    """The live rooms of this process. `acquire` and `release` bracket every use of a room."""
+
+    def __init__(
+        self,
+        store: Store,
+        writer: UpdateWriter,
+        *,
+        unload_grace: float,
+        compact_max_updates: int,
+        compact_max_bytes: int,
+    ) -> None:
+        self._store = store
+        self._writer = writer
+        self._grace = unload_grace
+        self._compact_max_updates = compact_max_updates
+        self._compact_max_bytes = compact_max_bytes
+        self.rooms: dict[str, Room] = {}
+        self._loading: dict[str, asyncio.Task[Room]] = {}
+        self._unloads: dict[str, asyncio.TimerHandle] = {}
+        self._compacting: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def acquire(self, name: str) -> Room:
+        """The live room `name`, loading it first if needed (one load however many callers)."""
+        room = self.rooms.get(name)
+        if room is None:
+            task = self._loading.get(name)
+            if task is None:
+                task = asyncio.create_task(self._load(name), name=f"load {name}")
+                self._loading[name] = task
+            room = await asyncio.shield(task)
+        room.holders += 1
+        self._cancel_unload(name)
+        return room
+
+    def release(self, room: Room) -> None:
+        """Drop one hold; the last one schedules the unload."""
+        room.holders -= 1
+        if room.holders == 0 and self.rooms.get(room.name) is room:
+            loop = asyncio.get_running_loop()
+            self._unloads[room.name] = loop.call_later(self._grace, self._start_unload, room)
+
+    async def _load(self, name: str) -> Room:
+        try:
+            stored = await self._store.load(name)
+            doc: Doc = Doc()
+            for part in stored.parts:
+                doc.apply_update(part)
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError | KeyboardInterrupt | SystemExit):
+                raise
+            log.exception("loading room %s failed", name)
+            raise StoreUnavailable(f"room {name!r} could not be loaded; retry later") from None
+        finally:
+            self._loading.pop(name, None)
+        room = Room(name, doc, self._writer, LogSize(len(stored.log), stored.log_bytes))
+        room.after_commit = self._maybe_compact
+        self.rooms[name] = room
+        self._maybe_compact(room)
+        return room
+
+    def _cancel_unload(self, name: str) -> None:
+        handle = self._unloads.pop(name, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _start_unload(self, room: Room) -> None:
+        self._unloads.pop(room.name, None)
+        self.spawn(self._unload(room), f"unload {room.name}")
+
+    async def _unload(self, room: Room) -> None:
+        await room.wait_flushed()
+        if room.holders == 0 and self.rooms.get(room.name) is room and room.flushed:
+            del self.rooms[room.name]
+            log.debug("room %s unloaded", room.name)
+
+    def _maybe_compact(self, room: Room) -> None:
+        size = room.log_size
+        over = size.count >= self._compact_max_updates or size.bytes >= self._compact_max_bytes
+        if over and room.name not in self._compacting:
+            self._compacting.add(room.name)
+            self.spawn(self._compact(room), f"compact {room.name}")
+
+    async def _compact(self, room: Room) -> None:
+        try:
+            done = await self._store.compact(room.name)
+            if done is not None:
+                room.log_size.count -= done.updates
+                room.log_size.bytes -= done.bytes
+                log.info("room %s: compacted %d updates (%d bytes)", room.name, done.updates, done.bytes)
+        except Exception:
+            log.exception("compaction of room %s failed; will retry on the next commit", room.name)
+        finally:
+            self._compacting.discard(room.name)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        """Run a background task owned by the manager (cancelled by `close`)."""
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Cancel timers and background tasks; the writer flushes separately."""
+        for handle in self._unloads.values():
+            handle.cancel()
+        self._unloads.clear()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

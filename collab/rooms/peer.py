@@ -1,0 +1,30 @@
+"""What a room needs from a connected client."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from collab.errors import CollabError
+from collab.types import PeerOrigin
+
+
+class Peer(Protocol):
+    """One connected client as its room sees it. `send` never blocks: it queues or drops the peer."""
+
+    @property
+    def origin(self) -> PeerOrigin:
+        """Identity of updates this peer sends."""
+        ...
+
+    @property
+    def wants_ack(self) -> bool:
+        """Whether the peer asked for DURABLE acknowledgements."""
+        ...
+
+    def send(self, frame: bytes) -> None:
+        """Queue a frame for the peer."""
+        ...
+
+    def fail(self, error: CollabError) -> None:
+        """Close the peer's connection with the error's code and reason."""
+        ...

@@ -1,0 +1,118 @@
+"""Group commit: updates from every room queue here and are committed together, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import groupby
+from typing import TYPE_CHECKING, Protocol
+
+from collab.store.base import NewUpdate, Store
+from collab.types import Origin, origin_user
+
+if TYPE_CHECKING:
+    from collab.rooms.peer import Peer
+
+log = logging.getLogger(__name__)
+
+
+class CommitListener(Protocol):
+    """Told, in order, which of its writes are durable."""
+
+    def on_committed(self, writes: list[PendingWrite]) -> None:
+        """Called once per batch with this listener's committed writes."""
+        ...
+
+
+@dataclass(slots=True)
+class PendingWrite:
+    """An update applied in memory and waiting for its commit. `data` None stores nothing
+    (an empty update), but still keeps its place in the acknowledgement order."""
+
+    room: str
+    data: bytes | None
+    origin: Origin
+    listener: CommitListener
+    seq: int = 0
+    ack_count: int = 0
+    peer: Peer | None = None
+
+
+class UpdateWriter:
+    """One task drains the queue; each batch is one transaction. A failed commit is retried with
+    backoff and nothing in it is acknowledged or broadcast until it succeeds."""
+
+    def __init__(self, store: Store, *, batch_max: int, queue_size: int = 8192) -> None:
+        self._store = store
+        self._batch_max = batch_max
+        self._queue: asyncio.Queue[PendingWrite] = asyncio.Queue(queue_size)
+        self._space = asyncio.Event()
+        self._space.set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.commits = 0
+        self.failures = 0
+
+    def has_space(self) -> bool:
+        """True when `put` would not block."""
+        return not self._queue.full()
+
+    async def wait_for_space(self) -> None:
+        """Backpressure: wait until the queue can take another write."""
+        while self._queue.full():
+            self._space.clear()
+            await self._space.wait()
+
+    def put(self, write: PendingWrite) -> None:
+        """Queue a write; call `wait_for_space` first."""
+        self._queue.put_nowait(write)
+        self._idle.clear()
+
+    async def drain(self) -> None:
+        """Wait until every queued write is committed (used at shutdown)."""
+        while not self._idle.is_set():
+            await self._idle.wait()
+
+    def pending(self) -> int:
+        """Writes queued and not yet taken by a batch."""
+        return self._queue.qsize()
+
+    async def run(self) -> None:
+        """Commit batches until cancelled."""
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._batch_max and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            self._space.set()
+            await self._commit_with_retry(batch)
+            _notify(batch)
+            if self._queue.empty():
+                self._idle.set()
+
+    async def _commit_with_retry(self, batch: list[PendingWrite]) -> None:
+        rows = [
+            NewUpdate(w.room, w.data, origin_user(w.origin)) for w in batch if w.data is not None
+        ]
+        delay = 0.05
+        while True:
+            try:
+                await self._store.append(rows)
+                self.commits += 1
+                return
+            except Exception:
+                self.failures += 1
+                log.exception("commit of %d updates failed; retrying in %.2fs", len(rows), delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+
+def _notify(batch: list[PendingWrite]) -> None:
+    key: Callable[[PendingWrite], int] = lambda w: id(w.listener)  # noqa: E731
+    for _, group in groupby(batch, key=key):
+        writes = list(group)
+        try:
+            writes[0].listener.on_committed(writes)
+        except Exception:
+            log.exception("commit listener of room %s failed", writes[0].room)

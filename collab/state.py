@@ -1,0 +1,31 @@
+"""What one collab app owns while it runs; lives on `app.state.collab`, never in globals."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from collab.config import Settings
+from collab.connection import Connection
+from collab.rooms.manager import RoomManager
+from collab.rooms.writer import UpdateWriter
+from collab.store.base import Store
+
+
+@dataclass(slots=True)
+class CollabState:
+    """The engine, store, writer, rooms and open connections of one app."""
+
+    settings: Settings
+    engine: AsyncEngine
+    store: Store
+    writer: UpdateWriter
+    rooms: RoomManager
+    connections: set[Connection] = field(default_factory=set)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def next_connection_id(self) -> int:
+        """A process-unique id for a new connection."""
+        return next(self._ids)

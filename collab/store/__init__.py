@@ -1,0 +1,1 @@
+"""Durable storage of rooms: an append-only update log per room plus a compacted state."""

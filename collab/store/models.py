@@ -1,0 +1,44 @@
+"""Database tables. Schema changes go through Alembic revisions in migrations/ only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of collab's tables."""
+
+
+class RoomRow(Base):
+    """A room: its compacted state and bookkeeping about its update log."""
+
+    __tablename__ = "rooms"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The merged state of every update with id <= compacted_upto, as one Yjs update.
+    state: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    compacted_upto: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Updates in the log (not yet compacted) and their total size.
+    log_count: Mapped[int] = mapped_column(Integer, default=0)
+    log_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UpdateRow(Base):
+    """One committed update in a room's append-only log."""
+
+    __tablename__ = "updates"
+    __table_args__ = (Index("ix_updates_room_id", "room", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    room: Mapped[str] = mapped_column(String(128), ForeignKey("rooms.name", ondelete="CASCADE"))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    author: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

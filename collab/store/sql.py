@@ -1,0 +1,146 @@
+"""The SQL implementation of Store (SQLite and PostgreSQL through SQLAlchemy's async API)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Insert, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from collab.store.base import Compaction, NewUpdate, RoomInfo, StoredRoom
+from collab.store.merge import merge_parts
+from collab.store.models import RoomRow, UpdateRow
+
+_rooms = RoomRow.__table__
+_updates = UpdateRow.__table__
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class SqlStore:
+    """Store backed by an AsyncEngine; one transaction per call."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def load(self, room: str) -> StoredRoom:
+        """Read the log first, then the state: a compaction committing in between can only make
+        the two overlap (harmless, updates are idempotent), never leave a gap."""
+        async with self.engine.connect() as conn:
+            log = await conn.execute(
+                select(_updates.c.data).where(_updates.c.room == room).order_by(_updates.c.id)
+            )
+            parts = [row[0] for row in log]
+            state = await conn.scalar(select(_rooms.c.state).where(_rooms.c.name == room))
+        return StoredRoom(state=state, log=parts)
+
+    async def append(self, updates: Sequence[NewUpdate]) -> None:
+        """Insert the updates and touch their rooms, all in one transaction."""
+        if not updates:
+            return
+        now = datetime.now(UTC)
+        per_room: dict[str, list[NewUpdate]] = defaultdict(list)
+        for item in updates:
+            per_room[item.room].append(item)
+        async with self.engine.begin() as conn:
+            await self._ensure_rooms(conn, list(per_room), now)
+            await conn.execute(
+                _updates.insert(),
+                [
+                    {"room": u.room, "data": u.data, "author": u.author, "created_at": now}
+                    for u in updates
+                ],
+            )
+            for room, items in per_room.items():
+                await conn.execute(
+                    update(_rooms)
+                    .where(_rooms.c.name == room)
+                    .values(
+                        updated_at=now,
+                        log_count=_rooms.c.log_count + len(items),
+                        log_bytes=_rooms.c.log_bytes + sum(len(u.data) for u in items),
+                    )
+                )
+
+    async def _ensure_rooms(self, conn: AsyncConnection, rooms: list[str], now: datetime) -> None:
+        rows = [{"name": r, "created_at": now, "updated_at": now} for r in rooms]
+        await conn.execute(self._insert_ignore(rows))
+
+    def _insert_ignore(self, rows: list[dict[str, Any]]) -> Insert:
+        dialect = self.engine.dialect.name
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        statement: Insert = module.insert(_rooms).values(rows).on_conflict_do_nothing()
+        return statement
+
+    async def compact(self, room: str) -> Compaction | None:
+        """Fold the log into the stored state. The merge runs off the event loop; the write is
+        conditional on nobody having compacted meanwhile, and deletes exactly the rows merged."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(_updates.c.id, _updates.c.data)
+                    .where(_updates.c.room == room)
+                    .order_by(_updates.c.id)
+                )
+            ).all()
+            current = (
+                await conn.execute(
+                    select(_rooms.c.state, _rooms.c.compacted_upto).where(_rooms.c.name == room)
+                )
+            ).first()
+        if not rows or current is None:
+            return None
+        state, upto = current
+        parts = ([state] if state else []) + [row.data for row in rows]
+        merged = await asyncio.to_thread(merge_parts, parts)
+        return await self._swap_in(room, merged, upto, rows)
+
+    async def _swap_in(
+        self, room: str, merged: bytes, upto: int, rows: Sequence[Any]
+    ) -> Compaction | None:
+        ids = [row.id for row in rows]
+        size = sum(len(row.data) for row in rows)
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(_rooms)
+                .where(_rooms.c.name == room, _rooms.c.compacted_upto == upto)
+                .values(
+                    state=merged,
+                    compacted_upto=max(ids),
+                    log_count=_rooms.c.log_count - len(ids),
+                    log_bytes=_rooms.c.log_bytes - size,
+                )
+            )
+            if result.rowcount != 1:
+                await conn.rollback()
+                return None
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                await conn.execute(delete(_updates).where(_updates.c.id.in_(chunk)))
+        return Compaction(updates=len(ids), bytes=size)
+
+    async def list_rooms(self, limit: int = 100) -> list[RoomInfo]:
+        """Stored rooms, most recently edited first."""
+        size = func.coalesce(func.length(_rooms.c.state), 0) + _rooms.c.log_bytes
+        query = (
+            select(_rooms.c.name, _rooms.c.created_at, _rooms.c.updated_at, size.label("size"))
+            .order_by(_rooms.c.updated_at.desc(), _rooms.c.name)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            RoomInfo(row.name, _utc(row.created_at), _utc(row.updated_at), int(row.size))
+            for row in rows
+        ]
+
+    async def close(self) -> None:
+        """Dispose of the engine's pool."""
+        await self.engine.dispose()

@@ -1,0 +1,47 @@
+"""Small value types shared by every layer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NewType
+
+RoomName = NewType("RoomName", str)
+
+_ROOM_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~:@+-]{0,127}")
+
+
+def is_valid_room_name(name: str) -> bool:
+    """True when `name` is a usable room name: 1-128 URL-safe characters, not starting with a dot."""
+    return _ROOM_PATTERN.fullmatch(name) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PeerOrigin:
+    """An update that arrived over a WebSocket connection."""
+
+    connection_id: int
+    user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalOrigin:
+    """An update made by the server itself (REST edit, restore, import)."""
+
+    source: str
+    user: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteOrigin:
+    """An update relayed from another collab process (already stored there)."""
+
+    node: str
+
+
+Origin = PeerOrigin | LocalOrigin | RemoteOrigin
+
+
+def origin_user(origin: Origin) -> str | None:
+    """The person an origin is attributed to, if known."""
+    return None if isinstance(origin, RemoteOrigin) else origin.user

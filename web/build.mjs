@@ -1,0 +1,65 @@
+// Build the editor bundle into dist/: hashed assets, manifest.json, the page templates and sw.js.
+// Deterministic: the same lock file and sources give byte-identical output (CI diffs dist/).
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as esbuild from 'esbuild'
+
+const root = dirname(fileURLToPath(import.meta.url))
+const src = join(root, 'src')
+const dist = join(root, 'dist')
+const assets = join(dist, 'assets')
+
+/** Bundle the entry points; returns {logical name: path relative to dist}. */
+async function bundle () {
+  const result = await esbuild.build({
+    entryPoints: { editor: join(src, 'editor.js') },
+    outdir: assets,
+    entryNames: '[name]-[hash]',
+    bundle: true,
+    format: 'esm',
+    target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'warning',
+    absWorkingDir: root
+  })
+  const manifest = {}
+  for (const [out, meta] of Object.entries(result.metafile.outputs)) {
+    if (!meta.entryPoint && !meta.cssBundle && !out.endsWith('.css')) continue
+    const ext = out.endsWith('.css') ? '.css' : '.js'
+    manifest[`editor${ext}`] = relative(dist, join(root, out)).split('\\').join('/')
+  }
+  return sortKeys(manifest)
+}
+
+function sortKeys (obj) {
+  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : 1)))
+}
+
+/** Fill the build-time placeholders ([[NAME]]) of a template; server placeholders stay. */
+function fill (text, values) {
+  return text.replace(/\[\[([A-Z_]+)\]\]/g, (_, key) => {
+    if (!(key in values)) throw new Error(`unknown build placeholder [[${key}]]`)
+    return values[key]
+  })
+}
+
+async function main () {
+  await rm(assets, { recursive: true, force: true })
+  await mkdir(assets, { recursive: true })
+  const manifest = await bundle()
+  const urls = { EDITOR_JS: `/${manifest['editor.js']}`, EDITOR_CSS: `/${manifest['editor.css']}` }
+  const version = createHash('sha256').update(JSON.stringify(manifest)).digest('hex').slice(0, 12)
+  const values = { ...urls, VERSION: version, PRECACHE: JSON.stringify(Object.values(urls)) }
+  for (const name of ['editor.html', 'home.html', 'sw.js']) {
+    const text = await readFile(join(src, name), 'utf8')
+    await writeFile(join(dist, name), fill(text, values))
+  }
+  await writeFile(join(dist, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+  console.log(`built ${Object.values(manifest).join(', ')}`)
+}
+
+await main()

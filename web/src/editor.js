@@ -1,0 +1,135 @@
+// The editor page: CodeMirror 6 bound to the room's Y.Text "content" over y-websocket.
+import './editor.css'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import { EditorState } from '@codemirror/state'
+import {
+  EditorView, keymap, drawSelection, dropCursor, highlightActiveLine,
+  highlightSpecialChars, placeholder, rectangularSelection
+} from '@codemirror/view'
+import { defaultKeymap, indentWithTab } from '@codemirror/commands'
+import { highlightSelectionMatches, searchKeymap } from '@codemirror/search'
+import { loadIdentity, saveName } from './identity.js'
+import { bindPresence } from './presence.js'
+import { bindStatus } from './status.js'
+import { SaveTracker } from './saved.js'
+
+const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', unsaved: 'Unsaved changes' }
+
+/** The page config rendered by the server into <script id="collab-config">. */
+function readConfig () {
+  const config = JSON.parse(document.getElementById('collab-config').textContent)
+  if (typeof config.room !== 'string' || !config.room) throw new Error('collab-config: no room')
+  return { wsBase: '/ws', devMode: false, ...config }
+}
+
+/** ws(s)://host/wsBase from the page location. */
+export function websocketUrl (wsBase, loc = location) {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${scheme}//${loc.host}${wsBase.startsWith('/') ? '' : '/'}${wsBase}`.replace(/\/+$/, '')
+}
+
+function createEditor (parent, ytext, awareness, undoManager) {
+  const state = EditorState.create({
+    doc: ytext.toString(),
+    extensions: [
+      keymap.of([...yUndoManagerKeymap, ...defaultKeymap, ...searchKeymap, indentWithTab]),
+      highlightSpecialChars(),
+      drawSelection(),
+      dropCursor(),
+      rectangularSelection(),
+      highlightActiveLine(),
+      highlightSelectionMatches(),
+      EditorState.allowMultipleSelections.of(true),
+      EditorView.lineWrapping,
+      EditorView.contentAttributes.of({ 'aria-label': 'Document text', spellcheck: 'true' }),
+      placeholder('Start typing…'),
+      yCollab(ytext, awareness, { undoManager })
+    ]
+  })
+  return new EditorView({ state, parent })
+}
+
+function showSaved (el, state) {
+  el.dataset.state = state
+  el.textContent = SAVED_LABELS[state]
+}
+
+/** The inline "Others see you as …" field; shown once, and again from your own avatar. */
+function bindNamePrompt (identity, awareness) {
+  const box = document.getElementById('name-prompt')
+  const form = document.getElementById('name-form')
+  const input = document.getElementById('name-input')
+  const open = () => {
+    input.value = identity.name
+    box.hidden = false
+    input.focus()
+    input.select()
+  }
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const name = saveName(input.value)
+    if (name) {
+      identity.name = name
+      awareness.setLocalStateField('user', userField(identity))
+    }
+    box.hidden = true
+  })
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') box.hidden = true
+  })
+  if (!identity.chosen) {
+    input.value = identity.name
+    box.hidden = false
+  }
+  return open
+}
+
+function userField ({ id, name, color, colorLight }) {
+  return { id, name, color, colorLight }
+}
+
+/** Let /d/{room} pages reload offline; see web/README.md "Offline". */
+function registerServiceWorker () {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return
+  navigator.serviceWorker.register('/sw.js', { scope: '/d/' }).then(async () => {
+    if (navigator.serviceWorker.controller || !navigator.onLine) return
+    // First visit: this page was fetched before the worker existed; keep a copy now.
+    const cache = await caches.open('collab-pages')
+    await cache.add(location.pathname)
+  }).catch((err) => console.warn('collab: no offline support:', err))
+}
+
+function main () {
+  const config = readConfig()
+  const identity = loadIdentity()
+  const ydoc = new Y.Doc()
+  const ytext = ydoc.getText('content')
+  const saved = document.getElementById('saved')
+  const tracker = new SaveTracker(config.room, (state) => showSaved(saved, state))
+  const cache = new IndexeddbPersistence(`collab:${config.room}`, ydoc)
+  const provider = new WebsocketProvider(websocketUrl(config.wsBase), config.room, ydoc, {
+    params: { ack: '1' },
+    WebSocketPolyfill: tracker.webSocketClass()
+  })
+  tracker.attach(provider, ydoc, [cache])
+  provider.awareness.setLocalStateField('user', userField(identity))
+  const undoManager = new Y.UndoManager(ytext)
+  const view = createEditor(document.getElementById('editor'), ytext, provider.awareness, undoManager)
+  const openNamePrompt = bindNamePrompt(identity, provider.awareness)
+  bindPresence(document.getElementById('presence'), provider.awareness, openNamePrompt)
+  bindStatus(document.getElementById('status'), provider)
+  window.addEventListener('beforeunload', (event) => {
+    if (tracker.saved) return
+    event.preventDefault()
+    event.returnValue = ''
+  })
+  if (config.devMode) document.body.classList.add('dev-mode')
+  registerServiceWorker()
+  view.focus()
+  window.collab = { config, ydoc, ytext, provider, cache, tracker, view, undoManager }
+}
+
+main()
