@@ -12,7 +12,9 @@ from collab.config import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="collab", description="Real-time collaborative documents.")
+    parser = argparse.ArgumentParser(
+        prog="collab", description="Real-time collaborative documents."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server")
     serve.add_argument("--host", help="interface to bind (COLLAB_HOST, default 127.0.0.1)")

@@ -13,7 +13,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./collab.db"
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything configurable about one collab server. Env var: COLLAB_<FIELD NAME UPPERCASE>."""
+    """Everything configurable about one collab server; env var COLLAB_<FIELD IN UPPERCASE>."""
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -32,7 +32,7 @@ class Settings:
     send_queue_size: int = 2048
     # Most updates committed in one transaction (group commit).
     write_batch_max: int = 512
-    # SQLite `synchronous` pragma in WAL mode: NORMAL survives process crashes, FULL also power loss.
+    # SQLite `synchronous` in WAL mode: NORMAL survives process crashes, FULL power loss too.
     sqlite_synchronous: str = "NORMAL"
     # Seconds between WebSocket pings and before an unanswered ping closes the connection.
     ping_interval: float = 20.0

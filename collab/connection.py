@@ -37,6 +37,7 @@ class Connection:
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(send_queue_size)
         self._failure: CollabError | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._closed = False
 
     @property
     def origin(self) -> PeerOrigin:
@@ -100,7 +101,9 @@ class Connection:
             if frame is None:
                 raise UnsupportedData("text frames are not part of the protocol; send binary")
             if len(frame) > self._max_message_bytes:
-                raise MessageTooBig(f"message of {len(frame)} bytes exceeds {self._max_message_bytes}")
+                raise MessageTooBig(
+                    f"message of {len(frame)} bytes exceeds {self._max_message_bytes}"
+                )
             await room.handle(self, decode_message(frame))
 
     async def _send_loop(self) -> None:
@@ -113,6 +116,9 @@ class Connection:
 
     async def close(self) -> None:
         """Close the socket with the failure's code (or normally); ignore a socket already gone."""
+        if self._closed:
+            return
+        self._closed = True
         if self.websocket.application_state != WebSocketState.CONNECTED:
             return
         if self.websocket.client_state != WebSocketState.CONNECTED:
@@ -120,9 +126,7 @@ class Connection:
         code, reason = 1000, ""
         if self._failure is not None:
             code, reason = self._failure.close_code, self._failure.close_reason
-            log.info(
-                "closing connection %d with %d: %s", self._origin.connection_id, code, reason
-            )
+            log.info("closing connection %d with %d: %s", self._origin.connection_id, code, reason)
         with contextlib.suppress(Exception):
             async with asyncio.timeout(5):
                 await self.websocket.close(code, reason)

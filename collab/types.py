@@ -12,7 +12,7 @@ _ROOM_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~:@+-]{0,127}")
 
 
 def is_valid_room_name(name: str) -> bool:
-    """True when `name` is a usable room name: 1-128 URL-safe characters, not starting with a dot."""
+    """True for 1-128 URL-safe characters that start with a letter or digit."""
     return _ROOM_PATTERN.fullmatch(name) is not None
 
 

@@ -16,6 +16,7 @@ async def health(request: Request) -> JSONResponse:
         {
             "status": "ok",
             "rooms": len(state.rooms.rooms),
+            "room_loads": state.rooms.loads,
             "connections": len(state.connections),
             "pending_writes": state.writer.pending(),
         }

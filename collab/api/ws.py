@@ -22,7 +22,9 @@ async def room_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     connection = _connection_for(websocket, state)
     if not is_valid_room_name(room_name):
-        connection.fail(InvalidRoomName("room names are 1-128 characters of A-Z a-z 0-9 . _ ~ : @ + -"))
+        connection.fail(
+            InvalidRoomName("room names are 1-128 characters of A-Z a-z 0-9 . _ ~ : @ + -")
+        )
         await connection.close()
         return
     try:

@@ -31,7 +31,9 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
     reader = Reader(payload)
     count = reader.read_var_uint()
     if count > MAX_ENTRIES_PER_UPDATE:
-        raise MalformedMessage(f"awareness update with {count} entries (limit {MAX_ENTRIES_PER_UPDATE})")
+        raise MalformedMessage(
+            f"awareness update with {count} entries (limit {MAX_ENTRIES_PER_UPDATE})"
+        )
     entries = [_read_entry(reader) for _ in range(count)]
     reader.expect_end()
     return entries

@@ -39,6 +39,7 @@ class RoomManager:
         self._unloads: dict[str, asyncio.TimerHandle] = {}
         self._compacting: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.loads = 0
 
     async def acquire(self, name: str) -> Room:
         """The live room `name`, loading it first if needed (one load however many callers)."""
@@ -61,9 +62,10 @@ class RoomManager:
             self._unloads[room.name] = loop.call_later(self._grace, self._start_unload, room)
 
     async def _load(self, name: str) -> Room:
+        self.loads += 1
         try:
             stored = await self._store.load(name)
-            doc: Doc = Doc()
+            doc: Doc[Any] = Doc()
             for part in stored.parts:
                 doc.apply_update(part)
         except BaseException as error:
@@ -107,7 +109,9 @@ class RoomManager:
             if done is not None:
                 room.log_size.count -= done.updates
                 room.log_size.bytes -= done.bytes
-                log.info("room %s: compacted %d updates (%d bytes)", room.name, done.updates, done.bytes)
+                log.info(
+                    "room %s: compacted %d updates (%d bytes)", room.name, done.updates, done.bytes
+                )
         except Exception:
             log.exception("compaction of room %s failed; will retry on the next commit", room.name)
         finally:

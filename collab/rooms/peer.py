@@ -9,7 +9,7 @@ from collab.types import PeerOrigin
 
 
 class Peer(Protocol):
-    """One connected client as its room sees it. `send` never blocks: it queues or drops the peer."""
+    """One connected client as its room sees it. `send` never blocks: it queues or drops."""
 
     @property
     def origin(self) -> PeerOrigin:

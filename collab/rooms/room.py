@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pycrdt import Doc, Text
 
@@ -60,7 +61,7 @@ class LogSize:
 class Room:
     """One document and the clients editing it."""
 
-    def __init__(self, name: str, doc: Doc, writer: UpdateWriter, log_size: LogSize) -> None:
+    def __init__(self, name: str, doc: Doc[Any], writer: UpdateWriter, log_size: LogSize) -> None:
         self.name = name
         self.doc = doc
         self.content = doc.get(CONTENT, type=Text)

@@ -1,4 +1,4 @@
-"""Run the Alembic migrations (migrations/ in the source tree, collab/_migrations when installed)."""
+"""Run the Alembic migrations: migrations/ in a checkout, collab/_migrations when installed."""
 
 from __future__ import annotations
 

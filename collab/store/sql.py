@@ -6,9 +6,9 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, delete, func, select, update
+from sqlalchemy import Insert, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -16,8 +16,8 @@ from collab.store.base import Compaction, NewUpdate, RoomInfo, StoredRoom
 from collab.store.merge import merge_parts
 from collab.store.models import RoomRow, UpdateRow
 
-_rooms = RoomRow.__table__
-_updates = UpdateRow.__table__
+_rooms = cast(Table, RoomRow.__table__)
+_updates = cast(Table, UpdateRow.__table__)
 
 
 def _utc(moment: datetime) -> datetime:

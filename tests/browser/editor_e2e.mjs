@@ -254,8 +254,12 @@ const scenarios = {
     await a.page.keyboard.press('Control+z')
     await waitText(a.page, (t) => t === 'theirs', 'undo removed the wrong text')
     await waitText(b.page, (t) => t === 'theirs', 'B after A undo')
-    await a.page.keyboard.press('Control+Shift+z')
+    await a.page.keyboard.press('Control+Shift+Z')
     await waitText(b.page, (t) => t === 'mine theirs', 'redo')
+    await a.page.keyboard.press('Control+z')
+    await waitText(b.page, (t) => t === 'theirs', 'second undo')
+    await a.page.keyboard.press('Control+y')
+    await waitText(b.page, (t) => t === 'mine theirs', 'redo with Mod-y')
   }
 }
 

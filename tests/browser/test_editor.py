@@ -37,7 +37,9 @@ def _require_browser() -> None:
     missing = _missing()
     if missing is None:
         return
-    reason = f"{missing}: run `npm ci` in web/ and install Debian chromium (apt-get install chromium)"
+    reason = (
+        f"{missing}: run `npm ci` in web/ and install Debian chromium (apt-get install chromium)"
+    )
     if os.environ.get("COLLAB_REQUIRE_BROWSER") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
@@ -80,7 +82,11 @@ async def run_scenario(server: Any, scenario: str) -> None:
     _require_browser()
     OUTPUT.mkdir(parents=True, exist_ok=True)
     proc = await asyncio.create_subprocess_exec(
-        "node", str(SCRIPT), scenario, server.http_url, str(OUTPUT),
+        "node",
+        str(SCRIPT),
+        scenario,
+        server.http_url,
+        str(OUTPUT),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,

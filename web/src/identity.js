@@ -64,6 +64,6 @@ export function saveName (name) {
 /** Up to two initials for an avatar. */
 export function initials (name) {
   const words = name.trim().split(/\s+/).filter(Boolean)
-  const letters = words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || '?').slice(0, 2)
+  const letters = words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || '?')[0]
   return letters.toUpperCase()
 }

@@ -1,0 +1,111 @@
+"""Fixtures: real collab servers on 127.0.0.1 over SQLite files and, when configured, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.server import ServerProcess
+
+POSTGRES_ENV = "COLLAB_TEST_POSTGRES_URL"
+
+
+def _postgres_base_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(
+            f"PostgreSQL tests need {POSTGRES_ENV}, e.g. "
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+        )
+    return url
+
+
+async def _create_database(base_url: str) -> str:
+    import asyncpg
+
+    name = f"collab_test_{uuid.uuid4().hex[:12]}"
+    url = make_url(base_url)
+    conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(False))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_database(base_url: str, database_url: str) -> None:
+    import asyncpg
+
+    name = make_url(database_url).database
+    conn = await asyncpg.connect(
+        make_url(base_url).set(drivername="postgresql").render_as_string(False)
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database: a SQLite file, or its own PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'collab.db'}"
+        return
+    base = _postgres_base_url()
+    url = await _create_database(base)
+    try:
+        yield url
+    finally:
+        await _drop_database(base, url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite file."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'collab.db'}"
+
+
+ServerFactory = Callable[..., ServerProcess]
+
+
+@pytest.fixture
+async def make_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
+    """Build (not start) servers; every one still running at the end is stopped."""
+    servers: list[ServerProcess] = []
+
+    def factory(database_url: str, **env: str) -> ServerProcess:
+        server = ServerProcess(database_url, tmp_path / f"server-{len(servers)}.log", env)
+        servers.append(server)
+        return server
+
+    yield factory
+    for server in servers:
+        await server.kill()
+
+
+@pytest.fixture
+async def server(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
+    """A running server on a fresh SQLite file."""
+    process = make_server(sqlite_url)
+    await process.start()
+    return process
+
+
+@pytest.fixture
+async def any_server(make_server: ServerFactory, database_url: str) -> ServerProcess:
+    """A running server on each configured database backend."""
+    process = make_server(database_url)
+    await process.start()
+    return process
+
+
+@pytest.fixture
+async def collab_server(server: ServerProcess) -> ServerProcess:
+    """The server the browser tests drive (SQLite)."""
+    return server

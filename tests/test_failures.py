@@ -1,0 +1,222 @@
+"""Bad input closes only its own connection; the room, its log and the other clients carry on."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from pycrdt import Doc, Text
+
+from tests.conftest import ServerFactory
+from tests.server import ServerProcess
+from tests.yclient import YClient
+
+# An update that decodes but makes yrs panic ("called `Option::unwrap()` on a `None` value")
+# when applied to a document holding "hello world" typed by client 1 (found by mutation fuzzing).
+PANIC_UPDATE = b"\x01\x00\x01\x99\xc4\x01\x02\x01\x03\x03XYZ\x01\x01\x01\x00\x02"
+
+
+def _update_frame(update: bytes) -> bytes:
+    from collab.protocol.messages import encode_update
+
+    return encode_update(update)
+
+
+def _hello_update() -> bytes:
+    doc: Doc[Any] = Doc(client_id=1)
+    doc.get("content", type=Text).insert(0, "hello world")
+    return doc.get_update()
+
+
+def test_panic_update_really_panics_pycrdt():
+    doc: Doc[Any] = Doc()
+    doc.apply_update(_hello_update())
+    with pytest.raises(BaseException) as caught:
+        doc.apply_update(PANIC_UPDATE)
+    assert type(caught.value).__name__ == "PanicException"
+    assert not isinstance(caught.value, Exception)
+
+
+BAD_FRAMES: dict[str, tuple[bytes | str, int]] = {
+    "garbage update": (_update_frame(b"\xff\xfe\xfd garbage"), 1007),
+    "truncated update": (_update_frame(_hello_update()[:-5]), 1007),
+    "panicking update": (_update_frame(PANIC_UPDATE), 1007),
+    "truncated varint": (b"\x00\x02\xff", 1007),
+    "length prefix beyond frame": (b"\x00\x02\xff\xff\x03abc", 1007),
+    "unknown message type": (b"\x07\x00", 1002),
+    "unknown sync type": (b"\x00\x09\x00", 1002),
+    "bad awareness json": (b"\x01\x09\x01\x05\x01\x05{oops", 1007),
+    "text frame": ("hello", 1003),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_FRAMES))
+async def test_bad_frame_closes_only_its_connection(server: ServerProcess, name: str):
+    frame, expected_code = BAD_FRAMES[name]
+    async with YClient(server.ws_url, "victim", ack=True, client_id=1) as alice:
+        await alice.synced.wait()
+        alice.insert(0, "hello world")
+        await alice.wait_for(lambda: alice.acked == 2)
+        async with YClient(server.ws_url, "victim") as bob:
+            await bob.wait_text("hello world")
+            rows_before = await _stored_parts(server)
+
+            attacker = YClient(server.ws_url, "victim")
+            await attacker.connect()
+            await attacker.synced.wait()
+            await attacker.send_raw(frame)
+            code, reason = await attacker.wait_closed()
+            assert code == expected_code, reason
+            assert reason
+
+            assert await _stored_parts(server) == rows_before
+            assert alice.closed.is_set() is False and bob.closed.is_set() is False
+            alice.append("!")
+            await bob.wait_text("hello world!")
+    assert "hello world!" == await _text_from_database(server, "victim")
+
+
+async def test_load_failure_closes_with_retryable_code_and_registers_no_room(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url)
+    await server.start()
+    async with YClient(server.ws_url, "corrupt", ack=True) as alice:
+        alice.append("precious")
+        await alice.wait_for(lambda: alice.acked == 2)
+    await server.stop()
+    await _insert_raw_update(sqlite_url, "corrupt", b"\x05\xff\xff\xff not an update")
+    await server.start()
+    for _ in range(3):
+        client = YClient(server.ws_url, "corrupt")
+        await client.connect()
+        code, reason = await client.wait_closed()
+        assert code == 1013, reason
+        assert client.received_updates == []
+    health = await server.health()
+    assert health["rooms"] == 0 and health["connections"] == 0
+    assert health["room_loads"] == 3
+    # The stored content is untouched: nothing treated the room as an empty document.
+    await server.stop()
+    await _delete_update_rows_matching(sqlite_url, b"\x05\xff\xff\xff not an update")
+    await server.start()
+    async with YClient(server.ws_url, "corrupt") as fresh:
+        await fresh.wait_text("precious")
+
+
+async def test_socket_dying_mid_sync_does_not_disturb_the_room(server: ServerProcess):
+    async with YClient(server.ws_url, "mid") as alice:
+        alice.append("stable")
+        for _ in range(5):
+            ghost = YClient(server.ws_url, "mid")
+            await ghost.connect()
+            ghost.abort()
+        await asyncio.sleep(0.2)
+        async with YClient(server.ws_url, "mid") as bob:
+            await bob.wait_text("stable")
+            bob.append("+")
+            await alice.wait_text("stable+")
+    await _wait_health(server, rooms=0, connections=0)
+
+
+async def test_concurrent_first_connections_load_the_room_once(server: ServerProcess):
+    async with YClient(server.ws_url, "crowd", ack=True) as alice:
+        alice.append("shared")
+        await alice.wait_for(lambda: alice.acked == 2)
+    await _wait_health(server, rooms=0, connections=0)
+    loads_before = int((await server.health())["room_loads"])
+    clients = [YClient(server.ws_url, "crowd") for _ in range(20)]
+    await asyncio.gather(*(c.connect() for c in clients))
+    await asyncio.gather(*(c.wait_text("shared") for c in clients))
+    assert (await server.health())["room_loads"] == loads_before + 1
+    await asyncio.gather(*(c.close() for c in clients))
+
+
+async def test_rooms_are_isolated_and_unloaded_after_last_client_leaves(server: ServerProcess):
+    clients = [YClient(server.ws_url, f"room-{i}", ack=True) for i in range(30)]
+    await asyncio.gather(*(c.connect() for c in clients))
+    for i, client in enumerate(clients):
+        client.append(f"text of room {i}")
+    await asyncio.gather(*(_wait_acked(c, 2) for c in clients))
+    assert (await server.health())["rooms"] == 30
+    await asyncio.gather(*(c.close() for c in clients))
+    await _wait_health(server, rooms=0, connections=0)
+    for i in (0, 17, 29):
+        async with YClient(server.ws_url, f"room-{i}") as again:
+            await again.wait_text(f"text of room {i}")
+
+
+async def test_invalid_room_name_is_refused_with_a_reason(server: ServerProcess):
+    client = YClient(server.ws_url, ".hidden")
+    await client.connect()
+    code, reason = await client.wait_closed()
+    assert code == 4400 and "room names" in reason
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+async def _wait_acked(client: YClient, count: int) -> None:
+    await client.wait_for(lambda: client.acked == count)
+
+
+async def _wait_health(server: ServerProcess, **expected: int) -> None:
+    async with asyncio.timeout(10):
+        while True:
+            health = await server.health()
+            if all(health[key] == value for key, value in expected.items()):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def _stored_parts(server: ServerProcess) -> list[bytes]:
+    from collab.store.db import create_engine
+    from collab.store.sql import SqlStore
+
+    await asyncio.sleep(0.2)  # let any (wrongly) accepted write reach the database
+    store = SqlStore(create_engine(server.database_url))
+    try:
+        return (await store.load("victim")).parts
+    finally:
+        await store.close()
+
+
+async def _text_from_database(server: ServerProcess, room: str) -> str:
+    from collab.store.db import create_engine
+    from collab.store.sql import SqlStore
+
+    store = SqlStore(create_engine(server.database_url))
+    try:
+        doc: Doc[Any] = Doc()
+        for part in (await store.load(room)).parts:
+            doc.apply_update(part)
+        return str(doc.get("content", type=Text))
+    finally:
+        await store.close()
+
+
+async def _insert_raw_update(database_url: str, room: str, data: bytes) -> None:
+    from collab.store.base import NewUpdate
+    from collab.store.db import create_engine
+    from collab.store.sql import SqlStore
+
+    store = SqlStore(create_engine(database_url))
+    try:
+        await store.append([NewUpdate(room, data)])
+    finally:
+        await store.close()
+
+
+async def _delete_update_rows_matching(database_url: str, data: bytes) -> None:
+    from sqlalchemy import delete
+
+    from collab.store.db import create_engine
+    from collab.store.models import UpdateRow
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(delete(UpdateRow).where(UpdateRow.data == data))
+    finally:
+        await engine.dispose()

@@ -1,0 +1,165 @@
+"""A real y-websocket client built on pycrdt and websockets, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import websockets
+from pycrdt import Doc, Text
+from websockets.asyncio.client import ClientConnection
+
+from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
+from collab.protocol.encoding import Reader
+from collab.protocol.messages import (
+    MessageType,
+    SyncType,
+    encode_awareness,
+    encode_sync_step1,
+    encode_sync_step2,
+    encode_update,
+)
+
+
+class YClient:
+    """Keeps a local Doc in sync with one room; records awareness, acks and the close code."""
+
+    def __init__(
+        self, base_url: str, room: str, *, ack: bool = False, client_id: int | None = None
+    ):
+        self.url = f"{base_url}/{room}" + ("?ack=1" if ack else "")
+        self.doc: Doc[Any] = Doc(client_id=client_id) if client_id is not None else Doc()
+        self.content = self.doc.get("content", type=Text)
+        self.awareness: dict[int, str] = {}
+        self.acked = 0
+        self.sent_updates = 0
+        self.received_updates: list[bytes] = []
+        self.synced = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._changed = asyncio.Event()
+        self._applying = False
+        self._ws: ClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._subscription = self.doc.observe(self._on_local_change)
+
+    async def __aenter__(self) -> YClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def connect(self) -> None:
+        self._ws = await websockets.connect(self.url, max_size=None)
+        self._reader = asyncio.create_task(self._read_loop())
+        await self.send_raw(encode_sync_step1(self.doc.get_state()))
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            with contextlib.suppress(BaseException):
+                await self._reader
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a close handshake."""
+        assert self._ws is not None
+        self._ws.transport.abort()
+
+    async def send_raw(self, frame: bytes | str) -> None:
+        assert self._ws is not None
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await self._ws.send(frame)
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def insert(self, index: int, text: str) -> None:
+        self.content.insert(index, text)
+
+    def append(self, text: str) -> None:
+        self.content += text
+
+    @property
+    def text(self) -> str:
+        return str(self.content)
+
+    def set_awareness(self, clock: int, state: dict[str, Any] | None) -> bytes:
+        import json
+
+        entry = AwarenessEntry(self.doc.client_id, clock, json.dumps(state))
+        return encode_awareness(encode_awareness_entries([entry]))
+
+    def _on_local_change(self, event: Any) -> None:
+        if self._applying or self._ws is None:
+            return
+        self.sent_updates += 1
+        frame = encode_update(event.update)
+        asyncio.get_running_loop().create_task(self.send_raw(frame))
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def wait_text(self, expected: str, timeout: float = 10.0) -> None:
+        try:
+            await self.wait_for(lambda: self.text == expected, timeout)
+        except TimeoutError:
+            raise AssertionError(f"text is {self.text!r}, expected {expected!r}") from None
+
+    async def wait_closed(self, timeout: float = 10.0) -> tuple[int | None, str]:
+        async with asyncio.timeout(timeout):
+            await self.closed.wait()
+        return self.close_code, self.close_reason
+
+    # -- incoming --------------------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        assert self._ws is not None
+        try:
+            async for frame in self._ws:
+                if isinstance(frame, bytes):
+                    await self._on_frame(frame)
+                self._changed.set()
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self._ws.close_code
+            self.close_reason = self._ws.close_reason or ""
+            self.closed.set()
+            self._changed.set()
+
+    async def _on_frame(self, frame: bytes) -> None:
+        reader = Reader(frame)
+        kind = reader.read_var_uint()
+        if kind == MessageType.SYNC:
+            await self._on_sync(reader.read_var_uint(), reader.read_var_bytes())
+        elif kind == MessageType.AWARENESS:
+            for entry in decode_awareness(reader.read_var_bytes()):
+                if entry.removed:
+                    self.awareness.pop(entry.client_id, None)
+                else:
+                    self.awareness[entry.client_id] = entry.state_json
+        elif kind == MessageType.DURABLE:
+            self.acked = reader.read_var_uint()
+
+    async def _on_sync(self, sub_type: int, payload: bytes) -> None:
+        if sub_type == SyncType.STEP1:
+            self.sent_updates += 1
+            await self.send_raw(encode_sync_step2(self.doc.get_update(payload)))
+            return
+        self._applying = True
+        try:
+            self.doc.apply_update(payload)
+        finally:
+            self._applying = False
+        self.received_updates.append(payload)
+        if sub_type == SyncType.STEP2:
+            self.synced.set()
