@@ -11,6 +11,24 @@ const src = join(root, 'src')
 const dist = join(root, 'dist')
 const assets = join(dist, 'assets')
 
+/**
+ * y-codemirror.next 0.3.x reuses a remote caret's DOM while its colour stays the same
+ * (YRemoteCaretWidget.eq/compare look at the colour only), so a renamed person keeps the old
+ * name label. Compare the name too. The build fails if the library's code changes shape.
+ */
+const patchRemoteCaret = {
+  name: 'patch-remote-caret',
+  setup (build) {
+    build.onLoad({ filter: /y-codemirror\.next[\\/]src[\\/]y-remote-selections\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8')
+      const before = 'return widget.color === this.color'
+      if (text.split(before).length !== 3) throw new Error(`${args.path}: caret patch does not apply`)
+      const contents = text.split(before).join(`${before} && widget.name === this.name`)
+      return { contents, loader: 'js' }
+    })
+  }
+}
+
 /** Bundle the entry points; returns {logical name: path relative to dist}. */
 async function bundle () {
   const result = await esbuild.build({
@@ -24,7 +42,8 @@ async function bundle () {
     legalComments: 'eof',
     metafile: true,
     logLevel: 'warning',
-    absWorkingDir: root
+    absWorkingDir: root,
+    plugins: [patchRemoteCaret]
   })
   const manifest = {}
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {

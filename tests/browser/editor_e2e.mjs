@@ -148,8 +148,16 @@ const scenarios = {
     await a.page.press('#name-input', 'Enter')
     check(!(await a.page.isVisible('#name-prompt')), 'name prompt stays open')
     await typeAt(a.page, 'end', 'Hello from Alice')
-    await b.page.waitForFunction(() => [...document.querySelectorAll('.cm-ySelectionInfo')]
-      .some((el) => el.textContent === 'Alice Example'), null, { timeout: WAIT })
+    try {
+      await b.page.waitForFunction(() => [...document.querySelectorAll('.cm-ySelectionInfo')]
+        .some((el) => el.textContent === 'Alice Example'), null, { timeout: WAIT })
+    } catch (err) {
+      const seen = await b.page.evaluate(() => ({
+        labels: [...document.querySelectorAll('.cm-ySelectionInfo')].map((el) => el.textContent),
+        users: [...window.collab.provider.awareness.getStates().values()].map((s) => s.user?.name)
+      }))
+      throw new Error(`B does not show A's caret as "Alice Example": ${JSON.stringify(seen)}`)
+    }
     await b.page.waitForSelector('#presence [data-name="Alice Example"]', { timeout: WAIT })
     const visible = await b.page.evaluate(() => {
       const label = document.querySelector('.cm-ySelectionInfo')

@@ -110,7 +110,8 @@ function main () {
   const saved = document.getElementById('saved')
   const tracker = new SaveTracker(config.room, (state) => showSaved(saved, state))
   const cache = new IndexeddbPersistence(`collab:${config.room}`, ydoc)
-  const provider = new WebsocketProvider(websocketUrl(config.wsBase), config.room, ydoc, {
+  // y-websocket appends the room to the URL as is; the server decodes the path segment.
+  const provider = new WebsocketProvider(websocketUrl(config.wsBase), encodeURIComponent(config.room), ydoc, {
     params: { ack: '1' },
     WebSocketPolyfill: tracker.webSocketClass()
   })

@@ -1,10 +1,12 @@
-// Connection status pill: connecting, connected, reconnecting or offline.
+// Connection status pill: connecting, connected, reconnecting, offline, or closed (the server
+// refused us with a 44xx close code, so the provider stopped retrying).
 
 const LABELS = {
   connecting: 'Connecting…',
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
-  offline: 'Offline'
+  offline: 'Offline',
+  closed: 'Disconnected'
 }
 
 /** The status for a provider; `everConnected` tells first connect from reconnect. */
@@ -20,14 +22,22 @@ export function connectionStatus (provider, everConnected) {
  */
 export function bindStatus (pill, provider) {
   let everConnected = false
+  let refusal = null
   const text = pill.querySelector('.status-text')
   const render = () => {
     if (provider.wsconnected && provider.synced) everConnected = true
-    const status = connectionStatus(provider, everConnected)
+    if (provider.wsconnected) refusal = null
+    const status = refusal && !provider.shouldConnect ? 'closed' : connectionStatus(provider, everConnected)
     pill.dataset.status = status
     text.textContent = LABELS[status]
-    pill.title = status === 'reconnecting' ? 'Connection lost; retrying. Your edits are kept.' : LABELS[status]
+    pill.title = status === 'reconnecting'
+      ? 'Connection lost; retrying. Your edits are kept.'
+      : status === 'closed' ? `The server closed the connection: ${refusal}` : LABELS[status]
   }
+  provider.on('closed', ({ code, reason }) => {
+    refusal = reason || `code ${code}`
+    render()
+  })
   provider.on('status', render)
   provider.on('sync', render)
   provider.on('connection-close', () => queueMicrotask(render))

@@ -1,0 +1,91 @@
+"""Interop: the npm packages yjs + y-websocket under Node edit a room with a pycrdt client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.server import ServerProcess
+from tests.yclient import YClient
+
+HERE = Path(__file__).parent
+SCRIPT = HERE / "node_client.mjs"
+
+
+def _require_node() -> str:
+    node = shutil.which("node")
+    missing = None
+    if node is None:
+        missing = "node is not installed"
+    elif not (HERE / "node_modules" / "y-websocket").is_dir():
+        missing = "tests/interop/node_modules is missing"
+    if missing is None:
+        assert node is not None
+        return node
+    reason = f"{missing}: install Node.js 18+ and run `npm ci` in tests/interop/"
+    if os.environ.get("COLLAB_REQUIRE_NODE") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+async def test_node_yjs_client_and_pycrdt_client_converge(server: ServerProcess):
+    node = _require_node()
+    words = 25
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(SCRIPT),
+        server.ws_url,
+        "interop",
+        "N",
+        "P",
+        str(words),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with YClient(server.ws_url, "interop") as python:
+        await python.synced.wait()
+        await python.wait_for(lambda: _has_node_presence(python), timeout=20)
+        for i in range(words):
+            python.insert(len(python.text) // 2 if i % 2 else 0, "P")
+            await asyncio.sleep(0.005)
+        await python.wait_for(lambda: python.text.count("N") == words, timeout=30)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 40)
+        assert process.returncode == 0, stderr.decode()
+        node_text = json.loads(stdout)["text"]
+        await python.wait_text(node_text)
+        assert node_text.count("P") == words and node_text.count("N") == words
+        await python.wait_for(lambda: not _has_node_presence(python))
+
+
+def _has_node_presence(client: YClient) -> bool:
+    return any(
+        json.loads(state).get("user", {}).get("name") == "node-client"
+        for state in client.awareness.values()
+    )
+
+
+async def test_node_client_receives_a_document_written_before_it_connected(server: ServerProcess):
+    node = _require_node()
+    async with YClient(server.ws_url, "prewritten", ack=True) as python:
+        python.append("P" * 3)
+        await python.wait_for(lambda: python.acked == 2)
+    await server.restart()
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(SCRIPT),
+        server.ws_url,
+        "prewritten",
+        "N",
+        "P",
+        "3",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 40)
+    assert process.returncode == 0, stderr.decode()
+    assert json.loads(stdout)["text"].count("P") == 3
