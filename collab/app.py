@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 
 from collab.api import health, ws
+from collab.api.pages import Pages, web_dist
 from collab.config import Settings
 from collab.errors import ServerShuttingDown
 from collab.rooms.manager import RoomManager
@@ -35,7 +36,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.collab = state
             yield
 
-    return Starlette(routes=[*ws.routes, *health.routes], lifespan=lifespan)
+    pages = Pages(web_dist())
+    return Starlette(routes=[*ws.routes, *health.routes, *pages.routes()], lifespan=lifespan)
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,67 @@
+"""The pages the server renders: document list, editor shell, hashed assets, service worker."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+
+from tests.server import ServerProcess
+from tests.yclient import YClient
+
+
+async def _edit(server: ServerProcess, room: str, text: str) -> None:
+    async with YClient(server.ws_url, room, ack=True) as client:
+        client.append(text)
+        await client.wait_for(lambda: client.acked == 2)
+
+
+async def test_home_lists_documents_most_recently_edited_first(server: ServerProcess):
+    await _edit(server, "older", "a")
+    await _edit(server, "newer", "b")
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        page = (await http.get("/")).text
+    names = re.findall(r'class="room-name" href="/d/([^"]+)"', page)
+    assert names == ["newer", "older"]
+    assert "just now" in page
+
+
+async def test_new_redirects_to_the_editor_and_refuses_bad_names(server: ServerProcess):
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        response = await http.get("/new", params={"room": "meeting-notes"})
+        assert response.status_code == 303
+        assert response.headers["location"] == "/d/meeting-notes"
+        assert (await http.get("/new", params={"room": "../etc"})).status_code == 422
+
+
+async def test_editor_page_embeds_config_and_escapes_nothing_unsafe(server: ServerProcess):
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        response = await http.get("/d/notes@team")
+        assert response.status_code == 200
+        config = re.search(
+            r'id="collab-config" type="application/json">(.*?)</script>', response.text
+        )
+        assert config is not None
+        assert json.loads(config.group(1)) == {
+            "room": "notes@team",
+            "wsBase": "/ws",
+            "devMode": True,
+        }
+        assert (await http.get("/d/%3Cscript%3E")).status_code == 404
+
+
+async def test_hashed_assets_are_cached_forever_and_pages_revalidated(server: ServerProcess):
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        page = (await http.get("/d/x")).text
+        assert (await http.get("/d/x")).headers["cache-control"] == "no-cache"
+        assets = re.findall(r'(?:href|src)="(/assets/[^"]+)"', page)
+        assert {a.rsplit(".", 1)[1] for a in assets} == {"css", "js"}
+        for asset in assets:
+            response = await http.get(asset)
+            assert response.status_code == 200
+            assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert (await http.get("/assets/missing-123.js")).status_code == 404
+        worker = await http.get("/sw.js")
+        assert worker.headers["cache-control"] == "no-cache"
+        assert worker.headers["content-type"].startswith("text/javascript")
