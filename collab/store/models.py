@@ -35,7 +35,8 @@ class UpdateRow(Base):
     """One committed update in a room's append-only log."""
 
     __tablename__ = "updates"
-    __table_args__ = (Index("ix_updates_room_id", "room", "id"),)
+    # AUTOINCREMENT on SQLite: ids are never reused, so compaction deletes exactly what it merged.
+    __table_args__ = (Index("ix_updates_room_id", "room", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     room: Mapped[str] = mapped_column(String(128), ForeignKey("rooms.name", ondelete="CASCADE"))

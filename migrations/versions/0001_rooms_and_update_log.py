@@ -44,6 +44,8 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.Column("author", sa.String(256), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        # Never reuse ids on SQLite: compaction deletes exactly the ids it merged.
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_updates_room_id", "updates", ["room", "id"])
 

@@ -77,9 +77,14 @@ async def _drive(proc: asyncio.subprocess.Process, server: Any) -> list[str]:
     return lines
 
 
+@pytest.fixture(autouse=True)
+def _browser_available() -> None:
+    """Skip (or fail) before the server fixture starts when the browser tooling is absent."""
+    _require_browser()
+
+
 async def run_scenario(server: Any, scenario: str) -> None:
     """Run one scenario of editor_e2e.mjs against `server`; fail with its output."""
-    _require_browser()
     OUTPUT.mkdir(parents=True, exist_ok=True)
     proc = await asyncio.create_subprocess_exec(
         "node",

@@ -1,0 +1,81 @@
+"""Decoding and encoding against the byte vectors written down in docs/protocol.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from collab.errors import MalformedMessage, ProtocolError
+from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
+from collab.protocol.encoding import Reader, write_var_uint
+from collab.protocol.messages import (
+    AwarenessUpdate,
+    QueryAwareness,
+    SyncStep1,
+    SyncStep2,
+    Update,
+    decode_message,
+    encode_awareness,
+    encode_durable,
+    encode_sync_step1,
+    encode_sync_step2,
+    encode_update,
+)
+
+AWARENESS_VECTOR = bytes.fromhex("01 0b 01 05 01 07 7b 22 61 22 3a 31 7d")
+
+
+def test_documented_vectors_decode():
+    assert decode_message(bytes.fromhex("00 00 01 00")) == SyncStep1(b"\x00")
+    assert decode_message(bytes.fromhex("00 02 02 00 00")) == Update(b"\x00\x00")
+    assert decode_message(bytes.fromhex("00 01 02 00 00")) == SyncStep2(b"\x00\x00")
+    assert decode_message(bytes.fromhex("03")) == QueryAwareness()
+    message = decode_message(AWARENESS_VECTOR)
+    assert isinstance(message, AwarenessUpdate)
+    assert decode_awareness(message.payload) == [AwarenessEntry(5, 1, '{"a":1}')]
+
+
+def test_documented_vectors_encode():
+    assert encode_sync_step1(b"\x00") == bytes.fromhex("00 00 01 00")
+    assert encode_sync_step2(b"\x00\x00") == bytes.fromhex("00 01 02 00 00")
+    assert encode_update(b"\x00\x00") == bytes.fromhex("00 02 02 00 00")
+    assert encode_durable(3) == bytes.fromhex("64 03")
+    entries = [AwarenessEntry(5, 1, '{"a":1}')]
+    assert encode_awareness(encode_awareness_entries(entries)) == AWARENESS_VECTOR
+
+
+@pytest.mark.parametrize("value", [0, 1, 127, 128, 300, 2**32, 2**53 - 1])
+def test_var_uint_round_trips(value: int):
+    assert Reader(write_var_uint(value)).read_var_uint() == value
+
+
+@pytest.mark.parametrize(
+    ("frame", "error"),
+    [
+        (b"", MalformedMessage),
+        (b"\x80", MalformedMessage),
+        (b"\xff" * 9, MalformedMessage),
+        (b"\x00\x02\x05ab", MalformedMessage),
+        (b"\x00\x02\x01ab", MalformedMessage),
+        (b"\x02\x00", ProtocolError),
+        (b"\x64\x01", ProtocolError),
+        (b"\x00\x03\x00", ProtocolError),
+        (b"\x01\x03\x01\x05\x01", MalformedMessage),
+    ],
+)
+def test_malformed_frames_raise_typed_errors(frame: bytes, error: type[Exception]):
+    with pytest.raises(error):
+        decoded = decode_message(frame)
+        if isinstance(decoded, AwarenessUpdate):
+            decode_awareness(decoded.payload)
+
+
+def test_awareness_with_too_many_entries_is_refused():
+    entries = [AwarenessEntry(i, 1, "{}") for i in range(65)]
+    with pytest.raises(MalformedMessage, match="65 entries"):
+        decode_awareness(encode_awareness_entries(entries))
+
+
+def test_awareness_state_must_be_json():
+    payload = encode_awareness_entries([AwarenessEntry(1, 1, "{not json")])
+    with pytest.raises(MalformedMessage, match="not JSON"):
+        decode_awareness(payload)
