@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 
-from collab.api import health, ws
+from collab.api import errors, health, rooms, ws
 from collab.api.pages import Pages, web_dist
 from collab.config import Settings
 from collab.errors import ServerShuttingDown
+from collab.rooms.documents import Documents
 from collab.rooms.manager import RoomManager
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     pages = Pages(web_dist())
-    return Starlette(routes=[*ws.routes, *health.routes, *pages.routes()], lifespan=lifespan)
+    routes = [*ws.routes, *health.routes, *rooms.routes, *pages.routes()]
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=errors.handlers)
 
 
 @contextlib.asynccontextmanager
@@ -54,7 +56,7 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
         compact_max_updates=settings.compact_max_updates,
         compact_max_bytes=settings.compact_max_bytes,
     )
-    state = CollabState(settings, engine, store, writer, rooms)
+    state = CollabState(settings, engine, store, writer, rooms, Documents(store, rooms))
     writer_task = asyncio.create_task(writer.run(), name="collab writer")
     try:
         yield state

@@ -28,6 +28,8 @@ class Settings:
     compact_max_bytes: int = 1_048_576
     # Largest WebSocket message accepted, after decompression.
     max_message_bytes: int = 4_194_304
+    # Largest REST request body.
+    max_request_bytes: int = 8_388_608
     # Messages queued for one peer before it counts as a slow consumer and is dropped.
     send_queue_size: int = 2048
     # Most updates committed in one transaction (group commit).

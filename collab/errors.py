@@ -86,3 +86,37 @@ class ServerShuttingDown(CollabError):
     close_code = 1012
     http_status = 503
     retryable = True
+
+
+class RoomNotFound(CollabError):
+    """No such room."""
+
+    close_code = 4404
+    http_status = 404
+
+
+class RoomExists(CollabError):
+    """The target room of a copy already exists."""
+
+    close_code = 4409
+    http_status = 409
+
+
+class RoomDeleted(CollabError):
+    """The room was deleted while the client was connected."""
+
+    close_code = 4410
+    http_status = 410
+
+
+class InvalidRequest(CollabError):
+    """A request whose body or parameters are not acceptable (bad JSON, out-of-range index)."""
+
+    close_code = 1008
+    http_status = 422
+
+
+class NotAcceptable(CollabError):
+    """No representation matches the Accept header."""
+
+    http_status = 406

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collab.config import Settings
 from collab.connection import Connection
+from collab.rooms.documents import Documents
 from collab.rooms.manager import RoomManager
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Store
@@ -23,6 +24,7 @@ class CollabState:
     store: Store
     writer: UpdateWriter
     rooms: RoomManager
+    documents: Documents
     connections: set[Connection] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 

@@ -10,6 +10,7 @@ from typing import Any
 from pycrdt import Doc
 
 from collab.errors import StoreUnavailable
+from collab.rooms import crdt
 from collab.rooms.room import LogSize, Room
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Store
@@ -64,22 +65,41 @@ class RoomManager:
     async def _load(self, name: str) -> Room:
         self.loads += 1
         try:
+            room = await self._build(name)
+            self.rooms[name] = room
+        finally:
+            self._loading.pop(name, None)
+        self._maybe_compact(room)
+        return room
+
+    async def _build(self, name: str) -> Room:
+        """Read the room from storage; any failure becomes StoreUnavailable, never an empty doc."""
+        try:
             stored = await self._store.load(name)
             doc: Doc[Any] = Doc()
             for part in stored.parts:
-                doc.apply_update(part)
-        except BaseException as error:
-            if isinstance(error, asyncio.CancelledError | KeyboardInterrupt | SystemExit):
-                raise
+                crdt.apply_update(doc, part)
+        except Exception:
             log.exception("loading room %s failed", name)
             raise StoreUnavailable(f"room {name!r} could not be loaded; retry later") from None
-        finally:
-            self._loading.pop(name, None)
+        if not stored.parts:
+            await self._create_row(name)
         room = Room(name, doc, self._writer, LogSize(len(stored.log), stored.log_bytes))
         room.after_commit = self._maybe_compact
-        self.rooms[name] = room
-        self._maybe_compact(room)
         return room
+
+    async def _create_row(self, name: str) -> None:
+        """Record a new room so listings show it; a failure here only delays that."""
+        try:
+            await self._store.create_room(name)
+        except Exception:
+            log.exception("could not record new room %s", name)
+
+    def forget(self, room: Room) -> None:
+        """Drop a room from the live set now (it was deleted)."""
+        self._cancel_unload(room.name)
+        if self.rooms.get(room.name) is room:
+            del self.rooms[room.name]
 
     def _cancel_unload(self, name: str) -> None:
         handle = self._unloads.pop(name, None)

@@ -16,7 +16,7 @@ from typing import Any
 
 from pycrdt import Doc, Text
 
-from collab.errors import InvalidUpdate
+from collab.errors import CollabError
 from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
 from collab.protocol.messages import (
     AwarenessUpdate,
@@ -32,6 +32,7 @@ from collab.protocol.messages import (
     encode_update,
     is_empty_update,
 )
+from collab.rooms import crdt
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence
 from collab.rooms.writer import PendingWrite, UpdateWriter
@@ -40,7 +41,6 @@ from collab.types import Origin
 log = logging.getLogger(__name__)
 
 CONTENT = "content"
-_SYSTEM_EXCEPTIONS = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 
 
 @dataclass(slots=True)
@@ -74,6 +74,7 @@ class Room:
         self._committed = 0
         self._commit_event = asyncio.Event()
         self.after_commit: Callable[[Room], None] | None = None
+        self._closed_by: CollabError | None = None
 
     # -- membership ------------------------------------------------------------------------
 
@@ -113,11 +114,7 @@ class Room:
                 self._on_query_awareness(peer)
 
     async def _on_sync_step1(self, peer: Peer, state_vector: bytes) -> None:
-        try:
-            missing = self.doc.get_update(state_vector)
-        except BaseException as error:
-            _reraise_system(error)
-            raise InvalidUpdate(f"state vector rejected: {error}") from None
+        missing = crdt.missing_since(self.doc, state_vector)
         await self.wait_committed(self._applied)
         peer.send(encode_sync_step2(missing))
 
@@ -137,13 +134,14 @@ class Room:
         """Apply an update and queue it for commit; return its sequence number in this room.
         A rejected update raises InvalidUpdate and is neither stored nor relayed."""
         await self._writer.wait_for_space()
+        self._check_open()
         state = self.peers.get(peer) if peer is not None else None
         if state is not None:
             state.received += 1
         if is_empty_update(update):
             data = None
         else:
-            self._apply(update)
+            crdt.apply_update(self.doc, update)
             data = update
         self._applied += 1
         self._writer.put(
@@ -159,12 +157,28 @@ class Room:
         )
         return self._applied
 
-    def _apply(self, update: bytes) -> None:
-        try:
-            self.doc.apply_update(update)
-        except BaseException as error:  # pyo3 PanicException derives from BaseException
-            _reraise_system(error)
-            raise InvalidUpdate(f"update rejected: {type(error).__name__}: {error}") from None
+    async def edit(self, change: Callable[[Doc[Any]], None], origin: Origin) -> int:
+        """Change the document in place (a server-side edit) and queue the resulting update."""
+        await self._writer.wait_for_space()
+        self._check_open()
+        before = self.doc.get_state()
+        with self.doc.transaction(origin=origin):
+            change(self.doc)
+        update = self.doc.get_update(before)
+        self._applied += 1
+        data = None if is_empty_update(update) else update
+        self._writer.put(PendingWrite(self.name, data, origin, self, seq=self._applied))
+        return self._applied
+
+    def close(self, error: CollabError) -> None:
+        """Refuse further updates and close every peer with `error` (room deleted)."""
+        self._closed_by = error
+        for peer in list(self.peers):
+            peer.fail(error)
+
+    def _check_open(self) -> None:
+        if self._closed_by is not None:
+            raise self._closed_by
 
     def on_committed(self, writes: list[PendingWrite]) -> None:
         """Broadcast committed updates (each encoded once) and acknowledge their senders."""
@@ -198,8 +212,3 @@ class Room:
     async def wait_flushed(self) -> None:
         """Wait until every update applied so far is committed."""
         await self.wait_committed(self._applied)
-
-
-def _reraise_system(error: BaseException) -> None:
-    if isinstance(error, _SYSTEM_EXCEPTIONS):
-        raise error

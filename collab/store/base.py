@@ -53,6 +53,14 @@ class RoomInfo:
     size_bytes: int
 
 
+@dataclass(frozen=True, slots=True)
+class RoomCursor:
+    """Where a page of the room listing ended."""
+
+    updated_at: datetime
+    name: str
+
+
 class Store(Protocol):
     """Durable storage of rooms. Every method is one transaction."""
 
@@ -68,8 +76,22 @@ class Store(Protocol):
         """Merge the room's log into its stored state; None if there was nothing to do."""
         ...
 
-    async def list_rooms(self, limit: int = 100) -> list[RoomInfo]:
-        """Stored rooms, most recently edited first."""
+    async def list_rooms(
+        self, limit: int = 100, *, after: RoomCursor | None = None, prefix: str = ""
+    ) -> list[RoomInfo]:
+        """Stored rooms, most recently edited first (ties by name), after a cursor."""
+        ...
+
+    async def room_info(self, room: str) -> RoomInfo | None:
+        """One stored room, or None."""
+        ...
+
+    async def create_room(self, room: str) -> bool:
+        """Create an empty room; False if it already existed."""
+        ...
+
+    async def delete_room(self, room: str) -> bool:
+        """Delete a room and everything stored for it; False if there was nothing."""
         ...
 
     async def close(self) -> None:

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, delete, func, select, update
+from sqlalchemy import Insert, Select, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from collab.store.base import Compaction, NewUpdate, RoomInfo, StoredRoom
+from collab.store.base import Compaction, NewUpdate, RoomCursor, RoomInfo, StoredRoom
 from collab.store.merge import merge_parts
 from collab.store.models import RoomRow, UpdateRow
 
@@ -22,6 +22,17 @@ _updates = cast(Table, UpdateRow.__table__)
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _room_info_query() -> Select[Any]:
+    size = func.coalesce(func.length(_rooms.c.state), 0) + _rooms.c.log_bytes
+    return select(
+        _rooms.c.name, _rooms.c.created_at, _rooms.c.updated_at, size.label("size")
+    ).order_by(_rooms.c.updated_at.desc(), _rooms.c.name)
+
+
+def _room_info(row: Any) -> RoomInfo:
+    return RoomInfo(row.name, _utc(row.created_at), _utc(row.updated_at), int(row.size))
 
 
 class SqlStore:
@@ -126,20 +137,46 @@ class SqlStore:
                 await conn.execute(delete(_updates).where(_updates.c.id.in_(chunk)))
         return Compaction(updates=len(ids), bytes=size)
 
-    async def list_rooms(self, limit: int = 100) -> list[RoomInfo]:
-        """Stored rooms, most recently edited first."""
-        size = func.coalesce(func.length(_rooms.c.state), 0) + _rooms.c.log_bytes
-        query = (
-            select(_rooms.c.name, _rooms.c.created_at, _rooms.c.updated_at, size.label("size"))
-            .order_by(_rooms.c.updated_at.desc(), _rooms.c.name)
-            .limit(limit)
-        )
+    async def list_rooms(
+        self, limit: int = 100, *, after: RoomCursor | None = None, prefix: str = ""
+    ) -> list[RoomInfo]:
+        """Stored rooms, most recently edited first (ties by name), after a cursor."""
+        query = _room_info_query().limit(limit)
+        if prefix:
+            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            query = query.where(_rooms.c.name.like(f"{escaped}%", escape="\\"))
+        if after is not None:
+            query = query.where(
+                or_(
+                    _rooms.c.updated_at < after.updated_at,
+                    and_(_rooms.c.updated_at == after.updated_at, _rooms.c.name > after.name),
+                )
+            )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [
-            RoomInfo(row.name, _utc(row.created_at), _utc(row.updated_at), int(row.size))
-            for row in rows
-        ]
+        return [_room_info(row) for row in rows]
+
+    async def room_info(self, room: str) -> RoomInfo | None:
+        """One stored room, or None."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(_room_info_query().where(_rooms.c.name == room))).first()
+        return None if row is None else _room_info(row)
+
+    async def create_room(self, room: str) -> bool:
+        """Create an empty room; False if it already existed."""
+        now = datetime.now(UTC)
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                self._insert_ignore([{"name": room, "created_at": now, "updated_at": now}])
+            )
+        return bool(result.rowcount == 1)
+
+    async def delete_room(self, room: str) -> bool:
+        """Delete a room and everything stored for it; False if there was nothing."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(_updates).where(_updates.c.room == room))
+            result = await conn.execute(delete(_rooms).where(_rooms.c.name == room))
+        return bool(result.rowcount == 1)
 
     async def close(self) -> None:
         """Dispose of the engine's pool."""

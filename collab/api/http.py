@@ -1,0 +1,113 @@
+"""Request helpers shared by the REST endpoints: bounded bodies, JSON, negotiation, encodings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from collab.errors import InvalidRequest, MessageTooBig, NotAcceptable, RoomNotFound
+from collab.state import CollabState
+from collab.types import is_valid_room_name
+
+
+def state_of(request: Request) -> CollabState:
+    """The app's CollabState."""
+    state: CollabState = request.app.state.collab
+    return state
+
+
+def room_param(request: Request, name: str = "room") -> str:
+    """A room name from the path; an impossible name is simply not found."""
+    room: str = request.path_params[name]
+    if not is_valid_room_name(room):
+        raise RoomNotFound(f"room {room!r} does not exist (invalid room name)")
+    return room
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than `limit` bytes without reading them all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise MessageTooBig(f"request body of {declared} bytes exceeds the limit of {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise MessageTooBig(f"request body exceeds the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """A JSON body (any Content-Type that is JSON), bounded by `limit`."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise InvalidRequest(f"expected Content-Type application/json, got {media or 'none'}")
+    body = await read_body(request, limit)
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidRequest(f"body is not valid JSON: {error}") from None
+
+
+def negotiate(accept: str | None, offers: list[str]) -> str:
+    """The first of `offers` (in the client's order of preference) that Accept allows."""
+    if not accept:
+        return offers[0]
+    ranges: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        ranges.append((-quality, position, media.lower()))
+    for negative_quality, _, media in sorted(ranges):
+        if negative_quality == 0:
+            continue
+        for offer in offers:
+            if media in (offer, "*/*", offer.split("/")[0] + "/*"):
+                return offer
+    raise NotAcceptable(f"can produce only {', '.join(offers)}; Accept was {accept!r}")
+
+
+def b64url(data: bytes) -> str:
+    """Unpadded base64url."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def from_b64url(text: str, what: str) -> bytes:
+    """Decode base64url with or without padding; a clear 422 otherwise."""
+    try:
+        padded = text + "=" * (-len(text) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidRequest(f"{what} is not valid base64url") from None
+
+
+def strong_etag(*parts: bytes) -> str:
+    """A strong ETag over the given bytes."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return f'"{b64url(digest.digest()[:18])}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 If-None-Match (weak comparison)."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return etag in candidates

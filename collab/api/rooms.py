@@ -1,0 +1,228 @@
+"""REST endpoints for documents: list, metadata, create, delete, copy, snapshots and edits."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from collab.api.http import (
+    b64url,
+    etag_matches,
+    from_b64url,
+    negotiate,
+    read_body,
+    read_json,
+    room_param,
+    state_of,
+    strong_etag,
+)
+from collab.errors import InvalidRequest
+from collab.rooms import crdt
+from collab.rooms.documents import DeleteText, InsertText, TextOp
+from collab.rooms.export import content_text, doc_to_json
+from collab.store.base import RoomCursor, RoomInfo
+from collab.types import LocalOrigin, is_valid_room_name
+
+TEXT, JSON, YJS = "text/plain", "application/json", "application/octet-stream"
+_FORMATS = {"text": TEXT, "json": JSON, "yjs": YJS}
+MAX_PAGE = 200
+
+
+def room_json(info: RoomInfo, clients: int) -> dict[str, Any]:
+    """The JSON shape of a room."""
+    return {
+        "name": info.name,
+        "created_at": info.created_at.isoformat(),
+        "updated_at": info.updated_at.isoformat(),
+        "size_bytes": info.size_bytes,
+        "clients": clients,
+    }
+
+
+async def list_rooms(request: Request) -> JSONResponse:
+    """GET /api/rooms: newest edit first, paginated with an opaque cursor, filtered by prefix."""
+    state = state_of(request)
+    limit = _int_param(request, "limit", default=50, low=1, high=MAX_PAGE)
+    after = _decode_cursor(request.query_params.get("cursor"))
+    prefix = request.query_params.get("prefix", "")
+    rooms = await state.store.list_rooms(limit + 1, after=after, prefix=prefix)
+    page, more = rooms[:limit], len(rooms) > limit
+    next_cursor = _encode_cursor(page[-1]) if more else None
+    items = [room_json(room, state.documents.clients(room.name)) for room in page]
+    return JSONResponse({"items": items, "next_cursor": next_cursor})
+
+
+async def get_room(request: Request) -> JSONResponse:
+    """GET /api/rooms/{room}."""
+    room = room_param(request)
+    documents = state_of(request).documents
+    return JSONResponse(room_json(await documents.info(room), documents.clients(room)))
+
+
+async def put_room(request: Request) -> JSONResponse:
+    """PUT /api/rooms/{room}: create if absent (idempotent); 201 when created, else 200."""
+    room = room_param(request)
+    documents = state_of(request).documents
+    created = await documents.create(room)
+    info = await documents.info(room)
+    return JSONResponse(
+        room_json(info, documents.clients(room)), status_code=201 if created else 200
+    )
+
+
+async def delete_room(request: Request) -> Response:
+    """DELETE /api/rooms/{room}: remove updates and versions; connected clients get 4410."""
+    room = room_param(request)
+    documents = state_of(request).documents
+    await documents.info(room)
+    await documents.delete(room)
+    return Response(status_code=204)
+
+
+async def copy_room(request: Request) -> JSONResponse:
+    """POST /api/rooms/{room}/copy {"to": NAME}: a new room with the committed state."""
+    room = room_param(request)
+    state = state_of(request)
+    body = await read_json(request, state.settings.max_request_bytes)
+    target = body.get("to") if isinstance(body, dict) else None
+    if not isinstance(target, str) or not is_valid_room_name(target):
+        raise InvalidRequest('body must be {"to": "<valid room name>"}')
+    info = await state.documents.copy(room, target)
+    return JSONResponse(room_json(info, 0), status_code=201)
+
+
+async def get_snapshot(request: Request) -> Response:
+    """GET /api/rooms/{room}/snapshot: text, JSON or Yjs by Accept (or ?format=)."""
+    room = room_param(request)
+    since_param = request.query_params.get("since")
+    media = _snapshot_media(request, since_param is not None)
+    snapshot = await state_of(request).documents.snapshot(room)
+    since = from_b64url(since_param, "since") if since_param is not None else None
+    etag = strong_etag(media.encode(), snapshot.state_vector, since or b"")
+    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
+    headers["X-State-Vector"] = b64url(snapshot.state_vector)
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    if since is not None:
+        body = crdt.missing_since(snapshot.doc(), since)
+        return Response(body, media_type=YJS, headers=headers)
+    if media == YJS:
+        return Response(snapshot.update, media_type=YJS, headers=headers)
+    if media == TEXT:
+        return PlainTextResponse(content_text(snapshot.doc()), headers=headers)
+    return JSONResponse(doc_to_json(snapshot.update), headers=headers)
+
+
+def _snapshot_media(request: Request, has_since: bool) -> str:
+    chosen = request.query_params.get("format")
+    if chosen is not None:
+        if chosen not in _FORMATS:
+            raise InvalidRequest(f"format must be one of {', '.join(_FORMATS)}")
+        media = _FORMATS[chosen]
+    elif has_since:
+        media = negotiate(request.headers.get("accept"), [YJS])
+    else:
+        media = negotiate(request.headers.get("accept"), [JSON, TEXT, YJS])
+    if has_since and media != YJS:
+        raise InvalidRequest("since= returns a Yjs update: ask for application/octet-stream")
+    return media
+
+
+async def post_update(request: Request) -> JSONResponse:
+    """POST /api/rooms/{room}/updates: apply a binary Yjs update live, as if typed."""
+    room = room_param(request)
+    state = state_of(request)
+    update = await read_body(request, state.settings.max_request_bytes)
+    if not update:
+        raise InvalidRequest("the body must be a binary Yjs update")
+    vector = await state.documents.apply_update(room, update, _origin(request))
+    return JSONResponse({"state_vector": b64url(vector)})
+
+
+async def patch_text(request: Request) -> JSONResponse:
+    """PATCH /api/rooms/{room}/text: {"ops": [...]} or {"text": "..."} (a minimal diff)."""
+    room = room_param(request)
+    state = state_of(request)
+    body = await read_json(request, state.settings.max_request_bytes)
+    documents = state.documents
+    if isinstance(body, dict) and set(body) == {"text"} and isinstance(body["text"], str):
+        vector = await documents.replace_text(room, body["text"], _origin(request))
+    elif isinstance(body, dict) and set(body) == {"ops"} and isinstance(body["ops"], list):
+        vector = await documents.edit_text(room, _parse_ops(body["ops"]), _origin(request))
+    else:
+        raise InvalidRequest('body must be {"text": "..."} or {"ops": [...]}')
+    return JSONResponse({"state_vector": b64url(vector)})
+
+
+def _parse_ops(raw: list[Any]) -> list[TextOp]:
+    ops: list[TextOp] = []
+    for position, op in enumerate(raw):
+        kind = op.get("op") if isinstance(op, dict) else None
+        index = op.get("index") if isinstance(op, dict) else None
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise InvalidRequest(f"ops[{position}].index must be an integer")
+        if (
+            kind == "insert"
+            and isinstance(op.get("text"), str)
+            and set(op) == {"op", "index", "text"}
+        ):
+            ops.append(InsertText(index, op["text"]))
+        elif (
+            kind == "delete" and _is_int(op.get("length")) and set(op) == {"op", "index", "length"}
+        ):
+            ops.append(DeleteText(index, op["length"]))
+        else:
+            raise InvalidRequest(
+                f'ops[{position}] must be {{"op": "insert", "index": i, "text": s}} '
+                f'or {{"op": "delete", "index": i, "length": n}}'
+            )
+    return ops
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _origin(request: Request) -> LocalOrigin:
+    author = request.headers.get("x-collab-author")
+    return LocalOrigin("rest", author[:64] if author else None)
+
+
+def _int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidRequest(f"{name} must be an integer from {low} to {high}")
+    return int(raw)
+
+
+def _encode_cursor(room: RoomInfo) -> str:
+    return b64url(json.dumps([room.updated_at.isoformat(), room.name]).encode())
+
+
+def _decode_cursor(raw: str | None) -> RoomCursor | None:
+    if raw is None:
+        return None
+    try:
+        moment, name = json.loads(from_b64url(raw, "cursor"))
+        return RoomCursor(datetime.fromisoformat(moment), str(name))
+    except (ValueError, TypeError):
+        raise InvalidRequest("cursor is not one this server issued") from None
+
+
+routes = [
+    Route("/api/rooms", list_rooms, methods=["GET"]),
+    Route("/api/rooms/{room}", get_room, methods=["GET"]),
+    Route("/api/rooms/{room}", put_room, methods=["PUT"]),
+    Route("/api/rooms/{room}", delete_room, methods=["DELETE"]),
+    Route("/api/rooms/{room}/copy", copy_room, methods=["POST"]),
+    Route("/api/rooms/{room}/snapshot", get_snapshot, methods=["GET"]),
+    Route("/api/rooms/{room}/updates", post_update, methods=["POST"]),
+    Route("/api/rooms/{room}/text", patch_text, methods=["PATCH"]),
+]

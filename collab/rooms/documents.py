@@ -1,0 +1,185 @@
+"""Document operations behind the REST API: read committed state, edit, delete, copy."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Doc, Text
+
+from collab.errors import InvalidRequest, RoomDeleted, RoomExists, RoomNotFound
+from collab.rooms import crdt
+from collab.rooms.export import CONTENT, doc_from_update
+from collab.rooms.manager import RoomManager
+from collab.store.base import NewUpdate, RoomInfo, Store
+from collab.types import LocalOrigin, Origin
+
+
+@dataclass(frozen=True, slots=True)
+class InsertText:
+    """Insert `text` at code point `index` of `content`."""
+
+    index: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteText:
+    """Delete `length` code points of `content` from `index`."""
+
+    index: int
+    length: int
+
+
+TextOp = InsertText | DeleteText
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A committed state of a room: its full update and state vector."""
+
+    update: bytes
+    state_vector: bytes
+
+    def doc(self) -> Doc[Any]:
+        """The state as a fresh Doc."""
+        return doc_from_update(self.update)
+
+
+class Documents:
+    """Rooms as documents: what the REST API and the CLI need, over the live rooms and the store."""
+
+    def __init__(self, store: Store, rooms: RoomManager) -> None:
+        self.store = store
+        self.rooms = rooms
+
+    def clients(self, room: str) -> int:
+        """Connected clients of a room (0 when it is not loaded)."""
+        live = self.rooms.rooms.get(room)
+        return len(live.peers) if live else 0
+
+    async def info(self, room: str) -> RoomInfo:
+        """Stored metadata of an existing room."""
+        found = await self.store.room_info(room)
+        if found is None:
+            raise RoomNotFound(f"room {room!r} does not exist")
+        return found
+
+    async def snapshot(self, room: str) -> Snapshot:
+        """The committed state: from the live room if loaded, else from storage (not loading it)."""
+        live = self.rooms.rooms.get(room)
+        if live is not None:
+            await live.wait_flushed()
+            return Snapshot(live.doc.get_update(), live.doc.get_state())
+        await self.info(room)
+        stored = await self.store.load(room)
+        doc: Doc[Any] = Doc()
+        for part in stored.parts:
+            doc.apply_update(part)
+        return Snapshot(doc.get_update(), doc.get_state())
+
+    async def apply_update(self, room: str, update: bytes, origin: Origin) -> bytes:
+        """Validate an update on a scratch Doc, then apply it live as if a peer had sent it."""
+        crdt.validate_update(update)
+        await self.info(room)
+        live = await self.rooms.acquire(room)
+        try:
+            seq = await live.receive_update(update, origin)
+            await live.wait_committed(seq)
+            return live.doc.get_state()
+        finally:
+            self.rooms.release(live)
+
+    async def edit_text(self, room: str, ops: Sequence[TextOp], origin: Origin) -> bytes:
+        """Apply text operations to `content` as one server-side edit; return the state vector."""
+        await self.info(room)
+        live = await self.rooms.acquire(room)
+        try:
+            seq = await live.edit(lambda doc: _apply_ops(doc.get(CONTENT, type=Text), ops), origin)
+            await live.wait_committed(seq)
+            return live.doc.get_state()
+        finally:
+            self.rooms.release(live)
+
+    async def replace_text(self, room: str, text: str, origin: Origin) -> bytes:
+        """Make `content` equal `text` with the smallest edit, so cursors keep their place."""
+        await self.info(room)
+        live = await self.rooms.acquire(room)
+        try:
+            current = str(live.content)
+            seq = await live.edit(
+                lambda doc: _apply_ops(doc.get(CONTENT, type=Text), diff_ops(current, text)), origin
+            )
+            await live.wait_committed(seq)
+            return live.doc.get_state()
+        finally:
+            self.rooms.release(live)
+
+    async def create(self, room: str) -> bool:
+        """Create an empty room; False if it existed."""
+        return await self.store.create_room(room)
+
+    async def delete(self, room: str) -> bool:
+        """Delete a room: close its clients (4410), then remove everything stored for it."""
+        live = self.rooms.rooms.get(room)
+        if live is not None:
+            live.close(RoomDeleted(f"room {room!r} was deleted"))
+            await live.wait_flushed()
+            self.rooms.forget(live)
+        return await self.store.delete_room(room) or live is not None
+
+    async def copy(self, source: str, target: str) -> RoomInfo:
+        """Copy the committed state of `source` into a new room `target`."""
+        snapshot = await self.snapshot(source)
+        if not await self.store.create_room(target):
+            raise RoomExists(f"room {target!r} already exists")
+        await self.store.append([NewUpdate(target, snapshot.update, "copy")])
+        return await self.info(target)
+
+
+def _apply_ops(text: Text, ops: Sequence[TextOp]) -> None:
+    length = len(text)
+    for op in ops:  # check everything before changing anything
+        length = _checked_length(op, length)
+    for op in ops:
+        if isinstance(op, InsertText):
+            text.insert(op.index, op.text)
+        elif op.length:
+            del text[op.index : op.index + op.length]
+
+
+def _checked_length(op: TextOp, length: int) -> int:
+    if isinstance(op, InsertText):
+        if not 0 <= op.index <= length:
+            raise InvalidRequest(f"insert index {op.index} is outside the text (length {length})")
+        return length + len(op.text)
+    if op.index < 0 or op.length < 0 or op.index + op.length > length:
+        raise InvalidRequest(
+            f"delete of {op.length} at {op.index} is outside the text (length {length})"
+        )
+    return length - op.length
+
+
+def diff_ops(old: str, new: str) -> list[TextOp]:
+    """Operations turning `old` into `new`, touching only what differs, applied in order."""
+    prefix = 0
+    limit = min(len(old), len(new))
+    while prefix < limit and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and old[-1 - suffix] == new[-1 - suffix]:
+        suffix += 1
+    old_mid, new_mid = old[prefix : len(old) - suffix], new[prefix : len(new) - suffix]
+    matcher = difflib.SequenceMatcher(None, old_mid, new_mid, autojunk=False)
+    ops: list[TextOp] = []
+    for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+        if tag in ("delete", "replace"):
+            ops.append(DeleteText(prefix + i1, i2 - i1))
+        if tag in ("insert", "replace"):
+            ops.append(InsertText(prefix + i1, new_mid[j1:j2]))
+    return ops
+
+
+DEFAULT_HTTP_ORIGIN = LocalOrigin("rest")

@@ -1,0 +1,302 @@
+"""The REST API for documents against a real server, with live WebSocket clients watching."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from pycrdt import Assoc, Doc, Map, Text
+
+from tests.server import ServerProcess
+from tests.yclient import YClient
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as client:
+        yield client
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _assert_problem(response: httpx.Response, status: int, fragment: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status and fragment in body["detail"], body
+
+
+async def _write(server: ServerProcess, room: str, text: str) -> YClient:
+    client = YClient(server.ws_url, room, ack=True)
+    await client.connect()
+    client.append(text)
+    await client.wait_for(lambda: client.acked == client.sent_updates == 2)
+    return client
+
+
+# -- documents -------------------------------------------------------------------------------
+
+
+async def test_create_is_idempotent_and_metadata_reports_clients(http, server):
+    first = await http.put("/rooms/plan")
+    assert first.status_code == 201 and first.json()["name"] == "plan"
+    again = await http.put("/rooms/plan")
+    assert again.status_code == 200 and again.json()["created_at"] == first.json()["created_at"]
+    client = await _write(server, "plan", "abc")
+    meta = (await http.get("/rooms/plan")).json()
+    assert meta["clients"] == 1 and meta["size_bytes"] > 0
+    await client.close()
+
+
+async def test_list_paginates_with_cursor_and_filters_by_prefix(http, server):
+    for name in ["team-a", "team-b", "team-c", "other"]:
+        await (await _write(server, name, name)).close()
+    page = (await http.get("/rooms", params={"limit": 2, "prefix": "team-"})).json()
+    assert [r["name"] for r in page["items"]] == ["team-c", "team-b"]
+    rest = (
+        await http.get(
+            "/rooms", params={"limit": 2, "prefix": "team-", "cursor": page["next_cursor"]}
+        )
+    ).json()
+    assert [r["name"] for r in rest["items"]] == ["team-a"] and rest["next_cursor"] is None
+    everything = (await http.get("/rooms")).json()["items"]
+    assert {r["name"] for r in everything} == {"team-a", "team-b", "team-c", "other"}
+    _assert_problem(await http.get("/rooms", params={"cursor": "!!"}), 422, "cursor")
+    _assert_problem(await http.get("/rooms", params={"limit": 0}), 422, "limit")
+
+
+async def test_delete_closes_clients_and_removes_everything(http, server):
+    client = await _write(server, "doomed", "bye")
+    response = await http.delete("/rooms/doomed")
+    assert response.status_code == 204
+    code, reason = await client.wait_closed()
+    assert code == 4410 and "deleted" in reason
+    _assert_problem(await http.get("/rooms/doomed"), 404, "does not exist")
+    _assert_problem(await http.delete("/rooms/doomed"), 404, "does not exist")
+    async with YClient(server.ws_url, "doomed") as fresh:
+        await fresh.synced.wait()
+        assert fresh.text == ""
+
+
+async def test_copy_makes_an_independent_room(http, server):
+    await (await _write(server, "source", "original")).close()
+    response = await http.post("/rooms/source/copy", json={"to": "duplicate"})
+    assert response.status_code == 201 and response.json()["name"] == "duplicate"
+    assert (
+        await http.get("/rooms/duplicate/snapshot", headers={"Accept": "text/plain"})
+    ).text == "original"
+    _assert_problem(await http.post("/rooms/source/copy", json={"to": "duplicate"}), 409, "exists")
+    _assert_problem(await http.post("/rooms/source/copy", json={"to": ".bad"}), 422, "room name")
+
+
+# -- snapshots -------------------------------------------------------------------------------
+
+
+async def test_snapshot_formats(http, server):
+    client = await _write(server, "formats", "hello")
+    meta = client.doc.get("meta", type=Map)
+    meta["title"] = "Greeting"
+    await client.wait_for(lambda: client.acked == 3)
+    text = await http.get("/rooms/formats/snapshot", headers={"Accept": "text/plain"})
+    assert text.text == "hello" and text.headers["content-type"].startswith("text/plain")
+    as_json = await http.get("/rooms/formats/snapshot", headers={"Accept": "application/json"})
+    assert as_json.json() == {"content": "hello", "meta": {"title": "Greeting"}}
+    binary = await http.get(
+        "/rooms/formats/snapshot", headers={"Accept": "application/octet-stream"}
+    )
+    fresh: Doc[Any] = Doc()
+    fresh.apply_update(binary.content)
+    assert str(fresh.get("content", type=Text)) == "hello"
+    assert (await http.get("/rooms/formats/snapshot", params={"format": "text"})).text == "hello"
+    _assert_problem(
+        await http.get("/rooms/formats/snapshot", headers={"Accept": "image/png"}),
+        406,
+        "text/plain",
+    )
+    await client.close()
+
+
+async def test_etag_and_if_none_match(http, server):
+    client = await _write(server, "etags", "one")
+    first = await http.get("/rooms/etags/snapshot", headers={"Accept": "text/plain"})
+    etag = first.headers["etag"]
+    assert etag.startswith('"')
+    cached = await http.get(
+        "/rooms/etags/snapshot", headers={"Accept": "text/plain", "If-None-Match": etag}
+    )
+    assert cached.status_code == 304 and cached.content == b""
+    other_format = await http.get("/rooms/etags/snapshot", headers={"Accept": "application/json"})
+    assert other_format.headers["etag"] != etag
+    client.append(" two")
+    await client.wait_for(lambda: client.acked == 3)
+    changed = await http.get(
+        "/rooms/etags/snapshot", headers={"Accept": "text/plain", "If-None-Match": etag}
+    )
+    assert changed.status_code == 200 and changed.text == "one two"
+    await client.close()
+
+
+async def test_since_returns_only_what_the_caller_lacks(http, server):
+    client = await _write(server, "since", "base")
+    follower: Doc[Any] = Doc()
+    follower.apply_update(
+        (await http.get("/rooms/since/snapshot", params={"format": "yjs"})).content
+    )
+    client.append(" and more")
+    await client.wait_for(lambda: client.acked == 3)
+    diff = await http.get("/rooms/since/snapshot", params={"since": _b64(follower.get_state())})
+    assert diff.headers["content-type"] == "application/octet-stream"
+    full = await http.get("/rooms/since/snapshot", params={"format": "yjs"})
+    assert len(diff.content) < len(full.content)
+    follower.apply_update(diff.content)
+    assert str(follower.get("content", type=Text)) == "base and more"
+    _assert_problem(
+        await http.get("/rooms/since/snapshot", params={"since": "%%%"}), 422, "base64url"
+    )
+    _assert_problem(
+        await http.get("/rooms/since/snapshot", params={"since": _b64(b"\x00"), "format": "text"}),
+        422,
+        "octet-stream",
+    )
+    await client.close()
+
+
+async def test_snapshot_of_unloaded_room_does_not_load_it(http, server):
+    await (await _write(server, "cold", "stored text")).close()
+    async with asyncio.timeout(10):
+        while (await server.health())["rooms"] != 0:
+            await asyncio.sleep(0.05)
+    loads = (await server.health())["room_loads"]
+    assert (await http.get("/rooms/cold/snapshot", params={"format": "text"})).text == "stored text"
+    health = await server.health()
+    assert health["rooms"] == 0 and health["room_loads"] == loads
+
+
+# -- edits -----------------------------------------------------------------------------------
+
+
+async def test_posted_update_reaches_connected_client_live(http, server):
+    watcher = await _write(server, "live", "start")
+    remote: Doc[Any] = Doc()
+    remote.apply_update((await http.get("/rooms/live/snapshot", params={"format": "yjs"})).content)
+    before = remote.get_state()
+    remote.get("content", type=Text).insert(5, " + http")
+    update = remote.get_update(before)
+    response = await http.post(
+        "/rooms/live/updates", content=update, headers={"Content-Type": "application/octet-stream"}
+    )
+    assert response.status_code == 200 and "state_vector" in response.json()
+    await watcher.wait_text("start + http")
+    await watcher.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [(b"\xff\xfe\xfd garbage", "not a valid"), (b"", "binary Yjs update")],
+)
+async def test_malformed_update_is_refused_and_changes_nothing(http, server, body, fragment):
+    watcher = await _write(server, "guarded", "intact")
+    before = (await http.get("/rooms/guarded/snapshot", params={"format": "yjs"})).content
+    status = 400 if body else 422
+    _assert_problem(await http.post("/rooms/guarded/updates", content=body), status, "")
+    assert (await http.get("/rooms/guarded/snapshot", params={"format": "yjs"})).content == before
+    assert watcher.closed.is_set() is False
+    await watcher.close()
+
+
+async def test_truncated_update_is_refused(http, server):
+    watcher = await _write(server, "trunc", "intact")
+    doc: Doc[Any] = Doc()
+    doc.get("content", type=Text).insert(0, "a longer insertion that will be cut")
+    _assert_problem(
+        await http.post("/rooms/trunc/updates", content=doc.get_update()[:-6]), 400, "rejected"
+    )
+    assert (await http.get("/rooms/trunc/snapshot", params={"format": "text"})).text == "intact"
+    await watcher.close()
+
+
+async def test_huge_body_gets_413_and_unknown_room_404(http, server):
+    _assert_problem(
+        await http.post("/rooms/any/updates", content=b"\x00" * (9 * 1024 * 1024)), 413, "limit"
+    )
+    doc: Doc[Any] = Doc()
+    doc.get("content", type=Text).insert(0, "x")
+    _assert_problem(
+        await http.post("/rooms/nobody-here/updates", content=doc.get_update()),
+        404,
+        "does not exist",
+    )
+    _assert_problem(await http.get("/rooms/nobody-here/snapshot"), 404, "does not exist")
+    _assert_problem(
+        await http.patch("/rooms/nobody-here/text", json={"text": "x"}), 404, "does not exist"
+    )
+    _assert_problem(await http.get("/nothing"), 404, "no endpoint")
+
+
+async def test_text_ops_apply_in_order_and_bad_ops_change_nothing(http, server):
+    watcher = await _write(server, "ops", "hello world")
+    ops = [
+        {"op": "delete", "index": 0, "length": 5},
+        {"op": "insert", "index": 0, "text": "goodbye"},
+    ]
+    response = await http.patch("/rooms/ops/text", json={"ops": ops})
+    assert response.status_code == 200
+    await watcher.wait_text("goodbye world")
+    bad = [{"op": "insert", "index": 0, "text": "X"}, {"op": "delete", "index": 50, "length": 1}]
+    _assert_problem(await http.patch("/rooms/ops/text", json={"ops": bad}), 422, "outside the text")
+    _assert_problem(
+        await http.patch("/rooms/ops/text", json={"ops": [{"op": "move"}]}), 422, "index"
+    )
+    _assert_problem(
+        await http.patch(
+            "/rooms/ops/text", content=b"{", headers={"Content-Type": "application/json"}
+        ),
+        422,
+        "JSON",
+    )
+    assert (
+        await http.get("/rooms/ops/snapshot", params={"format": "text"})
+    ).text == "goodbye world"
+    await watcher.close()
+
+
+async def test_full_replacement_is_a_minimal_diff_that_keeps_cursors(http, server):
+    watcher = await _write(server, "diff", "The quick brown fox jumps over the lazy dog")
+    cursor = watcher.content.sticky_index(watcher.text.index("jumps"), Assoc.AFTER)
+    new_text = "The quick red fox jumps over the lazy cat"
+    response = await http.patch("/rooms/diff/text", json={"text": new_text})
+    assert response.status_code == 200
+    await watcher.wait_text(new_text)
+    assert cursor.get_index() == new_text.index("jumps")
+    await watcher.close()
+
+
+async def test_concurrent_http_and_websocket_edits_converge(http, server):
+    watcher = await _write(server, "mixed", "|")
+
+    async def typist() -> None:
+        for i in range(30):
+            watcher.append(f"w{i};")
+            await asyncio.sleep(0.003)
+
+    async def rest() -> None:
+        for i in range(30):
+            response = await http.patch(
+                "/rooms/mixed/text", json={"ops": [{"op": "insert", "index": 0, "text": f"h{i};"}]}
+            )
+            assert response.status_code == 200
+
+    await asyncio.gather(typist(), rest())
+    await watcher.wait_for(lambda: watcher.text.count("h") == 30 and watcher.text.count("w") == 30)
+    await watcher.wait_for(lambda: watcher.acked == watcher.sent_updates)
+    served = (await http.get("/rooms/mixed/snapshot", params={"format": "text"})).text
+    assert served == watcher.text
+    await watcher.close()
