@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 
-from collab.api import errors, health, rooms, ws
+from collab.api import errors, health, openapi, rooms, ws
 from collab.api.pages import Pages, web_dist
 from collab.config import Settings
 from collab.errors import ServerShuttingDown
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     pages = Pages(web_dist())
-    routes = [*ws.routes, *health.routes, *rooms.routes, *pages.routes()]
+    routes = [*ws.routes, *health.routes, *rooms.routes, *openapi.routes, *pages.routes()]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=errors.handlers)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
 
 from collab.api.http import (
     b64url,
@@ -17,6 +16,7 @@ from collab.api.http import (
     negotiate,
     read_body,
     read_json,
+    resource,
     room_param,
     state_of,
     strong_etag,
@@ -217,12 +217,10 @@ def _decode_cursor(raw: str | None) -> RoomCursor | None:
 
 
 routes = [
-    Route("/api/rooms", list_rooms, methods=["GET"]),
-    Route("/api/rooms/{room}", get_room, methods=["GET"]),
-    Route("/api/rooms/{room}", put_room, methods=["PUT"]),
-    Route("/api/rooms/{room}", delete_room, methods=["DELETE"]),
-    Route("/api/rooms/{room}/copy", copy_room, methods=["POST"]),
-    Route("/api/rooms/{room}/snapshot", get_snapshot, methods=["GET"]),
-    Route("/api/rooms/{room}/updates", post_update, methods=["POST"]),
-    Route("/api/rooms/{room}/text", patch_text, methods=["PATCH"]),
+    resource("/api/rooms", get=list_rooms),
+    resource("/api/rooms/{room}", get=get_room, put=put_room, delete=delete_room),
+    resource("/api/rooms/{room}/copy", post=copy_room),
+    resource("/api/rooms/{room}/snapshot", get=get_snapshot),
+    resource("/api/rooms/{room}/updates", post=post_update),
+    resource("/api/rooms/{room}/text", patch=patch_text),
 ]
