@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from collab.config import Settings
+
+if TYPE_CHECKING:
+    from collab.rooms.transfer import Format
+    from collab.store.sql import SqlStore
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,6 +32,16 @@ def _parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="logging level (COLLAB_LOG_LEVEL, default info)",
     )
+    export = commands.add_parser("export", help="write a room to stdout or a file")
+    export.add_argument("room")
+    export.add_argument("--format", choices=["text", "json", "yjs"], default="text")
+    export.add_argument("--output", "-o", help="file to write (default: stdout)")
+    _add_database_url(export)
+    imported = commands.add_parser("import", help="load a text or Yjs file into a room")
+    imported.add_argument("room")
+    imported.add_argument("file", help="UTF-8 text, or a Yjs update (.yjs/.bin)")
+    imported.add_argument("--format", choices=["text", "yjs"], help="default: from the extension")
+    _add_database_url(imported)
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     _add_database_url(db_commands.add_parser("upgrade", help="migrate the schema to the latest"))
@@ -56,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "serve":
         return _serve(settings)
+    if args.command in ("export", "import"):
+        return _transfer(args, settings)
     return _upgrade(settings)
 
 
@@ -91,3 +110,59 @@ def _upgrade(settings: Settings) -> int:
     asyncio.run(run())
     print(f"collab: database {settings.database_url} is at the latest schema")
     return 0
+
+
+def _transfer(args: argparse.Namespace, settings: Settings) -> int:
+    from collab.errors import CollabError
+
+    try:
+        if args.command == "export":
+            _write(args.output, asyncio.run(_export(settings, args.room, args.format)))
+            return 0
+        fmt: Format = args.format or (
+            "yjs" if Path(args.file).suffix in {".yjs", ".bin"} else "text"
+        )
+        data = Path(args.file).read_bytes()
+        asyncio.run(_import(settings, args.room, data, fmt))
+    except CollabError as error:
+        print(f"collab: {error.detail}", file=sys.stderr)
+        return 1
+    print(f"collab: imported {args.file} into room {args.room!r}", file=sys.stderr)
+    return 0
+
+
+async def _export(settings: Settings, room: str, fmt: Format) -> bytes:
+    from collab.rooms import transfer
+
+    async with _store(settings) as store:
+        return await transfer.export_room(store, room, fmt)
+
+
+async def _import(settings: Settings, room: str, data: bytes, fmt: Format) -> None:
+    from collab.rooms import transfer
+
+    async with _store(settings) as store:
+        await transfer.import_room(store, room, data, fmt, author="import")
+
+
+@contextlib.asynccontextmanager
+async def _store(settings: Settings) -> AsyncIterator[SqlStore]:
+    from collab.store import migrate
+    from collab.store.db import create_engine
+    from collab.store.sql import SqlStore
+
+    engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+    store = SqlStore(engine)
+    try:
+        await migrate.upgrade(engine)
+        yield store
+    finally:
+        await store.close()
+
+
+def _write(output: str | None, data: bytes) -> None:
+    if output:
+        Path(output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()

@@ -1,0 +1,91 @@
+"""`collab export` and `collab import` against the database, with or without a running server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from pycrdt import Doc, Map, Text
+
+from tests.server import ServerProcess
+from tests.yclient import YClient
+
+
+def _collab(*args: str, database_url: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "collab", *args, "--database-url", database_url],
+        capture_output=True,
+        timeout=60,
+    )
+
+
+async def _seed(server: ServerProcess, room: str) -> None:
+    async with YClient(server.ws_url, room, ack=True) as client:
+        client.append("line one\nline two ünïcode ✓\n")
+        client.doc.get("meta", type=Map)["title"] = "Notes"
+        await client.wait_for(lambda: client.acked == 3)
+
+
+async def test_export_formats_while_the_server_runs(server: ServerProcess):
+    await _seed(server, "notes")
+    text = _collab("export", "notes", "--format", "text", database_url=server.database_url)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.decode() == "line one\nline two ünïcode ✓\n"
+    as_json = _collab("export", "notes", "--format", "json", database_url=server.database_url)
+    assert json.loads(as_json.stdout) == {
+        "content": "line one\nline two ünïcode ✓\n",
+        "meta": {"title": "Notes"},
+    }
+    yjs = _collab("export", "notes", "--format", "yjs", database_url=server.database_url)
+    doc = Doc()
+    doc.apply_update(yjs.stdout)
+    assert str(doc.get("content", type=Text)).startswith("line one")
+    missing = _collab("export", "nothing", database_url=server.database_url)
+    assert missing.returncode == 1 and b"does not exist" in missing.stderr
+
+
+async def test_round_trips_exactly(server: ServerProcess, tmp_path: Path):
+    await _seed(server, "origin")
+    url = server.database_url
+    for fmt, suffix in (("text", ".txt"), ("yjs", ".yjs")):
+        exported = tmp_path / f"origin{suffix}"
+        assert (
+            _collab(
+                "export", "origin", "--format", fmt, "-o", str(exported), database_url=url
+            ).returncode
+            == 0
+        )
+        result = _collab("import", f"copy-{fmt}", str(exported), database_url=url)
+        assert result.returncode == 0, result.stderr
+        again = _collab("export", f"copy-{fmt}", "--format", fmt, database_url=url).stdout
+        if fmt == "text":
+            assert again == exported.read_bytes()
+        else:
+            original, copy = Doc(), Doc()
+            original.apply_update(exported.read_bytes())
+            copy.apply_update(again)
+            assert copy.get_state() == original.get_state()
+            assert str(copy.get("content", type=Text)) == str(original.get("content", type=Text))
+    async with YClient(server.ws_url, "copy-yjs") as reader:
+        await reader.wait_text("line one\nline two ünïcode ✓\n")
+
+
+async def test_text_import_is_a_minimal_edit_of_the_stored_document(
+    server: ServerProcess, tmp_path: Path
+):
+    await _seed(server, "edited")
+    await server.stop()
+    new_text = tmp_path / "new.txt"
+    new_text.write_text("line one\nline 2 ünïcode ✓\n")
+    assert (
+        _collab("import", "edited", str(new_text), database_url=server.database_url).returncode == 0
+    )
+    await server.start()
+    async with YClient(server.ws_url, "edited") as reader:
+        await reader.wait_text("line one\nline 2 ünïcode ✓\n")
+    bad = tmp_path / "bad.yjs"
+    bad.write_bytes(b"\xff\xfe garbage")
+    result = _collab("import", "edited", str(bad), database_url=server.database_url)
+    assert result.returncode == 1 and b"rejected" in result.stderr
