@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from pycrdt import Doc, Map, Text
 
@@ -39,7 +40,7 @@ async def test_export_formats_while_the_server_runs(server: ServerProcess):
         "meta": {"title": "Notes"},
     }
     yjs = _collab("export", "notes", "--format", "yjs", database_url=server.database_url)
-    doc = Doc()
+    doc: Doc[Any] = Doc()
     doc.apply_update(yjs.stdout)
     assert str(doc.get("content", type=Text)).startswith("line one")
     missing = _collab("export", "nothing", database_url=server.database_url)
@@ -63,7 +64,8 @@ async def test_round_trips_exactly(server: ServerProcess, tmp_path: Path):
         if fmt == "text":
             assert again == exported.read_bytes()
         else:
-            original, copy = Doc(), Doc()
+            original: Doc[Any] = Doc()
+            copy: Doc[Any] = Doc()
             original.apply_update(exported.read_bytes())
             copy.apply_update(again)
             assert copy.get_state() == original.get_state()
