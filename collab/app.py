@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from starlette.applications import Starlette
 
@@ -14,10 +15,12 @@ from collab.api.pages import Pages, web_dist
 from collab.config import Settings
 from collab.errors import ServerShuttingDown
 from collab.rooms.documents import Documents
+from collab.rooms.history import VersionPolicy
 from collab.rooms.manager import RoomManager
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState
 from collab.store import migrate
+from collab.store.base import RetentionPolicy
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
 
@@ -55,6 +58,11 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
         unload_grace=settings.unload_grace,
         compact_max_updates=settings.compact_max_updates,
         compact_max_bytes=settings.compact_max_bytes,
+        versions=VersionPolicy(settings.version_settle, settings.version_max_interval),
+        retention=RetentionPolicy(
+            keep_all=timedelta(hours=settings.version_keep_all_hours),
+            hourly_until=timedelta(days=settings.version_hourly_days),
+        ),
     )
     state = CollabState(settings, engine, store, writer, rooms, Documents(store, rooms))
     writer_task = asyncio.create_task(writer.run(), name="collab writer")
@@ -62,6 +70,11 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
         yield state
     finally:
         await ws.close_all(state, ServerShuttingDown("server restarting; reconnect"))
+        try:
+            async with asyncio.timeout(_DRAIN_TIMEOUT):
+                await rooms.record_dirty_versions()
+        except TimeoutError:
+            log.error("shutdown: versions of edited rooms could not all be recorded")
         try:
             async with asyncio.timeout(_DRAIN_TIMEOUT):
                 await writer.drain()

@@ -36,6 +36,13 @@ class Settings:
     write_batch_max: int = 512
     # SQLite `synchronous` in WAL mode: NORMAL survives process crashes, FULL power loss too.
     sqlite_synchronous: str = "NORMAL"
+    # Auto versions: seconds after the last edit, and at most this far apart while editing goes on.
+    version_settle: float = 120.0
+    version_max_interval: float = 600.0
+    # Retention: keep every version this many hours, then one auto version per hour up to this
+    # many days, then one per day. Named and restore versions are kept forever.
+    version_keep_all_hours: float = 24.0
+    version_hourly_days: float = 7.0
     # Seconds between WebSocket pings and before an unanswered ping closes the connection.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0

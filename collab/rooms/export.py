@@ -25,8 +25,8 @@ def doc_to_json(update: bytes) -> dict[str, Any]:
     """Every root type of the document encoded by `update`, converted to JSON values.
 
     Root types arrive untyped over the wire, so each is probed in a fresh Doc: entries with keys
-    make a Map; items with no Python equivalent make an XmlFragment (rendered as XML text); a
-    sequence whose items read back as the characters of a Text is a Text; anything else an Array.
+    make a Map; a sequence that reads as non-empty text is a Text; items with no Python
+    equivalent make an XmlFragment (rendered as XML); anything else is an Array.
     """
     names = list(doc_from_update(update).keys())
     return {name: _root_value(update, name) for name in sorted(names)}
@@ -36,14 +36,14 @@ def _root_value(update: bytes, name: str) -> Any:
     as_map = doc_from_update(update).get(name, type=Map)
     if len(as_map):
         return as_map.to_py()
+    text = str(doc_from_update(update).get(name, type=Text))
+    if text:
+        return text
     as_array = doc_from_update(update).get(name, type=Array)
     try:
         items = as_array.to_py() or []
     except ValueError:
         return str(doc_from_update(update).get(name, type=XmlFragment))
-    text = str(doc_from_update(update).get(name, type=Text))
-    if text and all(isinstance(item, str) for item in items) and "".join(items) == text:
-        return text
     if not items:
         return "" if name == CONTENT else None
     return items

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from typing import Any
 
 from pycrdt import Doc
 
-from collab.errors import StoreUnavailable
+from collab.errors import CollabError, StoreUnavailable
 from collab.rooms import crdt
+from collab.rooms.history import AutoVersions, VersionPolicy
 from collab.rooms.room import LogSize, Room
 from collab.rooms.writer import UpdateWriter
-from collab.store.base import Store
+from collab.store.base import RetentionPolicy, Store
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +31,16 @@ class RoomManager:
         unload_grace: float,
         compact_max_updates: int,
         compact_max_bytes: int,
+        versions: VersionPolicy | None = None,
+        retention: RetentionPolicy | None = None,
     ) -> None:
         self._store = store
         self._writer = writer
         self._grace = unload_grace
         self._compact_max_updates = compact_max_updates
         self._compact_max_bytes = compact_max_bytes
+        self._versions = versions or VersionPolicy()
+        self._retention = retention or RetentionPolicy()
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Task[Room]] = {}
         self._unloads: dict[str, asyncio.TimerHandle] = {}
@@ -86,7 +92,28 @@ class RoomManager:
             await self._create_row(name)
         room = Room(name, doc, self._writer, LogSize(len(stored.log), stored.log_bytes))
         room.after_commit = self._maybe_compact
+        room.auto_versions = AutoVersions(
+            self._versions, lambda: self.spawn(self.record_auto_version(room), f"version {name}")
+        )
         return room
+
+    async def record_auto_version(self, room: Room) -> None:
+        """Record an automatic version of `room` and thin its old ones; failures are logged."""
+        try:
+            result = await room.record_version("auto")
+            if result.created:
+                await self._store.thin_versions(room.name, self._retention, datetime.now(UTC))
+        except CollabError as error:
+            log.info("room %s: no auto version (%s)", room.name, error.detail)
+        except Exception:
+            log.exception("room %s: recording an auto version failed", room.name)
+
+    async def record_dirty_versions(self) -> None:
+        """Record a version of every room edited since its last one (used at shutdown)."""
+        dirty = [
+            room for room in self.rooms.values() if room.auto_versions and room.auto_versions.dirty
+        ]
+        await asyncio.gather(*(self.record_auto_version(room) for room in dirty))
 
     async def _create_row(self, name: str) -> None:
         """Record a new room so listings show it; a failure here only delays that."""
@@ -111,9 +138,13 @@ class RoomManager:
         self.spawn(self._unload(room), f"unload {room.name}")
 
     async def _unload(self, room: Room) -> None:
+        if room.auto_versions is not None and room.auto_versions.dirty:
+            await self.record_auto_version(room)
         await room.wait_flushed()
         if room.holders == 0 and self.rooms.get(room.name) is room and room.flushed:
             del self.rooms[room.name]
+            if room.auto_versions is not None:
+                room.auto_versions.cancel()
             log.debug("room %s unloaded", room.name)
 
     def _maybe_compact(self, room: Room) -> None:

@@ -33,10 +33,12 @@ from collab.protocol.messages import (
     is_empty_update,
 )
 from collab.rooms import crdt
+from collab.rooms.history import AutoVersions, fingerprint
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence
 from collab.rooms.writer import PendingWrite, UpdateWriter
-from collab.types import Origin
+from collab.store.base import NewVersion, VersionResult
+from collab.types import LocalOrigin, Origin
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,7 @@ class Room:
         self._commit_event = asyncio.Event()
         self.after_commit: Callable[[Room], None] | None = None
         self._closed_by: CollabError | None = None
+        self.auto_versions: AutoVersions | None = None
 
     # -- membership ------------------------------------------------------------------------
 
@@ -92,6 +95,8 @@ class Room:
         removals = self.presence.remove_connection(peer.origin.connection_id)
         if removals:
             self.broadcast(encode_awareness(encode_awareness_entries(removals)))
+        if not self.peers and self.auto_versions is not None:
+            self.auto_versions.on_idle()
 
     def broadcast(self, frame: bytes, *, exclude: Peer | None = None) -> None:
         """Send one encoded frame to every peer but `exclude`."""
@@ -170,6 +175,26 @@ class Room:
         self._writer.put(PendingWrite(self.name, data, origin, self, seq=self._applied))
         return self._applied
 
+    async def record_version(
+        self, kind: str, *, label: str | None = None, author: str | None = None
+    ) -> VersionResult:
+        """Record the current state as a version, in order with the updates before it."""
+        await self._writer.wait_for_space()
+        self._check_open()
+        update = self.doc.get_update()
+        version = NewVersion(self.name, update, fingerprint(self.doc, update), kind, label, author)
+        if self.auto_versions is not None:
+            self.auto_versions.started()
+        result: asyncio.Future[VersionResult] = asyncio.get_running_loop().create_future()
+        self._applied += 1
+        origin = LocalOrigin("versions", author)
+        self._writer.put(
+            PendingWrite(
+                self.name, None, origin, self, self._applied, version=version, version_result=result
+            )
+        )
+        return await result
+
     def close(self, error: CollabError) -> None:
         """Refuse further updates and close every peer with `error` (room deleted)."""
         self._closed_by = error
@@ -183,8 +208,10 @@ class Room:
     def on_committed(self, writes: list[PendingWrite]) -> None:
         """Broadcast committed updates (each encoded once) and acknowledge their senders."""
         acks: dict[Peer, int] = {}
+        edited = False
         for write in writes:
             if write.data is not None:
+                edited = True
                 self.broadcast(encode_update(write.data), exclude=write.peer)
                 self.log_size.count += 1
                 self.log_size.bytes += len(write.data)
@@ -195,6 +222,8 @@ class Room:
                 peer.send(encode_durable(count))
         self._committed = writes[-1].seq
         self._commit_event.set()
+        if edited and self.auto_versions is not None:
+            self.auto_versions.on_edit()
         if self.after_commit is not None:
             self.after_commit(self)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
-from collab.store.base import NewUpdate, Store
+from collab.store.base import NewUpdate, NewVersion, Store, VersionResult
 from collab.types import Origin, origin_user
 
 if TYPE_CHECKING:
@@ -38,6 +38,17 @@ class PendingWrite:
     seq: int = 0
     ack_count: int = 0
     peer: Peer | None = None
+    # A version to record at this point of the room's history, and where its result goes.
+    version: NewVersion | None = None
+    version_result: asyncio.Future[VersionResult] | None = None
+
+    def item(self) -> NewUpdate | NewVersion | None:
+        """What this write stores, if anything."""
+        if self.version is not None:
+            return self.version
+        if self.data is not None:
+            return NewUpdate(self.room, self.data, origin_user(self.origin))
+        return None
 
 
 class UpdateWriter:
@@ -92,14 +103,18 @@ class UpdateWriter:
                 self._idle.set()
 
     async def _commit_with_retry(self, batch: list[PendingWrite]) -> None:
-        rows = [
-            NewUpdate(w.room, w.data, origin_user(w.origin)) for w in batch if w.data is not None
-        ]
+        rows = [item for item in (w.item() for w in batch) if item is not None]
         delay = 0.05
         while True:
             try:
-                await self._store.append(rows)
+                results = iter(await self._store.append(rows))
                 self.commits += 1
+                for write in batch:
+                    if write.version is None:
+                        continue
+                    result = next(results)
+                    if write.version_result is not None and not write.version_result.done():
+                        write.version_result.set_result(result)
                 return
             except Exception:
                 self.failures += 1

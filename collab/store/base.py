@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 
@@ -15,6 +15,49 @@ class NewUpdate:
     room: str
     data: bytes
     author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """A version to record, committed in order with the updates queued before it."""
+
+    room: str
+    state: bytes
+    fingerprint: str
+    kind: str
+    label: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """A recorded version's metadata."""
+
+    id: int
+    room: str
+    created_at: datetime
+    kind: str
+    label: str | None
+    author: str | None
+    authors: list[str]
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class VersionResult:
+    """The version holding a recorded state, and whether recording created it."""
+
+    info: VersionInfo
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    """Keep every version younger than `keep_all`, then one auto version per hour until
+    `hourly_until`, then one per day. Named and restore versions are never deleted."""
+
+    keep_all: timedelta = timedelta(days=1)
+    hourly_until: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +111,24 @@ class Store(Protocol):
         """The room's stored state and log; an unknown room is empty."""
         ...
 
-    async def append(self, updates: Sequence[NewUpdate]) -> None:
-        """Commit `updates` (possibly of several rooms) in one transaction, in order."""
+    async def append(self, items: Sequence[NewUpdate | NewVersion]) -> list[VersionResult]:
+        """Commit updates and versions (possibly of several rooms) in one transaction, in order.
+        Returns, for each NewVersion in order, the version holding that state: a new one, or the
+        latest one when it already holds the same state (a version is never recorded twice)."""
+        ...
+
+    async def list_versions(
+        self, room: str, limit: int = 50, *, before: int | None = None
+    ) -> list[VersionInfo]:
+        """Versions of a room, newest first, with ids below `before`."""
+        ...
+
+    async def get_version(self, room: str, version_id: int) -> tuple[VersionInfo, bytes] | None:
+        """A version and its state (a Yjs update), or None."""
+        ...
+
+    async def thin_versions(self, room: str, policy: RetentionPolicy, now: datetime) -> int:
+        """Apply the retention policy to a room's auto versions; return how many were deleted."""
         ...
 
     async def compact(self, room: str) -> Compaction | None:

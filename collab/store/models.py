@@ -43,3 +43,33 @@ class UpdateRow(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     author: Mapped[str | None] = mapped_column(String(256), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VersionRow(Base):
+    """A recorded version: the full document state (zlib-compressed Yjs update) at one moment."""
+
+    __tablename__ = "versions"
+    __table_args__ = (Index("ix_versions_room_id", "room", "id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    room: Mapped[str] = mapped_column(String(128), ForeignKey("rooms.name", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    author: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # JSON list of the people whose updates this version holds since the previous one.
+    authors: Mapped[str] = mapped_column(String(4096), default="[]")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+
+
+class RoomAuthorRow(Base):
+    """Someone whose committed updates no version of the room records yet."""
+
+    __tablename__ = "room_authors"
+
+    room: Mapped[str] = mapped_column(
+        String(128), ForeignKey("rooms.name", ondelete="CASCADE"), primary_key=True
+    )
+    author: Mapped[str] = mapped_column(String(256), primary_key=True)

@@ -12,7 +12,18 @@ from sqlalchemy import Insert, Select, Table, and_, delete, func, or_, select, u
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from collab.store.base import Compaction, NewUpdate, RoomCursor, RoomInfo, StoredRoom
+from collab.store import versions
+from collab.store.base import (
+    Compaction,
+    NewUpdate,
+    NewVersion,
+    RetentionPolicy,
+    RoomCursor,
+    RoomInfo,
+    StoredRoom,
+    VersionInfo,
+    VersionResult,
+)
 from collab.store.merge import merge_parts
 from collab.store.models import RoomRow, UpdateRow
 
@@ -52,42 +63,70 @@ class SqlStore:
             state = await conn.scalar(select(_rooms.c.state).where(_rooms.c.name == room))
         return StoredRoom(state=state, log=parts)
 
-    async def append(self, updates: Sequence[NewUpdate]) -> None:
-        """Insert the updates and touch their rooms, all in one transaction."""
-        if not updates:
-            return
+    async def append(self, items: Sequence[NewUpdate | NewVersion]) -> list[VersionResult]:
+        """Insert updates, touch their rooms, and record versions in order: one transaction."""
+        if not items:
+            return []
         now = datetime.now(UTC)
+        updates = [item for item in items if isinstance(item, NewUpdate)]
+        async with self.engine.begin() as conn:
+            await self._ensure_rooms(conn, sorted({item.room for item in items}), now)
+            if updates:
+                await self._insert_updates(conn, updates, now)
+            return await self._record_versions(conn, items, now)
+
+    async def _insert_updates(
+        self, conn: AsyncConnection, updates: list[NewUpdate], now: datetime
+    ) -> None:
+        await conn.execute(
+            _updates.insert(),
+            [
+                {"room": u.room, "data": u.data, "author": u.author, "created_at": now}
+                for u in updates
+            ],
+        )
         per_room: dict[str, list[NewUpdate]] = defaultdict(list)
         for item in updates:
             per_room[item.room].append(item)
-        async with self.engine.begin() as conn:
-            await self._ensure_rooms(conn, list(per_room), now)
+        for room, items in per_room.items():
             await conn.execute(
-                _updates.insert(),
-                [
-                    {"room": u.room, "data": u.data, "author": u.author, "created_at": now}
-                    for u in updates
-                ],
-            )
-            for room, items in per_room.items():
-                await conn.execute(
-                    update(_rooms)
-                    .where(_rooms.c.name == room)
-                    .values(
-                        updated_at=now,
-                        log_count=_rooms.c.log_count + len(items),
-                        log_bytes=_rooms.c.log_bytes + sum(len(u.data) for u in items),
-                    )
+                update(_rooms)
+                .where(_rooms.c.name == room)
+                .values(
+                    updated_at=now,
+                    log_count=_rooms.c.log_count + len(items),
+                    log_bytes=_rooms.c.log_bytes + sum(len(u.data) for u in items),
                 )
+            )
+
+    async def _record_versions(
+        self, conn: AsyncConnection, items: Sequence[NewUpdate | NewVersion], now: datetime
+    ) -> list[VersionResult]:
+        """Versions take the authors of the updates before them; the rest stay pending."""
+        pending: dict[str, set[str]] = defaultdict(set)
+        results = []
+        for item in items:
+            if isinstance(item, NewUpdate):
+                if item.author:
+                    pending[item.room].add(item.author)
+                continue
+            result, consumed = await versions.record(conn, item, pending[item.room], now)
+            if consumed:
+                pending[item.room].clear()
+            results.append(result)
+        rows = [{"room": r, "author": a} for r, authors in pending.items() for a in authors]
+        if rows:
+            await conn.execute(self._insert_ignore(versions.authors_table, rows))
+        return results
 
     async def _ensure_rooms(self, conn: AsyncConnection, rooms: list[str], now: datetime) -> None:
         rows = [{"name": r, "created_at": now, "updated_at": now} for r in rooms]
-        await conn.execute(self._insert_ignore(rows))
+        await conn.execute(self._insert_ignore(_rooms, rows))
 
-    def _insert_ignore(self, rows: list[dict[str, Any]]) -> Insert:
+    def _insert_ignore(self, table: Table, rows: list[dict[str, Any]]) -> Insert:
         dialect = self.engine.dialect.name
         module: Any = postgresql if dialect == "postgresql" else sqlite
-        statement: Insert = module.insert(_rooms).values(rows).on_conflict_do_nothing()
+        statement: Insert = module.insert(table).values(rows).on_conflict_do_nothing()
         return statement
 
     async def compact(self, room: str) -> Compaction | None:
@@ -167,7 +206,7 @@ class SqlStore:
         now = datetime.now(UTC)
         async with self.engine.begin() as conn:
             result = await conn.execute(
-                self._insert_ignore([{"name": room, "created_at": now, "updated_at": now}])
+                self._insert_ignore(_rooms, [{"name": room, "created_at": now, "updated_at": now}])
             )
         return bool(result.rowcount == 1)
 
@@ -175,8 +214,31 @@ class SqlStore:
         """Delete a room and everything stored for it; False if there was nothing."""
         async with self.engine.begin() as conn:
             await conn.execute(delete(_updates).where(_updates.c.room == room))
+            await conn.execute(
+                delete(versions.versions_table).where(versions.versions_table.c.room == room)
+            )
+            await conn.execute(
+                delete(versions.authors_table).where(versions.authors_table.c.room == room)
+            )
             result = await conn.execute(delete(_rooms).where(_rooms.c.name == room))
         return bool(result.rowcount == 1)
+
+    async def list_versions(
+        self, room: str, limit: int = 50, *, before: int | None = None
+    ) -> list[VersionInfo]:
+        """Versions of a room, newest first, with ids below `before`."""
+        async with self.engine.connect() as conn:
+            return await versions.list_versions(conn, room, limit, before)
+
+    async def get_version(self, room: str, version_id: int) -> tuple[VersionInfo, bytes] | None:
+        """A version and its state (a Yjs update), or None."""
+        async with self.engine.connect() as conn:
+            return await versions.get_version(conn, room, version_id)
+
+    async def thin_versions(self, room: str, policy: RetentionPolicy, now: datetime) -> int:
+        """Apply the retention policy to a room's auto versions."""
+        async with self.engine.begin() as conn:
+            return await versions.thin(conn, room, policy, now)
 
     async def close(self) -> None:
         """Dispose of the engine's pool."""

@@ -1,0 +1,15 @@
+"""A Python client for collab: the REST API (`CollabClient`) and live sync (`LiveDocument`)."""
+
+from collab.client.live import Backoff, LiveClosed, LiveDocument, websocket_base
+from collab.client.rest import CollabAPIError, CollabClient, Room, RoomPage
+
+__all__ = [
+    "Backoff",
+    "CollabAPIError",
+    "CollabClient",
+    "LiveClosed",
+    "LiveDocument",
+    "Room",
+    "RoomPage",
+    "websocket_base",
+]

@@ -1,0 +1,243 @@
+"""The REST API as an async client over httpx: rooms, snapshots and edits."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Self
+from urllib.parse import quote
+
+import httpx
+
+from collab.client.live import Backoff, LiveDocument, websocket_base
+
+YJS = "application/octet-stream"
+
+
+class CollabAPIError(Exception):
+    """A non-2xx answer, parsed from its RFC 9457 problem document."""
+
+    def __init__(self, status: int, detail: str, type: str = "about:blank", title: str = ""):
+        super().__init__(f"{status} {title}: {detail}" if title else f"{status}: {detail}")
+        self.status = status
+        self.detail = detail
+        self.type = type
+        self.title = title
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> CollabAPIError:
+        """Build from a response; a body that is not a problem document becomes the detail."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return cls(response.status_code, response.text, title=response.reason_phrase)
+        return cls(
+            response.status_code,
+            str(body.get("detail", response.text)),
+            str(body.get("type", "about:blank")),
+            str(body.get("title", response.reason_phrase)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """A room's metadata."""
+
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    size_bytes: int
+    clients: int
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Room:
+        """Parse the JSON shape the server returns."""
+        return cls(
+            name=str(data["name"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            updated_at=datetime.fromisoformat(data["updated_at"]),
+            size_bytes=int(data["size_bytes"]),
+            clients=int(data["clients"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RoomPage:
+    """One page of rooms, newest edit first, and the cursor of the next page (None at the end)."""
+
+    items: tuple[Room, ...]
+    next_cursor: str | None
+
+
+class CollabClient:
+    """Async client for one collab server: every REST endpoint, plus `live()` documents."""
+
+    def __init__(
+        self, base_url: str, *, token: str | None = None, http: httpx.AsyncClient | None = None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = http if http is not None else httpx.AsyncClient()
+        self._owns_http = http is None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    def live(
+        self, room: str, *, name: str | None = None, backoff: Backoff | None = None
+    ) -> LiveDocument:
+        """A live-synced document for `room`; use as `async with client.live(room) as live:`."""
+        base = websocket_base(self.base_url)
+        return LiveDocument(base, room, token=self.token, name=name, backoff=backoff)
+
+    # -- rooms -----------------------------------------------------------------------------
+
+    async def list_rooms(
+        self, limit: int = 50, prefix: str = "", cursor: str | None = None
+    ) -> RoomPage:
+        """One page of rooms whose names start with `prefix`."""
+        params: dict[str, str | int] = {"limit": limit, "prefix": prefix}
+        if cursor is not None:
+            params["cursor"] = cursor
+        data = (await self._request("GET", "/api/rooms", params=params)).json()
+        items = tuple(Room.from_json(item) for item in data["items"])
+        return RoomPage(items, data["next_cursor"])
+
+    async def iter_rooms(self, prefix: str = "", page_size: int = 50) -> AsyncIterator[Room]:
+        """Every room whose name starts with `prefix`, following cursors page by page."""
+        cursor: str | None = None
+        while True:
+            page = await self.list_rooms(page_size, prefix, cursor)
+            for room in page.items:
+                yield room
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def get_room(self, room: str) -> Room:
+        """A room's metadata."""
+        return Room.from_json((await self._request("GET", _room_path(room))).json())
+
+    async def create_room(self, room: str) -> tuple[Room, bool]:
+        """Create a room if absent; return it and whether this call created it."""
+        response = await self._request("PUT", _room_path(room))
+        return Room.from_json(response.json()), response.status_code == 201
+
+    async def delete_room(self, room: str) -> None:
+        """Delete a room and everything it stores; its live clients are closed with 4410."""
+        await self._request("DELETE", _room_path(room))
+
+    async def copy_room(self, room: str, to: str) -> Room:
+        """Copy the committed state of `room` into the new room `to`."""
+        response = await self._request("POST", _room_path(room, "copy"), json={"to": to})
+        return Room.from_json(response.json())
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    async def snapshot_text(self, room: str) -> str:
+        """The committed root Text `content`."""
+        return (await self._snapshot(room, "text")).text
+
+    async def snapshot_json(self, room: str) -> dict[str, Any]:
+        """Every root type of the committed document as JSON."""
+        data: dict[str, Any] = (await self._snapshot(room, "json")).json()
+        return data
+
+    async def snapshot_update(self, room: str, since: bytes | None = None) -> bytes:
+        """The committed document as a Yjs update, or only what a `since` state vector lacks."""
+        params = {"since": _b64url(since)} if since is not None else {}
+        return (await self._snapshot(room, "yjs", params)).content
+
+    async def snapshot_text_if_changed(self, room: str, etag: str | None) -> tuple[str | None, str]:
+        """The text and its ETag, or (None, etag) when unchanged since `etag` (304)."""
+        headers = {"If-None-Match": etag} if etag else {}
+        response = await self._send(
+            "GET", _room_path(room, "snapshot"), params={"format": "text"}, headers=headers
+        )
+        if response.status_code == 304:
+            return None, response.headers.get("etag", etag or "")
+        _raise_for_status(response)
+        return response.text, response.headers["etag"]
+
+    async def _snapshot(
+        self, room: str, format: str, params: dict[str, str] | None = None
+    ) -> httpx.Response:
+        query = {"format": format, **(params or {})}
+        return await self._request("GET", _room_path(room, "snapshot"), params=query)
+
+    # -- edits -----------------------------------------------------------------------------
+
+    async def apply_update(self, room: str, update: bytes, *, author: str | None = None) -> bytes:
+        """Apply a binary Yjs update live; return the room's new state vector once committed."""
+        headers = {"Content-Type": YJS, **_author(author)}
+        path = _room_path(room, "updates")
+        response = await self._request("POST", path, content=update, headers=headers)
+        return _state_vector(response)
+
+    async def edit_text(
+        self, room: str, ops: list[dict[str, Any]], *, author: str | None = None
+    ) -> bytes:
+        """Apply insert/delete ops to `content` (see the TextOp schema); return the state vector."""
+        return await self._patch_text(room, {"ops": ops}, author)
+
+    async def replace_text(self, room: str, text: str, *, author: str | None = None) -> bytes:
+        """Make `content` equal `text` by a minimal diff; return the state vector."""
+        return await self._patch_text(room, {"text": text}, author)
+
+    async def _patch_text(self, room: str, body: dict[str, Any], author: str | None) -> bytes:
+        path = _room_path(room, "text")
+        response = await self._request("PATCH", path, json=body, headers=_author(author))
+        return _state_vector(response)
+
+    # -- transport -------------------------------------------------------------------------
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = await self._send(method, path, **kwargs)
+        _raise_for_status(response)
+        return response
+
+    async def _send(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = dict(headers or {})
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return await self._http.request(method, self.base_url + path, headers=headers, **kwargs)
+
+
+def _room_path(room: str, *rest: str) -> str:
+    return "/".join(["/api/rooms", quote(room, safe=""), *rest])
+
+
+def _author(author: str | None) -> dict[str, str]:
+    return {"X-Collab-Author": author} if author else {}
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    if not response.is_success:
+        raise CollabAPIError.from_response(response)
+
+
+def _state_vector(response: httpx.Response) -> bytes:
+    encoded = str(response.json()["state_vector"])
+    try:
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except (binascii.Error, ValueError):
+        raise CollabAPIError(response.status_code, "state_vector is not base64url") from None
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
