@@ -10,13 +10,14 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 
-from collab.api import errors, health, openapi, rooms, ws
+from collab.api import errors, health, history, openapi, rooms, ws
 from collab.api.pages import Pages, web_dist
 from collab.config import Settings
 from collab.errors import ServerShuttingDown
 from collab.rooms.documents import Documents
 from collab.rooms.history import VersionPolicy
 from collab.rooms.manager import RoomManager
+from collab.rooms.versions import Versions
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState
 from collab.store import migrate
@@ -41,7 +42,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     pages = Pages(web_dist())
-    routes = [*ws.routes, *health.routes, *rooms.routes, *openapi.routes, *pages.routes()]
+    routes = [
+        *ws.routes,
+        *health.routes,
+        *rooms.routes,
+        *history.routes,
+        *openapi.routes,
+        *pages.routes(),
+    ]
     return Starlette(routes=routes, lifespan=lifespan, exception_handlers=errors.handlers)
 
 
@@ -64,7 +72,8 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
             hourly_until=timedelta(days=settings.version_hourly_days),
         ),
     )
-    state = CollabState(settings, engine, store, writer, rooms, Documents(store, rooms))
+    documents = Documents(store, rooms)
+    state = CollabState(settings, engine, store, writer, rooms, documents, Versions(documents))
     writer_task = asyncio.create_task(writer.run(), name="collab writer")
     try:
         yield state

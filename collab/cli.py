@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("room")
     export.add_argument("--format", choices=["text", "json", "yjs"], default="text")
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
+    export.add_argument("--version", type=int, help="export this version instead of the latest")
     _add_database_url(export)
     imported = commands.add_parser("import", help="load a text or Yjs file into a room")
     imported.add_argument("room")
@@ -117,7 +118,8 @@ def _transfer(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         if args.command == "export":
-            _write(args.output, asyncio.run(_export(settings, args.room, args.format)))
+            data = asyncio.run(_export(settings, args.room, args.format, args.version))
+            _write(args.output, data)
             return 0
         fmt: Format = args.format or (
             "yjs" if Path(args.file).suffix in {".yjs", ".bin"} else "text"
@@ -131,11 +133,11 @@ def _transfer(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _export(settings: Settings, room: str, fmt: Format) -> bytes:
+async def _export(settings: Settings, room: str, fmt: Format, version: int | None) -> bytes:
     from collab.rooms import transfer
 
     async with _store(settings) as store:
-        return await transfer.export_room(store, room, fmt)
+        return await transfer.export_room(store, room, fmt, version)
 
 
 async def _import(settings: Settings, room: str, data: bytes, fmt: Format) -> None:

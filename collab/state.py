@@ -11,6 +11,7 @@ from collab.config import Settings
 from collab.connection import Connection
 from collab.rooms.documents import Documents
 from collab.rooms.manager import RoomManager
+from collab.rooms.versions import Versions
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Store
 
@@ -25,6 +26,7 @@ class CollabState:
     writer: UpdateWriter
     rooms: RoomManager
     documents: Documents
+    versions: Versions
     connections: set[Connection] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 

@@ -33,7 +33,13 @@ def _json(schema: str, description: str) -> dict[str, Any]:
     }
 
 
-_NOT_FOUND = _problem("No such room")
+_NOT_FOUND = _problem("No such room or version")
+_VERSION = {
+    "name": "version",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
 _UNPROCESSABLE = _problem("Invalid parameters or body")
 _STATE_VECTOR = _json("StateVector", "Applied and committed; the room's new state vector")
 
@@ -120,6 +126,87 @@ _SCHEMAS: dict[str, Any] = {
                 },
             },
         ]
+    },
+    "Version": {
+        "type": "object",
+        "required": [
+            "id",
+            "room",
+            "created_at",
+            "kind",
+            "label",
+            "author",
+            "authors",
+            "size_bytes",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "room": {"$ref": "#/components/schemas/RoomName"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "kind": {"enum": ["auto", "named", "restore"]},
+            "label": {"type": ["string", "null"]},
+            "author": {"type": ["string", "null"], "description": "who saved or restored it"},
+            "authors": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "people whose edits it holds since the previous version",
+            },
+            "size_bytes": {"type": "integer", "description": "stored (compressed) state"},
+        },
+    },
+    "VersionPage": {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    },
+    "VersionWithText": {
+        "allOf": [
+            {"$ref": "#/components/schemas/Version"},
+            {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+        ]
+    },
+    "NewVersion": {
+        "type": "object",
+        "required": ["label"],
+        "properties": {
+            "label": {"type": "string", "minLength": 1, "maxLength": 256},
+            "author": {"type": "string", "maxLength": 256},
+        },
+    },
+    "DiffOp": {
+        "type": "object",
+        "required": ["op", "text"],
+        "properties": {"op": {"enum": ["equal", "insert", "delete"]}, "text": {"type": "string"}},
+    },
+    "Diff": {
+        "type": "object",
+        "required": ["from", "to", "lines", "chars", "stats"],
+        "properties": {
+            "from": {"type": "integer"},
+            "to": {"type": ["integer", "null"], "description": "null: the current document"},
+            "lines": {"type": "array", "items": {"$ref": "#/components/schemas/DiffOp"}},
+            "chars": {"type": "array", "items": {"$ref": "#/components/schemas/DiffOp"}},
+            "stats": {
+                "type": "object",
+                "properties": {
+                    "inserted_chars": {"type": "integer"},
+                    "deleted_chars": {"type": "integer"},
+                },
+            },
+        },
+    },
+    "Restore": {
+        "type": "object",
+        "required": ["changed", "safety", "restored", "state_vector"],
+        "properties": {
+            "changed": {"type": "boolean"},
+            "safety": {"$ref": "#/components/schemas/Version"},
+            "restored": {"$ref": "#/components/schemas/Version"},
+            "state_vector": {"type": "string"},
+        },
     },
     "Problem": {
         "type": "object",
@@ -233,6 +320,12 @@ _PATHS: dict[str, Any] = {
                     "description": "base64url state vector: return only the missing update",
                 },
                 {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+                {
+                    "name": "version",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1},
+                    "description": "serve this past version instead of the current document",
+                },
             ],
             "responses": {
                 "200": {
@@ -294,6 +387,103 @@ _PATHS: dict[str, Any] = {
                 "200": _STATE_VECTOR,
                 "404": _NOT_FOUND,
                 "413": _problem("Body too large"),
+                "422": _UNPROCESSABLE,
+            },
+        },
+    },
+    "/api/rooms/{room}/versions": {
+        "parameters": [_ROOM],
+        "get": {
+            "operationId": "listVersions",
+            "summary": "Versions, newest first",
+            "parameters": [
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+                },
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
+                },
+            ],
+            "responses": {
+                "200": _json("VersionPage", "A page of versions"),
+                "404": _NOT_FOUND,
+                "422": _UNPROCESSABLE,
+            },
+        },
+        "post": {
+            "operationId": "createVersion",
+            "summary": "Save a named version of the current document",
+            "parameters": [
+                {"name": "X-Collab-Author", "in": "header", "schema": {"type": "string"}}
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/NewVersion"}}
+                },
+            },
+            "responses": {
+                "201": _json("Version", "Recorded"),
+                "200": _json("Version", "This state was already recorded; that version, now named"),
+                "404": _NOT_FOUND,
+                "413": _problem("Body too large"),
+                "422": _UNPROCESSABLE,
+            },
+        },
+    },
+    "/api/rooms/{room}/versions/{version}": {
+        "parameters": [_ROOM, _VERSION],
+        "get": {
+            "operationId": "getVersion",
+            "summary": "A version: metadata and text (JSON) or its Yjs state (octet-stream)",
+            "responses": {
+                "200": {
+                    "description": "The version",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/VersionWithText"}
+                        },
+                        "application/octet-stream": {
+                            "schema": {"type": "string", "contentEncoding": "binary"}
+                        },
+                    },
+                },
+                "404": _NOT_FOUND,
+                "406": _problem("No acceptable format"),
+                "422": _UNPROCESSABLE,
+            },
+        },
+    },
+    "/api/rooms/{room}/versions/{version}/diff": {
+        "parameters": [_ROOM, _VERSION],
+        "get": {
+            "operationId": "diffVersion",
+            "summary": "Line and character diff from this version to another (default: now)",
+            "parameters": [
+                {"name": "against", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+            ],
+            "responses": {
+                "200": _json("Diff", "The diff"),
+                "404": _NOT_FOUND,
+                "422": _UNPROCESSABLE,
+            },
+        },
+    },
+    "/api/rooms/{room}/versions/{version}/restore": {
+        "parameters": [_ROOM, _VERSION],
+        "post": {
+            "operationId": "restoreVersion",
+            "summary": "Save the current state, then edit the live document to equal the version",
+            "parameters": [
+                {"name": "X-Collab-Author", "in": "header", "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": _json("Restore", "Restored (live)"),
+                "404": _NOT_FOUND,
                 "422": _UNPROCESSABLE,
             },
         },

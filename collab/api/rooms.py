@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from collab.api.history import version_id
 from collab.api.http import (
     b64url,
     etag_matches,
@@ -23,8 +24,8 @@ from collab.api.http import (
 )
 from collab.errors import InvalidRequest
 from collab.rooms import crdt
-from collab.rooms.documents import DeleteText, InsertText, TextOp
-from collab.rooms.export import content_text, doc_to_json
+from collab.rooms.documents import DeleteText, InsertText, Snapshot, TextOp
+from collab.rooms.export import content_text, doc_from_update, doc_to_json
 from collab.store.base import RoomCursor, RoomInfo
 from collab.types import LocalOrigin, is_valid_room_name
 
@@ -101,7 +102,7 @@ async def get_snapshot(request: Request) -> Response:
     room = room_param(request)
     since_param = request.query_params.get("since")
     media = _snapshot_media(request, since_param is not None)
-    snapshot = await state_of(request).documents.snapshot(room)
+    snapshot = await _snapshot_or_version(request, room)
     since = from_b64url(since_param, "since") if since_param is not None else None
     etag = strong_etag(media.encode(), snapshot.state_vector, since or b"")
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
@@ -116,6 +117,15 @@ async def get_snapshot(request: Request) -> Response:
     if media == TEXT:
         return PlainTextResponse(content_text(snapshot.doc()), headers=headers)
     return JSONResponse(doc_to_json(snapshot.update), headers=headers)
+
+
+async def _snapshot_or_version(request: Request, room: str) -> Snapshot:
+    state = state_of(request)
+    raw = request.query_params.get("version")
+    if raw is None:
+        return await state.documents.snapshot(room)
+    _, update = await state.versions.get(room, version_id(raw))
+    return Snapshot(update, doc_from_update(update).get_state())
 
 
 def _snapshot_media(request: Request, has_since: bool) -> str:

@@ -97,7 +97,9 @@ class Documents:
         await self.info(room)
         live = await self.rooms.acquire(room)
         try:
-            seq = await live.edit(lambda doc: _apply_ops(doc.get(CONTENT, type=Text), ops), origin)
+            seq = await live.edit(
+                lambda doc: apply_text_ops(doc.get(CONTENT, type=Text), ops), origin
+            )
             await live.wait_committed(seq)
             return live.doc.get_state()
         finally:
@@ -110,7 +112,8 @@ class Documents:
         try:
             current = str(live.content)
             seq = await live.edit(
-                lambda doc: _apply_ops(doc.get(CONTENT, type=Text), diff_ops(current, text)), origin
+                lambda doc: apply_text_ops(doc.get(CONTENT, type=Text), diff_ops(current, text)),
+                origin,
             )
             await live.wait_committed(seq)
             return live.doc.get_state()
@@ -139,7 +142,8 @@ class Documents:
         return await self.info(target)
 
 
-def _apply_ops(text: Text, ops: Sequence[TextOp]) -> None:
+def apply_text_ops(text: Text, ops: Sequence[TextOp]) -> None:
+    """Apply `ops` to `text` after checking every index (nothing changes on a bad one)."""
     length = len(text)
     for op in ops:  # check everything before changing anything
         length = _checked_length(op, length)

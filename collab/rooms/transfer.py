@@ -9,8 +9,8 @@ from pycrdt import Doc, Text
 
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.rooms import crdt
-from collab.rooms.documents import DeleteText, InsertText, diff_ops
-from collab.rooms.export import CONTENT, content_text, doc_to_json
+from collab.rooms.documents import apply_text_ops, diff_ops
+from collab.rooms.export import CONTENT, content_text, doc_from_update, doc_to_json
 from collab.store.base import NewUpdate, Store
 
 Format = Literal["text", "json", "yjs"]
@@ -26,9 +26,15 @@ async def stored_doc(store: Store, room: str) -> Doc[Any]:
     return doc
 
 
-async def export_room(store: Store, room: str, fmt: Format) -> bytes:
-    """The room in `fmt`: UTF-8 text of `content`, JSON of every root type, or a Yjs update."""
+async def export_room(store: Store, room: str, fmt: Format, version: int | None = None) -> bytes:
+    """The room (or one of its versions) in `fmt`: UTF-8 text of `content`, JSON of every root
+    type, or a Yjs update."""
     doc = await stored_doc(store, room)
+    if version is not None:
+        found = await store.get_version(room, version)
+        if found is None:
+            raise RoomNotFound(f"room {room!r} has no version {version}")
+        doc = doc_from_update(found[1])
     update = doc.get_update()
     if fmt == "yjs":
         return update
@@ -56,11 +62,7 @@ async def _text_update(store: Store, room: str, new_text: str) -> bytes:
     before = doc.get_state()
     text = doc.get(CONTENT, type=Text)
     with doc.transaction():
-        for op in diff_ops(str(text), new_text):
-            if isinstance(op, InsertText):
-                text.insert(op.index, op.text)
-            elif isinstance(op, DeleteText):
-                del text[op.index : op.index + op.length]
+        apply_text_ops(text, diff_ops(str(text), new_text))
     return doc.get_update(before)
 
 
