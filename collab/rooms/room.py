@@ -38,11 +38,12 @@ from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence
 from collab.rooms.writer import PendingWrite, UpdateWriter
 from collab.store.base import NewVersion, VersionResult
-from collab.types import LocalOrigin, Origin
+from collab.types import LocalOrigin, Origin, origin_user
 
 log = logging.getLogger(__name__)
 
 CONTENT = "content"
+Edit = Callable[[Doc[Any]], None]
 
 
 @dataclass(slots=True)
@@ -166,6 +167,29 @@ class Room:
         """Change the document in place (a server-side edit) and queue the resulting update."""
         await self._writer.wait_for_space()
         self._check_open()
+        return self._queue_edit(change, origin)
+
+    async def record_version(
+        self, kind: str, *, label: str | None = None, author: str | None = None
+    ) -> VersionResult:
+        """Record the current state as a version, in order with the updates before it."""
+        await self._writer.wait_for_space()
+        self._check_open()
+        return await self._queue_version(kind, label, author)
+
+    async def checkpoint_then_edit(
+        self, plan: Callable[[Doc[Any]], Edit | None], label: str, origin: Origin
+    ) -> tuple[VersionResult, int | None]:
+        """Record the current state as a version and apply the edit `plan` derives from it in
+        one step, so no update can fall between the two (restore uses this)."""
+        await self._writer.wait_for_space(2)
+        self._check_open()
+        checkpoint = self._queue_version("auto", label, origin_user(origin))
+        change = plan(self.doc)
+        seq = self._queue_edit(change, origin) if change is not None else None
+        return await checkpoint, seq
+
+    def _queue_edit(self, change: Edit, origin: Origin) -> int:
         before = self.doc.get_state()
         with self.doc.transaction(origin=origin):
             change(self.doc)
@@ -175,12 +199,9 @@ class Room:
         self._writer.put(PendingWrite(self.name, data, origin, self, seq=self._applied))
         return self._applied
 
-    async def record_version(
-        self, kind: str, *, label: str | None = None, author: str | None = None
-    ) -> VersionResult:
-        """Record the current state as a version, in order with the updates before it."""
-        await self._writer.wait_for_space()
-        self._check_open()
+    def _queue_version(
+        self, kind: str, label: str | None, author: str | None
+    ) -> asyncio.Future[VersionResult]:
         update = self.doc.get_update()
         version = NewVersion(self.name, update, fingerprint(self.doc, update), kind, label, author)
         if self.auto_versions is not None:
@@ -193,7 +214,7 @@ class Room:
                 self.name, None, origin, self, self._applied, version=version, version_result=result
             )
         )
-        return await result
+        return result
 
     def close(self, error: CollabError) -> None:
         """Refuse further updates and close every peer with `error` (room deleted)."""

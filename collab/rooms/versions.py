@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,27 +71,34 @@ class Versions:
         return {"from": version_id, "to": against, **text_diff(old, new)}
 
     async def restore(self, room: str, version_id: int, author: str | None) -> Restored:
-        """Save the current state, edit the live document to equal the version, record that."""
+        """Save the current state and, in the same step, edit the live document forward to the
+        version's content; then record the result as a restore version."""
         _, state = await self.get(room, version_id)
         target = doc_to_json(state)
         live = await self.rooms.acquire(room)
         try:
-            label = f"Before restoring version {version_id}"
-            safety = await live.record_version("auto", label=label, author=author)
-            current = doc_to_json(live.doc.get_update())
-            changed = current != target
-            if changed:
-                origin = LocalOrigin("restore", author)
-                seq = await live.edit(lambda doc: _restore_into(doc, current, target), origin)
-                await live.wait_committed(seq)
-            restored = await live.record_version(
-                "restore" if changed else "auto",
-                label=f"Restored version {version_id}",
-                author=author,
+            origin = LocalOrigin("restore", author)
+            safety, seq = await live.checkpoint_then_edit(
+                lambda doc: _plan_restore(doc, target),
+                f"Before restoring version {version_id}",
+                origin,
             )
-            return Restored(safety.info, restored.info, changed, live.doc.get_state())
+            if seq is not None:
+                await live.wait_committed(seq)
+            kind = "restore" if seq is not None else "auto"
+            restored = await live.record_version(
+                kind, label=f"Restored version {version_id}", author=author
+            )
+            return Restored(safety.info, restored.info, seq is not None, live.doc.get_state())
         finally:
             self.rooms.release(live)
+
+
+def _plan_restore(doc: Doc[Any], target: dict[str, Any]) -> Callable[[Doc[Any]], None] | None:
+    current = doc_to_json(doc.get_update())
+    if current == target:
+        return None
+    return lambda live: _restore_into(live, current, target)
 
 
 def _restore_into(doc: Doc[Any], current: dict[str, Any], target: dict[str, Any]) -> None:

@@ -70,9 +70,9 @@ class UpdateWriter:
         """True when `put` would not block."""
         return not self._queue.full()
 
-    async def wait_for_space(self) -> None:
-        """Backpressure: wait until the queue can take another write."""
-        while self._queue.full():
+    async def wait_for_space(self, slots: int = 1) -> None:
+        """Backpressure: wait until the queue can take `slots` more writes."""
+        while self._queue.maxsize - self._queue.qsize() < slots:
             self._space.clear()
             await self._space.wait()
 

@@ -250,6 +250,118 @@ const scenarios = {
     check(sent >= 14 && acked >= sent, `sent ${sent} update messages, server acked ${acked}`)
   },
 
+  /**
+   * Versions: A names herself, saves "First draft", writes more, previews the changes in History,
+   * restores; A and B (never reloaded) both get the old text back live.
+   */
+  async history (browser) {
+    const room = 'history-room'
+    const a = await openEditor(browser, room, { viewport: { width: 1280, height: 820 } })
+    await a.page.fill('#name-input', 'Alice Example')
+    await a.page.press('#name-input', 'Enter')
+    // The WebSocket URL carries the name; a rename applies from the next connection on.
+    const params = await a.page.evaluate(() => window.collab.provider.params)
+    check(params.name === 'Alice Example' && params.ack === '1', `provider params ${JSON.stringify(params)}`)
+    await a.context.setOffline(true)
+    await waitStatus(a.page, 'offline')
+    await a.context.setOffline(false)
+    await waitStatus(a.page, 'connected')
+    const url = await a.page.evaluate(() => window.collab.provider.ws.url)
+    check(new URL(url).searchParams.get('name') === 'Alice Example', `socket URL ${url}`)
+    const b = await openEditor(browser, room, { name: 'Bob' })
+    const bUrl = await b.page.evaluate(() => window.collab.provider.ws.url)
+    check(new URL(bUrl).searchParams.get('name') === 'Bob', `B socket URL ${bUrl}`)
+    await b.page.evaluate(() => { window.notReloaded = true })
+
+    await typeAt(a.page, 'end', 'The plan is simple.')
+    await waitText(b.page, (t) => t === 'The plan is simple.', 'B sees A')
+    await typeAt(b.page, 'end', ' Bob agrees.')
+    const draft = 'The plan is simple. Bob agrees.'
+    await waitText(a.page, (t) => t === draft, 'A sees B')
+    await Promise.all([waitSaved(a.page), waitSaved(b.page)])
+
+    // Save a named version from the panel.
+    check(!(await a.page.isDisabled('#side-toggle')), 'History button is disabled')
+    await openHistory(a.page)
+    await a.page.fill('#version-label', 'First draft')
+    await a.page.click('#save-version button[type="submit"]')
+    let items = await waitVersions(a.page, (v) => v.some((i) => i.label === 'First draft'), 'named version')
+    const named = items.find((i) => i.label === 'First draft')
+    check(named.kind === 'named', `First draft has kind ${named.kind}`)
+    check(named.text.includes('Saved by Alice Example'), `no saver in ${JSON.stringify(named.text)}`)
+    check(/edits by .*Alice Example/.test(named.text) && /edits by .*Bob/.test(named.text),
+      `edit authors missing in ${JSON.stringify(named.text)}`)
+    check(await a.page.inputValue('#version-label') === '', 'label field not cleared')
+    await a.page.click('#history-close')
+    check(await a.page.isHidden('#side-panel'), 'panel stays open after Close')
+
+    // Write more, then preview what changed since the draft.
+    await typeAt(a.page, 'end', ' Ship it on Friday.')
+    await waitText(b.page, (t) => t === `${draft} Ship it on Friday.`, 'B sees more')
+    await waitSaved(a.page)
+    await openHistory(a.page)
+    await a.page.click(`#version-list .version-item[data-version-id="${named.id}"]`)
+    await a.page.waitForSelector('#version-preview', { state: 'visible', timeout: WAIT })
+    check(await a.page.textContent('#preview-title') === 'First draft', 'preview title')
+    await a.page.waitForSelector('#diff-view ins.diff-insert', { timeout: WAIT })
+    const ops = await previewOps(a.page)
+    const inserted = ops.filter((o) => o.op === 'insert').map((o) => o.text).join('')
+    check(inserted === ' Ship it on Friday.', `insertions shown: ${JSON.stringify(ops)}`)
+    check(!ops.some((o) => o.op === 'delete'), `deletions shown: ${JSON.stringify(ops)}`)
+    check(ops.map((o) => o.text).join('') === `${draft} Ship it on Friday.`, `preview text ${JSON.stringify(ops)}`)
+    const colours = await a.page.evaluate(() => {
+      const ins = document.querySelector('#diff-view ins')
+      return { ins: getComputedStyle(ins).backgroundColor, text: getComputedStyle(ins).textDecorationLine }
+    })
+    check(colours.ins !== 'rgba(0, 0, 0, 0)' && colours.text === 'none', `insert style ${JSON.stringify(colours)}`)
+    check((await a.page.textContent('#diff-stats')).includes('+19 added'), 'diff stats')
+    await a.page.screenshot({ path: join(outdir, 'history.png') })
+
+    // Restore, with a confirmation step.
+    await a.page.click('#restore-button')
+    await a.page.waitForSelector('#restore-confirm', { state: 'visible', timeout: WAIT })
+    check((await editorText(a.page)).endsWith('Friday.'), 'restored before confirming')
+    await a.page.click('#restore-yes')
+    await waitText(a.page, (t) => t === draft, 'A after restore')
+    await waitText(b.page, (t) => t === draft, 'B after restore (live)')
+    check(await b.page.evaluate(() => window.notReloaded === true), 'B was reloaded')
+    // The restored text can arrive over the socket before the HTTP answer does.
+    await a.page.waitForFunction(() => window.collab.history.state.lastRestore, null, { timeout: WAIT })
+    const restored = await a.page.evaluate(() => window.collab.history.state.lastRestore)
+    check(restored && restored.changed, `restore result ${JSON.stringify(restored)}`)
+    items = await waitVersions(a.page, (v) => v.some((i) => i.kind === 'restore'), 'restore version listed')
+    const restoreItem = items.find((i) => i.kind === 'restore')
+    const safety = items.find((i) => i.id === restored.safety.id)
+    check(restoreItem.id === restored.restored.id, `restore item ${restoreItem.id} vs ${restored.restored.id}`)
+    check(restoreItem.label === 'Restored “First draft”', `restore item label ${JSON.stringify(restoreItem.label)}`)
+    check(restoreItem.text.includes('Restored by Alice Example'), `restore item ${JSON.stringify(restoreItem.text)}`)
+    check(safety && safety.isNew, `safety version ${restored.safety.id} not listed: ${JSON.stringify(items)}`)
+    check(safety.text.includes('Alice Example'), `safety version people: ${JSON.stringify(safety.text)}`)
+    check(items.findIndex((i) => i.id === restoreItem.id) < items.findIndex((i) => i.id === named.id),
+      'list is not newest first')
+    const message = await a.page.textContent('#history-message')
+    check(message.includes('Restored “First draft”'), `message ${JSON.stringify(message)}`)
+    await a.page.screenshot({ path: join(outdir, 'history-list.png') })
+    // Typing after the restore still works for both.
+    await typeAt(b.page, 'end', ' Still here.')
+    await waitText(a.page, (t) => t === `${draft} Still here.`, 'A after B types post-restore')
+
+    // The panel as a sheet on a phone.
+    const phone = await openEditor(browser, room, { name: 'Carol', viewport: { width: 390, height: 760 } })
+    await openHistory(phone.page)
+    await phone.page.click(`#version-list .version-item[data-version-id="${restored.safety.id}"]`)
+    await phone.page.waitForSelector('#diff-view del.diff-delete', { timeout: WAIT })
+    const phoneOps = (await previewOps(phone.page)).filter((o) => o.op !== 'equal')
+    check(JSON.stringify(phoneOps) === JSON.stringify([{ op: 'delete', text: 'Ship it on Friday' }, { op: 'insert', text: 'Still here' }]),
+      `phone preview changes ${JSON.stringify(phoneOps)}`)
+    const box = await phone.page.evaluate(() => {
+      const r = document.getElementById('side-panel').getBoundingClientRect()
+      return { left: r.left, width: r.width, bottom: r.bottom, position: getComputedStyle(document.getElementById('side-panel')).position }
+    })
+    check(box.position === 'fixed' && box.left === 0 && box.width === 390 && box.bottom === 760, `phone panel ${JSON.stringify(box)}`)
+    await phone.page.screenshot({ path: join(outdir, 'history-phone.png') })
+  },
+
   /** Undo removes only my own typing, not the other person's. */
   async undo (browser) {
     const room = 'undo-room'
@@ -269,6 +381,43 @@ const scenarios = {
     await a.page.keyboard.press('Control+y')
     await waitText(b.page, (t) => t === 'mine theirs', 'redo with Mod-y')
   }
+}
+
+/** The version-list entries of a page's History panel: [{id, kind, text, isNew}]. */
+function versionItems (page) {
+  return page.evaluate(() => [...document.querySelectorAll('#version-list .version-item')].map((el) => ({
+    id: Number(el.dataset.versionId),
+    kind: el.dataset.kind,
+    label: el.querySelector('.version-label').textContent,
+    text: el.textContent,
+    isNew: el.classList.contains('is-new')
+  })))
+}
+
+async function waitVersions (page, predicate, what) {
+  const deadline = Date.now() + WAIT
+  let items = []
+  while (Date.now() < deadline) {
+    items = await versionItems(page)
+    if (predicate(items)) return items
+    await page.waitForTimeout(100)
+  }
+  const message = await page.evaluate(() => document.getElementById('history-message').textContent)
+  throw new Error(`${what}: versions are ${JSON.stringify(items)}; message ${JSON.stringify(message)}`)
+}
+
+/** The preview's diff as [{op, text}] from the rendered <ins>/<del>/text nodes. */
+function previewOps (page) {
+  return page.evaluate(() => [...document.getElementById('diff-view').childNodes].map((node) => ({
+    op: node.nodeName === 'INS' ? 'insert' : node.nodeName === 'DEL' ? 'delete' : node.nodeType === 3 ? 'equal' : node.className,
+    text: node.textContent
+  })))
+}
+
+async function openHistory (page) {
+  if (await page.isHidden('#side-panel')) await page.click('#side-toggle')
+  await page.waitForSelector('#side-panel', { state: 'visible', timeout: WAIT })
+  check(await page.getAttribute('#side-toggle', 'aria-expanded') === 'true', 'History button not expanded')
 }
 
 async function main () {

@@ -136,3 +136,7 @@ async def test_saved_indicator_follows_server_acks(collab_server: Any) -> None:
 
 async def test_undo_only_undoes_own_changes(collab_server: Any) -> None:
     await run_scenario(collab_server, "undo")
+
+
+async def test_history_save_preview_restore(collab_server: Any) -> None:
+    await run_scenario(collab_server, "history")

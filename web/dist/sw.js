@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '4d251cc049c4'
+const VERSION = '8f02d0a36dc8'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-W4A7PJYH.js","/assets/editor-KCZRGLPA.css"]
+const PRECACHE = ["/assets/editor-ZATDTDUT.js","/assets/editor-XWWEQEOM.css"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

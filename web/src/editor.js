@@ -15,6 +15,7 @@ import { loadIdentity, saveName } from './identity.js'
 import { bindPresence } from './presence.js'
 import { bindStatus } from './status.js'
 import { SaveTracker } from './saved.js'
+import { bindHistory } from './history.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', unsaved: 'Unsaved changes' }
 
@@ -57,8 +58,11 @@ function showSaved (el, state) {
   el.textContent = SAVED_LABELS[state]
 }
 
-/** The inline "Others see you as …" field; shown once, and again from your own avatar. */
-function bindNamePrompt (identity, awareness) {
+/**
+ * The inline "Others see you as …" field; shown once, and again from your own avatar.
+ * `onRename(name)` runs after a new name is kept.
+ */
+function bindNamePrompt (identity, awareness, onRename) {
   const box = document.getElementById('name-prompt')
   const form = document.getElementById('name-form')
   const input = document.getElementById('name-input')
@@ -74,6 +78,7 @@ function bindNamePrompt (identity, awareness) {
     if (name) {
       identity.name = name
       awareness.setLocalStateField('user', userField(identity))
+      onRename(name)
     }
     box.hidden = true
   })
@@ -112,16 +117,26 @@ function main () {
   const cache = new IndexeddbPersistence(`collab:${config.room}`, ydoc)
   // y-websocket appends the room to the URL as is; the server decodes the path segment.
   const provider = new WebsocketProvider(websocketUrl(config.wsBase), encodeURIComponent(config.room), ydoc, {
-    params: { ack: '1' },
+    // `name` attributes this connection's edits in the version history (read at each connect).
+    params: { ack: '1', name: identity.name },
     WebSocketPolyfill: tracker.webSocketClass()
   })
   tracker.attach(provider, ydoc, [cache])
   provider.awareness.setLocalStateField('user', userField(identity))
   const undoManager = new Y.UndoManager(ytext)
   const view = createEditor(document.getElementById('editor'), ytext, provider.awareness, undoManager)
-  const openNamePrompt = bindNamePrompt(identity, provider.awareness)
+  const openNamePrompt = bindNamePrompt(identity, provider.awareness, (name) => {
+    // Used from the next (re)connect on; the open socket keeps the name it was opened with.
+    provider.params.name = name
+  })
   bindPresence(document.getElementById('presence'), provider.awareness, openNamePrompt)
   bindStatus(document.getElementById('status'), provider)
+  const history = bindHistory({
+    room: config.room,
+    displayName: () => identity.name,
+    isSaved: () => tracker.saved,
+    ydoc
+  })
   window.addEventListener('beforeunload', (event) => {
     if (tracker.saved) return
     event.preventDefault()
@@ -130,7 +145,7 @@ function main () {
   if (config.devMode) document.body.classList.add('dev-mode')
   registerServiceWorker()
   view.focus()
-  window.collab = { config, ydoc, ytext, provider, cache, tracker, view, undoManager }
+  window.collab = { config, ydoc, ytext, provider, cache, tracker, view, undoManager, history }
 }
 
 main()
