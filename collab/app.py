@@ -7,16 +7,19 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 from starlette.applications import Starlette
 
 from collab.api import errors, health, history, openapi, rooms, ws
 from collab.api.pages import Pages, web_dist
+from collab.auth import Authenticator
 from collab.config import Settings
 from collab.errors import ServerShuttingDown
 from collab.rooms.documents import Documents
 from collab.rooms.history import VersionPolicy
 from collab.rooms.manager import RoomManager
+from collab.rooms.room import RoomLimits
 from collab.rooms.versions import Versions
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState
@@ -66,6 +69,8 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
         unload_grace=settings.unload_grace,
         compact_max_updates=settings.compact_max_updates,
         compact_max_bytes=settings.compact_max_bytes,
+        limits=RoomLimits(settings.max_document_bytes, settings.max_awareness_bytes),
+        max_rooms=settings.max_rooms,
         versions=VersionPolicy(settings.version_settle, settings.version_max_interval),
         retention=RetentionPolicy(
             keep_all=timedelta(hours=settings.version_keep_all_hours),
@@ -73,7 +78,16 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
         ),
     )
     documents = Documents(store, rooms)
-    state = CollabState(settings, engine, store, writer, rooms, documents, Versions(documents))
+    auth = Authenticator(settings.secret, _public_key(settings.public_key))
+    if auth.development:
+        log.warning(
+            "DEVELOPMENT MODE: no secret or public key is configured, so anyone can read, "
+            "edit and delete every document. Set COLLAB_SECRET (or --secret) before exposing "
+            "this server."
+        )
+    state = CollabState(
+        settings, engine, store, writer, rooms, documents, Versions(documents), auth
+    )
     writer_task = asyncio.create_task(writer.run(), name="collab writer")
     try:
         yield state
@@ -94,3 +108,10 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
             await writer_task
         await rooms.close()
         await store.close()
+
+
+def _public_key(value: str | None) -> str | None:
+    """A PEM key given inline, or the path of a PEM file."""
+    if value is None or value.lstrip().startswith("-----BEGIN"):
+        return value
+    return Path(value).read_text()

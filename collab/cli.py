@@ -43,6 +43,31 @@ def _parser() -> argparse.ArgumentParser:
     imported.add_argument("file", help="UTF-8 text, or a Yjs update (.yjs/.bin)")
     imported.add_argument("--format", choices=["text", "yjs"], help="default: from the extension")
     _add_database_url(imported)
+    serve.add_argument(
+        "--secret", help="HS256 token secret (COLLAB_SECRET); none: development mode"
+    )
+    serve.add_argument(
+        "--public-key", help="PEM file to verify RS256/ES256 tokens (COLLAB_PUBLIC_KEY)"
+    )
+    serve.add_argument(
+        "--allowed-origins", help="comma-separated browser origins allowed (COLLAB_ALLOWED_ORIGINS)"
+    )
+    token = commands.add_parser("token", help="print a signed access token")
+    token.add_argument("--user", required=True, help="user id (the token's subject)")
+    token.add_argument("--name", help="display name")
+    token.add_argument(
+        "--room",
+        action="append",
+        required=True,
+        help="room name, or a prefix pattern ending in '*' (repeatable)",
+    )
+    token.add_argument("--role", choices=["viewer", "editor", "admin"], default="editor")
+    token.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 12h, 7d (default 1h)")
+    token.add_argument("--secret", help="HS256 secret (COLLAB_SECRET)")
+    token.add_argument("--link", action="store_true", help="print a share link for the first room")
+    token.add_argument(
+        "--base-url", default="", help="prefix for --link, e.g. https://docs.example"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     _add_database_url(db_commands.add_parser("upgrade", help="migrate the schema to the latest"))
@@ -63,8 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
-            database_url=args.database_url,
+            database_url=getattr(args, "database_url", None),
             log_level=getattr(args, "log_level", None),
+            secret=getattr(args, "secret", None),
+            public_key=getattr(args, "public_key", None),
+            allowed_origins=getattr(args, "allowed_origins", None),
         )
     except ValueError as error:
         print(f"collab: {error}", file=sys.stderr)
@@ -74,15 +102,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.command == "serve":
         return _serve(settings)
+    if args.command == "token":
+        return _token(args, settings)
     if args.command in ("export", "import"):
         return _transfer(args, settings)
     return _upgrade(settings)
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from collab.auth import issue_token
+
+    if not settings.secret:
+        print("collab: a secret is needed: --secret or COLLAB_SECRET", file=sys.stderr)
+        return 2
+    try:
+        ttl = _seconds(args.ttl)
+    except ValueError as error:
+        print(f"collab: {error}", file=sys.stderr)
+        return 2
+    grants = {room: args.role for room in args.room}
+    token = issue_token(
+        settings.secret, user=args.user, name=args.name, grants=grants, ttl_seconds=ttl
+    )
+    if args.link:
+        room = args.room[0].rstrip("*")
+        print(f"{args.base_url.rstrip('/')}/d/{room}#token={token}")
+    else:
+        print(token)
+    return 0
+
+
+def _seconds(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.replace(".", "", 1).isdigit():
+        raise ValueError(f"--ttl {text!r}: use a number with s, m, h or d, like 90s or 12h")
+    return float(number) * units[unit]
 
 
 def _serve(settings: Settings) -> int:
     import uvicorn
 
     from collab.app import create_app
+    from collab.logs import redact_tokens_in_server_logs
+
+    redact_tokens_in_server_logs()
 
     uvicorn.run(
         create_app(settings),

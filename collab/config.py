@@ -43,6 +43,24 @@ class Settings:
     # many days, then one per day. Named and restore versions are kept forever.
     version_keep_all_hours: float = 24.0
     version_hourly_days: float = 7.0
+    # Auth: HS256 secret, or a PEM public key (RS256/ES256) from a host app. Neither: development
+    # mode, where everyone is an anonymous admin (logged loudly, shown on the home page).
+    secret: str | None = None
+    public_key: str | None = None
+    # Origins allowed to open WebSockets, comma-separated ("*" for any). Empty: the server's own
+    # origin only. Connections without an Origin header (non-browser clients) are allowed.
+    allowed_origins: str = ""
+    # Limits.
+    max_document_bytes: int = 33_554_432
+    rate_messages_per_second: float = 300.0
+    rate_message_burst: int = 1000
+    rate_bytes_per_second: float = 2_097_152.0
+    rate_byte_burst: int = 8_388_608
+    max_awareness_bytes: int = 16_384
+    awareness_per_second: float = 30.0
+    max_connections: int = 10_000
+    max_connections_per_room: int = 500
+    max_rooms: int = 5_000
     # Seconds between WebSocket pings and before an unanswered ping closes the connection.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0

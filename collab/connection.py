@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from collab.errors import CollabError, MessageTooBig, SlowConsumer, UnsupportedData
+from collab.errors import CollabError, MessageTooBig, RateLimited, SlowConsumer, UnsupportedData
+from collab.limits import TokenBucket
 from collab.protocol.messages import decode_message
 from collab.rooms.room import Room
 from collab.types import PeerOrigin
@@ -16,6 +18,19 @@ from collab.types import PeerOrigin
 log = logging.getLogger(__name__)
 
 _SYSTEM_EXCEPTIONS = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    """Per-connection limits (see Settings for what each means)."""
+
+    max_message_bytes: int = 4_194_304
+    send_queue_size: int = 2048
+    messages_per_second: float = 300.0
+    message_burst: int = 1000
+    bytes_per_second: float = 2_097_152.0
+    byte_burst: int = 8_388_608
+    awareness_per_second: float = 30.0
 
 
 class Connection:
@@ -27,17 +42,26 @@ class Connection:
         origin: PeerOrigin,
         *,
         wants_ack: bool,
-        send_queue_size: int,
-        max_message_bytes: int,
+        can_write: bool = True,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.websocket = websocket
         self._origin = origin
         self._wants_ack = wants_ack
-        self._max_message_bytes = max_message_bytes
+        self._can_write = can_write
+        self._limits = limits or ConnectionLimits()
+        self._max_message_bytes = self._limits.max_message_bytes
+        self._messages = TokenBucket(self._limits.messages_per_second, self._limits.message_burst)
+        self._bytes = TokenBucket(self._limits.bytes_per_second, self._limits.byte_burst)
+        self._awareness = TokenBucket(
+            self._limits.awareness_per_second, self._limits.awareness_per_second * 2
+        )
+        send_queue_size = self._limits.send_queue_size
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(send_queue_size)
         self._failure: CollabError | None = None
         self._reader: asyncio.Task[None] | None = None
         self._closed = False
+        self.expires_at: float | None = None
 
     @property
     def origin(self) -> PeerOrigin:
@@ -48,6 +72,15 @@ class Connection:
     def wants_ack(self) -> bool:
         """Whether the client asked for DURABLE acknowledgements (?ack=1)."""
         return self._wants_ack
+
+    @property
+    def can_write(self) -> bool:
+        """False for viewers."""
+        return self._can_write
+
+    def allow_awareness(self) -> bool:
+        """Spend one awareness message from this connection's allowance."""
+        return self._awareness.take()
 
     @property
     def failure(self) -> CollabError | None:
@@ -104,6 +137,8 @@ class Connection:
                 raise MessageTooBig(
                     f"message of {len(frame)} bytes exceeds {self._max_message_bytes}"
                 )
+            if not (self._messages.take() and self._bytes.take(len(frame))):
+                raise RateLimited("too many messages or bytes per second; slow down and retry")
             await room.handle(self, decode_message(frame))
 
     async def _send_loop(self) -> None:

@@ -120,3 +120,54 @@ class NotAcceptable(CollabError):
     """No representation matches the Accept header."""
 
     http_status = 406
+
+
+class TokenMissing(CollabError):
+    """No token where one is required."""
+
+    close_code = 4401
+    http_status = 401
+
+
+class TokenInvalid(CollabError):
+    """A token that is malformed, badly signed or otherwise unacceptable."""
+
+    close_code = 4402
+    http_status = 401
+
+
+class TokenExpired(CollabError):
+    """A token past its expiry (at connect, or while connected)."""
+
+    close_code = 4419
+    http_status = 401
+
+
+class Forbidden(CollabError):
+    """Valid identity, but no right to this room or this action (covers viewer writes)."""
+
+    close_code = 4403
+    http_status = 403
+
+
+class RateLimited(CollabError):
+    """Too many messages or bytes too fast; retry after backing off."""
+
+    close_code = 4429
+    http_status = 429
+    retryable = True
+
+
+class Overloaded(CollabError):
+    """A connection or room limit of this process is reached; retry later."""
+
+    close_code = 1013
+    http_status = 503
+    retryable = True
+
+
+class DocumentTooLarge(CollabError):
+    """An update that would grow the document past the configured maximum."""
+
+    close_code = 1009
+    http_status = 413

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from collab.auth import Authenticator
 from collab.config import Settings
 from collab.connection import Connection
 from collab.rooms.documents import Documents
@@ -27,6 +28,7 @@ class CollabState:
     rooms: RoomManager
     documents: Documents
     versions: Versions
+    auth: Authenticator
     connections: set[Connection] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 

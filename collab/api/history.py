@@ -7,7 +7,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from collab.api.access import authorize
 from collab.api.http import b64url, negotiate, read_json, resource, room_param, state_of
+from collab.auth import DEVELOPMENT, Identity, Role
 from collab.errors import InvalidRequest
 from collab.rooms.export import content_text, doc_from_update
 from collab.store.base import VersionInfo
@@ -39,6 +41,7 @@ def version_id(raw: str | None, what: str = "version id") -> int:
 async def list_versions(request: Request) -> JSONResponse:
     """GET .../versions: newest first; `cursor` is the id to continue below."""
     room = room_param(request)
+    authorize(request, room, Role.VIEWER)
     limit_raw = request.query_params.get("limit", "50")
     if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= MAX_PAGE:
         raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
@@ -55,12 +58,13 @@ async def list_versions(request: Request) -> JSONResponse:
 async def create_version(request: Request) -> JSONResponse:
     """POST .../versions {"label": ..., "author"?: ...}: a named version of the current state."""
     room = room_param(request)
+    identity = authorize(request, room, Role.EDITOR)
     state = state_of(request)
     body = await read_json(request, state.settings.max_request_bytes)
     label = body.get("label") if isinstance(body, dict) else None
     if not isinstance(label, str) or not label.strip() or len(label) > 256:
         raise InvalidRequest('body must be {"label": "<1-256 characters>"}')
-    author = body.get("author") or request.headers.get("x-collab-author")
+    author = _author(request, identity, body.get("author"))
     if author is not None and (not isinstance(author, str) or len(author) > 256):
         raise InvalidRequest("author must be a string of at most 256 characters")
     result = await state.versions.save(room, label.strip(), author)
@@ -70,6 +74,7 @@ async def create_version(request: Request) -> JSONResponse:
 async def get_version(request: Request) -> Response:
     """GET .../versions/{id}: metadata and text as JSON, or the Yjs state as octet-stream."""
     room = room_param(request)
+    authorize(request, room, Role.VIEWER)
     number = version_id(request.path_params["version"])
     media = negotiate(
         request.headers.get("accept"), ["application/json", "application/octet-stream"]
@@ -83,6 +88,7 @@ async def get_version(request: Request) -> Response:
 async def diff_version(request: Request) -> JSONResponse:
     """GET .../versions/{id}/diff?against=<id>: line and character diffs (default: current)."""
     room = room_param(request)
+    authorize(request, room, Role.VIEWER)
     number = version_id(request.path_params["version"])
     against_raw = request.query_params.get("against")
     against = version_id(against_raw, "against") if against_raw is not None else None
@@ -92,8 +98,10 @@ async def diff_version(request: Request) -> JSONResponse:
 async def restore_version(request: Request) -> JSONResponse:
     """POST .../versions/{id}/restore: forward edit to the version's content, saved first."""
     room = room_param(request)
+    identity = authorize(request, room, Role.ADMIN)
     number = version_id(request.path_params["version"])
-    author = request.headers.get("x-collab-author")
+    body = await _optional_json(request)
+    author = _author(request, identity, body.get("author"))
     outcome = await state_of(request).versions.restore(room, number, author)
     return JSONResponse(
         {
@@ -103,6 +111,20 @@ async def restore_version(request: Request) -> JSONResponse:
             "state_vector": b64url(outcome.state_vector),
         }
     )
+
+
+def _author(request: Request, identity: Identity, given: Any) -> Any:
+    """The token's identity when authenticated; else a body "author" or X-Collab-Author."""
+    if identity is not DEVELOPMENT:
+        return identity.display
+    return given or request.headers.get("x-collab-author")
+
+
+async def _optional_json(request: Request) -> dict[str, Any]:
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return {}
+    body = await read_json(request, state_of(request).settings.max_request_bytes)
+    return body if isinstance(body, dict) else {}
 
 
 routes = [

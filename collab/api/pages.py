@@ -52,9 +52,13 @@ class Pages:
     async def home(self, request: Request) -> HTMLResponse:
         """Documents, most recently edited first, and a form to open or create one."""
         state: CollabState = request.app.state.collab
-        rooms = await state.store.list_rooms(limit=200)
-        items = "\n".join(_room_item(room) for room in rooms) or _EMPTY_LIST
-        page = self._home.replace("{{ROOM_ITEMS}}", items).replace("{{DEV_BANNER}}", "")
+        if state.auth.development:
+            rooms = await state.store.list_rooms(limit=200)
+            items = "\n".join(_room_item(room) for room in rooms) or _EMPTY_LIST
+            banner = _DEV_BANNER
+        else:
+            items, banner = _PRIVATE_LIST, ""
+        page = self._home.replace("{{ROOM_ITEMS}}", items).replace("{{DEV_BANNER}}", banner)
         return HTMLResponse(page, headers={"Cache-Control": _REVALIDATE})
 
     async def new(self, request: Request) -> Response:
@@ -70,7 +74,8 @@ class Pages:
         room = request.path_params["room"]
         if not is_valid_room_name(room):
             return HTMLResponse("<p>No such document name.</p>", status_code=404)
-        config = {"room": room, "wsBase": "/ws", "devMode": True}
+        development = request.app.state.collab.auth.development
+        config = {"room": room, "wsBase": "/ws", "devMode": development}
         page = self._editor.replace("{{ROOM_HTML}}", html.escape(room)).replace(
             "{{CONFIG_JSON}}", _script_json(config)
         )
@@ -92,6 +97,15 @@ class Pages:
         ]
 
 
+_DEV_BANNER = (
+    '<div class="dev-banner">Development mode: no secret is configured, so anyone who can reach '
+    "this server can read, edit and delete every document. Set COLLAB_SECRET to require tokens."
+    "</div>"
+)
+_PRIVATE_LIST = (
+    '<li class="room-empty">Documents are private on this server: open one with the share link '
+    "you were given.</li>"
+)
 _EMPTY_LIST = '<li class="room-empty">No documents yet. Name one above to start writing.</li>'
 
 

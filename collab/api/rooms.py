@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from collab.api.access import authorize, identify
 from collab.api.history import version_id
 from collab.api.http import (
     b64url,
@@ -22,10 +23,12 @@ from collab.api.http import (
     state_of,
     strong_etag,
 )
+from collab.auth import DEVELOPMENT, Identity, Role
 from collab.errors import InvalidRequest
 from collab.rooms import crdt
 from collab.rooms.documents import DeleteText, InsertText, Snapshot, TextOp
 from collab.rooms.export import content_text, doc_from_update, doc_to_json
+from collab.state import CollabState
 from collab.store.base import RoomCursor, RoomInfo
 from collab.types import LocalOrigin, is_valid_room_name
 
@@ -48,10 +51,11 @@ def room_json(info: RoomInfo, clients: int) -> dict[str, Any]:
 async def list_rooms(request: Request) -> JSONResponse:
     """GET /api/rooms: newest edit first, paginated with an opaque cursor, filtered by prefix."""
     state = state_of(request)
+    identity = identify(request)
     limit = _int_param(request, "limit", default=50, low=1, high=MAX_PAGE)
     after = _decode_cursor(request.query_params.get("cursor"))
     prefix = request.query_params.get("prefix", "")
-    rooms = await state.store.list_rooms(limit + 1, after=after, prefix=prefix)
+    rooms = await _visible_rooms(state, identity, limit + 1, after, prefix)
     page, more = rooms[:limit], len(rooms) > limit
     next_cursor = _encode_cursor(page[-1]) if more else None
     items = [room_json(room, state.documents.clients(room.name)) for room in page]
@@ -61,6 +65,7 @@ async def list_rooms(request: Request) -> JSONResponse:
 async def get_room(request: Request) -> JSONResponse:
     """GET /api/rooms/{room}."""
     room = room_param(request)
+    authorize(request, room, Role.VIEWER)
     documents = state_of(request).documents
     return JSONResponse(room_json(await documents.info(room), documents.clients(room)))
 
@@ -68,6 +73,7 @@ async def get_room(request: Request) -> JSONResponse:
 async def put_room(request: Request) -> JSONResponse:
     """PUT /api/rooms/{room}: create if absent (idempotent); 201 when created, else 200."""
     room = room_param(request)
+    authorize(request, room, Role.EDITOR)
     documents = state_of(request).documents
     created = await documents.create(room)
     info = await documents.info(room)
@@ -79,6 +85,7 @@ async def put_room(request: Request) -> JSONResponse:
 async def delete_room(request: Request) -> Response:
     """DELETE /api/rooms/{room}: remove updates and versions; connected clients get 4410."""
     room = room_param(request)
+    authorize(request, room, Role.ADMIN)
     documents = state_of(request).documents
     await documents.info(room)
     await documents.delete(room)
@@ -93,6 +100,8 @@ async def copy_room(request: Request) -> JSONResponse:
     target = body.get("to") if isinstance(body, dict) else None
     if not isinstance(target, str) or not is_valid_room_name(target):
         raise InvalidRequest('body must be {"to": "<valid room name>"}')
+    authorize(request, room, Role.VIEWER)
+    authorize(request, target, Role.EDITOR)
     info = await state.documents.copy(room, target)
     return JSONResponse(room_json(info, 0), status_code=201)
 
@@ -100,6 +109,7 @@ async def copy_room(request: Request) -> JSONResponse:
 async def get_snapshot(request: Request) -> Response:
     """GET /api/rooms/{room}/snapshot: text, JSON or Yjs by Accept (or ?format=)."""
     room = room_param(request)
+    authorize(request, room, Role.VIEWER)
     since_param = request.query_params.get("since")
     media = _snapshot_media(request, since_param is not None)
     snapshot = await _snapshot_or_version(request, room)
@@ -146,24 +156,27 @@ def _snapshot_media(request: Request, has_since: bool) -> str:
 async def post_update(request: Request) -> JSONResponse:
     """POST /api/rooms/{room}/updates: apply a binary Yjs update live, as if typed."""
     room = room_param(request)
+    identity = authorize(request, room, Role.EDITOR)
     state = state_of(request)
     update = await read_body(request, state.settings.max_request_bytes)
     if not update:
         raise InvalidRequest("the body must be a binary Yjs update")
-    vector = await state.documents.apply_update(room, update, _origin(request))
+    vector = await state.documents.apply_update(room, update, _origin(request, identity))
     return JSONResponse({"state_vector": b64url(vector)})
 
 
 async def patch_text(request: Request) -> JSONResponse:
     """PATCH /api/rooms/{room}/text: {"ops": [...]} or {"text": "..."} (a minimal diff)."""
     room = room_param(request)
+    identity = authorize(request, room, Role.EDITOR)
+    origin = _origin(request, identity)
     state = state_of(request)
     body = await read_json(request, state.settings.max_request_bytes)
     documents = state.documents
     if isinstance(body, dict) and set(body) == {"text"} and isinstance(body["text"], str):
-        vector = await documents.replace_text(room, body["text"], _origin(request))
+        vector = await documents.replace_text(room, body["text"], origin)
     elif isinstance(body, dict) and set(body) == {"ops"} and isinstance(body["ops"], list):
-        vector = await documents.edit_text(room, _parse_ops(body["ops"]), _origin(request))
+        vector = await documents.edit_text(room, _parse_ops(body["ops"]), origin)
     else:
         raise InvalidRequest('body must be {"text": "..."} or {"ops": [...]}')
     return JSONResponse({"state_vector": b64url(vector)})
@@ -198,9 +211,27 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _origin(request: Request) -> LocalOrigin:
+def _origin(request: Request, identity: Identity) -> LocalOrigin:
+    """Authenticated requests are attributed to the token's identity; in development mode an
+    X-Collab-Author header names the author."""
+    if identity is not DEVELOPMENT:
+        return LocalOrigin("rest", identity.display)
     author = request.headers.get("x-collab-author")
     return LocalOrigin("rest", author[:64] if author else None)
+
+
+async def _visible_rooms(
+    state: CollabState, identity: Identity, limit: int, after: RoomCursor | None, prefix: str
+) -> list[RoomInfo]:
+    """A page of rooms the identity may see (several store pages if grants filter many out)."""
+    visible: list[RoomInfo] = []
+    while len(visible) < limit:
+        batch = await state.store.list_rooms(limit, after=after, prefix=prefix)
+        visible += [room for room in batch if identity.role_for(room.name) is not None]
+        if len(batch) < limit:
+            break
+        after = RoomCursor(batch[-1].updated_at, batch[-1].name)
+    return visible[:limit]
 
 
 def _int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int:

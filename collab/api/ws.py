@@ -2,58 +2,118 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
+import time
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from collab.connection import Connection
-from collab.errors import CollabError, InvalidRoomName
+from collab.api.access import origin_allowed, websocket_token
+from collab.auth import PROTOCOL, Role
+from collab.connection import Connection, ConnectionLimits
+from collab.errors import CollabError, Forbidden, InvalidRoomName, Overloaded, TokenExpired
 from collab.state import CollabState
 from collab.types import PeerOrigin, is_valid_room_name
+
+log = logging.getLogger(__name__)
 
 _MAX_NAME = 64
 
 
 async def room_socket(websocket: WebSocket) -> None:
-    """Accept, join the room (loading it once), serve until either side closes, then leave."""
+    """Check Origin, accept, authenticate, join the room (loading it once), serve until either
+    side closes, then leave. Nothing of the document is sent before the checks pass."""
     state: CollabState = websocket.app.state.collab
-    room_name = websocket.path_params["room"]
-    await websocket.accept()
-    connection = _connection_for(websocket, state)
-    if not is_valid_room_name(room_name):
-        connection.fail(
-            InvalidRoomName("room names are 1-128 characters of A-Z a-z 0-9 . _ ~ : @ + -")
-        )
-        await connection.close()
+    if not origin_allowed(websocket, state.settings.allowed_origins):
+        log.warning("refused WebSocket from origin %r", websocket.headers.get("origin"))
+        await websocket.close(code=4403)  # before accept: the client sees HTTP 403
         return
+    offered = websocket.scope.get("subprotocols") or []
+    await websocket.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
+    try:
+        connection, room_name = _admit(websocket, state)
+    except CollabError as error:
+        log.info("refused WebSocket: %d %s", error.close_code, error.detail)
+        await _close(websocket, error)
+        return
+    await _serve(state, connection, room_name)
+
+
+def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
+    room = websocket.path_params["room"]
+    if not is_valid_room_name(room):
+        raise InvalidRoomName("room names are 1-128 characters of A-Z a-z 0-9 . _ ~ : @ + -")
+    name = websocket.query_params.get("name")
+    fallback = name[:_MAX_NAME] if name else None
+    identity = state.auth.identify(websocket_token(websocket), fallback_name=fallback)
+    role = identity.role_for(room)
+    if role is None:
+        raise Forbidden(f"no access to room {room!r}")
+    if len(state.connections) >= state.settings.max_connections:
+        raise Overloaded("this server is at its connection limit; retry later")
+    origin = PeerOrigin(state.next_connection_id(), identity.display)
+    connection = Connection(
+        websocket,
+        origin,
+        wants_ack=websocket.query_params.get("ack") in {"1", "true"},
+        can_write=role >= Role.EDITOR,
+        limits=_limits(state),
+    )
+    connection.expires_at = identity.expires_at
+    return connection, room
+
+
+def _limits(state: CollabState) -> ConnectionLimits:
+    settings = state.settings
+    return ConnectionLimits(
+        max_message_bytes=settings.max_message_bytes,
+        send_queue_size=settings.send_queue_size,
+        messages_per_second=settings.rate_messages_per_second,
+        message_burst=settings.rate_message_burst,
+        bytes_per_second=settings.rate_bytes_per_second,
+        byte_burst=settings.rate_byte_burst,
+        awareness_per_second=settings.awareness_per_second,
+    )
+
+
+async def _serve(state: CollabState, connection: Connection, room_name: str) -> None:
     try:
         room = await state.rooms.acquire(room_name)
     except CollabError as error:
         connection.fail(error)
         await connection.close()
         return
+    expiry = _expiry_timer(connection)
     state.connections.add(connection)
     try:
+        if len(room.peers) >= state.settings.max_connections_per_room:
+            raise Overloaded(f"room {room_name!r} is full; retry later")
         room.add_peer(connection)
         await connection.serve(room)
+    except CollabError as error:
+        connection.fail(error)
+        await connection.close()
     finally:
+        if expiry is not None:
+            expiry.cancel()
         state.connections.discard(connection)
         room.remove_peer(connection)
         state.rooms.release(room)
 
 
-def _connection_for(websocket: WebSocket, state: CollabState) -> Connection:
-    params = websocket.query_params
-    name = params.get("name")
-    origin = PeerOrigin(state.next_connection_id(), name[:_MAX_NAME] if name else None)
-    return Connection(
-        websocket,
-        origin,
-        wants_ack=params.get("ack") in {"1", "true"},
-        send_queue_size=state.settings.send_queue_size,
-        max_message_bytes=state.settings.max_message_bytes,
-    )
+def _expiry_timer(connection: Connection) -> asyncio.TimerHandle | None:
+    if connection.expires_at is None:
+        return None
+    delay = max(0.0, connection.expires_at - time.time())
+    expired = TokenExpired("token expired; reconnect with a fresh token")
+    return asyncio.get_running_loop().call_later(delay, connection.fail, expired)
+
+
+async def _close(websocket: WebSocket, error: CollabError) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.close(error.close_code, error.close_reason)
 
 
 async def close_all(state: CollabState, error: CollabError) -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
 from pycrdt import Doc
 
-from collab.errors import CollabError, StoreUnavailable
+from collab.errors import CollabError, Overloaded, StoreUnavailable
 from collab.rooms import crdt
 from collab.rooms.history import AutoVersions, VersionPolicy
-from collab.rooms.room import LogSize, Room
+from collab.rooms.room import LogSize, Room, RoomLimits
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import RetentionPolicy, Store
 
@@ -33,6 +34,8 @@ class RoomManager:
         compact_max_bytes: int,
         versions: VersionPolicy | None = None,
         retention: RetentionPolicy | None = None,
+        limits: RoomLimits | None = None,
+        max_rooms: int = 5000,
     ) -> None:
         self._store = store
         self._writer = writer
@@ -41,6 +44,8 @@ class RoomManager:
         self._compact_max_bytes = compact_max_bytes
         self._versions = versions or VersionPolicy()
         self._retention = retention or RetentionPolicy()
+        self._limits = limits or RoomLimits()
+        self._max_rooms = max_rooms
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Task[Room]] = {}
         self._unloads: dict[str, asyncio.TimerHandle] = {}
@@ -54,6 +59,7 @@ class RoomManager:
         if room is None:
             task = self._loading.get(name)
             if task is None:
+                await self._make_room_for_one_more()
                 task = asyncio.create_task(self._load(name), name=f"load {name}")
                 self._loading[name] = task
             room = await asyncio.shield(task)
@@ -64,6 +70,7 @@ class RoomManager:
     def release(self, room: Room) -> None:
         """Drop one hold; the last one schedules the unload."""
         room.holders -= 1
+        room.released_at = time.monotonic()
         if room.holders == 0 and self.rooms.get(room.name) is room:
             loop = asyncio.get_running_loop()
             self._unloads[room.name] = loop.call_later(self._grace, self._start_unload, room)
@@ -90,7 +97,9 @@ class RoomManager:
             raise StoreUnavailable(f"room {name!r} could not be loaded; retry later") from None
         if not stored.parts:
             await self._create_row(name)
-        room = Room(name, doc, self._writer, LogSize(len(stored.log), stored.log_bytes))
+        room = Room(
+            name, doc, self._writer, LogSize(len(stored.log), stored.log_bytes), self._limits
+        )
         room.after_commit = self._maybe_compact
         room.auto_versions = AutoVersions(
             self._versions, lambda: self.spawn(self.record_auto_version(room), f"version {name}")
@@ -114,6 +123,21 @@ class RoomManager:
             room for room in self.rooms.values() if room.auto_versions and room.auto_versions.dirty
         ]
         await asyncio.gather(*(self.record_auto_version(room) for room in dirty))
+
+    async def _make_room_for_one_more(self) -> None:
+        """At the room limit, unload idle rooms (least recently released first) or refuse."""
+        if len(self.rooms) + len(self._loading) < self._max_rooms:
+            return
+        idle = sorted(
+            (r for r in self.rooms.values() if r.holders == 0), key=lambda r: r.released_at
+        )
+        if not idle:
+            raise Overloaded(f"this server has {self._max_rooms} documents open; retry later")
+        victim = idle[0]
+        self._cancel_unload(victim.name)
+        await self._unload(victim)
+        if len(self.rooms) + len(self._loading) >= self._max_rooms:
+            raise Overloaded(f"this server has {self._max_rooms} documents open; retry later")
 
     async def _create_row(self, name: str) -> None:
         """Record a new room so listings show it; a failure here only delays that."""

@@ -21,6 +21,15 @@ class Peer(Protocol):
         """Whether the peer asked for DURABLE acknowledgements."""
         ...
 
+    @property
+    def can_write(self) -> bool:
+        """False for viewers: their writes are refused."""
+        ...
+
+    def allow_awareness(self) -> bool:
+        """Whether this awareness message fits the peer's rate (excess is dropped)."""
+        ...
+
     def send(self, frame: bytes) -> None:
         """Queue a frame for the peer."""
         ...

@@ -16,7 +16,7 @@ from typing import Any
 
 from pycrdt import Doc, Text
 
-from collab.errors import CollabError
+from collab.errors import CollabError, DocumentTooLarge, Forbidden, MessageTooBig
 from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
 from collab.protocol.messages import (
     AwarenessUpdate,
@@ -43,6 +43,7 @@ from collab.types import LocalOrigin, Origin, origin_user
 log = logging.getLogger(__name__)
 
 CONTENT = "content"
+EMPTY = b"\x00\x00"
 Edit = Callable[[Doc[Any]], None]
 
 
@@ -51,6 +52,14 @@ class PeerState:
     """What the room tracks per peer: updates received from it, for acknowledgements."""
 
     received: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RoomLimits:
+    """Per-room limits (see Settings)."""
+
+    max_document_bytes: int = 33_554_432
+    max_awareness_bytes: int = 16_384
 
 
 @dataclass(slots=True)
@@ -64,19 +73,31 @@ class LogSize:
 class Room:
     """One document and the clients editing it."""
 
-    def __init__(self, name: str, doc: Doc[Any], writer: UpdateWriter, log_size: LogSize) -> None:
+    def __init__(
+        self,
+        name: str,
+        doc: Doc[Any],
+        writer: UpdateWriter,
+        log_size: LogSize,
+        limits: RoomLimits | None = None,
+    ) -> None:
         self.name = name
         self.doc = doc
         self.content = doc.get(CONTENT, type=Text)
         self.presence = Presence()
         self.peers: dict[Peer, PeerState] = {}
         self.holders = 0
+        self.released_at = 0.0
         self.log_size = log_size
         self._writer = writer
         self._applied = 0
         self._committed = 0
         self._commit_event = asyncio.Event()
         self.after_commit: Callable[[Room], None] | None = None
+        self.limits = limits or RoomLimits()
+        # Bytes of updates the document holds, stored and applied since (an upper bound).
+        self.size = len(doc.get_update())
+        self.awareness_dropped = 0
         self._closed_by: CollabError | None = None
         self.auto_versions: AutoVersions | None = None
 
@@ -113,9 +134,14 @@ class Room:
             case SyncStep1(state_vector):
                 await self._on_sync_step1(peer, state_vector)
             case SyncStep2(update) | Update(update):
-                await self.receive_update(update, peer.origin, peer)
+                if not peer.can_write and self._would_change(update):
+                    raise Forbidden("read-only access: viewers cannot edit this document")
+                await self.receive_update(update if peer.can_write else EMPTY, peer.origin, peer)
             case AwarenessUpdate(payload):
-                self._on_awareness(peer, payload)
+                if peer.allow_awareness():
+                    self._on_awareness(peer, payload)
+                else:
+                    self.awareness_dropped += 1
             case QueryAwareness():
                 self._on_query_awareness(peer)
 
@@ -124,8 +150,26 @@ class Room:
         await self.wait_committed(self._applied)
         peer.send(encode_sync_step2(missing))
 
+    def _would_change(self, update: bytes) -> bool:
+        """Whether applying `update` changes the document (a viewer's SyncStep2 usually carries
+        only a delete set the document already has). Costs a copy of the document."""
+        if is_empty_update(update):
+            return False
+        probe: Doc[Any] = Doc()
+        crdt.apply_update(probe, self.doc.get_update())
+        before = probe.get_update()
+        crdt.apply_update(probe, update)
+        return probe.get_update() != before
+
     def _on_awareness(self, peer: Peer, payload: bytes) -> None:
-        accepted = self.presence.apply(peer.origin.connection_id, decode_awareness(payload))
+        entries = decode_awareness(payload)
+        for entry in entries:
+            if len(entry.state_json) > self.limits.max_awareness_bytes:
+                raise MessageTooBig(
+                    f"awareness state of {len(entry.state_json)} bytes exceeds "
+                    f"{self.limits.max_awareness_bytes}"
+                )
+        accepted = self.presence.apply(peer.origin.connection_id, entries)
         if accepted:
             self.broadcast(encode_awareness(encode_awareness_entries(accepted)))
 
@@ -147,7 +191,12 @@ class Room:
         if is_empty_update(update):
             data = None
         else:
+            if self.size + len(update) > self.limits.max_document_bytes:
+                raise DocumentTooLarge(
+                    f"the document would exceed {self.limits.max_document_bytes} bytes"
+                )
             crdt.apply_update(self.doc, update)
+            self.size += len(update)
             data = update
         self._applied += 1
         self._writer.put(

@@ -1,0 +1,150 @@
+"""Tokens to identities and per-room roles (PyJWT). No HTTP here."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+import jwt
+
+from collab.errors import TokenExpired, TokenInvalid, TokenMissing
+
+TOKEN_PROTOCOL_PREFIX = "collab.token."
+PROTOCOL = "collab"
+
+
+class Role(IntEnum):
+    """What a grant allows; each role includes the ones below it."""
+
+    VIEWER = 1  # read and presence
+    EDITOR = 2  # also write
+    ADMIN = 3  # also delete, restore, manage versions
+
+    @classmethod
+    def parse(cls, name: str) -> Role:
+        """A role from its lowercase name."""
+        try:
+            return cls[name.upper()]
+        except KeyError:
+            raise ValueError(f"unknown role {name!r}: use viewer, editor or admin") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A role on a room name, or on every name with a prefix when `pattern` ends with '*'."""
+
+    pattern: str
+    role: Role
+
+    def matches(self, room: str) -> bool:
+        """Whether this grant covers `room`."""
+        if self.pattern.endswith("*"):
+            return room.startswith(self.pattern[:-1])
+        return room == self.pattern
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a request or connection acts as, and what it may do."""
+
+    user_id: str
+    name: str | None
+    grants: tuple[Grant, ...]
+    expires_at: float | None = None
+
+    @property
+    def display(self) -> str:
+        """The name attribution records."""
+        return self.name or self.user_id
+
+    def role_for(self, room: str) -> Role | None:
+        """The highest role any grant gives on `room`."""
+        roles = [grant.role for grant in self.grants if grant.matches(room)]
+        return max(roles) if roles else None
+
+
+DEVELOPMENT = Identity("anonymous", None, (Grant("*", Role.ADMIN),))
+
+
+class Authenticator:
+    """Verifies tokens (HS256 with a secret, or RS256/ES256 with a public key); without either,
+    development mode: everyone is an anonymous admin."""
+
+    def __init__(self, secret: str | None = None, public_key: str | None = None) -> None:
+        self._key: str | None = public_key or secret
+        self._algorithms = ["RS256", "ES256"] if public_key else ["HS256"]
+
+    @property
+    def development(self) -> bool:
+        """True when no key is configured: nothing is checked."""
+        return self._key is None
+
+    def identify(self, token: str | None, *, fallback_name: str | None = None) -> Identity:
+        """The identity a token carries; development mode ignores tokens."""
+        if self._key is None:
+            if fallback_name:
+                return Identity("anonymous", fallback_name, DEVELOPMENT.grants)
+            return DEVELOPMENT
+        if not token:
+            raise TokenMissing("a token is required")
+        return _identity(self._decode(token))
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        assert self._key is not None
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, self._key, algorithms=self._algorithms, options={"require": ["exp", "sub"]}
+            )
+        except jwt.ExpiredSignatureError:
+            raise TokenExpired("token expired") from None
+        except jwt.PyJWTError as error:
+            raise TokenInvalid(f"invalid token: {error}") from None
+        return claims
+
+
+def _identity(claims: dict[str, Any]) -> Identity:
+    rooms = claims.get("rooms")
+    if not isinstance(rooms, dict) or not rooms:
+        raise TokenInvalid('invalid token: "rooms" must map room patterns to roles')
+    try:
+        grants = tuple(
+            Grant(str(pattern), Role.parse(str(role))) for pattern, role in rooms.items()
+        )
+    except ValueError as error:
+        raise TokenInvalid(f"invalid token: {error}") from None
+    name = claims.get("name")
+    return Identity(str(claims["sub"]), str(name) if name else None, grants, float(claims["exp"]))
+
+
+def issue_token(
+    secret: str,
+    *,
+    user: str,
+    name: str | None,
+    grants: dict[str, str],
+    ttl_seconds: float,
+    algorithm: str = "HS256",
+) -> str:
+    """Sign a token; `grants` maps room patterns to role names."""
+    for role in grants.values():
+        Role.parse(role)
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": user,
+        "rooms": grants,
+        "iat": now,
+        "exp": now + int(ttl_seconds),
+    }
+    if name:
+        claims["name"] = name
+    return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+def token_from_protocols(protocols: list[str]) -> str | None:
+    """The token a browser put in Sec-WebSocket-Protocol as 'collab.token.<jwt>'."""
+    for protocol in protocols:
+        if protocol.startswith(TOKEN_PROTOCOL_PREFIX):
+            return protocol[len(TOKEN_PROTOCOL_PREFIX) :]
+    return None
