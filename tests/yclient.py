@@ -27,9 +27,24 @@ class YClient:
     """Keeps a local Doc in sync with one room; records awareness, acks and the close code."""
 
     def __init__(
-        self, base_url: str, room: str, *, ack: bool = False, client_id: int | None = None
+        self,
+        base_url: str,
+        room: str,
+        *,
+        ack: bool = False,
+        client_id: int | None = None,
+        token: str | None = None,
+        token_in_query: bool = False,
+        origin: str | None = None,
     ):
-        self.url = f"{base_url}/{room}" + ("?ack=1" if ack else "")
+        params = (["ack=1"] if ack else []) + (
+            [f"token={token}"] if token and token_in_query else []
+        )
+        self.url = f"{base_url}/{room}" + ("?" + "&".join(params) if params else "")
+        self.subprotocols: list[Any] | None = None
+        if token and not token_in_query:
+            self.subprotocols = ["collab", f"collab.token.{token}"]
+        self.origin: Any = origin
         self.doc: Doc[Any] = Doc(client_id=client_id) if client_id is not None else Doc()
         self.content = self.doc.get("content", type=Text)
         self.awareness: dict[int, str] = {}
@@ -54,7 +69,12 @@ class YClient:
         await self.close()
 
     async def connect(self) -> None:
-        self._ws = await websockets.connect(self.url, max_size=None)
+        self._ws = await websockets.connect(
+            self.url,
+            max_size=None,
+            subprotocols=self.subprotocols,
+            origin=self.origin,
+        )
         self._reader = asyncio.create_task(self._read_loop())
         await self.send_raw(encode_sync_step1(self.doc.get_state()))
 

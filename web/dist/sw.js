@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '8f02d0a36dc8'
+const VERSION = 'cdbed50021e1'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-ZATDTDUT.js","/assets/editor-XWWEQEOM.css"]
+const PRECACHE = ["/assets/editor-D62Y6RMC.js","/assets/editor-LIIN337Z.css"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

@@ -16,6 +16,8 @@ import { bindPresence } from './presence.js'
 import { bindStatus } from './status.js'
 import { SaveTracker } from './saved.js'
 import { bindHistory } from './history.js'
+import { abilities, authHeaders, loadAccess, socketProtocols } from './auth.js'
+import { bindReconnect } from './reconnect.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', unsaved: 'Unsaved changes' }
 
@@ -32,7 +34,7 @@ export function websocketUrl (wsBase, loc = location) {
   return `${scheme}//${loc.host}${wsBase.startsWith('/') ? '' : '/'}${wsBase}`.replace(/\/+$/, '')
 }
 
-function createEditor (parent, ytext, awareness, undoManager) {
+function createEditor (parent, ytext, awareness, undoManager, { readOnly = false } = {}) {
   const state = EditorState.create({
     doc: ytext.toString(),
     extensions: [
@@ -46,7 +48,11 @@ function createEditor (parent, ytext, awareness, undoManager) {
       EditorState.allowMultipleSelections.of(true),
       EditorView.lineWrapping,
       EditorView.contentAttributes.of({ 'aria-label': 'Document text', spellcheck: 'true' }),
-      placeholder('Start typing…'),
+      // Viewers: no edits from the keyboard, paste or drop (the server would refuse them, 4403).
+      EditorState.readOnly.of(readOnly),
+      EditorView.editable.of(!readOnly),
+      readOnly ? EditorView.contentAttributes.of({ 'aria-readonly': 'true' }) : [],
+      placeholder(readOnly ? 'Nothing here yet.' : 'Start typing…'),
       yCollab(ytext, awareness, { undoManager })
     ]
   })
@@ -109,7 +115,18 @@ function registerServiceWorker () {
 
 function main () {
   const config = readConfig()
+  // The token from #token=… (then stored per room and taken off the address bar) or storage.
+  const access = loadAccess(config.room, { devMode: config.devMode })
+  // Without a usable grant the server decides (4401/4403); until then, offer nothing to edit.
+  const role = access.role || 'viewer'
+  const can = abilities(role)
   const identity = loadIdentity()
+  if (access.name) {
+    // The link names this person; edits are attributed to that name by the server anyway.
+    identity.name = access.name
+    identity.chosen = true
+    identity.fixed = true
+  }
   const ydoc = new Y.Doc()
   const ytext = ydoc.getText('content')
   const saved = document.getElementById('saved')
@@ -119,33 +136,53 @@ function main () {
   const provider = new WebsocketProvider(websocketUrl(config.wsBase), encodeURIComponent(config.room), ydoc, {
     // `name` attributes this connection's edits in the version history (read at each connect).
     params: { ack: '1', name: identity.name },
-    WebSocketPolyfill: tracker.webSocketClass()
+    // The token travels as a subprotocol ("collab", "collab.token.<jwt>"), never in the URL.
+    protocols: socketProtocols(access.token),
+    WebSocketPolyfill: tracker.webSocketClass(),
+    // Reconnecting is decided by close code in reconnect.js, not by y-websocket.
+    shouldReconnect: () => false
   })
   tracker.attach(provider, ydoc, [cache])
   provider.awareness.setLocalStateField('user', userField(identity))
   const undoManager = new Y.UndoManager(ytext)
-  const view = createEditor(document.getElementById('editor'), ytext, provider.awareness, undoManager)
-  const openNamePrompt = bindNamePrompt(identity, provider.awareness, (name) => {
-    // Used from the next (re)connect on; the open socket keeps the name it was opened with.
-    provider.params.name = name
-  })
+  const view = createEditor(document.getElementById('editor'), ytext, provider.awareness, undoManager,
+    { readOnly: !can.write })
+  const openNamePrompt = identity.fixed
+    ? null
+    : bindNamePrompt(identity, provider.awareness, (name) => {
+      // Used from the next (re)connect on; the open socket keeps the name it was opened with.
+      provider.params.name = name
+    })
   bindPresence(document.getElementById('presence'), provider.awareness, openNamePrompt)
-  bindStatus(document.getElementById('status'), provider)
+  let renderStatus = () => {}
+  const reconnect = bindReconnect(provider, { onChange: () => renderStatus() })
+  renderStatus = bindStatus(document.getElementById('status'), provider, {
+    banner: document.getElementById('connection-banner'),
+    reconnect
+  })
+  document.getElementById('banner-retry').addEventListener('click', () => reconnect.retry())
   const history = bindHistory({
     room: config.room,
     displayName: () => identity.name,
     isSaved: () => tracker.saved,
-    ydoc
+    ydoc,
+    authHeaders: () => authHeaders(access.token),
+    can
   })
+  document.body.classList.add(`role-${role}`)
+  if (!can.write) {
+    document.getElementById('saved').hidden = true
+    document.getElementById('role-badge').hidden = false
+  }
   window.addEventListener('beforeunload', (event) => {
-    if (tracker.saved) return
+    if (tracker.saved || !can.write) return
     event.preventDefault()
     event.returnValue = ''
   })
   if (config.devMode) document.body.classList.add('dev-mode')
   registerServiceWorker()
-  view.focus()
-  window.collab = { config, ydoc, ytext, provider, cache, tracker, view, undoManager, history }
+  if (can.write) view.focus()
+  window.collab = { config, access: { role, name: access.name, claims: access.claims }, ydoc, ytext, provider, cache, tracker, view, undoManager, history, reconnect }
 }
 
 main()

@@ -12,10 +12,11 @@ const KIND_LABELS = { named: 'Named', auto: 'Auto', restore: 'Restored' }
 const DEFAULT_TITLES = { named: 'Named version', auto: 'Automatic version', restore: 'Restored version' }
 
 /** A small JSON client for /api/rooms/{room}/versions; errors carry the problem `detail`. */
-export function versionsApi (room, fetchImpl = (...args) => fetch(...args)) {
+export function versionsApi (room, fetchImpl = (...args) => fetch(...args), authHeaders = () => ({})) {
   const base = `/api/rooms/${encodeURIComponent(room)}/versions`
   async function call (method, path = '', { body, headers = {} } = {}) {
-    const init = { method, cache: 'no-store', headers: { accept: 'application/json', ...headers } }
+    // Authorization: Bearer <token> on every call (no header in development mode without a token).
+    const init = { method, cache: 'no-store', headers: { accept: 'application/json', ...authHeaders(), ...headers } }
     if (body !== undefined) {
       init.headers['content-type'] = 'application/json'
       init.body = JSON.stringify(body)
@@ -222,8 +223,11 @@ function el (tag, className, text) {
  * @param {() => string} options.displayName who is saving or restoring
  * @param {() => boolean} options.isSaved true when the server has all local edits
  * @param {import('yjs').Doc} options.ydoc to refresh an open preview when the text changes
+ * @param {() => object} [options.authHeaders] extra headers for every API call (the bearer token)
+ * @param {{saveVersion: boolean, restore: boolean}} [options.can] what this person's role allows;
+ *   the controls for the rest are removed from the panel
  */
-export function bindHistory ({ room, displayName, isSaved, ydoc }) {
+export function bindHistory ({ room, displayName, isSaved, ydoc, authHeaders, can = { saveVersion: true, restore: true } }) {
   const $ = (id) => document.getElementById(id)
   const panel = $('side-panel')
   const toggle = $('side-toggle')
@@ -237,7 +241,12 @@ export function bindHistory ({ room, displayName, isSaved, ydoc }) {
   const confirmBox = $('restore-confirm')
   const saveForm = $('save-version')
   const labelInput = $('version-label')
-  const api = versionsApi(room)
+  const api = versionsApi(room, undefined, authHeaders)
+  // Roles: viewers only read the history; editors also save versions; admins also restore.
+  saveForm.hidden = !can.saveVersion
+  $('restore-box').hidden = !can.restore
+  for (const control of saveForm.elements) control.disabled = !can.saveVersion
+  restoreButton.disabled = !can.restore
 
   const state = {
     versions: [], cursor: null, selected: null, loading: 0, busy: false, highlight: new Set(), lastRestore: null
@@ -348,7 +357,9 @@ export function bindHistory ({ room, displayName, isSaved, ydoc }) {
       return li
     })
     if (!items.length) {
-      items.push(el('li', 'version-empty', 'No versions yet. Versions are kept automatically as you write, or save one above with a name.'))
+      items.push(el('li', 'version-empty', can.saveVersion
+        ? 'No versions yet. Versions are kept automatically as you write, or save one above with a name.'
+        : 'No versions yet. Versions are kept automatically as people write.'))
     }
     list.replaceChildren(...items)
     more.hidden = !state.cursor
@@ -373,7 +384,7 @@ export function bindHistory ({ room, displayName, isSaved, ydoc }) {
   saveForm.addEventListener('submit', async (event) => {
     event.preventDefault()
     const label = labelInput.value.replace(/\s+/g, ' ').trim()
-    if (!label || state.busy) return
+    if (!label || state.busy || !can.saveVersion) return
     state.busy = true
     saveForm.classList.add('is-busy')
     try {
@@ -423,7 +434,7 @@ export function bindHistory ({ room, displayName, isSaved, ydoc }) {
     state.selected = null
     preview.hidden = true
     listView.hidden = false
-    saveForm.hidden = false
+    saveForm.hidden = !can.saveVersion
     panel.classList.remove('is-previewing')
     hideConfirm()
     renderList()
@@ -481,7 +492,7 @@ export function bindHistory ({ room, displayName, isSaved, ydoc }) {
     })
     if (!nodes.length) nodes.push(el('p', 'diff-placeholder', 'Both texts are empty.'))
     diffView.replaceChildren(...nodes)
-    restoreButton.disabled = false
+    restoreButton.disabled = !can.restore
   }
 
   // The preview compares with the current text: keep it current while people type.
@@ -498,7 +509,7 @@ export function bindHistory ({ room, displayName, isSaved, ydoc }) {
   }
 
   restoreButton.addEventListener('click', () => {
-    if (!state.selected) return
+    if (!state.selected || !can.restore) return
     $('restore-confirm-text').textContent =
       `Everyone's text becomes “${titleOf(state.selected)}” again. ` +
       'The current text is kept as a version first, so you can go back.'
@@ -512,7 +523,7 @@ export function bindHistory ({ room, displayName, isSaved, ydoc }) {
   })
   $('restore-yes').addEventListener('click', async () => {
     const version = state.selected
-    if (!version || state.busy) return
+    if (!version || state.busy || !can.restore) return
     state.busy = true
     confirmBox.classList.add('is-busy')
     try {

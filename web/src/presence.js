@@ -23,7 +23,7 @@ function avatar (person, onSelf) {
   li.style.setProperty('--avatar-color', person.color || '#888')
   li.title = person.self ? `${person.name} (you)` : person.name
   li.dataset.name = person.name
-  if (person.self) {
+  if (person.self && onSelf) {
     const button = document.createElement('button')
     button.type = 'button'
     button.textContent = initials(person.name)

@@ -1,0 +1,122 @@
+// Reconnecting, by close code. y-websocket's own policy (retry every <= 2.5 s after anything but
+// 44xx, no jitter) is switched off with `shouldReconnect: () => false`: after every close from
+// the server the provider sets `shouldConnect = false`, so the timer it schedules does nothing,
+// and emits 'closed' {code, reason}. This module then either stops for good (a final code: the
+// reason is shown and nothing retries) or calls `provider.connect()` after a jittered backoff.
+// Closes the page makes itself (provider.disconnect(), the provider's 30 s silence watchdog)
+// carry no CloseEvent and never reach this module; the watchdog case keeps y-websocket's retry.
+
+/** Codes after which retrying cannot help (see docs/protocol.md). */
+export const FINAL_CODES = new Set([1002, 1003, 1007, 1008, 1009, 4400, 4401, 4402, 4403, 4404, 4410, 4419])
+/** Codes that mean "try again later"; any other code is retried too (1000, 1001, 1005, ...). */
+export const RETRYABLE_CODES = new Set([1006, 1011, 1012, 1013, 4429])
+
+export const BACKOFF_BASE = 500
+export const BACKOFF_CAP = 30000
+const BACKOFF_FLOOR = 100
+
+export function isFinal (code) {
+  return FINAL_CODES.has(code)
+}
+
+/** "Full jitter": uniform in [floor, min(cap, base * 2^attempt)]; attempt counts from 0. */
+export function backoffDelay (attempt, { base = BACKOFF_BASE, cap = BACKOFF_CAP, random = Math.random } = {}) {
+  const ceiling = Math.min(cap, base * 2 ** Math.min(attempt, 30))
+  return Math.max(BACKOFF_FLOOR, Math.round(ceiling * random()))
+}
+
+/** What the page says about a final close: {status, label, title, text}. */
+export function describeFinal (code, reason) {
+  const server = reason ? ` (${reason})` : ''
+  switch (code) {
+    case 4401:
+      return { status: 'denied', label: 'Access denied', title: 'This document needs an access link', text: 'Open it from the link you were given, or ask its owner for one.' }
+    case 4402:
+      return { status: 'denied', label: 'Access denied', title: 'This access link is not valid', text: `Ask for a new link${server}.` }
+    case 4419:
+      return { status: 'denied', label: 'Access expired', title: 'Your access expired — ask for a new link', text: 'Your text stays here; open the new link to carry on.' }
+    case 4403:
+      return { status: 'denied', label: 'Access denied', title: 'You do not have access to this', text: reason ? `The server said: ${reason}.` : 'Ask the document\'s owner for a link.' }
+    case 4404:
+      return { status: 'closed', label: 'Not found', title: 'This document does not exist', text: reason ? `The server said: ${reason}.` : '' }
+    case 4410:
+      return { status: 'closed', label: 'Deleted', title: 'This document was deleted', text: 'What you see is the last copy this browser had.' }
+    case 4400:
+      return { status: 'closed', label: 'Disconnected', title: 'This document name is not valid', text: reason ? `The server said: ${reason}.` : '' }
+    default:
+      return { status: 'closed', label: 'Disconnected', title: 'The server closed the connection', text: `${reason || `Close code ${code}`}. Reload the page to try again.` }
+  }
+}
+
+/**
+ * Drive the provider's reconnects. `onChange()` runs whenever `state` changes:
+ * {final: {code, reason} | null, attempt, retryAt (ms timestamp) | null}.
+ * While the browser reports offline the provider is paused; `online` connects at once.
+ */
+export function bindReconnect (provider, { onChange = () => {}, random = Math.random, win = window } = {}) {
+  const state = { final: null, attempt: 0, retryAt: null, lastClose: null }
+  let timer = null
+
+  const cancel = () => {
+    clearTimeout(timer)
+    timer = null
+    state.retryAt = null
+  }
+
+  const connectNow = () => {
+    cancel()
+    if (state.final || !navigator.onLine) return
+    provider.connect()
+    onChange(state)
+  }
+
+  provider.shouldReconnect = () => false
+  provider.on('sync', (synced) => {
+    if (synced) {
+      state.attempt = 0
+      onChange(state)
+    }
+  })
+  provider.on('closed', ({ code, reason }) => {
+    state.lastClose = { code, reason }
+    cancel()
+    if (isFinal(code)) {
+      state.final = { code, reason }
+      provider.disconnect() // also leaves the cross-tab channel
+      onChange(state)
+      return
+    }
+    const delay = backoffDelay(state.attempt++, { random })
+    state.retryAt = Date.now() + delay
+    timer = setTimeout(connectNow, delay)
+    onChange(state)
+  })
+  win.addEventListener('offline', () => {
+    cancel()
+    provider.disconnect()
+    onChange(state)
+  })
+  win.addEventListener('online', () => {
+    state.attempt = 0
+    connectNow()
+  })
+  if (!navigator.onLine) provider.disconnect()
+
+  return {
+    state,
+    /** Try again now, even after a final close (the "Try again" button). */
+    retry () {
+      state.final = null
+      state.attempt = 0
+      connectNow()
+      onChange(state)
+    },
+    /** Stop for good with a reason of the page's own (not from the server). */
+    stop (code, reason) {
+      cancel()
+      state.final = { code, reason }
+      provider.disconnect()
+      onChange(state)
+    }
+  }
+}
