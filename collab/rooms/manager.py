@@ -98,7 +98,11 @@ class RoomManager:
         if not stored.parts:
             await self._create_row(name)
         room = Room(
-            name, doc, self._writer, LogSize(len(stored.log), stored.log_bytes), self._limits
+            name,
+            doc,
+            self._writer,
+            LogSize(len(stored.log), stored.log_bytes, len(stored.state or b"")),
+            self._limits,
         )
         room.after_commit = self._maybe_compact
         room.auto_versions = AutoVersions(
@@ -174,6 +178,9 @@ class RoomManager:
     def _maybe_compact(self, room: Room) -> None:
         size = room.log_size
         over = size.count >= self._compact_max_updates or size.bytes >= self._compact_max_bytes
+        # Merging costs the whole state: wait for the log to reach an eighth of it, so the work
+        # stays proportional to what was written however large the document grows.
+        over = over and size.bytes * 8 >= size.state_bytes
         if over and room.name not in self._compacting:
             self._compacting.add(room.name)
             self.spawn(self._compact(room), f"compact {room.name}")
@@ -184,6 +191,7 @@ class RoomManager:
             if done is not None:
                 room.log_size.count -= done.updates
                 room.log_size.bytes -= done.bytes
+                room.log_size.state_bytes = done.state_bytes
                 log.info(
                     "room %s: compacted %d updates (%d bytes)", room.name, done.updates, done.bytes
                 )

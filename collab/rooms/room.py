@@ -64,10 +64,11 @@ class RoomLimits:
 
 @dataclass(slots=True)
 class LogSize:
-    """Uncompacted updates of this room in storage."""
+    """Uncompacted updates of this room in storage, and the size of its compacted state."""
 
     count: int = 0
     bytes: int = 0
+    state_bytes: int = 0
 
 
 class Room:

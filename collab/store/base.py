@@ -84,6 +84,7 @@ class Compaction:
 
     updates: int
     bytes: int
+    state_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -174,7 +174,7 @@ class SqlStore:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 await conn.execute(delete(_updates).where(_updates.c.id.in_(chunk)))
-        return Compaction(updates=len(ids), bytes=size)
+        return Compaction(updates=len(ids), bytes=size, state_bytes=len(merged))
 
     async def list_rooms(
         self, limit: int = 100, *, after: RoomCursor | None = None, prefix: str = ""

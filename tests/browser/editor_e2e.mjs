@@ -18,6 +18,8 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
 const WAIT = 15000
 
 const [scenarioName, baseUrl, outdir] = process.argv.slice(2)
+// name -> JWT, minted by test_editor.py for the auth scenarios (never printed).
+const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
 
 /** Ask the pytest side to stop or start the server; resolves when it is done. */
@@ -52,10 +54,34 @@ async function openEditor (browser, room, { name, viewport = { width: 900, heigh
   return { context, page }
 }
 
+/**
+ * A fresh context with one page at `path` (e.g. "/d/room#token=…"); does not wait for a status.
+ * `sockets` collects every WebSocket the page opens, `requests` every non-navigation request URL.
+ */
+async function openPage (browser, path, { viewport = { width: 1100, height: 700 }, context } = {}) {
+  context = context || await browser.newContext({ viewport, baseURL: baseUrl })
+  const page = await context.newPage()
+  const sockets = []
+  const requests = []
+  page.on('websocket', (ws) => sockets.push({ url: ws.url(), at: Date.now() }))
+  page.on('request', (req) => { if (!req.isNavigationRequest()) requests.push(req.url()) })
+  page.on('dialog', (dialog) => dialog.accept())
+  page.on('pageerror', (err) => log(`[page error] ${err.message}`))
+  await page.goto(path)
+  return { context, page, sockets, requests }
+}
+
+/** True when `text` contains any of the tokens (so messages can say which without printing it). */
+function leakedToken (text) {
+  return Object.entries(TOKENS).filter(([, t]) => text.includes(t) || text.includes(t.split('.')[2])).map(([k]) => k)
+}
+
 async function waitStatus (page, ...statuses) {
+  let timeout = WAIT
+  if (typeof statuses[statuses.length - 1] === 'number') timeout = statuses.pop()
   try {
     await page.waitForFunction((s) => s.includes(document.getElementById('status')?.dataset.status),
-      statuses, { timeout: WAIT })
+      statuses, { timeout })
   } catch (err) {
     const now = await page.evaluate(() => document.getElementById('status')?.dataset.status)
     throw new Error(`status never became ${statuses.join('/')} (is ${now})`)
@@ -76,8 +102,8 @@ function editorText (page) {
   return page.evaluate(() => window.collab.view.state.doc.toString())
 }
 
-async function waitText (page, predicate, what) {
-  const deadline = Date.now() + WAIT
+async function waitText (page, predicate, what, timeout = WAIT) {
+  const deadline = Date.now() + timeout
   let text = ''
   while (Date.now() < deadline) {
     text = await editorText(page)
@@ -360,6 +386,218 @@ const scenarios = {
     })
     check(box.position === 'fixed' && box.left === 0 && box.width === 390 && box.bottom === 760, `phone panel ${JSON.stringify(box)}`)
     await phone.page.screenshot({ path: join(outdir, 'history-phone.png') })
+  },
+
+  /**
+   * Auth: an editor opens a share link (/d/room#token=…). The fragment leaves the address bar, the
+   * token is kept for the room and sent only as a WebSocket subprotocol and a Bearer header; a
+   * second editor sees the typing; a reload without the fragment uses the stored token.
+   */
+  async 'auth-link' (browser) {
+    const room = 'auth-room'
+    const a = await openPage(browser, `/d/${room}#token=${TOKENS.alice}`)
+    await waitStatus(a.page, 'connected')
+    const where = await a.page.evaluate(() => ({ href: location.href, hash: location.hash }))
+    check(where.hash === '' && leakedToken(where.href).length === 0, 'the token is still in the address bar')
+    check(await a.page.evaluate((r) => localStorage.getItem(`collab:token:${r}`), room) === TOKENS.alice,
+      'the token was not stored for the room')
+    const socket = await a.page.evaluate(() => ({ url: window.collab.provider.ws.url, protocol: window.collab.provider.ws.protocol }))
+    check(socket.protocol === 'collab', `negotiated subprotocol ${JSON.stringify(socket.protocol)}`)
+    check(leakedToken(socket.url).length === 0, 'the token is in the WebSocket URL')
+    check(await a.page.evaluate(() => window.collab.access.role) === 'editor', 'role is not editor')
+    // The token names the person: no name prompt, and others see that name.
+    check(!(await a.page.isVisible('#name-prompt')), 'name prompt shown despite a named token')
+    check(await a.page.isVisible('#saved') && await a.page.isHidden('#role-badge'), 'editor sees the view-only badge')
+
+    const b = await openPage(browser, `/d/${room}#token=${TOKENS.bob}`)
+    await waitStatus(b.page, 'connected')
+    await typeAt(a.page, 'end', 'Shared by link.')
+    await waitText(b.page, (t) => t === 'Shared by link.', 'B never saw A typing')
+    await b.page.waitForSelector('#presence [data-name="Alice Link"]', { timeout: WAIT })
+    await a.page.waitForSelector('#presence [data-name="Bob Link"]', { timeout: WAIT })
+    await waitSaved(a.page)
+
+    // Later visit, no fragment: the stored token still opens the room.
+    a.sockets.length = 0
+    await a.page.goto(`/d/${room}`)
+    await waitStatus(a.page, 'connected')
+    await waitText(a.page, (t) => t === 'Shared by link.', 'A after a reload without the fragment')
+    await typeAt(a.page, 'end', ' Again.')
+    await waitText(b.page, (t) => t === 'Shared by link. Again.', 'B after A reloaded')
+    await waitSaved(a.page)
+    check(a.sockets.length === 1, `${a.sockets.length} sockets after the reload`)
+
+    // REST with the Bearer token: an editor can save a version but not restore.
+    await openHistory(a.page)
+    check(await a.page.isVisible('#save-version'), 'editor has no Save version')
+    await a.page.fill('#version-label', 'Linked draft')
+    await a.page.click('#save-version button[type="submit"]')
+    const items = await waitVersions(a.page, (v) => v.some((i) => i.label === 'Linked draft'), 'named version')
+    const named = items.find((i) => i.label === 'Linked draft')
+    check(named.text.includes('Saved by Alice Link'), `saver ${JSON.stringify(named.text)}`)
+    await a.page.click(`#version-list .version-item[data-version-id="${named.id}"]`)
+    await a.page.waitForSelector('#diff-view', { state: 'visible', timeout: WAIT })
+    check(await a.page.isHidden('#restore-button'), 'editor can see Restore')
+    for (const side of [a, b]) {
+      const leaks = [...side.requests, ...side.sockets.map((s) => s.url)].filter((u) => leakedToken(u).length)
+      check(leaks.length === 0, `${leaks.length} request URLs carry a token`)
+    }
+    await a.page.screenshot({ path: join(outdir, 'auth-editor.png') })
+  },
+
+  /**
+   * Auth: a viewer cannot type (the editor is read-only) but sees an editor's typing live and
+   * their presence; History has no Save or Restore for them. A write forced past the UI gets the
+   * socket closed with 4403, which is final.
+   */
+  async 'auth-viewer' (browser) {
+    const room = 'view-room'
+    const e = await openPage(browser, `/d/${room}#token=${TOKENS.editor}`)
+    await waitStatus(e.page, 'connected')
+    await typeAt(e.page, 'end', 'Written by the editor.')
+    await waitSaved(e.page)
+    await openHistory(e.page)
+    await e.page.fill('#version-label', 'Checkpoint')
+    await e.page.click('#save-version button[type="submit"]')
+    await waitVersions(e.page, (v) => v.some((i) => i.label === 'Checkpoint'), 'editor saved a version')
+    await e.page.click('#history-close')
+
+    const v = await openPage(browser, `/d/${room}#token=${TOKENS.viewer}`)
+    await waitStatus(v.page, 'connected')
+    await waitText(v.page, (t) => t === 'Written by the editor.', 'viewer text')
+    check(await v.page.evaluate(() => window.collab.access.role) === 'viewer', 'role is not viewer')
+    check(await v.page.isVisible('#role-badge') && await v.page.isHidden('#saved'), 'no View only badge for the viewer')
+    const editable = await v.page.evaluate(() => ({
+      attr: document.querySelector('.cm-content').getAttribute('contenteditable'),
+      readOnly: window.collab.view.state.readOnly
+    }))
+    check(editable.attr === 'false' && editable.readOnly === true, `viewer editor ${JSON.stringify(editable)}`)
+    await v.page.click('.cm-content')
+    await v.page.keyboard.press('Control+End')
+    await v.page.keyboard.type('viewer typing', { delay: 10 })
+    await v.page.keyboard.press('Enter')
+    await v.page.keyboard.press('Backspace')
+    await v.page.waitForTimeout(800)
+    check(await editorText(v.page) === 'Written by the editor.', `viewer typing changed the text: ${await editorText(v.page)}`)
+    check(await editorText(e.page) === 'Written by the editor.', 'viewer typing reached the editor')
+    await waitStatus(v.page, 'connected')
+    check(v.sockets.length === 1, `viewer opened ${v.sockets.length} sockets`)
+
+    // Live: the editor types, the viewer sees it; each sees the other.
+    await typeAt(e.page, 'end', ' Live line.')
+    await waitText(v.page, (t) => t === 'Written by the editor. Live line.', 'viewer never saw the editor typing')
+    await v.page.waitForSelector('#presence [data-name="Eddie Editor"]', { timeout: WAIT })
+    await e.page.waitForSelector('#presence [data-name="Vera Viewer"]', { timeout: WAIT })
+
+    // History: readable, but no Save version and no Restore.
+    await openHistory(v.page)
+    const items = await waitVersions(v.page, (list) => list.some((i) => i.label === 'Checkpoint'), 'viewer history')
+    check(await v.page.isHidden('#save-version'), 'viewer sees Save version')
+    check(await v.page.isDisabled('#version-label') && await v.page.isDisabled('#save-version button[type="submit"]'), 'viewer save controls enabled')
+    await v.page.click(`#version-list .version-item[data-version-id="${items.find((i) => i.label === 'Checkpoint').id}"]`)
+    await v.page.waitForSelector('#diff-view ins.diff-insert', { timeout: WAIT })
+    check(await v.page.isHidden('#restore-button') && await v.page.isDisabled('#restore-button'), 'viewer sees Restore')
+    await v.page.screenshot({ path: join(outdir, 'auth-viewer.png') })
+
+    // An admin gets Restore.
+    const admin = await openPage(browser, `/d/${room}#token=${TOKENS.admin}`)
+    await waitStatus(admin.page, 'connected')
+    await openHistory(admin.page)
+    const adminItems = await waitVersions(admin.page, (list) => list.some((i) => i.label === 'Checkpoint'), 'admin history')
+    await admin.page.click(`#version-list .version-item[data-version-id="${adminItems.find((i) => i.label === 'Checkpoint').id}"]`)
+    await admin.page.waitForSelector('#diff-view ins.diff-insert', { timeout: WAIT })
+    check(await admin.page.isVisible('#restore-button') && !(await admin.page.isDisabled('#restore-button')), 'admin has no Restore')
+    check(await admin.page.isVisible('#save-version') === false, 'save form shown during preview') // hidden while previewing
+
+    // A write forced past the read-only editor: the server closes with 4403, final.
+    await v.page.evaluate(() => window.collab.ytext.insert(0, 'sneaky '))
+    await waitStatus(v.page, 'denied')
+    const banner = await v.page.evaluate(() => ({
+      code: document.getElementById('connection-banner').dataset.code,
+      text: document.getElementById('connection-banner').textContent,
+      label: document.querySelector('#status .status-text').textContent
+    }))
+    check(banner.code === '4403' && /read-only/.test(banner.text) && banner.label === 'Access denied',
+      `viewer write banner ${JSON.stringify(banner)}`)
+    await v.page.waitForTimeout(3000)
+    check(v.sockets.length === 1, `viewer reconnected after 4403 (${v.sockets.length} sockets)`)
+    check(!(await editorText(e.page)).includes('sneaky'), 'the viewer write reached the editor')
+  },
+
+  /**
+   * Auth: final close codes (expired 4419, wrong room 4403, bad signature 4402, no token 4401)
+   * show why and never retry: exactly one WebSocket in 5 s. Text already cached stays visible.
+   */
+  async 'auth-final' (browser) {
+    const room = 'final-room'
+    const a = await openPage(browser, `/d/${room}#token=${TOKENS.editor}`)
+    await waitStatus(a.page, 'connected')
+    await typeAt(a.page, 'end', 'Cached in this browser.')
+    await waitSaved(a.page)
+    a.sockets.length = 0
+    await a.page.goto(`/d/${room}#token=${TOKENS.expired}`)
+    const others = await Promise.all([
+      openPage(browser, `/d/${room}#token=${TOKENS.wrongRoom}`),
+      openPage(browser, `/d/${room}#token=${TOKENS.badSignature}`),
+      openPage(browser, `/d/${room}`)
+    ])
+    const cases = [
+      { who: 'expired', page: a, code: '4419', label: 'Access expired', title: 'Your access expired — ask for a new link' },
+      { who: 'wrong room', page: others[0], code: '4403', label: 'Access denied', title: 'You do not have access to this' },
+      { who: 'bad signature', page: others[1], code: '4402', label: 'Access denied', title: 'This access link is not valid' },
+      { who: 'no token', page: others[2], code: '4401', label: 'Access denied', title: 'This document needs an access link' }
+    ]
+    for (const c of cases) {
+      await waitStatus(c.page.page, 'denied')
+      const seen = await c.page.page.evaluate(() => ({
+        code: document.getElementById('status').dataset.code,
+        label: document.querySelector('#status .status-text').textContent,
+        bannerVisible: !document.getElementById('connection-banner').hidden,
+        title: document.querySelector('#connection-banner .banner-title').textContent,
+        reason: document.querySelector('#connection-banner .banner-reason').textContent
+      }))
+      check(seen.code === c.code && seen.label === c.label && seen.bannerVisible && seen.title === c.title,
+        `${c.who}: ${JSON.stringify(seen)}`)
+      log(`${c.who}: ${seen.label} / ${seen.title} / ${seen.reason}`)
+    }
+    await waitText(a.page, (t) => t === 'Cached in this browser.', 'cached text after the expired link')
+    await a.page.screenshot({ path: join(outdir, 'auth-expired.png') })
+    await a.page.waitForTimeout(5000)
+    for (const c of cases) {
+      check(c.page.sockets.length === 1, `${c.who}: ${c.page.sockets.length} WebSocket attempts in 5 s`)
+      check(await c.page.page.evaluate(() => document.getElementById('status').dataset.status) === 'denied', `${c.who}: status changed`)
+    }
+  },
+
+  /**
+   * Auth: the server stops (1012, then refused connections), the page shows Reconnecting… and
+   * retries with a growing, jittered delay; after the restart it reconnects and syncs.
+   */
+  async 'auth-retry' (browser) {
+    const room = 'retry-room'
+    const a = await openPage(browser, `/d/${room}#token=${TOKENS.editor}`)
+    await waitStatus(a.page, 'connected')
+    await typeAt(a.page, 'end', 'Before.')
+    await waitSaved(a.page)
+    a.sockets.length = 0
+    await control('stop')
+    await waitStatus(a.page, 'reconnecting')
+    await typeAt(a.page, 'end', ' During.')
+    await waitSaved(a.page, 'unsaved')
+    await a.page.waitForTimeout(6000)
+    const closes = await a.page.evaluate(() => window.collab.reconnect.state.closes)
+    log(`closes while down: ${JSON.stringify(closes.map((c) => [c.code, c.delay]))}`)
+    check(a.sockets.length >= 1 && a.sockets.length <= 8, `${a.sockets.length} attempts in 6 s`)
+    check(closes.every((c) => c.delay !== null && c.delay <= 30000), 'a close was treated as final')
+    check(closes.length >= 2 && closes[0].code === 1012, `first close ${JSON.stringify(closes[0])}`)
+    check(closes.slice(1).every((c) => c.code === 1006), `codes ${JSON.stringify(closes.map((c) => c.code))}`)
+    await control('start')
+    await waitStatus(a.page, 'connected', 40000)
+    await waitSaved(a.page)
+    check(await a.page.evaluate(() => window.collab.reconnect.state.attempt) === 0, 'backoff not reset after sync')
+    const b = await openPage(browser, `/d/${room}#token=${TOKENS.editor}`)
+    await waitStatus(b.page, 'connected')
+    await waitText(b.page, (t) => t === 'Before. During.', 'B after the restart')
   },
 
   /** Undo removes only my own typing, not the other person's. */

@@ -7,6 +7,7 @@ waits for `ok` on its stdin. Screenshots go to test-output/browser/.
 
 import asyncio
 import inspect
+import json
 import os
 import shutil
 import sys
@@ -83,9 +84,12 @@ def _browser_available() -> None:
     _require_browser()
 
 
-async def run_scenario(server: Any, scenario: str) -> None:
-    """Run one scenario of editor_e2e.mjs against `server`; fail with its output."""
+async def run_scenario(server: Any, scenario: str, tokens: dict[str, str] | None = None) -> None:
+    """Run one scenario of editor_e2e.mjs against `server`; fail with its output.
+
+    `tokens` (name -> JWT) reach the script as JSON in COLLAB_E2E_TOKENS."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "COLLAB_E2E_TOKENS": json.dumps(tokens or {})}
     proc = await asyncio.create_subprocess_exec(
         "node",
         str(SCRIPT),
@@ -95,6 +99,7 @@ async def run_scenario(server: Any, scenario: str) -> None:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        env=env,
     )
     try:
         async with asyncio.timeout(SCENARIO_TIMEOUT):
@@ -140,3 +145,69 @@ async def test_undo_only_undoes_own_changes(collab_server: Any) -> None:
 
 async def test_history_save_preview_restore(collab_server: Any) -> None:
     await run_scenario(collab_server, "history")
+
+
+# ---------- auth (COLLAB_SECRET set): tokens from share links, roles, close codes ----------
+
+SECRET = "test-secret-for-the-browser-tests-0123456789"  # >= 32 bytes for HS256
+
+
+def _token(user: str, grants: dict[str, str], *, name: str | None = None, ttl: float = 3600) -> str:
+    from collab.auth import issue_token
+
+    return issue_token(SECRET, user=user, name=name, grants=grants, ttl_seconds=ttl)
+
+
+async def _auth_server(make_server: Any, sqlite_url: str) -> Any:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    return server
+
+
+def _assert_tokens_not_logged(server: Any, tokens: dict[str, str]) -> None:
+    log = server.log_text()
+    for key, token in tokens.items():
+        signature = token.rsplit(".", 1)[-1]
+        assert token not in log and signature not in log, f"token {key} appears in the server log"
+
+
+async def test_auth_share_link_editor(make_server: Any, sqlite_url: str) -> None:
+    server = await _auth_server(make_server, sqlite_url)
+    tokens = {
+        "alice": _token("u-alice", {"auth-room": "editor"}, name="Alice Link"),
+        "bob": _token("u-bob", {"auth-*": "editor"}, name="Bob Link"),
+    }
+    await run_scenario(server, "auth-link", tokens)
+    _assert_tokens_not_logged(server, tokens)
+
+
+async def test_auth_viewer_is_read_only(make_server: Any, sqlite_url: str) -> None:
+    server = await _auth_server(make_server, sqlite_url)
+    tokens = {
+        "viewer": _token("u-vera", {"view-room": "viewer"}, name="Vera Viewer"),
+        "editor": _token("u-eddie", {"view-room": "editor"}, name="Eddie Editor"),
+        "admin": _token("u-ada", {"*": "admin"}, name="Ada Admin"),
+    }
+    await run_scenario(server, "auth-viewer", tokens)
+    _assert_tokens_not_logged(server, tokens)
+
+
+async def test_auth_final_close_codes_do_not_retry(make_server: Any, sqlite_url: str) -> None:
+    server = await _auth_server(make_server, sqlite_url)
+    tokens = {
+        "editor": _token("u-erin", {"final-room": "editor"}, name="Erin"),
+        "expired": _token("u-erin", {"final-room": "editor"}, name="Erin", ttl=-60),
+        "wrongRoom": _token("u-walt", {"some-other-room": "admin"}, name="Walt"),
+        "badSignature": _token("u-mallory", {"final-room": "admin"}, name="Mallory")[:-4] + "AAAA",
+    }
+    await run_scenario(server, "auth-final", tokens)
+    _assert_tokens_not_logged(server, tokens)
+
+
+async def test_auth_reconnects_with_backoff_after_restart(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = await _auth_server(make_server, sqlite_url)
+    tokens = {"editor": _token("u-rita", {"retry-room": "editor"}, name="Rita")}
+    await run_scenario(server, "auth-retry", tokens)
+    _assert_tokens_not_logged(server, tokens)

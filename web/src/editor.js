@@ -16,7 +16,7 @@ import { bindPresence } from './presence.js'
 import { bindStatus } from './status.js'
 import { SaveTracker } from './saved.js'
 import { bindHistory } from './history.js'
-import { abilities, authHeaders, loadAccess, socketProtocols } from './auth.js'
+import { abilities, authHeaders, loadAccess, socketProtocols, tokenFromHash } from './auth.js'
 import { bindReconnect } from './reconnect.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', unsaved: 'Unsaved changes' }
@@ -181,6 +181,13 @@ function main () {
   })
   if (config.devMode) document.body.classList.add('dev-mode')
   registerServiceWorker()
+  // A new link opened in this tab only changes the fragment (no page load): take its token and
+  // start over with it.
+  window.addEventListener('hashchange', () => {
+    if (!tokenFromHash(location.hash).token) return
+    loadAccess(config.room, { devMode: config.devMode })
+    location.reload()
+  })
   if (can.write) view.focus()
   window.collab = { config, access: { role, name: access.name, claims: access.claims }, ydoc, ytext, provider, cache, tracker, view, undoManager, history, reconnect }
 }

@@ -54,7 +54,8 @@ export function describeFinal (code, reason) {
  * While the browser reports offline the provider is paused; `online` connects at once.
  */
 export function bindReconnect (provider, { onChange = () => {}, random = Math.random, win = window } = {}) {
-  const state = { final: null, attempt: 0, retryAt: null, lastClose: null }
+  // closes: the last few server closes and the delay chosen after each (for tests and debugging).
+  const state = { final: null, attempt: 0, retryAt: null, closes: [] }
   let timer = null
 
   const cancel = () => {
@@ -78,8 +79,8 @@ export function bindReconnect (provider, { onChange = () => {}, random = Math.ra
     }
   })
   provider.on('closed', ({ code, reason }) => {
-    state.lastClose = { code, reason }
     cancel()
+    state.closes = [...state.closes.slice(-19), { code, reason, delay: null }]
     if (isFinal(code)) {
       state.final = { code, reason }
       provider.disconnect() // also leaves the cross-tab channel
@@ -87,6 +88,7 @@ export function bindReconnect (provider, { onChange = () => {}, random = Math.ra
       return
     }
     const delay = backoffDelay(state.attempt++, { random })
+    state.closes[state.closes.length - 1].delay = delay
     state.retryAt = Date.now() + delay
     timer = setTimeout(connectNow, delay)
     onChange(state)

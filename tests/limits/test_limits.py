@@ -1,0 +1,201 @@
+"""Limits: every one reported with a clear close code, and none disturbs other clients."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+
+import psutil
+import websockets
+
+from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
+from collab.protocol.messages import encode_awareness, encode_sync_step1, encode_update
+from tests.conftest import ServerFactory
+from tests.server import ServerProcess
+from tests.yclient import YClient
+
+
+async def _health(server: ServerProcess, **expected: int) -> None:
+    async with asyncio.timeout(15):
+        while True:
+            health = await server.health()
+            if all(health[key] == value for key, value in expected.items()):
+                return
+            await asyncio.sleep(0.05)
+
+
+async def test_message_flood_is_rate_limited_and_others_keep_working(server: ServerProcess):
+    async with (
+        YClient(server.ws_url, "flood", ack=True) as alice,
+        YClient(server.ws_url, "flood") as bob,
+    ):
+        flooder = YClient(server.ws_url, "flood")
+        await flooder.connect()
+        frame = encode_update(b"\x00\x00")
+        for _ in range(3000):
+            await flooder.send_raw(frame)
+            if flooder.closed.is_set():
+                break
+        code, reason = await flooder.wait_closed()
+        assert code == 4429 and "slow down" in reason
+        alice.append("still fine")
+        await bob.wait_text("still fine")
+    assert "4429" in server.log_text()
+
+
+async def test_oversized_and_compression_bomb_messages_close_with_1009(server: ServerProcess):
+    async with YClient(server.ws_url, "big") as watcher:
+        for payload in (os.urandom(5 * 1024 * 1024), b"\x00" * (64 * 1024 * 1024)):
+            ws = await websockets.connect(
+                f"{server.ws_url}/big", max_size=None, compression="deflate"
+            )
+            try:
+                await ws.send(encode_update(payload))
+            except websockets.ConnectionClosed:
+                pass  # the server may close while the frame is still being written
+            try:
+                await asyncio.wait_for(ws.wait_closed(), 15)
+            finally:
+                await ws.close()
+            assert ws.close_code == 1009, ws.close_reason
+        watcher.append("unharmed")
+        await watcher.wait_for(lambda: watcher.text == "unharmed")
+        assert not watcher.closed.is_set()
+
+
+async def test_awareness_state_over_the_limit_closes_with_1009(server: ServerProcess):
+    async with YClient(server.ws_url, "aw") as client:
+        state = json.dumps({"user": {"name": "x" * 20_000}})
+        entry = AwarenessEntry(client.doc.client_id, 1, state)
+        await client.send_raw(encode_awareness(encode_awareness_entries([entry])))
+        code, reason = await client.wait_closed()
+        assert code == 1009 and "awareness" in reason
+
+
+async def test_document_size_limit(make_server: ServerFactory, sqlite_url: str):
+    server = make_server(sqlite_url, COLLAB_MAX_DOCUMENT_BYTES="20000")
+    await server.start()
+    async with (
+        YClient(server.ws_url, "cap", ack=True) as small,
+        YClient(server.ws_url, "cap") as big,
+    ):
+        small.append("small text")
+        await small.wait_for(lambda: small.acked == 2)
+        big._applying = True
+        big.append("y" * 30_000)
+        big._applying = False
+        await big.send_raw(encode_update(big.doc.get_update(small.doc.get_state())))
+        code, reason = await big.wait_closed()
+        assert code == 1009 and "exceed" in reason
+        small.append("!")
+        await small.wait_for(lambda: small.acked == 3)
+    async with YClient(server.ws_url, "cap") as fresh:
+        await fresh.wait_text("small text!")
+
+
+async def test_room_and_process_connection_limits(make_server: ServerFactory, sqlite_url: str):
+    server = make_server(
+        sqlite_url, COLLAB_MAX_CONNECTIONS_PER_ROOM="2", COLLAB_MAX_CONNECTIONS="3"
+    )
+    await server.start()
+    async with YClient(server.ws_url, "full") as a, YClient(server.ws_url, "full") as b:
+        await a.synced.wait()
+        await b.synced.wait()
+        third = YClient(server.ws_url, "full")
+        await third.connect()
+        code, reason = await third.wait_closed()
+        assert code == 1013 and "full" in reason
+        async with YClient(server.ws_url, "other") as c:
+            await c.synced.wait()
+            fourth = YClient(server.ws_url, "another")
+            await fourth.connect()
+            code, reason = await fourth.wait_closed()
+            assert code == 1013 and "connection limit" in reason
+
+
+async def test_room_limit_unloads_least_recently_used_idle_rooms(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url, COLLAB_MAX_ROOMS="2", COLLAB_UNLOAD_GRACE="60")
+    await server.start()
+    async with YClient(server.ws_url, "old", ack=True) as old:
+        old.append("kept on disk")
+        await old.wait_for(lambda: old.acked == 2)
+    async with YClient(server.ws_url, "busy") as busy:
+        await busy.synced.wait()
+        async with YClient(server.ws_url, "new") as new:
+            await new.synced.wait()
+            assert (await server.health())["rooms"] == 2
+            refused = YClient(server.ws_url, "one-too-many")
+            await refused.connect()
+            code, reason = await refused.wait_closed()
+            assert code == 1013 and "documents open" in reason
+    async with YClient(server.ws_url, "old") as again:
+        await again.wait_text("kept on disk")
+
+
+async def test_slow_consumer_is_dropped_and_memory_is_bounded(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(
+        sqlite_url,
+        COLLAB_SEND_QUEUE_SIZE="64",
+        COLLAB_RATE_BYTES_PER_SECOND="1e9",
+        COLLAB_RATE_BYTE_BURST="1000000000",
+    )
+    await server.start()
+    assert server.process is not None
+    process = psutil.Process(server.process.pid)
+    _reader, writer = await _raw_stalled_client(server, "slow")
+    async with (
+        YClient(server.ws_url, "slow", ack=True) as fast_writer,
+        YClient(server.ws_url, "slow") as fast_reader,
+    ):
+        await fast_reader.synced.wait()
+        baseline = process.memory_info().rss
+        chunk = "z" * 16_384
+        for i in range(600):
+            fast_writer.append(chunk)
+            if i % 50 == 0:
+                await asyncio.sleep(0)
+        await fast_writer.wait_for(
+            lambda: fast_writer.acked == fast_writer.sent_updates, timeout=60
+        )
+        await fast_reader.wait_for(lambda: len(fast_reader.text) == 600 * 16_384, timeout=60)
+        await _health(server, connections=2)  # the stalled client is gone, the others stay
+        growth = process.memory_info().rss - baseline
+    writer.close()
+    assert growth < 150 * 1024 * 1024, f"server grew {growth / 1e6:.0f} MB"
+    assert "fell 64 messages behind" in server.log_text()
+
+
+async def test_heartbeat_closes_dead_connections(make_server: ServerFactory, sqlite_url: str):
+    server = make_server(sqlite_url, COLLAB_PING_INTERVAL="0.5", COLLAB_PING_TIMEOUT="0.5")
+    await server.start()
+    _reader, writer = await _raw_stalled_client(server, "ghost")
+    await _health(server, connections=1)
+    await _health(server, connections=0)
+    writer.close()
+
+
+async def _raw_stalled_client(server: ServerProcess, room: str):
+    """A client that completes the handshake and then never reads or answers pings again."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            f"GET /ws/{room} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    await writer.drain()
+    response = await reader.readuntil(b"\r\n\r\n")
+    assert b" 101 " in response
+    frame = encode_sync_step1(b"\x00")
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(frame))
+    writer.write(bytes([0x82, 0x80 | len(frame)]) + mask + masked)
+    await writer.drain()
+    return reader, writer
