@@ -73,6 +73,8 @@ class Authenticator:
     development mode: everyone is an anonymous admin."""
 
     def __init__(self, secret: str | None = None, public_key: str | None = None) -> None:
+        if secret is not None and not public_key:
+            check_secret(secret)
         self._key: str | None = public_key or secret
         self._algorithms = ["RS256", "ES256"] if public_key else ["HS256"]
 
@@ -118,6 +120,19 @@ def _identity(claims: dict[str, Any]) -> Identity:
     return Identity(str(claims["sub"]), str(name) if name else None, grants, float(claims["exp"]))
 
 
+MIN_SECRET_BYTES = 32
+
+
+def check_secret(secret: str) -> None:
+    """HS256 secrets shorter than the hash (32 bytes) are guessable; refuse them."""
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"the token secret must be at least {MIN_SECRET_BYTES} bytes (got "
+            f"{len(secret.encode())}); generate one with: python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))'"
+        )
+
+
 def issue_token(
     secret: str,
     *,
@@ -128,6 +143,8 @@ def issue_token(
     algorithm: str = "HS256",
 ) -> str:
     """Sign a token; `grants` maps room patterns to role names."""
+    if algorithm == "HS256":
+        check_secret(secret)
     for role in grants.values():
         Role.parse(role)
     now = int(time.time())

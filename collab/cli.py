@@ -121,9 +121,13 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
         print(f"collab: {error}", file=sys.stderr)
         return 2
     grants = {room: args.role for room in args.room}
-    token = issue_token(
-        settings.secret, user=args.user, name=args.name, grants=grants, ttl_seconds=ttl
-    )
+    try:
+        token = issue_token(
+            settings.secret, user=args.user, name=args.name, grants=grants, ttl_seconds=ttl
+        )
+    except ValueError as error:
+        print(f"collab: {error}", file=sys.stderr)
+        return 2
     if args.link:
         room = args.room[0].rstrip("*")
         print(f"{args.base_url.rstrip('/')}/d/{room}#token={token}")
@@ -146,6 +150,14 @@ def _serve(settings: Settings) -> int:
     from collab.app import create_app
     from collab.logs import redact_tokens_in_server_logs
 
+    from collab.auth import check_secret
+
+    if settings.secret and not settings.public_key:
+        try:
+            check_secret(settings.secret)
+        except ValueError as error:
+            print(f"collab: {error}", file=sys.stderr)
+            return 2
     redact_tokens_in_server_logs()
 
     uvicorn.run(

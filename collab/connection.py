@@ -62,6 +62,7 @@ class Connection:
         self._reader: asyncio.Task[None] | None = None
         self._closed = False
         self.expires_at: float | None = None
+        self.finished = asyncio.Event()
 
     @property
     def origin(self) -> PeerOrigin:
@@ -120,10 +121,20 @@ class Connection:
             log.exception("connection %d failed", self._origin.connection_id)
             self.fail(CollabError("internal error"))
         finally:
-            sender.cancel()
-            with contextlib.suppress(BaseException):
-                await sender
+            await self._drain(sender)
         await self.close()
+        self.finished.set()
+
+    async def _drain(self, sender: asyncio.Task[None]) -> None:
+        """Let queued frames (acknowledgements above all) go out before the close frame, briefly;
+        a slow consumer gets nothing more."""
+        if not isinstance(self._failure, SlowConsumer) and not sender.done():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self._queue.join()
+        sender.cancel()
+        with contextlib.suppress(BaseException):
+            await sender
 
     async def _read_loop(self, room: Room) -> None:
         while True:
@@ -145,7 +156,10 @@ class Connection:
         try:
             while True:
                 frame = await self._queue.get()
-                await self.websocket.send_bytes(frame)
+                try:
+                    await self.websocket.send_bytes(frame)
+                finally:
+                    self._queue.task_done()
         except Exception as error:
             self.fail(CollabError(f"send failed: {type(error).__name__}"))
 

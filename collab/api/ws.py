@@ -20,6 +20,7 @@ from collab.types import PeerOrigin, is_valid_room_name
 log = logging.getLogger(__name__)
 
 _MAX_NAME = 64
+_CLOSE_GRACE = 5.0
 
 
 async def room_socket(websocket: WebSocket) -> None:
@@ -117,9 +118,16 @@ async def _close(websocket: WebSocket, error: CollabError) -> None:
 
 
 async def close_all(state: CollabState, error: CollabError) -> None:
-    """Close every open connection with `error` (used at shutdown)."""
-    for connection in list(state.connections):
+    """Close every open connection with `error` (used at shutdown): each one's own task sends
+    what it has queued, then the close frame; stragglers after a few seconds are closed here."""
+    connections = list(state.connections)
+    for connection in connections:
         connection.fail(error)
+    waiters = [asyncio.ensure_future(c.finished.wait()) for c in connections]
+    if waiters:
+        _, pending = await asyncio.wait(waiters, timeout=_CLOSE_GRACE)
+        for waiter in pending:
+            waiter.cancel()
     for connection in list(state.connections):
         with contextlib.suppress(Exception):
             await connection.close()

@@ -16,15 +16,18 @@ class Presence:
         return len(self._entries)
 
     def apply(self, connection_id: int, entries: list[AwarenessEntry]) -> list[AwarenessEntry]:
-        """Accept the entries that are newer and not owned by another connection; return them."""
+        """Accept the entries that are newer; return them. A client id belongs to the connection
+        that last announced it: another connection takes it over only with a strictly newer
+        clock (a client reconnecting before the server noticed its old socket died)."""
         accepted = []
         for entry in entries:
             owner = self._owner.get(entry.client_id)
-            if owner is not None and owner != connection_id:
-                continue
             current = self._entries.get(entry.client_id)
             if current is not None and entry.clock < current.clock:
                 continue
+            if owner not in (None, connection_id) and current is not None:
+                if entry.clock == current.clock:
+                    continue
             self._owner[entry.client_id] = connection_id
             self._entries[entry.client_id] = entry
             accepted.append(entry)

@@ -63,3 +63,15 @@ def test_token_needs_a_secret_and_a_valid_ttl():
     assert _token("--user", "u", "--room", "r").returncode == 2
     bad = _token("--user", "u", "--room", "r", "--secret", SECRET, "--ttl", "forever")
     assert bad.returncode == 2 and "--ttl" in bad.stderr
+
+
+def test_short_secrets_are_refused_by_token_and_serve():
+    short = _token("--user", "u", "--room", "r", "--secret", "too-short")
+    assert short.returncode == 2 and "at least 32 bytes" in short.stderr
+    serve = subprocess.run(
+        [sys.executable, "-m", "collab", "serve", "--secret", "too-short", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert serve.returncode == 2 and "at least 32 bytes" in serve.stderr
