@@ -148,9 +148,8 @@ def _serve(settings: Settings) -> int:
     import uvicorn
 
     from collab.app import create_app
-    from collab.logs import redact_tokens_in_server_logs
-
     from collab.auth import check_secret
+    from collab.logs import redact_tokens_in_server_logs
 
     if settings.secret and not settings.public_key:
         try:
