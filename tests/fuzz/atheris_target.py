@@ -1,0 +1,43 @@
+"""Coverage-guided fuzzing (atheris / libFuzzer) of the frame decoder and the update path.
+
+Run by tests/fuzz/test_atheris.py as `python atheris_target.py -runs=N`; any exception other
+than collab's typed errors (and any crash or abort) fails the run.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import atheris
+
+with atheris.instrument_imports():
+    from pycrdt import Doc, Text
+
+    from collab.errors import CollabError
+    from collab.protocol.awareness import decode_awareness
+    from collab.protocol.messages import AwarenessUpdate, SyncStep2, Update, decode_message
+    from collab.rooms import crdt
+
+_SEED: Doc[Any] = Doc(client_id=1)
+_SEED.get("content", type=Text).insert(0, "hello world")
+_STATE = _SEED.get_update()
+
+
+def test_one_input(data: bytes) -> None:
+    """Decode a frame; apply any update it carries to a document, as a room would."""
+    try:
+        message = decode_message(data)
+        if isinstance(message, AwarenessUpdate):
+            decode_awareness(message.payload)
+        elif isinstance(message, SyncStep2 | Update):
+            doc: Doc[Any] = Doc()
+            doc.apply_update(_STATE)
+            crdt.apply_update(doc, message.update)
+    except CollabError:
+        pass
+
+
+if __name__ == "__main__":
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
