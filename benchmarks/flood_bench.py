@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import tempfile
 import time
@@ -46,24 +47,17 @@ async def measure(server: ServerProcess, room: str, seconds: float, flood: bool)
 
     readers = [await websockets.connect(f"{server.ws_url}/{room}") for _ in range(10)]
     tasks = [asyncio.create_task(read(ws)) for ws in readers]
-    flood_stats = {"flood messages": 0, "flooder closes": 0}
-    stop = asyncio.Event()
-
-    async def flooder() -> None:
-        frame = encode_update(b"\x00\x00")
-        while not stop.is_set():
-            try:
-                async with websockets.connect(f"{server.ws_url}/{room}") as ws:
-                    while not stop.is_set():
-                        await ws.send(frame)
-                        flood_stats["flood messages"] += 1
-                        if flood_stats["flood messages"] % 100 == 0:
-                            await asyncio.sleep(0)
-            except websockets.ConnectionClosed:
-                flood_stats["flooder closes"] += 1
-                await asyncio.sleep(0.2)
-
-    flood_task = asyncio.create_task(flooder()) if flood else None
+    # The flooder runs in its own process, so it cannot delay this process's measurements.
+    flood_process = None
+    if flood:
+        flood_process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--flood",
+            f"{server.ws_url}/{room}",
+            stdout=asyncio.subprocess.PIPE,
+        )
+        await asyncio.sleep(0.5)
     writer = await websockets.connect(f"{server.ws_url}/{room}")
     doc: Doc = Doc()
     text = doc.get("content", type=Text)
@@ -78,9 +72,12 @@ async def measure(server: ServerProcess, room: str, seconds: float, flood: bool)
         await writer.send(encode_update(update))
         await asyncio.sleep(max(0.0, start + (i + 1) / rate - time.perf_counter()))
     await asyncio.sleep(1.0)
-    stop.set()
-    if flood_task:
-        flood_task.cancel()
+    flood_stats: dict[str, int] = {}
+    if flood_process is not None:
+        flood_process.terminate()
+        output, _ = await flood_process.communicate()
+        sent, closes = (int(n) for n in output.decode().split())
+        flood_stats = {"flood messages": sent, "flooder closes": closes}
     for task in tasks:
         task.cancel()
     for ws in [*readers, writer]:
@@ -91,13 +88,45 @@ async def measure(server: ServerProcess, room: str, seconds: float, flood: bool)
         "p95 ms": percentile(ms, 0.95),
         "p99 ms": percentile(ms, 0.99),
     }
-    return {**row, **flood_stats} if flood else row
+    return {**row, **flood_stats}
+
+
+async def flood(url: str) -> None:
+    """Send tiny updates as fast as possible; reconnect 0.2 s after each close. On SIGTERM,
+    print how many were sent and how often the server closed the connection."""
+    frame = encode_update(b"\x00\x00")
+    counts = [0, 0]
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, done.set)
+
+    async def run() -> None:
+        while True:
+            try:
+                async with websockets.connect(url) as ws:
+                    while True:
+                        await ws.send(frame)
+                        counts[0] += 1
+                        if counts[0] % 100 == 0:
+                            await asyncio.sleep(0)  # let the client notice the server's close
+            except (websockets.ConnectionClosed, OSError):
+                counts[1] += 1
+                await asyncio.sleep(0.2)
+
+    task = asyncio.create_task(run())
+    await done.wait()
+    task.cancel()
+    print(counts[0], counts[1], flush=True)
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--flood", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.flood:
+        await flood(args.flood)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         server = ServerProcess(
             f"sqlite+aiosqlite:///{tmp}/b.db", Path(tmp) / "log", {"COLLAB_LOG_LEVEL": "warning"}

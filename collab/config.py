@@ -53,7 +53,7 @@ class Settings:
     # Limits.
     max_document_bytes: int = 33_554_432
     rate_messages_per_second: float = 300.0
-    rate_message_burst: int = 1000
+    rate_message_burst: int = 300
     rate_bytes_per_second: float = 2_097_152.0
     rate_byte_burst: int = 8_388_608
     max_awareness_bytes: int = 16_384

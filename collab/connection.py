@@ -17,6 +17,7 @@ from collab.types import PeerOrigin
 
 log = logging.getLogger(__name__)
 
+_YIELD_EVERY = 8
 _SYSTEM_EXCEPTIONS = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 
 
@@ -27,7 +28,7 @@ class ConnectionLimits:
     max_message_bytes: int = 4_194_304
     send_queue_size: int = 2048
     messages_per_second: float = 300.0
-    message_burst: int = 1000
+    message_burst: int = 300
     bytes_per_second: float = 2_097_152.0
     byte_burst: int = 8_388_608
     awareness_per_second: float = 30.0
@@ -137,7 +138,12 @@ class Connection:
             await sender
 
     async def _read_loop(self, room: Room) -> None:
+        handled = 0
         while True:
+            handled += 1
+            if handled % _YIELD_EVERY == 0:
+                # A receive from a full buffer does not yield; let other connections run.
+                await asyncio.sleep(0)
             event = await self.websocket.receive()
             if event["type"] == "websocket.disconnect":
                 return
