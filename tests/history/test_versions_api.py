@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -124,6 +126,22 @@ async def test_named_version_survives_restart_and_is_served_in_every_format(fast
     assert (
         await http.get("/keep/snapshot", params={"format": "text"})
     ).text == "version one and more"
+    exported = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "collab",
+            "export",
+            "keep",
+            "--version",
+            str(vid),
+            "--database-url",
+            fast.database_url,
+        ],
+        capture_output=True,
+        timeout=60,
+    )
+    assert exported.returncode == 0 and exported.stdout == b"version one"
 
 
 async def test_diff_against_current_and_another_version(fast, http):
