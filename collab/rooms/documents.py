@@ -14,7 +14,7 @@ from collab.rooms import crdt
 from collab.rooms.export import CONTENT, doc_from_update
 from collab.rooms.manager import RoomManager
 from collab.store.base import NewUpdate, RoomInfo, Store
-from collab.types import LocalOrigin, Origin
+from collab.types import Origin
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +184,3 @@ def diff_ops(old: str, new: str) -> list[TextOp]:
         if tag in ("insert", "replace"):
             ops.append(InsertText(prefix + i1, new_mid[j1:j2]))
     return ops
-
-
-DEFAULT_HTTP_ORIGIN = LocalOrigin("rest")
