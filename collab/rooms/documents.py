@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from collab.errors import InvalidRequest, RoomDeleted, RoomExists, RoomNotFound
 from collab.rooms import crdt
 from collab.rooms.export import CONTENT, doc_from_update
 from collab.rooms.manager import RoomManager
+from collab.rooms.room import Room
 from collab.store.base import NewUpdate, RoomInfo, Store
 from collab.types import Origin
 
@@ -83,39 +84,24 @@ class Documents:
     async def apply_update(self, room: str, update: bytes, origin: Origin) -> bytes:
         """Validate an update on a scratch Doc, then apply it live as if a peer had sent it."""
         crdt.validate_update(update)
-        await self.info(room)
-        live = await self.rooms.acquire(room)
-        try:
-            seq = await live.receive_update(update, origin)
-            await live.wait_committed(seq)
-            return live.doc.get_state()
-        finally:
-            self.rooms.release(live)
+        return await self._change(room, lambda live: live.receive_update(update, origin))
 
     async def edit_text(self, room: str, ops: Sequence[TextOp], origin: Origin) -> bytes:
         """Apply text operations to `content` as one server-side edit; return the state vector."""
-        await self.info(room)
-        live = await self.rooms.acquire(room)
-        try:
-            seq = await live.edit(
-                lambda doc: apply_text_ops(doc.get(CONTENT, type=Text), ops), origin
-            )
-            await live.wait_committed(seq)
-            return live.doc.get_state()
-        finally:
-            self.rooms.release(live)
+        return await self._change(room, lambda live: live.edit(_text_edit(ops), origin))
 
     async def replace_text(self, room: str, text: str, origin: Origin) -> bytes:
-        """Make `content` equal `text` with the smallest edit, so cursors keep their place."""
+        """Make `content` equal `text` with the smallest edit, so cursors keep their place. The
+        diff is taken inside the edit, against the text as it is at that moment."""
+        return await self._change(room, lambda live: live.edit(replace_with(text), origin))
+
+    async def _change(self, room: str, change: Callable[[Room], Awaitable[int]]) -> bytes:
+        """Run `change` on the live room (loading it), wait for its commit, return the new
+        state vector."""
         await self.info(room)
         live = await self.rooms.acquire(room)
         try:
-            current = str(live.content)
-            seq = await live.edit(
-                lambda doc: apply_text_ops(doc.get(CONTENT, type=Text), diff_ops(current, text)),
-                origin,
-            )
-            await live.wait_committed(seq)
+            await live.wait_committed(await change(live))
             return live.doc.get_state()
         finally:
             self.rooms.release(live)
@@ -140,6 +126,20 @@ class Documents:
             raise RoomExists(f"room {target!r} already exists")
         await self.store.append([NewUpdate(target, snapshot.update, "copy")])
         return await self.info(target)
+
+
+def _text_edit(ops: Sequence[TextOp]) -> Callable[[Doc[Any]], None]:
+    return lambda doc: apply_text_ops(doc.get(CONTENT, type=Text), ops)
+
+
+def replace_with(new_text: str) -> Callable[[Doc[Any]], None]:
+    """An edit making `content` equal `new_text` by a minimal diff of its text at that time."""
+
+    def change(doc: Doc[Any]) -> None:
+        text = doc.get(CONTENT, type=Text)
+        apply_text_ops(text, diff_ops(str(text), new_text))
+
+    return change
 
 
 def apply_text_ops(text: Text, ops: Sequence[TextOp]) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pycrdt import Doc, Text
+from pycrdt import Doc
 
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.rooms import crdt
-from collab.rooms.documents import apply_text_ops, diff_ops
-from collab.rooms.export import CONTENT, content_text, doc_from_update, doc_to_json
+from collab.rooms.documents import replace_with
+from collab.rooms.export import content_text, doc_from_update, doc_to_json
 from collab.store.base import NewUpdate, Store
 
 Format = Literal["text", "json", "yjs"]
@@ -60,9 +60,8 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
 async def _text_update(store: Store, room: str, new_text: str) -> bytes:
     doc = await stored_doc(store, room)
     before = doc.get_state()
-    text = doc.get(CONTENT, type=Text)
     with doc.transaction():
-        apply_text_ops(text, diff_ops(str(text), new_text))
+        replace_with(new_text)(doc)
     return doc.get_update(before)
 
 
