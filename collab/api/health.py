@@ -19,6 +19,7 @@ async def health(request: Request) -> JSONResponse:
             "room_loads": state.rooms.loads,
             "connections": len(state.connections),
             "pending_writes": state.writer.pending(),
+            "awareness_dropped": sum(room.awareness_dropped for room in state.rooms.rooms.values()),
         }
     )
 

@@ -228,6 +228,10 @@ _SCHEMAS: dict[str, Any] = {
             "room_loads": {"type": "integer"},
             "connections": {"type": "integer"},
             "pending_writes": {"type": "integer"},
+            "awareness_dropped": {
+                "type": "integer",
+                "description": "awareness messages over the rate limit, in loaded rooms",
+            },
         },
     },
 }

@@ -8,6 +8,7 @@ control-flow exceptions.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from pycrdt import Doc
@@ -25,6 +26,14 @@ def apply_update(doc: Doc[Any], update: bytes) -> None:
         if isinstance(error, _CONTROL_FLOW):
             raise
         raise InvalidUpdate(f"update rejected: {type(error).__name__}: {error}") from None
+
+
+def doc_from_parts(parts: Iterable[bytes]) -> Doc[Any]:
+    """A Doc holding every stored part, in order; InvalidUpdate if one is unreadable."""
+    doc: Doc[Any] = Doc()
+    for part in parts:
+        apply_update(doc, part)
+    return doc
 
 
 def missing_since(doc: Doc[Any], state_vector: bytes) -> bytes:

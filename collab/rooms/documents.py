@@ -74,11 +74,7 @@ class Documents:
         if live is not None:
             await live.wait_flushed()
             return Snapshot(live.doc.get_update(), live.doc.get_state())
-        await self.info(room)
-        stored = await self.store.load(room)
-        doc: Doc[Any] = Doc()
-        for part in stored.parts:
-            doc.apply_update(part)
+        doc = await stored_doc(self.store, room)
         return Snapshot(doc.get_update(), doc.get_state())
 
     async def apply_update(self, room: str, update: bytes, origin: Origin) -> bytes:
@@ -126,6 +122,13 @@ class Documents:
             raise RoomExists(f"room {target!r} already exists")
         await self.store.append([NewUpdate(target, snapshot.update, "copy")])
         return await self.info(target)
+
+
+async def stored_doc(store: Store, room: str) -> Doc[Any]:
+    """The committed document of `room` as the database holds it (the room is not loaded)."""
+    if await store.room_info(room) is None:
+        raise RoomNotFound(f"room {room!r} does not exist")
+    return crdt.doc_from_parts((await store.load(room)).parts)
 
 
 def _text_edit(ops: Sequence[TextOp]) -> Callable[[Doc[Any]], None]:

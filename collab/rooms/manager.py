@@ -9,8 +9,6 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from pycrdt import Doc
-
 from collab.errors import CollabError, Overloaded, StoreUnavailable
 from collab.rooms import crdt
 from collab.rooms.history import AutoVersions, VersionPolicy
@@ -89,9 +87,7 @@ class RoomManager:
         """Read the room from storage; any failure becomes StoreUnavailable, never an empty doc."""
         try:
             stored = await self._store.load(name)
-            doc: Doc[Any] = Doc()
-            for part in stored.parts:
-                crdt.apply_update(doc, part)
+            doc = crdt.doc_from_parts(stored.parts)
         except Exception:
             log.exception("loading room %s failed", name)
             raise StoreUnavailable(f"room {name!r} could not be loaded; retry later") from None

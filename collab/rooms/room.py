@@ -17,7 +17,7 @@ from typing import Any
 from pycrdt import Doc, Text
 
 from collab.errors import CollabError, DocumentTooLarge, Forbidden, MessageTooBig
-from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
+from collab.protocol.awareness import decode_awareness, encode_awareness_entries
 from collab.protocol.messages import (
     AwarenessUpdate,
     Message,
@@ -97,7 +97,7 @@ class Room:
         self.after_commit: Callable[[Room], None] | None = None
         self.limits = limits or RoomLimits()
         # Bytes of updates the document holds, stored and applied since (an upper bound).
-        self.size = len(doc.get_update())
+        self.size = log_size.state_bytes + log_size.bytes
         self.awareness_dropped = 0
         self._closed_by: CollabError | None = None
         self.auto_versions: AutoVersions | None = None
@@ -108,8 +108,7 @@ class Room:
         """Register a peer and start the handshake: our SyncStep1, then everyone's presence."""
         self.peers[peer] = PeerState()
         peer.send(encode_sync_step1(self.doc.get_state()))
-        if states := self.presence.states():
-            peer.send(encode_awareness(encode_awareness_entries(states)))
+        self._send_presence(peer)
 
     def remove_peer(self, peer: Peer) -> None:
         """Forget a peer and tell the others its presence is gone."""
@@ -144,7 +143,7 @@ class Room:
                 else:
                     self.awareness_dropped += 1
             case QueryAwareness():
-                self._on_query_awareness(peer)
+                self._send_presence(peer)
 
     async def _on_sync_step1(self, peer: Peer, state_vector: bytes) -> None:
         missing = crdt.missing_since(self.doc, state_vector)
@@ -174,9 +173,9 @@ class Room:
         if accepted:
             self.broadcast(encode_awareness(encode_awareness_entries(accepted)))
 
-    def _on_query_awareness(self, peer: Peer) -> None:
-        states: list[AwarenessEntry] = self.presence.states()
-        if states:
+    def _send_presence(self, peer: Peer) -> None:
+        """Every known awareness state, in one message (on join and on QueryAwareness)."""
+        if states := self.presence.states():
             peer.send(encode_awareness(encode_awareness_entries(states)))
 
     # -- the update path -------------------------------------------------------------------

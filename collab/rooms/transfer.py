@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
-
-from pycrdt import Doc
+from typing import Literal
 
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.rooms import crdt
-from collab.rooms.documents import replace_with
+from collab.rooms.documents import replace_with, stored_doc
 from collab.rooms.export import content_text, doc_from_update, doc_to_json
 from collab.store.base import NewUpdate, Store
 
 Format = Literal["text", "json", "yjs"]
-
-
-async def stored_doc(store: Store, room: str) -> Doc[Any]:
-    """The committed document of `room`, read from the database."""
-    if await store.room_info(room) is None:
-        raise RoomNotFound(f"room {room!r} does not exist")
-    doc: Doc[Any] = Doc()
-    for part in (await store.load(room)).parts:
-        crdt.apply_update(doc, part)
-    return doc
 
 
 async def export_room(store: Store, room: str, fmt: Format, version: int | None = None) -> bytes:

@@ -199,3 +199,17 @@ async def _raw_stalled_client(server: ServerProcess, room: str):
     writer.write(bytes([0x82, 0x80 | len(frame)]) + mask + masked)
     await writer.drain()
     return reader, writer
+
+
+async def test_awareness_over_the_rate_is_dropped_not_closed(server: ServerProcess):
+    async with (
+        YClient(server.ws_url, "busy-cursor") as mover,
+        YClient(server.ws_url, "busy-cursor") as watcher,
+    ):
+        for clock in range(1, 201):
+            await mover.send_raw(mover.set_awareness(clock, {"cursor": clock}))
+        await mover.send_raw(mover.set_awareness(1000, {"cursor": "last"}))
+        health = await server.health()
+        assert int(health["awareness_dropped"]) > 0
+        assert not mover.closed.is_set() and not watcher.closed.is_set()
+        await watcher.wait_for(lambda: mover.doc.client_id in watcher.awareness)
