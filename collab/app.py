@@ -69,7 +69,7 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
         unload_grace=settings.unload_grace,
         compact_max_updates=settings.compact_max_updates,
         compact_max_bytes=settings.compact_max_bytes,
-        limits=RoomLimits(settings.max_document_bytes, settings.max_awareness_bytes),
+        limits=RoomLimits.from_settings(settings),
         max_rooms=settings.max_rooms,
         versions=VersionPolicy(settings.version_settle, settings.version_max_interval),
         retention=RetentionPolicy(

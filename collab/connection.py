@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketState
 
+from collab.config import Settings
 from collab.errors import CollabError, MessageTooBig, RateLimited, SlowConsumer, UnsupportedData
 from collab.limits import TokenBucket
 from collab.protocol.messages import decode_message
@@ -23,15 +24,28 @@ _SYSTEM_EXCEPTIONS = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, Gen
 
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
-    """Per-connection limits (see Settings for what each means)."""
+    """Per-connection limits; Settings holds their defaults and meaning."""
 
-    max_message_bytes: int = 4_194_304
-    send_queue_size: int = 2048
-    messages_per_second: float = 300.0
-    message_burst: int = 300
-    bytes_per_second: float = 2_097_152.0
-    byte_burst: int = 8_388_608
-    awareness_per_second: float = 30.0
+    max_message_bytes: int
+    send_queue_size: int
+    messages_per_second: float
+    message_burst: int
+    bytes_per_second: float
+    byte_burst: int
+    awareness_per_second: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ConnectionLimits:
+        """The limits `settings` configures."""
+        return cls(
+            max_message_bytes=settings.max_message_bytes,
+            send_queue_size=settings.send_queue_size,
+            messages_per_second=settings.rate_messages_per_second,
+            message_burst=settings.rate_message_burst,
+            bytes_per_second=settings.rate_bytes_per_second,
+            byte_burst=settings.rate_byte_burst,
+            awareness_per_second=settings.awareness_per_second,
+        )
 
 
 class Connection:
@@ -50,7 +64,7 @@ class Connection:
         self._origin = origin
         self._wants_ack = wants_ack
         self._can_write = can_write
-        self._limits = limits or ConnectionLimits()
+        self._limits = limits or ConnectionLimits.from_settings(Settings())
         self._max_message_bytes = self._limits.max_message_bytes
         self._messages = TokenBucket(self._limits.messages_per_second, self._limits.message_burst)
         self._bytes = TokenBucket(self._limits.bytes_per_second, self._limits.byte_burst)

@@ -60,23 +60,10 @@ def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
         origin,
         wants_ack=websocket.query_params.get("ack") in {"1", "true"},
         can_write=role >= Role.EDITOR,
-        limits=_limits(state),
+        limits=ConnectionLimits.from_settings(state.settings),
     )
     connection.expires_at = identity.expires_at
     return connection, room
-
-
-def _limits(state: CollabState) -> ConnectionLimits:
-    settings = state.settings
-    return ConnectionLimits(
-        max_message_bytes=settings.max_message_bytes,
-        send_queue_size=settings.send_queue_size,
-        messages_per_second=settings.rate_messages_per_second,
-        message_burst=settings.rate_message_burst,
-        bytes_per_second=settings.rate_bytes_per_second,
-        byte_burst=settings.rate_byte_burst,
-        awareness_per_second=settings.awareness_per_second,
-    )
 
 
 async def _serve(state: CollabState, connection: Connection, room_name: str) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
+from collab.config import Settings
 from collab.errors import CollabError, Overloaded, StoreUnavailable
 from collab.rooms import crdt
 from collab.rooms.history import AutoVersions, VersionPolicy
@@ -42,7 +43,7 @@ class RoomManager:
         self._compact_max_bytes = compact_max_bytes
         self._versions = versions or VersionPolicy()
         self._retention = retention or RetentionPolicy()
-        self._limits = limits or RoomLimits()
+        self._limits = limits or RoomLimits.from_settings(Settings())
         self._max_rooms = max_rooms
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Task[Room]] = {}

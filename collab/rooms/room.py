@@ -16,6 +16,7 @@ from typing import Any
 
 from pycrdt import Doc, Text
 
+from collab.config import Settings
 from collab.errors import CollabError, DocumentTooLarge, Forbidden, MessageTooBig
 from collab.protocol.awareness import decode_awareness, encode_awareness_entries
 from collab.protocol.messages import (
@@ -56,10 +57,15 @@ class PeerState:
 
 @dataclass(frozen=True, slots=True)
 class RoomLimits:
-    """Per-room limits (see Settings)."""
+    """Per-room limits; Settings holds their defaults and meaning."""
 
-    max_document_bytes: int = 33_554_432
-    max_awareness_bytes: int = 16_384
+    max_document_bytes: int
+    max_awareness_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RoomLimits:
+        """The limits `settings` configures."""
+        return cls(settings.max_document_bytes, settings.max_awareness_bytes)
 
 
 @dataclass(slots=True)
@@ -95,7 +101,7 @@ class Room:
         self._committed = 0
         self._commit_event = asyncio.Event()
         self.after_commit: Callable[[Room], None] | None = None
-        self.limits = limits or RoomLimits()
+        self.limits = limits or RoomLimits.from_settings(Settings())
         # Bytes of updates the document holds, stored and applied since (an upper bound).
         self.size = log_size.state_bytes + log_size.bytes
         self.awareness_dropped = 0
