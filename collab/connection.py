@@ -13,13 +13,13 @@ from collab.config import Settings
 from collab.errors import CollabError, MessageTooBig, RateLimited, SlowConsumer, UnsupportedData
 from collab.limits import TokenBucket
 from collab.protocol.messages import decode_message
+from collab.rooms.crdt import CONTROL_FLOW
 from collab.rooms.room import Room
 from collab.types import PeerOrigin
 
 log = logging.getLogger(__name__)
 
 _YIELD_EVERY = 8
-_SYSTEM_EXCEPTIONS = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +131,7 @@ class Connection:
         except CollabError as error:
             self.fail(error)
         except BaseException as error:
-            if isinstance(error, _SYSTEM_EXCEPTIONS):
+            if isinstance(error, CONTROL_FLOW):
                 raise
             log.exception("connection %d failed", self._origin.connection_id)
             self.fail(CollabError("internal error"))

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from collab.api.access import authorize
-from collab.api.http import b64url, negotiate, read_json, resource, room_param, state_of
+from collab.api.http import b64url, int_param, negotiate, read_json, resource, room_param, state_of
 from collab.auth import DEVELOPMENT, Identity, Role
 from collab.errors import InvalidRequest
 from collab.rooms.export import content_text, doc_from_update
@@ -42,12 +42,9 @@ async def list_versions(request: Request) -> JSONResponse:
     """GET .../versions: newest first; `cursor` is the id to continue below."""
     room = room_param(request)
     authorize(request, room, Role.VIEWER)
-    limit_raw = request.query_params.get("limit", "50")
-    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= MAX_PAGE:
-        raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE}")
+    limit = int_param(request, "limit", default=50, low=1, high=MAX_PAGE)
     cursor = request.query_params.get("cursor")
     before = version_id(cursor, "cursor") if cursor is not None else None
-    limit = int(limit_raw)
     items = await state_of(request).versions.list(room, limit + 1, before)
     more = len(items) > limit
     page = items[:limit]

@@ -32,6 +32,16 @@ def room_param(request: Request, name: str = "room") -> str:
     return room
 
 
+def int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int:
+    """An integer query parameter within [low, high], or a clear 422."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidRequest(f"{name} must be an integer from {low} to {high}")
+    return int(raw)
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing more than `limit` bytes without reading them all."""
     declared = request.headers.get("content-length")

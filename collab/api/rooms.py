@@ -15,6 +15,7 @@ from collab.api.http import (
     b64url,
     etag_matches,
     from_b64url,
+    int_param,
     negotiate,
     read_body,
     read_json,
@@ -52,7 +53,7 @@ async def list_rooms(request: Request) -> JSONResponse:
     """GET /api/rooms: newest edit first, paginated with an opaque cursor, filtered by prefix."""
     state = state_of(request)
     identity = identify(request)
-    limit = _int_param(request, "limit", default=50, low=1, high=MAX_PAGE)
+    limit = int_param(request, "limit", default=50, low=1, high=MAX_PAGE)
     after = _decode_cursor(request.query_params.get("cursor"))
     prefix = request.query_params.get("prefix", "")
     rooms = await _visible_rooms(state, identity, limit + 1, after, prefix)
@@ -232,15 +233,6 @@ async def _visible_rooms(
             break
         after = RoomCursor(batch[-1].updated_at, batch[-1].name)
     return visible[:limit]
-
-
-def _int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise InvalidRequest(f"{name} must be an integer from {low} to {high}")
-    return int(raw)
 
 
 def _encode_cursor(room: RoomInfo) -> str:

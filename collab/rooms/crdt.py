@@ -15,7 +15,8 @@ from pycrdt import Doc
 
 from collab.errors import InvalidUpdate
 
-_CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
+# Exceptions that mean 'stop', not 'this input is bad'.
+CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 
 
 def apply_update(doc: Doc[Any], update: bytes) -> None:
@@ -23,7 +24,7 @@ def apply_update(doc: Doc[Any], update: bytes) -> None:
     try:
         doc.apply_update(update)
     except BaseException as error:
-        if isinstance(error, _CONTROL_FLOW):
+        if isinstance(error, CONTROL_FLOW):
             raise
         raise InvalidUpdate(f"update rejected: {type(error).__name__}: {error}") from None
 
@@ -41,7 +42,7 @@ def missing_since(doc: Doc[Any], state_vector: bytes) -> bytes:
     try:
         return doc.get_update(state_vector)
     except BaseException as error:
-        if isinstance(error, _CONTROL_FLOW):
+        if isinstance(error, CONTROL_FLOW):
             raise
         raise InvalidUpdate(f"state vector rejected: {type(error).__name__}: {error}") from None
 
