@@ -209,6 +209,10 @@ async def test_awareness_over_the_rate_is_dropped_not_closed(server: ServerProce
         for clock in range(1, 201):
             await mover.send_raw(mover.set_awareness(clock, {"cursor": clock}))
         await mover.send_raw(mover.set_awareness(1000, {"cursor": "last"}))
+        # The server reads one connection's messages in order: once an edit sent
+        # after the burst reaches the watcher, the whole burst has been handled.
+        mover.append("after the burst")
+        await watcher.wait_text("after the burst")
         health = await server.health()
         assert int(health["awareness_dropped"]) > 0
         assert not mover.closed.is_set() and not watcher.closed.is_set()
