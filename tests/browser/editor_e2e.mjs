@@ -517,11 +517,25 @@ const scenarios = {
       text: document.getElementById('connection-banner').textContent,
       label: document.querySelector('#status .status-text').textContent
     }))
-    check(banner.code === '4403' && /read-only/.test(banner.text) && banner.label === 'Access denied',
+    check(banner.code === '4403' && /read-only/.test(banner.text) && banner.label === 'Read only',
       `viewer write banner ${JSON.stringify(banner)}`)
     await v.page.waitForTimeout(3000)
     check(v.sockets.length === 1, `viewer reconnected after 4403 (${v.sockets.length} sockets)`)
     check(!(await editorText(e.page)).includes('sneaky'), 'the viewer write reached the editor')
+
+    // The refused edit sits in this browser's cache: a reload sends it again and is refused again.
+    check(await v.page.isVisible('#banner-discard') && await v.page.isHidden('#banner-retry'),
+      'the read-only banner offers no way out')
+    await v.page.reload()
+    await waitStatus(v.page, 'denied')
+    check((await editorText(v.page)).includes('sneaky'), 'the refused edit was not kept in the cache')
+    await v.page.screenshot({ path: join(outdir, 'auth-viewer-refused-copy.png') })
+    // "Use the server's copy" drops the cached edits; the page reloads and reads live again.
+    await Promise.all([v.page.waitForEvent('load'), v.page.click('#banner-discard')])
+    await waitStatus(v.page, 'connected')
+    await waitText(v.page, (t) => t === 'Written by the editor. Live line.', 'viewer after discarding its copy')
+    await typeAt(e.page, 'end', ' After.')
+    await waitText(v.page, (t) => t === 'Written by the editor. Live line. After.', 'viewer live after discarding')
   },
 
   /**

@@ -161,6 +161,11 @@ function main () {
     reconnect
   })
   document.getElementById('banner-retry').addEventListener('click', () => reconnect.retry())
+  document.getElementById('banner-discard').addEventListener('click', async () => {
+    // The server's copy is the only one this person may have: forget the browser's cached edits.
+    await cache.clearData()
+    location.reload()
+  })
   const history = bindHistory({
     room: config.room,
     displayName: () => identity.name,

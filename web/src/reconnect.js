@@ -36,6 +36,11 @@ export function describeFinal (code, reason) {
     case 4419:
       return { status: 'denied', label: 'Access expired', title: 'Your access expired — ask for a new link', text: 'Your text stays here; open the new link to carry on.' }
     case 4403:
+      if (/read-only/.test(reason || '')) {
+        // A viewer whose browser still holds edits the server never took (made offline, or
+        // while this person could edit): every connect would send them again and be refused.
+        return { status: 'denied', label: 'Read only', title: 'This browser holds changes you cannot save', text: 'You can read this document but not edit it. Use the server\'s copy to drop this browser\'s unsaved changes and carry on reading.', discard: true }
+      }
       return { status: 'denied', label: 'Access denied', title: 'You do not have access to this', text: reason ? `The server said: ${reason}.` : 'Ask the document\'s owner for a link.' }
     case 4404:
       return { status: 'closed', label: 'Not found', title: 'This document does not exist', text: reason ? `The server said: ${reason}.` : '' }

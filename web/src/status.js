@@ -61,5 +61,10 @@ function showBanner (banner, about, final) {
   banner.querySelector('.banner-text').textContent = about.text
   const reason = banner.querySelector('.banner-reason')
   reason.textContent = final.reason ? `Server: ${final.reason} (code ${final.code})` : `Code ${final.code}`
+  const discard = banner.querySelector('#banner-discard')
+  if (discard) discard.hidden = !about.discard
+  // Trying again would send the same refused edits: the only way on is the server's copy.
+  const retry = banner.querySelector('#banner-retry')
+  if (retry) retry.hidden = Boolean(about.discard)
   banner.hidden = false
 }
