@@ -32,6 +32,9 @@ class Settings:
     max_request_bytes: int = 8_388_608
     # Messages queued for one peer before it counts as a slow consumer and is dropped.
     send_queue_size: int = 2048
+    # Bytes queued for one peer before it counts as a slow consumer (one larger frame, such as
+    # the first sync of a big document, is let through when nothing else is queued).
+    send_queue_bytes: int = 33_554_432
     # Most updates committed in one transaction (group commit).
     write_batch_max: int = 512
     # SQLite `synchronous` in WAL mode: NORMAL survives process crashes, FULL power loss too.

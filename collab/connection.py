@@ -28,6 +28,7 @@ class ConnectionLimits:
 
     max_message_bytes: int
     send_queue_size: int
+    send_queue_bytes: int
     messages_per_second: float
     message_burst: int
     bytes_per_second: float
@@ -40,6 +41,7 @@ class ConnectionLimits:
         return cls(
             max_message_bytes=settings.max_message_bytes,
             send_queue_size=settings.send_queue_size,
+            send_queue_bytes=settings.send_queue_bytes,
             messages_per_second=settings.rate_messages_per_second,
             message_burst=settings.rate_message_burst,
             bytes_per_second=settings.rate_bytes_per_second,
@@ -73,6 +75,7 @@ class Connection:
         )
         send_queue_size = self._limits.send_queue_size
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(send_queue_size)
+        self._queued_bytes = 0
         self._failure: CollabError | None = None
         self._reader: asyncio.Task[None] | None = None
         self._closed = False
@@ -107,10 +110,15 @@ class Connection:
         """Queue a frame; a full queue means the client fell behind and is dropped."""
         if self._failure is not None:
             return
+        if self._queued_bytes and self._queued_bytes + len(frame) > self._limits.send_queue_bytes:
+            self.fail(SlowConsumer(f"client fell {self._queued_bytes} bytes behind"))
+            return
         try:
             self._queue.put_nowait(frame)
         except asyncio.QueueFull:
             self.fail(SlowConsumer(f"client fell {self._queue.maxsize} messages behind"))
+            return
+        self._queued_bytes += len(frame)
 
     def fail(self, error: CollabError) -> None:
         """Stop reading and close with the error's code once the read loop unwinds."""
@@ -176,6 +184,7 @@ class Connection:
         try:
             while True:
                 frame = await self._queue.get()
+                self._queued_bytes -= len(frame)  # waiting bytes only: not the one being sent
                 try:
                     await self.websocket.send_bytes(frame)
                 finally:

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 
 import psutil
 import websockets
@@ -139,13 +140,31 @@ async def test_room_limit_unloads_least_recently_used_idle_rooms(
 async def test_slow_consumer_is_dropped_and_memory_is_bounded(
     make_server: ServerFactory, sqlite_url: str
 ):
-    server = make_server(
-        sqlite_url,
-        COLLAB_SEND_QUEUE_SIZE="64",
-        COLLAB_RATE_BYTES_PER_SECOND="1e9",
-        COLLAB_RATE_BYTE_BURST="1000000000",
-    )
+    server = make_server(sqlite_url, COLLAB_SEND_QUEUE_SIZE="64", **_NO_RATE_LIMIT)
     await server.start()
+    growth = await _stream_past_a_stalled_client(server)
+    assert growth < 150 * 1024 * 1024, f"server grew {growth / 1e6:.0f} MB"
+    assert "fell 64 messages behind" in server.log_text()
+
+
+async def test_slow_consumer_is_dropped_by_queued_bytes(
+    make_server: ServerFactory, sqlite_url: str
+):
+    # Few frames but many bytes: the byte bound drops the peer long before the frame bound.
+    server = make_server(sqlite_url, COLLAB_SEND_QUEUE_BYTES="1000000", **_NO_RATE_LIMIT)
+    await server.start()
+    await _stream_past_a_stalled_client(server)
+    log = server.log_text()
+    assert re.search(r"fell \d+ bytes behind", log), log[-2000:]
+    assert "messages behind" not in log
+
+
+_NO_RATE_LIMIT = {"COLLAB_RATE_BYTES_PER_SECOND": "1e9", "COLLAB_RATE_BYTE_BURST": "1000000000"}
+
+
+async def _stream_past_a_stalled_client(server: ServerProcess) -> int:
+    """Stream 600 x 16 KiB edits into a room where one client never reads; check the others
+    get everything and the stalled one is dropped. Returns the server's RSS growth."""
     assert server.process is not None
     process = psutil.Process(server.process.pid)
     _reader, writer = await _raw_stalled_client(server, "slow")
@@ -156,10 +175,11 @@ async def test_slow_consumer_is_dropped_and_memory_is_bounded(
         await fast_reader.synced.wait()
         baseline = process.memory_info().rss
         chunk = "z" * 16_384
-        for i in range(600):
+        for i in range(1, 601):
             fast_writer.append(chunk)
-            if i % 50 == 0:
-                await asyncio.sleep(0)
+            if i % 25 == 0:
+                # Paced by the reader that keeps up, so only the stalled one falls behind.
+                await fast_reader.wait_for(lambda: len(fast_reader.text) == i * 16_384)
         await fast_writer.wait_for(
             lambda: fast_writer.acked == fast_writer.sent_updates, timeout=60
         )
@@ -167,8 +187,7 @@ async def test_slow_consumer_is_dropped_and_memory_is_bounded(
         await _health(server, connections=2)  # the stalled client is gone, the others stay
         growth = process.memory_info().rss - baseline
     writer.close()
-    assert growth < 150 * 1024 * 1024, f"server grew {growth / 1e6:.0f} MB"
-    assert "fell 64 messages behind" in server.log_text()
+    return growth
 
 
 async def test_heartbeat_closes_dead_connections(make_server: ServerFactory, sqlite_url: str):
