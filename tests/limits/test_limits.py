@@ -179,15 +179,19 @@ async def _stream_past_a_stalled_client(server: ServerProcess) -> int:
             fast_writer.append(chunk)
             if i % 25 == 0:
                 # Paced by the reader that keeps up, so only the stalled one falls behind.
-                await fast_reader.wait_for(lambda: len(fast_reader.text) == i * 16_384)
+                await _wait_length(fast_reader, i * 16_384)
         await fast_writer.wait_for(
             lambda: fast_writer.acked == fast_writer.sent_updates, timeout=60
         )
         await fast_reader.wait_for(lambda: len(fast_reader.text) == 600 * 16_384, timeout=60)
         await _health(server, connections=2)  # the stalled client is gone, the others stay
-        growth = process.memory_info().rss - baseline
+        growth: int = process.memory_info().rss - baseline
     writer.close()
     return growth
+
+
+async def _wait_length(client: YClient, length: int) -> None:
+    await client.wait_for(lambda: len(client.text) == length)
 
 
 async def test_heartbeat_closes_dead_connections(make_server: ServerFactory, sqlite_url: str):
