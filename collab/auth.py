@@ -10,6 +10,7 @@ from typing import Any
 import jwt
 
 from collab.errors import TokenExpired, TokenInvalid, TokenMissing
+from collab.types import MAX_AUTHOR_CHARS
 
 TOKEN_PROTOCOL_PREFIX = "collab.token."
 PROTOCOL = "collab"
@@ -56,8 +57,8 @@ class Identity:
 
     @property
     def display(self) -> str:
-        """The name attribution records."""
-        return self.name or self.user_id
+        """The name attribution records (clipped to what storage holds)."""
+        return (self.name or self.user_id)[:MAX_AUTHOR_CHARS]
 
     def role_for(self, room: str) -> Role | None:
         """The highest role any grant gives on `room`."""

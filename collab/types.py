@@ -42,6 +42,10 @@ class RemoteOrigin:
 Origin = PeerOrigin | LocalOrigin | RemoteOrigin
 
 
+# Longest name attribution stores (the width of the `author` columns).
+MAX_AUTHOR_CHARS = 256
+
+
 def origin_user(origin: Origin) -> str | None:
     """The person an origin is attributed to, if known."""
     return None if isinstance(origin, RemoteOrigin) else origin.user

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Text
 
+from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
+from collab.protocol.messages import encode_awareness
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
 from tests.yclient import YClient
@@ -220,3 +222,19 @@ async def _delete_update_rows_matching(database_url: str, data: bytes) -> None:
             await conn.execute(delete(UpdateRow).where(UpdateRow.data == data))
     finally:
         await engine.dispose()
+
+
+async def test_awareness_message_repeating_a_removal_is_harmless(server: ServerProcess):
+    async with YClient(server.ws_url, "twice") as alice, YClient(server.ws_url, "twice") as bob:
+        cid = alice.doc.client_id
+        entries = [
+            AwarenessEntry(cid, 1, '{"user": {"name": "A"}}'),
+            AwarenessEntry(cid, 2, "null"),
+            AwarenessEntry(cid, 3, "null"),
+        ]
+        await alice.send_raw(encode_awareness(encode_awareness_entries(entries)))
+        alice.append("still here")
+        await bob.wait_text("still here")
+        assert not alice.closed.is_set(), (alice.close_code, alice.close_reason)
+        await alice.send_raw(alice.set_awareness(4, {"user": {"name": "A again"}}))
+        await bob.wait_for(lambda: cid in bob.awareness)

@@ -8,11 +8,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from collab.api.access import authorize
-from collab.api.http import b64url, int_param, negotiate, read_json, resource, room_param, state_of
+from collab.api.http import (
+    b64url,
+    int_param,
+    is_decimal,
+    negotiate,
+    read_json,
+    resource,
+    room_param,
+    state_of,
+)
 from collab.auth import DEVELOPMENT, Identity, Role
 from collab.errors import InvalidRequest
 from collab.rooms.export import content_text, doc_from_update
 from collab.store.base import VersionInfo
+from collab.types import MAX_AUTHOR_CHARS
 
 MAX_PAGE = 200
 
@@ -33,7 +43,7 @@ def version_json(info: VersionInfo) -> dict[str, Any]:
 
 def version_id(raw: str | None, what: str = "version id") -> int:
     """A positive integer id, or a clear 422."""
-    if raw is None or not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
+    if raw is None or not is_decimal(raw) or int(raw) < 1 or len(raw) > 18:
         raise InvalidRequest(f"{what} must be a positive integer, not {raw!r}")
     return int(raw)
 
@@ -62,8 +72,6 @@ async def create_version(request: Request) -> JSONResponse:
     if not isinstance(label, str) or not label.strip() or len(label) > 256:
         raise InvalidRequest('body must be {"label": "<1-256 characters>"}')
     author = _author(request, identity, body.get("author"))
-    if author is not None and (not isinstance(author, str) or len(author) > 256):
-        raise InvalidRequest("author must be a string of at most 256 characters")
     result = await state.versions.save(room, label.strip(), author)
     return JSONResponse(version_json(result.info), status_code=201 if result.created else 200)
 
@@ -110,11 +118,14 @@ async def restore_version(request: Request) -> JSONResponse:
     )
 
 
-def _author(request: Request, identity: Identity, given: Any) -> Any:
+def _author(request: Request, identity: Identity, given: Any) -> str | None:
     """The token's identity when authenticated; else a body "author" or X-Collab-Author."""
     if identity is not DEVELOPMENT:
         return identity.display
-    return given or request.headers.get("x-collab-author")
+    author = given or request.headers.get("x-collab-author")
+    if author is not None and (not isinstance(author, str) or len(author) > MAX_AUTHOR_CHARS):
+        raise InvalidRequest(f"author must be a string of at most {MAX_AUTHOR_CHARS} characters")
+    return author
 
 
 async def _optional_json(request: Request) -> dict[str, Any]:

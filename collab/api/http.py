@@ -32,12 +32,17 @@ def room_param(request: Request, name: str = "room") -> str:
     return room
 
 
+def is_decimal(raw: str) -> bool:
+    """ASCII digits only ("²".isdigit() is True, yet int("²") fails)."""
+    return raw.isascii() and raw.isdigit()
+
+
 def int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int:
     """An integer query parameter within [low, high], or a clear 422."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not is_decimal(raw) or not low <= int(raw) <= high:
         raise InvalidRequest(f"{name} must be an integer from {low} to {high}")
     return int(raw)
 
@@ -45,7 +50,7 @@ def int_param(request: Request, name: str, *, default: int, low: int, high: int)
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refusing more than `limit` bytes without reading them all."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and is_decimal(declared) and int(declared) > limit:
         raise MessageTooBig(f"request body of {declared} bytes exceeds the limit of {limit}")
     chunks: list[bytes] = []
     size = 0

@@ -72,8 +72,11 @@ class Documents:
         """The committed state: from the live room if loaded, else from storage (not loading it)."""
         live = self.rooms.rooms.get(room)
         if live is not None:
+            # Read first, then wait for what was read to commit: waiting first would let
+            # updates applied meanwhile (not yet committed) into the snapshot.
+            snapshot = Snapshot(live.doc.get_update(), live.doc.get_state())
             await live.wait_flushed()
-            return Snapshot(live.doc.get_update(), live.doc.get_state())
+            return snapshot
         doc = await stored_doc(self.store, room)
         return Snapshot(doc.get_update(), doc.get_state())
 
@@ -84,12 +87,18 @@ class Documents:
 
     async def edit_text(self, room: str, ops: Sequence[TextOp], origin: Origin) -> bytes:
         """Apply text operations to `content` as one server-side edit; return the state vector."""
-        return await self._change(room, lambda live: live.edit(_text_edit(ops), origin))
+        adds = sum(_utf8_size(op.text) for op in ops if isinstance(op, InsertText))
+        return await self._change(
+            room, lambda live: live.edit(_text_edit(ops), origin, adds_bytes=adds)
+        )
 
     async def replace_text(self, room: str, text: str, origin: Origin) -> bytes:
         """Make `content` equal `text` with the smallest edit, so cursors keep their place. The
         diff is taken inside the edit, against the text as it is at that moment."""
-        return await self._change(room, lambda live: live.edit(replace_with(text), origin))
+        adds = _utf8_size(text)
+        return await self._change(
+            room, lambda live: live.edit(replace_with(text), origin, adds_bytes=adds)
+        )
 
     async def _change(self, room: str, change: Callable[[Room], Awaitable[int]]) -> bytes:
         """Run `change` on the live room (loading it), wait for its commit, return the new
@@ -146,15 +155,39 @@ def replace_with(new_text: str) -> Callable[[Doc[Any]], None]:
 
 
 def apply_text_ops(text: Text, ops: Sequence[TextOp]) -> None:
-    """Apply `ops` to `text` after checking every index (nothing changes on a bad one)."""
-    length = len(text)
+    """Apply `ops` to `text` after checking every index (nothing changes on a bad one).
+
+    Indexes and lengths count Unicode code points, as Python's `str` does; pycrdt's `Text`
+    counts UTF-8 bytes, so each position is converted against the text as it is at that op."""
+    current = str(text)
+    length = len(current)
     for op in ops:  # check everything before changing anything
         length = _checked_length(op, length)
     for op in ops:
+        start = _utf8_offset(current, op.index)
         if isinstance(op, InsertText):
-            text.insert(op.index, op.text)
+            text.insert(start, op.text)
+            current = current[: op.index] + op.text + current[op.index :]
         elif op.length:
-            del text[op.index : op.index + op.length]
+            end = start + _utf8_offset(current[op.index :], op.length)
+            del text[start:end]
+            current = current[: op.index] + current[op.index + op.length :]
+
+
+def _utf8_offset(text: str, index: int) -> int:
+    """The UTF-8 byte offset of code point `index` of `text`."""
+    return len(text[:index].encode("utf-8", "surrogatepass"))
+
+
+def _utf8_size(text: str) -> int:
+    """Bytes of `text` in UTF-8; InvalidRequest for text UTF-8 cannot hold (lone surrogates)."""
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError as error:
+        bad = text[error.start]
+        raise InvalidRequest(
+            f"text holds a lone surrogate (U+{ord(bad):04X}) at {error.start}; send valid Unicode"
+        ) from None
 
 
 def _checked_length(op: TextOp, length: int) -> int:

@@ -32,18 +32,32 @@ def doc_to_json(update: bytes) -> dict[str, Any]:
     return {name: _root_value(update, name) for name in sorted(names)}
 
 
-def _root_value(update: bytes, name: str) -> Any:
-    as_map = doc_from_update(update).get(name, type=Map)
-    if len(as_map):
-        return as_map.to_py()
-    text = str(doc_from_update(update).get(name, type=Text))
-    if text:
-        return text
-    as_array = doc_from_update(update).get(name, type=Array)
+def root_kinds(update: bytes) -> dict[str, str]:
+    """The kind of every root type: "map", "text", "array", "xml", or "empty"."""
+    return {name: _root_kind(update, name) for name in doc_from_update(update).keys()}
+
+
+def _root_kind(update: bytes, name: str) -> str:
+    if len(doc_from_update(update).get(name, type=Map)):
+        return "map"
+    if str(doc_from_update(update).get(name, type=Text)):
+        return "text"
     try:
-        items = as_array.to_py() or []
+        items = doc_from_update(update).get(name, type=Array).to_py()
     except ValueError:
-        return str(doc_from_update(update).get(name, type=XmlFragment))
-    if not items:
-        return "" if name == CONTENT else None
-    return items
+        return "xml"
+    return "array" if items else "empty"
+
+
+def _root_value(update: bytes, name: str) -> Any:
+    kind = _root_kind(update, name)
+    doc = doc_from_update(update)
+    if kind == "map":
+        return doc.get(name, type=Map).to_py()
+    if kind == "text":
+        return str(doc.get(name, type=Text))
+    if kind == "xml":
+        return str(doc.get(name, type=XmlFragment))
+    if kind == "array":
+        return doc.get(name, type=Array).to_py()
+    return "" if name == CONTENT else None

@@ -37,7 +37,7 @@ class Presence:
     def _drop_removed(self, accepted: list[AwarenessEntry]) -> None:
         for entry in accepted:
             if entry.removed:
-                del self._entries[entry.client_id]
+                self._entries.pop(entry.client_id, None)  # may repeat in one message
 
     def states(self) -> list[AwarenessEntry]:
         """Every live entry."""

@@ -17,7 +17,7 @@ from typing import Any
 from pycrdt import Doc, Text
 
 from collab.config import Settings
-from collab.errors import CollabError, DocumentTooLarge, Forbidden, MessageTooBig
+from collab.errors import CollabError, DocumentTooLarge, Forbidden, InvalidRequest, MessageTooBig
 from collab.protocol.awareness import decode_awareness, encode_awareness_entries
 from collab.protocol.messages import (
     AwarenessUpdate,
@@ -218,10 +218,17 @@ class Room:
         )
         return self._applied
 
-    async def edit(self, change: Callable[[Doc[Any]], None], origin: Origin) -> int:
-        """Change the document in place (a server-side edit) and queue the resulting update."""
+    async def edit(
+        self, change: Callable[[Doc[Any]], None], origin: Origin, *, adds_bytes: int = 0
+    ) -> int:
+        """Change the document in place (a server-side edit) and queue the resulting update.
+        `adds_bytes` is how much content the edit may add, checked against the size limit."""
         await self._writer.wait_for_space()
         self._check_open()
+        if adds_bytes and self.size + adds_bytes > self.limits.max_document_bytes:
+            raise DocumentTooLarge(
+                f"the document would exceed {self.limits.max_document_bytes} bytes"
+            )
         return self._queue_edit(change, origin)
 
     async def record_version(
@@ -245,13 +252,28 @@ class Room:
         return await checkpoint, seq
 
     def _queue_edit(self, change: Edit, origin: Origin) -> int:
+        """Run `change` and queue what it did. Should it fail half way, the part it did is
+        queued all the same, so the live document never holds what the database will not."""
         before = self.doc.get_state()
-        with self.doc.transaction(origin=origin):
-            change(self.doc)
+        failure: BaseException | None = None
+        try:
+            with self.doc.transaction(origin=origin):
+                change(self.doc)
+        except BaseException as error:
+            if isinstance(error, crdt.CONTROL_FLOW):
+                raise
+            failure = error
         update = self.doc.get_update(before)
         self._applied += 1
-        data = None if is_empty_update(update) else update
+        data = None
+        if not is_empty_update(update):
+            data = update
+            self.size += len(update)
         self._writer.put(PendingWrite(self.name, data, origin, self, seq=self._applied))
+        if failure is not None:
+            if isinstance(failure, CollabError):
+                raise failure
+            raise InvalidRequest(f"edit failed: {type(failure).__name__}: {failure}") from None
         return self._applied
 
     def _queue_version(

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Array, Doc, Map, Text
-
 from collab.errors import RoomNotFound
 from collab.rooms.diff import text_diff
-from collab.rooms.documents import Documents, apply_text_ops, diff_ops
-from collab.rooms.export import CONTENT, content_text, doc_from_update, doc_to_json
+from collab.rooms.documents import Documents
+from collab.rooms.export import content_text, doc_from_update
+from collab.rooms.restore import plan_restore
 from collab.store.base import VersionInfo, VersionResult
 from collab.types import LocalOrigin
 
@@ -74,12 +72,11 @@ class Versions:
         """Save the current state and, in the same step, edit the live document forward to the
         version's content; then record the result as a restore version."""
         _, state = await self.get(room, version_id)
-        target = doc_to_json(state)
         live = await self.rooms.acquire(room)
         try:
             origin = LocalOrigin("restore", author)
             safety, seq = await live.checkpoint_then_edit(
-                lambda doc: _plan_restore(doc, target),
+                lambda doc: plan_restore(doc, state),
                 f"Before restoring version {version_id}",
                 origin,
             )
@@ -92,36 +89,3 @@ class Versions:
             return Restored(safety.info, restored.info, seq is not None, live.doc.get_state())
         finally:
             self.rooms.release(live)
-
-
-def _plan_restore(doc: Doc[Any], target: dict[str, Any]) -> Callable[[Doc[Any]], None] | None:
-    current = doc_to_json(doc.get_update())
-    if current == target:
-        return None
-    return lambda live: _restore_into(live, current, target)
-
-
-def _restore_into(doc: Doc[Any], current: dict[str, Any], target: dict[str, Any]) -> None:
-    """Make every root type equal its value in `target` with forward edits."""
-    for name in sorted(set(current) | set(target)):
-        value, before = target.get(name), current.get(name)
-        if value == before:
-            continue
-        if name == CONTENT or isinstance(value, str) or isinstance(before, str):
-            text = doc.get(name, type=Text)
-            apply_text_ops(text, diff_ops(str(text), value if isinstance(value, str) else ""))
-        elif isinstance(value, dict) or isinstance(before, dict):
-            _restore_map(doc.get(name, type=Map), value if isinstance(value, dict) else {})
-        elif isinstance(value, list) or isinstance(before, list):
-            array = doc.get(name, type=Array)
-            array.clear()
-            array.extend(value if isinstance(value, list) else [])
-
-
-def _restore_map(target_map: Map[Any], value: dict[str, Any]) -> None:
-    for key in list(target_map.keys()):
-        if key not in value:
-            del target_map[key]
-    for key, item in value.items():
-        if target_map.get(key) != item:
-            target_map[key] = item

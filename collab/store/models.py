@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
@@ -58,7 +58,7 @@ class VersionRow(Base):
     label: Mapped[str | None] = mapped_column(String(256), nullable=True)
     author: Mapped[str | None] = mapped_column(String(256), nullable=True)
     # JSON list of the people whose updates this version holds since the previous one.
-    authors: Mapped[str] = mapped_column(String(4096), default="[]")
+    authors: Mapped[str] = mapped_column(Text, default="[]")
     fingerprint: Mapped[str] = mapped_column(String(64))
     state: Mapped[bytes] = mapped_column(LargeBinary)
     size_bytes: Mapped[int] = mapped_column(Integer)

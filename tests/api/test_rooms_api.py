@@ -300,3 +300,57 @@ async def test_concurrent_http_and_websocket_edits_converge(http, server):
     served = (await http.get("/rooms/mixed/snapshot", params={"format": "text"})).text
     assert served == watcher.text
     await watcher.close()
+
+
+async def test_text_positions_count_characters_not_bytes(http, server):
+    # pycrdt counts UTF-8 bytes; the API counts characters, as Python and JSON do.
+    watcher = await _write(server, "unicode", "héllo wörld 😀 end")
+    ops = [
+        {"op": "delete", "index": 6, "length": 5},
+        {"op": "insert", "index": 6, "text": "wörld ☃"},
+        {"op": "insert", "index": 15, "text": "!"},
+    ]
+    response = await http.patch("/rooms/unicode/text", json={"ops": ops})
+    assert response.status_code == 200, response.text
+    await watcher.wait_text("héllo wörld ☃ 😀! end")
+    for new_text in ["héllo world 😀😀 end", "😀 héllo", ""]:
+        response = await http.patch("/rooms/unicode/text", json={"text": new_text})
+        assert response.status_code == 200, response.text
+        await watcher.wait_text(new_text)
+    watcher.append("ça va 😀")
+    await watcher.wait_for(lambda: watcher.acked == watcher.sent_updates)
+    too_far = [{"op": "delete", "index": 0, "length": 8}]  # 7 characters, 10 bytes
+    _assert_problem(
+        await http.patch("/rooms/unicode/text", json={"ops": too_far}), 422, "outside the text"
+    )
+    # JSON may carry a lone surrogate ("\ud800"), which UTF-8 and so the document cannot.
+    bodies = ['{"ops": [{"op": "insert", "index": 0, "text": "x\\ud800"}]}', '{"text": "\\udfff"}']
+    for body in bodies:
+        response = await http.patch(
+            "/rooms/unicode/text", content=body, headers={"Content-Type": "application/json"}
+        )
+        _assert_problem(response, 422, "surrogate")
+    await watcher.close()
+    await server.restart()
+    served = await http.get("/rooms/unicode/snapshot", params={"format": "text"})
+    assert served.text == "ça va 😀"
+
+
+async def test_http_edits_respect_the_document_size_limit(make_server, sqlite_url):
+    server = make_server(sqlite_url, COLLAB_MAX_DOCUMENT_BYTES="3000")
+    await server.start()
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+        assert (await http.put("/rooms/small")).status_code in (200, 201)
+        assert (await http.patch("/rooms/small/text", json={"text": "a" * 1500})).status_code == 200
+        grow = [{"op": "insert", "index": 0, "text": "b" * 1600}]
+        _assert_problem(await http.patch("/rooms/small/text", json={"ops": grow}), 413, "exceed")
+        _assert_problem(
+            await http.patch("/rooms/small/text", json={"text": "c" * 3100}), 413, "exceed"
+        )
+        served = await http.get("/rooms/small/snapshot", params={"format": "text"})
+        assert served.text == "a" * 1500
+
+
+async def test_non_ascii_digits_in_query_parameters_are_refused(http, server):
+    for limit in ("²", "١٢", "-1", "1e3"):
+        _assert_problem(await http.get("/rooms", params={"limit": limit}), 422, "limit")

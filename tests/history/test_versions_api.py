@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, XmlElement, XmlFragment, XmlText
 
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
@@ -278,3 +278,49 @@ async def test_retention_thins_old_auto_versions_but_keeps_named(sqlite_url: str
         assert kinds == ["auto", "named"]
     finally:
         await store.close()
+
+
+async def test_restore_brings_back_rich_text_trees(fast, http):
+    """ProseMirror/Tiptap keep their document in an XmlFragment: a restore rebuilds it."""
+    async with _writer(fast, "rich", "Ada") as ada, _writer(fast, "rich", "Bo") as bo:
+        tree = ada.doc.get("prosemirror", type=XmlFragment)
+        tree.children.append(XmlElement("heading", {"level": "1"}, [XmlText("Title")]))
+        paragraph = tree.children.append(XmlElement("paragraph", None, [XmlText()]))
+        words = next(iter(paragraph.children))
+        words.insert(0, "bold", {"bold": True})
+        words.insert(len(words), " and plain")
+        ada.append("plain content")
+        await ada.wait_for(lambda: ada.acked == ada.sent_updates)
+        saved = await http.post("/rich/versions", json={"label": "good"})
+        assert saved.status_code == 201, saved.text
+        original = str(tree)
+        del tree.children[1]
+        tree.children.append(XmlElement("paragraph", None, [XmlText("rewritten")]))
+        await ada.wait_for(lambda: ada.acked == ada.sent_updates)
+        bo_tree = bo.doc.get("prosemirror", type=XmlFragment)
+        await bo.wait_for(lambda: "rewritten" in str(bo_tree))
+        response = await http.post(f"/rich/versions/{saved.json()['id']}/restore")
+        assert response.status_code == 200 and response.json()["changed"] is True, response.text
+        await bo.wait_for(lambda: str(bo_tree) == original)
+        await ada.wait_for(lambda: str(tree) == original)
+        restored = next(iter(list(bo_tree.children)[1].children))
+        assert restored.diff() == [("bold", {"bold": True}), (" and plain", None)]
+        assert bo.text == "plain content" and not bo.closed.is_set()
+
+
+async def test_restore_refuses_an_author_that_is_not_a_name(fast, http):
+    """A bad author is a 422; it never reaches the database (where it would fail every commit
+    of its batch) and the server goes on committing."""
+    async with _writer(fast, "author", "Ada") as ada:
+        ada.append("kept")
+        await ada.wait_for(lambda: ada.acked == 2)
+        vid = (await http.post("/author/versions", json={"label": "v"})).json()["id"]
+        for author in ({"x": 1}, 7, "n" * 300):
+            response = await http.post(f"/author/versions/{vid}/restore", json={"author": author})
+            assert response.status_code == 422 and "author" in response.json()["detail"]
+            response = await http.post("/author/versions", json={"label": "w", "author": author})
+            assert response.status_code == 422 and "author" in response.json()["detail"]
+        ada.append(" and more")
+        await ada.wait_for(lambda: ada.acked == 3)
+    served = await http.get("/author/snapshot", params={"format": "text"})
+    assert served.text == "kept and more"

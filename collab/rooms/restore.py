@@ -1,0 +1,86 @@
+"""Forward edits that make a live document's root types equal those of an older state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
+
+from collab.rooms.documents import apply_text_ops, diff_ops
+from collab.rooms.export import CONTENT, doc_from_update, doc_to_json, root_kinds
+
+Edit = Callable[[Doc[Any]], None]
+
+
+def plan_restore(doc: Doc[Any], target_state: bytes) -> Edit | None:
+    """The edit turning `doc` into the content of `target_state`, or None if they match."""
+    current_state = doc.get_update()
+    current, target = doc_to_json(current_state), doc_to_json(target_state)
+    if current == target:
+        return None
+    kinds = {**root_kinds(current_state), **root_kinds(target_state)}
+    xml = {name for name, kind in kinds.items() if kind == "xml"}
+    source = doc_from_update(target_state)
+
+    def edit(live: Doc[Any]) -> None:
+        for name in sorted(set(current) | set(target)):
+            if current.get(name) == target.get(name):
+                continue
+            if name in xml:
+                _restore_xml(live.get(name, type=XmlFragment), source, name)
+            else:
+                _restore_value(live, name, current.get(name), target.get(name))
+
+    return edit
+
+
+def _restore_value(doc: Doc[Any], name: str, before: Any, value: Any) -> None:
+    if name == CONTENT or isinstance(value, str) or isinstance(before, str):
+        text = doc.get(name, type=Text)
+        apply_text_ops(text, diff_ops(str(text), value if isinstance(value, str) else ""))
+    elif isinstance(value, dict) or isinstance(before, dict):
+        _restore_map(doc.get(name, type=Map), value if isinstance(value, dict) else {})
+    elif isinstance(value, list) or isinstance(before, list):
+        array = doc.get(name, type=Array)
+        array.clear()
+        array.extend(value if isinstance(value, list) else [])
+
+
+def _restore_map(target_map: Map[Any], value: dict[str, Any]) -> None:
+    for key in list(target_map.keys()):
+        if key not in value:
+            del target_map[key]
+    for key, item in value.items():
+        if target_map.get(key) != item:
+            target_map[key] = item
+
+
+def _restore_xml(fragment: XmlFragment, source: Doc[Any], name: str) -> None:
+    """Replace the fragment's children with copies of the old ones (ProseMirror, Tiptap).
+    Not a minimal edit: a rich-text tree has no cheap diff, and the content is what matters."""
+    children = fragment.children
+    for index in reversed(range(len(children))):
+        del children[index]
+    kinds = root_kinds(source.get_update())
+    if kinds.get(name) != "xml":
+        return
+    for child in source.get(name, type=XmlFragment).children:
+        _append_copy(fragment, child)
+
+
+def _append_copy(parent: XmlFragment | XmlElement, node: Any) -> None:
+    if isinstance(node, XmlText):
+        copy = parent.children.append(XmlText())
+        for chunk in node.diff():
+            content, attributes = chunk[0], chunk[1] if len(chunk) > 1 else None
+            if isinstance(content, str):
+                copy.insert(len(copy), content, attributes or None)
+            else:
+                copy.insert_embed(len(copy), content, attributes or None)
+    elif isinstance(node, XmlElement):
+        # (pycrdt types the view's __iter__ as returning an Iterable, not an Iterator)
+        tag_attributes: dict[str, Any] = dict(node.attributes.__iter__())
+        element = parent.children.append(XmlElement(node.tag, tag_attributes))
+        for child in node.children:
+            _append_copy(element, child)
