@@ -78,6 +78,7 @@ class Connection:
         self._queued_bytes = 0
         self._failure: CollabError | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._reading = False
         self._closed = False
         self.expires_at: float | None = None
         self.finished = asyncio.Event()
@@ -124,13 +125,16 @@ class Connection:
         """Stop reading and close with the error's code once the read loop unwinds."""
         if self._failure is None:
             self._failure = error
-            if self._reader is not None and self._reader is not asyncio.current_task():
+            if self._reading and self._reader is not asyncio.current_task():
+                # Only the read loop is interrupted: draining and closing must run to the end.
+                assert self._reader is not None
                 self._reader.cancel()
 
     async def serve(self, room: Room) -> None:
         """Pump messages between the socket and the room until either side ends."""
         self._reader = asyncio.current_task()
         sender = asyncio.create_task(self._send_loop(), name="collab sender")
+        self._reading = True
         try:
             await self._read_loop(room)
         except asyncio.CancelledError:
@@ -144,6 +148,7 @@ class Connection:
             log.exception("connection %d failed", self._origin.connection_id)
             self.fail(CollabError("internal error"))
         finally:
+            self._reading = False
             await self._drain(sender)
         await self.close()
         self.finished.set()

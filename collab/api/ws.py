@@ -68,7 +68,7 @@ def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
 
 async def _serve(state: CollabState, connection: Connection, room_name: str) -> None:
     try:
-        room = await state.rooms.acquire(room_name)
+        room = await state.rooms.acquire(room_name, create=connection.can_write)
     except CollabError as error:
         connection.fail(error)
         await connection.close()

@@ -117,12 +117,12 @@ class Documents:
 
     async def delete(self, room: str) -> bool:
         """Delete a room: close its clients (4410), then remove everything stored for it."""
-        live = self.rooms.rooms.get(room)
-        if live is not None:
-            live.close(RoomDeleted(f"room {room!r} was deleted"))
-            await live.wait_flushed()
-            self.rooms.forget(live)
-        return await self.store.delete_room(room) or live is not None
+        async with self.rooms.deleting(room) as live:
+            if live is not None:
+                live.close(RoomDeleted(f"room {room!r} was deleted"))
+                await live.wait_flushed()
+                self.rooms.forget(live)
+            return await self.store.delete_room(room) or live is not None
 
     async def copy(self, source: str, target: str) -> RoomInfo:
         """Copy the committed state of `source` into a new room `target`."""

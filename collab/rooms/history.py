@@ -39,7 +39,7 @@ def fingerprint(doc: Doc[Any], update: bytes) -> str:
 class AutoVersions:
     """Tracks edits since the last version of a room and says when to record the next one."""
 
-    def __init__(self, policy: VersionPolicy, record: Callable[[], None]) -> None:
+    def __init__(self, policy: VersionPolicy, record: Callable[[], object]) -> None:
         self._policy = policy
         self._record = record
         self._timer: asyncio.TimerHandle | None = None

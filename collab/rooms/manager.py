@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
 from collab.config import Settings
-from collab.errors import CollabError, Overloaded, StoreUnavailable
+from collab.errors import CollabError, Overloaded, RoomDeleted, RoomNotFound, StoreUnavailable
 from collab.rooms import crdt
 from collab.rooms.history import AutoVersions, VersionPolicy
 from collab.rooms.room import LogSize, Room, RoomLimits
@@ -48,23 +49,67 @@ class RoomManager:
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Task[Room]] = {}
         self._unloads: dict[str, asyncio.TimerHandle] = {}
-        self._compacting: set[str] = set()
+        self._compacting: dict[str, asyncio.Task[None]] = {}
+        self._deleting: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.loads = 0
 
-    async def acquire(self, name: str) -> Room:
-        """The live room `name`, loading it first if needed (one load however many callers)."""
+    async def acquire(self, name: str, *, create: bool = True) -> Room:
+        """The live room `name`, loading it first if needed (one load however many callers).
+        With `create` False (viewers), a room that does not exist is RoomNotFound."""
+        self._refuse_if_deleting(name)
         room = self.rooms.get(name)
         if room is None:
-            task = self._loading.get(name)
-            if task is None:
-                await self._make_room_for_one_more()
-                task = asyncio.create_task(self._load(name), name=f"load {name}")
-                self._loading[name] = task
-            room = await asyncio.shield(task)
+            if not create and name not in self._loading:
+                await self._require_stored(name)
+            room = await self._load_once(name)
+        self._refuse_if_deleting(name)
+        room.ensure_open()
         room.holders += 1
         self._cancel_unload(name)
         return room
+
+    async def _load_once(self, name: str) -> Room:
+        task = self._loading.get(name)
+        if task is None:
+            await self._make_room_for_one_more()
+            # Another caller may have started, or finished, this load while we waited.
+            if (room := self.rooms.get(name)) is not None:
+                return room
+            task = self._loading.get(name)
+            if task is None:
+                self._refuse_if_deleting(name)
+                task = asyncio.create_task(self._load(name), name=f"load {name}")
+                self._loading[name] = task
+        return await asyncio.shield(task)
+
+    async def _require_stored(self, name: str) -> None:
+        try:
+            found = await self._store.room_info(name)
+        except Exception:
+            log.exception("looking up room %s failed", name)
+            raise StoreUnavailable(f"room {name!r} could not be looked up; retry later") from None
+        if found is None:
+            raise RoomNotFound(f"room {name!r} does not exist, and viewers cannot create it")
+
+    def _refuse_if_deleting(self, name: str) -> None:
+        if name in self._deleting:
+            raise RoomDeleted(f"room {name!r} is being deleted")
+
+    @contextlib.asynccontextmanager
+    async def deleting(self, name: str) -> AsyncIterator[Room | None]:
+        """Hold `name` while it is deleted: nobody may load it meanwhile. Waits for a load or a
+        compaction in flight, then yields the live room (if any) for the caller to close."""
+        if name in self._deleting:
+            raise RoomDeleted(f"room {name!r} is being deleted")
+        self._deleting.add(name)
+        try:
+            pending = [t for t in (self._loading.get(name), self._compacting.get(name)) if t]
+            if pending:
+                await asyncio.wait(pending)
+            yield self.rooms.get(name)
+        finally:
+            self._deleting.discard(name)
 
     def release(self, room: Room) -> None:
         """Drop one hold; the last one schedules the unload."""
@@ -178,9 +223,8 @@ class RoomManager:
         # Merging costs the whole state: wait for the log to reach an eighth of it, so the work
         # stays proportional to what was written however large the document grows.
         over = over and size.bytes * 8 >= size.state_bytes
-        if over and room.name not in self._compacting:
-            self._compacting.add(room.name)
-            self.spawn(self._compact(room), f"compact {room.name}")
+        if over and room.name not in self._compacting and room.name not in self._deleting:
+            self._compacting[room.name] = self.spawn(self._compact(room), f"compact {room.name}")
 
     async def _compact(self, room: Room) -> None:
         try:
@@ -195,13 +239,14 @@ class RoomManager:
         except Exception:
             log.exception("compaction of room %s failed; will retry on the next commit", room.name)
         finally:
-            self._compacting.discard(room.name)
+            self._compacting.pop(room.name, None)
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run a background task owned by the manager (cancelled by `close`)."""
         task = asyncio.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def close(self) -> None:
         """Cancel timers and background tasks; the writer flushes separately."""

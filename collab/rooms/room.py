@@ -48,11 +48,17 @@ EMPTY = b"\x00\x00"
 Edit = Callable[[Doc[Any]], None]
 
 
+# Non-empty updates a viewer may send per connection, each checked to change nothing.
+_MAX_VIEWER_CHECKS = 16
+
+
 @dataclass(slots=True)
 class PeerState:
-    """What the room tracks per peer: updates received from it, for acknowledgements."""
+    """What the room tracks per peer: updates received from it, for acknowledgements, and how
+    many non-empty updates a viewer sent (each costs a copy of the document to check)."""
 
     received: int = 0
+    viewer_checks: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +146,7 @@ class Room:
             case SyncStep1(state_vector):
                 await self._on_sync_step1(peer, state_vector)
             case SyncStep2(update) | Update(update):
-                if not peer.can_write and self._would_change(update):
+                if not peer.can_write and self._viewer_would_change(peer, update):
                     raise Forbidden("read-only access: viewers cannot edit this document")
                 await self.receive_update(update if peer.can_write else EMPTY, peer.origin, peer)
             case AwarenessUpdate(payload):
@@ -155,6 +161,19 @@ class Room:
         missing = crdt.missing_since(self.doc, state_vector)
         await self.wait_committed(self._applied)
         peer.send(encode_sync_step2(missing))
+
+    def _viewer_would_change(self, peer: Peer, update: bytes) -> bool:
+        """A viewer's update is accepted only if it changes nothing. Honest viewers send a few
+        (their SyncStep2, a cache loaded after connecting); past a handful, each check's cost
+        (a copy of the document) is not worth paying: the connection is refused."""
+        if is_empty_update(update):
+            return False
+        state = self.peers.get(peer)
+        if state is not None:
+            state.viewer_checks += 1
+            if state.viewer_checks > _MAX_VIEWER_CHECKS:
+                raise Forbidden("read-only access: a viewer kept sending updates")
+        return self._would_change(update)
 
     def _would_change(self, update: bytes) -> bool:
         """Whether applying `update` changes the document (a viewer's SyncStep2 usually carries
@@ -190,7 +209,7 @@ class Room:
         """Apply an update and queue it for commit; return its sequence number in this room.
         A rejected update raises InvalidUpdate and is neither stored nor relayed."""
         await self._writer.wait_for_space()
-        self._check_open()
+        self.ensure_open()
         state = self.peers.get(peer) if peer is not None else None
         if state is not None:
             state.received += 1
@@ -224,7 +243,7 @@ class Room:
         """Change the document in place (a server-side edit) and queue the resulting update.
         `adds_bytes` is how much content the edit may add, checked against the size limit."""
         await self._writer.wait_for_space()
-        self._check_open()
+        self.ensure_open()
         if adds_bytes and self.size + adds_bytes > self.limits.max_document_bytes:
             raise DocumentTooLarge(
                 f"the document would exceed {self.limits.max_document_bytes} bytes"
@@ -236,7 +255,7 @@ class Room:
     ) -> VersionResult:
         """Record the current state as a version, in order with the updates before it."""
         await self._writer.wait_for_space()
-        self._check_open()
+        self.ensure_open()
         return await self._queue_version(kind, label, author)
 
     async def checkpoint_then_edit(
@@ -245,7 +264,7 @@ class Room:
         """Record the current state as a version and apply the edit `plan` derives from it in
         one step, so no update can fall between the two (restore uses this)."""
         await self._writer.wait_for_space(2)
-        self._check_open()
+        self.ensure_open()
         checkpoint = self._queue_version("auto", label, origin_user(origin))
         change = plan(self.doc)
         seq = self._queue_edit(change, origin) if change is not None else None
@@ -299,7 +318,8 @@ class Room:
         for peer in list(self.peers):
             peer.fail(error)
 
-    def _check_open(self) -> None:
+    def ensure_open(self) -> None:
+        """Raise the error the room was closed with (it was deleted), if any."""
         if self._closed_by is not None:
             raise self._closed_by
 

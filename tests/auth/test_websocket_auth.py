@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import httpx
 import jwt
 import pytest
 import websockets
@@ -158,3 +159,41 @@ async def test_attribution_comes_from_the_token(secured: ServerProcess):
             while not (items := (await http.get("/api/rooms/doc/versions")).json()["items"]):
                 await asyncio.sleep(0.1)
     assert items[0]["authors"] == ["Token Name"]
+
+
+async def test_viewers_cannot_create_rooms_by_connecting(secured: ServerProcess):
+    viewer = issue_token(SECRET, user="v", name="Vi", grants={"team-*": "viewer"}, ttl_seconds=60)
+    code, reason = await _refused(secured, "team-new", token=viewer)
+    assert code == 4404 and "does not exist" in reason
+    admin = issue_token(SECRET, user="a", name="Ad", grants={"*": "admin"}, ttl_seconds=60)
+    async with httpx.AsyncClient(
+        base_url=f"{secured.http_url}/api", headers={"Authorization": f"Bearer {admin}"}
+    ) as http:
+        assert (await http.get("/rooms/team-new")).status_code == 404
+        assert (await http.put("/rooms/team-new")).status_code == 201
+    async with YClient(secured.ws_url, "team-new", token=viewer) as reader:
+        await reader.synced.wait()  # once it exists, viewers may read it
+        assert reader.text == "" and not reader.closed.is_set()
+
+
+async def test_viewer_repeating_harmless_updates_is_cut_off(secured: ServerProcess):
+    """Each update from a viewer costs a copy of the document to check; a few harmless ones
+    (a cache loaded after connecting) pass, an endless stream of them does not."""
+    async with YClient(secured.ws_url, "doc", token=token(), ack=True) as editor:
+        editor.append("original")
+        await editor.wait_for(lambda: editor.acked == 2)
+        viewer = YClient(secured.ws_url, "doc", token=token(role="viewer", name="Vi"))
+        await viewer.connect()
+        await viewer.wait_text("original")
+        known = encode_update(viewer.doc.get_update())  # nothing the server lacks
+        for _ in range(3):
+            await viewer.send_raw(known)
+        editor.append("!")
+        await viewer.wait_text("original!")
+        assert not viewer.closed.is_set()
+        for _ in range(20):
+            await viewer.send_raw(known)
+        code, reason = await viewer.wait_closed()
+        assert code == 4403 and "kept sending" in reason
+        editor.append("?")
+        await editor.wait_for(lambda: editor.acked == 4)
