@@ -38,10 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
     export.add_argument("--version", type=int, help="export this version instead of the latest")
     _add_database_url(export)
-    imported = commands.add_parser("import", help="load a text or Yjs file into a room")
+    imported = commands.add_parser("import", help="load a text, JSON or Yjs file into a room")
     imported.add_argument("room")
-    imported.add_argument("file", help="UTF-8 text, or a Yjs update (.yjs/.bin)")
-    imported.add_argument("--format", choices=["text", "yjs"], help="default: from the extension")
+    imported.add_argument(
+        "file", help="UTF-8 text, JSON as `export --format json` writes it, or a Yjs update"
+    )
+    imported.add_argument(
+        "--format",
+        choices=["text", "json", "yjs"],
+        help="default: from the extension (.json; .yjs/.bin; anything else is text)",
+    )
     _add_database_url(imported)
     serve.add_argument(
         "--secret", help="HS256 token secret (COLLAB_SECRET); none: development mode"
@@ -196,9 +202,7 @@ def _transfer(args: argparse.Namespace, settings: Settings) -> int:
             data = asyncio.run(_export(settings, args.room, args.format, args.version))
             _write(args.output, data)
             return 0
-        fmt: Format = args.format or (
-            "yjs" if Path(args.file).suffix in {".yjs", ".bin"} else "text"
-        )
+        fmt: Format = args.format or _format_of(Path(args.file))
         data = Path(args.file).read_bytes()
         asyncio.run(_import(settings, args.room, data, fmt))
     except CollabError as error:
@@ -206,6 +210,12 @@ def _transfer(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"collab: imported {args.file} into room {args.room!r}", file=sys.stderr)
     return 0
+
+
+def _format_of(path: Path) -> Format:
+    if path.suffix == ".json":
+        return "json"
+    return "yjs" if path.suffix in {".yjs", ".bin"} else "text"
 
 
 async def _export(settings: Settings, room: str, fmt: Format, version: int | None) -> bytes:

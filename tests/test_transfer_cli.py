@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pycrdt import Doc, Map, Text
+from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
 from tests.server import ServerProcess
 from tests.yclient import YClient
@@ -91,3 +91,49 @@ async def test_text_import_is_a_minimal_edit_of_the_stored_document(
     bad.write_bytes(b"\xff\xfe garbage")
     result = _collab("import", "edited", str(bad), database_url=server.database_url)
     assert result.returncode == 1 and b"rejected" in result.stderr
+
+
+async def test_json_round_trips_and_refuses_what_it_cannot_rebuild(
+    server: ServerProcess, tmp_path: Path
+):
+    async with YClient(server.ws_url, "structured", ack=True) as client:
+        client.append("Body text ✓\n")
+        meta = client.doc.get("meta", type=Map)
+        meta["title"] = "Plan"
+        meta["tags"] = ["a", "b"]
+        meta["count"] = 3
+        client.doc.get("items", type=Array).extend(["one", {"two": 2}])
+        await client.wait_for(lambda: client.acked == client.sent_updates)
+    url = server.database_url
+    exported = tmp_path / "structured.json"
+    result = _collab(
+        "export", "structured", "--format", "json", "-o", str(exported), database_url=url
+    )
+    assert result.returncode == 0, result.stderr
+    result = _collab("import", "structured-copy", str(exported), database_url=url)
+    assert result.returncode == 0, result.stderr
+    again = _collab("export", "structured-copy", "--format", "json", database_url=url).stdout
+    assert json.loads(again) == json.loads(exported.read_bytes())
+    # Importing into an existing room edits it to match: a root left out is emptied.
+    changed = tmp_path / "changed.json"
+    changed.write_text(json.dumps({"content": "New body\n", "meta": {"title": "Plan B"}}))
+    assert _collab("import", "structured-copy", str(changed), database_url=url).returncode == 0
+    async with YClient(server.ws_url, "structured-copy") as reader:
+        await reader.wait_text("New body\n")
+        assert reader.doc.get("meta", type=Map).to_py() == {"title": "Plan B"}
+        assert reader.doc.get("items", type=Array).to_py() == []
+    for bad, message in (("[1, 2]", b"object of root names"), ('{"x": 5}', b"must be a string")):
+        path = tmp_path / "bad.json"
+        path.write_text(bad)
+        result = _collab("import", "structured-copy", str(path), database_url=url)
+        assert result.returncode == 1 and message in result.stderr, result.stderr
+    async with YClient(server.ws_url, "rich", ack=True) as writer:
+        tree = writer.doc.get("prosemirror", type=XmlFragment)
+        tree.children.append(XmlElement("paragraph", None, [XmlText("kept")]))
+        await writer.wait_for(lambda: writer.acked == writer.sent_updates)
+    path = tmp_path / "rich.json"
+    path.write_text(json.dumps({"prosemirror": "<paragraph>replaced</paragraph>"}))
+    result = _collab("import", "rich", str(path), database_url=url)
+    assert result.returncode == 1 and b"rich text (XML)" in result.stderr, result.stderr
+    exported_rich = _collab("export", "rich", "--format", "json", database_url=url).stdout
+    assert json.loads(exported_rich) == {"prosemirror": "<paragraph>kept</paragraph>"}

@@ -30,12 +30,13 @@ def plan_restore(doc: Doc[Any], target_state: bytes) -> Edit | None:
             if name in xml:
                 _restore_xml(live.get(name, type=XmlFragment), source, name)
             else:
-                _restore_value(live, name, current.get(name), target.get(name))
+                restore_value(live, name, current.get(name), target.get(name))
 
     return edit
 
 
-def _restore_value(doc: Doc[Any], name: str, before: Any, value: Any) -> None:
+def restore_value(doc: Doc[Any], name: str, before: Any, value: Any) -> None:
+    """Edit root `name` from its JSON value `before` to `value` (None: empty it)."""
     if name == CONTENT or isinstance(value, str) or isinstance(before, str):
         text = doc.get(name, type=Text)
         apply_text_ops(text, diff_ops(str(text), value if isinstance(value, str) else ""))

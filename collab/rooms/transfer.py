@@ -1,14 +1,15 @@
-"""Export a stored room to text, JSON or Yjs, and import text or Yjs into one (CLI use)."""
+"""Export a stored room to text, JSON or Yjs, and import any of them into one (CLI use)."""
 
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.rooms import crdt
 from collab.rooms.documents import replace_with, stored_doc
-from collab.rooms.export import content_text, doc_from_update, doc_to_json
+from collab.rooms.export import content_text, doc_from_update, doc_to_json, root_kinds
+from collab.rooms.restore import restore_value
 from collab.store.base import NewUpdate, Store
 
 Format = Literal["text", "json", "yjs"]
@@ -32,14 +33,17 @@ async def export_room(store: Store, room: str, fmt: Format, version: int | None 
 
 
 async def import_room(store: Store, room: str, data: bytes, fmt: Format, author: str) -> None:
-    """Append an import to the room's log (creating the room): a Yjs update as it is, or text
-    as the minimal edit that makes `content` equal it."""
+    """Append an import to the room's log (creating the room): a Yjs update as it is; text as
+    the minimal edit that makes `content` equal it; JSON (as `export` writes it) as the edits
+    that make every root type equal its value."""
     if fmt == "json":
-        raise InvalidRequest("JSON cannot be imported (its root types are ambiguous); use yjs")
+        target = _decode_json(data)  # before creating anything
     await store.create_room(room)
     if fmt == "yjs":
         crdt.validate_update(data)
         update = data
+    elif fmt == "json":
+        update = await _json_update(store, room, target)
     else:
         update = await _text_update(store, room, _decode_text(data))
     await store.append([NewUpdate(room, update, author)])
@@ -58,3 +62,37 @@ def _decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidRequest("text imports must be UTF-8") from None
+
+
+async def _json_update(store: Store, room: str, target: dict[str, Any]) -> bytes:
+    """Strings become Y.Text, objects Y.Map, arrays Y.Array. A rich-text (XML) root cannot be
+    rebuilt from its rendering: changing one is refused (import a Yjs file instead)."""
+    doc = await stored_doc(store, room)
+    state = doc.get_update()
+    current, kinds = doc_to_json(state), root_kinds(state)
+    changed = [n for n in sorted(set(current) | set(target)) if current.get(n) != target.get(n)]
+    for name in changed:
+        if kinds.get(name) == "xml":
+            raise InvalidRequest(
+                f"root {name!r} is rich text (XML) and JSON cannot rebuild it; import a Yjs file"
+            )
+    before = doc.get_state()
+    with doc.transaction():
+        for name in changed:
+            restore_value(doc, name, current.get(name), target.get(name))
+    return doc.get_update(before)
+
+
+def _decode_json(data: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(_decode_text(data))
+    except json.JSONDecodeError as error:
+        raise InvalidRequest(f"not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise InvalidRequest("a JSON import is an object of root names, as `export` writes it")
+    for name, root in value.items():
+        if not isinstance(root, str | dict | list) and root is not None:
+            raise InvalidRequest(
+                f"root {name!r} must be a string (text), an object (map) or an array"
+            )
+    return value
