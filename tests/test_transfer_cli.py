@@ -137,3 +137,13 @@ async def test_json_round_trips_and_refuses_what_it_cannot_rebuild(
     assert result.returncode == 1 and b"rich text (XML)" in result.stderr, result.stderr
     exported_rich = _collab("export", "rich", "--format", "json", database_url=url).stdout
     assert json.loads(exported_rich) == {"prosemirror": "<paragraph>kept</paragraph>"}
+
+
+def test_import_refuses_a_room_name_nothing_else_could_address(tmp_path: Path):
+    source = tmp_path / "words.txt"
+    source.write_text("words")
+    url = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    result = _collab("import", "bad/name", str(source), database_url=url)
+    assert result.returncode == 1 and b"not a room name" in result.stderr, result.stderr
+    listed = _collab("export", "bad/name", database_url=url)
+    assert listed.returncode == 1 and b"does not exist" in listed.stderr

@@ -41,10 +41,15 @@ def require(identity: Identity, room: str, role: Role) -> None:
 
 
 def websocket_token(connection: HTTPConnection) -> str | None:
-    """Sec-WebSocket-Protocol 'collab.token.<jwt>' first; the `token` query parameter as a
+    """Sec-WebSocket-Protocol 'collab.token.<jwt>' first (what browsers can set); then an
+    `Authorization: Bearer` header (non-browser clients); the `token` query parameter as a last
     fallback (redacted from logs)."""
     protocols = connection.scope.get("subprotocols") or []
-    return token_from_protocols(list(protocols)) or connection.query_params.get("token")
+    return (
+        token_from_protocols(list(protocols))
+        or bearer_token(connection)
+        or connection.query_params.get("token")
+    )
 
 
 def origin_allowed(connection: HTTPConnection, allowed: str) -> bool:

@@ -43,7 +43,7 @@ def version_json(info: VersionInfo) -> dict[str, Any]:
 
 def version_id(raw: str | None, what: str = "version id") -> int:
     """A positive integer id, or a clear 422."""
-    if raw is None or not is_decimal(raw) or int(raw) < 1 or len(raw) > 18:
+    if raw is None or not is_decimal(raw) or int(raw) < 1:
         raise InvalidRequest(f"{what} must be a positive integer, not {raw!r}")
     return int(raw)
 

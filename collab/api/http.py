@@ -33,8 +33,9 @@ def room_param(request: Request, name: str = "room") -> str:
 
 
 def is_decimal(raw: str) -> bool:
-    """ASCII digits only ("²".isdigit() is True, yet int("²") fails)."""
-    return raw.isascii() and raw.isdigit()
+    """1 to 18 ASCII digits: "²".isdigit() is True, yet int("²") fails, and int() refuses
+    strings of over 4300 digits."""
+    return 0 < len(raw) <= 18 and raw.isascii() and raw.isdigit()
 
 
 def int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int:
@@ -72,30 +73,55 @@ async def read_json(request: Request, limit: int) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidRequest(f"body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise InvalidRequest("body is not valid JSON: nested too deeply") from None
 
 
 def negotiate(accept: str | None, offers: list[str]) -> str:
-    """The first of `offers` (in the client's order of preference) that Accept allows."""
+    """The offer Accept prefers: each offer takes the quality of the most specific range that
+    matches it (so "application/json;q=0, */*" refuses JSON); the highest wins, ties going to
+    the range the client listed first, then to the order of `offers`."""
     if not accept:
         return offers[0]
-    ranges: list[tuple[float, int, str]] = []
-    for position, part in enumerate(accept.split(",")):
-        media, *params = [p.strip() for p in part.split(";")]
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        ranges.append((-quality, position, media.lower()))
-    for negative_quality, _, media in sorted(ranges):
-        if negative_quality == 0:
+    ranges = [_media_range(part) for part in accept.split(",")]
+    best: tuple[float, int, int] | None = None
+    chosen = None
+    for rank, offer in enumerate(offers):
+        matches = [
+            (specificity, quality, position)
+            for position, (media, quality) in enumerate(ranges)
+            if (specificity := _specificity(media, offer)) is not None
+        ]
+        if not matches:
             continue
-        for offer in offers:
-            if media in (offer, "*/*", offer.split("/")[0] + "/*"):
-                return offer
-    raise NotAcceptable(f"can produce only {', '.join(offers)}; Accept was {accept!r}")
+        _, quality, position = max(matches, key=lambda match: (match[0], -match[2]))
+        key = (-quality, position, rank)
+        if quality > 0 and (best is None or key < best):
+            best, chosen = key, offer
+    if chosen is None:
+        raise NotAcceptable(f"can produce only {', '.join(offers)}; Accept was {accept!r}")
+    return chosen
+
+
+def _media_range(part: str) -> tuple[str, float]:
+    media, *params = [p.strip() for p in part.split(";")]
+    quality = 1.0
+    for param in params:
+        if param.startswith("q="):
+            try:
+                quality = float(param[2:])
+            except ValueError:
+                quality = 0.0
+    return media.lower(), quality
+
+
+def _specificity(media: str, offer: str) -> int | None:
+    """How specifically `media` names `offer`: 2 exactly, 1 as type/*, 0 as */*."""
+    if media == offer:
+        return 2
+    if media == offer.split("/")[0] + "/*":
+        return 1
+    return 0 if media == "*/*" else None
 
 
 def b64url(data: bytes) -> str:

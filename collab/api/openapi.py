@@ -333,7 +333,7 @@ _PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": {
-                    "description": "The snapshot; ETag is strong and derives from the state vector",
+                    "description": "The snapshot; a strong ETag over the whole encoded state",
                     "headers": {
                         "ETag": {"schema": {"type": "string"}},
                         "X-State-Vector": {"schema": {"type": "string"}},

@@ -97,11 +97,11 @@ async def copy_room(request: Request) -> JSONResponse:
     """POST /api/rooms/{room}/copy {"to": NAME}: a new room with the committed state."""
     room = room_param(request)
     state = state_of(request)
+    authorize(request, room, Role.VIEWER)  # before reading anything a stranger sends
     body = await read_json(request, state.settings.max_request_bytes)
     target = body.get("to") if isinstance(body, dict) else None
     if not isinstance(target, str) or not is_valid_room_name(target):
         raise InvalidRequest('body must be {"to": "<valid room name>"}')
-    authorize(request, room, Role.VIEWER)
     authorize(request, target, Role.EDITOR)
     info = await state.documents.copy(room, target)
     return JSONResponse(room_json(info, 0), status_code=201)
@@ -115,7 +115,8 @@ async def get_snapshot(request: Request) -> Response:
     media = _snapshot_media(request, since_param is not None)
     snapshot = await _snapshot_or_version(request, room)
     since = from_b64url(since_param, "since") if since_param is not None else None
-    etag = strong_etag(media.encode(), snapshot.state_vector, since or b"")
+    # Over the whole encoded state: a deletion leaves the state vector as it was.
+    etag = strong_etag(media.encode(), snapshot.update, since or b"")
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
     headers["X-State-Vector"] = b64url(snapshot.state_vector)
     if etag_matches(request.headers.get("if-none-match"), etag):
@@ -245,7 +246,7 @@ def _decode_cursor(raw: str | None) -> RoomCursor | None:
     try:
         moment, name = json.loads(from_b64url(raw, "cursor"))
         return RoomCursor(datetime.fromisoformat(moment), str(name))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise InvalidRequest("cursor is not one this server issued") from None
 
 

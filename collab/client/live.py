@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 from pycrdt import Doc, Text, TransactionEvent, merge_updates
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.typing import Subprotocol
 
 from collab.errors import CollabError, InvalidUpdate
 from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
@@ -40,7 +41,7 @@ CONTENT = "content"
 ABNORMAL = 1006
 # docs/protocol.md "Close codes" marks 1011-1013 retryable; 1006 is a dropped connection (or
 # none at all), 1001 and 1014 are what proxies send when they go away. Every other code is final.
-RETRYABLE_CLOSE_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014})
+RETRYABLE_CLOSE_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014, 4429})
 
 
 def websocket_base(base_url: str) -> str:
@@ -108,7 +109,10 @@ class LiveDocument:
         self.attempts = 0
         self.recent_closes: deque[tuple[int, str]] = deque(maxlen=16)
         self.closed_with: tuple[int, str] | None = None
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # The token travels as a subprotocol, as the editor sends it (never in the URL).
+        self._subprotocols = (
+            [Subprotocol("collab"), Subprotocol(f"collab.token.{token}")] if token else None
+        )
         self._backoff = backoff or Backoff()
         self._rng = rng or random.Random()
         self._session: _Session | None = None
@@ -251,7 +255,10 @@ class LiveDocument:
         self._last_synced = False
         try:
             async with connect(
-                self.url, additional_headers=self._headers, max_size=None, open_timeout=10
+                self.url,
+                subprotocols=self._subprotocols,
+                max_size=None,
+                open_timeout=10,
             ) as ws:
                 return await self._serve(ws)
         except InvalidStatus as error:
@@ -357,7 +364,9 @@ class LiveDocument:
         self._applying_remote = True
         try:
             self.doc.apply_update(update)
-        except Exception as error:
+        except BaseException as error:  # pycrdt's PanicException derives from BaseException
+            if isinstance(error, KeyboardInterrupt | SystemExit | asyncio.CancelledError):
+                raise
             raise InvalidUpdate(f"the server sent an update pycrdt rejects: {error}") from None
         finally:
             self._applying_remote = False

@@ -11,6 +11,7 @@ from collab.rooms.documents import replace_with, stored_doc
 from collab.rooms.export import content_text, doc_from_update, doc_to_json, root_kinds
 from collab.rooms.restore import restore_value
 from collab.store.base import NewUpdate, Store
+from collab.types import is_valid_room_name
 
 Format = Literal["text", "json", "yjs"]
 
@@ -36,6 +37,8 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
     """Append an import to the room's log (creating the room): a Yjs update as it is; text as
     the minimal edit that makes `content` equal it; JSON (as `export` writes it) as the edits
     that make every root type equal its value."""
+    if not is_valid_room_name(room):
+        raise InvalidRequest(f"{room!r} is not a room name (1-128 of A-Z a-z 0-9 . _ ~ : @ + -)")
     if fmt == "json":
         target = _decode_json(data)  # before creating anything
     await store.create_room(room)

@@ -182,8 +182,8 @@ class SqlStore:
         """Stored rooms, most recently edited first (ties by name), after a cursor."""
         query = _room_info_query().limit(limit)
         if prefix:
-            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(_rooms.c.name.like(f"{escaped}%", escape="\\"))
+            # Not LIKE: SQLite's ignores ASCII case, PostgreSQL's does not.
+            query = query.where(func.substr(_rooms.c.name, 1, len(prefix)) == prefix)
         if after is not None:
             query = query.where(
                 or_(

@@ -132,26 +132,42 @@ async def get_version(
 
 
 async def thin(conn: AsyncConnection, room: str, policy: RetentionPolicy, now: datetime) -> int:
-    """Delete auto versions the retention policy no longer keeps (newest per bucket stays)."""
+    """Delete unlabelled auto versions the retention policy no longer keeps (the newest per
+    bucket stays). Named, restore and labelled versions (such as the safety copy a restore
+    saves first) are never deleted. The authors of a deleted version pass to the next one
+    kept, so each version still lists everyone since the previous one."""
     rows = (
         await conn.execute(
-            select(_v.id, _v.created_at)
-            .where(_v.room == room, _v.kind == "auto")
-            .order_by(_v.created_at.desc(), _v.id.desc())
+            select(_v.id, _v.created_at, _v.kind, _v.label, _v.authors)
+            .where(_v.room == room)
+            .order_by(_v.id.desc())
         )
     ).all()
     seen: set[tuple[str, int]] = set()
-    doomed = []
+    doomed: set[int] = set()
     for row in rows:
+        if row.kind != "auto" or row.label is not None:
+            continue
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         bucket = _bucket(now - created, created, policy)
         if bucket is None:
             continue
         if bucket in seen:
-            doomed.append(row.id)
+            doomed.add(row.id)
         seen.add(bucket)
-    if doomed:
-        await conn.execute(delete(versions_table).where(_v.id.in_(doomed)))
+    if not doomed:
+        return 0
+    carried: set[str] = set()
+    for row in reversed(rows):  # oldest first
+        if row.id in doomed:
+            carried |= set(json.loads(row.authors))
+        elif carried:
+            merged = sorted(carried | set(json.loads(row.authors)))
+            await conn.execute(
+                update(versions_table).where(_v.id == row.id).values(authors=json.dumps(merged))
+            )
+            carried = set()
+    await conn.execute(delete(versions_table).where(_v.id.in_(doomed)))
     return len(doomed)
 
 

@@ -1,4 +1,6 @@
-"""A version's list of authors is unbounded text: a version many people wrote could
+"""Unbounded version authors.
+
+A version's list of authors is text without a length: a version many people wrote could
 outgrow VARCHAR(4096), and PostgreSQL would then refuse every commit of its batch.
 
 Revision ID: 0003

@@ -354,3 +354,53 @@ async def test_http_edits_respect_the_document_size_limit(make_server, sqlite_ur
 async def test_non_ascii_digits_in_query_parameters_are_refused(http, server):
     for limit in ("²", "١٢", "-1", "1e3"):
         _assert_problem(await http.get("/rooms", params={"limit": limit}), 422, "limit")
+
+
+async def test_etag_changes_when_text_is_only_deleted(http, server):
+    # A deletion leaves the state vector as it was; the ETag must change all the same.
+    assert (await http.put("/rooms/shrink")).status_code in (200, 201)
+    assert (await http.patch("/rooms/shrink/text", json={"text": "hello world"})).status_code == 200
+    first = await http.get("/rooms/shrink/snapshot", params={"format": "text"})
+    etag = first.headers["etag"]
+    vector = first.headers["x-state-vector"]
+    cut = [{"op": "delete", "index": 0, "length": 6}]
+    assert (await http.patch("/rooms/shrink/text", json={"ops": cut})).status_code == 200
+    again = await http.get(
+        "/rooms/shrink/snapshot", params={"format": "text"}, headers={"If-None-Match": etag}
+    )
+    assert again.status_code == 200 and again.text == "world"
+    assert again.headers["etag"] != etag and again.headers["x-state-vector"] == vector
+
+
+async def test_hostile_numbers_and_json_get_422_not_500(http, server):
+    await (await _write(server, "hostile", "x")).close()
+    huge = "9" * 5000
+    for path, params in (
+        ("/rooms", {"limit": huge}),
+        ("/rooms/hostile/versions", {"limit": huge}),
+        (f"/rooms/hostile/versions/{huge}", {}),
+        ("/rooms/hostile/snapshot", {"version": huge}),
+    ):
+        response = await http.get(path, params=params)
+        assert response.status_code == 422, (path, response.status_code, response.text[:200])
+    deep = "[" * 100_000 + "]" * 100_000
+    for method, path in (("PATCH", "/rooms/hostile/text"), ("POST", "/rooms/hostile/copy")):
+        response = await http.request(
+            method, path, content=deep, headers={"Content-Type": "application/json"}
+        )
+        _assert_problem(response, 422, "JSON")
+    deep_cursor = _b64(b"[" * 5_000)
+    _assert_problem(await http.get("/rooms", params={"cursor": deep_cursor}), 422, "cursor")
+
+
+async def test_accept_with_q_zero_refuses_that_type(http, server):
+    await (await _write(server, "negotiate", "plain words")).close()
+    refused_json = await http.get(
+        "/rooms/negotiate/snapshot", headers={"Accept": "application/json;q=0, */*"}
+    )
+    assert refused_json.status_code == 200
+    assert refused_json.headers["content-type"].startswith("text/plain")
+    only_refusals = await http.get(
+        "/rooms/negotiate/snapshot", headers={"Accept": "*/*;q=0, text/plain;q=0"}
+    )
+    _assert_problem(only_refusals, 406, "can produce only")

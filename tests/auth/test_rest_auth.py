@@ -93,3 +93,24 @@ async def test_development_mode_says_so(server: ServerProcess):
     async with httpx.AsyncClient(base_url=server.http_url) as http:
         assert "Development mode" in (await http.get("/")).text
     assert "DEVELOPMENT MODE" in server.log_text()
+
+
+async def test_copy_checks_the_token_before_reading_the_body(http: httpx.AsyncClient):
+    deep = "[" * 100_000 + "]" * 100_000
+    response = await http.post(
+        "/rooms/doc/copy", content=deep, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 401 and "token" in response.json()["detail"]
+
+
+async def test_python_client_live_sync_authenticates(secured: ServerProcess):
+    from collab.client import CollabClient
+
+    async with (
+        CollabClient(secured.http_url, token=token("doc", "editor", name="Py")) as client,
+        client.live("doc") as live,
+    ):
+        live.text += "from the Python client"
+        await live.flushed()
+        response = await client.snapshot_text("doc")
+        assert response == "from the Python client"

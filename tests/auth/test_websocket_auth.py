@@ -197,3 +197,17 @@ async def test_viewer_repeating_harmless_updates_is_cut_off(secured: ServerProce
         assert code == 4403 and "kept sending" in reason
         editor.append("?")
         await editor.wait_for(lambda: editor.acked == 4)
+
+
+async def test_non_browser_clients_may_send_a_bearer_header(secured: ServerProcess):
+    async with websockets.connect(
+        f"{secured.ws_url}/doc", additional_headers={"Authorization": f"Bearer {token()}"}
+    ) as ws:
+        first = await asyncio.wait_for(ws.recv(), 5)
+        assert isinstance(first, bytes) and first[0] == 0  # a sync message: admitted
+    async with websockets.connect(
+        f"{secured.ws_url}/doc", additional_headers={"Authorization": "Bearer not-a-jwt"}
+    ) as refused:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(refused.recv(), 5)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4402

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from pycrdt import Doc, Text
 
 from collab.store import migrate
-from collab.store.base import NewUpdate
+from collab.store.base import NewUpdate, NewVersion, RetentionPolicy
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
 
@@ -86,3 +87,28 @@ async def test_list_rooms_newest_first_with_sizes(store: SqlStore):
     assert [room.name for room in rooms] == ["second", "first"]
     assert rooms[0].size_bytes == sum(len(u) for u in second)
     assert rooms[0].updated_at >= rooms[1].updated_at
+
+
+async def test_thinning_keeps_labelled_versions_and_carries_authors(store: SqlStore):
+    """Retention deletes only unlabelled auto versions; the people in a deleted version pass
+    to the next version kept (here the safety copy a restore saved first)."""
+    empty = b"\x00\x00"
+    await store.append([NewUpdate("r", empty, "Ann"), NewVersion("r", empty, "f1", "auto")])
+    await store.append([NewUpdate("r", empty, "Bob"), NewVersion("r", empty, "f2", "auto")])
+    await store.append([NewVersion("r", empty, "f3", "auto", "Before restoring version 1")])
+    await store.append([NewUpdate("r", empty, "Cy"), NewVersion("r", empty, "f4", "auto")])
+    policy = RetentionPolicy(keep_all=timedelta(days=1), hourly_until=timedelta(days=7))
+    assert await store.thin_versions("r", policy, datetime.now(UTC) + timedelta(days=2)) == 2
+    kept = await store.list_versions("r")  # newest first
+    assert [(v.label, v.authors) for v in kept] == [
+        (None, ["Cy"]),
+        ("Before restoring version 1", ["Ann", "Bob"]),
+    ]
+
+
+async def test_prefix_filter_is_case_sensitive_on_every_database(store: SqlStore):
+    for name in ("doc", "Doc2", "DOC3", "docs_x", "d%c"):
+        await store.create_room(name)
+    assert sorted(r.name for r in await store.list_rooms(prefix="doc")) == ["doc", "docs_x"]
+    assert [r.name for r in await store.list_rooms(prefix="DOC")] == ["DOC3"]
+    assert [r.name for r in await store.list_rooms(prefix="d%")] == ["d%c"]
