@@ -72,6 +72,15 @@ class StoreUnavailable(CollabError):
     retryable = True
 
 
+class WriteRejected(CollabError):
+    """The database refused a write for good (a constraint, a value it cannot hold): retrying
+    cannot help. The room that made it is reloaded from what the database holds."""
+
+    close_code = 1011
+    http_status = 500
+    retryable = True
+
+
 class SlowConsumer(CollabError):
     """A peer whose send queue is full; it reconnects and resyncs."""
 

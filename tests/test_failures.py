@@ -238,3 +238,79 @@ async def test_awareness_message_repeating_a_removal_is_harmless(server: ServerP
         assert not alice.closed.is_set(), (alice.close_code, alice.close_reason)
         await alice.send_raw(alice.set_awareness(4, {"user": {"name": "A again"}}))
         await bob.wait_for(lambda: cid in bob.awareness)
+
+
+_REFUSE_POISON = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON updates WHEN NEW.author = 'poison' "
+        "BEGIN SELECT RAISE(ABORT, 'poison refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.author = 'poison' THEN "
+        "RAISE EXCEPTION 'poison refused' USING ERRCODE = 'check_violation'; END IF; "
+        "RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON updates "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+    ],
+}
+
+
+async def test_a_write_the_database_refuses_resets_only_its_room(
+    make_server: ServerFactory, database_url: str
+):
+    """The database itself (a trigger) refuses one author's updates for good. The refused write
+    is neither acknowledged nor relayed; its room is closed with a retryable code and reloads
+    what is stored; every other room goes on committing (no endless retry of the batch)."""
+    from sqlalchemy import text
+
+    from collab.store import migrate
+    from collab.store.db import create_engine
+
+    engine = create_engine(database_url)
+    await migrate.upgrade(engine)
+    async with engine.begin() as conn:
+        for statement in _REFUSE_POISON[engine.dialect.name]:
+            await conn.execute(text(statement))
+    await engine.dispose()
+    server = make_server(database_url)
+    await server.start()
+    async with (
+        YClient(server.ws_url, "calm", ack=True) as calm,
+        YClient(server.ws_url, "victim", ack=True) as honest,
+    ):
+        honest.append("kept")
+        await honest.wait_for(lambda: honest.acked == 2)
+        poison = YClient(server.ws_url, "victim", ack=True)
+        poison.url += "&name=poison"
+        await poison.connect()
+        await poison.wait_text("kept")
+        poison.append(" poisoned")
+        code, reason = await poison.wait_closed()
+        assert code == 1011 and "could not be stored" in reason
+        assert poison.acked == 1, "a refused write must not be acknowledged as durable"
+        assert (await honest.wait_closed())[0] == 1011
+        assert "poisoned" not in honest.text
+        calm.append("still committing")
+        await calm.wait_for(lambda: calm.acked == 2)
+    text_now = await _reload_text(server, "victim")
+    assert text_now == "kept"
+    assert "refused a write" in server.log_text()
+
+
+async def _reload_text(server: ServerProcess, room: str) -> str:
+    """Connect as a client would, retrying while the room is being reset (1011)."""
+    async with asyncio.timeout(10):
+        while (text := await _synced_text(server, room)) is None:
+            await asyncio.sleep(0.1)
+        return text
+
+
+async def _synced_text(server: ServerProcess, room: str) -> str | None:
+    client = YClient(server.ws_url, room)
+    await client.connect()
+    try:
+        await client.wait_for(lambda: client.synced.is_set() or client.closed.is_set())
+        return None if client.closed.is_set() else client.text
+    finally:
+        await client.close()

@@ -107,6 +107,7 @@ class Documents:
         live = await self.rooms.acquire(room)
         try:
             await live.wait_committed(await change(live))
+            live.ensure_open()  # closed meanwhile: deleted, or a write of it was refused
             return live.doc.get_state()
         finally:
             self.rooms.release(live)

@@ -147,6 +147,7 @@ class RoomManager:
             self._limits,
         )
         room.after_commit = self._maybe_compact
+        room.on_rejected = self._drop_rejected
         room.auto_versions = AutoVersions(
             self._versions, lambda: self.spawn(self.record_auto_version(room), f"version {name}")
         )
@@ -191,6 +192,18 @@ class RoomManager:
             await self._store.create_room(name)
         except Exception:
             log.exception("could not record new room %s", name)
+
+    def _drop_rejected(self, room: Room) -> None:
+        """A room whose write the database refused holds what storage does not: once its other
+        writes are committed, drop it, so the next connection loads what is stored."""
+
+        async def drop() -> None:
+            await room.wait_flushed()
+            self.forget(room)
+            if room.auto_versions is not None:
+                room.auto_versions.cancel()
+
+        self.spawn(drop(), f"drop {room.name}")
 
     def forget(self, room: Room) -> None:
         """Drop a room from the live set now (it was deleted)."""

@@ -17,7 +17,14 @@ from typing import Any
 from pycrdt import Doc, Text
 
 from collab.config import Settings
-from collab.errors import CollabError, DocumentTooLarge, Forbidden, InvalidRequest, MessageTooBig
+from collab.errors import (
+    CollabError,
+    DocumentTooLarge,
+    Forbidden,
+    InvalidRequest,
+    MessageTooBig,
+    WriteRejected,
+)
 from collab.protocol.awareness import decode_awareness, encode_awareness_entries
 from collab.protocol.messages import (
     AwarenessUpdate,
@@ -107,6 +114,8 @@ class Room:
         self._committed = 0
         self._commit_event = asyncio.Event()
         self.after_commit: Callable[[Room], None] | None = None
+        # Called once the database refused one of this room's writes for good.
+        self.on_rejected: Callable[[Room], None] | None = None
         self.limits = limits or RoomLimits.from_settings(Settings())
         # Bytes of updates the document holds, stored and applied since (an upper bound).
         self.size = log_size.state_bytes + log_size.bytes
@@ -327,7 +336,11 @@ class Room:
         """Broadcast committed updates (each encoded once) and acknowledge their senders."""
         acks: dict[Peer, int] = {}
         edited = False
+        rejected = False
         for write in writes:
+            if write.rejected is not None:
+                rejected = True
+                continue  # neither stored nor sent, and not acknowledged as durable
             if write.data is not None:
                 edited = True
                 self.broadcast(encode_update(write.data), exclude=write.peer)
@@ -344,6 +357,12 @@ class Room:
             self.auto_versions.on_edit()
         if self.after_commit is not None:
             self.after_commit(self)
+        if rejected:
+            # Memory now holds what the database does not: close everyone (they reconnect and
+            # resync) and let the manager drop this room, so the next load is what is stored.
+            self.close(WriteRejected("an update could not be stored; reconnect to reload"))
+            if self.on_rejected is not None:
+                self.on_rejected(self)
 
     async def wait_committed(self, seq: int) -> None:
         """Wait until every update up to `seq` is committed."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
+from collab.errors import WriteRejected
 from collab.store.base import NewUpdate, NewVersion, Store, VersionResult
 from collab.types import Origin, origin_user
 
@@ -22,7 +23,8 @@ class CommitListener(Protocol):
     """Told, in order, which of its writes are durable."""
 
     def on_committed(self, writes: list[PendingWrite]) -> None:
-        """Called once per batch with this listener's committed writes."""
+        """Called once per batch with this listener's committed writes (a write the database
+        refused for good comes with `rejected` set and nothing to store)."""
         ...
 
 
@@ -41,6 +43,8 @@ class PendingWrite:
     # A version to record at this point of the room's history, and where its result goes.
     version: NewVersion | None = None
     version_result: asyncio.Future[VersionResult] | None = None
+    # Set when the database refused this write for good (it is then neither stored nor sent).
+    rejected: WriteRejected | None = None
 
     def item(self) -> NewUpdate | NewVersion | None:
         """What this write stores, if anything."""
@@ -97,10 +101,26 @@ class UpdateWriter:
             while len(batch) < self._batch_max and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             self._space.set()
-            await self._commit_with_retry(batch)
+            await self._commit(batch)
             _notify(batch)
             if self._queue.empty():
                 self._idle.set()
+
+    async def _commit(self, batch: list[PendingWrite]) -> None:
+        """Commit the batch; if the database refuses it for good, commit its writes one by one
+        so that only the refused ones fail, instead of every room waiting on them forever."""
+        try:
+            await self._commit_with_retry(batch)
+            return
+        except WriteRejected as error:
+            if len(batch) == 1:
+                _reject(batch[0], error)
+                return
+        for write in batch:
+            try:
+                await self._commit_with_retry([write])
+            except WriteRejected as error:
+                _reject(write, error)
 
     async def _commit_with_retry(self, batch: list[PendingWrite]) -> None:
         rows = [item for item in (w.item() for w in batch) if item is not None]
@@ -116,11 +136,22 @@ class UpdateWriter:
                     if write.version_result is not None and not write.version_result.done():
                         write.version_result.set_result(result)
                 return
+            except WriteRejected:
+                self.failures += 1
+                raise
             except Exception:
                 self.failures += 1
                 log.exception("commit of %d updates failed; retrying in %.2fs", len(rows), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+
+def _reject(write: PendingWrite, error: WriteRejected) -> None:
+    log.error("room %s: the database refused a write (%s); reloading the room", write.room, error)
+    write.rejected = error
+    write.data = None
+    if write.version_result is not None and not write.version_result.done():
+        write.version_result.set_exception(error)
 
 
 def _notify(batch: list[PendingWrite]) -> None:

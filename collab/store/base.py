@@ -115,7 +115,9 @@ class Store(Protocol):
     async def append(self, items: Sequence[NewUpdate | NewVersion]) -> list[VersionResult]:
         """Commit updates and versions (possibly of several rooms) in one transaction, in order.
         Returns, for each NewVersion in order, the version holding that state: a new one, or the
-        latest one when it already holds the same state (a version is never recorded twice)."""
+        latest one when it already holds the same state (a version is never recorded twice).
+        Raises WriteRejected when the database refuses the batch for good (retrying cannot
+        help); any other exception is taken for an outage and the batch is retried."""
         ...
 
     async def list_versions(

@@ -10,8 +10,17 @@ from typing import Any, cast
 
 from sqlalchemy import Insert, Select, Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+    StatementError,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from collab.errors import WriteRejected
 from collab.store import versions
 from collab.store.base import (
     Compaction,
@@ -28,6 +37,8 @@ from collab.store.merge import merge_parts
 from collab.store.models import RoomRow, UpdateRow
 
 _rooms = cast(Table, RoomRow.__table__)
+# Errors by which the database refuses a write for good; anything else is taken for an outage.
+_REFUSALS = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
 _updates = cast(Table, UpdateRow.__table__)
 
 
@@ -69,11 +80,18 @@ class SqlStore:
             return []
         now = datetime.now(UTC)
         updates = [item for item in items if isinstance(item, NewUpdate)]
-        async with self.engine.begin() as conn:
-            await self._ensure_rooms(conn, sorted({item.room for item in items}), now)
-            if updates:
-                await self._insert_updates(conn, updates, now)
-            return await self._record_versions(conn, items, now)
+        try:
+            async with self.engine.begin() as conn:
+                await self._ensure_rooms(conn, sorted({item.room for item in items}), now)
+                if updates:
+                    await self._insert_updates(conn, updates, now)
+                return await self._record_versions(conn, items, now)
+        except _REFUSALS as error:
+            raise WriteRejected(f"the database refused the write: {error}") from error
+        except StatementError as error:
+            if isinstance(error, DBAPIError):
+                raise  # an outage (connection, lock, timeout): worth retrying
+            raise WriteRejected(f"the database refused the write: {error}") from error
 
     async def _insert_updates(
         self, conn: AsyncConnection, updates: list[NewUpdate], now: datetime
