@@ -139,9 +139,15 @@ class Store(Protocol):
         ...
 
     async def list_rooms(
-        self, limit: int = 100, *, after: RoomCursor | None = None, prefix: str = ""
+        self,
+        limit: int = 100,
+        *,
+        after: RoomCursor | None = None,
+        prefix: str = "",
+        patterns: Sequence[str] | None = None,
     ) -> list[RoomInfo]:
-        """Stored rooms, most recently edited first (ties by name), after a cursor."""
+        """Stored rooms, most recently edited first (ties by name), after a cursor, whose names
+        start with `prefix` and (unless None) match one of `patterns`: a name, or "prefix*"."""
         ...
 
     async def room_info(self, room: str) -> RoomInfo | None:

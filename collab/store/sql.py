@@ -8,7 +8,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Select, Table, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Select,
+    Table,
+    and_,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import (
     DataError,
@@ -40,6 +53,13 @@ _rooms = cast(Table, RoomRow.__table__)
 # Errors by which the database refuses a write for good; anything else is taken for an outage.
 _REFUSALS = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
 _updates = cast(Table, UpdateRow.__table__)
+
+
+def _starts_with(prefix: str) -> ColumnElement[bool]:
+    # Not LIKE: SQLite's ignores ASCII case, PostgreSQL's does not.
+    if not prefix:
+        return true()
+    return func.substr(_rooms.c.name, 1, len(prefix)) == prefix
 
 
 def _utc(moment: datetime) -> datetime:
@@ -195,13 +215,28 @@ class SqlStore:
         return Compaction(updates=len(ids), bytes=size, state_bytes=len(merged))
 
     async def list_rooms(
-        self, limit: int = 100, *, after: RoomCursor | None = None, prefix: str = ""
+        self,
+        limit: int = 100,
+        *,
+        after: RoomCursor | None = None,
+        prefix: str = "",
+        patterns: Sequence[str] | None = None,
     ) -> list[RoomInfo]:
-        """Stored rooms, most recently edited first (ties by name), after a cursor."""
+        """Stored rooms, most recently edited first (ties by name), after a cursor, filtered by
+        a name prefix and by grant patterns (a name, or "prefix*")."""
         query = _room_info_query().limit(limit)
         if prefix:
-            # Not LIKE: SQLite's ignores ASCII case, PostgreSQL's does not.
-            query = query.where(func.substr(_rooms.c.name, 1, len(prefix)) == prefix)
+            query = query.where(_starts_with(prefix))
+        if patterns is not None:
+            query = query.where(
+                or_(
+                    false(),
+                    *(
+                        _starts_with(p[:-1]) if p.endswith("*") else _rooms.c.name == p
+                        for p in patterns
+                    ),
+                )
+            )
         if after is not None:
             query = query.where(
                 or_(

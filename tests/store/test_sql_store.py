@@ -112,3 +112,14 @@ async def test_prefix_filter_is_case_sensitive_on_every_database(store: SqlStore
     assert sorted(r.name for r in await store.list_rooms(prefix="doc")) == ["doc", "docs_x"]
     assert [r.name for r in await store.list_rooms(prefix="DOC")] == ["DOC3"]
     assert [r.name for r in await store.list_rooms(prefix="d%")] == ["d%c"]
+
+
+async def test_listing_filters_by_grant_patterns_in_the_database(store: SqlStore):
+    for name in ("team-a", "team-b", "teamx", "other", "others"):
+        await store.create_room(name)
+    granted = await store.list_rooms(patterns=["team-*", "other"])
+    assert sorted(r.name for r in granted) == ["other", "team-a", "team-b"]
+    assert await store.list_rooms(patterns=[]) == []
+    assert len(await store.list_rooms(patterns=None)) == 5
+    narrowed = await store.list_rooms(prefix="team-", patterns=["team-b", "other"])
+    assert [r.name for r in narrowed] == ["team-b"]
