@@ -67,6 +67,9 @@ class Settings:
     # Seconds between WebSocket pings and before an unanswered ping closes the connection.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
+    # Seconds SIGTERM waits for sockets to close before ending them (a client that stopped
+    # reading never lets its socket close); the final flush of writes runs after.
+    shutdown_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -314,3 +314,34 @@ async def _synced_text(server: ServerProcess, room: str) -> str | None:
         return None if client.closed.is_set() else client.text
     finally:
         await client.close()
+
+
+async def test_sigterm_ends_despite_a_client_that_stopped_reading(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """A socket whose peer never reads cannot flush, so it never closes by itself: shutdown
+    ends it after COLLAB_SHUTDOWN_TIMEOUT instead of waiting for it, and loses nothing."""
+    from tests.limits.test_limits import _raw_stalled_client
+
+    server = make_server(
+        sqlite_url,
+        COLLAB_SHUTDOWN_TIMEOUT="1",
+        COLLAB_RATE_BYTES_PER_SECOND="1e9",
+        COLLAB_RATE_BYTE_BURST="1000000000",
+    )
+    await server.start()
+    _reader, stalled = await _raw_stalled_client(server, "backlog")
+    async with YClient(server.ws_url, "backlog", ack=True) as writer:
+        for i in range(1, 769):  # 12 MiB: more than the kernel's socket buffers hold
+            writer.append("z" * 16_384)
+            if i % 16 == 0:
+                await writer.wait_for(lambda: writer.acked == writer.sent_updates)
+        assert (await server.health())["connections"] == 2  # the stalled one is still queued
+        assert await server.stop() in (0, -15)  # raises if the server is still up after 30 s
+        code, _ = await writer.wait_closed()
+        assert code == 1012
+    stalled.close()
+    assert "Application shutdown complete" in server.log_text()
+    await server.start()
+    async with YClient(server.ws_url, "backlog") as reader:
+        await reader.wait_for(lambda: len(reader.text) == 768 * 16_384)
