@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import httpx
 import pytest
 from pycrdt import Doc, Text
 
@@ -343,5 +344,6 @@ async def test_sigterm_ends_despite_a_client_that_stopped_reading(
     stalled.close()
     assert "Application shutdown complete" in server.log_text()
     await server.start()
-    async with YClient(server.ws_url, "backlog") as reader:
-        await reader.wait_for(lambda: len(reader.text) == 768 * 16_384)
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=30) as http:
+        served = await http.get("/api/rooms/backlog/snapshot", params={"format": "text"})
+    assert len(served.text) == 768 * 16_384, len(served.text)

@@ -123,3 +123,21 @@ async def test_listing_filters_by_grant_patterns_in_the_database(store: SqlStore
     assert len(await store.list_rooms(patterns=None)) == 5
     narrowed = await store.list_rooms(prefix="team-", patterns=["team-b", "other"])
     assert [r.name for r in narrowed] == ["team-b"]
+
+
+async def test_compacted_state_is_the_squashed_encoding_when_nothing_is_pending(store: SqlStore):
+    """With nothing pending, the stored state is the document's own encoding (adjacent items
+    squashed), not one item per merged update, which yrs loads item by item (slowly)."""
+    doc: Doc[Any] = Doc(client_id=3)
+    text = doc.get("content", type=Text)
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    for i in range(50):
+        text += f"piece {i}; "
+        if i % 7 == 0:
+            del text[0:3]
+    await store.append([NewUpdate("r", u) for u in updates])
+    assert await store.compact("r") is not None
+    stored = (await store.load("r")).state
+    assert stored == doc.get_update()
+    assert _text([stored]) == str(text)
