@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import os
 import sys
 import tempfile
 import time
@@ -26,33 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from collab.protocol.messages import encode_sync_step1  # noqa: E402
 from tests.server import ServerProcess  # noqa: E402
-from tests.yclient import YClient  # noqa: E402
+from tests.yclient import YClient, open_stalled_client  # noqa: E402
 
 CHUNK = 16_384
-
-
-async def stalled_client(server: ServerProcess, room: str) -> asyncio.StreamWriter:
-    """Handshake, send SyncStep1, then never read again (nor answer pings)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        (
-            f"GET /ws/{room} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    await reader.readuntil(b"\r\n\r\n")
-    frame = encode_sync_step1(b"\x00")
-    mask = os.urandom(4)
-    writer.write(
-        bytes([0x82, 0x80 | len(frame)])
-        + mask
-        + bytes(b ^ mask[i % 4] for i, b in enumerate(frame))
-    )
-    await writer.drain()
-    return writer
 
 
 async def wait_health(server: ServerProcess, **expected: int) -> None:
@@ -69,7 +44,7 @@ async def cycle(
 ) -> dict[str, float]:
     before = process.memory_info().rss
     peak = before
-    stalled = await stalled_client(server, room) if stall else None
+    stalled = (await open_stalled_client(server.port, room))[1] if stall else None
     chunks = megabytes * 1024 * 1024 // CHUNK
     started = time.perf_counter()
     async with YClient(server.ws_url, room, ack=True) as writer:

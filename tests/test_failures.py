@@ -13,7 +13,7 @@ from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
 from collab.protocol.messages import encode_awareness
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
-from tests.yclient import YClient
+from tests.yclient import YClient, open_stalled_client
 
 # An update that decodes but makes yrs panic ("called `Option::unwrap()` on a `None` value")
 # when applied to a document holding "hello world" typed by client 1 (found by mutation fuzzing).
@@ -322,8 +322,6 @@ async def test_sigterm_ends_despite_a_client_that_stopped_reading(
 ):
     """A socket whose peer never reads cannot flush, so it never closes by itself: shutdown
     ends it after COLLAB_SHUTDOWN_TIMEOUT instead of waiting for it, and loses nothing."""
-    from tests.limits.test_limits import _raw_stalled_client
-
     server = make_server(
         sqlite_url,
         COLLAB_SHUTDOWN_TIMEOUT="1",
@@ -331,7 +329,7 @@ async def test_sigterm_ends_despite_a_client_that_stopped_reading(
         COLLAB_RATE_BYTE_BURST="1000000000",
     )
     await server.start()
-    _reader, stalled = await _raw_stalled_client(server, "backlog")
+    _reader, stalled = await open_stalled_client(server.port, "backlog")
     async with YClient(server.ws_url, "backlog", ack=True) as writer:
         for i in range(1, 769):  # 12 MiB: more than the kernel's socket buffers hold
             writer.append("z" * 16_384)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -183,3 +185,27 @@ class YClient:
         self.received_updates.append(payload)
         if sub_type == SyncType.STEP2:
             self.synced.set()
+
+
+async def open_stalled_client(
+    port: int, room: str
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A raw client that completes the WebSocket handshake, sends SyncStep1, and then never
+    reads or answers a ping again (a slow consumer, or a peer whose network went away)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            f"GET /ws/{room} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    await writer.drain()
+    response = await reader.readuntil(b"\r\n\r\n")
+    assert b" 101 " in response, response
+    frame = encode_sync_step1(b"\x00")
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(frame))
+    writer.write(bytes([0x82, 0x80 | len(frame)]) + mask + masked)
+    await writer.drain()
+    return reader, writer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import re
@@ -12,10 +11,10 @@ import psutil
 import websockets
 
 from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
-from collab.protocol.messages import encode_awareness, encode_sync_step1, encode_update
+from collab.protocol.messages import encode_awareness, encode_update
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
-from tests.yclient import YClient
+from tests.yclient import YClient, open_stalled_client
 
 
 async def _health(server: ServerProcess, **expected: int) -> None:
@@ -167,7 +166,7 @@ async def _stream_past_a_stalled_client(server: ServerProcess) -> int:
     get everything and the stalled one is dropped. Returns the server's RSS growth."""
     assert server.process is not None
     process = psutil.Process(server.process.pid)
-    _reader, writer = await _raw_stalled_client(server, "slow")
+    _reader, writer = await open_stalled_client(server.port, "slow")
     async with (
         YClient(server.ws_url, "slow", ack=True) as fast_writer,
         YClient(server.ws_url, "slow") as fast_reader,
@@ -197,31 +196,10 @@ async def _wait_length(client: YClient, length: int) -> None:
 async def test_heartbeat_closes_dead_connections(make_server: ServerFactory, sqlite_url: str):
     server = make_server(sqlite_url, COLLAB_PING_INTERVAL="0.5", COLLAB_PING_TIMEOUT="0.5")
     await server.start()
-    _reader, writer = await _raw_stalled_client(server, "ghost")
+    _reader, writer = await open_stalled_client(server.port, "ghost")
     await _health(server, connections=1)
     await _health(server, connections=0)
     writer.close()
-
-
-async def _raw_stalled_client(server: ServerProcess, room: str):
-    """A client that completes the handshake and then never reads or answers pings again."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        (
-            f"GET /ws/{room} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    await writer.drain()
-    response = await reader.readuntil(b"\r\n\r\n")
-    assert b" 101 " in response
-    frame = encode_sync_step1(b"\x00")
-    mask = os.urandom(4)
-    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(frame))
-    writer.write(bytes([0x82, 0x80 | len(frame)]) + mask + masked)
-    await writer.drain()
-    return reader, writer
 
 
 async def test_awareness_over_the_rate_is_dropped_not_closed(server: ServerProcess):
