@@ -243,8 +243,9 @@ async def test_awareness_message_repeating_a_removal_is_harmless(server: ServerP
 
 _REFUSE_POISON = {
     "sqlite": [
-        "CREATE TRIGGER refuse_poison BEFORE INSERT ON updates WHEN NEW.author = 'poison' "
-        "BEGIN SELECT RAISE(ABORT, 'poison refused'); END"
+        f"CREATE TRIGGER refuse_poison_{table} BEFORE INSERT ON {table} "
+        "WHEN NEW.author = 'poison' BEGIN SELECT RAISE(ABORT, 'poison refused'); END"
+        for table in ("updates", "versions")
     ],
     "postgresql": [
         "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN "
@@ -252,6 +253,8 @@ _REFUSE_POISON = {
         "RAISE EXCEPTION 'poison refused' USING ERRCODE = 'check_violation'; END IF; "
         "RETURN NEW; END $$ LANGUAGE plpgsql",
         "CREATE TRIGGER refuse_poison BEFORE INSERT ON updates "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
+        "CREATE TRIGGER refuse_poison BEFORE INSERT ON versions "
         "FOR EACH ROW EXECUTE FUNCTION refuse_poison()",
     ],
 }
@@ -294,6 +297,15 @@ async def test_a_write_the_database_refuses_resets_only_its_room(
         assert "poisoned" not in honest.text
         calm.append("still committing")
         await calm.wait_for(lambda: calm.acked == 2)
+        # A refused version fails only its request: the room and its clients carry on.
+        async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+            refused = await http.post("/calm/versions", json={"label": "v", "author": "poison"})
+            assert refused.status_code == 500 and "refused" in refused.json()["detail"]
+            calm.append(" and on")
+            await calm.wait_for(lambda: calm.acked == 3)
+            assert not calm.closed.is_set()
+            saved = await http.post("/calm/versions", json={"label": "v", "author": "Ada"})
+            assert saved.status_code == 201, saved.text
     text_now = await _reload_text(server, "victim")
     assert text_now == "kept"
     assert "refused a write" in server.log_text()

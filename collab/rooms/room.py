@@ -339,8 +339,10 @@ class Room:
         rejected = False
         for write in writes:
             if write.rejected is not None:
-                rejected = True
-                continue  # neither stored nor sent, and not acknowledged as durable
+                # Neither stored nor sent, nor acknowledged as durable. A refused version only
+                # fails its caller; a refused update leaves memory ahead of the database.
+                rejected = rejected or write.version is None
+                continue
             if write.data is not None:
                 edited = True
                 self.broadcast(encode_update(write.data), exclude=write.peer)

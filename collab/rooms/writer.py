@@ -147,7 +147,7 @@ class UpdateWriter:
 
 
 def _reject(write: PendingWrite, error: WriteRejected) -> None:
-    log.error("room %s: the database refused a write (%s); reloading the room", write.room, error)
+    log.error("room %s: the database refused a write: %s", write.room, error.__cause__ or error)
     write.rejected = error
     write.data = None
     if write.version_result is not None and not write.version_result.done():

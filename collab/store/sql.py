@@ -50,9 +50,11 @@ from collab.store.merge import merge_parts
 from collab.store.models import RoomRow, UpdateRow
 
 _rooms = cast(Table, RoomRow.__table__)
+_updates = cast(Table, UpdateRow.__table__)
 # Errors by which the database refuses a write for good; anything else is taken for an outage.
 _REFUSALS = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
-_updates = cast(Table, UpdateRow.__table__)
+# What clients are told; the database's own message (with its SQL) goes to the log only.
+_REFUSED = "the database refused the write"
 
 
 def _starts_with(prefix: str) -> ColumnElement[bool]:
@@ -107,11 +109,11 @@ class SqlStore:
                     await self._insert_updates(conn, updates, now)
                 return await self._record_versions(conn, items, now)
         except _REFUSALS as error:
-            raise WriteRejected(f"the database refused the write: {error}") from error
+            raise WriteRejected(_REFUSED) from error
         except StatementError as error:
             if isinstance(error, DBAPIError):
                 raise  # an outage (connection, lock, timeout): worth retrying
-            raise WriteRejected(f"the database refused the write: {error}") from error
+            raise WriteRejected(_REFUSED) from error
 
     async def _insert_updates(
         self, conn: AsyncConnection, updates: list[NewUpdate], now: datetime
