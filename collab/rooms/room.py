@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, merge_updates
 
 from collab.config import Settings
 from collab.errors import (
@@ -282,7 +282,10 @@ class Room:
     def _queue_edit(self, change: Edit, origin: Origin) -> int:
         """Run `change` and queue what it did. Should it fail half way, the part it did is
         queued all the same, so the live document never holds what the database will not."""
-        before = self.doc.get_state()
+        # The transaction's own update: `get_update(state before)` would carry the document's
+        # whole delete set along with every edit.
+        captured: list[bytes] = []
+        subscription = self.doc.observe(lambda event: captured.append(event.update))
         failure: BaseException | None = None
         try:
             with self.doc.transaction(origin=origin):
@@ -291,7 +294,9 @@ class Room:
             if isinstance(error, crdt.CONTROL_FLOW):
                 raise
             failure = error
-        update = self.doc.get_update(before)
+        finally:
+            self.doc.unobserve(subscription)
+        update = merge_updates(*captured) if len(captured) > 1 else (captured or [EMPTY])[0]
         self._applied += 1
         data = None
         if not is_empty_update(update):

@@ -404,3 +404,22 @@ async def test_accept_with_q_zero_refuses_that_type(http, server):
         "/rooms/negotiate/snapshot", headers={"Accept": "*/*;q=0, text/plain;q=0"}
     )
     _assert_problem(only_refusals, 406, "can produce only")
+
+
+async def test_an_http_edit_relays_only_its_own_change(http, server):
+    """The update an HTTP edit broadcasts and stores is that edit's transaction, not the
+    document's state since a vector (which would carry the whole delete set every time)."""
+    watcher = await _write(server, "deletions", "x" * 400)
+    for i in range(0, 390, 2):  # 195 separate deletions: a delete set of many ranges
+        watcher.content.__delitem__(slice(i // 2 + 1, i // 2 + 2))
+    await watcher.wait_for(lambda: watcher.acked == watcher.sent_updates)
+    before = len(watcher.received_updates)
+    response = await http.patch(
+        "/rooms/deletions/text", json={"ops": [{"op": "insert", "index": 0, "text": "Y"}]}
+    )
+    assert response.status_code == 200
+    await watcher.wait_for(lambda: len(watcher.received_updates) > before)
+    relayed = watcher.received_updates[-1]
+    whole = watcher.doc.get_update(watcher.doc.get_state())  # the delete set alone
+    assert len(whole) > 300 and len(relayed) < 60, (len(whole), len(relayed))
+    assert watcher.text.startswith("Yx")
