@@ -200,16 +200,15 @@ class RoomManager:
         async def drop() -> None:
             await room.wait_flushed()
             self.forget(room)
-            if room.auto_versions is not None:
-                room.auto_versions.cancel()
 
         self.spawn(drop(), f"drop {room.name}")
 
     def forget(self, room: Room) -> None:
-        """Drop a room from the live set now (it was deleted)."""
+        """Drop a room from the live set now (it was deleted, or a write of it refused)."""
         self._cancel_unload(room.name)
         if self.rooms.get(room.name) is room:
             del self.rooms[room.name]
+            room.dispose()
 
     def _cancel_unload(self, name: str) -> None:
         handle = self._unloads.pop(name, None)
@@ -226,8 +225,7 @@ class RoomManager:
         await room.wait_flushed()
         if room.holders == 0 and self.rooms.get(room.name) is room and room.flushed:
             del self.rooms[room.name]
-            if room.auto_versions is not None:
-                room.auto_versions.cancel()
+            room.dispose()
             log.debug("room %s unloaded", room.name)
 
     def _maybe_compact(self, room: Room) -> None:

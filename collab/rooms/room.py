@@ -332,6 +332,16 @@ class Room:
         for peer in list(self.peers):
             peer.fail(error)
 
+    def dispose(self) -> None:
+        """The room left the live set: stop its timers and drop the callbacks that tie it to
+        the manager. The automatic-version timer refers back to the room, and a cycle would
+        keep the whole document in memory until a full garbage collection."""
+        if self.auto_versions is not None:
+            self.auto_versions.cancel()
+        self.auto_versions = None
+        self.after_commit = None
+        self.on_rejected = None
+
     def ensure_open(self) -> None:
         """Raise the error the room was closed with (it was deleted), if any."""
         if self._closed_by is not None:

@@ -103,6 +103,7 @@ class UpdateWriter:
             self._space.set()
             await self._commit(batch)
             _notify(batch)
+            batch.clear()  # while waiting for the next batch, keep no room of this one alive
             if self._queue.empty():
                 self._idle.set()
 
