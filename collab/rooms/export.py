@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlFragment
@@ -21,43 +22,46 @@ def content_text(doc: Doc[Any]) -> str:
     return str(doc.get(CONTENT, type=Text))
 
 
-def doc_to_json(update: bytes) -> dict[str, Any]:
-    """Every root type of the document encoded by `update`, converted to JSON values.
+@dataclass(frozen=True, slots=True)
+class Root:
+    """One root type of a document: its kind ("map", "text", "array", "xml" or "empty") and
+    its value as JSON (XML rendered as a string)."""
+
+    kind: str
+    value: Any
+
+
+# What a document without a root of some name holds there.
+ABSENT = Root("empty", None)
+
+
+def roots(update: bytes) -> dict[str, Root]:
+    """Every root type of the document encoded by `update`, by name.
 
     Root types arrive untyped over the wire, so each is probed in a fresh Doc: entries with keys
     make a Map; a sequence that reads as non-empty text is a Text; items with no Python
-    equivalent make an XmlFragment (rendered as XML); anything else is an Array.
+    equivalent make an XmlFragment; anything else is an Array.
     """
-    names = list(doc_from_update(update).keys())
-    return {name: _root_value(update, name) for name in sorted(names)}
+    names = sorted(doc_from_update(update).keys())
+    return {name: _probe(update, name) for name in names}
 
 
-def root_kinds(update: bytes) -> dict[str, str]:
-    """The kind of every root type: "map", "text", "array", "xml", or "empty"."""
-    return {name: _root_kind(update, name) for name in doc_from_update(update).keys()}
+def doc_to_json(update: bytes) -> dict[str, Any]:
+    """Every root type of the document encoded by `update`, converted to JSON values."""
+    return {name: root.value for name, root in roots(update).items()}
 
 
-def _root_kind(update: bytes, name: str) -> str:
-    if len(doc_from_update(update).get(name, type=Map)):
-        return "map"
-    if str(doc_from_update(update).get(name, type=Text)):
-        return "text"
+def _probe(update: bytes, name: str) -> Root:
+    as_map = doc_from_update(update).get(name, type=Map)
+    if len(as_map):
+        return Root("map", as_map.to_py())
+    text = str(doc_from_update(update).get(name, type=Text))
+    if text:
+        return Root("text", text)
     try:
         items = doc_from_update(update).get(name, type=Array).to_py()
     except ValueError:
-        return "xml"
-    return "array" if items else "empty"
-
-
-def _root_value(update: bytes, name: str) -> Any:
-    kind = _root_kind(update, name)
-    doc = doc_from_update(update)
-    if kind == "map":
-        return doc.get(name, type=Map).to_py()
-    if kind == "text":
-        return str(doc.get(name, type=Text))
-    if kind == "xml":
-        return str(doc.get(name, type=XmlFragment))
-    if kind == "array":
-        return doc.get(name, type=Array).to_py()
-    return "" if name == CONTENT else None
+        return Root("xml", str(doc_from_update(update).get(name, type=XmlFragment)))
+    if items:
+        return Root("array", items)
+    return Root("empty", "" if name == CONTENT else None)

@@ -8,29 +8,28 @@ from typing import Any
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
 from collab.rooms.documents import apply_text_ops, diff_ops
-from collab.rooms.export import CONTENT, doc_from_update, doc_to_json, root_kinds
+from collab.rooms.export import ABSENT, CONTENT, doc_from_update, roots
 
 Edit = Callable[[Doc[Any]], None]
 
 
 def plan_restore(doc: Doc[Any], target_state: bytes) -> Edit | None:
     """The edit turning `doc` into the content of `target_state`, or None if they match."""
-    current_state = doc.get_update()
-    current, target = doc_to_json(current_state), doc_to_json(target_state)
-    if current == target:
+    current, target = roots(doc.get_update()), roots(target_state)
+    names = sorted(set(current) | set(target))
+    changed = [n for n in names if current.get(n, ABSENT).value != target.get(n, ABSENT).value]
+    if not changed:
         return None
-    kinds = {**root_kinds(current_state), **root_kinds(target_state)}
-    xml = {name for name, kind in kinds.items() if kind == "xml"}
     source = doc_from_update(target_state)
 
     def edit(live: Doc[Any]) -> None:
-        for name in sorted(set(current) | set(target)):
-            if current.get(name) == target.get(name):
-                continue
-            if name in xml:
-                _restore_xml(live.get(name, type=XmlFragment), source, name)
+        for name in changed:
+            before, after = current.get(name, ABSENT), target.get(name, ABSENT)
+            if "xml" in (before.kind, after.kind):
+                old = source.get(name, type=XmlFragment) if after.kind == "xml" else None
+                _restore_xml(live.get(name, type=XmlFragment), old)
             else:
-                restore_value(live, name, current.get(name), target.get(name))
+                restore_value(live, name, before.value, after.value)
 
     return edit
 
@@ -57,17 +56,15 @@ def _restore_map(target_map: Map[Any], value: dict[str, Any]) -> None:
             target_map[key] = item
 
 
-def _restore_xml(fragment: XmlFragment, source: Doc[Any], name: str) -> None:
+def _restore_xml(fragment: XmlFragment, old: XmlFragment | None) -> None:
     """Replace the fragment's children with copies of the old ones (ProseMirror, Tiptap).
     Not a minimal edit: a rich-text tree has no cheap diff, and the content is what matters."""
     children = fragment.children
     for index in reversed(range(len(children))):
         del children[index]
-    kinds = root_kinds(source.get_update())
-    if kinds.get(name) != "xml":
-        return
-    for child in source.get(name, type=XmlFragment).children:
-        _append_copy(fragment, child)
+    if old is not None:
+        for child in old.children:
+            _append_copy(fragment, child)
 
 
 def _append_copy(parent: XmlFragment | XmlElement, node: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.rooms import crdt
 from collab.rooms.documents import replace_with, stored_doc
-from collab.rooms.export import content_text, doc_from_update, doc_to_json, root_kinds
+from collab.rooms.export import ABSENT, content_text, doc_from_update, doc_to_json, roots
 from collab.rooms.restore import restore_value
 from collab.store.base import NewUpdate, Store
 from collab.types import is_valid_room_name
@@ -71,11 +71,11 @@ async def _json_update(store: Store, room: str, target: dict[str, Any]) -> bytes
     """Strings become Y.Text, objects Y.Map, arrays Y.Array. A rich-text (XML) root cannot be
     rebuilt from its rendering: changing one is refused (import a Yjs file instead)."""
     doc = await stored_doc(store, room)
-    state = doc.get_update()
-    current, kinds = doc_to_json(state), root_kinds(state)
+    found = roots(doc.get_update())
+    current = {name: root.value for name, root in found.items()}
     changed = [n for n in sorted(set(current) | set(target)) if current.get(n) != target.get(n)]
     for name in changed:
-        if kinds.get(name) == "xml":
+        if found.get(name, ABSENT).kind == "xml":
             raise InvalidRequest(
                 f"root {name!r} is rich text (XML) and JSON cannot rebuild it; import a Yjs file"
             )
