@@ -30,15 +30,6 @@ from tests.yclient import YClient, open_stalled_client  # noqa: E402
 CHUNK = 16_384
 
 
-async def wait_health(server: ServerProcess, **expected: int) -> None:
-    async with asyncio.timeout(60):
-        while True:
-            health = await server.health()
-            if all(health[key] == value for key, value in expected.items()):
-                return
-            await asyncio.sleep(0.05)
-
-
 async def cycle(
     server: ServerProcess, process: psutil.Process, room: str, megabytes: int, stall: bool = True
 ) -> dict[str, float]:
@@ -55,11 +46,11 @@ async def cycle(
                 await writer.wait_for(lambda: writer.acked == writer.sent_updates, timeout=60)
                 peak = max(peak, process.memory_info().rss)
         await writer.wait_for(lambda: writer.acked == writer.sent_updates, timeout=60)
-        await wait_health(server, connections=1)  # the stalled client (if any) was dropped
+        await server.wait_health(60, connections=1)  # the stalled client (if any) was dropped
         peak = max(peak, process.memory_info().rss)
     if stalled is not None:
         stalled.close()
-    await wait_health(server, connections=0, rooms=0)
+    await server.wait_health(60, connections=0, rooms=0)
     seconds = time.perf_counter() - started
     after = process.memory_info().rss
     mb = 1024 * 1024

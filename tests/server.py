@@ -89,5 +89,14 @@ class ServerProcess:
             data: dict[str, int | str] = (await client.get(f"{self.http_url}/healthz")).json()
             return data
 
+    async def wait_health(self, timeout: float = 15.0, **expected: int) -> None:
+        """Wait until /healthz reports every `expected` figure (rooms=0, connections=2, ...)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                health = await self.health()
+                if all(health[key] == value for key, value in expected.items()):
+                    return
+                await asyncio.sleep(0.05)
+
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

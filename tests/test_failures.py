@@ -120,14 +120,14 @@ async def test_socket_dying_mid_sync_does_not_disturb_the_room(server: ServerPro
             await bob.wait_text("stable")
             bob.append("+")
             await alice.wait_text("stable+")
-    await _wait_health(server, rooms=0, connections=0)
+    await server.wait_health(rooms=0, connections=0)
 
 
 async def test_concurrent_first_connections_load_the_room_once(server: ServerProcess):
     async with YClient(server.ws_url, "crowd", ack=True) as alice:
         alice.append("shared")
         await alice.wait_for(lambda: alice.acked == 2)
-    await _wait_health(server, rooms=0, connections=0)
+    await server.wait_health(rooms=0, connections=0)
     loads_before = int((await server.health())["room_loads"])
     clients = [YClient(server.ws_url, "crowd") for _ in range(20)]
     await asyncio.gather(*(c.connect() for c in clients))
@@ -144,7 +144,7 @@ async def test_rooms_are_isolated_and_unloaded_after_last_client_leaves(server: 
     await asyncio.gather(*(_wait_acked(c, 2) for c in clients))
     assert (await server.health())["rooms"] == 30
     await asyncio.gather(*(c.close() for c in clients))
-    await _wait_health(server, rooms=0, connections=0)
+    await server.wait_health(rooms=0, connections=0)
     for i in (0, 17, 29):
         async with YClient(server.ws_url, f"room-{i}") as again:
             await again.wait_text(f"text of room {i}")
@@ -162,15 +162,6 @@ async def test_invalid_room_name_is_refused_with_a_reason(server: ServerProcess)
 
 async def _wait_acked(client: YClient, count: int) -> None:
     await client.wait_for(lambda: client.acked == count)
-
-
-async def _wait_health(server: ServerProcess, **expected: int) -> None:
-    async with asyncio.timeout(10):
-        while True:
-            health = await server.health()
-            if all(health[key] == value for key, value in expected.items()):
-                return
-            await asyncio.sleep(0.05)
 
 
 async def _stored_parts(server: ServerProcess) -> list[bytes]:

@@ -171,9 +171,7 @@ async def test_since_returns_only_what_the_caller_lacks(http, server):
 
 async def test_snapshot_of_unloaded_room_does_not_load_it(http, server):
     await (await _write(server, "cold", "stored text")).close()
-    async with asyncio.timeout(10):
-        while (await server.health())["rooms"] != 0:
-            await asyncio.sleep(0.05)
+    await server.wait_health(rooms=0)
     loads = (await server.health())["room_loads"]
     assert (await http.get("/rooms/cold/snapshot", params={"format": "text"})).text == "stored text"
     health = await server.health()

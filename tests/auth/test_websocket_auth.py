@@ -40,6 +40,16 @@ async def _refused(server: ServerProcess, room: str, **kwargs: object) -> tuple[
     return code, reason
 
 
+async def _viewer_of_original(server: ServerProcess, editor: YClient) -> YClient:
+    """The editor writes "original"; a viewer connects and reads it."""
+    editor.append("original")
+    await editor.wait_for(lambda: editor.acked == 2)
+    viewer = YClient(server.ws_url, "doc", token=token(role="viewer", name="Vi"))
+    await viewer.connect()
+    await viewer.wait_text("original")
+    return viewer
+
+
 async def test_token_matrix(secured: ServerProcess):
     expired = token(ttl=-10)
     forged = jwt.encode(
@@ -72,11 +82,7 @@ async def test_editor_writes_and_viewer_reads_live(secured: ServerProcess):
 @pytest.mark.parametrize("kind", ["update", "sync step 2"])
 async def test_viewer_writes_are_refused_and_never_stored(secured: ServerProcess, kind: str):
     async with YClient(secured.ws_url, "doc", token=token(), ack=True) as editor:
-        editor.append("original")
-        await editor.wait_for(lambda: editor.acked == 2)
-        viewer = YClient(secured.ws_url, "doc", token=token(role="viewer", name="Vi"))
-        await viewer.connect()
-        await viewer.wait_text("original")
+        viewer = await _viewer_of_original(secured, editor)
         viewer._applying = True  # build the write by hand, without the client sending it
         viewer.content.insert(0, "HACKED ")
         viewer._applying = False
@@ -180,11 +186,7 @@ async def test_viewer_repeating_harmless_updates_is_cut_off(secured: ServerProce
     """Each update from a viewer costs a copy of the document to check; a few harmless ones
     (a cache loaded after connecting) pass, an endless stream of them does not."""
     async with YClient(secured.ws_url, "doc", token=token(), ack=True) as editor:
-        editor.append("original")
-        await editor.wait_for(lambda: editor.acked == 2)
-        viewer = YClient(secured.ws_url, "doc", token=token(role="viewer", name="Vi"))
-        await viewer.connect()
-        await viewer.wait_text("original")
+        viewer = await _viewer_of_original(secured, editor)
         known = encode_update(viewer.doc.get_update())  # nothing the server lacks
         for _ in range(3):
             await viewer.send_raw(known)

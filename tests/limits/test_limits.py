@@ -17,15 +17,6 @@ from tests.server import ServerProcess
 from tests.yclient import YClient, open_stalled_client
 
 
-async def _health(server: ServerProcess, **expected: int) -> None:
-    async with asyncio.timeout(15):
-        while True:
-            health = await server.health()
-            if all(health[key] == value for key, value in expected.items()):
-                return
-            await asyncio.sleep(0.05)
-
-
 async def test_message_flood_is_rate_limited_and_others_keep_working(server: ServerProcess):
     async with (
         YClient(server.ws_url, "flood", ack=True) as alice,
@@ -183,7 +174,7 @@ async def _stream_past_a_stalled_client(server: ServerProcess) -> int:
             lambda: fast_writer.acked == fast_writer.sent_updates, timeout=60
         )
         await fast_reader.wait_for(lambda: len(fast_reader.text) == 600 * 16_384, timeout=60)
-        await _health(server, connections=2)  # the stalled client is gone, the others stay
+        await server.wait_health(connections=2)  # the stalled client is gone, the others stay
         growth: int = process.memory_info().rss - baseline
     writer.close()
     return growth
@@ -197,8 +188,8 @@ async def test_heartbeat_closes_dead_connections(make_server: ServerFactory, sql
     server = make_server(sqlite_url, COLLAB_PING_INTERVAL="0.5", COLLAB_PING_TIMEOUT="0.5")
     await server.start()
     _reader, writer = await open_stalled_client(server.port, "ghost")
-    await _health(server, connections=1)
-    await _health(server, connections=0)
+    await server.wait_health(connections=1)
+    await server.wait_health(connections=0)
     writer.close()
 
 
