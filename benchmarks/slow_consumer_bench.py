@@ -5,7 +5,9 @@
 Each cycle opens a room with one client that completes the handshake and then never reads, and
 one writer that streams `--megabytes` of edits (16 KiB each) past it. The server (send queue
 limited to 4 MiB here, so the stall shows within the stream) drops the stalled client once its
-queue is full; the writer leaves and the room unloads. The table shows the
+queue is full (the stream must outgrow that queue plus the kernel's socket buffers, several
+MB: below about 12 MB the client is never dropped and the cycle times out); the writer leaves
+and the room unloads. The table shows the
 server's RSS before the stream, at its peak, and once the room is gone: if the stalled clients'
 queues leaked, the "after" column would climb cycle after cycle.
 """
