@@ -16,6 +16,7 @@ from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.errors import ServerShuttingDown
+from collab.limits import SendBudget, SharedBuckets
 from collab.rooms.documents import Documents
 from collab.rooms.history import VersionPolicy
 from collab.rooms.manager import RoomManager
@@ -77,7 +78,7 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
             hourly_until=timedelta(days=settings.version_hourly_days),
         ),
     )
-    documents = Documents(store, rooms)
+    documents = Documents(store, rooms, commit_wait=settings.commit_wait)
     auth = Authenticator(settings.secret, _public_key(settings.public_key))
     if auth.development:
         log.warning(
@@ -86,7 +87,17 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
             "this server."
         )
     state = CollabState(
-        settings, engine, store, writer, rooms, documents, Versions(documents), auth
+        settings,
+        engine,
+        store,
+        writer,
+        rooms,
+        documents,
+        Versions(documents),
+        auth,
+        SendBudget(settings.send_budget_bytes),
+        SharedBuckets(settings.state_bytes_per_second * 2, settings.state_byte_burst * 2),
+        SharedBuckets(settings.state_bytes_per_second * 4, settings.state_byte_burst * 4),
     )
     writer_task = asyncio.create_task(writer.run(), name="collab writer")
     try:

@@ -74,6 +74,25 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--base-url", default="", help="prefix for --link, e.g. https://docs.example"
     )
+    quarantine = commands.add_parser(
+        "quarantine", help="rooms whose stored data the server refuses to load"
+    )
+    q_commands = quarantine.add_subparsers(dest="quarantine_command", required=True)
+    _add_database_url(q_commands.add_parser("list", help="list quarantined rooms and why"))
+    q_export = q_commands.add_parser(
+        "export", help="write a room's stored parts, undecoded, as JSON (base64 each)"
+    )
+    q_export.add_argument("room")
+    q_export.add_argument("--output", "-o", help="file to write (default: stdout)")
+    _add_database_url(q_export)
+    q_release = q_commands.add_parser(
+        "release", help="let a repaired room load again (it is checked again on load)"
+    )
+    q_release.add_argument("room")
+    _add_database_url(q_release)
+    _add_database_url(
+        q_commands.add_parser("scan", help="check every stored room now; quarantine bad ones")
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     _add_database_url(db_commands.add_parser("upgrade", help="migrate the schema to the latest"))
@@ -112,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _token(args, settings)
     if args.command in ("export", "import"):
         return _transfer(args, settings)
+    if args.command == "quarantine":
+        return _quarantine(args, settings)
     return _upgrade(settings)
 
 
@@ -156,6 +177,7 @@ def _serve(settings: Settings) -> int:
     from collab.app import create_app
     from collab.auth import check_secret
     from collab.logs import redact_tokens_in_server_logs
+    from collab.server import http_protocol, websocket_protocol
 
     if settings.secret and not settings.public_key:
         try:
@@ -174,6 +196,8 @@ def _serve(settings: Settings) -> int:
         ws_ping_interval=settings.ping_interval,
         ws_ping_timeout=settings.ping_timeout,
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),
+        http=http_protocol(settings.header_timeout),
+        ws=websocket_protocol(),
     )
     return 0
 
@@ -210,6 +234,44 @@ def _transfer(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"collab: imported {args.file} into room {args.room!r}", file=sys.stderr)
     return 0
+
+
+def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
+    from collab.errors import CollabError
+
+    try:
+        output, message = asyncio.run(_run_quarantine(args, settings))
+    except CollabError as error:
+        print(f"collab: {error.detail}", file=sys.stderr)
+        return 1
+    if args.quarantine_command == "export":
+        _write(args.output, output)
+    else:
+        sys.stdout.write(output.decode())
+    if message:
+        print(f"collab: {message}", file=sys.stderr)
+    return 0
+
+
+async def _run_quarantine(args: argparse.Namespace, settings: Settings) -> tuple[bytes, str]:
+    from collab.errors import RoomNotFound
+    from collab.rooms import quarantine
+
+    command = args.quarantine_command
+    async with _store(settings) as store:
+        if command == "export":
+            return await quarantine.export_raw(store, args.room), ""
+        if command == "release":
+            if not await store.set_quarantine(args.room, None):
+                raise RoomNotFound(f"room {args.room!r} does not exist")
+            return b"", f"room {args.room!r} released; it is checked again when it next loads"
+        if command == "scan":
+            found = await quarantine.scan(store, settings.max_nesting_depth)
+            lines = "".join(f"{room}\t{reason}\n" for room, reason in found)
+            return lines.encode(), f"{len(found)} room(s) quarantined"
+        rows = await store.list_quarantined()
+        lines = "".join(f"{q.name}\t{q.since.isoformat()}\t{q.reason}\n" for q in rows)
+        return lines.encode(), f"{len(rows)} room(s) quarantined"
 
 
 def _format_of(path: Path) -> Format:

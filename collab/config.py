@@ -55,15 +55,35 @@ class Settings:
     allowed_origins: str = ""
     # Limits.
     max_document_bytes: int = 33_554_432
+    # Per-connection rates. A connection over them is not read until its allowance refills (TCP
+    # holds the client back); only one throttled without a break for `rate_close_after` seconds
+    # is closed (1013, which clients retry).
     rate_messages_per_second: float = 300.0
     rate_message_burst: int = 300
     rate_bytes_per_second: float = 2_097_152.0
     rate_byte_burst: int = 8_388_608
+    rate_close_after: float = 60.0
+    # Full-state work (encoding the document for a peer's SyncStep1, or its delete set for a
+    # viewer's update), in bytes encoded, per connection; every connection of one user shares
+    # twice this, of one address four times. Answers served from the cache cost nothing.
+    state_bytes_per_second: float = 4_194_304.0
+    state_byte_burst: int = 33_554_432
+    # Bytes queued for sending by all connections together; past it, the connections holding
+    # the most are dropped (1013) until it fits.
+    send_budget_bytes: int = 268_435_456
+    # Deepest nesting of values (JSON-like Any, embeds, attributes) and of shared types (a Y.Map
+    # in a Y.Map ...) an update may hold; deeper ones are refused before yrs decodes them.
+    max_nesting_depth: int = 64
     max_awareness_bytes: int = 16_384
     awareness_per_second: float = 30.0
     max_connections: int = 10_000
     max_connections_per_room: int = 500
     max_rooms: int = 5_000
+    # Seconds a REST request waits for the database (a commit, a flush) before answering 503
+    # with Retry-After: while it is down or full, writes pause, nothing is lost.
+    commit_wait: float = 10.0
+    # Seconds a new connection (or one between requests) may take to send a whole request head.
+    header_timeout: float = 10.0
     # Seconds between WebSocket pings and before an unanswered ping closes the connection.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0

@@ -5,13 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.websockets import WebSocket, WebSocketState
 
 from collab.config import Settings
-from collab.errors import CollabError, MessageTooBig, RateLimited, SlowConsumer, UnsupportedData
-from collab.limits import TokenBucket
+from collab.errors import (
+    CollabError,
+    MessageTooBig,
+    SlowConsumer,
+    SustainedFlood,
+    UnsupportedData,
+)
+from collab.limits import SendBudget, TokenBucket
 from collab.protocol.messages import decode_message
 from collab.rooms.crdt import CONTROL_FLOW
 from collab.rooms.room import Room
@@ -20,6 +28,10 @@ from collab.types import PeerOrigin
 log = logging.getLogger(__name__)
 
 _YIELD_EVERY = 8
+# A throttled connection that gets this long a break from throttling starts a new streak.
+_FLOOD_GAP = 5.0
+# How long closing a slow consumer may wait for its socket before the transport is aborted.
+_SLOW_CLOSE_WAIT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +46,9 @@ class ConnectionLimits:
     bytes_per_second: float
     byte_burst: int
     awareness_per_second: float
+    rate_close_after: float
+    state_bytes_per_second: float
+    state_byte_burst: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConnectionLimits:
@@ -47,6 +62,9 @@ class ConnectionLimits:
             bytes_per_second=settings.rate_bytes_per_second,
             byte_burst=settings.rate_byte_burst,
             awareness_per_second=settings.awareness_per_second,
+            rate_close_after=settings.rate_close_after,
+            state_bytes_per_second=settings.state_bytes_per_second,
+            state_byte_burst=settings.state_byte_burst,
         )
 
 
@@ -61,6 +79,9 @@ class Connection:
         wants_ack: bool,
         can_write: bool = True,
         limits: ConnectionLimits | None = None,
+        budget: SendBudget | None = None,
+        shared_state_buckets: Sequence[TokenBucket] = (),
+        abort: Callable[[], None] | None = None,
     ) -> None:
         self.websocket = websocket
         self._origin = origin
@@ -73,9 +94,19 @@ class Connection:
         self._awareness = TokenBucket(
             self._limits.awareness_per_second, self._limits.awareness_per_second * 2
         )
+        # Full-state work (encoding the document for this peer): its own allowance, and those it
+        # shares with every connection of its user and its address.
+        own = TokenBucket(self._limits.state_bytes_per_second, self._limits.state_byte_burst)
+        self._state_buckets = (own, *shared_state_buckets)
+        self._flood_since: float | None = None
+        self._last_throttle = 0.0
+        self.throttled = 0
         send_queue_size = self._limits.send_queue_size
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(send_queue_size)
         self._queued_bytes = 0
+        self._budget = budget or SendBudget(1 << 62)
+        self._released = False
+        self._abort = abort
         self._failure: CollabError | None = None
         self._reader: asyncio.Task[None] | None = None
         self._reading = False
@@ -108,10 +139,12 @@ class Connection:
         return self._failure
 
     def send(self, frame: bytes) -> None:
-        """Queue a frame; a full queue means the client fell behind and is dropped."""
+        """Queue a frame; a full queue means the client fell behind and is dropped. Past the
+        process-wide send budget, the connections holding the most are dropped until it fits."""
         if self._failure is not None:
             return
-        if self._queued_bytes and self._queued_bytes + len(frame) > self._limits.send_queue_bytes:
+        size = len(frame)
+        if self._queued_bytes and self._queued_bytes + size > self._limits.send_queue_bytes:
             self.fail(SlowConsumer(f"client fell {self._queued_bytes} bytes behind"))
             return
         try:
@@ -119,16 +152,45 @@ class Connection:
         except asyncio.QueueFull:
             self.fail(SlowConsumer(f"client fell {self._queue.maxsize} messages behind"))
             return
-        self._queued_bytes += len(frame)
+        self._queued_bytes += size
+        self._budget.add(self, size)
+        while self._budget.over():
+            victim = self._budget.largest()
+            if not isinstance(victim, Connection):
+                break
+            self._budget.dropped += 1
+            victim.evict()
+
+    def evict(self) -> None:
+        """Drop this connection to bring the process back under its send budget."""
+        self.fail(SlowConsumer("the server's send buffers are full and this client held the most"))
+        self._drop_queued()  # also when it had failed already for another reason
+
+    def charge_state_work(self, size: int) -> None:
+        """Count `size` bytes of full-state work against this peer's allowances (its own, its
+        user's and its address's); its next message waits until they are out of debt."""
+        for bucket in self._state_buckets:
+            bucket.charge(size)
 
     def fail(self, error: CollabError) -> None:
-        """Stop reading and close with the error's code once the read loop unwinds."""
+        """Stop reading and close with the error's code once the read loop unwinds. A slow
+        consumer's queued frames are dropped at once (they are what holds the memory)."""
         if self._failure is None:
             self._failure = error
+            if isinstance(error, SlowConsumer):
+                self._drop_queued()
             if self._reading and self._reader is not asyncio.current_task():
                 # Only the read loop is interrupted: draining and closing must run to the end.
                 assert self._reader is not None
                 self._reader.cancel()
+
+    def _drop_queued(self) -> None:
+        while not self._queue.empty():
+            self._queue.get_nowait()
+            self._queue.task_done()
+        self._queued_bytes = 0
+        self._budget.release(self, self._budget.held(self))
+        self._released = True
 
     async def serve(self, room: Room) -> None:
         """Pump messages between the socket and the room until either side ends."""
@@ -136,7 +198,8 @@ class Connection:
         sender = asyncio.create_task(self._send_loop(), name="collab sender")
         self._reading = True
         try:
-            await self._read_loop(room)
+            if self._failure is None:  # the handshake itself may have failed (queue overflow)
+                await self._read_loop(room)
         except asyncio.CancelledError:
             if self._failure is None:
                 raise
@@ -166,7 +229,7 @@ class Connection:
 
     async def _read_loop(self, room: Room) -> None:
         handled = 0
-        while True:
+        while self._failure is None:
             handled += 1
             if handled % _YIELD_EVERY == 0:
                 # A receive from a full buffer does not yield; let other connections run.
@@ -181,9 +244,30 @@ class Connection:
                 raise MessageTooBig(
                     f"message of {len(frame)} bytes exceeds {self._max_message_bytes}"
                 )
-            if not (self._messages.take() and self._bytes.take(len(frame))):
-                raise RateLimited("too many messages or bytes per second; slow down and retry")
+            await self._throttle(len(frame))
             await room.handle(self, decode_message(frame))
+
+    async def _throttle(self, size: int) -> None:
+        """Flow control instead of disconnects: over its message, byte or full-state allowance,
+        the connection is not read until the allowance refills (TCP then holds the client
+        back). Only a client throttled without a break for `rate_close_after` seconds is
+        closed, with 1013, which stock clients retry."""
+        delay = max(
+            self._messages.delay(1),
+            self._bytes.delay(size),
+            *(bucket.delay(0) for bucket in self._state_buckets),
+        )
+        if delay > 0:
+            now = time.monotonic()
+            if self._flood_since is None or now - self._last_throttle > _FLOOD_GAP:
+                self._flood_since = now
+            if now - self._flood_since > self._limits.rate_close_after:
+                raise SustainedFlood("sent faster than allowed for too long; reconnect later")
+            self.throttled += 1
+            await asyncio.sleep(delay)
+            self._last_throttle = time.monotonic()
+        self._messages.charge(1)
+        self._bytes.charge(size)
 
     async def _send_loop(self) -> None:
         try:
@@ -194,6 +278,8 @@ class Connection:
                     await self.websocket.send_bytes(frame)
                 finally:
                     self._queue.task_done()
+                    if not self._released:  # the budget counts it until it is sent
+                        self._budget.release(self, len(frame))
         except Exception as error:
             self.fail(CollabError(f"send failed: {type(error).__name__}"))
 
@@ -210,6 +296,12 @@ class Connection:
         if self._failure is not None:
             code, reason = self._failure.close_code, self._failure.close_reason
             log.info("closing connection %d with %d: %s", self._origin.connection_id, code, reason)
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(5):
+        slow = isinstance(self._failure, SlowConsumer)
+        try:
+            async with asyncio.timeout(_SLOW_CLOSE_WAIT if slow else 5):
                 await self.websocket.close(code, reason)
+        except Exception:
+            if slow and self._abort is not None:
+                # A peer that does not read never lets the close frame out, and the server's
+                # transport keeps everything written to it meanwhile: let go of it now.
+                self._abort()

@@ -30,7 +30,8 @@ class ProtocolError(CollabError):
 
 
 class UnsupportedData(CollabError):
-    """A text frame where the protocol only carries binary frames."""
+    """Data of a type the endpoint does not take: a text frame where the protocol only carries
+    binary frames, or a request body that is neither JSON nor a Yjs update."""
 
     close_code = 1003
     http_status = 415
@@ -44,10 +45,11 @@ class MalformedMessage(CollabError):
 
 
 class InvalidUpdate(CollabError):
-    """A Yjs update that pycrdt refuses to apply (decode error or a panic inside yrs)."""
+    """A Yjs update refused before or by pycrdt: malformed, nested too deeply, or a panic inside
+    yrs."""
 
     close_code = 1007
-    http_status = 400
+    http_status = 422
 
 
 class MessageTooBig(CollabError):
@@ -65,7 +67,8 @@ class InvalidRoomName(CollabError):
 
 
 class StoreUnavailable(CollabError):
-    """The database could not load or save; the client should retry later."""
+    """The database could not load or save (or did not in time); the client should retry later
+    (REST answers carry Retry-After)."""
 
     close_code = 1013
     http_status = 503
@@ -82,7 +85,8 @@ class WriteRejected(CollabError):
 
 
 class SlowConsumer(CollabError):
-    """A peer whose send queue is full; it reconnects and resyncs."""
+    """A peer whose send queue is full, or that holds the most of the process's send budget
+    when it runs out; it reconnects and resyncs."""
 
     close_code = 1013
     http_status = 503
@@ -160,11 +164,28 @@ class Forbidden(CollabError):
 
 
 class RateLimited(CollabError):
-    """Too many messages or bytes too fast; retry after backing off."""
+    """Too many requests too fast (REST); retry after backing off."""
 
-    close_code = 4429
+    close_code = 1013
     http_status = 429
     retryable = True
+
+
+class SustainedFlood(CollabError):
+    """A connection kept sending faster than its rate for a long time, although it was being
+    throttled: closed with a code stock clients retry (y-websocket never retries 4400-4499)."""
+
+    close_code = 1013
+    http_status = 429
+    retryable = True
+
+
+class DocumentQuarantined(CollabError):
+    """A room whose stored state the server refuses to load or render (it holds data that could
+    crash yrs); an operator can list and export it with `collab quarantine`."""
+
+    close_code = 4423
+    http_status = 423
 
 
 class Overloaded(CollabError):

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.connection import Connection
+from collab.limits import SendBudget, SharedBuckets
 from collab.rooms.documents import Documents
 from collab.rooms.manager import RoomManager
 from collab.rooms.versions import Versions
@@ -29,6 +30,10 @@ class CollabState:
     documents: Documents
     versions: Versions
     auth: Authenticator
+    # Process-wide bounds: bytes queued for sending, and full-state work per user and address.
+    send_budget: SendBudget
+    state_work_by_user: SharedBuckets
+    state_work_by_address: SharedBuckets
     connections: set[Connection] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 

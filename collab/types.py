@@ -22,6 +22,9 @@ class PeerOrigin:
 
     connection_id: int
     user: str | None = None
+    # The authenticated subject (None in development mode): the same person may take over
+    # their own awareness client ids from a connection that died unnoticed.
+    principal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

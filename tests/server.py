@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -84,9 +85,9 @@ class ServerProcess:
         process.send_signal(sig)
         return await asyncio.to_thread(process.wait, 30)
 
-    async def health(self) -> dict[str, int | str]:
+    async def health(self) -> dict[str, Any]:
         async with httpx.AsyncClient() as client:
-            data: dict[str, int | str] = (await client.get(f"{self.http_url}/healthz")).json()
+            data: dict[str, Any] = (await client.get(f"{self.http_url}/healthz")).json()
             return data
 
     async def wait_health(self, timeout: float = 15.0, **expected: int) -> None:

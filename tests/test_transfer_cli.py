@@ -90,7 +90,7 @@ async def test_text_import_is_a_minimal_edit_of_the_stored_document(
     bad = tmp_path / "bad.yjs"
     bad.write_bytes(b"\xff\xfe garbage")
     result = _collab("import", "edited", str(bad), database_url=server.database_url)
-    assert result.returncode == 1 and b"rejected" in result.stderr
+    assert result.returncode == 1 and b"refused update" in result.stderr
 
 
 async def test_json_round_trips_and_refuses_what_it_cannot_rebuild(

@@ -14,6 +14,8 @@ from collab.errors import CollabError
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# What a 503 (database slow or down, server busy) tells clients to wait before retrying.
+RETRY_AFTER_SECONDS = 5
 
 
 def problem(status: int, detail: str, *, instance: str | None = None) -> JSONResponse:
@@ -32,7 +34,10 @@ def problem(status: int, detail: str, *, instance: str | None = None) -> JSONRes
 async def collab_error(request: Request, exc: Exception) -> Response:
     """CollabError -> its HTTP status with the error's detail."""
     assert isinstance(exc, CollabError)
-    return problem(exc.http_status, exc.detail, instance=request.url.path)
+    response = problem(exc.http_status, exc.detail, instance=request.url.path)
+    if exc.http_status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

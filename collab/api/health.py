@@ -12,14 +12,25 @@ from collab.state import CollabState
 async def health(request: Request) -> JSONResponse:
     """Rooms loaded, connections open and writes waiting for commit."""
     state: CollabState = request.app.state.collab
+    writer = state.writer.status()
     return JSONResponse(
         {
-            "status": "ok",
+            "status": "ok" if writer["state"] == "ok" else "degraded",
+            "writer": writer,
+            "send_budget": {
+                "used": state.send_budget.used,
+                "limit": state.send_budget.limit,
+                "dropped": state.send_budget.dropped,
+            },
             "rooms": len(state.rooms.rooms),
             "room_loads": state.rooms.loads,
             "connections": len(state.connections),
             "pending_writes": state.writer.pending(),
-            "awareness_dropped": sum(room.awareness_dropped for room in state.rooms.rooms.values()),
+            "throttled": sum(connection.throttled for connection in state.connections),
+            "awareness_dropped": sum(
+                room.awareness_dropped + room.presence.dropped
+                for room in state.rooms.rooms.values()
+            ),
         }
     )
 

@@ -13,7 +13,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from collab.errors import InvalidRequest, MessageTooBig, NotAcceptable, RoomNotFound
+from collab.api.access import origin_allowed
+from collab.errors import (
+    Forbidden,
+    InvalidRequest,
+    MessageTooBig,
+    NotAcceptable,
+    RoomNotFound,
+    UnsupportedData,
+)
 from collab.state import CollabState
 from collab.types import is_valid_room_name
 
@@ -160,6 +168,31 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+# Bodies a cross-site form or `fetch(..., {mode: "no-cors"})` can send without a CORS preflight.
+_SIMPLE_MEDIA = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
+_CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def refuse_cross_site(request: Request) -> None:
+    """A state-changing request must come from an allowed Origin (browsers send one with every
+    such request) and carry JSON or a Yjs update, never a body a cross-site form could send:
+    in development mode, where no token is needed, any web page could otherwise write to a
+    local server with a simple POST."""
+    if request.method not in _CHANGES:
+        return
+    if not origin_allowed(request, state_of(request).settings.allowed_origins):
+        raise Forbidden(
+            f"cross-site request from {request.headers.get('origin')!r} refused; "
+            "allow the origin with COLLAB_ALLOWED_ORIGINS"
+        )
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in _SIMPLE_MEDIA:
+        raise UnsupportedData(
+            f"Content-Type {media} is not accepted; send application/json, or "
+            "application/octet-stream for a Yjs update"
+        )
+
+
 def resource(path: str, **handlers: Handler) -> Route:
     """One route for every method of a path, so 405 answers list them all in Allow."""
     table = {method.upper(): handler for method, handler in handlers.items()}
@@ -167,6 +200,7 @@ def resource(path: str, **handlers: Handler) -> Route:
         table["HEAD"] = table["GET"]
 
     async def dispatch(request: Request) -> Response:
+        refuse_cross_site(request)
         return await table[request.method](request)
 
     return Route(path, dispatch, methods=list(table))

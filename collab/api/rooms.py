@@ -25,7 +25,7 @@ from collab.api.http import (
     strong_etag,
 )
 from collab.auth import DEVELOPMENT, Identity, Role
-from collab.errors import InvalidRequest
+from collab.errors import InvalidRequest, UnsupportedData
 from collab.rooms import crdt
 from collab.rooms.documents import DeleteText, InsertText, Snapshot, TextOp
 from collab.rooms.export import content_text, doc_from_update, doc_to_json
@@ -160,6 +160,9 @@ async def post_update(request: Request) -> JSONResponse:
     room = room_param(request)
     identity = authorize(request, room, Role.EDITOR)
     state = state_of(request)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != YJS:
+        raise UnsupportedData(f"send the Yjs update as {YJS}, not {media or 'no Content-Type'}")
     update = await read_body(request, state.settings.max_request_bytes)
     if not update:
         raise InvalidRequest("the body must be a binary Yjs update")

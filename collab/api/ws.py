@@ -19,6 +19,10 @@ from collab.types import PeerOrigin, is_valid_room_name
 
 log = logging.getLogger(__name__)
 
+# Where `collab serve` puts a callable that aborts the connection's transport (uvicorn keeps what
+# was written to a socket whose peer stopped reading; closing it waits for that to flush).
+ABORT_KEY = "collab.abort_transport"
+
 _MAX_NAME = 64
 _CLOSE_GRACE = 5.0
 
@@ -54,13 +58,21 @@ def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
         raise Forbidden(f"no access to room {room!r}")
     if len(state.connections) >= state.settings.max_connections:
         raise Overloaded("this server is at its connection limit; retry later")
-    origin = PeerOrigin(state.next_connection_id(), identity.display)
+    principal = None if state.auth.development else identity.user_id
+    origin = PeerOrigin(state.next_connection_id(), identity.display, principal)
+    address = websocket.client.host if websocket.client else None
+    shared = [state.state_work_by_address.get(address)]
+    if principal is not None:
+        shared.append(state.state_work_by_user.get(principal))
     connection = Connection(
         websocket,
         origin,
         wants_ack=websocket.query_params.get("ack") in {"1", "true"},
         can_write=role >= Role.EDITOR,
         limits=ConnectionLimits.from_settings(state.settings),
+        budget=state.send_budget,
+        shared_state_buckets=shared,
+        abort=websocket.scope.get(ABORT_KEY),
     )
     connection.expires_at = identity.expires_at
     return connection, room

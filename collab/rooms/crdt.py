@@ -1,8 +1,11 @@
 """Calls into pycrdt that may fail on hostile input, with failures turned into typed errors.
 
-pycrdt raises Rust panics as `pyo3_runtime.PanicException`, which derives from BaseException,
-so `except Exception` misses it; these helpers catch everything but the interpreter's own
-control-flow exceptions.
+Untrusted bytes never reach yrs unchecked: every update is first walked by
+`collab.protocol.yupdate.parse_update` (bounded, non-recursive), and its shared types' nesting
+checked by `TypeNesting`, because yrs decodes and renders nested values recursively and a deep
+enough one kills the process with SIGSEGV. pycrdt raises Rust panics as
+`pyo3_runtime.PanicException`, which derives from BaseException, so `except Exception` misses
+it; these helpers catch everything but the interpreter's own control-flow exceptions.
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ from typing import Any
 from pycrdt import Doc
 
 from collab.errors import InvalidUpdate
+from collab.protocol.nesting import TypeNesting
+from collab.protocol.yupdate import DEFAULT_MAX_DEPTH, parse_state_vector, parse_update
 
 # Exceptions that mean 'stop', not 'this input is bad'.
 CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 
 
 def apply_update(doc: Doc[Any], update: bytes) -> None:
-    """Apply `update`, raising InvalidUpdate if pycrdt rejects or panics on it."""
+    """Apply an update already checked by `parse_update`, raising InvalidUpdate if pycrdt
+    rejects or panics on it."""
     try:
         doc.apply_update(update)
     except BaseException as error:
@@ -29,16 +35,41 @@ def apply_update(doc: Doc[Any], update: bytes) -> None:
         raise InvalidUpdate(f"update rejected: {type(error).__name__}: {error}") from None
 
 
-def doc_from_parts(parts: Iterable[bytes]) -> Doc[Any]:
-    """A Doc holding every stored part, in order; InvalidUpdate if one is unreadable."""
+def checked_parts(parts: Iterable[bytes], max_depth: int = DEFAULT_MAX_DEPTH) -> TypeNesting:
+    """Walk every part in order as one document; InvalidUpdate (UpdateRefused) if one is
+    malformed or nests values or shared types deeper than `max_depth`. Pure Python: safe to
+    run in a worker thread, which keeps a large document's walk off the event loop."""
+    nesting = TypeNesting(max_depth)
+    for part in parts:
+        parsed = parse_update(part, max_depth)
+        nesting.record(parsed, nesting.admit(parsed))
+    return nesting
+
+
+def doc_from_parts(parts: Iterable[bytes], max_depth: int = DEFAULT_MAX_DEPTH) -> Doc[Any]:
+    """A Doc holding every stored part, in order, each checked first; InvalidUpdate if one is
+    refused or unreadable."""
+    parts = list(parts)
+    checked_parts(parts, max_depth)
+    return apply_checked(parts)
+
+
+def apply_checked(parts: Iterable[bytes]) -> Doc[Any]:
+    """A Doc holding parts that `checked_parts` accepted."""
     doc: Doc[Any] = Doc()
     for part in parts:
         apply_update(doc, part)
     return doc
 
 
+def doc_from_update(update: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> Doc[Any]:
+    """A fresh Doc holding one checked update (a stored version or state, a REST body)."""
+    return doc_from_parts([update], max_depth)
+
+
 def missing_since(doc: Doc[Any], state_vector: bytes) -> bytes:
     """The update a peer with `state_vector` lacks, raising InvalidUpdate on a bad vector."""
+    parse_state_vector(state_vector)
     try:
         return doc.get_update(state_vector)
     except BaseException as error:
@@ -47,6 +78,7 @@ def missing_since(doc: Doc[Any], state_vector: bytes) -> bytes:
         raise InvalidUpdate(f"state vector rejected: {type(error).__name__}: {error}") from None
 
 
-def validate_update(update: bytes) -> None:
-    """Decode `update` into a scratch Doc: catches malformed bytes before a live doc sees them."""
-    apply_update(Doc(), update)
+def validate_update(update: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+    """Walk `update` and decode it into a scratch Doc: catches malformed bytes before a live
+    document sees them."""
+    doc_from_update(update, max_depth)

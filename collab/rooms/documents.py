@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pycrdt import Doc, Text
 
-from collab.errors import InvalidRequest, RoomDeleted, RoomExists, RoomNotFound
+from collab.errors import InvalidRequest, RoomDeleted, RoomExists, RoomNotFound, StoreUnavailable
+from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms import crdt
 from collab.rooms.export import CONTENT, doc_from_update
 from collab.rooms.manager import RoomManager
+from collab.rooms.quarantine import load_room
 from collab.rooms.room import Room
 from collab.store.base import NewUpdate, RoomInfo, Store
 from collab.types import Origin
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +57,11 @@ class Snapshot:
 class Documents:
     """Rooms as documents: what the REST API and the CLI need, over the live rooms and the store."""
 
-    def __init__(self, store: Store, rooms: RoomManager) -> None:
+    def __init__(self, store: Store, rooms: RoomManager, *, commit_wait: float = 10.0) -> None:
         self.store = store
         self.rooms = rooms
+        # How long a request waits for the database before answering 503 (it may be down).
+        self.commit_wait = commit_wait
 
     def clients(self, room: str) -> int:
         """Connected clients of a room (0 when it is not loaded)."""
@@ -75,7 +82,7 @@ class Documents:
             # Read first, then wait for what was read to commit: waiting first would let
             # updates applied meanwhile (not yet committed) into the snapshot.
             snapshot = Snapshot(live.doc.get_update(), live.doc.get_state())
-            await live.wait_flushed()
+            await self._bounded(live.wait_flushed(), "the document's latest changes are not saved")
             return snapshot
         doc = await stored_doc(self.store, room)
         return Snapshot(doc.get_update(), doc.get_state())
@@ -106,11 +113,24 @@ class Documents:
         await self.info(room)
         live = await self.rooms.acquire(room)
         try:
-            await live.wait_committed(await change(live))
+            seq = await self._bounded(change(live), "the edit could not be queued")
+            await self._bounded(
+                live.wait_committed(seq),
+                "the edit is applied and will be saved when the database recovers; do not resend",
+            )
             live.ensure_open()  # closed meanwhile: deleted, or a write of it was refused
             return live.doc.get_state()
         finally:
             self.rooms.release(live)
+
+    async def _bounded(self, step: Awaitable[T], what: str) -> T:
+        """Wait for a step that waits on the database, at most `commit_wait` seconds: while it
+        is down or full, writes pause (nothing is lost), and the request says so (503)."""
+        try:
+            async with asyncio.timeout(self.commit_wait):
+                return await step
+        except TimeoutError:
+            raise StoreUnavailable(f"saving is delayed: {what}; retry later") from None
 
     async def create(self, room: str) -> bool:
         """Create an empty room; False if it existed."""
@@ -134,11 +154,12 @@ class Documents:
         return await self.info(target)
 
 
-async def stored_doc(store: Store, room: str) -> Doc[Any]:
-    """The committed document of `room` as the database holds it (the room is not loaded)."""
+async def stored_doc(store: Store, room: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Doc[Any]:
+    """The committed document of `room` as the database holds it (the room is not loaded);
+    DocumentQuarantined if its data is refused."""
     if await store.room_info(room) is None:
         raise RoomNotFound(f"room {room!r} does not exist")
-    return crdt.doc_from_parts((await store.load(room)).parts)
+    return (await load_room(store, room, max_depth)).doc
 
 
 def _text_edit(ops: Sequence[TextOp]) -> Callable[[Doc[Any]], None]:

@@ -11,9 +11,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collab.config import Settings
-from collab.errors import CollabError, Overloaded, RoomDeleted, RoomNotFound, StoreUnavailable
-from collab.rooms import crdt
+from collab.errors import (
+    CollabError,
+    DocumentQuarantined,
+    Overloaded,
+    RoomDeleted,
+    RoomNotFound,
+    StoreUnavailable,
+)
 from collab.rooms.history import AutoVersions, VersionPolicy
+from collab.rooms.quarantine import load_room
 from collab.rooms.room import LogSize, Room, RoomLimits
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import RetentionPolicy, Store
@@ -130,13 +137,16 @@ class RoomManager:
         return room
 
     async def _build(self, name: str) -> Room:
-        """Read the room from storage; any failure becomes StoreUnavailable, never an empty doc."""
+        """Read and check the room from storage. Data that could crash yrs quarantines the room
+        (DocumentQuarantined); any other failure becomes StoreUnavailable, never an empty doc."""
         try:
-            stored = await self._store.load(name)
-            doc = crdt.doc_from_parts(stored.parts)
+            loaded = await load_room(self._store, name, self._limits.max_nesting_depth)
+        except DocumentQuarantined:
+            raise
         except Exception:
             log.exception("loading room %s failed", name)
             raise StoreUnavailable(f"room {name!r} could not be loaded; retry later") from None
+        stored, doc = loaded.stored, loaded.doc
         if not stored.parts:
             await self._create_row(name)
         room = Room(
@@ -145,6 +155,7 @@ class RoomManager:
             self._writer,
             LogSize(len(stored.log), stored.log_bytes, len(stored.state or b"")),
             self._limits,
+            loaded.nesting,
         )
         room.after_commit = self._maybe_compact
         room.on_rejected = self._drop_rejected

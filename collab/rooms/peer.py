@@ -34,6 +34,11 @@ class Peer(Protocol):
         """Queue a frame for the peer."""
         ...
 
+    def charge_state_work(self, size: int) -> None:
+        """Count `size` bytes of full-state work done for the peer against its allowance; the
+        peer's next message waits until the allowance allows it."""
+        ...
+
     def fail(self, error: CollabError) -> None:
         """Close the peer's connection with the error's code and reason."""
         ...

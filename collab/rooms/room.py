@@ -22,6 +22,7 @@ from collab.errors import (
     DocumentTooLarge,
     Forbidden,
     InvalidRequest,
+    InvalidUpdate,
     MessageTooBig,
     WriteRejected,
 )
@@ -40,7 +41,10 @@ from collab.protocol.messages import (
     encode_update,
     is_empty_update,
 )
+from collab.protocol.nesting import TypeNesting
+from collab.protocol.yupdate import ParsedUpdate, parse_state_vector, parse_update
 from collab.rooms import crdt
+from collab.rooms.encodings import DocEncodings
 from collab.rooms.history import AutoVersions, fingerprint
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence
@@ -55,17 +59,11 @@ EMPTY = b"\x00\x00"
 Edit = Callable[[Doc[Any]], None]
 
 
-# Non-empty updates a viewer may send per connection, each checked to change nothing.
-_MAX_VIEWER_CHECKS = 16
-
-
 @dataclass(slots=True)
 class PeerState:
-    """What the room tracks per peer: updates received from it, for acknowledgements, and how
-    many non-empty updates a viewer sent (each costs a copy of the document to check)."""
+    """What the room tracks per peer: updates received from it, for acknowledgements."""
 
     received: int = 0
-    viewer_checks: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +72,14 @@ class RoomLimits:
 
     max_document_bytes: int
     max_awareness_bytes: int
+    max_nesting_depth: int = 64
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RoomLimits:
         """The limits `settings` configures."""
-        return cls(settings.max_document_bytes, settings.max_awareness_bytes)
+        return cls(
+            settings.max_document_bytes, settings.max_awareness_bytes, settings.max_nesting_depth
+        )
 
 
 @dataclass(slots=True)
@@ -100,9 +101,11 @@ class Room:
         writer: UpdateWriter,
         log_size: LogSize,
         limits: RoomLimits | None = None,
+        nesting: TypeNesting | None = None,
     ) -> None:
         self.name = name
         self.doc = doc
+        self.encodings = DocEncodings(doc)
         self.content = doc.get(CONTENT, type=Text)
         self.presence = Presence()
         self.peers: dict[Peer, PeerState] = {}
@@ -117,6 +120,8 @@ class Room:
         # Called once the database refused one of this room's writes for good.
         self.on_rejected: Callable[[Room], None] | None = None
         self.limits = limits or RoomLimits.from_settings(Settings())
+        # Nesting levels of the document's items, to refuse updates that nest types too deep.
+        self.nesting = nesting or TypeNesting(self.limits.max_nesting_depth)
         # Bytes of updates the document holds, stored and applied since (an upper bound).
         self.size = log_size.state_bytes + log_size.bytes
         self.awareness_dropped = 0
@@ -155,9 +160,7 @@ class Room:
             case SyncStep1(state_vector):
                 await self._on_sync_step1(peer, state_vector)
             case SyncStep2(update) | Update(update):
-                if not peer.can_write and self._viewer_would_change(peer, update):
-                    raise Forbidden("read-only access: viewers cannot edit this document")
-                await self.receive_update(update if peer.can_write else EMPTY, peer.origin, peer)
+                await self._on_update(peer, update)
             case AwarenessUpdate(payload):
                 if peer.allow_awareness():
                     self._on_awareness(peer, payload)
@@ -167,33 +170,33 @@ class Room:
                 self._send_presence(peer)
 
     async def _on_sync_step1(self, peer: Peer, state_vector: bytes) -> None:
-        missing = crdt.missing_since(self.doc, state_vector)
+        """Answer with what the peer lacks. A state vector that knows none of this document's
+        clients gets the cached full state (encoded once per change, however often asked);
+        the peer pays for the size of the answer in its full-state allowance."""
+        known = parse_state_vector(state_vector)
+        ours = self.encodings.state()
+        if any(clock and client in ours for client, clock in known.items()):
+            frame = encode_sync_step2(crdt.missing_since(self.doc, state_vector))
+        else:
+            frame = self.encodings.full_state_frame()
         await self.wait_committed(self._applied)
-        peer.send(encode_sync_step2(missing))
+        peer.send(frame)
+        peer.charge_state_work(len(frame))
 
-    def _viewer_would_change(self, peer: Peer, update: bytes) -> bool:
-        """A viewer's update is accepted only if it changes nothing. Honest viewers send a few
-        (their SyncStep2, a cache loaded after connecting); past a handful, each check's cost
-        (a copy of the document) is not worth paying: the connection is refused."""
+    async def _on_update(self, peer: Peer, update: bytes) -> None:
+        """An update from a peer. A viewer's is accepted only if it changes nothing (their
+        SyncStep2 usually carries only deletions the document has): checked against the state
+        vector and the delete set, without copying the document."""
         if is_empty_update(update):
-            return False
-        state = self.peers.get(peer)
-        if state is not None:
-            state.viewer_checks += 1
-            if state.viewer_checks > _MAX_VIEWER_CHECKS:
-                raise Forbidden("read-only access: a viewer kept sending updates")
-        return self._would_change(update)
-
-    def _would_change(self, update: bytes) -> bool:
-        """Whether applying `update` changes the document (a viewer's SyncStep2 usually carries
-        only a delete set the document already has). Costs a copy of the document."""
-        if is_empty_update(update):
-            return False
-        probe: Doc[Any] = Doc()
-        crdt.apply_update(probe, self.doc.get_update())
-        before = probe.get_update()
-        crdt.apply_update(probe, update)
-        return probe.get_update() != before
+            await self.receive_update(EMPTY, peer.origin, peer)
+            return
+        parsed = parse_update(update, self.limits.max_nesting_depth)
+        if peer.can_write:
+            await self.receive_update(update, peer.origin, peer, parsed=parsed)
+            return
+        if self.encodings.would_change(parsed):
+            raise Forbidden("read-only access: viewers cannot edit this document")
+        await self.receive_update(EMPTY, peer.origin, peer)
 
     def _on_awareness(self, peer: Peer, payload: bytes) -> None:
         entries = decode_awareness(payload)
@@ -203,7 +206,7 @@ class Room:
                     f"awareness state of {len(entry.state_json)} bytes exceeds "
                     f"{self.limits.max_awareness_bytes}"
                 )
-        accepted = self.presence.apply(peer.origin.connection_id, entries)
+        accepted = self.presence.apply(peer.origin.connection_id, entries, peer.origin.principal)
         if accepted:
             self.broadcast(encode_awareness(encode_awareness_entries(accepted)))
 
@@ -214,9 +217,17 @@ class Room:
 
     # -- the update path -------------------------------------------------------------------
 
-    async def receive_update(self, update: bytes, origin: Origin, peer: Peer | None = None) -> int:
+    async def receive_update(
+        self,
+        update: bytes,
+        origin: Origin,
+        peer: Peer | None = None,
+        *,
+        parsed: ParsedUpdate | None = None,
+    ) -> int:
         """Apply an update and queue it for commit; return its sequence number in this room.
-        A rejected update raises InvalidUpdate and is neither stored nor relayed."""
+        A rejected update raises InvalidUpdate and is neither stored nor relayed: it is walked
+        (`parse_update`) and its shared types' nesting checked before yrs decodes it."""
         await self._writer.wait_for_space()
         self.ensure_open()
         state = self.peers.get(peer) if peer is not None else None
@@ -229,7 +240,11 @@ class Room:
                 raise DocumentTooLarge(
                     f"the document would exceed {self.limits.max_document_bytes} bytes"
                 )
+            parsed = parsed or parse_update(update, self.limits.max_nesting_depth)
+            levels = self.nesting.admit(parsed)
             crdt.apply_update(self.doc, update)
+            self.nesting.record(parsed, levels)
+            self.encodings.changed()
             self.size += len(update)
             data = update
         self._applied += 1
@@ -302,12 +317,25 @@ class Room:
         if not is_empty_update(update):
             data = update
             self.size += len(update)
+            self.encodings.changed()
+            self._record_nesting(update)
         self._writer.put(PendingWrite(self.name, data, origin, self, seq=self._applied))
         if failure is not None:
             if isinstance(failure, CollabError):
                 raise failure
             raise InvalidRequest(f"edit failed: {type(failure).__name__}: {failure}") from None
         return self._applied
+
+    def _record_nesting(self, update: bytes) -> None:
+        """Keep the nesting levels of a server-side edit, so clients can build on its items."""
+        try:
+            parsed = parse_update(update, self.limits.max_nesting_depth)
+        except InvalidUpdate:
+            log.exception(
+                "room %s: a server-side edit produced an update we cannot walk", self.name
+            )
+            return
+        self.nesting.record(parsed, self.nesting.admit(parsed, strict=False))
 
     def _queue_version(
         self, kind: str, label: str | None, author: str | None

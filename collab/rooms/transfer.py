@@ -6,9 +6,11 @@ import json
 from typing import Any, Literal
 
 from collab.errors import InvalidRequest, RoomNotFound
+from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms import crdt
 from collab.rooms.documents import replace_with, stored_doc
 from collab.rooms.export import ABSENT, content_text, doc_from_update, doc_to_json, roots
+from collab.rooms.quarantine import check_version
 from collab.rooms.restore import restore_value
 from collab.store.base import NewUpdate, Store
 from collab.types import is_valid_room_name
@@ -24,6 +26,7 @@ async def export_room(store: Store, room: str, fmt: Format, version: int | None 
         found = await store.get_version(room, version)
         if found is None:
             raise RoomNotFound(f"room {room!r} has no version {version}")
+        await check_version(room, version, found[1], DEFAULT_MAX_DEPTH)
         doc = doc_from_update(found[1])
     update = doc.get_update()
     if fmt == "yjs":

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from collab.errors import RoomNotFound
+from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.diff import text_diff
 from collab.rooms.documents import Documents
 from collab.rooms.export import content_text, doc_from_update
+from collab.rooms.quarantine import check_version
 from collab.rooms.restore import plan_restore
 from collab.store.base import VersionInfo, VersionResult
 from collab.types import LocalOrigin
@@ -47,6 +49,7 @@ class Versions:
         found = await self.store.get_version(room, version_id)
         if found is None:
             raise VersionNotFound(f"room {room!r} has no version {version_id}")
+        await check_version(room, version_id, found[1], DEFAULT_MAX_DEPTH)
         return found
 
     async def save(self, room: str, label: str, author: str | None) -> VersionResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from collab.rooms.peer import Peer
 
 log = logging.getLogger(__name__)
+
+# Seconds a commit may wait on the database before /healthz calls saving delayed.
+_DELAYED_AFTER = 1.0
 
 
 class CommitListener(Protocol):
@@ -69,6 +73,11 @@ class UpdateWriter:
         self._idle.set()
         self.commits = 0
         self.failures = 0
+        # While commits fail (the database is down or full): since when, and the last error;
+        # and since when the commit in flight has been waiting on the database.
+        self.failing_since: float | None = None
+        self.last_error: str | None = None
+        self.committing_since: float | None = None
 
     def has_space(self) -> bool:
         """True when `put` would not block."""
@@ -93,6 +102,20 @@ class UpdateWriter:
     def pending(self) -> int:
         """Writes queued and not yet taken by a batch."""
         return self._queue.qsize()
+
+    def status(self) -> dict[str, object]:
+        """For /healthz: "ok"; or "delayed" while commits fail or one has waited on the database
+        for over a second (acknowledgements pause; nothing is lost)."""
+        since = self.failing_since or self.committing_since
+        waited = time.monotonic() - since if since is not None else 0.0
+        if waited <= _DELAYED_AFTER and self.failing_since is None:
+            return {"state": "ok", "pending": self.pending()}
+        return {
+            "state": "delayed",
+            "pending": self.pending(),
+            "waiting_for": round(waited, 1),
+            "last_error": self.last_error,
+        }
 
     async def run(self) -> None:
         """Commit batches until cancelled."""
@@ -127,9 +150,11 @@ class UpdateWriter:
         rows = [item for item in (w.item() for w in batch) if item is not None]
         delay = 0.05
         while True:
+            self.committing_since = time.monotonic()
             try:
                 results = iter(await self._store.append(rows))
                 self.commits += 1
+                self.failing_since = self.last_error = self.committing_since = None
                 for write in batch:
                     if write.version is None:
                         continue
@@ -139,9 +164,14 @@ class UpdateWriter:
                 return
             except WriteRejected:
                 self.failures += 1
+                self.committing_since = None  # refused, not waiting: the database answers
                 raise
-            except Exception:
+            except Exception as error:
                 self.failures += 1
+                if self.failing_since is None:
+                    self.failing_since = self.committing_since
+                self.committing_since = None
+                self.last_error = type(error).__name__
                 log.exception("commit of %d updates failed; retrying in %.2fs", len(rows), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

@@ -66,6 +66,8 @@ class StoredRoom:
 
     state: bytes | None
     log: list[bytes]
+    # Set when the room is quarantined: why its data is refused.
+    quarantined: str | None = None
 
     @property
     def parts(self) -> list[bytes]:
@@ -95,6 +97,15 @@ class RoomInfo:
     created_at: datetime
     updated_at: datetime
     size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A room the server refuses to load, and why."""
+
+    name: str
+    reason: str
+    since: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +171,14 @@ class Store(Protocol):
 
     async def delete_room(self, room: str) -> bool:
         """Delete a room and everything stored for it; False if there was nothing."""
+        ...
+
+    async def set_quarantine(self, room: str, reason: str | None) -> bool:
+        """Quarantine a room with `reason`, or release it (None); False if no such room."""
+        ...
+
+    async def list_quarantined(self) -> list[Quarantined]:
+        """Every quarantined room, oldest first."""
         ...
 
     async def close(self) -> None:

@@ -29,6 +29,9 @@ class RoomRow(Base):
     # Updates in the log (not yet compacted) and their total size.
     log_count: Mapped[int] = mapped_column(Integer, default=0)
     log_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Why the server refuses to load this room (its stored data could crash yrs), and since when.
+    quarantined: Mapped[str | None] = mapped_column(Text, nullable=True)
+    quarantined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class UpdateRow(Base):

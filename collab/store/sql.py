@@ -39,6 +39,7 @@ from collab.store.base import (
     Compaction,
     NewUpdate,
     NewVersion,
+    Quarantined,
     RetentionPolicy,
     RoomCursor,
     RoomInfo,
@@ -93,8 +94,35 @@ class SqlStore:
                 select(_updates.c.data).where(_updates.c.room == room).order_by(_updates.c.id)
             )
             parts = [row[0] for row in log]
-            state = await conn.scalar(select(_rooms.c.state).where(_rooms.c.name == room))
-        return StoredRoom(state=state, log=parts)
+            row = (
+                await conn.execute(
+                    select(_rooms.c.state, _rooms.c.quarantined).where(_rooms.c.name == room)
+                )
+            ).first()
+        if row is None:
+            return StoredRoom(state=None, log=parts)
+        return StoredRoom(state=row.state, log=parts, quarantined=row.quarantined)
+
+    async def set_quarantine(self, room: str, reason: str | None) -> bool:
+        """Quarantine a room with `reason`, or release it (None); False if no such room."""
+        moment = datetime.now(UTC) if reason is not None else None
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(_rooms)
+                .where(_rooms.c.name == room)
+                .values(quarantined=reason, quarantined_at=moment)
+            )
+        return bool(result.rowcount)
+
+    async def list_quarantined(self) -> list[Quarantined]:
+        """Every quarantined room, oldest first."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(_rooms.c.name, _rooms.c.quarantined, _rooms.c.quarantined_at)
+                .where(_rooms.c.quarantined.is_not(None))
+                .order_by(_rooms.c.quarantined_at, _rooms.c.name)
+            )
+            return [Quarantined(r.name, r.quarantined, _utc(r.quarantined_at)) for r in rows]
 
     async def append(self, items: Sequence[NewUpdate | NewVersion]) -> list[VersionResult]:
         """Insert updates, touch their rooms, and record versions in order: one transaction."""

@@ -27,6 +27,9 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+YJS_BODY = {"Content-Type": "application/octet-stream"}
+
+
 def _assert_problem(response: httpx.Response, status: int, fragment: str) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -203,8 +206,9 @@ async def test_posted_update_reaches_connected_client_live(http, server):
 async def test_malformed_update_is_refused_and_changes_nothing(http, server, body, fragment):
     watcher = await _write(server, "guarded", "intact")
     before = (await http.get("/rooms/guarded/snapshot", params={"format": "yjs"})).content
-    status = 400 if body else 422
-    _assert_problem(await http.post("/rooms/guarded/updates", content=body), status, "")
+    _assert_problem(
+        await http.post("/rooms/guarded/updates", content=body, headers=YJS_BODY), 422, ""
+    )
     assert (await http.get("/rooms/guarded/snapshot", params={"format": "yjs"})).content == before
     assert watcher.closed.is_set() is False
     await watcher.close()
@@ -215,7 +219,9 @@ async def test_truncated_update_is_refused(http, server):
     doc: Doc[Any] = Doc()
     doc.get("content", type=Text).insert(0, "a longer insertion that will be cut")
     _assert_problem(
-        await http.post("/rooms/trunc/updates", content=doc.get_update()[:-6]), 400, "rejected"
+        await http.post("/rooms/trunc/updates", content=doc.get_update()[:-6], headers=YJS_BODY),
+        422,
+        "refused update",
     )
     assert (await http.get("/rooms/trunc/snapshot", params={"format": "text"})).text == "intact"
     await watcher.close()
@@ -223,12 +229,16 @@ async def test_truncated_update_is_refused(http, server):
 
 async def test_huge_body_gets_413_and_unknown_room_404(http, server):
     _assert_problem(
-        await http.post("/rooms/any/updates", content=b"\x00" * (9 * 1024 * 1024)), 413, "limit"
+        await http.post(
+            "/rooms/any/updates", content=b"\x00" * (9 * 1024 * 1024), headers=YJS_BODY
+        ),
+        413,
+        "limit",
     )
     doc: Doc[Any] = Doc()
     doc.get("content", type=Text).insert(0, "x")
     _assert_problem(
-        await http.post("/rooms/nobody-here/updates", content=doc.get_update()),
+        await http.post("/rooms/nobody-here/updates", content=doc.get_update(), headers=YJS_BODY),
         404,
         "does not exist",
     )

@@ -111,8 +111,8 @@ async def test_malformed_update_raises_with_the_problem_detail(client: CollabCli
     await client.create_room("bad-update")
     with pytest.raises(CollabAPIError) as info:
         await client.apply_update("bad-update", b"\x05\xff\xff garbage")
-    assert info.value.status == 400 and info.value.detail
-    assert info.value.type == "about:blank" and info.value.title == "Bad Request"
+    assert info.value.status == 422 and info.value.detail
+    assert info.value.type == "about:blank" and info.value.title == "Unprocessable Entity"
     assert await client.snapshot_text("bad-update") == ""
 
 

@@ -1,7 +1,10 @@
 """Coverage-guided fuzzing (atheris / libFuzzer) of the frame decoder and the update path.
 
 Run by tests/fuzz/test_atheris.py as `python atheris_target.py -runs=N`; any exception other
-than collab's typed errors (and any crash or abort) fails the run.
+than collab's typed errors (and any crash or abort) fails the run. Every update the validator
+(`parse_update` plus the nesting check) accepts is applied to a document and rendered, as a room
+and its snapshots would: if the validator lets through anything that crashes yrs, the process
+dies and the run fails.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ with atheris.instrument_imports():
     from collab.errors import CollabError
     from collab.protocol.awareness import decode_awareness
     from collab.protocol.messages import AwarenessUpdate, SyncStep2, Update, decode_message
+    from collab.protocol.nesting import TypeNesting
+    from collab.protocol.yupdate import parse_update
     from collab.rooms import crdt
+    from collab.rooms.export import doc_to_json
 
 _SEED: Doc[Any] = Doc(client_id=1)
 _SEED.get("content", type=Text).insert(0, "hello world")
@@ -31,9 +37,12 @@ def test_one_input(data: bytes) -> None:
         if isinstance(message, AwarenessUpdate):
             decode_awareness(message.payload)
         elif isinstance(message, SyncStep2 | Update):
+            parsed = parse_update(message.update, 64)
+            TypeNesting(64).admit(parsed)
             doc: Doc[Any] = Doc()
             doc.apply_update(_STATE)
             crdt.apply_update(doc, message.update)
+            doc_to_json(doc.get_update())
     except CollabError:
         pass
 

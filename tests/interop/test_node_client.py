@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ServerFactory
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
@@ -89,3 +90,50 @@ async def test_node_client_receives_a_document_written_before_it_connected(serve
     stdout, stderr = await asyncio.wait_for(process.communicate(), 40)
     assert process.returncode == 0, stderr.decode()
     assert json.loads(stdout)["text"].count("P") == 3
+
+
+async def _burst(server: ServerProcess, room: str, count: int) -> dict[str, object]:
+    node = _require_node()
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(HERE / "node_burst.mjs"),
+        server.ws_url,
+        server.http_url,
+        room,
+        str(count),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, stderr.decode()
+    result: dict[str, object] = json.loads(stdout)
+    return result
+
+
+async def test_a_stock_client_writing_2000_quick_edits_loses_none(server: ServerProcess):
+    """Over its message rate (300/s by default) a y-websocket client is throttled, not closed
+    with a 44xx code it would never recover from: every one of its edits is stored."""
+    result = await _burst(server, "burst", 2000)
+    expected = "".join(f"{i}," for i in range(2000))
+    assert result["text"] == expected
+    assert result["connects"] == 1 and result["closeCodes"] == []
+    async with YClient(server.ws_url, "burst") as reader:
+        await reader.wait_text(expected)
+
+
+async def test_a_stock_client_closed_for_a_persistent_flood_reconnects_and_loses_nothing(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """Even the close for a flood that persists uses a code y-websocket retries (1013): the
+    client reconnects, resends what the server lacks, and every edit is stored."""
+    server = make_server(
+        sqlite_url,
+        COLLAB_RATE_MESSAGES_PER_SECOND="200",
+        COLLAB_RATE_MESSAGE_BURST="10",
+        COLLAB_RATE_CLOSE_AFTER="0.5",
+    )
+    await server.start()
+    result = await _burst(server, "persistent", 1500)
+    assert result["text"] == "".join(f"{i}," for i in range(1500))
+    assert 1013 in result["closeCodes"]  # type: ignore[operator]
+    assert int(result["connects"]) > 1  # type: ignore[call-overload]

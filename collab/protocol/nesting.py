@@ -1,0 +1,241 @@
+"""How deep each item of a document sits inside nested shared types (a Y.Map in a Y.Map in ...).
+
+yrs deletes, garbage-collects and renders nested types recursively, so a chain of a few
+thousand nested maps is as deadly as a deep value. An update names an item's parent directly
+(a root name, or the id of the type item holding it) or only through its origins (then yrs takes
+the left origin's parent, else the right origin's). `TypeNesting` keeps, per client, clock ranges
+with the level of their parent, merged while the level stays the same (typing in one paragraph is
+one range), and refuses an update whose shared types would nest past the limit, or that hangs a
+shared type off items the document does not have (its depth could not be known).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from collab.protocol.yupdate import ID, Item, ParsedUpdate, UpdateRefused
+
+# Levels: 0 is a root type's children; a type item at level L creates a type whose children are
+# at level L + 1. Two markers besides:
+GC = -1  # no parent (garbage-collected origins): yrs turns the item into garbage
+UNKNOWN = -2  # hangs off items this document lacks (a pending update)
+
+
+class _Ranges:
+    """The clock ranges of one client's items, each with the level of the items' parent."""
+
+    __slots__ = ("ends", "levels", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.levels: list[int] = []
+
+    def find(self, clock: int) -> int | None:
+        index = bisect_right(self.starts, clock) - 1
+        if index >= 0 and clock < self.ends[index]:
+            return self.levels[index]
+        return None
+
+    def add(self, start: int, end: int, level: int) -> None:
+        """Record [start, end) at `level`; parts already recorded keep theirs (yrs ignores
+        structs it has)."""
+        starts, ends, levels = self.starts, self.ends, self.levels
+        index = bisect_right(starts, start)
+        if index and ends[index - 1] > start:
+            start = ends[index - 1]
+        while start < end:
+            limit = starts[index] if index < len(starts) else end
+            if start < limit:
+                piece = min(end, limit)
+                if index and ends[index - 1] == start and levels[index - 1] == level:
+                    ends[index - 1] = piece
+                else:
+                    starts.insert(index, start)
+                    ends.insert(index, piece)
+                    levels.insert(index, level)
+                    index += 1
+                start = piece
+            else:
+                start = max(start, ends[index])
+                index += 1
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+
+class _Local:
+    """The structs of one update, found by id."""
+
+    def __init__(self, update: ParsedUpdate) -> None:
+        spans: dict[int, list[tuple[int, int, int]]] = {}
+        for index, item in enumerate(update.items):
+            spans.setdefault(item.client, []).append((item.clock, item.clock + item.length, index))
+        for client, clock, length in update.gc:
+            spans.setdefault(client, []).append((clock, clock + length, -1))
+        self._spans = {client: sorted(found) for client, found in spans.items()}
+        self._starts = {client: [s[0] for s in found] for client, found in self._spans.items()}
+
+    def find(self, id_: ID) -> int | None:
+        """The index of the update's item holding `id_`, -1 for a GC range, None if absent."""
+        client, clock = id_
+        starts = self._starts.get(client)
+        if not starts:
+            return None
+        position = bisect_right(starts, clock) - 1
+        if position < 0:
+            return None
+        _, end, index = self._spans[client][position]
+        return index if clock < end else None
+
+
+class TypeNesting:
+    """The nesting levels of one document's items; `admit` checks an update, `record` keeps it."""
+
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+        self._types: dict[ID, int] = {}
+        self._clients: dict[int, _Ranges] = {}
+
+    def admit(self, update: ParsedUpdate, *, strict: bool = True) -> list[int]:
+        """The parent level of each item of `update`; UpdateRefused if a shared type in it
+        would nest deeper than `max_depth`, or its depth cannot be known (unless not `strict`:
+        the server's own edits are recorded, never refused)."""
+        levels = _Resolver(self, update).levels()
+        if not strict:
+            return levels
+        for item, level in zip(update.items, levels, strict=True):
+            if not item.is_type:
+                continue
+            if level == UNKNOWN:
+                raise UpdateRefused(
+                    "the update nests a shared type in items this document does not have"
+                )
+            if level + 1 > self.max_depth:
+                raise UpdateRefused(f"shared types nested deeper than {self.max_depth} levels")
+        return levels
+
+    def record(self, update: ParsedUpdate, levels: list[int]) -> None:
+        """Keep the levels of an update that was applied."""
+        for item, level in zip(update.items, levels, strict=True):
+            self._ranges(item.client).add(item.clock, item.clock + item.length, level)
+            if item.is_type:
+                self._types.setdefault((item.client, item.clock), level + 1 if level >= 0 else GC)
+        for client, clock, length in update.gc:
+            self._ranges(client).add(clock, clock + length, GC)
+
+    def _ranges(self, client: int) -> _Ranges:
+        ranges = self._clients.get(client)
+        if ranges is None:
+            ranges = self._clients[client] = _Ranges()
+        return ranges
+
+    def stored_level(self, id_: ID) -> int | None:
+        """The parent level of the stored item holding `id_`, if any."""
+        ranges = self._clients.get(id_[0])
+        return ranges.find(id_[1]) if ranges is not None else None
+
+    def type_level(self, id_: ID) -> int | None:
+        """The level of the children of the stored type item `id_`; GC for a stored item that
+        holds no type; None if the document has no such item."""
+        level = self._types.get(id_)
+        if level is not None:
+            return level
+        return GC if self.stored_level(id_) is not None else None
+
+    def __len__(self) -> int:
+        """Ranges held (a measure of this index's memory)."""
+        return sum(len(ranges) for ranges in self._clients.values())
+
+
+class _Resolver:
+    """Works out the parent level of every item of one update, following origins and parents
+    through the document and the update itself with an explicit stack (chains can be long)."""
+
+    def __init__(self, nesting: TypeNesting, update: ParsedUpdate) -> None:
+        self._nesting = nesting
+        self._items = update.items
+        self._local = _Local(update)
+        self._levels: list[int | None] = [None] * len(update.items)
+
+    def levels(self) -> list[int]:
+        for index in range(len(self._items)):
+            self._resolve(index)
+        return [UNKNOWN if level is None else level for level in self._levels]
+
+    def _resolve(self, first: int) -> None:
+        if self._levels[first] is not None:
+            return
+        outcome = self._step(self._items[first])
+        if not isinstance(outcome, _Need):  # the usual case: no chain to follow
+            self._levels[first] = outcome
+            return
+        stack = [first]
+        on_stack = {first}
+        while stack:
+            index = stack[-1]
+            if self._levels[index] is not None:
+                stack.pop()
+                on_stack.discard(index)
+                continue
+            outcome = self._step(self._items[index])
+            if isinstance(outcome, _Need):
+                if outcome.index in on_stack:  # a cycle of origins: yrs never integrates it
+                    self._levels[index] = UNKNOWN
+                else:
+                    stack.append(outcome.index)
+                    on_stack.add(outcome.index)
+                continue
+            self._levels[index] = outcome
+            stack.pop()
+            on_stack.discard(index)
+
+    def _step(self, item: Item) -> int | _Need:
+        parent = item.parent
+        if isinstance(parent, str):
+            return 0
+        if parent is not None:
+            return self._type_level(parent)
+        left = self._origin_level(item.origin)
+        if left != GC:
+            return left
+        return self._origin_level(item.right_origin)
+
+    def _type_level(self, id_: ID) -> int | _Need:
+        stored = self._nesting.type_level(id_)
+        if stored is not None:
+            return stored
+        index = self._local.find(id_)
+        if index is None:
+            return UNKNOWN
+        if index < 0 or not self._items[index].is_type or self._items[index].clock != id_[1]:
+            return GC
+        level = self._levels[index]
+        if level is None:
+            return _Need(index)
+        return level + 1 if level >= 0 else level
+
+    def _origin_level(self, id_: ID | None) -> int | _Need:
+        """The parent level of the item at an origin: GC when there is no origin or it is
+        garbage, UNKNOWN when the document lacks it."""
+        if id_ is None:
+            return GC
+        stored = self._nesting.stored_level(id_)
+        if stored is not None:
+            return stored
+        index = self._local.find(id_)
+        if index is None:
+            return UNKNOWN
+        if index < 0:
+            return GC
+        level = self._levels[index]
+        return _Need(index) if level is None else level
+
+
+class _Need:
+    """The resolver must first know the level of item `index`."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index

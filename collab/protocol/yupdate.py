@@ -1,0 +1,322 @@
+"""A bounded, non-recursive walk of a Yjs v1 update, run before pycrdt sees any untrusted bytes.
+
+yrs decodes nested values recursively: an `Any` array nested 25,000 deep (50 KB) overflows its
+stack and kills the process with SIGSEGV, which no `except` can catch. This module reads every
+field of the update encoding (structs, every content kind, the delete set) with bounds checks,
+counts the nesting of `Any` values and of JSON strings with an explicit stack, and refuses what
+yrs could choke on. What it returns summarises the update (its items, their parents and origins,
+its delete set), so callers can bound the nesting of shared types and tell whether an update
+changes a document without copying the document. Layout: yjs `src/utils/encoding.js`, yrs
+`update.rs` and `block.rs`; docs/protocol.md lists what is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from collab.errors import InvalidUpdate
+
+# yrs keeps clocks and lengths in u32.
+_U32 = 0xFFFF_FFFF
+# Item info byte: flags in the high bits, the content kind in the low five (yjs' BITS5).
+_HAS_ORIGIN = 0x80
+_HAS_RIGHT_ORIGIN = 0x40
+_HAS_PARENT_SUB = 0x20
+_CONTENT = 0x1F
+_GC = 0
+_SKIP = 10
+_DELETED, _JSON, _BINARY, _STRING, _EMBED, _FORMAT, _TYPE, _ANY, _DOC = range(1, 10)
+# Shared type refs: Array, Map, Text, XmlElement, XmlFragment, XmlText. XmlHook (5) is refused:
+# Yjs writes a hook name after it and yrs reads none, so the two would read the rest apart.
+_XML_ELEMENT = 3
+_TYPE_REFS = frozenset({0, 1, 2, 3, 4, 6})
+# lib0 `Any` tags.
+_FIXED_ANY = {127: 0, 126: 0, 121: 0, 120: 0, 124: 4, 123: 8, 122: 8}
+_ANY_INT, _ANY_STRING, _ANY_MAP, _ANY_ARRAY, _ANY_BUFFER = 125, 119, 118, 117, 116
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+ID = tuple[int, int]
+
+# Deepest nesting of values and of shared types accepted by default (Settings.max_nesting_depth):
+# editors nest a handful of levels; yrs' JSON reader stops at 128; its stack ends near 20,000.
+DEFAULT_MAX_DEPTH = 64
+
+
+class UpdateRefused(InvalidUpdate):
+    """An update collab will not hand to yrs: malformed, or nested deeper than allowed."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"refused update: {detail}")
+
+
+@dataclass(slots=True)
+class Item:
+    """One item struct: where it sits (client, clock, length) and how yrs finds its parent:
+    a root type's name, the id of the type item holding it, or neither (then the parent is
+    that of its left origin, else of its right origin)."""
+
+    client: int
+    clock: int
+    length: int
+    parent: str | ID | None
+    origin: ID | None
+    right_origin: ID | None
+    is_type: bool
+
+
+@dataclass(slots=True)
+class ParsedUpdate:
+    """What an update holds: its items, its garbage-collected ranges, the end clock of its
+    structs per client, and its delete set (client -> [(clock, length)])."""
+
+    items: list[Item] = field(default_factory=list)
+    gc: list[tuple[int, int, int]] = field(default_factory=list)
+    ends: dict[int, int] = field(default_factory=dict)
+    deletes: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+    @property
+    def has_types(self) -> bool:
+        """Whether the update creates shared types (which can nest)."""
+        return any(item.is_type for item in self.items)
+
+
+class _Reader:
+    """lib0 reads with bounds checks; every failure is UpdateRefused."""
+
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def remaining(self) -> int:
+        return len(self.data) - self.pos
+
+    def uint8(self) -> int:
+        if self.pos >= len(self.data):
+            raise UpdateRefused("update truncated")
+        value = self.data[self.pos]
+        self.pos += 1
+        return value
+
+    def var_uint(self) -> int:
+        data, pos = self.data, self.pos
+        if pos < len(data) and data[pos] < 0x80:  # most numbers fit one byte
+            self.pos = pos + 1
+            return data[pos]
+        value = shift = 0
+        while shift < 56:
+            if pos >= len(data):
+                raise UpdateRefused("update truncated inside a number")
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                self.pos = pos
+                return value
+            shift += 7
+        raise UpdateRefused("number longer than 8 bytes")
+
+    def u32(self) -> int:
+        value = self.var_uint()
+        if value > _U32:
+            raise UpdateRefused(f"clock or length {value} exceeds 32 bits")
+        return value
+
+    def count(self, what: str, min_bytes: int = 1) -> int:
+        """A length prefix that cannot claim more entries than bytes are left."""
+        value = self.var_uint()
+        if value * min_bytes > self.remaining():
+            raise UpdateRefused(f"{what} count {value} exceeds the bytes left")
+        return value
+
+    def var_int(self) -> None:
+        for _ in range(10):
+            if self.uint8() < 0x80:
+                return
+        raise UpdateRefused("integer longer than 10 bytes")
+
+    def skip(self, size: int) -> None:
+        if size > self.remaining():
+            raise UpdateRefused("update truncated")
+        self.pos += size
+
+    def var_bytes(self) -> bytes:
+        size = self.var_uint()
+        if size > self.remaining():
+            raise UpdateRefused(f"length prefix {size} exceeds the bytes left")
+        start = self.pos
+        self.pos += size
+        return self.data[start : self.pos]
+
+    def string(self) -> str:
+        try:
+            return self.var_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            raise UpdateRefused("string is not valid UTF-8") from None
+
+    def id(self) -> ID:
+        client = self.var_uint()
+        return client, self.u32()
+
+
+def parse_update(data: bytes, max_depth: int) -> ParsedUpdate:
+    """Walk `data` as a Yjs v1 update; UpdateRefused if it is malformed, has trailing bytes,
+    uses a content or type yrs does not support, or nests values deeper than `max_depth`."""
+    reader = _Reader(data)
+    parsed = ParsedUpdate()
+    for _ in range(reader.count("client", 3)):
+        structs = reader.count("struct")
+        client = reader.var_uint()
+        clock = reader.u32()
+        for _ in range(structs):
+            clock = _read_struct(reader, parsed, client, clock, max_depth)
+        if structs:
+            parsed.ends[client] = max(parsed.ends.get(client, 0), clock)
+    _read_delete_set(reader, parsed)
+    if reader.remaining():
+        raise UpdateRefused(f"{reader.remaining()} unexpected bytes after the update")
+    return parsed
+
+
+def _read_struct(reader: _Reader, parsed: ParsedUpdate, client: int, clock: int, depth: int) -> int:
+    info = reader.uint8()
+    if info in (_GC, _SKIP):
+        length = reader.u32()
+        if info == _GC and length:
+            parsed.gc.append((client, clock, length))
+        return _advance(clock, length)
+    kind = info & _CONTENT
+    if not _DELETED <= kind <= _DOC:
+        raise UpdateRefused(f"unknown content kind {kind}")
+    origin = reader.id() if info & _HAS_ORIGIN else None
+    right_origin = reader.id() if info & _HAS_RIGHT_ORIGIN else None
+    parent: str | ID | None = None
+    if not info & (_HAS_ORIGIN | _HAS_RIGHT_ORIGIN):
+        parent = _read_parent(reader)
+        if info & _HAS_PARENT_SUB:
+            reader.string()
+    length = _read_content(reader, kind, depth)
+    if length:
+        parsed.items.append(
+            Item(client, clock, length, parent, origin, right_origin, kind == _TYPE)
+        )
+    return _advance(clock, length)
+
+
+def _advance(clock: int, length: int) -> int:
+    if clock + length > _U32:
+        raise UpdateRefused("struct clocks overflow 32 bits")
+    return clock + length
+
+
+def _read_parent(reader: _Reader) -> str | ID:
+    kind = reader.var_uint()
+    if kind == 1:
+        return reader.string()
+    if kind == 0:
+        return reader.id()
+    raise UpdateRefused(f"unknown parent kind {kind}")
+
+
+def _read_content(reader: _Reader, kind: int, depth: int) -> int:
+    """Read one item's content; return its length in clock ticks."""
+    if kind == _STRING:
+        return len(reader.string().encode("utf-16-le")) // 2
+    if kind == _ANY:
+        count = reader.count("value")
+        _walk_any(reader, count, depth)
+        return count
+    if kind == _DELETED:
+        return reader.u32()
+    if kind in (_EMBED, _FORMAT):
+        if kind == _FORMAT:
+            reader.string()
+        _check_json(reader.string(), depth)
+        return 1
+    if kind == _TYPE:
+        type_ref = reader.uint8()
+        if type_ref not in _TYPE_REFS:
+            raise UpdateRefused(f"unsupported shared type {type_ref}")
+        if type_ref == _XML_ELEMENT:
+            reader.string()
+        return 1
+    if kind == _BINARY:
+        reader.var_bytes()
+        return 1
+    if kind == _DOC:
+        reader.string()
+        _walk_any(reader, 1, depth)
+        return 1
+    # _JSON: legacy (Yjs < 13); yrs and Yjs disagree on its entry count, so it is refused.
+    raise UpdateRefused("legacy JSON content is not supported; re-encode with Yjs 13 or later")
+
+
+def _walk_any(reader: _Reader, count: int, max_depth: int) -> None:
+    """Read `count` lib0 Any values with an explicit stack of (values left, is a map)."""
+    stack: list[list[int]] = [[count, 0]]
+    while stack:
+        top = stack[-1]
+        if not top[0]:
+            stack.pop()
+            continue
+        top[0] -= 1
+        if top[1]:
+            reader.string()  # a map entry's key
+        tag = reader.uint8()
+        size = _FIXED_ANY.get(tag)
+        if size is not None:
+            reader.skip(size)
+        elif tag == _ANY_STRING:
+            reader.string()
+        elif tag == _ANY_INT:
+            reader.var_int()
+        elif tag == _ANY_BUFFER:
+            reader.var_bytes()
+        elif tag in (_ANY_ARRAY, _ANY_MAP):
+            if len(stack) > max_depth:
+                raise UpdateRefused(f"value nested deeper than {max_depth} levels")
+            is_map = tag == _ANY_MAP
+            stack.append([reader.count("entry", 2 if is_map else 1), int(is_map)])
+        else:
+            raise UpdateRefused(f"unknown value tag {tag}")
+
+
+def _check_json(text: str, max_depth: int) -> None:
+    """A JSON string (embeds, format attributes): valid, and nested at most `max_depth`."""
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > max_depth:
+            raise UpdateRefused(f"JSON value nested deeper than {max_depth} levels")
+    try:
+        json.loads(text)
+    except ValueError:
+        raise UpdateRefused("embedded JSON is not valid") from None
+
+
+def _read_delete_set(reader: _Reader, parsed: ParsedUpdate) -> None:
+    for _ in range(reader.count("delete set client", 2)):
+        client = reader.var_uint()
+        ranges = parsed.deletes.setdefault(client, [])
+        for _ in range(reader.count("deleted range", 2)):
+            clock = reader.u32()
+            length = reader.u32()
+            _advance(clock, length)
+            if length:
+                ranges.append((clock, length))
+
+
+def parse_state_vector(data: bytes) -> dict[int, int]:
+    """A state vector (client -> clock); UpdateRefused if malformed."""
+    reader = _Reader(data)
+    clocks = {}
+    for _ in range(reader.count("state vector entry", 2)):
+        client = reader.var_uint()
+        clocks[client] = reader.u32()
+    if reader.remaining():
+        raise UpdateRefused("unexpected bytes after the state vector")
+    return clocks

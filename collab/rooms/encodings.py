@@ -1,0 +1,92 @@
+"""Encodings of a live document that cost time in proportion to its size, computed once per change.
+
+A 14 MB document takes tens of milliseconds to encode. Each SyncStep1 with an empty state vector
+(every newcomer, and any hostile client that repeats it) needs the whole state, and each viewer
+update needs the state vector and the delete set to tell whether it would change anything. These
+are kept until the document changes, so repeating a request costs nothing but the send.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Any
+
+from pycrdt import Doc
+
+from collab.protocol.encoding import Reader
+from collab.protocol.messages import encode_sync_step2
+from collab.protocol.yupdate import ParsedUpdate, parse_state_vector
+
+
+class DocEncodings:
+    """The full-state SyncStep2 frame, state vector and delete set of one Doc, while unchanged.
+    Call `changed()` after every change to the document."""
+
+    __slots__ = ("_deletes", "_doc", "_frame", "_state")
+
+    def __init__(self, doc: Doc[Any]) -> None:
+        self._doc = doc
+        self._frame: bytes | None = None
+        self._state: dict[int, int] | None = None
+        self._deletes: dict[int, tuple[list[int], list[int]]] | None = None
+
+    def changed(self) -> None:
+        """Forget everything: the document changed."""
+        self._frame = self._state = self._deletes = None
+
+    def full_state_frame(self) -> bytes:
+        """SyncStep2 with the whole document (the answer to an empty state vector)."""
+        if self._frame is None:
+            self._frame = encode_sync_step2(self._doc.get_update())
+        return self._frame
+
+    def state(self) -> dict[int, int]:
+        """The state vector as client -> clock."""
+        if self._state is None:
+            self._state = parse_state_vector(self._doc.get_state())
+        return self._state
+
+    def would_change(self, update: ParsedUpdate) -> bool:
+        """Whether applying `update` could change the document: a struct past the state vector,
+        or a deletion of something not deleted yet. Needs no copy of the document."""
+        state = self.state()
+        if any(end > state.get(client, 0) for client, end in update.ends.items()):
+            return True
+        deletes = self._delete_set()
+        for client, ranges in update.deletes.items():
+            starts, ends = deletes.get(client, ([], []))
+            for clock, length in ranges:
+                index = bisect_right(starts, clock) - 1
+                if index < 0 or ends[index] < clock + length:
+                    return True
+        return False
+
+    def _delete_set(self) -> dict[int, tuple[list[int], list[int]]]:
+        """The document's delete set as merged, sorted ranges per client."""
+        if self._deletes is None:
+            # An update against the document's own state vector holds no structs, only the
+            # whole delete set.
+            self._deletes = _merged_deletes(self._doc.get_update(self._doc.get_state()))
+        return self._deletes
+
+
+def _merged_deletes(update: bytes) -> dict[int, tuple[list[int], list[int]]]:
+    reader = Reader(update)
+    if reader.read_var_uint():
+        raise ValueError("an update against the document's own state vector held structs")
+    merged: dict[int, tuple[list[int], list[int]]] = {}
+    for _ in range(reader.read_var_uint()):
+        client = reader.read_var_uint()
+        ranges = sorted(
+            (reader.read_var_uint(), reader.read_var_uint()) for _ in range(reader.read_var_uint())
+        )
+        starts: list[int] = []
+        ends: list[int] = []
+        for clock, length in ranges:
+            if ends and clock <= ends[-1]:
+                ends[-1] = max(ends[-1], clock + length)
+            else:
+                starts.append(clock)
+                ends.append(clock + length)
+        merged[client] = (starts, ends)
+    return merged

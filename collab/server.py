@@ -1,0 +1,72 @@
+"""`collab serve` on uvicorn, with two guards uvicorn lacks.
+
+- A header-read timeout: uvicorn waits for ever for the first request on a new connection (and
+  for the rest of a request's headers), so idle or trickling sockets pile up (1,000 idle
+  sockets stayed open for good). Here a connection that has not sent a whole request head
+  within `header_timeout` seconds of connecting, or of its last response, is closed.
+- A way to let go of a peer that stopped reading: its WebSocket transport keeps everything
+  written to it, and closing waits for that to flush. The WebSocket scope gets a callable under
+  `collab.api.ws.ABORT_KEY` that aborts the transport; the app calls it for slow consumers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+
+from collab.api.ws import ABORT_KEY
+
+_Base: Any = AutoHTTPProtocol
+_WsBase: Any = AutoWebSocketsProtocol
+
+
+def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, closing connections whose request head does not arrive in time."""
+
+    class HeaderTimeoutProtocol(_Base):  # type: ignore[misc]
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            loop = asyncio.get_running_loop()
+            self._head_timer = loop.call_later(header_timeout, self._head_timed_out)
+
+        def _head_timed_out(self) -> None:
+            self._head_timer = None
+            transport = self.transport
+            if transport.is_closing() or transport.get_protocol() is not self:
+                return  # closed, or upgraded to a WebSocket
+            cycle = getattr(self, "cycle", None)
+            if cycle is not None and not cycle.response_complete:
+                return  # a request is being served: its head arrived
+            transport.close()
+
+    return HeaderTimeoutProtocol
+
+
+def websocket_protocol() -> type[asyncio.Protocol]:
+    """uvicorn's WebSocket protocol, offering the app a way to abort the transport."""
+
+    class AbortableWebSocketProtocol(_WsBase):  # type: ignore[misc]
+        async def run_asgi(self) -> None:
+            self.scope[ABORT_KEY] = self.transport.abort
+            await super().run_asgi()
+
+    return AbortableWebSocketProtocol
