@@ -164,6 +164,25 @@ const scenarios = {
     log(`final text: ${JSON.stringify(textA)}`)
   },
 
+  /** The database stops committing: acknowledgements pause, and the page says saving is
+   *  delayed (not "Saving…" for ever); once it commits again, everything is saved. */
+  async delayed (browser) {
+    const a = await openEditor(browser, 'delayed-room', { name: 'Ada' })
+    await typeAt(a.page, 'end', 'Typed while the database answers. ')
+    await waitSaved(a.page)
+    await control('lock-db')
+    await typeAt(a.page, 'end', 'Typed while it does not.')
+    await waitSaved(a.page, 'delayed')
+    const label = await a.page.textContent('#saved')
+    check(label === 'Saving is delayed…', `delayed label reads ${label}`)
+    check(await a.page.getAttribute('#saved', 'title') !== '', 'delayed state explains itself')
+    await a.page.screenshot({ path: join(outdir, 'saving-delayed.png') })
+    await control('unlock-db')
+    await waitSaved(a.page)
+    const b = await openEditor(browser, 'delayed-room', { name: 'Bo' })
+    await waitText(b.page, (t) => t.endsWith('Typed while it does not.'), 'B misses the delayed edit')
+  },
+
   /** B sees A's caret labelled with the name A chose in the inline name field. */
   async cursor (browser) {
     const room = 'cursor-room'

@@ -10,6 +10,7 @@ import inspect
 import json
 import os
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,11 +54,23 @@ async def _call(method: Any) -> None:
         await result
 
 
+# Exclusive locks held on a server's SQLite file (the database "stops committing").
+_LOCKS: dict[int, sqlite3.Connection] = {}
+
+
 async def _control(server: Any, command: str) -> None:
     if command == "stop":
         await _call(server.stop)
     elif command == "start":
         await _call(server.start)
+    elif command == "lock-db":
+        lock = sqlite3.connect(server.database_url.split("///", 1)[1], isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        _LOCKS[id(server)] = lock
+    elif command == "unlock-db":
+        lock = _LOCKS.pop(id(server))
+        lock.execute("ROLLBACK")
+        lock.close()
     else:
         raise AssertionError(f"unknown control command {command!r}")
 
@@ -137,6 +150,10 @@ async def test_status_follows_server_down_and_up(collab_server: Any) -> None:
 
 async def test_saved_indicator_follows_server_acks(collab_server: Any) -> None:
     await run_scenario(collab_server, "saved")
+
+
+async def test_saved_indicator_says_when_saving_is_delayed(collab_server: Any) -> None:
+    await run_scenario(collab_server, "delayed")
 
 
 async def test_undo_only_undoes_own_changes(collab_server: Any) -> None:

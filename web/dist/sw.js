@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '1ace91119eb1'
+const VERSION = '9fc76842d229'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-C5G5K6DP.js","/assets/editor-S622GQID.css"]
+const PRECACHE = ["/assets/editor-UPRZFC3L.js","/assets/editor-ES3WLUOC.css"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

@@ -19,7 +19,7 @@ import { bindHistory } from './history.js'
 import { abilities, authHeaders, loadAccess, socketProtocols, tokenFromHash } from './auth.js'
 import { bindReconnect } from './reconnect.js'
 
-const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', unsaved: 'Unsaved changes' }
+const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
 
 /** The page config rendered by the server into <script id="collab-config">. */
 function readConfig () {
@@ -62,6 +62,9 @@ function createEditor (parent, ytext, awareness, undoManager, { readOnly = false
 function showSaved (el, state) {
   el.dataset.state = state
   el.textContent = SAVED_LABELS[state]
+  el.title = state === 'delayed'
+    ? 'The server has not confirmed your latest changes yet. They are kept in this browser and are sent again until it does.'
+    : ''
 }
 
 /**

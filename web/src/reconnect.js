@@ -7,9 +7,9 @@
 // carry no CloseEvent and never reach this module; the watchdog case keeps y-websocket's retry.
 
 /** Codes after which retrying cannot help (see docs/protocol.md). */
-export const FINAL_CODES = new Set([1002, 1003, 1007, 1008, 1009, 4400, 4401, 4402, 4403, 4404, 4410, 4419])
+export const FINAL_CODES = new Set([1002, 1003, 1007, 1008, 1009, 4400, 4401, 4402, 4403, 4404, 4410, 4419, 4423])
 /** Codes that mean "try again later"; any other code is retried too (1000, 1001, 1005, ...). */
-export const RETRYABLE_CODES = new Set([1006, 1011, 1012, 1013, 4429])
+export const RETRYABLE_CODES = new Set([1006, 1011, 1012, 1013])
 
 export const BACKOFF_BASE = 500
 export const BACKOFF_CAP = 30000
@@ -48,6 +48,8 @@ export function describeFinal (code, reason) {
       return { status: 'closed', label: 'Deleted', title: 'This document was deleted', text: 'What you see is the last copy this browser had.' }
     case 4400:
       return { status: 'closed', label: 'Disconnected', title: 'This document name is not valid', text: reason ? `The server said: ${reason}.` : '' }
+    case 4423:
+      return { status: 'closed', label: 'Unavailable', title: 'This document is unavailable', text: 'Its stored data could not be opened safely, so the server set it aside. Ask the server\'s operator to look at it (collab quarantine).' }
     default:
       return { status: 'closed', label: 'Disconnected', title: 'The server closed the connection', text: `${reason || `Close code ${code}`}. Reload the page to try again.` }
   }

@@ -6,6 +6,8 @@
 import * as decoding from 'lib0/decoding'
 
 export const MESSAGE_DURABLE = 100
+/** How long changes may wait for the server's acknowledgement before "saving is delayed". */
+export const DELAYED_AFTER_MS = 5000
 
 /** True when a binary frame is a sync step 2 (0,1) or a sync update (0,2). */
 export function carriesUpdate (data) {
@@ -17,7 +19,7 @@ export function carriesUpdate (data) {
 export class SaveTracker {
   /**
    * @param {string} room used for the localStorage key that survives reloads
-   * @param {(state: 'saved'|'saving'|'unsaved') => void} onChange
+   * @param {(state: 'saved'|'saving'|'delayed'|'unsaved') => void} onChange
    */
   constructor (room, onChange) {
     this.key = `collab:unsaved:${room}`
@@ -28,6 +30,9 @@ export class SaveTracker {
     // Local changes that no message on the current socket carries yet.
     this.pending = readFlag(this.key)
     this.state = null
+    // Since when the open socket has carried changes the server has not acknowledged.
+    this.waitingSince = null
+    this.delayTimer = null
   }
 
   /** A WebSocket class for WebsocketProvider's WebSocketPolyfill option that counts sends. */
@@ -102,7 +107,19 @@ export class SaveTracker {
   }
 
   update () {
-    const state = this.saved ? 'saved' : this.isOpen() ? 'saving' : 'unsaved'
+    let state = this.saved ? 'saved' : this.isOpen() ? 'saving' : 'unsaved'
+    if (state === 'saving') {
+      // Connected, yet the server has not confirmed for a while: its database is slow or down
+      // (it pauses acknowledgements rather than lose anything). Say so.
+      this.waitingSince ??= Date.now()
+      const left = this.waitingSince + DELAYED_AFTER_MS - Date.now()
+      if (left <= 0) state = 'delayed'
+      else if (this.delayTimer === null) {
+        this.delayTimer = setTimeout(() => { this.delayTimer = null; this.update() }, left)
+      }
+    } else {
+      this.waitingSince = null
+    }
     if (state === this.state) return
     this.state = state
     writeFlag(this.key, state !== 'saved')
