@@ -76,6 +76,12 @@ class Settings:
     max_nesting_depth: int = 64
     max_awareness_bytes: int = 16_384
     awareness_per_second: float = 30.0
+    # Awareness client ids, and bytes of their states, one connection and one room may hold;
+    # entries past them are dropped (and counted in /healthz).
+    awareness_ids_per_connection: int = 8
+    awareness_bytes_per_connection: int = 65_536
+    awareness_ids_per_room: int = 1_000
+    awareness_bytes_per_room: int = 4_194_304
     max_connections: int = 10_000
     max_connections_per_room: int = 500
     max_rooms: int = 5_000

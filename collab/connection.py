@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -32,6 +33,24 @@ _YIELD_EVERY = 8
 _FLOOD_GAP = 5.0
 # How long closing a slow consumer may wait for its socket before the transport is aborted.
 _SLOW_CLOSE_WAIT = 1.0
+# How often bytes still in the transport's buffer are checked while nothing else is queued.
+_FLUSH_CHECK = 0.1
+
+
+class TransportControl(Protocol):
+    """What `collab serve` exposes of a WebSocket's transport (absent under other servers)."""
+
+    def buffered(self) -> int:
+        """Bytes written and not yet handed to the kernel."""
+        ...
+
+    def abort(self) -> None:
+        """Close at once, dropping what is buffered."""
+        ...
+
+    def closing(self) -> bool:
+        """True once the connection is closing or closed."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +100,7 @@ class Connection:
         limits: ConnectionLimits | None = None,
         budget: SendBudget | None = None,
         shared_state_buckets: Sequence[TokenBucket] = (),
-        abort: Callable[[], None] | None = None,
+        transport: TransportControl | None = None,
     ) -> None:
         self.websocket = websocket
         self._origin = origin
@@ -106,7 +125,10 @@ class Connection:
         self._queued_bytes = 0
         self._budget = budget or SendBudget(1 << 62)
         self._released = False
-        self._abort = abort
+        self._transport = transport
+        self._next: asyncio.Future[Any] | None = None  # an event read while throttled
+        # Bytes handed to the transport that it may still hold (a peer that stopped reading).
+        self._unflushed = 0
         self._failure: CollabError | None = None
         self._reader: asyncio.Task[None] | None = None
         self._reading = False
@@ -155,7 +177,7 @@ class Connection:
         self._queued_bytes += size
         self._budget.add(self, size)
         while self._budget.over():
-            victim = self._budget.largest()
+            victim = self._budget.largest(besides=self)
             if not isinstance(victim, Connection):
                 break
             self._budget.dropped += 1
@@ -214,6 +236,8 @@ class Connection:
             self._reading = False
             await self._drain(sender)
         await self.close()
+        self._budget.release(self, self._budget.held(self))
+        self._released = True
         self.finished.set()
 
     async def _drain(self, sender: asyncio.Task[None]) -> None:
@@ -229,29 +253,36 @@ class Connection:
 
     async def _read_loop(self, room: Room) -> None:
         handled = 0
-        while self._failure is None:
-            handled += 1
-            if handled % _YIELD_EVERY == 0:
-                # A receive from a full buffer does not yield; let other connections run.
-                await asyncio.sleep(0)
-            event = await self.websocket.receive()
-            if event["type"] == "websocket.disconnect":
-                return
-            frame = event.get("bytes")
-            if frame is None:
-                raise UnsupportedData("text frames are not part of the protocol; send binary")
-            if len(frame) > self._max_message_bytes:
-                raise MessageTooBig(
-                    f"message of {len(frame)} bytes exceeds {self._max_message_bytes}"
-                )
-            await self._throttle(len(frame))
-            await room.handle(self, decode_message(frame))
+        try:
+            while self._failure is None:
+                handled += 1
+                if handled % _YIELD_EVERY == 0:
+                    # A receive from a full buffer does not yield; let other connections run.
+                    await asyncio.sleep(0)
+                event = await (self._next or self.websocket.receive())
+                self._next = None
+                if event["type"] == "websocket.disconnect":
+                    return
+                frame = event.get("bytes")
+                if frame is None:
+                    raise UnsupportedData("text frames are not part of the protocol; send binary")
+                if len(frame) > self._max_message_bytes:
+                    raise MessageTooBig(
+                        f"message of {len(frame)} bytes exceeds {self._max_message_bytes}"
+                    )
+                if not await self._throttle(len(frame)):
+                    return
+                await room.handle(self, decode_message(frame))
+        finally:
+            if self._next is not None:
+                self._next.cancel()
 
-    async def _throttle(self, size: int) -> None:
+    async def _throttle(self, size: int) -> bool:
         """Flow control instead of disconnects: over its message, byte or full-state allowance,
         the connection is not read until the allowance refills (TCP then holds the client
-        back). Only a client throttled without a break for `rate_close_after` seconds is
-        closed, with 1013, which stock clients retry."""
+        back). Meanwhile one more event is read, so that a client leaving is noticed (False).
+        Only a client throttled without a break for `rate_close_after` seconds is closed,
+        with 1013, which stock clients retry."""
         delay = max(
             self._messages.delay(1),
             self._bytes.delay(size),
@@ -264,24 +295,63 @@ class Connection:
             if now - self._flood_since > self._limits.rate_close_after:
                 raise SustainedFlood("sent faster than allowed for too long; reconnect later")
             self.throttled += 1
-            await asyncio.sleep(delay)
+            if not await self._pause(delay):
+                return False
             self._last_throttle = time.monotonic()
         self._messages.charge(1)
         self._bytes.charge(size)
+        return True
+
+    async def _pause(self, delay: float) -> bool:
+        """Wait `delay` seconds without reading more than one event ahead; False if the client
+        left meanwhile (its disconnect is read, or its transport is seen closing)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + delay
+        if self._next is None:
+            self._next = asyncio.ensure_future(self.websocket.receive())
+        await asyncio.wait({self._next}, timeout=delay)
+        if self._next.done() and self._next.result()["type"] == "websocket.disconnect":
+            return False
+        while (left := deadline - loop.time()) > 0:
+            await asyncio.sleep(min(left, _FLUSH_CHECK * 5))
+            if self._transport is not None and self._transport.closing():
+                return False
+        return True
 
     async def _send_loop(self) -> None:
         try:
             while True:
-                frame = await self._queue.get()
+                frame = await self._next_frame()
                 self._queued_bytes -= len(frame)  # waiting bytes only: not the one being sent
                 try:
                     await self.websocket.send_bytes(frame)
                 finally:
                     self._queue.task_done()
-                    if not self._released:  # the budget counts it until it is sent
-                        self._budget.release(self, len(frame))
+                self._unflushed += len(frame)
+                self._settle()
         except Exception as error:
             self.fail(CollabError(f"send failed: {type(error).__name__}"))
+
+    async def _next_frame(self) -> bytes:
+        """The next queued frame; meanwhile, whatever the transport has flushed is released from
+        the send budget (a frame written to a peer that does not read stays in the transport's
+        buffer, and the budget must count that memory until it is gone)."""
+        while self._unflushed and self._queue.empty():
+            try:
+                async with asyncio.timeout(_FLUSH_CHECK):
+                    return await self._queue.get()
+            except TimeoutError:
+                self._settle()
+        return await self._queue.get()
+
+    def _settle(self) -> None:
+        """Release from the budget what the transport no longer holds."""
+        buffered = self._transport.buffered() if self._transport is not None else 0
+        flushed = self._unflushed - min(self._unflushed, buffered)
+        if flushed:
+            self._unflushed -= flushed
+            if not self._released:
+                self._budget.release(self, flushed)
 
     async def close(self) -> None:
         """Close the socket with the failure's code (or normally); ignore a socket already gone."""
@@ -301,7 +371,7 @@ class Connection:
             async with asyncio.timeout(_SLOW_CLOSE_WAIT if slow else 5):
                 await self.websocket.close(code, reason)
         except Exception:
-            if slow and self._abort is not None:
+            if slow and self._transport is not None:
                 # A peer that does not read never lets the close frame out, and the server's
                 # transport keeps everything written to it meanwhile: let go of it now.
-                self._abort()
+                self._transport.abort()

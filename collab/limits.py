@@ -101,9 +101,14 @@ class SendBudget:
         """True while the total exceeds the limit."""
         return self.used > self.limit
 
-    def largest(self) -> Hashable | None:
-        """The holder with the most bytes."""
-        return max(self._held, key=self._held.__getitem__) if self._held else None
+    def largest(self, *, besides: Hashable | None = None) -> Hashable | None:
+        """The holder with the most bytes, preferring any but `besides` (the one adding a
+        frame: a newcomer's first sync is the largest frame it will get, and it is the others,
+        holding theirs for a while, that do not read)."""
+        others = [holder for holder in self._held if holder != besides]
+        if others:
+            return max(others, key=self._held.__getitem__)
+        return besides if besides in self._held else None
 
     def held(self, holder: Hashable) -> int:
         """Bytes `holder` holds."""

@@ -4,9 +4,10 @@
   for the rest of a request's headers), so idle or trickling sockets pile up (1,000 idle
   sockets stayed open for good). Here a connection that has not sent a whole request head
   within `header_timeout` seconds of connecting, or of its last response, is closed.
-- A way to let go of a peer that stopped reading: its WebSocket transport keeps everything
-  written to it, and closing waits for that to flush. The WebSocket scope gets a callable under
-  `collab.api.ws.ABORT_KEY` that aborts the transport; the app calls it for slow consumers.
+- A view of the WebSocket transport: it keeps everything written to a peer that stopped
+  reading, and closing waits for that to flush. The scope gets a `TransportControl` under
+  `collab.api.ws.TRANSPORT_KEY`: the send budget counts what the transport still buffers, and a
+  slow consumer's transport is aborted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
-from collab.api.ws import ABORT_KEY
+from collab.api.ws import TRANSPORT_KEY
 
 _Base: Any = AutoHTTPProtocol
 _WsBase: Any = AutoWebSocketsProtocol
@@ -62,11 +63,29 @@ def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
 
 
 def websocket_protocol() -> type[asyncio.Protocol]:
-    """uvicorn's WebSocket protocol, offering the app a way to abort the transport."""
+    """uvicorn's WebSocket protocol, showing the app its transport's buffer and abort."""
 
-    class AbortableWebSocketProtocol(_WsBase):  # type: ignore[misc]
+    class ObservableWebSocketProtocol(_WsBase):  # type: ignore[misc]
         async def run_asgi(self) -> None:
-            self.scope[ABORT_KEY] = self.transport.abort
+            self.scope[TRANSPORT_KEY] = _Transport(self.transport)
             await super().run_asgi()
 
-    return AbortableWebSocketProtocol
+    return ObservableWebSocketProtocol
+
+
+class _Transport:
+    """collab.connection.TransportControl over an asyncio transport."""
+
+    __slots__ = ("_transport",)
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+
+    def buffered(self) -> int:
+        return self._transport.get_write_buffer_size()
+
+    def abort(self) -> None:
+        self._transport.abort()
+
+    def closing(self) -> bool:
+        return self._transport.is_closing()

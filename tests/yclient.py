@@ -188,16 +188,18 @@ class YClient:
 
 
 async def open_stalled_client(
-    port: int, room: str
+    port: int, room: str, token: str | None = None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A raw client that completes the WebSocket handshake, sends SyncStep1, and then never
     reads or answers a ping again (a slow consumer, or a peer whose network went away)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     key = base64.b64encode(os.urandom(16)).decode()
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
     writer.write(
         (
             f"GET /ws/{room} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"{auth}\r\n"
         ).encode()
     )
     await writer.drain()

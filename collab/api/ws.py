@@ -19,9 +19,9 @@ from collab.types import PeerOrigin, is_valid_room_name
 
 log = logging.getLogger(__name__)
 
-# Where `collab serve` puts a callable that aborts the connection's transport (uvicorn keeps what
-# was written to a socket whose peer stopped reading; closing it waits for that to flush).
-ABORT_KEY = "collab.abort_transport"
+# Where `collab serve` puts the connection's TransportControl: uvicorn keeps what was written to
+# a socket whose peer stopped reading, and closing it waits for that to flush.
+TRANSPORT_KEY = "collab.transport"
 
 _MAX_NAME = 64
 _CLOSE_GRACE = 5.0
@@ -72,7 +72,7 @@ def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
         limits=ConnectionLimits.from_settings(state.settings),
         budget=state.send_budget,
         shared_state_buckets=shared,
-        abort=websocket.scope.get(ABORT_KEY),
+        transport=websocket.scope.get(TRANSPORT_KEY),
     )
     connection.expires_at = identity.expires_at
     return connection, room

@@ -22,10 +22,12 @@ class DocEncodings:
     """The full-state SyncStep2 frame, state vector and delete set of one Doc, while unchanged.
     Call `changed()` after every change to the document."""
 
-    __slots__ = ("_deletes", "_doc", "_frame", "_state")
+    __slots__ = ("_deletes", "_doc", "_frame", "_state", "encoded")
 
     def __init__(self, doc: Doc[Any]) -> None:
         self._doc = doc
+        # Bytes encoded so far: what the cache did not save (callers charge the difference).
+        self.encoded = 0
         self._frame: bytes | None = None
         self._state: dict[int, int] | None = None
         self._deletes: dict[int, tuple[list[int], list[int]]] | None = None
@@ -38,6 +40,7 @@ class DocEncodings:
         """SyncStep2 with the whole document (the answer to an empty state vector)."""
         if self._frame is None:
             self._frame = encode_sync_step2(self._doc.get_update())
+            self.encoded += len(self._frame)
         return self._frame
 
     def state(self) -> dict[int, int]:
@@ -66,7 +69,9 @@ class DocEncodings:
         if self._deletes is None:
             # An update against the document's own state vector holds no structs, only the
             # whole delete set.
-            self._deletes = _merged_deletes(self._doc.get_update(self._doc.get_state()))
+            encoded = self._doc.get_update(self._doc.get_state())
+            self.encoded += len(encoded)
+            self._deletes = _merged_deletes(encoded)
         return self._deletes
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pycrdt import Doc, Text, merge_updates
@@ -47,7 +47,7 @@ from collab.rooms import crdt
 from collab.rooms.encodings import DocEncodings
 from collab.rooms.history import AutoVersions, fingerprint
 from collab.rooms.peer import Peer
-from collab.rooms.presence import Presence
+from collab.rooms.presence import Presence, PresenceLimits
 from collab.rooms.writer import PendingWrite, UpdateWriter
 from collab.store.base import NewVersion, VersionResult
 from collab.types import LocalOrigin, Origin, origin_user
@@ -73,12 +73,22 @@ class RoomLimits:
     max_document_bytes: int
     max_awareness_bytes: int
     max_nesting_depth: int = 64
+    presence: PresenceLimits = field(default_factory=PresenceLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RoomLimits:
         """The limits `settings` configures."""
+        presence = PresenceLimits(
+            settings.awareness_ids_per_connection,
+            settings.awareness_bytes_per_connection,
+            settings.awareness_ids_per_room,
+            settings.awareness_bytes_per_room,
+        )
         return cls(
-            settings.max_document_bytes, settings.max_awareness_bytes, settings.max_nesting_depth
+            settings.max_document_bytes,
+            settings.max_awareness_bytes,
+            settings.max_nesting_depth,
+            presence,
         )
 
 
@@ -107,7 +117,8 @@ class Room:
         self.doc = doc
         self.encodings = DocEncodings(doc)
         self.content = doc.get(CONTENT, type=Text)
-        self.presence = Presence()
+        self.limits = limits or RoomLimits.from_settings(Settings())
+        self.presence = Presence(self.limits.presence)
         self.peers: dict[Peer, PeerState] = {}
         self.holders = 0
         self.released_at = 0.0
@@ -119,7 +130,6 @@ class Room:
         self.after_commit: Callable[[Room], None] | None = None
         # Called once the database refused one of this room's writes for good.
         self.on_rejected: Callable[[Room], None] | None = None
-        self.limits = limits or RoomLimits.from_settings(Settings())
         # Nesting levels of the document's items, to refuse updates that nest types too deep.
         self.nesting = nesting or TypeNesting(self.limits.max_nesting_depth)
         # Bytes of updates the document holds, stored and applied since (an upper bound).
@@ -171,17 +181,21 @@ class Room:
 
     async def _on_sync_step1(self, peer: Peer, state_vector: bytes) -> None:
         """Answer with what the peer lacks. A state vector that knows none of this document's
-        clients gets the cached full state (encoded once per change, however often asked);
-        the peer pays for the size of the answer in its full-state allowance."""
+        clients gets the cached full state (encoded once per change, however often asked).
+        What had to be encoded for the answer is charged to the peer's full-state allowance."""
         known = parse_state_vector(state_vector)
         ours = self.encodings.state()
+        before = self.encodings.encoded
         if any(clock and client in ours for client, clock in known.items()):
             frame = encode_sync_step2(crdt.missing_since(self.doc, state_vector))
+            cost = len(frame)
         else:
             frame = self.encodings.full_state_frame()
+            cost = self.encodings.encoded - before
         await self.wait_committed(self._applied)
         peer.send(frame)
-        peer.charge_state_work(len(frame))
+        if cost:
+            peer.charge_state_work(cost)
 
     async def _on_update(self, peer: Peer, update: bytes) -> None:
         """An update from a peer. A viewer's is accepted only if it changes nothing (their
@@ -194,7 +208,11 @@ class Room:
         if peer.can_write:
             await self.receive_update(update, peer.origin, peer, parsed=parsed)
             return
-        if self.encodings.would_change(parsed):
+        before = self.encodings.encoded
+        changes = self.encodings.would_change(parsed)
+        if self.encodings.encoded > before:
+            peer.charge_state_work(self.encodings.encoded - before)
+        if changes:
             raise Forbidden("read-only access: viewers cannot edit this document")
         await self.receive_update(EMPTY, peer.origin, peer)
 

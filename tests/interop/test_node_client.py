@@ -128,12 +128,12 @@ async def test_a_stock_client_closed_for_a_persistent_flood_reconnects_and_loses
     client reconnects, resends what the server lacks, and every edit is stored."""
     server = make_server(
         sqlite_url,
-        COLLAB_RATE_MESSAGES_PER_SECOND="200",
-        COLLAB_RATE_MESSAGE_BURST="10",
-        COLLAB_RATE_CLOSE_AFTER="0.5",
+        COLLAB_RATE_MESSAGES_PER_SECOND="40",
+        COLLAB_RATE_MESSAGE_BURST="5",
+        COLLAB_RATE_CLOSE_AFTER="0.3",
     )
     await server.start()
-    result = await _burst(server, "persistent", 1500)
-    assert result["text"] == "".join(f"{i}," for i in range(1500))
+    result = await _burst(server, "persistent", 600)
+    assert result["text"] == "".join(f"{i}," for i in range(600))
     assert 1013 in result["closeCodes"]  # type: ignore[operator]
-    assert int(result["connects"]) > 1  # type: ignore[call-overload]
+    assert int(result["connects"]) > 1, result  # type: ignore[call-overload]

@@ -1,0 +1,119 @@
+"""Presence cannot make a room unjoinable, and nobody can take over another person's presence."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+from collab.auth import issue_token
+from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
+from collab.protocol.messages import encode_awareness
+from tests.conftest import ServerFactory
+from tests.server import ServerProcess
+from tests.yclient import YClient
+
+SECRET = "presence-test-secret-0123456789abcdef"
+
+
+def _holds_states(client: YClient, count: int) -> bool:
+    return len(client.awareness) == count
+
+
+def _entries(*entries: tuple[int, int, object]) -> bytes:
+    return encode_awareness(
+        encode_awareness_entries([AwarenessEntry(c, k, json.dumps(s)) for c, k, s in entries])
+    )
+
+
+async def test_ids_and_bytes_are_capped_per_connection_and_per_room(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(
+        sqlite_url,
+        COLLAB_AWARENESS_IDS_PER_CONNECTION="3",
+        COLLAB_AWARENESS_BYTES_PER_ROOM="20000",
+    )
+    await server.start()
+    async with YClient(server.ws_url, "capped") as watcher, YClient(server.ws_url, "capped") as hog:
+        await hog.send_raw(_entries(*((1000 + i, 1, {"n": i}) for i in range(20))))
+        await watcher.wait_for(lambda: len(watcher.awareness) == 3)
+        big = {"pad": "x" * 9000}
+        async with YClient(server.ws_url, "capped") as other:
+            await other.send_raw(_entries((2000, 1, big), (2001, 1, big), (2002, 1, big)))
+            await watcher.wait_for(lambda: 2001 in watcher.awareness)
+            await other.send_raw(_entries((2003, 1, {"small": True})))
+            await watcher.wait_for(lambda: 2003 in watcher.awareness)
+            assert 2002 not in watcher.awareness  # the room's bytes were spent
+        health = await server.health()
+        assert health["awareness_dropped"] >= 17 + 1
+        # The dropped ones did not make the room unjoinable, and what was kept reaches newcomers.
+        async with YClient(server.ws_url, "capped") as newcomer:
+            await newcomer.wait_for(lambda: {1000, 1001, 1002} <= set(newcomer.awareness))
+            assert not newcomer.closed.is_set()
+
+
+async def test_a_connection_cannot_change_or_remove_another_connections_presence(
+    server: ServerProcess,
+):
+    async with (
+        YClient(server.ws_url, "mine") as alice,
+        YClient(server.ws_url, "mine") as mallory,
+        YClient(server.ws_url, "mine") as bob,
+    ):
+        own = alice.doc.client_id
+        await alice.send_raw(alice.set_awareness(1, {"user": {"name": "Alice"}}))
+        await bob.wait_for(lambda: "Alice" in bob.awareness.get(own, ""))
+        await mallory.send_raw(_entries((own, 50, {"user": {"name": "Mallory"}})))
+        await mallory.send_raw(_entries((own, 60, None)))  # and try to erase her
+        await mallory.send_raw(mallory.set_awareness(1, {"user": {"name": "M"}}))
+        await bob.wait_for(lambda: mallory.doc.client_id in bob.awareness)
+        assert "Alice" in bob.awareness[own]
+        await alice.send_raw(alice.set_awareness(2, {"user": {"name": "Alice 2"}}))
+        await bob.wait_for(lambda: "Alice 2" in bob.awareness.get(own, ""))
+        assert (await server.health())["awareness_dropped"] >= 2
+
+
+async def test_the_same_person_takes_over_their_own_id_after_a_silent_disconnect(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """y-websocket keeps its client id across reconnects; if the old socket died unnoticed,
+    the same authenticated user may replace that presence (nobody else can)."""
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    ada = issue_token(SECRET, user="ada", name="Ada", grants={"*": "editor"}, ttl_seconds=600)
+    eve = issue_token(SECRET, user="eve", name="Eve", grants={"*": "editor"}, ttl_seconds=600)
+    async with YClient(server.ws_url, "back", token=ada) as watcher:
+        stale = YClient(server.ws_url, "back", token=ada, client_id=4242)
+        await stale.connect()
+        await stale.send_raw(stale.set_awareness(1, {"user": {"name": "Ada (old tab)"}}))
+        await watcher.wait_for(lambda: "old tab" in watcher.awareness.get(4242, ""))
+        async with YClient(server.ws_url, "back", token=eve) as intruder:
+            await intruder.send_raw(_entries((4242, 9, {"user": {"name": "Eve"}})))
+            async with YClient(server.ws_url, "back", token=ada, client_id=4242) as again:
+                await again.send_raw(again.set_awareness(2, {"user": {"name": "Ada"}}))
+                await watcher.wait_for(lambda: '"Ada"' in watcher.awareness.get(4242, ""))
+                assert "Eve" not in watcher.awareness[4242]
+                stale.abort()
+
+
+async def test_a_newcomer_whose_first_messages_overflow_is_closed_not_stranded(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """If the handshake itself overflows a newcomer's send queue, the socket is closed with
+    1013 (retry) at once: before, it was marked failed and left open, receiving nothing."""
+    server = make_server(
+        sqlite_url,
+        COLLAB_SEND_QUEUE_BYTES="30000",
+        COLLAB_AWARENESS_BYTES_PER_CONNECTION="200000",
+    )
+    await server.start()
+    async with YClient(server.ws_url, "crowded") as host:
+        pad = {"pad": "x" * 12000}
+        for index in range(4):  # one at a time: each echo fits the host's queue
+            await host.send_raw(_entries((3000 + index, 1, pad)))
+            await host.wait_for(partial(_holds_states, host, index + 1))
+        newcomer = YClient(server.ws_url, "crowded")
+        await newcomer.connect()
+        code, reason = await newcomer.wait_closed(timeout=10)
+        assert code == 1013 and "behind" in reason
+        assert not host.closed.is_set()
