@@ -193,6 +193,7 @@ def _serve(settings: Settings) -> int:
         port=settings.port,
         log_level=settings.log_level,
         ws_max_size=settings.max_message_bytes,
+        ws_per_message_deflate=settings.ws_compression,
         ws_ping_interval=settings.ping_interval,
         ws_ping_timeout=settings.ping_timeout,
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),

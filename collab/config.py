@@ -63,14 +63,16 @@ class Settings:
     rate_bytes_per_second: float = 2_097_152.0
     rate_byte_burst: int = 8_388_608
     rate_close_after: float = 60.0
-    # Full-state work (encoding the document for a peer's SyncStep1, or its delete set for a
-    # viewer's update), in bytes encoded, per connection; every connection of one user shares
-    # twice this, of one address four times. Answers served from the cache cost nothing.
+    # Full-state work per connection, in bytes: each SyncStep1 answer costs its size (encoded
+    # once per change, but copied and buffered for every asker), and encoding the delete set to
+    # check a viewer's update costs its size; every connection of one user shares twice this,
+    # of one address four times. Over it, the connection's next such request waits (its edits
+    # and presence do not).
     state_bytes_per_second: float = 4_194_304.0
     state_byte_burst: int = 33_554_432
     # Bytes queued for sending by all connections together; past it, the connections holding
     # the most are dropped (1013) until it fits.
-    send_budget_bytes: int = 268_435_456
+    send_budget_bytes: int = 134_217_728
     # Deepest nesting of values (JSON-like Any, embeds, attributes) and of shared types (a Y.Map
     # in a Y.Map ...) an update may hold; deeper ones are refused before yrs decodes them.
     max_nesting_depth: int = 64
@@ -90,6 +92,10 @@ class Settings:
     commit_wait: float = 10.0
     # Seconds a new connection (or one between requests) may take to send a whole request head.
     header_timeout: float = 10.0
+    # permessage-deflate on WebSockets. Off by default: compressing is done on the event loop,
+    # and one large frame (a 14 MB document's first sync) stalls every room for ~50 ms; stock
+    # Node servers do not compress either.
+    ws_compression: bool = False
     # Seconds between WebSocket pings and before an unanswered ping closes the connection.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0

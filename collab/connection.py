@@ -21,7 +21,7 @@ from collab.errors import (
     UnsupportedData,
 )
 from collab.limits import SendBudget, TokenBucket
-from collab.protocol.messages import decode_message
+from collab.protocol.messages import Message, SyncStep1, SyncStep2, Update, decode_message
 from collab.rooms.crdt import CONTROL_FLOW
 from collab.rooms.room import Room
 from collab.types import PeerOrigin
@@ -184,9 +184,13 @@ class Connection:
             victim.evict()
 
     def evict(self) -> None:
-        """Drop this connection to bring the process back under its send budget."""
+        """Drop this connection to bring the process back under its send budget: its queue is
+        dropped and its transport aborted at once (what the transport buffers is the memory the
+        budget protects; a close frame could not get past it anyway)."""
         self.fail(SlowConsumer("the server's send buffers are full and this client held the most"))
         self._drop_queued()  # also when it had failed already for another reason
+        if self._transport is not None:
+            self._transport.abort()
 
     def charge_state_work(self, size: int) -> None:
         """Count `size` bytes of full-state work against this peer's allowances (its own, its
@@ -270,25 +274,30 @@ class Connection:
                     raise MessageTooBig(
                         f"message of {len(frame)} bytes exceeds {self._max_message_bytes}"
                     )
-                if not await self._throttle(len(frame)):
+                message = decode_message(frame)
+                if not await self._throttle(len(frame), self._costs_state_work(message)):
                     return
-                await room.handle(self, decode_message(frame))
+                await room.handle(self, message)
         finally:
             if self._next is not None:
                 self._next.cancel()
 
-    async def _throttle(self, size: int) -> bool:
-        """Flow control instead of disconnects: over its message, byte or full-state allowance,
-        the connection is not read until the allowance refills (TCP then holds the client
-        back). Meanwhile one more event is read, so that a client leaving is noticed (False).
-        Only a client throttled without a break for `rate_close_after` seconds is closed,
-        with 1013, which stock clients retry."""
-        delay = max(
-            self._messages.delay(1),
-            self._bytes.delay(size),
-            *(bucket.delay(0) for bucket in self._state_buckets),
-        )
-        if delay > 0:
+    def _costs_state_work(self, message: Message) -> bool:
+        """SyncStep1 (answered with the whole document, or what the peer lacks) and a viewer's
+        update (checked against the delete set) make the server encode document state."""
+        if isinstance(message, SyncStep1):
+            return True
+        return not self._can_write and isinstance(message, SyncStep2 | Update)
+
+    async def _throttle(self, size: int, state_work: bool) -> bool:
+        """Flow control instead of disconnects: over its message or byte allowance (or, for a
+        request of full-state work, its full-state allowance), the connection is not read until
+        the allowance refills (TCP then holds the client back); edits are never held back by
+        the full-state allowance. Meanwhile one more event is read, so that a client leaving
+        is noticed (False). Only a client throttled without a break for `rate_close_after`
+        seconds is closed, with 1013, which stock clients retry."""
+        # Checked again after each pause: others sharing an allowance may have spent it.
+        while (delay := self._delay(size, state_work)) > 0:
             now = time.monotonic()
             if self._flood_since is None or now - self._last_throttle > _FLOOD_GAP:
                 self._flood_since = now
@@ -301,6 +310,10 @@ class Connection:
         self._messages.charge(1)
         self._bytes.charge(size)
         return True
+
+    def _delay(self, size: int, state_work: bool) -> float:
+        state = [bucket.delay(0) for bucket in self._state_buckets] if state_work else []
+        return max(self._messages.delay(1), self._bytes.delay(size), *state)
 
     async def _pause(self, delay: float) -> bool:
         """Wait `delay` seconds without reading more than one event ahead; False if the client

@@ -53,6 +53,7 @@ class YClient:
         self.acked = 0
         self.sent_updates = 0
         self.received_updates: list[bytes] = []
+        self.step2_count = 0  # SyncStep2 answers received
         self.synced = asyncio.Event()
         self.closed = asyncio.Event()
         self.close_code: int | None = None
@@ -184,6 +185,7 @@ class YClient:
             self._applying = False
         self.received_updates.append(payload)
         if sub_type == SyncType.STEP2:
+            self.step2_count += 1
             self.synced.set()
 
 

@@ -182,20 +182,17 @@ class Room:
     async def _on_sync_step1(self, peer: Peer, state_vector: bytes) -> None:
         """Answer with what the peer lacks. A state vector that knows none of this document's
         clients gets the cached full state (encoded once per change, however often asked).
-        What had to be encoded for the answer is charged to the peer's full-state allowance."""
+        Every answer's size is charged to the peer's full-state allowance: even from the
+        cache, a large answer costs copies, buffers and bandwidth for each asker."""
         known = parse_state_vector(state_vector)
         ours = self.encodings.state()
-        before = self.encodings.encoded
         if any(clock and client in ours for client, clock in known.items()):
             frame = encode_sync_step2(crdt.missing_since(self.doc, state_vector))
-            cost = len(frame)
         else:
             frame = self.encodings.full_state_frame()
-            cost = self.encodings.encoded - before
+        peer.charge_state_work(len(frame))  # before waiting: others asking meanwhile see it
         await self.wait_committed(self._applied)
         peer.send(frame)
-        if cost:
-            peer.charge_state_work(cost)
 
     async def _on_update(self, peer: Peer, update: bytes) -> None:
         """An update from a peer. A viewer's is accepted only if it changes nothing (their

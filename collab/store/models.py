@@ -23,15 +23,28 @@ class RoomRow(Base):
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # The merged state of every update with id <= compacted_upto, as one Yjs update.
-    state: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Updates with id <= compacted_upto are folded into the room's RoomStateRow (state_bytes).
     compacted_upto: Mapped[int] = mapped_column(BigInteger, default=0)
+    state_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     # Updates in the log (not yet compacted) and their total size.
     log_count: Mapped[int] = mapped_column(Integer, default=0)
     log_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     # Why the server refuses to load this room (its stored data could crash yrs), and since when.
     quarantined: Mapped[str | None] = mapped_column(Text, nullable=True)
     quarantined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RoomStateRow(Base):
+    """A room's compacted state: every update up to `rooms.compacted_upto`, as one Yjs update.
+    Apart from `rooms`, whose counters every commit updates (SQLite rewrites a whole record on
+    any update, so a state in that row was rewritten by every commit)."""
+
+    __tablename__ = "room_states"
+
+    room: Mapped[str] = mapped_column(
+        String(128), ForeignKey("rooms.name", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class UpdateRow(Base):

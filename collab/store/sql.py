@@ -48,9 +48,10 @@ from collab.store.base import (
     VersionResult,
 )
 from collab.store.merge import merge_parts
-from collab.store.models import RoomRow, UpdateRow
+from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 
 _rooms = cast(Table, RoomRow.__table__)
+_states = cast(Table, RoomStateRow.__table__)
 _updates = cast(Table, UpdateRow.__table__)
 # Errors by which the database refuses a write for good; anything else is taken for an outage.
 _REFUSALS = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
@@ -70,7 +71,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _room_info_query() -> Select[Any]:
-    size = func.coalesce(func.length(_rooms.c.state), 0) + _rooms.c.log_bytes
+    size = _rooms.c.state_bytes + _rooms.c.log_bytes
     return select(
         _rooms.c.name, _rooms.c.created_at, _rooms.c.updated_at, size.label("size")
     ).order_by(_rooms.c.updated_at.desc(), _rooms.c.name)
@@ -94,14 +95,11 @@ class SqlStore:
                 select(_updates.c.data).where(_updates.c.room == room).order_by(_updates.c.id)
             )
             parts = [row[0] for row in log]
-            row = (
-                await conn.execute(
-                    select(_rooms.c.state, _rooms.c.quarantined).where(_rooms.c.name == room)
-                )
-            ).first()
-        if row is None:
-            return StoredRoom(state=None, log=parts)
-        return StoredRoom(state=row.state, log=parts, quarantined=row.quarantined)
+            state = await conn.scalar(select(_states.c.state).where(_states.c.room == room))
+            quarantined = await conn.scalar(
+                select(_rooms.c.quarantined).where(_rooms.c.name == room)
+            )
+        return StoredRoom(state=state, log=parts, quarantined=quarantined)
 
     async def set_quarantine(self, room: str, reason: str | None) -> bool:
         """Quarantine a room with `reason`, or release it (None); False if no such room."""
@@ -208,14 +206,10 @@ class SqlStore:
                     .order_by(_updates.c.id)
                 )
             ).all()
-            current = (
-                await conn.execute(
-                    select(_rooms.c.state, _rooms.c.compacted_upto).where(_rooms.c.name == room)
-                )
-            ).first()
-        if not rows or current is None:
+            upto = await conn.scalar(select(_rooms.c.compacted_upto).where(_rooms.c.name == room))
+            state = await conn.scalar(select(_states.c.state).where(_states.c.room == room))
+        if not rows or upto is None:
             return None
-        state, upto = current
         parts = ([state] if state else []) + [row.data for row in rows]
         merged = await asyncio.to_thread(merge_parts, parts)
         return await self._swap_in(room, merged, upto, rows)
@@ -230,8 +224,8 @@ class SqlStore:
                 update(_rooms)
                 .where(_rooms.c.name == room, _rooms.c.compacted_upto == upto)
                 .values(
-                    state=merged,
                     compacted_upto=max(ids),
+                    state_bytes=len(merged),
                     log_count=_rooms.c.log_count - len(ids),
                     log_bytes=_rooms.c.log_bytes - size,
                 )
@@ -239,6 +233,8 @@ class SqlStore:
             if result.rowcount != 1:
                 await conn.rollback()
                 return None
+            await conn.execute(delete(_states).where(_states.c.room == room))
+            await conn.execute(_states.insert().values(room=room, state=merged))
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 await conn.execute(delete(_updates).where(_updates.c.id.in_(chunk)))
@@ -297,6 +293,7 @@ class SqlStore:
         """Delete a room and everything stored for it; False if there was nothing."""
         async with self.engine.begin() as conn:
             await conn.execute(delete(_updates).where(_updates.c.room == room))
+            await conn.execute(delete(_states).where(_states.c.room == room))
             await conn.execute(
                 delete(versions.versions_table).where(versions.versions_table.c.room == room)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import zlib
 from datetime import UTC, datetime
@@ -64,7 +65,7 @@ async def record(
         .returning(authors_table.c.author)
     )
     authors = sorted({row[0] for row in pending} | batch_authors)
-    state = zlib.compress(item.state, 6)
+    state = await asyncio.to_thread(zlib.compress, item.state, 6)  # off the event loop
     values = {
         "room": item.room,
         "created_at": now,

@@ -22,12 +22,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("rooms") as batch:
-        batch.add_column(sa.Column("quarantined", sa.Text(), nullable=True))
-        batch.add_column(sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ALTER TABLE ADD COLUMN: never a batch rebuild of `rooms`, which on SQLite (foreign
+    # keys on) would cascade to every room's updates and versions.
+    op.add_column("rooms", sa.Column("quarantined", sa.Text(), nullable=True))
+    op.add_column("rooms", sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("rooms") as batch:
-        batch.drop_column("quarantined_at")
-        batch.drop_column("quarantined")
+    op.drop_column("rooms", "quarantined_at")
+    op.drop_column("rooms", "quarantined")

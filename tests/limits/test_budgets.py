@@ -53,10 +53,10 @@ async def test_clients_that_never_read_cannot_take_the_server_past_its_send_budg
 async def test_full_state_work_is_throttled_per_address_across_reconnects(
     make_server: ServerFactory, sqlite_url: str
 ):
-    """Each full-state answer the server has to encode costs the asker's allowance (one served
-    from the cache costs nothing). Reconnecting does not reset it: every connection of an
-    address shares one, so a client that reconnects to make the server encode a changing
-    document again and again is slowed down (not refused) however fresh its connection."""
+    """Each full-state answer costs the asker's allowance its size. Reconnecting does not reset
+    it: every connection of an address shares one, so a client that reconnects to make the
+    server encode and send a document again and again is slowed down (not refused) however
+    fresh its connection."""
     server = make_server(
         sqlite_url,
         COLLAB_STATE_BYTES_PER_SECOND="50000",
