@@ -323,8 +323,11 @@ class Connection:
         if self._next is None:
             self._next = asyncio.ensure_future(self.websocket.receive())
         await asyncio.wait({self._next}, timeout=delay)
-        if self._next.done() and self._next.result()["type"] == "websocket.disconnect":
-            return False
+        if self._next.done():
+            if self._next.exception() is not None:
+                return False  # the socket broke while we waited
+            if self._next.result()["type"] == "websocket.disconnect":
+                return False
         while (left := deadline - loop.time()) > 0:
             await asyncio.sleep(min(left, _FLUSH_CHECK * 5))
             if self._transport is not None and self._transport.closing():
