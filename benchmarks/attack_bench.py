@@ -185,8 +185,8 @@ def attacks(server: ServerProcess, megabytes: int, viewers: int) -> dict[str, Ca
                 await viewer.send_raw(known)
                 sent += 1
                 await asyncio.sleep(0)
-            closed = viewer.close_code
-        return f"{sent} no-op updates, closed: {closed}"
+            closed = viewer.close_code if viewer.closed.is_set() else "no"
+        return f"{sent} no-op updates queued by the client, closed during the attack: {closed}"
 
     async def stalled_viewers(stop: asyncio.Event) -> str:
         viewer = token("viewer", "stalled")
@@ -225,8 +225,9 @@ def attacks(server: ServerProcess, megabytes: int, viewers: int) -> dict[str, Ca
             with contextlib.suppress(TimeoutError):
                 await writer.wait_for(lambda: writer.acked == writer.sent_updates, timeout=60)
             stored = writer.acked
+            closed = writer.close_code if writer.closed.is_set() else "no"
             await stop.wait()
-        return f"2000 edits, {stored} acknowledged, closed: {writer.close_code}"
+        return f"2000 edits, {stored} update messages acknowledged, closed: {closed}"
 
     async def idle_sockets(stop: asyncio.Event) -> str:
         sockets = []
@@ -296,11 +297,11 @@ async def run_child(port: int, name: str, seconds: float, viewers: int) -> None:
     print(await attacks(server, 0, viewers)[name](stop))
 
 
-async def main(seconds: float, megabytes: int, viewers: int) -> None:
+async def main(seconds: float, megabytes: int, viewers: int, log: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/attack.db"
         env = {"COLLAB_SECRET": SECRET, "COLLAB_HEADER_TIMEOUT": str(max(1.0, seconds / 3))}
-        server = ServerProcess(url, Path(tmp) / "server.log", env)
+        server = ServerProcess(url, Path(log or Path(tmp) / "server.log"), env)
         await server.start()
         try:
             await large_document(server, "big", megabytes)
@@ -333,10 +334,11 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--megabytes", type=int, default=14)
     parser.add_argument("--viewers", type=int, default=200)
+    parser.add_argument("--log", help="keep the server's log in this file")
     parser.add_argument("--attack", help=argparse.SUPPRESS)  # the child's side
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.attack:
         asyncio.run(run_child(args.port, args.attack, args.seconds, args.viewers))
     else:
-        asyncio.run(main(args.seconds, args.megabytes, args.viewers))
+        asyncio.run(main(args.seconds, args.megabytes, args.viewers, args.log))
