@@ -115,6 +115,14 @@ class RoomExists(CollabError):
     http_status = 409
 
 
+class WrongDocumentKind(CollabError):
+    """An operation for one kind of document on another: a plain-text edit of a room whose
+    `content` is rich text (an XmlFragment, as ProseMirror and Tiptap keep it)."""
+
+    close_code = 4409
+    http_status = 409
+
+
 class RoomDeleted(CollabError):
     """The room was deleted while the client was connected."""
 

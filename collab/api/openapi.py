@@ -366,10 +366,13 @@ _PATHS: dict[str, Any] = {
             },
             "responses": {
                 "200": _STATE_VECTOR,
-                "400": _problem("Not a valid Yjs update; nothing changed"),
                 "404": _NOT_FOUND,
                 "413": _problem("Body too large"),
-                "422": _UNPROCESSABLE,
+                "415": _problem("Not sent as application/octet-stream"),
+                "422": _problem(
+                    "Not a valid Yjs update, or nested deeper than the server accepts; "
+                    "nothing changed"
+                ),
             },
         },
     },
@@ -390,6 +393,7 @@ _PATHS: dict[str, Any] = {
             "responses": {
                 "200": _STATE_VECTOR,
                 "404": _NOT_FOUND,
+                "409": _problem("The document is rich text (an XmlFragment at content)"),
                 "413": _problem("Body too large"),
                 "422": _UNPROCESSABLE,
             },

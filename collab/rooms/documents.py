@@ -10,10 +10,17 @@ from typing import Any, TypeVar
 
 from pycrdt import Doc, Text
 
-from collab.errors import InvalidRequest, RoomDeleted, RoomExists, RoomNotFound, StoreUnavailable
+from collab.errors import (
+    InvalidRequest,
+    RoomDeleted,
+    RoomExists,
+    RoomNotFound,
+    StoreUnavailable,
+    WrongDocumentKind,
+)
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms import crdt
-from collab.rooms.export import CONTENT, doc_from_update
+from collab.rooms.export import CONTENT, doc_from_update, root_kind
 from collab.rooms.manager import RoomManager
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import Room
@@ -163,17 +170,33 @@ async def stored_doc(store: Store, room: str, max_depth: int = DEFAULT_MAX_DEPTH
 
 
 def _text_edit(ops: Sequence[TextOp]) -> Callable[[Doc[Any]], None]:
-    return lambda doc: apply_text_ops(doc.get(CONTENT, type=Text), ops)
+    def change(doc: Doc[Any]) -> None:
+        apply_text_ops(plain_content(doc), ops)
+
+    return change
 
 
 def replace_with(new_text: str) -> Callable[[Doc[Any]], None]:
     """An edit making `content` equal `new_text` by a minimal diff of its text at that time."""
 
     def change(doc: Doc[Any]) -> None:
-        text = doc.get(CONTENT, type=Text)
+        text = plain_content(doc)
         apply_text_ops(text, diff_ops(str(text), new_text))
 
     return change
+
+
+def plain_content(doc: Doc[Any]) -> Text:
+    """The `content` root as plain text, for a text edit; WrongDocumentKind (409) when it is
+    rich text: a string written into an XmlFragment breaks every ProseMirror or Tiptap client,
+    and their content is not plain text to diff."""
+    if root_kind(doc.get_update(), CONTENT) == "xml":
+        raise WrongDocumentKind(
+            "this document is rich text (an XmlFragment at 'content'): plain-text edits would "
+            "break its editors; change it with a Yjs update (POST .../updates) instead"
+        )
+    text: Text = doc.get(CONTENT, type=Text)
+    return text
 
 
 def apply_text_ops(text: Text, ops: Sequence[TextOp]) -> None:

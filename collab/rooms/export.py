@@ -46,9 +46,30 @@ def roots(update: bytes) -> dict[str, Root]:
     return {name: _probe(update, name) for name in names}
 
 
+def root_kind(update: bytes, name: str) -> str:
+    """The kind of root `name` in the document encoded by `update` ("empty" when absent)."""
+    if name not in doc_from_update(update).keys():
+        return ABSENT.kind
+    return _probe(update, name).kind
+
+
 def doc_to_json(update: bytes) -> dict[str, Any]:
-    """Every root type of the document encoded by `update`, converted to JSON values."""
-    return {name: root.value for name, root in roots(update).items()}
+    """Every root type of the document encoded by `update`, converted to JSON values; a
+    subdocument becomes a reference, `{"$subdoc": {"guid": ...}}` (its content is a document
+    of its own, synced separately)."""
+    return {name: _plain(root.value) for name, root in roots(update).items()}
+
+
+def _plain(value: Any) -> Any:
+    """`value` with every subdocument replaced by its reference (nesting is bounded: updates
+    nested deeper than the limit never reach a document)."""
+    if isinstance(value, Doc):
+        return {"$subdoc": {"guid": value.guid}}
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _probe(update: bytes, name: str) -> Root:
