@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,11 @@ def content_text(doc: Doc[Any]) -> str:
     return str(doc.get(CONTENT, type=Text))
 
 
+# Formatting attributes of a run of text, sorted by name; and a Y.Text's runs of text.
+Attributes = tuple[tuple[str, Any], ...]
+Runs = tuple[tuple[str, Attributes], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Root:
     """One root type of a document: its kind ("map", "text", "array", "xml" or "empty") and
@@ -29,6 +35,14 @@ class Root:
 
     kind: str
     value: Any
+    # A text root's formatted runs, (text, attributes) as Y.Text deltas hold them: formatting
+    # (bold, links: what y-quill and other delta editors store) that the plain value leaves out.
+    runs: Runs = ()
+
+    def same_as(self, other: Root) -> bool:
+        """Whether two roots hold the same content, formatting included; subdocuments are the
+        same when their guids are."""
+        return plain_value(self.value) == plain_value(other.value) and self.runs == other.runs
 
 
 # What a document without a root of some name holds there.
@@ -57,18 +71,29 @@ def doc_to_json(update: bytes) -> dict[str, Any]:
     """Every root type of the document encoded by `update`, converted to JSON values; a
     subdocument becomes a reference, `{"$subdoc": {"guid": ...}}` (its content is a document
     of its own, synced separately)."""
-    return {name: _plain(root.value) for name, root in roots(update).items()}
+    return {name: plain_value(root.value) for name, root in roots(update).items()}
 
 
-def _plain(value: Any) -> Any:
-    """`value` with every subdocument replaced by its reference (nesting is bounded: updates
+def _runs(text: Text) -> Runs:
+    """The formatted string runs of a Y.Text (embeds, which plain text leaves out, are kept as
+    their JSON rendering so a change to one still shows)."""
+    runs = []
+    for chunk in text.diff():
+        content, attributes = chunk[0], chunk[1] if len(chunk) > 1 else None
+        key = content if isinstance(content, str) else json.dumps(plain_value(content), default=str)
+        runs.append((key, tuple(sorted((attributes or {}).items()))))
+    return tuple(runs)
+
+
+def plain_value(value: Any) -> Any:
+    """`value` as JSON: every subdocument replaced by its reference (nesting is bounded: updates
     nested deeper than the limit never reach a document)."""
     if isinstance(value, Doc):
         return {"$subdoc": {"guid": value.guid}}
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain_value(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain_value(item) for item in value]
     return value
 
 
@@ -76,9 +101,10 @@ def _probe(update: bytes, name: str) -> Root:
     as_map = doc_from_update(update).get(name, type=Map)
     if len(as_map):
         return Root("map", as_map.to_py())
-    text = str(doc_from_update(update).get(name, type=Text))
+    text_type = doc_from_update(update).get(name, type=Text)
+    text = str(text_type)
     if text:
-        return Root("text", text)
+        return Root("text", text, _runs(text_type))
     try:
         items = doc_from_update(update).get(name, type=Array).to_py()
     except ValueError:
