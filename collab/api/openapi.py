@@ -238,7 +238,15 @@ _SCHEMAS: dict[str, Any] = {
 
 _SNAPSHOT_CONTENT = {
     "application/json": {"schema": {"type": "object", "description": "every root type as JSON"}},
-    "text/plain": {"schema": {"type": "string", "description": "the root Y.Text `content`"}},
+    "text/plain": {
+        "schema": {"type": "string", "description": "`content` as text (rich text: a line per block)"}
+    },
+    "text/markdown": {
+        "schema": {"type": "string", "description": "`content` as Markdown (rich text rendered)"}
+    },
+    "text/html": {
+        "schema": {"type": "string", "description": "`content` as HTML (plain text: a <pre>)"}
+    },
     "application/octet-stream": {
         "schema": {"type": "string", "contentEncoding": "binary", "description": "Yjs update (v1)"}
     },
@@ -309,12 +317,12 @@ _PATHS: dict[str, Any] = {
         "parameters": [_ROOM],
         "get": {
             "operationId": "getSnapshot",
-            "summary": "The committed document as text, JSON or a Yjs update (content negotiation)",
+            "summary": "The committed document as text, Markdown, HTML, JSON or a Yjs update",
             "parameters": [
                 {
                     "name": "format",
                     "in": "query",
-                    "schema": {"enum": ["text", "json", "yjs"]},
+                    "schema": {"enum": ["text", "markdown", "html", "json", "yjs"]},
                     "description": "overrides Accept",
                 },
                 {

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from collab.api.access import authorize, identify
 from collab.api.history import version_id
@@ -28,13 +28,15 @@ from collab.auth import DEVELOPMENT, Identity, Role
 from collab.errors import InvalidRequest, UnsupportedData
 from collab.rooms import crdt
 from collab.rooms.documents import DeleteText, InsertText, Snapshot, TextOp
-from collab.rooms.export import content_text, doc_from_update, doc_to_json
+from collab.rooms.export import doc_from_update, doc_to_json, render_content
 from collab.state import CollabState
 from collab.store.base import RoomCursor, RoomInfo
 from collab.types import LocalOrigin, is_valid_room_name
 
 TEXT, JSON, YJS = "text/plain", "application/json", "application/octet-stream"
-_FORMATS = {"text": TEXT, "json": JSON, "yjs": YJS}
+MARKDOWN, HTML = "text/markdown", "text/html"
+_FORMATS = {"text": TEXT, "json": JSON, "yjs": YJS, "markdown": MARKDOWN, "html": HTML}
+_RENDERED = {TEXT: "text", MARKDOWN: "markdown", HTML: "html"}
 MAX_PAGE = 200
 
 
@@ -126,8 +128,9 @@ async def get_snapshot(request: Request) -> Response:
         return Response(body, media_type=YJS, headers=headers)
     if media == YJS:
         return Response(snapshot.update, media_type=YJS, headers=headers)
-    if media == TEXT:
-        return PlainTextResponse(content_text(snapshot.doc()), headers=headers)
+    if media in _RENDERED:
+        rendered = render_content(snapshot.doc(), _RENDERED[media])
+        return Response(rendered, media_type=f"{media}; charset=utf-8", headers=headers)
     return JSONResponse(doc_to_json(snapshot.update), headers=headers)
 
 
@@ -149,7 +152,7 @@ def _snapshot_media(request: Request, has_since: bool) -> str:
     elif has_since:
         media = negotiate(request.headers.get("accept"), [YJS])
     else:
-        media = negotiate(request.headers.get("accept"), [JSON, TEXT, YJS])
+        media = negotiate(request.headers.get("accept"), [JSON, TEXT, YJS, MARKDOWN, HTML])
     if has_since and media != YJS:
         raise InvalidRequest("since= returns a Yjs update: ask for application/octet-stream")
     return media

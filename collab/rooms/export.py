@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlFragment
+
+from collab.rooms.richtext import to_html, to_markdown, to_text
 
 CONTENT = "content"
 
@@ -19,8 +22,21 @@ def doc_from_update(update: bytes) -> Doc[Any]:
 
 
 def content_text(doc: Doc[Any]) -> str:
-    """The root Y.Text `content`."""
-    return str(doc.get(CONTENT, type=Text))
+    """The text of `content`: a plain Y.Text as it is; rich text (an XmlFragment, as
+    ProseMirror and Tiptap keep it) as its text with its structure, a line per block."""
+    return render_content(doc, "text")
+
+
+def render_content(doc: Doc[Any], fmt: str) -> str:
+    """`content` as "text", "markdown" or "html". Plain text is already Markdown (the editor
+    highlights it as such); as HTML it is escaped into a <pre> block."""
+    update = doc.get_update()
+    if root_kind(update, CONTENT) == "xml":
+        fragment = doc_from_update(update).get(CONTENT, type=XmlFragment)
+        renderers = {"text": to_text, "markdown": to_markdown, "html": to_html}
+        return renderers[fmt](fragment)
+    text = str(doc_from_update(update).get(CONTENT, type=Text))
+    return f"<pre>{html.escape(text)}</pre>" if fmt == "html" else text
 
 
 # Formatting attributes of a run of text, sorted by name; and a Y.Text's runs of text.

@@ -1,0 +1,69 @@
+"""A rich-text document (Tiptap's XmlFragment) is served as text, Markdown and HTML, and its
+versions show its text, not an empty string (issue 10, item 2)."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.protocol.richdocs import tiptap_document
+from tests.server import ServerProcess
+
+YJS = {"Content-Type": "application/octet-stream"}
+
+MARKDOWN = """## Plan
+
+Ship **bold** and [docs](https://example.org/a?b=1&c=2) \\<now>
+
+- one
+- two
+
+- [x] write
+- [ ] test
+
+> *Quoted*
+
+```py
+x = 1
+```
+
+---
+"""
+
+HTML = (
+    '<h2>Plan</h2><p>Ship <strong>bold</strong> and <a href="https://example.org/a?b=1&amp;c=2">'
+    "docs</a> &lt;now&gt;</p><ul><li><p>one</p></li><li><p>two</p></li></ul><ul><li>"
+    '<input type="checkbox" disabled checked> <p>write</p></li><li><input type="checkbox" '
+    "disabled> <p>test</p></li></ul><blockquote><p><em>Quoted</em></p></blockquote><pre><code "
+    'class="language-py">x = 1</code></pre><hr>'
+)
+
+
+async def test_a_rich_document_as_text_markdown_and_html(server: ServerProcess):
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        assert (await http.put("/rich")).status_code in (200, 201)
+        update = tiptap_document().get_update()
+        assert (await http.post("/rich/updates", content=update, headers=YJS)).is_success
+        markdown = await http.get("/rich/snapshot", headers={"Accept": "text/markdown"})
+        assert markdown.headers["content-type"].startswith("text/markdown")
+        assert markdown.text == MARKDOWN
+        page = await http.get("/rich/snapshot", params={"format": "html"})
+        assert page.headers["content-type"].startswith("text/html") and page.text == HTML
+        text = (await http.get("/rich/snapshot", params={"format": "text"})).text
+        assert text.startswith("Plan\n\nShip bold and docs <now>\n\n- one\n- two\n")
+        assert "- [x] write" in text and "x = 1" in text
+        version = (await http.post("/rich/versions", json={"label": "v1"})).json()["id"]
+        viewed = (await http.get(f"/rich/versions/{version}")).json()
+        assert viewed["text"] == text
+        plain = await http.get("/rich/snapshot", params={"format": "markdown"})
+        assert plain.text == MARKDOWN
+
+
+async def test_a_plain_document_is_its_own_markdown_and_escaped_html(server: ServerProcess):
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        assert (await http.put("/plain")).status_code in (200, 201)
+        edit = {"text": "# Notes\n<b>not bold</b>\n"}
+        assert (await http.patch("/plain/text", json=edit)).status_code == 200
+        markdown = (await http.get("/plain/snapshot", params={"format": "markdown"})).text
+        assert markdown == "# Notes\n<b>not bold</b>\n"
+        page = (await http.get("/plain/snapshot", params={"format": "html"})).text
+        assert page == "<pre># Notes\n&lt;b&gt;not bold&lt;/b&gt;\n</pre>"
