@@ -239,7 +239,7 @@ _SCHEMAS: dict[str, Any] = {
 _SNAPSHOT_CONTENT = {
     "application/json": {"schema": {"type": "object", "description": "every root type as JSON"}},
     "text/plain": {
-        "schema": {"type": "string", "description": "`content` as text (rich text: a line per block)"}
+        "schema": {"type": "string", "description": "`content` as text (rich: a line per block)"}
     },
     "text/markdown": {
         "schema": {"type": "string", "description": "`content` as Markdown (rich text rendered)"}
