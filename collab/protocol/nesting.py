@@ -97,10 +97,13 @@ class TypeNesting:
         self._types: dict[ID, int] = {}
         self._clients: dict[int, _Ranges] = {}
 
-    def admit(self, update: ParsedUpdate, *, strict: bool = True) -> list[int]:
+    def admit(
+        self, update: ParsedUpdate, *, strict: bool = True, unknown_ok: bool = False
+    ) -> list[int]:
         """The parent level of each item of `update`; UpdateRefused if a shared type in it
-        would nest deeper than `max_depth`, or its depth cannot be known (unless not `strict`:
-        the server's own edits are recorded, never refused)."""
+        would nest deeper than `max_depth`, or its depth cannot be known (unless `unknown_ok`:
+        checking an update alone, before the document it is meant for). Not `strict`: the
+        server's own edits are recorded, never refused."""
         levels = _Resolver(self, update).levels()
         if not strict:
             return levels
@@ -108,6 +111,8 @@ class TypeNesting:
             if not item.is_type:
                 continue
             if level == UNKNOWN:
+                if unknown_ok:
+                    continue
                 raise UpdateRefused(
                     "the update nests a shared type in items this document does not have"
                 )

@@ -18,7 +18,12 @@ from pycrdt import Doc
 
 from collab.errors import InvalidUpdate
 from collab.protocol.nesting import TypeNesting
-from collab.protocol.yupdate import DEFAULT_MAX_DEPTH, parse_state_vector, parse_update
+from collab.protocol.yupdate import (
+    DEFAULT_MAX_DEPTH,
+    ParsedUpdate,
+    parse_state_vector,
+    parse_update,
+)
 
 # Exceptions that mean 'stop', not 'this input is bad'.
 CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
@@ -78,7 +83,12 @@ def missing_since(doc: Doc[Any], state_vector: bytes) -> bytes:
         raise InvalidUpdate(f"state vector rejected: {type(error).__name__}: {error}") from None
 
 
-def validate_update(update: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
-    """Walk `update` and decode it into a scratch Doc: catches malformed bytes before a live
-    document sees them."""
-    doc_from_update(update, max_depth)
+def validate_update(update: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> ParsedUpdate:
+    """Walk `update` and decode it into a scratch Doc, before a live document sees it. The
+    nesting it can show on its own is checked first (a chain of types deep enough to crash yrs
+    must not reach even the scratch Doc); the walk is returned for the document's own check,
+    which also sees the types the update builds on."""
+    parsed = parse_update(update, max_depth)
+    TypeNesting(max_depth).admit(parsed, unknown_ok=True)
+    apply_update(Doc(), update)
+    return parsed

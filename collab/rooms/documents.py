@@ -95,9 +95,12 @@ class Documents:
         return Snapshot(doc.get_update(), doc.get_state())
 
     async def apply_update(self, room: str, update: bytes, origin: Origin) -> bytes:
-        """Validate an update on a scratch Doc, then apply it live as if a peer had sent it."""
-        crdt.validate_update(update)
-        return await self._change(room, lambda live: live.receive_update(update, origin))
+        """Validate an update on a scratch Doc, then apply it live as if a peer had sent it (the
+        live room checks its nesting against the document)."""
+        parsed = crdt.validate_update(update)
+        return await self._change(
+            room, lambda live: live.receive_update(update, origin, parsed=parsed)
+        )
 
     async def edit_text(self, room: str, ops: Sequence[TextOp], origin: Origin) -> bytes:
         """Apply text operations to `content` as one server-side edit; return the state vector."""

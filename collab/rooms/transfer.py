@@ -10,7 +10,7 @@ from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms import crdt
 from collab.rooms.documents import replace_with, stored_doc
 from collab.rooms.export import ABSENT, content_text, doc_from_update, doc_to_json, roots
-from collab.rooms.quarantine import check_version
+from collab.rooms.quarantine import check_version, load_room
 from collab.rooms.restore import restore_value
 from collab.store.base import NewUpdate, Store
 from collab.types import is_valid_room_name
@@ -46,13 +46,20 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
         target = _decode_json(data)  # before creating anything
     await store.create_room(room)
     if fmt == "yjs":
-        crdt.validate_update(data)
+        await _check_against_stored(store, room, data)
         update = data
     elif fmt == "json":
         update = await _json_update(store, room, target)
     else:
         update = await _text_update(store, room, _decode_text(data))
     await store.append([NewUpdate(room, update, author)])
+
+
+async def _check_against_stored(store: Store, room: str, update: bytes) -> None:
+    """Walk a Yjs import and check its shared types' nesting against the stored document (it
+    may build on types the room has); InvalidUpdate if either refuses it."""
+    parsed = crdt.validate_update(update)
+    (await load_room(store, room, DEFAULT_MAX_DEPTH)).nesting.admit(parsed)
 
 
 async def _text_update(store: Store, room: str, new_text: str) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -85,3 +86,37 @@ async def test_rest_updates_and_imports_are_checked_too(server: ServerProcess, t
     )
     assert result.returncode == 1 and b"nested deeper" in result.stderr
     assert (await server.health())["status"] == "ok"
+
+
+async def test_rest_and_import_updates_may_build_on_types_the_room_has(
+    server: ServerProcess, tmp_path: Path
+):
+    """The nesting check runs against the room's document: an update that puts a map inside
+    a map the room already holds is not 'hung off items the document lacks'."""
+    from pycrdt import Doc, Map
+
+    doc: Doc[Any] = Doc()
+    outer = doc.get("m", type=Map)
+    outer["inner"] = Map({"a": 1})
+    headers = {"content-type": "application/octet-stream"}
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        assert (await http.put("/built")).status_code in (200, 201)
+        first = await http.post("/built/updates", content=doc.get_update(), headers=headers)
+        assert first.is_success
+        base = doc.get_state()
+        outer["inner"]["child"] = Map({"b": 2})
+        response = await http.post("/built/updates", content=doc.get_update(base), headers=headers)
+        assert response.status_code == 200, response.text
+        base = doc.get_state()
+        outer["inner"]["child"]["grandchild"] = Map({"c": 3})
+        delta = tmp_path / "delta.yjs"
+        delta.write_bytes(doc.get_update(base))
+        command = [sys.executable, "-m", "collab", "import", "built", str(delta)]
+        result = subprocess.run(
+            [*command, "--database-url", server.database_url], capture_output=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+    await server.restart()  # the import shows when the room next loads
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        snapshot = (await http.get("/built/snapshot", params={"format": "json"})).json()
+    assert snapshot["m"] == {"inner": {"a": 1, "child": {"b": 2, "grandchild": {"c": 3}}}}
