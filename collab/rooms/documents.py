@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, XmlElement, XmlText
 
 from collab.errors import (
     InvalidRequest,
@@ -20,7 +20,7 @@ from collab.errors import (
 )
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms import crdt
-from collab.rooms.export import CONTENT, doc_from_update, root_kind
+from collab.rooms.export import CONTENT, doc_from_update
 from collab.rooms.manager import RoomManager
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import Room
@@ -192,13 +192,14 @@ def replace_with(new_text: str) -> Callable[[Doc[Any]], None]:
 def plain_content(doc: Doc[Any]) -> Text:
     """The `content` root as plain text, for a text edit; WrongDocumentKind (409) when it is
     rich text: a string written into an XmlFragment breaks every ProseMirror or Tiptap client,
-    and their content is not plain text to diff."""
-    if root_kind(doc.get_update(), CONTENT) == "xml":
+    and their content is not plain text to diff. Read off the root's own runs (XML nodes show
+    up among them), without encoding or decoding the whole document."""
+    text: Text = doc.get(CONTENT, type=Text)
+    if any(isinstance(chunk[0], XmlElement | XmlText) for chunk in text.diff()):
         raise WrongDocumentKind(
             "this document is rich text (an XmlFragment at 'content'): plain-text edits would "
             "break its editors; change it with a Yjs update (POST .../updates) instead"
         )
-    text: Text = doc.get(CONTENT, type=Text)
     return text
 
 
