@@ -186,7 +186,11 @@ def _read_struct(reader: _Reader, parsed: ParsedUpdate, client: int, clock: int,
     info = reader.uint8()
     if info in (_GC, _SKIP):
         length = reader.u32()
-        if info == _GC and length:
+        if not length:
+            # yrs keeps an empty GC or skip block and later divides by its length: every
+            # encoding of the document (each newcomer's sync) panics from then on.
+            raise UpdateRefused("empty garbage-collected or skipped range")
+        if info == _GC:
             parsed.gc.append((client, clock, length))
         return _advance(clock, length)
     kind = info & _CONTENT

@@ -114,6 +114,21 @@ def test_every_accepted_input_applies_and_renders_in_a_child_process() -> None:
     assert result.returncode == 0 and result.stdout.strip() == b"alive", result.stderr[-2000:]
 
 
+def test_an_empty_gc_range_that_breaks_every_later_encoding_is_refused() -> None:
+    """Found by atheris: yrs stores a zero-length GC block, then panics (divide by zero) in
+    every get_update of the document, so one such update would break the room for everyone."""
+    update = bytes([1, 1, 0, 1, 0, 0, 0])  # client 0 at clock 1: GC of length 0; no deletes
+    doc: Doc[Any] = Doc()
+    doc.apply_update(update)
+    try:
+        doc.get_update()
+    except BaseException as error:  # pyo3's PanicException
+        assert "divide by zero" in str(error)
+    else:
+        raise AssertionError("yrs no longer panics here: the regression input is stale")
+    assert not _accepted(update)
+
+
 def test_the_crashing_inputs_really_crash_an_unprotected_process() -> None:
     """The attack is real: without the validator, pycrdt dies on these (SIGSEGV)."""
     for update in (deep_any_update(25_000), deep_map_chain(100_000, delete_first=True)):
