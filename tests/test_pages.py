@@ -47,6 +47,8 @@ async def test_editor_page_embeds_config_and_escapes_nothing_unsafe(server: Serv
             "room": "notes@team",
             "wsBase": "/ws",
             "devMode": True,
+            "kind": "text",
+            "exists": False,
         }
         assert (await http.get("/d/%3Cscript%3E")).status_code == 404
 

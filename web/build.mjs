@@ -35,6 +35,10 @@ async function bundle () {
     entryPoints: { editor: join(src, 'editor.js') },
     outdir: assets,
     entryNames: '[name]-[hash]',
+    // Each editor surface (text.js: CodeMirror, rich.js: Tiptap) is a chunk of its own, loaded
+    // by the pages that need it.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     format: 'esm',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
@@ -46,12 +50,16 @@ async function bundle () {
     plugins: [patchRemoteCaret]
   })
   const manifest = {}
+  const chunks = []
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
-    if (!meta.entryPoint && !meta.cssBundle && !out.endsWith('.css')) continue
-    const ext = out.endsWith('.css') ? '.css' : '.js'
-    manifest[`editor${ext}`] = relative(dist, join(root, out)).split('\\').join('/')
+    const path = relative(dist, join(root, out)).split('\\').join('/')
+    if (meta.entryPoint !== 'src/editor.js' && !out.endsWith('.css')) {
+      chunks.push(path)
+      continue
+    }
+    manifest[`editor${out.endsWith('.css') ? '.css' : '.js'}`] = path
   }
-  return sortKeys(manifest)
+  return { ...sortKeys(manifest), chunks: chunks.sort() }
 }
 
 function sortKeys (obj) {
@@ -72,13 +80,15 @@ async function main () {
   const manifest = await bundle()
   const urls = { EDITOR_JS: `/${manifest['editor.js']}`, EDITOR_CSS: `/${manifest['editor.css']}` }
   const version = createHash('sha256').update(JSON.stringify(manifest)).digest('hex').slice(0, 12)
-  const values = { ...urls, VERSION: version, PRECACHE: JSON.stringify(Object.values(urls)) }
+  // Offline, a reload needs the chunks too: the service worker keeps every asset.
+  const precache = [...Object.values(urls), ...manifest.chunks.map((path) => `/${path}`)]
+  const values = { ...urls, VERSION: version, PRECACHE: JSON.stringify(precache) }
   for (const name of ['editor.html', 'home.html', 'sw.js']) {
     const text = await readFile(join(src, name), 'utf8')
     await writeFile(join(dist, name), fill(text, values))
   }
   await writeFile(join(dist, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
-  console.log(`built ${Object.values(manifest).join(', ')}`)
+  console.log(`built ${precache.join(', ')}`)
 }
 
 await main()

@@ -50,11 +50,24 @@ _SCHEMAS: dict[str, Any] = {
         "pattern": "^[A-Za-z0-9][A-Za-z0-9._~:@+-]{0,127}$",
         "description": "1-128 URL-safe characters starting with a letter or digit",
     },
+    "DocumentKind": {
+        "type": "string",
+        "enum": ["text", "rich"],
+        "description": "text: a Y.Text at content (the CodeMirror editor); rich: an XmlFragment "
+        "at content (Tiptap, ProseMirror). A room holding an XmlFragment is rich whoever "
+        "created it; an empty room has the kind it was created with (text when none was asked)",
+    },
+    "NewRoom": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"kind": {"$ref": "#/components/schemas/DocumentKind"}},
+    },
     "Room": {
         "type": "object",
-        "required": ["name", "created_at", "updated_at", "size_bytes", "clients"],
+        "required": ["name", "kind", "created_at", "updated_at", "size_bytes", "clients"],
         "properties": {
             "name": {"$ref": "#/components/schemas/RoomName"},
+            "kind": {"$ref": "#/components/schemas/DocumentKind"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time", "description": "last edit"},
             "size_bytes": {"type": "integer", "description": "stored state plus update log"},
@@ -282,11 +295,19 @@ _PATHS: dict[str, Any] = {
         },
         "put": {
             "operationId": "createRoom",
-            "summary": "Create a room (idempotent)",
+            "summary": "Create a room (idempotent), optionally of a kind",
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/NewRoom"}}
+                },
+            },
             "responses": {
                 "201": _json("Room", "Created"),
-                "200": _json("Room", "Already existed"),
+                "200": _json("Room", "Already existed (an empty room takes the kind asked for)"),
                 "404": _NOT_FOUND,
+                "409": _problem("The room holds content of the other kind"),
+                "422": _UNPROCESSABLE,
             },
         },
         "delete": {

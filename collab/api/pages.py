@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,9 +15,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from collab.errors import RoomNotFound
+from collab.rooms.export import DOCUMENT_KINDS, TEXT
 from collab.state import CollabState
 from collab.store.base import RoomInfo
 from collab.types import is_valid_room_name
+
+log = logging.getLogger(__name__)
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _IMMUTABLE = "public, max-age=31536000, immutable"
@@ -54,7 +60,8 @@ class Pages:
         state: CollabState = request.app.state.collab
         if state.auth.development:
             rooms = await state.store.list_rooms(limit=200)
-            items = "\n".join(_room_item(room) for room in rooms) or _EMPTY_LIST
+            kinds = [state.documents.listed_kind(room) for room in rooms]
+            items = "\n".join(map(_room_item, rooms, kinds)) or _EMPTY_LIST
             banner = _DEV_BANNER
         else:
             items, banner = _PRIVATE_LIST, ""
@@ -62,20 +69,33 @@ class Pages:
         return HTMLResponse(page, headers={"Cache-Control": _REVALIDATE})
 
     async def new(self, request: Request) -> Response:
-        """GET /new?room=NAME: redirect to the editor of NAME."""
+        """GET /new?room=NAME[&kind=text|rich]: redirect to the editor of NAME (which creates
+        the document with that kind when it does not exist yet)."""
         room = request.query_params.get("room", "").strip()
         if not is_valid_room_name(room):
             message = "Room names are 1-128 letters, digits and . _ ~ : @ + - (no leading dot)."
             return HTMLResponse(f"<p>{html.escape(message)}</p>", status_code=422)
-        return RedirectResponse(f"/d/{room}", status_code=303)
+        kind = request.query_params.get("kind")
+        query = f"?kind={kind}" if kind in DOCUMENT_KINDS else ""
+        return RedirectResponse(f"/d/{room}{query}", status_code=303)
 
     async def editor(self, request: Request) -> HTMLResponse:
         """The editor page of one room."""
         room = request.path_params["room"]
         if not is_valid_room_name(room):
             return HTMLResponse("<p>No such document name.</p>", status_code=404)
-        development = request.app.state.collab.auth.development
-        config = {"room": room, "wsBase": "/ws", "devMode": development}
+        state: CollabState = request.app.state.collab
+        kind, exists = await _document_kind(state, room)
+        asked = request.query_params.get("kind")
+        config = {
+            "room": room,
+            "wsBase": "/ws",
+            "devMode": state.auth.development,
+            # The editor to open: what the document is, or for a new one what was asked for.
+            "kind": kind or (asked if asked in DOCUMENT_KINDS else TEXT),
+            # False: a new document, which the page creates with that kind before connecting.
+            "exists": exists,
+        }
         page = self._editor.replace("{{ROOM_HTML}}", html.escape(room)).replace(
             "{{CONFIG_JSON}}", _script_json(config)
         )
@@ -97,6 +117,8 @@ class Pages:
         ]
 
 
+# How long an editor page waits for the document's kind before opening without it.
+_KIND_WAIT = 3.0
 _DEV_BANNER = (
     '<div class="dev-banner">Development mode: no secret is configured, so anyone who can reach '
     "this server can read, edit and delete every document. Set COLLAB_SECRET to require tokens."
@@ -109,11 +131,28 @@ _PRIVATE_LIST = (
 _EMPTY_LIST = '<li class="room-empty">No documents yet. Name one above to start writing.</li>'
 
 
-def _room_item(room: RoomInfo) -> str:
+async def _document_kind(state: CollabState, room: str) -> tuple[str | None, bool | None]:
+    """(kind, exists) of a room for its editor page; (None, None) when the lookup fails (the
+    store is down or slow: the page still opens, from the browser's copy, and the editor checks
+    the kind against the content it syncs)."""
+    try:
+        async with asyncio.timeout(_KIND_WAIT):
+            return await state.documents.kind(room), True
+    except RoomNotFound:
+        return None, False
+    except Exception as error:  # the page must open whatever the store does
+        log.info("editor page of %r: no document kind (%s)", room, error)
+        return None, None
+
+
+def _room_item(room: RoomInfo, kind: str) -> str:
     name = html.escape(room.name)
     edited = room.updated_at.astimezone(UTC)
+    label = "Rich text" if kind == "rich" else "Plain text"
     return (
-        f'<li class="room-item"><a class="room-name" href="/d/{name}">{name}</a>'
+        f'<li class="room-item" data-kind="{kind}">'
+        f'<a class="room-name" href="/d/{name}">{name}</a>'
+        f'<span class="room-kind">{label}</span>'
         f'<time class="room-time" datetime="{edited.isoformat()}">{_ago(edited)}</time></li>'
     )
 

@@ -28,7 +28,7 @@ from collab.auth import DEVELOPMENT, Identity, Role
 from collab.errors import InvalidRequest, UnsupportedData
 from collab.rooms import crdt
 from collab.rooms.documents import DeleteText, InsertText, Snapshot, TextOp
-from collab.rooms.export import doc_from_update, doc_to_json, render_content
+from collab.rooms.export import DOCUMENT_KINDS, doc_from_update, doc_to_json, render_content
 from collab.state import CollabState
 from collab.store.base import RoomCursor, RoomInfo
 from collab.types import LocalOrigin, is_valid_room_name
@@ -40,10 +40,11 @@ _RENDERED = {TEXT: "text", MARKDOWN: "markdown", HTML: "html"}
 MAX_PAGE = 200
 
 
-def room_json(info: RoomInfo, clients: int) -> dict[str, Any]:
+def room_json(info: RoomInfo, clients: int, kind: str) -> dict[str, Any]:
     """The JSON shape of a room."""
     return {
         "name": info.name,
+        "kind": kind,
         "created_at": info.created_at.isoformat(),
         "updated_at": info.updated_at.isoformat(),
         "size_bytes": info.size_bytes,
@@ -61,7 +62,10 @@ async def list_rooms(request: Request) -> JSONResponse:
     rooms = await _visible_rooms(state, identity, limit + 1, after, prefix)
     page, more = rooms[:limit], len(rooms) > limit
     next_cursor = _encode_cursor(page[-1]) if more else None
-    items = [room_json(room, state.documents.clients(room.name)) for room in page]
+    documents = state.documents
+    items = [
+        room_json(room, documents.clients(room.name), documents.listed_kind(room)) for room in page
+    ]
     return JSONResponse({"items": items, "next_cursor": next_cursor})
 
 
@@ -70,19 +74,35 @@ async def get_room(request: Request) -> JSONResponse:
     room = room_param(request)
     authorize(request, room, Role.VIEWER)
     documents = state_of(request).documents
-    return JSONResponse(room_json(await documents.info(room), documents.clients(room)))
+    kind = await documents.kind(room)
+    return JSONResponse(room_json(await documents.info(room), documents.clients(room), kind))
 
 
 async def put_room(request: Request) -> JSONResponse:
-    """PUT /api/rooms/{room}: create if absent (idempotent); 201 when created, else 200."""
+    """PUT /api/rooms/{room} [{"kind": "text"|"rich"}]: create if absent (idempotent); 201 when
+    created, else 200; 409 when the room holds content of the other kind."""
     room = room_param(request)
+    state = state_of(request)
     authorize(request, room, Role.EDITOR)
-    documents = state_of(request).documents
-    created = await documents.create(room)
+    kind = await _requested_kind(request, state.settings.max_request_bytes)
+    documents = state.documents
+    created = await documents.create(room, kind)
     info = await documents.info(room)
     return JSONResponse(
-        room_json(info, documents.clients(room)), status_code=201 if created else 200
+        room_json(info, documents.clients(room), await documents.kind(room)),
+        status_code=201 if created else 200,
     )
+
+
+async def _requested_kind(request: Request, max_bytes: int) -> str | None:
+    """The kind asked for in a PUT body: none (no body), "text" or "rich"."""
+    if "content-type" not in request.headers:
+        return None
+    body = await read_json(request, max_bytes)
+    kind = body.get("kind") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or set(body) - {"kind"} or kind not in (None, *DOCUMENT_KINDS):
+        raise InvalidRequest('body must be empty or {"kind": "text"} or {"kind": "rich"}')
+    return kind
 
 
 async def delete_room(request: Request) -> Response:
@@ -106,7 +126,7 @@ async def copy_room(request: Request) -> JSONResponse:
         raise InvalidRequest('body must be {"to": "<valid room name>"}')
     authorize(request, target, Role.EDITOR)
     info = await state.documents.copy(room, target)
-    return JSONResponse(room_json(info, 0), status_code=201)
+    return JSONResponse(room_json(info, 0, await state.documents.kind(target)), status_code=201)
 
 
 async def get_snapshot(request: Request) -> Response:

@@ -53,6 +53,8 @@ class Room:
     updated_at: datetime
     size_bytes: int
     clients: int
+    # "text" (a Y.Text at content) or "rich" (an XmlFragment at content).
+    kind: str = "text"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Room:
@@ -63,6 +65,7 @@ class Room:
             updated_at=datetime.fromisoformat(data["updated_at"]),
             size_bytes=int(data["size_bytes"]),
             clients=int(data["clients"]),
+            kind=str(data.get("kind", "text")),
         )
 
 
@@ -131,9 +134,11 @@ class CollabClient:
         """A room's metadata."""
         return Room.from_json((await self._request("GET", _room_path(room))).json())
 
-    async def create_room(self, room: str) -> tuple[Room, bool]:
-        """Create a room if absent; return it and whether this call created it."""
-        response = await self._request("PUT", _room_path(room))
+    async def create_room(self, room: str, kind: str | None = None) -> tuple[Room, bool]:
+        """Create a room if absent (of `kind`: "text" or "rich"); return it and whether this
+        call created it."""
+        body = {"json": {"kind": kind}} if kind is not None else {}
+        response = await self._request("PUT", _room_path(room), **body)
         return Room.from_json(response.json()), response.status_code == 201
 
     async def delete_room(self, room: str) -> None:

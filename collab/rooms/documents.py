@@ -20,7 +20,7 @@ from collab.errors import (
 )
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms import crdt
-from collab.rooms.export import CONTENT, doc_from_update
+from collab.rooms.export import CONTENT, TEXT, content_kind, doc_from_update
 from collab.rooms.manager import RoomManager
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import Room
@@ -142,9 +142,45 @@ class Documents:
         except TimeoutError:
             raise StoreUnavailable(f"saving is delayed: {what}; retry later") from None
 
-    async def create(self, room: str) -> bool:
-        """Create an empty room; False if it existed."""
-        return await self.store.create_room(room)
+    async def create(self, room: str, kind: str | None = None) -> bool:
+        """Create an empty room of `kind` ("text" or "rich"); False if it existed. Asking an
+        existing room for another kind sets it while the room is empty; once it holds content
+        of the other kind, WrongDocumentKind (409)."""
+        if await self.store.create_room(room, kind):
+            return True
+        if kind is not None and await self.kind(room) != kind:
+            if await self._content_kind(room) is not None:
+                raise WrongDocumentKind(
+                    f"room {room!r} already exists as a {await self.kind(room)} document"
+                )
+            await self.store.set_kind(room, kind)
+        return False
+
+    async def kind(self, room: str) -> str:
+        """The room's document kind, "text" or "rich": what its content holds (a room holding an
+        XmlFragment is rich whoever created it), else the kind chosen at creation, else "text".
+        A kind read off the content is recorded, so the next look needs no document."""
+        info = await self.info(room)
+        found = await self._content_kind(room, known=info.kind)
+        if found is not None and found != info.kind:
+            await self.store.set_kind(room, found)
+        return found or info.kind or TEXT
+
+    def listed_kind(self, info: RoomInfo) -> str:
+        """The kind of a room in a listing: what a loaded room holds, else what is recorded."""
+        live = self.rooms.rooms.get(info.name)
+        found = content_kind(live.doc) if live is not None else None
+        return found or info.kind or TEXT
+
+    async def _content_kind(self, room: str, known: str | None = None) -> str | None:
+        """What the content holds: from the live room, or (unless the kind is `known` already)
+        from the stored document."""
+        live = self.rooms.rooms.get(room)
+        if live is not None:
+            return content_kind(live.doc)
+        if known is not None:
+            return None
+        return content_kind(await stored_doc(self.store, room))
 
     async def delete(self, room: str) -> bool:
         """Delete a room: close its clients (4410), then remove everything stored for it."""
@@ -158,7 +194,7 @@ class Documents:
     async def copy(self, source: str, target: str) -> RoomInfo:
         """Copy the committed state of `source` into a new room `target`."""
         snapshot = await self.snapshot(source)
-        if not await self.store.create_room(target):
+        if not await self.store.create_room(target, await self.kind(source)):
             raise RoomExists(f"room {target!r} already exists")
         await self.store.append([NewUpdate(target, snapshot.update, "copy")])
         return await self.info(target)

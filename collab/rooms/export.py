@@ -12,6 +12,11 @@ from pycrdt import Array, Doc, Map, Text, XmlFragment
 from collab.rooms.richtext import to_html, to_markdown, to_text
 
 CONTENT = "content"
+# Document kinds: a Y.Text at `content` (the CodeMirror editor, plain-text edits) or an
+# XmlFragment (the Tiptap editor, ProseMirror).
+TEXT = "text"
+RICH = "rich"
+DOCUMENT_KINDS = (TEXT, RICH)
 
 
 def doc_from_update(update: bytes) -> Doc[Any]:
@@ -19,6 +24,18 @@ def doc_from_update(update: bytes) -> Doc[Any]:
     doc: Doc[Any] = Doc()
     doc.apply_update(update)
     return doc
+
+
+def content_kind(doc: Doc[Any]) -> str | None:
+    """What `content` holds: "rich" (XML nodes: an XmlFragment, as Tiptap and ProseMirror keep
+    it), "text" (a Y.Text with text in it) or None (empty or absent). Reads the first child and
+    the length only, never the whole content. Root types arrive untyped over the wire, and
+    pycrdt views one root as either type without changing it."""
+    if CONTENT not in doc.keys():
+        return None
+    if next(iter(doc.get(CONTENT, type=XmlFragment).children), None) is not None:
+        return RICH
+    return TEXT if len(doc.get(CONTENT, type=Text)) else None
 
 
 def content_text(doc: Doc[Any]) -> str:

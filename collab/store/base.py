@@ -97,6 +97,8 @@ class RoomInfo:
     created_at: datetime
     updated_at: datetime
     size_bytes: int
+    # The kind chosen at creation ("text" or "rich"), None when nobody chose one.
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +167,13 @@ class Store(Protocol):
         """One stored room, or None."""
         ...
 
-    async def create_room(self, room: str) -> bool:
-        """Create an empty room; False if it already existed."""
+    async def create_room(self, room: str, kind: str | None = None) -> bool:
+        """Create an empty room of `kind` ("text", "rich" or None: not chosen); False if it
+        already existed (its kind is left as it is)."""
+        ...
+
+    async def set_kind(self, room: str, kind: str) -> bool:
+        """Record the kind of an existing room; False if no such room."""
         ...
 
     async def delete_room(self, room: str) -> bool:

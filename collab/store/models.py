@@ -32,6 +32,9 @@ class RoomRow(Base):
     # Why the server refuses to load this room (its stored data could crash yrs), and since when.
     quarantined: Mapped[str | None] = mapped_column(Text, nullable=True)
     quarantined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The document kind chosen when the room was created ("text" or "rich"); None when nobody
+    # chose one (a room made by its first update), so its content tells.
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class RoomStateRow(Base):

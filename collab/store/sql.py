@@ -73,12 +73,12 @@ def _utc(moment: datetime) -> datetime:
 def _room_info_query() -> Select[Any]:
     size = _rooms.c.state_bytes + _rooms.c.log_bytes
     return select(
-        _rooms.c.name, _rooms.c.created_at, _rooms.c.updated_at, size.label("size")
+        _rooms.c.name, _rooms.c.created_at, _rooms.c.updated_at, size.label("size"), _rooms.c.kind
     ).order_by(_rooms.c.updated_at.desc(), _rooms.c.name)
 
 
 def _room_info(row: Any) -> RoomInfo:
-    return RoomInfo(row.name, _utc(row.created_at), _utc(row.updated_at), int(row.size))
+    return RoomInfo(row.name, _utc(row.created_at), _utc(row.updated_at), int(row.size), row.kind)
 
 
 class SqlStore:
@@ -280,12 +280,19 @@ class SqlStore:
             row = (await conn.execute(_room_info_query().where(_rooms.c.name == room))).first()
         return None if row is None else _room_info(row)
 
-    async def create_room(self, room: str) -> bool:
-        """Create an empty room; False if it already existed."""
+    async def create_room(self, room: str, kind: str | None = None) -> bool:
+        """Create an empty room of `kind`; False if it already existed."""
         now = datetime.now(UTC)
+        row = {"name": room, "created_at": now, "updated_at": now, "kind": kind}
+        async with self.engine.begin() as conn:
+            result = await conn.execute(self._insert_ignore(_rooms, [row]))
+        return bool(result.rowcount == 1)
+
+    async def set_kind(self, room: str, kind: str) -> bool:
+        """Record the kind of an existing room; False if no such room."""
         async with self.engine.begin() as conn:
             result = await conn.execute(
-                self._insert_ignore(_rooms, [{"name": room, "created_at": now, "updated_at": now}])
+                update(_rooms).where(_rooms.c.name == room).values(kind=kind)
             )
         return bool(result.rowcount == 1)
 

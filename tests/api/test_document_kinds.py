@@ -62,3 +62,72 @@ async def test_a_subdocument_is_rendered_as_a_reference(server: ServerProcess):
     exported = _collab(server, "export", "nested", "--format", "json")
     assert exported.returncode == 0, exported.stderr
     assert json.loads(exported.stdout)["pages"]["first"] == {"$subdoc": {"guid": sub.guid}}
+
+
+async def test_a_room_is_created_with_a_kind_and_reports_it(server: ServerProcess):
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        created = await http.put("/notes", json={"kind": "rich"})
+        assert created.status_code == 201 and created.json()["kind"] == "rich"
+        assert (await http.get("/notes")).json()["kind"] == "rich"
+        # Idempotent; an empty room takes another kind when asked; an unspecified one is text.
+        assert (await http.put("/notes", json={"kind": "rich"})).status_code == 200
+        assert (await http.put("/notes", json={"kind": "text"})).json()["kind"] == "text"
+        assert (await http.put("/plain")).json()["kind"] == "text"
+        listed = {
+            item["name"]: item["kind"]
+            for item in (await http.get(server.http_url + "/api/rooms")).json()["items"]
+        }
+        assert listed == {"notes": "text", "plain": "text"}
+        for body in ({"kind": "html"}, {"kind": "rich", "extra": 1}, ["rich"]):
+            refused = await http.put("/other", json=body)
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+        assert (await http.get("/other")).status_code == 404
+
+
+async def test_content_decides_the_kind_whoever_created_the_room(server: ServerProcess):
+    """A room created as text that a Tiptap client filled with an XmlFragment is rich; once it
+    holds content of one kind, asking for the other is a conflict."""
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        assert (await http.put("/made-as-text", json={"kind": "text"})).status_code == 201
+        posted = await http.post("/made-as-text/updates", content=_rich_update(), headers=YJS)
+        assert posted.is_success, posted.text
+        assert (await http.get("/made-as-text")).json()["kind"] == "rich"
+        conflict = await http.put("/made-as-text", json={"kind": "text"})
+        assert conflict.status_code == 409 and "rich" in conflict.json()["detail"]
+        copied = await http.post("/made-as-text/copy", json={"to": "its-copy"})
+        assert copied.status_code == 201 and copied.json()["kind"] == "rich"
+    # After a restart (nothing loaded), the kind read off the content was recorded.
+    await server.restart()
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        listed = {
+            item["name"]: item["kind"]
+            for item in (await http.get(server.http_url + "/api/rooms")).json()["items"]
+        }
+        assert listed == {"made-as-text": "rich", "its-copy": "rich"}
+
+
+async def test_the_editor_page_opens_the_editor_the_document_needs(server: ServerProcess):
+    def config(page: str) -> dict[str, Any]:
+        start = page.index('<script id="collab-config" type="application/json">')
+        body = page[start:].split(">", 1)[1].split("</script>", 1)[0]
+        return dict(json.loads(body))
+
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        new = await http.get("/new", params={"room": "fresh", "kind": "rich"})
+        assert new.status_code == 303 and new.headers["location"] == "/d/fresh?kind=rich"
+        assert (await http.get("/new", params={"room": "x", "kind": "bogus"})).headers[
+            "location"
+        ] == "/d/x"
+        fresh = config((await http.get("/d/fresh", params={"kind": "rich"})).text)
+        assert (fresh["kind"], fresh["exists"]) == ("rich", False)
+        plain = config((await http.get("/d/fresh")).text)
+        assert (plain["kind"], plain["exists"]) == ("text", False)
+        assert (await http.put("/api/rooms/tiptap")).status_code == 201
+        posted = await http.post("/api/rooms/tiptap/updates", content=_rich_update(), headers=YJS)
+        assert posted.is_success
+        # Asked for text, but the document is rich: the page follows the document.
+        opened = config((await http.get("/d/tiptap", params={"kind": "text"})).text)
+        assert (opened["kind"], opened["exists"]) == ("rich", True)
+        home = (await http.get("/")).text
+        assert 'data-kind="rich"' in home and "Rich text" in home

@@ -4,102 +4,21 @@
 //
 // Prints "@@control stop|start" when the server must change state and waits for a line on
 // stdin before going on. Exits 0 when the scenario passed, 1 with a message otherwise.
-import { createRequire } from 'node:module'
-import { mkdirSync } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { join } from 'node:path'
+import {
+  WAIT, baseUrl, outdir, check, control, log, openEditor, openPage, run, sideBySide, waitSaved, waitStatus
+} from './common.mjs'
 
-const require = createRequire(new URL('../../web/package.json', import.meta.url))
-const { chromium } = require('playwright-core')
-
-const CHROMIUM = process.env.COLLAB_CHROMIUM || '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const WAIT = 15000
-
-const [scenarioName, baseUrl, outdir] = process.argv.slice(2)
 // name -> JWT, minted by test_editor.py for the auth scenarios (never printed).
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
-const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
-
-/** Ask the pytest side to stop or start the server; resolves when it is done. */
-async function control (command) {
-  process.stdout.write(`@@control ${command}\n`)
-  const { value, done } = await stdinLines.next()
-  if (done || value.trim() !== 'ok') throw new Error(`control ${command}: got ${value}`)
-}
-
-function check (ok, message) {
-  if (!ok) throw new Error(message)
-}
-
-function log (message) {
-  process.stdout.write(`${message}\n`)
-}
-
-/** A fresh browser context (own storage and IndexedDB) with one editor page for `room`. */
-async function openEditor (browser, room, { name, viewport = { width: 900, height: 640 } } = {}) {
-  const context = await browser.newContext({ viewport, baseURL: baseUrl })
-  if (name) {
-    await context.addInitScript((n) => {
-      if (!localStorage.getItem('collab:user-name')) localStorage.setItem('collab:user-name', n)
-    }, name)
-  }
-  const page = await context.newPage()
-  page.on('dialog', (dialog) => dialog.accept())
-  page.on('pageerror', (err) => log(`[page error] ${err.message}`))
-  page.on('console', (msg) => { if (msg.type() === 'error') log(`[console] ${msg.text()}`) })
-  await page.goto(`/d/${encodeURIComponent(room)}`)
-  await waitStatus(page, 'connected')
-  return { context, page }
-}
-
-/**
- * A fresh context with one page at `path` (e.g. "/d/room#token=…"); does not wait for a status.
- * `sockets` collects every WebSocket the page opens, `requests` every non-navigation request URL.
- */
-async function openPage (browser, path, { viewport = { width: 1100, height: 700 }, context } = {}) {
-  context = context || await browser.newContext({ viewport, baseURL: baseUrl })
-  const page = await context.newPage()
-  const sockets = []
-  const requests = []
-  page.on('websocket', (ws) => sockets.push({ url: ws.url(), at: Date.now() }))
-  page.on('request', (req) => { if (!req.isNavigationRequest()) requests.push(req.url()) })
-  page.on('dialog', (dialog) => dialog.accept())
-  page.on('pageerror', (err) => log(`[page error] ${err.message}`))
-  await page.goto(path)
-  return { context, page, sockets, requests }
-}
-
 /** True when `text` contains any of the tokens (so messages can say which without printing it). */
 function leakedToken (text) {
   return Object.entries(TOKENS).filter(([, t]) => text.includes(t) || text.includes(t.split('.')[2])).map(([k]) => k)
 }
 
-async function waitStatus (page, ...statuses) {
-  let timeout = WAIT
-  if (typeof statuses[statuses.length - 1] === 'number') timeout = statuses.pop()
-  try {
-    await page.waitForFunction((s) => s.includes(document.getElementById('status')?.dataset.status),
-      statuses, { timeout })
-  } catch (err) {
-    const now = await page.evaluate(() => document.getElementById('status')?.dataset.status)
-    throw new Error(`status never became ${statuses.join('/')} (is ${now})`)
-  }
-}
-
-async function waitSaved (page, state = 'saved') {
-  try {
-    await page.waitForFunction((s) => document.getElementById('saved')?.dataset.state === s,
-      state, { timeout: WAIT })
-  } catch (err) {
-    const now = await page.evaluate(() => document.getElementById('saved')?.textContent)
-    throw new Error(`saved indicator never became ${state} (reads "${now}")`)
-  }
-}
-
+/** The editor's text; null while the page is still starting (window.collab not set yet). */
 function editorText (page) {
-  return page.evaluate(() => window.collab.view.state.doc.toString())
+  return page.evaluate(() => window.collab ? window.collab.view.state.doc.toString() : null)
 }
 
 async function waitText (page, predicate, what, timeout = WAIT) {
@@ -107,7 +26,7 @@ async function waitText (page, predicate, what, timeout = WAIT) {
   let text = ''
   while (Date.now() < deadline) {
     text = await editorText(page)
-    if (predicate(text)) return text
+    if (text !== null && predicate(text)) return text
     await page.waitForTimeout(100)
   }
   throw new Error(`${what}: editor text is ${JSON.stringify(text)}`)
@@ -117,20 +36,6 @@ async function typeAt (page, where, words) {
   await page.click('.cm-content')
   await page.keyboard.press(where === 'start' ? 'Control+Home' : 'Control+End')
   await page.keyboard.type(words, { delay: 15 })
-}
-
-/** Two page screenshots composed side by side into one PNG. */
-async function sideBySide (browser, pages, file) {
-  const shots = await Promise.all(pages.map((p) => p.screenshot()))
-  const sizes = pages.map((p) => p.viewportSize())
-  const context = await browser.newContext({
-    viewport: { width: sizes.reduce((w, s) => w + s.width, 0) + 24, height: Math.max(...sizes.map((s) => s.height)) + 16 }
-  })
-  const page = await context.newPage()
-  const imgs = shots.map((b) => `<img src="data:image/png;base64,${b.toString('base64')}">`).join('')
-  await page.setContent(`<body style="margin:0;padding:8px;display:flex;gap:8px;background:#c9ced6">${imgs}</body>`)
-  await page.screenshot({ path: file })
-  await context.close()
 }
 
 const scenarios = {
@@ -691,22 +596,4 @@ async function openHistory (page) {
   check(await page.getAttribute('#side-toggle', 'aria-expanded') === 'true', 'History button not expanded')
 }
 
-async function main () {
-  const scenario = scenarios[scenarioName]
-  if (!scenario) throw new Error(`unknown scenario ${scenarioName}`)
-  mkdirSync(outdir, { recursive: true })
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
-  try {
-    await scenario(browser)
-  } finally {
-    await browser.close()
-  }
-}
-
-main().then(() => {
-  log(`PASS ${scenarioName}`)
-  process.exit(0)
-}, (err) => {
-  log(`FAIL ${scenarioName}: ${err.stack || err}`)
-  process.exit(1)
-})
+run(scenarios)

@@ -97,15 +97,17 @@ def _browser_available() -> None:
     _require_browser()
 
 
-async def run_scenario(server: Any, scenario: str, tokens: dict[str, str] | None = None) -> None:
-    """Run one scenario of editor_e2e.mjs against `server`; fail with its output.
+async def run_scenario(
+    server: Any, scenario: str, tokens: dict[str, str] | None = None, script: Path = SCRIPT
+) -> None:
+    """Run one scenario of `script` (editor_e2e.mjs) against `server`; fail with its output.
 
     `tokens` (name -> JWT) reach the script as JSON in COLLAB_E2E_TOKENS."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "COLLAB_E2E_TOKENS": json.dumps(tokens or {})}
     proc = await asyncio.create_subprocess_exec(
         "node",
-        str(SCRIPT),
+        str(script),
         scenario,
         server.http_url,
         str(OUTPUT),

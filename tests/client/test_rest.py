@@ -34,6 +34,9 @@ async def test_create_get_and_delete_room(client: CollabClient):
     assert not created_again and again.created_at == room.created_at
     fetched = await client.get_room("plan")
     assert fetched.name == "plan" and fetched.clients == 0 and fetched.size_bytes >= 0
+    assert fetched.kind == "text"
+    rich, _ = await client.create_room("rich-plan", kind="rich")
+    assert rich.kind == "rich" and (await client.get_room("rich-plan")).kind == "rich"
     await client.delete_room("plan")
     with pytest.raises(CollabAPIError) as info:
         await client.get_room("plan")

@@ -1,16 +1,10 @@
-// The editor page: CodeMirror 6 bound to the room's Y.Text "content" over y-websocket.
+// The editor page: the room's document over y-websocket, in the editor its kind needs:
+// CodeMirror 6 on a Y.Text "content" (text.js) or Tiptap on an XmlFragment "content" (rich.js).
+// Presence, status, the offline cache, the saved indicator and history are the same for both.
 import './editor.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
-import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
-import { EditorState } from '@codemirror/state'
-import {
-  EditorView, keymap, drawSelection, dropCursor, highlightActiveLine,
-  highlightSpecialChars, placeholder, rectangularSelection
-} from '@codemirror/view'
-import { defaultKeymap, indentWithTab } from '@codemirror/commands'
-import { highlightSelectionMatches, searchKeymap } from '@codemirror/search'
 import { loadIdentity, saveName } from './identity.js'
 import { bindPresence } from './presence.js'
 import { bindStatus } from './status.js'
@@ -18,8 +12,11 @@ import { SaveTracker } from './saved.js'
 import { bindHistory } from './history.js'
 import { abilities, authHeaders, loadAccess, socketProtocols, tokenFromHash } from './auth.js'
 import { bindReconnect } from './reconnect.js'
+import { contentKind, reopenAs, takeKindHint } from './kind.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
+// How long the page waits for the browser's copy before choosing the editor without it.
+const CACHE_WAIT = 1500
 
 /** The page config rendered by the server into <script id="collab-config">. */
 function readConfig () {
@@ -34,31 +31,6 @@ export function websocketUrl (wsBase, loc = location) {
   return `${scheme}//${loc.host}${wsBase.startsWith('/') ? '' : '/'}${wsBase}`.replace(/\/+$/, '')
 }
 
-function createEditor (parent, ytext, awareness, undoManager, { readOnly = false } = {}) {
-  const state = EditorState.create({
-    doc: ytext.toString(),
-    extensions: [
-      keymap.of([...yUndoManagerKeymap, ...defaultKeymap, ...searchKeymap, indentWithTab]),
-      highlightSpecialChars(),
-      drawSelection(),
-      dropCursor(),
-      rectangularSelection(),
-      highlightActiveLine(),
-      highlightSelectionMatches(),
-      EditorState.allowMultipleSelections.of(true),
-      EditorView.lineWrapping,
-      EditorView.contentAttributes.of({ 'aria-label': 'Document text', spellcheck: 'true' }),
-      // Viewers: no edits from the keyboard, paste or drop (the server would refuse them, 4403).
-      EditorState.readOnly.of(readOnly),
-      EditorView.editable.of(!readOnly),
-      readOnly ? EditorView.contentAttributes.of({ 'aria-readonly': 'true' }) : [],
-      placeholder(readOnly ? 'Nothing here yet.' : 'Start typing…'),
-      yCollab(ytext, awareness, { undoManager })
-    ]
-  })
-  return new EditorView({ state, parent })
-}
-
 function showSaved (el, state) {
   el.dataset.state = state
   el.textContent = SAVED_LABELS[state]
@@ -69,9 +41,9 @@ function showSaved (el, state) {
 
 /**
  * The inline "Others see you as …" field; shown once, and again from your own avatar.
- * `onRename(name)` runs after a new name is kept.
+ * `onRename(name)` runs after a new name is kept (identity.name is already the new one).
  */
-function bindNamePrompt (identity, awareness, onRename) {
+function bindNamePrompt (identity, onRename) {
   const box = document.getElementById('name-prompt')
   const form = document.getElementById('name-form')
   const input = document.getElementById('name-input')
@@ -86,7 +58,6 @@ function bindNamePrompt (identity, awareness, onRename) {
     const name = saveName(input.value)
     if (name) {
       identity.name = name
-      awareness.setLocalStateField('user', userField(identity))
       onRename(name)
     }
     box.hidden = true
@@ -116,10 +87,61 @@ function registerServiceWorker () {
   }).catch((err) => console.warn('collab: no offline support:', err))
 }
 
-function main () {
+/** Wait for `promise` at most `ms` milliseconds (IndexedDB may be slow or unavailable). */
+function settle (promise, ms) {
+  return Promise.race([promise.catch(() => {}), new Promise((resolve) => setTimeout(resolve, ms))])
+}
+
+/**
+ * Create a new document with the kind chosen on the home page (PUT is idempotent: a document
+ * someone else just created keeps its kind). Returns the document's kind.
+ */
+async function createDocument (room, kind, token) {
+  try {
+    const res = await fetch(`/api/rooms/${encodeURIComponent(room)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders(token) },
+      body: JSON.stringify({ kind })
+    })
+    const data = await res.json()
+    return res.ok && (data.kind === 'rich' || data.kind === 'text') ? data.kind : kind
+  } catch {
+    return kind // offline: the first edit creates it; its content then tells its kind
+  }
+}
+
+/** The editor surface for `kind`, loaded on demand (each is its own chunk). */
+async function mountSurface (kind, parent, options) {
+  if (kind === 'rich') return (await import('./rich.js')).mountRich(parent, options)
+  return (await import('./text.js')).mountText(parent, options)
+}
+
+/**
+ * If the document turns out to hold the other kind (the browser's guess came before the sync,
+ * or another client wrote the other kind into an empty document), open the page again in the
+ * editor it needs before anything is typed into the wrong type.
+ */
+function watchKind (ydoc, room, surface) {
+  const check = () => {
+    const found = contentKind(ydoc)
+    if (!found) return
+    ydoc.off('update', check)
+    if (found !== surface.kind) {
+      surface.setReadOnly?.()
+      reopenAs(room, found)
+    }
+  }
+  ydoc.on('update', check)
+  check()
+}
+
+async function main () {
   const config = readConfig()
   // The token from #token=… (then stored per room and taken off the address bar) or storage.
   const access = loadAccess(config.room, { devMode: config.devMode })
+  if (new URLSearchParams(location.search).has('kind')) {
+    window.history.replaceState(window.history.state, '', location.pathname + location.hash)
+  }
   // Without a usable grant the server decides (4401/4403); until then, offer nothing to edit.
   const role = access.role || 'viewer'
   const can = abilities(role)
@@ -131,10 +153,13 @@ function main () {
     identity.fixed = true
   }
   const ydoc = new Y.Doc()
-  const ytext = ydoc.getText('content')
   const saved = document.getElementById('saved')
   const tracker = new SaveTracker(config.room, (state) => showSaved(saved, state))
   const cache = new IndexeddbPersistence(`collab:${config.room}`, ydoc)
+  await settle(cache.whenSynced, CACHE_WAIT)
+  let kind = takeKindHint(config.room) || contentKind(ydoc) || config.kind
+  if (config.exists === false && can.write) kind = await createDocument(config.room, kind, access.token)
+  document.body.classList.add(`kind-${kind}`)
   // y-websocket appends the room to the URL as is; the server decodes the path segment.
   const provider = new WebsocketProvider(websocketUrl(config.wsBase), encodeURIComponent(config.room), ydoc, {
     // `name` attributes this connection's edits in the version history (read at each connect).
@@ -147,12 +172,14 @@ function main () {
   })
   tracker.attach(provider, ydoc, [cache])
   provider.awareness.setLocalStateField('user', userField(identity))
-  const undoManager = new Y.UndoManager(ytext)
-  const view = createEditor(document.getElementById('editor'), ytext, provider.awareness, undoManager,
-    { readOnly: !can.write })
+  const surface = await mountSurface(kind, document.getElementById('editor'), {
+    ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write
+  })
+  watchKind(ydoc, config.room, surface)
   const openNamePrompt = identity.fixed
     ? null
-    : bindNamePrompt(identity, provider.awareness, (name) => {
+    : bindNamePrompt(identity, (name) => {
+      surface.setUser(userField(identity))
       // Used from the next (re)connect on; the open socket keeps the name it was opened with.
       provider.params.name = name
     })
@@ -169,7 +196,7 @@ function main () {
     await cache.clearData()
     location.reload()
   })
-  const history = bindHistory({
+  const historyPanel = bindHistory({
     room: config.room,
     displayName: () => identity.name,
     isSaved: () => tracker.saved,
@@ -196,8 +223,20 @@ function main () {
     loadAccess(config.room, { devMode: config.devMode })
     location.reload()
   })
-  if (can.write) view.focus()
-  window.collab = { config, access: { role, name: access.name, claims: access.claims }, ydoc, ytext, provider, cache, tracker, view, undoManager, history, reconnect }
+  if (can.write) surface.focus()
+  window.collab = {
+    config,
+    kind,
+    access: { role, name: access.name, claims: access.claims },
+    ydoc,
+    provider,
+    cache,
+    tracker,
+    surface,
+    ...(surface.kind === 'text' ? { ytext: surface.ytext, view: surface.view, undoManager: surface.undoManager } : { editor: surface.editor, fragment: surface.fragment }),
+    history: historyPanel,
+    reconnect
+  }
 }
 
 main()

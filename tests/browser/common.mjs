@@ -1,0 +1,128 @@
+// Shared helpers of the browser end-to-end scenarios (editor_e2e.mjs, rich_e2e.mjs).
+//
+//   node SCRIPT SCENARIO HTTP_URL OUTDIR
+//
+// Prints "@@control stop|start|..." when the server must change state and waits for a line on
+// stdin before going on. Exits 0 when the scenario passed, 1 with a message otherwise.
+import { createRequire } from 'node:module'
+import { mkdirSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+
+const require = createRequire(new URL('../../web/package.json', import.meta.url))
+const { chromium } = require('playwright-core')
+
+const CHROMIUM = process.env.COLLAB_CHROMIUM || '/usr/bin/chromium'
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync']
+export const WAIT = 15000
+
+const [scenarioName, baseUrl, outdir] = process.argv.slice(2)
+export { baseUrl, outdir }
+const stdinLines = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
+
+/** Ask the pytest side to stop or start the server; resolves when it is done. */
+export async function control (command) {
+  process.stdout.write(`@@control ${command}\n`)
+  const { value, done } = await stdinLines.next()
+  if (done || value.trim() !== 'ok') throw new Error(`control ${command}: got ${value}`)
+}
+
+export function check (ok, message) {
+  if (!ok) throw new Error(message)
+}
+
+export function log (message) {
+  process.stdout.write(`${message}\n`)
+}
+
+/** A fresh browser context (own storage and IndexedDB) with one editor page for `room`
+ * (`query`: e.g. "?kind=rich" for a new rich document). */
+export async function openEditor (browser, room, { name, viewport = { width: 900, height: 640 }, query = '' } = {}) {
+  const context = await browser.newContext({ viewport, baseURL: baseUrl })
+  if (name) {
+    await context.addInitScript((n) => {
+      if (!localStorage.getItem('collab:user-name')) localStorage.setItem('collab:user-name', n)
+    }, name)
+  }
+  const page = await context.newPage()
+  page.on('dialog', (dialog) => dialog.accept())
+  page.on('pageerror', (err) => log(`[page error] ${err.message}`))
+  page.on('console', (msg) => { if (msg.type() === 'error') log(`[console] ${msg.text()}`) })
+  await page.goto(`/d/${encodeURIComponent(room)}${query}`)
+  await waitStatus(page, 'connected')
+  await page.waitForFunction(() => window.collab, null, { timeout: WAIT })
+  return { context, page }
+}
+
+/**
+ * A fresh context with one page at `path` (e.g. "/d/room#token=…"); does not wait for a status.
+ * `sockets` collects every WebSocket the page opens, `requests` every non-navigation request URL.
+ */
+export async function openPage (browser, path, { viewport = { width: 1100, height: 700 }, context } = {}) {
+  context = context || await browser.newContext({ viewport, baseURL: baseUrl })
+  const page = await context.newPage()
+  const sockets = []
+  const requests = []
+  page.on('websocket', (ws) => sockets.push({ url: ws.url(), at: Date.now() }))
+  page.on('request', (req) => { if (!req.isNavigationRequest()) requests.push(req.url()) })
+  page.on('dialog', (dialog) => dialog.accept())
+  page.on('pageerror', (err) => log(`[page error] ${err.message}`))
+  await page.goto(path)
+  return { context, page, sockets, requests }
+}
+
+export async function waitStatus (page, ...statuses) {
+  let timeout = WAIT
+  if (typeof statuses[statuses.length - 1] === 'number') timeout = statuses.pop()
+  try {
+    await page.waitForFunction((s) => s.includes(document.getElementById('status')?.dataset.status),
+      statuses, { timeout })
+  } catch (err) {
+    const now = await page.evaluate(() => document.getElementById('status')?.dataset.status)
+    throw new Error(`status never became ${statuses.join('/')} (is ${now})`)
+  }
+}
+
+export async function waitSaved (page, state = 'saved') {
+  try {
+    await page.waitForFunction((s) => document.getElementById('saved')?.dataset.state === s,
+      state, { timeout: WAIT })
+  } catch (err) {
+    const now = await page.evaluate(() => document.getElementById('saved')?.textContent)
+    throw new Error(`saved indicator never became ${state} (reads "${now}")`)
+  }
+}
+
+/** Two page screenshots composed side by side into one PNG. */
+export async function sideBySide (browser, pages, file) {
+  const shots = await Promise.all(pages.map((p) => p.screenshot()))
+  const sizes = pages.map((p) => p.viewportSize())
+  const context = await browser.newContext({
+    viewport: { width: sizes.reduce((w, s) => w + s.width, 0) + 24, height: Math.max(...sizes.map((s) => s.height)) + 16 }
+  })
+  const page = await context.newPage()
+  const imgs = shots.map((b) => `<img src="data:image/png;base64,${b.toString('base64')}">`).join('')
+  await page.setContent(`<body style="margin:0;padding:8px;display:flex;gap:8px;background:#c9ced6">${imgs}</body>`)
+  await page.screenshot({ path: file })
+  await context.close()
+}
+
+/** Run the scenario named on the command line; exit 0 when it passed, 1 otherwise. */
+export async function run (scenarios) {
+  try {
+    const scenario = scenarios[scenarioName]
+    if (!scenario) throw new Error(`unknown scenario ${scenarioName}`)
+    mkdirSync(outdir, { recursive: true })
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    try {
+      await scenario(browser)
+    } finally {
+      await browser.close()
+    }
+  } catch (err) {
+    log(`FAIL ${scenarioName}: ${err.stack || err}`)
+    process.exit(1)
+  }
+  log(`PASS ${scenarioName}`)
+  process.exit(0)
+}

@@ -1,0 +1,83 @@
+// The rich-text surface: Tiptap (ProseMirror) on the room's XmlFragment "content", with a
+// toolbar. Collaboration keeps the document in Yjs and gives each person their own undo
+// history; CollaborationCaret shows the others' carets and selections with their names.
+import { Editor } from '@tiptap/core'
+import StarterKit from '@tiptap/starter-kit'
+import { TaskItem, TaskList } from '@tiptap/extension-list'
+import { Placeholder } from '@tiptap/extensions'
+import Collaboration from '@tiptap/extension-collaboration'
+import CollaborationCaret from '@tiptap/extension-collaboration-caret'
+import { yUndoPluginKey } from '@tiptap/y-tiptap'
+import { buildToolbar } from './toolbar.js'
+
+/** Only these link schemes are kept (typed, pasted or sent by another client). */
+const LINK_PROTOCOLS = ['http', 'https', 'mailto']
+
+function caret (user) {
+  const caretEl = document.createElement('span')
+  caretEl.className = 'collaboration-carets__caret'
+  caretEl.style.setProperty('--caret-color', user.color || '#888')
+  const label = document.createElement('span')
+  label.className = 'collaboration-carets__label'
+  label.textContent = user.name || 'Someone'
+  caretEl.append(label)
+  return caretEl
+}
+
+function extensions ({ ydoc, provider, user, readOnly }) {
+  return [
+    StarterKit.configure({
+      undoRedo: false, // Collaboration's undo is per person; ProseMirror's would undo others too
+      link: {
+        openOnClick: readOnly,
+        autolink: true,
+        linkOnPaste: true,
+        protocols: LINK_PROTOCOLS,
+        isAllowedUri: (url, ctx) => ctx.defaultValidate(url) && /^(https?:|mailto:|[^:]*$)/i.test(url),
+        HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' }
+      }
+    }),
+    TaskList,
+    TaskItem.configure({ nested: true }),
+    Placeholder.configure({ placeholder: readOnly ? 'Nothing here yet.' : 'Start typing… (# for a heading, - for a list)' }),
+    Collaboration.configure({ document: ydoc, field: 'content' }),
+    CollaborationCaret.configure({ provider, user, render: caret })
+  ]
+}
+
+/**
+ * Mount the rich editor in `parent` (a toolbar above it for those who may write). Returns the
+ * surface the page drives: focus(), setUser(), clearHistory() (after a restore), text().
+ */
+export function mountRich (parent, { ydoc, provider, user, readOnly }) {
+  const host = document.createElement('div')
+  host.className = 'rich-editor'
+  parent.append(host)
+  const editor = new Editor({
+    element: host,
+    editable: !readOnly,
+    extensions: extensions({ ydoc, provider, user, readOnly }),
+    editorProps: {
+      attributes: {
+        class: 'rich-content',
+        role: 'textbox',
+        'aria-multiline': 'true',
+        'aria-label': 'Document text',
+        spellcheck: 'true',
+        ...(readOnly ? { 'aria-readonly': 'true' } : {})
+      }
+    }
+  })
+  if (!readOnly) parent.prepend(buildToolbar(editor))
+  const undoManager = () => yUndoPluginKey.getState(editor.state)?.undoManager
+  return {
+    kind: 'rich',
+    editor,
+    fragment: ydoc.getXmlFragment('content'),
+    get undoManager () { return undoManager() },
+    focus: () => editor.commands.focus(),
+    setUser: (next) => editor.commands.updateUser(next),
+    clearHistory: () => undoManager()?.clear(),
+    text: () => editor.getText({ blockSeparator: '\n' })
+  }
+}

@@ -1,0 +1,57 @@
+// The plain-text surface: CodeMirror 6 on the room's Y.Text "content", Markdown highlighted.
+import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
+import * as Y from 'yjs'
+import { EditorState } from '@codemirror/state'
+import {
+  EditorView, keymap, drawSelection, dropCursor, highlightActiveLine,
+  highlightSpecialChars, placeholder, rectangularSelection
+} from '@codemirror/view'
+import { defaultKeymap, indentWithTab } from '@codemirror/commands'
+import { highlightSelectionMatches, searchKeymap } from '@codemirror/search'
+import { markdown } from '@codemirror/lang-markdown'
+import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
+
+/**
+ * Mount the text editor in `parent`. Returns the surface the page drives: focus(), setUser()
+ * (awareness carries the name to the others' carets), clearHistory() (after a restore) and the
+ * CodeMirror view and undo manager for tests.
+ */
+export function mountText (parent, { ydoc, awareness, user, readOnly }) {
+  const ytext = ydoc.getText('content')
+  const undoManager = new Y.UndoManager(ytext)
+  awareness.setLocalStateField('user', user)
+  const state = EditorState.create({
+    doc: ytext.toString(),
+    extensions: [
+      keymap.of([...yUndoManagerKeymap, ...defaultKeymap, ...searchKeymap, indentWithTab]),
+      highlightSpecialChars(),
+      drawSelection(),
+      dropCursor(),
+      rectangularSelection(),
+      highlightActiveLine(),
+      highlightSelectionMatches(),
+      markdown(),
+      syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      EditorState.allowMultipleSelections.of(true),
+      EditorView.lineWrapping,
+      EditorView.contentAttributes.of({ 'aria-label': 'Document text', spellcheck: 'true' }),
+      // Viewers: no edits from the keyboard, paste or drop (the server would refuse them, 4403).
+      EditorState.readOnly.of(readOnly),
+      EditorView.editable.of(!readOnly),
+      readOnly ? EditorView.contentAttributes.of({ 'aria-readonly': 'true' }) : [],
+      placeholder(readOnly ? 'Nothing here yet.' : 'Start typing…'),
+      yCollab(ytext, awareness, { undoManager })
+    ]
+  })
+  const view = new EditorView({ state, parent })
+  return {
+    kind: 'text',
+    view,
+    ytext,
+    undoManager,
+    focus: () => view.focus(),
+    setUser: (next) => awareness.setLocalStateField('user', next),
+    clearHistory: () => undoManager.clear(),
+    text: () => ytext.toString()
+  }
+}
