@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -96,6 +96,8 @@ class Connection:
         origin: PeerOrigin,
         *,
         wants_ack: bool,
+        wants_events: bool = False,
+        live_name: bool = False,
         can_write: bool = True,
         limits: ConnectionLimits | None = None,
         budget: SendBudget | None = None,
@@ -105,6 +107,8 @@ class Connection:
         self.websocket = websocket
         self._origin = origin
         self._wants_ack = wants_ack
+        self._wants_events = wants_events
+        self._live_name = live_name
         self._can_write = can_write
         self._limits = limits or ConnectionLimits.from_settings(Settings())
         self._max_message_bytes = self._limits.max_message_bytes
@@ -147,9 +151,22 @@ class Connection:
         return self._wants_ack
 
     @property
+    def wants_events(self) -> bool:
+        """Whether the client asked for EVENT messages (?events=1)."""
+        return self._wants_events
+
+    @property
     def can_write(self) -> bool:
         """False for viewers."""
         return self._can_write
+
+    def rename(self, name: str) -> None:
+        """Attribute this connection's next updates to `name` (a name its awareness state
+        announced), unless its name is fixed (the token names the person). Updates received
+        before keep the origin they were received with."""
+        if self._live_name and name != self._origin.user:
+            log.debug("connection %d is now %r", self._origin.connection_id, name)
+            self._origin = replace(self._origin, user=name)
 
     def allow_awareness(self) -> bool:
         """Spend one awareness message from this connection's allowance."""

@@ -47,6 +47,19 @@ Origin = PeerOrigin | LocalOrigin | RemoteOrigin
 
 # Longest name attribution stores (the width of the `author` columns).
 MAX_AUTHOR_CHARS = 256
+# Longest display name a client may pick for itself (`?name=`, awareness `user.name`).
+MAX_NAME_CHARS = 64
+
+
+def clean_name(value: object) -> str | None:
+    """A display name a client chose, tidied: whitespace runs become one space, control and
+    format characters (bidi overrides) go, at most MAX_NAME_CHARS; None for a non-string or
+    nothing left."""
+    if not isinstance(value, str):
+        return None
+    printable = "".join(c for c in value if c.isprintable() or c.isspace())
+    name = " ".join(printable.split())[:MAX_NAME_CHARS].strip()
+    return name or None
 
 
 def origin_user(origin: Origin) -> str | None:

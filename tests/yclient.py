@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import os
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import websockets
 from pycrdt import Doc, Text
@@ -34,6 +36,8 @@ class YClient:
         room: str,
         *,
         ack: bool = False,
+        events: bool = False,
+        name: str | None = None,
         client_id: int | None = None,
         token: str | None = None,
         token_in_query: bool = False,
@@ -42,6 +46,7 @@ class YClient:
         params = (["ack=1"] if ack else []) + (
             [f"token={token}"] if token and token_in_query else []
         )
+        params += (["events=1"] if events else []) + ([f"name={quote(name)}"] if name else [])
         self.url = f"{base_url}/{room}" + ("?" + "&".join(params) if params else "")
         self.subprotocols: list[Any] | None = None
         if token and not token_in_query:
@@ -51,6 +56,8 @@ class YClient:
         self.content = self.doc.get("content", type=Text)
         self.awareness: dict[int, str] = {}
         self.acked = 0
+        # EVENT messages, each with the text of `content` when it arrived.
+        self.events: list[tuple[dict[str, Any], str]] = []
         self.sent_updates = 0
         self.received_updates: list[bytes] = []
         self.step2_count = 0  # SyncStep2 answers received
@@ -111,8 +118,6 @@ class YClient:
         return str(self.content)
 
     def set_awareness(self, clock: int, state: dict[str, Any] | None) -> bytes:
-        import json
-
         entry = AwarenessEntry(self.doc.client_id, clock, json.dumps(state))
         return encode_awareness(encode_awareness_entries([entry]))
 
@@ -172,6 +177,8 @@ class YClient:
                     self.awareness[entry.client_id] = entry.state_json
         elif kind == MessageType.DURABLE:
             self.acked = reader.read_var_uint()
+        elif kind == MessageType.EVENT:
+            self.events.append((json.loads(reader.read_var_string()), self.text))
 
     async def _on_sync(self, sub_type: int, payload: bytes) -> None:
         if sub_type == SyncType.STEP1:

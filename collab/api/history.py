@@ -20,25 +20,11 @@ from collab.api.http import (
 )
 from collab.auth import DEVELOPMENT, Identity, Role
 from collab.errors import InvalidRequest
+from collab.rooms.events import version_json
 from collab.rooms.export import content_text, doc_from_update
-from collab.store.base import VersionInfo
 from collab.types import MAX_AUTHOR_CHARS
 
 MAX_PAGE = 200
-
-
-def version_json(info: VersionInfo) -> dict[str, Any]:
-    """The JSON shape of a version."""
-    return {
-        "id": info.id,
-        "room": info.room,
-        "created_at": info.created_at.isoformat(),
-        "kind": info.kind,
-        "label": info.label,
-        "author": info.author,
-        "authors": info.authors,
-        "size_bytes": info.size_bytes,
-    }
 
 
 def version_id(raw: str | None, what: str = "version id") -> int:

@@ -15,7 +15,7 @@ from collab.auth import PROTOCOL, Role
 from collab.connection import Connection, ConnectionLimits
 from collab.errors import CollabError, Forbidden, InvalidRoomName, Overloaded, TokenExpired
 from collab.state import CollabState
-from collab.types import PeerOrigin, is_valid_room_name
+from collab.types import PeerOrigin, clean_name, is_valid_room_name
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 # a socket whose peer stopped reading, and closing it waits for that to flush.
 TRANSPORT_KEY = "collab.transport"
 
-_MAX_NAME = 64
 _CLOSE_GRACE = 5.0
 
 
@@ -50,8 +49,7 @@ def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
     room = websocket.path_params["room"]
     if not is_valid_room_name(room):
         raise InvalidRoomName("room names are 1-128 characters of A-Z a-z 0-9 . _ ~ : @ + -")
-    name = websocket.query_params.get("name")
-    fallback = name[:_MAX_NAME] if name else None
+    fallback = clean_name(websocket.query_params.get("name"))
     identity = state.auth.identify(websocket_token(websocket), fallback_name=fallback)
     role = identity.role_for(room)
     if role is None:
@@ -67,7 +65,10 @@ def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
     connection = Connection(
         websocket,
         origin,
-        wants_ack=websocket.query_params.get("ack") in {"1", "true"},
+        wants_ack=_flag(websocket, "ack"),
+        wants_events=_flag(websocket, "events"),
+        # A token's name always wins; otherwise the name the person picks (awareness) does.
+        live_name=state.auth.development or identity.name is None,
         can_write=role >= Role.EDITOR,
         limits=ConnectionLimits.from_settings(state.settings),
         budget=state.send_budget,
@@ -76,6 +77,10 @@ def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
     )
     connection.expires_at = identity.expires_at
     return connection, room
+
+
+def _flag(websocket: WebSocket, name: str) -> bool:
+    return websocket.query_params.get(name) in {"1", "true"}
 
 
 async def _serve(state: CollabState, connection: Connection, room_name: str) -> None:

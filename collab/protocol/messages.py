@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 from pycrdt import (
     YMessageType,
@@ -17,13 +20,15 @@ from collab.protocol.encoding import Reader, write_var_bytes, write_var_uint
 
 
 class MessageType(IntEnum):
-    """Top-level message types: y-protocols' plus collab's own opt-in acknowledgement."""
+    """Top-level message types: y-protocols' plus collab's own opt-in acknowledgement and
+    events."""
 
     SYNC = YMessageType.SYNC
     AWARENESS = YMessageType.AWARENESS
     AUTH = 2
     QUERY_AWARENESS = 3
     DURABLE = 100
+    EVENT = 101
 
 
 class SyncType(IntEnum):
@@ -124,6 +129,12 @@ def encode_durable(count: int) -> bytes:
     return bytes([MessageType.DURABLE]) + write_var_uint(count)
 
 
+def encode_event(event: Mapping[str, Any]) -> bytes:
+    """collab's event message: a JSON object as a var string (docs/protocol.md, Events)."""
+    text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    return bytes([MessageType.EVENT]) + write_var_bytes(text.encode())
+
+
 def is_empty_update(update: bytes) -> bool:
     """Yjs encodes 'nothing' as two zero varuints (no structs, empty delete set)."""
     return update == b"\x00\x00"
@@ -142,6 +153,7 @@ __all__ = [
     "decode_message",
     "encode_awareness",
     "encode_durable",
+    "encode_event",
     "encode_sync_step1",
     "encode_sync_step2",
     "encode_update",

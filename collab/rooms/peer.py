@@ -22,12 +22,22 @@ class Peer(Protocol):
         ...
 
     @property
+    def wants_events(self) -> bool:
+        """Whether the peer asked for EVENT messages (docs/protocol.md, Events)."""
+        ...
+
+    @property
     def can_write(self) -> bool:
         """False for viewers: their writes are refused."""
         ...
 
     def allow_awareness(self) -> bool:
         """Whether this awareness message fits the peer's rate (excess is dropped)."""
+        ...
+
+    def rename(self, name: str) -> None:
+        """The person behind the peer now goes by `name` (their awareness state says so):
+        attribute what they send from now on to it, unless their token names them."""
         ...
 
     def send(self, frame: bytes) -> None:

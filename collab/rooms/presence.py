@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from collab.protocol.awareness import AwarenessEntry
+from collab.types import clean_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +125,17 @@ class Presence:
             if entry is not None:
                 removals.append(AwarenessEntry(client_id, entry.clock + 1, "null"))
         return removals
+
+
+def announced_name(entries: list[AwarenessEntry]) -> str | None:
+    """The display name the last of these states gives as `user.name` (what y-codemirror,
+    y-prosemirror and the bundled editor publish), cleaned like `?name=`; None if none does."""
+    for entry in reversed(entries):
+        if entry.removed or '"user"' not in entry.state_json:
+            continue
+        state = json.loads(entry.state_json)
+        user = state.get("user") if isinstance(state, dict) else None
+        name = clean_name(user.get("name")) if isinstance(user, dict) else None
+        if name is not None:
+            return name
+    return None

@@ -36,6 +36,7 @@ from collab.protocol.messages import (
     Update,
     encode_awareness,
     encode_durable,
+    encode_event,
     encode_sync_step1,
     encode_sync_step2,
     encode_update,
@@ -45,9 +46,10 @@ from collab.protocol.nesting import TypeNesting
 from collab.protocol.yupdate import ParsedUpdate, parse_state_vector, parse_update
 from collab.rooms import crdt
 from collab.rooms.encodings import DocEncodings
+from collab.rooms.events import Event, version_events
 from collab.rooms.history import AutoVersions, fingerprint
 from collab.rooms.peer import Peer
-from collab.rooms.presence import Presence, PresenceLimits
+from collab.rooms.presence import Presence, PresenceLimits, announced_name
 from collab.rooms.writer import PendingWrite, UpdateWriter
 from collab.store.base import NewVersion, VersionResult
 from collab.types import LocalOrigin, Origin, origin_user
@@ -162,6 +164,15 @@ class Room:
             if peer is not exclude:
                 peer.send(frame)
 
+    def announce(self, event: Event) -> None:
+        """Send an EVENT to every peer that asked for events, behind whatever was sent to it
+        before (docs/protocol.md, Events)."""
+        listeners = [peer for peer in self.peers if peer.wants_events]
+        if listeners:
+            frame = encode_event(event)
+            for peer in listeners:
+                peer.send(frame)
+
     # -- incoming messages -----------------------------------------------------------------
 
     async def handle(self, peer: Peer, message: Message) -> None:
@@ -224,6 +235,8 @@ class Room:
         accepted = self.presence.apply(peer.origin.connection_id, entries, peer.origin.principal)
         if accepted:
             self.broadcast(encode_awareness(encode_awareness_entries(accepted)))
+            if (name := announced_name(accepted)) is not None:
+                peer.rename(name)
 
     def _send_presence(self, peer: Peer) -> None:
         """Every known awareness state, in one message (on join and on QueryAwareness)."""
@@ -413,6 +426,8 @@ class Room:
                 peer.send(encode_durable(count))
         self._committed = writes[-1].seq
         self._commit_event.set()
+        for event in version_events(writes):
+            self.announce(event)
         if edited and self.auto_versions is not None:
             self.auto_versions.on_edit()
         if self.after_commit is not None:

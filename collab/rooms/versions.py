@@ -9,6 +9,7 @@ from collab.errors import RoomNotFound
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.diff import text_diff
 from collab.rooms.documents import Documents
+from collab.rooms.events import restore_event
 from collab.rooms.export import content_text, doc_from_update
 from collab.rooms.quarantine import check_version
 from collab.rooms.restore import plan_restore
@@ -73,8 +74,9 @@ class Versions:
 
     async def restore(self, room: str, version_id: int, author: str | None) -> Restored:
         """Save the current state and, in the same step, edit the live document forward to the
-        version's content; then record the result as a restore version."""
-        _, state = await self.get(room, version_id)
+        version's content; then record the result as a restore version and tell the room's
+        clients, after the restore's update (docs/protocol.md, Events)."""
+        source, state = await self.get(room, version_id)
         live = await self.rooms.acquire(room)
         try:
             origin = LocalOrigin("restore", author)
@@ -89,6 +91,13 @@ class Versions:
             restored = await live.record_version(
                 kind, label=f"Restored version {version_id}", author=author
             )
-            return Restored(safety.info, restored.info, seq is not None, live.doc.get_state())
+            changed = seq is not None
+            recorded = restored.info if restored.created else None
+            live.announce(
+                restore_event(
+                    source, author=author, changed=changed, safety=safety.info, version=recorded
+                )
+            )
+            return Restored(safety.info, restored.info, changed, live.doc.get_state())
         finally:
             self.rooms.release(live)

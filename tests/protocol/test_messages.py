@@ -16,6 +16,7 @@ from collab.protocol.messages import (
     decode_message,
     encode_awareness,
     encode_durable,
+    encode_event,
     encode_sync_step1,
     encode_sync_step2,
     encode_update,
@@ -39,6 +40,7 @@ def test_documented_vectors_encode():
     assert encode_sync_step2(b"\x00\x00") == bytes.fromhex("00 01 02 00 00")
     assert encode_update(b"\x00\x00") == bytes.fromhex("00 02 02 00 00")
     assert encode_durable(3) == bytes.fromhex("64 03")
+    assert encode_event({"type": 1}) == bytes.fromhex("65 0a 7b 22 74 79 70 65 22 3a 31 7d")
     entries = [AwarenessEntry(5, 1, '{"a":1}')]
     assert encode_awareness(encode_awareness_entries(entries)) == AWARENESS_VECTOR
 
@@ -58,6 +60,7 @@ def test_var_uint_round_trips(value: int):
         (b"\x00\x02\x01ab", MalformedMessage),
         (b"\x02\x00", ProtocolError),
         (b"\x64\x01", ProtocolError),
+        (b"\x65\x02{}", ProtocolError),  # EVENT goes from server to client only
         (b"\x00\x03\x00", ProtocolError),
         (b"\x01\x03\x01\x05\x01", MalformedMessage),
     ],
