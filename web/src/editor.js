@@ -168,7 +168,10 @@ async function main () {
     protocols: socketProtocols(access.token),
     WebSocketPolyfill: tracker.webSocketClass(),
     // Reconnecting is decided by close code in reconnect.js, not by y-websocket.
-    shouldReconnect: () => false
+    shouldReconnect: () => false,
+    // Connected below, once the editor, reconnect.js and the status pill listen (the editor
+    // chunk loads asynchronously: a close before then would go unheard).
+    connect: false
   })
   tracker.attach(provider, ydoc, [cache])
   provider.awareness.setLocalStateField('user', userField(identity))
@@ -190,6 +193,7 @@ async function main () {
     banner: document.getElementById('connection-banner'),
     reconnect
   })
+  provider.connect()
   document.getElementById('banner-retry').addEventListener('click', () => reconnect.retry())
   document.getElementById('banner-discard').addEventListener('click', async () => {
     // The server's copy is the only one this person may have: forget the browser's cached edits.
