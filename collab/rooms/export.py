@@ -44,6 +44,13 @@ def content_text(doc: Doc[Any]) -> str:
     return render_content(doc, "text")
 
 
+def diff_text(doc: Doc[Any]) -> str:
+    """The text version diffs compare: a plain document as it is; a rich one as Markdown, so a
+    change of structure (a paragraph made a heading, a list) or of formatting (bold taken off,
+    a link added) shows as a change, not only a change of words."""
+    return render_content(doc, "markdown")
+
+
 def render_content(doc: Doc[Any], fmt: str) -> str:
     """`content` as "text", "markdown" or "html". Plain text is already Markdown (the editor
     highlights it as such); as HTML it is escaped into a <pre> block."""

@@ -10,7 +10,7 @@ from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.diff import text_diff
 from collab.rooms.documents import Documents
 from collab.rooms.events import restore_event
-from collab.rooms.export import content_text, doc_from_update
+from collab.rooms.export import diff_text, doc_from_update
 from collab.rooms.quarantine import check_version
 from collab.rooms.restore import plan_restore
 from collab.store.base import VersionInfo, VersionResult
@@ -63,13 +63,14 @@ class Versions:
             self.rooms.release(live)
 
     async def diff(self, room: str, version_id: int, against: int | None) -> dict[str, Any]:
-        """How the text changed from version `version_id` to `against` (default: now)."""
+        """How the text changed from version `version_id` to `against` (default: now); a rich
+        document's as Markdown (structure and formatting included)."""
         _, state = await self.get(room, version_id)
-        old = content_text(doc_from_update(state))
+        old = diff_text(doc_from_update(state))
         if against is None:
-            new = content_text((await self.documents.snapshot(room)).doc())
+            new = diff_text((await self.documents.snapshot(room)).doc())
         else:
-            new = content_text(doc_from_update((await self.get(room, against))[1]))
+            new = diff_text(doc_from_update((await self.get(room, against))[1]))
         return {"from": version_id, "to": against, **text_diff(old, new)}
 
     async def restore(self, room: str, version_id: int, author: str | None) -> Restored:

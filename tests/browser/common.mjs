@@ -107,6 +107,43 @@ export async function sideBySide (browser, pages, file) {
   await context.close()
 }
 
+/** The version-list entries of a page's History panel: [{id, kind, text, isNew}]. */
+export function versionItems (page) {
+  return page.evaluate(() => [...document.querySelectorAll('#version-list .version-item')].map((el) => ({
+    id: Number(el.dataset.versionId),
+    kind: el.dataset.kind,
+    label: el.querySelector('.version-label').textContent,
+    text: el.textContent,
+    isNew: el.classList.contains('is-new')
+  })))
+}
+
+export async function waitVersions (page, predicate, what) {
+  const deadline = Date.now() + WAIT
+  let items = []
+  while (Date.now() < deadline) {
+    items = await versionItems(page)
+    if (predicate(items)) return items
+    await page.waitForTimeout(100)
+  }
+  const message = await page.evaluate(() => document.getElementById('history-message').textContent)
+  throw new Error(`${what}: versions are ${JSON.stringify(items)}; message ${JSON.stringify(message)}`)
+}
+
+/** The preview's diff as [{op, text}] from the rendered <ins>/<del>/text nodes. */
+export function previewOps (page) {
+  return page.evaluate(() => [...document.getElementById('diff-view').childNodes].map((node) => ({
+    op: node.nodeName === 'INS' ? 'insert' : node.nodeName === 'DEL' ? 'delete' : node.nodeType === 3 ? 'equal' : node.className,
+    text: node.textContent
+  })))
+}
+
+export async function openHistory (page) {
+  if (await page.isHidden('#side-panel')) await page.click('#side-toggle')
+  await page.waitForSelector('#side-panel', { state: 'visible', timeout: WAIT })
+  check(await page.getAttribute('#side-toggle', 'aria-expanded') === 'true', 'History button not expanded')
+}
+
 /** Run the scenario named on the command line; exit 0 when it passed, 1 otherwise. */
 export async function run (scenarios) {
   try {

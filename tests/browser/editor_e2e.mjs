@@ -6,7 +6,8 @@
 // stdin before going on. Exits 0 when the scenario passed, 1 with a message otherwise.
 import { join } from 'node:path'
 import {
-  WAIT, baseUrl, outdir, check, control, log, openEditor, openPage, run, sideBySide, waitSaved, waitStatus
+  WAIT, baseUrl, outdir, check, control, log, openEditor, openHistory, openPage, previewOps, run,
+  sideBySide, waitSaved, waitStatus, waitVersions
 } from './common.mjs'
 
 // name -> JWT, minted by test_editor.py for the auth scenarios (never printed).
@@ -557,43 +558,6 @@ const scenarios = {
     await a.page.keyboard.press('Control+y')
     await waitText(b.page, (t) => t === 'mine theirs', 'redo with Mod-y')
   }
-}
-
-/** The version-list entries of a page's History panel: [{id, kind, text, isNew}]. */
-function versionItems (page) {
-  return page.evaluate(() => [...document.querySelectorAll('#version-list .version-item')].map((el) => ({
-    id: Number(el.dataset.versionId),
-    kind: el.dataset.kind,
-    label: el.querySelector('.version-label').textContent,
-    text: el.textContent,
-    isNew: el.classList.contains('is-new')
-  })))
-}
-
-async function waitVersions (page, predicate, what) {
-  const deadline = Date.now() + WAIT
-  let items = []
-  while (Date.now() < deadline) {
-    items = await versionItems(page)
-    if (predicate(items)) return items
-    await page.waitForTimeout(100)
-  }
-  const message = await page.evaluate(() => document.getElementById('history-message').textContent)
-  throw new Error(`${what}: versions are ${JSON.stringify(items)}; message ${JSON.stringify(message)}`)
-}
-
-/** The preview's diff as [{op, text}] from the rendered <ins>/<del>/text nodes. */
-function previewOps (page) {
-  return page.evaluate(() => [...document.getElementById('diff-view').childNodes].map((node) => ({
-    op: node.nodeName === 'INS' ? 'insert' : node.nodeName === 'DEL' ? 'delete' : node.nodeType === 3 ? 'equal' : node.className,
-    text: node.textContent
-  })))
-}
-
-async function openHistory (page) {
-  if (await page.isHidden('#side-panel')) await page.click('#side-toggle')
-  await page.waitForSelector('#side-panel', { state: 'visible', timeout: WAIT })
-  check(await page.getAttribute('#side-toggle', 'aria-expanded') === 'true', 'History button not expanded')
 }
 
 run(scenarios)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from pycrdt import XmlElement, XmlFragment, XmlText
+from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
 from tests.protocol.richdocs import tiptap_document
 from tests.server import ServerProcess
@@ -82,11 +82,15 @@ async def test_rich_versions_compare_and_are_served_in_full(server: ServerProces
         old = {"version": first}
         text = (await http.get("/tree/snapshot", params={**old, "format": "text"})).text
         assert text.startswith("Plan\n\nShip bold and docs <now>\n") and "ending" not in text
+        # Rich documents compare as Markdown: structure and formatting are part of the text.
         forward = await _diff(http, "tree", first, second)
-        ending = {"op": "insert", "text": "\n\nA new ending.\n"}
-        assert forward["lines"] == [{"op": "equal", "text": text}, ending]
+        ending = {"op": "insert", "text": "\nA new ending.\n"}
+        assert forward["lines"] == [{"op": "equal", "text": old_markdown}, ending]
         backward = await _diff(http, "tree", second, first)
-        assert backward["lines"] == [{"op": "equal", "text": text}, {**ending, "op": "delete"}]
+        assert backward["lines"] == [
+            {"op": "equal", "text": old_markdown},
+            {**ending, "op": "delete"},
+        ]
         assert backward["stats"] == {"inserted_chars": 0, "deleted_chars": len(ending["text"])}
         # The first version, in full, as it was: every format the live snapshot has.
         assert (await http.get("/tree/snapshot", params={**old, "format": "markdown"})).text == (
@@ -121,3 +125,30 @@ async def test_a_version_of_another_room_or_none_is_a_clear_problem(server: Serv
             assert response.status_code == status, (path, params, response.text)
             assert response.headers["content-type"].startswith("application/problem+json")
             assert words in response.json()["detail"], (path, params, response.text)
+
+
+async def test_a_formatting_only_change_of_a_rich_document_shows_in_its_diff(
+    server: ServerProcess,
+):
+    """Taking bold off a word changes no word: the diff still shows it (as Markdown marks)."""
+    doc: Doc[Any] = Doc()
+    paragraph = doc.get("content", type=XmlFragment).children.append(XmlElement("paragraph"))
+    text = paragraph.children.append(XmlText())
+    text.insert(0, "Keep ")
+    text.insert(5, "bold", {"bold": {}})
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        assert (await http.put("/marks", json={"kind": "rich"})).status_code == 201
+        posted = await http.post("/marks/updates", content=doc.get_update(), headers=YJS)
+        assert posted.is_success
+        bold = await _save(http, "marks", "bold")
+        before = doc.get_state()
+        text.format(5, 9, {"bold": None})
+        posted = await http.post("/marks/updates", content=doc.get_update(before), headers=YJS)
+        assert posted.is_success
+        plain = await _save(http, "marks", "plain")
+        diff = await _diff(http, "marks", bold, plain)
+        assert [op for op in diff["chars"] if op["op"] != "equal"] == [
+            {"op": "delete", "text": "**"},
+            {"op": "delete", "text": "**"},
+        ]
+        assert diff["stats"] == {"inserted_chars": 0, "deleted_chars": 4}

@@ -13,6 +13,7 @@ import { bindHistory } from './history.js'
 import { abilities, authHeaders, loadAccess, socketProtocols, tokenFromHash } from './auth.js'
 import { bindReconnect } from './reconnect.js'
 import { contentKind, reopenAs, takeKindHint } from './kind.js'
+import { bindEvents, bindNotice } from './events.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
 // How long the page waits for the browser's copy before choosing the editor without it.
@@ -85,6 +86,33 @@ function registerServiceWorker () {
     const cache = await caches.open('collab-pages')
     await cache.add(location.pathname)
   }).catch((err) => console.warn('collab: no offline support:', err))
+}
+
+/** What the editor says about another person's version or restore. */
+function noticeFor (event) {
+  const title = (v) => v && (v.label ? `“${v.label}”` : `the version of ${new Date(v.created_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`)
+  const who = event.author || 'Someone'
+  if (event.type === 'restore' && event.changed) return `${who} restored ${title(event.source)}.`
+  if (event.type === 'version' && event.created && event.version && event.version.kind === 'named') {
+    return `${event.version.author || 'Someone'} saved the version “${event.version.label}”.`
+  }
+  return null
+}
+
+/**
+ * Room events: each version and restore reaches the History panel at once; a restore also
+ * clears this page's undo history (undoing an edit the restore already took back would bring
+ * its text back twice) and is announced in the editor, as are versions others name.
+ */
+function bindRoomEvents (provider, { history, surface, identity }) {
+  const notify = bindNotice(document.getElementById('notice'))
+  bindEvents(provider).on((event) => {
+    history.onEvent(event)
+    if (event.type === 'restore') surface.clearHistory()
+    const message = noticeFor(event)
+    const mine = (event.type === 'restore' ? event.author : event.version?.author) === identity.name
+    if (message && !mine) notify(message)
+  })
 }
 
 /** Wait for `promise` at most `ms` milliseconds (IndexedDB may be slow or unavailable). */
@@ -163,7 +191,8 @@ async function main () {
   // y-websocket appends the room to the URL as is; the server decodes the path segment.
   const provider = new WebsocketProvider(websocketUrl(config.wsBase), encodeURIComponent(config.room), ydoc, {
     // `name` attributes this connection's edits in the version history (read at each connect).
-    params: { ack: '1', name: identity.name },
+    // `events` opts into room events (versions, restores: events.js).
+    params: { ack: '1', events: '1', name: identity.name },
     // The token travels as a subprotocol ("collab", "collab.token.<jwt>"), never in the URL.
     protocols: socketProtocols(access.token),
     WebSocketPolyfill: tracker.webSocketClass(),
@@ -183,7 +212,8 @@ async function main () {
     ? null
     : bindNamePrompt(identity, (name) => {
       surface.setUser(userField(identity))
-      // Used from the next (re)connect on; the open socket keeps the name it was opened with.
+      // The server credits this socket's edits to the name in its awareness state from now on;
+      // the next (re)connect also sends it as `name`.
       provider.params.name = name
     })
   bindPresence(document.getElementById('presence'), provider.awareness, openNamePrompt)
@@ -206,8 +236,10 @@ async function main () {
     isSaved: () => tracker.saved,
     ydoc,
     authHeaders: () => authHeaders(access.token),
-    can
+    can,
+    kind
   })
+  bindRoomEvents(provider, { history: historyPanel, surface, identity })
   document.body.classList.add(`role-${role}`)
   if (!can.write) {
     document.getElementById('saved').hidden = true

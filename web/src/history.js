@@ -36,10 +36,28 @@ export function versionsApi (room, fetchImpl = (...args) => fetch(...args), auth
     }
     return data
   }
+  /** A text body (a rendered version); errors as for JSON calls. */
+  async function text (url) {
+    let res
+    try {
+      res = await fetchImpl(url, { cache: 'no-store', headers: { ...authHeaders() } })
+    } catch {
+      throw new Error('The server could not be reached.')
+    }
+    if (!res.ok) {
+      let data = null
+      try { data = await res.json() } catch { /* no body */ }
+      const error = new Error((data && data.detail) || `The server answered ${res.status}.`)
+      error.status = res.status
+      throw error
+    }
+    return res.text()
+  }
   return {
     list: (cursor) => call('GET', `?limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
     save: (label, author) => call('POST', '', { body: author ? { label, author } : { label } }),
-    diff: (id) => call('GET', `/${id}/diff`),
+    diff: (id, against) => call('GET', `/${id}/diff${against ? `?against=${encodeURIComponent(against)}` : ''}`),
+    full: (id, format) => text(`/api/rooms/${encodeURIComponent(room)}/snapshot?version=${encodeURIComponent(id)}&format=${format}`),
     restore: (id, author) => call('POST', `/${id}/restore`, { headers: authorHeader(author) })
   }
 }
@@ -226,8 +244,9 @@ function el (tag, className, text) {
  * @param {() => object} [options.authHeaders] extra headers for every API call (the bearer token)
  * @param {{saveVersion: boolean, restore: boolean}} [options.can] what this person's role allows;
  *   the controls for the rest are removed from the panel
+ * @param {'text'|'rich'} [options.kind] the document's kind (how a version is shown in full)
  */
-export function bindHistory ({ room, displayName, isSaved, ydoc, authHeaders, can = { saveVersion: true, restore: true } }) {
+export function bindHistory ({ room, displayName, isSaved, ydoc, authHeaders, can = { saveVersion: true, restore: true }, kind = 'text' }) {
   const $ = (id) => document.getElementById(id)
   const panel = $('side-panel')
   const toggle = $('side-toggle')
@@ -249,8 +268,11 @@ export function bindHistory ({ room, displayName, isSaved, ydoc, authHeaders, ca
   restoreButton.disabled = !can.restore
 
   const state = {
-    versions: [], cursor: null, selected: null, loading: 0, busy: false, highlight: new Set(), lastRestore: null
+    versions: [], cursor: null, selected: null, against: null, loading: 0, busy: false, highlight: new Set(), lastRestore: null
   }
+  const compare = $('compare-with')
+  const fullView = $('full-view')
+  const tabs = { changes: $('tab-changes'), full: $('tab-full') }
   let clockTimer = null
   let refreshTimer = null
   let diffRequest = 0
@@ -426,8 +448,70 @@ export function bindHistory ({ room, displayName, isSaved, ydoc, authHeaders, ca
     renderPreviewHead()
     diffView.replaceChildren(el('p', 'diff-placeholder', 'Loading the changes…'))
     $('diff-stats').textContent = ''
+    state.against = null
+    renderCompare()
+    showTab('changes')
     loadDiff()
     $('preview-back').focus()
+  }
+
+  /** "Compare with": the current document, or any other loaded version. */
+  function renderCompare () {
+    const options = [el('option', '', 'the current document')]
+    options[0].value = ''
+    for (const version of state.versions) {
+      if (!state.selected || version.id === state.selected.id) continue
+      const option = el('option', '', `${titleOf(version)} · ${shortTime(version.created_at)}`)
+      option.value = String(version.id)
+      option.selected = state.against === version.id
+      options.push(option)
+    }
+    compare.replaceChildren(...options)
+    const against = state.against && state.versions.find((v) => v.id === state.against)
+    $('diff-caption-title').textContent = against
+      ? `From this version to “${titleOf(against)}”`
+      : 'Changes since this version'
+    $('restore-legend').hidden = !!against
+    diffView.setAttribute('aria-label', against ? `This version compared with “${titleOf(against)}”` : 'This version compared with the current text')
+  }
+
+  compare.addEventListener('change', () => {
+    state.against = compare.value ? Number(compare.value) : null
+    renderCompare()
+    loadDiff()
+  })
+
+  function showTab (name) {
+    for (const [key, tab] of Object.entries(tabs)) tab.setAttribute('aria-selected', String(key === name))
+    $('changes-view').hidden = name !== 'changes'
+    fullView.hidden = name !== 'full'
+    if (name === 'full') loadFull()
+  }
+
+  tabs.changes.addEventListener('click', () => showTab('changes'))
+  tabs.full.addEventListener('click', () => showTab('full'))
+
+  /** The selected version as it was, read-only: its text, or a rich document rendered. */
+  async function loadFull () {
+    const version = state.selected
+    if (!version) return
+    fullView.replaceChildren(el('p', 'diff-placeholder', 'Loading this version…'))
+    try {
+      const body = await api.full(version.id, kind === 'rich' ? 'html' : 'text')
+      if (state.selected !== version) return
+      if (kind !== 'rich') {
+        fullView.replaceChildren(body ? el('pre', 'full-text', body) : el('p', 'diff-placeholder', 'This version is empty.'))
+        return
+      }
+      // The server escapes every text and attribute; a sandbox without scripts holds it anyway.
+      const frame = el('iframe', 'full-rich')
+      frame.title = `${titleOf(version)}, in full`
+      frame.setAttribute('sandbox', '')
+      frame.srcdoc = `<!doctype html><meta charset="utf-8"><style>${FULL_STYLE}</style><body>${body}</body>`
+      fullView.replaceChildren(frame)
+    } catch (err) {
+      if (state.selected === version) fullView.replaceChildren(el('p', 'diff-placeholder is-error', `Could not load this version. ${err.message}`))
+    }
   }
 
   function showList () {
@@ -464,7 +548,7 @@ export function bindHistory ({ room, displayName, isSaved, ydoc, authHeaders, ca
     const request = ++diffRequest
     setLoading(1)
     try {
-      const diff = await api.diff(version.id)
+      const diff = await api.diff(version.id, state.against)
       if (request !== diffRequest || state.selected !== version) return
       renderDiff(diff)
     } catch (err) {
@@ -497,7 +581,7 @@ export function bindHistory ({ room, displayName, isSaved, ydoc, authHeaders, ca
 
   // The preview compares with the current text: keep it current while people type.
   ydoc.on('update', () => {
-    if (panel.hidden || !state.selected) return
+    if (panel.hidden || !state.selected || state.against) return
     clearTimeout(refreshTimer)
     refreshTimer = setTimeout(loadDiff, 1200)
   })
@@ -544,5 +628,35 @@ export function bindHistory ({ room, displayName, isSaved, ydoc, authHeaders, ca
     }
   })
 
-  return { open, close, refresh, state }
+  /**
+   * A room event (events.js): a version recorded by anyone, or a restore, appears at once.
+   * Versions are merged by id (a named save may name an automatic version: same id).
+   */
+  function onEvent (event) {
+    if (event.type === 'version' && event.version && typeof event.version.id === 'number') {
+      const version = event.version
+      const others = state.versions.filter((v) => v.id !== version.id)
+      const known = others.length !== state.versions.length
+      if (!known && state.cursor && state.versions.length && version.id < state.versions[state.versions.length - 1].id) return
+      state.versions = [...others, version].sort((a, b) => b.id - a.id)
+      if (!known) state.highlight.add(version.id)
+      if (state.selected && state.selected.id === version.id) {
+        state.selected = version
+        renderPreviewHead()
+      }
+      if (preview.hidden) renderList()
+      else renderCompare()
+    } else if (event.type === 'restore' && state.selected && !state.against) {
+      loadDiff()
+    }
+  }
+
+  return { open, close, refresh, state, onEvent }
 }
+
+/** Styles of a rich version shown in full (inside its sandboxed frame). */
+const FULL_STYLE = 'body{margin:0;padding:14px 16px;font:14.5px/1.6 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2024}' +
+  'h1,h2,h3{line-height:1.25;margin:.9em 0 .3em}h1{font-size:1.6em}h2{font-size:1.3em}h3{font-size:1.1em}' +
+  'p{margin:0 0 .6em}ul,ol{padding-left:1.4em;margin:0 0 .6em}blockquote{margin:0 0 .6em;padding-left:12px;border-left:3px solid #e3e6ea;color:#646b75}' +
+  'pre{background:#1c2024;color:#eef0f3;padding:10px 12px;border-radius:6px;overflow:auto}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}' +
+  'hr{border:0;border-top:2px solid #e3e6ea}a{color:#3e63dd}li>p{margin:0}'
