@@ -52,6 +52,12 @@ class TransportControl(Protocol):
         """True once the connection is closing or closed."""
         ...
 
+    def send_now(self, data: bytes) -> bool:
+        """Write one binary message at once, framed by the server's WebSocket protocol
+        (extensions included); False when it cannot be written now (handshake or close under
+        way), and the frame must take the ASGI path."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
@@ -133,6 +139,9 @@ class Connection:
         self._next: asyncio.Future[Any] | None = None  # an event read while throttled
         # Bytes handed to the transport that it may still hold (a peer that stopped reading).
         self._unflushed = 0
+        # A frame taken from the queue is being sent: later frames queue behind it.
+        self._sending = False
+        self._settle_timer: asyncio.TimerHandle | None = None
         self._failure: CollabError | None = None
         self._reader: asyncio.Task[None] | None = None
         self._reading = False
@@ -182,6 +191,8 @@ class Connection:
         process-wide send budget, the connections holding the most are dropped until it fits."""
         if self._failure is not None:
             return
+        if self._send_directly(frame):
+            return
         size = len(frame)
         if self._queued_bytes and self._queued_bytes + size > self._limits.send_queue_bytes:
             self.fail(SlowConsumer(f"client fell {self._queued_bytes} bytes behind"))
@@ -193,12 +204,53 @@ class Connection:
             return
         self._queued_bytes += size
         self._budget.add(self, size)
+        self._keep_to_budget()
+
+    def _keep_to_budget(self) -> None:
+        """Past the process-wide send budget, drop the connections holding the most."""
         while self._budget.over():
             victim = self._budget.largest(besides=self)
             if not isinstance(victim, Connection):
                 break
             self._budget.dropped += 1
             victim.evict()
+
+    def _send_directly(self, frame: bytes) -> bool:
+        """The fast path of a peer that keeps up: nothing queued or being sent and nothing
+        waiting in the transport, so the frame is written to the socket now, without a queue
+        or a task hop. The send budget counts it until the transport hands it to the kernel."""
+        transport = self._transport
+        if (
+            transport is None
+            or self._sending
+            or self._unflushed
+            or not self._reading
+            or not self._queue.empty()
+            or not transport.send_now(frame)
+        ):
+            return False
+        size = len(frame)
+        self._budget.add(self, size)
+        self._unflushed += size
+        self._settle()
+        if self._unflushed:
+            self._watch_flush()
+            self._keep_to_budget()
+        return True
+
+    def _watch_flush(self) -> None:
+        """Release from the budget, later, what the transport still held after a direct write
+        (the sender task waits on the queue and does not look while nothing is queued)."""
+        if self._settle_timer is not None:
+            return
+
+        def check() -> None:
+            self._settle_timer = None
+            self._settle()
+            if self._unflushed and not self._released and self._queue.empty():
+                self._watch_flush()
+
+        self._settle_timer = asyncio.get_running_loop().call_later(_FLUSH_CHECK, check)
 
     def evict(self) -> None:
         """Drop this connection to bring the process back under its send budget: its queue is
@@ -257,6 +309,8 @@ class Connection:
             self._reading = False
             await self._drain(sender)
         await self.close()
+        if self._settle_timer is not None:
+            self._settle_timer.cancel()
         self._budget.release(self, self._budget.held(self))
         self._released = True
         self.finished.set()
@@ -356,9 +410,11 @@ class Connection:
             while True:
                 frame = await self._next_frame()
                 self._queued_bytes -= len(frame)  # waiting bytes only: not the one being sent
+                self._sending = True
                 try:
                     await self.websocket.send_bytes(frame)
                 finally:
+                    self._sending = False
                     self._queue.task_done()
                 self._unflushed += len(frame)
                 self._settle()

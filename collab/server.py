@@ -67,7 +67,7 @@ def websocket_protocol() -> type[asyncio.Protocol]:
 
     class ObservableWebSocketProtocol(_WsBase):  # type: ignore[misc]
         async def run_asgi(self) -> None:
-            self.scope[TRANSPORT_KEY] = _Transport(self.transport)
+            self.scope[TRANSPORT_KEY] = _Transport(self.transport, self)
             await super().run_asgi()
 
     return ObservableWebSocketProtocol
@@ -76,10 +76,11 @@ def websocket_protocol() -> type[asyncio.Protocol]:
 class _Transport:
     """collab.connection.TransportControl over an asyncio transport."""
 
-    __slots__ = ("_transport",)
+    __slots__ = ("_protocol", "_transport")
 
-    def __init__(self, transport: asyncio.Transport) -> None:
+    def __init__(self, transport: asyncio.Transport, protocol: Any) -> None:
         self._transport = transport
+        self._protocol = protocol
 
     def buffered(self) -> int:
         return self._transport.get_write_buffer_size()
@@ -89,3 +90,23 @@ class _Transport:
 
     def closing(self) -> bool:
         return self._transport.is_closing()
+
+    def send_now(self, data: bytes) -> bool:
+        """What uvicorn's websockets-sansio protocol does for a `websocket.send`, without the
+        ASGI message, Starlette's wrapper and the task the app's sender awaits in."""
+        protocol = self._protocol
+        conn = getattr(protocol, "conn", None)
+        if (
+            conn is None
+            or not getattr(protocol, "handshake_complete", False)
+            or getattr(protocol, "close_sent", True)
+            or getattr(protocol, "initial_response", None) is not None
+            or self._transport.is_closing()
+        ):
+            return False
+        try:
+            conn.send_binary(data)
+        except Exception:  # InvalidState: the peer is closing; the ASGI path reports it
+            return False
+        self._transport.write(b"".join(conn.data_to_send()))
+        return True
