@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
+from pycrdt import merge_updates
+
 from collab.errors import WriteRejected
 from collab.store.base import NewUpdate, NewVersion, Store, VersionResult
 from collab.types import Origin, origin_user
@@ -147,7 +149,7 @@ class UpdateWriter:
                 _reject(write, error)
 
     async def _commit_with_retry(self, batch: list[PendingWrite]) -> None:
-        rows = [item for item in (w.item() for w in batch) if item is not None]
+        rows = merged_rows([item for item in (w.item() for w in batch) if item is not None])
         delay = 0.05
         while True:
             self.committing_since = time.monotonic()
@@ -175,6 +177,44 @@ class UpdateWriter:
                 log.exception("commit of %d updates failed; retrying in %.2fs", len(rows), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+
+# Updates up to this size are merged with their neighbours into one log row; larger ones are
+# stored as they came (merging copies them, on the event loop).
+MERGE_MAX_BYTES = 65536
+
+
+def merged_rows(items: list[NewUpdate | NewVersion]) -> list[NewUpdate | NewVersion]:
+    """The rows a batch stores: each run of small updates to one room by one author becomes
+    one update (yrs merges them; the document they make is the same), so a busy room costs a
+    row per batch instead of a row per keystroke. Versions and large updates keep their place
+    and break runs, so the log's order is the order the room applied them in."""
+    rows: list[NewUpdate | NewVersion] = []
+    run: list[NewUpdate] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            first = run[0]
+            rows.append(NewUpdate(first.room, merge_updates(*(u.data for u in run)), first.author))
+        else:
+            rows.extend(run)
+        run.clear()
+
+    for item in items:
+        small = isinstance(item, NewUpdate) and len(item.data) <= MERGE_MAX_BYTES
+        if run and not (small and _same_row(run[0], item)):
+            flush()
+        if small:
+            assert isinstance(item, NewUpdate)
+            run.append(item)
+        else:
+            rows.append(item)
+    flush()
+    return rows
+
+
+def _same_row(first: NewUpdate, item: NewUpdate | NewVersion) -> bool:
+    return isinstance(item, NewUpdate) and (item.room, item.author) == (first.room, first.author)
 
 
 def _reject(write: PendingWrite, error: WriteRejected) -> None:
