@@ -142,6 +142,10 @@ class Connection:
         # A frame taken from the queue is being sent: later frames queue behind it.
         self._sending = False
         self._settle_timer: asyncio.TimerHandle | None = None
+        # Started at the first frame that has to queue: a peer that keeps up never needs one;
+        # never after the connection drained (what is queued then is not sent).
+        self._sender: asyncio.Task[None] | None = None
+        self._drained = False
         self._failure: CollabError | None = None
         self._reader: asyncio.Task[None] | None = None
         self._reading = False
@@ -203,6 +207,8 @@ class Connection:
             self.fail(SlowConsumer(f"client fell {self._queue.maxsize} messages behind"))
             return
         self._queued_bytes += size
+        if self._sender is None and not self._drained:
+            self._sender = asyncio.create_task(self._send_loop(), name="collab sender")
         self._budget.add(self, size)
         self._keep_to_budget()
 
@@ -290,7 +296,6 @@ class Connection:
     async def serve(self, room: Room) -> None:
         """Pump messages between the socket and the room until either side ends."""
         self._reader = asyncio.current_task()
-        sender = asyncio.create_task(self._send_loop(), name="collab sender")
         self._reading = True
         try:
             if self._failure is None:  # the handshake itself may have failed (queue overflow)
@@ -307,7 +312,7 @@ class Connection:
             self.fail(CollabError("internal error"))
         finally:
             self._reading = False
-            await self._drain(sender)
+            await self._drain()
         await self.close()
         if self._settle_timer is not None:
             self._settle_timer.cancel()
@@ -315,9 +320,13 @@ class Connection:
         self._released = True
         self.finished.set()
 
-    async def _drain(self, sender: asyncio.Task[None]) -> None:
+    async def _drain(self) -> None:
         """Let queued frames (acknowledgements above all) go out before the close frame, briefly;
         a slow consumer gets nothing more."""
+        self._drained = True
+        sender = self._sender
+        if sender is None:
+            return
         if not isinstance(self._failure, SlowConsumer) and not sender.done():
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(1.0):
