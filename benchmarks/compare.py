@@ -1,0 +1,499 @@
+"""collab against the reference y-websocket server, driven by the same stock Yjs clients.
+
+    cd benchmarks && npm ci && cd ..
+    .venv/bin/python benchmarks/compare.py [--quick] [--only a,b] [--database-url URL] [--logs DIR]
+
+Starts `@y/websocket-server` (Node, keeps documents in memory only), then `collab serve` twice:
+with default settings and with its per-connection rate limits and flow control lifted (COLLAB_*
+env vars). Each server gets the same workloads from `compare_driver.mjs`, which runs y-websocket
+3.x WebsocketProvider clients under Node (identical client code for every server):
+
+  a  fan-out: 1 writer at 50 updates/s, 20 readers in one room; delivery latency
+  b  throughput: 4 writers, each keeping 32 updates in flight to an observing reader
+  c  convergence: 8 clients x 200 random Y.Text edits; last edit sent to all documents equal
+  d  5,000 connections over 100 rooms with awareness: server RSS per connection, time to sync
+  e  cold join of a room holding 100,000 small updates (collab restarts first, so the room loads
+     from the database; the reference keeps it in memory, its seeding client staying connected)
+  f  reconnect storm: 1,000 clients over 10 rooms all close and reopen their sockets at once
+
+The database is a temporary SQLite file unless --database-url is given (for example
+postgresql+asyncpg://postgres@127.0.0.1:5432/test). Progress goes to stderr and one Markdown
+table to stdout. A benchmark, not a test: the machine's other load shows in the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DRIVER = HERE / "compare_driver.mjs"
+REFERENCE_BIN = HERE / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
+COLLAB_BIN = ROOT / ".venv" / "bin" / "collab"
+
+BIG = str(10**9)
+LIFTED = {
+    "COLLAB_RATE_MESSAGES_PER_SECOND": BIG,
+    "COLLAB_RATE_MESSAGE_BURST": BIG,
+    "COLLAB_RATE_BYTES_PER_SECOND": str(10**12),
+    "COLLAB_RATE_BYTE_BURST": str(10**12),
+    "COLLAB_STATE_BYTES_PER_SECOND": str(10**12),
+    "COLLAB_STATE_BYTE_BURST": str(10**12),
+    "COLLAB_AWARENESS_PER_SECOND": BIG,
+    "COLLAB_SEND_QUEUE_SIZE": BIG,
+    "COLLAB_SEND_QUEUE_BYTES": str(10**12),
+    "COLLAB_SEND_BUDGET_BYTES": str(10**12),
+    "COLLAB_MAX_CONNECTIONS": BIG,
+    "COLLAB_MAX_CONNECTIONS_PER_ROOM": BIG,
+    "COLLAB_MAX_ROOMS": BIG,
+    "COLLAB_AWARENESS_IDS_PER_ROOM": BIG,
+}
+
+# Driver options per workload: full run, then --quick.
+SIZES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "a": ({"readers": 20, "rate": 50, "seconds": 10}, {"readers": 20, "rate": 50, "seconds": 2}),
+    "b": (
+        {"writers": 4, "window": 32, "seconds": 5},
+        {"writers": 4, "window": 32, "seconds": 1, "warmup": 0.5},
+    ),
+    "c": ({"clients": 8, "edits": 200}, {"clients": 8, "edits": 50}),
+    "d": (
+        {"total": 5000, "rooms": 100, "procs": 4, "timeout": 90000},
+        {"total": 200, "rooms": 4, "procs": 2, "settle": 500},
+    ),
+    "e": ({"updates": 100_000}, {"updates": 5_000}),
+    "f": ({"clients": 1000, "rooms": 10}, {"clients": 100, "rooms": 10}),
+}
+
+# (workload, label, result key, better): one table row each.
+ROWS = [
+    ("a", "fan-out latency p50 (ms)", "p50_ms", "lower"),
+    ("a", "fan-out latency p99 (ms)", "p99_ms", "lower"),
+    ("a", "fan-out delivered (%)", "delivered_pct", "higher"),
+    ("b", "throughput (updates/s)", "updates_per_s", "higher"),
+    ("c", "convergence after last edit (ms)", "converge_ms", "lower"),
+    ("d", "memory per connection (KiB)", "kib_per_connection", "lower"),
+    ("d", "connect to synced p50 (ms)", "p50_ms", "lower"),
+    ("d", "connect to synced p99 (ms)", "p99_ms", "lower"),
+    ("d", "connections synced", "synced", "higher"),
+    ("e", "cold join, connect to synced (ms)", "join_ms", "lower"),
+    ("e", "cold join, bytes received", "bytes", "lower"),
+    ("f", "reconnect storm, resync p50 (ms)", "p50_ms", "lower"),
+    ("f", "reconnect storm, resync p99 (ms)", "p99_ms", "lower"),
+    ("f", "reconnect storm, resync max (ms)", "max_ms", "lower"),
+    ("f", "reconnect storm, clients resynced", "resynced", "higher"),
+]
+
+Result = dict[str, Any]
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def rss_kib(pid: int) -> int:
+    """VmRSS of process `pid`, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise ValueError(f"no VmRSS for {pid}")
+
+
+@dataclass
+class Server:
+    """One server process: the Node reference, or `collab serve` with extra COLLAB_* env."""
+
+    name: str
+    collab: bool
+    env: dict[str, str]
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def slug(self) -> str:
+        """The name as a room-name prefix."""
+        return re.sub(r"[^a-z0-9]+", "-", self.name).strip("-")
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}" + ("/ws" if self.collab else "")
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise ValueError(f"{self.name} is not running")
+        return self.process.pid
+
+    def start(self) -> None:
+        command = (
+            [str(COLLAB_BIN), "serve", "--port", str(self.port)]
+            if self.collab
+            else ["node", str(REFERENCE_BIN)]
+        )
+        env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), **self.env}
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=HERE
+            )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        check = f"http://127.0.0.1:{self.port}" + ("/healthz" if self.collab else "/")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {self.log_path}")
+            with contextlib.suppress(OSError):
+                with urllib.request.urlopen(check, timeout=2):
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not start; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@dataclass
+class Run:
+    """What the workloads of one benchmark run share."""
+
+    quick: bool
+    prefix: str
+    database_url: str
+    logs: Path
+    seeded: Result | None = None  # collab's history room, written once for both collab columns
+
+    def size(self, workload: str) -> dict[str, Any]:
+        return dict(SIZES[workload][1 if self.quick else 0])
+
+
+def drive(workload: str, server: Server, options: dict[str, Any], timeout: float = 240) -> Result:
+    """Runs the Node driver once and returns its JSON result."""
+    arguments = json.dumps({**options, "deadline": int(timeout * 1000)})
+    command = ["node", str(DRIVER), workload, server.url, arguments]
+    done = subprocess.run(
+        command, cwd=HERE, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, timeout=timeout + 10
+    )
+    lines = done.stdout.decode().strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"driver {workload} failed with exit code {done.returncode}")
+    result: Result = json.loads(lines[-1])
+    return result
+
+
+def fanout(server: Server, run: Run) -> Result:
+    result = drive("fanout", server, {**run.size("a"), "prefix": f"{run.prefix}-{server.slug}"})
+    result["delivered_pct"] = 100 * result["delivered"]
+    return result
+
+
+def throughput(server: Server, run: Run) -> Result:
+    return drive("throughput", server, {**run.size("b"), "prefix": f"{run.prefix}-{server.slug}"})
+
+
+def convergence(server: Server, run: Run) -> Result:
+    return drive("convergence", server, {**run.size("c"), "prefix": f"{run.prefix}-{server.slug}"})
+
+
+def connections(server: Server, run: Run) -> Result:
+    """Fresh server (so memory freed by earlier workloads is not reused), a few warm-up
+    connections, then RSS before and after all connections are synced. The clients are split
+    over a few Node processes."""
+    server.restart()
+    warm = {"count": 20, "rooms": 2, "settle": 0, "prefix": f"{run.prefix}-warm"}
+    drive("connections", server, warm)
+    time.sleep(1)
+    size = run.size("d")
+    procs, total = size.pop("procs"), size.pop("total")
+    prefix = f"{run.prefix}-{server.slug}-conn"
+    before = rss_kib(server.pid)
+    with contextlib.ExitStack() as stack:
+        drivers = []
+        for k in range(procs):
+            options = {**size, "first": k * total // procs, "prefix": prefix, "deadline": 240000}
+            options["count"] = (k + 1) * total // procs - options["first"]
+            drivers.append(stack.enter_context(spawn("connections", server, options)))
+            stack.callback(stop_process, drivers[-1])
+        ready = [json.loads(readline(driver) or "{}") for driver in drivers]
+        after = rss_kib(server.pid)
+        outputs = [finish(driver) for driver in drivers]
+    if not all(r.get("ready") for r in ready) or not all(outputs):
+        raise RuntimeError("driver connections failed")
+    result = merge(outputs)
+    connected = sum(r["connected"] for r in ready)
+    result["kib_per_connection"] = (after - before) / connected if connected else None
+    result["rss_before_mib"], result["rss_after_mib"] = before / 1024, after / 1024
+    return result
+
+
+def spawn(workload: str, server: Server, options: dict[str, Any]) -> subprocess.Popen[str]:
+    """A driver that talks over stdin and stdout while it runs."""
+    command = ["node", str(DRIVER), workload, server.url, json.dumps(options)]
+    return subprocess.Popen(
+        command, cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+
+
+def readline(driver: subprocess.Popen[str]) -> str:
+    return driver.stdout.readline() if driver.stdout else ""
+
+
+def finish(driver: subprocess.Popen[str]) -> Result:
+    """Tells a waiting connections driver to close its sockets; its result."""
+    if driver.stdin is None or driver.stdout is None:
+        return {}
+    with contextlib.suppress(BrokenPipeError):
+        driver.stdin.write("\n")
+        driver.stdin.flush()
+    lines = driver.stdout.read().strip().splitlines()
+    driver.wait(timeout=60)
+    return json.loads(lines[-1]) if lines else {}
+
+
+def stop_process(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def merge(outputs: list[Result]) -> Result:
+    """One result from several connections drivers."""
+    times = sorted(t for output in outputs for t in output["times"])
+    codes: dict[str, int] = {}
+    for output in outputs:
+        for code, count in output["close_codes"].items():
+            codes[code] = codes.get(code, 0) + count
+    return {
+        "synced": sum(o["synced"] for o in outputs),
+        "connected": sum(o["connected"] for o in outputs),
+        "p50_ms": percentile(times, 50),
+        "p99_ms": percentile(times, 99),
+        "close_codes": codes,
+        "connect_errors": sum(o["connect_errors"] for o in outputs),
+        "errors": sorted({e for o in outputs for e in o["errors"]}),
+    }
+
+
+def percentile(ordered: list[float], p: float) -> float | None:
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] if ordered else None
+
+
+def cold_join(server: Server, run: Run) -> Result:
+    """The reference seeds and joins in one driver run; collab is seeded once (limits lifted,
+    so seeding is quick), then restarted so the join loads the room from the database."""
+    size = run.size("e")
+    if not server.collab:
+        options = {**size, "phase": "both", "prefix": f"{run.prefix}-{server.slug}"}
+        return drive("coldJoin", server, options, timeout=400)
+    server.stop()
+    if run.seeded is None:
+        seeder = Server("collab-seed", True, collab_env(run, LIFTED), run.logs / "seed.log")
+        try:
+            seeder.start()
+            options = {**size, "phase": "seed", "prefix": run.prefix}
+            run.seeded = drive("coldJoin", seeder, options, timeout=400)
+        finally:
+            seeder.stop()
+    server.start()
+    options = {"phase": "join", "length": run.seeded["length"], "prefix": run.prefix}
+    return {**drive("coldJoin", server, options), "seed_ms": run.seeded["seed_ms"]}
+
+
+def reconnect(server: Server, run: Run) -> Result:
+    return drive("reconnect", server, {**run.size("f"), "prefix": f"{run.prefix}-{server.slug}"})
+
+
+WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
+    "a": ("fan-out", fanout),
+    "b": ("throughput", throughput),
+    "c": ("convergence", convergence),
+    "d": ("5,000 connections", connections),
+    "e": ("cold join", cold_join),
+    "f": ("reconnect storm", reconnect),
+}
+
+
+def collab_env(run: Run, extra: dict[str, str]) -> dict[str, str]:
+    return {"COLLAB_DATABASE_URL": run.database_url, **extra}
+
+
+def bench(server: Server, run: Run, chosen: list[str]) -> dict[str, Result]:
+    """Every chosen workload against one server; a failed workload is recorded, not fatal."""
+    results: dict[str, Result] = {}
+    server.start()
+    try:
+        for key in chosen:
+            title, workload = WORKLOADS[key]
+            progress(f"{server.name}: {key} {title} (load average {os.getloadavg()[0]:.1f})")
+            started = time.monotonic()
+            try:
+                results[key] = workload(server, run)
+            except Exception as error:
+                progress(f"{server.name}: {key} failed: {error}")
+                results[key] = {"error": str(error)}
+            progress(f"{server.name}: {key} done in {time.monotonic() - started:.0f} s")
+    finally:
+        server.stop()
+    return results
+
+
+def number(value: Any) -> str:
+    if not isinstance(value, int | float):
+        return "failed" if value is None else str(value)
+    if isinstance(value, int) or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+
+
+def ratio(value: Any, reference: Any) -> str:
+    if not isinstance(value, int | float) or not isinstance(reference, int | float):
+        return "n/a"
+    return f"{value / reference:.2f}x" if reference else "n/a"
+
+
+def table(names: list[str], results: dict[str, dict[str, Result]], chosen: list[str]) -> str:
+    collabs = names[1:]
+    head = ["workload", "metric", "better", *names, *(f"{n} / reference" for n in collabs)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, label, metric, better in ROWS:
+        if key not in chosen:
+            continue
+        values = [results[name][key].get(metric) for name in names]
+        ratios = [ratio(value, values[0]) for value in values[1:]]
+        cells = [key, label, better, *map(number, values), *ratios]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def notes(names: list[str], results: dict[str, dict[str, Result]], logs: Path) -> list[str]:
+    """Failures, close codes the servers sent, and warnings in the servers' logs."""
+    found = []
+    for name in names:
+        for key, result in results[name].items():
+            if "error" in result:
+                found.append(f"{name}, {key}: failed: {result['error']}")
+            if result.get("close_codes") or result.get("connect_errors"):
+                found.append(
+                    f"{name}, {key}: server-closed sockets by code {result.get('close_codes')},"
+                    f" connection errors {result.get('connect_errors')} {result.get('errors')}"
+                )
+    for path in sorted(logs.glob("*.log")):
+        bad = [line for line in path.read_text(errors="replace").splitlines() if is_bad(line)]
+        if bad:
+            found.append(f"{path.name}: {len(bad)} warning/error lines, first: {bad[0][:200]}")
+    return found
+
+
+def is_bad(line: str) -> bool:
+    if "DEVELOPMENT MODE" in line:  # expected: the benchmark runs without a secret
+        return False
+    return any(word in line for word in ("WARNING", "ERROR", "Traceback", "Error:"))
+
+
+def raise_file_limit(needed: int) -> bool:
+    """Raises this process's (and so its children's) open-file limit; False if it stays short."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = needed if hard == resource.RLIM_INFINITY else max(soft, min(hard, needed))
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return target >= needed
+
+
+@contextlib.contextmanager
+def workspace(keep: str | None) -> Iterator[Path]:
+    path = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="collab-compare-"))
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield path
+    finally:
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small workloads: a smoke run")
+    parser.add_argument("--only", default="abcdef", help="workloads to run, e.g. a,b")
+    parser.add_argument("--database-url", help="collab's database (default: temp SQLite)")
+    parser.add_argument("--logs", help="keep server logs (and the SQLite file) in this folder")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    chosen = [key for key in WORKLOADS if key in args.only]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the servers
+    if not DRIVER.with_name("node_modules").is_dir():
+        sys.exit("run `npm ci` in benchmarks/ first")
+    biggest = max(SIZES["d"][0]["total"] // SIZES["d"][0]["procs"], SIZES["f"][0]["clients"])
+    if not raise_file_limit(biggest + 1024):
+        scale = resource.getrlimit(resource.RLIMIT_NOFILE)[0] / (biggest + 1024)
+        for key in ("d", "f"):
+            full = SIZES[key][0]
+            count = "total" if key == "d" else "clients"
+            full[count] = int(full[count] * scale) // full["rooms"] * full["rooms"]
+        progress(f"note: open-file limit too low; d and f scaled down by {scale:.2f}")
+    with workspace(args.logs) as logs:
+        database_url = args.database_url or f"sqlite+aiosqlite:///{logs / 'collab.db'}"
+        run = Run(args.quick, f"r{uuid.uuid4().hex[:8]}", database_url, logs)
+        servers = [
+            Server("reference", False, {}, logs / "reference.log"),
+            Server("collab (defaults)", True, collab_env(run, {}), logs / "collab-defaults.log"),
+            Server("collab (limits lifted)", True, collab_env(run, LIFTED), logs / "lifted.log"),
+        ]
+        started = time.monotonic()
+        results = {server.name: bench(server, run, chosen) for server in servers}
+        names = [server.name for server in servers]
+        commit = subprocess.run(
+            ["git", "log", "-1", "--format=%h"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        database = "PostgreSQL" if "postgresql" in database_url else "SQLite"
+        print(f"collab {commit}, {database}, {'quick' if args.quick else 'full'} run,", end=" ")
+        print(f"{time.monotonic() - started:.0f} s, {os.cpu_count()} cores\n")
+        print(table(names, results, chosen))
+        found = notes(names, results, logs)
+        if found:
+            print("\nNotes:\n" + "\n".join(f"- {line}" for line in found))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,347 @@
+// Node side of benchmarks/compare.py: stock y-websocket 3.x clients (yjs) against one server.
+//
+//   node compare_driver.mjs <workload> <server url> '<options JSON>'
+//
+// <server url> is what WebsocketProvider takes (the room name is appended): ws://127.0.0.1:PORT
+// for @y/websocket-server, ws://127.0.0.1:PORT/ws for collab. The client code is the same for
+// both. Progress goes to stderr; the result is one JSON line on stdout (workload "connections"
+// first prints {"ready": ...}, then waits for a line on stdin before closing its sockets).
+// Every loop is bounded by a count and a deadline.
+
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import WebSocket from 'ws'
+import { createInterface } from 'node:readline'
+
+process.setMaxListeners(0) // each provider adds an 'exit' listener
+
+const [workload, serverUrl, optionsJson] = process.argv.slice(2)
+const options = JSON.parse(optionsJson || '{}')
+const prefix = options.prefix || 'bench'
+
+// Close codes of sockets the server (or the network) closed, not the ones we closed ourselves.
+const closeCodes = {}
+let connectErrors = 0
+const errorMessages = []
+
+/** A `ws` WebSocket that counts the bytes it receives and records who closed it. */
+class CountingSocket extends WebSocket {
+  constructor (url, protocols) {
+    super(url, protocols)
+    this.bytesReceived = 0
+    this.closedLocally = false
+    this.addEventListener('message', (event) => { this.bytesReceived += event.data.byteLength })
+    this.addEventListener('error', (event) => {
+      if (this.closedLocally) return // closing a socket still connecting reports an error
+      connectErrors++
+      if (errorMessages.length < 3 && !errorMessages.includes(event.message)) errorMessages.push(event.message)
+    })
+    this.addEventListener('close', (event) => {
+      if (!this.closedLocally) closeCodes[event.code] = (closeCodes[event.code] || 0) + 1
+    })
+  }
+
+  close (...args) {
+    this.closedLocally = true
+    super.close(...args)
+  }
+}
+
+const now = () => performance.now()
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const log = (...args) => console.error('  [driver]', ...args)
+
+/** A stock provider; BroadcastChannel off, or clients in this process would sync without the server. */
+const connect = (room, doc, connectNow = true) => new WebsocketProvider(serverUrl, room, doc, {
+  WebSocketPolyfill: CountingSocket, disableBc: true, connect: connectNow
+})
+
+/** Resolves when `provider` is synced, or rejects after `ms`. */
+const synced = (provider, ms) => new Promise((resolve, reject) => {
+  if (provider.synced) return resolve()
+  const timer = setTimeout(() => { provider.off('sync', onSync); reject(new Error('sync timeout')) }, ms)
+  const onSync = (state) => {
+    if (!state) return
+    clearTimeout(timer)
+    provider.off('sync', onSync)
+    resolve()
+  }
+  provider.on('sync', onSync)
+})
+
+/** Waits until `condition()` holds, checking every `step` ms; false after `ms`. */
+const until = async (condition, ms, step = 10) => {
+  const deadline = now() + ms
+  while (now() < deadline) {
+    if (condition()) return true
+    await sleep(step)
+  }
+  return condition()
+}
+
+const percentile = (values, p) => {
+  if (values.length === 0) return null
+  const sorted = Float64Array.from(values).sort()
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+/** Deterministic PRNG (mulberry32), so both servers get the same edits. */
+const random = (seed) => () => {
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+/** Opens clients first .. first + count - 1 (client i joins room i % rooms), at most `parallel`
+ * connecting at once; each one's connect-to-synced time in ms (null: not synced in time). */
+const openMany = async ({ first = 0, count, rooms, parallel, deadlineMs, setup = () => {} }) => {
+  const providers = []
+  const times = new Array(count).fill(null)
+  const deadline = now() + deadlineMs
+  let next = 0
+  const worker = async () => {
+    while (next < count && now() < deadline) {
+      const i = next++
+      const started = now()
+      const provider = connect(`${prefix}-${(first + i) % rooms}`, new Y.Doc(), false)
+      setup(provider, first + i)
+      provider.connect()
+      providers.push(provider)
+      try {
+        await synced(provider, Math.max(1, deadline - now()))
+        times[i] = now() - started
+      } catch {}
+    }
+  }
+  const report = setInterval(() => {
+    log(`${times.filter((t) => t !== null).length}/${count} synced`)
+  }, 10000)
+  await Promise.all(Array.from({ length: parallel }, worker))
+  clearInterval(report)
+  return { providers, times }
+}
+
+const closeAll = (providers) => { for (const p of providers) p.destroy() }
+
+async function fanout ({ readers = 20, rate = 50, seconds = 10 }) {
+  const room = `${prefix}-fanout`
+  const writerDoc = new Y.Doc()
+  const writer = connect(room, writerDoc)
+  const latencies = []
+  const docs = Array.from({ length: readers }, () => new Y.Doc())
+  for (const doc of docs) {
+    const map = doc.getMap('m')
+    map.observe(() => { latencies.push(now() - map.get('t')) })
+  }
+  const providers = [writer, ...docs.map((doc) => connect(room, doc))]
+  await Promise.all(providers.map((p) => synced(p, 15000)))
+  const map = writerDoc.getMap('m')
+  const count = Math.round(rate * seconds)
+  const started = now()
+  for (let i = 0; i < count; i++) {
+    const wait = started + (i * 1000) / rate - now()
+    if (wait > 0) await sleep(wait)
+    map.set('t', now())
+  }
+  await until(() => latencies.length >= count * readers, 5000)
+  closeAll(providers)
+  return {
+    p50_ms: percentile(latencies, 50),
+    p99_ms: percentile(latencies, 99),
+    delivered: latencies.length / (count * readers)
+  }
+}
+
+async function throughput ({ writers = 4, window = 32, seconds = 5, warmup = 1 }) {
+  const room = `${prefix}-throughput`
+  const observerDoc = new Y.Doc()
+  const seen = new Array(writers).fill(0)
+  const sent = new Array(writers).fill(0)
+  const observed = observerDoc.getMap('m')
+  const docs = Array.from({ length: writers }, () => new Y.Doc())
+  const providers = [connect(room, observerDoc), ...docs.map((doc) => connect(room, doc))]
+  await Promise.all(providers.map((p) => synced(p, 15000)))
+  let stopAt = now() + (warmup + seconds) * 1000
+  const pump = () => {
+    if (now() >= stopAt) return
+    for (let i = 0; i < writers; i++) {
+      while (sent[i] - seen[i] < window) docs[i].getMap('m').set(`w${i}`, ++sent[i])
+    }
+  }
+  observed.observe((event) => {
+    for (const key of event.keysChanged) seen[Number(key.slice(1))] = observed.get(key)
+    pump()
+  })
+  const timer = setInterval(pump, 50) // in case the server stalls a writer
+  pump()
+  const total = () => seen.reduce((a, b) => a + b, 0)
+  await sleep(warmup * 1000)
+  const before = total()
+  const started = now()
+  await sleep(seconds * 1000)
+  const delivered = total() - before
+  const elapsed = (now() - started) / 1000
+  stopAt = 0
+  clearInterval(timer)
+  closeAll(providers)
+  return { updates_per_s: delivered / elapsed, sent: sent.reduce((a, b) => a + b, 0) }
+}
+
+async function convergence ({ clients = 8, edits = 200, seed = 7, timeout = 30000 }) {
+  const room = `${prefix}-convergence`
+  const docs = Array.from({ length: clients }, () => new Y.Doc())
+  const providers = docs.map((doc) => connect(room, doc))
+  await Promise.all(providers.map((p) => synced(p, 15000)))
+  const rng = random(seed)
+  const started = now()
+  for (let round = 0; round < edits; round++) {
+    for (const doc of docs) {
+      const text = doc.getText('t')
+      const length = text.length
+      if (length > 0 && rng() < 0.4) {
+        const at = Math.floor(rng() * length)
+        text.delete(at, Math.min(1 + Math.floor(rng() * 3), length - at))
+      } else {
+        text.insert(Math.floor(rng() * (length + 1)), 'abcdefgh'.slice(0, 1 + Math.floor(rng() * 8)))
+      }
+    }
+    await new Promise((resolve) => setImmediate(resolve)) // let remote updates in between
+  }
+  const lastSent = now()
+  const equal = () => {
+    const vector = Buffer.from(Y.encodeStateVector(docs[0])).toString('base64')
+    const text = docs[0].getText('t').toString()
+    return docs.every((d) => Buffer.from(Y.encodeStateVector(d)).toString('base64') === vector &&
+      d.getText('t').toString() === text)
+  }
+  const converged = await until(equal, timeout, 1)
+  const convergeMs = converged ? now() - lastSent : null
+  closeAll(providers)
+  return { converge_ms: convergeMs, edit_phase_ms: lastSent - started, length: docs[0].getText('t').length }
+}
+
+async function connections ({ first = 0, count = 5000, rooms = 100, parallel = 50, settle = 3000, timeout = 120000 }) {
+  const { providers, times } = await openMany({
+    first,
+    count,
+    rooms,
+    parallel,
+    deadlineMs: timeout,
+    setup: (provider, i) => {
+      provider.awareness.setLocalState({ user: { name: `user ${i}`, color: '#30bced' } })
+    }
+  })
+  const ok = times.filter((t) => t !== null)
+  log(`${ok.length}/${count} synced; waiting for awareness to settle`)
+  await sleep(settle)
+  const connected = providers.filter((p) => p.wsconnected).length
+  process.stdout.write(JSON.stringify({ ready: true, connected }) + '\n')
+  const lines = createInterface({ input: process.stdin })
+  await Promise.race([
+    new Promise((resolve) => { lines.once('line', resolve); lines.once('close', resolve) }),
+    sleep(60000)
+  ])
+  lines.close()
+  const stillConnected = providers.filter((p) => p.wsconnected).length
+  closeAll(providers)
+  return { synced: ok.length, connected: stillConnected, times: ok.map((t) => Math.round(t * 10) / 10) }
+}
+
+/** Builds the room's history: `updates` small inserts at random places, one message each. */
+async function seed (room, updates) {
+  const doc = new Y.Doc()
+  const provider = connect(room, doc)
+  await synced(provider, 15000)
+  const text = doc.getText('t')
+  const rng = random(11)
+  const started = now()
+  for (let i = 0; i < updates; i++) {
+    text.insert(Math.floor(rng() * (text.length + 1)), 'xy')
+    if (i % 500 === 499) {
+      await until(() => !provider.ws || provider.ws.bufferedAmount < 1 << 20, 60000, 1)
+    }
+  }
+  await until(() => !provider.ws || provider.ws.bufferedAmount === 0, 60000, 5)
+  const expected = text.toString()
+  const deadline = now() + 180000
+  let stored = false
+  while (!stored && now() < deadline) { // a fresh client sees everything: the server has it all
+    const checkDoc = new Y.Doc()
+    const checker = connect(room, checkDoc)
+    try {
+      await synced(checker, 60000)
+      stored = checkDoc.getText('t').toString() === expected
+    } catch {}
+    checker.destroy()
+    if (!stored) await sleep(500)
+  }
+  log(`seeded ${updates} updates in ${Math.round(now() - started)} ms (complete: ${stored})`)
+  return { provider, length: expected.length, seed_ms: now() - started, stored }
+}
+
+async function join (room, length) {
+  const doc = new Y.Doc()
+  const started = now()
+  const provider = connect(room, doc)
+  await synced(provider, 120000)
+  const joinMs = now() - started
+  const bytes = provider.ws ? provider.ws.bytesReceived : null
+  const received = doc.getText('t').length
+  provider.destroy()
+  return { join_ms: joinMs, bytes, complete: length === null ? null : received === length, length: received }
+}
+
+/** phase "seed" (collab: the server is restarted after), "join", or "both" (the reference
+ * server keeps a room only while someone is connected, so the seeding client stays). */
+async function coldJoin ({ phase = 'both', updates = 100000, length = null }) {
+  const room = `${prefix}-history`
+  if (phase === 'seed') {
+    const seeded = await seed(room, updates)
+    seeded.provider.destroy()
+    return { length: seeded.length, seed_ms: seeded.seed_ms, stored: seeded.stored }
+  }
+  if (phase === 'join') return join(room, length)
+  const seeded = await seed(room, updates)
+  const result = await join(room, seeded.length)
+  seeded.provider.destroy()
+  return { ...result, seed_ms: seeded.seed_ms }
+}
+
+async function reconnect ({ clients = 1000, rooms = 10, parallel = 50, timeout = 60000 }) {
+  const { providers, times } = await openMany({ count: clients, rooms, parallel, deadlineMs: timeout })
+  const ready = times.filter((t) => t !== null).length
+  log(`${ready}/${clients} synced; reconnecting all at once`)
+  await sleep(1000)
+  const resynced = new Array(providers.length).fill(null)
+  const started = now()
+  providers.forEach((provider, i) => {
+    provider.on('sync', (state) => { if (state && resynced[i] === null) resynced[i] = now() - started })
+  })
+  for (const provider of providers) provider.disconnect()
+  for (const provider of providers) provider.connect()
+  await until(() => resynced.every((t) => t !== null), timeout, 10)
+  const ok = resynced.filter((t) => t !== null)
+  closeAll(providers)
+  return {
+    initially_synced: ready,
+    resynced: ok.length,
+    p50_ms: percentile(ok, 50),
+    p99_ms: percentile(ok, 99),
+    max_ms: ok.length ? Math.max(...ok) : null
+  }
+}
+
+const workloads = { fanout, throughput, convergence, connections, coldJoin, reconnect }
+
+const main = async () => {
+  const run = workloads[workload]
+  if (!run) throw new Error(`unknown workload ${workload}; one of ${Object.keys(workloads)}`)
+  const result = await run(options)
+  await sleep(200) // let close events of server-closed sockets arrive
+  process.stdout.write(JSON.stringify({ ...result, close_codes: closeCodes, connect_errors: connectErrors, errors: errorMessages }) + '\n')
+}
+
+const hardStop = setTimeout(() => { log('driver deadline reached'); process.exit(3) }, options.deadline || 300000)
+hardStop.unref()
+main().then(() => process.exit(0), (error) => { log(error.stack || error); process.exit(1) })
