@@ -37,6 +37,7 @@ _FIXED_ANY = {127: 0, 126: 0, 121: 0, 120: 0, 124: 4, 123: 8, 122: 8}
 _ANY_INT, _ANY_STRING, _ANY_MAP, _ANY_ARRAY, _ANY_BUFFER = 125, 119, 118, 117, 116
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_BRACKET = re.compile(r"[\[\]{}]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 ID = tuple[int, int]
 
@@ -70,12 +71,14 @@ class Item:
 @dataclass(slots=True)
 class ParsedUpdate:
     """What an update holds: its items, its garbage-collected ranges, the end clock of its
-    structs per client, and its delete set (client -> [(clock, length)])."""
+    structs per client, its delete set (client -> [(clock, length)]), and the id of the first
+    UTF-16 unit of each character its strings hold beyond U+FFFF (a surrogate pair)."""
 
     items: list[Item] = field(default_factory=list)
     gc: list[tuple[int, int, int]] = field(default_factory=list)
     ends: dict[int, int] = field(default_factory=dict)
     deletes: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    pairs: list[ID] = field(default_factory=list)
 
     @property
     def has_types(self) -> bool:
@@ -203,7 +206,10 @@ def _read_struct(reader: _Reader, parsed: ParsedUpdate, client: int, clock: int,
         parent = _read_parent(reader)
         if info & _HAS_PARENT_SUB:
             reader.string()
-    length = _read_content(reader, kind, depth)
+    if kind == _STRING:
+        length = _read_string(reader, parsed, client, clock)
+    else:
+        length = _read_content(reader, kind, depth)
     if length:
         parsed.items.append(
             Item(client, clock, length, parent, origin, right_origin, kind == _TYPE)
@@ -226,10 +232,20 @@ def _read_parent(reader: _Reader) -> str | ID:
     raise UpdateRefused(f"unknown parent kind {kind}")
 
 
+def _read_string(reader: _Reader, parsed: ParsedUpdate, client: int, clock: int) -> int:
+    """Read a string item's content, noting where its surrogate pairs sit; return its length
+    in clock ticks (UTF-16 units)."""
+    text = reader.string()
+    length = len(text.encode("utf-16-le")) // 2
+    if length != len(text):
+        # Each pair before a character shifts it one UTF-16 unit further.
+        for before, match in enumerate(_ASTRAL.finditer(text)):
+            parsed.pairs.append((client, clock + match.start() + before))
+    return length
+
+
 def _read_content(reader: _Reader, kind: int, depth: int) -> int:
-    """Read one item's content; return its length in clock ticks."""
-    if kind == _STRING:
-        return len(reader.string().encode("utf-16-le")) // 2
+    """Read one item's content other than a string; return its length in clock ticks."""
     if kind == _ANY:
         count = reader.count("value")
         _walk_any(reader, count, depth)

@@ -50,6 +50,7 @@ from collab.rooms.events import Event, version_events
 from collab.rooms.history import AutoVersions, fingerprint
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence, PresenceLimits, announced_name
+from collab.rooms.surrogates import SurrogatePairs
 from collab.rooms.writer import PendingWrite, UpdateWriter
 from collab.store.base import NewVersion, VersionResult
 from collab.types import LocalOrigin, Origin, origin_user
@@ -134,6 +135,8 @@ class Room:
         self.on_rejected: Callable[[Room], None] | None = None
         # Nesting levels of the document's items, to refuse updates that nest types too deep.
         self.nesting = nesting or TypeNesting(self.limits.max_nesting_depth)
+        # Surrogate pairs held whole, to repair before an update splits one.
+        self.surrogates = SurrogatePairs(doc, self.limits.max_nesting_depth)
         # Bytes of updates the document holds, stored and applied since (an upper bound).
         self.size = log_size.state_bytes + log_size.bytes
         self.awareness_dropped = 0
@@ -255,8 +258,11 @@ class Room:
     ) -> int:
         """Apply an update and queue it for commit; return its sequence number in this room.
         A rejected update raises InvalidUpdate and is neither stored nor relayed: it is walked
-        (`parse_update`) and its shared types' nesting checked before yrs decodes it."""
-        await self._writer.wait_for_space()
+        (`parse_update`) and its shared types' nesting checked before yrs decodes it. An update
+        splitting a surrogate pair goes after the room's repair of it (rooms/surrogates.py)."""
+        if parsed is None and not is_empty_update(update):
+            parsed = parse_update(update, self.limits.max_nesting_depth)
+        repairs = await self._reserve(parsed)
         self.ensure_open()
         state = self.peers.get(peer) if peer is not None else None
         if state is not None:
@@ -270,8 +276,11 @@ class Room:
                 )
             parsed = parsed or parse_update(update, self.limits.max_nesting_depth)
             levels = self.nesting.admit(parsed)
+            self._repair(repairs, origin)
+            before = self.encodings.state() if parsed.pairs else {}
             crdt.apply_update(self.doc, update)
             self.nesting.record(parsed, levels)
+            self.surrogates.applied(parsed, before)
             self.encodings.changed()
             self.size += len(update)
             data = update
@@ -288,6 +297,34 @@ class Room:
             )
         )
         return self._applied
+
+    async def _reserve(self, parsed: ParsedUpdate | None) -> list[bytes]:
+        """Wait until the write queue has room for an update and for the repairs it needs
+        first; return those repairs (none unless it splits a surrogate pair)."""
+        if parsed is not None:
+            await self.surrogates.ready()
+        slots = 1
+        while True:
+            await self._writer.wait_for_space(slots)
+            repairs = self.surrogates.repairs(parsed, self.encodings.state) if parsed else []
+            if len(repairs) < slots:
+                return repairs
+            slots = len(repairs) + 1
+
+    def _repair(self, repairs: list[bytes], cause: Origin) -> None:
+        """Apply and queue the room's own repairs, before the update that needs them."""
+        origin = LocalOrigin("surrogates", origin_user(cause))
+        for repair in repairs:
+            parsed = parse_update(repair, self.limits.max_nesting_depth)
+            crdt.apply_update(self.doc, repair)
+            self.nesting.record(parsed, self.nesting.admit(parsed, strict=False))
+            self.surrogates.applied(parsed, {})
+            self.encodings.changed()
+            self.size += len(repair)
+            self._applied += 1
+            self._writer.put(
+                PendingWrite(self.name, repair, origin, self, seq=self._applied, separate=True)
+            )
 
     async def edit(
         self, change: Callable[[Doc[Any]], None], origin: Origin, *, adds_bytes: int = 0
@@ -364,6 +401,7 @@ class Room:
             )
             return
         self.nesting.record(parsed, self.nesting.admit(parsed, strict=False))
+        self.surrogates.applied(parsed, {})
 
     def _queue_version(
         self, kind: str, label: str | None, author: str | None

@@ -51,14 +51,23 @@ class PendingWrite:
     version_result: asyncio.Future[VersionResult] | None = None
     # Set when the database refused this write for good (it is then neither stored nor sent).
     rejected: WriteRejected | None = None
+    # Stored as a row of its own (see SeparateUpdate).
+    separate: bool = False
 
     def item(self) -> NewUpdate | NewVersion | None:
         """What this write stores, if anything."""
         if self.version is not None:
             return self.version
         if self.data is not None:
-            return NewUpdate(self.room, self.data, origin_user(self.origin))
+            kind = SeparateUpdate if self.separate else NewUpdate
+            return kind(self.room, self.data, origin_user(self.origin))
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class SeparateUpdate(NewUpdate):
+    """An update never merged with its neighbours: yrs must apply it in a transaction of its
+    own (a surrogate pair's repair, rooms/surrogates.py, deletes before what follows builds)."""
 
 
 class UpdateWriter:
@@ -214,6 +223,8 @@ def merged_rows(items: list[NewUpdate | NewVersion]) -> list[NewUpdate | NewVers
 
 
 def _same_row(first: NewUpdate, item: NewUpdate | NewVersion) -> bool:
+    if isinstance(first, SeparateUpdate) or isinstance(item, SeparateUpdate):
+        return False
     return isinstance(item, NewUpdate) and (item.room, item.author) == (first.room, first.author)
 
 
