@@ -51,7 +51,7 @@ from collab.rooms.history import AutoVersions, fingerprint
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence, PresenceLimits, announced_name
 from collab.rooms.surrogates import SurrogatePairs
-from collab.rooms.writer import PendingWrite, UpdateWriter
+from collab.rooms.writer import MERGE_MAX_BYTES, PendingWrite, UpdateWriter
 from collab.store.base import NewVersion, VersionResult
 from collab.types import LocalOrigin, Origin, origin_user
 
@@ -442,7 +442,8 @@ class Room:
             raise self._closed_by
 
     def on_committed(self, writes: list[PendingWrite]) -> None:
-        """Broadcast committed updates (each encoded once) and acknowledge their senders."""
+        """Broadcast committed updates (a batch's in as few frames as it allows, each encoded
+        once) and acknowledge their senders."""
         acks: dict[Peer, int] = {}
         edited = False
         rejected = False
@@ -454,11 +455,12 @@ class Room:
                 continue
             if write.data is not None:
                 edited = True
-                self.broadcast(encode_update(write.data), exclude=write.peer)
                 self.log_size.count += 1
                 self.log_size.bytes += len(write.data)
             if write.peer is not None:
                 acks[write.peer] = write.ack_count
+        if edited:
+            self._broadcast_committed(writes)
         for peer, count in acks.items():
             if peer in self.peers and peer.wants_ack:
                 peer.send(encode_durable(count))
@@ -476,6 +478,35 @@ class Room:
             self.close(WriteRejected("an update could not be stored; reconnect to reload"))
             if self.on_rejected is not None:
                 self.on_rejected(self)
+
+    def _broadcast_committed(self, writes: list[PendingWrite]) -> None:
+        """One frame per run of a batch's small updates, merged by yrs (as Hocuspocus batches
+        its fan-out per turn), instead of a frame per update per peer. A frame goes to every
+        peer but the sender when the run has one; a run merged from several peers' updates goes
+        to them too (each applies its own part as a no-op, as from y-websocket's server).
+        Large updates and the room's surrogate repairs (which must stay transactions of their
+        own: rooms/surrogates.py) go alone, in their place."""
+        run: list[PendingWrite] = []
+
+        def flush() -> None:
+            if not run:
+                return
+            datas = [w.data for w in run if w.data is not None]
+            update = datas[0] if len(datas) == 1 else merge_updates(*datas)
+            only = run[0].peer if len({w.peer for w in run}) == 1 else None
+            self.broadcast(encode_update(update), exclude=only)
+            run.clear()
+
+        for write in writes:
+            if write.rejected is not None or write.data is None:
+                continue
+            if write.separate or len(write.data) > MERGE_MAX_BYTES:
+                flush()
+                run.append(write)
+                flush()
+            else:
+                run.append(write)
+        flush()
 
     async def wait_committed(self, seq: int) -> None:
         """Wait until every update up to `seq` is committed."""
