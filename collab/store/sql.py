@@ -130,9 +130,15 @@ class SqlStore:
         updates = [item for item in items if isinstance(item, NewUpdate)]
         try:
             async with self.engine.begin() as conn:
-                await self._ensure_rooms(conn, sorted({item.room for item in items}), now)
+                await self._touch_rooms(conn, items, now)
                 if updates:
-                    await self._insert_updates(conn, updates, now)
+                    await conn.execute(
+                        _updates.insert(),
+                        [
+                            {"room": u.room, "data": u.data, "author": u.author, "created_at": now}
+                            for u in updates
+                        ],
+                    )
                 return await self._record_versions(conn, items, now)
         except _REFUSALS as error:
             raise WriteRejected(_REFUSED) from error
@@ -141,29 +147,39 @@ class SqlStore:
                 raise  # an outage (connection, lock, timeout): worth retrying
             raise WriteRejected(_REFUSED) from error
 
-    async def _insert_updates(
-        self, conn: AsyncConnection, updates: list[NewUpdate], now: datetime
+    async def _touch_rooms(
+        self, conn: AsyncConnection, items: Sequence[NewUpdate | NewVersion], now: datetime
     ) -> None:
-        await conn.execute(
-            _updates.insert(),
-            [
-                {"room": u.room, "data": u.data, "author": u.author, "created_at": now}
-                for u in updates
-            ],
-        )
-        per_room: dict[str, list[NewUpdate]] = defaultdict(list)
-        for item in updates:
-            per_room[item.room].append(item)
-        for room, items in per_room.items():
-            await conn.execute(
-                update(_rooms)
-                .where(_rooms.c.name == room)
-                .values(
-                    updated_at=now,
-                    log_count=_rooms.c.log_count + len(items),
-                    log_bytes=_rooms.c.log_bytes + sum(len(u.data) for u in items),
+        """Create each room of the batch that does not exist yet and count its new log rows:
+        one upsert per room (the rows must have their room before they are inserted)."""
+        per_room: dict[str, list[NewUpdate]] = {item.room: [] for item in items}
+        for item in items:
+            if isinstance(item, NewUpdate):
+                per_room[item.room].append(item)
+        module: Any = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        for room in sorted(per_room):
+            added = per_room[room]
+            size = sum(len(u.data) for u in added)
+            row = {
+                "name": room,
+                "created_at": now,
+                "updated_at": now,
+                "log_count": len(added),
+                "log_bytes": size,
+            }
+            statement = module.insert(_rooms).values(row)
+            if added:
+                statement = statement.on_conflict_do_update(
+                    index_elements=[_rooms.c.name],
+                    set_={
+                        "updated_at": now,
+                        "log_count": _rooms.c.log_count + len(added),
+                        "log_bytes": _rooms.c.log_bytes + size,
+                    },
                 )
-            )
+            else:
+                statement = statement.on_conflict_do_nothing()
+            await conn.execute(statement)
 
     async def _record_versions(
         self, conn: AsyncConnection, items: Sequence[NewUpdate | NewVersion], now: datetime
@@ -184,10 +200,6 @@ class SqlStore:
         if rows:
             await conn.execute(self._insert_ignore(versions.authors_table, rows))
         return results
-
-    async def _ensure_rooms(self, conn: AsyncConnection, rooms: list[str], now: datetime) -> None:
-        rows = [{"name": r, "created_at": now, "updated_at": now} for r in rooms]
-        await conn.execute(self._insert_ignore(_rooms, rows))
 
     def _insert_ignore(self, table: Table, rows: list[dict[str, Any]]) -> Insert:
         dialect = self.engine.dialect.name
