@@ -26,8 +26,9 @@ class AwarenessEntry:
         return self.state_json == "null"
 
 
-def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
-    """Decode and validate an awareness update; JSON states must parse."""
+def decode_awareness(payload: bytes, *, check_json: bool = True) -> list[AwarenessEntry]:
+    """Decode an awareness update; JSON states must parse (checked here unless `check_json` is
+    False: then `check_state` each entry that is going to be used)."""
     reader = Reader(payload)
     count = reader.read_var_uint()
     if count > MAX_ENTRIES_PER_UPDATE:
@@ -36,18 +37,24 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
         )
     entries = [_read_entry(reader) for _ in range(count)]
     reader.expect_end()
+    if check_json:
+        for entry in entries:
+            check_state(entry)
     return entries
+
+
+def check_state(entry: AwarenessEntry) -> None:
+    """MalformedMessage unless the entry's state is JSON."""
+    try:
+        json.loads(entry.state_json)
+    except ValueError:
+        raise MalformedMessage(f"awareness state of client {entry.client_id} is not JSON") from None
 
 
 def _read_entry(reader: Reader) -> AwarenessEntry:
     client_id = reader.read_var_uint()
     clock = reader.read_var_uint()
-    state_json = reader.read_var_string()
-    try:
-        json.loads(state_json)
-    except ValueError:
-        raise MalformedMessage(f"awareness state of client {client_id} is not JSON") from None
-    return AwarenessEntry(client_id, clock, state_json)
+    return AwarenessEntry(client_id, clock, reader.read_var_string())
 
 
 def encode_awareness_entries(entries: list[AwarenessEntry]) -> bytes:

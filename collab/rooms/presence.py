@@ -57,6 +57,17 @@ class Presence:
                 self.dropped += 1
         return accepted
 
+    def is_echo(self, connection_id: int, entry: AwarenessEntry) -> bool:
+        """An entry this connection did not make and that is not news: another connection's
+        client at a clock already known. Stock y-websocket clients send every awareness change
+        they receive back to the server, so in a room of n people each change comes back n - 1
+        times; these are dropped before their JSON is read and cost no allowance."""
+        owner = self._owners.get(entry.client_id)
+        if owner is None or owner.connection_id == connection_id:
+            return False
+        current = self._entries.get(entry.client_id)
+        return current is None or entry.clock <= current.clock
+
     def _accept(self, connection_id: int, principal: str | None, entry: AwarenessEntry) -> bool:
         owner = self._owners.get(entry.client_id)
         current = self._entries.get(entry.client_id)

@@ -26,7 +26,7 @@ from collab.errors import (
     MessageTooBig,
     WriteRejected,
 )
-from collab.protocol.awareness import decode_awareness, encode_awareness_entries
+from collab.protocol.awareness import check_state, decode_awareness, encode_awareness_entries
 from collab.protocol.messages import (
     AwarenessUpdate,
     Message,
@@ -186,10 +186,7 @@ class Room:
             case SyncStep2(update) | Update(update):
                 await self._on_update(peer, update)
             case AwarenessUpdate(payload):
-                if peer.allow_awareness():
-                    self._on_awareness(peer, payload)
-                else:
-                    self.awareness_dropped += 1
+                self._on_awareness(peer, payload)
             case QueryAwareness():
                 self._send_presence(peer)
 
@@ -228,8 +225,21 @@ class Room:
         await self.receive_update(EMPTY, peer.origin, peer)
 
     def _on_awareness(self, peer: Peer, payload: bytes) -> None:
-        entries = decode_awareness(payload)
+        """Others' states echoed back are dropped first, for free; what is left costs one
+        message of the peer's awareness allowance, and its states must be JSON."""
+        connection_id = peer.origin.connection_id
+        entries = [
+            entry
+            for entry in decode_awareness(payload, check_json=False)
+            if not self.presence.is_echo(connection_id, entry)
+        ]
+        if not entries:
+            return
+        if not peer.allow_awareness():
+            self.awareness_dropped += 1
+            return
         for entry in entries:
+            check_state(entry)
             if len(entry.state_json) > self.limits.max_awareness_bytes:
                 raise MessageTooBig(
                     f"awareness state of {len(entry.state_json)} bytes exceeds "

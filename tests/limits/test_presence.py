@@ -15,6 +15,10 @@ from tests.yclient import YClient
 SECRET = "presence-test-secret-0123456789abcdef"
 
 
+def _shows(client: YClient, client_id: int, state: object) -> bool:
+    return bool(json.loads(client.awareness.get(client_id, "null")) == state)
+
+
 def _holds_states(client: YClient, count: int) -> bool:
     return len(client.awareness) == count
 
@@ -117,3 +121,27 @@ async def test_a_newcomer_whose_first_messages_overflow_is_closed_not_stranded(
         code, reason = await newcomer.wait_closed(timeout=10)
         assert code == 1013 and "behind" in reason
         assert not host.closed.is_set()
+
+
+async def test_echoed_states_cost_nothing_so_a_busy_room_keeps_everyone_s_own_updates(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """Stock y-websocket clients send every awareness change they receive back to the server.
+    Those echoes (another connection's client, at a known clock) are dropped before parsing and
+    are not charged to the sender's awareness allowance: its own cursor moves still go out."""
+    server = make_server(sqlite_url, COLLAB_AWARENESS_PER_SECOND="5")
+    await server.start()
+    async with (
+        YClient(server.ws_url, "busy-room") as ada,
+        YClient(server.ws_url, "busy-room") as bo,
+    ):
+        await ada.send_raw(ada.set_awareness(1, {"user": {"name": "Ada"}}))
+        await bo.wait_for(lambda: ada.doc.client_id in bo.awareness)
+        echo = _entries((ada.doc.client_id, 1, {"user": {"name": "Ada"}}))
+        for _ in range(200):  # forty times Bo's allowance of 5 per second (burst 10)
+            await bo.send_raw(echo)
+        for clock in range(1, 4):
+            state = {"user": {"name": "Bo"}, "cursor": clock}
+            await bo.send_raw(bo.set_awareness(clock, state))
+            await ada.wait_for(partial(_shows, ada, bo.doc.client_id, state))
+        assert (await server.health())["awareness_dropped"] == 0  # echoes are not drops
