@@ -16,12 +16,14 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
-from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from collab.api.ws import TRANSPORT_KEY
 
 _Base: Any = AutoHTTPProtocol
-_WsBase: Any = AutoWebSocketsProtocol
+# websockets' sans-I/O protocol, named rather than "auto": `_Transport.send_now` writes frames
+# through its protocol object.
+_WsBase: Any = WebSocketsSansIOProtocol
 
 
 def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:

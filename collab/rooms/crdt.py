@@ -11,10 +11,11 @@ it; these helpers catch everything but the interpreter's own control-flow except
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable
 from typing import Any
 
-from pycrdt import Doc
+from pycrdt import Doc, merge_updates
 
 from collab.errors import InvalidUpdate
 from collab.protocol.nesting import TypeNesting
@@ -25,8 +26,22 @@ from collab.protocol.yupdate import (
     parse_update,
 )
 
+log = logging.getLogger(__name__)
+
 # Exceptions that mean 'stop', not 'this input is bad'.
 CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
+
+
+def merged(updates: list[bytes]) -> bytes | None:
+    """The updates merged into one by yrs, or None if it fails on them (they were each applied
+    already: callers then keep them apart)."""
+    try:
+        return merge_updates(*updates)
+    except BaseException as error:
+        if isinstance(error, CONTROL_FLOW):
+            raise
+        log.warning("could not merge %d updates: %s: %s", len(updates), type(error).__name__, error)
+        return None
 
 
 def apply_update(doc: Doc[Any], update: bytes) -> None:

@@ -252,8 +252,13 @@ class RoomManager:
         try:
             done = await self._store.compact(room.name)
             if done is not None:
-                room.log_size.count -= done.updates
-                room.log_size.bytes -= done.bytes
+                # The database's count of what is left: the room counts updates as they commit,
+                # the database the rows they were stored as (a batch's run of updates is one).
+                room.log_size.count = max(0, room.log_size.count - done.updates)
+                room.log_size.bytes = max(0, room.log_size.bytes - done.bytes)
+                if done.log_count is not None and done.log_bytes is not None:
+                    room.log_size.count = done.log_count
+                    room.log_size.bytes = done.log_bytes
                 room.log_size.state_bytes = done.state_bytes
                 log.info(
                     "room %s: compacted %d updates (%d bytes)", room.name, done.updates, done.bytes

@@ -502,9 +502,14 @@ class Room:
             if not run:
                 return
             datas = [w.data for w in run if w.data is not None]
-            update = datas[0] if len(datas) == 1 else merge_updates(*datas)
-            only = run[0].peer if len({w.peer for w in run}) == 1 else None
-            self.broadcast(encode_update(update), exclude=only)
+            update = crdt.merged(datas) if len(datas) > 1 else datas[0]
+            if update is None:  # yrs could not merge them: each goes alone
+                for write in run:
+                    assert write.data is not None
+                    self.broadcast(encode_update(write.data), exclude=write.peer)
+            else:
+                only = run[0].peer if len({w.peer for w in run}) == 1 else None
+                self.broadcast(encode_update(update), exclude=only)
             run.clear()
 
         for write in writes:

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
-from pycrdt import merge_updates
-
 from collab.errors import WriteRejected
+from collab.rooms import crdt
 from collab.store.base import NewUpdate, NewVersion, Store, VersionResult
 from collab.types import Origin, origin_user
 
@@ -202,9 +201,9 @@ def merged_rows(items: list[NewUpdate | NewVersion]) -> list[NewUpdate | NewVers
     run: list[NewUpdate] = []
 
     def flush() -> None:
-        if len(run) > 1:
-            first = run[0]
-            rows.append(NewUpdate(first.room, merge_updates(*(u.data for u in run)), first.author))
+        data = crdt.merged([u.data for u in run]) if len(run) > 1 else None
+        if data is not None:
+            rows.append(NewUpdate(run[0].room, data, run[0].author))
         else:
             rows.extend(run)
         run.clear()

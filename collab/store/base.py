@@ -87,6 +87,9 @@ class Compaction:
     updates: int
     bytes: int
     state_bytes: int = 0
+    # The log left after the compaction (rows committed meanwhile), as the database counts it.
+    log_count: int | None = None
+    log_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

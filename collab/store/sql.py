@@ -250,7 +250,18 @@ class SqlStore:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 await conn.execute(delete(_updates).where(_updates.c.id.in_(chunk)))
-        return Compaction(updates=len(ids), bytes=size, state_bytes=len(merged))
+            left = (
+                await conn.execute(
+                    select(_rooms.c.log_count, _rooms.c.log_bytes).where(_rooms.c.name == room)
+                )
+            ).one()
+        return Compaction(
+            updates=len(ids),
+            bytes=size,
+            state_bytes=len(merged),
+            log_count=int(left.log_count),
+            log_bytes=int(left.log_bytes),
+        )
 
     async def list_rooms(
         self,

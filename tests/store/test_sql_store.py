@@ -141,3 +141,19 @@ async def test_compacted_state_is_the_squashed_encoding_when_nothing_is_pending(
     stored = (await store.load("r")).state
     assert stored == doc.get_update()
     assert _text([stored]) == str(text)
+
+
+async def test_compaction_reports_the_log_left_as_the_database_counts_it(store: SqlStore):
+    """The room's in-memory log counters are reset from these after each compaction (the room
+    counts updates, the database the rows they were stored as), so they cannot drift."""
+    updates, _ = _edits(17)
+    await store.append([NewUpdate("r", u) for u in updates[:10]])
+    await store.append([NewUpdate("r", u) for u in updates[10:15]])
+    done = await store.compact("r")
+    assert done is not None and done.updates == 15
+    assert (done.log_count, done.log_bytes) == (0, 0)
+    await store.append([NewUpdate("r", u) for u in updates[15:]])
+    info = await store.room_info("r")
+    assert info is not None and info.size_bytes == done.state_bytes + sum(map(len, updates[15:]))
+    again = await store.compact("r")
+    assert again is not None and again.updates == len(updates) - 15 and again.log_count == 0
