@@ -71,12 +71,15 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """A JSON body (any Content-Type that is JSON), bounded by `limit`."""
+async def read_json(request: Request, limit: int, *, optional: bool = False) -> Any:
+    """A JSON body (any Content-Type that is JSON), bounded by `limit`; with `optional`, None
+    for an empty body."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
         raise InvalidRequest(f"expected Content-Type application/json, got {media or 'none'}")
     body = await read_body(request, limit)
+    if optional and not body:
+        return None
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:

@@ -55,7 +55,7 @@ _SCHEMAS: dict[str, Any] = {
         "enum": ["text", "rich"],
         "description": "text: a Y.Text at content (the CodeMirror editor); rich: an XmlFragment "
         "at content (Tiptap, ProseMirror). A room holding an XmlFragment is rich whoever "
-        "created it; an empty room has the kind it was created with (text when none was asked)",
+        "created it; otherwise it has the kind it was created with (text when none was asked)",
     },
     "NewRoom": {
         "type": "object",
@@ -304,9 +304,8 @@ _PATHS: dict[str, Any] = {
             },
             "responses": {
                 "201": _json("Room", "Created"),
-                "200": _json("Room", "Already existed (an empty room takes the kind asked for)"),
+                "200": _json("Room", "Already existed: returned as it is, its kind unchanged"),
                 "404": _NOT_FOUND,
-                "409": _problem("The room holds content of the other kind"),
                 "422": _UNPROCESSABLE,
             },
         },

@@ -80,7 +80,7 @@ async def get_room(request: Request) -> JSONResponse:
 
 async def put_room(request: Request) -> JSONResponse:
     """PUT /api/rooms/{room} [{"kind": "text"|"rich"}]: create if absent (idempotent); 201 when
-    created, else 200; 409 when the room holds content of the other kind."""
+    created, else 200 with the room as it is (its kind unchanged)."""
     room = room_param(request)
     state = state_of(request)
     authorize(request, room, Role.EDITOR)
@@ -98,7 +98,9 @@ async def _requested_kind(request: Request, max_bytes: int) -> str | None:
     """The kind asked for in a PUT body: none (no body), "text" or "rich"."""
     if "content-type" not in request.headers:
         return None
-    body = await read_json(request, max_bytes)
+    body = await read_json(request, max_bytes, optional=True)
+    if body is None:
+        return None
     kind = body.get("kind") if isinstance(body, dict) else None
     if not isinstance(body, dict) or set(body) - {"kind"} or kind not in (None, *DOCUMENT_KINDS):
         raise InvalidRequest('body must be empty or {"kind": "text"} or {"kind": "rich"}')

@@ -143,25 +143,23 @@ class Documents:
             raise StoreUnavailable(f"saving is delayed: {what}; retry later") from None
 
     async def create(self, room: str, kind: str | None = None) -> bool:
-        """Create an empty room of `kind` ("text" or "rich"); False if it existed. Asking an
-        existing room for another kind sets it while the room is empty; once it holds content
-        of the other kind, WrongDocumentKind (409)."""
-        if await self.store.create_room(room, kind):
-            return True
-        if kind is not None and await self.kind(room) != kind:
-            if await self._content_kind(room) is not None:
-                raise WrongDocumentKind(
-                    f"room {room!r} already exists as a {await self.kind(room)} document"
-                )
-            await self.store.set_kind(room, kind)
-        return False
+        """Create an empty room of `kind` ("text" or "rich"); False if it existed (an existing
+        room keeps its kind, whatever is asked: two people creating one document at once both
+        get the first one's)."""
+        return await self.store.create_room(room, kind)
 
     async def kind(self, room: str) -> str:
         """The room's document kind, "text" or "rich": what its content holds (a room holding an
         XmlFragment is rich whoever created it), else the kind chosen at creation, else "text".
-        A kind read off the content is recorded, so the next look needs no document."""
+        A room nobody chose a kind for is read once from the database and its kind recorded."""
         info = await self.info(room)
-        found = await self._content_kind(room, known=info.kind)
+        live = self.rooms.rooms.get(room)
+        if live is not None:
+            found = content_kind(live.doc)
+        elif info.kind is None:
+            found = content_kind(await stored_doc(self.store, room)) or TEXT
+        else:
+            return info.kind
         if found is not None and found != info.kind:
             await self.store.set_kind(room, found)
         return found or info.kind or TEXT
@@ -171,16 +169,6 @@ class Documents:
         live = self.rooms.rooms.get(info.name)
         found = content_kind(live.doc) if live is not None else None
         return found or info.kind or TEXT
-
-    async def _content_kind(self, room: str, known: str | None = None) -> str | None:
-        """What the content holds: from the live room, or (unless the kind is `known` already)
-        from the stored document."""
-        live = self.rooms.rooms.get(room)
-        if live is not None:
-            return content_kind(live.doc)
-        if known is not None:
-            return None
-        return content_kind(await stored_doc(self.store, room))
 
     async def delete(self, room: str) -> bool:
         """Delete a room: close its clients (4410), then remove everything stored for it."""

@@ -69,15 +69,20 @@ async def test_a_room_is_created_with_a_kind_and_reports_it(server: ServerProces
         created = await http.put("/notes", json={"kind": "rich"})
         assert created.status_code == 201 and created.json()["kind"] == "rich"
         assert (await http.get("/notes")).json()["kind"] == "rich"
-        # Idempotent; an empty room takes another kind when asked; an unspecified one is text.
+        # Idempotent: an existing room is returned as it is, whatever kind is asked (two people
+        # creating one document at once both get the first one's); an unspecified one is text.
         assert (await http.put("/notes", json={"kind": "rich"})).status_code == 200
-        assert (await http.put("/notes", json={"kind": "text"})).json()["kind"] == "text"
+        again = await http.put("/notes", json={"kind": "text"})
+        assert again.status_code == 200 and again.json()["kind"] == "rich"
         assert (await http.put("/plain")).json()["kind"] == "text"
-        listed = {
-            item["name"]: item["kind"]
-            for item in (await http.get(server.http_url + "/api/rooms")).json()["items"]
+        empty = await http.put("/empty-body", headers={"content-type": "application/json"})
+        assert empty.status_code == 201 and empty.json()["kind"] == "text"
+        rooms = (await http.get(server.http_url + "/api/rooms")).json()["items"]
+        assert {item["name"]: item["kind"] for item in rooms} == {
+            "notes": "rich",
+            "plain": "text",
+            "empty-body": "text",
         }
-        assert listed == {"notes": "text", "plain": "text"}
         for body in ({"kind": "html"}, {"kind": "rich", "extra": 1}, ["rich"]):
             refused = await http.put("/other", json=body)
             assert refused.status_code == 422, refused.text
@@ -87,14 +92,14 @@ async def test_a_room_is_created_with_a_kind_and_reports_it(server: ServerProces
 
 async def test_content_decides_the_kind_whoever_created_the_room(server: ServerProcess):
     """A room created as text that a Tiptap client filled with an XmlFragment is rich; once it
-    holds content of one kind, asking for the other is a conflict."""
+    holds content of one kind, asking for the other changes nothing."""
     async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/made-as-text", json={"kind": "text"})).status_code == 201
         posted = await http.post("/made-as-text/updates", content=_rich_update(), headers=YJS)
         assert posted.is_success, posted.text
         assert (await http.get("/made-as-text")).json()["kind"] == "rich"
-        conflict = await http.put("/made-as-text", json={"kind": "text"})
-        assert conflict.status_code == 409 and "rich" in conflict.json()["detail"]
+        asked = await http.put("/made-as-text", json={"kind": "text"})
+        assert asked.status_code == 200 and asked.json()["kind"] == "rich"
         copied = await http.post("/made-as-text/copy", json={"to": "its-copy"})
         assert copied.status_code == 201 and copied.json()["kind"] == "rich"
     # After a restart (nothing loaded), the kind read off the content was recorded.

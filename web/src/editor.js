@@ -18,6 +18,8 @@ import { bindEvents, bindNotice } from './events.js'
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
 // How long the page waits for the browser's copy before choosing the editor without it.
 const CACHE_WAIT = 1500
+// How long the page waits for the server to create a new document before opening it anyway.
+const CREATE_WAIT = 3000
 
 /** The page config rendered by the server into <script id="collab-config">. */
 function readConfig () {
@@ -129,12 +131,13 @@ async function createDocument (room, kind, token) {
     const res = await fetch(`/api/rooms/${encodeURIComponent(room)}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders(token) },
-      body: JSON.stringify({ kind })
+      body: JSON.stringify({ kind }),
+      signal: AbortSignal.timeout(CREATE_WAIT)
     })
     const data = await res.json()
     return res.ok && (data.kind === 'rich' || data.kind === 'text') ? data.kind : kind
   } catch {
-    return kind // offline: the first edit creates it; its content then tells its kind
+    return kind // offline or slow: the first edit creates it; its content then tells its kind
   }
 }
 
