@@ -104,6 +104,13 @@ class LogSize:
     state_bytes: int = 0
 
 
+def only_new_structs(parsed: ParsedUpdate, known: dict[int, int]) -> bool:
+    """Whether every struct of the update lies past what the document holds of its client."""
+    return all(item.clock >= known.get(item.client, 0) for item in parsed.items) and all(
+        clock >= known.get(client, 0) for client, clock, _ in parsed.gc
+    )
+
+
 class Room:
     """One document and the clients editing it."""
 
@@ -277,6 +284,7 @@ class Room:
         state = self.peers.get(peer) if peer is not None else None
         if state is not None:
             state.received += 1
+        mergeable = True
         if is_empty_update(update):
             data = None
         else:
@@ -287,7 +295,11 @@ class Room:
             parsed = parsed or parse_update(update, self.limits.max_nesting_depth)
             levels = self.nesting.admit(parsed)
             self._repair(repairs, origin)
-            before = self.encodings.state() if parsed.pairs else {}
+            before = self.encodings.state()
+            # Only an update that adds nothing but new structs may be merged with its neighbours
+            # (one row, one frame): yrs keeps the first of two structs with one id, and a merge
+            # could keep the other (a client re-sending, or forging, structs the room has).
+            mergeable = only_new_structs(parsed, before)
             crdt.apply_update(self.doc, update)
             self.nesting.record(parsed, levels)
             self.surrogates.applied(parsed, before)
@@ -304,6 +316,7 @@ class Room:
                 seq=self._applied,
                 ack_count=state.received if state else 0,
                 peer=peer,
+                separate=not mergeable,
             )
         )
         return self._applied
