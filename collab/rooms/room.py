@@ -508,32 +508,34 @@ class Room:
         peer but the sender when the run has one; a run merged from several peers' updates goes
         to them too (each applies its own part as a no-op, as from y-websocket's server).
         Large updates and the room's surrogate repairs (which must stay transactions of their
-        own: rooms/surrogates.py) go alone, in their place."""
-        run: list[PendingWrite] = []
+        own: rooms/surrogates.py) go alone, in their place. A run the writer stored as one
+        merged row is sent as that row, not merged a second time."""
+        run: list[tuple[bytes, set[Peer | None]]] = []  # (update or stored row, its senders)
 
         def flush() -> None:
             if not run:
                 return
-            datas = [w.data for w in run if w.data is not None]
-            update = crdt.merged(datas) if len(datas) > 1 else datas[0]
-            if update is None:  # yrs could not merge them: each goes alone
-                for write in run:
-                    assert write.data is not None
-                    self.broadcast(encode_update(write.data), exclude=write.peer)
-            else:
-                only = run[0].peer if len({w.peer for w in run}) == 1 else None
-                self.broadcast(encode_update(update), exclude=only)
+            update = crdt.merged([data for data, _ in run]) if len(run) > 1 else run[0][0]
+            senders: set[Peer | None] = set().union(*(peers for _, peers in run))
+            # When yrs could not merge them, each goes alone.
+            for data, peers in [(update, senders)] if update is not None else run:
+                only = next(iter(peers)) if len(peers) == 1 else None
+                self.broadcast(encode_update(data), exclude=only)
             run.clear()
 
         for write in writes:
             if write.rejected is not None or write.data is None:
                 continue
-            if write.separate or len(write.data) > MERGE_MAX_BYTES:
+            if write.in_earlier_row and run:  # its update is in the row before it
+                run[-1][1].add(write.peer)
+                continue
+            data = write.row or write.data
+            if write.separate or (write.row is None and len(data) > MERGE_MAX_BYTES):
                 flush()
-                run.append(write)
+                run.append((data, {write.peer}))
                 flush()
             else:
-                run.append(write)
+                run.append((data, {write.peer}))
         flush()
 
     async def wait_committed(self, seq: int) -> None:

@@ -52,6 +52,11 @@ class PendingWrite:
     rejected: WriteRejected | None = None
     # Stored as a row of its own (see SeparateUpdate).
     separate: bool = False
+    # Set by the commit: the merged row this write's run was stored as (on the run's first
+    # write), or True when an earlier write's row holds this one's update. The broadcast sends
+    # what was stored instead of merging the same updates again.
+    row: bytes | None = None
+    in_earlier_row: bool = False
 
     def item(self) -> NewUpdate | NewVersion | None:
         """What this write stores, if anything."""
@@ -157,7 +162,7 @@ class UpdateWriter:
                 _reject(write, error)
 
     async def _commit_with_retry(self, batch: list[PendingWrite]) -> None:
-        rows = merged_rows([item for item in (w.item() for w in batch) if item is not None])
+        rows = _store_rows(batch)
         delay = 0.05
         while True:
             self.committing_since = time.monotonic()
@@ -197,26 +202,45 @@ def merged_rows(items: list[NewUpdate | NewVersion]) -> list[NewUpdate | NewVers
     one update (yrs merges them; the document they make is the same), so a busy room costs a
     row per batch instead of a row per keystroke. Versions and large updates keep their place
     and break runs, so the log's order is the order the room applied them in."""
-    rows: list[NewUpdate | NewVersion] = []
-    run: list[NewUpdate] = []
+    return [row for row, _ in _rows(items)]
+
+
+def _store_rows(batch: list[PendingWrite]) -> list[NewUpdate | NewVersion]:
+    """The rows of a batch, each write told which merged row holds it (`row`, `in_earlier_row`)."""
+    writes = [write for write in batch if write.item() is not None]
+    for write in batch:
+        write.row, write.in_earlier_row = None, False
+    stored = _rows([item for item in (write.item() for write in writes) if item is not None])
+    for row, members in stored:
+        if len(members) > 1 and isinstance(row, NewUpdate):
+            writes[members[0]].row = row.data
+            for member in members[1:]:
+                writes[member].in_earlier_row = True
+    return [row for row, _ in stored]
+
+
+def _rows(items: list[NewUpdate | NewVersion]) -> list[tuple[NewUpdate | NewVersion, list[int]]]:
+    """Each row with the indexes of the items it holds."""
+    rows: list[tuple[NewUpdate | NewVersion, list[int]]] = []
+    run: list[tuple[int, NewUpdate]] = []
 
     def flush() -> None:
-        data = crdt.merged([u.data for u in run]) if len(run) > 1 else None
+        data = crdt.merged([update.data for _, update in run]) if len(run) > 1 else None
         if data is not None:
-            rows.append(NewUpdate(run[0].room, data, run[0].author))
+            first = run[0][1]
+            rows.append((NewUpdate(first.room, data, first.author), [i for i, _ in run]))
         else:
-            rows.extend(run)
+            rows.extend((update, [i]) for i, update in run)
         run.clear()
 
-    for item in items:
-        small = isinstance(item, NewUpdate) and len(item.data) <= MERGE_MAX_BYTES
-        if run and not (small and _same_row(run[0], item)):
-            flush()
-        if small:
-            assert isinstance(item, NewUpdate)
-            run.append(item)
+    for index, item in enumerate(items):
+        if isinstance(item, NewUpdate) and len(item.data) <= MERGE_MAX_BYTES:
+            if run and not _same_row(run[0][1], item):
+                flush()
+            run.append((index, item))
         else:
-            rows.append(item)
+            flush()
+            rows.append((item, [index]))
     flush()
     return rows
 
