@@ -8,16 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_editor import SCENARIO_TIMEOUT, _require_browser, run_scenario
+from tests.browser.scenarios import SCENARIO_TIMEOUT, run_scenario
 
 SCRIPT = Path(__file__).with_name("rich_e2e.mjs")
 
 pytestmark = pytest.mark.timeout(SCENARIO_TIMEOUT + 30)
-
-
-@pytest.fixture(autouse=True)
-def _browser_available() -> None:
-    _require_browser()
 
 
 async def test_two_people_write_and_format_rich_text_at_once(collab_server: Any) -> None:

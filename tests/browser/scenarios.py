@@ -1,0 +1,121 @@
+"""Running the browser scenarios: real Chromium pages (playwright-core from web/node_modules)
+against a real collab server. Each test runs one scenario of a script (`editor_e2e.mjs`,
+`rich_e2e.mjs`, `history_e2e.mjs`).
+The script prints `@@control stop|start` when it needs the server stopped or started and
+waits for `ok` on its stdin. Screenshots go to test-output/browser/.
+"""
+
+import asyncio
+import inspect
+import json
+import os
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).with_name("editor_e2e.mjs")
+PLAYWRIGHT = ROOT / "web" / "node_modules" / "playwright-core"
+CHROMIUM = Path(os.environ.get("COLLAB_CHROMIUM", "/usr/bin/chromium"))
+OUTPUT = ROOT / "test-output" / "browser"
+SCENARIO_TIMEOUT = 90
+
+
+def _missing() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not PLAYWRIGHT.is_dir():
+        return "web/node_modules/playwright-core is missing"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing"
+    return None
+
+
+def require_browser() -> None:
+    missing = _missing()
+    if missing is None:
+        return
+    reason = (
+        f"{missing}: run `npm ci` in web/ and install Debian chromium (apt-get install chromium)"
+    )
+    if os.environ.get("COLLAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+async def _call(method: Any) -> None:
+    """Call a fixture method that may be sync or async."""
+    result = method()
+    if inspect.isawaitable(result):
+        await result
+
+
+# Exclusive locks held on a server's SQLite file (the database "stops committing").
+_LOCKS: dict[int, sqlite3.Connection] = {}
+
+
+async def _control(server: Any, command: str) -> None:
+    if command == "stop":
+        await _call(server.stop)
+    elif command == "start":
+        await _call(server.start)
+    elif command == "lock-db":
+        lock = sqlite3.connect(server.database_url.split("///", 1)[1], isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        _LOCKS[id(server)] = lock
+    elif command == "unlock-db":
+        lock = _LOCKS.pop(id(server))
+        lock.execute("ROLLBACK")
+        lock.close()
+    else:
+        raise AssertionError(f"unknown control command {command!r}")
+
+
+async def _drive(proc: asyncio.subprocess.Process, server: Any) -> list[str]:
+    """Relay the script's output and answer its control requests; returns its output lines."""
+    assert proc.stdout is not None and proc.stdin is not None
+    lines: list[str] = []
+    async for raw in proc.stdout:
+        line = raw.decode(errors="replace").rstrip("\n")
+        lines.append(line)
+        print(line, file=sys.stderr)
+        if line.startswith("@@control "):
+            await _control(server, line.split(" ", 1)[1].strip())
+            proc.stdin.write(b"ok\n")
+            await proc.stdin.drain()
+    await proc.wait()
+    return lines
+
+
+async def run_scenario(
+    server: Any, scenario: str, tokens: dict[str, str] | None = None, script: Path = SCRIPT
+) -> None:
+    """Run one scenario of `script` (editor_e2e.mjs) against `server`; fail with its output.
+
+    `tokens` (name -> JWT) reach the script as JSON in COLLAB_E2E_TOKENS."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "COLLAB_E2E_TOKENS": json.dumps(tokens or {})}
+    proc = await asyncio.create_subprocess_exec(
+        "node",
+        str(script),
+        scenario,
+        server.http_url,
+        str(OUTPUT),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        async with asyncio.timeout(SCENARIO_TIMEOUT):
+            lines = await _drive(proc, server)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    output = "\n".join(lines)
+    assert proc.returncode == 0 and f"PASS {scenario}" in lines, output
