@@ -41,6 +41,18 @@ async function tool (page, name) {
   await page.click(`.toolbar [data-tool="${name}"]`)
 }
 
+/** From the start: a heading (toolbar), then a paragraph of `plain` and `bold` (Mod-b). */
+async function headingThenBold (page, heading, title, plain, bold) {
+  await page.click('.rich-content')
+  await tool(page, heading)
+  await page.keyboard.type(title, { delay: 10 })
+  await page.keyboard.press('Enter')
+  await page.keyboard.type(plain, { delay: 10 })
+  await page.keyboard.press('Control+b')
+  await page.keyboard.type(bold, { delay: 10 })
+  await page.keyboard.press('Control+b')
+}
+
 async function snapshot (room, format) {
   const res = await fetch(`${baseUrl}/api/rooms/${room}/snapshot?format=${format}`)
   check(res.ok, `snapshot ${format}: ${res.status}`)
@@ -59,14 +71,7 @@ const scenarios = {
     const room = 'rich-room'
     const a = await openRich(browser, room, { name: 'Alice', query: '?kind=rich', viewport: { width: 820, height: 640 } })
     const b = await openRich(browser, room, { name: 'Bob', viewport: { width: 820, height: 640 } })
-    await a.page.click('.rich-content')
-    await tool(a.page, 'heading1')
-    await a.page.keyboard.type('Launch plan', { delay: 10 })
-    await a.page.keyboard.press('Enter')
-    await a.page.keyboard.type('We ship ', { delay: 10 })
-    await a.page.keyboard.press('Control+b')
-    await a.page.keyboard.type('on Friday', { delay: 10 })
-    await a.page.keyboard.press('Control+b')
+    await headingThenBold(a.page, 'heading1', 'Launch plan', 'We ship ', 'on Friday')
     await a.page.keyboard.type('.', { delay: 10 })
     await waitHtml(b.page, (h) => h.includes('<strong>on Friday</strong>'), 'B never saw A\'s bold text')
     // At once: A adds a numbered list from the toolbar, B a task list from its Markdown shortcut.
@@ -185,14 +190,7 @@ const scenarios = {
     const room = 'rich-history-room'
     const a = await openRich(browser, room, { name: 'Ada', query: '?kind=rich', viewport: { width: 1280, height: 820 } })
     const b = await openRich(browser, room, { name: 'Ben' })
-    await a.page.click('.rich-content')
-    await tool(a.page, 'heading2')
-    await a.page.keyboard.type('First draft', { delay: 10 })
-    await a.page.keyboard.press('Enter')
-    await a.page.keyboard.type('Keep this ', { delay: 10 })
-    await a.page.keyboard.press('Control+b')
-    await a.page.keyboard.type('bold', { delay: 10 })
-    await a.page.keyboard.press('Control+b')
+    await headingThenBold(a.page, 'heading2', 'First draft', 'Keep this ', 'bold')
     const draft = await waitHtml(b.page, (h) => h.includes('<strong>bold</strong>'), 'B misses the draft')
     await Promise.all([waitSaved(a.page), waitSaved(b.page)])
     await a.page.click('#side-toggle')
