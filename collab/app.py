@@ -1,10 +1,16 @@
-"""create_app(settings): the Starlette app; its lifespan owns the engine, writer and rooms."""
+"""create_app(settings, store=, bus=): the Starlette app, and the one lifetime of its parts.
+
+The composition root: the parts are made here (or passed in) and owned by the lifespan, which
+starts them in order and stops them in reverse: store, bus and cluster, writer, rooms. Nothing
+runs outside it (state lives on `app.state.collab`, never in globals).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +23,9 @@ from collab.auth import Authenticator
 from collab.config import Settings
 from collab.errors import ServerShuttingDown
 from collab.limits import SendBudget, SharedBuckets
+from collab.pubsub.base import Bus
+from collab.pubsub.local import LocalBus
+from collab.rooms.cluster import Cluster
 from collab.rooms.documents import Documents
 from collab.rooms.history import VersionPolicy
 from collab.rooms.manager import RoomManager
@@ -25,7 +34,7 @@ from collab.rooms.versions import Versions
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState
 from collab.store import migrate
-from collab.store.base import RetentionPolicy
+from collab.store.base import RetentionPolicy, Store
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
 
@@ -35,13 +44,21 @@ log = logging.getLogger(__name__)
 _DRAIN_TIMEOUT = 30.0
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the ASGI app. A host app that mounts it must run `app.router.lifespan_context`."""
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, bus: Bus | None = None
+) -> Starlette:
+    """Build the ASGI app. A host app that mounts it must run `app.router.lifespan_context`.
+
+    `store`: where documents live (default: SqlStore on `settings.database_url`, migrated when
+    `auto_migrate`); a store passed in is the caller's to close. `bus`: how this process reaches
+    the others of its cluster (default: Redis at `settings.redis_url` when set, else nobody:
+    one process). ValueError if the settings cannot work together (see Settings.check)."""
     settings = settings or Settings.from_env()
+    settings.check()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with _running(settings) as state:
+        async with _running(settings, store, bus) as state:
             app.state.collab = state
             yield
 
@@ -58,13 +75,53 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 
 @contextlib.asynccontextmanager
-async def _running(settings: Settings) -> AsyncIterator[CollabState]:
+async def _running(
+    settings: Settings, given_store: Store | None, given_bus: Bus | None
+) -> AsyncIterator[CollabState]:
+    async with contextlib.AsyncExitStack() as stack:
+        store = given_store or await _sql_store(settings)
+        if given_store is None:
+            stack.push_async_callback(store.close)
+        clustered = given_bus is not None or settings.redis_url is not None
+        node_id = uuid.uuid4().hex
+        cluster = Cluster(
+            given_bus or _bus(settings, node_id),
+            store,
+            node_id=node_id,
+            check_interval=settings.cluster_check_interval if clustered else None,
+        )
+        writer = UpdateWriter(store, batch_max=settings.write_batch_max)
+        writer.observers.append(cluster.committed)
+        rooms = _room_manager(settings, store, writer, cluster)
+        stack.push_async_callback(rooms.close)
+        await cluster.start()
+        stack.push_async_callback(cluster.close)
+        writer_task = asyncio.create_task(writer.run(), name="collab writer")
+        stack.push_async_callback(_stop, writer_task)
+        state = _state(settings, store, writer, rooms)
+        stack.push_async_callback(_drain, state)
+        yield state
+
+
+async def _sql_store(settings: Settings) -> SqlStore:
     engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     if settings.auto_migrate:
         await migrate.upgrade(engine)
-    store = SqlStore(engine)
-    writer = UpdateWriter(store, batch_max=settings.write_batch_max)
-    rooms = RoomManager(
+    return SqlStore(engine)
+
+
+def _bus(settings: Settings, node_id: str) -> Bus:
+    if settings.redis_url is None:
+        return LocalBus()
+    from collab.pubsub.redis import RedisBus
+
+    return RedisBus(settings.redis_url, settings.bus_prefix, node_id=node_id)
+
+
+def _room_manager(
+    settings: Settings, store: Store, writer: UpdateWriter, cluster: Cluster
+) -> RoomManager:
+    return RoomManager(
         store,
         writer,
         unload_grace=settings.unload_grace,
@@ -77,7 +134,13 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
             keep_all=timedelta(hours=settings.version_keep_all_hours),
             hourly_until=timedelta(days=settings.version_hourly_days),
         ),
+        cluster=cluster,
     )
+
+
+def _state(
+    settings: Settings, store: Store, writer: UpdateWriter, rooms: RoomManager
+) -> CollabState:
     documents = Documents(store, rooms, commit_wait=settings.commit_wait)
     auth = Authenticator(settings.secret, _public_key(settings.public_key))
     if auth.development:
@@ -86,9 +149,8 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
             "edit and delete every document. Set COLLAB_SECRET (or --secret) before exposing "
             "this server."
         )
-    state = CollabState(
+    return CollabState(
         settings,
-        engine,
         store,
         writer,
         rooms,
@@ -99,26 +161,28 @@ async def _running(settings: Settings) -> AsyncIterator[CollabState]:
         SharedBuckets(settings.state_bytes_per_second * 2, settings.state_byte_burst * 2),
         SharedBuckets(settings.state_bytes_per_second * 4, settings.state_byte_burst * 4),
     )
-    writer_task = asyncio.create_task(writer.run(), name="collab writer")
+
+
+async def _drain(state: CollabState) -> None:
+    """Shutdown, first step: close every socket, record versions of edited rooms, commit
+    what is queued."""
+    await ws.close_all(state, ServerShuttingDown("server restarting; reconnect"))
     try:
-        yield state
-    finally:
-        await ws.close_all(state, ServerShuttingDown("server restarting; reconnect"))
-        try:
-            async with asyncio.timeout(_DRAIN_TIMEOUT):
-                await rooms.record_dirty_versions()
-        except TimeoutError:
-            log.error("shutdown: versions of edited rooms could not all be recorded")
-        try:
-            async with asyncio.timeout(_DRAIN_TIMEOUT):
-                await writer.drain()
-        except TimeoutError:
-            log.error("shutdown: %d writes could not be committed", writer.pending())
-        writer_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer_task
-        await rooms.close()
-        await store.close()
+        async with asyncio.timeout(_DRAIN_TIMEOUT):
+            await state.rooms.record_dirty_versions()
+    except TimeoutError:
+        log.error("shutdown: versions of edited rooms could not all be recorded")
+    try:
+        async with asyncio.timeout(_DRAIN_TIMEOUT):
+            await state.writer.drain()
+    except TimeoutError:
+        log.error("shutdown: %d writes could not be committed", state.writer.pending())
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _public_key(value: str | None) -> str | None:

@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
         "--public-key", help="PEM file to verify RS256/ES256 tokens (COLLAB_PUBLIC_KEY)"
     )
     serve.add_argument(
+        "--redis-url",
+        help="cluster with the other processes on this Redis (COLLAB_REDIS_URL); needs PostgreSQL",
+    )
+    serve.add_argument(
         "--allowed-origins", help="comma-separated browser origins allowed (COLLAB_ALLOWED_ORIGINS)"
     )
     token = commands.add_parser("token", help="print a signed access token")
@@ -118,7 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             secret=getattr(args, "secret", None),
             public_key=getattr(args, "public_key", None),
             allowed_origins=getattr(args, "allowed_origins", None),
+            redis_url=getattr(args, "redis_url", None),
         )
+        if args.command == "serve":
+            settings.check()
     except ValueError as error:
         print(f"collab: {error}", file=sys.stderr)
         return 2

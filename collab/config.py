@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -101,6 +102,13 @@ class Settings:
     # Seconds between WebSocket pings and before an unanswered ping closes the connection.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
+    # Clustering: several processes (on several hosts) over one PostgreSQL database, with
+    # committed updates and presence carried between them by Redis pub/sub. Unset: one process.
+    redis_url: str | None = None
+    # Prefix of the Redis channels and keys: clusters sharing one Redis use different ones.
+    bus_prefix: str = "collab"
+    # Seconds between checks of every live room against the database (repairs lost messages).
+    cluster_check_interval: float = 1.0
     # Seconds SIGTERM waits for sockets to close before ending them (a client that stopped
     # reading never lets its socket close); the final flush of writes runs after.
     shutdown_timeout: float = 10.0
@@ -116,6 +124,20 @@ class Settings:
                 values[field.name] = _parse(field.type, raw, field.name)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def check(self) -> None:
+        """Raise ValueError for settings that cannot work together."""
+        if self.redis_url and not self.database_url.startswith("postgresql"):
+            raise ValueError(
+                "clustering (--redis-url / COLLAB_REDIS_URL) needs PostgreSQL as the database: "
+                "every process must read and write one database, and a SQLite file cannot be "
+                "shared between hosts; set --database-url postgresql+asyncpg://..."
+            )
+        if self.redis_url and importlib.util.find_spec("redis") is None:
+            raise ValueError(
+                "clustering (--redis-url / COLLAB_REDIS_URL) needs the redis package: "
+                "pip install 'collab[cluster]'"
+            )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""

@@ -130,6 +130,15 @@ class RoomDeleted(CollabError):
     http_status = 410
 
 
+class WriteFenced(WriteRejected):
+    """A write to a room deleted (and maybe created again) after the writer loaded it: the
+    database refuses it, so no late write from any process brings a deleted room back."""
+
+    close_code = 4410
+    http_status = 410
+    retryable = False
+
+
 class InvalidRequest(CollabError):
     """A request whose body or parameters are not acceptable (bad JSON, out-of-range index)."""
 

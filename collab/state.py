@@ -5,8 +5,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.connection import Connection
@@ -20,10 +18,9 @@ from collab.store.base import Store
 
 @dataclass(slots=True)
 class CollabState:
-    """The engine, store, writer, rooms and open connections of one app."""
+    """The store, writer, rooms and open connections of one app."""
 
     settings: Settings
-    engine: AsyncEngine
     store: Store
     writer: UpdateWriter
     rooms: RoomManager

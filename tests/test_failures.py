@@ -156,7 +156,8 @@ async def _insert_raw_version(database_url: str, room: str, state: bytes) -> int
 
     store = SqlStore(create_engine(database_url))
     try:
-        [result] = await store.append([NewVersion(room, state, "poison", "named", "Poison")])
+        appended = await store.append([NewVersion(room, state, "poison", "named", "Poison")])
+        [result] = appended.versions
         return result.info.id
     finally:
         await store.close()

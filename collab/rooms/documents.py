@@ -177,7 +177,10 @@ class Documents:
                 live.close(RoomDeleted(f"room {room!r} was deleted"))
                 await live.wait_flushed()
                 self.rooms.forget(live)
-            return await self.store.delete_room(room) or live is not None
+            tombstone = await self.store.delete_room(room)
+            if tombstone is not None and self.rooms.cluster is not None:
+                self.rooms.cluster.deleted(room, tombstone)
+            return tombstone is not None or live is not None
 
     async def copy(self, source: str, target: str) -> RoomInfo:
         """Copy the committed state of `source` into a new room `target`."""

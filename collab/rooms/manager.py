@@ -19,6 +19,7 @@ from collab.errors import (
     RoomNotFound,
     StoreUnavailable,
 )
+from collab.rooms.cluster import Cluster
 from collab.rooms.history import AutoVersions, VersionPolicy
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import LogSize, Room, RoomLimits
@@ -43,8 +44,13 @@ class RoomManager:
         retention: RetentionPolicy | None = None,
         limits: RoomLimits | None = None,
         max_rooms: int = 5000,
+        cluster: Cluster | None = None,
     ) -> None:
         self._store = store
+        # This process's part in a cluster (its default, on an in-process bus, has no peers).
+        self.cluster = cluster
+        if cluster is not None:
+            cluster.on_deleted = self._deleted_elsewhere
         self._writer = writer
         self._grace = unload_grace
         self._compact_max_updates = compact_max_updates
@@ -127,12 +133,22 @@ class RoomManager:
             self._unloads[room.name] = loop.call_later(self._grace, self._start_unload, room)
 
     async def _load(self, name: str) -> Room:
+        """Subscribe to the room's bus channel, then read it (so nothing committed elsewhere
+        in between is missed), then make it live."""
         self.loads += 1
         try:
+            if self.cluster is not None:
+                await self.cluster.loading(name)
             room = await self._build(name)
             self.rooms[name] = room
+        except BaseException:
+            if self.cluster is not None:
+                self.cluster.unloaded(name)
+            raise
         finally:
             self._loading.pop(name, None)
+        if self.cluster is not None:
+            self.cluster.loaded(room)
         self._maybe_compact(room)
         return room
 
@@ -147,8 +163,6 @@ class RoomManager:
             log.exception("loading room %s failed", name)
             raise StoreUnavailable(f"room {name!r} could not be loaded; retry later") from None
         stored, doc = loaded.stored, loaded.doc
-        if not stored.parts:
-            await self._create_row(name)
         room = Room(
             name,
             doc,
@@ -156,6 +170,8 @@ class RoomManager:
             LogSize(len(stored.log), stored.log_bytes, len(stored.state or b"")),
             self._limits,
             loaded.nesting,
+            epoch=stored.epoch,
+            seq=stored.seq,
         )
         room.after_commit = self._maybe_compact
         room.on_rejected = self._drop_rejected
@@ -197,13 +213,6 @@ class RoomManager:
         if len(self.rooms) + len(self._loading) >= self._max_rooms:
             raise Overloaded(f"this server has {self._max_rooms} documents open; retry later")
 
-    async def _create_row(self, name: str) -> None:
-        """Record a new room so listings show it; a failure here only delays that."""
-        try:
-            await self._store.create_room(name)
-        except Exception:
-            log.exception("could not record new room %s", name)
-
     def _drop_rejected(self, room: Room) -> None:
         """A room whose write the database refused holds what storage does not: once its other
         writes are committed, drop it, so the next connection loads what is stored."""
@@ -218,8 +227,21 @@ class RoomManager:
         """Drop a room from the live set now (it was deleted, or a write of it refused)."""
         self._cancel_unload(room.name)
         if self.rooms.get(room.name) is room:
-            del self.rooms[room.name]
-            room.dispose()
+            self._remove(room)
+
+    def _remove(self, room: Room) -> None:
+        del self.rooms[room.name]
+        room.dispose()
+        if self.cluster is not None:
+            self.cluster.unloaded(room.name)
+
+    def _deleted_elsewhere(self, name: str) -> None:
+        """Another process deleted the room: close its clients here and drop it."""
+        room = self.rooms.get(name)
+        if room is not None:
+            log.info("room %s was deleted on another process", name)
+            room.close(RoomDeleted(f"room {name!r} was deleted"))
+            self.forget(room)
 
     def _cancel_unload(self, name: str) -> None:
         handle = self._unloads.pop(name, None)
@@ -235,8 +257,7 @@ class RoomManager:
             await self.record_auto_version(room)
         await room.wait_flushed()
         if room.holders == 0 and self.rooms.get(room.name) is room and room.flushed:
-            del self.rooms[room.name]
-            room.dispose()
+            self._remove(room)
             log.debug("room %s unloaded", room.name)
 
     def _maybe_compact(self, room: Room) -> None:

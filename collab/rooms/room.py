@@ -24,6 +24,8 @@ from collab.errors import (
     InvalidRequest,
     InvalidUpdate,
     MessageTooBig,
+    RoomDeleted,
+    WriteFenced,
     WriteRejected,
 )
 from collab.protocol.awareness import check_state, decode_awareness, encode_awareness_entries
@@ -50,6 +52,7 @@ from collab.rooms.events import Event, version_events
 from collab.rooms.history import AutoVersions, fingerprint
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence, PresenceLimits, announced_name
+from collab.rooms.replica import LogPosition
 from collab.rooms.surrogates import SurrogatePairs
 from collab.rooms.writer import MERGE_MAX_BYTES, PendingWrite, UpdateWriter
 from collab.store.base import NewVersion, VersionResult
@@ -122,8 +125,15 @@ class Room:
         log_size: LogSize,
         limits: RoomLimits | None = None,
         nesting: TypeNesting | None = None,
+        *,
+        epoch: int | None = None,
+        seq: int = 0,
     ) -> None:
         self.name = name
+        # The epoch the room was loaded at (its writes are fenced by it), and which of its log
+        # rows the document holds (rows committed by other processes arrive over the bus).
+        self.epoch = epoch
+        self.position = LogPosition(seq)
         self.doc = doc
         self.encodings = DocEncodings(doc)
         self.content = doc.get(CONTENT, type=Text)
@@ -430,7 +440,9 @@ class Room:
         self, kind: str, label: str | None, author: str | None
     ) -> asyncio.Future[VersionResult]:
         update = self.doc.get_update()
-        version = NewVersion(self.name, update, fingerprint(self.doc, update), kind, label, author)
+        version = NewVersion(
+            self.name, update, fingerprint(self.doc, update), kind, label, author, self.epoch
+        )
         if self.auto_versions is not None:
             self.auto_versions.started()
         result: asyncio.Future[VersionResult] = asyncio.get_running_loop().create_future()
@@ -442,6 +454,33 @@ class Room:
             )
         )
         return result
+
+    def apply_committed_elsewhere(self, parts: list[bytes]) -> None:
+        """Apply updates another process committed (or the log holds that this copy lacks)
+        and send them to every peer here. They are stored already: never queued for commit."""
+        applied = []
+        for part in parts:
+            if is_empty_update(part):
+                continue
+            try:
+                parsed = parse_update(part, self.limits.max_nesting_depth)
+                before = self.encodings.state()
+                crdt.apply_update(self.doc, part)
+            except InvalidUpdate as error:
+                log.error("room %s: a committed update does not apply: %s", self.name, error)
+                continue
+            self.nesting.record(parsed, self.nesting.admit(parsed, strict=False))
+            self.surrogates.applied(parsed, before)
+            self.encodings.changed()
+            self.size += len(part)
+            self.log_size.count += 1
+            self.log_size.bytes += len(part)
+            applied.append(part)
+        if not applied:
+            return
+        frame = crdt.merged(applied) if len(applied) > 1 else applied[0]
+        for data in [frame] if frame is not None else applied:
+            self.broadcast(encode_update(data))
 
     def close(self, error: CollabError) -> None:
         """Refuse further updates and close every peer with `error` (room deleted)."""
@@ -498,7 +537,13 @@ class Room:
         if rejected:
             # Memory now holds what the database does not: close everyone (they reconnect and
             # resync) and let the manager drop this room, so the next load is what is stored.
-            self.close(WriteRejected("an update could not be stored; reconnect to reload"))
+            # A write fenced by a delete closes them as deleted.
+            fenced = [w.rejected for w in writes if isinstance(w.rejected, WriteFenced)]
+            self.close(
+                RoomDeleted(f"room {self.name!r} was deleted")
+                if fenced
+                else WriteRejected("an update could not be stored; reconnect to reload")
+            )
             if self.on_rejected is not None:
                 self.on_rejected(self)
 

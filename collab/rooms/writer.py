@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from collab.errors import WriteRejected
 from collab.rooms import crdt
-from collab.store.base import NewUpdate, NewVersion, Store, VersionResult
+from collab.store.base import Appended, NewUpdate, NewVersion, Store, VersionResult
 from collab.types import Origin, origin_user
 
 if TYPE_CHECKING:
@@ -26,6 +26,9 @@ _DELAYED_AFTER = 1.0
 
 class CommitListener(Protocol):
     """Told, in order, which of its writes are durable."""
+
+    # The epoch of the room the writes go to (fences them against a delete); None: unfenced.
+    epoch: int | None
 
     def on_committed(self, writes: list[PendingWrite]) -> None:
         """Called once per batch with this listener's committed writes (a write the database
@@ -64,7 +67,7 @@ class PendingWrite:
             return self.version
         if self.data is not None:
             kind = SeparateUpdate if self.separate else NewUpdate
-            return kind(self.room, self.data, origin_user(self.origin))
+            return kind(self.room, self.data, origin_user(self.origin), self.listener.epoch)
         return None
 
 
@@ -93,6 +96,9 @@ class UpdateWriter:
         self.failing_since: float | None = None
         self.last_error: str | None = None
         self.committing_since: float | None = None
+        # Called after each committed transaction with the rows it stored and their sequence
+        # numbers (the cluster publishes them), before any listener hears of the commit.
+        self.observers: list[Callable[[list[NewUpdate | NewVersion], Appended], None]] = []
 
     def has_space(self) -> bool:
         """True when `put` would not block."""
@@ -167,9 +173,11 @@ class UpdateWriter:
         while True:
             self.committing_since = time.monotonic()
             try:
-                results = iter(await self._store.append(rows))
+                appended = await self._store.append(rows)
                 self.commits += 1
                 self.failing_since = self.last_error = self.committing_since = None
+                self._observe(rows, appended)
+                results = iter(appended.versions)
                 for write in batch:
                     if write.version is None:
                         continue
@@ -190,6 +198,13 @@ class UpdateWriter:
                 log.exception("commit of %d updates failed; retrying in %.2fs", len(rows), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def _observe(self, rows: list[NewUpdate | NewVersion], appended: Appended) -> None:
+        for observer in self.observers:
+            try:
+                observer(rows, appended)
+            except Exception:
+                log.exception("commit observer failed")
 
 
 # Updates up to this size are merged with their neighbours into one log row; larger ones are
@@ -228,7 +243,8 @@ def _rows(items: list[NewUpdate | NewVersion]) -> list[tuple[NewUpdate | NewVers
         data = crdt.merged([update.data for _, update in run]) if len(run) > 1 else None
         if data is not None:
             first = run[0][1]
-            rows.append((NewUpdate(first.room, data, first.author), [i for i, _ in run]))
+            merged = NewUpdate(first.room, data, first.author, first.epoch)
+            rows.append((merged, [i for i, _ in run]))
         else:
             rows.extend((update, [i]) for i, update in run)
         run.clear()

@@ -15,6 +15,9 @@ class NewUpdate:
     room: str
     data: bytes
     author: str | None = None
+    # The room's epoch when it was loaded: the append is refused (WriteFenced) if the room was
+    # deleted since. None (offline tools) creates the room if need be and is not fenced.
+    epoch: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,40 @@ class NewVersion:
     kind: str
     label: str | None = None
     author: str | None = None
+    epoch: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """What one append committed: the versions (in order), and per room the sequence numbers
+    its new log rows got (first, last), in commit order within the room."""
+
+    versions: list[VersionResult]
+    seqs: dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class RoomHead:
+    """Where a room's log stands: its last sequence number and epoch, and whether it is deleted."""
+
+    seq: int
+    epoch: int
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    """What a process that applied a room's log up to some sequence number lacks: the compacted
+    state when rows it lacks were folded into it, then the rows after, up to `head.seq`."""
+
+    head: RoomHead
+    state: bytes | None
+    log: list[bytes]
+
+    @property
+    def parts(self) -> list[bytes]:
+        """Everything to apply, in order."""
+        return ([self.state] if self.state else []) + self.log
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +105,10 @@ class StoredRoom:
     log: list[bytes]
     # Set when the room is quarantined: why its data is refused.
     quarantined: str | None = None
+    # The log's last sequence number when it was read (the document holds every row up to
+    # it), and the room's epoch.
+    seq: int = 0
+    epoch: int = 1
 
     @property
     def parts(self) -> list[bytes]:
@@ -125,15 +166,25 @@ class Store(Protocol):
     """Durable storage of rooms. Every method is one transaction."""
 
     async def load(self, room: str) -> StoredRoom:
-        """The room's stored state and log; an unknown room is empty."""
+        """The room's stored state and log; an unknown (or deleted) room is created empty."""
         ...
 
-    async def append(self, items: Sequence[NewUpdate | NewVersion]) -> list[VersionResult]:
+    async def append(self, items: Sequence[NewUpdate | NewVersion]) -> Appended:
         """Commit updates and versions (possibly of several rooms) in one transaction, in order.
         Returns, for each NewVersion in order, the version holding that state: a new one, or the
-        latest one when it already holds the same state (a version is never recorded twice).
-        Raises WriteRejected when the database refuses the batch for good (retrying cannot
-        help); any other exception is taken for an outage and the batch is retried."""
+        latest one when it already holds the same state (a version is never recorded twice);
+        and the sequence numbers each room's new rows got. Raises WriteRejected when the
+        database refuses the batch for good (retrying cannot help), WriteFenced when a room of
+        it was deleted since its epoch; any other exception is taken for an outage and the
+        batch is retried."""
+        ...
+
+    async def room_heads(self, rooms: Sequence[str]) -> dict[str, RoomHead]:
+        """Where each of these rooms' logs stands (rooms never stored are left out)."""
+        ...
+
+    async def read_since(self, room: str, seq: int) -> CatchUp:
+        """What a copy of the room holding every row up to `seq` lacks."""
         ...
 
     async def list_versions(
@@ -179,8 +230,9 @@ class Store(Protocol):
         """Record the kind of an existing room; False if no such room."""
         ...
 
-    async def delete_room(self, room: str) -> bool:
-        """Delete a room and everything stored for it; False if there was nothing."""
+    async def delete_room(self, room: str) -> RoomHead | None:
+        """Delete everything stored for a room, leaving a tombstone with a new epoch (which
+        fences every later append to the old one); None if there was no such room."""
         ...
 
     async def set_quarantine(self, room: str, reason: str | None) -> bool:

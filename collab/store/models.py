@@ -35,6 +35,14 @@ class RoomRow(Base):
     # The document kind chosen when the room was created ("text" or "rich"); None when nobody
     # chose one (a room made by its first update), so its content tells.
     kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The last sequence number given to a row of the log (in commit order, under this row's
+    # lock), and the highest one folded into the compacted state.
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    compacted_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Bumped by a delete: every append names the epoch its room was loaded at, so a late write
+    # cannot bring a deleted room back. `deleted_at` is the tombstone (the row stays).
+    epoch: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class RoomStateRow(Base):
@@ -55,10 +63,16 @@ class UpdateRow(Base):
 
     __tablename__ = "updates"
     # AUTOINCREMENT on SQLite: ids are never reused, so compaction deletes exactly what it merged.
-    __table_args__ = (Index("ix_updates_room_id", "room", "id"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index("ix_updates_room_id", "room", "id"),
+        Index("ux_updates_room_seq", "room", "seq", unique=True),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     room: Mapped[str] = mapped_column(String(128), ForeignKey("rooms.name", ondelete="CASCADE"))
+    # The row's place in its room's log (rooms.seq).
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     author: Mapped[str | None] = mapped_column(String(256), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

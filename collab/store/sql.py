@@ -34,14 +34,17 @@ from sqlalchemy.exc import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import WriteRejected
-from collab.store import versions
+from collab.store import roomlog, versions
 from collab.store.base import (
+    Appended,
+    CatchUp,
     Compaction,
     NewUpdate,
     NewVersion,
     Quarantined,
     RetentionPolicy,
     RoomCursor,
+    RoomHead,
     RoomInfo,
     StoredRoom,
     VersionInfo,
@@ -72,9 +75,17 @@ def _utc(moment: datetime) -> datetime:
 
 def _room_info_query() -> Select[Any]:
     size = _rooms.c.state_bytes + _rooms.c.log_bytes
-    return select(
-        _rooms.c.name, _rooms.c.created_at, _rooms.c.updated_at, size.label("size"), _rooms.c.kind
-    ).order_by(_rooms.c.updated_at.desc(), _rooms.c.name)
+    return (
+        select(
+            _rooms.c.name,
+            _rooms.c.created_at,
+            _rooms.c.updated_at,
+            size.label("size"),
+            _rooms.c.kind,
+        )
+        .where(_rooms.c.deleted_at.is_(None))
+        .order_by(_rooms.c.updated_at.desc(), _rooms.c.name)
+    )
 
 
 def _room_info(row: Any) -> RoomInfo:
@@ -88,18 +99,34 @@ class SqlStore:
         self.engine = engine
 
     async def load(self, room: str) -> StoredRoom:
-        """Read the log first, then the state: a compaction committing in between can only make
-        the two overlap (harmless, updates are idempotent), never leave a gap."""
+        """Create the room if need be, then read its head first, the log next and the state
+        last: a commit or a compaction in between can only make the parts hold more than the
+        head's sequence number says (harmless, updates are idempotent), never less."""
+        async with self.engine.connect() as conn:
+            found = await roomlog.head(conn, room)
+        if found is None or found.deleted:
+            async with self.engine.begin() as conn:
+                found, _ = await roomlog.open_room(conn, room, datetime.now(UTC))
         async with self.engine.connect() as conn:
             log = await conn.execute(
-                select(_updates.c.data).where(_updates.c.room == room).order_by(_updates.c.id)
+                select(_updates.c.data).where(_updates.c.room == room).order_by(_updates.c.seq)
             )
             parts = [row[0] for row in log]
             state = await conn.scalar(select(_states.c.state).where(_states.c.room == room))
             quarantined = await conn.scalar(
                 select(_rooms.c.quarantined).where(_rooms.c.name == room)
             )
-        return StoredRoom(state=state, log=parts, quarantined=quarantined)
+        return StoredRoom(state, parts, quarantined, found.seq, found.epoch)
+
+    async def room_heads(self, rooms: Sequence[str]) -> dict[str, RoomHead]:
+        """Where each of these rooms' logs stands."""
+        async with self.engine.connect() as conn:
+            return await roomlog.heads(conn, rooms)
+
+    async def read_since(self, room: str, seq: int) -> CatchUp:
+        """What a copy of the room holding every row up to `seq` lacks."""
+        async with self.engine.connect() as conn:
+            return await roomlog.read_since(conn, room, seq)
 
     async def set_quarantine(self, room: str, reason: str | None) -> bool:
         """Quarantine a room with `reason`, or release it (None); False if no such room."""
@@ -122,64 +149,27 @@ class SqlStore:
             )
             return [Quarantined(r.name, r.quarantined, _utc(r.quarantined_at)) for r in rows]
 
-    async def append(self, items: Sequence[NewUpdate | NewVersion]) -> list[VersionResult]:
-        """Insert updates, touch their rooms, and record versions in order: one transaction."""
+    async def append(self, items: Sequence[NewUpdate | NewVersion]) -> Appended:
+        """Lock and number each room's rows, insert them and record versions: one transaction."""
         if not items:
-            return []
+            return Appended([], {})
         now = datetime.now(UTC)
         updates = [item for item in items if isinstance(item, NewUpdate)]
         try:
             async with self.engine.begin() as conn:
-                await self._touch_rooms(conn, items, now)
+                seqs = await roomlog.advance(conn, items, now)
                 if updates:
-                    await conn.execute(
-                        _updates.insert(),
-                        [
-                            {"room": u.room, "data": u.data, "author": u.author, "created_at": now}
-                            for u in updates
-                        ],
-                    )
-                return await self._record_versions(conn, items, now)
+                    await conn.execute(_updates.insert(), roomlog.numbered_rows(updates, seqs, now))
+                results = await self._record_versions(conn, items, now)
+            return Appended(results, {room: seq for room, seq in seqs.items() if seq[1] >= seq[0]})
+        except WriteRejected:
+            raise
         except _REFUSALS as error:
             raise WriteRejected(_REFUSED) from error
         except StatementError as error:
             if isinstance(error, DBAPIError):
                 raise  # an outage (connection, lock, timeout): worth retrying
             raise WriteRejected(_REFUSED) from error
-
-    async def _touch_rooms(
-        self, conn: AsyncConnection, items: Sequence[NewUpdate | NewVersion], now: datetime
-    ) -> None:
-        """Create each room of the batch that does not exist yet and count its new log rows:
-        one upsert per room (the rows must have their room before they are inserted)."""
-        per_room: dict[str, list[NewUpdate]] = {item.room: [] for item in items}
-        for item in items:
-            if isinstance(item, NewUpdate):
-                per_room[item.room].append(item)
-        module: Any = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        for room in sorted(per_room):
-            added = per_room[room]
-            size = sum(len(u.data) for u in added)
-            row = {
-                "name": room,
-                "created_at": now,
-                "updated_at": now,
-                "log_count": len(added),
-                "log_bytes": size,
-            }
-            statement = module.insert(_rooms).values(row)
-            if added:
-                statement = statement.on_conflict_do_update(
-                    index_elements=[_rooms.c.name],
-                    set_={
-                        "updated_at": now,
-                        "log_count": _rooms.c.log_count + len(added),
-                        "log_bytes": _rooms.c.log_bytes + size,
-                    },
-                )
-            else:
-                statement = statement.on_conflict_do_nothing()
-            await conn.execute(statement)
 
     async def _record_versions(
         self, conn: AsyncConnection, items: Sequence[NewUpdate | NewVersion], now: datetime
@@ -213,30 +203,45 @@ class SqlStore:
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(_updates.c.id, _updates.c.data)
+                    select(_updates.c.id, _updates.c.seq, _updates.c.data)
                     .where(_updates.c.room == room)
-                    .order_by(_updates.c.id)
+                    .order_by(_updates.c.seq)
                 )
             ).all()
-            upto = await conn.scalar(select(_rooms.c.compacted_upto).where(_rooms.c.name == room))
+            head = (
+                await conn.execute(
+                    select(_rooms.c.compacted_upto, _rooms.c.epoch).where(
+                        _rooms.c.name == room, _rooms.c.deleted_at.is_(None)
+                    )
+                )
+            ).first()
             state = await conn.scalar(select(_states.c.state).where(_states.c.room == room))
-        if not rows or upto is None:
+        if not rows or head is None:
             return None
         parts = ([state] if state else []) + [row.data for row in rows]
         merged = await asyncio.to_thread(merge_parts, parts)
-        return await self._swap_in(room, merged, upto, rows)
+        return await self._swap_in(room, merged, (head.compacted_upto, head.epoch), rows)
 
     async def _swap_in(
-        self, room: str, merged: bytes, upto: int, rows: Sequence[Any]
+        self, room: str, merged: bytes, fence: tuple[int, int], rows: Sequence[Any]
     ) -> Compaction | None:
+        """Fenced by the compaction point (nobody compacted meanwhile) and the epoch (nobody
+        deleted the room meanwhile)."""
         ids = [row.id for row in rows]
         size = sum(len(row.data) for row in rows)
+        upto, epoch = fence
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(_rooms)
-                .where(_rooms.c.name == room, _rooms.c.compacted_upto == upto)
+                .where(
+                    _rooms.c.name == room,
+                    _rooms.c.compacted_upto == upto,
+                    _rooms.c.epoch == epoch,
+                    _rooms.c.deleted_at.is_(None),
+                )
                 .values(
                     compacted_upto=max(ids),
+                    compacted_seq=max(int(row.seq) for row in rows),
                     state_bytes=len(merged),
                     log_count=_rooms.c.log_count - len(ids),
                     log_bytes=_rooms.c.log_bytes - size,
@@ -304,12 +309,10 @@ class SqlStore:
         return None if row is None else _room_info(row)
 
     async def create_room(self, room: str, kind: str | None = None) -> bool:
-        """Create an empty room of `kind`; False if it already existed."""
-        now = datetime.now(UTC)
-        row = {"name": room, "created_at": now, "updated_at": now, "kind": kind}
+        """Create an empty room of `kind` (again, if it was deleted); False if it existed."""
         async with self.engine.begin() as conn:
-            result = await conn.execute(self._insert_ignore(_rooms, [row]))
-        return bool(result.rowcount == 1)
+            _, made = await roomlog.open_room(conn, room, datetime.now(UTC), kind)
+        return made
 
     async def set_kind(self, room: str, kind: str) -> bool:
         """Record the kind of an existing room; False if no such room."""
@@ -319,9 +322,29 @@ class SqlStore:
             )
         return bool(result.rowcount == 1)
 
-    async def delete_room(self, room: str) -> bool:
-        """Delete a room and everything stored for it; False if there was nothing."""
+    async def delete_room(self, room: str) -> RoomHead | None:
+        """Delete everything stored for a room and leave a tombstone with a new epoch: appends
+        naming the old one are refused from then on, on every process."""
         async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(_rooms)
+                .where(_rooms.c.name == room, _rooms.c.deleted_at.is_(None))
+                .values(
+                    deleted_at=datetime.now(UTC),
+                    epoch=_rooms.c.epoch + 1,
+                    compacted_seq=_rooms.c.seq,
+                    state_bytes=0,
+                    log_count=0,
+                    log_bytes=0,
+                    kind=None,
+                    quarantined=None,
+                    quarantined_at=None,
+                )
+                .returning(_rooms.c.seq, _rooms.c.epoch)
+            )
+            tombstone = result.first()
+            if tombstone is None:
+                return None
             await conn.execute(delete(_updates).where(_updates.c.room == room))
             await conn.execute(delete(_states).where(_states.c.room == room))
             await conn.execute(
@@ -330,8 +353,7 @@ class SqlStore:
             await conn.execute(
                 delete(versions.authors_table).where(versions.authors_table.c.room == room)
             )
-            result = await conn.execute(delete(_rooms).where(_rooms.c.name == room))
-        return bool(result.rowcount == 1)
+        return RoomHead(int(tombstone.seq), int(tombstone.epoch), deleted=True)
 
     async def list_versions(
         self, room: str, limit: int = 50, *, before: int | None = None

@@ -1,0 +1,157 @@
+"""SQL for a room's place in the cluster: its sequence numbers, epoch and tombstone.
+
+Every append takes the room row's lock first, with one fenced `UPDATE rooms ... RETURNING seq`
+that assigns the new rows' sequence numbers: per room, sequence order is commit order, across
+every process on the database. Rooms are locked in name order, so two processes' multi-room
+batches cannot deadlock. A room is created (or, after a delete, created again with the
+tombstone's new epoch) when it is loaded, never by an append that names an epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from collab.errors import WriteFenced
+from collab.store.base import CatchUp, NewUpdate, NewVersion, RoomHead
+from collab.store.models import RoomRow, RoomStateRow, UpdateRow
+
+rooms = cast(Table, RoomRow.__table__)
+states = cast(Table, RoomStateRow.__table__)
+updates = cast(Table, UpdateRow.__table__)
+_HEAD = (rooms.c.seq, rooms.c.epoch, rooms.c.deleted_at)
+
+
+def _head(row: Any) -> RoomHead:
+    return RoomHead(int(row.seq), int(row.epoch), row.deleted_at is not None)
+
+
+def _dialect(conn: AsyncConnection) -> Any:
+    return postgresql if conn.dialect.name == "postgresql" else sqlite
+
+
+async def head(conn: AsyncConnection, room: str) -> RoomHead | None:
+    """The room's head, tombstones included; None if it was never stored."""
+    row = (await conn.execute(select(*_HEAD).where(rooms.c.name == room))).first()
+    return None if row is None else _head(row)
+
+
+async def open_room(
+    conn: AsyncConnection, room: str, now: datetime, kind: str | None = None
+) -> tuple[RoomHead, bool]:
+    """Create the room if it does not exist, or again if it was deleted (its tombstone's epoch
+    stays, so writes loaded before the delete stay fenced); its head, and whether it was made."""
+    row = {"name": room, "created_at": now, "updated_at": now, "kind": kind}
+    inserted = await conn.execute(_dialect(conn).insert(rooms).values(row).on_conflict_do_nothing())
+    made = inserted.rowcount == 1
+    if not made:
+        revived = await conn.execute(
+            update(rooms)
+            .where(rooms.c.name == room, rooms.c.deleted_at.is_not(None))
+            .values(deleted_at=None, created_at=now, updated_at=now, kind=kind)
+        )
+        made = revived.rowcount == 1
+    found = await head(conn, room)
+    if found is None:  # pragma: no cover - the row was just written in this transaction
+        raise RuntimeError(f"room {room} vanished while it was created")
+    return found, made
+
+
+async def advance(
+    conn: AsyncConnection, items: Sequence[NewUpdate | NewVersion], now: datetime
+) -> dict[str, tuple[int, int]]:
+    """Lock each room of the batch (in name order), fenced by its epoch, and give its new log
+    rows their sequence numbers: per room, (first, last). Raises WriteFenced for a room deleted
+    since the epoch its writes name."""
+    per_room: dict[str, list[NewUpdate]] = {item.room: [] for item in items}
+    epochs: dict[str, int | None] = {}
+    for item in items:
+        if isinstance(item, NewUpdate):
+            per_room[item.room].append(item)
+        if item.epoch is not None or item.room not in epochs:
+            epochs[item.room] = item.epoch
+    seqs = {}
+    for room in sorted(per_room):
+        added = per_room[room]
+        epoch = epochs[room]
+        if epoch is None:
+            await open_room(conn, room, now)
+        size = sum(len(u.data) for u in added)
+        condition = [rooms.c.name == room, rooms.c.deleted_at.is_(None)]
+        if epoch is not None:
+            condition.append(rooms.c.epoch == epoch)
+        last = await conn.scalar(
+            update(rooms)
+            .where(*condition)
+            .values(
+                seq=rooms.c.seq + len(added),
+                updated_at=now,
+                log_count=rooms.c.log_count + len(added),
+                log_bytes=rooms.c.log_bytes + size,
+            )
+            .returning(rooms.c.seq)
+        )
+        if last is None:
+            raise WriteFenced(f"room {room!r} was deleted; the write is refused")
+        seqs[room] = (int(last) - len(added) + 1, int(last))
+    return seqs
+
+
+def numbered_rows(
+    updates_: Sequence[NewUpdate], seqs: dict[str, tuple[int, int]], now: datetime
+) -> list[dict[str, Any]]:
+    """The log rows to insert, each with its sequence number."""
+    next_seq = {room: first for room, (first, _) in seqs.items()}
+    rows = []
+    for u in updates_:
+        rows.append(
+            {
+                "room": u.room,
+                "seq": next_seq[u.room],
+                "data": u.data,
+                "author": u.author,
+                "created_at": now,
+            }
+        )
+        next_seq[u.room] += 1
+    return rows
+
+
+async def heads(conn: AsyncConnection, names: Sequence[str]) -> dict[str, RoomHead]:
+    """The heads of these rooms, tombstones included."""
+    found: dict[str, RoomHead] = {}
+    for start in range(0, len(names), 500):
+        chunk = list(names[start : start + 500])
+        rows = await conn.execute(select(rooms.c.name, *_HEAD).where(rooms.c.name.in_(chunk)))
+        found.update((row.name, _head(row)) for row in rows)
+    return found
+
+
+async def read_since(conn: AsyncConnection, room: str, seq: int) -> CatchUp:
+    """The rows after `seq`, and the compacted state as well when some of the rows a copy at
+    `seq` lacks were folded into it. The head is read first and the state last, so a compaction
+    committing meanwhile can only make the parts overlap."""
+    row = (
+        await conn.execute(select(*_HEAD, rooms.c.compacted_seq).where(rooms.c.name == room))
+    ).first()
+    if row is None:
+        return CatchUp(RoomHead(0, 0, deleted=True), None, [])
+    found = _head(row)
+    log = (
+        await conn.execute(
+            select(updates.c.seq, updates.c.data)
+            .where(updates.c.room == room, updates.c.seq > seq)
+            .order_by(updates.c.seq)
+        )
+    ).all()
+    last = max([found.seq, *(int(r.seq) for r in log)])
+    state = None
+    folded = int(row.compacted_seq) > seq or (log and int(log[0].seq) != seq + 1)
+    if folded or (not log and last > seq):
+        state = await conn.scalar(select(states.c.state).where(states.c.room == room))
+    return CatchUp(RoomHead(last, found.epoch, found.deleted), state, [r.data for r in log])

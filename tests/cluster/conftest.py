@@ -1,0 +1,84 @@
+"""Fixtures for clusters: several real `collab serve` processes on one fresh PostgreSQL database
+and one real Redis, each test on a Redis channel prefix of its own."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+import redis.asyncio as redis
+from sqlalchemy.engine import make_url
+
+from tests.conftest import ServerFactory, _create_database, _drop_database, _postgres_base_url
+from tests.server import ServerProcess
+from tests.yclient import YClient
+
+REDIS_ENV = "COLLAB_TEST_REDIS_URL"
+
+ClusterFactory = Callable[..., Awaitable[list[ServerProcess]]]
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The Redis the cluster tests use (skipped without COLLAB_TEST_REDIS_URL)."""
+    url = os.environ.get(REDIS_ENV)
+    if not url:
+        pytest.skip(f"cluster tests need {REDIS_ENV}, e.g. redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(url)
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
+    yield url
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database of its own."""
+    base = _postgres_base_url()
+    url = await _create_database(base)
+    try:
+        yield url
+    finally:
+        await _drop_database(base, url)
+
+
+@pytest.fixture
+def bus_prefix() -> str:
+    """This test's Redis channel prefix: other tests' clusters never hear it."""
+    return f"collab-test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+async def start_cluster(
+    make_server: ServerFactory, postgres_url: str, redis_url: str, bus_prefix: str
+) -> ClusterFactory:
+    """Start `count` processes of one cluster (one at a time: the first migrates the schema)."""
+
+    async def start(count: int, **env: str) -> list[ServerProcess]:
+        servers = []
+        for _ in range(count):
+            server = make_server(
+                postgres_url,
+                COLLAB_REDIS_URL=redis_url,
+                COLLAB_BUS_PREFIX=bus_prefix,
+                COLLAB_CLUSTER_CHECK_INTERVAL="0.5",
+                **env,
+            )
+            await server.start()
+            servers.append(server)
+        return servers
+
+    return start
+
+
+def plain_postgres_url(url: str) -> str:
+    """The asyncpg DSN of an SQLAlchemy URL."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def all_acked(client: YClient) -> bool:
+    """Every update the client sent is acknowledged as durable."""
+    return client.acked == client.sent_updates
