@@ -13,10 +13,13 @@ async def health(request: Request) -> JSONResponse:
     """Rooms loaded, connections open and writes waiting for commit."""
     state: CollabState = request.app.state.collab
     writer = state.writer.status()
+    cluster = state.rooms.cluster
+    bus_up = cluster is None or cluster.bus.connected
     return JSONResponse(
         {
-            "status": "ok" if writer["state"] == "ok" else "degraded",
+            "status": "ok" if writer["state"] == "ok" and bus_up else "degraded",
             "writer": writer,
+            "cluster": None if cluster is None else cluster.status(),
             "send_budget": {
                 "used": state.send_budget.used,
                 "limit": state.send_budget.limit,

@@ -92,6 +92,18 @@ class Cluster:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def status(self) -> dict[str, object]:
+        """For /healthz: this node, the bus, and how often losses were repaired."""
+        return {
+            "node": self.node_id,
+            "clustered": self._check_interval is not None,
+            "bus_connected": self.bus.connected,
+            "bus_dropped": self.bus.dropped,
+            "gaps": self.gaps,
+            "catch_ups": self.catch_ups,
+            "decode_errors": self.decode_errors,
+        }
+
     # -- rooms coming and going (called by the room manager) --------------------------------
 
     async def loading(self, name: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -169,11 +170,12 @@ class UpdateWriter:
 
     async def _commit_with_retry(self, batch: list[PendingWrite]) -> None:
         rows = _store_rows(batch)
+        key = uuid.uuid4().hex  # the same on every retry: a lost reply is not stored twice
         delay = 0.05
         while True:
             self.committing_since = time.monotonic()
             try:
-                appended = await self._store.append(rows)
+                appended = await self._store.append(rows, batch=key)
                 self.commits += 1
                 self.failing_since = self.last_error = self.committing_since = None
                 self._observe(rows, appended)

@@ -169,14 +169,17 @@ class Store(Protocol):
         """The room's stored state and log; an unknown (or deleted) room is created empty."""
         ...
 
-    async def append(self, items: Sequence[NewUpdate | NewVersion]) -> Appended:
+    async def append(
+        self, items: Sequence[NewUpdate | NewVersion], *, batch: str | None = None
+    ) -> Appended:
         """Commit updates and versions (possibly of several rooms) in one transaction, in order.
         Returns, for each NewVersion in order, the version holding that state: a new one, or the
         latest one when it already holds the same state (a version is never recorded twice);
         and the sequence numbers each room's new rows got. Raises WriteRejected when the
         database refuses the batch for good (retrying cannot help), WriteFenced when a room of
         it was deleted since its epoch; any other exception is taken for an outage and the
-        batch is retried."""
+        batch is retried. `batch` names the batch: appending a name already committed (a
+        retry whose first reply was lost) returns what that commit did, storing nothing."""
         ...
 
     async def room_heads(self, rooms: Sequence[str]) -> dict[str, RoomHead]:

@@ -14,10 +14,22 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+# PostgreSQL session settings: a statement waiting on a lock gives up (and the writer retries)
+# rather than hang, and a session left idle inside a transaction (its process paused or stuck)
+# is ended, so one process cannot hold a room's row lock for the whole cluster.
+_POSTGRES_SESSION = {"lock_timeout": "10s", "idle_in_transaction_session_timeout": "30s"}
+
+
+def _postgres_args(url: str) -> dict[str, Any]:
+    if make_url(url).get_driver_name() != "asyncpg":
+        return {}
+    return {"server_settings": dict(_POSTGRES_SESSION)}
+
+
 def create_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> AsyncEngine:
     """An AsyncEngine for `url`; SQLite connections get WAL, a busy timeout and foreign keys."""
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, connect_args=_postgres_args(url))
     engine = create_async_engine(url)
     mode = sqlite_synchronous.upper()
     if mode not in {"OFF", "NORMAL", "FULL", "EXTRA"}:

@@ -106,3 +106,15 @@ class RoomAuthorRow(Base):
         String(128), ForeignKey("rooms.name", ondelete="CASCADE"), primary_key=True
     )
     author: Mapped[str] = mapped_column(String(256), primary_key=True)
+
+
+class CommitBatchRow(Base):
+    """A batch committed in the last hour, by its writer's key, with what the commit returned
+    (JSON): a commit retried after its reply was lost finds it and is not stored twice."""
+
+    __tablename__ = "commit_batches"
+    __table_args__ = (Index("ix_commit_batches_created_at", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str] = mapped_column(Text)

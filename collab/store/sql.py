@@ -50,6 +50,7 @@ from collab.store.base import (
     VersionInfo,
     VersionResult,
 )
+from collab.store.batches import BatchLedger
 from collab.store.merge import merge_parts
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 
@@ -97,6 +98,7 @@ class SqlStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._batches = BatchLedger()
 
     async def load(self, room: str) -> StoredRoom:
         """Create the room if need be, then read its head first, the log next and the state
@@ -149,19 +151,30 @@ class SqlStore:
             )
             return [Quarantined(r.name, r.quarantined, _utc(r.quarantined_at)) for r in rows]
 
-    async def append(self, items: Sequence[NewUpdate | NewVersion]) -> Appended:
-        """Lock and number each room's rows, insert them and record versions: one transaction."""
+    async def append(
+        self, items: Sequence[NewUpdate | NewVersion], *, batch: str | None = None
+    ) -> Appended:
+        """Lock and number each room's rows, insert them and record versions: one transaction.
+        On PostgreSQL (over a network, where a reply can be lost after COMMIT) the batch key
+        is recorded with the result, and an append of a key already committed returns that."""
         if not items:
             return Appended([], {})
         now = datetime.now(UTC)
         updates = [item for item in items if isinstance(item, NewUpdate)]
+        ledger = batch if self.engine.dialect.name == "postgresql" else None
         try:
             async with self.engine.begin() as conn:
+                if ledger and (earlier := await self._batches.find(conn, ledger)) is not None:
+                    return earlier
                 seqs = await roomlog.advance(conn, items, now)
                 if updates:
-                    await conn.execute(_updates.insert(), roomlog.numbered_rows(updates, seqs, now))
+                    rows = roomlog.numbered_rows(updates, seqs, now)
+                    await conn.execute(_updates.insert(), rows)
                 results = await self._record_versions(conn, items, now)
-            return Appended(results, {room: seq for room, seq in seqs.items() if seq[1] >= seq[0]})
+                appended = Appended(results, {r: s for r, s in seqs.items() if s[1] >= s[0]})
+                if ledger:
+                    await self._batches.record(conn, ledger, appended, now)
+            return appended
         except WriteRejected:
             raise
         except _REFUSALS as error:

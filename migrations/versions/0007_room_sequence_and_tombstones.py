@@ -7,6 +7,9 @@
 - `rooms.epoch`: bumped when the room is deleted; every append names the epoch it was loaded
   at, so no late write can bring a deleted room back.
 - `rooms.deleted_at`: the tombstone a delete leaves (the row stays, with its epoch).
+- `commit_batches`: the batches committed in the last hour, by the key their writer gave them,
+  with what the commit returned, so a commit retried after its reply was lost is not stored
+  twice.
 
 Existing log rows are numbered 1, 2, ... per room in id order.
 
@@ -45,9 +48,17 @@ def upgrade() -> None:
         " WHERE u.room = rooms.name)"
     )
     op.create_index("ux_updates_room_seq", "updates", ["room", "seq"], unique=True)
+    op.create_table(
+        "commit_batches",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("result", sa.Text(), nullable=False),
+    )
+    op.create_index("ix_commit_batches_created_at", "commit_batches", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("commit_batches")
     op.drop_index("ux_updates_room_seq", table_name="updates")
     op.drop_column("updates", "seq")
     op.drop_column("rooms", "deleted_at")

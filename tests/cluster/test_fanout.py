@@ -116,3 +116,8 @@ async def test_rows_that_never_crossed_the_bus_are_found_by_the_periodic_check(
         assert await importer.wait() == 0
         await one.wait_text("live imported", timeout=10)
         await two.wait_text("live imported", timeout=10)
+    for server in (first, second):
+        health = await server.health()
+        assert health["status"] == "ok"
+        assert health["cluster"]["clustered"] and health["cluster"]["bus_connected"]
+        assert health["cluster"]["catch_ups"] >= 1

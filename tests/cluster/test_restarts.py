@@ -1,0 +1,76 @@
+"""Processes coming and going under load: a client joining during a burst on another process,
+and a rolling restart of every process while stock clients keep typing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from tests.cluster.conftest import ClusterFactory
+from tests.interop.test_node_client import _require_node
+from tests.yclient import YClient
+
+TYPIST = Path(__file__).parent.parent / "interop" / "node_typist.mjs"
+
+
+async def test_a_client_joining_another_process_during_a_burst_misses_nothing(
+    start_cluster: ClusterFactory,
+):
+    first, second = await start_cluster(2)
+    async with YClient(first.ws_url, "burst", ack=True) as writer:
+        await writer.synced.wait()
+
+        async def burst() -> None:
+            for i in range(600):
+                writer.append(f"<{i}>")
+                await asyncio.sleep(0.002)
+
+        stream = asyncio.create_task(burst())
+        await writer.wait_for(lambda: writer.text.count("<") >= 150, timeout=20)
+        async with YClient(second.ws_url, "burst") as joiner:  # loads the room mid-burst
+            await stream
+            expected = "".join(f"<{i}>" for i in range(600))
+            await writer.wait_for(lambda: writer.acked == writer.sent_updates, timeout=20)
+            await joiner.wait_text(expected, timeout=20)
+    async with YClient(second.ws_url, "burst") as fresh:
+        await fresh.wait_text(expected)
+
+
+async def test_a_rolling_restart_with_clients_typing_loses_nothing(
+    start_cluster: ClusterFactory, tmp_path: Path
+):
+    node = _require_node()
+    servers = await start_cluster(3)
+    stop = tmp_path / "stop"
+    typists = [
+        await asyncio.create_subprocess_exec(
+            node,
+            str(TYPIST),
+            server.ws_url,
+            "rolling",
+            f"t{index}",
+            "6000",
+            str(stop),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for index, server in enumerate(servers)
+    ]
+    await asyncio.sleep(0.8)
+    for server in servers:  # SIGTERM each in turn: its clients get 1012 and reconnect
+        await server.restart()
+        await asyncio.sleep(0.8)
+    stop.write_text("")
+    outputs = [await asyncio.wait_for(t.communicate(), 80) for t in typists]
+    results = []
+    for typist, (stdout, stderr) in zip(typists, outputs, strict=True):
+        assert typist.returncode == 0, stderr.decode()
+        results.append(json.loads(stdout))
+    markers = [f"<t{i}.{n}>" for i, result in enumerate(results) for n in range(result["typed"])]
+    assert all(1012 in result["closeCodes"] for result in results)
+    for result in results:
+        assert all(result["text"].count(marker) == 1 for marker in markers)
+    assert len({result["text"] for result in results}) == 1
+    async with YClient(servers[0].ws_url, "rolling") as fresh:  # and the database holds it all
+        await fresh.wait_text(results[0]["text"])

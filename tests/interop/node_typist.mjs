@@ -1,0 +1,40 @@
+// A stock y-websocket client that keeps typing through server restarts.
+// Usage: node node_typist.mjs WS_BASE ROOM TAG TYPE_MS STOP_FILE
+// Appends "<TAG.i>" every 20 ms for TYPE_MS, connected or not (y-websocket reconnects after
+// 1012 and resends what the server lacks), then waits until STOP_FILE exists and the text has
+// been stable for a moment while connected, and prints {text, typed, closeCodes} as JSON.
+import WebSocket from 'ws'
+import { existsSync } from 'node:fs'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+
+const [wsBase, room, tag, typeMs, stopFile] = process.argv.slice(2)
+const doc = new Y.Doc()
+const text = doc.getText('content')
+const closeCodes = []
+class Recording extends WebSocket {
+  constructor (...args) {
+    super(...args)
+    this.addEventListener('close', (event) => closeCodes.push(event.code))
+  }
+}
+const provider = new WebsocketProvider(wsBase, room, doc, { WebSocketPolyfill: Recording, disableBc: true })
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+setTimeout(() => { console.error(`timeout; text ${text.toString().length} chars`); process.exit(1) }, 90000)
+
+let typed = 0
+const started = Date.now()
+while (Date.now() - started < Number(typeMs)) {
+  text.insert(text.length, `<${tag}.${typed}>`)
+  typed++
+  await sleep(20)
+}
+while (!existsSync(stopFile)) await sleep(50)
+let last = null
+while (!(provider.wsconnected && provider.synced && last === text.toString())) {
+  last = text.toString()
+  await sleep(500)
+}
+process.stdout.write(JSON.stringify({ text: text.toString(), typed, closeCodes }) + '\n')
+provider.destroy()
+process.exit(0)

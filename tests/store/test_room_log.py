@@ -1,0 +1,89 @@
+"""The room log across processes, at the store: sequence numbers, epoch fences, tombstones,
+catch-up reads, and batches that are never stored twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from collab.errors import WriteFenced
+from collab.store import migrate
+from collab.store.base import NewUpdate, NewVersion
+from collab.store.db import create_engine
+from collab.store.sql import SqlStore
+from tests.store.test_sql_store import _edits, _text
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    engine = create_engine(database_url)
+    await migrate.upgrade(engine)
+    sql_store = SqlStore(engine)
+    yield sql_store
+    await sql_store.close()
+
+
+async def test_rows_are_numbered_per_room_in_commit_order(store: SqlStore):
+    updates, expected = _edits(9)
+    loaded = await store.load("a")
+    first = await store.append([NewUpdate("a", u, epoch=loaded.epoch) for u in updates[:4]])
+    second = await store.append(
+        [NewUpdate("b", updates[0]), *(NewUpdate("a", u, epoch=loaded.epoch) for u in updates[4:])]
+    )
+    total = len(updates)
+    assert first.seqs == {"a": (1, 4)}
+    assert second.seqs == {"a": (5, total), "b": (1, 1)}
+    assert (await store.room_heads(["a", "b", "nope"])).keys() == {"a", "b"}
+    behind = await store.read_since("a", 6)
+    assert behind.head.seq == total and behind.state is None and len(behind.log) == total - 6
+    assert _text((await store.read_since("a", 0)).parts) == expected
+
+
+async def test_catch_up_after_compaction_includes_the_state(store: SqlStore):
+    updates, expected = _edits(12)
+    await store.append([NewUpdate("c", u) for u in updates[:8]])
+    assert await store.compact("c") is not None
+    await store.append([NewUpdate("c", u) for u in updates[8:]])
+    behind = await store.read_since("c", 3)  # rows 4..8 were folded into the state
+    assert behind.state is not None and len(behind.log) == len(updates) - 8
+    assert behind.head.seq == len(updates)
+    assert _text(behind.parts) == expected
+
+
+async def test_a_delete_fences_every_later_write_of_the_old_epoch(store: SqlStore):
+    updates, _ = _edits(3)
+    old = await store.load("gone")
+    await store.append([NewUpdate("gone", updates[0], epoch=old.epoch)])
+    tombstone = await store.delete_room("gone")
+    assert tombstone is not None and tombstone.deleted and tombstone.epoch == old.epoch + 1
+    assert await store.room_info("gone") is None
+    with pytest.raises(WriteFenced):
+        await store.append([NewUpdate("gone", updates[1], epoch=old.epoch)])
+    with pytest.raises(WriteFenced):
+        await store.append([NewVersion("gone", b"\x00\x00", "f", "auto", epoch=old.epoch)])
+    assert (await store.read_since("gone", 0)).head.deleted
+    again = await store.load("gone")  # created again: clean, with the tombstone's epoch
+    assert again.epoch == tombstone.epoch and again.parts == []
+    await store.append([NewUpdate("gone", updates[2], epoch=again.epoch)])
+    assert len((await store.load("gone")).log) == 1
+    assert await store.room_info("gone") is not None
+
+
+async def test_a_batch_retried_after_its_commit_is_not_stored_twice(
+    store: SqlStore, database_url: str
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the ledger guards commits over a network: PostgreSQL only")
+    updates, _ = _edits(3)
+    batch = [NewUpdate("once", u) for u in updates] + [
+        NewVersion("once", b"\x00\x00", "fp", "auto")
+    ]
+    first = await store.append(batch, batch="key-1")
+    retried = await store.append(batch, batch="key-1")  # as after a lost COMMIT reply
+    assert retried == first
+    assert len((await store.load("once")).log) == len(updates)
+    assert len(await store.list_versions("once")) == 1
+    assert (await store.room_heads(["once"]))["once"].seq == len(updates)
+    other = await store.append([NewUpdate("once", updates[0])], batch="key-2")
+    assert other.seqs == {"once": (len(updates) + 1, len(updates) + 1)}
