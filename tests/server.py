@@ -90,7 +90,7 @@ class ServerProcess:
             data: dict[str, Any] = (await client.get(f"{self.http_url}/healthz")).json()
             return data
 
-    async def wait_health(self, timeout: float = 15.0, **expected: int) -> None:
+    async def wait_health(self, timeout: float = 15.0, **expected: object) -> None:
         """Wait until /healthz reports every `expected` figure (rooms=0, connections=2, ...)."""
         async with asyncio.timeout(timeout):
             while True:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import BigInteger, String, Table, column, select, update, values
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -75,8 +75,13 @@ async def advance(
             per_room[item.room].append(item)
         if item.epoch is not None or item.room not in epochs:
             epochs[item.room] = item.epoch
-    seqs = {}
+    fenced = sorted(room for room in per_room if epochs[room] is not None)
+    seqs: dict[str, tuple[int, int]] = {}
+    if conn.dialect.name == "postgresql" and len(fenced) > 1:
+        seqs = await _advance_together(conn, {room: per_room[room] for room in fenced}, epochs, now)
     for room in sorted(per_room):
+        if room in seqs:
+            continue
         added = per_room[room]
         epoch = epochs[room]
         if epoch is None:
@@ -100,6 +105,51 @@ async def advance(
             raise WriteFenced(f"room {room!r} was deleted; the write is refused")
         seqs[room] = (int(last) - len(added) + 1, int(last))
     return seqs
+
+
+async def _advance_together(
+    conn: AsyncConnection,
+    per_room: dict[str, list[NewUpdate]],
+    epochs: dict[str, int | None],
+    now: datetime,
+) -> dict[str, tuple[int, int]]:
+    """`advance` for many rooms in two statements instead of one per room: lock their rows in
+    name order (FOR UPDATE locks after ORDER BY), then update them all from a VALUES list."""
+    names = sorted(per_room)
+    await conn.execute(
+        select(rooms.c.name).where(rooms.c.name.in_(names)).order_by(rooms.c.name).with_for_update()
+    )
+    rows = [
+        (room, epochs[room], len(added), sum(len(u.data) for u in added))
+        for room, added in per_room.items()
+    ]
+    batch = values(
+        column("name", String),
+        column("epoch", BigInteger),
+        column("n", BigInteger),
+        column("size", BigInteger),
+        name="batch",
+    ).data(rows)
+    result = await conn.execute(
+        update(rooms)
+        .where(
+            rooms.c.name == batch.c.name,
+            rooms.c.epoch == batch.c.epoch,
+            rooms.c.deleted_at.is_(None),
+        )
+        .values(
+            seq=rooms.c.seq + batch.c.n,
+            updated_at=now,
+            log_count=rooms.c.log_count + batch.c.n,
+            log_bytes=rooms.c.log_bytes + batch.c.size,
+        )
+        .returning(rooms.c.name, rooms.c.seq)
+    )
+    last = {row.name: int(row.seq) for row in result}
+    for room in names:
+        if room not in last:
+            raise WriteFenced(f"room {room!r} was deleted; the write is refused")
+    return {room: (last[room] - len(per_room[room]) + 1, last[room]) for room in names}
 
 
 def numbered_rows(

@@ -87,3 +87,16 @@ async def test_a_batch_retried_after_its_commit_is_not_stored_twice(
     assert (await store.room_heads(["once"]))["once"].seq == len(updates)
     other = await store.append([NewUpdate("once", updates[0])], batch="key-2")
     assert other.seqs == {"once": (len(updates) + 1, len(updates) + 1)}
+
+
+async def test_a_batch_of_many_rooms_numbers_each_and_fences_the_deleted_one(store: SqlStore):
+    updates, _ = _edits(2)
+    epochs = {room: (await store.load(room)).epoch for room in ("m1", "m2", "m3")}
+    batch = [NewUpdate(room, u, epoch=epochs[room]) for room in epochs for u in updates]
+    appended = await store.append(batch)
+    assert appended.seqs == {room: (1, len(updates)) for room in epochs}
+    await store.delete_room("m2")
+    with pytest.raises(WriteFenced):
+        await store.append(batch)
+    again = await store.append([item for item in batch if item.room != "m2"])
+    assert again.seqs == {room: (len(updates) + 1, 2 * len(updates)) for room in ("m1", "m3")}
