@@ -28,13 +28,15 @@ from collab.pubsub.local import LocalBus
 from collab.rooms.cluster import Cluster
 from collab.rooms.documents import Documents
 from collab.rooms.history import VersionPolicy
+from collab.rooms.leases import MAINTENANCE
 from collab.rooms.manager import RoomManager
+from collab.rooms.remote_presence import PresenceTimings
 from collab.rooms.room import RoomLimits
 from collab.rooms.versions import Versions
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState
 from collab.store import migrate
-from collab.store.base import RetentionPolicy, Store
+from collab.store.base import Lease, RetentionPolicy, Store
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
 
@@ -89,10 +91,13 @@ async def _running(
             store,
             node_id=node_id,
             check_interval=settings.cluster_check_interval if clustered else None,
+            presence=PresenceTimings.from_settings(settings) if clustered else None,
         )
-        writer = UpdateWriter(store, batch_max=settings.write_batch_max)
+        # This process's claim on once-per-room work; automatic versions commit fenced by it.
+        lease = Lease(MAINTENANCE, node_id)
+        writer = UpdateWriter(store, batch_max=settings.write_batch_max, version_lease=lease)
         writer.observers.append(cluster.committed)
-        rooms = _room_manager(settings, store, writer, cluster)
+        rooms = _room_manager(settings, store, writer, cluster, lease)
         stack.push_async_callback(rooms.close)
         await cluster.start()
         stack.push_async_callback(cluster.close)
@@ -119,7 +124,7 @@ def _bus(settings: Settings, node_id: str) -> Bus:
 
 
 def _room_manager(
-    settings: Settings, store: Store, writer: UpdateWriter, cluster: Cluster
+    settings: Settings, store: Store, writer: UpdateWriter, cluster: Cluster, lease: Lease
 ) -> RoomManager:
     return RoomManager(
         store,
@@ -135,6 +140,9 @@ def _room_manager(
             hourly_until=timedelta(days=settings.version_hourly_days),
         ),
         cluster=cluster,
+        lease=lease,
+        lease_seconds=settings.lease_seconds,
+        lease_renew_seconds=settings.lease_renew_seconds,
     )
 
 

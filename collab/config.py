@@ -109,6 +109,20 @@ class Settings:
     bus_prefix: str = "collab"
     # Seconds between checks of every live room against the database (repairs lost messages).
     cluster_check_interval: float = 1.0
+    # Once-per-room work (compaction, automatic versions, thinning) runs on the one process
+    # holding the room's lease: for this many seconds by the database's clock, renewed every
+    # `lease_renew_seconds` while the room is live there. A process paused or dead for longer
+    # loses the lease, and the work moves to another process holding the room.
+    lease_seconds: float = 30.0
+    lease_renew_seconds: float = 10.0
+    # Presence across processes: each process renews a liveness key in Redis that lives this many
+    # seconds (renewed every third of it); the others check the processes holding presence in
+    # their rooms every `presence_check_interval` seconds, and drop the presence of one whose
+    # key was missing twice running (its process died). Another process's presence entries not
+    # renewed for `presence_timeout` seconds expire (y-protocols clients renew every 15 s).
+    presence_node_ttl: float = 15.0
+    presence_check_interval: float = 5.0
+    presence_timeout: float = 30.0
     # Seconds SIGTERM waits for sockets to close before ending them (a client that stopped
     # reading never lets its socket close); the final flush of writes runs after.
     shutdown_timeout: float = 10.0
@@ -132,6 +146,11 @@ class Settings:
                 "clustering (--redis-url / COLLAB_REDIS_URL) needs PostgreSQL as the database: "
                 "every process must read and write one database, and a SQLite file cannot be "
                 "shared between hosts; set --database-url postgresql+asyncpg://..."
+            )
+        if not 0 < self.lease_renew_seconds < self.lease_seconds:
+            raise ValueError(
+                "lease_renew_seconds must be above 0 and below lease_seconds: a lease renewed "
+                "no sooner than it expires is lost between renewals"
             )
         if self.redis_url and importlib.util.find_spec("redis") is None:
             raise ValueError(

@@ -139,6 +139,14 @@ class WriteFenced(WriteRejected):
     retryable = False
 
 
+class LeaseLost(WriteRejected):
+    """The final write of once-per-room work (a compaction, an automatic version) found that
+    its process no longer holds the room's lease: another process took the work over (this
+    one was paused, or stalled, past the lease). Never shown to a client."""
+
+    retryable = False
+
+
 class InvalidRequest(CollabError):
     """A request whose body or parameters are not acceptable (bad JSON, out-of-range index)."""
 

@@ -23,6 +23,13 @@ def test_settings_come_from_environment_and_flags_win():
     assert Settings.from_env({}, port=7000).port == 7000
 
 
+def test_a_lease_renewed_no_sooner_than_it_expires_is_refused():
+    Settings(lease_seconds=1.0, lease_renew_seconds=0.2).check()
+    for renew in (1.0, 0.0):
+        with pytest.raises(ValueError, match="lease_renew_seconds"):
+            Settings(lease_seconds=1.0, lease_renew_seconds=renew).check()
+
+
 def test_bad_environment_value_is_reported_by_name():
     with pytest.raises(ValueError, match="COLLAB_PORT='eighty' is not a valid int"):
         Settings.from_env({"COLLAB_PORT": "eighty"})

@@ -1,4 +1,5 @@
-"""The Bus protocol: one channel per room, plus one the whole cluster shares.
+"""The Bus protocol: one channel per room, plus one the whole cluster shares, and a liveness
+mark per process (a key that expires unless renewed), by which the others tell a dead process.
 
 A bus is allowed to lose messages (the cluster repairs every loss from the database's log), so
 publishing never waits and never fails: a message that cannot go is dropped and counted.
@@ -6,7 +7,7 @@ publishing never waits and never fails: a message that cannot go is dropped and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 # Where a message arrived: a room's channel (the room's name), or None for the cluster's.
@@ -37,6 +38,16 @@ class Bus(Protocol):
 
     def publish(self, room: str | None, payload: bytes) -> None:
         """Send to a room's channel (None: the cluster's). Never blocks; may drop."""
+        ...
+
+    async def heartbeat(self, node: str, ttl: float) -> None:
+        """Mark `node` alive for the next `ttl` seconds (renewed well before they pass). Never
+        raises: a bus that is down misses the beat."""
+        ...
+
+    async def alive(self, nodes: Collection[str]) -> set[str] | None:
+        """Which of `nodes` are marked alive; None when the bus cannot tell (it is down), and
+        then nobody may be taken for dead."""
         ...
 
     async def close(self) -> None:

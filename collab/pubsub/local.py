@@ -4,7 +4,8 @@ in one process share a LocalHub to form a cluster (tests, embedding)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Collection
 
 from collab.pubsub.base import Deliver
 
@@ -14,6 +15,7 @@ class LocalHub:
 
     def __init__(self) -> None:
         self.endpoints: list[LocalBus] = []
+        self.alive_until: dict[str, float] = {}  # node -> time.monotonic() its mark expires
 
 
 class LocalBus:
@@ -49,6 +51,15 @@ class LocalBus:
     def _receive(self, room: str | None, payload: bytes) -> None:
         if self._deliver is not None and (room is None or room in self._rooms):
             self._deliver(room, payload)
+
+    async def heartbeat(self, node: str, ttl: float) -> None:
+        """Mark the node alive on the hub for `ttl` seconds."""
+        self._hub.alive_until[node] = time.monotonic() + ttl
+
+    async def alive(self, nodes: Collection[str]) -> set[str]:
+        """The nodes whose mark on the hub has not expired."""
+        now = time.monotonic()
+        return {node for node in nodes if self._hub.alive_until.get(node, 0.0) > now}
 
     async def close(self) -> None:
         """Leave the hub."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import redis.asyncio as redis
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 _PUBLISH_BATCH = 256
 _FLUSH_ON_CLOSE = 1.0
+# Longest a liveness write or read may take: a stalled Redis (CLIENT PAUSE) misses a beat, or
+# answers "cannot tell", instead of holding the loop that asked.
+_LIVENESS_WAIT = 2.0
 
 
 class _ReportingPubSub(PubSub):
@@ -53,6 +56,7 @@ class RedisBus:
         self._prefix = prefix
         self._cluster_channel = f"{prefix}:cluster".encode()
         self._room_prefix = f"{prefix}:room:".encode()
+        self._node_prefix = f"{prefix}:node:"
         self._queue: asyncio.Queue[tuple[bytes, bytes]] = asyncio.Queue(queue_size)
         self._pubsub: _ReportingPubSub | None = None
         self._rooms: set[str] = set()
@@ -62,6 +66,7 @@ class RedisBus:
         self._tasks: list[asyncio.Task[None]] = []
         self.connected = False
         self.dropped = 0
+        self._publish_failing = False
         self.reconnects = 0
 
     def _channel(self, room: str | None) -> bytes:
@@ -120,6 +125,27 @@ class RedisBus:
         except asyncio.QueueFull:
             self.dropped += 1
 
+    async def heartbeat(self, node: str, ttl: float) -> None:
+        """SET {prefix}:node:{node} with a TTL; a failure is logged and the beat missed."""
+        try:
+            key = self._node_prefix + node
+            await asyncio.wait_for(self._client.set(key, b"1", px=int(ttl * 1000)), _LIVENESS_WAIT)
+        except (RedisError, OSError, TimeoutError) as error:
+            log.info("this node's liveness key could not be renewed (%s)", error)
+
+    async def alive(self, nodes: Collection[str]) -> set[str] | None:
+        """The nodes whose liveness key exists (one MGET); None if Redis does not answer."""
+        names = list(nodes)
+        if not names:
+            return set()
+        keys = [self._node_prefix + node for node in names]
+        try:
+            values = await asyncio.wait_for(self._client.mget(keys), _LIVENESS_WAIT)
+        except (RedisError, OSError, TimeoutError) as error:
+            log.info("other nodes' liveness could not be read (%s)", error)
+            return None
+        return {node for node, value in zip(names, values, strict=True) if value is not None}
+
     async def _publish_loop(self) -> None:
         while True:
             batch = [await self._queue.get()]
@@ -130,11 +156,14 @@ class RedisBus:
                     for channel, payload in batch:
                         pipe.publish(channel, payload)
                     await pipe.execute()
+                self._publish_failing = False
             except (RedisError, OSError) as error:
+                # Lost, as the bus allows: the others' checks find the rows in the database.
+                # `connected` follows the subscription, which notices an outage by itself.
                 self.dropped += len(batch)
-                if self.connected:
-                    log.warning("publishing to Redis failed (%s); messages dropped", error)
-                self.connected = False
+                if not self._publish_failing:
+                    log.warning("publishing to Redis failed (%s); dropping until it works", error)
+                self._publish_failing = True
                 await asyncio.sleep(0.25)
             finally:
                 for _ in batch:

@@ -39,11 +39,14 @@ class Deleted:
 
 @dataclass(frozen=True, slots=True)
 class Presence:
-    """Awareness entries of a node's clients in a room (a y-protocols awareness update)."""
+    """Awareness entries of a node's clients in a room (a y-protocols awareness update), and
+    for each entry the authenticated person its connection belongs to (None: unknown, as in
+    development mode, and for removals): the others let only that person take the id over."""
 
     room: str
     node: str
     payload: bytes
+    principals: tuple[str | None, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,14 @@ def _str(value: str) -> bytes:
     return write_var_bytes(value.encode())
 
 
+def _optional_str(value: str | None) -> bytes:
+    return b"\x00" if value is None else b"\x01" + _str(value)
+
+
+def _read_optional_str(reader: Reader) -> str | None:
+    return reader.read_var_string() if reader.read_uint8() else None
+
+
 def encode(message: BusMessage) -> bytes:
     """The message's bytes."""
     out = bytearray([VERSION])
@@ -80,13 +91,23 @@ def encode(message: BusMessage) -> bytes:
                 out += write_var_bytes(update)
         case Deleted(room, epoch, node):
             out += bytes([_DELETED]) + _str(room) + write_var_uint(epoch) + _str(node)
-        case Presence(room, node, payload):
+        case Presence(room, node, payload, principals):
             out += bytes([_PRESENCE]) + _str(room) + _str(node) + write_var_bytes(payload)
+            out += write_var_uint(len(principals))
+            for principal in principals:
+                out += _optional_str(principal)
         case PresenceQuery(room, node):
             out += bytes([_PRESENCE_QUERY]) + _str(room) + _str(node)
         case Bye(node):
             out += bytes([_BYE]) + _str(node)
     return bytes(out)
+
+
+def _read_presence(reader: Reader) -> Presence:
+    room, node = reader.read_var_string(), reader.read_var_string()
+    payload = reader.read_var_bytes()
+    principals = tuple(_read_optional_str(reader) for _ in range(reader.read_var_uint()))
+    return Presence(room, node, payload, principals)
 
 
 def decode(data: bytes) -> BusMessage:
@@ -106,8 +127,7 @@ def decode(data: bytes) -> BusMessage:
             reader.read_var_string(), reader.read_var_uint(), reader.read_var_string()
         )
     elif kind == _PRESENCE:
-        room, node = reader.read_var_string(), reader.read_var_string()
-        message = Presence(room, node, reader.read_var_bytes())
+        message = _read_presence(reader)
     elif kind == _PRESENCE_QUERY:
         message = PresenceQuery(reader.read_var_string(), reader.read_var_string())
     elif kind == _BYE:

@@ -13,7 +13,8 @@ the database when
 
 The same check finds rooms deleted elsewhere whose notice was lost. Updates from the bus are
 applied and sent to local peers; they are never queued for commit nor published again, so
-nothing loops between processes.
+nothing loops between processes. Presence travels on the same channels, never stored
+(rooms/remote_presence.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from collab.errors import MalformedMessage
 from collab.pubsub import wire
 from collab.pubsub.base import Bus
+from collab.rooms.remote_presence import PresenceRelay, PresenceTimings
 from collab.rooms.room import Room
 from collab.store.base import Appended, NewUpdate, NewVersion, RoomHead, Store
 
@@ -47,6 +49,7 @@ class Cluster:
         check_interval: float | None = 1.0,
         gap_wait: float = 0.15,
         max_inline_bytes: int = 262_144,
+        presence: PresenceTimings | None = None,
     ) -> None:
         self.bus = bus
         self.node_id = node_id
@@ -55,6 +58,10 @@ class Cluster:
         self._gap_wait = gap_wait
         self._max_inline = max_inline_bytes
         self.rooms: dict[str, Room] = {}
+        # Presence across processes (None: presence stays on this process).
+        self.presence = (
+            None if presence is None else PresenceRelay(bus, node_id, self.rooms, presence)
+        )
         self._loading: dict[str, list[wire.Committed]] = {}
         self._overflowed: set[str] = set()
         self._suspect: dict[str, int] = {}
@@ -70,14 +77,20 @@ class Cluster:
     # -- lifetime ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start receiving, and the periodic check when clustered."""
+        """Start receiving, and the periodic check when clustered; renew this node's liveness
+        mark and check the others' when presence crosses processes."""
         await self.bus.start(self._deliver, self._reconnected)
         if self._check_interval is not None:
             self._spawn(self._check_forever(self._check_interval), "collab cluster check")
+        if self.presence is not None:
+            self._spawn(self.presence.heartbeats(), "collab presence heartbeat")
+            self._spawn(self.presence.checks(), "collab presence check")
 
     async def close(self) -> None:
         """Stop the check and the bus; tell the others this node is gone."""
         self.bus.publish(None, wire.encode(wire.Bye(self.node_id)))
+        if self.presence is not None:
+            self.presence.close()
         for handle in self._gap_timers.values():
             handle.cancel()
         tasks = list(self._tasks)
@@ -102,6 +115,7 @@ class Cluster:
             "gaps": self.gaps,
             "catch_ups": self.catch_ups,
             "decode_errors": self.decode_errors,
+            "presence": None if self.presence is None else self.presence.status(),
         }
 
     # -- rooms coming and going (called by the room manager) --------------------------------
@@ -116,6 +130,8 @@ class Cluster:
         self.rooms[room.name] = room
         for message in self._loading.pop(room.name, []):
             self._apply(room, message)
+        if self.presence is not None:
+            self.presence.loaded(room)
         if room.name in self._overflowed:
             self._overflowed.discard(room.name)
             self._start_catch_up(room)
@@ -123,7 +139,9 @@ class Cluster:
     def unloaded(self, name: str) -> None:
         """The room left memory (unloaded, deleted, or its load failed): unsubscribe."""
         self._loading.pop(name, None)
-        self.rooms.pop(name, None)
+        room = self.rooms.pop(name, None)
+        if room is not None and self.presence is not None:
+            self.presence.unloaded(room)
         self._suspect.pop(name, None)
         if (handle := self._gap_timers.pop(name, None)) is not None:
             handle.cancel()
@@ -153,16 +171,25 @@ class Cluster:
 
     def _deliver(self, channel: str | None, payload: bytes) -> None:
         try:
-            message = wire.decode(payload)
+            self._dispatch(wire.decode(payload))
         except MalformedMessage as error:
             self.decode_errors += 1
             log.warning("a bus message on %s was dropped: %s", channel or "the cluster", error)
-            return
+
+    def _dispatch(self, message: wire.BusMessage) -> None:
+        if message.node == self.node_id:
+            return  # this node's own, back from the bus
         match message:
-            case wire.Committed() if message.node != self.node_id:
+            case wire.Committed():
                 self._on_committed(message)
-            case wire.Deleted() if message.node != self.node_id:
+            case wire.Deleted():
                 self._on_deleted(message)
+            case wire.Presence() if self.presence is not None:
+                self.presence.received(message)
+            case wire.PresenceQuery() if self.presence is not None:
+                self.presence.asked(message.room)
+            case wire.Bye() if self.presence is not None:
+                self.presence.node_left(message.node)
 
     def _on_committed(self, message: wire.Committed) -> None:
         buffered = self._loading.get(message.room)
@@ -205,6 +232,8 @@ class Cluster:
 
     def _reconnected(self) -> None:
         self._spawn(self.check(everything=True), "collab cluster check after reconnect")
+        if self.presence is not None:
+            self.presence.reconnected()
 
     # -- repair from the database -----------------------------------------------------------
 

@@ -72,6 +72,13 @@ class AutoVersions:
         self.cancel()
         self._record()
 
+    def deferred(self) -> None:
+        """The version is not this process's to record now (another holds the room's lease):
+        stay dirty, since the work may fall to this process later, but start the streak
+        towards `max_interval` afresh, so that the edits after it do not each try again."""
+        if self._dirty_since is not None:
+            self._dirty_since = time.monotonic()
+
     def started(self) -> None:
         """A version is being recorded from the current state."""
         self._dirty_since = None

@@ -6,13 +6,12 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Coroutine
-from datetime import UTC, datetime
 from typing import Any
 
 from collab.config import Settings
 from collab.errors import (
-    CollabError,
     DocumentQuarantined,
     Overloaded,
     RoomDeleted,
@@ -20,17 +19,20 @@ from collab.errors import (
     StoreUnavailable,
 )
 from collab.rooms.cluster import Cluster
-from collab.rooms.history import AutoVersions, VersionPolicy
+from collab.rooms.history import VersionPolicy
+from collab.rooms.leases import MAINTENANCE
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import LogSize, Room, RoomLimits
+from collab.rooms.upkeep import RoomUpkeep, UpkeepPolicy
 from collab.rooms.writer import UpdateWriter
-from collab.store.base import RetentionPolicy, Store
+from collab.store.base import Lease, RetentionPolicy, Store
 
 log = logging.getLogger(__name__)
 
 
 class RoomManager:
-    """The live rooms of this process. `acquire` and `release` bracket every use of a room."""
+    """The live rooms of this process. `acquire` and `release` bracket every use of a room;
+    their compaction and automatic versions are `upkeep`'s (on one process of a cluster)."""
 
     def __init__(
         self,
@@ -45,6 +47,9 @@ class RoomManager:
         limits: RoomLimits | None = None,
         max_rooms: int = 5000,
         cluster: Cluster | None = None,
+        lease: Lease | None = None,
+        lease_seconds: float = 30.0,
+        lease_renew_seconds: float = 10.0,
     ) -> None:
         self._store = store
         # This process's part in a cluster (its default, on an in-process bus, has no peers).
@@ -53,19 +58,31 @@ class RoomManager:
             cluster.on_deleted = self._deleted_elsewhere
         self._writer = writer
         self._grace = unload_grace
-        self._compact_max_updates = compact_max_updates
-        self._compact_max_bytes = compact_max_bytes
-        self._versions = versions or VersionPolicy()
-        self._retention = retention or RetentionPolicy()
         self._limits = limits or RoomLimits.from_settings(Settings())
         self._max_rooms = max_rooms
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Task[Room]] = {}
         self._unloads: dict[str, asyncio.TimerHandle] = {}
-        self._compacting: dict[str, asyncio.Task[None]] = {}
         self._deleting: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.loads = 0
+        policy = UpkeepPolicy(
+            compact_max_updates,
+            compact_max_bytes,
+            versions or VersionPolicy(),
+            retention or RetentionPolicy(),
+            lease_seconds,
+            lease_renew_seconds,
+        )
+        self.upkeep = RoomUpkeep(
+            store,
+            self.rooms,
+            self.spawn,
+            policy,
+            lease or Lease(MAINTENANCE, uuid.uuid4().hex),
+            deleting=self._deleting,
+            clustered=cluster is not None,
+        )
 
     async def acquire(self, name: str, *, create: bool = True) -> Room:
         """The live room `name`, loading it first if needed (one load however many callers).
@@ -117,7 +134,7 @@ class RoomManager:
             raise RoomDeleted(f"room {name!r} is being deleted")
         self._deleting.add(name)
         try:
-            pending = [t for t in (self._loading.get(name), self._compacting.get(name)) if t]
+            pending = [t for t in (self._loading.get(name), self.upkeep.compaction(name)) if t]
             if pending:
                 await asyncio.wait(pending)
             yield self.rooms.get(name)
@@ -149,7 +166,7 @@ class RoomManager:
             self._loading.pop(name, None)
         if self.cluster is not None:
             self.cluster.loaded(room)
-        self._maybe_compact(room)
+        self.upkeep.maybe_compact(room)
         return room
 
     async def _build(self, name: str) -> Room:
@@ -173,23 +190,13 @@ class RoomManager:
             epoch=stored.epoch,
             seq=stored.seq,
         )
-        room.after_commit = self._maybe_compact
         room.on_rejected = self._drop_rejected
-        room.auto_versions = AutoVersions(
-            self._versions, lambda: self.spawn(self.record_auto_version(room), f"version {name}")
-        )
+        self.upkeep.attach(room)
         return room
 
     async def record_auto_version(self, room: Room) -> None:
-        """Record an automatic version of `room` and thin its old ones; failures are logged."""
-        try:
-            result = await room.record_version("auto")
-            if result.created:
-                await self._store.thin_versions(room.name, self._retention, datetime.now(UTC))
-        except CollabError as error:
-            log.info("room %s: no auto version (%s)", room.name, error.detail)
-        except Exception:
-            log.exception("room %s: recording an auto version failed", room.name)
+        """Record an automatic version of `room` (if this process does its versions)."""
+        await self.upkeep.record_auto_version(room)
 
     async def record_dirty_versions(self) -> None:
         """Record a version of every room edited since its last one (used at shutdown)."""
@@ -231,6 +238,7 @@ class RoomManager:
 
     def _remove(self, room: Room) -> None:
         del self.rooms[room.name]
+        self.upkeep.detach(room)
         room.dispose()
         if self.cluster is not None:
             self.cluster.unloaded(room.name)
@@ -260,35 +268,6 @@ class RoomManager:
             self._remove(room)
             log.debug("room %s unloaded", room.name)
 
-    def _maybe_compact(self, room: Room) -> None:
-        size = room.log_size
-        over = size.count >= self._compact_max_updates or size.bytes >= self._compact_max_bytes
-        # Merging costs the whole state: wait for the log to reach an eighth of it, so the work
-        # stays proportional to what was written however large the document grows.
-        over = over and size.bytes * 8 >= size.state_bytes
-        if over and room.name not in self._compacting and room.name not in self._deleting:
-            self._compacting[room.name] = self.spawn(self._compact(room), f"compact {room.name}")
-
-    async def _compact(self, room: Room) -> None:
-        try:
-            done = await self._store.compact(room.name)
-            if done is not None:
-                # The database's count of what is left: the room counts updates as they commit,
-                # the database the rows they were stored as (a batch's run of updates is one).
-                room.log_size.count = max(0, room.log_size.count - done.updates)
-                room.log_size.bytes = max(0, room.log_size.bytes - done.bytes)
-                if done.log_count is not None and done.log_bytes is not None:
-                    room.log_size.count = done.log_count
-                    room.log_size.bytes = done.log_bytes
-                room.log_size.state_bytes = done.state_bytes
-                log.info(
-                    "room %s: compacted %d updates (%d bytes)", room.name, done.updates, done.bytes
-                )
-        except Exception:
-            log.exception("compaction of room %s failed; will retry on the next commit", room.name)
-        finally:
-            self._compacting.pop(room.name, None)
-
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Run a background task owned by the manager (cancelled by `close`)."""
         task = asyncio.create_task(coro, name=name)
@@ -305,3 +284,8 @@ class RoomManager:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            async with asyncio.timeout(5):
+                await self.upkeep.close()
+        except Exception:
+            log.warning("room leases could not be released; they expire on their own")

@@ -1,19 +1,29 @@
-"""A room's awareness states, who owns which client id, caps, and removal on disconnect."""
+"""A room's awareness states, who holds which client id, caps, and removal when a holder goes.
+
+A holder is a connection of this process, or another process of the cluster (its node id):
+one table, so the ownership and clock rules and the room's caps are the same for both
+(docs/protocol.md, Awareness and "Awareness across processes")."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from collab.protocol.awareness import AwarenessEntry
 from collab.types import clean_name
+
+# A connection id of this process (int), or the node id of another process (str).
+Holder = int | str
 
 
 @dataclass(frozen=True, slots=True)
 class PresenceLimits:
     """How many awareness client ids, and bytes of their states, one connection and one room may
     hold. The room's bytes stay far below a send queue, so a newcomer's first presence message
-    always fits (past 32 MiB of presence it used to overflow before the newcomer could read)."""
+    always fits (past 32 MiB of presence it used to overflow before the newcomer could read).
+    Entries of other processes count toward the room's caps (they were held to the per-connection
+    ones where their connection is)."""
 
     ids_per_connection: int = 8
     bytes_per_connection: int = 65_536
@@ -23,22 +33,25 @@ class PresenceLimits:
 
 @dataclass(slots=True)
 class _Owner:
-    connection_id: int
+    holder: Holder
     principal: str | None
+    # Another process's entry: when that process last sent it (time.monotonic()).
+    renewed: float = 0.0
 
 
 class Presence:
-    """Awareness entries of one room, keyed by Yjs client id. An id belongs to the connection
-    that introduced it: others cannot change or remove it (docs/protocol.md), except the same
-    authenticated person taking over their own id with a newer clock (a reconnect before the
-    server noticed the old socket died). Entries past the caps are dropped and counted."""
+    """Awareness entries of one room, keyed by Yjs client id. An id belongs to the holder that
+    introduced it: others cannot change or remove it (docs/protocol.md), except the same
+    authenticated person taking over their own id with a newer clock (a reconnect, to this process
+    or another, before the server noticed the old socket died). Entries past the caps are dropped
+    and counted."""
 
     def __init__(self, limits: PresenceLimits | None = None) -> None:
         self.limits = limits or PresenceLimits()
         self._entries: dict[int, AwarenessEntry] = {}
         self._owners: dict[int, _Owner] = {}
-        self._ids: dict[int, int] = {}  # connection id -> client ids owned
-        self._bytes: dict[int, int] = {}  # connection id -> bytes of live states
+        self._ids: dict[Holder, int] = {}  # holder -> client ids owned
+        self._bytes: dict[Holder, int] = {}  # holder -> bytes of live states
         self.total_bytes = 0
         self.dropped = 0
 
@@ -57,21 +70,52 @@ class Presence:
                 self.dropped += 1
         return accepted
 
+    def apply_remote(
+        self, node: str, entries: list[tuple[AwarenessEntry, str | None]], now: float
+    ) -> list[AwarenessEntry]:
+        """Accept the entries (each with its person) another process holds; return those that
+        are news here. One that node sent before renews it (see `expire`); a removal frees the
+        id; a removal of an id someone else holds, or nobody, is ignored."""
+        accepted = []
+        for entry, principal in entries:
+            owner = self._owners.get(entry.client_id)
+            if owner is not None and owner.holder == node and not self._is_news(entry):
+                owner.renewed = now
+            elif owner is None and entry.removed:
+                continue
+            elif self._accept(node, principal, entry):
+                accepted.append(entry)
+                if entry.removed:
+                    self._forget(entry.client_id)  # it left that process: the id is free
+                else:
+                    self._owners[entry.client_id].renewed = now
+            elif not entry.removed:
+                self.dropped += 1
+        return accepted
+
+    def _is_news(self, entry: AwarenessEntry) -> bool:
+        """Whether the entry changes what is known of its client (a newer clock, or another
+        state at the same clock): a process answering a query sends what it sent before."""
+        current = self._entries.get(entry.client_id)
+        if current is None or entry.clock > current.clock:
+            return True
+        return entry.clock == current.clock and entry.state_json != current.state_json
+
     def is_echo(self, connection_id: int, entry: AwarenessEntry) -> bool:
-        """An entry this connection did not make and that is not news: another connection's
+        """An entry this connection did not make and that is not news: another holder's
         client at a clock already known. Stock y-websocket clients send every awareness change
         they receive back to the server, so in a room of n people each change comes back n - 1
         times; these are dropped before their JSON is read and cost no allowance."""
         owner = self._owners.get(entry.client_id)
-        if owner is None or owner.connection_id == connection_id:
+        if owner is None or owner.holder == connection_id:
             return False
         current = self._entries.get(entry.client_id)
         return current is None or entry.clock <= current.clock
 
-    def _accept(self, connection_id: int, principal: str | None, entry: AwarenessEntry) -> bool:
+    def _accept(self, holder: Holder, principal: str | None, entry: AwarenessEntry) -> bool:
         owner = self._owners.get(entry.client_id)
         current = self._entries.get(entry.client_id)
-        if owner is not None and owner.connection_id != connection_id:
+        if owner is not None and owner.holder != holder:
             newer = current is None or entry.clock > current.clock
             if principal is None or owner.principal != principal or not newer:
                 return False
@@ -79,16 +123,16 @@ class Presence:
             owner = current = None
         elif current is not None and entry.clock < current.clock:
             return False
-        if owner is None and not self._room_for_id(connection_id):
+        if owner is None and not self._room_for_id(holder):
             return False
         old = len(current.state_json) if current is not None else 0
         new = 0 if entry.removed else len(entry.state_json)
-        if new > old and not self._room_for_bytes(connection_id, new - old):
+        if new > old and not self._room_for_bytes(holder, new - old):
             return False
         if owner is None:
-            self._owners[entry.client_id] = _Owner(connection_id, principal)
-            self._ids[connection_id] = self._ids.get(connection_id, 0) + 1
-        self._bytes[connection_id] = self._bytes.get(connection_id, 0) + new - old
+            self._owners[entry.client_id] = _Owner(holder, principal)
+            self._ids[holder] = self._ids.get(holder, 0) + 1
+        self._bytes[holder] = self._bytes.get(holder, 0) + new - old
         self.total_bytes += new - old
         if entry.removed:
             self._entries.pop(entry.client_id, None)  # may repeat in one message
@@ -96,40 +140,76 @@ class Presence:
             self._entries[entry.client_id] = entry
         return True
 
-    def _room_for_id(self, connection_id: int) -> bool:
+    def _room_for_id(self, holder: Holder) -> bool:
+        """The room's cap, and a connection's own (another process applied it to its own)."""
         limits = self.limits
-        return (
-            self._ids.get(connection_id, 0) < limits.ids_per_connection
-            and len(self._owners) < limits.ids_per_room
-        )
+        if len(self._owners) >= limits.ids_per_room:
+            return False
+        return isinstance(holder, str) or self._ids.get(holder, 0) < limits.ids_per_connection
 
-    def _room_for_bytes(self, connection_id: int, extra: int) -> bool:
+    def _room_for_bytes(self, holder: Holder, extra: int) -> bool:
         limits = self.limits
-        return (
-            self._bytes.get(connection_id, 0) + extra <= limits.bytes_per_connection
-            and self.total_bytes + extra <= limits.bytes_per_room
-        )
+        if self.total_bytes + extra > limits.bytes_per_room:
+            return False
+        mine = self._bytes.get(holder, 0) + extra
+        return isinstance(holder, str) or mine <= limits.bytes_per_connection
 
     def _forget(self, client_id: int) -> AwarenessEntry | None:
         """Drop a client id and its state from the counts; return the state it had."""
         owner = self._owners.pop(client_id)
         entry = self._entries.pop(client_id, None)
         size = len(entry.state_json) if entry is not None else 0
-        self._ids[owner.connection_id] -= 1
-        self._bytes[owner.connection_id] = self._bytes.get(owner.connection_id, 0) - size
+        self._ids[owner.holder] -= 1
+        self._bytes[owner.holder] = self._bytes.get(owner.holder, 0) - size
         self.total_bytes -= size
-        if not self._ids[owner.connection_id]:
-            del self._ids[owner.connection_id]
-            self._bytes.pop(owner.connection_id, None)
+        if not self._ids[owner.holder]:
+            del self._ids[owner.holder]
+            self._bytes.pop(owner.holder, None)
         return entry
 
     def states(self) -> list[AwarenessEntry]:
-        """Every live entry."""
+        """Every live entry, this process's and the others'."""
         return list(self._entries.values())
+
+    def local_state(self, client_id: int) -> tuple[AwarenessEntry, str | None] | None:
+        """The live entry of a client id a connection here holds, with its person."""
+        owner = self._owners.get(client_id)
+        entry = self._entries.get(client_id)
+        if owner is None or entry is None or isinstance(owner.holder, str):
+            return None
+        return entry, owner.principal
+
+    def local_states(self) -> list[tuple[AwarenessEntry, str | None]]:
+        """Every live entry a connection here holds, with its person."""
+        return [
+            (entry, owner.principal)
+            for client_id, entry in self._entries.items()
+            if isinstance((owner := self._owners[client_id]).holder, int)
+        ]
+
+    def remote_count(self) -> int:
+        """How many live entries other processes hold."""
+        return sum(count for holder, count in self._ids.items() if isinstance(holder, str))
+
+    def remote_nodes(self) -> set[str]:
+        """The other processes holding entries here."""
+        return {holder for holder in self._ids if isinstance(holder, str)}
 
     def remove_connection(self, connection_id: int) -> list[AwarenessEntry]:
         """Forget a connection's client ids; return the removal entries to broadcast."""
-        owned = [cid for cid, owner in self._owners.items() if owner.connection_id == connection_id]
+        return self._remove(lambda owner: owner.holder == connection_id)
+
+    def remove_node(self, node: str) -> list[AwarenessEntry]:
+        """Forget every entry another process holds (it left or died); return the removals."""
+        return self._remove(lambda owner: owner.holder == node)
+
+    def expire(self, before: float) -> list[AwarenessEntry]:
+        """Forget other processes' entries last sent before `before` (y-protocols drops a state
+        not renewed for 30 s; clients renew every 15 s); return the removals."""
+        return self._remove(lambda owner: isinstance(owner.holder, str) and owner.renewed < before)
+
+    def _remove(self, which: Callable[[_Owner], bool]) -> list[AwarenessEntry]:
+        owned = [client_id for client_id, owner in self._owners.items() if which(owner)]
         removals = []
         for client_id in owned:
             entry = self._forget(client_id)

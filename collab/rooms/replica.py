@@ -8,15 +8,20 @@ what is missing from the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class LogPosition:
     """Every row up to `hwm` is held; so are the ranges in `above`."""
 
-    __slots__ = ("_above", "hwm")
+    __slots__ = ("_above", "hwm", "on_rows")
 
     def __init__(self, hwm: int = 0) -> None:
         self.hwm = hwm
         self._above: dict[int, int] = {}  # first -> last
+        # Called when rows this copy did not hold are added (its own commits, or rows
+        # committed elsewhere and applied to it): the room manager tracks edits with it.
+        self.on_rows: Callable[[], None] | None = None
 
     def holds(self, last: int) -> bool:
         """True if every row up to `last` is held."""
@@ -28,9 +33,11 @@ class LogPosition:
             return
         if first > self.hwm + 1:
             self._above[first] = max(last, self._above.get(first, 0))
-            return
-        self.hwm = last
-        self._advance()
+        else:
+            self.hwm = last
+            self._advance()
+        if self.on_rows is not None:
+            self.on_rows()
 
     def _advance(self) -> None:
         while self._above:

@@ -28,7 +28,12 @@ from collab.errors import (
     WriteFenced,
     WriteRejected,
 )
-from collab.protocol.awareness import check_state, decode_awareness, encode_awareness_entries
+from collab.protocol.awareness import (
+    AwarenessEntry,
+    check_state,
+    decode_awareness,
+    encode_awareness_entries,
+)
 from collab.protocol.messages import (
     AwarenessUpdate,
     Message,
@@ -139,6 +144,9 @@ class Room:
         self.content = doc.get(CONTENT, type=Text)
         self.limits = limits or RoomLimits.from_settings(Settings())
         self.presence = Presence(self.limits.presence)
+        # Told of every change to the presence of this room's own connections (accepted
+        # entries, removals when one leaves): the cluster sends them to the other processes.
+        self.presence_changed: Callable[[Room, list[AwarenessEntry]], None] | None = None
         self.peers: dict[Peer, PeerState] = {}
         self.holders = 0
         self.released_at = 0.0
@@ -175,6 +183,7 @@ class Room:
         removals = self.presence.remove_connection(peer.origin.connection_id)
         if removals:
             self.broadcast(encode_awareness(encode_awareness_entries(removals)))
+            self._presence_changed(removals)
         if not self.peers and self.auto_versions is not None:
             self.auto_versions.on_idle()
 
@@ -265,11 +274,17 @@ class Room:
         accepted = self.presence.apply(peer.origin.connection_id, entries, peer.origin.principal)
         if accepted:
             self.broadcast(encode_awareness(encode_awareness_entries(accepted)))
+            self._presence_changed(accepted)
             if (name := announced_name(accepted)) is not None:
                 peer.rename(name)
 
+    def _presence_changed(self, entries: list[AwarenessEntry]) -> None:
+        if self.presence_changed is not None:
+            self.presence_changed(self, entries)
+
     def _send_presence(self, peer: Peer) -> None:
-        """Every known awareness state, in one message (on join and on QueryAwareness)."""
+        """Every known awareness state, in one message (on join and on QueryAwareness): this
+        process's connections' and, in a cluster, the other processes'."""
         if states := self.presence.states():
             peer.send(encode_awareness(encode_awareness_entries(states)))
 
@@ -497,6 +512,7 @@ class Room:
         self.auto_versions = None
         self.after_commit = None
         self.on_rejected = None
+        self.presence_changed = None
 
     def ensure_open(self) -> None:
         """Raise the error the room was closed with (it was deleted), if any."""

@@ -7,13 +7,13 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
-from collab.errors import WriteRejected
+from collab.errors import LeaseLost, WriteRejected
 from collab.rooms import crdt
-from collab.store.base import Appended, NewUpdate, NewVersion, Store, VersionResult
+from collab.store.base import Appended, Lease, NewUpdate, NewVersion, Store, VersionResult
 from collab.types import Origin, origin_user
 
 if TYPE_CHECKING:
@@ -82,9 +82,19 @@ class UpdateWriter:
     """One task drains the queue; each batch is one transaction. A failed commit is retried with
     backoff and nothing in it is acknowledged or broadcast until it succeeds."""
 
-    def __init__(self, store: Store, *, batch_max: int, queue_size: int = 8192) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        batch_max: int,
+        queue_size: int = 8192,
+        version_lease: Lease | None = None,
+    ) -> None:
         self._store = store
         self._batch_max = batch_max
+        # Automatic versions are once-per-room work: each is committed fenced by this
+        # process's lease on its room (rooms/leases.py), refused if another process took it.
+        self._version_lease = version_lease
         self._queue: asyncio.Queue[PendingWrite] = asyncio.Queue(queue_size)
         self._space = asyncio.Event()
         self._space.set()
@@ -169,7 +179,7 @@ class UpdateWriter:
                 _reject(write, error)
 
     async def _commit_with_retry(self, batch: list[PendingWrite]) -> None:
-        rows = _store_rows(batch)
+        rows = [self._fenced(row) for row in _store_rows(batch)]
         key = uuid.uuid4().hex  # the same on every retry: a lost reply is not stored twice
         delay = 0.05
         while True:
@@ -200,6 +210,14 @@ class UpdateWriter:
                 log.exception("commit of %d updates failed; retrying in %.2fs", len(rows), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def _fenced(self, row: NewUpdate | NewVersion) -> NewUpdate | NewVersion:
+        """An automatic version (kind "auto" without a label: a restore's safety copy has one)
+        with this process's lease on its room."""
+        lease = self._version_lease
+        if lease is None or not isinstance(row, NewVersion) or row.lease is not None:
+            return row
+        return replace(row, lease=lease) if row.kind == "auto" and row.label is None else row
 
     def _observe(self, rows: list[NewUpdate | NewVersion], appended: Appended) -> None:
         for observer in self.observers:
@@ -270,7 +288,10 @@ def _same_row(first: NewUpdate, item: NewUpdate | NewVersion) -> bool:
 
 
 def _reject(write: PendingWrite, error: WriteRejected) -> None:
-    log.error("room %s: the database refused a write: %s", write.room, error.__cause__ or error)
+    if isinstance(error, LeaseLost):
+        log.info("room %s: %s", write.room, error.detail)
+    else:
+        log.error("room %s: the database refused a write: %s", write.room, error.__cause__ or error)
     write.rejected = error
     write.data = None
     if write.version_result is not None and not write.version_result.done():

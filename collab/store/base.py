@@ -21,6 +21,15 @@ class NewUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class Lease:
+    """One process's claim on one kind of once-per-room work (store/leases.py). A write fenced
+    by it commits only while `owner` holds the room's lease of `kind`."""
+
+    kind: str
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
 class NewVersion:
     """A version to record, committed in order with the updates queued before it."""
 
@@ -31,6 +40,9 @@ class NewVersion:
     label: str | None = None
     author: str | None = None
     epoch: int | None = None
+    # Once-per-room work (automatic versions): refused (LeaseLost) unless this lease is held
+    # when the version commits. None: not fenced.
+    lease: Lease | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +216,19 @@ class Store(Protocol):
         """Apply the retention policy to a room's auto versions; return how many were deleted."""
         ...
 
-    async def compact(self, room: str) -> Compaction | None:
-        """Merge the room's log into its stored state; None if there was nothing to do."""
+    async def compact(self, room: str, *, lease: Lease | None = None) -> Compaction | None:
+        """Merge the room's log into its stored state; None if there was nothing to do (or
+        someone else compacted meanwhile). With `lease`, the write commits only while it is
+        held (LeaseLost otherwise)."""
+        ...
+
+    async def take_leases(self, rooms: Sequence[str], lease: Lease, ttl: float) -> set[str]:
+        """Take or renew `lease` on each room for `ttl` seconds by the database's clock, where
+        it is free, expired or the owner's already; the rooms whose lease the owner holds now."""
+        ...
+
+    async def release_leases(self, rooms: Sequence[str], lease: Lease) -> None:
+        """Give up `lease` on these rooms (where the owner still holds it)."""
         ...
 
     async def list_rooms(

@@ -118,3 +118,17 @@ class CommitBatchRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     result: Mapped[str] = mapped_column(Text)
+
+
+class RoomLeaseRow(Base):
+    """Who may do one kind of once-per-room work on a room (compaction, automatic versions),
+    and until when by the database's clock (store/leases.py)."""
+
+    __tablename__ = "room_leases"
+
+    room: Mapped[str] = mapped_column(
+        String(128), ForeignKey("rooms.name", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

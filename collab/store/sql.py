@@ -33,12 +33,13 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from collab.errors import WriteRejected
-from collab.store import roomlog, versions
+from collab.errors import LeaseLost, WriteRejected
+from collab.store import leases, roomlog, versions
 from collab.store.base import (
     Appended,
     CatchUp,
     Compaction,
+    Lease,
     NewUpdate,
     NewVersion,
     Quarantined,
@@ -195,6 +196,8 @@ class SqlStore:
                 if item.author:
                     pending[item.room].add(item.author)
                 continue
+            if item.lease is not None and not await leases.holds(conn, item.room, item.lease):
+                raise LeaseLost(f"room {item.room!r}: the lease on its versions was lost")
             result, consumed = await versions.record(conn, item, pending[item.room], now)
             if consumed:
                 pending[item.room].clear()
@@ -210,9 +213,10 @@ class SqlStore:
         statement: Insert = module.insert(table).values(rows).on_conflict_do_nothing()
         return statement
 
-    async def compact(self, room: str) -> Compaction | None:
+    async def compact(self, room: str, *, lease: Lease | None = None) -> Compaction | None:
         """Fold the log into the stored state. The merge runs off the event loop; the write is
-        conditional on nobody having compacted meanwhile, and deletes exactly the rows merged."""
+        conditional on nobody having compacted meanwhile (and on `lease` being held still),
+        and deletes exactly the rows merged."""
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
@@ -233,13 +237,20 @@ class SqlStore:
             return None
         parts = ([state] if state else []) + [row.data for row in rows]
         merged = await asyncio.to_thread(merge_parts, parts)
-        return await self._swap_in(room, merged, (head.compacted_upto, head.epoch), rows)
+        fence = (head.compacted_upto, head.epoch)
+        return await self._swap_in(room, merged, fence, rows, lease)
 
     async def _swap_in(
-        self, room: str, merged: bytes, fence: tuple[int, int], rows: Sequence[Any]
+        self,
+        room: str,
+        merged: bytes,
+        fence: tuple[int, int],
+        rows: Sequence[Any],
+        lease: Lease | None = None,
     ) -> Compaction | None:
-        """Fenced by the compaction point (nobody compacted meanwhile) and the epoch (nobody
-        deleted the room meanwhile)."""
+        """Fenced by the compaction point (nobody compacted meanwhile), the epoch (nobody
+        deleted the room meanwhile) and the lease (this process still does the room's
+        compactions: checked once the room row is locked, LeaseLost if not)."""
         ids = [row.id for row in rows]
         size = sum(len(row.data) for row in rows)
         upto, epoch = fence
@@ -263,6 +274,8 @@ class SqlStore:
             if result.rowcount != 1:
                 await conn.rollback()
                 return None
+            if lease is not None and not await leases.holds(conn, room, lease):
+                raise LeaseLost(f"room {room!r}: the lease on its compactions was lost")
             await conn.execute(delete(_states).where(_states.c.room == room))
             await conn.execute(_states.insert().values(room=room, state=merged))
             for start in range(0, len(ids), 500):
@@ -280,6 +293,19 @@ class SqlStore:
             log_count=int(left.log_count),
             log_bytes=int(left.log_bytes),
         )
+
+    async def take_leases(self, rooms: Sequence[str], lease: Lease, ttl: float) -> set[str]:
+        """Take or renew `lease` on each room for `ttl` seconds; the rooms it holds now."""
+        if not rooms:
+            return set()
+        async with self.engine.begin() as conn:
+            return await leases.take(conn, rooms, lease, ttl)
+
+    async def release_leases(self, rooms: Sequence[str], lease: Lease) -> None:
+        """Give up `lease` on these rooms."""
+        if rooms:
+            async with self.engine.begin() as conn:
+                await leases.release(conn, rooms, lease)
 
     async def list_rooms(
         self,

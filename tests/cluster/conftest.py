@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import httpx
 import pytest
 import redis.asyncio as redis
 from sqlalchemy.engine import make_url
@@ -53,7 +54,7 @@ def bus_prefix() -> str:
 
 @pytest.fixture
 async def start_cluster(
-    make_server: ServerFactory, postgres_url: str, redis_url: str, bus_prefix: str
+    postgres_url: str, redis_url: str, bus_prefix: str, make_server: ServerFactory
 ) -> ClusterFactory:
     """Start `count` processes of one cluster (one at a time: the first migrates the schema)."""
 
@@ -82,3 +83,16 @@ def plain_postgres_url(url: str) -> str:
 def all_acked(client: YClient) -> bool:
     """Every update the client sent is acknowledged as durable."""
     return client.acked == client.sent_updates
+
+
+async def texts_on(servers: list[ServerProcess], room: str) -> list[str]:
+    """The room's text as each process holds it (its live copy, if it has one)."""
+    texts = []
+    async with httpx.AsyncClient() as http:
+        for server in servers:
+            answer = await http.get(
+                f"{server.http_url}/api/rooms/{room}/snapshot", params={"format": "text"}
+            )
+            assert answer.status_code == 200, answer.text
+            texts.append(answer.text)
+    return texts

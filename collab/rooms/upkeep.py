@@ -1,0 +1,210 @@
+"""Once-per-room work of the live rooms: compaction, automatic versions and their thinning.
+
+Several processes may hold one room live; this work runs only on the one holding the room's
+lease (rooms/leases.py), and its final write is fenced by that lease. Every process tracks
+the room's edits all the same, committed here or elsewhere (the room's log position tells of
+both), so whichever process the lease comes to does what fell due. Alone on its database a
+process always gets the lease: nothing changes for it but a few statements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Container, Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from collab.errors import CollabError, LeaseLost, RoomDeleted
+from collab.rooms.history import AutoVersions, VersionPolicy
+from collab.rooms.leases import RoomLeases
+from collab.rooms.room import Room
+from collab.store.base import Lease, RetentionPolicy, Store
+
+log = logging.getLogger(__name__)
+
+Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class UpkeepPolicy:
+    """When to compact a room's log, when to record versions and which to keep, and the lease
+    that keeps the work on one process (seconds, renewed every `lease_renew_seconds`)."""
+
+    compact_max_updates: int
+    compact_max_bytes: int
+    versions: VersionPolicy
+    retention: RetentionPolicy
+    lease_seconds: float = 30.0
+    lease_renew_seconds: float = 10.0
+
+
+class RoomUpkeep:
+    """Compacts and versions the live rooms this process holds the lease of."""
+
+    def __init__(
+        self,
+        store: Store,
+        rooms: Mapping[str, Room],
+        spawn: Spawn,
+        policy: UpkeepPolicy,
+        lease: Lease,
+        *,
+        deleting: Container[str] = frozenset(),
+        clustered: bool = True,
+    ) -> None:
+        self._store = store
+        self._rooms = rooms
+        self._spawn = spawn
+        self._policy = policy
+        self._deleting = deleting
+        # Whether other processes may commit to the rooms (then a version catches up first).
+        self._clustered = clustered
+        self.leases = RoomLeases(
+            store,
+            lease,
+            ttl=policy.lease_seconds,
+            renew_every=policy.lease_renew_seconds,
+            live=rooms.__contains__,
+            on_taken=self._lease_taken,
+        )
+        self._renewing: asyncio.Task[None] | None = None
+        self._compacting: dict[str, asyncio.Task[None]] = {}
+        self._versioning: dict[str, asyncio.Task[None]] = {}
+
+    def attach(self, room: Room) -> None:
+        """Track a room being loaded: its commits here, and rows committed elsewhere."""
+        room.after_commit = self.maybe_compact
+        room.auto_versions = AutoVersions(self._policy.versions, lambda: self._versioning_of(room))
+        room.position.on_rows = lambda: self._rows_added(room)
+        if self._renewing is None:
+            self._renewing = self._spawn(self.leases.run(), "collab room leases")
+
+    def detach(self, room: Room) -> None:
+        """The room left the live set: stop tracking it and give its lease up."""
+        room.position.on_rows = None
+        if self.leases.drop(room.name):
+            self._spawn(self.leases.give_back([room.name]), f"release {room.name}")
+
+    def compaction(self, name: str) -> asyncio.Task[None] | None:
+        """The compaction of the room in flight, if any."""
+        return self._compacting.get(name)
+
+    async def close(self) -> None:
+        """Give up every lease held (background tasks are the spawner's to cancel)."""
+        await self.leases.close()
+
+    def _rows_added(self, room: Room) -> None:
+        """Rows of the room were committed, here or on another process."""
+        if room.auto_versions is not None:
+            room.auto_versions.on_edit()
+        self.maybe_compact(room)
+
+    def _lease_taken(self, name: str) -> None:
+        """This process took over the room's lease: do the work that fell due meanwhile."""
+        room = self._rooms.get(name)
+        if room is None:
+            return
+        if room.auto_versions is not None and room.auto_versions.dirty:
+            room.auto_versions.fire()
+        self.maybe_compact(room)
+
+    # -- automatic versions ------------------------------------------------------------------
+
+    async def record_auto_version(self, room: Room) -> None:
+        """Record an automatic version of `room` and thin its old ones, if this process holds
+        the room's lease; failures are logged. The version holds every update committed to
+        the room, on any process, before it. One attempt per room at a time: a call while one
+        runs waits for it."""
+        await asyncio.shield(self._versioning_of(room))
+
+    def _versioning_of(self, room: Room) -> asyncio.Task[None]:
+        """The attempt at recording the room's version, started now unless one runs. (Edits
+        that arrive while it takes the lease and catches up would otherwise each start one.)"""
+        task = self._versioning.get(room.name)
+        if task is None or task.done():
+            task = self._spawn(self._record_auto_version(room), f"version {room.name}")
+            self._versioning[room.name] = task
+            task.add_done_callback(lambda done: self._versioning_done(room.name, done))
+        return task
+
+    def _versioning_done(self, name: str, task: asyncio.Task[None]) -> None:
+        if self._versioning.get(name) is task:
+            del self._versioning[name]
+
+    async def _record_auto_version(self, room: Room) -> None:
+        versions = room.auto_versions
+        if versions is None:
+            return
+        try:
+            if not await self.leases.hold(room.name):
+                versions.deferred()
+                return
+            await self._catch_up(room)
+            versions.cancel()  # the catch-up restarted it; this version holds what it applied
+            result = await room.record_version("auto")
+            if result.created:
+                retention = self._policy.retention
+                await self._store.thin_versions(room.name, retention, datetime.now(UTC))
+        except LeaseLost as error:
+            self.leases.lost_lease(room.name)
+            if room.auto_versions is versions:
+                versions.on_edit()  # still not in a version recorded here
+            log.info("room %s: no auto version (%s)", room.name, error.detail)
+        except CollabError as error:
+            log.info("room %s: no auto version (%s)", room.name, error.detail)
+        except Exception:
+            log.exception("room %s: recording an auto version failed", room.name)
+
+    async def _catch_up(self, room: Room) -> None:
+        """Apply the rows of the room this copy lacks (committed on other processes, and not
+        arrived over the bus yet)."""
+        if not self._clustered:
+            return
+        found = await self._store.read_since(room.name, room.position.hwm)
+        if found.head.deleted or (room.epoch is not None and found.head.epoch != room.epoch):
+            raise RoomDeleted(f"room {room.name!r} was deleted")
+        if self._rooms.get(room.name) is room and found.parts:
+            room.apply_committed_elsewhere(found.parts)
+            room.position.add(1, found.head.seq)
+
+    # -- compaction --------------------------------------------------------------------------
+
+    def maybe_compact(self, room: Room) -> None:
+        """Compact the room's log if it has grown enough (and nobody else does it)."""
+        size = room.log_size
+        policy = self._policy
+        over = size.count >= policy.compact_max_updates or size.bytes >= policy.compact_max_bytes
+        # Merging costs the whole state: wait for the log to reach an eighth of it, so the work
+        # stays proportional to what was written however large the document grows.
+        over = over and size.bytes * 8 >= size.state_bytes
+        # Another process holding the lease compacts; this one asks again with the renewal.
+        idle = room.name not in self._compacting and not self.leases.waiting(room.name)
+        if over and idle and room.name not in self._deleting:
+            self._compacting[room.name] = self._spawn(self._compact(room), f"compact {room.name}")
+
+    async def _compact(self, room: Room) -> None:
+        try:
+            if not await self.leases.hold(room.name):
+                return
+            done = await self._store.compact(room.name, lease=self.leases.lease)
+            if done is not None:
+                # The database's count of what is left: the room counts updates as they commit,
+                # the database the rows they were stored as (a batch's run of updates is one).
+                room.log_size.count = max(0, room.log_size.count - done.updates)
+                room.log_size.bytes = max(0, room.log_size.bytes - done.bytes)
+                if done.log_count is not None and done.log_bytes is not None:
+                    room.log_size.count = done.log_count
+                    room.log_size.bytes = done.log_bytes
+                room.log_size.state_bytes = done.state_bytes
+                log.info(
+                    "room %s: compacted %d updates (%d bytes)", room.name, done.updates, done.bytes
+                )
+        except LeaseLost as error:
+            self.leases.lost_lease(room.name)
+            log.info("room %s: compaction abandoned (%s)", room.name, error.detail)
+        except Exception:
+            log.exception("compaction of room %s failed; will retry on the next commit", room.name)
+        finally:
+            self._compacting.pop(room.name, None)
