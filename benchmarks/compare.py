@@ -15,6 +15,24 @@ env vars). Each server gets the same workloads from `compare_driver.mjs`, which 
   e  cold join of a room holding 100,000 small updates (collab restarts first, so the room loads
      from the database; the reference keeps it in memory, its seeding client staying connected)
   f  reconnect storm: 1,000 clients over 10 rooms all close and reopen their sockets at once
+  g  500 connections in one room (collab's default per-room limit): one writer joins, then 499
+     readers with awareness (over 2 driver processes); the writer sends 20 updates/s for 5 s;
+     server RSS, readers' time to sync, delivery latency to all readers
+  h  a 10 MB document: one client seeds a room with 100 KB Y.Text inserts (collab's defaults
+     allow it: 4 MiB per message, 32 MiB per document), 10 clients join at once, then the
+     seeder makes small edits at 20/s for 5 s; server RSS, join time, edit delivery latency
+  i  100 rooms with 50 readers each (as d, 90 s to connect), plus one writer in each of 10 of
+     the rooms (joining first) sending 2 updates/s for 10 s once the readers are in; server
+     RSS, time to sync, delivery latency to the 500 readers of those rooms
+
+g, h and i restart the server first, so its RSS is that of the scenario alone; "peak RSS" is
+the server's VmHWM at the end of the workload. Delivery latencies between driver processes are
+measured on the wall clock (performance.timeOrigin + performance.now()); a reader counts an
+update once it observes it (an update it missed while reconnecting arrives merged with later
+ones, so counts once), and waits up to 30 s after the last one. The drivers share the machine's
+cores with the server: the CPU rows (100 % = one core) tell which side was busy while the writers
+wrote; a stock client echoes every awareness change it receives, so 5,000 of them keep their
+drivers busy too.
 
 The database is a temporary SQLite file unless --database-url is given (for example
 postgresql+asyncpg://postgres@127.0.0.1:5432/test). Progress goes to stderr and one Markdown
@@ -81,6 +99,52 @@ SIZES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "e": ({"updates": 100_000}, {"updates": 5_000}),
     "f": ({"clients": 1000, "rooms": 10}, {"clients": 100, "rooms": 10}),
+    # total: readers over `rooms` rooms (up to 90 s to connect, as in d), procs: their driver
+    # processes; writers: one each in rooms 0 .. writers - 1, joining before the readers.
+    "g": (
+        {
+            "total": 499,
+            "rooms": 1,
+            "procs": 2,
+            "writers": 1,
+            "rate": 20,
+            "seconds": 5,
+            "timeout": 90000,
+        },
+        {
+            "total": 99,
+            "rooms": 1,
+            "procs": 2,
+            "writers": 1,
+            "rate": 20,
+            "seconds": 2,
+            "settle": 500,
+        },
+    ),
+    "h": (
+        {"megabytes": 10, "chunk": 100_000, "joiners": 10, "rate": 20, "seconds": 5},
+        {"megabytes": 1, "chunk": 100_000, "joiners": 4, "rate": 20, "seconds": 2},
+    ),
+    "i": (
+        {
+            "total": 5000,
+            "rooms": 100,
+            "procs": 4,
+            "writers": 10,
+            "rate": 2,
+            "seconds": 10,
+            "timeout": 90000,
+        },
+        {
+            "total": 200,
+            "rooms": 4,
+            "procs": 2,
+            "writers": 2,
+            "rate": 2,
+            "seconds": 2,
+            "settle": 500,
+        },
+    ),
 }
 
 # (workload, label, result key, better): one table row each.
@@ -100,6 +164,32 @@ ROWS = [
     ("f", "reconnect storm, resync p99 (ms)", "p99_ms", "lower"),
     ("f", "reconnect storm, resync max (ms)", "max_ms", "lower"),
     ("f", "reconnect storm, clients resynced", "resynced", "higher"),
+    ("g", "500 in a room: server RSS (MiB)", "rss_mib", "lower"),
+    ("g", "500 in a room: peak RSS (MiB)", "peak_rss_mib", "lower"),
+    ("g", "500 in a room: connect to synced p99 (ms)", "p99_ms", "lower"),
+    ("g", "500 in a room: readers synced", "synced", "higher"),
+    ("g", "500 in a room: update latency p50 (ms)", "latency_p50_ms", "lower"),
+    ("g", "500 in a room: update latency p99 (ms)", "latency_p99_ms", "lower"),
+    ("g", "500 in a room: delivered (%)", "delivered_pct", "higher"),
+    ("g", "500 in a room: server CPU while writing (%)", "server_cpu_pct", "lower"),
+    ("g", "500 in a room: reader drivers' CPU while writing (%)", "readers_cpu_pct", "lower"),
+    ("h", "10 MB document: server RSS (MiB)", "rss_mib", "lower"),
+    ("h", "10 MB document: peak RSS (MiB)", "peak_rss_mib", "lower"),
+    ("h", "10 MB document: seeding (ms)", "seed_ms", "lower"),
+    ("h", "10 MB document: join p50 (ms)", "join_p50_ms", "lower"),
+    ("h", "10 MB document: join p99 (ms)", "join_p99_ms", "lower"),
+    ("h", "10 MB document: edit latency p50 (ms)", "latency_p50_ms", "lower"),
+    ("h", "10 MB document: edit latency p99 (ms)", "latency_p99_ms", "lower"),
+    ("h", "10 MB document: delivered (%)", "delivered_pct", "higher"),
+    ("i", "100 rooms x 50: server RSS (MiB)", "rss_mib", "lower"),
+    ("i", "100 rooms x 50: peak RSS (MiB)", "peak_rss_mib", "lower"),
+    ("i", "100 rooms x 50: connect to synced p99 (ms)", "p99_ms", "lower"),
+    ("i", "100 rooms x 50: readers synced", "synced", "higher"),
+    ("i", "100 rooms x 50: update latency p50 (ms)", "latency_p50_ms", "lower"),
+    ("i", "100 rooms x 50: update latency p99 (ms)", "latency_p99_ms", "lower"),
+    ("i", "100 rooms x 50: delivered (%)", "delivered_pct", "higher"),
+    ("i", "100 rooms x 50: server CPU while writing (%)", "server_cpu_pct", "lower"),
+    ("i", "100 rooms x 50: reader drivers' CPU while writing (%)", "readers_cpu_pct", "lower"),
 ]
 
 Result = dict[str, Any]
@@ -116,12 +206,12 @@ def free_port() -> int:
         return port
 
 
-def rss_kib(pid: int) -> int:
-    """VmRSS of process `pid`, in KiB."""
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    """VmRSS (or another /proc/PID/status size, such as the peak VmHWM) of `pid`, in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
-    raise ValueError(f"no VmRSS for {pid}")
+    raise ValueError(f"no {field} for {pid}")
 
 
 @dataclass
@@ -265,6 +355,114 @@ def connections(server: Server, run: Run) -> Result:
     return result
 
 
+def room_load(server: Server, run: Run, key: str, suffix: str) -> Result:
+    """Workloads g and i: a fresh server; one writer each joins rooms 0 .. writers - 1 first,
+    then reader drivers hold `total` clients (with awareness) over `rooms` rooms; the server's
+    RSS is read once all are synced (or the drivers' time is up), then the writers send stamped
+    updates that the readers time, while the server's CPU use is measured."""
+    server.restart()
+    size = run.size(key)
+    procs, total, writers = size.pop("procs"), size.pop("total"), size.pop("writers")
+    rate, seconds = size.pop("rate"), size.pop("seconds")
+    rooms = size["rooms"]
+    prefix = f"{run.prefix}-{server.slug}-{suffix}"
+    before = rss_kib(server.pid)
+    with contextlib.ExitStack() as stack:
+        options = {"rooms": rooms, "writerRooms": writers, "rate": rate, "seconds": seconds}
+        options.update(prefix=prefix, deadline=400000)
+        writer = stack.enter_context(spawn("writers", server, options))
+        stack.callback(stop_process, writer)
+        if not json.loads(readline(writer) or "{}").get("ready"):
+            raise RuntimeError("driver writers failed")
+        drivers = []
+        for k in range(procs):
+            options = {**size, "first": k * total // procs, "prefix": prefix, "deadline": 400000}
+            options.update(observe=True, writerRooms=writers, hold=180000, drain=30000)
+            options["count"] = (k + 1) * total // procs - options["first"]
+            drivers.append(stack.enter_context(spawn("connections", server, options)))
+            stack.callback(stop_process, drivers[-1])
+        ready = [json.loads(readline(driver) or "{}") for driver in drivers]
+        after = rss_kib(server.pid)
+        written: Result = {}
+        try:
+            if not all(r.get("ready") for r in ready):
+                raise RuntimeError("driver connections failed")
+            pids = [driver.pid for driver in drivers]
+            cpu, started = cpu_seconds(server.pid), time.monotonic()
+            readers_cpu = sum(map(cpu_seconds, pids))
+            written = finish(writer)
+            elapsed = time.monotonic() - started
+            cpu_pct = 100 * (cpu_seconds(server.pid) - cpu) / elapsed
+            readers_pct = 100 * (sum(map(cpu_seconds, pids)) - readers_cpu) / elapsed
+            if not written:
+                raise RuntimeError("driver writers failed")
+        finally:  # the readers close their sockets either way
+            outputs = finish_all(drivers, json.dumps({"sent": written.get("sent", [])}))
+        peak = rss_kib(server.pid, "VmHWM")
+    if not all(outputs):
+        raise RuntimeError("driver connections failed")
+    result = merge(outputs)
+    for code, count in written["close_codes"].items():  # the writers' sockets too
+        result["close_codes"][code] = result["close_codes"].get(code, 0) + count
+    result["connect_errors"] += written["connect_errors"]
+    latencies = sorted(float(t) for output in outputs for t in output["latencies"])
+    delivered = sum(o["delivered"] for o in outputs)
+    expected = sum(written["sent"]) * total // rooms
+    result.update(
+        latency_p50_ms=percentile(latencies, 50),
+        latency_p99_ms=percentile(latencies, 99),
+        latency_max_ms=latencies[-1] if latencies else None,
+        delivered_pct=100 * delivered / expected if expected else None,
+        server_cpu_pct=cpu_pct,
+        readers_cpu_pct=readers_pct,
+        writers_connected=written["writers_connected"],
+        writer_sync_ms=written["sync_ms"],
+        writer_late_ms=written["late_ms"],
+        rss_before_mib=before / 1024,
+        rss_mib=after / 1024,
+        peak_rss_mib=peak / 1024,
+    )
+    return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of process `pid` (all its threads), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def one_room(server: Server, run: Run) -> Result:
+    return room_load(server, run, "g", "room")
+
+
+def many_rooms(server: Server, run: Run) -> Result:
+    return room_load(server, run, "i", "rooms")
+
+
+def big_document(server: Server, run: Run) -> Result:
+    """Workload h: a fresh server, one driver run; the server's RSS is read once the joiners
+    are synced, before the edits."""
+    server.restart()
+    before = rss_kib(server.pid)
+    options = {**run.size("h"), "prefix": f"{run.prefix}-{server.slug}", "deadline": 300000}
+    driver = spawn("bigDoc", server, options)
+    try:
+        ready = json.loads(readline(driver) or "{}")
+        after = rss_kib(server.pid)
+        result = finish(driver)
+    finally:
+        stop_process(driver)
+    if not ready.get("ready") or not result:
+        raise RuntimeError("driver bigDoc failed")
+    result.update(
+        delivered_pct=100 * result["delivered"],
+        rss_before_mib=before / 1024,
+        rss_mib=after / 1024,
+        peak_rss_mib=rss_kib(server.pid, "VmHWM") / 1024,
+    )
+    return result
+
+
 def spawn(workload: str, server: Server, options: dict[str, Any]) -> subprocess.Popen[str]:
     """A driver that talks over stdin and stdout while it runs."""
     command = ["node", str(DRIVER), workload, server.url, json.dumps(options)]
@@ -277,16 +475,35 @@ def readline(driver: subprocess.Popen[str]) -> str:
     return driver.stdout.readline() if driver.stdout else ""
 
 
-def finish(driver: subprocess.Popen[str]) -> Result:
-    """Tells a waiting connections driver to close its sockets; its result."""
+def finish(driver: subprocess.Popen[str], line: str | None = "") -> Result:
+    """Sends a waiting driver its line (a connections driver then closes its sockets; None:
+    it was sent already); its result."""
     if driver.stdin is None or driver.stdout is None:
         return {}
-    with contextlib.suppress(BrokenPipeError):
-        driver.stdin.write("\n")
-        driver.stdin.flush()
+    if line is not None:
+        send_line(driver, line)
     lines = driver.stdout.read().strip().splitlines()
     driver.wait(timeout=60)
     return json.loads(lines[-1]) if lines else {}
+
+
+def finish_all(drivers: list[subprocess.Popen[str]], line: str) -> list[Result]:
+    """`finish` for several drivers, which all get their line before any is waited for."""
+    for driver in drivers:
+        send_line(driver, line)
+    return [finish(driver, None) for driver in drivers]
+
+
+def send_line(driver: subprocess.Popen[str], line: str) -> None:
+    """Writes one line to a driver and closes its stdin (quietly if it has exited already, so
+    that closing the pipe later does not raise either)."""
+    if driver.stdin is None or driver.stdin.closed:
+        return
+    with contextlib.suppress(BrokenPipeError):
+        driver.stdin.write(line + "\n")
+        driver.stdin.flush()
+    with contextlib.suppress(BrokenPipeError):
+        driver.stdin.close()
 
 
 def stop_process(process: subprocess.Popen[str]) -> None:
@@ -349,6 +566,9 @@ WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
     "d": ("5,000 connections", connections),
     "e": ("cold join", cold_join),
     "f": ("reconnect storm", reconnect),
+    "g": ("500 connections in one room", one_room),
+    "h": ("10 MB document", big_document),
+    "i": ("100 rooms x 50 clients with writers", many_rooms),
 }
 
 
@@ -452,7 +672,7 @@ def workspace(keep: str | None) -> Iterator[Path]:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small workloads: a smoke run")
-    parser.add_argument("--only", default="abcdef", help="workloads to run, e.g. a,b")
+    parser.add_argument("--only", default="abcdefghi", help="workloads to run, e.g. a,b")
     parser.add_argument("--database-url", help="collab's database (default: temp SQLite)")
     parser.add_argument("--logs", help="keep server logs (and the SQLite file) in this folder")
     return parser.parse_args()
@@ -464,14 +684,17 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the servers
     if not DRIVER.with_name("node_modules").is_dir():
         sys.exit("run `npm ci` in benchmarks/ first")
-    biggest = max(SIZES["d"][0]["total"] // SIZES["d"][0]["procs"], SIZES["f"][0]["clients"])
+    biggest = max(
+        *(SIZES[key][0]["total"] // SIZES[key][0]["procs"] for key in ("d", "g", "i")),
+        SIZES["f"][0]["clients"],
+    )
     if not raise_file_limit(biggest + 1024):
         scale = resource.getrlimit(resource.RLIMIT_NOFILE)[0] / (biggest + 1024)
-        for key in ("d", "f"):
+        for key in ("d", "f", "i"):
             full = SIZES[key][0]
-            count = "total" if key == "d" else "clients"
+            count = "clients" if key == "f" else "total"
             full[count] = int(full[count] * scale) // full["rooms"] * full["rooms"]
-        progress(f"note: open-file limit too low; d and f scaled down by {scale:.2f}")
+        progress(f"note: open-file limit too low; d, f and i scaled down by {scale:.2f}")
     with workspace(args.logs) as logs:
         database_url = args.database_url or f"sqlite+aiosqlite:///{logs / 'collab.db'}"
         run = Run(args.quick, f"r{uuid.uuid4().hex[:8]}", database_url, logs)

@@ -4,8 +4,8 @@
 //
 // <server url> is what WebsocketProvider takes (the room name is appended): ws://127.0.0.1:PORT
 // for @y/websocket-server, ws://127.0.0.1:PORT/ws for collab. The client code is the same for
-// both. Progress goes to stderr; the result is one JSON line on stdout (workload "connections"
-// first prints {"ready": ...}, then waits for a line on stdin before closing its sockets).
+// both. Progress goes to stderr; the result is one JSON line on stdout (workloads "connections"
+// and "bigDoc" first print {"ready": ...}, then wait for a line on stdin before going on).
 // Every loop is bounded by a count and a deadline.
 
 import * as Y from 'yjs'
@@ -42,12 +42,16 @@ class CountingSocket extends WebSocket {
   }
 
   close (...args) {
-    this.closedLocally = true
+    // ws itself calls close() to answer a close frame from the server; that one is not ours.
+    // (_closeFrameReceived is ws 8's, set just before; ws is pinned in package.json.)
+    if (!this._closeFrameReceived) this.closedLocally = true
     super.close(...args)
   }
 }
 
 const now = () => performance.now()
+/** Milliseconds on the wall clock, to the microsecond: comparable between driver processes. */
+const wall = () => performance.timeOrigin + performance.now()
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const log = (...args) => console.error('  [driver]', ...args)
 
@@ -221,7 +225,18 @@ async function convergence ({ clients = 8, edits = 200, seed = 7, timeout = 3000
   return { converge_ms: convergeMs, edit_phase_ms: lastSent - started, length: docs[0].getText('t').length }
 }
 
-async function connections ({ first = 0, count = 5000, rooms = 100, parallel = 50, settle = 3000, timeout = 120000 }) {
+/** Opens `count` clients with awareness and holds them open until a line arrives on stdin.
+ * With `observe`, each client in rooms 0 .. writerRooms - 1 records the delivery latency of the
+ * wall-clock stamps a `writers` driver sets in map 'm'; the stdin line is then the writers'
+ * result ({"sent": [updates sent to room 0, 1, ...]}), and the clients wait (at most `drain` ms)
+ * until each has seen all of its room's updates before closing. At most `hold` ms waits for
+ * the line. */
+async function connections ({
+  first = 0, count = 5000, rooms = 100, parallel = 50, settle = 3000, timeout = 120000,
+  observe = false, writerRooms = 0, drain = 5000, hold = 60000
+}) {
+  const latencies = []
+  const got = new Array(count).fill(0)
   const { providers, times } = await openMany({
     first,
     count,
@@ -230,6 +245,13 @@ async function connections ({ first = 0, count = 5000, rooms = 100, parallel = 5
     deadlineMs: timeout,
     setup: (provider, i) => {
       provider.awareness.setLocalState({ user: { name: `user ${i}`, color: '#30bced' } })
+      if (!observe || i % rooms >= writerRooms) return
+      const map = provider.doc.getMap('m')
+      map.observe((event) => {
+        if (!event.keysChanged.has('t')) return
+        latencies.push(wall() - map.get('t'))
+        got[i - first]++
+      })
     }
   })
   const ok = times.filter((t) => t !== null)
@@ -238,14 +260,68 @@ async function connections ({ first = 0, count = 5000, rooms = 100, parallel = 5
   const connected = providers.filter((p) => p.wsconnected).length
   process.stdout.write(JSON.stringify({ ready: true, connected }) + '\n')
   const lines = createInterface({ input: process.stdin })
-  await Promise.race([
-    new Promise((resolve) => { lines.once('line', resolve); lines.once('close', resolve) }),
-    sleep(60000)
+  const line = await Promise.race([
+    new Promise((resolve) => { lines.once('line', resolve); lines.once('close', () => resolve('')) }),
+    sleep(hold).then(() => '')
   ])
   lines.close()
+  const sent = (line && JSON.parse(line).sent) || []
+  let expected = 0
+  const owed = (k) => (observe && (first + k) % rooms < writerRooms ? sent[(first + k) % rooms] || 0 : 0)
+  for (let k = 0; k < count; k++) expected += owed(k)
+  if (expected > 0) await until(() => got.every((n, k) => n >= owed(k)), drain, 20)
   const stillConnected = providers.filter((p) => p.wsconnected).length
   closeAll(providers)
-  return { synced: ok.length, connected: stillConnected, times: ok.map((t) => Math.round(t * 10) / 10) }
+  const result = { synced: ok.length, connected: stillConnected, times: ok.map((t) => Math.round(t * 10) / 10) }
+  if (!observe) return result
+  const delivered = got.reduce((sum, n, k) => sum + Math.min(n, owed(k)), 0)
+  return { ...result, latencies: latencies.map((t) => Math.round(t * 100) / 100), delivered, expected }
+}
+
+/** One writer in each of rooms 0 .. writerRooms - 1, each setting a wall-clock stamp in map
+ * 'm' `rate` times a second for `seconds`; the writers take turns, evenly spread. They join
+ * first: once synced they print {"ready": ...} and wait (at most `hold` ms) for a line on
+ * stdin, while the caller brings in the readers (a `connections` driver run with `observe`). */
+async function writers ({ rooms = 100, writerRooms = 1, rate = 20, seconds = 5, timeout = 60000, hold = 240000 }) {
+  const docs = Array.from({ length: writerRooms }, () => new Y.Doc())
+  const providers = docs.map((doc, j) => connect(`${prefix}-${j % rooms}`, doc))
+  const started = now()
+  const ok = await Promise.all(providers.map((p) => synced(p, timeout).then(() => true, () => false)))
+  const syncMs = now() - started
+  const syncedWriters = ok.filter(Boolean).length
+  if (syncedWriters < writerRooms) log(`only ${syncedWriters}/${writerRooms} writers synced`)
+  process.stdout.write(JSON.stringify({ ready: true, writers_synced: syncedWriters }) + '\n')
+  const lines = createInterface({ input: process.stdin })
+  await Promise.race([
+    new Promise((resolve) => { lines.once('line', resolve); lines.once('close', resolve) }),
+    sleep(hold)
+  ])
+  lines.close()
+  const connectedAtStart = providers.filter((p) => p.wsconnected).length
+  const perWriter = Math.round(rate * seconds)
+  const sent = new Array(writerRooms).fill(0)
+  const maps = docs.map((doc) => doc.getMap('m'))
+  const begin = now()
+  const step = 1000 / (rate * writerRooms)
+  for (let e = 0; e < perWriter * writerRooms; e++) {
+    const wait = begin + e * step - now()
+    if (wait > 0) await sleep(wait)
+    const j = e % writerRooms
+    maps[j].set('t', wall())
+    sent[j]++
+  }
+  const lateMs = now() - begin - (perWriter * writerRooms - 1) * step
+  await until(() => providers.every((p) => !p.ws || p.ws.bufferedAmount === 0), 10000, 5)
+  await sleep(200)
+  const connectedAtEnd = providers.filter((p) => p.wsconnected).length
+  closeAll(providers)
+  return {
+    sent,
+    sync_ms: syncMs,
+    late_ms: lateMs,
+    writers_synced: syncedWriters,
+    writers_connected: Math.min(connectedAtStart, connectedAtEnd)
+  }
 }
 
 /** Builds the room's history: `updates` small inserts at random places, one message each. */
@@ -308,6 +384,92 @@ async function coldJoin ({ phase = 'both', updates = 100000, length = null }) {
   return { ...result, seed_ms: seeded.seed_ms }
 }
 
+/** A room of ~`megabytes` MB of Y.Text, seeded by one client in `chunk`-byte inserts (one
+ * message each, fewer than collab's per-message limit), which stays connected (the reference
+ * keeps a room only while someone is connected). A probe client that joined while the room
+ * was empty sees every chunk arrive: then the server holds them all. Then `joiners` clients
+ * join at once (their connect-to-synced times), {"ready": ...} is printed and a stdin line
+ * awaited (the caller reads the server's memory), and the seeding client makes small edits
+ * (one character into the text plus a stamp in map 'm') `rate` times a second for `seconds`,
+ * whose delivery latency the joiners record. */
+async function bigDoc ({ megabytes = 10, chunk = 100000, joiners = 10, rate = 20, seconds = 5, timeout = 120000 }) {
+  const room = `${prefix}-bigdoc`
+  const doc = new Y.Doc()
+  const seeder = connect(room, doc)
+  const probeDoc = new Y.Doc()
+  const probe = connect(room, probeDoc)
+  await Promise.all([synced(seeder, 15000), synced(probe, 15000)])
+  const text = doc.getText('t')
+  const chunks = Math.ceil((megabytes * 1e6) / chunk)
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789 '
+  const started = now()
+  for (let i = 0; i < chunks && now() - started < timeout; i++) {
+    let piece = ''
+    while (piece.length < chunk) piece += alphabet.slice(i % alphabet.length) + alphabet
+    text.insert(text.length, piece.slice(0, chunk))
+    await until(() => !seeder.ws || seeder.ws.bufferedAmount < 1 << 20, timeout, 1)
+  }
+  const length = text.length
+  const stored = await until(() => probeDoc.getText('t').length === length, timeout, 20)
+  const seedMs = now() - started
+  probe.destroy()
+  log(`seeded ${length} characters in ${Math.round(seedMs)} ms (complete: ${stored})`)
+  await sleep(1000)
+  const docs = Array.from({ length: joiners }, () => new Y.Doc())
+  const latencies = []
+  const got = new Array(joiners).fill(0)
+  docs.forEach((joinerDoc, i) => {
+    const map = joinerDoc.getMap('m')
+    map.observe((event) => {
+      if (!event.keysChanged.has('t')) return
+      latencies.push(now() - map.get('t'))
+      got[i]++
+    })
+  })
+  const joinStart = now()
+  const times = new Array(joiners).fill(null)
+  const providers = docs.map((joinerDoc) => connect(room, joinerDoc))
+  await Promise.all(providers.map((p, i) => synced(p, timeout).then(() => { times[i] = now() - joinStart }, () => {})))
+  const joined = times.filter((t) => t !== null)
+  const complete = docs.filter((d) => d.getText('t').length === length).length
+  const bytes = providers.map((p) => (p.ws ? p.ws.bytesReceived : 0))
+  process.stdout.write(JSON.stringify({ ready: true, joined: joined.length }) + '\n')
+  const lines = createInterface({ input: process.stdin })
+  await Promise.race([
+    new Promise((resolve) => { lines.once('line', resolve); lines.once('close', resolve) }),
+    sleep(60000)
+  ])
+  lines.close()
+  const map = doc.getMap('m')
+  const rng = random(5)
+  const count = Math.round(rate * seconds)
+  const editStart = now()
+  for (let i = 0; i < count; i++) {
+    const wait = editStart + (i * 1000) / rate - now()
+    if (wait > 0) await sleep(wait)
+    doc.transact(() => {
+      text.insert(Math.floor(rng() * (text.length + 1)), 'x')
+      map.set('t', now())
+    })
+  }
+  await until(() => got.every((n) => n >= count), 5000, 10)
+  closeAll([seeder, ...providers])
+  return {
+    length,
+    stored,
+    seed_ms: seedMs,
+    joined: joined.length,
+    complete,
+    join_times: joined.map((t) => Math.round(t * 10) / 10),
+    join_p50_ms: percentile(joined, 50),
+    join_p99_ms: percentile(joined, 99),
+    join_bytes: Math.max(0, ...bytes),
+    latency_p50_ms: percentile(latencies, 50),
+    latency_p99_ms: percentile(latencies, 99),
+    delivered: got.reduce((sum, n) => sum + Math.min(n, count), 0) / (count * joiners)
+  }
+}
+
 async function reconnect ({ clients = 1000, rooms = 10, parallel = 50, timeout = 60000 }) {
   const { providers, times } = await openMany({ count: clients, rooms, parallel, deadlineMs: timeout })
   const ready = times.filter((t) => t !== null).length
@@ -332,14 +494,16 @@ async function reconnect ({ clients = 1000, rooms = 10, parallel = 50, timeout =
   }
 }
 
-const workloads = { fanout, throughput, convergence, connections, coldJoin, reconnect }
+const workloads = { fanout, throughput, convergence, connections, writers, coldJoin, bigDoc, reconnect }
 
 const main = async () => {
   const run = workloads[workload]
   if (!run) throw new Error(`unknown workload ${workload}; one of ${Object.keys(workloads)}`)
   const result = await run(options)
   await sleep(200) // let close events of server-closed sockets arrive
-  process.stdout.write(JSON.stringify({ ...result, close_codes: closeCodes, connect_errors: connectErrors, errors: errorMessages }) + '\n')
+  const line = JSON.stringify({ ...result, close_codes: closeCodes, connect_errors: connectErrors, errors: errorMessages })
+  // Writes to a pipe are asynchronous: exiting before this one is flushed would cut it at 64 KiB.
+  await new Promise((resolve) => process.stdout.write(line + '\n', resolve))
 }
 
 const hardStop = setTimeout(() => { log('driver deadline reached'); process.exit(3) }, options.deadline || 300000)

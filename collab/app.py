@@ -16,18 +16,25 @@ from datetime import timedelta
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from collab.api import errors, health, history, openapi, rooms, ws
+from collab.api import metrics as api_metrics
 from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.errors import ServerShuttingDown
+from collab.hooks import HookRunner, Hooks
 from collab.limits import SendBudget, SharedBuckets
+from collab.logs import RequestIds
+from collab.metrics import Metrics
 from collab.pubsub.base import Bus
 from collab.pubsub.local import LocalBus
+from collab.recheck import AccessWatch
 from collab.rooms.cluster import Cluster
 from collab.rooms.documents import Documents
 from collab.rooms.history import VersionPolicy
+from collab.rooms.hooked import CommitHooks
 from collab.rooms.leases import MAINTENANCE
 from collab.rooms.manager import RoomManager
 from collab.rooms.remote_presence import PresenceTimings
@@ -39,6 +46,7 @@ from collab.store import migrate
 from collab.store.base import Lease, RetentionPolicy, Store
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
+from collab.webhooks.service import Webhooks
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +55,27 @@ _DRAIN_TIMEOUT = 30.0
 
 
 def create_app(
-    settings: Settings | None = None, *, store: Store | None = None, bus: Bus | None = None
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    bus: Bus | None = None,
+    hooks: Hooks | None = None,
 ) -> Starlette:
     """Build the ASGI app. A host app that mounts it must run `app.router.lifespan_context`.
 
     `store`: where documents live (default: SqlStore on `settings.database_url`, migrated when
     `auto_migrate`); a store passed in is the caller's to close. `bus`: how this process reaches
     the others of its cluster (default: Redis at `settings.redis_url` when set, else nobody:
-    one process). ValueError if the settings cannot work together (see Settings.check)."""
+    one process). `hooks`: the host's part in authentication, access and the document
+    lifecycle (collab.hooks, README "Hooks"). ValueError if the settings cannot work together
+    (see Settings.check)."""
     settings = settings or Settings.from_env()
     settings.check()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with _running(settings, store, bus) as state:
+        runner = HookRunner(hooks, settings.hook_timeout)
+        async with _running(settings, store, bus, runner) as state:
             app.state.collab = state
             yield
 
@@ -68,17 +83,23 @@ def create_app(
     routes = [
         *ws.routes,
         *health.routes,
+        *api_metrics.routes,
         *rooms.routes,
         *history.routes,
         *openapi.routes,
         *pages.routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=errors.handlers)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=errors.handlers,
+        middleware=[Middleware(RequestIds)],
+    )
 
 
 @contextlib.asynccontextmanager
 async def _running(
-    settings: Settings, given_store: Store | None, given_bus: Bus | None
+    settings: Settings, given_store: Store | None, given_bus: Bus | None, hooks: HookRunner
 ) -> AsyncIterator[CollabState]:
     async with contextlib.AsyncExitStack() as stack:
         store = given_store or await _sql_store(settings)
@@ -95,15 +116,32 @@ async def _running(
         )
         # This process's claim on once-per-room work; automatic versions commit fenced by it.
         lease = Lease(MAINTENANCE, node_id)
-        writer = UpdateWriter(store, batch_max=settings.write_batch_max, version_lease=lease)
+        metrics = Metrics()
+        writer = UpdateWriter(store, batch_max=settings.write_batch_max, metrics=metrics)
         writer.observers.append(cluster.committed)
-        rooms = _room_manager(settings, store, writer, cluster, lease)
+        rooms = _room_manager(settings, store, writer, cluster, lease, metrics)
+        webhooks = _webhooks(settings, rooms)
+        if webhooks is not None:  # closed after the last commits, announcing them
+            writer.observers.append(webhooks.committed)
+            stack.push_async_callback(webhooks.close)
+        rooms.hooks = hooks
+        writer.observers.append(CommitHooks(hooks, rooms.rooms))
+        stack.push_async_callback(hooks.close)  # after the last commits and disconnects
         stack.push_async_callback(rooms.close)
         await cluster.start()
         stack.push_async_callback(cluster.close)
         writer_task = asyncio.create_task(writer.run(), name="collab writer")
         stack.push_async_callback(_stop, writer_task)
-        state = _state(settings, store, writer, rooms)
+        lag_task = asyncio.create_task(metrics.watch_loop(), name="collab loop lag")
+        stack.push_async_callback(_stop, lag_task)
+        state = _state(settings, store, writer, rooms, metrics)
+        api_metrics.register(state)
+        if webhooks is not None:
+            state.documents.deleted_observers.append(webhooks.deleted)
+        state.hooks = hooks
+        state.access = AccessWatch(hooks, settings.authorize_recheck)
+        recheck_task = asyncio.create_task(state.access.run(), name="collab access recheck")
+        stack.push_async_callback(_stop, recheck_task)
         stack.push_async_callback(_drain, state)
         yield state
 
@@ -123,8 +161,24 @@ def _bus(settings: Settings, node_id: str) -> Bus:
     return RedisBus(settings.redis_url, settings.bus_prefix, node_id=node_id)
 
 
+def _webhooks(settings: Settings, rooms: RoomManager) -> Webhooks | None:
+    if not settings.webhook_url_list():
+        return None
+
+    def state_vector(room: str) -> bytes | None:
+        live = rooms.rooms.get(room)
+        return live.doc.get_state() if live is not None else None
+
+    return Webhooks(settings, state_vector)
+
+
 def _room_manager(
-    settings: Settings, store: Store, writer: UpdateWriter, cluster: Cluster, lease: Lease
+    settings: Settings,
+    store: Store,
+    writer: UpdateWriter,
+    cluster: Cluster,
+    lease: Lease,
+    metrics: Metrics,
 ) -> RoomManager:
     return RoomManager(
         store,
@@ -143,11 +197,12 @@ def _room_manager(
         lease=lease,
         lease_seconds=settings.lease_seconds,
         lease_renew_seconds=settings.lease_renew_seconds,
+        metrics=metrics,
     )
 
 
 def _state(
-    settings: Settings, store: Store, writer: UpdateWriter, rooms: RoomManager
+    settings: Settings, store: Store, writer: UpdateWriter, rooms: RoomManager, metrics: Metrics
 ) -> CollabState:
     documents = Documents(store, rooms, commit_wait=settings.commit_wait)
     auth = Authenticator(settings.secret, _public_key(settings.public_key))
@@ -168,12 +223,15 @@ def _state(
         SendBudget(settings.send_budget_bytes),
         SharedBuckets(settings.state_bytes_per_second * 2, settings.state_byte_burst * 2),
         SharedBuckets(settings.state_bytes_per_second * 4, settings.state_byte_burst * 4),
+        metrics=metrics,
     )
 
 
 async def _drain(state: CollabState) -> None:
     """Shutdown, first step: close every socket, record versions of edited rooms, commit
-    what is queued."""
+    what is queued. /readyz fails from the start (`collab serve` fails it `drain_delay`
+    seconds before uvicorn closes the sockets, see start_draining)."""
+    state.ready = False
     await ws.close_all(state, ServerShuttingDown("server restarting; reconnect"))
     try:
         async with asyncio.timeout(_DRAIN_TIMEOUT):
@@ -185,6 +243,15 @@ async def _drain(state: CollabState) -> None:
             await state.writer.drain()
     except TimeoutError:
         log.error("shutdown: %d writes could not be committed", state.writer.pending())
+
+
+def start_draining(app: Starlette) -> None:
+    """Shutdown is coming: /readyz answers 503 from now on (a load balancer stops sending
+    new clients) while everything else is still served."""
+    state: CollabState | None = getattr(app.state, "collab", None)
+    if state is not None:
+        state.ready = False
+        log.info("draining: /readyz now answers 503")
 
 
 async def _stop(task: asyncio.Task[None]) -> None:

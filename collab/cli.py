@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -31,6 +30,15 @@ def _parser() -> argparse.ArgumentParser:
         "--log-level",
         choices=["critical", "error", "warning", "info", "debug"],
         help="logging level (COLLAB_LOG_LEVEL, default info)",
+    )
+    serve.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        help="text lines, or one JSON object per line (COLLAB_LOG_FORMAT, default text)",
+    )
+    serve.add_argument(
+        "--metrics-token",
+        help="bearer token that may read /metrics (COLLAB_METRICS_TOKEN); admins always may",
     )
     export = commands.add_parser("export", help="write a room to stdout or a file")
     export.add_argument("room")
@@ -123,15 +131,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             public_key=getattr(args, "public_key", None),
             allowed_origins=getattr(args, "allowed_origins", None),
             redis_url=getattr(args, "redis_url", None),
+            log_format=getattr(args, "log_format", None),
+            metrics_token=getattr(args, "metrics_token", None),
         )
         if args.command == "serve":
             settings.check()
     except ValueError as error:
         print(f"collab: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from collab.logs import configure
+
+    configure(settings.log_level, settings.log_format)
     if args.command == "serve":
         return _serve(settings)
     if args.command == "token":
@@ -180,11 +190,12 @@ def _seconds(text: str) -> float:
 
 def _serve(settings: Settings) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from collab.app import create_app
     from collab.auth import check_secret
-    from collab.logs import redact_tokens_in_server_logs
-    from collab.server import http_protocol, websocket_protocol
+    from collab.logs import redact_tokens_in_server_logs, uvicorn_log_config
+    from collab.server import DrainingServer, http_protocol, websocket_protocol
 
     if settings.secret and not settings.public_key:
         try:
@@ -194,8 +205,9 @@ def _serve(settings: Settings) -> int:
             return 2
     redact_tokens_in_server_logs()
 
-    uvicorn.run(
-        create_app(settings),
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
@@ -206,7 +218,9 @@ def _serve(settings: Settings) -> int:
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),
         http=http_protocol(settings.header_timeout),
         ws=websocket_protocol(),
+        log_config=uvicorn_log_config(settings.log_format) or LOGGING_CONFIG,
     )
+    DrainingServer(config, app, settings.drain_delay).run()
     return 0
 
 

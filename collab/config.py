@@ -99,9 +99,25 @@ class Settings:
     # and one large frame (a 14 MB document's first sync) stalls every room for ~50 ms; stock
     # Node servers do not compress either.
     ws_compression: bool = False
+    # Seconds a host's hook (create_app(hooks=...)) may take before it counts as failed.
+    hook_timeout: float = 5.0
+    # Seconds between re-checks of each open connection's access with the host's on_authorize
+    # hook (only when it is overridden); 0: only at connect and when asked (recheck_access).
+    authorize_recheck: float = 30.0
     # Seconds between WebSocket pings and before an unanswered ping closes the connection.
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
+    # /metrics: with a secret set it needs an admin token on every room ("*"), or this token as
+    # `Authorization: Bearer` (for a Prometheus scraper). Development mode: open.
+    metrics_token: str | None = None
+    # Logs: "text" (default) or "json" (one object per line, with connection, room and request
+    # ids when known).
+    log_format: str = "text"
+    # SIGTERM: /readyz answers 503 for this many seconds before sockets close with 1012, so a
+    # load balancer stops sending new clients first (Kubernetes: about 5). /readyz also needs a
+    # `SELECT 1` answered within `ready_timeout` seconds.
+    drain_delay: float = 0.0
+    ready_timeout: float = 2.0
     # Clustering: several processes (on several hosts) over one PostgreSQL database, with
     # committed updates and presence carried between them by Redis pub/sub. Unset: one process.
     redis_url: str | None = None
@@ -126,6 +142,19 @@ class Settings:
     # Seconds SIGTERM waits for sockets to close before ending them (a client that stopped
     # reading never lets its socket close); the final flush of writes runs after.
     shutdown_timeout: float = 10.0
+    # Webhooks (README "Webhooks"): URLs to POST events to, comma-separated (empty: none), and
+    # the HMAC-SHA256 secret signing them (required with URLs). A room's commits within
+    # `webhook_debounce` seconds of the first become one document.changed. A delivery is tried
+    # `webhook_attempts` times, waiting `webhook_backoff` seconds before the first retry and
+    # doubling (up to 60 s, with jitter), each request given `webhook_timeout` seconds; then it
+    # is logged and dropped. At most `webhook_queue_max` events wait per room and URL.
+    webhook_urls: str = ""
+    webhook_secret: str | None = None
+    webhook_debounce: float = 2.0
+    webhook_attempts: int = 8
+    webhook_backoff: float = 1.0
+    webhook_timeout: float = 10.0
+    webhook_queue_max: int = 100
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -156,6 +185,31 @@ class Settings:
             raise ValueError(
                 "clustering (--redis-url / COLLAB_REDIS_URL) needs the redis package: "
                 "pip install 'collab[cluster]'"
+            )
+        if self.log_format not in ("text", "json"):
+            raise ValueError(f"log format {self.log_format!r}: use text or json")
+        self._check_webhooks()
+
+    def webhook_url_list(self) -> list[str]:
+        """The webhook URLs, in order."""
+        return [url.strip() for url in self.webhook_urls.split(",") if url.strip()]
+
+    def _check_webhooks(self) -> None:
+        urls = self.webhook_url_list()
+        if urls and not self.webhook_secret:
+            raise ValueError(
+                "webhooks (COLLAB_WEBHOOK_URLS) need a signing secret: set COLLAB_WEBHOOK_SECRET, "
+                "so receivers can tell the server's requests from forged ones"
+            )
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"COLLAB_WEBHOOK_URLS: {url!r} is not an http(s) URL")
+        if self.webhook_attempts < 1 or self.webhook_queue_max < 1:
+            raise ValueError("webhook_attempts and webhook_queue_max must be at least 1")
+        if self.webhook_debounce < 0 or self.webhook_backoff < 0 or self.webhook_timeout <= 0:
+            raise ValueError(
+                "webhook_debounce and webhook_backoff must not be negative, "
+                "and webhook_timeout must be above 0"
             )
 
     def replace(self, **changes: Any) -> Settings:

@@ -21,6 +21,7 @@ from collab.errors import (
     UnsupportedData,
 )
 from collab.limits import SendBudget, TokenBucket
+from collab.metrics import Metrics
 from collab.protocol.messages import Message, SyncStep1, SyncStep2, Update, decode_message
 from collab.rooms.crdt import CONTROL_FLOW
 from collab.rooms.room import Room
@@ -109,8 +110,12 @@ class Connection:
         budget: SendBudget | None = None,
         shared_state_buckets: Sequence[TokenBucket] = (),
         transport: TransportControl | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.websocket = websocket
+        self._metrics = metrics
+        # The role it was admitted with (labels /metrics); the endpoint sets it.
+        self.role = "editor" if can_write else "viewer"
         self._origin = origin
         self._wants_ack = wants_ack
         self._wants_events = wants_events
@@ -186,6 +191,11 @@ class Connection:
         return self._awareness.take()
 
     @property
+    def queued_bytes(self) -> int:
+        """Bytes waiting in the send queue."""
+        return self._queued_bytes
+
+    @property
     def failure(self) -> CollabError | None:
         """The error this connection was closed for, if any."""
         return self._failure
@@ -195,6 +205,8 @@ class Connection:
         process-wide send budget, the connections holding the most are dropped until it fits."""
         if self._failure is not None:
             return
+        if self._metrics is not None:
+            self._metrics.sent(frame)
         if self._send_directly(frame):
             return
         size = len(frame)
@@ -279,6 +291,8 @@ class Connection:
         if self._failure is None:
             self._failure = error
             if isinstance(error, SlowConsumer):
+                if self._metrics is not None:
+                    self._metrics.slow_consumer_drops.inc()
                 self._drop_queued()
             if self._reading and self._reader is not asyncio.current_task():
                 # Only the read loop is interrupted: draining and closing must run to the end.
@@ -354,6 +368,8 @@ class Connection:
                     raise MessageTooBig(
                         f"message of {len(frame)} bytes exceeds {self._max_message_bytes}"
                     )
+                if self._metrics is not None:
+                    self._metrics.received(frame)
                 message = decode_message(frame)
                 if not await self._throttle(len(frame), self._costs_state_work(message)):
                     return
@@ -384,6 +400,10 @@ class Connection:
             if now - self._flood_since > self._limits.rate_close_after:
                 raise SustainedFlood("sent faster than allowed for too long; reconnect later")
             self.throttled += 1
+            if self._metrics is not None:
+                self._metrics.throttle_pauses.inc()
+                if self.throttled == 1:
+                    self._metrics.rate_limited.inc()
             if not await self._pause(delay):
                 return False
             self._last_throttle = time.monotonic()

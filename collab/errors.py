@@ -226,3 +226,17 @@ class DocumentTooLarge(CollabError):
 
     close_code = 1009
     http_status = 413
+
+
+class Unauthorized(CollabError):
+    """A host's authentication hook refused the request (not signed in)."""
+
+    close_code = 4401
+    http_status = 401
+
+
+class HookFailed(CollabError):
+    """A host's hook raised or timed out: the server's error, not the client's (logged)."""
+
+    close_code = 1011
+    http_status = 500

@@ -1,10 +1,21 @@
-"""Keep tokens out of logs: uvicorn prints WebSocket paths with their query strings."""
+"""Logs: tokens kept out (uvicorn prints WebSocket paths with their query strings), and JSON
+lines on request, carrying the connection, room and request ids of the context that logged."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import unquote_plus
+
+# Set by the WebSocket endpoint (room, connection) and RequestIds (request) for what they run.
+room_id: ContextVar[str | None] = ContextVar("collab_room", default=None)
+connection_id: ContextVar[int | None] = ContextVar("collab_connection", default=None)
+request_id: ContextVar[str | None] = ContextVar("collab_request", default=None)
 
 # A query parameter: its name and value as they appear, percent-encoded or not.
 _PARAM = re.compile(r"([?&;])([^=&;\s\"'#]+)=([^&;\s\"'#]*)")
@@ -37,3 +48,68 @@ def redact_tokens_in_server_logs() -> None:
     """Install the filter on uvicorn's loggers (its access and WebSocket handshake lines)."""
     for name in ("uvicorn.error", "uvicorn.access", "uvicorn"):
         logging.getLogger(name).addFilter(RedactTokens())
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, the ids known, and the
+    traceback of an exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, var in (("room", room_id), ("connection", connection_id), ("request", request_id)):
+            value = var.get()
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(level: str, log_format: str) -> None:
+    """Root logging for `collab`: text lines, or JSON lines (`log_format` "json")."""
+    handler = logging.StreamHandler()
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+def uvicorn_log_config(log_format: str) -> dict[str, Any] | None:
+    """uvicorn's loggers through the root handler (and so the same format) for JSON; None
+    (uvicorn's own config) for text."""
+    if log_format != "json":
+        return None
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "loggers": {name: {"handlers": [], "propagate": True} for name in names},
+    }
+
+
+class RequestIds:
+    """ASGI middleware: a request id for each HTTP request and WebSocket (the client's
+    X-Request-ID when it sends a short one, else a new one), for the logs of what it runs."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or ()).get(b"x-request-id", b"").decode("latin-1")
+        ok = 0 < len(given) <= 64 and given.isprintable()
+        token = request_id.set(given if ok else uuid.uuid4().hex[:16])
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            request_id.reset(token)

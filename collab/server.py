@@ -8,17 +8,25 @@
   reading, and closing waits for that to flush. The scope gets a `TransportControl` under
   `collab.api.ws.TRANSPORT_KEY`: the send budget counts what the transport still buffers, and a
   slow consumer's transport is aborted.
+- A drain before shutdown: SIGTERM first fails /readyz for `drain_delay` seconds while
+  everything else is served, then uvicorn stops listening and closes WebSockets with 1012.
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
+import time
+from types import FrameType
 from typing import Any
 
+import uvicorn
+from starlette.applications import Starlette
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from collab.api.ws import TRANSPORT_KEY
+from collab.app import start_draining
 
 _Base: Any = AutoHTTPProtocol
 # websockets' sans-I/O protocol, named rather than "auto": `_Transport.send_now` writes frames
@@ -112,3 +120,29 @@ class _Transport:
             return False
         self._transport.write(b"".join(conn.data_to_send()))
         return True
+
+
+class DrainingServer(uvicorn.Server):
+    """uvicorn's server, failing /readyz `drain_delay` seconds before it shuts down on SIGTERM
+    (a second signal, or SIGINT, shuts down at once)."""
+
+    def __init__(self, config: uvicorn.Config, app: Starlette, drain_delay: float) -> None:
+        super().__init__(config)
+        self._app = app
+        self._drain_delay = drain_delay
+        self._drain_until: float | None = None
+        self._drain_signal = signal.SIGTERM
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        start_draining(self._app)
+        if sig != signal.SIGTERM or self._drain_delay <= 0 or self._drain_until is not None:
+            super().handle_exit(sig, frame)
+            return
+        self._drain_until = time.monotonic() + self._drain_delay
+        self._drain_signal = signal.Signals(sig)
+
+    async def on_tick(self, counter: int) -> bool:
+        if self._drain_until is not None and not self.should_exit:
+            if time.monotonic() >= self._drain_until:
+                super().handle_exit(self._drain_signal, None)
+        return await super().on_tick(counter)

@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.connection import Connection
+from collab.hooks import HookRunner
 from collab.limits import SendBudget, SharedBuckets
+from collab.metrics import Metrics
+from collab.recheck import AccessWatch
 from collab.rooms.documents import Documents
 from collab.rooms.manager import RoomManager
 from collab.rooms.versions import Versions
@@ -31,8 +34,20 @@ class CollabState:
     send_budget: SendBudget
     state_work_by_user: SharedBuckets
     state_work_by_address: SharedBuckets
+    metrics: Metrics = field(default_factory=Metrics)
     connections: set[Connection] = field(default_factory=set)
+    # False once shutdown began: /readyz answers 503 from then on.
+    ready: bool = True
+    # The host's hooks, and the open connections whose access they re-check.
+    hooks: HookRunner = field(default_factory=HookRunner)
+    access: AccessWatch = field(default_factory=lambda: AccessWatch(HookRunner(), 0.0))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def recheck_access(self, *, room: str | None = None, user_id: str | None = None) -> int:
+        """Ask the host's on_authorize hook again, now, about the open connections to `room`
+        and/or of `user_id` (every one when both are None); those refused are closed with 4403.
+        How many were closed."""
+        return await self.access.recheck(room=room, user_id=user_id)
 
     def next_connection_id(self) -> int:
         """A process-unique id for a new connection."""

@@ -42,6 +42,7 @@ class YClient:
         token: str | None = None,
         token_in_query: bool = False,
         origin: str | None = None,
+        headers: dict[str, str] | None = None,
     ):
         params = (["ack=1"] if ack else []) + (
             [f"token={token}"] if token and token_in_query else []
@@ -52,6 +53,7 @@ class YClient:
         if token and not token_in_query:
             self.subprotocols = ["collab", f"collab.token.{token}"]
         self.origin: Any = origin
+        self.headers = headers  # extra upgrade headers (a browser's Cookie)
         self.doc: Doc[Any] = Doc(client_id=client_id) if client_id is not None else Doc()
         self.content = self.doc.get("content", type=Text)
         self.awareness: dict[int, str] = {}
@@ -84,6 +86,7 @@ class YClient:
             max_size=None,
             subprotocols=self.subprotocols,
             origin=self.origin,
+            additional_headers=self.headers,
         )
         self._reader = asyncio.create_task(self._read_loop())
         await self.send_raw(encode_sync_step1(self.doc.get_state()))
@@ -170,7 +173,7 @@ class YClient:
         if kind == MessageType.SYNC:
             await self._on_sync(reader.read_var_uint(), reader.read_var_bytes())
         elif kind == MessageType.AWARENESS:
-            for entry in decode_awareness(reader.read_var_bytes()):
+            for entry in decode_awareness(reader.read_var_bytes(), max_entries=1_000_000):
                 if entry.removed:
                     self.awareness.pop(entry.client_id, None)
                 else:

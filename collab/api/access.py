@@ -3,12 +3,14 @@ WebSockets, Origin checks. Roles come from collab.auth."""
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection, Request
 
 from collab.auth import Identity, Role, token_from_protocols
-from collab.errors import Forbidden
+from collab.errors import Forbidden, Unauthorized
+from collab.hooks import Authenticate, Authorize, RequestInfo
 from collab.state import CollabState
 
 
@@ -19,16 +21,59 @@ def bearer_token(connection: HTTPConnection) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def identify(request: Request) -> Identity:
-    """The identity behind a REST request (401 problems when the token is missing or bad)."""
+def request_info(connection: HTTPConnection, kind: Literal["websocket", "http"]) -> RequestInfo:
+    """What the host's hooks see of a request."""
+    return RequestInfo(
+        kind,
+        connection.url.path,
+        dict(connection.headers),
+        dict(connection.cookies),
+        dict(connection.query_params),
+        connection.client.host if connection.client else None,
+    )
+
+
+async def hook_identity(state: CollabState, info: RequestInfo) -> Identity | None:
+    """The identity the host's on_authenticate hook gives, if it is overridden and gives one.
+    Without a token key (development mode), a host that authenticates refuses the rest
+    (Unauthorized) rather than letting them in as anonymous admins."""
+    runner = state.hooks
+    if not runner.overrides("on_authenticate"):
+        return None
+    event = Authenticate(info)
+    identity = await runner.call("on_authenticate", runner.hooks.on_authenticate(event))
+    if identity is None and state.auth.development:
+        raise Unauthorized("not signed in")
+    return identity
+
+
+async def room_role(
+    state: CollabState, identity: Identity, room: str, info: RequestInfo
+) -> Role | None:
+    """The role `identity` has on `room`: its grants, or the host's on_authorize hook."""
+    runner = state.hooks
+    if not runner.overrides("on_authorize"):
+        return identity.role_for(room)
+    event = Authorize(identity, room, info)
+    return await runner.call("on_authorize", runner.hooks.on_authorize(event))
+
+
+async def identify(request: Request) -> Identity:
+    """The identity behind a REST request: the host's hook, else the bearer token (401
+    problems when it is missing or bad)."""
     state: CollabState = request.app.state.collab
-    return state.auth.identify(bearer_token(request))
+    identity = await hook_identity(state, request_info(request, "http"))
+    return identity or state.auth.identify(bearer_token(request))
 
 
-def authorize(request: Request, room: str, role: Role) -> Identity:
+async def authorize(request: Request, room: str, role: Role) -> Identity:
     """The identity, if it holds at least `role` on `room` (403 otherwise)."""
-    identity = identify(request)
-    require(identity, room, role)
+    state: CollabState = request.app.state.collab
+    info = request_info(request, "http")
+    identity = await hook_identity(state, info) or state.auth.identify(bearer_token(request))
+    held = await room_role(state, identity, room, info)
+    if held is None or held < role:
+        raise Forbidden(f"this needs the {role.name.lower()} role on room {room!r}")
     return identity
 
 

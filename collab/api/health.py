@@ -1,12 +1,16 @@
-"""GET /healthz: liveness plus a few gauges."""
+"""GET /healthz: liveness plus a few gauges; /livez and /readyz for orchestrators' probes."""
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from collab.state import CollabState
+from collab.store.sql import SqlStore
 
 
 async def health(request: Request) -> JSONResponse:
@@ -38,4 +42,40 @@ async def health(request: Request) -> JSONResponse:
     )
 
 
-routes = [Route("/healthz", health)]
+async def livez(request: Request) -> JSONResponse:
+    """200 while the process serves requests at all."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """200 when new clients should come here: not shutting down, the database answers a
+    `SELECT 1` within `ready_timeout` seconds, and the writer keeps up; else 503 and why."""
+    state: CollabState = request.app.state.collab
+    reason = await _not_ready(state)
+    if reason is not None:
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+async def _not_ready(state: CollabState) -> str | None:
+    if not state.ready:
+        return "shutting down"
+    store = state.store
+    if isinstance(store, SqlStore):
+        try:
+            async with asyncio.timeout(state.settings.ready_timeout):
+                async with store.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        except TimeoutError:
+            return "the database did not answer in time"
+        except Exception as error:
+            return f"the database failed: {type(error).__name__}"
+    if not state.ready:
+        return "shutting down"
+    writer = state.writer.status()
+    if writer["state"] != "ok":
+        return f"writes are delayed (last error: {writer.get('last_error')})"
+    return None
+
+
+routes = [Route("/healthz", health), Route("/livez", livez), Route("/readyz", readyz)]

@@ -37,7 +37,7 @@ def version_id(raw: str | None, what: str = "version id") -> int:
 async def list_versions(request: Request) -> JSONResponse:
     """GET .../versions: newest first; `cursor` is the id to continue below."""
     room = room_param(request)
-    authorize(request, room, Role.VIEWER)
+    await authorize(request, room, Role.VIEWER)
     limit = int_param(request, "limit", default=50, low=1, high=MAX_PAGE)
     cursor = request.query_params.get("cursor")
     before = version_id(cursor, "cursor") if cursor is not None else None
@@ -51,7 +51,7 @@ async def list_versions(request: Request) -> JSONResponse:
 async def create_version(request: Request) -> JSONResponse:
     """POST .../versions {"label": ..., "author"?: ...}: a named version of the current state."""
     room = room_param(request)
-    identity = authorize(request, room, Role.EDITOR)
+    identity = await authorize(request, room, Role.EDITOR)
     state = state_of(request)
     body = await read_json(request, state.settings.max_request_bytes)
     label = body.get("label") if isinstance(body, dict) else None
@@ -65,7 +65,7 @@ async def create_version(request: Request) -> JSONResponse:
 async def get_version(request: Request) -> Response:
     """GET .../versions/{id}: metadata and text as JSON, or the Yjs state as octet-stream."""
     room = room_param(request)
-    authorize(request, room, Role.VIEWER)
+    await authorize(request, room, Role.VIEWER)
     number = version_id(request.path_params["version"])
     media = negotiate(
         request.headers.get("accept"), ["application/json", "application/octet-stream"]
@@ -79,7 +79,7 @@ async def get_version(request: Request) -> Response:
 async def diff_version(request: Request) -> JSONResponse:
     """GET .../versions/{id}/diff?against=<id>: line and character diffs (default: current)."""
     room = room_param(request)
-    authorize(request, room, Role.VIEWER)
+    await authorize(request, room, Role.VIEWER)
     number = version_id(request.path_params["version"])
     against_raw = request.query_params.get("against")
     against = version_id(against_raw, "against") if against_raw is not None else None
@@ -89,7 +89,7 @@ async def diff_version(request: Request) -> JSONResponse:
 async def restore_version(request: Request) -> JSONResponse:
     """POST .../versions/{id}/restore: forward edit to the version's content, saved first."""
     room = room_param(request)
-    identity = authorize(request, room, Role.ADMIN)
+    identity = await authorize(request, room, Role.ADMIN)
     number = version_id(request.path_params["version"])
     body = await _optional_json(request)
     author = _author(request, identity, body.get("author"))

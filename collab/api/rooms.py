@@ -55,7 +55,7 @@ def room_json(info: RoomInfo, clients: int, kind: str) -> dict[str, Any]:
 async def list_rooms(request: Request) -> JSONResponse:
     """GET /api/rooms: newest edit first, paginated with an opaque cursor, filtered by prefix."""
     state = state_of(request)
-    identity = identify(request)
+    identity = await identify(request)
     limit = int_param(request, "limit", default=50, low=1, high=MAX_PAGE)
     after = _decode_cursor(request.query_params.get("cursor"))
     prefix = request.query_params.get("prefix", "")
@@ -72,7 +72,7 @@ async def list_rooms(request: Request) -> JSONResponse:
 async def get_room(request: Request) -> JSONResponse:
     """GET /api/rooms/{room}."""
     room = room_param(request)
-    authorize(request, room, Role.VIEWER)
+    await authorize(request, room, Role.VIEWER)
     documents = state_of(request).documents
     kind = await documents.kind(room)
     return JSONResponse(room_json(await documents.info(room), documents.clients(room), kind))
@@ -83,7 +83,7 @@ async def put_room(request: Request) -> JSONResponse:
     created, else 200 with the room as it is (its kind unchanged)."""
     room = room_param(request)
     state = state_of(request)
-    authorize(request, room, Role.EDITOR)
+    await authorize(request, room, Role.EDITOR)
     kind = await _requested_kind(request, state.settings.max_request_bytes)
     documents = state.documents
     created = await documents.create(room, kind)
@@ -110,7 +110,7 @@ async def _requested_kind(request: Request, max_bytes: int) -> str | None:
 async def delete_room(request: Request) -> Response:
     """DELETE /api/rooms/{room}: remove updates and versions; connected clients get 4410."""
     room = room_param(request)
-    authorize(request, room, Role.ADMIN)
+    await authorize(request, room, Role.ADMIN)
     documents = state_of(request).documents
     await documents.info(room)
     await documents.delete(room)
@@ -121,12 +121,12 @@ async def copy_room(request: Request) -> JSONResponse:
     """POST /api/rooms/{room}/copy {"to": NAME}: a new room with the committed state."""
     room = room_param(request)
     state = state_of(request)
-    authorize(request, room, Role.VIEWER)  # before reading anything a stranger sends
+    await authorize(request, room, Role.VIEWER)  # before reading anything a stranger sends
     body = await read_json(request, state.settings.max_request_bytes)
     target = body.get("to") if isinstance(body, dict) else None
     if not isinstance(target, str) or not is_valid_room_name(target):
         raise InvalidRequest('body must be {"to": "<valid room name>"}')
-    authorize(request, target, Role.EDITOR)
+    await authorize(request, target, Role.EDITOR)
     info = await state.documents.copy(room, target)
     return JSONResponse(room_json(info, 0, await state.documents.kind(target)), status_code=201)
 
@@ -134,7 +134,7 @@ async def copy_room(request: Request) -> JSONResponse:
 async def get_snapshot(request: Request) -> Response:
     """GET /api/rooms/{room}/snapshot: text, JSON or Yjs by Accept (or ?format=)."""
     room = room_param(request)
-    authorize(request, room, Role.VIEWER)
+    await authorize(request, room, Role.VIEWER)
     since_param = request.query_params.get("since")
     media = _snapshot_media(request, since_param is not None)
     snapshot = await _snapshot_or_version(request, room)
@@ -183,7 +183,7 @@ def _snapshot_media(request: Request, has_since: bool) -> str:
 async def post_update(request: Request) -> JSONResponse:
     """POST /api/rooms/{room}/updates: apply a binary Yjs update live, as if typed."""
     room = room_param(request)
-    identity = authorize(request, room, Role.EDITOR)
+    identity = await authorize(request, room, Role.EDITOR)
     state = state_of(request)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != YJS:
@@ -198,7 +198,7 @@ async def post_update(request: Request) -> JSONResponse:
 async def patch_text(request: Request) -> JSONResponse:
     """PATCH /api/rooms/{room}/text: {"ops": [...]} or {"text": "..."} (a minimal diff)."""
     room = room_param(request)
-    identity = authorize(request, room, Role.EDITOR)
+    identity = await authorize(request, room, Role.EDITOR)
     origin = _origin(request, identity)
     state = state_of(request)
     body = await read_json(request, state.settings.max_request_bytes)

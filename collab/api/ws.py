@@ -10,10 +10,19 @@ import time
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
-from collab.api.access import origin_allowed, websocket_token
-from collab.auth import PROTOCOL, Role
+from collab import logs
+from collab.api.access import (
+    hook_identity,
+    origin_allowed,
+    request_info,
+    room_role,
+    websocket_token,
+)
+from collab.auth import PROTOCOL, Identity, Role
 from collab.connection import Connection, ConnectionLimits
 from collab.errors import CollabError, Forbidden, InvalidRoomName, Overloaded, TokenExpired
+from collab.hooks import Connect, Disconnect
+from collab.recheck import Watched
 from collab.state import CollabState
 from collab.types import PeerOrigin, clean_name, is_valid_room_name
 
@@ -30,33 +39,39 @@ async def room_socket(websocket: WebSocket) -> None:
     """Check Origin, accept, authenticate, join the room (loading it once), serve until either
     side closes, then leave. Nothing of the document is sent before the checks pass."""
     state: CollabState = websocket.app.state.collab
+    logs.room_id.set(websocket.path_params["room"])
     if not origin_allowed(websocket, state.settings.allowed_origins):
         log.warning("refused WebSocket from origin %r", websocket.headers.get("origin"))
+        state.metrics.closed(4403)
         await websocket.close(code=4403)  # before accept: the client sees HTTP 403
         return
     offered = websocket.scope.get("subprotocols") or []
     await websocket.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
     try:
-        connection, room_name = _admit(websocket, state)
+        connection, watched = await _admit(websocket, state)
     except CollabError as error:
         log.info("refused WebSocket: %d %s", error.close_code, error.detail)
+        state.metrics.closed(error.close_code)
         await _close(websocket, error)
         return
-    await _serve(state, connection, room_name)
+    await _serve(state, connection, watched)
 
 
-def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
+async def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, Watched]:
     room = websocket.path_params["room"]
     if not is_valid_room_name(room):
         raise InvalidRoomName("room names are 1-128 characters of A-Z a-z 0-9 . _ ~ : @ + -")
+    info = request_info(websocket, "websocket")
+    hooked = await hook_identity(state, info)
     fallback = clean_name(websocket.query_params.get("name"))
-    identity = state.auth.identify(websocket_token(websocket), fallback_name=fallback)
-    role = identity.role_for(room)
+    identity = hooked or state.auth.identify(websocket_token(websocket), fallback_name=fallback)
+    role = await room_role(state, identity, room, info)
     if role is None:
         raise Forbidden(f"no access to room {room!r}")
     if len(state.connections) >= state.settings.max_connections:
         raise Overloaded("this server is at its connection limit; retry later")
-    principal = None if state.auth.development else identity.user_id
+    anonymous = state.auth.development and hooked is None
+    principal = None if anonymous else identity.user_id
     origin = PeerOrigin(state.next_connection_id(), identity.display, principal)
     address = websocket.client.host if websocket.client else None
     shared = [state.state_work_by_address.get(address)]
@@ -68,27 +83,32 @@ def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, str]:
         wants_ack=_flag(websocket, "ack"),
         wants_events=_flag(websocket, "events"),
         # A token's name always wins; otherwise the name the person picks (awareness) does.
-        live_name=state.auth.development or identity.name is None,
+        live_name=anonymous or identity.name is None,
         can_write=role >= Role.EDITOR,
         limits=ConnectionLimits.from_settings(state.settings),
         budget=state.send_budget,
         shared_state_buckets=shared,
         transport=websocket.scope.get(TRANSPORT_KEY),
+        metrics=state.metrics,
     )
     connection.expires_at = identity.expires_at
-    return connection, room
+    connection.role = role.name.lower()
+    logs.connection_id.set(origin.connection_id)
+    return connection, Watched(identity, room, role, connection.fail)
 
 
 def _flag(websocket: WebSocket, name: str) -> bool:
     return websocket.query_params.get(name) in {"1", "true"}
 
 
-async def _serve(state: CollabState, connection: Connection, room_name: str) -> None:
+async def _serve(state: CollabState, connection: Connection, watched: Watched) -> None:
+    room_name = watched.room
     try:
         room = await state.rooms.acquire(room_name, create=connection.can_write)
     except CollabError as error:
         connection.fail(error)
         await connection.close()
+        state.metrics.closed(error.close_code)
         return
     expiry = _expiry_timer(connection)
     state.connections.add(connection)
@@ -96,6 +116,8 @@ async def _serve(state: CollabState, connection: Connection, room_name: str) -> 
         if len(room.peers) >= state.settings.max_connections_per_room:
             raise Overloaded(f"room {room_name!r} is full; retry later")
         room.add_peer(connection)
+        state.access.watch(watched)
+        _notify_connect(state, connection, watched)
         await connection.serve(room)
     except CollabError as error:
         connection.fail(error)
@@ -104,8 +126,30 @@ async def _serve(state: CollabState, connection: Connection, room_name: str) -> 
         if expiry is not None:
             expiry.cancel()
         state.connections.discard(connection)
+        joined = connection in room.peers
         room.remove_peer(connection)
         state.rooms.release(room)
+        if joined:
+            state.access.unwatch(watched)
+            _notify_disconnect(state, connection, watched.identity, room_name)
+        failure = connection.failure
+        state.metrics.closed(failure.close_code if failure is not None else 1000)
+
+
+def _notify_connect(state: CollabState, connection: Connection, watched: Watched) -> None:
+    if state.hooks.overrides("on_connect"):
+        connection_id = connection.origin.connection_id
+        event = Connect(watched.room, watched.identity, watched.role, connection_id)
+        state.hooks.spawn("on_connect", state.hooks.hooks.on_connect(event))
+
+
+def _notify_disconnect(
+    state: CollabState, connection: Connection, identity: Identity, room: str
+) -> None:
+    if state.hooks.overrides("on_disconnect"):
+        code = connection.failure.close_code if connection.failure is not None else 1000
+        event = Disconnect(room, identity, connection.origin.connection_id, code)
+        state.hooks.spawn("on_disconnect", state.hooks.hooks.on_disconnect(event))
 
 
 def _expiry_timer(connection: Connection) -> asyncio.TimerHandle | None:

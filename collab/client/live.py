@@ -222,7 +222,7 @@ class LiveDocument:
         self._wake.set()
 
     def _on_awareness(self, payload: bytes) -> None:
-        for entry in decode_awareness(payload):
+        for entry in decode_awareness(payload, max_entries=1_000_000):  # from our server
             if entry.client_id == self.doc.client_id:
                 continue
             if entry.removed:

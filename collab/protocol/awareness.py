@@ -26,15 +26,16 @@ class AwarenessEntry:
         return self.state_json == "null"
 
 
-def decode_awareness(payload: bytes, *, check_json: bool = True) -> list[AwarenessEntry]:
-    """Decode an awareness update; JSON states must parse (checked here unless `check_json` is
-    False: then `check_state` each entry that is going to be used)."""
+def decode_awareness(
+    payload: bytes, *, check_json: bool = True, max_entries: int = MAX_ENTRIES_PER_UPDATE
+) -> list[AwarenessEntry]:
+    """Decode an awareness update of at most `max_entries` entries; JSON states must parse
+    (checked here unless `check_json` is False: then `check_state` each entry that is going to
+    be used)."""
     reader = Reader(payload)
     count = reader.read_var_uint()
-    if count > MAX_ENTRIES_PER_UPDATE:
-        raise MalformedMessage(
-            f"awareness update with {count} entries (limit {MAX_ENTRIES_PER_UPDATE})"
-        )
+    if count > max_entries:
+        raise MalformedMessage(f"awareness update with {count} entries (limit {max_entries})")
     entries = [_read_entry(reader) for _ in range(count)]
     reader.expect_end()
     if check_json:

@@ -69,6 +69,8 @@ class Documents:
         self.rooms = rooms
         # How long a request waits for the database before answering 503 (it may be down).
         self.commit_wait = commit_wait
+        # Called with the room's name after a delete removed it (webhooks); must not block.
+        self.deleted_observers: list[Callable[[str], None]] = []
 
     def clients(self, room: str) -> int:
         """Connected clients of a room (0 when it is not loaded)."""
@@ -180,7 +182,11 @@ class Documents:
             tombstone = await self.store.delete_room(room)
             if tombstone is not None and self.rooms.cluster is not None:
                 self.rooms.cluster.deleted(room, tombstone)
-            return tombstone is not None or live is not None
+            deleted = tombstone is not None or live is not None
+            if deleted:
+                for observer in self.deleted_observers:
+                    observer(room)
+            return deleted
 
     async def copy(self, source: str, target: str) -> RoomInfo:
         """Copy the committed state of `source` into a new room `target`."""

@@ -18,8 +18,11 @@ from collab.errors import (
     RoomNotFound,
     StoreUnavailable,
 )
+from collab.hooks import HookRunner
+from collab.metrics import Metrics
 from collab.rooms.cluster import Cluster
 from collab.rooms.history import VersionPolicy
+from collab.rooms.hooked import awareness_filter, create_initial_content
 from collab.rooms.leases import MAINTENANCE
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import LogSize, Room, RoomLimits
@@ -50,8 +53,13 @@ class RoomManager:
         lease: Lease | None = None,
         lease_seconds: float = 30.0,
         lease_renew_seconds: float = 10.0,
+        hooks: HookRunner | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
+        # The host's hooks (initial content, awareness filter).
+        self.hooks = hooks or HookRunner()
+        self._metrics = metrics
         # This process's part in a cluster (its default, on an in-process bus, has no peers).
         self.cluster = cluster
         if cluster is not None:
@@ -66,6 +74,8 @@ class RoomManager:
         self._deleting: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.loads = 0
+        # Awareness entries dropped by rooms since unloaded (for /metrics: live rooms add theirs).
+        self.awareness_dropped_unloaded = 0
         policy = UpkeepPolicy(
             compact_max_updates,
             compact_max_bytes,
@@ -109,7 +119,7 @@ class RoomManager:
             task = self._loading.get(name)
             if task is None:
                 self._refuse_if_deleting(name)
-                task = asyncio.create_task(self._load(name), name=f"load {name}")
+                task = asyncio.create_task(self._timed_load(name), name=f"load {name}")
                 self._loading[name] = task
         return await asyncio.shield(task)
 
@@ -148,6 +158,24 @@ class RoomManager:
         if room.holders == 0 and self.rooms.get(room.name) is room:
             loop = asyncio.get_running_loop()
             self._unloads[room.name] = loop.call_later(self._grace, self._start_unload, room)
+
+    async def _timed_load(self, name: str) -> Room:
+        """`_load`, counted and timed by result."""
+        metrics = self._metrics
+        if metrics is None:
+            return await self._load(name)
+        started = time.monotonic()
+        try:
+            room = await self._load(name)
+        except DocumentQuarantined:
+            metrics.quarantined_load.inc()
+            raise
+        except BaseException:
+            metrics.failed_load.inc()
+            raise
+        metrics.ok_load.inc()
+        metrics.room_load_seconds.observe(time.monotonic() - started)
+        return room
 
     async def _load(self, name: str) -> Room:
         """Subscribe to the room's bus channel, then read it (so nothing committed elsewhere
@@ -191,7 +219,10 @@ class RoomManager:
             seq=stored.seq,
         )
         room.on_rejected = self._drop_rejected
+        room.awareness_filter = awareness_filter(self.hooks, name)
         self.upkeep.attach(room)
+        if stored.state is None and not stored.log and self.hooks.overrides("on_create_document"):
+            await create_initial_content(room, self.hooks, self._store, stored.seq)
         return room
 
     async def record_auto_version(self, room: Room) -> None:
@@ -238,6 +269,7 @@ class RoomManager:
 
     def _remove(self, room: Room) -> None:
         del self.rooms[room.name]
+        self.awareness_dropped_unloaded += room.awareness_dropped + room.presence.dropped
         self.upkeep.detach(room)
         room.dispose()
         if self.cluster is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,12 +23,14 @@ from collab.errors import (
     Forbidden,
     InvalidRequest,
     InvalidUpdate,
+    MalformedMessage,
     MessageTooBig,
     RoomDeleted,
     WriteFenced,
     WriteRejected,
 )
 from collab.protocol.awareness import (
+    MAX_ENTRIES_PER_UPDATE,
     AwarenessEntry,
     check_state,
     decode_awareness,
@@ -60,7 +62,7 @@ from collab.rooms.presence import Presence, PresenceLimits, announced_name
 from collab.rooms.replica import LogPosition
 from collab.rooms.surrogates import SurrogatePairs
 from collab.rooms.writer import MERGE_MAX_BYTES, PendingWrite, UpdateWriter
-from collab.store.base import NewVersion, VersionResult
+from collab.store.base import Lease, NewVersion, VersionResult
 from collab.types import LocalOrigin, Origin, origin_user
 
 log = logging.getLogger(__name__)
@@ -147,6 +149,10 @@ class Room:
         # Told of every change to the presence of this room's own connections (accepted
         # entries, removals when one leaves): the cluster sends them to the other processes.
         self.presence_changed: Callable[[Room, list[AwarenessEntry]], None] | None = None
+        # The host's on_awareness hook (rooms/hooked.py): what of announced states to keep.
+        self.awareness_filter: (
+            Callable[[Peer, list[AwarenessEntry]], Awaitable[list[AwarenessEntry]]] | None
+        ) = None
         self.peers: dict[Peer, PeerState] = {}
         self.holders = 0
         self.released_at = 0.0
@@ -211,8 +217,10 @@ class Room:
                 await self._on_sync_step1(peer, state_vector)
             case SyncStep2(update) | Update(update):
                 await self._on_update(peer, update)
+            case AwarenessUpdate(payload) if self.awareness_filter is None:
+                self._accept_awareness(peer, self._checked_awareness(peer, payload))
             case AwarenessUpdate(payload):
-                self._on_awareness(peer, payload)
+                await self._on_filtered_awareness(peer, payload)
             case QueryAwareness():
                 self._send_presence(peer)
 
@@ -250,20 +258,37 @@ class Room:
             raise Forbidden("read-only access: viewers cannot edit this document")
         await self.receive_update(EMPTY, peer.origin, peer)
 
-    def _on_awareness(self, peer: Peer, payload: bytes) -> None:
+    async def _on_filtered_awareness(self, peer: Peer, payload: bytes) -> None:
+        """Awareness states through the host's filter (which may drop or rewrite them)."""
+        entries = self._checked_awareness(peer, payload)
+        if entries and self.awareness_filter is not None:
+            entries = await self.awareness_filter(peer, entries)
+            if peer in self.peers:  # it may have left while the filter ran
+                self._accept_awareness(peer, entries)
+
+    def _checked_awareness(self, peer: Peer, payload: bytes) -> list[AwarenessEntry]:
         """Others' states echoed back are dropped first, for free; what is left costs one
-        message of the peer's awareness allowance, and its states must be JSON."""
+        message of the peer's awareness allowance, and its states must be JSON. A stock
+        y-websocket client echoes the whole presence it was sent on joining in one message, so
+        the cap on entries per message applies to what is left, and the message as a whole may
+        hold as many entries as the room may hold people."""
         connection_id = peer.origin.connection_id
+        most = max(MAX_ENTRIES_PER_UPDATE, self.limits.presence.ids_per_room)
         entries = [
             entry
-            for entry in decode_awareness(payload, check_json=False)
+            for entry in decode_awareness(payload, check_json=False, max_entries=most)
             if not self.presence.is_echo(connection_id, entry)
         ]
         if not entries:
-            return
+            return []
+        if len(entries) > MAX_ENTRIES_PER_UPDATE:
+            raise MalformedMessage(
+                f"awareness update with {len(entries)} entries that are not echoes "
+                f"(limit {MAX_ENTRIES_PER_UPDATE})"
+            )
         if not peer.allow_awareness():
             self.awareness_dropped += 1
-            return
+            return []
         for entry in entries:
             check_state(entry)
             if len(entry.state_json) > self.limits.max_awareness_bytes:
@@ -271,6 +296,12 @@ class Room:
                     f"awareness state of {len(entry.state_json)} bytes exceeds "
                     f"{self.limits.max_awareness_bytes}"
                 )
+        return entries
+
+    def _accept_awareness(self, peer: Peer, entries: list[AwarenessEntry]) -> None:
+        """Store the states and relay what is news."""
+        if not entries:
+            return
         accepted = self.presence.apply(peer.origin.connection_id, entries, peer.origin.principal)
         if accepted:
             self.broadcast(encode_awareness(encode_awareness_entries(accepted)))
@@ -388,12 +419,18 @@ class Room:
         return self._queue_edit(change, origin)
 
     async def record_version(
-        self, kind: str, *, label: str | None = None, author: str | None = None
+        self,
+        kind: str,
+        *,
+        label: str | None = None,
+        author: str | None = None,
+        lease: Lease | None = None,
     ) -> VersionResult:
-        """Record the current state as a version, in order with the updates before it."""
+        """Record the current state as a version, in order with the updates before it; with
+        `lease` (once-per-room work), refused (LeaseLost) unless this process still holds it."""
         await self._writer.wait_for_space()
         self.ensure_open()
-        return await self._queue_version(kind, label, author)
+        return await self._queue_version(kind, label, author, lease)
 
     async def checkpoint_then_edit(
         self, plan: Callable[[Doc[Any]], Edit | None], label: str, origin: Origin
@@ -452,11 +489,11 @@ class Room:
         self.surrogates.applied(parsed, {})
 
     def _queue_version(
-        self, kind: str, label: str | None, author: str | None
+        self, kind: str, label: str | None, author: str | None, lease: Lease | None = None
     ) -> asyncio.Future[VersionResult]:
         update = self.doc.get_update()
         version = NewVersion(
-            self.name, update, fingerprint(self.doc, update), kind, label, author, self.epoch
+            self.name, update, fingerprint(self.doc, update), kind, label, author, self.epoch, lease
         )
         if self.auto_versions is not None:
             self.auto_versions.started()

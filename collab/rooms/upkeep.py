@@ -71,6 +71,8 @@ class RoomUpkeep:
         )
         self._renewing: asyncio.Task[None] | None = None
         self._compacting: dict[str, asyncio.Task[None]] = {}
+        # Compactions done by this process (for /metrics).
+        self.compactions = 0
         self._versioning: dict[str, asyncio.Task[None]] = {}
 
     def attach(self, room: Room) -> None:
@@ -143,7 +145,7 @@ class RoomUpkeep:
                 return
             await self._catch_up(room)
             versions.cancel()  # the catch-up restarted it; this version holds what it applied
-            result = await room.record_version("auto")
+            result = await room.record_version("auto", lease=self.leases.lease)
             if result.created:
                 retention = self._policy.retention
                 await self._store.thin_versions(room.name, retention, datetime.now(UTC))
@@ -190,6 +192,7 @@ class RoomUpkeep:
                 return
             done = await self._store.compact(room.name, lease=self.leases.lease)
             if done is not None:
+                self.compactions += 1
                 # The database's count of what is left: the room counts updates as they commit,
                 # the database the rows they were stored as (a batch's run of updates is one).
                 room.log_size.count = max(0, room.log_size.count - done.updates)

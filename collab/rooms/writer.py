@@ -7,13 +7,14 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
 from collab.errors import LeaseLost, WriteRejected
+from collab.metrics import Metrics
 from collab.rooms import crdt
-from collab.store.base import Appended, Lease, NewUpdate, NewVersion, Store, VersionResult
+from collab.store.base import Appended, NewUpdate, NewVersion, Store, VersionResult
 from collab.types import Origin, origin_user
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class PendingWrite:
     # what was stored instead of merging the same updates again.
     row: bytes | None = None
     in_earlier_row: bool = False
+    # When it was queued (for the acknowledgement latency metric).
+    queued_at: float = 0.0
 
     def item(self) -> NewUpdate | NewVersion | None:
         """What this write stores, if anything."""
@@ -88,13 +91,11 @@ class UpdateWriter:
         *,
         batch_max: int,
         queue_size: int = 8192,
-        version_lease: Lease | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
+        self._metrics = metrics
         self._batch_max = batch_max
-        # Automatic versions are once-per-room work: each is committed fenced by this
-        # process's lease on its room (rooms/leases.py), refused if another process took it.
-        self._version_lease = version_lease
         self._queue: asyncio.Queue[PendingWrite] = asyncio.Queue(queue_size)
         self._space = asyncio.Event()
         self._space.set()
@@ -123,6 +124,7 @@ class UpdateWriter:
 
     def put(self, write: PendingWrite) -> None:
         """Queue a write; call `wait_for_space` first."""
+        write.queued_at = time.monotonic()
         self._queue.put_nowait(write)
         self._idle.clear()
 
@@ -158,6 +160,8 @@ class UpdateWriter:
             self._space.set()
             await self._commit(batch)
             _notify(batch)
+            if self._metrics is not None:
+                _observe_acks(self._metrics, batch)
             batch.clear()  # while waiting for the next batch, keep no room of this one alive
             if self._queue.empty():
                 self._idle.set()
@@ -179,14 +183,16 @@ class UpdateWriter:
                 _reject(write, error)
 
     async def _commit_with_retry(self, batch: list[PendingWrite]) -> None:
-        rows = [self._fenced(row) for row in _store_rows(batch)]
+        rows = _store_rows(batch)
         key = uuid.uuid4().hex  # the same on every retry: a lost reply is not stored twice
         delay = 0.05
         while True:
-            self.committing_since = time.monotonic()
+            started = self.committing_since = time.monotonic()
             try:
                 appended = await self._store.append(rows, batch=key)
                 self.commits += 1
+                if self._metrics is not None:
+                    _observe_commit(self._metrics, started, batch, rows)
                 self.failing_since = self.last_error = self.committing_since = None
                 self._observe(rows, appended)
                 results = iter(appended.versions)
@@ -199,6 +205,8 @@ class UpdateWriter:
                 return
             except WriteRejected:
                 self.failures += 1
+                if self._metrics is not None:
+                    self._metrics.commit_refusals.inc()
                 self.committing_since = None  # refused, not waiting: the database answers
                 raise
             except Exception as error:
@@ -207,17 +215,11 @@ class UpdateWriter:
                     self.failing_since = self.committing_since
                 self.committing_since = None
                 self.last_error = type(error).__name__
+                if self._metrics is not None:
+                    self._metrics.commit_retries.inc()
                 log.exception("commit of %d updates failed; retrying in %.2fs", len(rows), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-
-    def _fenced(self, row: NewUpdate | NewVersion) -> NewUpdate | NewVersion:
-        """An automatic version (kind "auto" without a label: a restore's safety copy has one)
-        with this process's lease on its room."""
-        lease = self._version_lease
-        if lease is None or not isinstance(row, NewVersion) or row.lease is not None:
-            return row
-        return replace(row, lease=lease) if row.kind == "auto" and row.label is None else row
 
     def _observe(self, rows: list[NewUpdate | NewVersion], appended: Appended) -> None:
         for observer in self.observers:
@@ -306,3 +308,25 @@ def _notify(batch: list[PendingWrite]) -> None:
             writes[0].listener.on_committed(writes)
         except Exception:
             log.exception("commit listener of room %s failed", writes[0].room)
+
+
+def _observe_commit(
+    metrics: Metrics,
+    started: float,
+    batch: list[PendingWrite],
+    rows: list[NewUpdate | NewVersion],
+) -> None:
+    metrics.commit_seconds.observe(time.monotonic() - started)
+    metrics.commit_batch.observe(len(batch))
+    for row in rows:
+        if isinstance(row, NewVersion):
+            metrics.versions.labels(row.kind).inc()
+
+
+def _observe_acks(metrics: Metrics, batch: list[PendingWrite]) -> None:
+    """Time from queueing to the commit's notification, for each write a peer made."""
+    now = time.monotonic()
+    observe = metrics.ack_seconds.observe
+    for write in batch:
+        if write.peer is not None and write.rejected is None:
+            observe(now - write.queued_at)

@@ -10,7 +10,7 @@ from functools import partial
 import asyncpg
 import redis.asyncio as redis
 
-from tests.cluster.conftest import ClusterFactory, all_acked, plain_postgres_url
+from tests.cluster.conftest import ClusterFactory, all_acked, plain_postgres_url, texts_on
 from tests.yclient import YClient
 
 
@@ -51,6 +51,8 @@ async def test_edits_on_three_processes_reach_every_client(
     assert all(text.count(marker) == 1 for marker in markers), "nothing applied twice"
     for client in clients:
         await client.wait_for(partial(all_acked, client))
+    assert await texts_on(servers, "shared") == [text] * 3  # every process's copy
+    for client in clients:
         await client.close()
     assert await log_seqs(postgres_url, "shared")  # numbered in commit order, gapless
     async with YClient(servers[1].ws_url, "shared") as fresh:  # a fresh load equals the replicas

@@ -57,7 +57,11 @@ async def test_a_rolling_restart_with_clients_typing_loses_nothing(
         )
         for index, server in enumerate(servers)
     ]
-    await asyncio.sleep(0.8)
+    for typist in typists:  # every one connected and typing before the first restart
+        assert typist.stdout is not None
+        ready = await asyncio.wait_for(typist.stdout.readline(), 30)
+        assert json.loads(ready) == {"ready": True}
+    await asyncio.sleep(0.3)
     for server in servers:  # SIGTERM each in turn: its clients get 1012 and reconnect
         await server.restart()
         await asyncio.sleep(0.8)

@@ -1,8 +1,9 @@
 // A stock y-websocket client that keeps typing through server restarts.
 // Usage: node node_typist.mjs WS_BASE ROOM TAG TYPE_MS STOP_FILE
-// Appends "<TAG.i>" every 20 ms for TYPE_MS, connected or not (y-websocket reconnects after
-// 1012 and resends what the server lacks), then waits until STOP_FILE exists and the text has
-// been stable for a moment while connected, and prints {text, typed, closeCodes} as JSON.
+// Prints {"ready": true} once first synced, then appends "<TAG.i>" every 20 ms for TYPE_MS,
+// connected or not (y-websocket reconnects after 1012 and resends what the server lacks), then
+// waits until STOP_FILE exists and the text has been stable for a moment while connected, and
+// prints {text, typed, closeCodes} as JSON.
 import WebSocket from 'ws'
 import { existsSync } from 'node:fs'
 import * as Y from 'yjs'
@@ -22,6 +23,8 @@ const provider = new WebsocketProvider(wsBase, room, doc, { WebSocketPolyfill: R
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 setTimeout(() => { console.error(`timeout; text ${text.toString().length} chars`); process.exit(1) }, 90000)
 
+await new Promise((resolve) => provider.once('sync', resolve))
+process.stdout.write(JSON.stringify({ ready: true }) + '\n')
 let typed = 0
 const started = Date.now()
 while (Date.now() - started < Number(typeMs)) {

@@ -145,3 +145,33 @@ async def test_echoed_states_cost_nothing_so_a_busy_room_keeps_everyone_s_own_up
             await bo.send_raw(bo.set_awareness(clock, state))
             await ada.wait_for(partial(_shows, ada, bo.doc.client_id, state))
         assert (await server.health())["awareness_dropped"] == 0  # echoes are not drops
+
+
+async def test_a_stock_client_echoing_a_room_of_more_than_64_people_stays_connected(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """A newcomer gets everyone's presence in one message, and y-websocket sends all of it
+    back at once: that echo is not a flood (it used to close the newcomer with 1007 in rooms of
+    more than 64 people). More than 64 entries that are news in one message still are."""
+    server = make_server(sqlite_url)
+    await server.start()
+    hosts = [YClient(server.ws_url, "crowd") for _ in range(9)]
+    for index, host in enumerate(hosts):  # 9 connections holding 8 ids each: 72 people
+        await host.connect()
+        states = [
+            (10_000 + 8 * index + k, 1, {"user": {"name": f"u{index}.{k}"}}) for k in range(8)
+        ]
+        await host.send_raw(_entries(*states))
+    async with YClient(server.ws_url, "crowd") as newcomer:
+        await newcomer.wait_for(partial(_holds_states, newcomer, 72))
+        echo = _entries(*((cid, 1, json.loads(s)) for cid, s in newcomer.awareness.items()))
+        await newcomer.send_raw(echo)
+        await newcomer.send_raw(newcomer.set_awareness(1, {"user": {"name": "new"}}))
+        await hosts[0].wait_for(lambda: newcomer.doc.client_id in hosts[0].awareness)
+        assert not newcomer.closed.is_set()
+        flood = _entries(*((50_000 + k, 1, {"n": k}) for k in range(65)))
+        await newcomer.send_raw(flood)
+        code, reason = await newcomer.wait_closed()
+        assert "65 entries that are not echoes" in reason, (code, reason)
+    for host in hosts:
+        await host.close()

@@ -1,0 +1,1 @@
+"""Webhooks for non-Python hosts: signed POSTs on document change, version and delete."""
