@@ -147,6 +147,14 @@ class LeaseLost(WriteRejected):
     retryable = False
 
 
+class VersionBehind(WriteRejected):
+    """An automatic version whose state lacks a row another process committed after the state
+    was taken: recorded, it would name that row's author without holding their edit (and the
+    next version would lack them). It is refused and taken again, after a catch-up."""
+
+    retryable = False
+
+
 class InvalidRequest(CollabError):
     """A request whose body or parameters are not acceptable (bad JSON, out-of-range index)."""
 

@@ -243,6 +243,12 @@ class Cluster:
             self._catching_up[room.name] = task
             task.add_done_callback(lambda _: self._catching_up.pop(room.name, None))
 
+    async def catch_up(self, room: Room) -> None:
+        """Read and apply now what the database holds of the room beyond this copy (when
+        clustered; one process holds everything already)."""
+        if self._check_interval is not None:
+            await self._catch_up(room)
+
     async def _catch_up(self, room: Room) -> None:
         try:
             found = await self._store.read_since(room.name, room.position.hwm)

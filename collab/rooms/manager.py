@@ -275,6 +275,12 @@ class RoomManager:
         if self.cluster is not None:
             self.cluster.unloaded(room.name)
 
+    async def catch_up(self, room: Room) -> None:
+        """Apply what other processes committed to the room that this copy lacks (before a
+        version is taken of it); nothing to do on one process."""
+        if self.cluster is not None:
+            await self.cluster.catch_up(room)
+
     def _deleted_elsewhere(self, name: str) -> None:
         """Another process deleted the room: close its clients here and drop it."""
         room = self.rooms.get(name)

@@ -425,12 +425,15 @@ class Room:
         label: str | None = None,
         author: str | None = None,
         lease: Lease | None = None,
+        exact: bool = False,
     ) -> VersionResult:
         """Record the current state as a version, in order with the updates before it; with
-        `lease` (once-per-room work), refused (LeaseLost) unless this process still holds it."""
+        `lease` (once-per-room work), refused (LeaseLost) unless this process still holds it;
+        `exact`, refused (VersionBehind) if the log holds a row the state lacks (committed by
+        another process since this copy last caught up)."""
         await self._writer.wait_for_space()
         self.ensure_open()
-        return await self._queue_version(kind, label, author, lease)
+        return await self._queue_version(kind, label, author, lease, exact)
 
     async def checkpoint_then_edit(
         self, plan: Callable[[Doc[Any]], Edit | None], label: str, origin: Origin
@@ -489,7 +492,12 @@ class Room:
         self.surrogates.applied(parsed, {})
 
     def _queue_version(
-        self, kind: str, label: str | None, author: str | None, lease: Lease | None = None
+        self,
+        kind: str,
+        label: str | None,
+        author: str | None,
+        lease: Lease | None = None,
+        exact: bool = False,
     ) -> asyncio.Future[VersionResult]:
         update = self.doc.get_update()
         version = NewVersion(
@@ -500,11 +508,12 @@ class Room:
         result: asyncio.Future[VersionResult] = asyncio.get_running_loop().create_future()
         self._applied += 1
         origin = LocalOrigin("versions", author)
-        self._writer.put(
-            PendingWrite(
-                self.name, None, origin, self, self._applied, version=version, version_result=result
-            )
+        write = PendingWrite(
+            self.name, None, origin, self, self._applied, version=version, version_result=result
         )
+        if exact:  # it must hold every row committed before it, on any process
+            write.basis = (self.position.hwm, self._writer.rows_committed.get(self.name, 0))
+        self._writer.put(write)
         return result
 
     def apply_committed_elsewhere(self, parts: list[bytes]) -> None:

@@ -58,6 +58,7 @@ class Versions:
         await self.documents.info(room)
         live = await self.rooms.acquire(room)
         try:
+            await self.rooms.catch_up(live)  # a version holds what other processes committed
             return await live.record_version("named", label=label, author=author)
         finally:
             self.rooms.release(live)
@@ -80,6 +81,7 @@ class Versions:
         source, state = await self.get(room, version_id)
         live = await self.rooms.acquire(room)
         try:
+            await self.rooms.catch_up(live)  # the safety copy holds what others committed
             origin = LocalOrigin("restore", author)
             safety, seq = await live.checkpoint_then_edit(
                 lambda doc: plan_restore(doc, state),

@@ -7,11 +7,11 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
-from collab.errors import LeaseLost, WriteRejected
+from collab.errors import LeaseLost, VersionBehind, WriteRejected
 from collab.metrics import Metrics
 from collab.rooms import crdt
 from collab.store.base import Appended, NewUpdate, NewVersion, Store, VersionResult
@@ -53,6 +53,9 @@ class PendingWrite:
     # A version to record at this point of the room's history, and where its result goes.
     version: NewVersion | None = None
     version_result: asyncio.Future[VersionResult] | None = None
+    # For a version that must hold every row before it (an automatic one): the room's log
+    # position when its state was taken, and the writer's count of the room's rows then.
+    basis: tuple[int, int] | None = None
     # Set when the database refused this write for good (it is then neither stored nor sent).
     rejected: WriteRejected | None = None
     # Stored as a row of its own (see SeparateUpdate).
@@ -111,6 +114,8 @@ class UpdateWriter:
         # Called after each committed transaction with the rows it stored and their sequence
         # numbers (the cluster publishes them), before any listener hears of the commit.
         self.observers: list[Callable[[list[NewUpdate | NewVersion], Appended], None]] = []
+        # Log rows committed per room by this writer (automatic versions check against it).
+        self.rows_committed: dict[str, int] = {}
 
     def has_space(self) -> bool:
         """True when `put` would not block."""
@@ -183,6 +188,7 @@ class UpdateWriter:
                 _reject(write, error)
 
     async def _commit_with_retry(self, batch: list[PendingWrite]) -> None:
+        self._expect_seqs(batch)
         rows = _store_rows(batch)
         key = uuid.uuid4().hex  # the same on every retry: a lost reply is not stored twice
         delay = 0.05
@@ -195,6 +201,8 @@ class UpdateWriter:
                     _observe_commit(self._metrics, started, batch, rows)
                 self.failing_since = self.last_error = self.committing_since = None
                 self._observe(rows, appended)
+                for room, (first, last) in appended.seqs.items():
+                    self.rows_committed[room] = self.rows_committed.get(room, 0) + last - first + 1
                 results = iter(appended.versions)
                 for write in batch:
                     if write.version is None:
@@ -220,6 +228,17 @@ class UpdateWriter:
                 log.exception("commit of %d updates failed; retrying in %.2fs", len(rows), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def _expect_seqs(self, batch: list[PendingWrite]) -> None:
+        """Where a version's room log must stand before its batch: where it stood when the
+        state was taken, plus this writer's own rows of the room committed since (they were
+        queued before the version, so its state holds them). Any other row means a process
+        committed one the state lacks."""
+        for write in batch:
+            if write.basis is not None and write.version is not None:
+                position, count = write.basis
+                since = self.rows_committed.get(write.room, 0) - count
+                write.version = replace(write.version, expect_seq=position + since)
 
     def _observe(self, rows: list[NewUpdate | NewVersion], appended: Appended) -> None:
         for observer in self.observers:
@@ -290,7 +309,7 @@ def _same_row(first: NewUpdate, item: NewUpdate | NewVersion) -> bool:
 
 
 def _reject(write: PendingWrite, error: WriteRejected) -> None:
-    if isinstance(error, LeaseLost):
+    if isinstance(error, LeaseLost | VersionBehind):
         log.info("room %s: %s", write.room, error.detail)
     else:
         log.error("room %s: the database refused a write: %s", write.room, error.__cause__ or error)

@@ -43,6 +43,10 @@ class NewVersion:
     # Once-per-room work (automatic versions): refused (LeaseLost) unless this lease is held
     # when the version commits. None: not fenced.
     lease: Lease | None = None
+    # The room's last sequence number before this batch, if the state holds every row up to
+    # it: refused (VersionBehind) if the log stands elsewhere, so a version never names an
+    # author whose edit it lacks. None: not checked.
+    expect_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

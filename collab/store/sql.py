@@ -33,7 +33,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from collab.errors import LeaseLost, WriteRejected
+from collab.errors import LeaseLost, VersionBehind, WriteRejected
 from collab.store import leases, roomlog, versions
 from collab.store.base import (
     Appended,
@@ -171,7 +171,8 @@ class SqlStore:
                 if updates:
                     rows = roomlog.numbered_rows(updates, seqs, now)
                     await conn.execute(_updates.insert(), rows)
-                results = await self._record_versions(conn, items, now)
+                before = {room: first - 1 for room, (first, _) in seqs.items()}
+                results = await self._record_versions(conn, items, now, before)
                 appended = Appended(results, {r: s for r, s in seqs.items() if s[1] >= s[0]})
                 if ledger:
                     await self._batches.record(conn, ledger, appended, now)
@@ -186,9 +187,14 @@ class SqlStore:
             raise WriteRejected(_REFUSED) from error
 
     async def _record_versions(
-        self, conn: AsyncConnection, items: Sequence[NewUpdate | NewVersion], now: datetime
+        self,
+        conn: AsyncConnection,
+        items: Sequence[NewUpdate | NewVersion],
+        now: datetime,
+        before: dict[str, int],
     ) -> list[VersionResult]:
-        """Versions take the authors of the updates before them; the rest stay pending."""
+        """Versions take the authors of the updates before them; the rest stay pending.
+        `before`: each room's last sequence number before this batch."""
         pending: dict[str, set[str]] = defaultdict(set)
         results = []
         for item in items:
@@ -198,6 +204,8 @@ class SqlStore:
                 continue
             if item.lease is not None and not await leases.holds(conn, item.room, item.lease):
                 raise LeaseLost(f"room {item.room!r}: the lease on its versions was lost")
+            if item.expect_seq is not None and before.get(item.room) != item.expect_seq:
+                raise VersionBehind(f"room {item.room!r}: rows arrived after the version's state")
             result, consumed = await versions.record(conn, item, pending[item.room], now)
             if consumed:
                 pending[item.room].clear()
