@@ -7,26 +7,23 @@ from functools import partial
 
 import pytest
 
-from collab import Settings, create_app
 from collab.errors import VersionBehind
-from collab.pubsub.redis import RedisBus
 from tests.cluster.conftest import all_acked
-from tests.cluster.test_repair import LossyBus, serving
-from tests.cluster.test_single_runner import authors, database, version_text, versions_of
+from tests.cluster.test_single_runner import (
+    authors,
+    database,
+    deaf_and_hearing,
+    version_text,
+    versions_of,
+)
+from tests.inprocess import serving
 from tests.yclient import YClient
 
 
 async def test_a_version_lacking_a_row_committed_elsewhere_is_taken_again(
     postgres_url: str, redis_url: str, bus_prefix: str
 ):
-    settings = Settings(
-        database_url=postgres_url,
-        redis_url=redis_url,
-        cluster_check_interval=60.0,
-        version_settle=60.0,
-    )
-    deaf = create_app(settings, bus=LossyBus(redis_url, bus_prefix, lambda n: True))
-    hearing = create_app(settings, bus=RedisBus(redis_url, bus_prefix))
+    deaf, hearing = deaf_and_hearing(postgres_url, redis_url, bus_prefix)
     async with (
         serving(deaf) as one,
         serving(hearing) as two,

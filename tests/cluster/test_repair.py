@@ -5,11 +5,9 @@ this process, each app on a real Redis bus whose receiving side drops chosen mes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 
 from collab import Settings, create_app
@@ -17,8 +15,7 @@ from collab.pubsub import wire
 from collab.pubsub.base import Deliver
 from collab.pubsub.redis import RedisBus
 from collab.rooms.cluster import Cluster
-from collab.server import http_protocol, websocket_protocol
-from tests.server import free_port
+from tests.inprocess import serving
 from tests.yclient import YClient
 
 
@@ -41,31 +38,6 @@ class LossyBus(RedisBus):
             deliver(room, payload)
 
         await super().start(lossy, on_reconnect)
-
-
-@asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
-    """Serve `app` on 127.0.0.1 with collab's own protocols; its WebSocket base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        http=http_protocol(10.0),
-        ws=websocket_protocol(),
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                await asyncio.sleep(0.02)
-        yield f"ws://127.0.0.1:{port}/ws"
-    finally:
-        server.should_exit = True
-        await task
 
 
 def cluster_of(app: Starlette) -> Cluster:

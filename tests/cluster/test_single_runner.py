@@ -22,7 +22,8 @@ from pycrdt import Doc, Text
 from collab import Settings, create_app
 from collab.pubsub.redis import RedisBus
 from tests.cluster.conftest import ClusterFactory, all_acked, plain_postgres_url
-from tests.cluster.test_repair import LossyBus, serving
+from tests.cluster.test_repair import LossyBus
+from tests.inprocess import serving
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
@@ -176,20 +177,26 @@ async def test_one_version_per_settle_window_with_every_author(
     assert not any(lost_work(server) for server in servers), "one process tried, not three"
 
 
-async def test_an_automatic_version_holds_what_the_bus_never_brought(
-    postgres_url: str, redis_url: str, bus_prefix: str
-):
-    """The process recording a version catches up with the database first: A hears nothing
-    over the bus (and checks the database only once a minute), yet its version holds B's edit,
-    and B's author."""
+def deaf_and_hearing(postgres_url: str, redis_url: str, prefix: str) -> tuple[Any, Any]:
+    """Two apps of one cluster: the first hears nothing over the bus (and checks the database
+    only once a minute), the second hears everything; versions a minute after the last edit."""
     settings = Settings(
         database_url=postgres_url,
         redis_url=redis_url,
         cluster_check_interval=60.0,
         version_settle=60.0,
     )
-    deaf = create_app(settings, bus=LossyBus(redis_url, bus_prefix, lambda n: True))
-    hearing = create_app(settings, bus=RedisBus(redis_url, bus_prefix))
+    deaf = create_app(settings, bus=LossyBus(redis_url, prefix, lambda n: True))
+    return deaf, create_app(settings, bus=RedisBus(redis_url, prefix))
+
+
+async def test_an_automatic_version_holds_what_the_bus_never_brought(
+    postgres_url: str, redis_url: str, bus_prefix: str
+):
+    """The process recording a version catches up with the database first: A hears nothing
+    over the bus (and checks the database only once a minute), yet its version holds B's edit,
+    and B's author."""
+    deaf, hearing = deaf_and_hearing(postgres_url, redis_url, bus_prefix)
     async with (
         serving(deaf) as one,
         serving(hearing) as two,

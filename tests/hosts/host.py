@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, HTTPException, Request, Response
 from pycrdt import Text
 
@@ -28,9 +27,7 @@ from collab.hooks import (
     Hooks,
     VersionRecorded,
 )
-from collab.server import http_protocol, websocket_protocol
 from collab.state import CollabState
-from tests.server import free_port
 
 PASSWORDS = {"alice": "wonderland", "bob": "builder"}
 NAMES = {"alice": "Alice", "bob": "Bob"}
@@ -150,28 +147,3 @@ def host_app(host: Host, settings: collab.Settings) -> FastAPI:
 
     app.mount("/collab", inner)
     return app
-
-
-@contextlib.asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[int]:
-    """Serve `app` on 127.0.0.1 with collab's own protocols; its port."""
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        http=http_protocol(10.0),
-        ws=websocket_protocol(),
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                await asyncio.sleep(0.02)
-        yield port
-    finally:
-        server.should_exit = True
-        await task

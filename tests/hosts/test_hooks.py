@@ -17,7 +17,8 @@ import collab
 from collab.auth import Role
 from collab.hooks import Change, Connect, CreateDocument, Disconnect, VersionRecorded
 from collab.protocol.yupdate import parse_state_vector
-from tests.hosts.host import Host, host_app, serving
+from tests.hosts.host import Host, host_app
+from tests.inprocess import serving_on_port as serving
 from tests.yclient import YClient
 
 

@@ -1,0 +1,46 @@
+"""A real uvicorn server in the test's own event loop, with collab's HTTP and WebSocket
+protocols, for tests that need to reach into an app (its bus, its state) while clients use it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+
+from collab.server import http_protocol, websocket_protocol
+from tests.server import free_port
+
+
+@contextlib.asynccontextmanager
+async def serving_on_port(app: Any) -> AsyncIterator[int]:
+    """Serve the ASGI `app` on a free 127.0.0.1 port until the block ends; the port."""
+    port = free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        http=http_protocol(10.0),
+        ws=websocket_protocol(),
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:
+                await asyncio.sleep(0.02)
+        yield port
+    finally:
+        server.should_exit = True
+        await task
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """Serve a collab app; its WebSocket base URL."""
+    async with serving_on_port(app) as port:
+        yield f"ws://127.0.0.1:{port}/ws"
