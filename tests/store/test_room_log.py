@@ -12,6 +12,7 @@ from collab.store import migrate
 from collab.store.base import NewUpdate, NewVersion
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
+from tests.conftest import _create_database, _drop_database, _postgres_base_url
 from tests.store.test_sql_store import _edits, _text
 
 
@@ -70,11 +71,24 @@ async def test_a_delete_fences_every_later_write_of_the_old_epoch(store: SqlStor
     assert await store.room_info("gone") is not None
 
 
-async def test_a_batch_retried_after_its_commit_is_not_stored_twice(
-    store: SqlStore, database_url: str
-):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the ledger guards commits over a network: PostgreSQL only")
+@pytest.fixture
+async def postgres_store() -> AsyncIterator[SqlStore]:
+    """A store on a fresh PostgreSQL database: the batch ledger guards commits over a network,
+    so SQLite (in process) has none."""
+    base = _postgres_base_url()
+    url = await _create_database(base)
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+        sql_store = SqlStore(engine)
+        yield sql_store
+        await sql_store.close()
+    finally:
+        await _drop_database(base, url)
+
+
+async def test_a_batch_retried_after_its_commit_is_not_stored_twice(postgres_store: SqlStore):
+    store = postgres_store
     updates, _ = _edits(3)
     batch = [NewUpdate("once", u) for u in updates] + [
         NewVersion("once", b"\x00\x00", "fp", "auto")
