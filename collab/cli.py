@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from collab.config import Settings
+from collab import preflight
+from collab.config import Settings, package_version
+from collab.preflight import CONFIGURATION
 
 if TYPE_CHECKING:
     from collab.rooms.transfer import Format
@@ -21,6 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="collab", description="Real-time collaborative documents."
     )
+    parser.add_argument("--version", action="version", version=f"collab {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server")
     serve.add_argument("--host", help="interface to bind (COLLAB_HOST, default 127.0.0.1)")
@@ -138,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings.check()
     except ValueError as error:
         print(f"collab: {error}", file=sys.stderr)
-        return 2
+        return CONFIGURATION
     from collab.logs import configure
 
     configure(settings.log_level, settings.log_format)
@@ -158,7 +161,7 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
 
     if not settings.secret:
         print("collab: a secret is needed: --secret or COLLAB_SECRET", file=sys.stderr)
-        return 2
+        return CONFIGURATION
     try:
         ttl = _seconds(args.ttl)
     except ValueError as error:
@@ -171,7 +174,7 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
         )
     except ValueError as error:
         print(f"collab: {error}", file=sys.stderr)
-        return 2
+        return CONFIGURATION
     if args.link:
         room = args.room[0].rstrip("*")
         print(f"{args.base_url.rstrip('/')}/d/{room}#token={token}")
@@ -202,7 +205,14 @@ def _serve(settings: Settings) -> int:
             check_secret(settings.secret)
         except ValueError as error:
             print(f"collab: {error}", file=sys.stderr)
-            return 2
+            return CONFIGURATION
+    try:  # each failure a newcomer can meet, in one line, before anything is migrated
+        preflight.check_database_url(settings.database_url)
+        preflight.check_reachable(settings.database_url)
+        sock = preflight.bind(settings.host, settings.port)
+    except preflight.PreflightError as error:
+        print(f"collab: {error}", file=sys.stderr)
+        return error.code
     redact_tokens_in_server_logs()
 
     app = create_app(settings)
@@ -220,7 +230,7 @@ def _serve(settings: Settings) -> int:
         ws=websocket_protocol(),
         log_config=uvicorn_log_config(settings.log_format) or LOGGING_CONFIG,
     )
-    DrainingServer(config, app, settings.drain_delay).run()
+    DrainingServer(config, app, settings.drain_delay).run(sockets=[sock])
     return 0
 
 

@@ -12,6 +12,16 @@ from typing import Any
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./collab.db"
 
 
+def package_version() -> str:
+    """The installed collab's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("collab")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything configurable about one collab server; env var COLLAB_<FIELD IN UPPERCASE>."""

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import time
 from types import FrameType
 from typing import Any
 
 import uvicorn
+from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from collab.api.ws import TRANSPORT_KEY
 from collab.app import start_draining
+from collab.config import package_version as version
 
 _Base: Any = AutoHTTPProtocol
 # websockets' sans-I/O protocol, named rather than "auto": `_Transport.send_now` writes frames
@@ -140,6 +143,22 @@ class DrainingServer(uvicorn.Server):
             return
         self._drain_until = time.monotonic() + self._drain_delay
         self._drain_signal = signal.Signals(sig)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start, then say in one line what is served where."""
+        await super().startup(sockets)
+        if self.started:
+            state = self._app.state.collab
+            host, port = self.config.host, self.config.port
+            if sockets:
+                host, port = sockets[0].getsockname()[:2]
+            database = make_url(state.settings.database_url).render_as_string(hide_password=True)
+            documents = await state.store.count_rooms()
+            print(
+                f"collab {version()} serving http://{host}:{port}/ "
+                f"(database: {database}, documents: {documents})",
+                flush=True,
+            )
 
     async def on_tick(self, counter: int) -> bool:
         if self._drain_until is not None and not self.should_exit:

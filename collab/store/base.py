@@ -247,6 +247,10 @@ class Store(Protocol):
         start with `prefix` and (unless None) match one of `patterns`: a name, or "prefix*"."""
         ...
 
+    async def count_rooms(self) -> int:
+        """How many rooms are stored (deleted ones left out)."""
+        ...
+
     async def room_info(self, room: str) -> RoomInfo | None:
         """One stored room, or None."""
         ...

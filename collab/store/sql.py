@@ -349,6 +349,14 @@ class SqlStore:
             rows = (await conn.execute(query)).all()
         return [_room_info(row) for row in rows]
 
+    async def count_rooms(self) -> int:
+        """How many rooms are stored (deleted ones left out)."""
+        async with self.engine.connect() as conn:
+            count = await conn.scalar(
+                select(func.count()).select_from(_rooms).where(_rooms.c.deleted_at.is_(None))
+            )
+        return int(count or 0)
+
     async def room_info(self, room: str) -> RoomInfo | None:
         """One stored room, or None."""
         async with self.engine.connect() as conn:

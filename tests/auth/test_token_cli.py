@@ -60,18 +60,18 @@ def test_link_puts_the_token_in_the_fragment():
 
 
 def test_token_needs_a_secret_and_a_valid_ttl():
-    assert _token("--user", "u", "--room", "r").returncode == 2
+    assert _token("--user", "u", "--room", "r").returncode == 3  # configuration
     bad = _token("--user", "u", "--room", "r", "--secret", SECRET, "--ttl", "forever")
     assert bad.returncode == 2 and "--ttl" in bad.stderr
 
 
 def test_short_secrets_are_refused_by_token_and_serve():
     short = _token("--user", "u", "--room", "r", "--secret", "too-short")
-    assert short.returncode == 2 and "at least 32 bytes" in short.stderr
+    assert short.returncode == 3 and "at least 32 bytes" in short.stderr
     serve = subprocess.run(
         [sys.executable, "-m", "collab", "serve", "--secret", "too-short", "--port", "1"],
         capture_output=True,
         text=True,
         timeout=30,
     )
-    assert serve.returncode == 2 and "at least 32 bytes" in serve.stderr
+    assert serve.returncode == 3 and "at least 32 bytes" in serve.stderr

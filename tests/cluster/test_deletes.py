@@ -77,5 +77,5 @@ def test_clustering_refuses_sqlite_with_a_clear_message(tmp_path):
         capture_output=True,
         timeout=30,
     )
-    assert done.returncode == 2
+    assert done.returncode == 3  # configuration
     assert b"needs PostgreSQL" in done.stderr
