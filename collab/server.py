@@ -153,7 +153,10 @@ class DrainingServer(uvicorn.Server):
             if sockets:
                 host, port = sockets[0].getsockname()[:2]
             database = make_url(state.settings.database_url).render_as_string(hide_password=True)
-            documents = await state.store.count_rooms()
+            try:
+                documents = str(await state.store.count_rooms())
+            except Exception:  # the database just went away: say so, serve all the same
+                documents = "unknown"
             print(
                 f"collab {version()} serving http://{host}:{port}/ "
                 f"(database: {database}, documents: {documents})",
