@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import socket
 import time
@@ -30,6 +31,8 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from collab.api.ws import TRANSPORT_KEY
 from collab.app import start_draining
 from collab.config import package_version as version
+
+log = logging.getLogger("collab")
 
 _Base: Any = AutoHTTPProtocol
 # websockets' sans-I/O protocol, named rather than "auto": `_Transport.send_now` writes frames
@@ -157,10 +160,13 @@ class DrainingServer(uvicorn.Server):
                 documents = str(await state.store.count_rooms())
             except Exception:  # the database just went away: say so, serve all the same
                 documents = "unknown"
-            print(
-                f"collab {version()} serving http://{host}:{port}/ "
-                f"(database: {database}, documents: {documents})",
-                flush=True,
+            log.info(
+                "collab %s serving http://%s:%s/ (database: %s, documents: %s)",
+                version(),
+                host,
+                port,
+                database,
+                documents,
             )
 
     async def on_tick(self, counter: int) -> bool:
