@@ -155,8 +155,12 @@ class Cluster:
 
     def committed(self, rows: list[NewUpdate | NewVersion], appended: Appended) -> None:
         """Mark this process's new rows held, and publish them."""
+        per_room: dict[str, list[NewUpdate]] = {}
+        for row in rows:  # one pass: a batch can hold hundreds of rooms
+            if isinstance(row, NewUpdate):
+                per_room.setdefault(row.room, []).append(row)
         for name, (first, last) in appended.seqs.items():
-            updates = [row for row in rows if isinstance(row, NewUpdate) and row.room == name]
+            updates = per_room.get(name, [])
             room = self.rooms.get(name)
             if room is not None:
                 room.position.add(first, last)

@@ -13,16 +13,7 @@ Event = dict[str, Any]
 
 def version_json(info: VersionInfo) -> dict[str, Any]:
     """The JSON shape of a version (REST responses and events alike)."""
-    return {
-        "id": info.id,
-        "room": info.room,
-        "created_at": info.created_at.isoformat(),
-        "kind": info.kind,
-        "label": info.label,
-        "author": info.author,
-        "authors": info.authors,
-        "size_bytes": info.size_bytes,
-    }
+    return info.to_json()
 
 
 def version_event(info: VersionInfo, *, created: bool) -> Event:

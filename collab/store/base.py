@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,19 @@ class VersionInfo:
     author: str | None
     authors: list[str]
     size_bytes: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON shape of a version (REST responses, events, the batch ledger alike)."""
+        return {
+            "id": self.id,
+            "room": self.room,
+            "created_at": self.created_at.isoformat(),
+            "kind": self.kind,
+            "label": self.label,
+            "author": self.author,
+            "authors": self.authors,
+            "size_bytes": self.size_bytes,
+        }
 
 
 @dataclass(frozen=True, slots=True)

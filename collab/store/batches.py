@@ -25,18 +25,7 @@ _SWEEP_EVERY = 512
 
 
 def _version_json(result: VersionResult) -> dict[str, Any]:
-    info = result.info
-    return {
-        "id": info.id,
-        "room": info.room,
-        "created_at": info.created_at.isoformat(),
-        "kind": info.kind,
-        "label": info.label,
-        "author": info.author,
-        "authors": info.authors,
-        "size_bytes": info.size_bytes,
-        "created": result.created,
-    }
+    return {**result.info.to_json(), "created": result.created}
 
 
 def _version(data: dict[str, Any]) -> VersionResult:
