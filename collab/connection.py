@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -45,6 +45,14 @@ class TransportControl(Protocol):
         """Bytes written and not yet handed to the kernel."""
         ...
 
+    def backed_up(self) -> bool:
+        """Whether the kernel refused some of what was written (the peer is not reading)."""
+        ...
+
+    def watch_flush(self, callback: Callable[[], None] | None) -> None:
+        """Call `callback` after each write of what `send_now` held (None: stop)."""
+        ...
+
     def abort(self) -> None:
         """Close at once, dropping what is buffered."""
         ...
@@ -54,8 +62,8 @@ class TransportControl(Protocol):
         ...
 
     def send_now(self, data: bytes) -> bool:
-        """Write one binary message at once, framed by the server's WebSocket protocol
-        (extensions included); False when it cannot be written now (handshake or close under
+        """Write one binary message at the end of this event-loop turn, with the others this
+        peer is sent in it; False when it cannot be written this way (handshake or close under
         way), and the frame must take the ASGI path."""
         ...
 
@@ -141,6 +149,8 @@ class Connection:
         self._budget = budget or SendBudget(1 << 62)
         self._released = False
         self._transport = transport
+        if transport is not None:
+            transport.watch_flush(self._direct_flushed)
         self._next: asyncio.Future[Any] | None = None  # an event read while throttled
         # Bytes handed to the transport that it may still hold (a peer that stopped reading).
         self._unflushed = 0
@@ -235,26 +245,29 @@ class Connection:
 
     def _send_directly(self, frame: bytes) -> bool:
         """The fast path of a peer that keeps up: nothing queued or being sent and nothing
-        waiting in the transport, so the frame is written to the socket now, without a queue
-        or a task hop. The send budget counts it until the transport hands it to the kernel."""
+        backed up in the transport, so the frame is handed to the transport now, without a
+        queue or a task hop. The send budget counts it until the kernel has it."""
         transport = self._transport
         if (
             transport is None
             or self._sending
-            or self._unflushed
             or not self._reading
             or not self._queue.empty()
+            or transport.backed_up()
             or not transport.send_now(frame)
         ):
             return False
-        size = len(frame)
-        self._budget.add(self, size)
-        self._unflushed += size
+        self._budget.add(self, len(frame))
+        self._unflushed += len(frame)
+        return True
+
+    def _direct_flushed(self) -> None:
+        """The transport wrote what `_send_directly` gave it: release what the kernel took,
+        and watch what it did not."""
         self._settle()
         if self._unflushed:
             self._watch_flush()
             self._keep_to_budget()
-        return True
 
     def _watch_flush(self) -> None:
         """Release from the budget, later, what the transport still held after a direct write
@@ -332,6 +345,8 @@ class Connection:
             self._settle_timer.cancel()
         self._budget.release(self, self._budget.held(self))
         self._released = True
+        if self._transport is not None:
+            self._transport.watch_flush(None)
         self.finished.set()
 
     async def _drain(self) -> None:

@@ -19,6 +19,7 @@ import logging
 import signal
 import socket
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 from collab.api.ws import TRANSPORT_KEY
 from collab.app import start_draining
@@ -79,29 +81,93 @@ def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
 
 
 def websocket_protocol() -> type[asyncio.Protocol]:
-    """uvicorn's WebSocket protocol, showing the app its transport's buffer and abort."""
+    """uvicorn's WebSocket protocol, showing the app its transport's buffer and abort, and
+    writing the app's frames itself (see `_Transport.send_now`)."""
+    corks = _Corks()
 
     class ObservableWebSocketProtocol(_WsBase):  # type: ignore[misc]
+        _collab_transport: _Transport | None = None
+
         async def run_asgi(self) -> None:
-            self.scope[TRANSPORT_KEY] = _Transport(self.transport, self)
+            self._collab_transport = _Transport(self.transport, self, corks)
+            self.scope[TRANSPORT_KEY] = self._collab_transport
             await super().run_asgi()
 
+        async def send(self, message: Any) -> None:
+            # Frames written directly this turn go out before anything sent the ASGI way.
+            if self._collab_transport is not None:
+                self._collab_transport.flush()
+            await super().send(message)
+
     return ObservableWebSocketProtocol
+
+
+class _Corks:
+    """Frames written to WebSocket transports during one event-loop turn, sent with one write
+    per transport at the end of the turn: a peer that several broadcasts reach in one turn costs
+    one system call, not one per frame. A frame broadcast to many peers is framed once (server
+    frames are not masked, so every peer gets the same bytes)."""
+
+    __slots__ = ("_dirty", "_framed", "_last")
+
+    def __init__(self) -> None:
+        self._dirty: list[_Transport] = []
+        self._last: bytes | None = None
+        self._framed = b""
+
+    def framed(self, data: bytes) -> bytes:
+        """`data` as one unfragmented binary WebSocket frame (the last one is remembered)."""
+        if data is not self._last:
+            self._last, self._framed = data, _binary_frame(data)
+        return self._framed
+
+    def hold(self, transport: _Transport) -> None:
+        """`transport` has frames to send at the end of this turn."""
+        if not self._dirty:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._dirty.append(transport)
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        self._last, self._framed = None, b""
+        for transport in dirty:
+            transport.flush()
+
+
+def _binary_frame(data: bytes) -> bytes:
+    length = len(data)
+    if length < 126:
+        return bytes((0x82, length)) + data
+    if length < 65536:
+        return bytes((0x82, 126)) + length.to_bytes(2, "big") + data
+    return bytes((0x82, 127)) + length.to_bytes(8, "big") + data
 
 
 class _Transport:
     """collab.connection.TransportControl over an asyncio transport."""
 
-    __slots__ = ("_protocol", "_transport")
+    __slots__ = ("_corks", "_on_flush", "_pending", "_pending_bytes", "_protocol", "_transport")
 
-    def __init__(self, transport: asyncio.Transport, protocol: Any) -> None:
+    def __init__(self, transport: asyncio.Transport, protocol: Any, corks: _Corks) -> None:
         self._transport = transport
         self._protocol = protocol
+        self._corks = corks
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._on_flush: Callable[[], None] | None = None
 
     def buffered(self) -> int:
-        return self._transport.get_write_buffer_size()
+        return self._transport.get_write_buffer_size() + self._pending_bytes
+
+    def backed_up(self) -> bool:
+        return self._transport.get_write_buffer_size() > 0
+
+    def watch_flush(self, callback: Callable[[], None] | None) -> None:
+        self._on_flush = callback
 
     def abort(self) -> None:
+        self._pending.clear()
+        self._pending_bytes = 0
         self._transport.abort()
 
     def closing(self) -> bool:
@@ -109,7 +175,10 @@ class _Transport:
 
     def send_now(self, data: bytes) -> bool:
         """What uvicorn's websockets-sansio protocol does for a `websocket.send`, without the
-        ASGI message, Starlette's wrapper and the task the app's sender awaits in."""
+        ASGI message, Starlette's wrapper and the task the app's sender awaits in; the frame is
+        written at the end of this event-loop turn, with whatever else this peer is sent in it.
+        Only while the connection is open and uses no extension (collab turns
+        permessage-deflate off), so the frame's bytes are the same for every peer."""
         protocol = self._protocol
         conn = getattr(protocol, "conn", None)
         if (
@@ -117,15 +186,32 @@ class _Transport:
             or not getattr(protocol, "handshake_complete", False)
             or getattr(protocol, "close_sent", True)
             or getattr(protocol, "initial_response", None) is not None
+            or conn.state is not State.OPEN
+            or conn.extensions
+            or conn.expect_continuation_frame
             or self._transport.is_closing()
         ):
             return False
-        try:
-            conn.send_binary(data)
-        except Exception:  # InvalidState: the peer is closing; the ASGI path reports it
-            return False
-        self._transport.write(b"".join(conn.data_to_send()))
+        if not self._pending:
+            self._corks.hold(self)
+        frame = self._corks.framed(data)
+        self._pending.append(frame)
+        self._pending_bytes += len(frame)
         return True
+
+    def flush(self) -> None:
+        """Write what is pending in one go (nothing if the connection started closing: a data
+        frame may not follow a close frame)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self._pending_bytes = 0
+        conn = getattr(self._protocol, "conn", None)
+        if conn is None or conn.state is not State.OPEN or self._transport.is_closing():
+            return
+        self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+        if self._on_flush is not None:
+            self._on_flush()
 
 
 class DrainingServer(uvicorn.Server):

@@ -57,6 +57,7 @@ class YClient:
         self.doc: Doc[Any] = Doc(client_id=client_id) if client_id is not None else Doc()
         self.content = self.doc.get("content", type=Text)
         self.awareness: dict[int, str] = {}
+        self.awareness_frames = 0  # awareness messages received
         self.acked = 0
         # EVENT messages, each with the text of `content` when it arrived.
         self.events: list[tuple[dict[str, Any], str]] = []
@@ -173,6 +174,7 @@ class YClient:
         if kind == MessageType.SYNC:
             await self._on_sync(reader.read_var_uint(), reader.read_var_bytes())
         elif kind == MessageType.AWARENESS:
+            self.awareness_frames += 1
             for entry in decode_awareness(reader.read_var_bytes(), max_entries=1_000_000):
                 if entry.removed:
                     self.awareness.pop(entry.client_id, None)

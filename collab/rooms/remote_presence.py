@@ -32,7 +32,6 @@ from collab.protocol.awareness import (
     decode_awareness,
     encode_awareness_entries,
 )
-from collab.protocol.messages import encode_awareness
 from collab.pubsub import wire
 from collab.pubsub.base import Bus
 from collab.rooms.room import Room
@@ -280,5 +279,4 @@ def _outgoing(room: Room, box: _Outbox) -> list[tuple[AwarenessEntry, str | None
 
 def _send(room: Room, entries: list[AwarenessEntry]) -> None:
     """Tell the room's peers here, in one message."""
-    if entries:
-        room.broadcast(encode_awareness(encode_awareness_entries(entries)))
+    room.awareness.relay(entries)

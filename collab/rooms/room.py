@@ -54,6 +54,8 @@ from collab.protocol.messages import (
 from collab.protocol.nesting import TypeNesting
 from collab.protocol.yupdate import ParsedUpdate, parse_state_vector, parse_update
 from collab.rooms import crdt
+from collab.rooms.awareness_relay import DEFAULT_WINDOW as AWARENESS_WINDOW
+from collab.rooms.awareness_relay import AwarenessRelay
 from collab.rooms.encodings import DocEncodings
 from collab.rooms.events import Event, version_events
 from collab.rooms.history import AutoVersions, fingerprint
@@ -87,6 +89,8 @@ class RoomLimits:
     max_awareness_bytes: int
     max_nesting_depth: int = 64
     presence: PresenceLimits = field(default_factory=PresenceLimits)
+    # The longest an awareness change waits to share a message (rooms/awareness_relay.py).
+    awareness_window: float = AWARENESS_WINDOW
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RoomLimits:
@@ -171,6 +175,8 @@ class Room:
         # Bytes of updates the document holds, stored and applied since (an upper bound).
         self.size = log_size.state_bytes + log_size.bytes
         self.awareness_dropped = 0
+        # Awareness changes to the peers: at once when quiet, coalesced while busy.
+        self.awareness = AwarenessRelay(self.broadcast, self.limits.awareness_window)
         self._closed_by: CollabError | None = None
         self.auto_versions: AutoVersions | None = None
 
@@ -188,7 +194,7 @@ class Room:
             return
         removals = self.presence.remove_connection(peer.origin.connection_id)
         if removals:
-            self.broadcast(encode_awareness(encode_awareness_entries(removals)))
+            self.awareness.relay(removals)
             self._presence_changed(removals)
         if not self.peers and self.auto_versions is not None:
             self.auto_versions.on_idle()
@@ -304,7 +310,7 @@ class Room:
             return
         accepted = self.presence.apply(peer.origin.connection_id, entries, peer.origin.principal)
         if accepted:
-            self.broadcast(encode_awareness(encode_awareness_entries(accepted)))
+            self.awareness.relay(accepted)
             self._presence_changed(accepted)
             if (name := announced_name(accepted)) is not None:
                 peer.rename(name)
@@ -556,6 +562,7 @@ class Room:
         if self.auto_versions is not None:
             self.auto_versions.cancel()
         self.auto_versions = None
+        self.awareness.cancel()
         self.after_commit = None
         self.on_rejected = None
         self.presence_changed = None
