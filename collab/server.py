@@ -80,6 +80,12 @@ def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
     return HeaderTimeoutProtocol
 
 
+# Messages, and bytes, one WebSocket may have read and waiting for the app before its socket is
+# no longer read (TCP then holds the client back).
+_READ_AHEAD_MESSAGES = 16
+_READ_AHEAD_BYTES = 262_144
+
+
 def websocket_protocol() -> type[asyncio.Protocol]:
     """uvicorn's WebSocket protocol, showing the app its transport's buffer and abort, and
     writing the app's frames itself (see `_Transport.send_now`)."""
@@ -87,6 +93,8 @@ def websocket_protocol() -> type[asyncio.Protocol]:
 
     class ObservableWebSocketProtocol(_WsBase):  # type: ignore[misc]
         _collab_transport: _Transport | None = None
+        _collab_waiting = 0  # bytes of messages read and not yet taken by the app
+        read_paused: bool  # uvicorn's
 
         async def run_asgi(self) -> None:
             self._collab_transport = _Transport(self.transport, self, corks)
@@ -98,6 +106,35 @@ def websocket_protocol() -> type[asyncio.Protocol]:
             if self._collab_transport is not None:
                 self._collab_transport.flush()
             await super().send(message)
+
+        def send_receive_event_to_app(self) -> None:
+            # uvicorn stops reading the socket after every message until the app has taken it
+            # (two system calls per message); here once a few messages, or enough bytes to
+            # matter, wait for the app: as much read-ahead as one read of the socket holds.
+            size = sum(len(frame) for frame in self.frames)
+            bytes_message = self.curr_msg_data_type == "bytes"
+            queued = self.queue.qsize()
+            paused = self.read_paused
+            self.read_paused = True  # keeps uvicorn from pausing
+            try:
+                super().send_receive_event_to_app()
+            finally:
+                self.read_paused = paused
+            if bytes_message and self.queue.qsize() > queued:
+                self._collab_waiting += size
+            if not paused and (
+                self.queue.qsize() >= _READ_AHEAD_MESSAGES
+                or self._collab_waiting >= _READ_AHEAD_BYTES
+            ):
+                self.read_paused = True
+                self.transport.pause_reading()
+
+        async def receive(self) -> Any:
+            message = await super().receive()
+            data = message.get("bytes")
+            if data is not None:
+                self._collab_waiting = max(0, self._collab_waiting - len(data))
+            return message
 
     return ObservableWebSocketProtocol
 
