@@ -25,18 +25,18 @@ def add_setting_options(
 
 
 def _add_option(parser: argparse.ArgumentParser, setting: SettingInfo) -> None:
-    where = f"{setting.env}, default {plain(setting.default_text())}"
-    common: dict[str, Any] = {"dest": setting.name, "default": None}
-    text = plain(setting.help.text).replace("%", "%%")
-    help_text = f"{text} ({where.replace('%', '%%')})"
+    text = f"{setting.help.text} ({setting.env}, default {setting.default_text()})"
+    # dest is the field's name: a command's own options must not reuse a setting's name.
+    common: dict[str, Any] = {"dest": setting.name, "default": None, "help": _escape(plain(text))}
     if setting.kind == "bool":
-        action = argparse.BooleanOptionalAction
-        parser.add_argument(setting.flag, action=action, help=help_text, **common)
+        parser.add_argument(setting.flag, action=argparse.BooleanOptionalAction, **common)
         return
     metavar = "|".join(setting.help.choices) or _METAVARS[setting.kind]
-    parser.add_argument(
-        setting.flag, type=_converter(setting), metavar=metavar, help=help_text, **common
-    )
+    parser.add_argument(setting.flag, type=_converter(setting), metavar=metavar, **common)
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%%")  # argparse formats help with %
 
 
 def _converter(setting: SettingInfo) -> Any:
