@@ -78,9 +78,11 @@ class Settings:
     )
     unload_grace: float = _setting(10.0, "seconds a room stays loaded after its last client leaves")
     compact_max_updates: int = _setting(
-        500, "compact a room's update log once it holds this many updates ..."
+        500, "compact a room's update log once it holds this many updates"
     )
-    compact_max_bytes: int = _setting(1_048_576, "... or this many bytes")
+    compact_max_bytes: int = _setting(
+        1_048_576, "compact a room's update log once it holds this many bytes"
+    )
     max_message_bytes: int = _setting(
         4_194_304, "largest WebSocket message, after decompression (close 1009 above)"
     )
@@ -98,17 +100,19 @@ class Settings:
         "SQLite runs in WAL mode; `NORMAL` survives process crashes, `FULL` power loss too",
         choices=("NORMAL", "FULL", "EXTRA"),
     )
-    version_settle: float = _setting(120.0, "automatic versions: seconds after the last edit ...")
+    version_settle: float = _setting(
+        120.0, "seconds after the last edit before an automatic version is recorded"
+    )
     version_max_interval: float = _setting(
-        600.0, "... and at most this many seconds apart while editing goes on"
+        600.0, "most seconds between automatic versions while editing goes on"
     )
     version_keep_all_hours: float = _setting(
-        24.0, "retention: every version of the last this many hours is kept ..."
+        24.0, "retention: every version of the last this many hours is kept"
     )
     version_hourly_days: float = _setting(
         7.0,
-        "... then one automatic version per hour up to this many days, then one per day "
-        "(named and restore versions are kept forever)",
+        "retention: after that, one automatic version per hour up to this many days, then "
+        "one per day (named and restore versions are kept forever)",
     )
     secret: str | None = _setting(
         None,
@@ -197,8 +201,10 @@ class Settings:
         "seconds between re-checks of each open connection's access with the host's "
         "`on_authorize` hook (when overridden); 0: only at connect and when asked",
     )
-    ping_interval: float = _setting(20.0, "seconds between WebSocket pings ...")
-    ping_timeout: float = _setting(20.0, "... and before an unanswered ping closes the connection")
+    ping_interval: float = _setting(20.0, "seconds between WebSocket pings")
+    ping_timeout: float = _setting(
+        20.0, "seconds before an unanswered WebSocket ping closes the connection"
+    )
     metrics_token: str | None = _setting(
         None,
         "bearer token that may read `/metrics` (for a scraper); admins on `*` always may; "
@@ -237,10 +243,10 @@ class Settings:
     lease_seconds: float = _setting(
         30.0,
         "the lease on a room's once-per-room work (compaction, automatic versions, thinning) "
-        "lasts this many seconds by the database's clock ...",
+        "lasts this many seconds by the database's clock",
     )
     lease_renew_seconds: float = _setting(
-        10.0, "... and is renewed this often while the room is live on its holder"
+        10.0, "seconds between renewals of a room's lease while the room is live on its holder"
     )
     presence_node_ttl: float = _setting(
         15.0,
