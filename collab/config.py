@@ -1,8 +1,8 @@
-"""Frozen settings, read from COLLAB_* environment variables and overridden by CLI flags.
+"""Frozen settings, read from COLLAB_* environment variables and overridden by CLI options.
 
 Each field's metadata (`_setting`) is the one description of a setting: `collab serve --help`,
-the environment reading and the README's settings table (`collab settings --markdown`) all come
-from `describe_settings()`.
+the environment reading and the README's settings table (`collab settings`) all come from
+`describe_settings()`. A new setting is a new field with its `_setting(...)`, nothing else.
 """
 
 from __future__ import annotations
@@ -414,10 +414,14 @@ class SettingInfo:
 
 def describe_settings() -> list[SettingInfo]:
     """Every setting, in the order of `Settings`."""
-    return [
-        SettingInfo(item.name, _kind(item.type), item.default, item.metadata[_META])
-        for item in fields(Settings)
-    ]
+    return [SettingInfo(f.name, _kind(f.type), f.default, _help_of(f)) for f in fields(Settings)]
+
+
+def _help_of(item: dataclasses.Field[Any]) -> SettingHelp:
+    if _META not in item.metadata:
+        raise TypeError(f"Settings.{item.name} needs a description: declare it with _setting()")
+    meta: SettingHelp = item.metadata[_META]
+    return meta
 
 
 def _kind(annotation: Any) -> str:
