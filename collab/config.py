@@ -1,4 +1,9 @@
-"""Frozen settings, read from COLLAB_* environment variables and overridden by CLI flags."""
+"""Frozen settings, read from COLLAB_* environment variables and overridden by CLI options.
+
+Each field's metadata (`_setting`) is the one description of a setting: `collab serve --help`,
+the environment reading and the README's settings table (`collab settings`) all come from
+`describe_settings()`. A new setting is a new field with its `_setting(...)`, nothing else.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ import dataclasses
 import importlib.util
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./collab.db"
+_T = TypeVar("_T")
+_META = "collab_setting"
 
 
 def package_version() -> str:
@@ -23,160 +30,296 @@ def package_version() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class SettingHelp:
+    """What a setting means (markdown: `code` allowed), the values it takes if only a few, whether
+    its value must never be printed, and how its default reads when not as its value."""
+
+    text: str
+    choices: tuple[str, ...] = ()
+    secret: bool = False
+    shown_default: str | None = None
+
+
+def _setting(
+    default: _T,
+    text: str,
+    *,
+    choices: tuple[str, ...] = (),
+    secret: bool = False,
+    shown_default: str | None = None,
+) -> _T:
+    meta = SettingHelp(text, choices, secret, shown_default)
+    made: _T = field(default=default, metadata={_META: meta})
+    return made
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything configurable about one collab server; env var COLLAB_<FIELD IN UPPERCASE>."""
 
-    host: str = "127.0.0.1"
-    port: int = 8000
-    database_url: str = DEFAULT_DATABASE_URL
-    log_level: str = "info"
-    # Create and migrate the schema on start (`collab db upgrade` does it explicitly).
-    auto_migrate: bool = True
-    # Seconds a room stays in memory after its last client leaves.
-    unload_grace: float = 10.0
-    # Compact a room's update log once it holds this many updates or bytes.
-    compact_max_updates: int = 500
-    compact_max_bytes: int = 1_048_576
-    # Largest WebSocket message accepted, after decompression.
-    max_message_bytes: int = 4_194_304
-    # Largest REST request body.
-    max_request_bytes: int = 8_388_608
-    # Messages queued for one peer before it counts as a slow consumer and is dropped.
-    send_queue_size: int = 2048
-    # Bytes queued for one peer before it counts as a slow consumer (one larger frame, such as
-    # the first sync of a big document, is let through when nothing else is queued).
-    send_queue_bytes: int = 33_554_432
-    # Most updates committed in one transaction (group commit).
-    write_batch_max: int = 512
-    # SQLite `synchronous` in WAL mode: NORMAL survives process crashes, FULL power loss too.
-    sqlite_synchronous: str = "NORMAL"
-    # Auto versions: seconds after the last edit, and at most this far apart while editing goes on.
-    version_settle: float = 120.0
-    version_max_interval: float = 600.0
-    # Retention: keep every version this many hours, then one auto version per hour up to this
-    # many days, then one per day. Named and restore versions are kept forever.
-    version_keep_all_hours: float = 24.0
-    version_hourly_days: float = 7.0
-    # Auth: HS256 secret, or a PEM public key (RS256/ES256) from a host app. Neither: development
-    # mode, where everyone is an anonymous admin (logged loudly, shown on the home page).
-    secret: str | None = None
-    public_key: str | None = None
-    # Origins allowed to open WebSockets, comma-separated ("*" for any). Empty: the server's own
-    # origin only. Connections without an Origin header (non-browser clients) are allowed.
-    allowed_origins: str = ""
-    # Limits.
-    max_document_bytes: int = 33_554_432
-    # Per-connection rates. A connection over them is not read until its allowance refills (TCP
-    # holds the client back); only one throttled without a break for `rate_close_after` seconds
-    # is closed (1013, which clients retry). The message rate is set above what one connection
-    # can make the server process (about 4,500 small updates/s on 2 cores), so it never caps an
-    # honest fast client below the server's capacity; the byte rate bounds what floods cost.
-    rate_messages_per_second: float = 5000.0
-    rate_message_burst: int = 5000
-    rate_bytes_per_second: float = 2_097_152.0
-    rate_byte_burst: int = 8_388_608
-    rate_close_after: float = 60.0
-    # Full-state work per connection, in bytes: each SyncStep1 answer costs its size (encoded
-    # once per change, but copied and buffered for every asker), and encoding the delete set to
-    # check a viewer's update costs its size; every connection of one user shares twice this,
-    # of one address four times. Over it, the connection's next such request waits (its edits
-    # and presence do not).
-    state_bytes_per_second: float = 4_194_304.0
-    state_byte_burst: int = 33_554_432
-    # Bytes queued for sending by all connections together; past it, the connections holding
-    # the most are dropped (1013) until it fits.
-    send_budget_bytes: int = 134_217_728
-    # Deepest nesting of values (JSON-like Any, embeds, attributes) and of shared types (a Y.Map
-    # in a Y.Map ...) an update may hold; deeper ones are refused before yrs decodes them.
-    max_nesting_depth: int = 64
-    max_awareness_bytes: int = 16_384
-    awareness_per_second: float = 30.0
-    # Awareness client ids, and bytes of their states, one connection and one room may hold;
-    # entries past them are dropped (and counted in /healthz).
-    awareness_ids_per_connection: int = 8
-    awareness_bytes_per_connection: int = 65_536
-    awareness_ids_per_room: int = 1_000
-    awareness_bytes_per_room: int = 4_194_304
-    max_connections: int = 10_000
-    max_connections_per_room: int = 500
-    max_rooms: int = 5_000
-    # Seconds a REST request waits for the database (a commit, a flush) before answering 503
-    # with Retry-After: while it is down or full, writes pause, nothing is lost.
-    commit_wait: float = 10.0
-    # Seconds a new connection (or one between requests) may take to send a whole request head.
-    header_timeout: float = 10.0
-    # permessage-deflate on WebSockets. Off by default: compressing is done on the event loop,
-    # and one large frame (a 14 MB document's first sync) stalls every room for ~50 ms; stock
-    # Node servers do not compress either.
-    ws_compression: bool = False
-    # Seconds a host's hook (create_app(hooks=...)) may take before it counts as failed.
-    hook_timeout: float = 5.0
-    # Seconds between re-checks of each open connection's access with the host's on_authorize
-    # hook (only when it is overridden); 0: only at connect and when asked (recheck_access).
-    authorize_recheck: float = 30.0
-    # Seconds between WebSocket pings and before an unanswered ping closes the connection.
-    ping_interval: float = 20.0
-    ping_timeout: float = 20.0
-    # /metrics: with a secret set it needs an admin token on every room ("*"), or this token as
-    # `Authorization: Bearer` (for a Prometheus scraper). Development mode: open.
-    metrics_token: str | None = None
-    # Logs: "text" (default) or "json" (one object per line, with connection, room and request
-    # ids when known).
-    log_format: str = "text"
-    # SIGTERM: /readyz answers 503 for this many seconds before sockets close with 1012, so a
-    # load balancer stops sending new clients first (Kubernetes: about 5). /readyz also needs a
-    # `SELECT 1` answered within `ready_timeout` seconds.
-    drain_delay: float = 0.0
-    ready_timeout: float = 2.0
-    # Clustering: several processes (on several hosts) over one PostgreSQL database, with
-    # committed updates and presence carried between them by Redis pub/sub. Unset: one process.
-    redis_url: str | None = None
-    # Prefix of the Redis channels and keys: clusters sharing one Redis use different ones.
-    bus_prefix: str = "collab"
-    # Seconds between checks of every live room against the database (repairs lost messages).
-    cluster_check_interval: float = 1.0
-    # Once-per-room work (compaction, automatic versions, thinning) runs on the one process
-    # holding the room's lease: for this many seconds by the database's clock, renewed every
-    # `lease_renew_seconds` while the room is live there. A process paused or dead for longer
-    # loses the lease, and the work moves to another process holding the room.
-    lease_seconds: float = 30.0
-    lease_renew_seconds: float = 10.0
-    # Presence across processes: each process renews a liveness key in Redis that lives this many
-    # seconds (renewed every third of it); the others check the processes holding presence in
-    # their rooms every `presence_check_interval` seconds, and drop the presence of one whose
-    # key was missing twice running (its process died). Another process's presence entries not
-    # renewed for `presence_timeout` seconds expire (y-protocols clients renew every 15 s).
-    presence_node_ttl: float = 15.0
-    presence_check_interval: float = 5.0
-    presence_timeout: float = 30.0
-    # Seconds SIGTERM waits for sockets to close before ending them (a client that stopped
-    # reading never lets its socket close); the final flush of writes runs after.
-    shutdown_timeout: float = 10.0
-    # Webhooks (README "Webhooks"): URLs to POST events to, comma-separated (empty: none), and
-    # the HMAC-SHA256 secret signing them (required with URLs). A room's commits within
-    # `webhook_debounce` seconds of the first become one document.changed. A delivery is tried
-    # `webhook_attempts` times, waiting `webhook_backoff` seconds before the first retry and
-    # doubling (up to 60 s, with jitter), each request given `webhook_timeout` seconds; then it
-    # is logged and dropped. At most `webhook_queue_max` events wait per room and URL.
-    webhook_urls: str = ""
-    webhook_secret: str | None = None
-    webhook_debounce: float = 2.0
-    webhook_attempts: int = 8
-    webhook_backoff: float = 1.0
-    webhook_timeout: float = 10.0
-    webhook_queue_max: int = 100
+    host: str = _setting("127.0.0.1", "interface to bind (`0.0.0.0`: every interface)")
+    port: int = _setting(8000, "port to bind")
+    database_url: str = _setting(
+        DEFAULT_DATABASE_URL,
+        "SQLAlchemy async URL; `postgresql+asyncpg://user@host/db` for PostgreSQL "
+        "(`pip install 'collab[postgres]'`)",
+    )
+    public_url: str = _setting(
+        "",
+        "the URL people reach this server at (`https://docs.example`), for the links "
+        "`collab token --link` prints",
+        shown_default="`http://{host}:{port}`",
+    )
+    log_level: str = _setting(
+        "info", "logging level", choices=("critical", "error", "warning", "info", "debug")
+    )
+    auto_migrate: bool = _setting(
+        True, "create and migrate the schema on start (`collab db upgrade` does it explicitly)"
+    )
+    unload_grace: float = _setting(10.0, "seconds a room stays loaded after its last client leaves")
+    compact_max_updates: int = _setting(
+        500, "compact a room's update log once it holds this many updates"
+    )
+    compact_max_bytes: int = _setting(
+        1_048_576, "compact a room's update log once it holds this many bytes"
+    )
+    max_message_bytes: int = _setting(
+        4_194_304, "largest WebSocket message, after decompression (close 1009 above)"
+    )
+    max_request_bytes: int = _setting(8_388_608, "largest REST request body (413 above)")
+    send_queue_size: int = _setting(
+        2048, "frames waiting for one client before it is dropped as too slow (close 1013)"
+    )
+    # One larger frame (the first sync of a big document) is let through when nothing is queued.
+    send_queue_bytes: int = _setting(
+        33_554_432, "bytes waiting for one client before it is dropped as too slow (close 1013)"
+    )
+    write_batch_max: int = _setting(512, "most updates committed in one transaction (group commit)")
+    sqlite_synchronous: str = _setting(
+        "NORMAL",
+        "SQLite runs in WAL mode; `NORMAL` survives process crashes, `FULL` power loss too",
+        choices=("NORMAL", "FULL", "EXTRA"),
+    )
+    version_settle: float = _setting(
+        120.0, "seconds after the last edit before an automatic version is recorded"
+    )
+    version_max_interval: float = _setting(
+        600.0, "most seconds between automatic versions while editing goes on"
+    )
+    version_keep_all_hours: float = _setting(
+        24.0, "retention: every version of the last this many hours is kept"
+    )
+    version_hourly_days: float = _setting(
+        7.0,
+        "retention: after that, one automatic version per hour up to this many days, then "
+        "one per day (named and restore versions are kept forever)",
+    )
+    secret: str | None = _setting(
+        None,
+        "HS256 token secret (at least 32 bytes); none: development mode, where everyone is "
+        "an anonymous admin (logged loudly, shown on the home page)",
+        secret=True,
+    )
+    public_key: str | None = _setting(
+        None, "PEM (or a path to one) verifying RS256/ES256 tokens from a host app"
+    )
+    allowed_origins: str = _setting(
+        "",
+        "comma-separated browser origins allowed to open WebSockets (`*` for any); "
+        "connections without an Origin header (non-browser clients) are allowed",
+        shown_default="own origin",
+    )
+    max_document_bytes: int = _setting(33_554_432, "largest document (1009 above)")
+    # The message rate is set above what one connection can make the server process (about
+    # 4,500 small updates/s on 2 cores), so it never caps an honest fast client below the
+    # server's capacity; the byte rate bounds what floods cost.
+    rate_messages_per_second: float = _setting(
+        5000.0,
+        "per-connection message rate: over it, the connection is not read until its allowance "
+        "refills (flow control)",
+    )
+    rate_message_burst: int = _setting(5000, "messages one connection may send at once")
+    rate_bytes_per_second: float = _setting(2_097_152.0, "per-connection byte rate, the same way")
+    rate_byte_burst: int = _setting(8_388_608, "bytes one connection may send at once")
+    rate_close_after: float = _setting(
+        60.0,
+        "seconds a connection may stay throttled without a break before it is closed (1013, "
+        "which clients retry)",
+    )
+    # Each SyncStep1 answer costs its size (encoded once per change, but copied and buffered
+    # for every asker), and encoding the delete set to check a viewer's update costs its size.
+    state_bytes_per_second: float = _setting(
+        4_194_304.0,
+        "full-state answers (bytes) per connection (x2 per user, x4 per address): past it, "
+        "the connection's next SyncStep1 (or viewer update) waits; edits never do",
+    )
+    state_byte_burst: int = _setting(33_554_432, "full-state bytes one connection may take at once")
+    send_budget_bytes: int = _setting(
+        134_217_728,
+        "bytes queued for sending by all connections together; past it, the connections "
+        "holding the most are dropped (1013) until it fits",
+    )
+    # Deeper updates are refused before yrs decodes them (it recurses).
+    max_nesting_depth: int = _setting(
+        64, "deepest nesting of values and of shared types in an update (1007 / 422 above)"
+    )
+    max_awareness_bytes: int = _setting(16_384, "largest awareness state (1009 above)")
+    awareness_per_second: float = _setting(
+        30.0, "awareness updates per second per connection (excess dropped)"
+    )
+    awareness_ids_per_connection: int = _setting(
+        8, "awareness client ids one connection may hold (excess dropped, counted in /healthz)"
+    )
+    awareness_bytes_per_connection: int = _setting(
+        65_536, "awareness state bytes one connection may hold (excess dropped)"
+    )
+    awareness_ids_per_room: int = _setting(1_000, "awareness client ids one room may hold")
+    awareness_bytes_per_room: int = _setting(4_194_304, "awareness state bytes one room may hold")
+    max_connections: int = _setting(10_000, "connections per process (1013 above)")
+    max_connections_per_room: int = _setting(500, "connections per room (1013 above)")
+    max_rooms: int = _setting(
+        5_000, "rooms loaded per process (idle ones unloaded first, then 1013)"
+    )
+    commit_wait: float = _setting(
+        10.0,
+        "seconds a REST request waits for the database (a commit, a flush) before 503 with "
+        "Retry-After; while it is down or full, writes pause and nothing is lost",
+    )
+    header_timeout: float = _setting(
+        10.0, "seconds a connection may take to send a whole request head"
+    )
+    ws_compression: bool = _setting(
+        False,
+        "permessage-deflate on WebSockets (compression runs on the event loop: one 14 MB frame "
+        "stalls every room for about 50 ms)",
+    )
+    hook_timeout: float = _setting(
+        5.0, "seconds a host's hook (`create_app(hooks=...)`) may take before it counts as failed"
+    )
+    authorize_recheck: float = _setting(
+        30.0,
+        "seconds between re-checks of each open connection's access with the host's "
+        "`on_authorize` hook (when overridden); 0: only at connect and when asked",
+    )
+    ping_interval: float = _setting(20.0, "seconds between WebSocket pings")
+    ping_timeout: float = _setting(
+        20.0, "seconds before an unanswered WebSocket ping closes the connection"
+    )
+    metrics_token: str | None = _setting(
+        None,
+        "bearer token that may read `/metrics` (for a scraper); admins on `*` always may; "
+        "open in development mode",
+        secret=True,
+    )
+    log_format: str = _setting(
+        "text",
+        "`json`: one JSON object per line, uvicorn's lines included, with connection, room and "
+        "request ids when known",
+        choices=("text", "json"),
+    )
+    drain_delay: float = _setting(
+        0.0,
+        "seconds SIGTERM fails `/readyz` before sockets close with 1012, so a load balancer "
+        "stops sending new clients first (Kubernetes: about 5)",
+    )
+    ready_timeout: float = _setting(2.0, "seconds `/readyz` waits for `SELECT 1` on the database")
+    redis_url: str | None = _setting(
+        None,
+        "run as one process of a cluster, with the others on this Redis (needs PostgreSQL; "
+        "see Running a cluster); none: one process",
+        secret=True,
+    )
+    bus_prefix: str = _setting(
+        "collab",
+        "prefix of the cluster's Redis channels and keys (clusters sharing one Redis need "
+        "different ones)",
+    )
+    cluster_check_interval: float = _setting(
+        1.0,
+        "seconds between checks of every live room against the database (repairs lost "
+        "messages; a quarter of it while Redis is down)",
+    )
+    # A process paused or dead for longer than a lease loses it, and the work moves on.
+    lease_seconds: float = _setting(
+        30.0,
+        "the lease on a room's once-per-room work (compaction, automatic versions, thinning) "
+        "lasts this many seconds by the database's clock",
+    )
+    lease_renew_seconds: float = _setting(
+        10.0, "seconds between renewals of a room's lease while the room is live on its holder"
+    )
+    presence_node_ttl: float = _setting(
+        15.0,
+        "seconds a process's liveness mark in Redis lasts (renewed every third of it); the "
+        "presence of a process whose mark lapsed is dropped",
+    )
+    presence_check_interval: float = _setting(
+        5.0,
+        "seconds between checks of the other processes' liveness marks (dead after two "
+        "missed checks)",
+    )
+    presence_timeout: float = _setting(
+        30.0,
+        "another process's awareness entry not renewed for this many seconds expires "
+        "(y-protocols clients renew every 15 s)",
+    )
+    shutdown_timeout: float = _setting(
+        10.0,
+        "seconds SIGTERM waits for sockets to close (a client that stopped reading never lets "
+        "its socket close) before ending them; the final flush runs after",
+    )
+    webhook_urls: str = _setting(
+        "",
+        "comma-separated `http(s)` URLs every webhook event is POSTed to",
+        shown_default="none",
+    )
+    webhook_secret: str | None = _setting(
+        None,
+        "HMAC-SHA256 key signing webhook requests; required when URLs are set",
+        secret=True,
+    )
+    webhook_debounce: float = _setting(
+        2.0,
+        "seconds from a room's first unannounced commit until its `document.changed` is sent; "
+        "the commits in between coalesce into it",
+    )
+    webhook_attempts: int = _setting(8, "tries per delivery, then the event is logged and dropped")
+    webhook_backoff: float = _setting(
+        1.0,
+        "seconds before the first retry, doubled after each (at most 60 s, each wait drawn "
+        "between half and all of it)",
+    )
+    webhook_timeout: float = _setting(
+        10.0,
+        "seconds one webhook request may take (connect, send, answer) before it counts as failed",
+    )
+    webhook_queue_max: int = _setting(
+        100, "events waiting per room and URL; past it the oldest waiting one is dropped (logged)"
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from COLLAB_* variables, then `overrides` (None values are ignored)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for field in fields(cls):
-            raw = env.get(f"COLLAB_{field.name.upper()}")
+        for setting in describe_settings():
+            raw = env.get(setting.env)
             if raw is not None:
-                values[field.name] = _parse(field.type, raw, field.name)
+                values[setting.name] = setting.parse(raw, where=f"{setting.env}={raw!r}")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+    def public_base_url(self) -> str:
+        """Where people reach this server: `public_url`, else http://host:port (a wildcard
+        host read as 127.0.0.1), without a trailing slash; ValueError for a URL not http(s)."""
+        if self.public_url.startswith(("http://", "https://")):
+            return self.public_url.rstrip("/")
+        if self.public_url:
+            raise ValueError(
+                f"COLLAB_PUBLIC_URL={self.public_url!r}: use http://... or https://..."
+            )
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     def check(self) -> None:
         """Raise ValueError for settings that cannot work together."""
@@ -198,6 +341,7 @@ class Settings:
             )
         if self.log_format not in ("text", "json"):
             raise ValueError(f"log format {self.log_format!r}: use text or json")
+        self.public_base_url()
         self._check_webhooks()
 
     def webhook_url_list(self) -> list[str]:
@@ -227,19 +371,78 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def _parse(kind: Any, raw: str, name: str) -> Any:
-    kind_name = kind if isinstance(kind, str) else kind.__name__
-    try:
-        if kind_name == "bool":
-            if raw.lower() in {"1", "true", "yes", "on"}:
-                return True
-            if raw.lower() in {"0", "false", "no", "off"}:
-                return False
-            raise ValueError(raw)
-        if kind_name == "int":
-            return int(raw)
-        if kind_name == "float":
-            return float(raw)
-    except ValueError:
-        raise ValueError(f"COLLAB_{name.upper()}={raw!r} is not a valid {kind_name}") from None
+@dataclass(frozen=True, slots=True)
+class SettingInfo:
+    """One setting as the CLI, the environment and the docs see it."""
+
+    name: str
+    kind: str  # "bool", "int", "float" or "str"
+    default: Any
+    help: SettingHelp
+
+    @property
+    def env(self) -> str:
+        """Its environment variable."""
+        return f"COLLAB_{self.name.upper()}"
+
+    @property
+    def flag(self) -> str:
+        """Its `collab serve` option."""
+        return "--" + self.name.replace("_", "-")
+
+    def default_text(self) -> str:
+        """The default as the docs show it; a secret's never."""
+        if self.help.shown_default is not None:
+            return self.help.shown_default
+        if self.default is None or self.help.secret:
+            return "none"
+        if isinstance(self.default, bool):
+            return f"`{str(self.default).lower()}`"
+        if isinstance(self.default, float) and self.default.is_integer():
+            return f"`{int(self.default)}`"
+        return f"`{self.default}`"
+
+    def parse(self, raw: str, *, where: str) -> Any:
+        """`raw` as this setting's type; ValueError naming `where` when it is not one."""
+        try:
+            return _convert(self.kind, self.help.choices, raw)
+        except ValueError:
+            wanted = ", ".join(self.help.choices) or f"valid {self.kind}"
+            prefix = "one of " if self.help.choices else "a "
+            raise ValueError(f"{where} is not {prefix}{wanted}") from None
+
+
+def describe_settings() -> list[SettingInfo]:
+    """Every setting, in the order of `Settings`."""
+    return [SettingInfo(f.name, _kind(f.type), f.default, _help_of(f)) for f in fields(Settings)]
+
+
+def _help_of(item: dataclasses.Field[Any]) -> SettingHelp:
+    if _META not in item.metadata:
+        raise TypeError(f"Settings.{item.name} needs a description: declare it with _setting()")
+    meta: SettingHelp = item.metadata[_META]
+    return meta
+
+
+def _kind(annotation: Any) -> str:
+    name = annotation if isinstance(annotation, str) else annotation.__name__
+    return name.split(" | ")[0]
+
+
+def _convert(kind: str, choices: tuple[str, ...], raw: str) -> Any:
+    if kind == "bool":
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(raw)
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if choices:
+        for choice in choices:  # case-insensitively, as the values were always taken
+            if raw.lower() == choice.lower():
+                return choice
+        raise ValueError(raw)
     return raw

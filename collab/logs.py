@@ -80,6 +80,9 @@ def configure(level: str, log_format: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Alembic says five INFO lines per start, migrating or not: shown only when debugging.
+    quiet = logging.DEBUG if level.lower() == "debug" else logging.WARNING
+    logging.getLogger("alembic").setLevel(quiet)
 
 
 def uvicorn_log_config(log_format: str) -> dict[str, Any] | None:

@@ -78,3 +78,36 @@ async def test_serve_reads_host_port_and_database_from_the_environment(tmp_path:
 
 def test_default_database_is_a_sqlite_file_in_the_working_directory():
     assert Settings.from_env({}).database_url == "sqlite+aiosqlite:///./collab.db"
+
+
+async def test_serve_says_in_one_line_that_it_migrated_and_nothing_of_alembic(tmp_path: Path):
+    log_path = tmp_path / "log.txt"
+    server = ServerProcess(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", log_path)
+    await server.start()
+    await server.stop()
+    first = log_path.read_text()
+    assert f"serving http://127.0.0.1:{server.port}/" in first
+    assert "database migrated to revision " in first and "(from an empty one)" in first
+    assert "alembic" not in first.lower(), first
+    await server.start()
+    await server.stop()
+    second = log_path.read_text()[len(first) :]
+    assert "serving http://" in second and "migrated" not in second, second
+
+
+def test_debug_logging_shows_alembic_lines(tmp_path: Path):
+    def upgrade(name: str, level: str) -> str:
+        url = f"sqlite+aiosqlite:///{tmp_path / name}"
+        done = subprocess.run(
+            [sys.executable, "-m", "collab", "db", "upgrade", "--database-url", url],
+            env={**os.environ, "COLLAB_LOG_LEVEL": level},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    quiet = upgrade("quiet.db", "info")
+    assert "alembic" not in quiet.lower() and "migrated to revision" in quiet
+    assert "alembic.runtime.migration: Running upgrade" in upgrade("loud.db", "debug")

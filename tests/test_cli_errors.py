@@ -84,6 +84,31 @@ def test_a_mistyped_flag_and_version(tmp_path: Path):
     assert version.returncode == 0 and version.stdout.startswith("collab 0.")
 
 
+def test_a_mistyped_serve_option_shows_the_usage_of_serve_and_one_error_line(tmp_path: Path):
+    done = serve("--prot", "1", cwd=tmp_path)
+    assert done.returncode == 2
+    usage, error = done.stderr.splitlines()
+    assert usage.startswith("usage: collab serve [OPTION ...]"), done.stderr
+    assert error == "collab serve: error: unrecognized arguments: --prot 1 (did you mean --port?)"
+    nested = subprocess.run(
+        [sys.executable, "-m", "collab", "db", "upgrade", "--databse-url", "x"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert nested.returncode == 2
+    assert nested.stderr.startswith("usage: collab db upgrade")
+    assert "(did you mean --database-url?)" in nested.stderr
+    before = subprocess.run(
+        [sys.executable, "-m", "collab", "--prot", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert before.returncode == 2 and before.stderr.startswith("usage: collab [-h]")
+    assert not (tmp_path / "collab.db").exists()
+
+
 async def test_start_up_says_what_is_served_where(tmp_path: Path):
     server = ServerProcess(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", tmp_path / "log.txt")
     await server.start()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import jwt
+import pytest
 
 from tests.auth.test_websocket_auth import SECRET
 
 
-def _token(*args: str) -> subprocess.CompletedProcess[str]:
+def _token(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "collab", "token", *args],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("COLLAB_")}, **env},
         capture_output=True,
         text=True,
         timeout=30,
@@ -57,6 +60,33 @@ def test_link_puts_the_token_in_the_fragment():
     assert link.startswith("https://docs.example/d/notes#token=")
     claims = jwt.decode(link.split("#token=")[1], SECRET, algorithms=["HS256"])
     assert claims["rooms"] == {"notes": "editor"}
+
+
+@pytest.mark.parametrize(
+    ("env", "start"),
+    [
+        ({"COLLAB_PUBLIC_URL": "https://docs.example/"}, "https://docs.example/d/notes#token="),
+        ({"COLLAB_HOST": "10.1.2.3", "COLLAB_PORT": "9123"}, "http://10.1.2.3:9123/d/notes#"),
+        ({"COLLAB_HOST": "0.0.0.0"}, "http://127.0.0.1:8000/d/notes#token="),
+        ({"COLLAB_HOST": "::1", "COLLAB_PORT": "8001"}, "http://[::1]:8001/d/notes#token="),
+        ({}, "http://127.0.0.1:8000/d/notes#token="),
+    ],
+)
+def test_a_link_without_base_url_is_absolute(env: dict[str, str], start: str):
+    result = _token("--user", "u1", "--room", "notes", "--secret", SECRET, "--link", **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(start), result.stdout
+    jwt.decode(result.stdout.strip().split("#token=")[1], SECRET, algorithms=["HS256"])
+
+
+def test_a_public_url_that_is_not_http_is_refused():
+    result = _token(
+        "--user", "u", "--room", "r", "--secret", SECRET, "--link", COLLAB_PUBLIC_URL="docs.example"
+    )
+    assert result.returncode == 3
+    assert result.stderr.strip() == (
+        "collab: COLLAB_PUBLIC_URL='docs.example': use http://... or https://..."
+    )
 
 
 def test_token_needs_a_secret_and_a_valid_ttl():

@@ -1,4 +1,4 @@
-"""The `collab` command: serve, db upgrade."""
+"""What each `collab` command does, given its parsed arguments and the settings."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from collab import preflight
-from collab.config import Settings, package_version
+from collab.config import Settings
 from collab.preflight import CONFIGURATION
 
 if TYPE_CHECKING:
@@ -19,144 +19,8 @@ if TYPE_CHECKING:
     from collab.store.sql import SqlStore
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="collab", description="Real-time collaborative documents."
-    )
-    parser.add_argument("--version", action="version", version=f"collab {package_version()}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the server")
-    serve.add_argument("--host", help="interface to bind (COLLAB_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to bind (COLLAB_PORT, default 8000)")
-    _add_database_url(serve)
-    serve.add_argument(
-        "--log-level",
-        choices=["critical", "error", "warning", "info", "debug"],
-        help="logging level (COLLAB_LOG_LEVEL, default info)",
-    )
-    serve.add_argument(
-        "--log-format",
-        choices=["text", "json"],
-        help="text lines, or one JSON object per line (COLLAB_LOG_FORMAT, default text)",
-    )
-    serve.add_argument(
-        "--metrics-token",
-        help="bearer token that may read /metrics (COLLAB_METRICS_TOKEN); admins always may",
-    )
-    export = commands.add_parser("export", help="write a room to stdout or a file")
-    export.add_argument("room")
-    export.add_argument("--format", choices=["text", "json", "yjs"], default="text")
-    export.add_argument("--output", "-o", help="file to write (default: stdout)")
-    export.add_argument("--version", type=int, help="export this version instead of the latest")
-    _add_database_url(export)
-    imported = commands.add_parser("import", help="load a text, JSON or Yjs file into a room")
-    imported.add_argument("room")
-    imported.add_argument(
-        "file", help="UTF-8 text, JSON as `export --format json` writes it, or a Yjs update"
-    )
-    imported.add_argument(
-        "--format",
-        choices=["text", "json", "yjs"],
-        help="default: from the extension (.json; .yjs/.bin; anything else is text)",
-    )
-    _add_database_url(imported)
-    serve.add_argument(
-        "--secret", help="HS256 token secret (COLLAB_SECRET); none: development mode"
-    )
-    serve.add_argument(
-        "--public-key", help="PEM file to verify RS256/ES256 tokens (COLLAB_PUBLIC_KEY)"
-    )
-    serve.add_argument(
-        "--redis-url",
-        help="cluster with the other processes on this Redis (COLLAB_REDIS_URL); needs PostgreSQL",
-    )
-    serve.add_argument(
-        "--allowed-origins", help="comma-separated browser origins allowed (COLLAB_ALLOWED_ORIGINS)"
-    )
-    token = commands.add_parser("token", help="print a signed access token")
-    token.add_argument("--user", required=True, help="user id (the token's subject)")
-    token.add_argument("--name", help="display name")
-    token.add_argument(
-        "--room",
-        action="append",
-        required=True,
-        help="room name, or a prefix pattern ending in '*' (repeatable)",
-    )
-    token.add_argument("--role", choices=["viewer", "editor", "admin"], default="editor")
-    token.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 12h, 7d (default 1h)")
-    token.add_argument("--secret", help="HS256 secret (COLLAB_SECRET)")
-    token.add_argument("--link", action="store_true", help="print a share link for the first room")
-    token.add_argument(
-        "--base-url", default="", help="prefix for --link, e.g. https://docs.example"
-    )
-    quarantine = commands.add_parser(
-        "quarantine", help="rooms whose stored data the server refuses to load"
-    )
-    q_commands = quarantine.add_subparsers(dest="quarantine_command", required=True)
-    _add_database_url(q_commands.add_parser("list", help="list quarantined rooms and why"))
-    q_export = q_commands.add_parser(
-        "export", help="write a room's stored parts, undecoded, as JSON (base64 each)"
-    )
-    q_export.add_argument("room")
-    q_export.add_argument("--output", "-o", help="file to write (default: stdout)")
-    _add_database_url(q_export)
-    q_release = q_commands.add_parser(
-        "release", help="let a repaired room load again (it is checked again on load)"
-    )
-    q_release.add_argument("room")
-    _add_database_url(q_release)
-    _add_database_url(
-        q_commands.add_parser("scan", help="check every stored room now; quarantine bad ones")
-    )
-    db = commands.add_parser("db", help="database maintenance")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    _add_database_url(db_commands.add_parser("upgrade", help="migrate the schema to the latest"))
-    return parser
-
-
-def _add_database_url(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--database-url",
-        help="SQLAlchemy async URL (COLLAB_DATABASE_URL, default sqlite+aiosqlite:///./collab.db)",
-    )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
-    args = _parser().parse_args(argv)
-    try:
-        settings = Settings.from_env(
-            host=getattr(args, "host", None),
-            port=getattr(args, "port", None),
-            database_url=getattr(args, "database_url", None),
-            log_level=getattr(args, "log_level", None),
-            secret=getattr(args, "secret", None),
-            public_key=getattr(args, "public_key", None),
-            allowed_origins=getattr(args, "allowed_origins", None),
-            redis_url=getattr(args, "redis_url", None),
-            log_format=getattr(args, "log_format", None),
-            metrics_token=getattr(args, "metrics_token", None),
-        )
-        if args.command == "serve":
-            settings.check()
-    except ValueError as error:
-        print(f"collab: {error}", file=sys.stderr)
-        return CONFIGURATION
-    from collab.logs import configure
-
-    configure(settings.log_level, settings.log_format)
-    if args.command == "serve":
-        return _serve(settings)
-    if args.command == "token":
-        return _token(args, settings)
-    if args.command in ("export", "import"):
-        return _transfer(args, settings)
-    if args.command == "quarantine":
-        return _quarantine(args, settings)
-    return _upgrade(settings)
-
-
-def _token(args: argparse.Namespace, settings: Settings) -> int:
+def token(args: argparse.Namespace, settings: Settings) -> int:
+    """`collab token`: a signed token, or a share link carrying one."""
     from collab.auth import issue_token
 
     if not settings.secret:
@@ -169,17 +33,18 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     grants = {room: args.role for room in args.room}
     try:
-        token = issue_token(
+        signed = issue_token(
             settings.secret, user=args.user, name=args.name, grants=grants, ttl_seconds=ttl
         )
+        base = args.base_url.rstrip("/") or settings.public_base_url()
     except ValueError as error:
         print(f"collab: {error}", file=sys.stderr)
         return CONFIGURATION
     if args.link:
         room = args.room[0].rstrip("*")
-        print(f"{args.base_url.rstrip('/')}/d/{room}#token={token}")
+        print(f"{base}/d/{room}#token={signed}")
     else:
-        print(token)
+        print(signed)
     return 0
 
 
@@ -191,7 +56,8 @@ def _seconds(text: str) -> float:
     return float(number) * units[unit]
 
 
-def _serve(settings: Settings) -> int:
+def serve(settings: Settings) -> int:
+    """`collab serve`: check what a newcomer can get wrong, bind, then run until stopped."""
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
@@ -234,7 +100,8 @@ def _serve(settings: Settings) -> int:
     return 0
 
 
-def _upgrade(settings: Settings) -> int:
+def upgrade(settings: Settings) -> int:
+    """`collab db upgrade`: migrate the schema to the latest revision."""
     from collab.store import migrate
     from collab.store.db import create_engine
 
@@ -250,7 +117,8 @@ def _upgrade(settings: Settings) -> int:
     return 0
 
 
-def _transfer(args: argparse.Namespace, settings: Settings) -> int:
+def transfer(args: argparse.Namespace, settings: Settings) -> int:
+    """`collab export` and `collab import`."""
     from collab.errors import CollabError
 
     try:
@@ -268,7 +136,8 @@ def _transfer(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
+def quarantine(args: argparse.Namespace, settings: Settings) -> int:
+    """`collab quarantine list|export|release|scan`."""
     from collab.errors import CollabError
 
     try:
@@ -276,7 +145,7 @@ def _quarantine(args: argparse.Namespace, settings: Settings) -> int:
     except CollabError as error:
         print(f"collab: {error.detail}", file=sys.stderr)
         return 1
-    if args.quarantine_command == "export":
+    if args.subcommand == "export":
         _write(args.output, output)
     else:
         sys.stdout.write(output.decode())
@@ -289,7 +158,7 @@ async def _run_quarantine(args: argparse.Namespace, settings: Settings) -> tuple
     from collab.errors import RoomNotFound
     from collab.rooms import quarantine
 
-    command = args.quarantine_command
+    command = args.subcommand
     async with _store(settings) as store:
         if command == "export":
             return await quarantine.export_raw(store, args.room), ""

@@ -1,0 +1,141 @@
+"""The `collab` command line: its commands and options, and the errors about them."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Sequence
+from typing import TypeAlias
+
+from collab.cli.options import add_setting_options
+from collab.config import package_version
+
+Parser: TypeAlias = argparse.ArgumentParser
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+_SERVE_USAGE = "%(prog)s [OPTION ...]   (every option: collab serve --help)"
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The parsed command line. An argument the (sub)command does not take exits with code 2,
+    that command's usage and a one-line error: argparse leaves a subcommand's unknown arguments
+    to the top-level parser, whose usage says nothing about the subcommand."""
+    parser = Parser(prog="collab", description="Real-time collaborative documents.")
+    parser.add_argument("--version", action="version", version=f"collab {package_version()}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    owners = {"": parser, "serve": _add_serve(commands), "token": _add_token(commands)}
+    owners |= _add_transfer(commands)
+    owners |= _add_quarantine(commands)
+    owners |= _add_db(commands)
+    owners["settings"] = commands.add_parser(
+        "settings", help="print every setting as a markdown table (the README's)"
+    )
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, extras = parser.parse_known_args(words)
+    if extras:
+        before_command = words.index(extras[0]) < words.index(args.command)
+        owner = parser if before_command else owners.get(_command_of(args), parser)
+        owner.error(_unrecognized(owner, extras))
+    return args
+
+
+def _command_of(args: argparse.Namespace) -> str:
+    words = (args.command, getattr(args, "subcommand", None))
+    return " ".join(word for word in words if word)
+
+
+def _unrecognized(parser: Parser, extras: list[str]) -> str:
+    known = [flag for action in parser._actions for flag in action.option_strings]
+    message = f"unrecognized arguments: {' '.join(extras)}"
+    for extra in extras:
+        close = difflib.get_close_matches(extra.split("=")[0], known, n=1)
+        if extra.startswith("--") and close:
+            return f"{message} (did you mean {close[0]}?)"
+    return message
+
+
+def _add_serve(commands: Commands) -> Parser:
+    serve = commands.add_parser(
+        "serve",
+        help="run the server",
+        usage=_SERVE_USAGE,
+        description="Run the server. Each option can be set by its environment variable "
+        "instead; an option given wins.",
+    )
+    add_setting_options(serve)
+    return serve
+
+
+def _add_token(commands: Commands) -> Parser:
+    token = commands.add_parser("token", help="print a signed access token")
+    token.add_argument("--user", required=True, help="user id (the token's subject)")
+    token.add_argument("--name", help="display name")
+    token.add_argument(
+        "--room",
+        action="append",
+        required=True,
+        help="room name, or a prefix pattern ending in '*' (repeatable)",
+    )
+    token.add_argument("--role", choices=["viewer", "editor", "admin"], default="editor")
+    token.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 12h, 7d (default 1h)")
+    add_setting_options(token, ["secret"])
+    token.add_argument("--link", action="store_true", help="print a share link for the first room")
+    token.add_argument(
+        "--base-url",
+        default="",
+        help="start of the --link, e.g. https://docs.example (default: COLLAB_PUBLIC_URL, "
+        "else http://COLLAB_HOST:COLLAB_PORT)",
+    )
+    return token
+
+
+def _add_transfer(commands: Commands) -> dict[str, Parser]:
+    export = commands.add_parser("export", help="write a room to stdout or a file")
+    export.add_argument("room")
+    export.add_argument("--format", choices=["text", "json", "yjs"], default="text")
+    export.add_argument("--output", "-o", help="file to write (default: stdout)")
+    export.add_argument("--version", type=int, help="export this version instead of the latest")
+    imported = commands.add_parser("import", help="load a text, JSON or Yjs file into a room")
+    imported.add_argument("room")
+    imported.add_argument(
+        "file", help="UTF-8 text, JSON as `export --format json` writes it, or a Yjs update"
+    )
+    imported.add_argument(
+        "--format",
+        choices=["text", "json", "yjs"],
+        help="default: from the extension (.json; .yjs/.bin; anything else is text)",
+    )
+    for parser in (export, imported):
+        add_setting_options(parser, ["database_url"])
+    return {"export": export, "import": imported}
+
+
+def _add_quarantine(commands: Commands) -> dict[str, Parser]:
+    quarantine = commands.add_parser(
+        "quarantine", help="rooms whose stored data the server refuses to load"
+    )
+    sub = quarantine.add_subparsers(dest="subcommand", required=True)
+    parsers = {
+        "list": sub.add_parser("list", help="list quarantined rooms and why"),
+        "export": sub.add_parser(
+            "export", help="write a room's stored parts, undecoded, as JSON (base64 each)"
+        ),
+        "release": sub.add_parser(
+            "release", help="let a repaired room load again (it is checked again on load)"
+        ),
+        "scan": sub.add_parser("scan", help="check every stored room now; quarantine bad ones"),
+    }
+    for name in ("export", "release"):
+        parsers[name].add_argument("room")
+    parsers["export"].add_argument("--output", "-o", help="file to write (default: stdout)")
+    for parser in parsers.values():
+        add_setting_options(parser, ["database_url"])
+    return {"quarantine": quarantine} | {f"quarantine {k}": v for k, v in parsers.items()}
+
+
+def _add_db(commands: Commands) -> dict[str, Parser]:
+    db = commands.add_parser("db", help="database maintenance")
+    sub = db.add_subparsers(dest="subcommand", required=True)
+    upgrade = sub.add_parser("upgrade", help="migrate the schema to the latest")
+    add_setting_options(upgrade, ["database_url"])
+    return {"db": db, "db upgrade": upgrade}
