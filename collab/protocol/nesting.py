@@ -12,13 +12,19 @@ shared type off items the document does not have (its depth could not be known).
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 
-from collab.protocol.yupdate import ID, Item, ParsedUpdate, UpdateRefused
+from collab.errors import MalformedMessage
+from collab.protocol.encoding import Reader, write_var_uint
+from collab.protocol.yupdate import ID, Item, ParsedUpdate, UpdateRefused, parse_update
 
 # Levels: 0 is a root type's children; a type item at level L creates a type whose children are
 # at level L + 1. Two markers besides:
 GC = -1  # no parent (garbage-collected origins): yrs turns the item into garbage
 UNKNOWN = -2  # hangs off items this document lacks (a pending update)
+
+# The stored form of a TypeNesting (`TypeNesting.encode`): this byte, then lib0 varuints.
+_FORMAT = 1
 
 
 class _Ranges:
@@ -120,6 +126,14 @@ class TypeNesting:
                 raise UpdateRefused(f"shared types nested deeper than {self.max_depth} levels")
         return levels
 
+    def walk(self, parts: Iterable[bytes]) -> TypeNesting:
+        """Check and record every part in order, as one document; UpdateRefused (an
+        InvalidUpdate) if one is malformed or nests values or shared types too deep."""
+        for part in parts:
+            parsed = parse_update(part, self.max_depth)
+            self.record(parsed, self.admit(parsed))
+        return self
+
     def record(self, update: ParsedUpdate, levels: list[int]) -> None:
         """Keep the levels of an update that was applied."""
         for item, level in zip(update.items, levels, strict=True):
@@ -151,6 +165,55 @@ class TypeNesting:
     def __len__(self) -> int:
         """Ranges held (a measure of this index's memory)."""
         return sum(len(ranges) for ranges in self._clients.values())
+
+    def encode(self) -> bytes:
+        """These levels as bytes, stored with the compacted state they describe so that a load
+        need not walk that state again (`decode`). Small: a range per run of items at one level
+        (a text typed in one paragraph is one range per client)."""
+        out = [
+            bytes((_FORMAT,)),
+            write_var_uint(self.max_depth),
+            write_var_uint(len(self._clients)),
+        ]
+        for client, ranges in self._clients.items():
+            out += (write_var_uint(client), write_var_uint(len(ranges)))
+            for start, end, level in zip(ranges.starts, ranges.ends, ranges.levels, strict=True):
+                out += (write_var_uint(start), write_var_uint(end - start), _level_out(level))
+        out.append(write_var_uint(len(self._types)))
+        for (client, clock), level in self._types.items():
+            out += (write_var_uint(client), write_var_uint(clock), _level_out(level))
+        return b"".join(out)
+
+    @classmethod
+    def decode(cls, data: bytes, max_depth: int) -> TypeNesting | None:
+        """Levels `encode` wrote, to check updates against `max_depth`; None if they are
+        unreadable or were checked against a deeper limit (the state must be walked again,
+        so that data nested past today's limit is refused)."""
+        try:
+            reader = Reader(data)
+            if reader.read_uint8() != _FORMAT or reader.read_var_uint() > max_depth:
+                return None
+            nesting = cls(max_depth)
+            for _ in range(reader.read_var_uint()):
+                ranges = nesting._ranges(reader.read_var_uint())
+                for _ in range(reader.read_var_uint()):
+                    start, length = reader.read_var_uint(), reader.read_var_uint()
+                    ranges.add(start, start + length, _level_in(reader))
+            for _ in range(reader.read_var_uint()):
+                client, clock = reader.read_var_uint(), reader.read_var_uint()
+                nesting._types[(client, clock)] = _level_in(reader)
+            reader.expect_end()
+        except MalformedMessage:
+            return None
+        return nesting
+
+
+def _level_out(level: int) -> bytes:
+    return write_var_uint(level - UNKNOWN)
+
+
+def _level_in(reader: Reader) -> int:
+    return reader.read_var_uint() + UNKNOWN
 
 
 class _Resolver:

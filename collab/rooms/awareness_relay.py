@@ -23,21 +23,24 @@ DEFAULT_WINDOW = 0.05
 
 
 class AwarenessRelay:
-    """Sends awareness entries to a room's peers through `broadcast` (one frame for all)."""
+    """Sends awareness entries to a room's peers through its `broadcast` (one frame for all).
+    Holds on to `broadcast`, and so to the room, only while something is pending: an idle relay
+    ties nothing together, so an unloaded room is freed without the cyclic collector."""
 
     __slots__ = ("_broadcast", "_last_sent", "_pending", "_timer", "window")
 
-    def __init__(self, broadcast: Callable[[bytes], None], window: float = DEFAULT_WINDOW) -> None:
-        self._broadcast = broadcast
+    def __init__(self, window: float = DEFAULT_WINDOW) -> None:
+        self._broadcast: Callable[[bytes], None] | None = None
         self.window = window
         self._pending: dict[int, AwarenessEntry] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._last_sent = -window
 
-    def relay(self, entries: list[AwarenessEntry]) -> None:
+    def relay(self, entries: list[AwarenessEntry], broadcast: Callable[[bytes], None]) -> None:
         """Send `entries` now if nothing went out within the window, else with the next flush."""
         if not entries:
             return
+        self._broadcast = broadcast
         for entry in entries:
             self._pending[entry.client_id] = entry  # the newest (clocks only grow)
         if self._timer is not None:
@@ -57,16 +60,18 @@ class AwarenessRelay:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._pending:
+        broadcast, self._broadcast = self._broadcast, None
+        if not self._pending or broadcast is None:
             return
         entries = list(self._pending.values())
         self._pending.clear()
         self._last_sent = time.monotonic()
-        self._broadcast(encode_awareness(encode_awareness_entries(entries)))
+        broadcast(encode_awareness(encode_awareness_entries(entries)))
 
     def cancel(self) -> None:
         """Drop what is pending (the room is gone)."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        self._broadcast = None
         self._pending.clear()

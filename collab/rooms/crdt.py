@@ -59,11 +59,7 @@ def checked_parts(parts: Iterable[bytes], max_depth: int = DEFAULT_MAX_DEPTH) ->
     """Walk every part in order as one document; InvalidUpdate (UpdateRefused) if one is
     malformed or nests values or shared types deeper than `max_depth`. Pure Python: safe to
     run in a worker thread, which keeps a large document's walk off the event loop."""
-    nesting = TypeNesting(max_depth)
-    for part in parts:
-        parsed = parse_update(part, max_depth)
-        nesting.record(parsed, nesting.admit(parsed))
-    return nesting
+    return TypeNesting(max_depth).walk(parts)
 
 
 def doc_from_parts(parts: Iterable[bytes], max_depth: int = DEFAULT_MAX_DEPTH) -> Doc[Any]:

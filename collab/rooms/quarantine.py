@@ -51,13 +51,25 @@ async def load_room(store: Store, room: str, max_depth: int) -> LoadedRoom:
     if stored.quarantined is not None:
         raise quarantined(room, stored.quarantined)
     try:
-        nesting = await asyncio.to_thread(checked_parts, stored.parts, max_depth)
+        nesting = await asyncio.to_thread(_checked, stored, max_depth)
         doc = apply_checked(stored.parts)
     except InvalidUpdate as error:
         log.error("room %s quarantined: its stored data is refused: %s", room, error.detail)
         await store.set_quarantine(room, error.detail)
         raise quarantined(room, error.detail) from None
     return LoadedRoom(stored, doc, nesting)
+
+
+def _checked(stored: StoredRoom, max_depth: int) -> TypeNesting:
+    """Walk what the room's storage holds: only the log after the state when the state's
+    nesting levels were stored with it (a state written by a compaction was made of parts
+    walked before), everything otherwise."""
+    known = (
+        TypeNesting.decode(stored.nesting, max_depth) if stored.state and stored.nesting else None
+    )
+    if known is not None:
+        return known.walk(stored.log)
+    return checked_parts(stored.parts, max_depth)
 
 
 async def check_version(room: str, version_id: int, state: bytes, max_depth: int) -> None:

@@ -279,4 +279,4 @@ def _outgoing(room: Room, box: _Outbox) -> list[tuple[AwarenessEntry, str | None
 
 def _send(room: Room, entries: list[AwarenessEntry]) -> None:
     """Tell the room's peers here, in one message."""
-    room.awareness.relay(entries)
+    room.relay_awareness(entries)

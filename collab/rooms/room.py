@@ -176,7 +176,7 @@ class Room:
         self.size = log_size.state_bytes + log_size.bytes
         self.awareness_dropped = 0
         # Awareness changes to the peers: at once when quiet, coalesced while busy.
-        self.awareness = AwarenessRelay(self.broadcast, self.limits.awareness_window)
+        self.awareness = AwarenessRelay(self.limits.awareness_window)
         self._closed_by: CollabError | None = None
         self.auto_versions: AutoVersions | None = None
 
@@ -194,7 +194,7 @@ class Room:
             return
         removals = self.presence.remove_connection(peer.origin.connection_id)
         if removals:
-            self.awareness.relay(removals)
+            self.relay_awareness(removals)
             self._presence_changed(removals)
         if not self.peers and self.auto_versions is not None:
             self.auto_versions.on_idle()
@@ -204,6 +204,11 @@ class Room:
         for peer in list(self.peers):
             if peer is not exclude:
                 peer.send(frame)
+
+    def relay_awareness(self, entries: list[AwarenessEntry]) -> None:
+        """Send awareness changes to every peer: at once when the room was quiet, else with
+        the others of the next 50 ms (rooms/awareness_relay.py)."""
+        self.awareness.relay(entries, self.broadcast)
 
     def announce(self, event: Event) -> None:
         """Send an EVENT to every peer that asked for events, behind whatever was sent to it
@@ -310,7 +315,7 @@ class Room:
             return
         accepted = self.presence.apply(peer.origin.connection_id, entries, peer.origin.principal)
         if accepted:
-            self.awareness.relay(accepted)
+            self.relay_awareness(accepted)
             self._presence_changed(accepted)
             if (name := announced_name(accepted)) is not None:
                 peer.rename(name)

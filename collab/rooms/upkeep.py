@@ -207,7 +207,9 @@ class RoomUpkeep:
         try:
             if not await self.leases.hold(room.name):
                 return
-            done = await self._store.compact(room.name, lease=self.leases.lease)
+            done = await self._store.compact(
+                room.name, lease=self.leases.lease, max_depth=room.limits.max_nesting_depth
+            )
             if done is not None:
                 self.compactions += 1
                 # The database's count of what is left: the room counts updates as they commit,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
+
 
 @dataclass(frozen=True, slots=True)
 class NewUpdate:
@@ -138,6 +140,8 @@ class StoredRoom:
     # it), and the room's epoch.
     seq: int = 0
     epoch: int = 1
+    # The nesting levels of the state's items, stored by the compaction that wrote it.
+    nesting: bytes | None = None
 
     @property
     def parts(self) -> list[bytes]:
@@ -233,10 +237,13 @@ class Store(Protocol):
         """Apply the retention policy to a room's auto versions; return how many were deleted."""
         ...
 
-    async def compact(self, room: str, *, lease: Lease | None = None) -> Compaction | None:
-        """Merge the room's log into its stored state; None if there was nothing to do (or
-        someone else compacted meanwhile). With `lease`, the write commits only while it is
-        held (LeaseLost otherwise)."""
+    async def compact(
+        self, room: str, *, lease: Lease | None = None, max_depth: int = DEFAULT_MAX_DEPTH
+    ) -> Compaction | None:
+        """Merge the room's log into its stored state, with the nesting levels of its items
+        (checked against `max_depth`); None if there was nothing to do (or someone else
+        compacted meanwhile). With `lease`, the write commits only while it is held (LeaseLost
+        otherwise)."""
         ...
 
     async def take_leases(self, rooms: Sequence[str], lease: Lease, ttl: float) -> set[str]:

@@ -7,6 +7,9 @@ from typing import Any
 
 from pycrdt import Doc, get_update, merge_updates
 
+from collab.errors import InvalidUpdate, MalformedMessage
+from collab.protocol.nesting import TypeNesting
+
 # An update with no structs and an empty delete set.
 _EMPTY_UPDATE = b"\x00\x00"
 
@@ -41,3 +44,21 @@ def merge_parts(parts: Sequence[bytes]) -> bytes:
     if remainder == _EMPTY_UPDATE:
         return encoded
     return merge_updates(encoded, remainder)
+
+
+def fold(
+    state: bytes | None, nesting: bytes | None, rows: Sequence[bytes], max_depth: int
+) -> tuple[bytes, bytes | None]:
+    """A compaction's work: the state and the rows after it as one update (`merge_parts`), with
+    the nesting levels of its items (`TypeNesting.encode`), so that loading it needs no walk.
+    The levels come from the state's stored ones and a walk of the rows only; without stored
+    ones (older states, or checked against a deeper limit), from a walk of the state too.
+    None for the levels if a part is refused: the next load walks everything and quarantines."""
+    parts = ([state] if state else []) + list(rows)
+    merged = merge_parts(parts)
+    known = TypeNesting.decode(nesting, max_depth) if state and nesting else None
+    try:
+        levels = known.walk(rows) if known is not None else TypeNesting(max_depth).walk(parts)
+    except (InvalidUpdate, MalformedMessage):
+        return merged, None
+    return merged, levels.encode()

@@ -56,6 +56,9 @@ class RoomStateRow(Base):
         String(128), ForeignKey("rooms.name", ondelete="CASCADE"), primary_key=True
     )
     state: Mapped[bytes] = mapped_column(LargeBinary)
+    # The nesting levels of the state's items (protocol/nesting.py `TypeNesting.encode`), so
+    # that loading the room walks only the log after it; None: walk the state too.
+    nesting: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class UpdateRow(Base):

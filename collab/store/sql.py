@@ -34,6 +34,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import LeaseLost, VersionBehind, WriteRejected
+from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.store import leases, roomlog, versions
 from collab.store.base import (
     Appended,
@@ -52,7 +53,7 @@ from collab.store.base import (
     VersionResult,
 )
 from collab.store.batches import BatchLedger
-from collab.store.merge import merge_parts
+from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 
 _rooms = cast(Table, RoomRow.__table__)
@@ -115,11 +116,11 @@ class SqlStore:
                 select(_updates.c.data).where(_updates.c.room == room).order_by(_updates.c.seq)
             )
             parts = [row[0] for row in log]
-            state = await conn.scalar(select(_states.c.state).where(_states.c.room == room))
+            state, nesting = await _state_of(conn, room)
             quarantined = await conn.scalar(
                 select(_rooms.c.quarantined).where(_rooms.c.name == room)
             )
-        return StoredRoom(state, parts, quarantined, found.seq, found.epoch)
+        return StoredRoom(state, parts, quarantined, found.seq, found.epoch, nesting)
 
     async def room_heads(self, rooms: Sequence[str]) -> dict[str, RoomHead]:
         """Where each of these rooms' logs stands."""
@@ -221,7 +222,9 @@ class SqlStore:
         statement: Insert = module.insert(table).values(rows).on_conflict_do_nothing()
         return statement
 
-    async def compact(self, room: str, *, lease: Lease | None = None) -> Compaction | None:
+    async def compact(
+        self, room: str, *, lease: Lease | None = None, max_depth: int = DEFAULT_MAX_DEPTH
+    ) -> Compaction | None:
         """Fold the log into the stored state. The merge runs off the event loop; the write is
         conditional on nobody having compacted meanwhile (and on `lease` being held still),
         and deletes exactly the rows merged."""
@@ -240,18 +243,18 @@ class SqlStore:
                     )
                 )
             ).first()
-            state = await conn.scalar(select(_states.c.state).where(_states.c.room == room))
+            state, nesting = await _state_of(conn, room)
         if not rows or head is None:
             return None
-        parts = ([state] if state else []) + [row.data for row in rows]
-        merged = await asyncio.to_thread(merge_parts, parts)
+        datas = [row.data for row in rows]
+        merged, levels = await asyncio.to_thread(fold, state, nesting, datas, max_depth)
         fence = (head.compacted_upto, head.epoch)
-        return await self._swap_in(room, merged, fence, rows, lease)
+        return await self._swap_in(room, (merged, levels), fence, rows, lease)
 
     async def _swap_in(
         self,
         room: str,
-        merged: bytes,
+        folded: tuple[bytes, bytes | None],
         fence: tuple[int, int],
         rows: Sequence[Any],
         lease: Lease | None = None,
@@ -262,6 +265,7 @@ class SqlStore:
         ids = [row.id for row in rows]
         size = sum(len(row.data) for row in rows)
         upto, epoch = fence
+        merged, levels = folded
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(_rooms)
@@ -285,7 +289,7 @@ class SqlStore:
             if lease is not None and not await leases.holds(conn, room, lease):
                 raise LeaseLost(f"room {room!r}: the lease on its compactions was lost")
             await conn.execute(delete(_states).where(_states.c.room == room))
-            await conn.execute(_states.insert().values(room=room, state=merged))
+            await conn.execute(_states.insert().values(room=room, state=merged, nesting=levels))
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 await conn.execute(delete(_updates).where(_updates.c.id.in_(chunk)))
@@ -430,3 +434,11 @@ class SqlStore:
     async def close(self) -> None:
         """Dispose of the engine's pool."""
         await self.engine.dispose()
+
+
+async def _state_of(conn: AsyncConnection, room: str) -> tuple[bytes | None, bytes | None]:
+    """A room's compacted state and the nesting levels stored with it."""
+    found = (
+        await conn.execute(select(_states.c.state, _states.c.nesting).where(_states.c.room == room))
+    ).first()
+    return (found.state, found.nesting) if found is not None else (None, None)
