@@ -33,6 +33,7 @@ from websockets.protocol import State
 from collab.api.ws import TRANSPORT_KEY
 from collab.app import start_draining
 from collab.config import package_version as version
+from collab.frames import read_frame
 
 log = logging.getLogger("collab")
 
@@ -94,6 +95,11 @@ def websocket_protocol() -> type[asyncio.Protocol]:
     class ObservableWebSocketProtocol(_WsBase):  # type: ignore[misc]
         _collab_transport: _Transport | None = None
         _collab_waiting = 0  # bytes of messages read and not yet taken by the app
+        # Frames read here rather than by websockets' parser (collab/frames.py): reads so far,
+        # whether websockets reads everything from now on, and an incomplete frame.
+        _collab_reads = 0
+        _collab_off = False
+        _collab_buffer: bytearray | None = None
         read_paused: bool  # uvicorn's
 
         async def run_asgi(self) -> None:
@@ -128,6 +134,62 @@ def websocket_protocol() -> type[asyncio.Protocol]:
             ):
                 self.read_paused = True
                 self.transport.pause_reading()
+
+        def data_received(self, data: bytes) -> None:
+            self._collab_reads += 1
+            if self._collab_reads == 1 or self._collab_off or not self._collab_simple():
+                # The first call is the upgrade request; after that, once websockets' parser
+                # has seen bytes that are not whole frames, it reads everything.
+                self._collab_off = self._collab_reads > 1
+                if self._collab_buffer is not None:
+                    data, self._collab_buffer = bytes(self._collab_buffer) + data, None
+                super().data_received(data)
+                return
+            if self._collab_buffer is not None:
+                self._collab_buffer += data
+                self._collab_read(self._collab_buffer)
+            else:
+                self._collab_read(data)
+
+        def _collab_simple(self) -> bool:
+            conn = self.conn
+            return bool(
+                self.handshake_complete
+                and not self.close_sent
+                and conn.state is State.OPEN
+                and not conn.extensions
+                and conn.current_size is None
+            )
+
+        def _collab_read(self, buffer: bytes | bytearray) -> None:
+            """Deliver the simple binary frames of `buffer`, hand control frames to
+            websockets one by one, and keep an incomplete frame for the next read."""
+            position, size = 0, len(buffer)
+            max_size = self.conn.max_message_size
+            while position < size:
+                found = read_frame(buffer, position, max_size)
+                if found is None:
+                    break
+                end, payload = found
+                if end < 0 or not self._collab_simple():
+                    self._collab_off = True
+                    rest = bytes(buffer[position:])
+                    self._collab_buffer = None
+                    super().data_received(rest)
+                    return
+                if payload is not None:
+                    self.curr_msg_data_type = "bytes"
+                    self.frames = [payload]
+                    self.send_receive_event_to_app()
+                else:
+                    super().data_received(bytes(buffer[position:end]))
+                position = end
+            if position == size:
+                self._collab_buffer = None
+            elif buffer is self._collab_buffer:
+                del buffer[:position]
+            else:
+                self._collab_buffer = bytearray(buffer[position:])
 
         async def receive(self) -> Any:
             message = await super().receive()
