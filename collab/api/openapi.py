@@ -58,6 +58,7 @@ INFO = {
 def build_schema(routes: Iterable[BaseRoute]) -> dict[str, Any]:
     """The OpenAPI document of every ApiRoute among `routes`."""
     api = [route for route in routes if isinstance(route, ApiRoute)]
+    api.sort(key=lambda route: not route.path.startswith("/api/"))  # the probes last
     refs, schemas = _components(api)
     return {
         "openapi": "3.1.0",

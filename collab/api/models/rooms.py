@@ -113,16 +113,16 @@ class InsertText(Body):
     """Insert `text` before code point `index`."""
 
     op: Literal["insert"]
-    index: int = Field(ge=0)
-    text: str
+    index: int = Field(ge=0, description="a code point offset in `content`")
+    text: str = Field(description="inserted before `index`")
 
 
 class DeleteText(Body):
     """Delete `length` code points from `index`."""
 
     op: Literal["delete"]
-    index: int = Field(ge=0)
-    length: int = Field(ge=0)
+    index: int = Field(ge=0, description="a code point offset in `content`")
+    length: int = Field(ge=0, description="code points to delete")
 
 
 def _op_of(value: Any) -> str | None:
@@ -143,13 +143,13 @@ TextOp = Annotated[
 class EditOps(Body):
     """Operations applied in order; indexes count Unicode code points of `content`."""
 
-    ops: list[TextOp]
+    ops: list[TextOp] = Field(description="applied in order, all checked before any applies")
 
 
 class ReplaceText(Body):
     """The new full text, applied as a minimal diff (editors' cursors keep their place)."""
 
-    text: str
+    text: str = Field(description="the new full text of `content`")
 
 
 def _edit_of(value: Any) -> str | None:
