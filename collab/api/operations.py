@@ -9,7 +9,7 @@ from typing import Any, Generic
 
 from pydantic import BaseModel
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from collab.api.http import read_body, read_json, refuse_cross_site, state_of
@@ -153,5 +153,5 @@ def reply(
     model: BaseModel, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     """A JSON response serialized from its model."""
-    body = model.model_dump(mode="json", by_alias=True, exclude_none=False)
-    return JSONResponse(body, status_code=status, headers=headers)
+    body = model.model_dump_json(by_alias=True)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
