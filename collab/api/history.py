@@ -165,7 +165,7 @@ def _author(request: Request, identity: Identity, given: str | None) -> str | No
     """The token's identity when authenticated; else a body "author" or X-Collab-Author."""
     if identity is not DEVELOPMENT:
         return identity.display
-    author = given or request.headers.get("x-collab-author")
+    author = given or AUTHOR.read(request)
     if author is not None and len(author) > MAX_AUTHOR_CHARS:
         raise InvalidRequest(f"author must be a string of at most {MAX_AUTHOR_CHARS} characters")
     return author

@@ -80,6 +80,10 @@ class Header:
     name: str
     description: str
 
+    def read(self, request: Request) -> str | None:
+        """The header's value in `request`, if sent."""
+        return request.headers.get(self.name)
+
 
 @dataclass(frozen=True)
 class Reply:

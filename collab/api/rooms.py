@@ -218,7 +218,7 @@ def _origin(request: Request, identity: Identity) -> LocalOrigin:
     X-Collab-Author header names the author."""
     if identity is not DEVELOPMENT:
         return LocalOrigin("rest", identity.display)
-    author = request.headers.get("x-collab-author")
+    author = AUTHOR.read(request)
     return LocalOrigin("rest", author[:64] if author else None)
 
 

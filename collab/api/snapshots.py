@@ -40,6 +40,7 @@ _CONTENT = {
 }
 
 _QUERY = Query(SnapshotParams)
+IF_NONE_MATCH = Header("If-None-Match", "an ETag this endpoint sent: 304 while it still holds")
 GET_SNAPSHOT = Operation(
     "getSnapshot",
     "The committed document as text, Markdown, HTML, JSON or a Yjs update",
@@ -57,7 +58,7 @@ GET_SNAPSHOT = Operation(
     description="A room that is not loaded is read from the database without loading it.",
     role=Role.VIEWER,
     query=_QUERY,
-    headers=(Header("If-None-Match", "an ETag this endpoint sent: 304 while it still holds"),),
+    headers=(IF_NONE_MATCH,),
     problems={
         400: "The state vector in ?since= cannot be decoded",
         406: "No format the Accept header allows",
@@ -78,7 +79,7 @@ async def get_snapshot(request: Request) -> Response:
     etag = strong_etag(media.encode(), snapshot.update, since or b"")
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
     headers["X-State-Vector"] = b64url(snapshot.state_vector)
-    if etag_matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(IF_NONE_MATCH.read(request), etag):
         return Response(status_code=304, headers=headers)
     if since is not None:
         body = crdt.missing_since(snapshot.doc(), since)
