@@ -42,3 +42,5 @@ def test_docs_show_parameters_bodies_examples_and_authentication(server: ServerP
         assert f">{status}</span>" in patch, status
     assert "Authorization: Bearer &lt;JWT&gt;" in dom and "collab.token." in dom
     assert 'id="listRooms"' in dom and "page size, 1 to 200" in dom
+    insert = dom[dom.index('id="schema-InsertText"') :]
+    assert "a code point offset in `content`" in insert[: insert.index('class="box"')]
