@@ -8,7 +8,9 @@ from typing import NewType
 
 RoomName = NewType("RoomName", str)
 
-_ROOM_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~:@+-]{0,127}")
+# 1-128 URL-safe characters starting with a letter or digit (the REST schema quotes it).
+ROOM_NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._~:@+-]{0,127}"
+_ROOM_PATTERN = re.compile(ROOM_NAME_PATTERN)
 
 
 def is_valid_room_name(name: str) -> bool:

@@ -9,25 +9,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from collab.api.models.problems import PROBLEM_JSON, Problem
 from collab.errors import CollabError
 
 log = logging.getLogger(__name__)
 
-PROBLEM_JSON = "application/problem+json"
 # What a 503 (database slow or down, server busy) tells clients to wait before retrying.
 RETRY_AFTER_SECONDS = 5
 
 
 def problem(status: int, detail: str, *, instance: str | None = None) -> JSONResponse:
     """An `application/problem+json` response."""
-    body: dict[str, object] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if instance:
-        body["instance"] = instance
+    body = Problem.of(status, detail, instance or None).model_dump(mode="json", exclude_none=True)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 

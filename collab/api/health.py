@@ -6,54 +6,78 @@ import asyncio
 
 from sqlalchemy import text
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
 
+from collab.api.models.health import Health, Probe, SendBudget
+from collab.api.operations import Operation, Reply, reply, resource
 from collab.state import CollabState
 from collab.store.sql import SqlStore
 
+HEALTH = Operation(
+    "health",
+    "Liveness and gauges",
+    {200: Reply("The server is up (status says whether it is degraded)", Health)},
+    authenticated=False,
+)
 
-async def health(request: Request) -> JSONResponse:
+
+@HEALTH.handles
+async def health(request: Request) -> Response:
     """Rooms loaded, connections open and writes waiting for commit."""
     state: CollabState = request.app.state.collab
     writer = state.writer.status()
     cluster = state.rooms.cluster
     bus_up = cluster is None or cluster.bus.connected
-    return JSONResponse(
-        {
-            "status": "ok" if writer["state"] == "ok" and bus_up else "degraded",
-            "writer": writer,
-            "cluster": None if cluster is None else cluster.status(),
-            "send_budget": {
-                "used": state.send_budget.used,
-                "limit": state.send_budget.limit,
-                "dropped": state.send_budget.dropped,
-            },
-            "rooms": len(state.rooms.rooms),
-            "room_loads": state.rooms.loads,
-            "connections": len(state.connections),
-            "pending_writes": state.writer.pending(),
-            "throttled": sum(connection.throttled for connection in state.connections),
-            "awareness_dropped": sum(
-                room.awareness_dropped + room.presence.dropped
-                for room in state.rooms.rooms.values()
-            ),
-        }
+    budget = state.send_budget
+    gauges = Health(
+        status="ok" if writer["state"] == "ok" and bus_up else "degraded",
+        writer=writer,
+        cluster=None if cluster is None else cluster.status(),
+        send_budget=SendBudget(used=budget.used, limit=budget.limit, dropped=budget.dropped),
+        rooms=len(state.rooms.rooms),
+        room_loads=state.rooms.loads,
+        connections=len(state.connections),
+        pending_writes=state.writer.pending(),
+        throttled=sum(connection.throttled for connection in state.connections),
+        awareness_dropped=sum(
+            room.awareness_dropped + room.presence.dropped for room in state.rooms.rooms.values()
+        ),
     )
+    return reply(gauges)
 
 
-async def livez(request: Request) -> JSONResponse:
+LIVEZ = Operation(
+    "livez",
+    "200 while the process serves requests at all",
+    {200: Reply("Alive", Probe)},
+    authenticated=False,
+)
+
+
+@LIVEZ.handles
+async def livez(request: Request) -> Response:
     """200 while the process serves requests at all."""
     return JSONResponse({"status": "ok"})
 
 
-async def readyz(request: Request) -> JSONResponse:
+READYZ = Operation(
+    "readyz",
+    "Whether new clients should come here",
+    {200: Reply("Ready", Probe), 503: Reply("Not ready, and why", Probe)},
+    description="Not shutting down, the database answers a `SELECT 1` within `ready_timeout` "
+    "seconds, and the writer keeps up.",
+    authenticated=False,
+)
+
+
+@READYZ.handles
+async def readyz(request: Request) -> Response:
     """200 when new clients should come here: not shutting down, the database answers a
     `SELECT 1` within `ready_timeout` seconds, and the writer keeps up; else 503 and why."""
     state: CollabState = request.app.state.collab
     reason = await _not_ready(state)
     if reason is not None:
-        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
+        return reply(Probe(status="unavailable", reason=reason), 503)
     return JSONResponse({"status": "ok"})
 
 
@@ -78,4 +102,8 @@ async def _not_ready(state: CollabState) -> str | None:
     return None
 
 
-routes = [Route("/healthz", health), Route("/livez", livez), Route("/readyz", readyz)]
+routes = [
+    resource("/healthz", get=health),
+    resource("/livez", get=livez),
+    resource("/readyz", get=readyz),
+]

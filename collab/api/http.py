@@ -6,14 +6,12 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from collab.api.access import origin_allowed
+from collab.api.models.common import is_decimal
 from collab.errors import (
     Forbidden,
     InvalidRequest,
@@ -38,22 +36,6 @@ def room_param(request: Request, name: str = "room") -> str:
     if not is_valid_room_name(room):
         raise RoomNotFound(f"room {room!r} does not exist (invalid room name)")
     return room
-
-
-def is_decimal(raw: str) -> bool:
-    """1 to 18 ASCII digits: "²".isdigit() is True, yet int("²") fails, and int() refuses
-    strings of over 4300 digits."""
-    return 0 < len(raw) <= 18 and raw.isascii() and raw.isdigit()
-
-
-def int_param(request: Request, name: str, *, default: int, low: int, high: int) -> int:
-    """An integer query parameter within [low, high], or a clear 422."""
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not is_decimal(raw) or not low <= int(raw) <= high:
-        raise InvalidRequest(f"{name} must be an integer from {low} to {high}")
-    return int(raw)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -168,9 +150,6 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return etag in candidates
 
 
-Handler = Callable[[Request], Awaitable[Response]]
-
-
 # Bodies a cross-site form or `fetch(..., {mode: "no-cors"})` can send without a CORS preflight.
 _SIMPLE_MEDIA = {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
 _CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -194,16 +173,3 @@ def refuse_cross_site(request: Request) -> None:
             f"Content-Type {media} is not accepted; send application/json, or "
             "application/octet-stream for a Yjs update"
         )
-
-
-def resource(path: str, **handlers: Handler) -> Route:
-    """One route for every method of a path, so 405 answers list them all in Allow."""
-    table = {method.upper(): handler for method, handler in handlers.items()}
-    if "GET" in table:
-        table["HEAD"] = table["GET"]
-
-    async def dispatch(request: Request) -> Response:
-        refuse_cross_site(request)
-        return await table[request.method](request)
-
-    return Route(path, dispatch, methods=list(table))

@@ -1,554 +1,247 @@
-"""The OpenAPI 3.1 description of the JSON API, and a self-contained page that renders it."""
+"""The OpenAPI 3.1 description of the JSON API, generated from the app's routes and the models
+their handlers parse and answer with; and a self-contained page that renders it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import (
+    GenerateJsonSchema,
+    JsonSchemaMode,
+    JsonSchemaValue,
+    models_json_schema,
+)
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-_ROOM = {
-    "name": "room",
-    "in": "path",
-    "required": True,
-    "schema": {"$ref": "#/components/schemas/RoomName"},
+from collab.api.models.common import PositiveId, RoomName
+from collab.api.models.problems import PROBLEM_JSON, Problem
+from collab.api.operations import ApiRoute, BinaryBody, JsonBody, Operation, Reply
+from collab.config import package_version
+
+REF = "#/components/schemas/{model}"
+Refs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
+
+_PATH_PARAMETERS = {
+    "room": ("The room's name", TypeAdapter(RoomName).json_schema()),
+    "version": ("A version id of the room", TypeAdapter(PositiveId).json_schema()),
+}
+_CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": "`Authorization: Bearer <token>`: a JWT signed with the server's secret "
+    "(HS256) or verified with its public key (RS256/ES256), carrying per-room grants (a room, "
+    "or a prefix ending in `*`, with the role viewer, editor or admin). `collab token --room "
+    "NAME --role editor --secret ...` issues one. REST takes the header only; the WebSocket at "
+    "/ws/{room} also takes the subprotocol `collab.token.<jwt>` or, as a last resort, "
+    "`?token=`. Without a secret or public key (development mode) no token is needed.",
+}
+
+INFO = {
+    "title": "collab",
+    "version": package_version(),
+    "description": "Real-time collaborative documents. Authenticate with a bearer token (see "
+    "the bearerAuth scheme); each operation says the role it needs on its room. Errors are "
+    "RFC 9457 problem documents (application/problem+json) whose `detail` says what went "
+    "wrong. The WebSocket protocol at /ws/{room} is described in docs/protocol.md.",
 }
 
 
-def _problem(description: str) -> dict[str, Any]:
+def build_schema(routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """The OpenAPI document of every ApiRoute among `routes`."""
+    api = [route for route in routes if isinstance(route, ApiRoute)]
+    api.sort(key=lambda route: not route.path.startswith("/api/"))  # the probes last
+    refs, schemas = _components(api)
     return {
-        "description": description,
-        "content": {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-        },
+        "openapi": "3.1.0",
+        "info": INFO,
+        "paths": {route.path: _path_item(route, refs, schemas) for route in api},
+        "components": {"schemas": schemas, "securitySchemes": {"bearerAuth": BEARER}},
     }
 
 
-def _json(schema: str, description: str) -> dict[str, Any]:
+def _components(routes: list[ApiRoute]) -> tuple[Refs, dict[str, Any]]:
+    """A $ref per (model, mode), and the schemas they point to."""
+    pairs: set[tuple[type[BaseModel], JsonSchemaMode]] = {(Problem, "serialization")}
+    for operation in (op for route in routes for op in route.operations.values()):
+        pairs |= {(r.model, "serialization") for r in operation.replies.values() if r.model}
+        if isinstance(operation.body, JsonBody):
+            pairs.add((operation.body.model, "validation"))
+    ordered = sorted(pairs, key=lambda pair: (pair[0].__name__, pair[1]))
+    refs, defs = models_json_schema(ordered, ref_template=REF, schema_generator=_AsWritten)
+    return refs, dict(sorted(defs.get("$defs", {}).items()))
+
+
+class _AsWritten(GenerateJsonSchema):
+    """Keys in the order the models declare them (fields, and examples as written)."""
+
+    def sort(self, value: JsonSchemaValue, parent_key: str | None = None) -> JsonSchemaValue:
+        return value
+
+
+def _path_item(route: ApiRoute, refs: Refs, schemas: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    names = list(route.param_convertors)
+    if names:
+        item["parameters"] = [_path_parameter(name) for name in names]
+    for method, operation in route.operations.items():
+        item[method.lower()] = _operation(route.path, method, operation, refs, schemas)
+    return item
+
+
+def _path_parameter(name: str) -> dict[str, Any]:
+    description, schema = _PATH_PARAMETERS[name]
     return {
+        "name": name,
+        "in": "path",
+        "required": True,
         "description": description,
-        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+        "schema": schema,
     }
 
 
-_NOT_FOUND = _problem("No such room or version")
-_VERSION = {
-    "name": "version",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1},
-}
-_UNPROCESSABLE = _problem("Invalid parameters or body")
-_STATE_VECTOR = _json("StateVector", "Applied and committed; the room's new state vector")
+def _operation(
+    path: str, method: str, operation: Operation, refs: Refs, schemas: dict[str, Any]
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {"operationId": operation.id, "summary": operation.summary}
+    doc["tags"] = ["versions" if "/versions" in path else "rooms" if "/api/" in path else "probes"]
+    doc["description"] = _description(operation)
+    parameters = _query_parameters(operation) + [
+        {"name": h.name, "in": "header", "description": h.description, "schema": {"type": "string"}}
+        for h in operation.headers
+    ]
+    if parameters:
+        doc["parameters"] = parameters
+    if operation.body is not None:
+        doc["requestBody"] = _request_body(operation.body, refs, schemas)
+    responses = {
+        status: _reply(reply, refs, schemas) for status, reply in operation.replies.items()
+    }
+    for status, description in _problems(path, method, operation).items():
+        responses[status] = _problem(status, description)
+    doc["responses"] = {str(status): responses[status] for status in sorted(responses)}
+    doc["security"] = [{"bearerAuth": []}] if operation.authenticated else []
+    return doc
 
-_SCHEMAS: dict[str, Any] = {
-    "Base64Url": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "description": "unpadded"},
-    "RoomName": {
-        "type": "string",
-        "pattern": "^[A-Za-z0-9][A-Za-z0-9._~:@+-]{0,127}$",
-        "description": "1-128 URL-safe characters starting with a letter or digit",
-    },
-    "DocumentKind": {
-        "type": "string",
-        "enum": ["text", "rich"],
-        "description": "text: a Y.Text at content (the CodeMirror editor); rich: an XmlFragment "
-        "at content (Tiptap, ProseMirror). A room holding an XmlFragment is rich whoever "
-        "created it; otherwise it has the kind it was created with (text when none was asked)",
-    },
-    "NewRoom": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"kind": {"$ref": "#/components/schemas/DocumentKind"}},
-    },
-    "Room": {
-        "type": "object",
-        "required": ["name", "kind", "created_at", "updated_at", "size_bytes", "clients"],
-        "properties": {
-            "name": {"$ref": "#/components/schemas/RoomName"},
-            "kind": {"$ref": "#/components/schemas/DocumentKind"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "updated_at": {"type": "string", "format": "date-time", "description": "last edit"},
-            "size_bytes": {"type": "integer", "description": "stored state plus update log"},
-            "clients": {"type": "integer", "description": "connected WebSocket clients"},
-        },
-    },
-    "RoomPage": {
-        "type": "object",
-        "required": ["items", "next_cursor"],
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Room"}},
-            "next_cursor": {"type": ["string", "null"], "description": "pass as ?cursor="},
-        },
-    },
-    "StateVector": {
-        "type": "object",
-        "required": ["state_vector"],
-        "properties": {"state_vector": {"type": "string", "description": "base64url, unpadded"}},
-    },
-    "Copy": {
-        "type": "object",
-        "required": ["to"],
-        "properties": {"to": {"$ref": "#/components/schemas/RoomName"}},
-    },
-    "TextOp": {
-        "oneOf": [
-            {
-                "type": "object",
-                "required": ["op", "index", "text"],
-                "additionalProperties": False,
-                "properties": {
-                    "op": {"const": "insert"},
-                    "index": {"type": "integer", "minimum": 0},
-                    "text": {"type": "string"},
-                },
-            },
-            {
-                "type": "object",
-                "required": ["op", "index", "length"],
-                "additionalProperties": False,
-                "properties": {
-                    "op": {"const": "delete"},
-                    "index": {"type": "integer", "minimum": 0},
-                    "length": {"type": "integer", "minimum": 0},
-                },
-            },
-        ],
-        "description": "Indexes count Unicode code points of `content`, applied in order.",
-    },
-    "TextEdit": {
-        "oneOf": [
-            {
-                "type": "object",
-                "required": ["ops"],
-                "additionalProperties": False,
-                "properties": {
-                    "ops": {"type": "array", "items": {"$ref": "#/components/schemas/TextOp"}}
-                },
-            },
-            {
-                "type": "object",
-                "required": ["text"],
-                "additionalProperties": False,
-                "properties": {
-                    "text": {
-                        "type": "string",
-                        "description": "new full text, applied as a minimal diff",
-                    }
-                },
-            },
-        ]
-    },
-    "Version": {
-        "type": "object",
-        "required": [
-            "id",
-            "room",
-            "created_at",
-            "kind",
-            "label",
-            "author",
-            "authors",
-            "size_bytes",
-        ],
-        "properties": {
-            "id": {"type": "integer"},
-            "room": {"$ref": "#/components/schemas/RoomName"},
-            "created_at": {"type": "string", "format": "date-time"},
-            "kind": {"enum": ["auto", "named", "restore"]},
-            "label": {"type": ["string", "null"]},
-            "author": {"type": ["string", "null"], "description": "who saved or restored it"},
-            "authors": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "people whose edits it holds since the previous version",
-            },
-            "size_bytes": {"type": "integer", "description": "stored (compressed) state"},
-        },
-    },
-    "VersionPage": {
-        "type": "object",
-        "required": ["items", "next_cursor"],
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Version"}},
-            "next_cursor": {"type": ["string", "null"]},
-        },
-    },
-    "VersionWithText": {
-        "allOf": [
-            {"$ref": "#/components/schemas/Version"},
-            {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
-        ]
-    },
-    "NewVersion": {
-        "type": "object",
-        "required": ["label"],
-        "properties": {
-            "label": {"type": "string", "minLength": 1, "maxLength": 256},
-            "author": {"type": "string", "maxLength": 256},
-        },
-    },
-    "DiffOp": {
-        "type": "object",
-        "required": ["op", "text"],
-        "properties": {"op": {"enum": ["equal", "insert", "delete"]}, "text": {"type": "string"}},
-    },
-    "Diff": {
-        "type": "object",
-        "required": ["from", "to", "lines", "chars", "stats"],
-        "properties": {
-            "from": {"type": "integer"},
-            "to": {"type": ["integer", "null"], "description": "null: the current document"},
-            "lines": {"type": "array", "items": {"$ref": "#/components/schemas/DiffOp"}},
-            "chars": {"type": "array", "items": {"$ref": "#/components/schemas/DiffOp"}},
-            "stats": {
-                "type": "object",
-                "properties": {
-                    "inserted_chars": {"type": "integer"},
-                    "deleted_chars": {"type": "integer"},
-                },
-            },
-        },
-    },
-    "Restore": {
-        "type": "object",
-        "required": ["changed", "safety", "restored", "state_vector"],
-        "properties": {
-            "changed": {"type": "boolean"},
-            "safety": {"$ref": "#/components/schemas/Version"},
-            "restored": {"$ref": "#/components/schemas/Version"},
-            "state_vector": {"type": "string"},
-        },
-    },
-    "Problem": {
-        "type": "object",
-        "required": ["type", "title", "status", "detail"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "instance": {"type": "string"},
-        },
-    },
-    "Health": {
-        "type": "object",
-        "required": ["status", "rooms", "room_loads", "connections", "pending_writes"],
-        "properties": {
-            "status": {"const": "ok"},
-            "rooms": {"type": "integer"},
-            "room_loads": {"type": "integer"},
-            "connections": {"type": "integer"},
-            "pending_writes": {"type": "integer"},
-            "awareness_dropped": {
-                "type": "integer",
-                "description": "awareness messages over the rate limit, in loaded rooms",
-            },
-        },
-    },
-}
 
-_SNAPSHOT_CONTENT = {
-    "application/json": {"schema": {"type": "object", "description": "every root type as JSON"}},
-    "text/plain": {
-        "schema": {"type": "string", "description": "`content` as text (rich: a line per block)"}
-    },
-    "text/markdown": {
-        "schema": {"type": "string", "description": "`content` as Markdown (rich text rendered)"}
-    },
-    "text/html": {
-        "schema": {"type": "string", "description": "`content` as HTML (plain text: a <pre>)"}
-    },
-    "application/octet-stream": {
-        "schema": {"type": "string", "contentEncoding": "binary", "description": "Yjs update (v1)"}
-    },
-}
+def _description(operation: Operation) -> str:
+    parts = [operation.description] if operation.description else []
+    if operation.role is not None:
+        parts.append(f"Needs the {operation.role.name.lower()} role on the room.")
+    elif operation.authenticated:
+        parts.append("Needs a token (any role); answers with what its grants allow.")
+    else:
+        parts.append("Needs no token.")
+    return " ".join(parts)
 
-_PATHS: dict[str, Any] = {
-    "/api/rooms": {
-        "get": {
-            "operationId": "listRooms",
-            "summary": "List rooms, most recently edited first",
-            "parameters": [
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                },
-                {
-                    "name": "cursor",
-                    "in": "query",
-                    "schema": {"$ref": "#/components/schemas/Base64Url"},
-                },
-                {"name": "prefix", "in": "query", "schema": {"type": "string"}},
-            ],
-            "responses": {"200": _json("RoomPage", "A page of rooms"), "422": _UNPROCESSABLE},
+
+def _query_parameters(operation: Operation) -> list[dict[str, Any]]:
+    if operation.query is None:
+        return []
+    schema = operation.query.model.model_json_schema(ref_template=REF)
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, field in schema["properties"].items():
+        field = _not_null(field)
+        description = field.pop("description", "")
+        field.pop("title", None)
+        parameter = {"name": name, "in": "query", "required": name in required, "schema": field}
+        parameters.append({**parameter, "description": description})
+    return parameters
+
+
+def _not_null(field: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent rather than null: drop the null branch and default."""
+    options = [option for option in field.get("anyOf", []) if option != {"type": "null"}]
+    if len(options) == 1:
+        rest = {key: value for key, value in field.items() if key not in ("anyOf", "default")}
+        return {**options[0], **rest}
+    return dict(field)
+
+
+def _request_body(
+    body: JsonBody[Any] | BinaryBody, refs: Refs, schemas: dict[str, Any]
+) -> dict[str, Any]:
+    if isinstance(body, BinaryBody):
+        schema = {"type": "string", "contentEncoding": "binary", "description": body.description}
+        return {"required": True, "content": {body.media: {"schema": schema}}}
+    media = _media(refs[(body.model, "validation")], schemas)
+    return {"required": body.required, "content": {"application/json": media}}
+
+
+def _reply(reply: Reply, refs: Refs, schemas: dict[str, Any]) -> dict[str, Any]:
+    doc: dict[str, Any] = {"description": reply.description}
+    content: dict[str, Any] = {}
+    if reply.model is not None:
+        content["application/json"] = _media(refs[(reply.model, "serialization")], schemas)
+    content.update({media: dict(value) for media, value in reply.content.items()})
+    if content:
+        doc["content"] = content
+    if reply.headers:
+        doc["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in reply.headers.items()
         }
-    },
-    "/api/rooms/{room}": {
-        "parameters": [_ROOM],
-        "get": {
-            "operationId": "getRoom",
-            "summary": "A room's metadata",
-            "responses": {"200": _json("Room", "The room"), "404": _NOT_FOUND},
-        },
-        "put": {
-            "operationId": "createRoom",
-            "summary": "Create a room (idempotent), optionally of a kind",
-            "requestBody": {
-                "required": False,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/NewRoom"}}
-                },
-            },
-            "responses": {
-                "201": _json("Room", "Created"),
-                "200": _json("Room", "Already existed: returned as it is, its kind unchanged"),
-                "404": _NOT_FOUND,
-                "422": _UNPROCESSABLE,
-            },
-        },
-        "delete": {
-            "operationId": "deleteRoom",
-            "summary": "Delete a room and all it stores; its clients are closed with 4410",
-            "responses": {"204": {"description": "Deleted"}, "404": _NOT_FOUND},
-        },
-    },
-    "/api/rooms/{room}/copy": {
-        "parameters": [_ROOM],
-        "post": {
-            "operationId": "copyRoom",
-            "summary": "Copy the committed state into a new room",
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Copy"}}},
-            },
-            "responses": {
-                "201": _json("Room", "The new room"),
-                "404": _NOT_FOUND,
-                "409": _problem("The target room exists"),
-                "413": _problem("Body too large"),
-                "422": _UNPROCESSABLE,
-            },
-        },
-    },
-    "/api/rooms/{room}/snapshot": {
-        "parameters": [_ROOM],
-        "get": {
-            "operationId": "getSnapshot",
-            "summary": "The committed document as text, Markdown, HTML, JSON or a Yjs update",
-            "parameters": [
-                {
-                    "name": "format",
-                    "in": "query",
-                    "schema": {"enum": ["text", "markdown", "html", "json", "yjs"]},
-                    "description": "overrides Accept",
-                },
-                {
-                    "name": "since",
-                    "in": "query",
-                    "schema": {"type": "string"},
-                    "description": "base64url state vector: return only the missing update",
-                },
-                {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
-                {
-                    "name": "version",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1},
-                    "description": "serve this past version instead of the current document",
-                },
-            ],
-            "responses": {
-                "200": {
-                    "description": "The snapshot; a strong ETag over the whole encoded state",
-                    "headers": {
-                        "ETag": {"schema": {"type": "string"}},
-                        "X-State-Vector": {"schema": {"type": "string"}},
-                    },
-                    "content": _SNAPSHOT_CONTENT,
-                },
-                "304": {"description": "Not modified since the given ETag"},
-                "400": _problem("Invalid state vector"),
-                "404": _NOT_FOUND,
-                "406": _problem("No acceptable format"),
-                "422": _UNPROCESSABLE,
-            },
-        },
-    },
-    "/api/rooms/{room}/updates": {
-        "parameters": [_ROOM],
-        "post": {
-            "operationId": "postUpdate",
-            "summary": "Apply a binary Yjs update live, broadcast to connected editors",
-            "parameters": [
-                {"name": "X-Collab-Author", "in": "header", "schema": {"type": "string"}}
-            ],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/octet-stream": {
-                        "schema": {"type": "string", "contentEncoding": "binary"}
-                    }
-                },
-            },
-            "responses": {
-                "200": _STATE_VECTOR,
-                "404": _NOT_FOUND,
-                "413": _problem("Body too large"),
-                "415": _problem("Not sent as application/octet-stream"),
-                "422": _problem(
-                    "Not a valid Yjs update, or nested deeper than the server accepts; "
-                    "nothing changed"
-                ),
-            },
-        },
-    },
-    "/api/rooms/{room}/text": {
-        "parameters": [_ROOM],
-        "patch": {
-            "operationId": "patchText",
-            "summary": "Edit the text: operations, or a full replacement applied as a minimal diff",
-            "parameters": [
-                {"name": "X-Collab-Author", "in": "header", "schema": {"type": "string"}}
-            ],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/TextEdit"}}
-                },
-            },
-            "responses": {
-                "200": _STATE_VECTOR,
-                "404": _NOT_FOUND,
-                "409": _problem("The document is rich text (an XmlFragment at content)"),
-                "413": _problem("Body too large"),
-                "422": _UNPROCESSABLE,
-            },
-        },
-    },
-    "/api/rooms/{room}/versions": {
-        "parameters": [_ROOM],
-        "get": {
-            "operationId": "listVersions",
-            "summary": "Versions, newest first",
-            "parameters": [
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200},
-                },
-                {
-                    "name": "cursor",
-                    "in": "query",
-                    "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"},
-                },
-            ],
-            "responses": {
-                "200": _json("VersionPage", "A page of versions"),
-                "404": _NOT_FOUND,
-                "422": _UNPROCESSABLE,
-            },
-        },
-        "post": {
-            "operationId": "createVersion",
-            "summary": "Save a named version of the current document",
-            "parameters": [
-                {"name": "X-Collab-Author", "in": "header", "schema": {"type": "string"}}
-            ],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/NewVersion"}}
-                },
-            },
-            "responses": {
-                "201": _json("Version", "Recorded"),
-                "200": _json("Version", "This state was already recorded; that version, now named"),
-                "404": _NOT_FOUND,
-                "413": _problem("Body too large"),
-                "422": _UNPROCESSABLE,
-            },
-        },
-    },
-    "/api/rooms/{room}/versions/{version}": {
-        "parameters": [_ROOM, _VERSION],
-        "get": {
-            "operationId": "getVersion",
-            "summary": "A version: metadata and text (JSON) or its Yjs state (octet-stream)",
-            "responses": {
-                "200": {
-                    "description": "The version",
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/VersionWithText"}
-                        },
-                        "application/octet-stream": {
-                            "schema": {"type": "string", "contentEncoding": "binary"}
-                        },
-                    },
-                },
-                "404": _NOT_FOUND,
-                "406": _problem("No acceptable format"),
-                "422": _UNPROCESSABLE,
-            },
-        },
-    },
-    "/api/rooms/{room}/versions/{version}/diff": {
-        "parameters": [_ROOM, _VERSION],
-        "get": {
-            "operationId": "diffVersion",
-            "summary": "Line and character diff from this version to another (default: now)",
-            "parameters": [
-                {"name": "against", "in": "query", "schema": {"type": "integer", "minimum": 1}}
-            ],
-            "responses": {
-                "200": _json("Diff", "The diff"),
-                "404": _NOT_FOUND,
-                "422": _UNPROCESSABLE,
-            },
-        },
-    },
-    "/api/rooms/{room}/versions/{version}/restore": {
-        "parameters": [_ROOM, _VERSION],
-        "post": {
-            "operationId": "restoreVersion",
-            "summary": "Save the current state, then edit the live document to equal the version",
-            "parameters": [
-                {"name": "X-Collab-Author", "in": "header", "schema": {"type": "string"}}
-            ],
-            "responses": {
-                "200": _json("Restore", "Restored (live)"),
-                "404": _NOT_FOUND,
-                "422": _UNPROCESSABLE,
-            },
-        },
-    },
-    "/healthz": {
-        "get": {
-            "operationId": "health",
-            "summary": "Liveness and gauges",
-            "responses": {"200": _json("Health", "Server is up")},
-        }
-    },
-}
+    return doc
 
-SCHEMA: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "collab",
-        "version": "0.1.0",
-        "description": "Real-time collaborative documents. The WebSocket protocol at /ws/{room} is "
-        "described in docs/protocol.md. Errors are RFC 9457 problem documents.",
-    },
-    "paths": _PATHS,
-    "components": {"schemas": _SCHEMAS},
-}
+
+def _media(ref: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """A media type object: the schema, with the model's first example (the docs show it)."""
+    name = str(ref["$ref"]).rsplit("/", 1)[-1]
+    examples = schemas.get(name, {}).get("examples", [])
+    return {"schema": ref, "example": examples[0]} if examples else {"schema": ref}
+
+
+def _problems(path: str, method: str, operation: Operation) -> dict[int, str]:
+    """The error statuses of an operation: the common ones its declaration implies, then its own."""
+    found: dict[int, str] = {}
+    if operation.authenticated:
+        found[401] = "No valid bearer token: missing, malformed, badly signed or expired"
+        if operation.role is not None:
+            found[403] = f"The token lacks the {operation.role.name.lower()} role on the room"
+    if method in _CHANGES:
+        cross_site = "A browser request from an Origin not allowed (COLLAB_ALLOWED_ORIGINS)"
+        found[403] = f"{found[403]}; or: {cross_site}" if 403 in found else cross_site
+        found[415] = "A Content-Type a cross-site form could send, or not the one asked for"
+    if "{room}" in path:
+        found[404] = "No such room" + (" or version" if "{version}" in path else "")
+    if operation.body is not None:
+        found[413] = "The body is over COLLAB_MAX_REQUEST_BYTES"
+    if operation.body is not None or operation.query is not None or "{" in path:
+        found[422] = "Invalid parameters or body: `detail` names the first thing wrong"
+    if operation.authenticated:
+        found[429] = "Too many requests (a host's authentication hook may refuse so)"
+        found[503] = "The database is slow or down, or the server is busy or restarting"
+    found.update(operation.problems)
+    found[500] = "An unexpected error (logged on the server) or a host's hook failed"
+    return found
+
+
+def _problem(status: int, description: str) -> dict[str, Any]:
+    example = Problem.of(status, description.split(":")[0].split(";")[0]).model_dump(
+        exclude_none=True
+    )
+    media = {"schema": {"$ref": REF.format(model="Problem")}, "example": example}
+    doc: dict[str, Any] = {"description": description, "content": {PROBLEM_JSON: media}}
+    if status in (429, 503):
+        doc["headers"] = _RETRY_AFTER
+    return doc
 
 
 async def openapi_json(request: Request) -> JSONResponse:
-    """GET /api/openapi.json."""
-    return JSONResponse(SCHEMA)
+    """GET /api/openapi.json: generated once per app from its routes."""
+    state = request.app.state
+    if getattr(state, "openapi_schema", None) is None:
+        state.openapi_schema = build_schema(request.app.routes)
+    return JSONResponse(state.openapi_schema)
 
 
 async def docs_page(request: Request) -> HTMLResponse:

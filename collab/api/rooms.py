@@ -1,244 +1,216 @@
-"""REST endpoints for documents: list, metadata, create, delete, copy, snapshots and edits."""
+"""REST endpoints for documents: list, metadata, create, delete, copy and edits."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from collab.api.access import authorize, identify
-from collab.api.history import version_id
-from collab.api.http import (
-    b64url,
-    etag_matches,
-    from_b64url,
-    int_param,
-    negotiate,
-    read_body,
-    read_json,
-    resource,
-    room_param,
-    state_of,
-    strong_etag,
+from collab.api.http import b64url, from_b64url, room_param, state_of
+from collab.api.models.rooms import (
+    CopyRoom,
+    EditOps,
+    NewRoom,
+    Room,
+    RoomListParams,
+    RoomPage,
+    StateVector,
+    TextEdit,
 )
+from collab.api.operations import (
+    YJS,
+    BinaryBody,
+    Header,
+    JsonBody,
+    Operation,
+    Query,
+    Reply,
+    reply,
+    resource,
+)
+from collab.api.snapshots import get_snapshot
 from collab.auth import DEVELOPMENT, Identity, Role
-from collab.errors import InvalidRequest, UnsupportedData
-from collab.rooms import crdt
-from collab.rooms.documents import DeleteText, InsertText, Snapshot, TextOp
-from collab.rooms.export import DOCUMENT_KINDS, doc_from_update, doc_to_json, render_content
+from collab.errors import InvalidRequest
+from collab.rooms.documents import DeleteText, InsertText, TextOp
 from collab.state import CollabState
 from collab.store.base import RoomCursor, RoomInfo
-from collab.types import LocalOrigin, is_valid_room_name
+from collab.types import LocalOrigin
 
-TEXT, JSON, YJS = "text/plain", "application/json", "application/octet-stream"
-MARKDOWN, HTML = "text/markdown", "text/html"
-_FORMATS = {"text": TEXT, "json": JSON, "yjs": YJS, "markdown": MARKDOWN, "html": HTML}
-_RENDERED = {TEXT: "text", MARKDOWN: "markdown", HTML: "html"}
-MAX_PAGE = 200
+AUTHOR = Header("X-Collab-Author", "development mode only: names the author of the edit")
+_STATE_VECTOR = Reply("Applied and committed; the room's new state vector", StateVector)
 
-
-def room_json(info: RoomInfo, clients: int, kind: str) -> dict[str, Any]:
-    """The JSON shape of a room."""
-    return {
-        "name": info.name,
-        "kind": kind,
-        "created_at": info.created_at.isoformat(),
-        "updated_at": info.updated_at.isoformat(),
-        "size_bytes": info.size_bytes,
-        "clients": clients,
-    }
+_LIST_QUERY = Query(RoomListParams)
+LIST_ROOMS = Operation(
+    "listRooms",
+    "List rooms, most recently edited first",
+    {200: Reply("A page of the rooms the token grants a role on", RoomPage)},
+    query=_LIST_QUERY,
+)
 
 
-async def list_rooms(request: Request) -> JSONResponse:
+@LIST_ROOMS.handles
+async def list_rooms(request: Request) -> Response:
     """GET /api/rooms: newest edit first, paginated with an opaque cursor, filtered by prefix."""
     state = state_of(request)
     identity = await identify(request)
-    limit = int_param(request, "limit", default=50, low=1, high=MAX_PAGE)
-    after = _decode_cursor(request.query_params.get("cursor"))
-    prefix = request.query_params.get("prefix", "")
-    rooms = await _visible_rooms(state, identity, limit + 1, after, prefix)
-    page, more = rooms[:limit], len(rooms) > limit
-    next_cursor = _encode_cursor(page[-1]) if more else None
+    query = _LIST_QUERY.parse(request)
+    after = _decode_cursor(query.cursor)
+    rooms = await _visible_rooms(state, identity, query.limit + 1, after, query.prefix)
+    page, more = rooms[: query.limit], len(rooms) > query.limit
     documents = state.documents
     items = [
-        room_json(room, documents.clients(room.name), documents.listed_kind(room)) for room in page
+        Room.of(info, documents.clients(info.name), documents.listed_kind(info)) for info in page
     ]
-    return JSONResponse({"items": items, "next_cursor": next_cursor})
+    return reply(RoomPage(items=items, next_cursor=_encode_cursor(page[-1]) if more else None))
 
 
-async def get_room(request: Request) -> JSONResponse:
+GET_ROOM = Operation(
+    "getRoom", "A room's metadata", {200: Reply("The room", Room)}, role=Role.VIEWER
+)
+
+
+@GET_ROOM.handles
+async def get_room(request: Request) -> Response:
     """GET /api/rooms/{room}."""
     room = room_param(request)
-    await authorize(request, room, Role.VIEWER)
+    await authorize(request, room, GET_ROOM.room_role)
     documents = state_of(request).documents
     kind = await documents.kind(room)
-    return JSONResponse(room_json(await documents.info(room), documents.clients(room), kind))
+    return reply(Room.of(await documents.info(room), documents.clients(room), kind))
 
 
-async def put_room(request: Request) -> JSONResponse:
+_NEW_ROOM = JsonBody(NewRoom, required=False)
+PUT_ROOM = Operation(
+    "createRoom",
+    "Create a room (idempotent), optionally of a kind",
+    {
+        201: Reply("Created", Room),
+        200: Reply("Already existed: returned as it is, its kind unchanged", Room),
+    },
+    description="No body (or an empty one) creates a text document.",
+    role=Role.EDITOR,
+    body=_NEW_ROOM,
+)
+
+
+@PUT_ROOM.handles
+async def put_room(request: Request) -> Response:
     """PUT /api/rooms/{room} [{"kind": "text"|"rich"}]: create if absent (idempotent); 201 when
     created, else 200 with the room as it is (its kind unchanged)."""
     room = room_param(request)
-    state = state_of(request)
-    await authorize(request, room, Role.EDITOR)
-    kind = await _requested_kind(request, state.settings.max_request_bytes)
-    documents = state.documents
-    created = await documents.create(room, kind)
+    await authorize(request, room, PUT_ROOM.room_role)
+    body = await _NEW_ROOM.read_optional(request)
+    documents = state_of(request).documents
+    created = await documents.create(room, body.kind if body else None)
     info = await documents.info(room)
-    return JSONResponse(
-        room_json(info, documents.clients(room), await documents.kind(room)),
-        status_code=201 if created else 200,
-    )
+    kind = await documents.kind(room)
+    return reply(Room.of(info, documents.clients(room), kind), 201 if created else 200)
 
 
-async def _requested_kind(request: Request, max_bytes: int) -> str | None:
-    """The kind asked for in a PUT body: none (no body), "text" or "rich"."""
-    if "content-type" not in request.headers:
-        return None
-    body = await read_json(request, max_bytes, optional=True)
-    if body is None:
-        return None
-    kind = body.get("kind") if isinstance(body, dict) else None
-    if not isinstance(body, dict) or set(body) - {"kind"} or kind not in (None, *DOCUMENT_KINDS):
-        raise InvalidRequest('body must be empty or {"kind": "text"} or {"kind": "rich"}')
-    return kind
+DELETE_ROOM = Operation(
+    "deleteRoom",
+    "Delete a room and all it stores; its clients are closed with 4410",
+    {204: Reply("Deleted")},
+    role=Role.ADMIN,
+)
 
 
+@DELETE_ROOM.handles
 async def delete_room(request: Request) -> Response:
     """DELETE /api/rooms/{room}: remove updates and versions; connected clients get 4410."""
     room = room_param(request)
-    await authorize(request, room, Role.ADMIN)
+    await authorize(request, room, DELETE_ROOM.room_role)
     documents = state_of(request).documents
     await documents.info(room)
     await documents.delete(room)
     return Response(status_code=204)
 
 
-async def copy_room(request: Request) -> JSONResponse:
+_COPY = JsonBody(CopyRoom)
+COPY_ROOM = Operation(
+    "copyRoom",
+    "Copy the committed state into a new room",
+    {201: Reply("The new room", Room)},
+    description="Needs the viewer role on the room and the editor role on the new one.",
+    role=Role.VIEWER,
+    body=_COPY,
+    problems={409: "The target room exists"},
+)
+
+
+@COPY_ROOM.handles
+async def copy_room(request: Request) -> Response:
     """POST /api/rooms/{room}/copy {"to": NAME}: a new room with the committed state."""
     room = room_param(request)
     state = state_of(request)
-    await authorize(request, room, Role.VIEWER)  # before reading anything a stranger sends
-    body = await read_json(request, state.settings.max_request_bytes)
-    target = body.get("to") if isinstance(body, dict) else None
-    if not isinstance(target, str) or not is_valid_room_name(target):
-        raise InvalidRequest('body must be {"to": "<valid room name>"}')
+    await authorize(request, room, COPY_ROOM.room_role)  # before reading what a stranger sends
+    target = (await _COPY.read(request)).to
     await authorize(request, target, Role.EDITOR)
     info = await state.documents.copy(room, target)
-    return JSONResponse(room_json(info, 0, await state.documents.kind(target)), status_code=201)
+    return reply(Room.of(info, 0, await state.documents.kind(target)), 201)
 
 
-async def get_snapshot(request: Request) -> Response:
-    """GET /api/rooms/{room}/snapshot: text, JSON or Yjs by Accept (or ?format=)."""
-    room = room_param(request)
-    await authorize(request, room, Role.VIEWER)
-    since_param = request.query_params.get("since")
-    media = _snapshot_media(request, since_param is not None)
-    snapshot = await _snapshot_or_version(request, room)
-    since = from_b64url(since_param, "since") if since_param is not None else None
-    # Over the whole encoded state: a deletion leaves the state vector as it was.
-    etag = strong_etag(media.encode(), snapshot.update, since or b"")
-    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
-    headers["X-State-Vector"] = b64url(snapshot.state_vector)
-    if etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    if since is not None:
-        body = crdt.missing_since(snapshot.doc(), since)
-        return Response(body, media_type=YJS, headers=headers)
-    if media == YJS:
-        return Response(snapshot.update, media_type=YJS, headers=headers)
-    if media in _RENDERED:
-        rendered = render_content(snapshot.doc(), _RENDERED[media])
-        return Response(rendered, media_type=f"{media}; charset=utf-8", headers=headers)
-    return JSONResponse(doc_to_json(snapshot.update), headers=headers)
+_UPDATE = BinaryBody(YJS, "a binary Yjs update (v1)")
+POST_UPDATE = Operation(
+    "postUpdate",
+    "Apply a binary Yjs update live, broadcast to connected editors",
+    {200: _STATE_VECTOR},
+    description="Checked by the update validator and on a scratch document first.",
+    role=Role.EDITOR,
+    body=_UPDATE,
+    headers=(AUTHOR,),
+    problems={422: "Not a valid Yjs update, or nested deeper than the server accepts"},
+)
 
 
-async def _snapshot_or_version(request: Request, room: str) -> Snapshot:
-    state = state_of(request)
-    raw = request.query_params.get("version")
-    if raw is None:
-        return await state.documents.snapshot(room)
-    _, update = await state.versions.get(room, version_id(raw))
-    return Snapshot(update, doc_from_update(update).get_state())
-
-
-def _snapshot_media(request: Request, has_since: bool) -> str:
-    chosen = request.query_params.get("format")
-    if chosen is not None:
-        if chosen not in _FORMATS:
-            raise InvalidRequest(f"format must be one of {', '.join(_FORMATS)}")
-        media = _FORMATS[chosen]
-    elif has_since:
-        media = negotiate(request.headers.get("accept"), [YJS])
-    else:
-        media = negotiate(request.headers.get("accept"), [JSON, TEXT, YJS, MARKDOWN, HTML])
-    if has_since and media != YJS:
-        raise InvalidRequest("since= returns a Yjs update: ask for application/octet-stream")
-    return media
-
-
-async def post_update(request: Request) -> JSONResponse:
+@POST_UPDATE.handles
+async def post_update(request: Request) -> Response:
     """POST /api/rooms/{room}/updates: apply a binary Yjs update live, as if typed."""
     room = room_param(request)
-    identity = await authorize(request, room, Role.EDITOR)
-    state = state_of(request)
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != YJS:
-        raise UnsupportedData(f"send the Yjs update as {YJS}, not {media or 'no Content-Type'}")
-    update = await read_body(request, state.settings.max_request_bytes)
-    if not update:
-        raise InvalidRequest("the body must be a binary Yjs update")
-    vector = await state.documents.apply_update(room, update, _origin(request, identity))
-    return JSONResponse({"state_vector": b64url(vector)})
+    identity = await authorize(request, room, POST_UPDATE.room_role)
+    update = await _UPDATE.read(request)
+    origin = _origin(request, identity)
+    vector = await state_of(request).documents.apply_update(room, update, origin)
+    return reply(StateVector(state_vector=b64url(vector)))
 
 
-async def patch_text(request: Request) -> JSONResponse:
+_EDIT = JsonBody(TextEdit)
+PATCH_TEXT = Operation(
+    "patchText",
+    "Edit the text: operations, or a full replacement applied as a minimal diff",
+    {200: _STATE_VECTOR},
+    description="Indexes count Unicode code points of `content`; the operations are all "
+    "checked before any applies.",
+    role=Role.EDITOR,
+    body=_EDIT,
+    headers=(AUTHOR,),
+    problems={409: "The document is rich text (an XmlFragment at content)"},
+)
+
+
+@PATCH_TEXT.handles
+async def patch_text(request: Request) -> Response:
     """PATCH /api/rooms/{room}/text: {"ops": [...]} or {"text": "..."} (a minimal diff)."""
     room = room_param(request)
-    identity = await authorize(request, room, Role.EDITOR)
+    identity = await authorize(request, room, PATCH_TEXT.room_role)
     origin = _origin(request, identity)
-    state = state_of(request)
-    body = await read_json(request, state.settings.max_request_bytes)
-    documents = state.documents
-    if isinstance(body, dict) and set(body) == {"text"} and isinstance(body["text"], str):
-        vector = await documents.replace_text(room, body["text"], origin)
-    elif isinstance(body, dict) and set(body) == {"ops"} and isinstance(body["ops"], list):
-        vector = await documents.edit_text(room, _parse_ops(body["ops"]), origin)
+    edit = (await _EDIT.read(request)).root
+    documents = state_of(request).documents
+    if isinstance(edit, EditOps):
+        vector = await documents.edit_text(room, _text_ops(edit), origin)
     else:
-        raise InvalidRequest('body must be {"text": "..."} or {"ops": [...]}')
-    return JSONResponse({"state_vector": b64url(vector)})
+        vector = await documents.replace_text(room, edit.text, origin)
+    return reply(StateVector(state_vector=b64url(vector)))
 
 
-def _parse_ops(raw: list[Any]) -> list[TextOp]:
-    ops: list[TextOp] = []
-    for position, op in enumerate(raw):
-        kind = op.get("op") if isinstance(op, dict) else None
-        index = op.get("index") if isinstance(op, dict) else None
-        if not isinstance(index, int) or isinstance(index, bool):
-            raise InvalidRequest(f"ops[{position}].index must be an integer")
-        if (
-            kind == "insert"
-            and isinstance(op.get("text"), str)
-            and set(op) == {"op", "index", "text"}
-        ):
-            ops.append(InsertText(index, op["text"]))
-        elif (
-            kind == "delete" and _is_int(op.get("length")) and set(op) == {"op", "index", "length"}
-        ):
-            ops.append(DeleteText(index, op["length"]))
-        else:
-            raise InvalidRequest(
-                f'ops[{position}] must be {{"op": "insert", "index": i, "text": s}} '
-                f'or {{"op": "delete", "index": i, "length": n}}'
-            )
-    return ops
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _text_ops(edit: EditOps) -> list[TextOp]:
+    return [
+        InsertText(op.index, op.text) if op.op == "insert" else DeleteText(op.index, op.length)
+        for op in edit.ops
+    ]
 
 
 def _origin(request: Request, identity: Identity) -> LocalOrigin:
@@ -246,7 +218,7 @@ def _origin(request: Request, identity: Identity) -> LocalOrigin:
     X-Collab-Author header names the author."""
     if identity is not DEVELOPMENT:
         return LocalOrigin("rest", identity.display)
-    author = request.headers.get("x-collab-author")
+    author = AUTHOR.read(request)
     return LocalOrigin("rest", author[:64] if author else None)
 
 

@@ -11,7 +11,11 @@ from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
+from pydantic import ValidationError
 
+from collab.api.models import rooms as shapes
+from collab.api.models.common import M
+from collab.api.models.problems import Problem
 from collab.client.live import Backoff, LiveDocument, websocket_base
 
 YJS = "application/octet-stream"
@@ -31,17 +35,10 @@ class CollabAPIError(Exception):
     def from_response(cls, response: httpx.Response) -> CollabAPIError:
         """Build from a response; a body that is not a problem document becomes the detail."""
         try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
+            problem = Problem.model_validate_json(response.content)
+        except ValidationError:
             return cls(response.status_code, response.text, title=response.reason_phrase)
-        return cls(
-            response.status_code,
-            str(body.get("detail", response.text)),
-            str(body.get("type", "about:blank")),
-            str(body.get("title", response.reason_phrase)),
-        )
+        return cls(response.status_code, problem.detail, problem.type, problem.title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +55,14 @@ class Room:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Room:
-        """Parse the JSON shape the server returns."""
+        """Parse the JSON shape the server returns (validated by the server's own model)."""
+        return cls.of(shapes.Room.model_validate({"kind": "text", **data}))
+
+    @classmethod
+    def of(cls, room: shapes.Room) -> Room:
+        """The client's view of the API's Room."""
         return cls(
-            name=str(data["name"]),
-            created_at=datetime.fromisoformat(data["created_at"]),
-            updated_at=datetime.fromisoformat(data["updated_at"]),
-            size_bytes=int(data["size_bytes"]),
-            clients=int(data["clients"]),
-            kind=str(data.get("kind", "text")),
+            room.name, room.created_at, room.updated_at, room.size_bytes, room.clients, room.kind
         )
 
 
@@ -115,9 +112,9 @@ class CollabClient:
         params: dict[str, str | int] = {"limit": limit, "prefix": prefix}
         if cursor is not None:
             params["cursor"] = cursor
-        data = (await self._request("GET", "/api/rooms", params=params)).json()
-        items = tuple(Room.from_json(item) for item in data["items"])
-        return RoomPage(items, data["next_cursor"])
+        response = await self._request("GET", "/api/rooms", params=params)
+        page = _parse(shapes.RoomPage, response)
+        return RoomPage(tuple(Room.of(room) for room in page.items), page.next_cursor)
 
     async def iter_rooms(self, prefix: str = "", page_size: int = 50) -> AsyncIterator[Room]:
         """Every room whose name starts with `prefix`, following cursors page by page."""
@@ -132,14 +129,14 @@ class CollabClient:
 
     async def get_room(self, room: str) -> Room:
         """A room's metadata."""
-        return Room.from_json((await self._request("GET", _room_path(room))).json())
+        return Room.of(_parse(shapes.Room, await self._request("GET", _room_path(room))))
 
     async def create_room(self, room: str, kind: str | None = None) -> tuple[Room, bool]:
         """Create a room if absent (of `kind`: "text" or "rich"); return it and whether this
         call created it."""
         body = {"json": {"kind": kind}} if kind is not None else {}
         response = await self._request("PUT", _room_path(room), **body)
-        return Room.from_json(response.json()), response.status_code == 201
+        return Room.of(_parse(shapes.Room, response)), response.status_code == 201
 
     async def delete_room(self, room: str) -> None:
         """Delete a room and everything it stores; its live clients are closed with 4410."""
@@ -148,7 +145,7 @@ class CollabClient:
     async def copy_room(self, room: str, to: str) -> Room:
         """Copy the committed state of `room` into the new room `to`."""
         response = await self._request("POST", _room_path(room, "copy"), json={"to": to})
-        return Room.from_json(response.json())
+        return Room.of(_parse(shapes.Room, response))
 
     # -- snapshots -------------------------------------------------------------------------
 
@@ -236,8 +233,17 @@ def _raise_for_status(response: httpx.Response) -> None:
         raise CollabAPIError.from_response(response)
 
 
+def _parse(model: type[M], response: httpx.Response) -> M:
+    """A successful answer as the API model of its shape."""
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as error:
+        detail = f"the answer is not a {model.__name__}: {error.errors()[0]['msg']}"
+        raise CollabAPIError(response.status_code, detail) from None
+
+
 def _state_vector(response: httpx.Response) -> bytes:
-    encoded = str(response.json()["state_vector"])
+    encoded = _parse(shapes.StateVector, response).state_vector
     try:
         return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     except (binascii.Error, ValueError):

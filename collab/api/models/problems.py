@@ -1,0 +1,38 @@
+"""The body of every error: an RFC 9457 problem document."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """What went wrong, in `detail`; `status` repeats the HTTP status."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Forbidden",
+                    "status": 403,
+                    "detail": "this needs the editor role on room 'notes'",
+                    "instance": "/api/rooms/notes/text",
+                }
+            ]
+        }
+    )
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = Field(description="what went wrong, for people")
+    instance: str | None = Field(None, description="the path asked for")
+
+    @classmethod
+    def of(cls, status: int, detail: str, instance: str | None = None) -> Problem:
+        """The problem for an HTTP status."""
+        return cls(title=HTTPStatus(status).phrase, status=status, detail=detail, instance=instance)

@@ -1,0 +1,161 @@
+"""What each REST operation takes and answers, declared once: its handler parses its query and
+body through these declarations, and collab/api/openapi.py documents the same ones."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from collab.api.http import read_body, read_json, refuse_cross_site, state_of
+from collab.api.models.common import M, validate
+from collab.auth import Role
+from collab.errors import InvalidRequest, UnsupportedData
+
+Handler = Callable[[Request], Awaitable[Response]]
+YJS = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class JsonBody(Generic[M]):
+    """A JSON request body, parsed into `model` (422 naming the first thing wrong)."""
+
+    model: type[M]
+    required: bool = True
+
+    async def read(self, request: Request) -> M:
+        """The body as a `model`."""
+        limit = state_of(request).settings.max_request_bytes
+        return validate(self.model, await read_json(request, limit))
+
+    async def read_optional(self, request: Request) -> M | None:
+        """The body as a `model`, or None when there is no body at all."""
+        if "content-type" not in request.headers:
+            return None
+        limit = state_of(request).settings.max_request_bytes
+        body = await read_json(request, limit, optional=True)
+        return None if body is None else validate(self.model, body)
+
+
+@dataclass(frozen=True)
+class BinaryBody:
+    """A binary request body of one media type, non-empty."""
+
+    media: str
+    description: str
+
+    async def read(self, request: Request) -> bytes:
+        """The body's bytes: 415 for another Content-Type, 422 when empty."""
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != self.media:
+            raise UnsupportedData(
+                f"send the body as {self.media}, not {media or 'no Content-Type'}"
+            )
+        body = await read_body(request, state_of(request).settings.max_request_bytes)
+        if not body:
+            raise InvalidRequest(f"the body must be {self.description}")
+        return body
+
+
+@dataclass(frozen=True)
+class Query(Generic[M]):
+    """Query parameters, parsed into `model`."""
+
+    model: type[M]
+
+    def parse(self, request: Request) -> M:
+        """The request's query as a `model`."""
+        return validate(self.model, dict(request.query_params))
+
+
+@dataclass(frozen=True)
+class Header:
+    """A request header an operation reads."""
+
+    name: str
+    description: str
+
+    def read(self, request: Request) -> str | None:
+        """The header's value in `request`, if sent."""
+        return request.headers.get(self.name)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful answer: a JSON `model`, or other media types (`content`: media -> schema)."""
+
+    description: str
+    model: type[BaseModel] | None = None
+    content: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method of one path: its documentation and the declarations its handler parses with.
+    `role`: the role it needs on the room in the path; `problems`: error statuses particular
+    to it (the common ones, 401, 403, 404, 413, 415, 422, 503, follow from the rest)."""
+
+    id: str
+    summary: str
+    replies: Mapping[int, Reply]
+    description: str = ""
+    role: Role | None = None
+    authenticated: bool = True
+    query: Query[Any] | None = None
+    body: JsonBody[Any] | BinaryBody | None = None
+    headers: tuple[Header, ...] = ()
+    problems: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def room_role(self) -> Role:
+        """The role needed on the room (declared for every operation on a room)."""
+        if self.role is None:
+            raise TypeError(f"{self.id} declares no role")
+        return self.role
+
+    def handles(self, handler: Handler) -> Endpoint:
+        """Decorate the handler of this operation."""
+        return Endpoint(self, handler)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A handler and the operation it implements."""
+
+    operation: Operation
+    handler: Handler
+
+
+class ApiRoute(Route):
+    """A route whose methods are documented operations."""
+
+    def __init__(self, path: str, endpoints: Mapping[str, Endpoint]) -> None:
+        self.operations = {method: e.operation for method, e in endpoints.items()}
+        table = {method: e.handler for method, e in endpoints.items()}
+        if "GET" in table:
+            table["HEAD"] = table["GET"]
+
+        async def dispatch(request: Request) -> Response:
+            refuse_cross_site(request)
+            return await table[request.method](request)
+
+        super().__init__(path, dispatch, methods=list(table))
+
+
+def resource(path: str, **endpoints: Endpoint) -> ApiRoute:
+    """One route for every method of a path, so 405 answers list them all in Allow."""
+    return ApiRoute(path, {method.upper(): e for method, e in endpoints.items()})
+
+
+def reply(
+    model: BaseModel, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A JSON response serialized from its model."""
+    body = model.model_dump_json(by_alias=True)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")

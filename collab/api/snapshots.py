@@ -1,0 +1,113 @@
+"""GET /api/rooms/{room}/snapshot: the committed document as text, Markdown, HTML, JSON or a Yjs
+update, by Accept or ?format=, with a strong ETag."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from collab.api.access import authorize
+from collab.api.http import (
+    b64url,
+    etag_matches,
+    from_b64url,
+    negotiate,
+    room_param,
+    state_of,
+    strong_etag,
+)
+from collab.api.models.rooms import SnapshotParams
+from collab.api.operations import YJS, Header, Operation, Query, Reply
+from collab.auth import Role
+from collab.errors import InvalidRequest
+from collab.rooms import crdt
+from collab.rooms.documents import Snapshot
+from collab.rooms.export import doc_from_update, doc_to_json, render_content
+
+TEXT, JSON = "text/plain", "application/json"
+MARKDOWN, HTML = "text/markdown", "text/html"
+_FORMATS = {"text": TEXT, "json": JSON, "yjs": YJS, "markdown": MARKDOWN, "html": HTML}
+_RENDERED = {TEXT: "text", MARKDOWN: "markdown", HTML: "html"}
+
+_CONTENT = {
+    JSON: {"schema": {"type": "object", "description": "every root type as JSON"}},
+    TEXT: {
+        "schema": {"type": "string", "description": "`content` as text (rich: a line per block)"}
+    },
+    MARKDOWN: {"schema": {"type": "string", "description": "`content` as Markdown"}},
+    HTML: {"schema": {"type": "string", "description": "`content` as HTML (plain text: a <pre>)"}},
+    YJS: {"schema": {"type": "string", "contentEncoding": "binary", "description": "Yjs update"}},
+}
+
+_QUERY = Query(SnapshotParams)
+IF_NONE_MATCH = Header("If-None-Match", "an ETag this endpoint sent: 304 while it still holds")
+GET_SNAPSHOT = Operation(
+    "getSnapshot",
+    "The committed document as text, Markdown, HTML, JSON or a Yjs update",
+    {
+        200: Reply(
+            "The snapshot, by Accept or ?format=",
+            content=_CONTENT,
+            headers={
+                "ETag": "strong, over the whole encoded state (a deletion changes it)",
+                "X-State-Vector": "the document's state vector, base64url",
+            },
+        ),
+        304: Reply("Not modified since the ETag in If-None-Match"),
+    },
+    description="A room that is not loaded is read from the database without loading it.",
+    role=Role.VIEWER,
+    query=_QUERY,
+    headers=(IF_NONE_MATCH,),
+    problems={
+        400: "The state vector in ?since= cannot be decoded",
+        406: "No format the Accept header allows",
+    },
+)
+
+
+@GET_SNAPSHOT.handles
+async def get_snapshot(request: Request) -> Response:
+    """GET /api/rooms/{room}/snapshot: text, JSON or Yjs by Accept (or ?format=)."""
+    room = room_param(request)
+    await authorize(request, room, GET_SNAPSHOT.room_role)
+    query = _QUERY.parse(request)
+    media = _snapshot_media(request, query)
+    snapshot = await _snapshot_or_version(request, room, query.version)
+    since = from_b64url(query.since, "since") if query.since is not None else None
+    # Over the whole encoded state: a deletion leaves the state vector as it was.
+    etag = strong_etag(media.encode(), snapshot.update, since or b"")
+    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
+    headers["X-State-Vector"] = b64url(snapshot.state_vector)
+    if etag_matches(IF_NONE_MATCH.read(request), etag):
+        return Response(status_code=304, headers=headers)
+    if since is not None:
+        body = crdt.missing_since(snapshot.doc(), since)
+        return Response(body, media_type=YJS, headers=headers)
+    if media == YJS:
+        return Response(snapshot.update, media_type=YJS, headers=headers)
+    if media in _RENDERED:
+        rendered = render_content(snapshot.doc(), _RENDERED[media])
+        return Response(rendered, media_type=f"{media}; charset=utf-8", headers=headers)
+    return JSONResponse(doc_to_json(snapshot.update), headers=headers)
+
+
+async def _snapshot_or_version(request: Request, room: str, version: int | None) -> Snapshot:
+    state = state_of(request)
+    if version is None:
+        return await state.documents.snapshot(room)
+    _, update = await state.versions.get(room, version)
+    return Snapshot(update, doc_from_update(update).get_state())
+
+
+def _snapshot_media(request: Request, query: SnapshotParams) -> str:
+    has_since = query.since is not None
+    if query.format is not None:
+        media = _FORMATS[query.format]
+    elif has_since:
+        media = negotiate(request.headers.get("accept"), [YJS])
+    else:
+        media = negotiate(request.headers.get("accept"), [JSON, TEXT, YJS, MARKDOWN, HTML])
+    if has_since and media != YJS:
+        raise InvalidRequest("since= returns a Yjs update: ask for application/octet-stream")
+    return media
