@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+from typing import Any
 
 import websockets
 from pycrdt import Doc, Text
@@ -55,7 +56,7 @@ async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 
 def _edit(text: str) -> bytes:
-    doc: Doc = Doc()
+    doc: Doc[Any] = Doc()
     doc.get("content", type=Text).insert(0, text)
     return doc.get_update()
 
