@@ -6,7 +6,7 @@ import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { loadIdentity, saveName } from './identity.js'
-import { bindPresence } from './presence.js'
+import { bindPresence, bindRemoteFlags } from './presence.js'
 import { bindStatus } from './status.js'
 import { SaveTracker } from './saved.js'
 import { bindHistory } from './history.js'
@@ -14,6 +14,8 @@ import { abilities, authHeaders, loadAccess, socketProtocols, tokenFromHash } fr
 import { bindReconnect } from './reconnect.js'
 import { contentKind, reopenAs, takeKindHint } from './kind.js'
 import { bindEvents, bindNotice } from './events.js'
+import { bindView } from './screen.js'
+import { bindKeyboardExit } from './keyboard.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
 // How long the page waits for the browser's copy before choosing the editor without it.
@@ -43,18 +45,27 @@ function showSaved (el, state) {
 }
 
 /**
- * The inline "Others see you as …" field; shown once, and again from your own avatar.
- * `onRename(name)` runs after a new name is kept (identity.name is already the new one).
+ * The inline "Others see you as …" field: on the first visit once the document shows
+ * (`firstVisit()`, which focuses it), and again from your own avatar (`open()`).
+ * `onRename(name)` runs after a new name is kept (identity.name is already the new one);
+ * `onClosed()` when the field closes and nothing had the focus before it.
  */
-function bindNamePrompt (identity, onRename) {
+function bindNamePrompt (identity, onRename, onClosed) {
   const box = document.getElementById('name-prompt')
   const form = document.getElementById('name-form')
   const input = document.getElementById('name-input')
+  let opener = null
   const open = () => {
+    opener = document.activeElement
     input.value = identity.name
     box.hidden = false
     input.focus()
     input.select()
+  }
+  const close = () => {
+    box.hidden = true
+    if (opener && opener.isConnected && opener !== document.body) opener.focus()
+    else onClosed()
   }
   form.addEventListener('submit', (event) => {
     event.preventDefault()
@@ -63,16 +74,12 @@ function bindNamePrompt (identity, onRename) {
       identity.name = name
       onRename(name)
     }
-    box.hidden = true
+    close()
   })
   input.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') box.hidden = true
+    if (event.key === 'Escape') close()
   })
-  if (!identity.chosen) {
-    input.value = identity.name
-    box.hidden = false
-  }
-  return open
+  return { open, firstVisit: () => { if (!identity.chosen) open() } }
 }
 
 function userField ({ id, name, color, colorLight }) {
@@ -211,28 +218,45 @@ async function main () {
     ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write
   })
   watchKind(ydoc, config.room, surface)
-  const openNamePrompt = identity.fixed
+  const namePrompt = identity.fixed
     ? null
     : bindNamePrompt(identity, (name) => {
       surface.setUser(userField(identity))
       // The server credits this socket's edits to the name in its awareness state from now on;
       // the next (re)connect also sends it as `name`.
       provider.params.name = name
-    })
-  bindPresence(document.getElementById('presence'), provider.awareness, openNamePrompt)
+    }, () => { if (can.write) surface.focus() })
+  bindPresence(document.getElementById('presence'), provider.awareness, namePrompt && namePrompt.open)
   let renderStatus = () => {}
   const reconnect = bindReconnect(provider, { onChange: () => renderStatus() })
-  renderStatus = bindStatus(document.getElementById('status'), provider, {
+  const renderPill = bindStatus(document.getElementById('status'), provider, {
     banner: document.getElementById('connection-banner'),
     reconnect
   })
+  const view = bindView({
+    provider,
+    reconnect,
+    ydoc,
+    screen: document.getElementById('state-screen'),
+    isUnsaved: () => can.write && !tracker.saved,
+    // The server's copy is the only one this person may have: forget the browser's cached edits.
+    onDiscard: async () => {
+      await cache.clearData()
+      location.reload()
+    },
+    onEditor: () => {
+      if (namePrompt && !identity.chosen) namePrompt.firstVisit()
+      else if (can.write) surface.focus()
+    }
+  })
+  renderStatus = () => {
+    renderPill()
+    view.update()
+  }
+  bindKeyboardExit(surface, document.getElementById('side-toggle'))
+  bindRemoteFlags(document.getElementById('editor'), ydoc, provider)
   provider.connect()
   document.getElementById('banner-retry').addEventListener('click', () => reconnect.retry())
-  document.getElementById('banner-discard').addEventListener('click', async () => {
-    // The server's copy is the only one this person may have: forget the browser's cached edits.
-    await cache.clearData()
-    location.reload()
-  })
   const historyPanel = bindHistory({
     room: config.room,
     displayName: () => identity.name,
@@ -249,7 +273,7 @@ async function main () {
     document.getElementById('role-badge').hidden = false
   }
   window.addEventListener('beforeunload', (event) => {
-    if (tracker.saved || !can.write) return
+    if (tracker.saved || !can.write || document.body.dataset.view === 'blocked') return
     event.preventDefault()
     event.returnValue = ''
   })
@@ -262,7 +286,6 @@ async function main () {
     loadAccess(config.room, { devMode: config.devMode })
     location.reload()
   })
-  if (can.write) surface.focus()
   window.collab = {
     config,
     kind,

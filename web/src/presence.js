@@ -27,7 +27,8 @@ function avatar (person, onSelf) {
     const button = document.createElement('button')
     button.type = 'button'
     button.textContent = initials(person.name)
-    button.setAttribute('aria-label', `You: ${person.name}. Change your name`)
+    // The accessible name starts with the visible initials (WCAG 2.5.3, label in name).
+    button.setAttribute('aria-label', `${initials(person.name)}: you, ${person.name}. Change your name`)
     button.addEventListener('click', onSelf)
     li.append(button)
   } else {
@@ -54,4 +55,24 @@ export function bindPresence (list, awareness, onSelf) {
   }
   awareness.on('change', render)
   render()
+}
+
+// How long other people's name flags stay up after they type or move.
+const FLAG_SHOWN_MS = 2500
+
+/**
+ * Show the name flags on other people's carets while they type or move (`.remote-active` on
+ * `editorEl` for a moment after each of their changes); on hover otherwise (editor.css).
+ */
+export function bindRemoteFlags (editorEl, ydoc, provider) {
+  let timer = null
+  const flash = () => {
+    editorEl.classList.add('remote-active')
+    clearTimeout(timer)
+    timer = setTimeout(() => editorEl.classList.remove('remote-active'), FLAG_SHOWN_MS)
+  }
+  ydoc.on('update', (update, origin) => { if (origin === provider) flash() })
+  provider.awareness.on('change', ({ updated }, origin) => {
+    if (origin !== 'local' && updated.some((id) => id !== provider.awareness.clientID)) flash()
+  })
 }
