@@ -5,7 +5,8 @@
 //
 //   node states_e2e.mjs SCENARIO HTTP_URL OUTDIR
 import {
-  WAIT, baseUrl, captureLooks, check, checkAxe, control, openEditor, openPage, run, waitSaved, waitStatus
+  WAIT, baseUrl, captureLooks, check, checkAxe, control, openEditor, openHistory, openPage, run,
+  waitSaved, waitStatus
 } from './common.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
@@ -112,6 +113,35 @@ const scenarios = {
     const missing = await openPage(browser, '/nope')
     check(await missing.page.isVisible('a.primary-button[href="/"]'), '404 page has no way home')
     await captureLooks(missing.page, 'error-404')
+  },
+
+  /** Dev server: the rich editor with its toolbar, the search panel, the History panel. */
+  async 'states-panels' (browser) {
+    const rich = await openEditor(browser, 'rich-notes', { name: 'Ada Lovelace', query: '?kind=rich' })
+    await rich.page.click('.rich-content')
+    await rich.page.keyboard.type('# Plans\n\nShip every state.\n- one\n- two', { delay: 5 })
+    await waitSaved(rich.page)
+    await rich.page.keyboard.press('Escape')
+    check(await rich.page.evaluate(() => document.activeElement.id) === 'side-toggle', 'Esc does not leave the rich editor: ' + await rich.page.evaluate(() => document.activeElement.className))
+    await captureLooks(rich.page, 'rich-connected')
+    await rich.context.close()
+
+    const text = await openEditor(browser, 'search-notes', { name: 'Ada Lovelace' })
+    await text.page.click('.cm-content')
+    await text.page.keyboard.type('Find the word state here, and state there.', { delay: 5 })
+    await text.page.keyboard.press('Control+f')
+    await text.page.waitForSelector('.cm-search', { timeout: WAIT })
+    await text.page.keyboard.type('state')
+    await captureLooks(text.page, 'search')
+    await text.page.keyboard.press('Escape')
+    check(await text.page.isHidden('.cm-search'), 'Esc does not close the search panel')
+    check(await text.page.evaluate(() => document.activeElement.closest('.cm-content') !== null), 'Esc in search left the editor')
+    await waitSaved(text.page)
+    await openHistory(text.page)
+    await text.page.fill('#version-label', 'First draft')
+    await text.page.click('#save-version button[type="submit"]')
+    await text.page.waitForSelector('#version-list .version-item', { timeout: WAIT })
+    await captureLooks(text.page, 'history')
   },
 
   /** Dev server: loading (the database holds the room's load), saving delayed, restarting. */

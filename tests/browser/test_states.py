@@ -19,6 +19,10 @@ async def test_states_on_an_open_server(collab_server: Any) -> None:
     await run_scenario(collab_server, "states-dev", script=SCRIPT)
 
 
+async def test_rich_editor_search_and_history_panels(collab_server: Any) -> None:
+    await run_scenario(collab_server, "states-panels", script=SCRIPT)
+
+
 async def test_loading_delayed_and_restarting(collab_server: Any) -> None:
     await run_scenario(collab_server, "states-server", script=SCRIPT)
 

@@ -7,7 +7,9 @@
 export function bindKeyboardExit (surface, historyButton) {
   const editor = document.getElementById('editor')
   editor.addEventListener('keydown', (event) => {
-    if (event.key !== 'Escape' || event.defaultPrevented) return
+    // Tiptap marks every Esc in its text as handled (it only blurs): leaving is what it means.
+    const handled = event.defaultPrevented && !event.target.classList.contains('ProseMirror')
+    if (event.key !== 'Escape' || handled) return
     if (event.target.closest('.toolbar-wrap')) return // the link form closes itself
     event.preventDefault()
     const target = historyButton && !historyButton.disabled ? historyButton : document.querySelector('.home-link')
