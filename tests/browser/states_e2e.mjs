@@ -42,7 +42,8 @@ async function finalScreen (page) {
       saved: visible('#saved'),
       retry: visible('#banner-retry'),
       unsavedNote: visible('.state-unsaved'),
-      focused: document.activeElement && document.activeElement.id
+      focused: document.activeElement && document.activeElement.id,
+      tabTitle: document.title
     }
   })
 }
@@ -52,7 +53,8 @@ async function expectFinal (page, state, { actions = ['All documents'], unsaved 
   const seen = await finalScreen(page)
   const wrong = seen.state !== state || seen.editor || seen.namePrompt || seen.viewOnly || seen.saved ||
     seen.retry || seen.reasonLines !== 1 || seen.unsavedNote !== unsaved ||
-    JSON.stringify(seen.actions) !== JSON.stringify(actions) || seen.focused !== 'state-title'
+    JSON.stringify(seen.actions) !== JSON.stringify(actions) || seen.focused !== 'state-title' ||
+    seen.tabTitle !== `${seen.title} · collab`
   check(!wrong, `${state}: ${JSON.stringify(seen)}`)
   await captureLooks(page, state)
   return seen

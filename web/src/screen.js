@@ -33,6 +33,8 @@ export function showFinal (screen, final, { unsaved, onDiscard }) {
   screen.querySelector('.state-reason').textContent = reasonLine(final.code, final.reason)
   const actions = state.actions.map((action, i) => actionButton(action, { primary: i === 0, onDiscard }))
   screen.querySelector('.state-actions').replaceChildren(...actions)
+  // The tab says it too (a tab in the background, a screen reader's window list).
+  document.title = `${state.title} · collab`
   return state
 }
 
