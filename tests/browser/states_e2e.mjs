@@ -94,6 +94,14 @@ const scenarios = {
     await a.page.waitForFunction(() => document.getElementById('editor').classList.contains('remote-active'), null, { timeout: WAIT })
     await waitSaved(a.page)
     await captureLooks(a.page, 'connected')
+    // Name flags do not cover text for ever: gone a moment after Grace stops, back on hover.
+    const flagOpacity = (want) => a.page.waitForFunction((w) => {
+      const info = document.querySelector('.cm-ySelectionInfo')
+      return info && getComputedStyle(info).opacity === w
+    }, want, { timeout: WAIT })
+    await flagOpacity('0')
+    await a.page.hover('.cm-ySelectionCaret')
+    await flagOpacity('1')
 
     await a.context.setOffline(true)
     await waitStatus(a.page, 'offline')
