@@ -1,11 +1,14 @@
 // The editor page: the room's document over y-websocket, in the editor its kind needs:
 // CodeMirror 6 on a Y.Text "content" (text.js) or Tiptap on an XmlFragment "content" (rich.js).
 // Presence, status, the offline cache, the saved indicator and history are the same for both.
+import './theme.css'
 import './editor.css'
+import './states.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
-import { loadIdentity, saveName } from './identity.js'
+import { loadIdentity } from './identity.js'
+import { bindNamePrompt } from './name-prompt.js'
 import { bindPresence, bindRemoteFlags } from './presence.js'
 import { bindStatus } from './status.js'
 import { SaveTracker } from './saved.js'
@@ -42,44 +45,6 @@ function showSaved (el, state) {
   el.title = state === 'delayed'
     ? 'The server has not confirmed your latest changes yet. They are kept in this browser and are sent again until it does.'
     : ''
-}
-
-/**
- * The inline "Others see you as …" field: on the first visit once the document shows
- * (`firstVisit()`, which focuses it), and again from your own avatar (`open()`).
- * `onRename(name)` runs after a new name is kept (identity.name is already the new one);
- * `onClosed()` when the field closes and nothing had the focus before it.
- */
-function bindNamePrompt (identity, onRename, onClosed) {
-  const box = document.getElementById('name-prompt')
-  const form = document.getElementById('name-form')
-  const input = document.getElementById('name-input')
-  let opener = null
-  const open = () => {
-    opener = document.activeElement
-    input.value = identity.name
-    box.hidden = false
-    input.focus()
-    input.select()
-  }
-  const close = () => {
-    box.hidden = true
-    if (opener && opener.isConnected && opener !== document.body) opener.focus()
-    else onClosed()
-  }
-  form.addEventListener('submit', (event) => {
-    event.preventDefault()
-    const name = saveName(input.value)
-    if (name) {
-      identity.name = name
-      onRename(name)
-    }
-    close()
-  })
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') close()
-  })
-  return { open, firstVisit: () => { if (!identity.chosen) open() } }
 }
 
 function userField ({ id, name, color, colorLight }) {
@@ -122,6 +87,27 @@ function bindRoomEvents (provider, { history, surface, identity }) {
     const mine = (event.type === 'restore' ? event.author : event.version?.author) === identity.name
     if (message && !mine) notify(message)
   })
+}
+
+/**
+ * Reconnecting (reconnect.js), the status pill and the line under the header (status.js) and
+ * what the page shows (screen.js), all redrawn on every change. Returns the reconnect controller.
+ */
+function bindConnectionStates (provider, { ydoc, isUnsaved, onDiscard, onEditor }) {
+  let render = () => {}
+  const reconnect = bindReconnect(provider, { onChange: () => render() })
+  const renderPill = bindStatus(document.getElementById('status'), provider, {
+    banner: document.getElementById('connection-banner'),
+    reconnect
+  })
+  const screen = document.getElementById('state-screen')
+  const view = bindView({ provider, reconnect, ydoc, screen, isUnsaved, onDiscard, onEditor })
+  render = () => {
+    renderPill()
+    view.update()
+  }
+  document.getElementById('banner-retry').addEventListener('click', () => reconnect.retry())
+  return reconnect
 }
 
 /** Wait for `promise` at most `ms` milliseconds (IndexedDB may be slow or unavailable). */
@@ -227,17 +213,8 @@ async function main () {
       provider.params.name = name
     }, () => { if (can.write) surface.focus() })
   bindPresence(document.getElementById('presence'), provider.awareness, namePrompt && namePrompt.open)
-  let renderStatus = () => {}
-  const reconnect = bindReconnect(provider, { onChange: () => renderStatus() })
-  const renderPill = bindStatus(document.getElementById('status'), provider, {
-    banner: document.getElementById('connection-banner'),
-    reconnect
-  })
-  const view = bindView({
-    provider,
-    reconnect,
+  const reconnect = bindConnectionStates(provider, {
     ydoc,
-    screen: document.getElementById('state-screen'),
     isUnsaved: () => can.write && !tracker.saved,
     // The server's copy is the only one this person may have: forget the browser's cached edits.
     onDiscard: async () => {
@@ -249,14 +226,9 @@ async function main () {
       else if (can.write) surface.focus()
     }
   })
-  renderStatus = () => {
-    renderPill()
-    view.update()
-  }
   bindKeyboardExit(surface, document.getElementById('side-toggle'))
   bindRemoteFlags(document.getElementById('editor'), ydoc, provider)
   provider.connect()
-  document.getElementById('banner-retry').addEventListener('click', () => reconnect.retry())
   const historyPanel = bindHistory({
     room: config.room,
     displayName: () => identity.name,
