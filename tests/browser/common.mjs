@@ -181,6 +181,9 @@ export async function captureLooks (page, name) {
     await page.screenshot({ path: join(SHOTS, `${name}-${look.width}-${look.scheme}.png`) })
     await checkAxe(page, `${name} at ${look.width} px, ${look.scheme}`)
   }
+  // Back to the first look, so the scenario goes on as it started.
+  await page.setViewportSize({ width: LOOKS[0].width, height: LOOKS[0].height })
+  await page.emulateMedia({ colorScheme: LOOKS[0].scheme })
 }
 
 /** Run the scenario named on the command line; exit 0 when it passed, 1 otherwise. */

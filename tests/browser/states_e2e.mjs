@@ -152,6 +152,20 @@ const scenarios = {
     await text.page.click('#save-version button[type="submit"]')
     await text.page.waitForSelector('#version-list .version-item', { timeout: WAIT })
     await captureLooks(text.page, 'history')
+    await typeAt(text.page, ' More since the draft.')
+    await text.page.click('#version-list .version-item')
+    await text.page.waitForSelector('#diff-view ins.diff-insert', { timeout: WAIT })
+    await captureLooks(text.page, 'history-preview')
+    await text.context.close()
+
+    // Final states no server here can be made to send (a quarantine needs corrupt stored data;
+    // 1008 a request the server cannot accept): the page's own stop with those codes.
+    for (const [code, state, actions] of [[4423, 'quarantined', ['All documents']], [1008, 'error', ['Reload the page', 'All documents']]]) {
+      const page = await openEditor(browser, `final-${code}`, { name: 'Ada Lovelace' })
+      await page.page.evaluate((c) => window.collab.reconnect.stop(c, 'as the server would say'), code)
+      await expectFinal(page.page, state, { actions })
+      await page.context.close()
+    }
   },
 
   /** Dev server: loading (the database holds the room's load), saving delayed, restarting. */
