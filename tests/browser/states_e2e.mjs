@@ -94,6 +94,15 @@ const scenarios = {
     await a.page.waitForFunction(() => document.getElementById('editor').classList.contains('remote-active'), null, { timeout: WAIT })
     await waitSaved(a.page)
     await captureLooks(a.page, 'connected')
+    const avatars = await a.page.evaluate(() => [...document.querySelectorAll('#presence .avatar')].map((el) => {
+      const text = el.querySelector('button') || el
+      const range = document.createRange()
+      range.selectNodeContents(text)
+      const box = range.getBoundingClientRect()
+      const round = el.getBoundingClientRect()
+      return { text: text.textContent, fits: box.width <= round.width - 8 && box.height <= round.height - 4 }
+    }))
+    check(avatars.length === 2 && avatars.every((x) => x.fits), `avatar initials do not fit: ${JSON.stringify(avatars)}`)
     // Name flags do not cover text for ever: gone a moment after Grace stops, back on hover.
     const flagOpacity = (want) => a.page.waitForFunction((w) => {
       const info = document.querySelector('.cm-ySelectionInfo')

@@ -1,7 +1,8 @@
 // "Who is here": one avatar per person in the room's awareness, yourself first.
 import { initials } from './identity.js'
 
-const MAX_SHOWN = 5
+// Avatars shown before "+N": fewer on a phone, where the header also holds the title.
+const maxShown = () => (window.matchMedia('(max-width: 480px)').matches ? 2 : 5)
 
 /** People currently in the room, one entry per person id (several tabs count once). */
 export function people (awareness) {
@@ -41,19 +42,21 @@ function avatar (person, onSelf) {
 export function bindPresence (list, awareness, onSelf) {
   const render = () => {
     const all = people(awareness)
-    const shown = all.slice(0, MAX_SHOWN)
+    const max = maxShown()
+    const shown = all.slice(0, max)
     const items = shown.map((p) => avatar(p, onSelf))
-    if (all.length > MAX_SHOWN) {
+    if (all.length > max) {
       const more = document.createElement('li')
       more.className = 'avatar avatar-more'
-      more.textContent = `+${all.length - MAX_SHOWN}`
-      more.title = all.slice(MAX_SHOWN).map((p) => p.name).join(', ')
+      more.textContent = `+${all.length - max}`
+      more.title = all.slice(max).map((p) => p.name).join(', ')
       items.push(more)
     }
     list.replaceChildren(...items)
     list.setAttribute('aria-label', `Here now: ${all.map((p) => p.name).join(', ')}`)
   }
   awareness.on('change', render)
+  window.matchMedia('(max-width: 480px)').addEventListener('change', render)
   render()
 }
 
