@@ -83,7 +83,7 @@ export function bindReconnect (provider, { onChange = () => {}, random = Math.ra
 
   return {
     state,
-    /** Try again now, even after a final close (the "Try again" button). */
+    /** Try again now (the "Try now" button while retrying; also clears a final close). */
     retry () {
       state.final = null
       state.attempt = 0
