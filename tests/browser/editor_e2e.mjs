@@ -6,7 +6,7 @@
 // stdin before going on. Exits 0 when the scenario passed, 1 with a message otherwise.
 import { join } from 'node:path'
 import {
-  WAIT, baseUrl, outdir, check, control, log, openEditor, openHistory, openPage, previewOps, run,
+  WAIT, baseUrl, outdir, check, checkAxe, control, log, openEditor, openHistory, openPage, previewOps, run,
   sideBySide, waitSaved, waitStatus, waitVersions
 } from './common.mjs'
 
@@ -457,6 +457,7 @@ const scenarios = {
     check((await editorText(v.page)).includes('sneaky'), 'the refused edit was not kept in the cache')
     check(await v.page.isHidden('#editor'), 'an editor is shown where nothing can be saved')
     await v.page.screenshot({ path: join(outdir, 'auth-viewer-refused-copy.png') })
+    await checkAxe(v.page, 'read-only with refused edits')
     // "Use the server's copy" drops the cached edits; the page reloads and reads live again.
     await Promise.all([v.page.waitForEvent('load'), v.page.click('#state-screen [data-action="discard"]')])
     await waitStatus(v.page, 'connected')
