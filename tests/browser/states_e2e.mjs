@@ -89,6 +89,17 @@ const scenarios = {
     check(await a.page.evaluate(() => document.activeElement.id) === 'side-toggle', 'Esc does not leave the editor')
     await a.page.keyboard.press('Shift+Tab')
     check(await a.page.evaluate(() => document.activeElement.closest('.header-tools') !== null), 'Shift-Tab after Esc left the header')
+    // The first Tab stop, before the way home, is "Skip to the document", shown when focused;
+    // Enter goes back into the text.
+    await a.page.focus('.home-link')
+    await a.page.keyboard.press('Shift+Tab')
+    const skip = await a.page.evaluate(() => {
+      const el = document.activeElement
+      return { cls: el.className, top: el.getBoundingClientRect().top }
+    })
+    check(skip.cls === 'skip-link' && skip.top >= 0, `first Tab stop: ${JSON.stringify(skip)}`)
+    await a.page.keyboard.press('Enter')
+    check(await a.page.evaluate(() => document.activeElement.closest('.cm-content') !== null), 'the skip link does not reach the text')
     const b = await openEditor(browser, room, { name: 'Grace Hopper' })
     await typeAt(b.page, 'Grace was here.')
     await a.page.waitForFunction(() => document.getElementById('editor').classList.contains('remote-active'), null, { timeout: WAIT })
