@@ -83,7 +83,7 @@ async function main () {
   // Offline, a reload needs the chunks too: the service worker keeps every asset.
   const precache = [...Object.values(urls), ...manifest.chunks.map((path) => `/${path}`)]
   const values = { ...urls, VERSION: version, PRECACHE: JSON.stringify(precache) }
-  for (const name of ['editor.html', 'home.html', 'sw.js']) {
+  for (const name of ['editor.html', 'home.html', 'error.html', 'sw.js']) {
     const text = await readFile(join(src, name), 'utf8')
     await writeFile(join(dist, name), fill(text, values))
   }

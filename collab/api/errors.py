@@ -1,4 +1,5 @@
-"""The one place errors become responses: RFC 9457 problem documents."""
+"""The one place errors become responses: RFC 9457 problem documents for API clients, and a
+styled HTML page for browsers (a request that accepts text/html, outside /api)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from collab.api.models.problems import PROBLEM_JSON, Problem
+from collab.api.pages import error_page
 from collab.errors import CollabError
 
 log = logging.getLogger(__name__)
@@ -24,10 +26,32 @@ def problem(status: int, detail: str, *, instance: str | None = None) -> JSONRes
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def wants_html(request: Request) -> bool:
+    """A browser asking for a page: never under /api, and only when HTML is acceptable and
+    preferred over JSON."""
+    if request.url.path.startswith("/api/") or request.url.path == "/api":
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept.split("text/html")[0]
+
+
+def _page_message(status: int, request: Request) -> str:
+    if status == 404:
+        path = request.url.path
+        return f"There is nothing at {path}. The address may be mistyped, or the page moved."
+    if status >= 500:
+        return "Try again in a moment. If it keeps happening, tell whoever runs this server."
+    return HTTPStatus(status).description
+
+
 async def collab_error(request: Request, exc: Exception) -> Response:
     """CollabError -> its HTTP status with the error's detail."""
     assert isinstance(exc, CollabError)
-    response = problem(exc.http_status, exc.detail, instance=request.url.path)
+    response: Response
+    if wants_html(request):
+        response = error_page(exc.http_status, exc.detail)
+    else:
+        response = problem(exc.http_status, exc.detail, instance=request.url.path)
     if exc.http_status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -38,11 +62,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
     messages = {404: f"no endpoint at {request.url.path}", 405: f"{request.method} not allowed"}
-    response = problem(
-        exc.status_code,
-        detail or messages.get(exc.status_code, HTTPStatus(exc.status_code).description),
-        instance=request.url.path,
-    )
+    response: Response
+    if wants_html(request):
+        response = error_page(exc.status_code, _page_message(exc.status_code, request))
+    else:
+        response = problem(
+            exc.status_code,
+            detail or messages.get(exc.status_code, HTTPStatus(exc.status_code).description),
+            instance=request.url.path,
+        )
     if exc.headers:
         response.headers.update(exc.headers)
     return response
@@ -51,6 +79,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     """Anything else: log it, answer 500 without internals."""
     log.exception("unexpected error on %s %s", request.method, request.url.path)
+    if wants_html(request):
+        return error_page(500, _page_message(500, request))
     return problem(500, "internal server error", instance=request.url.path)
 
 

@@ -7,6 +7,8 @@ import html
 import json
 import logging
 from datetime import UTC, datetime
+from functools import cache
+from http import HTTPStatus
 from pathlib import Path
 
 from starlette.requests import Request
@@ -64,8 +66,14 @@ class Pages:
             items = "\n".join(map(_room_item, rooms, kinds)) or _EMPTY_LIST
             banner = _DEV_BANNER
         else:
-            items, banner = _PRIVATE_LIST, ""
-        page = self._home.replace("{{ROOM_ITEMS}}", items).replace("{{DEV_BANNER}}", banner)
+            items, banner = "", ""
+        # "private": no list and no form (nobody could open what they create), but how to get in.
+        mode = "open" if state.auth.development else "private"
+        page = (
+            self._home.replace("{{ROOM_ITEMS}}", items)
+            .replace("{{DEV_BANNER}}", banner)
+            .replace("{{HOME_MODE}}", mode)
+        )
         return HTMLResponse(page, headers={"Cache-Control": _REVALIDATE})
 
     async def new(self, request: Request) -> Response:
@@ -73,8 +81,8 @@ class Pages:
         the document with that kind when it does not exist yet)."""
         room = request.query_params.get("room", "").strip()
         if not is_valid_room_name(room):
-            message = "Room names are 1-128 letters, digits and . _ ~ : @ + - (no leading dot)."
-            return HTMLResponse(f"<p>{html.escape(message)}</p>", status_code=422)
+            message = "Document names are 1-128 letters, digits and . _ ~ : @ + - (no leading dot)."
+            return error_page(422, message, title="That name cannot be used")
         kind = request.query_params.get("kind")
         query = f"?kind={kind}" if kind in DOCUMENT_KINDS else ""
         return RedirectResponse(f"/d/{room}{query}", status_code=303)
@@ -83,7 +91,8 @@ class Pages:
         """The editor page of one room."""
         room = request.path_params["room"]
         if not is_valid_room_name(room):
-            return HTMLResponse("<p>No such document name.</p>", status_code=404)
+            message = "Document names are 1-128 letters, digits and . _ ~ : @ + - (no leading dot)."
+            return error_page(404, message, title="There is no document with this name")
         state: CollabState = request.app.state.collab
         kind, exists = await _document_kind(state, room)
         asked = request.query_params.get("kind")
@@ -124,10 +133,6 @@ _DEV_BANNER = (
     "this server can read, edit and delete every document. Set COLLAB_SECRET to require tokens."
     "</div>"
 )
-_PRIVATE_LIST = (
-    '<li class="room-empty">Documents are private on this server: open one with the share link '
-    "you were given.</li>"
-)
 _EMPTY_LIST = '<li class="room-empty">No documents yet. Name one above to start writing.</li>'
 
 
@@ -143,6 +148,40 @@ async def _document_kind(state: CollabState, room: str) -> tuple[str | None, boo
     except Exception as error:  # the page must open whatever the store does
         log.info("editor page of %r: no document kind (%s)", room, error)
         return None, None
+
+
+# What an error page says when the caller has nothing more specific.
+_ERROR_TITLES = {
+    404: "Page not found",
+    500: "Something went wrong",
+    503: "The server is busy",
+}
+
+
+_PLAIN_ERROR = (
+    "<!doctype html><title>{{TITLE_HTML}}</title><h1>{{TITLE_HTML}}</h1>"
+    "<p>{{MESSAGE_HTML}}</p><p><a href='/'>All documents</a></p>"
+)
+
+
+@cache
+def _error_template() -> str:
+    try:
+        return (web_dist() / "error.html").read_text()
+    except OSError:  # an installation without the built pages still answers
+        return _PLAIN_ERROR
+
+
+def error_page(status: int, message: str, *, title: str | None = None) -> HTMLResponse:
+    """A styled HTML error page (same look as the app, a way back home) for browsers."""
+    heading = title or _ERROR_TITLES.get(status) or HTTPStatus(status).phrase
+    page = (
+        _error_template()
+        .replace("{{STATUS}}", str(status))
+        .replace("{{TITLE_HTML}}", html.escape(heading))
+        .replace("{{MESSAGE_HTML}}", html.escape(message))
+    )
+    return HTMLResponse(page, status_code=status, headers={"Cache-Control": _REVALIDATE})
 
 
 def _room_item(room: RoomInfo, kind: str) -> str:

@@ -5,11 +5,13 @@
 // Prints "@@control stop|start|..." when the server must change state and waits for a line on
 // stdin before going on. Exits 0 when the scenario passed, 1 with a message otherwise.
 import { createRequire } from 'node:module'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 
 const require = createRequire(new URL('../../web/package.json', import.meta.url))
 const { chromium } = require('playwright-core')
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
 
 const CHROMIUM = process.env.COLLAB_CHROMIUM || '/usr/bin/chromium'
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
@@ -142,6 +144,46 @@ export async function openHistory (page) {
   if (await page.isHidden('#side-panel')) await page.click('#side-toggle')
   await page.waitForSelector('#side-panel', { state: 'visible', timeout: WAIT })
   check(await page.getAttribute('#side-toggle', 'aria-expanded') === 'true', 'History button not expanded')
+}
+
+/**
+ * axe-core's violations of `page` as it is now; throws on any serious or critical one
+ * (`what` names the page and state in the message).
+ */
+export async function checkAxe (page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ content: AXE_SOURCE })
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] })
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ': ' + n.failureSummary) }))
+  })
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  check(bad.length === 0, `${what}: axe found ${JSON.stringify(bad, null, 1)}`)
+  return violations
+}
+
+// Where the state screenshots go (1280 and 390 px wide, light and dark): COLLAB_SHOTS or
+// OUTDIR/states.
+const SHOTS = process.env.COLLAB_SHOTS || join(outdir || '.', 'states')
+export const LOOKS = [
+  { width: 1280, height: 800, scheme: 'light' },
+  { width: 1280, height: 800, scheme: 'dark' },
+  { width: 390, height: 844, scheme: 'light' },
+  { width: 390, height: 844, scheme: 'dark' }
+]
+
+/** Screenshot `page` as `name` in every look, checking it with axe-core in each. */
+export async function captureLooks (page, name) {
+  mkdirSync(SHOTS, { recursive: true })
+  for (const look of LOOKS) {
+    await page.setViewportSize({ width: look.width, height: look.height })
+    await page.emulateMedia({ colorScheme: look.scheme, reducedMotion: 'reduce' })
+    await page.waitForTimeout(120)
+    await page.screenshot({ path: join(SHOTS, `${name}-${look.width}-${look.scheme}.png`) })
+    await checkAxe(page, `${name} at ${look.width} px, ${look.scheme}`)
+  }
+  // Back to the first look, so the scenario goes on as it started.
+  await page.setViewportSize({ width: LOOKS[0].width, height: LOOKS[0].height })
+  await page.emulateMedia({ colorScheme: LOOKS[0].scheme })
 }
 
 /** Run the scenario named on the command line; exit 0 when it passed, 1 otherwise. */

@@ -6,7 +6,7 @@
 // stdin before going on. Exits 0 when the scenario passed, 1 with a message otherwise.
 import { join } from 'node:path'
 import {
-  WAIT, baseUrl, outdir, check, control, log, openEditor, openHistory, openPage, previewOps, run,
+  WAIT, baseUrl, outdir, check, checkAxe, control, log, openEditor, openHistory, openPage, previewOps, run,
   sideBySide, waitSaved, waitStatus, waitVersions
 } from './common.mjs'
 
@@ -438,25 +438,28 @@ const scenarios = {
     await v.page.evaluate(() => window.collab.ytext.insert(0, 'sneaky '))
     await waitStatus(v.page, 'denied')
     const banner = await v.page.evaluate(() => ({
-      code: document.getElementById('connection-banner').dataset.code,
-      text: document.getElementById('connection-banner').textContent,
+      code: document.getElementById('state-screen').dataset.code,
+      state: document.getElementById('state-screen').dataset.state,
+      text: document.getElementById('state-screen').textContent,
       label: document.querySelector('#status .status-text').textContent
     }))
-    check(banner.code === '4403' && /read-only/.test(banner.text) && banner.label === 'Read only',
-      `viewer write banner ${JSON.stringify(banner)}`)
+    check(banner.code === '4403' && banner.state === 'read-only-refused' && /read-only/.test(banner.text) && banner.label === 'Read only',
+      `viewer write screen ${JSON.stringify(banner)}`)
     await v.page.waitForTimeout(3000)
     check(v.sockets.length === 1, `viewer reconnected after 4403 (${v.sockets.length} sockets)`)
     check(!(await editorText(e.page)).includes('sneaky'), 'the viewer write reached the editor')
 
     // The refused edit sits in this browser's cache: a reload sends it again and is refused again.
-    check(await v.page.isVisible('#banner-discard') && await v.page.isHidden('#banner-retry'),
-      'the read-only banner offers no way out')
+    check(await v.page.isVisible('#state-screen [data-action="discard"]') && await v.page.isHidden('#banner-retry'),
+      'the read-only screen offers no way out')
     await v.page.reload()
     await waitStatus(v.page, 'denied')
     check((await editorText(v.page)).includes('sneaky'), 'the refused edit was not kept in the cache')
+    check(await v.page.isHidden('#editor'), 'an editor is shown where nothing can be saved')
     await v.page.screenshot({ path: join(outdir, 'auth-viewer-refused-copy.png') })
+    await checkAxe(v.page, 'read-only with refused edits')
     // "Use the server's copy" drops the cached edits; the page reloads and reads live again.
-    await Promise.all([v.page.waitForEvent('load'), v.page.click('#banner-discard')])
+    await Promise.all([v.page.waitForEvent('load'), v.page.click('#state-screen [data-action="discard"]')])
     await waitStatus(v.page, 'connected')
     await waitText(v.page, (t) => t === 'Written by the editor. Live line.', 'viewer after discarding its copy')
     await typeAt(e.page, 'end', ' After.')
@@ -481,22 +484,24 @@ const scenarios = {
       openPage(browser, `/d/${room}`)
     ])
     const cases = [
-      { who: 'expired', page: a, code: '4419', label: 'Access expired', title: 'Your access expired — ask for a new link' },
-      { who: 'wrong room', page: others[0], code: '4403', label: 'Access denied', title: 'You do not have access to this' },
-      { who: 'bad signature', page: others[1], code: '4402', label: 'Access denied', title: 'This access link is not valid' },
-      { who: 'no token', page: others[2], code: '4401', label: 'Access denied', title: 'This document needs an access link' }
+      { who: 'expired', page: a, code: '4419', label: 'Link expired', state: 'link-expired', title: 'This link has expired' },
+      { who: 'wrong room', page: others[0], code: '4403', label: 'Access denied', state: 'access-denied', title: 'Your link does not open this document' },
+      { who: 'bad signature', page: others[1], code: '4402', label: 'Access denied', state: 'link-invalid', title: 'This link does not work' },
+      { who: 'no token', page: others[2], code: '4401', label: 'Access denied', state: 'access-needed', title: 'You need a link to open this document' }
     ]
     for (const c of cases) {
       await waitStatus(c.page.page, 'denied')
       const seen = await c.page.page.evaluate(() => ({
         code: document.getElementById('status').dataset.code,
         label: document.querySelector('#status .status-text').textContent,
-        bannerVisible: !document.getElementById('connection-banner').hidden,
-        title: document.querySelector('#connection-banner .banner-title').textContent,
-        reason: document.querySelector('#connection-banner .banner-reason').textContent
+        state: document.getElementById('state-screen').dataset.state,
+        screenVisible: document.getElementById('state-screen').checkVisibility(),
+        editorVisible: document.getElementById('editor').checkVisibility(),
+        title: document.querySelector('#state-screen .state-title').textContent,
+        reason: document.querySelector('#state-screen .state-reason').textContent
       }))
-      check(seen.code === c.code && seen.label === c.label && seen.bannerVisible && seen.title === c.title,
-        `${c.who}: ${JSON.stringify(seen)}`)
+      check(seen.code === c.code && seen.label === c.label && seen.state === c.state && seen.screenVisible &&
+        !seen.editorVisible && seen.title === c.title, `${c.who}: ${JSON.stringify(seen)}`)
       log(`${c.who}: ${seen.label} / ${seen.title} / ${seen.reason}`)
     }
     await waitText(a.page, (t) => t === 'Cached in this browser.', 'cached text after the expired link')

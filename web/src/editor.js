@@ -1,12 +1,15 @@
 // The editor page: the room's document over y-websocket, in the editor its kind needs:
 // CodeMirror 6 on a Y.Text "content" (text.js) or Tiptap on an XmlFragment "content" (rich.js).
 // Presence, status, the offline cache, the saved indicator and history are the same for both.
+import './theme.css'
 import './editor.css'
+import './states.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
-import { loadIdentity, saveName } from './identity.js'
-import { bindPresence } from './presence.js'
+import { loadIdentity } from './identity.js'
+import { bindNamePrompt } from './name-prompt.js'
+import { bindPresence, bindRemoteFlags } from './presence.js'
 import { bindStatus } from './status.js'
 import { SaveTracker } from './saved.js'
 import { bindHistory } from './history.js'
@@ -14,6 +17,8 @@ import { abilities, authHeaders, loadAccess, socketProtocols, tokenFromHash } fr
 import { bindReconnect } from './reconnect.js'
 import { contentKind, reopenAs, takeKindHint } from './kind.js'
 import { bindEvents, bindNotice } from './events.js'
+import { bindView } from './screen.js'
+import { bindKeyboardExit } from './keyboard.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
 // How long the page waits for the browser's copy before choosing the editor without it.
@@ -40,39 +45,6 @@ function showSaved (el, state) {
   el.title = state === 'delayed'
     ? 'The server has not confirmed your latest changes yet. They are kept in this browser and are sent again until it does.'
     : ''
-}
-
-/**
- * The inline "Others see you as …" field; shown once, and again from your own avatar.
- * `onRename(name)` runs after a new name is kept (identity.name is already the new one).
- */
-function bindNamePrompt (identity, onRename) {
-  const box = document.getElementById('name-prompt')
-  const form = document.getElementById('name-form')
-  const input = document.getElementById('name-input')
-  const open = () => {
-    input.value = identity.name
-    box.hidden = false
-    input.focus()
-    input.select()
-  }
-  form.addEventListener('submit', (event) => {
-    event.preventDefault()
-    const name = saveName(input.value)
-    if (name) {
-      identity.name = name
-      onRename(name)
-    }
-    box.hidden = true
-  })
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') box.hidden = true
-  })
-  if (!identity.chosen) {
-    input.value = identity.name
-    box.hidden = false
-  }
-  return open
 }
 
 function userField ({ id, name, color, colorLight }) {
@@ -115,6 +87,27 @@ function bindRoomEvents (provider, { history, surface, identity }) {
     const mine = (event.type === 'restore' ? event.author : event.version?.author) === identity.name
     if (message && !mine) notify(message)
   })
+}
+
+/**
+ * Reconnecting (reconnect.js), the status pill and the line under the header (status.js) and
+ * what the page shows (screen.js), all redrawn on every change. Returns the reconnect controller.
+ */
+function bindConnectionStates (provider, { ydoc, isUnsaved, onDiscard, onEditor }) {
+  let render = () => {}
+  const reconnect = bindReconnect(provider, { onChange: () => render() })
+  const renderPill = bindStatus(document.getElementById('status'), provider, {
+    banner: document.getElementById('connection-banner'),
+    reconnect
+  })
+  const screen = document.getElementById('state-screen')
+  const view = bindView({ provider, reconnect, ydoc, screen, isUnsaved, onDiscard, onEditor })
+  render = () => {
+    renderPill()
+    view.update()
+  }
+  document.getElementById('banner-retry').addEventListener('click', () => reconnect.retry())
+  return reconnect
 }
 
 /** Wait for `promise` at most `ms` milliseconds (IndexedDB may be slow or unavailable). */
@@ -211,28 +204,31 @@ async function main () {
     ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write
   })
   watchKind(ydoc, config.room, surface)
-  const openNamePrompt = identity.fixed
+  const namePrompt = identity.fixed
     ? null
     : bindNamePrompt(identity, (name) => {
       surface.setUser(userField(identity))
       // The server credits this socket's edits to the name in its awareness state from now on;
       // the next (re)connect also sends it as `name`.
       provider.params.name = name
-    })
-  bindPresence(document.getElementById('presence'), provider.awareness, openNamePrompt)
-  let renderStatus = () => {}
-  const reconnect = bindReconnect(provider, { onChange: () => renderStatus() })
-  renderStatus = bindStatus(document.getElementById('status'), provider, {
-    banner: document.getElementById('connection-banner'),
-    reconnect
-  })
-  provider.connect()
-  document.getElementById('banner-retry').addEventListener('click', () => reconnect.retry())
-  document.getElementById('banner-discard').addEventListener('click', async () => {
+    }, () => { if (can.write) surface.focus() })
+  bindPresence(document.getElementById('presence'), provider.awareness, namePrompt && namePrompt.open)
+  const reconnect = bindConnectionStates(provider, {
+    ydoc,
+    isUnsaved: () => can.write && !tracker.saved,
     // The server's copy is the only one this person may have: forget the browser's cached edits.
-    await cache.clearData()
-    location.reload()
+    onDiscard: async () => {
+      await cache.clearData()
+      location.reload()
+    },
+    onEditor: () => {
+      if (namePrompt && !identity.chosen) namePrompt.firstVisit()
+      else if (can.write) surface.focus()
+    }
   })
+  bindKeyboardExit(surface, document.getElementById('side-toggle'))
+  bindRemoteFlags(document.getElementById('editor'), ydoc, provider)
+  provider.connect()
   const historyPanel = bindHistory({
     room: config.room,
     displayName: () => identity.name,
@@ -249,7 +245,7 @@ async function main () {
     document.getElementById('role-badge').hidden = false
   }
   window.addEventListener('beforeunload', (event) => {
-    if (tracker.saved || !can.write) return
+    if (tracker.saved || !can.write || document.body.dataset.view === 'blocked') return
     event.preventDefault()
     event.returnValue = ''
   })
@@ -262,7 +258,6 @@ async function main () {
     loadAccess(config.room, { devMode: config.devMode })
     location.reload()
   })
-  if (can.write) surface.focus()
   window.collab = {
     config,
     kind,

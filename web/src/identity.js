@@ -9,8 +9,9 @@ const ANIMALS = ['Otter', 'Fox', 'Heron', 'Panda', 'Lynx', 'Robin', 'Badger', 'K
   'Falcon', 'Dolphin', 'Owl', 'Hare', 'Seal', 'Wren', 'Bison', 'Gecko']
 
 /** Distinct, readable colours; each person gets one, derived from their id. */
-const PALETTE = ['#e5484d', '#f76b15', '#d6a100', '#30a46c', '#12a594', '#0090ff',
-  '#3e63dd', '#6e56cf', '#ab4aba', '#d6409f', '#8d6e4f', '#5b7b8a']
+// Each at least 4.5:1 against white, for the initials and name flags drawn on it.
+const PALETTE = ['#c8363b', '#b93f0c', '#7f6500', '#1d7447', '#0d7168', '#00679f', '#3e5bd6', '#6a50c9',
+  '#933aa1', '#b52e77', '#765a3e', '#4f6873']
 
 /** Read a key from localStorage; private browsing may forbid it. */
 function load (key) {
@@ -64,6 +65,8 @@ export function saveName (name) {
 /** Up to two initials for an avatar. */
 export function initials (name) {
   const words = name.trim().split(/\s+/).filter(Boolean)
-  const letters = words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] || '?')[0]
+  // Whole characters (an emoji or a letter outside the BMP is two UTF-16 units).
+  const first = (word) => Array.from(word)[0] || ''
+  const letters = words.length > 1 ? first(words[0]) + first(words[words.length - 1]) : first(words[0] || '?')
   return letters.toUpperCase()
 }

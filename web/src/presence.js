@@ -1,7 +1,8 @@
 // "Who is here": one avatar per person in the room's awareness, yourself first.
 import { initials } from './identity.js'
 
-const MAX_SHOWN = 5
+// Avatars shown before "+N": fewer on a phone, where the header also holds the title.
+const maxShown = () => (window.matchMedia('(max-width: 480px)').matches ? 2 : 5)
 
 /** People currently in the room, one entry per person id (several tabs count once). */
 export function people (awareness) {
@@ -27,7 +28,8 @@ function avatar (person, onSelf) {
     const button = document.createElement('button')
     button.type = 'button'
     button.textContent = initials(person.name)
-    button.setAttribute('aria-label', `You: ${person.name}. Change your name`)
+    // The accessible name starts with the visible initials (WCAG 2.5.3, label in name).
+    button.setAttribute('aria-label', `${initials(person.name)}: you, ${person.name}. Change your name`)
     button.addEventListener('click', onSelf)
     li.append(button)
   } else {
@@ -40,18 +42,40 @@ function avatar (person, onSelf) {
 export function bindPresence (list, awareness, onSelf) {
   const render = () => {
     const all = people(awareness)
-    const shown = all.slice(0, MAX_SHOWN)
+    const max = maxShown()
+    const shown = all.slice(0, max)
     const items = shown.map((p) => avatar(p, onSelf))
-    if (all.length > MAX_SHOWN) {
+    if (all.length > max) {
       const more = document.createElement('li')
       more.className = 'avatar avatar-more'
-      more.textContent = `+${all.length - MAX_SHOWN}`
-      more.title = all.slice(MAX_SHOWN).map((p) => p.name).join(', ')
+      more.textContent = `+${all.length - max}`
+      more.title = all.slice(max).map((p) => p.name).join(', ')
       items.push(more)
     }
     list.replaceChildren(...items)
     list.setAttribute('aria-label', `Here now: ${all.map((p) => p.name).join(', ')}`)
   }
   awareness.on('change', render)
+  window.matchMedia('(max-width: 480px)').addEventListener('change', render)
   render()
+}
+
+// How long other people's name flags stay up after they type or move.
+const FLAG_SHOWN_MS = 2500
+
+/**
+ * Show the name flags on other people's carets while they type or move (`.remote-active` on
+ * `editorEl` for a moment after each of their changes); on hover otherwise (editor.css).
+ */
+export function bindRemoteFlags (editorEl, ydoc, provider) {
+  let timer = null
+  const flash = () => {
+    editorEl.classList.add('remote-active')
+    clearTimeout(timer)
+    timer = setTimeout(() => editorEl.classList.remove('remote-active'), FLAG_SHOWN_MS)
+  }
+  ydoc.on('update', (update, origin) => { if (origin === provider) flash() })
+  provider.awareness.on('change', ({ updated }, origin) => {
+    if (origin !== 'local' && updated.some((id) => id !== provider.awareness.clientID)) flash()
+  })
 }

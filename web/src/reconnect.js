@@ -25,36 +25,6 @@ export function backoffDelay (attempt, { base = BACKOFF_BASE, cap = BACKOFF_CAP,
   return Math.max(BACKOFF_FLOOR, Math.round(ceiling * random()))
 }
 
-/** What the page says about a final close: {status, label, title, text}. */
-export function describeFinal (code, reason) {
-  const server = reason ? ` (${reason})` : ''
-  switch (code) {
-    case 4401:
-      return { status: 'denied', label: 'Access denied', title: 'This document needs an access link', text: 'Open it from the link you were given, or ask its owner for one.' }
-    case 4402:
-      return { status: 'denied', label: 'Access denied', title: 'This access link is not valid', text: `Ask for a new link${server}.` }
-    case 4419:
-      return { status: 'denied', label: 'Access expired', title: 'Your access expired — ask for a new link', text: 'Your text stays here; open the new link to carry on.' }
-    case 4403:
-      if (/read-only/.test(reason || '')) {
-        // A viewer whose browser still holds edits the server never took (made offline, or
-        // while this person could edit): every connect would send them again and be refused.
-        return { status: 'denied', label: 'Read only', title: 'This browser holds changes you cannot save', text: 'You can read this document but not edit it. Use the server\'s copy to drop this browser\'s unsaved changes and carry on reading.', discard: true }
-      }
-      return { status: 'denied', label: 'Access denied', title: 'You do not have access to this', text: reason ? `The server said: ${reason}.` : 'Ask the document\'s owner for a link.' }
-    case 4404:
-      return { status: 'closed', label: 'Not found', title: 'This document does not exist', text: reason ? `The server said: ${reason}.` : '' }
-    case 4410:
-      return { status: 'closed', label: 'Deleted', title: 'This document was deleted', text: 'What you see is the last copy this browser had.' }
-    case 4400:
-      return { status: 'closed', label: 'Disconnected', title: 'This document name is not valid', text: reason ? `The server said: ${reason}.` : '' }
-    case 4423:
-      return { status: 'closed', label: 'Unavailable', title: 'This document is unavailable', text: 'Its stored data could not be opened safely, so the server set it aside. Ask the server\'s operator to look at it (collab quarantine).' }
-    default:
-      return { status: 'closed', label: 'Disconnected', title: 'The server closed the connection', text: `${reason || `Close code ${code}`}. Reload the page to try again.` }
-  }
-}
-
 /**
  * Drive the provider's reconnects. `onChange()` runs whenever `state` changes:
  * {final: {code, reason} | null, attempt, retryAt (ms timestamp) | null}.
@@ -113,7 +83,7 @@ export function bindReconnect (provider, { onChange = () => {}, random = Math.ra
 
   return {
     state,
-    /** Try again now, even after a final close (the "Try again" button). */
+    /** Try again now (the "Try now" button while retrying; also clears a final close). */
     retry () {
       state.final = null
       state.attempt = 0

@@ -7,7 +7,7 @@ import {
   highlightSpecialChars, placeholder, rectangularSelection
 } from '@codemirror/view'
 import { defaultKeymap, indentWithTab } from '@codemirror/commands'
-import { highlightSelectionMatches, searchKeymap } from '@codemirror/search'
+import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search'
 import { markdown } from '@codemirror/lang-markdown'
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
 
@@ -30,6 +30,8 @@ export function mountText (parent, { ydoc, awareness, user, readOnly }) {
       rectangularSelection(),
       highlightActiveLine(),
       highlightSelectionMatches(),
+      // The find bar at the top, where Google Docs and most editors put it.
+      search({ top: true }),
       markdown(),
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       EditorState.allowMultipleSelections.of(true),

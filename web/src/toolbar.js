@@ -29,10 +29,10 @@ function groups (editor) {
       heading(1), heading(2), heading(3)
     ],
     [
-      ['bold', 'Bold', `${MOD}B`, '<b>B</b>', () => chain().toggleBold().run(), () => editor.isActive('bold')],
-      ['italic', 'Italic', `${MOD}I`, '<i>I</i>', () => chain().toggleItalic().run(), () => editor.isActive('italic')],
-      ['strike', 'Strikethrough', `${MOD}Shift+S`, '<s>S</s>', () => chain().toggleStrike().run(), () => editor.isActive('strike')],
-      ['code', 'Inline code', `${MOD}E`, '<code>&lt;/&gt;</code>', () => chain().toggleCode().run(), () => editor.isActive('code')],
+      ['bold', 'Bold', `${MOD}B`, 'B', () => chain().toggleBold().run(), () => editor.isActive('bold')],
+      ['italic', 'Italic', `${MOD}I`, 'I', () => chain().toggleItalic().run(), () => editor.isActive('italic')],
+      ['strike', 'Strikethrough', `${MOD}Shift+S`, 'S', () => chain().toggleStrike().run(), () => editor.isActive('strike')],
+      ['code', 'Inline code', `${MOD}E`, '</>', () => chain().toggleCode().run(), () => editor.isActive('code')],
       ['link', 'Link', `${MOD}K`, ICONS.link, null, () => editor.isActive('link')]
     ],
     [
@@ -60,7 +60,10 @@ function button ([name, label, shortcut, content, run, isActive]) {
   el.title = shortcut ? `${label} (${shortcut})` : label
   el.setAttribute('aria-label', label)
   if (isActive) el.setAttribute('aria-pressed', 'false')
-  el.innerHTML = content // our own constant markup only
+  // Our own constant markup only. A glyph ("H1", "B") is a picture of the label, not its words:
+  // drawn by CSS (editor.css, .tool[data-glyph]) so that the label alone names the button.
+  if (content.startsWith('<svg')) el.innerHTML = content
+  else el.dataset.glyph = content
   el.addEventListener('mousedown', (event) => event.preventDefault()) // keep the selection
   if (run) el.addEventListener('click', run)
   return el
