@@ -246,12 +246,13 @@ class Connection:
     def _send_directly(self, frame: bytes) -> bool:
         """The fast path of a peer that keeps up: nothing queued or being sent and nothing
         backed up in the transport, so the frame is handed to the transport now, without a
-        queue or a task hop. The send budget counts it until the kernel has it."""
+        queue or a task hop (the handshake's frames too, before the read loop starts; never
+        once the connection drained). The send budget counts it until the kernel has it."""
         transport = self._transport
         if (
             transport is None
             or self._sending
-            or not self._reading
+            or self._drained
             or not self._queue.empty()
             or transport.backed_up()
             or not transport.send_now(frame)
