@@ -18,7 +18,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from collab.api import errors, health, history, openapi, rooms, ws
+from collab.api import errors, health, history, links, openapi, rooms, ws
 from collab.api import metrics as api_metrics
 from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
@@ -86,6 +86,7 @@ def create_app(
         *api_metrics.routes,
         *rooms.routes,
         *history.routes,
+        *links.routes,
         *openapi.routes,
         *pages.routes(),
     ]
@@ -139,7 +140,9 @@ async def _running(
         if webhooks is not None:
             state.documents.deleted_observers.append(webhooks.deleted)
         state.hooks = hooks
-        state.access = AccessWatch(hooks, settings.authorize_recheck)
+        state.access = AccessWatch(
+            hooks, settings.authorize_recheck, store.links, settings.link_recheck
+        )
         recheck_task = asyncio.create_task(state.access.run(), name="collab access recheck")
         stack.push_async_callback(_stop, recheck_task)
         stack.push_async_callback(_drain, state)

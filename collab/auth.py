@@ -9,7 +9,7 @@ from typing import Any
 
 import jwt
 
-from collab.errors import TokenExpired, TokenInvalid, TokenMissing
+from collab.errors import TOKEN_EXPIRED, LinkExpired, TokenExpired, TokenInvalid, TokenMissing
 from collab.types import MAX_AUTHOR_CHARS
 
 TOKEN_PROTOCOL_PREFIX = "collab.token."
@@ -54,6 +54,9 @@ class Identity:
     name: str | None
     grants: tuple[Grant, ...]
     expires_at: float | None = None
+    # The share link this identity came through (its token's `lnk` claim), else None: the
+    # link must still be live (store.links) wherever the identity is used.
+    link: str | None = None
 
     @property
     def display(self) -> str:
@@ -101,10 +104,17 @@ class Authenticator:
                 token, self._key, algorithms=self._algorithms, options={"require": ["exp", "sub"]}
             )
         except jwt.ExpiredSignatureError:
-            raise TokenExpired("token expired") from None
+            raise _expired(token) from None
         except jwt.PyJWTError as error:
             raise TokenInvalid(f"invalid token: {error}") from None
         return claims
+
+
+def _expired(token: str) -> TokenExpired:
+    """LinkExpired for a share link's token (its signature was checked first), else
+    TokenExpired: the web app tells the two apart by the close reason."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return LinkExpired() if "lnk" in claims else TokenExpired(TOKEN_EXPIRED)
 
 
 def _identity(claims: dict[str, Any]) -> Identity:
@@ -118,7 +128,11 @@ def _identity(claims: dict[str, Any]) -> Identity:
     except ValueError as error:
         raise TokenInvalid(f"invalid token: {error}") from None
     name = claims.get("name")
-    return Identity(str(claims["sub"]), str(name) if name else None, grants, float(claims["exp"]))
+    link = claims.get("lnk")
+    if link is not None and not isinstance(link, str):
+        raise TokenInvalid('invalid token: "lnk" must be a link id')
+    user = str(claims["sub"])
+    return Identity(user, str(name) if name else None, grants, float(claims["exp"]), link)
 
 
 MIN_SECRET_BYTES = 32
@@ -158,6 +172,27 @@ def issue_token(
     if name:
         claims["name"] = name
     return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+# A link that never expires still needs a token `exp` (every token has one): this far ahead.
+NEVER_SECONDS = 100 * 365 * 86400
+
+
+def issue_link_token(
+    secret: str, *, link: str, room: str, role: Role, expires_at: float | None
+) -> str:
+    """Sign the token of a share link (its `lnk` claim names the stored link, which must stay
+    live): `role` on the one room, until `expires_at` (None: never)."""
+    check_secret(secret)
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": f"link:{link}",
+        "lnk": link,
+        "rooms": {room: role.name.lower()},
+        "iat": now,
+        "exp": int(expires_at) if expires_at is not None else now + NEVER_SECONDS,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
 
 
 def token_from_protocols(protocols: list[str]) -> str | None:

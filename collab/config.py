@@ -201,6 +201,12 @@ class Settings:
         "seconds between re-checks of each open connection's access with the host's "
         "`on_authorize` hook (when overridden); 0: only at connect and when asked",
     )
+    link_recheck: float = _setting(
+        5.0,
+        "seconds between checks that the share links of open connections are still live "
+        "(one revoked on another process of a cluster closes its connections here by then); "
+        "0: only at connect and when revoked on this process",
+    )
     ping_interval: float = _setting(20.0, "seconds between WebSocket pings")
     ping_timeout: float = _setting(
         20.0, "seconds before an unanswered WebSocket ping closes the connection"

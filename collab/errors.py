@@ -196,6 +196,41 @@ class Forbidden(CollabError):
     http_status = 403
 
 
+# Close reasons a client may match on (docs/protocol.md "Close codes"): stable, exact words.
+TOKEN_EXPIRED = "token expired"
+LINK_EXPIRED = "link expired"
+LINK_REVOKED = "link revoked"
+
+
+class LinkExpired(TokenExpired):
+    """A share link past its expiry (at connect, or while connected): 4419 "link expired"."""
+
+    def __init__(self, detail: str = LINK_EXPIRED) -> None:
+        super().__init__(detail)
+
+
+class LinkRevoked(Forbidden):
+    """A share link an admin revoked (or whose room was deleted): 4403 "link revoked"."""
+
+    def __init__(self, detail: str = LINK_REVOKED) -> None:
+        super().__init__(detail)
+
+
+class LinkNotFound(CollabError):
+    """No share link of that id on that room."""
+
+    close_code = 4404
+    http_status = 404
+
+
+class LinksUnavailable(CollabError):
+    """This server cannot sign share links: no secret (development mode, or tokens verified
+    with a public key only): the request cannot succeed on this server as configured."""
+
+    close_code = 1008
+    http_status = 409
+
+
 class RateLimited(CollabError):
     """Too many requests too fast (REST); retry after backing off."""
 

@@ -1,16 +1,20 @@
 """Open connections' access, re-checked with the host's on_authorize hook: periodically and when
-the host asks (`CollabState.recheck_access`); a connection that lost it is closed with 4403."""
+the host asks (`CollabState.recheck_access`); a connection that lost it is closed with 4403.
+Connections admitted through a share link are closed when it is revoked here (`close_link`)
+and, for one revoked on another process of a cluster, by a periodic check of their links."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from collab.auth import Identity, Role
-from collab.errors import CollabError, Forbidden, HookFailed
+from collab.errors import CollabError, Forbidden, HookFailed, LinkExpired, LinkRevoked
 from collab.hooks import Authorize, HookRunner
+from collab.store.base import LinkStore, ShareLink
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +32,33 @@ class Watched:
     fail: Callable[[CollabError], None]
 
 
+def link_refusal(link: ShareLink | None, now: datetime) -> CollabError | None:
+    """Why a share link admits nobody (LinkRevoked, LinkExpired), or None while it is live; an
+    unknown link (its room deleted since) counts as revoked."""
+    status = "revoked" if link is None else link.status(now)
+    if status == "revoked":
+        return LinkRevoked()
+    return LinkExpired() if status == "expired" else None
+
+
 class AccessWatch:
     """The connections whose access is re-checked."""
 
-    def __init__(self, runner: HookRunner, interval: float) -> None:
+    def __init__(
+        self,
+        runner: HookRunner,
+        interval: float,
+        links: LinkStore | None = None,
+        link_interval: float = 0.0,
+    ) -> None:
         self._runner = runner
         self._interval = interval
+        self._links = links
+        self._link_interval = link_interval
         self._watched: set[Watched] = set()
+        # Links revoked on this process: a connection admitted just before the revocation,
+        # and watched just after it, is closed as it starts being watched.
+        self._revoked: set[str] = set()
         self._limit = asyncio.Semaphore(_CONCURRENCY)
 
     @property
@@ -44,7 +68,10 @@ class AccessWatch:
 
     def watch(self, watched: Watched) -> None:
         """Re-check `watched` until `unwatch`."""
-        if self.active:
+        link = watched.identity.link
+        if link is not None and link in self._revoked:
+            watched.fail(LinkRevoked())
+        elif self.active or link is not None:
             self._watched.add(watched)
 
     def unwatch(self, watched: Watched) -> None:
@@ -52,16 +79,47 @@ class AccessWatch:
         self._watched.discard(watched)
 
     async def run(self) -> None:
-        """Re-check every connection each interval, until cancelled."""
-        if not self.active or self._interval <= 0:
-            return
-        while True:
-            await asyncio.sleep(self._interval)
-            await self.recheck()
+        """Re-check every connection each interval, and every link in use each link interval,
+        until cancelled."""
+        async with asyncio.TaskGroup() as group:
+            if self.active and self._interval > 0:
+                group.create_task(_every(self._interval, self.recheck))
+            if self._links is not None and self._link_interval > 0:
+                group.create_task(_every(self._link_interval, self.check_links))
+
+    def close_link(self, link: str, refusal: CollabError) -> int:
+        """Close every connection admitted through `link` with `refusal`; how many."""
+        if isinstance(refusal, LinkRevoked):
+            self._revoked.add(link)
+        chosen = [w for w in list(self._watched) if w.identity.link == link]
+        for watched in chosen:
+            self._close(watched, refusal)
+        return len(chosen)
+
+    async def check_links(self) -> int:
+        """Close the connections whose share link is no longer live (revoked on another
+        process, say); how many. A store that fails leaves them open (logged)."""
+        in_use = {w.identity.link for w in self._watched if w.identity.link is not None}
+        if self._links is None or not in_use:
+            return 0
+        try:
+            found = await self._links.find_links(in_use)
+        except Exception:
+            log.exception("share links could not be checked")
+            return 0
+        now = datetime.now(UTC)
+        closed = 0
+        for link in in_use:
+            refusal = link_refusal(found.get(link), now)
+            if refusal is not None:
+                closed += self.close_link(link, refusal)
+        return closed
 
     async def recheck(self, *, room: str | None = None, user_id: str | None = None) -> int:
         """Re-check the connections to `room` and/or of `user_id` (all when both are None) now;
         how many were closed."""
+        if not self.active:
+            return 0
         chosen = [
             w
             for w in list(self._watched)
@@ -91,7 +149,16 @@ class AccessWatch:
                 refusal = Forbidden(f"access to room {watched.room!r} was revoked")
             if watched not in self._watched:
                 return False
-            log.info("access of %s to room %s revoked", watched.identity.user_id, watched.room)
-            self._watched.discard(watched)
-            watched.fail(refusal)
+            self._close(watched, refusal)
             return True
+
+    def _close(self, watched: Watched, refusal: CollabError) -> None:
+        log.info("access of %s to room %s revoked", watched.identity.user_id, watched.room)
+        self._watched.discard(watched)
+        watched.fail(refusal)
+
+
+async def _every(interval: float, check: Callable[[], Awaitable[int]]) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        await check()

@@ -3,15 +3,20 @@ WebSockets, Origin checks. Roles come from collab.auth."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection, Request
 
 from collab.auth import Identity, Role, token_from_protocols
-from collab.errors import Forbidden, Unauthorized
+from collab.errors import Forbidden, StoreUnavailable, Unauthorized
 from collab.hooks import Authenticate, Authorize, RequestInfo
+from collab.recheck import link_refusal
 from collab.state import CollabState
+
+log = logging.getLogger(__name__)
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
@@ -58,19 +63,44 @@ async def room_role(
     return await runner.call("on_authorize", runner.hooks.on_authorize(event))
 
 
+async def live_link(state: CollabState, identity: Identity) -> Identity:
+    """`identity`, unless it came through a share link that is no longer live in the store
+    (LinkRevoked 4403/403, LinkExpired 4419/401)."""
+    if identity.link is None:
+        return identity
+    try:
+        found = await state.store.links.find_links([identity.link])
+    except Exception:
+        log.exception("share link %s could not be checked", identity.link)
+        raise StoreUnavailable("the share link could not be checked; retry later") from None
+    refusal = link_refusal(found.get(identity.link), datetime.now(UTC))
+    if refusal is not None:
+        raise refusal
+    return identity
+
+
+async def token_identity(
+    state: CollabState, token: str | None, *, fallback_name: str | None = None
+) -> Identity:
+    """The identity a token carries, its share link (if any) checked live."""
+    return await live_link(state, state.auth.identify(token, fallback_name=fallback_name))
+
+
 async def identify(request: Request) -> Identity:
     """The identity behind a REST request: the host's hook, else the bearer token (401
     problems when it is missing or bad)."""
     state: CollabState = request.app.state.collab
     identity = await hook_identity(state, request_info(request, "http"))
-    return identity or state.auth.identify(bearer_token(request))
+    return identity or await token_identity(state, bearer_token(request))
 
 
 async def authorize(request: Request, room: str, role: Role) -> Identity:
     """The identity, if it holds at least `role` on `room` (403 otherwise)."""
     state: CollabState = request.app.state.collab
     info = request_info(request, "http")
-    identity = await hook_identity(state, info) or state.auth.identify(bearer_token(request))
+    identity = await hook_identity(state, info) or await token_identity(
+        state, bearer_token(request)
+    )
     held = await room_role(state, identity, room, info)
     if held is None or held < role:
         raise Forbidden(f"this needs the {role.name.lower()} role on room {room!r}")

@@ -29,6 +29,7 @@ Refs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
 _PATH_PARAMETERS = {
     "room": ("The room's name", TypeAdapter(RoomName).json_schema()),
     "version": ("A version id of the room", TypeAdapter(PositiveId).json_schema()),
+    "link": ("A share link's id", {"type": "string", "examples": ["Xq3v9a1LbW0sT7rN2cYk4g"]}),
 }
 _CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
@@ -112,7 +113,7 @@ def _operation(
     path: str, method: str, operation: Operation, refs: Refs, schemas: dict[str, Any]
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {"operationId": operation.id, "summary": operation.summary}
-    doc["tags"] = ["versions" if "/versions" in path else "rooms" if "/api/" in path else "probes"]
+    doc["tags"] = [_tag(path)]
     doc["description"] = _description(operation)
     parameters = _query_parameters(operation) + [
         {"name": h.name, "in": "header", "description": h.description, "schema": {"type": "string"}}
@@ -130,6 +131,13 @@ def _operation(
     doc["responses"] = {str(status): responses[status] for status in sorted(responses)}
     doc["security"] = [{"bearerAuth": []}] if operation.authenticated else []
     return doc
+
+
+def _tag(path: str) -> str:
+    for tag in ("versions", "links"):
+        if f"/{tag}" in path:
+            return tag
+    return "rooms" if "/api/" in path else "probes"
 
 
 def _description(operation: Operation) -> str:
@@ -212,7 +220,9 @@ def _problems(path: str, method: str, operation: Operation) -> dict[int, str]:
         found[403] = f"{found[403]}; or: {cross_site}" if 403 in found else cross_site
         found[415] = "A Content-Type a cross-site form could send, or not the one asked for"
     if "{room}" in path:
-        found[404] = "No such room" + (" or version" if "{version}" in path else "")
+        found[404] = "No such room" + next(
+            (f" or {name}" for name in ("version", "link") if f"{{{name}}}" in path), ""
+        )
     if operation.body is not None:
         found[413] = "The body is over COLLAB_MAX_REQUEST_BYTES"
     if operation.body is not None or operation.query is not None or "{" in path:

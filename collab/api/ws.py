@@ -16,11 +16,20 @@ from collab.api.access import (
     origin_allowed,
     request_info,
     room_role,
+    token_identity,
     websocket_token,
 )
 from collab.auth import PROTOCOL, Identity, Role
 from collab.connection import Connection, ConnectionLimits
-from collab.errors import CollabError, Forbidden, InvalidRoomName, Overloaded, TokenExpired
+from collab.errors import (
+    TOKEN_EXPIRED,
+    CollabError,
+    Forbidden,
+    InvalidRoomName,
+    LinkExpired,
+    Overloaded,
+    TokenExpired,
+)
 from collab.hooks import Connect, Disconnect
 from collab.recheck import Watched
 from collab.state import CollabState
@@ -64,7 +73,8 @@ async def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, 
     info = request_info(websocket, "websocket")
     hooked = await hook_identity(state, info)
     fallback = clean_name(websocket.query_params.get("name"))
-    identity = hooked or state.auth.identify(websocket_token(websocket), fallback_name=fallback)
+    token = websocket_token(websocket)
+    identity = hooked or await token_identity(state, token, fallback_name=fallback)
     role = await room_role(state, identity, room, info)
     if role is None:
         raise Forbidden(f"no access to room {room!r}")
@@ -110,7 +120,7 @@ async def _serve(state: CollabState, connection: Connection, watched: Watched) -
         await connection.close()
         state.metrics.closed(error.close_code)
         return
-    expiry = _expiry_timer(connection)
+    expiry = _expiry_timer(connection, watched.identity)
     state.connections.add(connection)
     try:
         if len(room.peers) >= state.settings.max_connections_per_room:
@@ -152,11 +162,11 @@ def _notify_disconnect(
         state.hooks.spawn("on_disconnect", state.hooks.hooks.on_disconnect(event))
 
 
-def _expiry_timer(connection: Connection) -> asyncio.TimerHandle | None:
+def _expiry_timer(connection: Connection, identity: Identity) -> asyncio.TimerHandle | None:
     if connection.expires_at is None:
         return None
     delay = max(0.0, connection.expires_at - time.time())
-    expired = TokenExpired("token expired; reconnect with a fresh token")
+    expired = LinkExpired() if identity.link is not None else TokenExpired(TOKEN_EXPIRED)
     return asyncio.get_running_loop().call_later(delay, connection.fail, expired)
 
 

@@ -79,7 +79,12 @@ def _add_token(commands: Commands) -> Parser:
     token.add_argument("--role", choices=["viewer", "editor", "admin"], default="editor")
     token.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 12h, 7d (default 1h)")
     add_setting_options(token, ["secret"])
-    token.add_argument("--link", action="store_true", help="print a share link for the first room")
+    token.add_argument(
+        "--link",
+        action="store_true",
+        help="print a link to the first room carrying the token (not stored: it expires but "
+        "cannot be revoked; POST /api/rooms/{room}/links makes revocable ones)",
+    )
     token.add_argument(
         "--base-url",
         default="",

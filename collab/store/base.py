@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -195,8 +195,65 @@ class RoomCursor:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class ShareLink:
+    """A stored share link (store/links.py): `role` ("viewer" or "editor") on `room`."""
+
+    id: str
+    room: str
+    role: str
+    label: str | None
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def status(self, now: datetime) -> str:
+        """ "revoked", "expired" or "live"."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "live"
+
+
+class LinkStore(Protocol):
+    """Share links, each one transaction. Only links of a room's current epoch exist here: a
+    room deleted (and maybe made again) has no links."""
+
+    async def create_link(
+        self,
+        room: str,
+        role: str,
+        *,
+        created_by: str,
+        expires_at: datetime | None,
+        label: str | None,
+    ) -> ShareLink:
+        """Store a new link with a random id; RoomNotFound unless the room exists."""
+        ...
+
+    async def list_links(self, room: str) -> list[ShareLink]:
+        """The room's links, newest first, revoked and expired ones included."""
+        ...
+
+    async def find_links(self, ids: Collection[str]) -> dict[str, ShareLink]:
+        """The links with these ids, by id (unknown ones, and a deleted room's, left out)."""
+        ...
+
+    async def revoke_link(self, room: str, link: str, now: datetime) -> ShareLink | None:
+        """Mark the room's link revoked at `now` (kept as it is if it already was); None if
+        the room has no such link."""
+        ...
+
+
 class Store(Protocol):
     """Durable storage of rooms. Every method is one transaction."""
+
+    @property
+    def links(self) -> LinkStore:
+        """The share links of rooms."""
+        ...
 
     async def load(self, room: str) -> StoredRoom:
         """The room's stored state and log; an unknown (or deleted) room is created empty."""

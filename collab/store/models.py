@@ -135,3 +135,22 @@ class RoomLeaseRow(Base):
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner: Mapped[str] = mapped_column(String(64))
     until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ShareLinkRow(Base):
+    """A share link: a viewer or editor grant on one room that a signed token names (its `lnk`
+    claim), live until it expires or is revoked, and only for the room as it stood when the
+    link was made (`epoch`: a room deleted and made again does not inherit its links)."""
+
+    __tablename__ = "share_links"
+    __table_args__ = (Index("ix_share_links_room", "room", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    room: Mapped[str] = mapped_column(String(128), ForeignKey("rooms.name", ondelete="CASCADE"))
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

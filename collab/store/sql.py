@@ -53,6 +53,7 @@ from collab.store.base import (
     VersionResult,
 )
 from collab.store.batches import BatchLedger
+from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 
@@ -101,6 +102,7 @@ class SqlStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._batches = BatchLedger()
+        self.links = SqlLinks(engine)
 
     async def load(self, room: str) -> StoredRoom:
         """Create the room if need be, then read its head first, the log next and the state

@@ -19,6 +19,7 @@ import { contentKind, reopenAs, takeKindHint } from './kind.js'
 import { bindEvents, bindNotice } from './events.js'
 import { bindView } from './screen.js'
 import { bindKeyboardExit } from './keyboard.js'
+import { bindShare } from './share.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
 // How long the page waits for the browser's copy before choosing the editor without it.
@@ -239,6 +240,7 @@ async function main () {
     kind
   })
   bindRoomEvents(provider, { history: historyPanel, surface, identity })
+  bindShare({ room: config.room, token: access.token, role, devMode: config.devMode })
   document.body.classList.add(`role-${role}`)
   if (!can.write) {
     document.getElementById('saved').hidden = true

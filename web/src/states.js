@@ -37,6 +37,11 @@ export function finalState (code, reason = '') {
           'You can read this document but not edit it. Use the server\'s copy to drop this browser\'s changes and go on reading.',
           ['discard', 'home'])
       }
+      if (reason === 'link revoked') {
+        // A share link an admin revoked (docs/protocol.md "Close codes": a stable reason).
+        return denied('link-revoked', 'Link revoked', 'This link was revoked',
+          `It was taken back. ${ASK_OWNER}`)
+      }
       if (/revoked/.test(reason)) {
         return denied('link-revoked', 'Access removed', 'Your access to this document was removed',
           'The owner took back this link. Ask them for access again if you still need it.')

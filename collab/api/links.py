@@ -1,0 +1,143 @@
+"""REST endpoints for share links (README "Sharing"): mint, list and revoke, admins only.
+
+A link is a stored grant (collab/store/links.py) and a signed token naming it (`lnk` claim):
+the token can only be checked, so revocation lives in the database, and everything else about
+tokens stays stateless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from collab.api.access import authorize
+from collab.api.http import room_param, state_of
+from collab.api.models.links import Link, LinkPage, MintedLink, NewLink, RevokedLink
+from collab.api.operations import JsonBody, Operation, Reply, reply, resource
+from collab.auth import Role, issue_link_token
+from collab.errors import CollabError, LinkNotFound, LinkRevoked, LinksUnavailable, StoreUnavailable
+from collab.state import CollabState
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_ROLES = {"viewer": Role.VIEWER, "editor": Role.EDITOR}
+_CANNOT_SIGN = "This server cannot sign links: no COLLAB_SECRET, or a public key only"
+
+_NEW_LINK = JsonBody(NewLink)
+CREATE_LINK = Operation(
+    "createLink",
+    "Make a share link: a viewer or editor grant on the room, until it expires or is revoked",
+    {201: Reply("The link, with its token and URL (shown this once)", MintedLink)},
+    description="The URL starts with COLLAB_PUBLIC_URL, else the URL the request came to.",
+    role=Role.ADMIN,
+    body=_NEW_LINK,
+    problems={409: _CANNOT_SIGN},
+)
+
+
+@CREATE_LINK.handles
+async def create_link(request: Request) -> Response:
+    """POST /api/rooms/{room}/links {role, expires_in | expires_at, label}: a new link."""
+    room = room_param(request)
+    identity = await authorize(request, room, CREATE_LINK.room_role)
+    state = state_of(request)
+    secret = _signing_secret(state)
+    body = await _NEW_LINK.read(request)
+    expires_at = body.expiry()
+    made = state.store.links.create_link(
+        room,
+        body.role,
+        created_by=identity.display,
+        expires_at=expires_at,
+        label=body.label or None,
+    )
+    link = await _stored("made", made)
+    expiry = expires_at.timestamp() if expires_at is not None else None
+    role = _ROLES[body.role]
+    token = issue_link_token(secret, link=link.id, room=room, role=role, expires_at=expiry)
+    url = f"{_base_url(request, state)}/d/{room}#token={token}"
+    shown = Link.of(link, datetime.now(UTC)).model_dump()
+    return reply(MintedLink.model_validate({**shown, "token": token, "url": url}), 201)
+
+
+LIST_LINKS = Operation(
+    "listLinks",
+    "Every share link of the room, newest first, live, expired or revoked (never a token)",
+    {200: Reply("The links", LinkPage)},
+    role=Role.ADMIN,
+)
+
+
+@LIST_LINKS.handles
+async def list_links(request: Request) -> Response:
+    """GET /api/rooms/{room}/links."""
+    room = room_param(request)
+    await authorize(request, room, LIST_LINKS.room_role)
+    links = await _stored("listed", state_of(request).store.links.list_links(room))
+    now = datetime.now(UTC)
+    return reply(LinkPage(items=[Link.of(link, now) for link in links]))
+
+
+REVOKE_LINK = Operation(
+    "revokeLink",
+    "Revoke a share link and close the connections that came through it",
+    {200: Reply("The link, revoked (revoking again changes nothing)", RevokedLink)},
+    description="Its connections on this process close at once with 4403 `link revoked`; "
+    "other processes of a cluster close theirs within COLLAB_LINK_RECHECK seconds.",
+    role=Role.ADMIN,
+)
+
+
+@REVOKE_LINK.handles
+async def revoke_link(request: Request) -> Response:
+    """DELETE /api/rooms/{room}/links/{link}."""
+    room = room_param(request)
+    await authorize(request, room, REVOKE_LINK.room_role)
+    state = state_of(request)
+    link_id = request.path_params["link"]
+    revoked = state.store.links.revoke_link(room, link_id, datetime.now(UTC))
+    link = await _stored("revoked", revoked)
+    if link is None:
+        raise LinkNotFound(f"room {room!r} has no link {link_id!r}")
+    closed = state.access.close_link(link.id, LinkRevoked())
+    shown = Link.of(link, datetime.now(UTC)).model_dump()
+    return reply(RevokedLink.model_validate({**shown, "closed_connections": closed}))
+
+
+async def _stored(what: str, call: Awaitable[T]) -> T:
+    """The store's answer; a failure of the database is a 503 to retry, not a 500."""
+    try:
+        return await call
+    except CollabError:
+        raise
+    except Exception:
+        log.exception("share links could not be %s", what)
+        raise StoreUnavailable(f"share links could not be {what}; retry later") from None
+
+
+def _signing_secret(state: CollabState) -> str:
+    secret = state.settings.secret
+    if secret is None or state.settings.public_key:
+        raise LinksUnavailable(
+            "this server cannot sign share links: they need COLLAB_SECRET (and no "
+            "COLLAB_PUBLIC_KEY, whose tokens are signed elsewhere)"
+        )
+    return secret
+
+
+def _base_url(request: Request, state: CollabState) -> str:
+    """COLLAB_PUBLIC_URL when set, else the URL this request came to."""
+    if state.settings.public_url:
+        return state.settings.public_base_url()
+    return str(request.base_url).rstrip("/")
+
+
+routes = [
+    resource("/api/rooms/{room}/links", get=list_links, post=create_link),
+    resource("/api/rooms/{room}/links/{link}", delete=revoke_link),
+]

@@ -1,0 +1,38 @@
+"""A share link revoked on one process of a cluster closes its connections on the others (by
+their periodic check of the links in use, COLLAB_LINK_RECHECK, 5 s by default)."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from tests.auth.test_websocket_auth import SECRET, token
+from tests.cluster.conftest import ClusterFactory
+from tests.yclient import YClient
+
+ADMIN = {"Authorization": f"Bearer {token('doc', 'admin')}"}
+
+
+async def test_a_link_revoked_on_one_process_closes_its_connections_on_the_others(
+    start_cluster: ClusterFactory,
+):
+    here, there = await start_cluster(2, COLLAB_SECRET=SECRET)
+    async with httpx.AsyncClient() as http:
+        await http.put(f"{here.http_url}/api/rooms/doc", headers=ADMIN)
+        made = await http.post(
+            f"{here.http_url}/api/rooms/doc/links", json={"role": "editor"}, headers=ADMIN
+        )
+        link = made.json()
+        async with YClient(there.ws_url, "doc", token=link["token"]) as remote:
+            await remote.synced.wait()
+            revoked = await http.delete(
+                f"{here.http_url}/api/rooms/doc/links/{link['id']}", headers=ADMIN
+            )
+            assert revoked.json()["closed_connections"] == 0, "nobody came through it here"
+            started = time.monotonic()
+            assert await remote.wait_closed(timeout=10) == (4403, "link revoked")
+            assert time.monotonic() - started < 8, "closed within the 5 s re-check interval"
+    late = YClient(there.ws_url, "doc", token=link["token"])
+    await late.connect()
+    assert await late.wait_closed() == (4403, "link revoked")
