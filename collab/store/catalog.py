@@ -19,6 +19,9 @@ _authors = cast(Table, RoomAuthorRow.__table__)
 _versions = cast(Table, VersionRow.__table__)
 # The most people a listing names as a room's editors.
 MAX_EDITORS = 5
+# Authors the server itself writes (the update of a copy, an import made in development mode
+# or by the CLI): not people, so not editors.
+SERVER_AUTHORS = frozenset({"copy", "import"})
 
 
 def utc(moment: datetime) -> datetime:
@@ -112,7 +115,8 @@ async def editors(conn: AsyncConnection, names: Sequence[str]) -> dict[str, list
     for row in await conn.execute(recorded):
         people = found.setdefault(row.room, [])
         people += [a for a in json.loads(row.authors or "[]") if a not in people]
-    return {room: people[:MAX_EDITORS] for room, people in found.items() if people}
+    named = {room: [p for p in people if p not in SERVER_AUTHORS] for room, people in found.items()}
+    return {room: people[:MAX_EDITORS] for room, people in named.items() if people}
 
 
 async def set_title(conn: AsyncConnection, room: str, title: str | None) -> bool:

@@ -4,6 +4,7 @@
 import './theme.css'
 import './editor.css'
 import './states.css'
+import './documents.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -19,6 +20,8 @@ import { contentKind, reopenAs, takeKindHint } from './kind.js'
 import { bindEvents, bindNotice } from './events.js'
 import { bindView } from './screen.js'
 import { bindKeyboardExit } from './keyboard.js'
+import { bindTitle } from './title.js'
+import { bindDocumentMenu } from './transfer.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
 // How long the page waits for the browser's copy before choosing the editor without it.
@@ -159,6 +162,13 @@ function watchKind (ydoc, room, surface) {
   check()
 }
 
+/** The title (renamed in place: title.js) and the Document menu (transfer.js). */
+function bindDocumentTools (config, { kind, can, authHeaders }) {
+  const notify = bindNotice(document.getElementById('notice'))
+  const heading = bindTitle({ room: config.room, title: config.title, can, authHeaders, notify })
+  bindDocumentMenu({ room: config.room, kind, title: heading.title, can, authHeaders, notify })
+}
+
 async function main () {
   const config = readConfig()
   // The token from #token=… (then stored per room and taken off the address bar) or storage.
@@ -184,6 +194,7 @@ async function main () {
   let kind = takeKindHint(config.room) || contentKind(ydoc) || config.kind
   if (config.exists === false && can.write) kind = await createDocument(config.room, kind, access.token)
   document.body.classList.add(`kind-${kind}`)
+  bindDocumentTools(config, { kind, can, authHeaders: () => authHeaders(access.token) })
   // y-websocket appends the room to the URL as is; the server decodes the path segment.
   const provider = new WebsocketProvider(websocketUrl(config.wsBase), encodeURIComponent(config.room), ydoc, {
     // `name` attributes this connection's edits in the version history (read at each connect).
