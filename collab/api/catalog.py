@@ -13,6 +13,7 @@ from collab.api.http import room_param, state_of
 from collab.api.models.rooms import ImportParams, NewTitledRoom, Rename, Room
 from collab.api.operations import YJS, BinaryBody, JsonBody, Operation, Query, Reply, reply
 from collab.auth import DEVELOPMENT, Identity, Role
+from collab.rooms.events import title_event
 from collab.rooms.titles import create_titled, present_names
 from collab.rooms.transfer import check_import, import_room
 
@@ -51,11 +52,15 @@ RENAME_ROOM = Operation(
 async def rename_room(request: Request) -> Response:
     """PATCH /api/rooms/{room} {"title": ...}: editors rename, as in shared office documents."""
     room = room_param(request)
-    await authorize(request, room, RENAME_ROOM.room_role)
+    identity = await authorize(request, room, RENAME_ROOM.room_role)
     body = await _RENAME.read(request)
     documents = state_of(request).documents
     await documents.info(room)
     await documents.store.set_title(room, body.title)
+    live = documents.rooms.rooms.get(room)
+    if live is not None:  # the editors open here show the new title at once
+        author = None if identity is DEVELOPMENT else identity.display
+        live.announce(title_event(body.title, author))
     return await room_reply(request, room, 200)
 
 

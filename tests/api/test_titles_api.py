@@ -64,9 +64,12 @@ async def test_bad_titles_are_refused_with_a_clear_message(http):
     assert await _names(http) == []
 
 
-async def test_rename_keeps_the_name_and_links(http):
+async def test_rename_keeps_the_name_and_links(http, any_server):
     await _create(http, "Draft")
-    renamed = await http.patch("/rooms/draft", json={"title": "Plan für 2027 🚀"})
+    async with YClient(any_server.ws_url, "draft", events=True) as watcher:
+        renamed = await http.patch("/rooms/draft", json={"title": "Plan für 2027 🚀"})
+        await watcher.wait_for(lambda: any(e["type"] == "title" for e, _ in watcher.events))
+    assert watcher.events[-1][0] == {"type": "title", "title": "Plan für 2027 🚀", "author": None}
     assert renamed.status_code == 200, renamed.text
     assert renamed.json()["name"] == "draft" and renamed.json()["title"] == "Plan für 2027 🚀"
     assert (await http.get("/rooms/draft")).json()["title"] == "Plan für 2027 🚀"

@@ -151,9 +151,14 @@ const scenarios = {
     await page.waitForFunction(() => document.getElementById('home-message').textContent.includes('not JSON'), null, { timeout: WAIT })
     await captureLooks(page, 'home-import-refused')
 
-    // Delete with a confirmation while Ada has it open: she sees the deleted screen.
+    // A rename shows at once on Ada's page; then delete it, with a confirmation, while she
+    // has it open: she sees the deleted screen.
     await page.goto('/d/team-notes')
     await waitStatus(page, 'connected')
+    await page.click('.title-button')
+    await page.fill('.title-input', 'Team notes (final)')
+    await page.keyboard.press('Enter')
+    await ada.page.waitForFunction(() => document.title === 'Team notes (final) · collab' && document.getElementById('doc-title').textContent === 'Team notes (final)', null, { timeout: WAIT })
     await page.click('#doc-menu-button')
     await page.click('[data-action="delete"]')
     await page.waitForSelector('dialog.confirm-dialog[open]', { timeout: WAIT })
@@ -165,7 +170,7 @@ const scenarios = {
     await page.click('[data-action="delete"]')
     await Promise.all([page.waitForURL(`${baseUrl}/`, { timeout: WAIT }), page.click('#delete-confirm')])
     await page.waitForSelector('#home-message:not([hidden])', { timeout: WAIT })
-    check((await page.textContent('#home-message')).includes('“Team notes 2027” was deleted.'), 'home does not say what was deleted')
+    check((await page.textContent('#home-message')).includes('“Team notes (final)” was deleted.'), 'home does not say what was deleted')
     check(!(await listed(page)).some((r) => r.room === 'team-notes'), 'the deleted document is still listed')
     await captureLooks(page, 'home-deleted')
     await ada.page.waitForFunction(() => document.getElementById('state-screen').dataset.state === 'deleted', null, { timeout: WAIT })

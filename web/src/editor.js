@@ -81,10 +81,11 @@ function noticeFor (event) {
  * clears this page's undo history (undoing an edit the restore already took back would bring
  * its text back twice) and is announced in the editor, as are versions others name.
  */
-function bindRoomEvents (provider, { history, surface, identity }) {
+function bindRoomEvents (provider, { history, surface, identity, heading }) {
   const notify = bindNotice(document.getElementById('notice'))
   bindEvents(provider).on((event) => {
     history.onEvent(event)
+    heading.onEvent(event)
     if (event.type === 'restore') surface.clearHistory()
     const message = noticeFor(event)
     const mine = (event.type === 'restore' ? event.author : event.version?.author) === identity.name
@@ -167,6 +168,7 @@ function bindDocumentTools (config, { kind, can, authHeaders }) {
   const notify = bindNotice(document.getElementById('notice'))
   const heading = bindTitle({ room: config.room, title: config.title, can, authHeaders, notify })
   bindDocumentMenu({ room: config.room, kind, title: heading.title, can, authHeaders, notify })
+  return heading
 }
 
 async function main () {
@@ -194,7 +196,7 @@ async function main () {
   let kind = takeKindHint(config.room) || contentKind(ydoc) || config.kind
   if (config.exists === false && can.write) kind = await createDocument(config.room, kind, access.token)
   document.body.classList.add(`kind-${kind}`)
-  bindDocumentTools(config, { kind, can, authHeaders: () => authHeaders(access.token) })
+  const heading = bindDocumentTools(config, { kind, can, authHeaders: () => authHeaders(access.token) })
   // y-websocket appends the room to the URL as is; the server decodes the path segment.
   const provider = new WebsocketProvider(websocketUrl(config.wsBase), encodeURIComponent(config.room), ydoc, {
     // `name` attributes this connection's edits in the version history (read at each connect).
@@ -249,7 +251,7 @@ async function main () {
     can,
     kind
   })
-  bindRoomEvents(provider, { history: historyPanel, surface, identity })
+  bindRoomEvents(provider, { history: historyPanel, surface, identity, heading })
   document.body.classList.add(`role-${role}`)
   if (!can.write) {
     document.getElementById('saved').hidden = true

@@ -13,13 +13,20 @@ function showTitle (heading, title) {
 
 /**
  * The header's title; for editors a button that turns into a field: Enter or leaving it saves,
- * Esc cancels. `notify(message)` reports a failed rename. Returns {title(): current title}.
+ * Esc cancels. `notify(message)` reports a failed rename. Returns {title(): current title,
+ * onEvent(event): a room event, of which a `title` event (someone renamed it) is shown}.
  */
 export function bindTitle ({ room, title, can, authHeaders, notify }) {
   const heading = document.getElementById('doc-title')
   let current = title || room
+  let editing = false
+  const onEvent = (event) => {
+    if (event.type !== 'title' || !('title' in event)) return
+    current = event.title || room
+    if (!editing) showTitle(heading, current)
+  }
   showTitle(heading, current)
-  if (!can.write) return { title: () => current }
+  if (!can.write) return { title: () => current, onEvent }
   const button = document.createElement('button')
   button.type = 'button'
   button.className = 'title-button'
@@ -30,7 +37,6 @@ export function bindTitle ({ room, title, can, authHeaders, notify }) {
   input.className = 'title-input'
   input.maxLength = MAX_TITLE
   input.setAttribute('aria-label', 'Document title')
-  let editing = false
   const finish = async (save) => {
     if (!editing) return
     editing = false
@@ -67,5 +73,5 @@ export function bindTitle ({ room, title, can, authHeaders, notify }) {
     if (event.key === 'Escape') { event.preventDefault(); event.stopPropagation(); finish(false) }
   })
   input.addEventListener('blur', () => finish(true))
-  return { title: () => current }
+  return { title: () => current, onEvent }
 }
