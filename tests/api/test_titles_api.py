@@ -59,9 +59,14 @@ async def test_a_title_names_the_document_and_is_kept_as_typed(http):
 async def test_bad_titles_are_refused_with_a_clear_message(http):
     _assert_problem(await http.post("/rooms", json={"title": "   "}), 422, "at least one")
     _assert_problem(await http.post("/rooms", json={"title": "a\nb"}), 422, "line breaks")
+    _assert_problem(await http.post("/rooms", json={"title": "a\u202eb"}), 422, "control")
+    spaced = await _create(
+        http, "会議\u3000メモ 👩\u200d💻\xa0notes"
+    )  # ideographic space, ZWJ, NBSP
+    assert spaced["title"] == "会議\u3000メモ 👩\u200d💻\xa0notes" and spaced["name"] == "notes"
     _assert_problem(await http.post("/rooms", json={"title": "x" * 201}), 422, "at most 200")
     _assert_problem(await http.post("/rooms", json={}), 422, "title")
-    assert await _names(http) == []
+    assert await _names(http) == ["notes"]
 
 
 async def test_rename_keeps_the_name_and_links(http, any_server):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -36,9 +37,15 @@ def _title(value: str) -> str:
         raise ValueError("a title needs at least one character that is not a space")
     if len(title) > MAX_TITLE:
         raise ValueError(f"a title is at most {MAX_TITLE} characters")
-    if any(not (c.isprintable() or c == " ") for c in title):
+    if any(unicodedata.category(c) in _REFUSED or c in _BIDI_CONTROLS for c in title):
         raise ValueError("a title cannot hold control characters or line breaks")
     return title
+
+
+# Control characters, line and paragraph separators, lone surrogates; and the bidi controls
+# that could make a title read differently from what it holds (joiners in emoji stay).
+_REFUSED = frozenset({"Cc", "Zl", "Zp", "Cs"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 Title = Annotated[
