@@ -179,6 +179,49 @@ const scenarios = {
     log('documents flow done')
   },
 
+  /** What the pages say when the server fails them: the list, a create, a rename. */
+  async 'documents-failures' (browser) {
+    const { page } = await openPage(browser, '/', { viewport: { width: 1280, height: 800 } })
+    await page.route('**/api/rooms?*', (route) => route.abort())
+    await page.reload()
+    await page.waitForSelector('#home-message[data-tone="error"]', { timeout: WAIT })
+    const unreachable = await page.textContent('#home-message')
+    check(unreachable.includes('The list could not be loaded: the server cannot be reached'), `list failure says ${unreachable}`)
+    check((await page.textContent('#room-list')).includes('could not be listed'), 'a failed list still says there are no documents')
+    await captureLooks(page, 'home-list-failed')
+    await page.unroute('**/api/rooms?*')
+    await page.click('.room-failed button')
+    await page.waitForSelector('#home-message', { state: 'hidden', timeout: WAIT })
+    check((await page.textContent('#room-list')).includes('No documents yet'), 'Try again does not list again')
+    await page.route('**/api/rooms', (route) => route.request().method() === 'POST'
+      ? route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ status: 503, title: 'Service Unavailable', detail: 'the database is unavailable; retry later' }) })
+      : route.continue())
+    await page.reload()
+    await page.fill('#new-title', 'Team notes')
+    await page.click('#new-room-form button[type="submit"]')
+    await page.waitForFunction(() => document.getElementById('home-message').textContent.includes('the database is unavailable'), null, { timeout: WAIT })
+    check(await page.evaluate(() => document.activeElement.id) === 'new-title' && new URL(page.url()).pathname === '/', 'a failed create leaves the page')
+    await captureLooks(page, 'home-create-failed')
+
+    const editor = await openEditor(browser, 'plain-notes', { name: 'Bo', query: '?kind=text' })
+    await editor.page.route('**/api/rooms/plain-notes', (route) => route.request().method() === 'PATCH'
+      ? route.fulfill({ status: 403, contentType: 'application/problem+json', body: JSON.stringify({ status: 403, title: 'Forbidden', detail: "this needs the editor role on room 'plain-notes'" }) })
+      : route.continue())
+    await editor.page.keyboard.press('Escape')
+    await editor.page.click('.title-button')
+    await editor.page.fill('.title-input', 'Not allowed')
+    await editor.page.keyboard.press('Enter')
+    await editor.page.waitForSelector('#notice:not([hidden])', { timeout: WAIT })
+    const notice = await editor.page.textContent('#notice .notice-text')
+    check(notice.includes('The title could not be changed: this needs the editor role'), `rename refusal says ${notice}`)
+    check(await editor.page.textContent('#doc-title') === 'plain-notes' && await editor.page.title() === 'plain-notes · collab', 'a refused rename keeps the new title')
+    await captureLooks(editor.page, 'rename-refused')
+    // A plain-text document offers no HTML download.
+    await editor.page.click('#doc-menu-button')
+    const actions = await editor.page.$$eval('#doc-menu [role="menuitem"]', (items) => items.map((item) => item.dataset.action))
+    check(actions.join() === 'download-text,download-markdown,download-json,download-yjs,duplicate,delete', `plain-text menu: ${actions}`)
+  },
+
   /** A title with no ASCII letters gets a short random address; the page shows the title. */
   async 'documents-unicode' (browser) {
     const { page } = await openPage(browser, '/', { viewport: { width: 390, height: 844 } })

@@ -19,3 +19,7 @@ async def test_create_rename_download_copy_search_import_delete(collab_server: A
 
 async def test_a_title_without_ascii_letters(collab_server: Any) -> None:
     await run_scenario(collab_server, "documents-unicode", script=SCRIPT)
+
+
+async def test_failures_say_what_happened(collab_server: Any) -> None:
+    await run_scenario(collab_server, "documents-failures", script=SCRIPT)

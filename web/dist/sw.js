@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = 'd06de2582c70'
+const VERSION = '9a681917d029'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-6KEEHX5W.js","/assets/editor-WW2IQTMI.css","/assets/chunk-3JR2WRAD.js","/assets/chunk-ILE44FN6.js","/assets/chunk-LVOZASB3.js","/assets/chunk-NQHU5KOQ.js","/assets/chunk-O2XFH626.js","/assets/chunk-PRFOALPE.js","/assets/chunk-SIORIHFL.js"]
+const PRECACHE = ["/assets/editor-BA62D47J.js","/assets/editor-WW2IQTMI.css","/assets/chunk-22H7ZRRN.js","/assets/chunk-3JR2WRAD.js","/assets/chunk-ILE44FN6.js","/assets/chunk-LVOZASB3.js","/assets/chunk-NQHU5KOQ.js","/assets/chunk-O2XFH626.js","/assets/chunk-PRFOALPE.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

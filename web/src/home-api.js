@@ -9,7 +9,9 @@ export async function problemText (res) {
   return `the server answered ${res.status}`
 }
 
-async function send (url, init) {
+/** `fetch`, for the answer of a success: a failure throws an Error saying what went wrong
+ * (the problem's detail, or that the server cannot be reached). */
+export async function call (url, init = {}) {
   let res
   try {
     res = await fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers } })
@@ -17,7 +19,11 @@ async function send (url, init) {
     throw new Error('the server cannot be reached; check your connection and try again')
   }
   if (!res.ok) throw new Error(await problemText(res))
-  return res.json()
+  return res
+}
+
+async function send (url, init) {
+  return (await call(url, init)).json()
 }
 
 /** A page of rooms: {items, next_cursor}. */

@@ -60,3 +60,13 @@ export function emptyItem (query) {
     : 'No documents yet. Give one a title above to start writing.'
   return el('li', 'room-empty', text)
 }
+
+/** The line shown when the list could not be read, with a way to try again. */
+export function failedItem (retry) {
+  const item = el('li', 'room-empty room-failed', 'The documents could not be listed. ')
+  const again = el('button', 'link-button', 'Try again')
+  again.type = 'button'
+  again.addEventListener('click', retry)
+  item.append(again)
+  return item
+}

@@ -1,7 +1,7 @@
 // The home page (open servers): create a document from a title, import a file, search and sort
 // the list, which says who is in each document and who edited it (web/README.md "Home page").
 import { DELETED_KEY, createRoom, importFile, importPlan, listRooms } from './home-api.js'
-import { emptyItem, roomItem } from './home-list.js'
+import { emptyItem, failedItem, roomItem } from './home-list.js'
 
 // How often the list is read again while the page is visible (who is in changes).
 const REFRESH = 15000
@@ -26,6 +26,7 @@ function bindList () {
   if (params.get('sort')) sort.value = params.get('sort')
   let cursor = null
   let generation = 0
+  let failed = false
   const load = async ({ append = false } = {}) => {
     const mine = ++generation
     list.setAttribute('aria-busy', 'true')
@@ -37,8 +38,13 @@ function bindList () {
       if (!list.children.length) list.append(emptyItem(search.value.trim()))
       cursor = page.next_cursor
       more.hidden = !cursor
+      if (failed) showMessage('')
+      failed = false
     } catch (err) {
-      if (mine === generation) showMessage(`The list could not be loaded: ${err.message}.`, 'error')
+      if (mine !== generation) return
+      failed = true
+      showMessage(`The list could not be loaded: ${err.message}.`, 'error')
+      if (!append) list.replaceChildren(failedItem(() => load()))
     } finally {
       if (mine === generation) list.setAttribute('aria-busy', 'false')
     }

@@ -1,6 +1,6 @@
 // The document's title in the header: shown in the tab too, and renamed in place by editors
 // (PATCH /api/rooms/{room}; the address never changes).
-import { problemText } from './home-api.js'
+import { call } from './home-api.js'
 
 const MAX_TITLE = 200
 
@@ -48,12 +48,11 @@ export function bindTitle ({ room, title, can, authHeaders, notify }) {
       current = next
       showTitle(heading, current)
       try {
-        const res = await fetch(`/api/rooms/${encodeURIComponent(room)}`, {
+        await call(`/api/rooms/${encodeURIComponent(room)}`, {
           method: 'PATCH',
-          headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders() },
+          headers: { 'content-type': 'application/json', ...authHeaders() },
           body: JSON.stringify({ title: next })
         })
-        if (!res.ok) throw new Error(await problemText(res))
       } catch (err) {
         current = before
         showTitle(heading, current)

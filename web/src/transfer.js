@@ -1,6 +1,6 @@
 // The editor's Document menu: download as text, Markdown, HTML (rich documents), JSON or Yjs;
 // duplicate; delete (admins, after a confirmation). Its button and dialog are made here.
-import { DELETED_KEY, problemText } from './home-api.js'
+import { DELETED_KEY, call } from './home-api.js'
 
 const DOWNLOADS = [
   { format: 'text', label: 'Text (.txt)', ending: 'txt' },
@@ -25,10 +25,8 @@ function el (tag, attrs = {}, text) {
   return node
 }
 
-async function request (url, init, authHeaders) {
-  const res = await fetch(url, { ...init, headers: { ...init.headers, ...authHeaders() } })
-  if (!res.ok) throw new Error(await problemText(res))
-  return res
+function request (url, init, authHeaders) {
+  return call(url, { ...init, headers: { accept: '*/*', ...init.headers, ...authHeaders() } })
 }
 
 /** The menu: a button, then a list of items that opens under it; arrows move, Esc closes. */
