@@ -6,6 +6,8 @@
 //
 //   node documents_e2e.mjs SCENARIO HTTP_URL OUTDIR
 import { readFile } from 'node:fs/promises'
+
+const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 import { WAIT, baseUrl, captureLooks, check, log, openEditor, openPage, run, waitSaved, waitStatus } from './common.mjs'
 
 async function roomMeta (room) {
@@ -220,6 +222,31 @@ const scenarios = {
     await editor.page.click('#doc-menu-button')
     const actions = await editor.page.$$eval('#doc-menu [role="menuitem"]', (items) => items.map((item) => item.dataset.action))
     check(actions.join() === 'download-text,download-markdown,download-json,download-yjs,duplicate,delete', `plain-text menu: ${actions}`)
+  },
+
+  /** On a server with a secret: a viewer sees the title but cannot rename, and may only
+   * download; an editor renames with the link's token and may copy but not delete. */
+  async 'documents-roles' (browser) {
+    const viewer = await openPage(browser, `/d/board-minutes#token=${TOKENS.viewer}`, { viewport: { width: 1280, height: 800 } })
+    await waitStatus(viewer.page, 'connected')
+    check(await viewer.page.textContent('#doc-title') === 'Board minutes' && await viewer.page.$('.title-button') === null, 'a viewer can rename')
+    await viewer.page.click('#doc-menu-button')
+    const actions = await viewer.page.$$eval('#doc-menu [role="menuitem"]', (items) => items.map((item) => item.dataset.action))
+    check(actions.join() === 'download-text,download-markdown,download-html,download-json,download-yjs', `viewer menu: ${actions}`)
+    await captureLooks(viewer.page, 'viewer-menu')
+    const [file] = await Promise.all([viewer.page.waitForEvent('download', { timeout: WAIT }), viewer.page.click('[data-action="download-markdown"]')])
+    check(file.suggestedFilename() === 'Board minutes.md', `viewer download ${file.suggestedFilename()}`)
+
+    const editor = await openPage(browser, `/d/board-minutes#token=${TOKENS.editor}`, { viewport: { width: 1280, height: 800 } })
+    await waitStatus(editor.page, 'connected')
+    await editor.page.keyboard.press('Escape')
+    await editor.page.click('.title-button')
+    await editor.page.fill('.title-input', 'Board minutes, March')
+    await editor.page.keyboard.press('Enter')
+    await viewer.page.waitForFunction(() => document.getElementById('doc-title').textContent === 'Board minutes, March', null, { timeout: WAIT })
+    await editor.page.click('#doc-menu-button')
+    const editorActions = await editor.page.$$eval('#doc-menu [role="menuitem"]', (items) => items.map((item) => item.dataset.action))
+    check(editorActions.includes('duplicate') && !editorActions.includes('delete'), `editor menu: ${editorActions}`)
   },
 
   /** A title with no ASCII letters gets a short random address; the page shows the title. */
