@@ -49,8 +49,35 @@ async def test_editor_page_embeds_config_and_escapes_nothing_unsafe(server: Serv
             "devMode": True,
             "kind": "text",
             "exists": False,
+            "title": None,
         }
         assert (await http.get("/d/%3Cscript%3E")).status_code == 404
+
+
+async def test_the_editor_page_shows_the_title_escaped(server: ServerProcess):
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        made = await http.post("/api/rooms", json={"title": "<b>Plans</b> & notes"})
+        assert made.status_code == 201 and made.json()["name"] == "b-plans-b-notes"
+        page = (await http.get("/d/b-plans-b-notes")).text
+        assert "<title>&lt;b&gt;Plans&lt;/b&gt; &amp; notes · collab</title>" in page
+        assert (
+            '<h1 class="doc-title" id="doc-title">&lt;b&gt;Plans&lt;/b&gt; &amp; notes</h1>' in page
+        )
+        assert '"title": "\\u003cb\\u003ePlans\\u003c/b\\u003e \\u0026 notes"' in page
+        home = (await http.get("/")).text
+        assert ">&lt;b&gt;Plans&lt;/b&gt; &amp; notes</a>" in home
+
+
+async def test_new_with_a_title_creates_the_document_without_javascript(server: ServerProcess):
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        first = await http.get("/new", params={"title": "Team notes", "kind": "rich"})
+        assert first.status_code == 303 and first.headers["location"] == "/d/team-notes"
+        again = await http.get("/new", params={"title": "Team notes"})
+        assert again.headers["location"] == "/d/team-notes-2"
+        meta = (await http.get("/api/rooms/team-notes")).json()
+        assert meta["title"] == "Team notes" and meta["kind"] == "rich"
+        refused = await http.get("/new", params={"title": "   "})
+        assert refused.status_code == 422 and "That title cannot be used" in refused.text
 
 
 async def test_hashed_assets_are_cached_forever_and_pages_revalidated(server: ServerProcess):

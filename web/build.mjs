@@ -32,7 +32,7 @@ const patchRemoteCaret = {
 /** Bundle the entry points; returns {logical name: path relative to dist}. */
 async function bundle () {
   const result = await esbuild.build({
-    entryPoints: { editor: join(src, 'editor.js') },
+    entryPoints: { editor: join(src, 'editor.js'), home: join(src, 'home.js') },
     outdir: assets,
     entryNames: '[name]-[hash]',
     // Each editor surface (text.js: CodeMirror, rich.js: Tiptap) is a chunk of its own, loaded
@@ -53,6 +53,10 @@ async function bundle () {
   const chunks = []
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     const path = relative(dist, join(root, out)).split('\\').join('/')
+    if (meta.entryPoint === 'src/home.js') {
+      manifest['home.js'] = path
+      continue
+    }
     if (meta.entryPoint !== 'src/editor.js' && !out.endsWith('.css')) {
       chunks.push(path)
       continue
@@ -79,10 +83,11 @@ async function main () {
   await mkdir(assets, { recursive: true })
   const manifest = await bundle()
   const urls = { EDITOR_JS: `/${manifest['editor.js']}`, EDITOR_CSS: `/${manifest['editor.css']}` }
+  const home = { HOME_JS: `/${manifest['home.js']}` }
   const version = createHash('sha256').update(JSON.stringify(manifest)).digest('hex').slice(0, 12)
   // Offline, a reload needs the chunks too: the service worker keeps every asset.
   const precache = [...Object.values(urls), ...manifest.chunks.map((path) => `/${path}`)]
-  const values = { ...urls, VERSION: version, PRECACHE: JSON.stringify(precache) }
+  const values = { ...urls, ...home, VERSION: version, PRECACHE: JSON.stringify(precache) }
   for (const name of ['editor.html', 'home.html', 'error.html', 'sw.js']) {
     const text = await readFile(join(src, name), 'utf8')
     await writeFile(join(dist, name), fill(text, values))

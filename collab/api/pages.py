@@ -17,8 +17,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from collab.api.models.rooms import MAX_TITLE
 from collab.errors import RoomNotFound
 from collab.rooms.export import DOCUMENT_KINDS, TEXT
+from collab.rooms.titles import create_titled
 from collab.state import CollabState
 from collab.store.base import RoomInfo
 from collab.types import is_valid_room_name
@@ -77,15 +79,29 @@ class Pages:
         return HTMLResponse(page, headers={"Cache-Control": _REVALIDATE})
 
     async def new(self, request: Request) -> Response:
-        """GET /new?room=NAME[&kind=text|rich]: redirect to the editor of NAME (which creates
-        the document with that kind when it does not exist yet)."""
+        """GET /new?title=TITLE[&kind=text|rich] (the home page's form without JavaScript):
+        create a document named after the title and open it. GET /new?room=NAME: redirect to
+        the editor of NAME (which creates the document when it does not exist yet)."""
+        kind = request.query_params.get("kind")
+        if "title" in request.query_params and "room" not in request.query_params:
+            return await self._new_titled(request, kind if kind in DOCUMENT_KINDS else None)
         room = request.query_params.get("room", "").strip()
         if not is_valid_room_name(room):
             message = "Document names are 1-128 letters, digits and . _ ~ : @ + - (no leading dot)."
             return error_page(422, message, title="That name cannot be used")
-        kind = request.query_params.get("kind")
         query = f"?kind={kind}" if kind in DOCUMENT_KINDS else ""
         return RedirectResponse(f"/d/{room}{query}", status_code=303)
+
+    async def _new_titled(self, request: Request, kind: str | None) -> Response:
+        state: CollabState = request.app.state.collab
+        title = " ".join(request.query_params["title"].split())
+        if not title or len(title) > MAX_TITLE:
+            message = f"A title is 1-{MAX_TITLE} characters, any language. Go back and type one."
+            return error_page(422, message, title="That title cannot be used")
+        if not state.auth.development:
+            return error_page(403, "Documents here are created from a share link.")
+        name = await create_titled(state.store, title, kind, _anyone)
+        return RedirectResponse(f"/d/{name}", status_code=303)
 
     async def editor(self, request: Request) -> HTMLResponse:
         """The editor page of one room."""
@@ -94,7 +110,7 @@ class Pages:
             message = "Document names are 1-128 letters, digits and . _ ~ : @ + - (no leading dot)."
             return error_page(404, message, title="There is no document with this name")
         state: CollabState = request.app.state.collab
-        kind, exists = await _document_kind(state, room)
+        kind, exists, title = await _document_meta(state, room)
         asked = request.query_params.get("kind")
         config = {
             "room": room,
@@ -104,8 +120,10 @@ class Pages:
             "kind": kind or (asked if asked in DOCUMENT_KINDS else TEXT),
             # False: a new document, which the page creates with that kind before connecting.
             "exists": exists,
+            # The title as typed (None: none yet, the name shows).
+            "title": title,
         }
-        page = self._editor.replace("{{ROOM_HTML}}", html.escape(room)).replace(
+        page = self._editor.replace("{{TITLE_HTML}}", html.escape(title or room)).replace(
             "{{CONFIG_JSON}}", _script_json(config)
         )
         return HTMLResponse(page, headers={"Cache-Control": _REVALIDATE})
@@ -133,21 +151,30 @@ _DEV_BANNER = (
     "this server can read, edit and delete every document. Set COLLAB_SECRET to require tokens."
     "</div>"
 )
-_EMPTY_LIST = '<li class="room-empty">No documents yet. Name one above to start writing.</li>'
+_EMPTY_LIST = (
+    '<li class="room-empty">No documents yet. Give one a title above to start writing.</li>'
+)
 
 
-async def _document_kind(state: CollabState, room: str) -> tuple[str | None, bool | None]:
-    """(kind, exists) of a room for its editor page; (None, None) when the lookup fails (the
-    store is down or slow: the page still opens, from the browser's copy, and the editor checks
-    the kind against the content it syncs)."""
+async def _document_meta(
+    state: CollabState, room: str
+) -> tuple[str | None, bool | None, str | None]:
+    """(kind, exists, title) of a room for its editor page; (None, None, None) when the lookup
+    fails (the store is down or slow: the page still opens, from the browser's copy, and the
+    editor checks the kind against the content it syncs)."""
     try:
         async with asyncio.timeout(_KIND_WAIT):
-            return await state.documents.kind(room), True
+            kind = await state.documents.kind(room)
+            return kind, True, (await state.documents.info(room)).title
     except RoomNotFound:
-        return None, False
+        return None, False, None
     except Exception as error:  # the page must open whatever the store does
         log.info("editor page of %r: no document kind (%s)", room, error)
-        return None, None
+        return None, None, None
+
+
+async def _anyone(name: str) -> None:
+    """Anyone may create any name (development mode: everyone is admin)."""
 
 
 # What an error page says when the caller has nothing more specific.
@@ -186,11 +213,13 @@ def error_page(status: int, message: str, *, title: str | None = None) -> HTMLRe
 
 def _room_item(room: RoomInfo, kind: str) -> str:
     name = html.escape(room.name)
+    title = html.escape(room.title or room.name)
     edited = room.updated_at.astimezone(UTC)
     label = "Rich text" if kind == "rich" else "Plain text"
     return (
-        f'<li class="room-item" data-kind="{kind}">'
-        f'<a class="room-name" href="/d/{name}">{name}</a>'
+        f'<li class="room-item" data-kind="{kind}" data-room="{name}">'
+        f'<span class="room-main"><a class="room-name" href="/d/{name}">{title}</a>'
+        f'<span class="room-sub">{name}</span></span>'
         f'<span class="room-kind">{label}</span>'
         f'<time class="room-time" datetime="{edited.isoformat()}">{_ago(edited)}</time></li>'
     )

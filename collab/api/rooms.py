@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.api.access import authorize, identify
+from collab.api.catalog import create_titled_room, import_file, may_create, rename_room, room_reply
 from collab.api.http import b64url, from_b64url, room_param, state_of
 from collab.api.models.rooms import (
     CopyRoom,
@@ -35,8 +37,9 @@ from collab.api.snapshots import get_snapshot
 from collab.auth import DEVELOPMENT, Identity, Role
 from collab.errors import InvalidRequest
 from collab.rooms.documents import DeleteText, InsertText, TextOp
+from collab.rooms.titles import NewTitle, present_names
 from collab.state import CollabState
-from collab.store.base import RoomCursor, RoomInfo
+from collab.store.base import RoomCursor, RoomInfo, RoomSort
 from collab.types import LocalOrigin
 
 AUTHOR = Header("X-Collab-Author", "development mode only: names the author of the edit")
@@ -57,14 +60,29 @@ async def list_rooms(request: Request) -> Response:
     state = state_of(request)
     identity = await identify(request)
     query = _LIST_QUERY.parse(request)
-    after = _decode_cursor(query.cursor)
-    rooms = await _visible_rooms(state, identity, query.limit + 1, after, query.prefix)
+    after = _decode_cursor(query.cursor, query.sort)
+    listing = _Listing(query.prefix, query.q, query.sort)
+    rooms = await _visible_rooms(state, identity, query.limit + 1, after, listing)
     page, more = rooms[: query.limit], len(rooms) > query.limit
+    items = await _listed(state, page)
+    cursor = _encode_cursor(page[-1], query.sort) if more else None
+    return reply(RoomPage(items=items, next_cursor=cursor))
+
+
+async def _listed(state: CollabState, page: list[RoomInfo]) -> list[Room]:
+    """The rooms of a page with their kind, live people and recent editors."""
     documents = state.documents
-    items = [
-        Room.of(info, documents.clients(info.name), documents.listed_kind(info)) for info in page
+    editors = await state.store.editors([info.name for info in page])
+    return [
+        Room.of(
+            info,
+            documents.clients(info.name),
+            documents.listed_kind(info),
+            present_names(documents.rooms.rooms.get(info.name)),
+            editors.get(info.name),
+        )
+        for info in page
     ]
-    return reply(RoomPage(items=items, next_cursor=_encode_cursor(page[-1]) if more else None))
 
 
 GET_ROOM = Operation(
@@ -77,9 +95,7 @@ async def get_room(request: Request) -> Response:
     """GET /api/rooms/{room}."""
     room = room_param(request)
     await authorize(request, room, GET_ROOM.room_role)
-    documents = state_of(request).documents
-    kind = await documents.kind(room)
-    return reply(Room.of(await documents.info(room), documents.clients(room), kind))
+    return await room_reply(request, room, 200)
 
 
 _NEW_ROOM = JsonBody(NewRoom, required=False)
@@ -134,7 +150,9 @@ COPY_ROOM = Operation(
     "copyRoom",
     "Copy the committed state into a new room",
     {201: Reply("The new room", Room)},
-    description="Needs the viewer role on the room and the editor role on the new one.",
+    description="Needs the viewer role on the room and the editor role on the new one. "
+    "Without `to`, the copy is named after its title as POST /api/rooms names a document, and "
+    'titled "Copy of" the original unless `title` says otherwise.',
     role=Role.VIEWER,
     body=_COPY,
     problems={409: "The target room exists"},
@@ -143,14 +161,19 @@ COPY_ROOM = Operation(
 
 @COPY_ROOM.handles
 async def copy_room(request: Request) -> Response:
-    """POST /api/rooms/{room}/copy {"to": NAME}: a new room with the committed state."""
+    """POST /api/rooms/{room}/copy {"to": NAME} or {"title": ...}: a new room with the
+    committed state."""
     room = room_param(request)
-    state = state_of(request)
+    documents = state_of(request).documents
     await authorize(request, room, COPY_ROOM.room_role)  # before reading what a stranger sends
-    target = (await _COPY.read(request)).to
-    await authorize(request, target, Role.EDITOR)
-    info = await state.documents.copy(room, target)
-    return reply(Room.of(info, 0, await state.documents.kind(target)), 201)
+    body = await _COPY.read(request)
+    if body.to is not None:
+        await authorize(request, body.to, Role.EDITOR)
+        info = await documents.copy(room, body.to, body.title)
+    else:
+        title = body.title or f"Copy of {(await documents.info(room)).title or room}"
+        info = await documents.copy(room, NewTitle(title, may_create(request)))
+    return reply(Room.of(info, 0, await documents.kind(info.name)), 201)
 
 
 _UPDATE = BinaryBody(YJS, "a binary Yjs update (v1)")
@@ -222,8 +245,21 @@ def _origin(request: Request, identity: Identity) -> LocalOrigin:
     return LocalOrigin("rest", author[:64] if author else None)
 
 
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """What a listing asks for besides its page: a name prefix, a search and an order."""
+
+    prefix: str
+    search: str
+    sort: RoomSort
+
+
 async def _visible_rooms(
-    state: CollabState, identity: Identity, limit: int, after: RoomCursor | None, prefix: str
+    state: CollabState,
+    identity: Identity,
+    limit: int,
+    after: RoomCursor | None,
+    listing: _Listing,
 ) -> list[RoomInfo]:
     """A page of rooms the identity may see: the database filters by the token's grants (the
     check below stays as a safety net)."""
@@ -232,31 +268,50 @@ async def _visible_rooms(
         patterns = None
     visible: list[RoomInfo] = []
     while len(visible) < limit:
-        batch = await state.store.list_rooms(limit, after=after, prefix=prefix, patterns=patterns)
+        batch = await state.store.list_rooms(
+            limit,
+            after=after,
+            prefix=listing.prefix,
+            patterns=patterns,
+            search=listing.search,
+            sort=listing.sort,
+        )
         visible += [room for room in batch if identity.role_for(room.name) is not None]
         if len(batch) < limit:
             break
-        after = RoomCursor(batch[-1].updated_at, batch[-1].name)
+        after = batch[-1].cursor(listing.sort)
     return visible[:limit]
 
 
-def _encode_cursor(room: RoomInfo) -> str:
-    return b64url(json.dumps([room.updated_at.isoformat(), room.name]).encode())
+def _encode_cursor(room: RoomInfo, sort: RoomSort) -> str:
+    cursor = room.cursor(sort)
+    key = cursor.key if isinstance(cursor.key, str) else cursor.key.isoformat()
+    return b64url(json.dumps([sort, key, cursor.name]).encode())
 
 
-def _decode_cursor(raw: str | None) -> RoomCursor | None:
+def _decode_cursor(raw: str | None, sort: RoomSort) -> RoomCursor | None:
+    """A cursor this server issued for a listing in `sort` order (one issued before sorting
+    existed, [moment, name], continues the default order)."""
     if raw is None:
         return None
     try:
-        moment, name = json.loads(from_b64url(raw, "cursor"))
-        return RoomCursor(datetime.fromisoformat(moment), str(name))
+        parts = json.loads(from_b64url(raw, "cursor"))
+        issued, key, name = parts if len(parts) == 3 else ["edited", *parts]
+        if issued != sort:
+            raise ValueError("another order")
+        if sort == "title":
+            return RoomCursor(str(key), str(name))
+        return RoomCursor(datetime.fromisoformat(key), str(name))
     except (ValueError, TypeError, RecursionError):
-        raise InvalidRequest("cursor is not one this server issued") from None
+        raise InvalidRequest("cursor is not one this server issued for this order") from None
 
 
 routes = [
-    resource("/api/rooms", get=list_rooms),
-    resource("/api/rooms/{room}", get=get_room, put=put_room, delete=delete_room),
+    resource("/api/rooms", get=list_rooms, post=create_titled_room),
+    resource("/api/imports", post=import_file),
+    resource(
+        "/api/rooms/{room}", get=get_room, put=put_room, patch=rename_room, delete=delete_room
+    ),
     resource("/api/rooms/{room}/copy", post=copy_room),
     resource("/api/rooms/{room}/snapshot", get=get_snapshot),
     resource("/api/rooms/{room}/updates", post=post_update),

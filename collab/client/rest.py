@@ -52,6 +52,11 @@ class Room:
     clients: int
     # "text" (a Y.Text at content) or "rich" (an XmlFragment at content).
     kind: str = "text"
+    # The title as typed (None: none, show the name); who is in it now, as the answering
+    # process sees it; who edited it lately (listings).
+    title: str | None = None
+    present: tuple[str, ...] = ()
+    editors: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Room:
@@ -62,7 +67,15 @@ class Room:
     def of(cls, room: shapes.Room) -> Room:
         """The client's view of the API's Room."""
         return cls(
-            room.name, room.created_at, room.updated_at, room.size_bytes, room.clients, room.kind
+            room.name,
+            room.created_at,
+            room.updated_at,
+            room.size_bytes,
+            room.clients,
+            room.kind,
+            room.title,
+            tuple(room.present),
+            tuple(room.editors),
         )
 
 
@@ -106,10 +119,19 @@ class CollabClient:
     # -- rooms -----------------------------------------------------------------------------
 
     async def list_rooms(
-        self, limit: int = 50, prefix: str = "", cursor: str | None = None
+        self,
+        limit: int = 50,
+        prefix: str = "",
+        cursor: str | None = None,
+        *,
+        search: str = "",
+        sort: str = "edited",
     ) -> RoomPage:
-        """One page of rooms whose names start with `prefix`."""
-        params: dict[str, str | int] = {"limit": limit, "prefix": prefix}
+        """One page of rooms whose names start with `prefix` and whose title or name holds
+        `search` (any case), in `sort` order: "edited", "title" or "created"."""
+        params: dict[str, str | int] = {"limit": limit, "prefix": prefix, "sort": sort}
+        if search:
+            params["q"] = search
         if cursor is not None:
             params["cursor"] = cursor
         response = await self._request("GET", "/api/rooms", params=params)
@@ -137,6 +159,28 @@ class CollabClient:
         body = {"json": {"kind": kind}} if kind is not None else {}
         response = await self._request("PUT", _room_path(room), **body)
         return Room.of(_parse(shapes.Room, response)), response.status_code == 201
+
+    async def create_titled(self, title: str, kind: str | None = None) -> Room:
+        """Create a document named after `title` (the server picks a free name); the room."""
+        body: dict[str, str] = {"title": title, **({"kind": kind} if kind else {})}
+        return Room.of(_parse(shapes.Room, await self._request("POST", "/api/rooms", json=body)))
+
+    async def rename(self, room: str, title: str | None) -> Room:
+        """Give `room` a new title (None: none); its name stays."""
+        response = await self._request("PATCH", _room_path(room), json={"title": title})
+        return Room.of(_parse(shapes.Room, response))
+
+    async def import_file(self, title: str, data: bytes, fmt: str) -> Room:
+        """Create a document named after `title` holding `data`: "text", "markdown", "json"
+        (as the JSON snapshot gives it) or "yjs" (a Yjs update)."""
+        response = await self._request(
+            "POST",
+            "/api/imports",
+            params={"title": title, "format": fmt},
+            content=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        return Room.of(_parse(shapes.Room, response))
 
     async def delete_room(self, room: str) -> None:
         """Delete a room and everything it stores; its live clients are closed with 4410."""

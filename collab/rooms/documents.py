@@ -24,6 +24,7 @@ from collab.rooms.export import CONTENT, TEXT, content_kind, doc_from_update
 from collab.rooms.manager import RoomManager
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import Room
+from collab.rooms.titles import NewTitle, create_titled
 from collab.store.base import NewUpdate, RoomInfo, Store
 from collab.types import Origin
 
@@ -188,10 +189,14 @@ class Documents:
                     observer(room)
             return deleted
 
-    async def copy(self, source: str, target: str) -> RoomInfo:
-        """Copy the committed state of `source` into a new room `target`."""
+    async def copy(self, source: str, target: str | NewTitle, title: str | None = None) -> RoomInfo:
+        """Copy the committed state of `source` into a new room: `target`, or one named after
+        a title (rooms/titles.py) when `target` is a NewTitle."""
         snapshot = await self.snapshot(source)
-        if not await self.store.create_room(target, await self.kind(source)):
+        kind = await self.kind(source)
+        if isinstance(target, NewTitle):
+            target = await create_titled(self.store, target.title, kind, target.may_create)
+        elif not await self.store.create_room(target, kind, title):
             raise RoomExists(f"room {target!r} already exists")
         await self.store.append([NewUpdate(target, snapshot.update, "copy")])
         return await self.info(target)

@@ -21,6 +21,11 @@ def version_event(info: VersionInfo, *, created: bool) -> Event:
     return {"type": "version", "created": created, "version": version_json(info)}
 
 
+def title_event(title: str | None, author: str | None) -> Event:
+    """The document was renamed (None: its title was taken away) by `author`."""
+    return {"type": "title", "title": title, "author": author}
+
+
 def version_events(writes: list[PendingWrite]) -> list[Event]:
     """A version event per version these committed writes recorded, or named (a named save of
     a state an automatic version holds names that version)."""

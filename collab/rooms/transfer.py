@@ -55,6 +55,17 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
     await store.append([NewUpdate(room, update, author)])
 
 
+def check_import(data: bytes, fmt: Format) -> None:
+    """Refuse a file `import_room` would refuse for what it holds, before anything is created:
+    text not UTF-8, JSON not an object of root types, a Yjs update the validator refuses."""
+    if fmt == "yjs":
+        crdt.validate_update(data)
+    elif fmt == "json":
+        _decode_json(data)
+    else:
+        _decode_text(data)
+
+
 async def _check_against_stored(store: Store, room: str, update: bytes) -> None:
     """Walk a Yjs import and check its shared types' nesting against the stored document (it
     may build on types the room has); InvalidUpdate if either refuses it."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 
@@ -166,6 +166,17 @@ class Compaction:
     log_bytes: int | None = None
 
 
+# How a listing is ordered: "edited" (most recent edit first), "title" (A to Z, the name
+# standing in for a missing title) or "created" (newest first); ties by name.
+RoomSort = Literal["edited", "title", "created"]
+
+
+def title_key(title: str | None, name: str) -> str:
+    """What search and the title sort compare: the title (or the name) case-folded in Python,
+    so SQLite and PostgreSQL order and match it alike."""
+    return (title or name).casefold()
+
+
 @dataclass(frozen=True, slots=True)
 class RoomInfo:
     """A stored room as listings show it."""
@@ -176,6 +187,14 @@ class RoomInfo:
     size_bytes: int
     # The kind chosen at creation ("text" or "rich"), None when nobody chose one.
     kind: str | None = None
+    # The title a person gave it, exactly as typed; None: the name shows instead.
+    title: str | None = None
+
+    def cursor(self, sort: RoomSort) -> RoomCursor:
+        """Where a page in `sort` order that ends with this room ended."""
+        if sort == "title":
+            return RoomCursor(title_key(self.title, self.name), self.name)
+        return RoomCursor(self.created_at if sort == "created" else self.updated_at, self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +208,10 @@ class Quarantined:
 
 @dataclass(frozen=True, slots=True)
 class RoomCursor:
-    """Where a page of the room listing ended."""
+    """Where a page of the room listing ended: the last room's sort key (its last edit, its
+    title key or its creation, as the listing is sorted) and its name."""
 
-    updated_at: datetime
+    key: datetime | str
     name: str
 
 
@@ -319,9 +339,21 @@ class Store(Protocol):
         after: RoomCursor | None = None,
         prefix: str = "",
         patterns: Sequence[str] | None = None,
+        search: str = "",
+        sort: RoomSort = "edited",
     ) -> list[RoomInfo]:
-        """Stored rooms, most recently edited first (ties by name), after a cursor, whose names
-        start with `prefix` and (unless None) match one of `patterns`: a name, or "prefix*"."""
+        """Stored rooms in `sort` order (ties by name), after a cursor of that order, whose
+        names start with `prefix`, (unless None) match one of `patterns` (a name, or
+        "prefix*") and whose title or name holds `search`, ignoring case."""
+        ...
+
+    async def editors(self, rooms: Sequence[str]) -> dict[str, list[str]]:
+        """Who edited each of these rooms lately: the authors of its edits no version records
+        yet, then those of its latest version; rooms without any are left out."""
+        ...
+
+    async def set_title(self, room: str, title: str | None) -> bool:
+        """Give an existing room a title (None: none, its name shows); False if no such room."""
         ...
 
     async def count_rooms(self) -> int:
@@ -332,9 +364,11 @@ class Store(Protocol):
         """One stored room, or None."""
         ...
 
-    async def create_room(self, room: str, kind: str | None = None) -> bool:
-        """Create an empty room of `kind` ("text", "rich" or None: not chosen); False if it
-        already existed (its kind is left as it is)."""
+    async def create_room(
+        self, room: str, kind: str | None = None, title: str | None = None
+    ) -> bool:
+        """Create an empty room of `kind` ("text", "rich" or None: not chosen) with `title`;
+        False if it already existed (its kind and title are left as they are)."""
         ...
 
     async def set_kind(self, room: str, kind: str) -> bool:

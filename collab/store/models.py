@@ -43,6 +43,10 @@ class RoomRow(Base):
     # cannot bring a deleted room back. `deleted_at` is the tombstone (the row stays).
     epoch: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The title a person gave the document, exactly as typed (None: the name shows instead),
+    # and what search and the title sort compare: store/catalog.py `title_key`.
+    title: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    title_key: Mapped[str | None] = mapped_column(String(1024), nullable=True)
 
 
 class RoomStateRow(Base):

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from collab.errors import WriteFenced
-from collab.store.base import CatchUp, NewUpdate, NewVersion, RoomHead
+from collab.store.base import CatchUp, NewUpdate, NewVersion, RoomHead, title_key
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 
 rooms = cast(Table, RoomRow.__table__)
@@ -42,18 +42,23 @@ async def head(conn: AsyncConnection, room: str) -> RoomHead | None:
 
 
 async def open_room(
-    conn: AsyncConnection, room: str, now: datetime, kind: str | None = None
+    conn: AsyncConnection,
+    room: str,
+    now: datetime,
+    kind: str | None = None,
+    title: str | None = None,
 ) -> tuple[RoomHead, bool]:
     """Create the room if it does not exist, or again if it was deleted (its tombstone's epoch
     stays, so writes loaded before the delete stay fenced); its head, and whether it was made."""
-    row = {"name": room, "created_at": now, "updated_at": now, "kind": kind}
+    named = {"kind": kind, "title": title, "title_key": title_key(title, room)}
+    row = {"name": room, "created_at": now, "updated_at": now, **named}
     inserted = await conn.execute(_dialect(conn).insert(rooms).values(row).on_conflict_do_nothing())
     made = inserted.rowcount == 1
     if not made:
         revived = await conn.execute(
             update(rooms)
             .where(rooms.c.name == room, rooms.c.deleted_at.is_not(None))
-            .values(deleted_at=None, created_at=now, updated_at=now, kind=kind)
+            .values(deleted_at=None, created_at=now, updated_at=now, **named)
         )
         made = revived.rowcount == 1
     found = await head(conn, room)

@@ -9,17 +9,11 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnElement,
     Insert,
-    Select,
     Table,
-    and_,
     delete,
-    false,
     func,
-    or_,
     select,
-    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import LeaseLost, VersionBehind, WriteRejected
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
-from collab.store import leases, roomlog, versions
+from collab.store import catalog, leases, roomlog, versions
 from collab.store.base import (
     Appended,
     CatchUp,
@@ -48,6 +42,7 @@ from collab.store.base import (
     RoomCursor,
     RoomHead,
     RoomInfo,
+    RoomSort,
     StoredRoom,
     VersionInfo,
     VersionResult,
@@ -64,36 +59,6 @@ _updates = cast(Table, UpdateRow.__table__)
 _REFUSALS = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
 # What clients are told; the database's own message (with its SQL) goes to the log only.
 _REFUSED = "the database refused the write"
-
-
-def _starts_with(prefix: str) -> ColumnElement[bool]:
-    # Not LIKE: SQLite's ignores ASCII case, PostgreSQL's does not.
-    if not prefix:
-        return true()
-    return func.substr(_rooms.c.name, 1, len(prefix)) == prefix
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _room_info_query() -> Select[Any]:
-    size = _rooms.c.state_bytes + _rooms.c.log_bytes
-    return (
-        select(
-            _rooms.c.name,
-            _rooms.c.created_at,
-            _rooms.c.updated_at,
-            size.label("size"),
-            _rooms.c.kind,
-        )
-        .where(_rooms.c.deleted_at.is_(None))
-        .order_by(_rooms.c.updated_at.desc(), _rooms.c.name)
-    )
-
-
-def _room_info(row: Any) -> RoomInfo:
-    return RoomInfo(row.name, _utc(row.created_at), _utc(row.updated_at), int(row.size), row.kind)
 
 
 class SqlStore:
@@ -153,7 +118,7 @@ class SqlStore:
                 .where(_rooms.c.quarantined.is_not(None))
                 .order_by(_rooms.c.quarantined_at, _rooms.c.name)
             )
-            return [Quarantined(r.name, r.quarantined, _utc(r.quarantined_at)) for r in rows]
+            return [Quarantined(r.name, r.quarantined, catalog.utc(r.quarantined_at)) for r in rows]
 
     async def append(
         self, items: Sequence[NewUpdate | NewVersion], *, batch: str | None = None
@@ -328,32 +293,25 @@ class SqlStore:
         after: RoomCursor | None = None,
         prefix: str = "",
         patterns: Sequence[str] | None = None,
+        search: str = "",
+        sort: RoomSort = "edited",
     ) -> list[RoomInfo]:
-        """Stored rooms, most recently edited first (ties by name), after a cursor, filtered by
-        a name prefix and by grant patterns (a name, or "prefix*")."""
-        query = _room_info_query().limit(limit)
-        if prefix:
-            query = query.where(_starts_with(prefix))
-        if patterns is not None:
-            query = query.where(
-                or_(
-                    false(),
-                    *(
-                        _starts_with(p[:-1]) if p.endswith("*") else _rooms.c.name == p
-                        for p in patterns
-                    ),
-                )
-            )
-        if after is not None:
-            query = query.where(
-                or_(
-                    _rooms.c.updated_at < after.updated_at,
-                    and_(_rooms.c.updated_at == after.updated_at, _rooms.c.name > after.name),
-                )
-            )
+        """Stored rooms in `sort` order (ties by name), after a cursor, filtered by a name
+        prefix, by grant patterns (a name, or "prefix*") and by a search of titles and names."""
         async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [_room_info(row) for row in rows]
+            return await catalog.list_rooms(conn, limit, after, (prefix, patterns, search), sort)
+
+    async def editors(self, rooms: Sequence[str]) -> dict[str, list[str]]:
+        """Who edited each of these rooms lately (store/catalog.py `editors`)."""
+        if not rooms:
+            return {}
+        async with self.engine.connect() as conn:
+            return await catalog.editors(conn, rooms)
+
+    async def set_title(self, room: str, title: str | None) -> bool:
+        """Give an existing room a title (None: its name shows); False if no such room."""
+        async with self.engine.begin() as conn:
+            return await catalog.set_title(conn, room, title)
 
     async def count_rooms(self) -> int:
         """How many rooms are stored (deleted ones left out)."""
@@ -366,13 +324,17 @@ class SqlStore:
     async def room_info(self, room: str) -> RoomInfo | None:
         """One stored room, or None."""
         async with self.engine.connect() as conn:
-            row = (await conn.execute(_room_info_query().where(_rooms.c.name == room))).first()
-        return None if row is None else _room_info(row)
+            query = catalog.room_info_query().where(_rooms.c.name == room)
+            row = (await conn.execute(query)).first()
+        return None if row is None else catalog.room_info(row)
 
-    async def create_room(self, room: str, kind: str | None = None) -> bool:
-        """Create an empty room of `kind` (again, if it was deleted); False if it existed."""
+    async def create_room(
+        self, room: str, kind: str | None = None, title: str | None = None
+    ) -> bool:
+        """Create an empty room of `kind` with `title` (again, if it was deleted); False if it
+        existed."""
         async with self.engine.begin() as conn:
-            _, made = await roomlog.open_room(conn, room, datetime.now(UTC), kind)
+            _, made = await roomlog.open_room(conn, room, datetime.now(UTC), kind, title)
         return made
 
     async def set_kind(self, room: str, kind: str) -> bool:
@@ -398,6 +360,8 @@ class SqlStore:
                     log_count=0,
                     log_bytes=0,
                     kind=None,
+                    title=None,
+                    title_key=room.casefold(),
                     quarantined=None,
                     quarantined_at=None,
                 )

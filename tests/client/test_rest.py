@@ -146,3 +146,19 @@ async def test_token_is_sent_as_bearer_on_a_supplied_http_client(server: ServerP
             await client.create_room("tok")
         assert not http.is_closed  # a supplied client belongs to its owner
     assert seen == ["Bearer s3cret"]
+
+
+async def test_titles_search_and_imports(client: CollabClient):
+    made = await client.create_titled("Team notes", "rich")
+    assert (made.name, made.title, made.kind) == ("team-notes", "Team notes", "rich")
+    renamed = await client.rename("team-notes", "Team notes 2027")
+    assert renamed.name == "team-notes" and renamed.title == "Team notes 2027"
+    imported = await client.import_file("Plan", b"# Plan\n", "markdown")
+    assert imported.name == "plan" and await client.snapshot_text("plan") == "# Plan\n"
+    found = await client.list_rooms(search="2027")
+    assert [room.name for room in found.items] == ["team-notes"]
+    by_title = await client.list_rooms(sort="title")
+    assert [room.title for room in by_title.items] == ["Plan", "Team notes 2027"]
+    with pytest.raises(CollabAPIError) as info:
+        await client.import_file("Bad", b"\xff", "text")
+    assert info.value.status == 422 and "UTF-8" in info.value.detail

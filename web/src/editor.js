@@ -4,6 +4,7 @@
 import './theme.css'
 import './editor.css'
 import './states.css'
+import './documents.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -20,6 +21,8 @@ import { bindEvents, bindNotice } from './events.js'
 import { bindView } from './screen.js'
 import { bindKeyboardExit } from './keyboard.js'
 import { bindShare } from './share.js'
+import { bindTitle } from './title.js'
+import { bindDocumentMenu } from './transfer.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
 // How long the page waits for the browser's copy before choosing the editor without it.
@@ -79,10 +82,11 @@ function noticeFor (event) {
  * clears this page's undo history (undoing an edit the restore already took back would bring
  * its text back twice) and is announced in the editor, as are versions others name.
  */
-function bindRoomEvents (provider, { history, surface, identity }) {
+function bindRoomEvents (provider, { history, surface, identity, heading }) {
   const notify = bindNotice(document.getElementById('notice'))
   bindEvents(provider).on((event) => {
     history.onEvent(event)
+    heading.onEvent(event)
     if (event.type === 'restore') surface.clearHistory()
     const message = noticeFor(event)
     const mine = (event.type === 'restore' ? event.author : event.version?.author) === identity.name
@@ -160,6 +164,14 @@ function watchKind (ydoc, room, surface) {
   check()
 }
 
+/** The title (renamed in place: title.js) and the Document menu (transfer.js). */
+function bindDocumentTools (config, { kind, can, authHeaders }) {
+  const notify = bindNotice(document.getElementById('notice'))
+  const heading = bindTitle({ room: config.room, title: config.title, can, authHeaders, notify })
+  bindDocumentMenu({ room: config.room, kind, title: heading.title, can, authHeaders, notify })
+  return heading
+}
+
 async function main () {
   const config = readConfig()
   // The token from #token=… (then stored per room and taken off the address bar) or storage.
@@ -185,6 +197,7 @@ async function main () {
   let kind = takeKindHint(config.room) || contentKind(ydoc) || config.kind
   if (config.exists === false && can.write) kind = await createDocument(config.room, kind, access.token)
   document.body.classList.add(`kind-${kind}`)
+  const heading = bindDocumentTools(config, { kind, can, authHeaders: () => authHeaders(access.token) })
   // y-websocket appends the room to the URL as is; the server decodes the path segment.
   const provider = new WebsocketProvider(websocketUrl(config.wsBase), encodeURIComponent(config.room), ydoc, {
     // `name` attributes this connection's edits in the version history (read at each connect).
@@ -239,7 +252,7 @@ async function main () {
     can,
     kind
   })
-  bindRoomEvents(provider, { history: historyPanel, surface, identity })
+  bindRoomEvents(provider, { history: historyPanel, surface, identity, heading })
   bindShare({ room: config.room, token: access.token, role, devMode: config.devMode })
   document.body.classList.add(`role-${role}`)
   if (!can.write) {

@@ -1,5 +1,5 @@
 // Room events from the server (message type 101 EVENT, sent to sockets opened with events=1;
-// see docs/protocol.md "Events"): versions recorded and restores, as they happen.
+// see docs/protocol.md "Events"): versions recorded, restores and renames, as they happen.
 import * as decoding from 'lib0/decoding'
 
 export const MESSAGE_EVENT = 101

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    Tag,
+)
 from pydantic.config import JsonDict
 
 from collab.api.models.common import (
@@ -16,9 +25,38 @@ from collab.api.models.common import (
     RoomName,
     Timestamp,
 )
-from collab.store.base import RoomInfo
+from collab.store.base import RoomInfo, RoomSort
 
 MAX_PAGE = 200
+MAX_TITLE = 200
+
+
+def _title(value: str) -> str:
+    title = value.strip()
+    if not title:
+        raise ValueError("a title needs at least one character that is not a space")
+    if len(title) > MAX_TITLE:
+        raise ValueError(f"a title is at most {MAX_TITLE} characters")
+    if any(unicodedata.category(c) in _REFUSED or c in _BIDI_CONTROLS for c in title):
+        raise ValueError("a title cannot hold control characters or line breaks")
+    return title
+
+
+# Control characters, line and paragraph separators, lone surrogates; and the bidi controls
+# that could make a title read differently from what it holds (joiners in emoji stay).
+_REFUSED = frozenset({"Cc", "Zl", "Zp", "Cs"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+Title = Annotated[
+    str,
+    AfterValidator(_title),
+    Field(
+        description=f"any Unicode, 1-{MAX_TITLE} characters (spaces around it are dropped), "
+        "no line breaks or control characters",
+        examples=["Team notes"],
+    ),
+]
 
 DocumentKind = Annotated[
     Literal["text", "rich"],
@@ -30,12 +68,15 @@ DocumentKind = Annotated[
 ]
 
 _ROOM_EXAMPLE: JsonDict = {
-    "name": "notes",
+    "name": "team-notes",
+    "title": "Team notes",
     "kind": "text",
     "created_at": "2026-03-02T09:15:00+00:00",
     "updated_at": "2026-03-02T10:42:17.250000+00:00",
     "size_bytes": 1840,
     "clients": 2,
+    "present": ["Ada", "Grace"],
+    "editors": ["Ada"],
 }
 
 
@@ -44,24 +85,46 @@ class Room(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_ROOM_EXAMPLE]})
 
-    name: RoomName
+    name: RoomName = Field(description="the URL name; it never changes, a rename included")
+    title: str | None = Field(None, description="the title as typed; null: none (show the name)")
     kind: DocumentKind
     created_at: Timestamp
     updated_at: Timestamp = Field(description="last edit")
     size_bytes: int = Field(description="stored state plus update log")
     clients: int = Field(description="connected WebSocket clients")
+    present: list[str] = Field(
+        default_factory=list,
+        description="the names people in the room announce right now, as this server process "
+        "sees them (its own connections and the presence other processes relay to it while "
+        "it has the room loaded); only listings and the room's metadata fill it",
+    )
+    editors: list[str] = Field(
+        default_factory=list,
+        description="who edited lately (at most 5): authors of edits no version records yet, "
+        "then those of the latest version; listings only",
+    )
 
     @classmethod
-    def of(cls, info: RoomInfo, clients: int, kind: str) -> Room:
-        """The room as the store describes it, with its live client count and kind."""
+    def of(
+        cls,
+        info: RoomInfo,
+        clients: int,
+        kind: str,
+        present: list[str] | None = None,
+        editors: list[str] | None = None,
+    ) -> Room:
+        """The room as the store describes it, with its live clients and people, and kind."""
         return cls.model_validate(
             {
                 "name": info.name,
+                "title": info.title,
                 "kind": kind,
                 "created_at": info.created_at,
                 "updated_at": info.updated_at,
                 "size_bytes": info.size_bytes,
                 "clients": clients,
+                "present": present or [],
+                "editors": editors or [],
             }
         )
 
@@ -83,6 +146,14 @@ class RoomListParams(Params):
     limit: QueryInt = Field(50, ge=1, le=MAX_PAGE, description=f"page size, 1 to {MAX_PAGE}")
     cursor: Base64Url | None = Field(None, description="the next_cursor of the previous page")
     prefix: str = Field("", description="only rooms whose name starts with this")
+    q: str = Field(
+        "", max_length=MAX_TITLE, description="only rooms whose title or name holds this, any case"
+    )
+    sort: RoomSort = Field(
+        "edited",
+        description="edited: last edit first; title: A to Z (the name when there is no title); "
+        "created: newest first",
+    )
 
 
 class NewRoom(Body):
@@ -93,12 +164,52 @@ class NewRoom(Body):
     kind: DocumentKind | None = None
 
 
+class NewTitledRoom(Body):
+    """POST /api/rooms: a new document named after its title."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"title": "Team notes", "kind": "rich"}]}
+    )
+
+    title: Title
+    kind: DocumentKind | None = None
+
+
+class Rename(Body):
+    """PATCH /api/rooms/{room}: a new title (the URL name stays)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"title": "Team notes (2027)"}]})
+
+    title: Title | None = Field(description="null takes the title away: the name shows")
+
+
 class CopyRoom(Body):
     """POST /api/rooms/{room}/copy."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "notes-copy"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"to": "notes-copy"}, {"title": "Copy of Team notes"}]}
+    )
 
-    to: RoomName = Field(description="the new room; it must not exist")
+    to: RoomName | None = Field(
+        None, description="the new room, which must not exist; absent: named after the title"
+    )
+    title: Title | None = Field(
+        None,
+        description="the copy's title; absent: \"Copy of\" the original's (when `to` is absent)",
+    )
+
+
+ImportFormat = Literal["text", "markdown", "json", "yjs"]
+
+
+class ImportParams(Params):
+    """POST /api/rooms/import."""
+
+    title: Title = Field(description="the new document's title (its name is derived from it)")
+    format: ImportFormat = Field(
+        description="text or markdown: UTF-8 text; json: every root type, as the json snapshot "
+        "gives it; yjs: a Yjs update (v1), as the yjs snapshot gives it"
+    )
 
 
 class StateVector(BaseModel):

@@ -1,0 +1,70 @@
+// The REST calls of the home page: list, create, import (web/README.md "Home page").
+
+/** The problem's message of a failed answer (problem JSON `detail`), or a generic one. */
+export async function problemText (res) {
+  try {
+    const body = await res.json()
+    if (body && typeof body.detail === 'string') return body.detail
+  } catch {}
+  return `the server answered ${res.status}`
+}
+
+/** `fetch`, for the answer of a success: a failure throws an Error saying what went wrong
+ * (the problem's detail, or that the server cannot be reached). */
+export async function call (url, init = {}) {
+  let res
+  try {
+    res = await fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers } })
+  } catch {
+    throw new Error('the server cannot be reached; check your connection and try again')
+  }
+  if (!res.ok) throw new Error(await problemText(res))
+  return res
+}
+
+async function send (url, init) {
+  return (await call(url, init)).json()
+}
+
+/** A page of rooms: {items, next_cursor}. */
+export function listRooms ({ q = '', sort = 'edited', cursor = null, limit = 50 } = {}) {
+  const params = new URLSearchParams({ limit: String(limit), sort })
+  if (q) params.set('q', q)
+  if (cursor) params.set('cursor', cursor)
+  return send(`/api/rooms?${params}`, { method: 'GET' })
+}
+
+/** A new empty document named after `title`; the room. */
+export function createRoom (title, kind) {
+  return send('/api/rooms', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title, kind })
+  })
+}
+
+// What each file ending is imported as.
+const FORMATS = { txt: 'text', text: 'text', md: 'markdown', markdown: 'markdown', json: 'json', yjs: 'yjs' }
+
+/** {title, format} of a file to import, or null when its ending is not one collab reads. */
+export function importPlan (fileName) {
+  const dot = fileName.lastIndexOf('.')
+  const ending = dot > 0 ? fileName.slice(dot + 1).toLowerCase() : ''
+  const format = FORMATS[ending]
+  if (!format) return null
+  const title = fileName.slice(0, dot).trim() || 'Imported document'
+  return { title: title.slice(0, 200), format }
+}
+
+/** A new document holding `file`; the room. */
+export async function importFile (file, { title, format }) {
+  const params = new URLSearchParams({ title, format })
+  return send(`/api/imports?${params}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: await file.arrayBuffer()
+  })
+}
+
+// Set by the editor page after a delete, shown once on the home page.
+export const DELETED_KEY = 'collab:deleted'
