@@ -16,8 +16,8 @@ from tests.auth.test_websocket_auth import SECRET, token
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
 
-ADMIN = {"Authorization": f"Bearer {token('doc*', 'admin')}"}
-VIEWER = {"Authorization": f"Bearer {token('doc', 'viewer')}"}
+ADMIN = {"Authorization": f"Bearer {token('doc*', 'admin', ttl=7200)}"}
+VIEWER = {"Authorization": f"Bearer {token('doc', 'viewer', ttl=7200)}"}
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,10 @@ from tests.auth.test_websocket_auth import SECRET, token
 from tests.cluster.conftest import ClusterFactory
 from tests.yclient import YClient
 
-ADMIN = {"Authorization": f"Bearer {token('doc', 'admin')}"}
+
+def admin() -> dict[str, str]:
+    """Fresh each time: a token made at import expires before a long run reaches the test."""
+    return {"Authorization": f"Bearer {token('doc', 'admin')}"}
 
 
 async def test_a_link_revoked_on_one_process_closes_its_connections_on_the_others(
@@ -19,15 +22,15 @@ async def test_a_link_revoked_on_one_process_closes_its_connections_on_the_other
 ):
     here, there = await start_cluster(2, COLLAB_SECRET=SECRET)
     async with httpx.AsyncClient() as http:
-        await http.put(f"{here.http_url}/api/rooms/doc", headers=ADMIN)
+        await http.put(f"{here.http_url}/api/rooms/doc", headers=admin())
         made = await http.post(
-            f"{here.http_url}/api/rooms/doc/links", json={"role": "editor"}, headers=ADMIN
+            f"{here.http_url}/api/rooms/doc/links", json={"role": "editor"}, headers=admin()
         )
         link = made.json()
         async with YClient(there.ws_url, "doc", token=link["token"]) as remote:
             await remote.synced.wait()
             revoked = await http.delete(
-                f"{here.http_url}/api/rooms/doc/links/{link['id']}", headers=ADMIN
+                f"{here.http_url}/api/rooms/doc/links/{link['id']}", headers=admin()
             )
             assert revoked.json()["closed_connections"] == 0, "nobody came through it here"
             started = time.monotonic()

@@ -24,7 +24,9 @@ def bearer(role: str, room: str = "doc") -> dict[str, str]:
     return {"Authorization": f"Bearer {token(room, role, name='Ada')}"}
 
 
-ADMIN = bearer("admin")
+def admin() -> dict[str, str]:
+    """Fresh each time: a token made at import expires before a long run reaches the test."""
+    return bearer("admin")
 
 
 @pytest.fixture
@@ -118,13 +120,13 @@ async def test_a_new_link_has_a_url_a_token_and_its_terms(
     ],
 )
 async def test_bad_bodies_are_422_problems(http: httpx.AsyncClient, body: Any, detail: str):
-    response = await http.post("/rooms/doc/links", json=body, headers=ADMIN)
+    response = await http.post("/rooms/doc/links", json=body, headers=admin())
     assert response.status_code == 422, response.text
     assert detail in response.json()["detail"]
 
 
 async def test_a_body_that_is_not_json_is_refused(http: httpx.AsyncClient):
-    headers = {**ADMIN, "content-type": "application/json"}
+    headers = {**admin(), "content-type": "application/json"}
     response = await http.post("/rooms/doc/links", content=b"{role", headers=headers)
     assert response.status_code == 422 and "not valid JSON" in response.json()["detail"]
 
@@ -179,7 +181,7 @@ async def test_an_expired_link_says_so_at_connect_and_while_connected(
     assert await refused(secured, link["token"]) == (4419, "link expired")
     rest = await http.get("/rooms/doc", headers={"Authorization": f"Bearer {link['token']}"})
     assert rest.status_code == 401 and rest.json()["detail"] == "link expired"
-    listed = (await http.get("/rooms/doc/links", headers=ADMIN)).json()["items"]
+    listed = (await http.get("/rooms/doc/links", headers=admin())).json()["items"]
     assert [item["status"] for item in listed] == ["expired"]
     # A plain token's expiry has its own reason.
     assert await refused(secured, token(ttl=-5)) == (4419, "token expired")
@@ -197,7 +199,7 @@ async def test_revoking_closes_its_connections_and_refuses_new_ones(
     ):
         for client in (first, second, bystander, writer):
             await client.synced.wait()
-        response = await http.delete(f"/rooms/doc/links/{revoked['id']}", headers=ADMIN)
+        response = await http.delete(f"/rooms/doc/links/{revoked['id']}", headers=admin())
         assert response.status_code == 200, response.text
         answer = response.json()
         assert answer["status"] == "revoked" and answer["closed_connections"] == 2
@@ -209,19 +211,19 @@ async def test_revoking_closes_its_connections_and_refuses_new_ones(
     assert await refused(secured, revoked["token"]) == (4403, "link revoked")
     rest = await http.get("/rooms/doc", headers={"Authorization": f"Bearer {revoked['token']}"})
     assert rest.status_code == 403 and rest.json()["detail"] == "link revoked"
-    again = await http.delete(f"/rooms/doc/links/{revoked['id']}", headers=ADMIN)
+    again = await http.delete(f"/rooms/doc/links/{revoked['id']}", headers=admin())
     assert again.status_code == 200 and again.json()["revoked_at"] == answer["revoked_at"]
     assert again.json()["closed_connections"] == 0
 
 
 async def test_revoking_needs_the_link_of_that_room(http: httpx.AsyncClient):
     link = await mint(http)
-    unknown = await http.delete("/rooms/doc/links/nope", headers=ADMIN)
+    unknown = await http.delete("/rooms/doc/links/nope", headers=admin())
     assert unknown.status_code == 404 and "no link" in unknown.json()["detail"]
     other_admin = bearer("admin", "other")
     wrong_room = await http.delete(f"/rooms/other/links/{link['id']}", headers=other_admin)
     assert wrong_room.status_code == 404
-    listed = (await http.get("/rooms/doc/links", headers=ADMIN)).json()["items"]
+    listed = (await http.get("/rooms/doc/links", headers=admin())).json()["items"]
     assert [item["status"] for item in listed] == ["live"]
 
 
@@ -230,8 +232,8 @@ async def test_listing_shows_every_link_newest_first_without_tokens(http: httpx.
     await asyncio.sleep(0.01)  # distinct creation times
     second = await mint(http, role="editor", expires_in=60, label="second")
     await mint(http, room="other", label="elsewhere")
-    await http.delete(f"/rooms/doc/links/{first['id']}", headers=ADMIN)
-    response = await http.get("/rooms/doc/links", headers=ADMIN)
+    await http.delete(f"/rooms/doc/links/{first['id']}", headers=admin())
+    response = await http.get("/rooms/doc/links", headers=admin())
     assert response.status_code == 200
     items = response.json()["items"]
     assert [(i["id"], i["label"], i["status"]) for i in items] == [
@@ -244,10 +246,10 @@ async def test_listing_shows_every_link_newest_first_without_tokens(http: httpx.
 
 async def test_deleting_the_room_ends_its_links(http: httpx.AsyncClient, secured: ServerProcess):
     link = await mint(http, role="editor")
-    assert (await http.delete("/rooms/doc", headers=ADMIN)).status_code == 204
-    assert (await http.put("/rooms/doc", headers=ADMIN)).status_code == 201
+    assert (await http.delete("/rooms/doc", headers=admin())).status_code == 204
+    assert (await http.put("/rooms/doc", headers=admin())).status_code == 201
     assert await refused(secured, link["token"]) == (4403, "link revoked")
-    assert (await http.get("/rooms/doc/links", headers=ADMIN)).json()["items"] == []
+    assert (await http.get("/rooms/doc/links", headers=admin())).json()["items"] == []
 
 
 async def test_a_server_without_a_secret_cannot_sign_links(server: ServerProcess):
@@ -263,7 +265,7 @@ async def test_the_link_url_starts_with_the_public_url(make_server: ServerFactor
     )
     await server.start()
     async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
-        await http.put("/rooms/doc", headers=ADMIN)
+        await http.put("/rooms/doc", headers=admin())
         link = await mint(http)
     assert link["url"] == f"https://docs.example/d/doc#token={link['token']}"
 
@@ -275,16 +277,20 @@ async def test_every_answer_is_the_one_the_schema_documents(
     links, one = "/api/rooms/{room}/links", "/api/rooms/{room}/links/{link}"
     body = {"role": "viewer", "label": "x"}
     answers = [
-        (links, await http.post("/rooms/doc/links", json=body, headers=ADMIN), 201),
+        (links, await http.post("/rooms/doc/links", json=body, headers=admin()), 201),
         (links, await http.post("/rooms/doc/links", json=body), 401),
         (links, await http.post("/rooms/doc/links", json=body, headers=bearer("editor")), 403),
-        (links, await http.post("/rooms/doc/links", json={"role": 1}, headers=ADMIN), 422),
+        (
+            links,
+            await http.post("/rooms/doc/links", json={"role": 1}, headers=admin()),
+            422,
+        ),
         (links, await http.post("/rooms/gone/links", json=body, headers=bearer("admin", "*")), 404),
-        (links, await http.get("/rooms/doc/links", headers=ADMIN), 200),
-        (one, await http.delete("/rooms/doc/links/nope", headers=ADMIN), 404),
+        (links, await http.get("/rooms/doc/links", headers=admin()), 200),
+        (one, await http.delete("/rooms/doc/links/nope", headers=admin()), 404),
     ]
     link_id = answers[0][1].json()["id"]
-    answers.append((one, await http.delete(f"/rooms/doc/links/{link_id}", headers=ADMIN), 200))
+    answers.append((one, await http.delete(f"/rooms/doc/links/{link_id}", headers=admin()), 200))
     async with httpx.AsyncClient(base_url=server.http_url) as open_server:
         await open_server.put("/api/rooms/doc")
         answers.append((links, await open_server.post("/api/rooms/doc/links", json=body), 409))
