@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -51,6 +52,11 @@ class TransportControl(Protocol):
 
     def watch_flush(self, callback: Callable[[], None] | None) -> None:
         """Call `callback` after each write of what `send_now` held (None: stop)."""
+        ...
+
+    def screen(self, drop: Callable[[bytes], bool] | None) -> None:
+        """Offer each binary message read to `drop` before it is queued for the app; one it
+        returns True for is gone (None: stop)."""
         ...
 
     def abort(self) -> None:
@@ -325,6 +331,8 @@ class Connection:
         """Pump messages between the socket and the room until either side ends."""
         self._reader = asyncio.current_task()
         self._reading = True
+        if self._transport is not None:
+            self._transport.screen(partial(self._drop_echo, room))
         try:
             if self._failure is None:  # the handshake itself may have failed (queue overflow)
                 await self._read_loop(room)
@@ -340,6 +348,8 @@ class Connection:
             self.fail(CollabError("internal error"))
         finally:
             self._reading = False
+            if self._transport is not None:
+                self._transport.screen(None)
             await self._drain()
         await self.close()
         if self._settle_timer is not None:
@@ -393,6 +403,28 @@ class Connection:
         finally:
             if self._next is not None:
                 self._next.cancel()
+
+    def _drop_echo(self, room: Room, message: bytes) -> bool:
+        """Drop, as soon as it is read, an awareness message that only echoes others' states
+        back (a stock client sends back everything it receives: in a room of n people, n - 1
+        copies of each change), sparing it the trip through the app; it is counted, and charged
+        to the allowances like any message. Only while the connection is within them and not
+        paused: otherwise it queues like any message, and the read loop throttles."""
+        size = len(message)
+        if (
+            self._failure is not None
+            or self._next is not None
+            or size > self._max_message_bytes
+            or not room.only_echoes(self._origin.connection_id, message)
+            or self._messages.delay(1) > 0
+            or self._bytes.delay(size) > 0
+        ):
+            return False
+        self._messages.charge(1)
+        self._bytes.charge(size)
+        if self._metrics is not None:
+            self._metrics.received(message)
+        return True
 
     def _costs_state_work(self, message: Message) -> bool:
         """SyncStep1 (answered with the whole document, or what the peer lacks) and a viewer's

@@ -166,6 +166,7 @@ def websocket_protocol() -> type[asyncio.Protocol]:
             websockets one by one, and keep an incomplete frame for the next read."""
             position, size = 0, len(buffer)
             max_size = self.conn.max_message_size
+            transport = self._collab_transport
             while position < size:
                 found = read_frame(buffer, position, max_size)
                 if found is None:
@@ -178,6 +179,10 @@ def websocket_protocol() -> type[asyncio.Protocol]:
                     super().data_received(rest)
                     return
                 if payload is not None:
+                    drop = transport.screened if transport is not None else None
+                    if drop is not None and drop(payload):
+                        position = end
+                        continue
                     self.curr_msg_data_type = "bytes"
                     self.frames = [payload]
                     self.send_receive_event_to_app()
@@ -245,7 +250,15 @@ def _binary_frame(data: bytes) -> bytes:
 class _Transport:
     """collab.connection.TransportControl over an asyncio transport."""
 
-    __slots__ = ("_corks", "_on_flush", "_pending", "_pending_bytes", "_protocol", "_transport")
+    __slots__ = (
+        "_corks",
+        "_on_flush",
+        "_pending",
+        "_pending_bytes",
+        "_protocol",
+        "_transport",
+        "screened",
+    )
 
     def __init__(self, transport: asyncio.Transport, protocol: Any, corks: _Corks) -> None:
         self._transport = transport
@@ -254,6 +267,8 @@ class _Transport:
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._on_flush: Callable[[], None] | None = None
+        # What the app drops of the messages read (see `screen`).
+        self.screened: Callable[[bytes], bool] | None = None
 
     def buffered(self) -> int:
         return self._transport.get_write_buffer_size() + self._pending_bytes
@@ -263,6 +278,9 @@ class _Transport:
 
     def watch_flush(self, callback: Callable[[], None] | None) -> None:
         self._on_flush = callback
+
+    def screen(self, drop: Callable[[bytes], bool] | None) -> None:
+        self.screened = drop
 
     def abort(self) -> None:
         self._pending.clear()

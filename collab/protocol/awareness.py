@@ -66,3 +66,48 @@ def encode_awareness_entries(entries: list[AwarenessEntry]) -> bytes:
         parts.append(write_var_uint(entry.clock))
         parts.append(write_var_bytes(entry.state_json.encode()))
     return b"".join(parts)
+
+
+def _var_uint(data: bytes, position: int) -> tuple[int, int]:
+    """The varuint at `position` and the position after it; (-1, -1) if truncated or overlong."""
+    value = shift = 0
+    end = min(len(data), position + 8)
+    while position < end:
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, position
+        shift += 7
+    return -1, -1
+
+
+def awareness_clocks(message: bytes, max_entries: int) -> list[tuple[int, int]] | None:
+    """The (client id, clock) of each entry of a whole awareness message (type byte included),
+    without decoding its states: enough to tell echoes apart before anything else is done with
+    it. None for any other message, and for one that is not well formed (the full decoder then
+    says what is wrong with it)."""
+    if not message or message[0] != 1:
+        return None
+    size, position = _var_uint(message, 1)
+    if size < 0 or position + size != len(message):
+        return None
+    count, position = _var_uint(message, position)
+    if count < 0 or count > max_entries:
+        return None
+    clocks = []
+    for _ in range(count):
+        client_id, position = _var_uint(message, position)
+        if client_id < 0:
+            return None
+        clock, position = _var_uint(message, position)
+        if clock < 0:
+            return None
+        length, position = _var_uint(message, position)
+        if length < 0:
+            return None
+        position += length
+        if position > len(message):
+            return None
+        clocks.append((client_id, clock))
+    return clocks if position == len(message) else None

@@ -112,6 +112,19 @@ class Presence:
         current = self._entries.get(entry.client_id)
         return current is None or entry.clock <= current.clock
 
+    def all_echoes(self, connection_id: int, clocks: list[tuple[int, int]]) -> bool:
+        """Whether every (client id, clock) is an echo (see `is_echo`): a message of nothing
+        else can be dropped as soon as it is read."""
+        owners, entries = self._owners, self._entries
+        for client_id, clock in clocks:
+            owner = owners.get(client_id)
+            if owner is None or owner.holder == connection_id:
+                return False
+            current = entries.get(client_id)
+            if current is not None and clock > current.clock:
+                return False
+        return bool(clocks)
+
     def _accept(self, holder: Holder, principal: str | None, entry: AwarenessEntry) -> bool:
         owner = self._owners.get(entry.client_id)
         current = self._entries.get(entry.client_id)

@@ -32,6 +32,7 @@ from collab.errors import (
 from collab.protocol.awareness import (
     MAX_ENTRIES_PER_UPDATE,
     AwarenessEntry,
+    awareness_clocks,
     check_state,
     decode_awareness,
     encode_awareness_entries,
@@ -276,6 +277,14 @@ class Room:
             entries = await self.awareness_filter(peer, entries)
             if peer in self.peers:  # it may have left while the filter ran
                 self._accept_awareness(peer, entries)
+
+    def only_echoes(self, connection_id: int, message: bytes) -> bool:
+        """Whether `message` is an awareness message holding nothing but others' states echoed
+        back (see `_checked_awareness`), told from its client ids and clocks alone: the
+        connection may drop it as soon as it is read."""
+        most = max(MAX_ENTRIES_PER_UPDATE, self.limits.presence.ids_per_room)
+        clocks = awareness_clocks(message, most)
+        return clocks is not None and self.presence.all_echoes(connection_id, clocks)
 
     def _checked_awareness(self, peer: Peer, payload: bytes) -> list[AwarenessEntry]:
         """Others' states echoed back are dropped first, for free; what is left costs one

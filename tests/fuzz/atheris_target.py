@@ -18,7 +18,7 @@ with atheris.instrument_imports():
     from pycrdt import Doc, Text
 
     from collab.errors import CollabError
-    from collab.protocol.awareness import decode_awareness
+    from collab.protocol.awareness import awareness_clocks, check_state, decode_awareness
     from collab.protocol.messages import AwarenessUpdate, SyncStep2, Update, decode_message
     from collab.protocol.nesting import TypeNesting
     from collab.protocol.yupdate import parse_update
@@ -30,12 +30,21 @@ _SEED.get("content", type=Text).insert(0, "hello world")
 _STATE = _SEED.get_update()
 
 
+def check_json(entries: list[Any]) -> None:
+    for entry in entries:
+        check_state(entry)
+
+
 def test_one_input(data: bytes) -> None:
     """Decode a frame; apply any update it carries to a document, as a room would."""
     try:
         message = decode_message(data)
         if isinstance(message, AwarenessUpdate):
-            decode_awareness(message.payload)
+            entries = decode_awareness(message.payload, check_json=False, max_entries=1 << 20)
+            # The quick scan that drops echoes as they are read sees the same clocks.
+            clocks = [(entry.client_id, entry.clock) for entry in entries]
+            assert awareness_clocks(data, 1 << 20) == clocks
+            check_json(entries)
         elif isinstance(message, SyncStep2 | Update):
             parsed = parse_update(message.update, 64)
             TypeNesting(64).admit(parsed)

@@ -10,6 +10,7 @@ from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
 from collab.protocol.messages import encode_awareness
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
+from tests.test_metrics import scrape
 from tests.yclient import YClient
 
 SECRET = "presence-test-secret-0123456789abcdef"
@@ -176,3 +177,35 @@ async def test_a_stock_client_echoing_a_room_of_more_than_64_people_stays_connec
         assert "65 entries that are not echoes" in reason, (code, reason)
     for host in hosts:
         await host.close()
+
+
+async def test_echoes_dropped_as_they_are_read_are_still_counted_and_held_to_the_allowance(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """Echoes are dropped as soon as the server reads them, before they reach the room; they
+    still count in /metrics and against the message allowance: a client sending nothing but
+    echoes, faster than it may, is throttled like any other, and its own change arrives
+    after them."""
+    server = make_server(
+        sqlite_url, COLLAB_RATE_MESSAGES_PER_SECOND="20", COLLAB_RATE_MESSAGE_BURST="10"
+    )
+    await server.start()
+    async with (
+        YClient(server.ws_url, "echo-read") as ada,
+        YClient(server.ws_url, "echo-read") as bo,
+    ):
+        await ada.send_raw(ada.set_awareness(1, {"user": {"name": "Ada"}}))
+        await bo.wait_for(lambda: ada.doc.client_id in bo.awareness)
+        before = await scrape(server)
+        echo = _entries((ada.doc.client_id, 1, {"user": {"name": "Ada"}}))
+        for _ in range(40):
+            await bo.send_raw(echo)
+        state = {"user": {"name": "Bo"}}
+        await bo.send_raw(bo.set_awareness(1, state))
+        await ada.wait_for(partial(_shows, ada, bo.doc.client_id, state))
+        after = await scrape(server)
+    received = ("collab_messages_received_total", "type=awareness")
+    assert after[received] - before[received] == 41
+    pauses = ("collab_throttle_pauses_total", "")
+    assert after[pauses] - before.get(pauses, 0) >= 1
+    assert (await server.health())["awareness_dropped"] == 0

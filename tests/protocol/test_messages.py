@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from collab.errors import MalformedMessage, ProtocolError
-from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
+from collab.protocol.awareness import (
+    AwarenessEntry,
+    awareness_clocks,
+    decode_awareness,
+    encode_awareness_entries,
+)
 from collab.protocol.encoding import Reader, write_var_uint
 from collab.protocol.messages import (
     AwarenessUpdate,
@@ -82,3 +87,20 @@ def test_awareness_state_must_be_json():
     payload = encode_awareness_entries([AwarenessEntry(1, 1, "{not json")])
     with pytest.raises(MalformedMessage, match="not JSON"):
         decode_awareness(payload)
+
+
+def test_awareness_clocks_agree_with_the_decoder_and_refuse_what_it_refuses():
+    entries = [
+        AwarenessEntry(5, 1, '{"a":1}'),
+        AwarenessEntry(2**40 + 3, 300, "null"),
+        AwarenessEntry(7, 0, '"' + "x" * 300 + '"'),
+    ]
+    frame = encode_awareness(encode_awareness_entries(entries))
+    assert awareness_clocks(frame, 64) == [(5, 1), (2**40 + 3, 300), (7, 0)]
+    assert awareness_clocks(frame, 2) is None  # more entries than allowed
+    for cut in range(len(frame)):
+        assert awareness_clocks(frame[:cut], 64) is None, cut
+    assert awareness_clocks(frame + b"\x00", 64) is None
+    assert awareness_clocks(b"\x00" + frame[1:], 64) is None  # a sync message
+    overlong = b"\x01\x0a\x01" + b"\xff" * 8 + b"\x01"  # a client id of more than 8 bytes
+    assert awareness_clocks(overlong, 64) is None
