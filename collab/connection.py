@@ -149,8 +149,8 @@ class Connection:
         self._flood_since: float | None = None
         self._last_throttle = 0.0
         self.throttled = 0
-        send_queue_size = self._limits.send_queue_size
-        self._queue: asyncio.Queue[bytes] = asyncio.Queue(send_queue_size)
+        # Made at the first frame that has to queue (most connections never need one).
+        self._queue: asyncio.Queue[bytes] | None = None
         self._queued_bytes = 0
         self._budget = budget or SendBudget(1 << 62)
         self._released = False
@@ -229,6 +229,8 @@ class Connection:
         if self._queued_bytes and self._queued_bytes + size > self._limits.send_queue_bytes:
             self.fail(SlowConsumer(f"client fell {self._queued_bytes} bytes behind"))
             return
+        if self._queue is None:
+            self._queue = asyncio.Queue(self._limits.send_queue_size)
         try:
             self._queue.put_nowait(frame)
         except asyncio.QueueFull:
@@ -259,7 +261,7 @@ class Connection:
             transport is None
             or self._sending
             or self._drained
-            or not self._queue.empty()
+            or not self._nothing_queued()
             or transport.backed_up()
             or not transport.send_now(frame)
         ):
@@ -285,7 +287,7 @@ class Connection:
         def check() -> None:
             self._settle_timer = None
             self._settle()
-            if self._unflushed and not self._released and self._queue.empty():
+            if self._unflushed and not self._released and self._nothing_queued():
                 self._watch_flush()
 
         self._settle_timer = asyncio.get_running_loop().call_later(_FLUSH_CHECK, check)
@@ -319,8 +321,11 @@ class Connection:
                 assert self._reader is not None
                 self._reader.cancel()
 
+    def _nothing_queued(self) -> bool:
+        return self._queue is None or self._queue.empty()
+
     def _drop_queued(self) -> None:
-        while not self._queue.empty():
+        while self._queue is not None and not self._queue.empty():
             self._queue.get_nowait()
             self._queue.task_done()
         self._queued_bytes = 0
@@ -365,7 +370,7 @@ class Connection:
         a slow consumer gets nothing more."""
         self._drained = True
         sender = self._sender
-        if sender is None:
+        if sender is None or self._queue is None:
             return
         if not isinstance(self._failure, SlowConsumer) and not sender.done():
             with contextlib.suppress(TimeoutError):
@@ -483,6 +488,7 @@ class Connection:
         return True
 
     async def _send_loop(self) -> None:
+        assert self._queue is not None
         try:
             while True:
                 frame = await self._next_frame()
@@ -502,6 +508,7 @@ class Connection:
         """The next queued frame; meanwhile, whatever the transport has flushed is released from
         the send budget (a frame written to a peer that does not read stays in the transport's
         buffer, and the budget must count that memory until it is gone)."""
+        assert self._queue is not None
         while self._unflushed and self._queue.empty():
             try:
                 async with asyncio.timeout(_FLUSH_CHECK):

@@ -62,6 +62,15 @@ def http_protocol(header_timeout: float) -> type[asyncio.Protocol]:
                 self._head_timer.cancel()
             super().connection_lost(exc)
 
+        def handle_websocket_upgrade(self) -> None:
+            super().handle_websocket_upgrade()
+            # This object is done with: let it go now (its timer, and the cycle with its
+            # parser, would keep it, and what it read, for a while after every upgrade).
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+            self.parser = None
+
         def _arm(self) -> None:
             if self._head_timer is not None:
                 self._head_timer.cancel()
@@ -112,6 +121,9 @@ def websocket_protocol() -> type[asyncio.Protocol]:
             if self._collab_transport is not None:
                 self._collab_transport.flush()
             await super().send(message)
+            if self.handshake_complete:
+                # The upgrade request and our response (their headers) are not needed again.
+                self.request = self.response = None
 
         def send_receive_event_to_app(self) -> None:
             # uvicorn stops reading the socket after every message until the app has taken it
