@@ -34,6 +34,7 @@ from collab.api.ws import TRANSPORT_KEY
 from collab.app import start_draining
 from collab.config import package_version as version
 from collab.frames import read_frame
+from collab.inbox import Inbox
 
 log = logging.getLogger("collab")
 
@@ -110,6 +111,10 @@ def websocket_protocol() -> type[asyncio.Protocol]:
         _collab_off = False
         _collab_buffer: bytearray | None = None
         read_paused: bool  # uvicorn's
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.queue: Inbox[Any] = Inbox()
 
         async def run_asgi(self) -> None:
             self._collab_transport = _Transport(self.transport, self, corks)
