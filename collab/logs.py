@@ -83,6 +83,9 @@ def configure(level: str, log_format: str) -> None:
     # Alembic says five INFO lines per start, migrating or not: shown only when debugging.
     quiet = logging.DEBUG if level.lower() == "debug" else logging.WARNING
     logging.getLogger("alembic").setLevel(quiet)
+    # websockets' "connection open" and "connection closed", two lines per connection that say
+    # less than uvicorn's "[accepted]" line (collab/server.py).
+    logging.getLogger("collab.websockets").setLevel(quiet)
 
 
 def uvicorn_log_config(log_format: str) -> dict[str, Any] | None:

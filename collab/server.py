@@ -37,6 +37,7 @@ from collab.frames import read_frame
 from collab.inbox import Inbox
 
 log = logging.getLogger("collab")
+_WEBSOCKETS_LOG = logging.getLogger("collab.websockets")
 
 _Base: Any = AutoHTTPProtocol
 # websockets' sans-I/O protocol, named rather than "auto": `_Transport.send_now` writes frames
@@ -115,6 +116,11 @@ def websocket_protocol() -> type[asyncio.Protocol]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.queue: Inbox[Any] = Inbox()
+            # websockets' own lines ("connection open", "connection closed": no address, no
+            # path, two per connection beside uvicorn's "[accepted]" line) under a logger of
+            # their own, shown when debugging (collab.logs.configure).
+            self.conn.logger = _WEBSOCKETS_LOG
+            self.conn.debug = _WEBSOCKETS_LOG.isEnabledFor(logging.DEBUG)
 
         async def run_asgi(self) -> None:
             self._collab_transport = _Transport(self.transport, self, corks)

@@ -34,6 +34,24 @@ async def test_json_logs_carry_room_and_connection_ids(
     refusal = [e for e in entries if e["message"].startswith("refused WebSocket")]
     assert refusal and refusal[0]["room"] == "bad!"
     assert any(e["logger"] == "uvicorn.error" for e in entries)  # uvicorn's lines too
+    opened = [e for e in entries if e["message"] == "connection open"]
+    assert opened and opened[0]["logger"] == "collab.websockets"  # shown when debugging
+
+
+async def test_a_connection_logs_one_line_at_the_default_level(
+    make_server: ServerFactory, sqlite_url: str
+) -> None:
+    """uvicorn's "[accepted]" line (address and path) is the line a connection makes;
+    websockets' "connection open" and "connection closed" are kept for debugging."""
+    server = make_server(sqlite_url)
+    await server.start()
+    async with YClient(server.ws_url, "quiet-log") as client:
+        await client.synced.wait()
+    await server.wait_health(connections=0)
+    await server.stop()
+    text = server.log_text()
+    assert '"WebSocket /ws/quiet-log" [accepted]' in text
+    assert "connection open" not in text and "connection closed" not in text
 
 
 async def test_readyz_fails_while_the_database_is_locked(
