@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, String, Table, column, select, update, values
+from sqlalchemy import BigInteger, String, Table, bindparam, column, select, update, values
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,6 +25,21 @@ rooms = cast(Table, RoomRow.__table__)
 states = cast(Table, RoomStateRow.__table__)
 updates = cast(Table, UpdateRow.__table__)
 _HEAD = (rooms.c.seq, rooms.c.epoch, rooms.c.deleted_at)
+
+
+# A room's new rows numbered in one statement, built once (SQLAlchemy then compiles it once).
+_ADVANCE = (
+    update(rooms)
+    .where(rooms.c.name == bindparam("b_room"), rooms.c.deleted_at.is_(None))
+    .values(
+        seq=rooms.c.seq + bindparam("b_rows"),
+        updated_at=bindparam("b_now"),
+        log_count=rooms.c.log_count + bindparam("b_rows"),
+        log_bytes=rooms.c.log_bytes + bindparam("b_bytes"),
+    )
+    .returning(rooms.c.seq)
+)
+_ADVANCE_FENCED = _ADVANCE.where(rooms.c.epoch == bindparam("b_epoch"))
 
 
 def _head(row: Any) -> RoomHead:
@@ -92,20 +107,11 @@ async def advance(
         if epoch is None:
             await open_room(conn, room, now)
         size = sum(len(u.data) for u in added)
-        condition = [rooms.c.name == room, rooms.c.deleted_at.is_(None)]
-        if epoch is not None:
-            condition.append(rooms.c.epoch == epoch)
-        last = await conn.scalar(
-            update(rooms)
-            .where(*condition)
-            .values(
-                seq=rooms.c.seq + len(added),
-                updated_at=now,
-                log_count=rooms.c.log_count + len(added),
-                log_bytes=rooms.c.log_bytes + size,
-            )
-            .returning(rooms.c.seq)
-        )
+        params = {"b_room": room, "b_rows": len(added), "b_bytes": size, "b_now": now}
+        if epoch is None:
+            last = await conn.scalar(_ADVANCE, params)
+        else:
+            last = await conn.scalar(_ADVANCE_FENCED, {**params, "b_epoch": epoch})
         if last is None:
             raise WriteFenced(f"room {room!r} was deleted; the write is refused")
         seqs[room] = (int(last) - len(added) + 1, int(last))

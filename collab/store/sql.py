@@ -55,6 +55,7 @@ from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 _rooms = cast(Table, RoomRow.__table__)
 _states = cast(Table, RoomStateRow.__table__)
 _updates = cast(Table, UpdateRow.__table__)
+_INSERT_UPDATES = _updates.insert()
 # Errors by which the database refuses a write for good; anything else is taken for an outage.
 _REFUSALS = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
 # What clients are told; the database's own message (with its SQL) goes to the log only.
@@ -68,6 +69,7 @@ class SqlStore:
         self.engine = engine
         self._batches = BatchLedger()
         self.links = SqlLinks(engine)
+        self._ignoring: dict[str, Insert] = {}
 
     async def load(self, room: str) -> StoredRoom:
         """Create the room if need be, then read its head first, the log next and the state
@@ -138,7 +140,7 @@ class SqlStore:
                 seqs = await roomlog.advance(conn, items, now)
                 if updates:
                     rows = roomlog.numbered_rows(updates, seqs, now)
-                    await conn.execute(_updates.insert(), rows)
+                    await conn.execute(_INSERT_UPDATES, rows)
                 before = {room: first - 1 for room, (first, _) in seqs.items()}
                 results = await self._record_versions(conn, items, now, before)
                 appended = Appended(results, {r: s for r, s in seqs.items() if s[1] >= s[0]})
@@ -180,13 +182,16 @@ class SqlStore:
             results.append(result)
         rows = [{"room": r, "author": a} for r, authors in pending.items() for a in authors]
         if rows:
-            await conn.execute(self._insert_ignore(versions.authors_table, rows))
+            await conn.execute(self._insert_ignore(versions.authors_table), rows)
         return results
 
-    def _insert_ignore(self, table: Table, rows: list[dict[str, Any]]) -> Insert:
-        dialect = self.engine.dialect.name
-        module: Any = postgresql if dialect == "postgresql" else sqlite
-        statement: Insert = module.insert(table).values(rows).on_conflict_do_nothing()
+    def _insert_ignore(self, table: Table) -> Insert:
+        """INSERT ... ON CONFLICT DO NOTHING, one statement per table, executed with many
+        parameter sets: SQLAlchemy compiles it once, whatever the number of rows."""
+        statement = self._ignoring.get(table.name)
+        if statement is None:
+            module: Any = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+            statement = self._ignoring[table.name] = module.insert(table).on_conflict_do_nothing()
         return statement
 
     async def compact(
