@@ -421,12 +421,12 @@ class Connection:
             or self._next is not None
             or size > self._max_message_bytes
             or not room.only_echoes(self._origin.connection_id, message)
-            or self._messages.delay(1) > 0
-            or self._bytes.delay(size) > 0
+            or not self._messages.ready(1)
+            or not self._bytes.ready(size)
         ):
             return False
-        self._messages.charge(1)
-        self._bytes.charge(size)
+        self._messages.spend(1)
+        self._bytes.spend(size)
         if self._metrics is not None:
             self._metrics.received(message)
         return True
@@ -460,8 +460,9 @@ class Connection:
             if not await self._pause(delay):
                 return False
             self._last_throttle = time.monotonic()
-        self._messages.charge(1)
-        self._bytes.charge(size)
+        # `_delay` just brought both buckets up to date.
+        self._messages.spend(1)
+        self._bytes.spend(size)
         return True
 
     def _delay(self, size: int, state_work: bool) -> float:

@@ -37,6 +37,15 @@ class TokenBucket:
         missing = min(amount, self._burst) - self._tokens
         return max(0.0, missing / self._rate) if self._rate > 0 else 0.0
 
+    def ready(self, amount: float = 1.0) -> bool:
+        """Whether `amount` can be taken now (`delay` would be 0); see `spend`."""
+        self._refill()
+        return self._rate <= 0 or self._tokens >= min(amount, self._burst)
+
+    def spend(self, amount: float) -> None:
+        """Spend `amount` as of the last `ready` (no second look at the clock)."""
+        self._tokens -= amount
+
     def charge(self, amount: float) -> None:
         """Spend `amount` even beyond what is there: the debt delays what comes next."""
         self._refill()
