@@ -167,7 +167,9 @@ const scenarios = {
     check(await page.evaluate(() => document.activeElement.textContent) === 'Cancel', 'the dialog does not focus Cancel')
     await captureLooks(page, 'delete-dialog')
     await page.keyboard.press('Escape')
-    check(await page.$('dialog.confirm-dialog') === null && !!(await roomMeta('team-notes')).name, 'Esc did not cancel the delete')
+    // The dialog's close event, which removes it, is dispatched after the key press returns.
+    await page.waitForFunction(() => document.querySelector('dialog.confirm-dialog') === null, null, { timeout: WAIT })
+    check(!!(await roomMeta('team-notes')).name, 'Esc did not cancel the delete')
     await page.click('#doc-menu-button')
     await page.click('[data-action="delete"]')
     await Promise.all([page.waitForURL(`${baseUrl}/`, { timeout: WAIT }), page.click('#delete-confirm')])
