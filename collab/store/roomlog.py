@@ -28,7 +28,7 @@ _HEAD = (rooms.c.seq, rooms.c.epoch, rooms.c.deleted_at)
 
 
 # A room's new rows numbered in one statement, built once (SQLAlchemy then compiles it once).
-_ADVANCE = (
+ADVANCE = (
     update(rooms)
     .where(rooms.c.name == bindparam("b_room"), rooms.c.deleted_at.is_(None))
     .values(
@@ -39,7 +39,7 @@ _ADVANCE = (
     )
     .returning(rooms.c.seq)
 )
-_ADVANCE_FENCED = _ADVANCE.where(rooms.c.epoch == bindparam("b_epoch"))
+ADVANCE_FENCED = ADVANCE.where(rooms.c.epoch == bindparam("b_epoch"))
 
 
 def _head(row: Any) -> RoomHead:
@@ -109,9 +109,9 @@ async def advance(
         size = sum(len(u.data) for u in added)
         params = {"b_room": room, "b_rows": len(added), "b_bytes": size, "b_now": now}
         if epoch is None:
-            last = await conn.scalar(_ADVANCE, params)
+            last = await conn.scalar(ADVANCE, params)
         else:
-            last = await conn.scalar(_ADVANCE_FENCED, {**params, "b_epoch": epoch})
+            last = await conn.scalar(ADVANCE_FENCED, {**params, "b_epoch": epoch})
         if last is None:
             raise WriteFenced(f"room {room!r} was deleted; the write is refused")
         seqs[room] = (int(last) - len(added) + 1, int(last))

@@ -51,6 +51,7 @@ from collab.store.batches import BatchLedger
 from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
+from collab.store.sqlite_append import OneTripAppend
 
 _rooms = cast(Table, RoomRow.__table__)
 _states = cast(Table, RoomStateRow.__table__)
@@ -70,6 +71,16 @@ class SqlStore:
         self._batches = BatchLedger()
         self.links = SqlLinks(engine)
         self._ignoring: dict[str, Insert] = {}
+        self._one_trip = (
+            OneTripAppend(
+                engine.dialect,
+                roomlog.ADVANCE_FENCED,
+                _INSERT_UPDATES,
+                self._insert_ignore(versions.authors_table),
+            )
+            if engine.dialect.name == "sqlite" and engine.dialect.driver == "aiosqlite"
+            else None
+        )
 
     async def load(self, room: str) -> StoredRoom:
         """Create the room if need be, then read its head first, the log next and the state
@@ -134,6 +145,11 @@ class SqlStore:
         updates = [item for item in items if isinstance(item, NewUpdate)]
         ledger = batch if self.engine.dialect.name == "postgresql" else None
         try:
+            if self._one_trip is not None and OneTripAppend.applies(items):
+                async with self.engine.connect() as conn:
+                    seqs = await self._one_trip.append(conn, updates, now)
+                if seqs is not None:
+                    return Appended([], {r: s for r, s in seqs.items() if s[1] >= s[0]})
             async with self.engine.begin() as conn:
                 if ledger and (earlier := await self._batches.find(conn, ledger)) is not None:
                     return earlier

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 
 from collab.errors import WriteFenced
 from collab.store import migrate
@@ -114,3 +115,51 @@ async def test_a_batch_of_many_rooms_numbers_each_and_fences_the_deleted_one(sto
         await store.append(batch)
     again = await store.append([item for item in batch if item.room != "m2"])
     assert again.seqs == {room: (len(updates) + 1, 2 * len(updates)) for room in ("m1", "m3")}
+
+
+async def test_an_append_of_updates_writes_what_the_general_path_writes(store: SqlStore):
+    """On SQLite a batch of updates to loaded rooms (each naming its epoch) is appended in one
+    trip to SQLite's thread (collab/store/sqlite_append.py); other batches (here: updates that
+    name no epoch, as offline tools write them) take SQLAlchemy's path. Both leave the same
+    rows, counters and pending authors."""
+    updates = _edits(6)[0][:6]
+    authors = ["ann", None, "bob", "ann", "bob", None]
+    epochs = {"quick": (await store.load("quick")).epoch, "general": None}
+    await store.load("general")
+
+    def batch(room: str, part: slice) -> list[NewUpdate | NewVersion]:
+        return [
+            NewUpdate(room, u, author=a, epoch=epochs[room])
+            for u, a in zip(updates[part], authors[part], strict=True)
+        ]
+
+    for room in ("quick", "general"):
+        first = await store.append(batch(room, slice(0, 3)))
+        second = await store.append(batch(room, slice(3, 6)))
+        assert (first.seqs, second.seqs) == ({room: (1, 3)}, {room: (4, 6)})
+    found = {}
+    async with store.engine.connect() as conn:
+        for room in ("quick", "general"):
+            rows = await conn.execute(
+                text(
+                    "SELECT seq, data, author, created_at FROM updates WHERE room = :r ORDER BY id"
+                ),
+                {"r": room},
+            )
+            counters = await conn.execute(
+                text("SELECT seq, log_count, log_bytes FROM rooms WHERE name = :r"), {"r": room}
+            )
+            pending = await conn.execute(
+                text("SELECT author FROM room_authors WHERE room = :r ORDER BY author"), {"r": room}
+            )
+            found[room] = (rows.all(), tuple(counters.one()), list(pending.scalars()))
+    quick, general = found["quick"], found["general"]
+    assert [r[:3] for r in quick[0]] == [r[:3] for r in general[0]]
+    assert [r[0] for r in quick[0]] == [1, 2, 3, 4, 5, 6]
+    assert [r[2] for r in quick[0]] == authors
+    # The timestamps in SQLAlchemy's format for the dialect, whichever path wrote them.
+    assert {len(str(r[3])) for r in quick[0]} == {len(str(r[3])) for r in general[0]}
+    assert quick[1] == general[1] == (6, 6, sum(len(u) for u in updates))
+    assert quick[2] == general[2] == ["ann", "bob"]
+    texts = [_text((await store.read_since(room, 0)).parts) for room in ("quick", "general")]
+    assert texts[0] == texts[1] != ""
