@@ -41,9 +41,10 @@ def test_one_input(data: bytes) -> None:
         message = decode_message(data)
         if isinstance(message, AwarenessUpdate):
             entries = decode_awareness(message.payload, check_json=False, max_entries=1 << 20)
-            # The quick scan that drops echoes as they are read sees the same clocks.
-            clocks = [(entry.client_id, entry.clock) for entry in entries]
-            assert awareness_clocks(data, 1 << 20) == clocks
+            # The quick scan that drops echoes as they are read sees the same clocks, or passes
+            # the message on to this decoder (None: an encoding it does not take on itself).
+            clocks = awareness_clocks(data, 1 << 20)
+            assert clocks is None or clocks == [(e.client_id, e.clock) for e in entries]
             check_json(entries)
         elif isinstance(message, SyncStep2 | Update):
             parsed = parse_update(message.update, 64)

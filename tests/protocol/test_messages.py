@@ -104,3 +104,7 @@ def test_awareness_clocks_agree_with_the_decoder_and_refuse_what_it_refuses():
     assert awareness_clocks(b"\x00" + frame[1:], 64) is None  # a sync message
     overlong = b"\x01\x0a\x01" + b"\xff" * 8 + b"\x01"  # a client id of more than 8 bytes
     assert awareness_clocks(overlong, 64) is None
+    # A message type written in more bytes than it needs is left to the full decoder.
+    padded = b"\x81\x80\x00\x81\x00\x00"  # type 1 in three bytes: one empty awareness update
+    assert awareness_clocks(padded, 64) is None
+    assert decode_awareness(decode_message(padded).payload) == []
