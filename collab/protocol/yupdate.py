@@ -331,12 +331,27 @@ def _read_delete_set(reader: _Reader, parsed: ParsedUpdate) -> None:
 
 
 def parse_state_vector(data: bytes) -> dict[int, int]:
-    """A state vector (client -> clock); UpdateRefused if malformed."""
-    reader = _Reader(data)
-    clocks = {}
-    for _ in range(reader.count("state vector entry", 2)):
-        client = reader.var_uint()
-        clocks[client] = reader.u32()
-    if reader.remaining():
-        raise UpdateRefused("unexpected bytes after the state vector")
-    return clocks
+    """A state vector (client -> clock); UpdateRefused if malformed. Read in one pass over its
+    bytes (every value of it is a varuint): it is read again after every change to a room."""
+    values: list[int] = []
+    append = values.append
+    value = shift = 0
+    for byte in data:
+        if byte < 0x80:
+            append(value | (byte << shift))
+            value = shift = 0
+        else:
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if shift >= 56:
+                raise UpdateRefused("number longer than 8 bytes")
+    if shift:
+        raise UpdateRefused("update truncated inside a number")
+    if not values:
+        raise UpdateRefused("update truncated")
+    if values[0] * 2 != len(values) - 1:
+        raise UpdateRefused("state vector entry count does not match its length")
+    clocks = values[2::2]
+    if clocks and max(clocks) > _U32:
+        raise UpdateRefused(f"clock or length {max(clocks)} exceeds 32 bits")
+    return dict(zip(values[1::2], clocks, strict=True))

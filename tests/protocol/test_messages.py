@@ -107,4 +107,26 @@ def test_awareness_clocks_agree_with_the_decoder_and_refuse_what_it_refuses():
     # A message type written in more bytes than it needs is left to the full decoder.
     padded = b"\x81\x80\x00\x81\x00\x00"  # type 1 in three bytes: one empty awareness update
     assert awareness_clocks(padded, 64) is None
-    assert decode_awareness(decode_message(padded).payload) == []
+    message = decode_message(padded)
+    assert isinstance(message, AwarenessUpdate) and decode_awareness(message.payload) == []
+
+
+def test_state_vectors_parse_and_malformed_ones_are_refused():
+    from collab.protocol.yupdate import UpdateRefused, parse_state_vector
+
+    entries = {5: 1, 2**32 - 1: 300, 2**40: 0}
+    data = write_var_uint(len(entries)) + b"".join(
+        write_var_uint(client) + write_var_uint(clock) for client, clock in entries.items()
+    )
+    assert parse_state_vector(data) == entries
+    assert parse_state_vector(b"\x00") == {}
+    for bad in (
+        b"",  # nothing
+        data[:-1],  # truncated
+        data + b"\x00",  # trailing bytes
+        b"\x01\x05" + b"\xff" * 8 + b"\x01",  # a clock of more than 8 bytes
+        b"\x01\x05" + write_var_uint(2**32),  # a clock past 32 bits
+        b"\x02\x05\x01",  # fewer entries than announced
+    ):
+        with pytest.raises(UpdateRefused):
+            parse_state_vector(bad)
