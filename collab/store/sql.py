@@ -73,7 +73,7 @@ class SqlStore:
         self._ignoring: dict[str, Insert] = {}
         self._one_trip = (
             OneTripAppend(
-                engine.dialect,
+                engine,
                 roomlog.ADVANCE_FENCED,
                 _INSERT_UPDATES,
                 self._insert_ignore(versions.authors_table),
@@ -146,8 +146,7 @@ class SqlStore:
         ledger = batch if self.engine.dialect.name == "postgresql" else None
         try:
             if self._one_trip is not None and OneTripAppend.applies(items):
-                async with self.engine.connect() as conn:
-                    seqs = await self._one_trip.append(conn, updates, now)
+                seqs = await self._one_trip.append(updates, now)
                 if seqs is not None:
                     return Appended([], {r: s for r, s in seqs.items() if s[1] >= s[0]})
             async with self.engine.begin() as conn:
@@ -420,6 +419,8 @@ class SqlStore:
 
     async def close(self) -> None:
         """Dispose of the engine's pool."""
+        if self._one_trip is not None:
+            await self._one_trip.close()
         await self.engine.dispose()
 
 

@@ -4,8 +4,8 @@ Through SQLAlchemy, an append of updates takes twelve trips to that thread (curs
 fetch and close for each of its three statements, the commit, the pool's rollback), each a
 queue put, a thread wake-up and an event-loop wake-up: most of a commit's time when the
 database itself has little to do. Here the same statements, compiled once by SQLAlchemy for the
-engine's dialect, run as one function in that thread, in one transaction: one trip, plus the
-pool's reset when the connection goes back.
+engine's dialect, run as one function in that thread, in one transaction: one trip, and no
+checkout or reset of a pooled connection per append (this keeps one connection for itself).
 
 Only for batches of nothing but updates to rooms that exist (each naming the epoch it was
 loaded at): versions, leases and offline tools take `SqlStore`'s SQLAlchemy path.
@@ -13,6 +13,8 @@ loaded at): versions, leases and offline tools take `SqlStore`'s SQLAlchemy path
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -20,7 +22,9 @@ from typing import Any
 
 from sqlalchemy import Insert, Update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from collab.errors import WriteFenced, WriteRejected
 from collab.store.base import NewUpdate
@@ -63,12 +67,20 @@ class _Statement:
 
 
 class OneTripAppend:
-    """`SqlStore.append` for batches of updates, on SQLite over aiosqlite."""
+    """`SqlStore.append` for batches of updates, on SQLite over aiosqlite. It keeps one of the
+    pool's connections for itself (no checkout, and no reset when it goes back, per append);
+    one that fails is let go, and the next append takes another."""
 
-    def __init__(self, dialect: Dialect, advance: Update, insert: Insert, authors: Insert) -> None:
+    def __init__(
+        self, engine: AsyncEngine, advance: Update, insert: Insert, authors: Insert
+    ) -> None:
+        self._engine = engine
+        dialect = engine.dialect
         self._advance = _Statement(advance, dialect)
         self._insert = _Statement(insert, dialect, _UPDATE_COLUMNS)
         self._authors = _Statement(authors, dialect, _AUTHOR_COLUMNS)
+        self._held: PoolProxiedConnection | None = None
+        self._taking = asyncio.Lock()
 
     @staticmethod
     def applies(items: Sequence[object]) -> bool:
@@ -76,26 +88,45 @@ class OneTripAppend:
         return all(isinstance(item, NewUpdate) and item.epoch is not None for item in items)
 
     async def append(
-        self, conn: AsyncConnection, updates: Sequence[NewUpdate], now: datetime
+        self, updates: Sequence[NewUpdate], now: datetime
     ) -> dict[str, tuple[int, int]] | None:
         """Number and insert the updates in one transaction; per room, the sequence numbers its
         rows got (first, last). None when the connection is not aiosqlite's (the caller takes
         the SQLAlchemy path). Raises WriteFenced for a room deleted since its epoch, and
         WriteRejected when SQLite refuses the write for good; other errors are outages."""
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        run = getattr(driver, "_execute", None)
+        held = await self._connection()
+        run = getattr(held.driver_connection, "_execute", None)
         if run is None:  # pragma: no cover - aiosqlite has always had it
             return None
         try:
             outcome: dict[str, tuple[int, int]] | str = await run(
-                self._transaction, driver, updates, now
+                self._transaction, held.driver_connection, updates, now
             )
         except _REFUSALS as error:
             raise WriteRejected(_REFUSED) from error
+        except BaseException:
+            await self._let_go(held, invalidate=True)  # broken, or cancelled mid-way
+            raise
         if isinstance(outcome, str):
             raise WriteFenced(f"room {outcome!r} was deleted; the write is refused")
         return outcome
+
+    async def close(self) -> None:
+        """Give the connection back to the pool (before the pool is disposed of)."""
+        if self._held is not None:
+            await self._let_go(self._held, invalidate=False)
+
+    async def _connection(self) -> PoolProxiedConnection:
+        async with self._taking:
+            if self._held is None:
+                self._held = await self._engine.raw_connection()
+            return self._held
+
+    async def _let_go(self, held: PoolProxiedConnection, *, invalidate: bool) -> None:
+        if self._held is held:
+            self._held = None
+        with contextlib.suppress(Exception):
+            await greenlet_spawn(held.invalidate if invalidate else held.close)
 
     def _transaction(
         self, driver: Any, updates: Sequence[NewUpdate], now: datetime
