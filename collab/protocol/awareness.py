@@ -104,10 +104,12 @@ def awareness_clocks(message: bytes, max_entries: int) -> list[tuple[int, int]] 
         if clock < 0:
             return None
         length, position = _var_uint(message, position)
-        if length < 0:
+        if length < 0 or position + length > len(message):
+            return None
+        try:  # the full decoder refuses a state that is not UTF-8, echo or not
+            message[position : position + length].decode("utf-8")
+        except UnicodeDecodeError:
             return None
         position += length
-        if position > len(message):
-            return None
         clocks.append((client_id, clock))
     return clocks if position == len(message) else None

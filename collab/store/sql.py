@@ -78,7 +78,7 @@ class SqlStore:
                 _INSERT_UPDATES,
                 self._insert_ignore(versions.authors_table),
             )
-            if engine.dialect.name == "sqlite" and engine.dialect.driver == "aiosqlite"
+            if _sqlite_file(engine)
             else None
         )
 
@@ -422,6 +422,16 @@ class SqlStore:
         if self._one_trip is not None:
             await self._one_trip.close()
         await self.engine.dispose()
+
+
+def _sqlite_file(engine: AsyncEngine) -> bool:
+    """A SQLite file over aiosqlite: not an in-memory database, whose one connection everyone
+    shares (the one-trip append keeps a connection to itself)."""
+    database = engine.url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in str(engine.url)
+    return (
+        engine.dialect.name == "sqlite" and engine.dialect.driver == "aiosqlite" and not in_memory
+    )
 
 
 async def _state_of(conn: AsyncConnection, room: str) -> tuple[bytes | None, bytes | None]:

@@ -137,8 +137,9 @@ class OneTripAppend:
         per_room: dict[str, list[NewUpdate]] = {}
         for update in updates:
             per_room.setdefault(update.room, []).append(update)
-        if not db.in_transaction:
-            db.execute("BEGIN IMMEDIATE")  # the write lock first: what follows only writes
+        if db.in_transaction:  # pragma: no cover - nothing else uses this connection
+            db.rollback()
+        db.execute("BEGIN IMMEDIATE")  # the write lock first: what follows only writes
         try:
             seqs: dict[str, tuple[int, int]] = {}
             for room in sorted(per_room):  # rooms locked in name order, as `roomlog.advance`

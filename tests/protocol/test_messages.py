@@ -104,6 +104,9 @@ def test_awareness_clocks_agree_with_the_decoder_and_refuse_what_it_refuses():
     assert awareness_clocks(b"\x00" + frame[1:], 64) is None  # a sync message
     overlong = b"\x01\x0a\x01" + b"\xff" * 8 + b"\x01"  # a client id of more than 8 bytes
     assert awareness_clocks(overlong, 64) is None
+    # A state that is not UTF-8 is refused by the full decoder: never taken for an echo.
+    not_utf8 = encode_awareness(b"\x01\x05\x01\x02\xff\xfe")
+    assert awareness_clocks(not_utf8, 64) is None
     # A message type written in more bytes than it needs is left to the full decoder.
     padded = b"\x81\x80\x00\x81\x00\x00"  # type 1 in three bytes: one empty awareness update
     assert awareness_clocks(padded, 64) is None
