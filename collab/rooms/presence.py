@@ -106,19 +106,24 @@ class Presence:
         client at a clock already known. Stock y-websocket clients send every awareness change
         they receive back to the server, so in a room of n people each change comes back n - 1
         times; these are dropped before their JSON is read and cost no allowance."""
-        return self._echoes(connection_id, entry.client_id, entry.clock)
+        owner = self._owners.get(entry.client_id)
+        if owner is None or owner.holder == connection_id:
+            return False
+        current = self._entries.get(entry.client_id)
+        return current is None or entry.clock <= current.clock
 
     def all_echoes(self, connection_id: int, clocks: list[tuple[int, int]]) -> bool:
         """Whether every (client id, clock) is an echo (see `is_echo`): a message of nothing
         else can be dropped as soon as it is read."""
-        return bool(clocks) and all(self._echoes(connection_id, c, k) for c, k in clocks)
-
-    def _echoes(self, connection_id: int, client_id: int, clock: int) -> bool:
-        owner = self._owners.get(client_id)
-        if owner is None or owner.holder == connection_id:
-            return False
-        current = self._entries.get(client_id)
-        return current is None or clock <= current.clock
+        owners, entries = self._owners, self._entries
+        for client_id, clock in clocks:
+            owner = owners.get(client_id)
+            if owner is None or owner.holder == connection_id:
+                return False
+            current = entries.get(client_id)
+            if current is not None and clock > current.clock:
+                return False
+        return bool(clocks)
 
     def _accept(self, holder: Holder, principal: str | None, entry: AwarenessEntry) -> bool:
         owner = self._owners.get(entry.client_id)

@@ -40,7 +40,6 @@ from collab.protocol.awareness import (
 from collab.protocol.messages import (
     AwarenessUpdate,
     Message,
-    MessageType,
     QueryAwareness,
     SyncStep1,
     SyncStep2,
@@ -118,10 +117,6 @@ class LogSize:
     count: int = 0
     bytes: int = 0
     state_bytes: int = 0
-
-
-# An awareness message's first byte (its type, as lib0 writes it: one byte).
-_AWARENESS_TYPE = bytes((MessageType.AWARENESS,))
 
 
 def only_new_structs(parsed: ParsedUpdate, known: dict[int, int]) -> bool:
@@ -286,16 +281,10 @@ class Room:
     def only_echoes(self, connection_id: int, message: bytes) -> bool:
         """Whether `message` is an awareness message holding nothing but others' states echoed
         back (see `_checked_awareness`), told from its client ids and clocks alone: the
-        connection may drop it as soon as it is read. Every message read passes here: any
-        other kind is told from its first byte."""
-        if message[:1] != _AWARENESS_TYPE:
-            return False
-        clocks = awareness_clocks(message, self._most_awareness_entries())
+        connection may drop it as soon as it is read."""
+        most = max(MAX_ENTRIES_PER_UPDATE, self.limits.presence.ids_per_room)
+        clocks = awareness_clocks(message, most)
         return clocks is not None and self.presence.all_echoes(connection_id, clocks)
-
-    def _most_awareness_entries(self) -> int:
-        """Entries one awareness message may hold, echoes included (see `_checked_awareness`)."""
-        return max(MAX_ENTRIES_PER_UPDATE, self.limits.presence.ids_per_room)
 
     def _checked_awareness(self, peer: Peer, payload: bytes) -> list[AwarenessEntry]:
         """Others' states echoed back are dropped first, for free; what is left costs one
@@ -304,7 +293,7 @@ class Room:
         the cap on entries per message applies to what is left, and the message as a whole may
         hold as many entries as the room may hold people."""
         connection_id = peer.origin.connection_id
-        most = self._most_awareness_entries()
+        most = max(MAX_ENTRIES_PER_UPDATE, self.limits.presence.ids_per_room)
         entries = [
             entry
             for entry in decode_awareness(payload, check_json=False, max_entries=most)

@@ -28,7 +28,6 @@ from sqlalchemy.util import greenlet_spawn
 
 from collab.errors import WriteFenced, WriteRejected
 from collab.store.base import NewUpdate
-from collab.store.roomlog import numbered_rows
 
 # sqlite3's errors by which SQLite refuses a write for good; the rest (a locked database, a
 # full disk) are outages, retried by the writer.
@@ -158,8 +157,21 @@ class OneTripAppend:
                     return room
                 last = int(row[0])
                 seqs[room] = (last - len(added) + 1, last)
-            rows = [self._insert.parameters(row) for row in numbered_rows(updates, seqs, now)]
-            authors = {(u.room, u.author) for u in updates if u.author}
+            rows = []
+            authors: set[tuple[str, str]] = set()
+            next_seq = {room: first for room, (first, _) in seqs.items()}
+            for update in updates:  # in the batch's order, as `roomlog.numbered_rows`
+                row_values: dict[str, Any] = {
+                    "room": update.room,
+                    "seq": next_seq[update.room],
+                    "data": update.data,
+                    "author": update.author,
+                    "created_at": now,
+                }
+                rows.append(self._insert.parameters(row_values))
+                next_seq[update.room] += 1
+                if update.author:
+                    authors.add((update.room, update.author))
             db.executemany(self._insert.sql, rows)
             if authors:
                 db.executemany(

@@ -30,14 +30,6 @@ def _entries(*entries: tuple[int, int, object]) -> bytes:
     )
 
 
-async def _announce_and_echo(ada: YClient, bo: YClient) -> bytes:
-    """Ada announces herself; once Bo has her state, the message a stock client would send
-    back: her entry, at the clock the server knows."""
-    await ada.send_raw(ada.set_awareness(1, {"user": {"name": "Ada"}}))
-    await bo.wait_for(lambda: ada.doc.client_id in bo.awareness)
-    return _entries((ada.doc.client_id, 1, {"user": {"name": "Ada"}}))
-
-
 async def test_ids_and_bytes_are_capped_per_connection_and_per_room(
     make_server: ServerFactory, sqlite_url: str
 ):
@@ -145,7 +137,9 @@ async def test_echoed_states_cost_nothing_so_a_busy_room_keeps_everyone_s_own_up
         YClient(server.ws_url, "busy-room") as ada,
         YClient(server.ws_url, "busy-room") as bo,
     ):
-        echo = await _announce_and_echo(ada, bo)
+        await ada.send_raw(ada.set_awareness(1, {"user": {"name": "Ada"}}))
+        await bo.wait_for(lambda: ada.doc.client_id in bo.awareness)
+        echo = _entries((ada.doc.client_id, 1, {"user": {"name": "Ada"}}))
         for _ in range(200):  # forty times Bo's allowance of 5 per second (burst 10)
             await bo.send_raw(echo)
         for clock in range(1, 4):
@@ -200,8 +194,10 @@ async def test_echoes_dropped_as_they_are_read_are_still_counted_and_held_to_the
         YClient(server.ws_url, "echo-read") as ada,
         YClient(server.ws_url, "echo-read") as bo,
     ):
-        echo = await _announce_and_echo(ada, bo)
+        await ada.send_raw(ada.set_awareness(1, {"user": {"name": "Ada"}}))
+        await bo.wait_for(lambda: ada.doc.client_id in bo.awareness)
         before = await scrape(server)
+        echo = _entries((ada.doc.client_id, 1, {"user": {"name": "Ada"}}))
         for _ in range(40):
             await bo.send_raw(echo)
         state = {"user": {"name": "Bo"}}
