@@ -84,7 +84,7 @@ def configure(level: str, log_format: str) -> None:
     quiet = logging.DEBUG if level.lower() == "debug" else logging.WARNING
     logging.getLogger("alembic").setLevel(quiet)
     # websockets' "connection open" and "connection closed", two lines per connection that say
-    # less than uvicorn's "[accepted]" line (collab/server.py).
+    # less than uvicorn's "[accepted]" line (collab/serving/protocol.py).
     logging.getLogger("collab.websockets").setLevel(quiet)
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import uvicorn
 
-from collab.server import http_protocol, websocket_protocol
+from collab.serving.http import http_protocol
+from collab.serving.protocol import websocket_protocol
 from tests.server import free_port
 
 

@@ -1,10 +1,10 @@
-"""collab.inbox.Inbox: the WebSocket's queue of messages read and not yet taken by the app."""
+"""collab.serving.inbox.Inbox: a WebSocket's queue of messages read and not yet taken by the app."""
 
 from __future__ import annotations
 
 import asyncio
 
-from collab.inbox import Inbox
+from collab.serving.inbox import Inbox
 
 
 async def test_items_come_out_in_order_and_a_waiting_get_is_woken_by_a_put():

@@ -58,13 +58,10 @@ def _seconds(text: str) -> float:
 
 def serve(settings: Settings) -> int:
     """`collab serve`: check what a newcomer can get wrong, bind, then run until stopped."""
-    import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
-
     from collab.app import create_app
     from collab.auth import check_secret
-    from collab.logs import redact_tokens_in_server_logs, uvicorn_log_config
-    from collab.server import DrainingServer, http_protocol, websocket_protocol
+    from collab.logs import redact_tokens_in_server_logs
+    from collab.serving.server import serve as run
 
     if settings.secret and not settings.public_key:
         try:
@@ -81,22 +78,7 @@ def serve(settings: Settings) -> int:
         return error.code
     redact_tokens_in_server_logs()
 
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        ws_max_size=settings.max_message_bytes,
-        ws_per_message_deflate=settings.ws_compression,
-        ws_ping_interval=settings.ping_interval,
-        ws_ping_timeout=settings.ping_timeout,
-        timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),
-        http=http_protocol(settings.header_timeout),
-        ws=websocket_protocol(),
-        log_config=uvicorn_log_config(settings.log_format) or LOGGING_CONFIG,
-    )
-    DrainingServer(config, app, settings.drain_delay).run(sockets=[sock])
+    run(create_app(settings), settings, sock)
     return 0
 
 

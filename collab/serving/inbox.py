@@ -1,9 +1,9 @@
 """A queue for one consumer and no bound, in a fraction of asyncio.Queue's memory.
 
-uvicorn gives every WebSocket an asyncio.Queue for the messages it read and the app has not
-taken yet: three deques of about 700 bytes each, per connection, however idle. This is the
-part of that queue uvicorn's WebSocket protocol uses (`put_nowait`, `get`, `qsize`, `empty`),
-on a list, with one future only while someone waits."""
+Each WebSocket keeps the messages it read and the app has not taken yet. An asyncio.Queue
+(what uvicorn's protocols use) is three deques of about 700 bytes each, per connection,
+however idle. This is the part of a queue the protocol needs (`put_nowait`, `get`, `qsize`,
+`empty`), on a list, with one future only while someone waits."""
 
 from __future__ import annotations
 

@@ -1,0 +1,82 @@
+"""WebSocket frames as bytes: reading a client's frames without websockets' generator-based
+parser where that is simple, and framing what the server sends.
+
+Every Yjs message is one unfragmented binary frame, and a room of n stock clients reads n - 1
+echoes of each awareness change: per frame, websockets' parser (a generator resumed per read,
+a Frame object, checks, an event list) costs several times what handling the message does.
+`read_frame` recognises the frames that need none of that (final, binary, masked, without
+extension bits, within the size limit) and finds where every other frame ends, so that
+websockets is handed whole frames (control frames, text, fragments) and keeps its own state
+and close codes for them. A frame it must refuse at its header (unmasked, over the size limit,
+a control frame over 125 bytes) is handed over with everything after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+# A frame's first byte for a final, unfragmented binary frame without extension bits.
+_FINAL_BINARY = 0x82
+_MASKED = 0x80
+_CONTROL = 0x08
+_CONTROL_MAX = 125
+
+# `read_frame`'s answer for a frame websockets must read, with everything after it.
+HAND_OVER = (-1, None)
+
+
+def _xor(payload: bytes | bytearray, mask: bytes | bytearray) -> bytes:
+    """`payload` XOR the 4-byte `mask` repeated: RFC 6455 5.3, on Python integers."""
+    size = len(payload)
+    key = int.from_bytes((bytes(mask) * (size // 4 + 1))[:size], "little")
+    return (int.from_bytes(payload, "little") ^ key).to_bytes(size, "little")
+
+
+unmask: Callable[[bytes | bytearray, bytes | bytearray], bytes] = _xor
+try:
+    # websockets' C version of the same XOR: about 100 times faster on a 64 KiB payload. Not
+    # part of its documented API, so only when present; tests/test_frames.py says by name when
+    # it is gone.
+    from websockets.speedups import apply_mask
+
+    unmask = apply_mask
+except ImportError:  # pragma: no cover - websockets built without its C extension
+    pass
+
+
+def read_frame(
+    data: bytes | bytearray, position: int, max_size: int | None
+) -> tuple[int, bytes | None] | None:
+    """The frame starting at `position`: (its end, its unmasked payload) for a simple binary
+    frame; (its end, None) for any other whole frame, to hand to websockets as it is;
+    HAND_OVER for one websockets must read from its header on; None while it is incomplete."""
+    size = len(data)
+    if size - position < 2:
+        return None
+    first, second = data[position], data[position + 1]
+    length = second & 0x7F
+    head = 2 if length < 126 else 4 if length == 126 else 10
+    if size - position < head:
+        return None
+    if head > 2:
+        length = int.from_bytes(data[position + 2 : position + head], "big")
+    limit = _CONTROL_MAX if first & _CONTROL else max_size
+    if not second & _MASKED or (limit is not None and length > limit):
+        return HAND_OVER  # websockets closes with 1002 or 1009 without waiting for the payload
+    start = position + head + 4
+    end = start + length
+    if size < end:
+        return None
+    if first != _FINAL_BINARY:
+        return end, None
+    return end, unmask(data[start:end], data[start - 4 : start])
+
+
+def binary_frame(data: bytes) -> bytes:
+    """`data` as one unfragmented, unmasked binary frame (what a server sends)."""
+    length = len(data)
+    if length < 126:
+        return bytes((_FINAL_BINARY, length)) + data
+    if length < 65536:
+        return bytes((_FINAL_BINARY, 126)) + length.to_bytes(2, "big") + data
+    return bytes((_FINAL_BINARY, 127)) + length.to_bytes(8, "big") + data

@@ -1,0 +1,116 @@
+"""The opening handshake in ASGI terms: the scope an upgrade request makes, the response headers
+an accept adds, a denial's HTTP response, and the log line each makes."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import http
+import logging
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote
+
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+# uvicorn's own logger: the "[accepted]" and refusal lines read like its other lines, go
+# where its log config sends them, and pass the token-redacting filter collab.logs puts there.
+SERVER_LOG = logging.getLogger("uvicorn.error")
+
+
+def latin1(value: str) -> bytes:
+    """A header value back to its bytes (websockets 17 decodes them as ISO-8859-1; earlier
+    versions as ASCII with surrogate escapes)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("ascii", "surrogateescape")
+
+
+def scope_of(
+    request: Request, transport: asyncio.Transport, root_path: str, app_state: dict[str, Any]
+) -> dict[str, Any]:
+    """The ASGI websocket scope of an upgrade request (spec 2.4, with the denial extension)."""
+    raw_path, _, query = request.path.partition("?")
+    subprotocols = [
+        token.strip()
+        for header in request.headers.get_all("Sec-WebSocket-Protocol")
+        for token in header.split(",")
+        if token.strip()
+    ]
+    headers = [(k.lower().encode("latin-1"), latin1(v)) for k, v in request.headers.raw_items()]
+    return {
+        "type": "websocket",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "scheme": "wss" if transport.get_extra_info("sslcontext") else "ws",
+        "server": _address(transport.get_extra_info("sockname")),
+        "client": _address(transport.get_extra_info("peername")),
+        "root_path": root_path,
+        "path": root_path + unquote(raw_path),
+        "raw_path": (root_path + raw_path).encode("ascii"),
+        "query_string": query.encode("ascii"),
+        "headers": headers,
+        "subprotocols": subprotocols,
+        "state": app_state.copy(),
+        "extensions": {"websocket.http.response": {}},
+    }
+
+
+def _address(info: Any) -> tuple[str, int] | None:
+    if isinstance(info, tuple | list) and len(info) >= 2:
+        return str(info[0]), int(info[1])
+    return None
+
+
+def add_accept_headers(
+    response: Response,
+    defaults: Iterable[tuple[bytes, bytes]],
+    message: dict[str, Any],
+) -> None:
+    """The server's default headers (Date, Server), the app's headers and its subprotocol, on
+    the 101 response of `websocket.accept`."""
+    headers = [
+        (name.decode("latin-1").lower(), value.decode("latin-1"))
+        for name, value in [*defaults, *message.get("headers", [])]
+    ]
+    subprotocol = message.get("subprotocol")
+    if subprotocol:
+        headers.append(("Sec-WebSocket-Protocol", subprotocol))
+    if any(name == "date" for name, _ in headers) and "Date" in response.headers:
+        del response.headers["Date"]
+    for name, value in headers:
+        response.headers[name] = value
+
+
+def check_status(status: int) -> None:
+    """RuntimeError for a status no HTTP response can have."""
+    if not 100 <= status < 600:
+        raise RuntimeError(f"Invalid HTTP status code '{status}' in response.")
+
+
+def denial(status: int, raw_headers: Iterable[tuple[bytes, bytes]], body: bytes) -> Response:
+    """The HTTP response of a `websocket.http.response.*` denial."""
+    headers = Headers(
+        [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers]
+    )
+    headers.setdefault("Date", email.utils.formatdate(usegmt=True))
+    headers.setdefault("Connection", "close")
+    headers.setdefault("Content-Length", str(len(body)))
+    headers.setdefault("Content-Type", "text/plain; charset=utf-8")
+    try:
+        phrase = http.HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    return Response(status, phrase, headers, body)
+
+
+def log_outcome(scope: dict[str, Any], outcome: str) -> None:
+    """One line per handshake, as uvicorn writes it: `ADDRESS - "WebSocket PATH" OUTCOME`."""
+    client = scope.get("client")
+    address = f"{client[0]}:{client[1]}" if client else ""
+    path = scope["raw_path"].decode("latin-1")
+    if scope["query_string"]:
+        path += "?" + scope["query_string"].decode("ascii")
+    SERVER_LOG.info('%s - "WebSocket %s" %s', address, path.replace('"', "%22"), outcome)
