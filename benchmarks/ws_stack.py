@@ -8,9 +8,10 @@ Serves one minimal pure-ASGI app (no collab code, no Starlette): a single room w
 binary message a client sends is sent to every other connected client, awaiting each send in
 turn. Each stack runs it in its own server process on a free 127.0.0.1 port:
 
-  uvicorn with ws="websockets" (the legacy websockets protocol), "websockets-sansio" (what
-  `collab serve` subclasses and writes frames through) and "wsproto", each on uvloop and on
-  the asyncio loop, permessage-deflate off (ws_per_message_deflate=False, as collab runs);
+  uvicorn with ws="websockets" (the legacy websockets protocol), "websockets-sansio" (on the
+  same websockets sans-I/O layer as `collab serve`'s own protocol) and "wsproto", each on
+  uvloop and on the asyncio loop, permessage-deflate off (ws_per_message_deflate=False, as
+  collab runs);
   uvicorn with its defaults (ws="auto", which is websockets-sansio, loop "auto", which is
   uvloop when installed, permessage-deflate on); granian (ASGI interface, one worker, its
   own Rust WebSocket implementation without compression) on uvloop and on asyncio; and, for
@@ -29,9 +30,9 @@ and its children, as granian serves from a worker process) per 1,000 messages de
 each measured window, and the driver's own CPU use (near 100 % means the client, not the
 server, may be the limit; the CPU figures are in clock ticks of 10 ms, so the fixed-rate
 ones, about 20 ticks, are coarse). On a shared machine the saturated rate moves with the
-other load; CPU per message moves less. collab's serve uses uvicorn with its own websockets-sansio
-subclass, loop "auto" (uvloop here) and permessage-deflate off: the "vs collab's stack" column
-compares each row's saturated rate with "uvicorn websockets-sansio + uvloop".
+other load; CPU per message moves less. collab's serve uses uvicorn with its own protocol on
+websockets' sans-I/O layer, loop "auto" (uvloop here) and permessage-deflate off: the "vs
+collab's stack" column compares each row's saturated rate with "uvicorn websockets-sansio + uvloop".
 
 --rounds N runs every stack N times in rotation and shows the median. Progress goes to stderr,
 one Markdown table to stdout. A benchmark, not a test: the machine's other load shows in the

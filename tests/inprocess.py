@@ -16,13 +16,13 @@ from tests.server import free_port
 
 
 @contextlib.asynccontextmanager
-async def serving_on_port(app: Any) -> AsyncIterator[int]:
-    """Serve the ASGI `app` on a free 127.0.0.1 port until the block ends; the port."""
-    port = free_port()
+async def running(app: Any) -> AsyncIterator[uvicorn.Server]:
+    """Serve the ASGI `app` on a free 127.0.0.1 port (`server.config.port`) until the block
+    ends; the running uvicorn server."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
-        port=port,
+        port=free_port(),
         log_level="warning",
         http=http_protocol(10.0),
         ws=websocket_protocol(),
@@ -34,10 +34,17 @@ async def serving_on_port(app: Any) -> AsyncIterator[int]:
         async with asyncio.timeout(20):
             while not server.started:
                 await asyncio.sleep(0.02)
-        yield port
+        yield server
     finally:
         server.should_exit = True
         await task
+
+
+@contextlib.asynccontextmanager
+async def serving_on_port(app: Any) -> AsyncIterator[int]:
+    """Serve the ASGI `app` on a free 127.0.0.1 port until the block ends; the port."""
+    async with running(app) as server:
+        yield server.config.port
 
 
 @contextlib.asynccontextmanager

@@ -25,18 +25,18 @@ _CONTROL_MAX = 125
 HAND_OVER = (-1, None)
 
 
-def _xor(payload: bytes | bytearray, mask: bytes | bytearray) -> bytes:
+def xor_mask(payload: bytes | bytearray, mask: bytes | bytearray) -> bytes:
     """`payload` XOR the 4-byte `mask` repeated: RFC 6455 5.3, on Python integers."""
     size = len(payload)
     key = int.from_bytes((bytes(mask) * (size // 4 + 1))[:size], "little")
     return (int.from_bytes(payload, "little") ^ key).to_bytes(size, "little")
 
 
-unmask: Callable[[bytes | bytearray, bytes | bytearray], bytes] = _xor
+unmask: Callable[[bytes | bytearray, bytes | bytearray], bytes] = xor_mask
 try:
     # websockets' C version of the same XOR: about 100 times faster on a 64 KiB payload. Not
-    # part of its documented API, so only when present; tests/test_frames.py says by name when
-    # it is gone.
+    # part of its documented API, so only when present; tests/serving/test_contracts.py says
+    # by name when it is gone.
     from websockets.speedups import apply_mask
 
     unmask = apply_mask

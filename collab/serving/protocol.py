@@ -2,7 +2,7 @@
 documented sans-I/O ServerProtocol, given to uvicorn through its `ws` option.
 
 The contract with uvicorn is how it builds and manages a WebSocket protocol (see
-tests/test_uvicorn_contract.py): the class is called with `config`, `server_state` and
+tests/serving/test_contracts.py): the class is called with `config`, `server_state` and
 `app_state`, gets `connection_made` with the socket's transport and `data_received` with the
 upgrade request, adds itself to `server_state.connections` while connected and its app task to
 `server_state.tasks`, and closes with 1012 when uvicorn calls `shutdown()`. From the config it

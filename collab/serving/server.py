@@ -11,7 +11,7 @@
   server holding many connections.
 
 uvicorn.Server is subclassed for `handle_exit` (its signal handler) and `startup`: the test
-tests/test_uvicorn_contract.py fails by name if either changes shape.
+tests/serving/test_contracts.py fails by name if either changes shape.
 """
 
 from __future__ import annotations

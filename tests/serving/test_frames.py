@@ -4,7 +4,6 @@ control frames between, fragmented messages, and frames it must refuse."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 from typing import Any
 
@@ -13,46 +12,8 @@ from pycrdt import Doc, Text
 
 from collab.protocol.messages import encode_sync_step1, encode_update
 from tests.server import ServerProcess
+from tests.serving.raw import masked, raw_socket, read_frame
 from tests.yclient import YClient
-
-
-def _masked(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
-    mask = os.urandom(4)
-    length = len(payload)
-    head = bytes(((0x80 if fin else 0) | opcode,))
-    if length < 126:
-        head += bytes((0x80 | length,))
-    elif length < 65536:
-        head += bytes((0x80 | 126,)) + length.to_bytes(2, "big")
-    else:
-        head += bytes((0x80 | 127,)) + length.to_bytes(8, "big")
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-async def _raw_socket(
-    server: ServerProcess, room: str
-) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        (
-            f"GET /ws/{room} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    head = await reader.readuntil(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 101"), head
-    return reader, writer
-
-
-async def _read_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    first, second = await reader.readexactly(2)
-    length = second & 0x7F
-    if length == 126:
-        length = int.from_bytes(await reader.readexactly(2), "big")
-    elif length == 127:
-        length = int.from_bytes(await reader.readexactly(8), "big")
-    return first & 0x0F, await reader.readexactly(length)
 
 
 def _edit(text: str) -> bytes:
@@ -63,13 +24,13 @@ def _edit(text: str) -> bytes:
 
 async def test_frames_cut_anywhere_and_packed_together_all_arrive(server: ServerProcess):
     async with YClient(server.ws_url, "cuts") as watcher:
-        reader, writer = await _raw_socket(server, "cuts")
+        reader, writer = await raw_socket(server, "cuts")
         big = "b" * 70_000  # lengths in 64 bits (over 64 KiB)
         frames = [
-            _masked(0x2, encode_update(_edit("one "))),
-            _masked(0x9, b"are you there"),  # a ping between two updates
-            _masked(0x2, encode_update(_edit(big))),
-            _masked(0x2, encode_update(_edit("x" * 70_000))),
+            masked(0x2, encode_update(_edit("one "))),
+            masked(0x9, b"are you there"),  # a ping between two updates
+            masked(0x2, encode_update(_edit(big))),
+            masked(0x2, encode_update(_edit("x" * 70_000))),
         ]
         stream = b"".join(frames)
         for start in range(0, 64):  # the first frames one byte at a time
@@ -81,7 +42,7 @@ async def test_frames_cut_anywhere_and_packed_together_all_arrive(server: Server
         await watcher.wait_for(lambda: len(watcher.text) == 4 + 70_000 + 70_000)
         kinds = set()
         while 0xA not in kinds:  # the ping was answered with its own payload
-            kind, payload = await asyncio.wait_for(_read_frame(reader), 10)
+            kind, payload = await asyncio.wait_for(read_frame(reader), 10)
             kinds.add(kind)
             if kind == 0xA:
                 assert payload == b"are you there"
@@ -101,18 +62,18 @@ async def test_a_fragmented_message_is_put_back_together(server: ServerProcess):
 
 async def test_frames_the_server_refuses_still_close_with_their_codes(server: ServerProcess):
     cases = [
-        (_masked(0x2, encode_sync_step1(b"\x00"), fin=False) + _masked(0x2, b"\x00"), 1002),
+        (masked(0x2, encode_sync_step1(b"\x00"), fin=False) + masked(0x2, b"\x00"), 1002),
         (bytes((0x82, 0x03)) + b"\x00\x00\x00", 1002),  # unmasked
         (bytes((0xC2, 0x80)) + os.urandom(4), 1002),  # an extension bit nobody negotiated
-        (_masked(0x9, b"p" * 126), 1002),  # a control frame over 125 bytes
+        (masked(0x9, b"p" * 126), 1002),  # a control frame over 125 bytes
         (bytes((0x82, 0xFF)) + (8 << 20).to_bytes(8, "big") + os.urandom(4), 1009),
     ]
     for data, code in cases:
-        reader, writer = await _raw_socket(server, "refused")
+        reader, writer = await raw_socket(server, "refused")
         writer.write(data)
         await writer.drain()
         while True:
-            kind, payload = await asyncio.wait_for(_read_frame(reader), 10)
+            kind, payload = await asyncio.wait_for(read_frame(reader), 10)
             if kind == 0x8:
                 assert int.from_bytes(payload[:2], "big") == code, (data[:2], payload)
                 break

@@ -1,0 +1,182 @@
+"""collab's WebSocket protocol keeps the WebSocket and ASGI contracts: text messages, close codes
+and reasons both ways, an app's refusal before accepting (its own HTTP response, or 500 when it
+fails), keepalive pings, the size limit across fragments, and an upgraded socket outliving the
+header timeout. Against a real collab server, or a real uvicorn serving a small Starlette app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import websockets
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from collab.protocol.messages import encode_sync_step1
+from tests.conftest import ServerFactory
+from tests.inprocess import serving_on_port
+from tests.serving.raw import close_code, masked, raw_socket, read_frame
+
+
+class Recorder:
+    """What the small app saw: the disconnect events it received."""
+
+    def __init__(self) -> None:
+        self.disconnects: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+
+
+def _app(recorder: Recorder) -> Starlette:
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        try:
+            while True:
+                text = await websocket.receive_text()
+                if text == "bye":
+                    await websocket.close(4000, "done")
+                    return
+                await websocket.send_text(text.upper())
+        except WebSocketDisconnect as gone:
+            recorder.disconnects.put_nowait((gone.code, gone.reason))
+
+    async def deny(websocket: WebSocket) -> None:
+        await websocket.send_denial_response(PlainTextResponse("go away", status_code=418))
+
+    async def fail(websocket: WebSocket) -> None:
+        raise ValueError("the app broke before accepting")
+
+    async def forget(websocket: WebSocket) -> None:
+        return  # neither accepts nor refuses
+
+    routes = [
+        WebSocketRoute("/echo", echo),
+        WebSocketRoute("/deny", deny),
+        WebSocketRoute("/fail", fail),
+        WebSocketRoute("/forget", forget),
+    ]
+    return Starlette(routes=routes)
+
+
+@pytest.fixture
+async def small_app() -> AsyncIterator[tuple[str, Recorder]]:
+    recorder = Recorder()
+    async with serving_on_port(_app(recorder)) as port:
+        yield f"ws://127.0.0.1:{port}", recorder
+
+
+async def test_text_messages_and_the_apps_close_code_and_reason(small_app: tuple[str, Recorder]):
+    base, _ = small_app
+    async with websockets.connect(f"{base}/echo") as ws:
+        await ws.send("hello")
+        assert await ws.recv() == "HELLO"
+        await ws.send("bye")
+        with pytest.raises(websockets.ConnectionClosedError):
+            await ws.recv()
+    assert (ws.close_code, ws.close_reason) == (4000, "done")
+
+
+async def test_a_clients_close_code_and_reason_reach_the_app(small_app: tuple[str, Recorder]):
+    base, recorder = small_app
+    async with websockets.connect(f"{base}/echo") as ws:
+        await ws.send("ping")
+        assert await ws.recv() == "PING"
+        await ws.close(4001, "leaving")
+    async with asyncio.timeout(10):
+        assert await recorder.disconnects.get() == (4001, "leaving")
+
+
+async def test_a_dropped_connection_reaches_the_app_as_1006(small_app: tuple[str, Recorder]):
+    base, recorder = small_app
+    ws = await websockets.connect(f"{base}/echo")
+    await ws.send("ping")
+    assert await ws.recv() == "PING"
+    ws.transport.abort()  # no close frame
+    async with asyncio.timeout(10):
+        assert (await recorder.disconnects.get())[0] == 1006
+
+
+async def test_an_apps_own_refusal_reaches_the_client(small_app: tuple[str, Recorder]):
+    base, _ = small_app
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(f"{base}/deny")
+    assert refused.value.response.status_code == 418
+    assert refused.value.response.body == b"go away"
+
+
+@pytest.mark.parametrize("path", ["/fail", "/forget"])
+async def test_an_app_that_neither_accepts_nor_refuses_answers_500(
+    small_app: tuple[str, Recorder], path: str
+):
+    base, _ = small_app
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(f"{base}{path}")
+    assert refused.value.response.status_code == 500
+
+
+async def test_a_fragmented_message_over_the_limit_closes_with_1009(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """Each piece is within the limit; the message is not."""
+    server = make_server(sqlite_url, COLLAB_MAX_MESSAGE_BYTES="1000")
+    await server.start()
+    reader, writer = await raw_socket(server, "pieces")
+    writer.write(masked(0x2, b"\x00" * 700, fin=False) + masked(0x0, b"\x00" * 700))
+    await writer.drain()
+    assert await close_code(reader) == 1009
+    writer.close()
+
+
+async def test_text_frames_close_with_1003_and_bad_utf8_with_1007(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url)
+    await server.start()
+    for payload, code in [(b"hello", 1003), (b"\xff\xfe", 1007)]:
+        reader, writer = await raw_socket(server, "texts")
+        writer.write(masked(0x1, payload))
+        await writer.drain()
+        assert await close_code(reader) == code, payload
+        writer.close()
+
+
+async def test_a_peer_that_does_not_answer_pings_is_closed_with_1011(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url, COLLAB_PING_INTERVAL="0.3", COLLAB_PING_TIMEOUT="0.3")
+    await server.start()
+    reader, writer = await raw_socket(server, "silent")
+    kinds: list[int] = []
+    async with asyncio.timeout(10):
+        while not kinds or kinds[-1] != 0x8:
+            kind, payload = await read_frame(reader)
+            kinds.append(kind)
+    assert 0x9 in kinds  # pinged first
+    assert int.from_bytes(payload[:2], "big") == 1011
+    assert await reader.read() == b""  # then the socket is closed
+    writer.close()
+
+
+async def test_an_upgraded_socket_outlives_the_header_timeout(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """The header timeout bounds request heads, not WebSockets: a socket that answers its
+    pings stays open over several timeouts, and is served."""
+    server = make_server(
+        sqlite_url, COLLAB_HEADER_TIMEOUT="1", COLLAB_PING_INTERVAL="0.4", COLLAB_PING_TIMEOUT="5"
+    )
+    await server.start()
+    reader, writer = await raw_socket(server, "long")
+    pings = 0
+    async with asyncio.timeout(20):
+        while pings < 6:  # 6 x 0.4 s: over two header timeouts
+            kind, payload = await read_frame(reader)
+            assert kind != 0x8, payload
+            if kind == 0x9:
+                pings += 1
+                writer.write(masked(0xA, payload))
+        writer.write(masked(0x2, encode_sync_step1(b"\x00")))
+        while (await read_frame(reader))[0] != 0x2:
+            pass  # the server's answer to SyncStep1
+    writer.close()
