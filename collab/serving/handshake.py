@@ -1,10 +1,12 @@
-"""The opening handshake in ASGI terms: the scope an upgrade request makes, the response headers
-an accept adds, a denial's HTTP response, and the log line each makes."""
+"""The opening handshake in ASGI terms: the scope an upgrade request makes, and the app's answer
+to it (an accept with its headers, a refusal, or its own HTTP response), each with its log
+line."""
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import enum
 import http
 import logging
 from collections.abc import Iterable
@@ -13,6 +15,7 @@ from urllib.parse import unquote
 
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+from websockets.server import ServerProtocol
 
 # uvicorn's own logger: the "[accepted]" and refusal lines read like its other lines, go
 # where its log config sends them, and pass the token-redacting filter collab.logs puts there.
@@ -64,6 +67,83 @@ def _address(info: Any) -> tuple[str, int] | None:
     return None
 
 
+class Answer(enum.Enum):
+    """Where the app's answer to an upgrade request stands."""
+
+    ACCEPTED = enum.auto()
+    REFUSED = enum.auto()  # a 403, a 500 or the app's own HTTP response, sent
+    PENDING = enum.auto()  # the app's own HTTP response, not all of it sent yet
+
+
+class Upgrade:
+    """An upgrade request websockets found valid and the app has not answered yet: its scope,
+    the 101 response websockets prepared, and the app's own HTTP response while it comes."""
+
+    __slots__ = ("_conn", "_denial", "_response", "plain", "scope")
+
+    def __init__(self, conn: ServerProtocol, response: Response, scope: dict[str, Any]) -> None:
+        self._conn = conn
+        self._response = response
+        self.scope = scope
+        self._denial: tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None = None
+        # Once accepted: whether frames are as they look (no extension was negotiated).
+        self.plain = False
+
+    def answer(self, message: dict[str, Any], defaults: Iterable[tuple[bytes, bytes]]) -> Answer:
+        """Carry out the app's ASGI answer (`defaults`: the server's headers for a 101)."""
+        kind = message["type"]
+        if self._denial is not None:
+            return self._add_denial_body(message)
+        if kind == "websocket.accept":
+            response = self._response
+            add_accept_headers(response, defaults, message)
+            self._conn.send_response(response)
+            log_outcome(self.scope, "[accepted]")
+            self.plain = "Sec-WebSocket-Extensions" not in response.headers
+            return Answer.ACCEPTED
+        if kind == "websocket.close":  # before accepting: HTTP 403
+            log_outcome(self.scope, "403")
+            self._conn.send_response(self._conn.reject(403, ""))
+            return Answer.REFUSED
+        if kind == "websocket.http.response.start":
+            self._start_denial(message)
+            return Answer.PENDING
+        raise RuntimeError(
+            "Expected ASGI message 'websocket.accept', 'websocket.close' or "
+            f"'websocket.http.response.start' but got '{kind}'."
+        )
+
+    def fail(self) -> None:
+        """The app failed, or ended, without answering: HTTP 500."""
+        self._conn.send_response(self._conn.reject(500, "Internal Server Error"))
+
+    def _start_denial(self, message: dict[str, Any]) -> None:
+        status = message["status"]
+        if not 100 <= status < 600:
+            raise RuntimeError(f"Invalid HTTP status code '{status}' in response.")
+        self._denial = (status, list(message.get("headers", [])), [])
+
+    def _add_denial_body(self, message: dict[str, Any]) -> Answer:
+        if message["type"] != "websocket.http.response.body":
+            raise RuntimeError(f"Expected 'websocket.http.response.body', got {message['type']!r}.")
+        assert self._denial is not None
+        status, headers, body = self._denial
+        body.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return Answer.PENDING
+        log_outcome(self.scope, str(status))
+        self._conn.send_response(denial(status, headers, b"".join(body)))
+        return Answer.REFUSED
+
+
+def unreadable(conn: ServerProtocol) -> list[bytes]:
+    """The answer to an upgrade request websockets could not read: its own (414, 431), or 400."""
+    answer = [data for data in conn.data_to_send() if data]
+    if not answer:
+        answer = [conn.reject(400, "Failed to open a WebSocket connection.\n").serialize()]
+    return answer
+
+
 def add_accept_headers(
     response: Response,
     defaults: Iterable[tuple[bytes, bytes]],
@@ -82,12 +162,6 @@ def add_accept_headers(
         del response.headers["Date"]
     for name, value in headers:
         response.headers[name] = value
-
-
-def check_status(status: int) -> None:
-    """RuntimeError for a status no HTTP response can have."""
-    if not 100 <= status < 600:
-        raise RuntimeError(f"Invalid HTTP status code '{status}' in response.")
 
 
 def denial(status: int, raw_headers: Iterable[tuple[bytes, bytes]], body: bytes) -> Response:

@@ -29,7 +29,7 @@ async def _no_app(scope: Any, receive: Any, send: Any) -> None:  # pragma: no co
 def default_http_protocol() -> Callable[..., asyncio.Protocol]:
     """The HTTP protocol class uvicorn uses by default ("auto": httptools when installed, else
     h11), found the way uvicorn finds it."""
-    config = uvicorn.Config(_no_app, http="auto", log_config=None)
+    config = uvicorn.Config(_no_app, http="auto", ws="none", lifespan="off", log_config=None)
     config.load()
     protocol: Callable[..., asyncio.Protocol] = config.http_protocol_class
     return protocol
