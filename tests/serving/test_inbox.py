@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from collab.serving.inbox import Inbox
+from collab.serving.inbox import Inbox, Messages
 
 
 async def test_items_come_out_in_order_and_a_waiting_get_is_woken_by_a_put():
@@ -49,3 +49,38 @@ async def test_a_cancelled_get_takes_nothing():
     await asyncio.sleep(0)
     inbox.put_nowait(7)
     assert await inbox.get() == 7
+
+
+async def test_messages_stop_reading_the_socket_past_16_messages_or_256_kib_until_all_are_taken():
+    loop = asyncio.get_running_loop()
+    accepted: list[asyncio.BaseTransport] = []
+
+    class Accepting(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            accepted.append(transport)
+
+    server = await loop.create_server(Accepting, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport, _ = await loop.create_connection(asyncio.Protocol, "127.0.0.1", port)
+    messages = Messages()
+    messages.transport = transport
+    one = {"type": "websocket.receive", "bytes": b"x"}
+    for _ in range(15):
+        messages.put(one, 1)
+    assert transport.is_reading()
+    messages.put(one, 1)  # the 16th
+    assert not transport.is_reading()
+    for _ in range(15):
+        await messages.take()
+        assert not transport.is_reading()
+    await messages.take()
+    assert transport.is_reading()
+    messages.put({"type": "websocket.receive", "bytes": b"y" * 262_144}, 262_144)
+    assert not transport.is_reading()
+    await messages.take()
+    assert transport.is_reading()
+    transport.close()
+    for other in accepted:
+        other.close()
+    server.close()
+    await server.wait_closed()
