@@ -44,12 +44,6 @@ class RedactTokens(logging.Filter):
         return True
 
 
-def redact_tokens_in_server_logs() -> None:
-    """Install the filter on uvicorn's loggers (its access and WebSocket handshake lines)."""
-    for name in ("uvicorn.error", "uvicorn.access", "uvicorn"):
-        logging.getLogger(name).addFilter(RedactTokens())
-
-
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, the ids known, and the
     traceback of an exception."""
@@ -86,19 +80,6 @@ def configure(level: str, log_format: str) -> None:
     # websockets' "connection open" and "connection closed", two lines per connection that say
     # less than uvicorn's "[accepted]" line (collab/serving/protocol.py).
     logging.getLogger("collab.websockets").setLevel(quiet)
-
-
-def uvicorn_log_config(log_format: str) -> dict[str, Any] | None:
-    """uvicorn's loggers through the root handler (and so the same format) for JSON; None
-    (uvicorn's own config) for text."""
-    if log_format != "json":
-        return None
-    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "loggers": {name: {"handlers": [], "propagate": True} for name in names},
-    }
 
 
 class RequestIds:

@@ -60,7 +60,6 @@ def serve(settings: Settings) -> int:
     """`collab serve`: check what a newcomer can get wrong, bind, then run until stopped."""
     from collab.app import create_app
     from collab.auth import check_secret
-    from collab.logs import redact_tokens_in_server_logs
     from collab.serving.server import serve as run
 
     if settings.secret and not settings.public_key:
@@ -76,8 +75,6 @@ def serve(settings: Settings) -> int:
     except preflight.PreflightError as error:
         print(f"collab: {error}", file=sys.stderr)
         return error.code
-    redact_tokens_in_server_logs()
-
     run(create_app(settings), settings, sock)
     return 0
 

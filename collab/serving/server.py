@@ -9,6 +9,7 @@
   everything else is served, then uvicorn stops listening and closes WebSockets with 1012.
 - One startup line saying what is served where, and garbage collector thresholds for a
   server holding many connections.
+- uvicorn's log lines in collab's format (JSON when asked), with tokens redacted.
 
 uvicorn.Server is subclassed for `handle_exit` (its signal handler) and `startup`: the test
 tests/serving/test_contracts.py fails by name if either changes shape.
@@ -22,6 +23,7 @@ import logging
 import signal
 import socket
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -31,7 +33,7 @@ from uvicorn.config import LOGGING_CONFIG
 from collab.app import start_draining
 from collab.config import Settings
 from collab.config import package_version as version
-from collab.logs import uvicorn_log_config
+from collab.logs import RedactTokens
 from collab.serving.counters import FastPathCounts
 from collab.serving.http import http_protocol
 from collab.serving.protocol import websocket_protocol
@@ -50,6 +52,7 @@ _GC_THRESHOLDS = (20_000, 20, 10)
 def serve(app: Starlette, settings: Settings, sock: socket.socket) -> None:
     """Serve `app` on the bound socket `sock` until SIGTERM (drained) or SIGINT."""
     counts = FastPathCounts()
+    _redact_tokens_in_uvicorn_logs()
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -62,9 +65,29 @@ def serve(app: Starlette, settings: Settings, sock: socket.socket) -> None:
         timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout)),
         http=http_protocol(settings.header_timeout),
         ws=websocket_protocol(counts),
-        log_config=uvicorn_log_config(settings.log_format) or LOGGING_CONFIG,
+        log_config=_log_config(settings.log_format),
     )
     DrainingServer(config, app, settings.drain_delay, counts).run(sockets=[sock])
+
+
+def _log_config(log_format: str) -> dict[str, Any]:
+    """uvicorn's loggers through the root handler (and so collab's format) for JSON; uvicorn's
+    own config for text."""
+    if log_format != "json":
+        return LOGGING_CONFIG
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "loggers": {name: {"handlers": [], "propagate": True} for name in names},
+    }
+
+
+def _redact_tokens_in_uvicorn_logs() -> None:
+    """uvicorn's access lines and the WebSocket lines written on its logger carry query
+    strings: their tokens are redacted."""
+    for name in ("uvicorn.error", "uvicorn.access", "uvicorn"):
+        logging.getLogger(name).addFilter(RedactTokens())
 
 
 class DrainingServer(uvicorn.Server):
