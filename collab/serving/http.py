@@ -110,6 +110,8 @@ class _HeadTimeout(asyncio.Protocol):
             self._inner.pause_writing()
 
     def resume_writing(self) -> None:
+        if self._deadline is not None:
+            self.await_head()  # most of a large response went out just now
         if self._inner is not None:
             self._inner.resume_writing()
 
@@ -137,11 +139,11 @@ class _HeadTimeout(asyncio.Protocol):
         transport = self._transport
         if self._deadline is None or transport is None or transport.is_closing():
             return
-        loop = asyncio.get_running_loop()
-        if loop.time() < self._deadline or transport.get_write_buffer_size():
-            # Moved by a later write, or a response is still on its way out.
-            when = max(self._deadline, loop.time() + 0.1)
-            self._timer = loop.call_at(when, self._check)
+        if transport.get_write_buffer_size():
+            self.await_head()  # a response still on its way out: the head is due after it
+            return
+        if asyncio.get_running_loop().time() < self._deadline:  # moved by a later write
+            self._timer = asyncio.get_running_loop().call_at(self._deadline, self._check)
             return
         transport.close()
 
