@@ -23,6 +23,8 @@ from collab.api import metrics as api_metrics
 from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
 from collab.config import Settings
+from collab.documents.service import Documents
+from collab.documents.versions import Versions
 from collab.errors import ServerShuttingDown
 from collab.hooks import HookRunner, Hooks
 from collab.limits import SendBudget, SharedBuckets
@@ -31,15 +33,13 @@ from collab.metrics import Metrics
 from collab.pubsub.base import Bus
 from collab.pubsub.local import LocalBus
 from collab.recheck import AccessWatch
-from collab.rooms.cluster import Cluster
-from collab.rooms.documents import Documents
+from collab.rooms.cluster.remote_presence import PresenceTimings
+from collab.rooms.cluster.replication import Cluster
 from collab.rooms.history import VersionPolicy
 from collab.rooms.hooked import CommitHooks
-from collab.rooms.leases import MAINTENANCE
 from collab.rooms.manager import RoomManager
-from collab.rooms.remote_presence import PresenceTimings
 from collab.rooms.room import RoomLimits
-from collab.rooms.versions import Versions
+from collab.rooms.upkeep.leases import MAINTENANCE
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState
 from collab.store import migrate

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from starlette.websockets import WebSocket, WebSocketState
 
 from collab.config import Settings
+from collab.content.crdt import CONTROL_FLOW
 from collab.errors import (
     CollabError,
     MessageTooBig,
@@ -24,7 +25,6 @@ from collab.errors import (
 from collab.limits import SendBudget, TokenBucket
 from collab.metrics import Metrics
 from collab.protocol.messages import Message, SyncStep1, SyncStep2, Update, decode_message
-from collab.rooms.crdt import CONTROL_FLOW
 from collab.rooms.room import Room
 from collab.types import PeerOrigin
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.connection import Connection
+from collab.documents.service import Documents
+from collab.documents.versions import Versions
 from collab.hooks import HookRunner
 from collab.limits import SendBudget, SharedBuckets
 from collab.metrics import Metrics
 from collab.recheck import AccessWatch
-from collab.rooms.documents import Documents
 from collab.rooms.manager import RoomManager
-from collab.rooms.versions import Versions
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Store
 

@@ -13,9 +13,9 @@ from collab.api.http import room_param, state_of
 from collab.api.models.rooms import ImportParams, NewTitledRoom, Rename, Room
 from collab.api.operations import YJS, BinaryBody, JsonBody, Operation, Query, Reply, reply
 from collab.auth import DEVELOPMENT, Identity, Role
+from collab.documents.titles import create_titled, present_names
+from collab.documents.transfer import check_import, import_room
 from collab.rooms.events import title_event
-from collab.rooms.titles import create_titled, present_names
-from collab.rooms.transfer import check_import, import_room
 
 _NEW = JsonBody(NewTitledRoom)
 CREATE_TITLED = Operation(

@@ -22,8 +22,8 @@ from collab.api.models.versions import (
 from collab.api.operations import YJS, JsonBody, Operation, Query, Reply, reply, resource
 from collab.api.rooms import AUTHOR
 from collab.auth import DEVELOPMENT, Identity, Role
+from collab.content.export import content_text, doc_from_update
 from collab.errors import InvalidRequest
-from collab.rooms.export import content_text, doc_from_update
 from collab.types import MAX_AUTHOR_CHARS
 
 

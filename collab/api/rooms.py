@@ -35,9 +35,9 @@ from collab.api.operations import (
 )
 from collab.api.snapshots import get_snapshot
 from collab.auth import DEVELOPMENT, Identity, Role
+from collab.documents.service import DeleteText, InsertText, TextOp
+from collab.documents.titles import NewTitle, present_names
 from collab.errors import InvalidRequest
-from collab.rooms.documents import DeleteText, InsertText, TextOp
-from collab.rooms.titles import NewTitle, present_names
 from collab.state import CollabState
 from collab.store.base import RoomCursor, RoomInfo, RoomSort
 from collab.types import LocalOrigin

@@ -19,10 +19,10 @@ from collab.api.http import (
 from collab.api.models.rooms import SnapshotParams
 from collab.api.operations import YJS, Header, Operation, Query, Reply
 from collab.auth import Role
+from collab.content import crdt
+from collab.content.export import doc_from_update, doc_to_json, render_content
+from collab.documents.service import Snapshot
 from collab.errors import InvalidRequest
-from collab.rooms import crdt
-from collab.rooms.documents import Snapshot
-from collab.rooms.export import doc_from_update, doc_to_json, render_content
 
 TEXT, JSON = "text/plain", "application/json"
 MARKDOWN, HTML = "text/markdown", "text/html"

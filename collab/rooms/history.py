@@ -12,8 +12,8 @@ from typing import Any
 
 from pycrdt import Doc
 
+from collab.content.export import doc_to_json
 from collab.protocol.encoding import Reader
-from collab.rooms.export import doc_to_json
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,11 @@ from typing import Any
 
 from pycrdt import Doc
 
+from collab.content import crdt
 from collab.errors import CollabError
 from collab.hooks import AwarenessState, Change, CreateDocument, HookRunner, VersionRecorded
 from collab.protocol.awareness import AwarenessEntry
 from collab.protocol.messages import is_empty_update
-from collab.rooms import crdt
 from collab.rooms.peer import Peer
 from collab.rooms.room import Room
 from collab.store.base import Appended, NewUpdate, NewVersion, Store

@@ -20,13 +20,13 @@ from collab.errors import (
 )
 from collab.hooks import HookRunner
 from collab.metrics import Metrics
-from collab.rooms.cluster import Cluster
+from collab.rooms.cluster.replication import Cluster
 from collab.rooms.history import VersionPolicy
 from collab.rooms.hooked import awareness_filter, create_initial_content
-from collab.rooms.leases import MAINTENANCE
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import LogSize, Room, RoomLimits
-from collab.rooms.upkeep import RoomUpkeep, UpkeepPolicy
+from collab.rooms.upkeep.leases import MAINTENANCE
+from collab.rooms.upkeep.work import RoomUpkeep, UpkeepPolicy
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Lease, RetentionPolicy, Store
 

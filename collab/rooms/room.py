@@ -17,6 +17,9 @@ from typing import Any
 from pycrdt import Doc, Text, merge_updates
 
 from collab.config import Settings
+from collab.content import crdt
+from collab.content.encodings import DocEncodings
+from collab.content.surrogates import SurrogatePairs
 from collab.errors import (
     CollabError,
     DocumentTooLarge,
@@ -54,16 +57,13 @@ from collab.protocol.messages import (
 )
 from collab.protocol.nesting import TypeNesting
 from collab.protocol.yupdate import ParsedUpdate, parse_state_vector, parse_update
-from collab.rooms import crdt
 from collab.rooms.awareness_relay import DEFAULT_WINDOW as AWARENESS_WINDOW
 from collab.rooms.awareness_relay import AwarenessRelay
-from collab.rooms.encodings import DocEncodings
 from collab.rooms.events import Event, version_events
 from collab.rooms.history import AutoVersions, fingerprint
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence, PresenceLimits, announced_name
 from collab.rooms.replica import LogPosition
-from collab.rooms.surrogates import SurrogatePairs
 from collab.rooms.writer import MERGE_MAX_BYTES, PendingWrite, UpdateWriter
 from collab.store.base import Lease, NewVersion, VersionResult
 from collab.types import LocalOrigin, Origin, origin_user
@@ -352,7 +352,7 @@ class Room:
         """Apply an update and queue it for commit; return its sequence number in this room.
         A rejected update raises InvalidUpdate and is neither stored nor relayed: it is walked
         (`parse_update`) and its shared types' nesting checked before yrs decodes it. An update
-        splitting a surrogate pair goes after the room's repair of it (rooms/surrogates.py)."""
+        splitting a surrogate pair goes after the room's repair of it (content/surrogates.py)."""
         if parsed is None and not is_empty_update(update):
             parsed = parse_update(update, self.limits.max_nesting_depth)
         repairs = await self._reserve(parsed)
@@ -636,7 +636,7 @@ class Room:
         peer but the sender when the run has one; a run merged from several peers' updates goes
         to them too (each applies its own part as a no-op, as from y-websocket's server).
         Large updates and the room's surrogate repairs (which must stay transactions of their
-        own: rooms/surrogates.py) go alone, in their place. A run the writer stored as one
+        own: content/surrogates.py) go alone, in their place. A run the writer stored as one
         merged row is sent as that row, not merged a second time."""
         run: list[tuple[bytes, set[Peer | None]]] = []  # (update or stored row, its senders)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
+from collab.content import crdt
 from collab.errors import LeaseLost, VersionBehind, WriteRejected
 from collab.metrics import Metrics
-from collab.rooms import crdt
 from collab.store.base import Appended, NewUpdate, NewVersion, Store, VersionResult
 from collab.types import Origin, origin_user
 
@@ -81,7 +81,7 @@ class PendingWrite:
 @dataclass(frozen=True, slots=True)
 class SeparateUpdate(NewUpdate):
     """An update never merged with its neighbours: yrs must apply it in a transaction of its
-    own (a surrogate pair's repair, rooms/surrogates.py, deletes before what follows builds)."""
+    own (a surrogate pair's repair, content/surrogates.py, deletes before what follows builds)."""
 
 
 class UpdateWriter:

@@ -16,8 +16,8 @@ import redis.asyncio as redis
 from collab.auth import issue_token
 from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
 from collab.pubsub import wire
+from collab.rooms.cluster.remote_presence import NodeLiveness
 from collab.rooms.presence import Presence, PresenceLimits
-from collab.rooms.remote_presence import NodeLiveness
 from tests.cluster.conftest import ClusterFactory
 from tests.cluster.test_fanout import kill_pubsub_connections
 from tests.server import ServerProcess

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+from collab.content import crdt
+from collab.content.export import ABSENT, content_text, doc_from_update, doc_to_json, roots
+from collab.content.restore import restore_value
+from collab.documents.service import replace_with, stored_doc
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
-from collab.rooms import crdt
-from collab.rooms.documents import replace_with, stored_doc
-from collab.rooms.export import ABSENT, content_text, doc_from_update, doc_to_json, roots
 from collab.rooms.quarantine import check_version, load_room
-from collab.rooms.restore import restore_value
 from collab.store.base import NewUpdate, Store
 from collab.types import is_valid_room_name
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
-from collab.rooms.documents import apply_text_ops, diff_ops
-from collab.rooms.export import (
+from collab.content.export import (
     ABSENT,
     CONTENT,
     Attributes,
@@ -17,6 +16,7 @@ from collab.rooms.export import (
     plain_value,
     roots,
 )
+from collab.documents.service import apply_text_ops, diff_ops
 
 Edit = Callable[[Doc[Any]], None]
 

@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 
 from pycrdt import Doc, Text, XmlElement, XmlText
 
+from collab.content import crdt
+from collab.content.export import CONTENT, TEXT, content_kind, doc_from_update
+from collab.documents.titles import NewTitle, create_titled
 from collab.errors import (
     InvalidRequest,
     RoomDeleted,
@@ -19,12 +22,9 @@ from collab.errors import (
     WrongDocumentKind,
 )
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
-from collab.rooms import crdt
-from collab.rooms.export import CONTENT, TEXT, content_kind, doc_from_update
 from collab.rooms.manager import RoomManager
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import Room
-from collab.rooms.titles import NewTitle, create_titled
 from collab.store.base import NewUpdate, RoomInfo, Store
 from collab.types import Origin
 
@@ -191,7 +191,7 @@ class Documents:
 
     async def copy(self, source: str, target: str | NewTitle, title: str | None = None) -> RoomInfo:
         """Copy the committed state of `source` into a new room: `target`, or one named after
-        a title (rooms/titles.py) when `target` is a NewTitle."""
+        a title (documents/titles.py) when `target` is a NewTitle."""
         snapshot = await self.snapshot(source)
         kind = await self.kind(source)
         if isinstance(target, NewTitle):

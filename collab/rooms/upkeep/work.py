@@ -1,7 +1,7 @@
 """Once-per-room work of the live rooms: compaction, automatic versions and their thinning.
 
 Several processes may hold one room live; this work runs only on the one holding the room's
-lease (rooms/leases.py), and its final write is fenced by that lease. Every process tracks
+lease (rooms/upkeep/leases.py), and its final write is fenced by that lease. Every process tracks
 the room's edits all the same, committed here or elsewhere (the room's log position tells of
 both), so whichever process the lease comes to does what fell due. Alone on its database a
 process always gets the lease: nothing changes for it but a few statements.
@@ -18,8 +18,8 @@ from typing import Any
 
 from collab.errors import CollabError, LeaseLost, RoomDeleted, VersionBehind
 from collab.rooms.history import AutoVersions, VersionPolicy
-from collab.rooms.leases import RoomLeases
 from collab.rooms.room import Room
+from collab.rooms.upkeep.leases import RoomLeases
 from collab.store.base import Lease, RetentionPolicy, Store, VersionResult
 
 log = logging.getLogger(__name__)

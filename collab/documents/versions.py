@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from collab.content.diff import text_diff
+from collab.content.export import diff_text, doc_from_update
+from collab.content.restore import plan_restore
+from collab.documents.service import Documents
 from collab.errors import RoomNotFound
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
-from collab.rooms.diff import text_diff
-from collab.rooms.documents import Documents
 from collab.rooms.events import restore_event
-from collab.rooms.export import diff_text, doc_from_update
 from collab.rooms.quarantine import check_version
-from collab.rooms.restore import plan_restore
 from collab.store.base import VersionInfo, VersionResult
 from collab.types import LocalOrigin
 

@@ -14,7 +14,7 @@ the database when
 The same check finds rooms deleted elsewhere whose notice was lost. Updates from the bus are
 applied and sent to local peers; they are never queued for commit nor published again, so
 nothing loops between processes. Presence travels on the same channels, never stored
-(rooms/remote_presence.py).
+(rooms/cluster/remote_presence.py).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 from collab.errors import MalformedMessage
 from collab.pubsub import wire
 from collab.pubsub.base import Bus
-from collab.rooms.remote_presence import PresenceRelay, PresenceTimings
+from collab.rooms.cluster.remote_presence import PresenceRelay, PresenceTimings
 from collab.rooms.room import Room
 from collab.store.base import Appended, NewUpdate, NewVersion, RoomHead, Store
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlFragment
 
-from collab.rooms.richtext import to_html, to_markdown, to_text
+from collab.content.richtext import to_html, to_markdown, to_text
 
 CONTENT = "content"
 # Document kinds: a Y.Text at `content` (the CodeMirror editor, plain-text edits) or an
