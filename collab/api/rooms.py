@@ -35,7 +35,7 @@ from collab.api.operations import (
 )
 from collab.api.snapshots import get_snapshot
 from collab.auth import DEVELOPMENT, Identity, Role
-from collab.documents.service import DeleteText, InsertText, TextOp
+from collab.content.textops import DeleteText, InsertText, TextOp
 from collab.documents.titles import NewTitle, present_names
 from collab.errors import InvalidRequest
 from collab.state import CollabState

@@ -16,7 +16,7 @@ from collab.content.export import (
     plain_value,
     roots,
 )
-from collab.documents.service import apply_text_ops, diff_ops
+from collab.content.textops import apply_text_ops, diff_ops
 
 Edit = Callable[[Doc[Any]], None]
 

@@ -8,7 +8,8 @@ from typing import Any, Literal
 from collab.content import crdt
 from collab.content.export import ABSENT, content_text, doc_from_update, doc_to_json, roots
 from collab.content.restore import restore_value
-from collab.documents.service import replace_with, stored_doc
+from collab.content.textops import replace_with
+from collab.documents.service import stored_doc
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.quarantine import check_version, load_room
