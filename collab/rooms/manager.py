@@ -27,6 +27,7 @@ from collab.rooms.quarantine import load_room
 from collab.rooms.room import LogSize, Room, RoomLimits
 from collab.rooms.upkeep.leases import MAINTENANCE
 from collab.rooms.upkeep.work import RoomUpkeep, UpkeepPolicy
+from collab.rooms.wiring import RoomWiring
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Lease, RetentionPolicy, Store
 
@@ -93,6 +94,8 @@ class RoomManager:
             deleting=self._deleting,
             clustered=cluster is not None,
         )
+        # What every room loaded here tells the rest of the process (rooms/listener.py).
+        self._wiring = RoomWiring(self.upkeep, cluster, self._drop_rejected)
 
     async def acquire(self, name: str, *, create: bool = True) -> Room:
         """The live room `name`, loading it first if needed (one load however many callers).
@@ -215,11 +218,11 @@ class RoomManager:
             LogSize(len(stored.log), stored.log_bytes, len(stored.state or b"")),
             self._limits,
             loaded.nesting,
+            listener=self._wiring,
+            awareness_filter=awareness_filter(self.hooks, name),
             epoch=stored.epoch,
             seq=stored.seq,
         )
-        room.on_rejected = self._drop_rejected
-        room.awareness_filter = awareness_filter(self.hooks, name)
         self.upkeep.attach(room)
         if stored.state is None and not stored.log and self.hooks.overrides("on_create_document"):
             await create_initial_content(room, self.hooks, self._store, stored.seq)
@@ -231,9 +234,7 @@ class RoomManager:
 
     async def record_dirty_versions(self) -> None:
         """Record a version of every room edited since its last one (used at shutdown)."""
-        dirty = [
-            room for room in self.rooms.values() if room.auto_versions and room.auto_versions.dirty
-        ]
+        dirty = [room for room in self.rooms.values() if self.upkeep.dirty(room)]
         await asyncio.gather(*(self.record_auto_version(room) for room in dirty))
 
     async def _make_room_for_one_more(self) -> None:
@@ -299,7 +300,7 @@ class RoomManager:
         self.spawn(self._unload(room), f"unload {room.name}")
 
     async def _unload(self, room: Room) -> None:
-        if room.auto_versions is not None and room.auto_versions.dirty:
+        if self.upkeep.dirty(room):
             await self.record_auto_version(room)
         await room.wait_flushed()
         if room.holders == 0 and self.rooms.get(room.name) is room and room.flushed:

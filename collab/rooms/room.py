@@ -60,7 +60,8 @@ from collab.protocol.yupdate import ParsedUpdate, parse_state_vector, parse_upda
 from collab.rooms.awareness_relay import DEFAULT_WINDOW as AWARENESS_WINDOW
 from collab.rooms.awareness_relay import AwarenessRelay
 from collab.rooms.events import Event, version_events
-from collab.rooms.history import AutoVersions, fingerprint
+from collab.rooms.history import fingerprint
+from collab.rooms.listener import UNHEARD, RoomListener
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence, PresenceLimits, announced_name
 from collab.rooms.replica import LogPosition
@@ -73,6 +74,8 @@ log = logging.getLogger(__name__)
 CONTENT = "content"
 EMPTY = b"\x00\x00"
 Edit = Callable[[Doc[Any]], None]
+# The host's on_awareness hook for one room: what of the states a peer announced to keep.
+AwarenessFilter = Callable[[Peer, list[AwarenessEntry]], Awaitable[list[AwarenessEntry]]]
 
 
 @dataclass(slots=True)
@@ -138,26 +141,26 @@ class Room:
         limits: RoomLimits | None = None,
         nesting: TypeNesting | None = None,
         *,
+        listener: RoomListener,
+        awareness_filter: AwarenessFilter | None = None,
         epoch: int | None = None,
         seq: int = 0,
     ) -> None:
         self.name = name
+        # What follows the room's commits elsewhere in the process (rooms/listener.py).
+        self._listener = listener
         # The epoch the room was loaded at (its writes are fenced by it), and which of its log
         # rows the document holds (rows committed by other processes arrive over the bus).
         self.epoch = epoch
         self.position = LogPosition(seq)
+        self.position.on_rows = self._rows_added
         self.doc = doc
         self.encodings = DocEncodings(doc)
         self.content = doc.get(CONTENT, type=Text)
         self.limits = limits or RoomLimits.from_settings(Settings())
         self.presence = Presence(self.limits.presence)
-        # Told of every change to the presence of this room's own connections (accepted
-        # entries, removals when one leaves): the cluster sends them to the other processes.
-        self.presence_changed: Callable[[Room, list[AwarenessEntry]], None] | None = None
         # The host's on_awareness hook (rooms/hooked.py): what of announced states to keep.
-        self.awareness_filter: (
-            Callable[[Peer, list[AwarenessEntry]], Awaitable[list[AwarenessEntry]]] | None
-        ) = None
+        self.awareness_filter = awareness_filter
         self.peers: dict[Peer, PeerState] = {}
         self.holders = 0
         self.released_at = 0.0
@@ -166,9 +169,6 @@ class Room:
         self._applied = 0
         self._committed = 0
         self._commit_event = asyncio.Event()
-        self.after_commit: Callable[[Room], None] | None = None
-        # Called once the database refused one of this room's writes for good.
-        self.on_rejected: Callable[[Room], None] | None = None
         # Nesting levels of the document's items, to refuse updates that nest types too deep.
         self.nesting = nesting or TypeNesting(self.limits.max_nesting_depth)
         # Surrogate pairs held whole, to repair before an update splits one.
@@ -179,7 +179,6 @@ class Room:
         # Awareness changes to the peers: at once when quiet, coalesced while busy.
         self.awareness = AwarenessRelay(self.limits.awareness_window)
         self._closed_by: CollabError | None = None
-        self.auto_versions: AutoVersions | None = None
 
     # -- membership ------------------------------------------------------------------------
 
@@ -197,8 +196,8 @@ class Room:
         if removals:
             self.relay_awareness(removals)
             self._presence_changed(removals)
-        if not self.peers and self.auto_versions is not None:
-            self.auto_versions.on_idle()
+        if not self.peers:
+            self._listener.idle(self)
 
     def broadcast(self, frame: bytes, *, exclude: Peer | None = None) -> None:
         """Send one encoded frame to every peer but `exclude`."""
@@ -330,8 +329,10 @@ class Room:
                 peer.rename(name)
 
     def _presence_changed(self, entries: list[AwarenessEntry]) -> None:
-        if self.presence_changed is not None:
-            self.presence_changed(self, entries)
+        self._listener.presence_changed(self, entries)
+
+    def _rows_added(self) -> None:
+        self._listener.rows_added(self)
 
     def _send_presence(self, peer: Peer) -> None:
         """Every known awareness state, in one message (on join and on QueryAwareness): this
@@ -523,8 +524,7 @@ class Room:
         version = NewVersion(
             self.name, update, fingerprint(self.doc, update), kind, label, author, self.epoch, lease
         )
-        if self.auto_versions is not None:
-            self.auto_versions.started()
+        self._listener.versioning(self)
         result: asyncio.Future[VersionResult] = asyncio.get_running_loop().create_future()
         self._applied += 1
         origin = LocalOrigin("versions", author)
@@ -570,16 +570,12 @@ class Room:
             peer.fail(error)
 
     def dispose(self) -> None:
-        """The room left the live set: stop its timers and drop the callbacks that tie it to
-        the manager. The automatic-version timer refers back to the room, and a cycle would
-        keep the whole document in memory until a full garbage collection."""
-        if self.auto_versions is not None:
-            self.auto_versions.cancel()
-        self.auto_versions = None
+        """The room left the live set: stop its timer, and tell nobody of it any more. Its log
+        position calls back into the room, and a cycle would keep the whole document in memory
+        until a full garbage collection."""
         self.awareness.cancel()
-        self.after_commit = None
-        self.on_rejected = None
-        self.presence_changed = None
+        self.position.on_rows = None
+        self._listener = UNHEARD
 
     def ensure_open(self) -> None:
         """Raise the error the room was closed with (it was deleted), if any."""
@@ -613,10 +609,7 @@ class Room:
         self._commit_event.set()
         for event in version_events(writes):
             self.announce(event)
-        if edited and self.auto_versions is not None:
-            self.auto_versions.on_edit()
-        if self.after_commit is not None:
-            self.after_commit(self)
+        self._listener.committed(self, edited=edited)
         if rejected:
             # Memory now holds what the database does not: close everyone (they reconnect and
             # resync) and let the manager drop this room, so the next load is what is stored.
@@ -627,8 +620,7 @@ class Room:
                 if fenced
                 else WriteRejected("an update could not be stored; reconnect to reload")
             )
-            if self.on_rejected is not None:
-                self.on_rejected(self)
+            self._listener.rejected(self)
 
     def _broadcast_committed(self, writes: list[PendingWrite]) -> None:
         """One frame per run of a batch's small updates, merged by yrs (as Hocuspocus batches

@@ -131,8 +131,8 @@ class PresenceRelay:
     # -- this process's presence -----------------------------------------------------------
 
     def loaded(self, room: Room) -> None:
-        """Publish the room's presence changes from now on, and ask the others for theirs."""
-        room.presence_changed = self.changed
+        """Ask the others for the room's presence (its changes reach `changed` through the
+        room's listener, rooms/wiring.py)."""
         self._bus.publish(room.name, wire.encode(wire.PresenceQuery(room.name, self._node_id)))
 
     def unloaded(self, room: Room) -> None:

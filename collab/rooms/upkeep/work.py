@@ -77,18 +77,23 @@ class RoomUpkeep:
         # Compactions done by this process (for /metrics).
         self.compactions = 0
         self._versioning: dict[str, asyncio.Task[None]] = {}
+        # Each live room's count towards its next automatic version.
+        self._auto: dict[str, AutoVersions] = {}
 
     def attach(self, room: Room) -> None:
         """Track a room being loaded: its commits here, and rows committed elsewhere."""
-        room.after_commit = self.maybe_compact
-        room.auto_versions = AutoVersions(self._policy.versions, lambda: self._versioning_of(room))
-        room.position.on_rows = lambda: self._rows_added(room)
+        self._auto[room.name] = AutoVersions(
+            self._policy.versions, lambda: self._versioning_of(room)
+        )
         if self._renewing is None:
             self._renewing = self._spawn(self.leases.run(), "collab room leases")
 
     def detach(self, room: Room) -> None:
-        """The room left the live set: stop tracking it and give its lease up."""
-        room.position.on_rows = None
+        """The room left the live set: stop tracking it and give its lease up. Its version
+        timer refers back to the room, and would keep the whole document in memory."""
+        versions = self._auto.pop(room.name, None)
+        if versions is not None:
+            versions.cancel()
         if self.leases.drop(room.name):
             self._spawn(self.leases.give_back([room.name]), f"release {room.name}")
 
@@ -100,19 +105,41 @@ class RoomUpkeep:
         """Give up every lease held (background tasks are the spawner's to cancel)."""
         await self.leases.close()
 
-    def _rows_added(self, room: Room) -> None:
-        """Rows of the room were committed, here or on another process."""
-        if room.auto_versions is not None:
-            room.auto_versions.on_edit()
+    def dirty(self, room: Room) -> bool:
+        """Whether the room was edited since its last version was started."""
+        versions = self._auto.get(room.name)
+        return versions is not None and versions.dirty
+
+    def committed(self, room: Room, *, edited: bool) -> None:
+        """A batch of the room's writes committed here."""
+        if edited and (versions := self._auto.get(room.name)) is not None:
+            versions.on_edit()
         self.maybe_compact(room)
+
+    def rows_added(self, room: Room) -> None:
+        """Rows of the room were committed, here or on another process."""
+        if (versions := self._auto.get(room.name)) is not None:
+            versions.on_edit()
+        self.maybe_compact(room)
+
+    def versioning(self, room: Room) -> None:
+        """A version of the room is being recorded from its current state."""
+        if (versions := self._auto.get(room.name)) is not None:
+            versions.started()
+
+    def idle(self, room: Room) -> None:
+        """The room's last peer left: record a version now if anything changed."""
+        if (versions := self._auto.get(room.name)) is not None:
+            versions.on_idle()
 
     def _lease_taken(self, name: str) -> None:
         """This process took over the room's lease: do the work that fell due meanwhile."""
         room = self._rooms.get(name)
         if room is None:
             return
-        if room.auto_versions is not None and room.auto_versions.dirty:
-            room.auto_versions.fire()
+        versions = self._auto.get(name)
+        if versions is not None and versions.dirty:
+            versions.fire()
         self.maybe_compact(room)
 
     # -- automatic versions ------------------------------------------------------------------
@@ -139,7 +166,7 @@ class RoomUpkeep:
             del self._versioning[name]
 
     async def _record_auto_version(self, room: Room) -> None:
-        versions = room.auto_versions
+        versions = self._auto.get(room.name)
         if versions is None:
             return
         try:
@@ -152,7 +179,7 @@ class RoomUpkeep:
                 await self._store.thin_versions(room.name, retention, datetime.now(UTC))
         except LeaseLost as error:
             self.leases.lost_lease(room.name)
-            if room.auto_versions is versions:
+            if self._auto.get(room.name) is versions:
                 versions.on_edit()  # still not in a version recorded here
             log.info("room %s: no auto version (%s)", room.name, error.detail)
         except CollabError as error:
