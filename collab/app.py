@@ -35,10 +35,10 @@ from collab.pubsub.local import LocalBus
 from collab.recheck import AccessWatch
 from collab.rooms.cluster.remote_presence import PresenceTimings
 from collab.rooms.cluster.replication import Cluster
-from collab.rooms.history import VersionPolicy
 from collab.rooms.hooked import CommitHooks
 from collab.rooms.manager import RoomManager
 from collab.rooms.room import RoomLimits
+from collab.rooms.upkeep.autoversions import VersionPolicy
 from collab.rooms.upkeep.leases import MAINTENANCE
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Text
 
-from collab.rooms.history import VersionPolicy
 from collab.rooms.manager import RoomManager
+from collab.rooms.upkeep.autoversions import VersionPolicy
 from collab.rooms.writer import UpdateWriter
 from collab.store import migrate
 from collab.store.db import create_engine

@@ -21,10 +21,10 @@ from collab.errors import (
 from collab.hooks import HookRunner
 from collab.metrics import Metrics
 from collab.rooms.cluster.replication import Cluster
-from collab.rooms.history import VersionPolicy
 from collab.rooms.hooked import awareness_filter, create_initial_content
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import LogSize, Room, RoomLimits
+from collab.rooms.upkeep.autoversions import VersionPolicy
 from collab.rooms.upkeep.leases import MAINTENANCE
 from collab.rooms.upkeep.work import RoomUpkeep, UpkeepPolicy
 from collab.rooms.wiring import RoomWiring

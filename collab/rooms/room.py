@@ -19,6 +19,7 @@ from pycrdt import Doc, Text, merge_updates
 from collab.config import Settings
 from collab.content import crdt
 from collab.content.encodings import DocEncodings
+from collab.content.fingerprint import fingerprint
 from collab.content.surrogates import SurrogatePairs
 from collab.errors import (
     CollabError,
@@ -60,7 +61,6 @@ from collab.protocol.yupdate import ParsedUpdate, parse_state_vector, parse_upda
 from collab.rooms.awareness_relay import DEFAULT_WINDOW as AWARENESS_WINDOW
 from collab.rooms.awareness_relay import AwarenessRelay
 from collab.rooms.events import Event, version_events
-from collab.rooms.history import fingerprint
 from collab.rooms.listener import UNHEARD, RoomListener
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence, PresenceLimits, announced_name

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collab.errors import CollabError, LeaseLost, RoomDeleted, VersionBehind
-from collab.rooms.history import AutoVersions, VersionPolicy
 from collab.rooms.room import Room
+from collab.rooms.upkeep.autoversions import AutoVersions, VersionPolicy
 from collab.rooms.upkeep.leases import RoomLeases
 from collab.store.base import Lease, RetentionPolicy, Store, VersionResult
 

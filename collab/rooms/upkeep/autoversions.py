@@ -1,19 +1,11 @@
-"""When to record automatic versions, and how to tell two document states apart."""
+"""When to record automatic versions of a live room."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from pycrdt import Doc
-
-from collab.content.export import doc_to_json
-from collab.protocol.encoding import Reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,17 +15,6 @@ class VersionPolicy:
 
     settle: float = 120.0
     max_interval: float = 600.0
-
-
-def fingerprint(doc: Doc[Any], update: bytes) -> str:
-    """Identifies a state: its state vector (sorted) plus the content of every root type, so
-    deletions, which leave the state vector alone, still change it."""
-    reader = Reader(doc.get_state())
-    clocks = sorted(
-        (reader.read_var_uint(), reader.read_var_uint()) for _ in range(reader.read_var_uint())
-    )
-    content = json.dumps(doc_to_json(update), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(json.dumps([clocks, content]).encode()).hexdigest()
 
 
 class AutoVersions:
