@@ -15,10 +15,8 @@ from typing import TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collab.api.access import authorize
-from collab.api.http import room_param, state_of
 from collab.api.models.links import Link, LinkPage, MintedLink, NewLink, RevokedLink
-from collab.api.operations import JsonBody, Operation, Reply, reply, resource
+from collab.api.operations import JsonBody, Operation, Reply, RoomCall, reply, resource
 from collab.auth import Role, issue_link_token
 from collab.errors import CollabError, LinkNotFound, LinkRevoked, LinksUnavailable, StoreUnavailable
 from collab.state import CollabState
@@ -40,19 +38,16 @@ CREATE_LINK = Operation(
 )
 
 
-@CREATE_LINK.handles
-async def create_link(request: Request) -> Response:
+@CREATE_LINK.on_room
+async def create_link(call: RoomCall[None, NewLink]) -> Response:
     """POST /api/rooms/{room}/links {role, expires_in | expires_at, label}: a new link."""
-    room = room_param(request)
-    identity = await authorize(request, room, CREATE_LINK.room_role)
-    state = state_of(request)
+    room, body, state = call.room, call.body, call.state
     secret = _signing_secret(state)
-    body = await _NEW_LINK.read(request)
     expires_at = body.expiry()
     made = state.store.links.create_link(
         room,
         body.role,
-        created_by=identity.display,
+        created_by=call.identity.display,
         expires_at=expires_at,
         label=body.label or None,
     )
@@ -60,7 +55,7 @@ async def create_link(request: Request) -> Response:
     expiry = expires_at.timestamp() if expires_at is not None else None
     role = _ROLES[body.role]
     token = issue_link_token(secret, link=link.id, room=room, role=role, expires_at=expiry)
-    url = f"{_base_url(request, state)}/d/{room}#token={token}"
+    url = f"{_base_url(call.request, state)}/d/{room}#token={token}"
     shown = Link.of(link, datetime.now(UTC)).model_dump()
     return reply(MintedLink.model_validate({**shown, "token": token, "url": url}), 201)
 
@@ -73,12 +68,10 @@ LIST_LINKS = Operation(
 )
 
 
-@LIST_LINKS.handles
-async def list_links(request: Request) -> Response:
+@LIST_LINKS.on_room
+async def list_links(call: RoomCall[None, None]) -> Response:
     """GET /api/rooms/{room}/links."""
-    room = room_param(request)
-    await authorize(request, room, LIST_LINKS.room_role)
-    links = await _stored("listed", state_of(request).store.links.list_links(room))
+    links = await _stored("listed", call.state.store.links.list_links(call.room))
     now = datetime.now(UTC)
     return reply(LinkPage(items=[Link.of(link, now) for link in links]))
 
@@ -93,13 +86,11 @@ REVOKE_LINK = Operation(
 )
 
 
-@REVOKE_LINK.handles
-async def revoke_link(request: Request) -> Response:
+@REVOKE_LINK.on_room
+async def revoke_link(call: RoomCall[None, None]) -> Response:
     """DELETE /api/rooms/{room}/links/{link}."""
-    room = room_param(request)
-    await authorize(request, room, REVOKE_LINK.room_role)
-    state = state_of(request)
-    link_id = request.path_params["link"]
+    room, state = call.room, call.state
+    link_id = call.request.path_params["link"]
     revoked = state.store.links.revoke_link(room, link_id, datetime.now(UTC))
     link = await _stored("revoked", revoked)
     if link is None:
