@@ -11,10 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from collab.admission import link_refusal
 from collab.auth import Identity, Role
-from collab.errors import CollabError, Forbidden, HookFailed, LinkExpired, LinkRevoked
+from collab.errors import CollabError, Forbidden, HookFailed, LinkRevoked
 from collab.hooks import Authorize, HookRunner
-from collab.store.base import LinkStore, ShareLink
+from collab.store.base import LinkStore
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,6 @@ class Watched:
     room: str
     role: Role
     fail: Callable[[CollabError], None]
-
-
-def link_refusal(link: ShareLink | None, now: datetime) -> CollabError | None:
-    """Why a share link admits nobody (LinkRevoked, LinkExpired), or None while it is live; an
-    unknown link (its room deleted since) counts as revoked."""
-    status = "revoked" if link is None else link.status(now)
-    if status == "revoked":
-        return LinkRevoked()
-    return LinkExpired() if status == "expired" else None
 
 
 class AccessWatch:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from collab.admission import Admission
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.connection import Connection
@@ -48,6 +49,11 @@ class CollabState:
         and/or of `user_id` (every one when both are None); those refused are closed with 4403.
         How many were closed."""
         return await self.access.recheck(room=room, user_id=user_id)
+
+    @property
+    def admission(self) -> Admission:
+        """Who is asking and which role they hold, through the host's hooks (as set now)."""
+        return Admission(self.auth, self.hooks, self.store.links)
 
     def next_connection_id(self) -> int:
         """A process-unique id for a new connection."""
