@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from collab.errors import InvalidRequest
 from collab.rooms.presence import announced_name
 from collab.rooms.room import Room
-from collab.store.base import Store
+from collab.store.base import Catalog
 
 # Longest slug taken from a title (room names allow 128: room for a "-NN" suffix).
 MAX_SLUG = 60
@@ -59,7 +59,7 @@ class NewTitle:
 
 
 async def create_titled(
-    store: Store,
+    store: Catalog,
     title: str,
     kind: str | None,
     may_create: Callable[[str], Awaitable[None]],

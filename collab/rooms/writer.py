@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from collab.content import crdt
 from collab.errors import LeaseLost, VersionBehind, WriteRejected
 from collab.metrics import Metrics
-from collab.store.base import Appended, NewUpdate, NewVersion, Store, VersionResult
+from collab.store.base import Appended, NewUpdate, NewVersion, RoomLog, VersionResult
 from collab.types import Origin, origin_user
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class UpdateWriter:
 
     def __init__(
         self,
-        store: Store,
+        store: RoomLog,
         *,
         batch_max: int,
         queue_size: int = 8192,

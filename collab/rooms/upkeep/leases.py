@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from collab.store.base import Lease, Store
+from collab.store.base import Lease, LeaseStore
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class RoomLeases:
 
     def __init__(
         self,
-        store: Store,
+        store: LeaseStore,
         lease: Lease,
         *,
         ttl: float,
