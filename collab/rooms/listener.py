@@ -7,15 +7,15 @@ versions, the cluster carries presence, the manager drops a room whose write was
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol, TypeVar
 
 from collab.protocol.awareness import AwarenessEntry
 
-if TYPE_CHECKING:
-    from collab.rooms.room import Room
+# The room told of (rooms/room.py's Room); a parameter, so this module needs nothing of it.
+Room = TypeVar("Room", contravariant=True)
 
 
-class RoomListener(Protocol):
+class RoomListener(Protocol[Room]):
     """The events of one live room that other parts of the process act on."""
 
     def committed(self, room: Room, *, edited: bool) -> None:
@@ -40,22 +40,22 @@ class RoomListener(Protocol):
 class Unheard:
     """The listener of a room nobody listens to any more (it left the live set)."""
 
-    def committed(self, room: Room, *, edited: bool) -> None:
+    def committed(self, room: object, *, edited: bool) -> None:
         """Nothing to do."""
 
-    def rows_added(self, room: Room) -> None:
+    def rows_added(self, room: object) -> None:
         """Nothing to do."""
 
-    def rejected(self, room: Room) -> None:
+    def rejected(self, room: object) -> None:
         """Nothing to do."""
 
-    def versioning(self, room: Room) -> None:
+    def versioning(self, room: object) -> None:
         """Nothing to do."""
 
-    def idle(self, room: Room) -> None:
+    def idle(self, room: object) -> None:
         """Nothing to do."""
 
-    def presence_changed(self, room: Room, entries: list[AwarenessEntry]) -> None:
+    def presence_changed(self, room: object, entries: list[AwarenessEntry]) -> None:
         """Nothing to do."""
 
 

@@ -141,14 +141,14 @@ class Room:
         limits: RoomLimits | None = None,
         nesting: TypeNesting | None = None,
         *,
-        listener: RoomListener,
+        listener: RoomListener[Room],
         awareness_filter: AwarenessFilter | None = None,
         epoch: int | None = None,
         seq: int = 0,
     ) -> None:
         self.name = name
         # What follows the room's commits elsewhere in the process (rooms/listener.py).
-        self._listener = listener
+        self._listener: RoomListener[Room] = listener
         # The epoch the room was loaded at (its writes are fenced by it), and which of its log
         # rows the document holds (rows committed by other processes arrive over the bus).
         self.epoch = epoch
