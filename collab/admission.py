@@ -45,6 +45,22 @@ def link_refusal(link: ShareLink | None, now: datetime) -> CollabError | None:
     return LinkExpired() if status == "expired" else None
 
 
+async def authorized_role(
+    runner: HookRunner,
+    identity: Identity,
+    room: str,
+    info: RequestInfo | None,
+    *,
+    recheck: bool = False,
+) -> Role | None:
+    """The role `identity` has on `room`: the host's on_authorize hook, else its grants. An
+    open connection's access is re-checked (recheck.py) with this same question."""
+    if not runner.overrides("on_authorize"):
+        return identity.role_for(room)
+    event = Authorize(identity, room, info, recheck=recheck)
+    return await runner.call("on_authorize", runner.hooks.on_authorize(event))
+
+
 class Admission:
     """Identify, then authorize, for one room: the one seam a host's hooks replace."""
 
@@ -82,11 +98,7 @@ class Admission:
 
     async def role(self, identity: Identity, room: str, info: RequestInfo | None) -> Role | None:
         """The role `identity` has on `room`: the host's on_authorize hook, else its grants."""
-        runner = self._hooks
-        if not runner.overrides("on_authorize"):
-            return identity.role_for(room)
-        event = Authorize(identity, room, info)
-        return await runner.call("on_authorize", runner.hooks.on_authorize(event))
+        return await authorized_role(self._hooks, identity, room, info)
 
     async def _hook_identity(self, info: RequestInfo) -> Identity | None:
         """Without a token key (development mode), a host that authenticates refuses the rest

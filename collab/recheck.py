@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from collab.admission import link_refusal
+from collab.admission import authorized_role, link_refusal
 from collab.auth import Identity, Role
 from collab.errors import CollabError, Forbidden, HookFailed, LinkRevoked
-from collab.hooks import Authorize, HookRunner
+from collab.hooks import HookRunner
 from collab.store.base import LinkStore
 
 log = logging.getLogger(__name__)
@@ -126,10 +126,9 @@ class AccessWatch:
         lost write access reconnects as a viewer); True if it did. A hook that fails leaves it
         open (logged: the host's error is not the person's)."""
         async with self._limit:
-            event = Authorize(watched.identity, watched.room, None, recheck=True)
             try:
-                role = await self._runner.call(
-                    "on_authorize", self._runner.hooks.on_authorize(event)
+                role = await authorized_role(
+                    self._runner, watched.identity, watched.room, None, recheck=True
                 )
             except HookFailed:
                 return False
