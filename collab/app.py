@@ -103,7 +103,8 @@ async def _running(
     settings: Settings, given_store: Store | None, given_bus: Bus | None, hooks: HookRunner
 ) -> AsyncIterator[CollabState]:
     async with contextlib.AsyncExitStack() as stack:
-        store = given_store or await _sql_store(settings)
+        metrics = Metrics()
+        store = given_store or await _sql_store(settings, metrics)
         if given_store is None:
             stack.push_async_callback(store.close)
         clustered = given_bus is not None or settings.redis_url is not None
@@ -117,7 +118,6 @@ async def _running(
         )
         # This process's claim on once-per-room work; automatic versions commit fenced by it.
         lease = Lease(MAINTENANCE, node_id)
-        metrics = Metrics()
         writer = UpdateWriter(store, batch_max=settings.write_batch_max, metrics=metrics)
         writer.observers.append(cluster.committed)
         rooms = _room_manager(settings, store, writer, cluster, lease, metrics)
@@ -149,11 +149,11 @@ async def _running(
         yield state
 
 
-async def _sql_store(settings: Settings) -> SqlStore:
+async def _sql_store(settings: Settings, metrics: Metrics) -> SqlStore:
     engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     if settings.auto_migrate:
         await migrate.upgrade(engine)
-    return SqlStore(engine)
+    return SqlStore(engine, metrics=metrics)
 
 
 def _bus(settings: Settings, node_id: str) -> Bus:
