@@ -90,11 +90,6 @@ class OneTripAppend:
         """Whether `items` is a batch this path takes: updates only, each naming its epoch."""
         return all(isinstance(item, NewUpdate) and item.epoch is not None for item in items)
 
-    @property
-    def running(self) -> bool:
-        """Whether its thread is alive (from the first append to `close`)."""
-        return self._writer is not None and self._writer.running
-
     async def append(
         self, updates: Sequence[NewUpdate], now: datetime
     ) -> dict[str, tuple[int, int]]:

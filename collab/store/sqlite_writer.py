@@ -50,15 +50,15 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
 
 class SqliteWriter:
     """One thread and one sqlite3 connection made by `connect`, both started by the first
-    `call` and ended by `close` (a later call starts them again). A function that raises
-    leaves its connection closed; the next call opens another."""
+    `call` and ended by `close` (a later call starts new ones, with a queue of their own). A
+    function that raises leaves its connection closed; the next call opens another."""
 
     def __init__(self, connect: Connect, *, name: str = "collab sqlite writer") -> None:
         self._connect = connect
         self._name = name
+        self._slots = asyncio.Semaphore(DEPTH)
         self._jobs: queue.SimpleQueue[_Job[Any]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._slots: asyncio.Semaphore | None = None
 
     @property
     def running(self) -> bool:
@@ -68,11 +68,13 @@ class SqliteWriter:
     async def call(self, function: Callable[[sqlite3.Connection], T]) -> T:
         """Run `function(connection)` in the thread, after every function called before it.
         If the caller is cancelled meanwhile, the function still runs (its result is let go)."""
-        if self._thread is None or self._slots is None:
-            self._slots = asyncio.Semaphore(DEPTH)
-            self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
-            self._thread.start()
         async with self._slots:
+            if self._thread is None:  # not started yet, or closed while this call waited
+                self._jobs = queue.SimpleQueue()
+                self._thread = threading.Thread(
+                    target=self._serve, args=(self._jobs,), name=self._name, daemon=True
+                )
+                self._thread.start()
             loop = asyncio.get_running_loop()
             future: asyncio.Future[T] = loop.create_future()
             self._jobs.put(_Job(function, loop, future))
@@ -89,11 +91,11 @@ class SqliteWriter:
         await stop.future
         thread.join()  # it has settled the future: all it has left is to return
 
-    def _serve(self) -> None:
-        """The thread: run each job in turn until told to stop."""
+    def _serve(self, jobs: queue.SimpleQueue[_Job[Any]]) -> None:
+        """The thread: run each job of its queue in turn until told to stop."""
         db: sqlite3.Connection | None = None
         try:
-            while (function := (job := self._jobs.get()).function) is not None:
+            while (function := (job := jobs.get()).function) is not None:
                 db = self._run(function, job, db)
         finally:
             if db is not None:

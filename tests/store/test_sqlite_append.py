@@ -209,6 +209,31 @@ async def test_a_cancelled_call_still_runs_and_the_writer_carries_on(tmp_path: P
     await writer.close()
 
 
+async def test_calls_waiting_for_their_turn_when_the_writer_closes_still_run(tmp_path: Path):
+    writer = SqliteWriter(_Opened(tmp_path / "w.db"))
+    loop = asyncio.get_running_loop()
+    busy, release = asyncio.Event(), threading.Event()
+
+    def hold(_db: sqlite3.Connection) -> int:
+        loop.call_soon_threadsafe(busy.set)
+        release.wait(10)
+        return 0
+
+    first = asyncio.create_task(writer.call(hold))
+    async with asyncio.timeout(5):
+        await busy.wait()
+    # DEPTH - 1 more calls fill the queue; the last one waits for a slot.
+    rest = [asyncio.create_task(writer.call(lambda _db: 1)) for _ in range(DEPTH)]
+    await asyncio.sleep(0)  # one turn of the loop: each call is queued or waiting for a slot
+    closing = asyncio.create_task(writer.close())
+    await asyncio.sleep(0)
+    release.set()
+    async with asyncio.timeout(5):
+        assert await asyncio.gather(first, *rest, closing) == [0, *[1] * DEPTH, None]
+    await writer.close()  # the last call started the writer again
+    assert not writer.running
+
+
 async def test_a_call_after_close_starts_the_writer_again(tmp_path: Path):
     opened = _Opened(tmp_path / "w.db")
     writer = SqliteWriter(opened)
