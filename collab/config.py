@@ -300,7 +300,12 @@ class Settings:
         "seconds one webhook request may take (connect, send, answer) before it counts as failed",
     )
     webhook_queue_max: int = _setting(
-        100, "events waiting per room and URL; past it the oldest waiting one is dropped (logged)"
+        100, "events queued per room and URL; past it the oldest not yet tried is dropped (logged)"
+    )
+    webhook_sweep_interval: float = _setting(
+        30.0,
+        "seconds between the delivering process's checks for committed changes no webhook "
+        "event announces yet (their process crashed before it could)",
     )
 
     @classmethod
@@ -366,11 +371,10 @@ class Settings:
                 raise ValueError(f"COLLAB_WEBHOOK_URLS: {url!r} is not an http(s) URL")
         if self.webhook_attempts < 1 or self.webhook_queue_max < 1:
             raise ValueError("webhook_attempts and webhook_queue_max must be at least 1")
-        if self.webhook_debounce < 0 or self.webhook_backoff < 0 or self.webhook_timeout <= 0:
-            raise ValueError(
-                "webhook_debounce and webhook_backoff must not be negative, "
-                "and webhook_timeout must be above 0"
-            )
+        if self.webhook_debounce < 0 or self.webhook_backoff < 0:
+            raise ValueError("webhook_debounce and webhook_backoff must not be negative")
+        if self.webhook_timeout <= 0 or self.webhook_sweep_interval <= 0:
+            raise ValueError("webhook_timeout and webhook_sweep_interval must be above 0")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
