@@ -116,6 +116,9 @@ class Announcer:
             try:
                 await self.begin()
                 await self.announce(rooms)
+            except asyncio.CancelledError:
+                self._due.update(rooms)  # for `close` (announcing twice queues nothing twice)
+                raise
             except Exception as failure:  # the database: the rooms wait and are tried again
                 log.warning("webhook events could not be queued (%s); retrying", failure)
                 self._due.update(rooms)
@@ -153,7 +156,7 @@ class Announcer:
 
     async def close(self) -> None:
         """Announce every open window now (after the last commits)."""
-        rooms = sorted(self._windows)
+        rooms = sorted(set(self._windows) | self._due)
         for room in rooms:
             self._close(room)
         self._due.clear()

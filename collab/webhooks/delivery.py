@@ -132,8 +132,9 @@ class Deliverer:
             return POLL
         return min(POLL, max(0.0, (min(waiting) - datetime.now(UTC)).total_seconds()))
 
-    def _landed(self, queue: tuple[str, str], _: asyncio.Task[None]) -> None:
-        self._flying.pop(queue, None)
+    def _landed(self, queue: tuple[str, str], task: asyncio.Task[None]) -> None:
+        if self._flying.get(queue) is task:
+            del self._flying[queue]
         self._wake.set()
 
     async def _send(self, event_id: int) -> None:
@@ -190,3 +191,4 @@ class Deliverer:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        self._flying.clear()

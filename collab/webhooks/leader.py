@@ -2,8 +2,9 @@
 
 On PostgreSQL the lock is a session advisory lock, held by one connection kept for as long as
 this process delivers; every write of a delivery goes through that connection, so a process
-whose session ended (it died, or the database dropped it) can write nothing more, and the lock
-passes to another process as soon as the database sees the session end. On SQLite, which a
+whose session ended can write nothing more, and the lock passes to another process as soon as
+the database sees the session end: at once when the process dies, within about 25 s when its
+host vanishes (keepalive probes), after `IDLE_TIMEOUT` when it is paused. On SQLite, which a
 cluster never shares, the one process always delivers.
 """
 
@@ -11,17 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import AsyncIterator
 
 from sqlalchemy import BigInteger, func, literal, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-log = logging.getLogger(__name__)
-
 # The advisory lock's key: "collabwh" as a signed 64-bit integer.
 LOCK_KEY = int.from_bytes(b"collabwh", "big", signed=True)
+# The database ends the lock's session after this long unused (PostgreSQL 14 and later).
+IDLE_TIMEOUT = "15s"
 
 
 class LeadershipLost(Exception):
@@ -51,9 +51,11 @@ class Leadership:
             taken = await conn.scalar(
                 select(func.pg_try_advisory_lock(literal(LOCK_KEY, BigInteger)))
             )
+            if taken:
+                await _watched(conn)
             await conn.commit()  # the lock is the session's: it outlives the transaction
         except BaseException:
-            await conn.close()
+            await _end(conn)
             raise
         if not taken:
             await conn.close()
@@ -91,7 +93,26 @@ class Leadership:
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
-            with contextlib.suppress(Exception):
-                await conn.invalidate()
-            with contextlib.suppress(Exception):
-                await conn.close()
+            await _end(conn)
+
+
+async def _watched(conn: AsyncConnection) -> None:
+    """Let the database end this session, and so pass the lock on, when its process cannot use
+    it: a peer silent to keepalive probes (its host died) within about 25 s, and (PostgreSQL
+    14 and later) a session idle for `IDLE_TIMEOUT` (its process is paused or stuck; the
+    deliverer reads the outbox at least every second)."""
+    settings = {"tcp_keepalives_idle": "10", "tcp_keepalives_interval": "5"}
+    settings["tcp_keepalives_count"] = "3"
+    if (conn.dialect.server_version_info or (0,)) >= (14,):
+        settings["idle_session_timeout"] = IDLE_TIMEOUT
+    for name, value in settings.items():
+        await conn.execute(select(func.set_config(name, value, False)))
+
+
+async def _end(conn: AsyncConnection) -> None:
+    """Close a connection that may hold the lock: never back into the pool, where the lock
+    would stay held by a session nobody uses."""
+    with contextlib.suppress(Exception):
+        await conn.invalidate()
+    with contextlib.suppress(Exception):
+        await conn.close()

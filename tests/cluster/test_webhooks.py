@@ -4,8 +4,10 @@ events, and when it dies another takes over, with the same idempotency keys."""
 from __future__ import annotations
 
 import asyncio
+import signal
 
 import httpx
+import pytest
 
 from tests.cluster.conftest import ClusterFactory
 from tests.server import ServerProcess
@@ -103,3 +105,28 @@ async def test_changes_a_dead_process_never_announced_are_swept_up(
         body = receiver.delivered()[0].json
         assert (body["event"], body["room"], body["first_seq"]) == ("document.changed", "doc", 1)
         assert delivering([leader, late]) == [leader]
+
+
+@pytest.mark.timeout(90)
+async def test_a_paused_delivering_process_loses_the_lock_to_another(
+    start_cluster: ClusterFactory,
+):
+    async with receiving(Receiver()) as receiver:
+        servers = await start_cluster(2, **webhook_env(receiver))
+        leader = await the_one_delivering(servers)
+        (other,) = [server for server in servers if server is not leader]
+        assert leader.process is not None
+        leader.process.send_signal(signal.SIGSTOP)
+        try:
+            await edit(other, "doc", "while paused")
+            # The database ends the paused session after its idle timeout (15 s).
+            await receiver.wait(lambda: bool(receiver.delivered()), timeout=45)
+            assert DELIVERS in other.log_text()
+        finally:
+            leader.process.send_signal(signal.SIGCONT)
+        async with asyncio.timeout(15):
+            while "stops delivering" not in leader.log_text():
+                await asyncio.sleep(0.05)
+        await edit(leader, "doc", "after the pause")
+        await receiver.wait(lambda: len(receiver.delivered()) == 2)
+        assert len(set(keys(receiver.requests))) == len(receiver.requests) == 2
