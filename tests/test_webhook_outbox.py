@@ -197,22 +197,28 @@ async def test_a_waiting_change_merges_and_a_full_queue_drops_its_oldest_waiting
 ):
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
     url, now = "http://127.0.0.1:9/hook", datetime.now(UTC)
+
+    async def queue(*made: Event) -> outbox.Queued:
+        return await outbox.queue(conn, made, [url], 3, now)
+
     try:
         await migrate.upgrade(engine)
         async with engine.begin() as conn:
             first = changed(1, "a")
-            await outbox.enqueue(conn, url, first, 3, now)
+            await queue(first)
             (head,) = await outbox.heads(conn, [url], 10)
             claimed = await outbox.claim(conn, head.id)
             assert claimed is not None and claimed.event == first and claimed.attempt == 1
             second = changed(2, "b")
-            assert not (await outbox.enqueue(conn, url, second, 3, now)).merged  # 1 attempted
-            assert (await outbox.enqueue(conn, url, changed(3, "c"), 3, now)).merged
-            await outbox.enqueue(conn, url, Event(VERSION, "r", {"version_id": 1}), 3, now)
-            full = await outbox.enqueue(conn, url, changed(4, "d"), 3, now)
-            assert full.dropped == [(CHANGED, second.key)]  # 2-3, the oldest never attempted
+            assert (await queue(second)).merged == 0  # 1 was attempted: never changed again
+            assert (await queue(changed(3, "c"))).merged == 1
+            body = await conn.scalar(select(_events.c.body).where(_events.c.key == second.key))
+            assert json.loads(body)["authors"] == ["b", "c"]
+            assert (json.loads(body)["first_seq"], json.loads(body)["last_seq"]) == (2, 3)
+            full = await queue(Event(VERSION, "r", {"version_id": 1}), changed(4, "d"))
+            assert full.dropped == [("r", url, CHANGED, second.key)]  # the oldest not tried
             rows = (await conn.execute(select(_events).order_by(_events.c.id))).all()
-            assert [await outbox.heads(conn, [url], 10)] == [[head]]
+            assert await outbox.heads(conn, [url], 10) == [head]
         summary: list[tuple[Any, ...]] = []
         for row in rows:
             body = json.loads(row.body)

@@ -198,29 +198,22 @@ class Announcer:
         """Lock the rooms' marks, queue the events of what they committed past them, move the
         marks: one transaction. How many events were queued."""
         marks = await outbox.lock_marks(conn, rooms)
-        now, queued = datetime.now(UTC), 0
-        for room in sorted(marks):
-            mark, window = marks[room], windows.get(room, Window())
-            committed = await outbox.committed_since(conn, room, mark)
-            if committed is None:
-                continue
+        made: list[Event] = []
+        moved: dict[str, Mark] = {}
+        for room, committed in sorted((await outbox.committed_since(conn, marks)).items()):
+            mark, window = marks[room], windows.get(room) or Window()
             committed = _with_hints(committed, mark, window)
-            made = events.room_events(room, mark, committed, self._state_vector(room))
+            made += events.room_events(room, mark, committed, self._state_vector(room))
             made += [events.version_recorded(info, created=False) for info in window.named]
-            for event in made:
-                await self._enqueue(conn, event, now)
-            queued += len(made)
-            await outbox.set_mark(conn, room, events.announced(mark, committed))
-        return queued
-
-    async def _enqueue(self, conn: AsyncConnection, event: Event, now: datetime) -> None:
-        for url in self._urls:
-            queued = await outbox.enqueue(conn, url, event, self._queue_max, now)
-            for kind, key in queued.dropped:
-                log.error(
-                    "webhook queue of room %s for %s is full: dropped %s %s",
-                    *(event.room, url, kind, key),
-                )
+            if (moved_to := events.announced(mark, committed)) != mark:
+                moved[room] = moved_to
+        queued = await outbox.queue(conn, made, self._urls, self._queue_max, datetime.now(UTC))
+        await outbox.set_marks(conn, moved)
+        for room, url, kind, key in queued.dropped:
+            log.error(
+                "webhook queue of room %s for %s is full: dropped %s %s", room, url, kind, key
+            )
+        return len(made)
 
 
 def _with_hints(committed: Committed, mark: Mark, window: Window) -> Committed:

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from collab.store import roomlog
+from collab.store.base import RoomHead, VersionInfo
 from collab.store.catalog import utc
 from collab.store.models import UpdateRow, VersionRow, WebhookEventRow, WebhookMarkRow
 from collab.store.versions import info_from_row
@@ -80,43 +81,76 @@ async def lock_marks(conn: AsyncConnection, rooms: Sequence[str]) -> dict[str, M
     return found
 
 
-async def set_mark(conn: AsyncConnection, room: str, mark: Mark) -> None:
-    """Move a room's mark (locked by `lock_marks`)."""
-    await conn.execute(
+async def set_marks(conn: AsyncConnection, moved: dict[str, Mark]) -> None:
+    """Move these rooms' marks (locked by `lock_marks`)."""
+    if not moved:
+        return
+    statement = (
         update(marks)
-        .where(marks.c.room == room)
-        .values(seq=mark.seq, epoch=mark.epoch, version_id=mark.version_id)
+        .where(marks.c.room == bindparam("b_room"))
+        .values(seq=bindparam("b_seq"), epoch=bindparam("b_epoch"), version_id=bindparam("b_id"))
     )
+    rows = [
+        {"b_room": room, "b_seq": m.seq, "b_epoch": m.epoch, "b_id": m.version_id}
+        for room, m in moved.items()
+    ]
+    await conn.execute(statement, rows)
 
 
-async def committed_since(conn: AsyncConnection, room: str, mark: Mark) -> Committed | None:
-    """What the room committed past `mark` (None for a room never stored). Authors are those
-    of the rows still in the log: a compaction folds rows, and their authors with them."""
-    head = (await roomlog.heads(conn, [room])).get(room)
-    if head is None:
-        return None
-    authors: list[str] = []
-    if head.seq > mark.seq:
-        first = func.min(_updates.c.seq)
-        rows = await conn.execute(
-            select(_updates.c.author, first)
-            .where(
-                _updates.c.room == room,
-                _updates.c.seq > mark.seq,
-                _updates.c.seq <= head.seq,
-                _updates.c.author.is_not(None),
-            )
-            .group_by(_updates.c.author)
-            .order_by(first, _updates.c.author)
-        )
-        authors = [row.author for row in rows]
+async def committed_since(conn: AsyncConnection, found: dict[str, Mark]) -> dict[str, Committed]:
+    """What each room committed past its mark (rooms never stored are left out). Versions are
+    read first, then the heads and authors in one statement: the changes announced with the
+    versions reach at least as far as any of them holds. Authors are those of the rows still in
+    the log: a compaction folds rows, and their authors with them."""
+    rooms = sorted(found)
+    versions: dict[str, list[VersionInfo]] = {}
+    heads: dict[str, RoomHead] = {}
+    authors: dict[str, list[str]] = {}
+    for at in range(0, len(rooms), _CHUNK):
+        chunk = rooms[at : at + _CHUNK]
+        for row in await conn.execute(_versions_since(chunk)):
+            versions.setdefault(row.room, []).append(info_from_row(row))
+        for row in await conn.execute(_heads_and_authors(chunk)):
+            heads[row.name] = RoomHead(int(row.seq), int(row.epoch), row.deleted_at is not None)
+            if row.author is not None:
+                authors.setdefault(row.name, []).append(row.author)
+    return {
+        room: Committed(head, authors.get(room, []), versions.get(room, []))
+        for room, head in heads.items()
+    }
+
+
+def _versions_since(rooms: list[str]) -> Select[Any]:
     columns = [c for c in _versions.c if c.name not in ("state", "fingerprint")]
-    found = await conn.execute(
+    return (
         select(*columns)
-        .where(_versions.c.room == room, _versions.c.id > mark.version_id)
-        .order_by(_versions.c.id)
+        .join_from(_versions, marks, marks.c.room == _versions.c.room)
+        .where(_versions.c.room.in_(rooms), _versions.c.id > marks.c.version_id)
+        .order_by(_versions.c.room, _versions.c.id)
     )
-    return Committed(head, authors, [info_from_row(row) for row in found])
+
+
+def _heads_and_authors(rooms: list[str]) -> Select[Any]:
+    """Each room's head, with the authors of its rows past its mark (first seen first); a
+    room none of whose rows has an author comes once, author NULL."""
+    u = _updates.c
+    past_mark = and_(
+        u.room == _rooms.c.name,
+        u.seq > marks.c.seq,
+        u.seq <= _rooms.c.seq,
+        u.author.is_not(None),
+    )
+    first = func.min(u.seq).label("first")
+    head = (_rooms.c.name, _rooms.c.seq, _rooms.c.epoch, _rooms.c.deleted_at)
+    return (
+        select(*head, u.author, first)
+        .select_from(
+            _rooms.join(marks, marks.c.room == _rooms.c.name).outerjoin(_updates, past_mark)
+        )
+        .where(_rooms.c.name.in_(rooms))
+        .group_by(*head, u.author)
+        .order_by(_rooms.c.name, first, u.author)
+    )
 
 
 async def rooms_behind(
@@ -153,77 +187,110 @@ async def rooms_behind(
 
 @dataclass(frozen=True, slots=True)
 class Queued:
-    """What queuing one event for one URL did: merged it into the one waiting at the tail of
-    its queue, and which waiting events it pushed out of a full queue (type, key)."""
+    """What queuing did: how many events merged into one waiting, and which waiting events
+    were dropped from full queues (room, URL, type, key)."""
 
-    merged: bool
-    dropped: list[tuple[str, str]]
+    merged: int
+    dropped: list[tuple[str, str, str, str]]
 
 
-async def enqueue(
-    conn: AsyncConnection, url: str, event: Event, queue_max: int, now: datetime
+@dataclass(frozen=True, slots=True)
+class _Tail:
+    """The last event of a queue, and how many events it holds."""
+
+    id: int
+    event: str
+    attempts: int
+    body: str
+    count: int
+
+
+async def queue(
+    conn: AsyncConnection, made: Sequence[Event], urls: Sequence[str], queue_max: int, now: datetime
 ) -> Queued:
-    """Queue `event` for `url`: a document.changed merges into a document.changed waiting
-    unattempted at the tail of the room's queue; past `queue_max` events the oldest waiting
-    ones (never attempted) are dropped."""
-    if event.type == CHANGED and await _merge_into_tail(conn, url, event):
-        return Queued(True, [])
-    row = {
+    """Queue these events (in order) for every URL. A room's first event, a document.changed,
+    merges into a document.changed waiting never attempted at the tail of its queue; past
+    `queue_max` events a queue drops its oldest never attempted."""
+    tails = await _tails(conn, sorted({event.room for event in made}), urls)
+    counts = {queue: tail.count for queue, tail in tails.items()}
+    rows, merged = [], 0
+    for url in urls:
+        for event in made:
+            tail = tails.pop((url, event.room), None)  # only a room's first event merges
+            if tail is not None and event.type == CHANGED and await _merge(conn, tail, event):
+                merged += 1
+                continue
+            rows.append(_row(url, event, now))
+            counts[url, event.room] = counts.get((url, event.room), 0) + 1
+    if rows:
+        await conn.execute(insert(events), rows)
+    dropped = []
+    for (url, room), count in counts.items():
+        if count > queue_max:
+            dropped += await _drop_oldest(conn, url, room, count - queue_max)
+    return Queued(merged, dropped)
+
+
+def _row(url: str, event: Event, now: datetime) -> dict[str, Any]:
+    return {
         "url": url,
         "room": event.room,
         "event": event.type,
         "key": event.key,
-        "body": json.dumps(event.fields, separators=(",", ":"), ensure_ascii=False),
+        "body": _json(event.fields),
         "created_at": now,
         "attempts": 0,
         "next_attempt_at": now,
     }
-    await conn.execute(insert(events).values(row))
-    return Queued(False, await _bound(conn, url, event.room, queue_max))
 
 
-def _queue(url: str, room: str) -> Any:
-    return and_(events.c.url == url, events.c.room == room)
+def _json(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
 
 
-async def _merge_into_tail(conn: AsyncConnection, url: str, event: Event) -> bool:
-    tail = (
-        await conn.execute(
-            select(events.c.id, events.c.event, events.c.attempts, events.c.body)
-            .where(_queue(url, event.room))
-            .order_by(events.c.id.desc())
-            .limit(1)
+async def _tails(
+    conn: AsyncConnection, rooms: list[str], urls: Sequence[str]
+) -> dict[tuple[str, str], _Tail]:
+    found: dict[tuple[str, str], _Tail] = {}
+    for at in range(0, len(rooms), _CHUNK):
+        last = (
+            select(events.c.url, events.c.room, func.max(events.c.id).label("last"))
+            .add_columns(func.count().label("n"))
+            .where(events.c.room.in_(rooms[at : at + _CHUNK]), events.c.url.in_(urls))
+            .group_by(events.c.url, events.c.room)
+            .subquery()
         )
-    ).first()
-    if tail is None or tail.event != CHANGED or tail.attempts != 0:
+        query = select(events, last.c.n).join_from(events, last, events.c.id == last.c.last)
+        for row in await conn.execute(query):
+            found[row.url, row.room] = _Tail(row.id, row.event, row.attempts, row.body, row.n)
+    return found
+
+
+async def _merge(conn: AsyncConnection, tail: _Tail, event: Event) -> bool:
+    if tail.event != CHANGED or tail.attempts != 0:
         return False
-    fields = merge_changed(json.loads(tail.body), event.fields)
-    body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
-    # Claimed meanwhile (a request may carry it now): not changed, the event queues after it.
+    body = _json(merge_changed(json.loads(tail.body), event.fields))
+    # Claimed meanwhile (a request may carry it now), or delivered: left as it is.
     merged = await conn.execute(
         update(events).where(events.c.id == tail.id, events.c.attempts == 0).values(body=body)
     )
     return bool(merged.rowcount == 1)
 
 
-async def _bound(
-    conn: AsyncConnection, url: str, room: str, queue_max: int
-) -> list[tuple[str, str]]:
-    count = await conn.scalar(select(func.count()).select_from(events).where(_queue(url, room)))
-    over = int(count or 0) - queue_max
-    if over <= 0:
-        return []
+async def _drop_oldest(
+    conn: AsyncConnection, url: str, room: str, over: int
+) -> list[tuple[str, str, str, str]]:
     oldest = (
         await conn.execute(
             select(events.c.id, events.c.event, events.c.key)
-            .where(_queue(url, room), events.c.attempts == 0)
+            .where(events.c.url == url, events.c.room == room, events.c.attempts == 0)
             .order_by(events.c.id)
             .limit(over)
         )
     ).all()
     ids = [row.id for row in oldest]
     await conn.execute(delete(events).where(events.c.id.in_(ids), events.c.attempts == 0))
-    return [(row.event, row.key) for row in oldest]
+    return [(room, url, row.event, row.key) for row in oldest]
 
 
 @dataclass(frozen=True, slots=True)

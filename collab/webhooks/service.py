@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 # Seconds shutdown gives deliveries in flight (and events due) before leaving them to the
 # next process that delivers.
 FLUSH_TIMEOUT = 5.0
+# Seconds delivery pauses after the database failed it.
+_PAUSE = 5.0
 
 
 class Webhooks:
@@ -103,20 +105,26 @@ class Webhooks:
 
     async def _lead(self) -> None:
         """Take the lock when it is free, then deliver and sweep until it is lost."""
+        said = False  # that this process delivers
         while not self._closing:
+            pause = POLL
             try:
                 if await self._leadership.acquire():
+                    if not said:
+                        log.info("webhooks: this process delivers (it holds the outbox's lock)")
+                        said = True
                     await self._deliver()
                     return  # stopped
             except LeadershipLost as lost:
                 log.warning("webhooks: %s; this process stops delivering", lost)
+                said = False
             except Exception as failure:  # the database: try again
-                log.warning("webhooks: delivery paused (%s); retrying", failure)
+                log.warning("webhooks: delivery paused (%s); retrying in %.0fs", failure, _PAUSE)
                 await self._leadership.release()
-            await asyncio.sleep(POLL)
+                said, pause = self._leadership.held, _PAUSE
+            await asyncio.sleep(pause)
 
     async def _deliver(self) -> None:
-        log.info("webhooks: this process delivers (it holds the outbox's lock)")
         async with self._leadership.transaction() as conn:
             dropped = await outbox.drop_other_urls(conn, self._urls)
         if dropped:
@@ -137,7 +145,9 @@ class Webhooks:
                 swept = await self._announcer.sweep(settled_for)
                 settled_for = self._debounce + POLL
                 if swept:
-                    log.info("webhooks: %d rooms had changes no event announced: announced", swept)
+                    log.info(
+                        "webhooks: announced changes of %d rooms no event announced yet", swept
+                    )
             except Exception as failure:
                 log.warning(
                     "webhooks: sweep failed (%s); next in %.0fs", failure, self._sweep_every
