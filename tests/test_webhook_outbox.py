@@ -207,14 +207,18 @@ async def test_a_waiting_change_merges_and_a_full_queue_drops_its_oldest_waiting
             first = changed(1, "a")
             await queue(first)
             (head,) = await outbox.heads(conn, [url], 10)
-            claimed = await outbox.claim(conn, head.id)
-            assert claimed is not None and claimed.event == first and claimed.attempt == 1
+            (claimed,) = await outbox.claim(conn, [head.id])
+            assert claimed.event == first and claimed.attempt == 1
             second = changed(2, "b")
             assert (await queue(second)).merged == 0  # 1 was attempted: never changed again
             assert (await queue(changed(3, "c"))).merged == 1
             body = await conn.scalar(select(_events.c.body).where(_events.c.key == second.key))
-            assert json.loads(body)["authors"] == ["b", "c"]
-            assert (json.loads(body)["first_seq"], json.loads(body)["last_seq"]) == (2, 3)
+            merged = json.loads(str(body))
+            assert (merged["authors"], merged["first_seq"], merged["last_seq"]) == (
+                ["b", "c"],
+                2,
+                3,
+            )
             full = await queue(Event(VERSION, "r", {"version_id": 1}), changed(4, "d"))
             assert full.dropped == [("r", url, CHANGED, second.key)]  # the oldest not tried
             rows = (await conn.execute(select(_events).order_by(_events.c.id))).all()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import logging
 import random
@@ -20,10 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from collab.webhooks import outbox
-from collab.webhooks.leader import Leadership, LeadershipLost
-from collab.webhooks.outbox import Claimed, Head
+from collab.webhooks.leader import Leadership
+from collab.webhooks.outbox import Claimed
 from collab.webhooks.signing import signature
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,18 @@ def headers(policy: Policy, claimed: Claimed, body: bytes) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Landed:
+    """An attempt whose request is over: None on success, else what went wrong."""
+
+    claimed: Claimed
+    error: str | None
+
+
 class Deliverer:
-    """Sends the outbox's events while this process holds the leadership."""
+    """Sends the outbox's events while this process holds the leadership, in rounds: one
+    transaction records the attempts that landed, reads the queue heads and claims those due,
+    then their requests go out at once (one per queue)."""
 
     def __init__(
         self,
@@ -82,7 +92,9 @@ class Deliverer:
         self._policy = policy
         self._client = client
         self._wake = asyncio.Event()
+        # Queues with an attempt claimed and not yet recorded, and attempts over, to record.
         self._flying: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._landed: list[Landed] = []
         self._stopping = False
 
     def wake(self) -> None:
@@ -90,14 +102,13 @@ class Deliverer:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until stopped (then what is due and in flight is finished first) or until
-        the leadership is lost (LeadershipLost)."""
+        """Deliver until stopped (then what is due and in flight is finished and recorded
+        first) or until the leadership is lost (LeadershipLost)."""
         try:
             while True:
                 self._wake.clear()
-                heads = await self._heads()
-                wait = self._start(heads)
-                if self._stopping and not self._flying and not self._due(heads):
+                wait, idle = await self._round()
+                if self._stopping and idle:
                     return
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(wait):
@@ -110,46 +121,51 @@ class Deliverer:
         self._stopping = True
         self._wake.set()
 
-    async def _heads(self) -> list[Head]:
-        async with self._leadership.transaction() as conn:
-            return await outbox.heads(conn, self._urls, 2 * _IN_FLIGHT)
-
-    def _due(self, heads: list[Head]) -> list[Head]:
-        now = datetime.now(UTC)
-        return [h for h in heads if h.due <= now and (h.url, h.room) not in self._flying]
-
-    def _start(self, heads: list[Head]) -> float:
-        """Send the due heads of queues not in flight; seconds until the next one is due."""
-        for head in self._due(heads):
-            if len(self._flying) >= _IN_FLIGHT:
-                break
-            queue = (head.url, head.room)
-            task = asyncio.create_task(self._send(head.id), name=f"collab webhook {head.room}")
-            self._flying[queue] = task
-            task.add_done_callback(functools.partial(self._landed, queue))
-        waiting = [h.due for h in heads if (h.url, h.room) not in self._flying]
-        if not waiting:
-            return POLL
-        return min(POLL, max(0.0, (min(waiting) - datetime.now(UTC)).total_seconds()))
-
-    def _landed(self, queue: tuple[str, str], task: asyncio.Task[None]) -> None:
-        if self._flying.get(queue) is task:
-            del self._flying[queue]
-        self._wake.set()
-
-    async def _send(self, event_id: int) -> None:
-        """Claim the event, send it once, and record what happened."""
+    async def _round(self) -> tuple[float, bool]:
+        """Record what landed, claim the due heads of queues not in flight, send them. Seconds
+        until the next head not yet due is, and whether nothing is due, flying or landed."""
+        landed, self._landed = self._landed, []
         try:
             async with self._leadership.transaction() as conn:
-                claimed = await outbox.claim(conn, event_id)
-            if claimed is not None:
-                error = await self._post(claimed)
-                await self._settle(claimed, error)
-        except LeadershipLost:
-            self._wake.set()  # run() finds out on its next read
-        except Exception as failure:  # the database: the event stays, and is tried again
-            log.warning("webhook delivery could not be recorded (%s); retrying", failure)
-            await asyncio.sleep(POLL)
+                await self._record(conn, landed)
+                heads = await outbox.heads(conn, self._urls, 2 * _IN_FLIGHT)
+                now = datetime.now(UTC)
+                due = [h for h in heads if h.due <= now and (h.url, h.room) not in self._flying]
+                room = max(0, _IN_FLIGHT - len(self._flying))
+                claimed = await outbox.claim(conn, [head.id for head in due[:room]])
+        except BaseException:
+            self._landed[:0] = landed  # recorded next round (or by the next process)
+            raise
+        for attempt in claimed:
+            queue = (attempt.url, attempt.event.room)
+            self._flying[queue] = asyncio.create_task(self._send(attempt), name="collab webhook")
+        later = [h.due for h in heads if h.due > now]
+        wait = min(POLL, (min(later) - now).total_seconds()) if later else POLL
+        return wait, not (due or self._flying or self._landed)
+
+    async def _record(self, conn: AsyncConnection, landed: list[Landed]) -> None:
+        """Delete the events delivered or given up, schedule the others' next attempt."""
+        over, retries = [], []
+        for attempt in landed:
+            self._flying.pop((attempt.claimed.url, attempt.claimed.event.room), None)
+            if attempt.error is None or attempt.claimed.attempt >= self._policy.attempts:
+                over.append(attempt.claimed.id)
+            else:
+                retries.append((attempt.claimed.id, self._policy.delay(attempt.claimed.attempt)))
+        now = datetime.now(UTC)
+        await outbox.forget(conn, over)
+        await outbox.retry_at(conn, [(i, now + timedelta(seconds=d)) for i, d in retries])
+        for attempt in landed:
+            _log(attempt, dict(retries))
+
+    async def _send(self, claimed: Claimed) -> None:
+        """Send one attempt, and leave its outcome for the next round to record."""
+        try:
+            error = await self._post(claimed)
+        except Exception as failure:  # never expected: recorded as a failed attempt
+            error = f"{type(failure).__name__}: {failure}"
+        self._landed.append(Landed(claimed, error))
+        self._wake.set()
 
     async def _post(self, claimed: Claimed) -> str | None:
         """Send one attempt; None on success, else what went wrong."""
@@ -165,25 +181,6 @@ class Deliverer:
             return None
         return f"HTTP {response.status_code}"
 
-    async def _settle(self, claimed: Claimed, error: str | None) -> None:
-        event = claimed.event
-        if error is None or claimed.attempt >= self._policy.attempts:
-            async with self._leadership.transaction() as conn:
-                await outbox.forget(conn, claimed.id)
-            if error is not None:
-                log.error(
-                    "webhook %s %s of room %s to %s given up after %d attempts (%s): dropped",
-                    *(event.type, event.key, event.room, claimed.url, claimed.attempt, error),
-                )
-            return
-        delay = self._policy.delay(claimed.attempt)
-        async with self._leadership.transaction() as conn:
-            await outbox.retry_at(conn, claimed.id, datetime.now(UTC) + timedelta(seconds=delay))
-        log.warning(
-            "webhook %s %s of room %s to %s failed (%s); attempt %d in %.1fs",
-            *(event.type, event.key, event.room, claimed.url, error, claimed.attempt + 1, delay),
-        )
-
     async def _cancel_flying(self) -> None:
         tasks = list(self._flying.values())
         for task in tasks:
@@ -192,3 +189,17 @@ class Deliverer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._flying.clear()
+
+
+def _log(attempt: Landed, delays: dict[int, float]) -> None:
+    """One line per failed attempt: when it is tried again, or that it was given up."""
+    claimed, error = attempt.claimed, attempt.error
+    if error is None:
+        return
+    event = claimed.event
+    what = f"webhook {event.type} {event.key} of room {event.room} to {claimed.url}"
+    delay = delays.get(claimed.id)
+    if delay is None:
+        log.error("%s given up after %d attempts (%s): dropped", what, claimed.attempt, error)
+    else:
+        log.warning("%s failed (%s); attempt %d in %.1fs", what, error, claimed.attempt + 1, delay)

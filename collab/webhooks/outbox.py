@@ -329,38 +329,46 @@ class Claimed:
     attempt: int
 
 
-async def claim(conn: AsyncConnection, event_id: int) -> Claimed | None:
-    """Count one more attempt of the event and return it as it stands from now on (None if it
-    is gone: dropped from a full queue)."""
-    row = (
-        await conn.execute(
-            update(events)
-            .where(events.c.id == event_id)
-            .values(attempts=events.c.attempts + 1)
-            .returning(
-                events.c.url,
-                events.c.room,
-                events.c.event,
-                events.c.key,
-                events.c.body,
-                events.c.attempts,
-            )
+async def claim(conn: AsyncConnection, ids: Sequence[int]) -> list[Claimed]:
+    """Count one more attempt of each of these events and return them as they stand from now
+    on (those gone meanwhile, dropped from a full queue, are left out)."""
+    if not ids:
+        return []
+    rows = await conn.execute(
+        update(events)
+        .where(events.c.id.in_(list(ids)))
+        .values(attempts=events.c.attempts + 1)
+        .returning(
+            events.c.id,
+            events.c.url,
+            events.c.room,
+            events.c.event,
+            events.c.key,
+            events.c.body,
+            events.c.attempts,
         )
-    ).first()
-    if row is None:
-        return None
-    event = Event(row.event, row.room, json.loads(row.body), row.key)
-    return Claimed(event_id, row.url, event, int(row.attempts))
+    )
+    return [
+        Claimed(int(r.id), r.url, Event(r.event, r.room, json.loads(r.body), r.key), r.attempts)
+        for r in rows
+    ]
 
 
-async def forget(conn: AsyncConnection, event_id: int) -> None:
-    """Delete a delivered (or given up) event."""
-    await conn.execute(delete(events).where(events.c.id == event_id))
+async def forget(conn: AsyncConnection, ids: Sequence[int]) -> None:
+    """Delete events delivered (or given up)."""
+    if ids:
+        await conn.execute(delete(events).where(events.c.id.in_(list(ids))))
 
 
-async def retry_at(conn: AsyncConnection, event_id: int, when: datetime) -> None:
-    """Hold the event (and its queue) until `when`."""
-    await conn.execute(update(events).where(events.c.id == event_id).values(next_attempt_at=when))
+async def retry_at(conn: AsyncConnection, when: Sequence[tuple[int, datetime]]) -> None:
+    """Hold each event (and its queue) until its time."""
+    if when:
+        statement = (
+            update(events)
+            .where(events.c.id == bindparam("b_id"))
+            .values(next_attempt_at=bindparam("b_when"))
+        )
+        await conn.execute(statement, [{"b_id": i, "b_when": moment} for i, moment in when])
 
 
 async def drop_other_urls(conn: AsyncConnection, urls: Sequence[str]) -> int:
