@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from collab.store import migrate
 from collab.store.db import create_engine
 from collab.store.models import WebhookEventRow
+from collab.store.sql import SqlStore
 from collab.webhooks import events, outbox
 from collab.webhooks.events import CHANGED, DELETED, VERSION, Event
 from tests.conftest import ServerFactory
@@ -186,6 +187,26 @@ async def test_enabling_webhooks_announces_no_history(
         assert [(b["event"], b["room"]) for b in bodies] == [(CHANGED, "new"), (CHANGED, "old")]
         assert bodies[0]["first_seq"] == 1
         assert bodies[1]["first_seq"] > 1  # the edits before webhooks are not announced
+
+
+async def test_a_delete_no_server_saw_is_announced_at_the_next_start(
+    make_server: ServerFactory, database_url: str, engine: AsyncEngine
+):
+    async with receiving(Receiver()) as receiver:
+        server = webhook_server(make_server, database_url, receiver, COLLAB_WEBHOOK_DEBOUNCE="0.1")
+        await server.start()
+        await edit(server, "doc", "hello")
+        await receiver.wait(lambda: bool(receiver.delivered()))
+        await server.stop()  # which records a version of the edited room first
+        # An offline tool deletes it: only the room's epoch in the database tells.
+        assert await SqlStore(engine).delete_room("doc") is not None
+        await server.start()
+        await receiver.wait(lambda: bool(receiver.delivered(DELETED)))
+        assert [(r.event, r.json["room"]) for r in receiver.delivered()] == [
+            (CHANGED, "doc"),
+            (VERSION, "doc"),
+            (DELETED, "doc"),
+        ]
 
 
 def changed(seq: int, author: str) -> Event:
