@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pycrdt import Doc, Text, XmlElement, XmlText
 
+from collab.contract import CONTENT
 from collab.errors import (
     InvalidRequest,
     RoomDeleted,
@@ -20,7 +21,7 @@ from collab.errors import (
 )
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms import crdt
-from collab.rooms.export import CONTENT, TEXT, content_kind, doc_from_update
+from collab.rooms.export import TEXT, content_kind, doc_from_update
 from collab.rooms.manager import RoomManager
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import Room

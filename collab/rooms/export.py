@@ -9,9 +9,9 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlFragment
 
+from collab.contract import CONTENT
 from collab.rooms.richtext import to_html, to_markdown, to_text
 
-CONTENT = "content"
 # Document kinds: a Y.Text at `content` (the CodeMirror editor, plain-text edits) or an
 # XmlFragment (the Tiptap editor, ProseMirror).
 TEXT = "text"

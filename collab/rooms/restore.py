@@ -7,10 +7,10 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
+from collab.contract import CONTENT
 from collab.rooms.documents import apply_text_ops, diff_ops
 from collab.rooms.export import (
     ABSENT,
-    CONTENT,
     Attributes,
     Runs,
     doc_from_update,

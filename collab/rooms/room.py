@@ -17,6 +17,7 @@ from typing import Any
 from pycrdt import Doc, Text, merge_updates
 
 from collab.config import Settings
+from collab.contract import CONTENT, READ_ONLY
 from collab.errors import (
     CollabError,
     DocumentTooLarge,
@@ -70,7 +71,6 @@ from collab.types import LocalOrigin, Origin, origin_user
 
 log = logging.getLogger(__name__)
 
-CONTENT = "content"
 EMPTY = b"\x00\x00"
 Edit = Callable[[Doc[Any]], None]
 
@@ -267,7 +267,7 @@ class Room:
         if self.encodings.encoded > before:
             peer.charge_state_work(self.encodings.encoded - before)
         if changes:
-            raise Forbidden("read-only access: viewers cannot edit this document")
+            raise Forbidden(READ_ONLY)
         await self.receive_update(EMPTY, peer.origin, peer)
 
     async def _on_filtered_awareness(self, peer: Peer, payload: bytes) -> None:

@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = 'c418c7edfb19'
+const VERSION = '44e9a059664e'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-S7KWMV5X.js","/assets/editor-SIXEPN5I.css","/assets/chunk-22H7ZRRN.js","/assets/chunk-3JR2WRAD.js","/assets/chunk-ILE44FN6.js","/assets/chunk-LVOZASB3.js","/assets/chunk-NQHU5KOQ.js","/assets/chunk-O2XFH626.js","/assets/chunk-PRFOALPE.js"]
+const PRECACHE = ["/assets/editor-O7LKN4HN.js","/assets/editor-SIXEPN5I.css","/assets/chunk-22H7ZRRN.js","/assets/chunk-BRTPTBM4.js","/assets/chunk-DKD4JJUN.js","/assets/chunk-O2XFH626.js","/assets/chunk-S4J3GNYQ.js","/assets/chunk-VM7OT2RR.js","/assets/chunk-YY3DYZT6.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))
