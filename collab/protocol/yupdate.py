@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from collab.config import Settings
 from collab.errors import InvalidUpdate, MalformedMessage
 from collab.protocol.encoding import Reader, read_var_uints
 
@@ -42,9 +43,9 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 ID = tuple[int, int]
 
-# Deepest nesting of values and of shared types accepted by default (Settings.max_nesting_depth):
-# editors nest a handful of levels; yrs' JSON reader stops at 128; its stack ends near 20,000.
-DEFAULT_MAX_DEPTH = 64
+# Deepest nesting of values and of shared types accepted where no setting is at hand: the
+# default of Settings.max_nesting_depth (config.py says why it is that deep).
+DEFAULT_MAX_DEPTH = Settings().max_nesting_depth
 
 
 class UpdateRefused(InvalidUpdate):

@@ -16,7 +16,7 @@ from typing import Any
 
 from pycrdt import Doc, Text, merge_updates
 
-from collab.config import Settings
+from collab.config import Settings, from_setting, view_of
 from collab.contract import CONTENT, READ_ONLY
 from collab.errors import (
     CollabError,
@@ -84,11 +84,11 @@ class PeerState:
 
 @dataclass(frozen=True, slots=True)
 class RoomLimits:
-    """Per-room limits; Settings holds their defaults and meaning."""
+    """Per-room limits: a view of the settings, which hold their defaults and meaning."""
 
-    max_document_bytes: int
-    max_awareness_bytes: int
-    max_nesting_depth: int = 64
+    max_document_bytes: int = from_setting("max_document_bytes")
+    max_awareness_bytes: int = from_setting("max_awareness_bytes")
+    max_nesting_depth: int = from_setting("max_nesting_depth")
     presence: PresenceLimits = field(default_factory=PresenceLimits)
     # The longest an awareness change waits to share a message (rooms/awareness_relay.py).
     awareness_window: float = AWARENESS_WINDOW
@@ -96,18 +96,7 @@ class RoomLimits:
     @classmethod
     def from_settings(cls, settings: Settings) -> RoomLimits:
         """The limits `settings` configures."""
-        presence = PresenceLimits(
-            settings.awareness_ids_per_connection,
-            settings.awareness_bytes_per_connection,
-            settings.awareness_ids_per_room,
-            settings.awareness_bytes_per_room,
-        )
-        return cls(
-            settings.max_document_bytes,
-            settings.max_awareness_bytes,
-            settings.max_nesting_depth,
-            presence,
-        )
+        return view_of(cls, settings, presence=PresenceLimits.from_settings(settings))
 
 
 @dataclass(slots=True)
