@@ -16,6 +16,12 @@ from dataclasses import dataclass
 # editor) or an XmlFragment (rich text, Tiptap/ProseMirror).
 CONTENT = "content"
 
+# Close reasons a client may match exactly (REASONS below says when each is sent).
+TOKEN_EXPIRED = "token expired"
+LINK_EXPIRED = "link expired"
+LINK_REVOKED = "link revoked"
+READ_ONLY = "read-only access: viewers cannot edit this document"
+
 # Stock y-websocket (3.x) never reconnects after a close code in this range, so it is kept for
 # what reconnecting cannot fix; every code of ours that clients should retry lies outside it.
 NEVER_RETRIED = range(4400, 4500)
@@ -121,8 +127,7 @@ CLOSE_CODES: tuple[CloseCode, ...] = (
         "forbidden",
         "access-denied",
         "forbidden: no grant for this room, a viewer tried to write (reason "
-        "`read-only access: viewers cannot edit this document`), or the share link was "
-        "revoked (reason `link revoked`)",
+        f"`{READ_ONLY}`), or the share link was revoked (reason `{LINK_REVOKED}`)",
     ),
     _final(
         4404,
@@ -142,8 +147,8 @@ CLOSE_CODES: tuple[CloseCode, ...] = (
         4419,
         "expired",
         "link-expired",
-        "token or share link expired, at connect or while connected (reason `token expired` "
-        "or `link expired`)",
+        "token or share link expired, at connect or while connected (reason "
+        f"`{TOKEN_EXPIRED}` or `{LINK_EXPIRED}`)",
     ),
     _final(
         4423,
@@ -171,11 +176,6 @@ class Reason:
     code: int
     when: str
 
-
-TOKEN_EXPIRED = "token expired"
-LINK_EXPIRED = "link expired"
-LINK_REVOKED = "link revoked"
-READ_ONLY = "read-only access: viewers cannot edit this document"
 
 REASONS: tuple[Reason, ...] = (
     Reason(
