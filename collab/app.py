@@ -103,7 +103,8 @@ async def _running(
     settings: Settings, given_store: Store | None, given_bus: Bus | None, hooks: HookRunner
 ) -> AsyncIterator[CollabState]:
     async with contextlib.AsyncExitStack() as stack:
-        store = given_store or await _sql_store(settings)
+        metrics = Metrics()
+        store = given_store or await _sql_store(settings, metrics)
         if given_store is None:
             stack.push_async_callback(store.close)
         clustered = given_bus is not None or settings.redis_url is not None
@@ -117,13 +118,13 @@ async def _running(
         )
         # This process's claim on once-per-room work; automatic versions commit fenced by it.
         lease = Lease(MAINTENANCE, node_id)
-        metrics = Metrics()
         writer = UpdateWriter(store, batch_max=settings.write_batch_max, metrics=metrics)
         writer.observers.append(cluster.committed)
         rooms = _room_manager(settings, store, writer, cluster, lease, metrics)
-        webhooks = _webhooks(settings, rooms)
+        webhooks = _webhooks(settings, store, rooms)
         if webhooks is not None:  # closed after the last commits, announcing them
             writer.observers.append(webhooks.committed)
+            await webhooks.start()
             stack.push_async_callback(webhooks.close)
         rooms.hooks = hooks
         writer.observers.append(CommitHooks(hooks, rooms.rooms))
@@ -149,11 +150,11 @@ async def _running(
         yield state
 
 
-async def _sql_store(settings: Settings) -> SqlStore:
+async def _sql_store(settings: Settings, metrics: Metrics) -> SqlStore:
     engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     if settings.auto_migrate:
         await migrate.upgrade(engine)
-    return SqlStore(engine)
+    return SqlStore(engine, metrics=metrics)
 
 
 def _bus(settings: Settings, node_id: str) -> Bus:
@@ -164,15 +165,20 @@ def _bus(settings: Settings, node_id: str) -> Bus:
     return RedisBus(settings.redis_url, settings.bus_prefix, node_id=node_id)
 
 
-def _webhooks(settings: Settings, rooms: RoomManager) -> Webhooks | None:
+def _webhooks(settings: Settings, store: Store, rooms: RoomManager) -> Webhooks | None:
     if not settings.webhook_url_list():
         return None
+    if not isinstance(store, SqlStore):
+        raise ValueError(
+            "webhooks (COLLAB_WEBHOOK_URLS) keep their outbox in collab's SQL database: "
+            "they need the default store (SqlStore)"
+        )
 
     def state_vector(room: str) -> bytes | None:
         live = rooms.rooms.get(room)
         return live.doc.get_state() if live is not None else None
 
-    return Webhooks(settings, state_vector)
+    return Webhooks(settings, store.engine, state_vector)
 
 
 def _room_manager(

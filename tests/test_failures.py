@@ -19,6 +19,7 @@ from collab.protocol.messages import encode_awareness
 from tests.conftest import ServerFactory
 from tests.protocol.yupdates import deep_any_update
 from tests.server import ServerProcess
+from tests.test_metrics import scrape
 from tests.yclient import YClient, open_stalled_client
 
 # An update that decodes but makes yrs panic ("called `Option::unwrap()` on a `None` value")
@@ -360,6 +361,9 @@ async def test_a_write_the_database_refuses_resets_only_its_room(
             assert not calm.closed.is_set()
             saved = await http.post("/calm/versions", json={"label": "v", "author": "Ada"})
             assert saved.status_code == 201, saved.text
+    if engine.dialect.name == "sqlite":  # the updates, the refused one too, took the one trip
+        counts = await scrape(server)
+        assert counts[("collab_store_appends_total", "path=one_trip")] >= 4
     text_now = await _reload_text(server, "victim")
     assert text_now == "kept"
     assert "refused a write" in server.log_text()

@@ -10,8 +10,8 @@ from typing import Any
 from pycrdt import Array, Doc, Map, Text, XmlFragment
 
 from collab.content.richtext import to_html, to_markdown, to_text
+from collab.contract import CONTENT
 
-CONTENT = "content"
 # Document kinds: a Y.Text at `content` (the CodeMirror editor, plain-text edits) or an
 # XmlFragment (the Tiptap editor, ProseMirror).
 TEXT = "text"

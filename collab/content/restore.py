@@ -9,7 +9,6 @@ from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
 from collab.content.export import (
     ABSENT,
-    CONTENT,
     Attributes,
     Runs,
     doc_from_update,
@@ -17,6 +16,7 @@ from collab.content.export import (
     roots,
 )
 from collab.content.textops import apply_text_ops, diff_ops
+from collab.contract import CONTENT
 
 Edit = Callable[[Doc[Any]], None]
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pycrdt import Doc, Text, XmlElement, XmlText
 
-from collab.content.export import CONTENT
+from collab.contract import CONTENT
 from collab.errors import InvalidRequest, WrongDocumentKind
 
 

@@ -228,6 +228,6 @@ class RedisBus:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                await self._pubsub.aclose()
         with contextlib.suppress(RedisError, OSError):
             await self._client.aclose()

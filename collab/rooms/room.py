@@ -16,11 +16,12 @@ from typing import Any
 
 from pycrdt import Doc, Text, merge_updates
 
-from collab.config import Settings
+from collab.config import Settings, from_setting, view_of
 from collab.content import crdt
 from collab.content.encodings import DocEncodings
 from collab.content.fingerprint import fingerprint
 from collab.content.surrogates import SurrogatePairs
+from collab.contract import CONTENT, READ_ONLY
 from collab.errors import (
     CollabError,
     DocumentTooLarge,
@@ -71,7 +72,6 @@ from collab.types import LocalOrigin, Origin, origin_user
 
 log = logging.getLogger(__name__)
 
-CONTENT = "content"
 EMPTY = b"\x00\x00"
 Edit = Callable[[Doc[Any]], None]
 # The host's on_awareness hook for one room: what of the states a peer announced to keep.
@@ -87,11 +87,11 @@ class PeerState:
 
 @dataclass(frozen=True, slots=True)
 class RoomLimits:
-    """Per-room limits; Settings holds their defaults and meaning."""
+    """Per-room limits: a view of the settings, which hold their defaults and meaning."""
 
-    max_document_bytes: int
-    max_awareness_bytes: int
-    max_nesting_depth: int = 64
+    max_document_bytes: int = from_setting("max_document_bytes")
+    max_awareness_bytes: int = from_setting("max_awareness_bytes")
+    max_nesting_depth: int = from_setting("max_nesting_depth")
     presence: PresenceLimits = field(default_factory=PresenceLimits)
     # The longest an awareness change waits to share a message (rooms/awareness_relay.py).
     awareness_window: float = AWARENESS_WINDOW
@@ -99,18 +99,7 @@ class RoomLimits:
     @classmethod
     def from_settings(cls, settings: Settings) -> RoomLimits:
         """The limits `settings` configures."""
-        presence = PresenceLimits(
-            settings.awareness_ids_per_connection,
-            settings.awareness_bytes_per_connection,
-            settings.awareness_ids_per_room,
-            settings.awareness_bytes_per_room,
-        )
-        return cls(
-            settings.max_document_bytes,
-            settings.max_awareness_bytes,
-            settings.max_nesting_depth,
-            presence,
-        )
+        return view_of(cls, settings, presence=PresenceLimits.from_settings(settings))
 
 
 @dataclass(slots=True)
@@ -266,7 +255,7 @@ class Room:
         if self.encodings.encoded > before:
             peer.charge_state_work(self.encodings.encoded - before)
         if changes:
-            raise Forbidden("read-only access: viewers cannot edit this document")
+            raise Forbidden(READ_ONLY)
         await self.receive_update(EMPTY, peer.origin, peer)
 
     async def _on_filtered_awareness(self, peer: Peer, payload: bytes) -> None:

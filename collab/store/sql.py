@@ -28,6 +28,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import LeaseLost, VersionBehind, WriteRejected
+from collab.metrics import Metrics, store_appends
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.store import catalog, leases, roomlog, versions
 from collab.store.base import (
@@ -66,8 +67,11 @@ _REFUSED = "the database refused the write"
 class SqlStore:
     """Store backed by an AsyncEngine; one transaction per call."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, metrics: Metrics | None = None) -> None:
         self.engine = engine
+        # Batches by path, the one-trip append's and SQLAlchemy's (`collab_store_appends`).
+        counter = metrics.store_appends if metrics is not None else store_appends()
+        self._counted = (counter.labels("one_trip"), counter.labels("sqlalchemy"))
         self._batches = BatchLedger()
         self.links = SqlLinks(engine)
         self._ignoring: dict[str, Insert] = {}
@@ -146,9 +150,10 @@ class SqlStore:
         ledger = batch if self.engine.dialect.name == "postgresql" else None
         try:
             if self._one_trip is not None and OneTripAppend.applies(items):
+                self._counted[0].inc()
                 seqs = await self._one_trip.append(updates, now)
-                if seqs is not None:
-                    return Appended([], {r: s for r, s in seqs.items() if s[1] >= s[0]})
+                return Appended([], {r: s for r, s in seqs.items() if s[1] >= s[0]})
+            self._counted[1].inc()
             async with self.engine.begin() as conn:
                 if ledger and (earlier := await self._batches.find(conn, ledger)) is not None:
                     return earlier
@@ -425,10 +430,11 @@ class SqlStore:
 
 
 def _sqlite_file(engine: AsyncEngine) -> bool:
-    """A SQLite file over aiosqlite: not an in-memory database, whose one connection everyone
-    shares (the one-trip append keeps a connection to itself)."""
+    """A SQLite file over aiosqlite (so one the standard library's sqlite3 opens too): not an
+    in-memory database, which another connection (the one-trip append's own) would not see."""
     database = engine.url.database or ""
-    in_memory = database in ("", ":memory:") or "mode=memory" in str(engine.url)
+    in_memory = database in ("", ":memory:") or ":memory:" in database
+    in_memory = in_memory or "mode=memory" in str(engine.url)
     return (
         engine.dialect.name == "sqlite" and engine.dialect.driver == "aiosqlite" and not in_memory
     )

@@ -338,7 +338,7 @@ async def cluster_channel(
     try:
         yield pubsub
     finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await pubsub.aclose()
         await client.aclose()
 
 

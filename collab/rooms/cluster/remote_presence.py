@@ -24,7 +24,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from collab.config import Settings
+from collab.config import Settings, from_setting, view_of
 from collab.errors import MalformedMessage
 from collab.protocol.awareness import (
     MAX_ENTRIES_PER_UPDATE,
@@ -44,20 +44,16 @@ class PresenceTimings:
     """Seconds: liveness mark lifetime (renewed every third of it), between liveness checks,
     before an unrenewed entry expires, between a room's messages, and between its answers."""
 
-    node_ttl: float = 15.0
-    check_interval: float = 5.0
-    timeout: float = 30.0
+    node_ttl: float = from_setting("presence_node_ttl")
+    check_interval: float = from_setting("presence_check_interval")
+    timeout: float = from_setting("presence_timeout")
     coalesce: float = 0.05
     answer_gap: float = 0.1
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PresenceTimings:
         """The timings `settings` configures."""
-        return cls(
-            settings.presence_node_ttl,
-            settings.presence_check_interval,
-            settings.presence_timeout,
-        )
+        return view_of(cls, settings)
 
 
 class NodeLiveness:
