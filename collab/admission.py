@@ -8,7 +8,6 @@ its on_authenticate hook and the second with on_authorize (README "Hooks").
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,13 +17,10 @@ from collab.errors import (
     Forbidden,
     LinkExpired,
     LinkRevoked,
-    StoreUnavailable,
     Unauthorized,
 )
 from collab.hooks import Authenticate, Authorize, HookRunner, RequestInfo
 from collab.store.base import LinkStore, ShareLink
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +113,7 @@ class Admission:
         (LinkRevoked 4403/403, LinkExpired 4419/401)."""
         if identity.link is None:
             return identity
-        try:
-            found = await self._links.find_links([identity.link])
-        except Exception:
-            log.exception("share link %s could not be checked", identity.link)
-            raise StoreUnavailable("the share link could not be checked; retry later") from None
+        found = await self._links.find_links([identity.link])
         refusal = link_refusal(found.get(identity.link), datetime.now(UTC))
         if refusal is not None:
             raise refusal

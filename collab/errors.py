@@ -78,6 +78,15 @@ class StoreUnavailable(CollabError):
     close_code = 1013
     http_status = 503
 
+    @property
+    def cause(self) -> str:
+        """What the database (or the way to it) said, on one line: for the log, not clients."""
+        cause = self.__cause__
+        if cause is None:
+            return self.detail
+        said = str(cause).strip().splitlines()
+        return f"{type(cause).__name__}: {said[0][:200] if said else 'no message'}"
+
 
 class WriteRejected(CollabError):
     """The database refused a write for good (a constraint, a value it cannot hold): retrying

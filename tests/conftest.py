@@ -66,6 +66,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database of its own (skipped without COLLAB_TEST_POSTGRES_URL)."""
+    base = _postgres_base_url()
+    url = await _create_database(base)
+    try:
+        yield url
+    finally:
+        await _drop_database(base, url)
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite file."""
     return f"sqlite+aiosqlite:///{tmp_path / 'collab.db'}"

@@ -7,10 +7,7 @@ tokens stays stateless.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,11 +15,9 @@ from starlette.responses import Response
 from collab.api.models.links import Link, LinkPage, MintedLink, NewLink, RevokedLink
 from collab.api.operations import JsonBody, Operation, Reply, RoomCall, reply, resource
 from collab.auth import Role, issue_link_token
-from collab.errors import CollabError, LinkNotFound, LinkRevoked, LinksUnavailable, StoreUnavailable
+from collab.errors import LinkNotFound, LinkRevoked, LinksUnavailable
 from collab.state import CollabState
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 _ROLES = {"viewer": Role.VIEWER, "editor": Role.EDITOR}
 _CANNOT_SIGN = "This server cannot sign links: no COLLAB_SECRET, or a public key only"
 
@@ -44,14 +39,13 @@ async def create_link(call: RoomCall[None, NewLink]) -> Response:
     room, body, state = call.room, call.body, call.state
     secret = _signing_secret(state)
     expires_at = body.expiry()
-    made = state.store.links.create_link(
+    link = await state.store.links.create_link(
         room,
         body.role,
         created_by=call.identity.display,
         expires_at=expires_at,
         label=body.label or None,
     )
-    link = await _stored("made", made)
     expiry = expires_at.timestamp() if expires_at is not None else None
     role = _ROLES[body.role]
     token = issue_link_token(secret, link=link.id, room=room, role=role, expires_at=expiry)
@@ -71,7 +65,7 @@ LIST_LINKS = Operation(
 @LIST_LINKS.on_room
 async def list_links(call: RoomCall[None, None]) -> Response:
     """GET /api/rooms/{room}/links."""
-    links = await _stored("listed", call.state.store.links.list_links(call.room))
+    links = await call.state.store.links.list_links(call.room)
     now = datetime.now(UTC)
     return reply(LinkPage(items=[Link.of(link, now) for link in links]))
 
@@ -91,24 +85,12 @@ async def revoke_link(call: RoomCall[None, None]) -> Response:
     """DELETE /api/rooms/{room}/links/{link}."""
     room, state = call.room, call.state
     link_id = call.request.path_params["link"]
-    revoked = state.store.links.revoke_link(room, link_id, datetime.now(UTC))
-    link = await _stored("revoked", revoked)
+    link = await state.store.links.revoke_link(room, link_id, datetime.now(UTC))
     if link is None:
         raise LinkNotFound(f"room {room!r} has no link {link_id!r}")
     closed = state.access.close_link(link.id, LinkRevoked())
     shown = Link.of(link, datetime.now(UTC)).model_dump()
     return reply(RevokedLink.model_validate({**shown, "closed_connections": closed}))
-
-
-async def _stored(what: str, call: Awaitable[T]) -> T:
-    """The store's answer; a failure of the database is a 503 to retry, not a 500."""
-    try:
-        return await call
-    except CollabError:
-        raise
-    except Exception:
-        log.exception("share links could not be %s", what)
-        raise StoreUnavailable(f"share links could not be {what}; retry later") from None
 
 
 def _signing_secret(state: CollabState) -> str:

@@ -127,12 +127,7 @@ class RoomManager:
         return await asyncio.shield(task)
 
     async def _require_stored(self, name: str) -> None:
-        try:
-            found = await self._store.room_info(name)
-        except Exception:
-            log.exception("looking up room %s failed", name)
-            raise StoreUnavailable(f"room {name!r} could not be looked up; retry later") from None
-        if found is None:
+        if await self._store.room_info(name) is None:
             raise RoomNotFound(f"room {name!r} does not exist, and viewers cannot create it")
 
     def _refuse_if_deleting(self, name: str) -> None:
@@ -205,7 +200,7 @@ class RoomManager:
         (DocumentQuarantined); any other failure becomes StoreUnavailable, never an empty doc."""
         try:
             loaded = await load_room(self._store, name, self._limits.max_nesting_depth)
-        except DocumentQuarantined:
+        except (DocumentQuarantined, StoreUnavailable):
             raise
         except Exception:
             log.exception("loading room %s failed", name)

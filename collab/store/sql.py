@@ -17,14 +17,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import (
-    DataError,
-    DBAPIError,
-    IntegrityError,
-    NotSupportedError,
-    ProgrammingError,
-    StatementError,
-)
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import LeaseLost, VersionBehind, WriteRejected
@@ -52,20 +45,21 @@ from collab.store.batches import BatchLedger
 from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
+from collab.store.outage import REFUSALS, translates_outages
 from collab.store.sqlite_append import OneTripAppend
 
 _rooms = cast(Table, RoomRow.__table__)
 _states = cast(Table, RoomStateRow.__table__)
 _updates = cast(Table, UpdateRow.__table__)
 _INSERT_UPDATES = _updates.insert()
-# Errors by which the database refuses a write for good; anything else is taken for an outage.
-_REFUSALS = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
 # What clients are told; the database's own message (with its SQL) goes to the log only.
 _REFUSED = "the database refused the write"
 
 
+@translates_outages
 class SqlStore:
-    """Store backed by an AsyncEngine; one transaction per call."""
+    """Store backed by an AsyncEngine; one transaction per call. An outage of the database
+    raises StoreUnavailable (store/outage.py)."""
 
     def __init__(self, engine: AsyncEngine, *, metrics: Metrics | None = None) -> None:
         self.engine = engine
@@ -169,11 +163,11 @@ class SqlStore:
             return appended
         except WriteRejected:
             raise
-        except _REFUSALS as error:
+        except REFUSALS as error:
             raise WriteRejected(_REFUSED) from error
         except StatementError as error:
             if isinstance(error, DBAPIError):
-                raise  # an outage (connection, lock, timeout): worth retrying
+                raise  # an outage (connection, lock, timeout): StoreUnavailable, worth retrying
             raise WriteRejected(_REFUSED) from error
 
     async def _record_versions(
