@@ -20,6 +20,7 @@ from starlette.middleware import Middleware
 
 from collab.api import errors, health, history, links, openapi, rooms, ws
 from collab.api import metrics as api_metrics
+from collab.api.hosts import AllowedHosts, HostCheck
 from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
 from collab.config import Settings
@@ -94,7 +95,7 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=errors.handlers,
-        middleware=[Middleware(RequestIds)],
+        middleware=[Middleware(RequestIds), Middleware(HostCheck, AllowedHosts.of(settings))],
     )
 
 

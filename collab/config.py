@@ -135,6 +135,12 @@ class Settings:
         "connections without an Origin header (non-browser clients) are allowed",
         shown_default="own origin",
     )
+    allowed_hosts: str = _setting(
+        "",
+        "comma-separated host names this server answers to (requests naming another in `Host` "
+        "get 421, against DNS rebinding); `.example.com` also allows its subdomains, `*` any",
+        shown_default="`localhost`, IP addresses, the public URL's host",
+    )
     max_document_bytes: int = _setting(33_554_432, "largest document (1009 above)")
     # The message rate is set above what one connection can make the server process (about
     # 4,500 small updates/s on 2 cores), so it never caps an honest fast client below the
@@ -339,6 +345,10 @@ class Settings:
         host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
+    def allowed_host_list(self) -> list[str]:
+        """The allowed host names, lowercased, in order."""
+        return [name.strip().lower() for name in self.allowed_hosts.split(",") if name.strip()]
+
     def check(self) -> None:
         """Raise ValueError for settings that cannot work together."""
         if self.redis_url and not self.database_url.startswith("postgresql"):
@@ -360,7 +370,15 @@ class Settings:
         if self.log_format not in ("text", "json"):
             raise ValueError(f"log format {self.log_format!r}: use text or json")
         self.public_base_url()
+        self._check_allowed_hosts()
         self._check_webhooks()
+
+    def _check_allowed_hosts(self) -> None:
+        for name in self.allowed_host_list():
+            if "/" in name or name.count(":") == 1:
+                raise ValueError(
+                    f"COLLAB_ALLOWED_HOSTS: {name!r} is not a host name (no scheme, port or path)"
+                )
 
     def webhook_url_list(self) -> list[str]:
         """The webhook URLs, in order."""

@@ -167,6 +167,15 @@ class InvalidRequest(CollabError):
     http_status = 422
 
 
+class MisdirectedRequest(CollabError):
+    """A Host header naming no host this server answers to: a page whose name was pointed at
+    this server's address (DNS rebinding) must not read or write its documents. A WebSocket so
+    addressed is refused before its handshake completes (HTTP 403)."""
+
+    close_code = 4403
+    http_status = 421
+
+
 class NotAcceptable(CollabError):
     """No representation matches the Accept header."""
 
