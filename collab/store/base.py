@@ -320,8 +320,11 @@ class VersionStore(Protocol):
         """A version and its state (a Yjs update), or None."""
         ...
 
-    async def thin_versions(self, room: str, policy: RetentionPolicy, now: datetime) -> int:
-        """Apply the retention policy to a room's auto versions; return how many were deleted."""
+    async def thin_versions(
+        self, room: str, policy: RetentionPolicy, now: datetime, *, lease: Lease | None = None
+    ) -> int:
+        """Apply the retention policy to a room's auto versions; return how many were deleted.
+        With `lease`, only while it is held (LeaseLost otherwise, deleting nothing)."""
         ...
 
 

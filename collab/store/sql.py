@@ -411,9 +411,16 @@ class SqlStore:
         async with self.engine.connect() as conn:
             return await versions.get_version(conn, room, version_id)
 
-    async def thin_versions(self, room: str, policy: RetentionPolicy, now: datetime) -> int:
-        """Apply the retention policy to a room's auto versions."""
+    async def thin_versions(
+        self, room: str, policy: RetentionPolicy, now: datetime, *, lease: Lease | None = None
+    ) -> int:
+        """Apply the retention policy to a room's auto versions. Fenced by `lease` as a
+        compaction is: the room row is locked, then the lease checked (LeaseLost if lost)."""
         async with self.engine.begin() as conn:
+            if lease is not None:
+                await roomlog.lock(conn, room)
+                if not await leases.holds(conn, room, lease):
+                    raise LeaseLost(f"room {room!r}: the lease on its versions was lost")
             return await versions.thin(conn, room, policy, now)
 
     async def close(self) -> None:

@@ -175,8 +175,7 @@ class RoomUpkeep:
                 return
             result = await self._exact_version(room, versions)
             if result.created:
-                retention = self._policy.retention
-                await self._store.thin_versions(room.name, retention, datetime.now(UTC))
+                await self._thin(room.name)
         except LeaseLost as error:
             self.leases.lost_lease(room.name)
             if self._auto.get(room.name) is versions:
@@ -186,6 +185,18 @@ class RoomUpkeep:
             log.info("room %s: no auto version (%s)", room.name, error.detail)
         except Exception:
             log.exception("room %s: recording an auto version failed", room.name)
+
+    async def _thin(self, name: str) -> None:
+        """Apply the retention policy to the room's versions, fenced by this process's lease
+        (a process paused past it must not delete what the new holder keeps)."""
+        retention = self._policy.retention
+        try:
+            await self._store.thin_versions(
+                name, retention, datetime.now(UTC), lease=self.leases.lease
+            )
+        except LeaseLost as error:
+            self.leases.lost_lease(name)
+            log.info("room %s: thinning abandoned (%s)", name, error.detail)
 
     async def _exact_version(self, room: Room, versions: AutoVersions) -> VersionResult:
         """Catch up, then record a version that must hold every row committed before it (on
