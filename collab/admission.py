@@ -8,6 +8,8 @@ its on_authenticate hook and the second with on_authorize (README "Hooks").
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -95,6 +97,22 @@ class Admission:
     async def role(self, identity: Identity, room: str, info: RequestInfo | None) -> Role | None:
         """The role `identity` has on `room`: the host's on_authorize hook, else its grants."""
         return await authorized_role(self._hooks, identity, room, info)
+
+    async def roles(
+        self, identity: Identity, rooms: Sequence[str], info: RequestInfo
+    ) -> list[Role | None]:
+        """The role `identity` has on each room, as `role` finds it, asked together: a room
+        listing shows only what its reader may open."""
+        return list(await asyncio.gather(*(self.role(identity, r, info) for r in rooms)))
+
+    def listing_patterns(self, identity: Identity) -> list[str] | None:
+        """Room name patterns a listing may filter by in the database before `roles` checks
+        each room: the token's grants, or None (every room) when they cannot tell, because the
+        host's on_authorize hook decides or a grant covers everything."""
+        if self._hooks.overrides("on_authorize"):
+            return None
+        patterns = [grant.pattern for grant in identity.grants]
+        return None if "*" in patterns else patterns
 
     async def _hook_identity(self, info: RequestInfo) -> Identity | None:
         """Without a token key (development mode), a host that authenticates refuses the rest

@@ -9,7 +9,7 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collab.api.access import authorize, identify
+from collab.api.access import authorize, identify, request_info
 from collab.api.catalog import create_titled_room, import_file, may_create, rename_room, room_reply
 from collab.api.http import b64url, from_b64url, state_of
 from collab.api.models.rooms import (
@@ -63,7 +63,7 @@ async def list_rooms(request: Request) -> Response:
     query = _LIST_QUERY.parse(request)
     after = _decode_cursor(query.cursor, query.sort)
     listing = _Listing(query.prefix, query.q, query.sort)
-    rooms = await _visible_rooms(state, identity, query.limit + 1, after, listing)
+    rooms = await _visible_rooms(request, identity, query.limit + 1, after, listing)
     page, more = rooms[: query.limit], len(rooms) > query.limit
     items = await _listed(state, page)
     cursor = _encode_cursor(page[-1], query.sort) if more else None
@@ -243,17 +243,17 @@ class _Listing:
 
 
 async def _visible_rooms(
-    state: CollabState,
+    request: Request,
     identity: Identity,
     limit: int,
     after: RoomCursor | None,
     listing: _Listing,
 ) -> list[RoomInfo]:
-    """A page of rooms the identity may see: the database filters by the token's grants (the
-    check below stays as a safety net)."""
-    patterns: list[str] | None = [grant.pattern for grant in identity.grants]
-    if patterns is not None and "*" in patterns:
-        patterns = None
+    """A page of rooms the identity may open: the database filters by the token's grants when
+    they tell, and each room then passes the authorization that opening it would (the host's
+    on_authorize hook, when it has one)."""
+    state = state_of(request)
+    patterns = state.admission.listing_patterns(identity)
     visible: list[RoomInfo] = []
     while len(visible) < limit:
         batch = await state.store.list_rooms(
@@ -264,7 +264,9 @@ async def _visible_rooms(
             search=listing.search,
             sort=listing.sort,
         )
-        visible += [room for room in batch if identity.role_for(room.name) is not None]
+        names = [room.name for room in batch]
+        roles = await state.admission.roles(identity, names, request_info(request, "http"))
+        visible += [room for room, role in zip(batch, roles, strict=True) if role is not None]
         if len(batch) < limit:
             break
         after = batch[-1].cursor(listing.sort)

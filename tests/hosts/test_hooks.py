@@ -245,3 +245,30 @@ async def test_authentication_hook_hanging_or_crashing_is_a_server_error(running
         assert (await alice.wait_closed(timeout=3))[0] == 1011
     reply = await running.http.get("/collab/api/rooms/notes/versions", headers={"Cookie": cookie})
     assert reply.status_code == 500
+
+
+async def test_the_room_list_shows_what_the_authorization_hook_lets_each_user_open(
+    running: Running,
+):
+    roles = running.host.roles
+    for room in ("notes", "plans", "secret"):
+        roles[("alice", room)] = Role.EDITOR
+    alice = {"Cookie": await running.login("alice")}
+    bob = {"Cookie": await running.login("bob")}
+    for room in ("notes", "plans", "secret"):
+        assert (
+            await running.http.put(f"/collab/api/rooms/{room}", headers=alice)
+        ).status_code == 201
+    del roles[("alice", "secret")]
+    roles[("bob", "plans")] = Role.VIEWER
+
+    async def listed(headers: dict[str, str], **params: str) -> tuple[list[str], str | None]:
+        page = await running.http.get("/collab/api/rooms", params=params, headers=headers)
+        assert page.status_code == 200, page.text
+        return [item["name"] for item in page.json()["items"]], page.json()["next_cursor"]
+
+    assert sorted((await listed(alice))[0]) == ["notes", "plans"]
+    assert (await listed(bob))[0] == ["plans"]
+    first, cursor = await listed(alice, limit="1", sort="title")
+    assert first == ["notes"] and cursor is not None
+    assert await listed(alice, limit="1", sort="title", cursor=cursor) == (["plans"], None)
