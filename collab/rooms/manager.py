@@ -93,6 +93,7 @@ class RoomManager:
             lease or Lease(MAINTENANCE, uuid.uuid4().hex),
             deleting=self._deleting,
             clustered=cluster is not None,
+            catch_up=cluster.catch_up if cluster is not None else None,
         )
         # What every room loaded here tells the rest of the process (rooms/listener.py).
         self._wiring = RoomWiring(self.upkeep, cluster, self._drop_rejected)
@@ -273,7 +274,7 @@ class RoomManager:
 
     async def catch_up(self, room: Room) -> None:
         """Apply what other processes committed to the room that this copy lacks (before a
-        version is taken of it); nothing to do on one process."""
+        version is taken of it): Cluster.catch_up."""
         if self.cluster is not None:
             await self.cluster.catch_up(room)
 

@@ -24,7 +24,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from collab.errors import MalformedMessage
+from collab.errors import MalformedMessage, RoomDeleted, StoreUnavailable
 from collab.pubsub import wire
 from collab.pubsub.base import Bus
 from collab.rooms.cluster.remote_presence import PresenceRelay, PresenceTimings
@@ -243,27 +243,33 @@ class Cluster:
 
     def _start_catch_up(self, room: Room) -> None:
         if room.name not in self._catching_up:
-            task = self._spawn(self._catch_up(room), f"catch up {room.name}")
+            task = self._spawn(self._catch_up_quietly(room), f"catch up {room.name}")
             self._catching_up[room.name] = task
             task.add_done_callback(lambda _: self._catching_up.pop(room.name, None))
 
-    async def catch_up(self, room: Room) -> None:
-        """Read and apply now what the database holds of the room beyond this copy (when
-        clustered; one process holds everything already)."""
-        if self._check_interval is not None:
-            await self._catch_up(room)
-
-    async def _catch_up(self, room: Room) -> None:
+    async def _catch_up_quietly(self, room: Room) -> None:
+        """`catch_up` in the background: a failure is logged, and the next check or gap
+        tries again."""
         try:
-            found = await self._store.read_since(room.name, room.position.hwm)
+            await self.catch_up(room)
+        except RoomDeleted:
+            pass
+        except StoreUnavailable as error:
+            log.warning("room %s: the rows it lacks could not be read (%s)", room.name, error.cause)
         except Exception:
             log.exception("room %s: reading the rows this process lacks failed", room.name)
-            return
+
+    async def catch_up(self, room: Room) -> None:
+        """Read and apply now what the database holds of the room beyond this copy (rows
+        another process, or an offline tool, committed and the bus has not brought), as before
+        a version is taken of it. RoomDeleted if the room was deleted meanwhile (it is closed
+        here); a failed read raises (StoreUnavailable)."""
+        found = await self._store.read_since(room.name, room.position.hwm)
         if self.rooms.get(room.name) is not room:
             return
         if _gone(room, found.head):
             self.on_deleted(room.name)
-            return
+            raise RoomDeleted(f"room {room.name!r} was deleted")
         self.catch_ups += 1
         room.apply_committed_elsewhere(found.parts)
         room.position.add(1, found.head.seq)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Container, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Container, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from collab.errors import CollabError, LeaseLost, RoomDeleted, VersionBehind
+from collab.errors import CollabError, LeaseLost, VersionBehind
 from collab.rooms.room import Room
 from collab.rooms.upkeep.autoversions import AutoVersions, VersionPolicy
 from collab.rooms.upkeep.leases import RoomLeases
@@ -56,14 +56,17 @@ class RoomUpkeep:
         *,
         deleting: Container[str] = frozenset(),
         clustered: bool = True,
+        catch_up: Callable[[Room], Awaitable[None]] | None = None,
     ) -> None:
         self._store = store
         self._rooms = rooms
         self._spawn = spawn
         self._policy = policy
         self._deleting = deleting
-        # Whether other processes may commit to the rooms (then a version catches up first).
+        # Whether other processes may commit to the rooms: then a version must hold every row
+        # before it, and `catch_up` (Cluster.catch_up) applies what they committed first.
         self._clustered = clustered
+        self._catch_up = catch_up
         self.leases = RoomLeases(
             store,
             lease,
@@ -205,7 +208,8 @@ class RoomUpkeep:
         version is recorded all the same, its authors possibly one edit ahead of its state."""
         lease = self.leases.lease
         for _ in range(_EXACT_TRIES):
-            await self._catch_up(room)
+            if self._catch_up is not None:
+                await self._catch_up(room)
             versions.cancel()  # the catch-up restarted it; this version holds what it applied
             try:
                 return await room.record_version("auto", lease=lease, exact=self._clustered)
@@ -213,18 +217,6 @@ class RoomUpkeep:
                 continue
         log.info("room %s: auto version recorded though rows kept arriving", room.name)
         return await room.record_version("auto", lease=lease)
-
-    async def _catch_up(self, room: Room) -> None:
-        """Apply the rows of the room this copy lacks (committed on other processes, and not
-        arrived over the bus yet)."""
-        if not self._clustered:
-            return
-        found = await self._store.read_since(room.name, room.position.hwm)
-        if found.head.deleted or (room.epoch is not None and found.head.epoch != room.epoch):
-            raise RoomDeleted(f"room {room.name!r} was deleted")
-        if self._rooms.get(room.name) is room and found.parts:
-            room.apply_committed_elsewhere(found.parts)
-            room.position.add(1, found.head.seq)
 
     # -- compaction --------------------------------------------------------------------------
 
