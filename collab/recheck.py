@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from collab.admission import authorized_role, link_refusal
 from collab.auth import Identity, Role
-from collab.errors import CollabError, Forbidden, HookFailed, LinkRevoked
+from collab.errors import CollabError, Forbidden, HookFailed, LinkRevoked, StoreUnavailable
 from collab.hooks import HookRunner
 from collab.store.base import LinkStore
 
@@ -96,6 +96,9 @@ class AccessWatch:
             return 0
         try:
             found = await self._links.find_links(in_use)
+        except StoreUnavailable as error:
+            log.warning("share links could not be checked (%s)", error.cause)
+            return 0
         except Exception:
             log.exception("share links could not be checked")
             return 0

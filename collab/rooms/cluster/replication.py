@@ -302,6 +302,8 @@ class Cluster:
             await asyncio.sleep(interval if self.bus.connected else interval / 4)
             try:
                 await self.check(everything=not self.bus.connected)
+            except StoreUnavailable as error:
+                log.warning("checking live rooms against the database failed (%s)", error.cause)
             except Exception:
                 log.exception("checking live rooms against the database failed")
 

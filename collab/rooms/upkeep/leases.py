@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from collab.errors import StoreUnavailable
 from collab.store.base import Lease, LeaseStore
 
 log = logging.getLogger(__name__)
@@ -102,9 +103,11 @@ class RoomLeases:
             return set()
         try:
             return await self._take(rooms)
+        except StoreUnavailable as error:
+            log.warning("renewing %d room leases failed (%s)", len(rooms), error.cause)
         except Exception:
             log.exception("renewing %d room leases failed", len(rooms))
-            return set()
+        return set()
 
     async def close(self) -> None:
         """Give up every lease held (at shutdown)."""
