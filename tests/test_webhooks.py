@@ -272,10 +272,9 @@ async def test_commits_are_acknowledged_while_the_receiver_hangs(
             ada.append("first")
             await ada.wait_for(lambda: ada.acked == ada.sent_updates)
             await receiver.wait(lambda: bool(receiver.requests))  # a delivery now hangs
-            started = time.monotonic()
             for i in range(20):
                 ada.append(f"{i},")
                 await asyncio.sleep(0.02)
-            await ada.wait_for(lambda: ada.acked == ada.sent_updates, timeout=5)
-            assert time.monotonic() - started < 3
+            # Acknowledged long before the hanging delivery's 60 s timeout: not behind it.
+            await ada.wait_for(lambda: ada.acked == ada.sent_updates, timeout=20)
             assert len(receiver.requests) == 1  # the room's later events wait behind it
