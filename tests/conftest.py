@@ -10,9 +10,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.server import ServerProcess
+from tests import launcher
+from tests.server import FORK_ENV, ServerProcess
 
 POSTGRES_ENV = "COLLAB_TEST_POSTGRES_URL"
+os.environ.setdefault(FORK_ENV, "1")  # servers forked from a launcher (tests/launcher.py)
+
+
+def pytest_sessionfinish() -> None:
+    """The server launcher (if any server was started) ends with the session."""
+    launcher.shutdown()
 
 
 def _postgres_base_url() -> str:
