@@ -17,6 +17,18 @@ POSTGRES_ENV = "COLLAB_TEST_POSTGRES_URL"
 os.environ.setdefault(FORK_ENV, "1")  # servers forked from a launcher (tests/launcher.py)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (those marked slow, then the browser scenarios): workers take
+    tests in this order, so none is left running one of them alone at the end."""
+    items.sort(key=_rank)
+
+
+def _rank(item: pytest.Item) -> int:
+    if item.get_closest_marker("slow"):
+        return 0
+    return 1 if Path(str(item.path)).parent.name == "browser" else 2
+
+
 def pytest_sessionfinish() -> None:
     """The server launcher (if any server was started) ends with the session."""
     launcher.shutdown()

@@ -87,6 +87,7 @@ async def test_bad_frame_closes_only_its_connection(server: ServerProcess, name:
     assert "hello world!" == await _text_from_database(server, "victim")
 
 
+@pytest.mark.slow
 async def test_a_room_whose_stored_data_is_refused_is_quarantined(
     make_server: ServerFactory, sqlite_url: str, tmp_path: Path
 ):
@@ -387,6 +388,7 @@ async def _synced_text(server: ServerProcess, room: str) -> str | None:
         await client.close()
 
 
+@pytest.mark.slow
 async def test_sigterm_ends_despite_a_client_that_stopped_reading(
     make_server: ServerFactory, sqlite_url: str
 ):

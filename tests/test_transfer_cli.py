@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
 from tests.server import ServerProcess
@@ -93,6 +94,7 @@ async def test_text_import_is_a_minimal_edit_of_the_stored_document(
     assert result.returncode == 1 and b"refused update" in result.stderr
 
 
+@pytest.mark.slow
 async def test_json_round_trips_and_refuses_what_it_cannot_rebuild(
     server: ServerProcess, tmp_path: Path
 ):

@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 import asyncpg
+import pytest
 from pycrdt import Doc, Text
 
 from collab import Settings, create_app
@@ -141,6 +142,7 @@ async def test_compaction_runs_on_the_lease_holder_only(
             await fresh.wait_text(text)
 
 
+@pytest.mark.slow
 async def test_one_version_per_settle_window_with_every_author(
     start_cluster: ClusterFactory, postgres_url: str
 ):
@@ -235,6 +237,7 @@ async def _version_count(conn: asyncpg.Connection, room: str, count: int) -> boo
     return found == count
 
 
+@pytest.mark.slow
 async def test_a_streak_of_edits_is_versioned_by_one_process(
     start_cluster: ClusterFactory, postgres_url: str
 ):

@@ -8,6 +8,7 @@ import os
 import re
 
 import psutil
+import pytest
 import websockets
 
 from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
@@ -41,6 +42,7 @@ async def test_a_fast_writer_is_throttled_not_disconnected_and_loses_nothing(
         await later.wait_text(",".join(str(i) for i in range(600)) + ",")
 
 
+@pytest.mark.slow
 async def test_only_a_flood_that_persists_is_closed_with_a_retryable_code(
     make_server: ServerFactory, sqlite_url: str
 ):
@@ -155,6 +157,7 @@ async def test_room_limit_unloads_least_recently_used_idle_rooms(
         await again.wait_text("kept on disk")
 
 
+@pytest.mark.slow
 async def test_slow_consumer_is_dropped_and_memory_is_bounded(
     make_server: ServerFactory, sqlite_url: str
 ):
@@ -166,6 +169,7 @@ async def test_slow_consumer_is_dropped_and_memory_is_bounded(
     assert "fell 64 messages behind" in server.log_text()
 
 
+@pytest.mark.slow
 async def test_slow_consumer_is_dropped_by_queued_bytes(
     make_server: ServerFactory, sqlite_url: str
 ):
