@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests import launcher
-from tests.server import FORK_ENV, ServerProcess
+from tests.server import ServerProcess
 
 POSTGRES_ENV = "COLLAB_TEST_POSTGRES_URL"
-os.environ.setdefault(FORK_ENV, "1")  # servers forked from a launcher (tests/launcher.py)
+os.environ.setdefault(launcher.FORK_ENV, "1")  # collab forked from tests/launcher.py
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

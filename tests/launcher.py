@@ -1,15 +1,17 @@
-"""`collab serve` processes forked from one that has already imported collab.
+"""`collab` processes forked from one that has already imported collab.
 
-Starting `python -m collab serve` spends about half a second of CPU importing collab and its
-dependencies before it serves anything; the suite starts some 400 servers. A launcher process
-(one per pytest worker) imports all of that once and forks a child per server: each test still
-gets a real `collab serve` process of its own (collab.cli.main with the test's arguments and
-environment, its output in the test's log file), only without the imports.
-tests/conftest.py turns it on (COLLAB_TEST_FORK=1) unless COLLAB_TEST_FORK is set already: with
-COLLAB_TEST_FORK=0 every server is started with `python -m collab`, as the benchmarks start them.
+Starting `python -m collab` spends about half a second of CPU importing collab and its
+dependencies before it does anything; the suite starts some 400 servers and runs the CLI some
+100 times. A launcher process (one per pytest worker) imports all of that once and forks a child
+per command: each test still gets a real process of its own (collab.cli.main with the test's
+arguments, environment and working directory, its output in files the test reads), only
+without the imports. tests/conftest.py turns this on (COLLAB_TEST_FORK=1) unless
+COLLAB_TEST_FORK is set already: with COLLAB_TEST_FORK=0 every command runs as
+`python -m collab`, as the benchmarks start servers.
 
-The launcher reads one JSON request a line on stdin ({"argv", "env", "cwd", "log"}) and answers
-{"pid": N} on stdout; when a child exits it writes {"exit": pid, "code": returncode}.
+The launcher reads one JSON request a line on stdin ({"argv", "env", "cwd", "stdout", "stderr"},
+the last two file paths to append to) and answers {"pid": N} on stdout; when a child exits it
+writes {"exit": pid, "code": returncode}.
 """
 
 from __future__ import annotations
@@ -21,10 +23,15 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+# "1": collab commands are forked from the launcher (tests/conftest.py sets it unless it is set
+# already); otherwise they run as `python -m collab` (as the benchmarks run servers).
+FORK_ENV = "COLLAB_TEST_FORK"
 # What `collab serve` imports, so that no child imports it again.
 PRELOAD = ("collab.cli", "collab.app", "collab.server", "uvicorn", "aiosqlite", "asyncpg")
 
@@ -41,11 +48,10 @@ def _child(request: dict[str, Any], wakeup: tuple[int, int]) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for fd in wakeup:
             os.close(fd)
-        log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(os.open(request["stdout"], flags, 0o644), 1)
+        os.dup2(os.open(request["stderr"], flags, 0o644), 2)
         os.closerange(3, 65536)
         os.chdir(request["cwd"])
         os.environ.clear()
@@ -201,9 +207,23 @@ class Launcher:
             self._gone = True
             self._lock.notify_all()
 
-    def spawn(self, argv: list[str], env: dict[str, str], log: Path) -> ForkedProcess:
-        """Fork `python -m collab ARGV` with `env`, its output appended to `log`."""
-        request = {"argv": argv, "env": env, "cwd": os.getcwd(), "log": str(log)}
+    def spawn(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        stdout: Path,
+        stderr: Path | None = None,
+        cwd: Path | None = None,
+    ) -> ForkedProcess:
+        """Fork `python -m collab ARGV` with `env` in `cwd`, its output appended to `stdout`
+        (and its errors to `stderr`, by default the same file)."""
+        request = {
+            "argv": argv,
+            "env": env,
+            "cwd": str(cwd or os.getcwd()),
+            "stdout": str(stdout),
+            "stderr": str(stderr or stdout),
+        }
         assert self._process.stdin is not None
         with self._lock:  # one request at a time: the answers come back in order
             self._process.stdin.write((json.dumps(request) + "\n").encode())
@@ -238,6 +258,53 @@ def launcher() -> Launcher:
         if _launcher is None or not _launcher.alive():
             _launcher = Launcher()
         return _launcher
+
+
+def forking() -> bool:
+    """Whether collab commands are forked from the launcher."""
+    return os.environ.get(FORK_ENV) == "1"
+
+
+def run_collab(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60.0,
+) -> subprocess.CompletedProcess[bytes]:
+    """`python -m collab ARGS` run to its end with its output captured, as subprocess.run with
+    capture_output=True would (`env`: all of it, os.environ by default): forked from the
+    launcher when COLLAB_TEST_FORK is "1"."""
+    full_env = dict(os.environ if env is None else env)
+    if not forking():
+        command = [sys.executable, "-m", "collab", *args]
+        return subprocess.run(command, env=full_env, cwd=cwd, capture_output=True, timeout=timeout)
+    with tempfile.TemporaryDirectory() as output:
+        out, err = Path(output, "stdout"), Path(output, "stderr")
+        child = launcher().spawn(list(args), full_env, out, err, cwd)
+        try:
+            code = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            raise
+        captured = out.read_bytes() if out.exists() else b""
+        errors = err.read_bytes() if err.exists() else b""
+    return subprocess.CompletedProcess(["collab", *args], code, captured, errors)
+
+
+def run_collab_text(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60.0,
+) -> subprocess.CompletedProcess[str]:
+    """run_collab with the output decoded (as text=True would)."""
+    done = run_collab(args, env=env, cwd=cwd, timeout=timeout)
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
 
 
 def shutdown() -> None:

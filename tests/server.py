@@ -15,11 +15,8 @@ from typing import Any
 import httpx
 import psutil
 
-from tests.launcher import ForkedProcess, launcher
+from tests.launcher import ForkedProcess, forking, launcher
 
-# "1": servers are forked from a launcher that has imported collab already (tests/launcher.py;
-# tests/conftest.py sets it unless told otherwise); else `python -m collab` (the benchmarks).
-FORK_ENV = "COLLAB_TEST_FORK"
 # The servers speak plain HTTP; a client given this context skips loading the CA bundle, which
 # costs ~20 ms of CPU per client (and wait_health makes many).
 _TLS = ssl.create_default_context()
@@ -88,8 +85,8 @@ class ServerProcess:
         argv = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         argv += ["--database-url", self.database_url]
         logged = self.log_path.stat().st_size if self.log_path.exists() else 0
-        if os.environ.get(FORK_ENV) == "1":
-            self.process = launcher().spawn(argv, env, self.log_path)
+        if forking():
+            self.process = launcher().spawn(argv, env, stdout=self.log_path)
         else:
             with self.log_path.open("ab") as log:
                 command = [sys.executable, "-m", "collab", *argv]

@@ -6,7 +6,6 @@ import asyncio
 import base64
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from pycrdt import Doc, Text
 from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
 from collab.protocol.messages import encode_awareness
 from tests.conftest import ServerFactory
+from tests.launcher import run_collab
 from tests.protocol.yupdates import deep_any_update
 from tests.server import ServerProcess
 from tests.test_metrics import scrape
@@ -166,11 +166,7 @@ async def _insert_raw_version(database_url: str, room: str, state: bytes) -> int
 
 
 def _collab(*args: str, database_url: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "collab", *args, "--database-url", database_url],
-        capture_output=True,
-        timeout=60,
-    )
+    return run_collab([*args, "--database-url", database_url])
 
 
 async def test_socket_dying_mid_sync_does_not_disturb_the_room(server: ServerProcess):

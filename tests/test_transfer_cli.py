@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
+from tests.launcher import run_collab
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
 
 def _collab(*args: str, database_url: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "collab", *args, "--database-url", database_url],
-        capture_output=True,
-        timeout=60,
-    )
+    return run_collab([*args, "--database-url", database_url])
 
 
 async def _seed(server: ServerProcess, room: str) -> None:
