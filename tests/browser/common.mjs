@@ -13,7 +13,7 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
 // The pytest worker's Chromium (browser_server.mjs), if it has one; else this script launches
 // its own.
 const ENDPOINT = process.env.COLLAB_BROWSER_ENDPOINT
-export const WAIT = 15000
+export const WAIT = 30000 // ms for anything the page should do: generous, since four workers share two cores
 
 const [scenarioName, baseUrl, outdir] = process.argv.slice(2)
 export { baseUrl, outdir }
