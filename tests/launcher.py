@@ -33,7 +33,8 @@ from typing import Any
 # already); otherwise they run as `python -m collab` (as the benchmarks run servers).
 FORK_ENV = "COLLAB_TEST_FORK"
 # What `collab serve` imports, so that no child imports it again.
-PRELOAD = ("collab.cli", "collab.app", "collab.server", "uvicorn", "aiosqlite", "asyncpg")
+PRELOAD = ("collab.cli", "collab.app", "collab.server", "uvicorn", "aiosqlite")
+OPTIONAL = ("asyncpg",)  # the PostgreSQL driver, when installed
 
 
 # -- the launcher process ------------------------------------------------------------------
@@ -93,9 +94,11 @@ def _say(message: dict[str, Any]) -> None:
 def _serve() -> None:
     """The launcher's loop: fork a child per request, report every child's exit."""
     for name in PRELOAD:
+        __import__(name)
+    for name in OPTIONAL:
         try:
             __import__(name)
-        except ImportError:  # an optional driver: the child imports what it needs
+        except ImportError:
             pass
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
