@@ -20,9 +20,12 @@ from starlette.middleware import Middleware
 
 from collab.api import errors, health, history, links, openapi, rooms, ws
 from collab.api import metrics as api_metrics
+from collab.api.hosts import AllowedHosts, HostCheck
 from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
 from collab.config import Settings
+from collab.documents.service import Documents
+from collab.documents.versions import Versions
 from collab.errors import ServerShuttingDown
 from collab.hooks import HookRunner, Hooks
 from collab.limits import SendBudget, SharedBuckets
@@ -31,15 +34,13 @@ from collab.metrics import Metrics
 from collab.pubsub.base import Bus
 from collab.pubsub.local import LocalBus
 from collab.recheck import AccessWatch
-from collab.rooms.cluster import Cluster
-from collab.rooms.documents import Documents
-from collab.rooms.history import VersionPolicy
+from collab.rooms.cluster.remote_presence import PresenceTimings
+from collab.rooms.cluster.replication import Cluster
 from collab.rooms.hooked import CommitHooks
-from collab.rooms.leases import MAINTENANCE
 from collab.rooms.manager import RoomManager
-from collab.rooms.remote_presence import PresenceTimings
 from collab.rooms.room import RoomLimits
-from collab.rooms.versions import Versions
+from collab.rooms.upkeep.autoversions import VersionPolicy
+from collab.rooms.upkeep.leases import MAINTENANCE
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState
 from collab.store import migrate
@@ -94,7 +95,7 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers=errors.handlers,
-        middleware=[Middleware(RequestIds)],
+        middleware=[Middleware(RequestIds), Middleware(HostCheck, AllowedHosts.of(settings))],
     )
 
 
@@ -103,7 +104,8 @@ async def _running(
     settings: Settings, given_store: Store | None, given_bus: Bus | None, hooks: HookRunner
 ) -> AsyncIterator[CollabState]:
     async with contextlib.AsyncExitStack() as stack:
-        store = given_store or await _sql_store(settings)
+        metrics = Metrics()
+        store = given_store or await _sql_store(settings, metrics)
         if given_store is None:
             stack.push_async_callback(store.close)
         clustered = given_bus is not None or settings.redis_url is not None
@@ -117,13 +119,13 @@ async def _running(
         )
         # This process's claim on once-per-room work; automatic versions commit fenced by it.
         lease = Lease(MAINTENANCE, node_id)
-        metrics = Metrics()
         writer = UpdateWriter(store, batch_max=settings.write_batch_max, metrics=metrics)
         writer.observers.append(cluster.committed)
         rooms = _room_manager(settings, store, writer, cluster, lease, metrics)
-        webhooks = _webhooks(settings, rooms)
+        webhooks = _webhooks(settings, store, rooms)
         if webhooks is not None:  # closed after the last commits, announcing them
             writer.observers.append(webhooks.committed)
+            await webhooks.start()
             stack.push_async_callback(webhooks.close)
         rooms.hooks = hooks
         writer.observers.append(CommitHooks(hooks, rooms.rooms))
@@ -149,11 +151,11 @@ async def _running(
         yield state
 
 
-async def _sql_store(settings: Settings) -> SqlStore:
+async def _sql_store(settings: Settings, metrics: Metrics) -> SqlStore:
     engine = create_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     if settings.auto_migrate:
         await migrate.upgrade(engine)
-    return SqlStore(engine)
+    return SqlStore(engine, metrics=metrics)
 
 
 def _bus(settings: Settings, node_id: str) -> Bus:
@@ -164,15 +166,20 @@ def _bus(settings: Settings, node_id: str) -> Bus:
     return RedisBus(settings.redis_url, settings.bus_prefix, node_id=node_id)
 
 
-def _webhooks(settings: Settings, rooms: RoomManager) -> Webhooks | None:
+def _webhooks(settings: Settings, store: Store, rooms: RoomManager) -> Webhooks | None:
     if not settings.webhook_url_list():
         return None
+    if not isinstance(store, SqlStore):
+        raise ValueError(
+            "webhooks (COLLAB_WEBHOOK_URLS) keep their outbox in collab's SQL database: "
+            "they need the default store (SqlStore)"
+        )
 
     def state_vector(room: str) -> bytes | None:
         live = rooms.rooms.get(room)
         return live.doc.get_state() if live is not None else None
 
-    return Webhooks(settings, state_vector)
+    return Webhooks(settings, store.engine, state_vector)
 
 
 def _room_manager(

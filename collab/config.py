@@ -3,6 +3,10 @@
 Each field's metadata (`_setting`) is the one description of a setting: `collab serve --help`,
 the environment reading and the README's settings table (`collab settings`) all come from
 `describe_settings()`. A new setting is a new field with its `_setting(...)`, nothing else.
+
+A component that takes a few settings (a connection's limits, a room's) declares them as a view:
+a frozen dataclass whose fields are `from_setting("name")`, so their defaults are the settings'
+and `view_of(View, settings)` fills them; no type, default or list of fields is copied.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import Any, TypeVar
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./collab.db"
 _T = TypeVar("_T")
+_V = TypeVar("_V")
 _META = "collab_setting"
+_VIEW = "collab_setting_view"
 
 
 def package_version() -> str:
@@ -129,6 +135,12 @@ class Settings:
         "connections without an Origin header (non-browser clients) are allowed",
         shown_default="own origin",
     )
+    allowed_hosts: str = _setting(
+        "",
+        "comma-separated host names this server answers to (requests naming another in `Host` "
+        "get 421, against DNS rebinding); `.example.com` also allows its subdomains, `*` any",
+        shown_default="`localhost`, IP addresses, the public URL's host",
+    )
     max_document_bytes: int = _setting(33_554_432, "largest document (1009 above)")
     # The message rate is set above what one connection can make the server process (about
     # 4,500 small updates/s on 2 cores), so it never caps an honest fast client below the
@@ -159,7 +171,8 @@ class Settings:
         "bytes queued for sending by all connections together; past it, the connections "
         "holding the most are dropped (1013) until it fits",
     )
-    # Deeper updates are refused before yrs decodes them (it recurses).
+    # Deeper updates are refused before yrs decodes them (it recurses): editors nest a handful
+    # of levels; yrs' JSON reader stops at 128; its stack ends near 20,000.
     max_nesting_depth: int = _setting(
         64, "deepest nesting of values and of shared types in an update (1007 / 422 above)"
     )
@@ -300,7 +313,12 @@ class Settings:
         "seconds one webhook request may take (connect, send, answer) before it counts as failed",
     )
     webhook_queue_max: int = _setting(
-        100, "events waiting per room and URL; past it the oldest waiting one is dropped (logged)"
+        100, "events queued per room and URL; past it the oldest not yet tried is dropped (logged)"
+    )
+    webhook_sweep_interval: float = _setting(
+        30.0,
+        "seconds between the delivering process's checks for committed changes no webhook "
+        "event announces yet (their process crashed before it could)",
     )
 
     @classmethod
@@ -327,6 +345,10 @@ class Settings:
         host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
+    def allowed_host_list(self) -> list[str]:
+        """The allowed host names, lowercased, in order."""
+        return [name.strip().lower() for name in self.allowed_hosts.split(",") if name.strip()]
+
     def check(self) -> None:
         """Raise ValueError for settings that cannot work together."""
         if self.redis_url and not self.database_url.startswith("postgresql"):
@@ -348,7 +370,15 @@ class Settings:
         if self.log_format not in ("text", "json"):
             raise ValueError(f"log format {self.log_format!r}: use text or json")
         self.public_base_url()
+        self._check_allowed_hosts()
         self._check_webhooks()
+
+    def _check_allowed_hosts(self) -> None:
+        for name in self.allowed_host_list():
+            if "/" in name or name.count(":") == 1:
+                raise ValueError(
+                    f"COLLAB_ALLOWED_HOSTS: {name!r} is not a host name (no scheme, port or path)"
+                )
 
     def webhook_url_list(self) -> list[str]:
         """The webhook URLs, in order."""
@@ -366,11 +396,10 @@ class Settings:
                 raise ValueError(f"COLLAB_WEBHOOK_URLS: {url!r} is not an http(s) URL")
         if self.webhook_attempts < 1 or self.webhook_queue_max < 1:
             raise ValueError("webhook_attempts and webhook_queue_max must be at least 1")
-        if self.webhook_debounce < 0 or self.webhook_backoff < 0 or self.webhook_timeout <= 0:
-            raise ValueError(
-                "webhook_debounce and webhook_backoff must not be negative, "
-                "and webhook_timeout must be above 0"
-            )
+        if self.webhook_debounce < 0 or self.webhook_backoff < 0:
+            raise ValueError("webhook_debounce and webhook_backoff must not be negative")
+        if self.webhook_timeout <= 0 or self.webhook_sweep_interval <= 0:
+            raise ValueError("webhook_timeout and webhook_sweep_interval must be above 0")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""
@@ -452,3 +481,24 @@ def _convert(kind: str, choices: tuple[str, ...], raw: str) -> Any:
                 return choice
         raise ValueError(raw)
     return raw
+
+
+def from_setting(name: str) -> Any:
+    """A field of a view of the settings that holds `Settings.<name>`: its default is that
+    setting's, and `view_of` fills it from that setting."""
+    setting = Settings.__dataclass_fields__.get(name)
+    if setting is None:
+        raise TypeError(f"there is no setting {name!r} for a view to take")
+    return field(default=setting.default, metadata={_VIEW: name})
+
+
+def view_of(view: type[_V], settings: Settings, **others: Any) -> _V:
+    """`view` (a dataclass) with each `from_setting` field taken from `settings`; `others` fill
+    fields that are not settings."""
+    taken = {name: getattr(settings, setting) for name, setting in view_settings(view).items()}
+    return view(**taken, **others)
+
+
+def view_settings(view: type[Any]) -> dict[str, str]:
+    """The fields of `view` declared with `from_setting`, each with the setting it holds."""
+    return {item.name: item.metadata[_VIEW] for item in fields(view) if _VIEW in item.metadata}

@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from collab.config import Settings
+from collab.config import Settings, from_setting, view_of
+from collab.content.crdt import CONTROL_FLOW
 from collab.errors import (
     CollabError,
     MessageTooBig,
@@ -24,7 +25,6 @@ from collab.errors import (
 from collab.limits import SendBudget, TokenBucket
 from collab.metrics import Metrics
 from collab.protocol.messages import Message, SyncStep1, SyncStep2, Update, decode_message
-from collab.rooms.crdt import CONTROL_FLOW
 from collab.rooms.room import Room
 from collab.types import PeerOrigin
 
@@ -76,36 +76,24 @@ class TransportControl(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
-    """Per-connection limits; Settings holds their defaults and meaning."""
+    """Per-connection limits: a view of the settings, which hold their defaults and meaning."""
 
-    max_message_bytes: int
-    send_queue_size: int
-    send_queue_bytes: int
-    messages_per_second: float
-    message_burst: int
-    bytes_per_second: float
-    byte_burst: int
-    awareness_per_second: float
-    rate_close_after: float
-    state_bytes_per_second: float
-    state_byte_burst: int
+    max_message_bytes: int = from_setting("max_message_bytes")
+    send_queue_size: int = from_setting("send_queue_size")
+    send_queue_bytes: int = from_setting("send_queue_bytes")
+    messages_per_second: float = from_setting("rate_messages_per_second")
+    message_burst: int = from_setting("rate_message_burst")
+    bytes_per_second: float = from_setting("rate_bytes_per_second")
+    byte_burst: int = from_setting("rate_byte_burst")
+    awareness_per_second: float = from_setting("awareness_per_second")
+    rate_close_after: float = from_setting("rate_close_after")
+    state_bytes_per_second: float = from_setting("state_bytes_per_second")
+    state_byte_burst: int = from_setting("state_byte_burst")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConnectionLimits:
         """The limits `settings` configures."""
-        return cls(
-            max_message_bytes=settings.max_message_bytes,
-            send_queue_size=settings.send_queue_size,
-            send_queue_bytes=settings.send_queue_bytes,
-            messages_per_second=settings.rate_messages_per_second,
-            message_burst=settings.rate_message_burst,
-            bytes_per_second=settings.rate_bytes_per_second,
-            byte_burst=settings.rate_byte_burst,
-            awareness_per_second=settings.awareness_per_second,
-            rate_close_after=settings.rate_close_after,
-            state_bytes_per_second=settings.state_bytes_per_second,
-            state_byte_burst=settings.state_byte_burst,
-        )
+        return view_of(cls, settings)
 
 
 class Connection:

@@ -1,8 +1,14 @@
-"""Typed errors; each knows its WebSocket close code and HTTP status. See docs/protocol.md."""
+"""Typed errors; each knows its WebSocket close code and HTTP status. What a close code means,
+and whether clients reconnect after it, is defined once in collab.contract."""
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+# Close reasons a client may match on, defined with the close codes in collab.contract.
+from collab.contract import LINK_EXPIRED as LINK_EXPIRED
+from collab.contract import LINK_REVOKED as LINK_REVOKED
+from collab.contract import TOKEN_EXPIRED as TOKEN_EXPIRED
 
 
 class CollabError(Exception):
@@ -10,7 +16,6 @@ class CollabError(Exception):
 
     close_code: ClassVar[int] = 1011
     http_status: ClassVar[int] = 500
-    retryable: ClassVar[bool] = False
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -72,7 +77,15 @@ class StoreUnavailable(CollabError):
 
     close_code = 1013
     http_status = 503
-    retryable = True
+
+    @property
+    def cause(self) -> str:
+        """What the database (or the way to it) said, on one line: for the log, not clients."""
+        cause = self.__cause__
+        if cause is None:
+            return self.detail
+        said = str(cause).strip().splitlines()
+        return f"{type(cause).__name__}: {said[0][:200] if said else 'no message'}"
 
 
 class WriteRejected(CollabError):
@@ -81,7 +94,6 @@ class WriteRejected(CollabError):
 
     close_code = 1011
     http_status = 500
-    retryable = True
 
 
 class SlowConsumer(CollabError):
@@ -90,7 +102,6 @@ class SlowConsumer(CollabError):
 
     close_code = 1013
     http_status = 503
-    retryable = True
 
 
 class ServerShuttingDown(CollabError):
@@ -98,7 +109,6 @@ class ServerShuttingDown(CollabError):
 
     close_code = 1012
     http_status = 503
-    retryable = True
 
 
 class RoomNotFound(CollabError):
@@ -136,7 +146,6 @@ class WriteFenced(WriteRejected):
 
     close_code = 4410
     http_status = 410
-    retryable = False
 
 
 class LeaseLost(WriteRejected):
@@ -144,15 +153,11 @@ class LeaseLost(WriteRejected):
     its process no longer holds the room's lease: another process took the work over (this
     one was paused, or stalled, past the lease). Never shown to a client."""
 
-    retryable = False
-
 
 class VersionBehind(WriteRejected):
     """An automatic version whose state lacks a row another process committed after the state
     was taken: recorded, it would name that row's author without holding their edit (and the
     next version would lack them). It is refused and taken again, after a catch-up."""
-
-    retryable = False
 
 
 class InvalidRequest(CollabError):
@@ -160,6 +165,15 @@ class InvalidRequest(CollabError):
 
     close_code = 1008
     http_status = 422
+
+
+class MisdirectedRequest(CollabError):
+    """A Host header naming no host this server answers to: a page whose name was pointed at
+    this server's address (DNS rebinding) must not read or write its documents. A WebSocket so
+    addressed is refused before its handshake completes (HTTP 403)."""
+
+    close_code = 4403
+    http_status = 421
 
 
 class NotAcceptable(CollabError):
@@ -196,12 +210,6 @@ class Forbidden(CollabError):
     http_status = 403
 
 
-# Close reasons a client may match on (docs/protocol.md "Close codes"): stable, exact words.
-TOKEN_EXPIRED = "token expired"
-LINK_EXPIRED = "link expired"
-LINK_REVOKED = "link revoked"
-
-
 class LinkExpired(TokenExpired):
     """A share link past its expiry (at connect, or while connected): 4419 "link expired"."""
 
@@ -236,7 +244,6 @@ class RateLimited(CollabError):
 
     close_code = 1013
     http_status = 429
-    retryable = True
 
 
 class SustainedFlood(CollabError):
@@ -245,7 +252,6 @@ class SustainedFlood(CollabError):
 
     close_code = 1013
     http_status = 429
-    retryable = True
 
 
 class DocumentQuarantined(CollabError):
@@ -261,7 +267,6 @@ class Overloaded(CollabError):
 
     close_code = 1013
     http_status = 503
-    retryable = True
 
 
 class DocumentTooLarge(CollabError):

@@ -36,6 +36,8 @@ _SYNC = {0: 0, 1: 1, 2: 2}
 _LATENCY = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _LAG = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 _BATCH = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+# The paths of `Store.append` counted by `collab_store_appends` (collab/store/sql.py).
+APPEND_PATHS = ("one_trip", "sqlalchemy")
 # How often the event loop's lag is sampled.
 LAG_INTERVAL = 0.5
 
@@ -89,6 +91,7 @@ class Metrics:
             "collab_ack_seconds", "Time from an update reaching the writer to its commit being "
             "acknowledged", buckets=_LATENCY, registry=r,
         )  # fmt: skip
+        self.store_appends = store_appends(r)
         self.versions = Counter(
             "collab_versions", "Versions recorded, by kind", ["kind"], registry=r
         )
@@ -149,6 +152,21 @@ class Metrics:
             lag = max(0.0, time.monotonic() - started - interval)
             self.loop_lag.observe(lag)
             self.loop_lag_last.set(lag)
+
+
+def store_appends(registry: CollectorRegistry | None = None) -> Counter:
+    """The counter of batches appended to the store, by path (`APPEND_PATHS`); one of its own,
+    registered nowhere, when `registry` is None."""
+    counter = Counter(
+        "collab_store_appends",
+        "Batches appended to the store, by path: one_trip (a SQLite file: one trip to collab's "
+        "own SQLite thread) or sqlalchemy (the rest)",
+        ["path"],
+        registry=registry,
+    )
+    for path in APPEND_PATHS:
+        counter.labels(path)  # both paths shown from the start, at 0
+    return counter
 
 
 class _Traffic:

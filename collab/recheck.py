@@ -11,10 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from collab.admission import authorized_role, link_refusal
 from collab.auth import Identity, Role
-from collab.errors import CollabError, Forbidden, HookFailed, LinkExpired, LinkRevoked
-from collab.hooks import Authorize, HookRunner
-from collab.store.base import LinkStore, ShareLink
+from collab.errors import CollabError, Forbidden, HookFailed, LinkRevoked, StoreUnavailable
+from collab.hooks import HookRunner
+from collab.store.base import LinkStore
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +31,6 @@ class Watched:
     room: str
     role: Role
     fail: Callable[[CollabError], None]
-
-
-def link_refusal(link: ShareLink | None, now: datetime) -> CollabError | None:
-    """Why a share link admits nobody (LinkRevoked, LinkExpired), or None while it is live; an
-    unknown link (its room deleted since) counts as revoked."""
-    status = "revoked" if link is None else link.status(now)
-    if status == "revoked":
-        return LinkRevoked()
-    return LinkExpired() if status == "expired" else None
 
 
 class AccessWatch:
@@ -104,6 +96,9 @@ class AccessWatch:
             return 0
         try:
             found = await self._links.find_links(in_use)
+        except StoreUnavailable as error:
+            log.warning("share links could not be checked (%s)", error.cause)
+            return 0
         except Exception:
             log.exception("share links could not be checked")
             return 0
@@ -134,10 +129,9 @@ class AccessWatch:
         lost write access reconnects as a viewer); True if it did. A hook that fails leaves it
         open (logged: the host's error is not the person's)."""
         async with self._limit:
-            event = Authorize(watched.identity, watched.room, None, recheck=True)
             try:
-                role = await self._runner.call(
-                    "on_authorize", self._runner.hooks.on_authorize(event)
+                role = await authorized_role(
+                    self._runner, watched.identity, watched.room, None, recheck=True
                 )
             except HookFailed:
                 return False

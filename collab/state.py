@@ -5,16 +5,17 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from collab.admission import Admission
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.connection import Connection
+from collab.documents.service import Documents
+from collab.documents.versions import Versions
 from collab.hooks import HookRunner
 from collab.limits import SendBudget, SharedBuckets
 from collab.metrics import Metrics
 from collab.recheck import AccessWatch
-from collab.rooms.documents import Documents
 from collab.rooms.manager import RoomManager
-from collab.rooms.versions import Versions
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Store
 
@@ -48,6 +49,11 @@ class CollabState:
         and/or of `user_id` (every one when both are None); those refused are closed with 4403.
         How many were closed."""
         return await self.access.recheck(room=room, user_id=user_id)
+
+    @property
+    def admission(self) -> Admission:
+        """Who is asking and which role they hold, through the host's hooks (as set now)."""
+        return Admission(self.auth, self.hooks, self.store.links)
 
     def next_connection_id(self) -> int:
         """A process-unique id for a new connection."""

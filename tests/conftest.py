@@ -10,9 +10,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests import launcher
 from tests.server import ServerProcess
 
 POSTGRES_ENV = "COLLAB_TEST_POSTGRES_URL"
+os.environ.setdefault(launcher.FORK_ENV, "1")  # collab forked from tests/launcher.py
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first (those marked slow, then the browser scenarios): workers take
+    tests in this order, so none is left running one of them alone at the end."""
+    items.sort(key=_rank)
+
+
+def _rank(item: pytest.Item) -> int:
+    if item.get_closest_marker("slow"):
+        return 0
+    return 1 if Path(str(item.path)).parent.name == "browser" else 2
+
+
+def pytest_sessionfinish() -> None:
+    """The server launcher (if any server was started) ends with the session."""
+    launcher.shutdown()
 
 
 def _postgres_base_url() -> str:
@@ -57,6 +76,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'collab.db'}"
         return
+    base = _postgres_base_url()
+    url = await _create_database(base)
+    try:
+        yield url
+    finally:
+        await _drop_database(base, url)
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database of its own (skipped without COLLAB_TEST_POSTGRES_URL)."""
     base = _postgres_base_url()
     url = await _create_database(base)
     try:

@@ -6,20 +6,42 @@ import asyncio
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
+
+from tests.launcher import ForkedProcess, forking, launcher
+
+# The servers speak plain HTTP; a client given this context skips loading the CA bundle, which
+# costs ~20 ms of CPU per client (and wait_health makes many).
+_TLS = ssl.create_default_context()
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+    """A TCP port nobody listens on right now (one the kernel picked at random: processes
+    running tests side by side rarely meet; ServerProcess.start copes when they do)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+class _PortTaken(Exception):
+    """Someone else bound the server's port between free_port() and the server's bind."""
+
+
+def _listens(pid: int, port: int) -> bool:
+    """Whether process `pid` itself listens on `port` (not another test's server)."""
+    try:
+        sockets = psutil.Process(pid).net_connections(kind="tcp")
+    except psutil.Error:
+        return False
+    return any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets)
 
 
 class ServerProcess:
@@ -32,7 +54,8 @@ class ServerProcess:
         self.port = free_port()
         self.log_path = log_path
         self.env = {"COLLAB_UNLOAD_GRACE": "0.5", **(env or {})}
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[bytes] | ForkedProcess | None = None
+        self._started = False  # once started, restarts keep the port: clients come back to it
 
     @property
     def http_url(self) -> str:
@@ -43,23 +66,48 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     async def start(self) -> None:
-        """Start the server and wait until /healthz answers."""
+        """Start the server and wait until /healthz answers; on another port if the first
+        one was taken in the meantime (never on a restart)."""
         assert self.process is None, "server already running"
-        env = {**os.environ, **self.env}
-        command = [sys.executable, "-m", "collab", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--database-url", self.database_url]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        await self._wait_ready()
+        for _ in range(5):
+            try:
+                await self._start_once()
+                self._started = True
+                return
+            except _PortTaken:
+                if self._started:
+                    raise RuntimeError(f"port {self.port} was taken during a restart") from None
+                self.port = free_port()
+        raise RuntimeError("no free port after 5 tries")
 
-    async def _wait_ready(self) -> None:
-        async with httpx.AsyncClient() as client:
+    async def _start_once(self) -> None:
+        env = {**os.environ, **self.env}
+        argv = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        argv += ["--database-url", self.database_url]
+        logged = self.log_path.stat().st_size if self.log_path.exists() else 0
+        if forking():
+            self.process = launcher().spawn(argv, env, stdout=self.log_path)
+        else:
+            with self.log_path.open("ab") as log:
+                command = [sys.executable, "-m", "collab", *argv]
+                self.process = subprocess.Popen(
+                    command, env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+        await self._wait_ready(logged)
+
+    async def _wait_ready(self, logged: int = 0) -> None:
+        """Wait for /healthz from this process; `logged`: the log's size before it started."""
+        async with httpx.AsyncClient(verify=_TLS) as client:
             for _ in range(300):
                 assert self.process is not None
                 if self.process.poll() is not None:
+                    self.process = None
+                    if b"in use" in self._log_bytes()[logged:]:
+                        raise _PortTaken
                     raise RuntimeError(f"server exited early; log:\n{self.log_text()}")
                 try:
-                    if (await client.get(f"{self.http_url}/healthz")).status_code == 200:
+                    answer = await client.get(f"{self.http_url}/healthz")
+                    if answer.status_code == 200 and _listens(self.process.pid, self.port):
                         return
                 except httpx.TransportError:
                     pass
@@ -85,19 +133,24 @@ class ServerProcess:
         process.send_signal(sig)
         return await asyncio.to_thread(process.wait, 30)
 
-    async def health(self) -> dict[str, Any]:
-        async with httpx.AsyncClient() as client:
-            data: dict[str, Any] = (await client.get(f"{self.http_url}/healthz")).json()
-            return data
+    async def health(self, client: httpx.AsyncClient | None = None) -> dict[str, Any]:
+        if client is None:
+            async with httpx.AsyncClient(verify=_TLS) as client:
+                return await self.health(client)
+        data: dict[str, Any] = (await client.get(f"{self.http_url}/healthz")).json()
+        return data
 
     async def wait_health(self, timeout: float = 15.0, **expected: object) -> None:
         """Wait until /healthz reports every `expected` figure (rooms=0, connections=2, ...)."""
-        async with asyncio.timeout(timeout):
+        async with httpx.AsyncClient(verify=_TLS) as client, asyncio.timeout(timeout):
             while True:
-                health = await self.health()
+                health = await self.health(client)
                 if all(health[key] == value for key, value in expected.items()):
                     return
                 await asyncio.sleep(0.05)
+
+    def _log_bytes(self) -> bytes:
+        return self.log_path.read_bytes() if self.log_path.exists() else b""
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

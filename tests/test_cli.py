@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from collab.config import Settings
+from tests.launcher import run_collab_text
 from tests.server import ServerProcess, free_port
 
 
@@ -38,12 +39,7 @@ def test_bad_environment_value_is_reported_by_name():
 def test_db_upgrade_creates_the_schema(tmp_path: Path):
     db = tmp_path / "fresh.db"
     url = f"sqlite+aiosqlite:///{db}"
-    result = subprocess.run(
-        [sys.executable, "-m", "collab", "db", "upgrade", "--database-url", url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_collab_text(["db", "upgrade", "--database-url", url])
     assert result.returncode == 0, result.stderr
     assert "latest schema" in result.stdout
     engine = sa.create_engine(f"sqlite:///{db}")
@@ -98,12 +94,8 @@ async def test_serve_says_in_one_line_that_it_migrated_and_nothing_of_alembic(tm
 def test_debug_logging_shows_alembic_lines(tmp_path: Path):
     def upgrade(name: str, level: str) -> str:
         url = f"sqlite+aiosqlite:///{tmp_path / name}"
-        done = subprocess.run(
-            [sys.executable, "-m", "collab", "db", "upgrade", "--database-url", url],
-            env={**os.environ, "COLLAB_LOG_LEVEL": level},
-            capture_output=True,
-            text=True,
-            timeout=60,
+        done = run_collab_text(
+            ["db", "upgrade", "--database-url", url], env={**os.environ, "COLLAB_LOG_LEVEL": level}
         )
         assert done.returncode == 0, done.stderr
         return done.stderr

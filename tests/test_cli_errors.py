@@ -7,23 +7,17 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.launcher import run_collab_text
 from tests.server import ServerProcess, free_port
 
 
 def serve(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "collab", "serve", "--port", str(free_port()), *args],
-        env={**os.environ, **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    argv = ["serve", "--port", str(free_port()), *args]
+    return run_collab_text(argv, env={**os.environ, **env}, cwd=cwd)
 
 
 def one_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -63,13 +57,7 @@ def test_a_busy_port_is_one_line_exit_4_and_nothing_is_migrated(tmp_path: Path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "collab", "serve", "--port", str(port)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = run_collab_text(["serve", "--port", str(port)], cwd=tmp_path)
     assert done.returncode == 4
     assert f"port {port} on 127.0.0.1 is in use; choose another with --port" in one_line(done)
     assert not (tmp_path / "collab.db").exists(), "migrated before binding"
@@ -78,9 +66,7 @@ def test_a_busy_port_is_one_line_exit_4_and_nothing_is_migrated(tmp_path: Path):
 def test_a_mistyped_flag_and_version(tmp_path: Path):
     done = serve("--prot", "1", cwd=tmp_path)
     assert done.returncode == 2 and "unrecognized arguments: --prot" in done.stderr
-    version = subprocess.run(
-        [sys.executable, "-m", "collab", "--version"], capture_output=True, text=True, timeout=30
-    )
+    version = run_collab_text(["--version"], timeout=30)
     assert version.returncode == 0 and version.stdout.startswith("collab 0.")
 
 
@@ -90,21 +76,11 @@ def test_a_mistyped_serve_option_shows_the_usage_of_serve_and_one_error_line(tmp
     usage, error = done.stderr.splitlines()
     assert usage.startswith("usage: collab serve [OPTION ...]"), done.stderr
     assert error == "collab serve: error: unrecognized arguments: --prot 1 (did you mean --port?)"
-    nested = subprocess.run(
-        [sys.executable, "-m", "collab", "db", "upgrade", "--databse-url", "x"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    nested = run_collab_text(["db", "upgrade", "--databse-url", "x"], timeout=30)
     assert nested.returncode == 2
     assert nested.stderr.startswith("usage: collab db upgrade")
     assert "(did you mean --database-url?)" in nested.stderr
-    before = subprocess.run(
-        [sys.executable, "-m", "collab", "--prot", "serve"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    before = run_collab_text(["--prot", "serve"], timeout=30)
     assert before.returncode == 2 and before.stderr.startswith("usage: collab [-h]")
     assert not (tmp_path / "collab.db").exists()
 

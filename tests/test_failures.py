@@ -6,7 +6,6 @@ import asyncio
 import base64
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +16,10 @@ from pycrdt import Doc, Text
 from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
 from collab.protocol.messages import encode_awareness
 from tests.conftest import ServerFactory
+from tests.launcher import run_collab
 from tests.protocol.yupdates import deep_any_update
 from tests.server import ServerProcess
+from tests.test_metrics import scrape
 from tests.yclient import YClient, open_stalled_client
 
 # An update that decodes but makes yrs panic ("called `Option::unwrap()` on a `None` value")
@@ -86,6 +87,7 @@ async def test_bad_frame_closes_only_its_connection(server: ServerProcess, name:
     assert "hello world!" == await _text_from_database(server, "victim")
 
 
+@pytest.mark.slow
 async def test_a_room_whose_stored_data_is_refused_is_quarantined(
     make_server: ServerFactory, sqlite_url: str, tmp_path: Path
 ):
@@ -164,11 +166,7 @@ async def _insert_raw_version(database_url: str, room: str, state: bytes) -> int
 
 
 def _collab(*args: str, database_url: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "collab", *args, "--database-url", database_url],
-        capture_output=True,
-        timeout=60,
-    )
+    return run_collab([*args, "--database-url", database_url])
 
 
 async def test_socket_dying_mid_sync_does_not_disturb_the_room(server: ServerProcess):
@@ -360,6 +358,9 @@ async def test_a_write_the_database_refuses_resets_only_its_room(
             assert not calm.closed.is_set()
             saved = await http.post("/calm/versions", json={"label": "v", "author": "Ada"})
             assert saved.status_code == 201, saved.text
+    if engine.dialect.name == "sqlite":  # the updates, the refused one too, took the one trip
+        counts = await scrape(server)
+        assert counts[("collab_store_appends_total", "path=one_trip")] >= 4
     text_now = await _reload_text(server, "victim")
     assert text_now == "kept"
     assert "refused a write" in server.log_text()
@@ -383,6 +384,7 @@ async def _synced_text(server: ServerProcess, room: str) -> str | None:
         await client.close()
 
 
+@pytest.mark.slow
 async def test_sigterm_ends_despite_a_client_that_stopped_reading(
     make_server: ServerFactory, sqlite_url: str
 ):

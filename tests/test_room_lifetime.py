@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Text
 
-from collab.rooms.history import VersionPolicy
 from collab.rooms.manager import RoomManager
+from collab.rooms.upkeep.autoversions import VersionPolicy
 from collab.rooms.writer import UpdateWriter
 from collab.store import migrate
 from collab.store.db import create_engine
@@ -73,7 +73,7 @@ async def test_unloaded_room_is_freed_without_the_cyclic_collector(
     room = await manager.acquire("lifetime")
     seq = await room.edit(_type_words, LocalOrigin("test", "Ada"))
     await room.wait_committed(seq)
-    assert room.auto_versions is not None and room.auto_versions.dirty  # a timer is pending
+    assert manager.upkeep.dirty(room)  # a timer is pending
     gone = weakref.ref(room)
     manager.release(room)
     del room

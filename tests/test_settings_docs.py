@@ -7,7 +7,6 @@ import dataclasses
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from collab.cli.options import overrides, settings_table
 from collab.cli.parser import parse
 from collab.config import Settings
+from tests.launcher import run_collab_text
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START = "<!-- settings table from `collab settings`; tests/test_settings_docs.py checks it -->\n"
@@ -22,13 +22,7 @@ END = "<!-- end of settings table -->\n"
 
 
 def collab(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "collab", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    return run_collab_text(args, env={**os.environ, **env}, timeout=30)
 
 
 def serve_settings(*args: str, env: dict[str, str] | None = None) -> Settings:

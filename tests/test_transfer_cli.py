@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
+from tests.launcher import run_collab
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
 
 def _collab(*args: str, database_url: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "collab", *args, "--database-url", database_url],
-        capture_output=True,
-        timeout=60,
-    )
+    return run_collab([*args, "--database-url", database_url])
 
 
 async def _seed(server: ServerProcess, room: str) -> None:
@@ -93,6 +90,7 @@ async def test_text_import_is_a_minimal_edit_of_the_stored_document(
     assert result.returncode == 1 and b"refused update" in result.stderr
 
 
+@pytest.mark.slow
 async def test_json_round_trips_and_refuses_what_it_cannot_rebuild(
     server: ServerProcess, tmp_path: Path
 ):

@@ -18,8 +18,6 @@ import pytest
 
 from collab.config import Settings
 from collab.protocol.yupdate import parse_state_vector
-from collab.webhooks.events import CHANGED, VERSION, Event
-from collab.webhooks.outbox import Deliveries, Policy
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
 from tests.yclient import YClient
@@ -107,7 +105,8 @@ class Receiver:
 
 @contextlib.asynccontextmanager
 async def receiving(receiver: Receiver) -> AsyncIterator[Receiver]:
-    server = await asyncio.start_server(receiver._serve, "127.0.0.1", 0)
+    """Serve `receiver` on its port (a free one if it has none yet)."""
+    server = await asyncio.start_server(receiver._serve, "127.0.0.1", receiver.port)
     receiver.port = server.sockets[0].getsockname()[1]
     try:
         yield receiver
@@ -273,43 +272,9 @@ async def test_commits_are_acknowledged_while_the_receiver_hangs(
             ada.append("first")
             await ada.wait_for(lambda: ada.acked == ada.sent_updates)
             await receiver.wait(lambda: bool(receiver.requests))  # a delivery now hangs
-            started = time.monotonic()
             for i in range(20):
                 ada.append(f"{i},")
                 await asyncio.sleep(0.02)
-            await ada.wait_for(lambda: ada.acked == ada.sent_updates, timeout=5)
-            assert time.monotonic() - started < 3
+            # Acknowledged long before the hanging delivery's 60 s timeout: not behind it.
+            await ada.wait_for(lambda: ada.acked == ada.sent_updates, timeout=20)
             assert len(receiver.requests) == 1  # the room's later events wait behind it
-
-
-def _changed(seq: int, author: str) -> Event:
-    fields = {"authors": [author], "first_seq": seq, "last_seq": seq, "state_vector": None}
-    return Event(CHANGED, "r", fields)
-
-
-async def test_a_backed_up_queue_merges_changes_and_drops_the_oldest():
-    async with receiving(Receiver(hang=True)) as receiver, httpx.AsyncClient() as client:
-        deliveries = Deliveries(
-            [receiver.url], Policy(SECRET, attempts=2, backoff=0.0, queue_max=3), client
-        )
-        deliveries.put(_changed(1, "a"))
-        await receiver.wait(lambda: bool(receiver.requests))  # in flight, hanging
-        deliveries.put(_changed(2, "b"))
-        deliveries.put(_changed(3, "c"))  # merged into 2
-        deliveries.put(Event(VERSION, "r", {"version_id": 1}))
-        deliveries.put(_changed(4, "d"))
-        deliveries.put(Event(VERSION, "r", {"version_id": 2}))  # full: 2-3 dropped
-        deliveries.put(_changed(5, "e"))  # full: version 1 dropped
-        assert (deliveries.counts.merged, deliveries.counts.dropped) == (1, 2)
-        receiver.hang = False
-        receiver._release.set()  # the hanging request fails; its retry succeeds
-        await receiver.wait(lambda: len(receiver.delivered()) == 4)
-        await deliveries.close(1.0)
-        bodies = [r.json for r in receiver.delivered()]
-        assert [(b["event"], b.get("first_seq"), b.get("version_id")) for b in bodies] == [
-            (CHANGED, 1, None),
-            (CHANGED, 4, None),
-            (VERSION, None, 2),
-            (CHANGED, 5, None),
-        ]
-        assert deliveries.counts.delivered == 4

@@ -9,13 +9,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.api.access import authorize, identify
-from collab.api.http import room_param, state_of
+from collab.api.http import state_of
 from collab.api.models.rooms import ImportParams, NewTitledRoom, Rename, Room
-from collab.api.operations import YJS, BinaryBody, JsonBody, Operation, Query, Reply, reply
+from collab.api.operations import (
+    YJS,
+    BinaryBody,
+    JsonBody,
+    Operation,
+    Query,
+    Reply,
+    RoomCall,
+    reply,
+)
 from collab.auth import DEVELOPMENT, Identity, Role
+from collab.documents.titles import create_titled, present_names
+from collab.documents.transfer import check_import, import_room
 from collab.rooms.events import title_event
-from collab.rooms.titles import create_titled, present_names
-from collab.rooms.transfer import check_import, import_room
 
 _NEW = JsonBody(NewTitledRoom)
 CREATE_TITLED = Operation(
@@ -48,20 +57,18 @@ RENAME_ROOM = Operation(
 )
 
 
-@RENAME_ROOM.handles
-async def rename_room(request: Request) -> Response:
+@RENAME_ROOM.on_room
+async def rename_room(call: RoomCall[None, Rename]) -> Response:
     """PATCH /api/rooms/{room} {"title": ...}: editors rename, as in shared office documents."""
-    room = room_param(request)
-    identity = await authorize(request, room, RENAME_ROOM.room_role)
-    body = await _RENAME.read(request)
-    documents = state_of(request).documents
+    room, body, identity = call.room, call.body, call.identity
+    documents = call.state.documents
     await documents.info(room)
     await documents.store.set_title(room, body.title)
     live = documents.rooms.rooms.get(room)
     if live is not None:  # the editors open here show the new title at once
         author = None if identity is DEVELOPMENT else identity.display
         live.announce(title_event(body.title, author))
-    return await room_reply(request, room, 200)
+    return await room_reply(call.request, room, 200)
 
 
 _IMPORT_QUERY = Query(ImportParams)

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from collab.api.models.problems import PROBLEM_JSON, Problem
 from collab.api.pages import error_page
-from collab.errors import CollabError
+from collab.errors import CollabError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ def _page_message(status: int, request: Request) -> str:
 async def collab_error(request: Request, exc: Exception) -> Response:
     """CollabError -> its HTTP status with the error's detail."""
     assert isinstance(exc, CollabError)
+    if isinstance(exc, StoreUnavailable):  # one line, no traceback: an outage is not a bug
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, exc.detail, exc.cause)
     response: Response
     if wants_html(request):
         response = error_page(exc.http_status, exc.detail)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collab.api.access import authorize
-from collab.api.http import b64url, negotiate, room_param, state_of
+from collab.api.http import b64url, negotiate
 from collab.api.models.common import positive_id
 from collab.api.models.versions import (
     Diff,
@@ -19,11 +18,11 @@ from collab.api.models.versions import (
     VersionPage,
     VersionWithText,
 )
-from collab.api.operations import YJS, JsonBody, Operation, Query, Reply, reply, resource
+from collab.api.operations import YJS, JsonBody, Operation, Query, Reply, RoomCall, reply, resource
 from collab.api.rooms import AUTHOR
 from collab.auth import DEVELOPMENT, Identity, Role
+from collab.content.export import content_text, doc_from_update
 from collab.errors import InvalidRequest
-from collab.rooms.export import content_text, doc_from_update
 from collab.types import MAX_AUTHOR_CHARS
 
 
@@ -45,13 +44,11 @@ LIST_VERSIONS = Operation(
 )
 
 
-@LIST_VERSIONS.handles
-async def list_versions(request: Request) -> Response:
+@LIST_VERSIONS.on_room
+async def list_versions(call: RoomCall[VersionListParams, None]) -> Response:
     """GET .../versions: newest first; `cursor` is the id to continue below."""
-    room = room_param(request)
-    await authorize(request, room, LIST_VERSIONS.room_role)
-    query = _LIST_QUERY.parse(request)
-    items = await state_of(request).versions.list(room, query.limit + 1, query.cursor)
+    query = call.query
+    items = await call.state.versions.list(call.room, query.limit + 1, query.cursor)
     page = items[: query.limit]
     next_cursor = str(page[-1].id) if len(items) > query.limit else None
     return reply(VersionPage(items=[Version.of(v) for v in page], next_cursor=next_cursor))
@@ -71,14 +68,11 @@ CREATE_VERSION = Operation(
 )
 
 
-@CREATE_VERSION.handles
-async def create_version(request: Request) -> Response:
+@CREATE_VERSION.on_room
+async def create_version(call: RoomCall[None, NewVersion]) -> Response:
     """POST .../versions {"label": ..., "author"?: ...}: a named version of the current state."""
-    room = room_param(request)
-    identity = await authorize(request, room, CREATE_VERSION.room_role)
-    body = await _NEW_VERSION.read(request)
-    author = _author(request, identity, body.author)
-    result = await state_of(request).versions.save(room, body.label, author)
+    author = _author(call.request, call.identity, call.body.author)
+    result = await call.state.versions.save(call.room, call.body.label, author)
     return reply(Version.of(result.info), 201 if result.created else 200)
 
 
@@ -97,14 +91,12 @@ GET_VERSION = Operation(
 )
 
 
-@GET_VERSION.handles
-async def get_version(request: Request) -> Response:
+@GET_VERSION.on_room
+async def get_version(call: RoomCall[None, None]) -> Response:
     """GET .../versions/{id}: metadata and text as JSON, or the Yjs state as octet-stream."""
-    room = room_param(request)
-    await authorize(request, room, GET_VERSION.room_role)
-    number = version_id(request.path_params["version"])
-    media = negotiate(request.headers.get("accept"), ["application/json", YJS])
-    info, update = await state_of(request).versions.get(room, number)
+    number = version_id(call.request.path_params["version"])
+    media = negotiate(call.request.headers.get("accept"), ["application/json", YJS])
+    info, update = await call.state.versions.get(call.room, number)
     if media == YJS:
         return Response(update, media_type=media)
     text = content_text(doc_from_update(update))
@@ -121,14 +113,12 @@ DIFF_VERSION = Operation(
 )
 
 
-@DIFF_VERSION.handles
-async def diff_version(request: Request) -> Response:
+@DIFF_VERSION.on_room
+async def diff_version(call: RoomCall[DiffParams, None]) -> Response:
     """GET .../versions/{id}/diff?against=<id>: line and character diffs (default: current)."""
-    room = room_param(request)
-    await authorize(request, room, DIFF_VERSION.room_role)
-    number = version_id(request.path_params["version"])
-    against = _DIFF_QUERY.parse(request).against
-    return reply(Diff.model_validate(await state_of(request).versions.diff(room, number, against)))
+    number = version_id(call.request.path_params["version"])
+    diff = await call.state.versions.diff(call.room, number, call.query.against)
+    return reply(Diff.model_validate(diff))
 
 
 _RESTORE = JsonBody(RestoreVersion, required=False)
@@ -142,15 +132,13 @@ RESTORE_VERSION = Operation(
 )
 
 
-@RESTORE_VERSION.handles
-async def restore_version(request: Request) -> Response:
+@RESTORE_VERSION.on_room
+async def restore_version(call: RoomCall[None, RestoreVersion | None]) -> Response:
     """POST .../versions/{id}/restore: forward edit to the version's content, saved first."""
-    room = room_param(request)
-    identity = await authorize(request, room, RESTORE_VERSION.room_role)
-    number = version_id(request.path_params["version"])
-    body = await _RESTORE.read_optional(request)
-    author = _author(request, identity, body.author if body else None)
-    outcome = await state_of(request).versions.restore(room, number, author)
+    number = version_id(call.request.path_params["version"])
+    body = call.body
+    author = _author(call.request, call.identity, body.author if body else None)
+    outcome = await call.state.versions.restore(call.room, number, author)
     return reply(
         Restored(
             changed=outcome.changed,

@@ -7,24 +7,17 @@ tokens stays stateless.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collab.api.access import authorize
-from collab.api.http import room_param, state_of
 from collab.api.models.links import Link, LinkPage, MintedLink, NewLink, RevokedLink
-from collab.api.operations import JsonBody, Operation, Reply, reply, resource
+from collab.api.operations import JsonBody, Operation, Reply, RoomCall, reply, resource
 from collab.auth import Role, issue_link_token
-from collab.errors import CollabError, LinkNotFound, LinkRevoked, LinksUnavailable, StoreUnavailable
+from collab.errors import LinkNotFound, LinkRevoked, LinksUnavailable
 from collab.state import CollabState
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 _ROLES = {"viewer": Role.VIEWER, "editor": Role.EDITOR}
 _CANNOT_SIGN = "This server cannot sign links: no COLLAB_SECRET, or a public key only"
 
@@ -40,27 +33,23 @@ CREATE_LINK = Operation(
 )
 
 
-@CREATE_LINK.handles
-async def create_link(request: Request) -> Response:
+@CREATE_LINK.on_room
+async def create_link(call: RoomCall[None, NewLink]) -> Response:
     """POST /api/rooms/{room}/links {role, expires_in | expires_at, label}: a new link."""
-    room = room_param(request)
-    identity = await authorize(request, room, CREATE_LINK.room_role)
-    state = state_of(request)
+    room, body, state = call.room, call.body, call.state
     secret = _signing_secret(state)
-    body = await _NEW_LINK.read(request)
     expires_at = body.expiry()
-    made = state.store.links.create_link(
+    link = await state.store.links.create_link(
         room,
         body.role,
-        created_by=identity.display,
+        created_by=call.identity.display,
         expires_at=expires_at,
         label=body.label or None,
     )
-    link = await _stored("made", made)
     expiry = expires_at.timestamp() if expires_at is not None else None
     role = _ROLES[body.role]
     token = issue_link_token(secret, link=link.id, room=room, role=role, expires_at=expiry)
-    url = f"{_base_url(request, state)}/d/{room}#token={token}"
+    url = f"{_base_url(call.request, state)}/d/{room}#token={token}"
     shown = Link.of(link, datetime.now(UTC)).model_dump()
     return reply(MintedLink.model_validate({**shown, "token": token, "url": url}), 201)
 
@@ -73,12 +62,10 @@ LIST_LINKS = Operation(
 )
 
 
-@LIST_LINKS.handles
-async def list_links(request: Request) -> Response:
+@LIST_LINKS.on_room
+async def list_links(call: RoomCall[None, None]) -> Response:
     """GET /api/rooms/{room}/links."""
-    room = room_param(request)
-    await authorize(request, room, LIST_LINKS.room_role)
-    links = await _stored("listed", state_of(request).store.links.list_links(room))
+    links = await call.state.store.links.list_links(call.room)
     now = datetime.now(UTC)
     return reply(LinkPage(items=[Link.of(link, now) for link in links]))
 
@@ -93,31 +80,17 @@ REVOKE_LINK = Operation(
 )
 
 
-@REVOKE_LINK.handles
-async def revoke_link(request: Request) -> Response:
+@REVOKE_LINK.on_room
+async def revoke_link(call: RoomCall[None, None]) -> Response:
     """DELETE /api/rooms/{room}/links/{link}."""
-    room = room_param(request)
-    await authorize(request, room, REVOKE_LINK.room_role)
-    state = state_of(request)
-    link_id = request.path_params["link"]
-    revoked = state.store.links.revoke_link(room, link_id, datetime.now(UTC))
-    link = await _stored("revoked", revoked)
+    room, state = call.room, call.state
+    link_id = call.request.path_params["link"]
+    link = await state.store.links.revoke_link(room, link_id, datetime.now(UTC))
     if link is None:
         raise LinkNotFound(f"room {room!r} has no link {link_id!r}")
     closed = state.access.close_link(link.id, LinkRevoked())
     shown = Link.of(link, datetime.now(UTC)).model_dump()
     return reply(RevokedLink.model_validate({**shown, "closed_connections": closed}))
-
-
-async def _stored(what: str, call: Awaitable[T]) -> T:
-    """The store's answer; a failure of the database is a 503 to retry, not a 500."""
-    try:
-        return await call
-    except CollabError:
-        raise
-    except Exception:
-        log.exception("share links could not be %s", what)
-        raise StoreUnavailable(f"share links could not be {what}; retry later") from None
 
 
 def _signing_secret(state: CollabState) -> str:

@@ -225,6 +225,7 @@ def _problems(path: str, method: str, operation: Operation) -> dict[int, str]:
         )
     if operation.body is not None:
         found[413] = "The body is over COLLAB_MAX_REQUEST_BYTES"
+    found[421] = "The Host header names no host this server answers to (COLLAB_ALLOWED_HOSTS)"
     if operation.body is not None or operation.query is not None or "{" in path:
         found[422] = "Invalid parameters or body: `detail` names the first thing wrong"
     if operation.authenticated:

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from collab.api.http import read_body, read_json, refuse_cross_site, state_of
+from collab.api.access import authorize
+from collab.api.http import read_body, read_json, refuse_cross_site, room_param, state_of
 from collab.api.models.common import M, validate
-from collab.auth import Role
+from collab.auth import Identity, Role
 from collab.errors import InvalidRequest, UnsupportedData
+from collab.state import CollabState
 
 Handler = Callable[[Request], Awaitable[Response]]
 YJS = "application/octet-stream"
+Q = TypeVar("Q")
+B = TypeVar("B")
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,46 @@ class Operation:
     def handles(self, handler: Handler) -> Endpoint:
         """Decorate the handler of this operation."""
         return Endpoint(self, handler)
+
+    def on_room(self, handler: RoomHandler) -> Endpoint:
+        """Decorate the handler of this operation on the room in the path. Before it runs: the
+        room's name is checked, the caller must hold `role` on it (nothing a stranger sends is
+        read before that), then the declared query and body are parsed."""
+
+        async def prologue(request: Request) -> Response:
+            room = room_param(request)
+            identity = await authorize(request, room, self.room_role)
+            query = None if self.query is None else self.query.parse(request)
+            body = await self._read_body(request)
+            return await handler(RoomCall(request, room, identity, query, body))
+
+        return Endpoint(self, prologue)
+
+    async def _read_body(self, request: Request) -> Any:
+        if isinstance(self.body, JsonBody) and not self.body.required:
+            return await self.body.read_optional(request)
+        return None if self.body is None else await self.body.read(request)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomCall(Generic[Q, B]):
+    """A call of an operation on the room in its path, admitted and parsed (Operation.on_room):
+    the room, who calls with at least the operation's role, its query and body (None when the
+    operation declares none, or an optional body was not sent)."""
+
+    request: Request
+    room: str
+    identity: Identity
+    query: Q
+    body: B
+
+    @property
+    def state(self) -> CollabState:
+        """The application's state."""
+        return state_of(self.request)
+
+
+RoomHandler = Callable[[RoomCall[Any, Any]], Awaitable[Response]]
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from collab.api.models.rooms import MAX_TITLE
+from collab.content.export import DOCUMENT_KINDS, TEXT
+from collab.documents.titles import create_titled
 from collab.errors import RoomNotFound
-from collab.rooms.export import DOCUMENT_KINDS, TEXT
-from collab.rooms.titles import create_titled
 from collab.state import CollabState
 from collab.store.base import RoomInfo
 from collab.types import is_valid_room_name

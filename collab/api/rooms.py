@@ -9,9 +9,9 @@ from datetime import datetime
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collab.api.access import authorize, identify
+from collab.api.access import authorize, identify, request_info
 from collab.api.catalog import create_titled_room, import_file, may_create, rename_room, room_reply
-from collab.api.http import b64url, from_b64url, room_param, state_of
+from collab.api.http import b64url, from_b64url, state_of
 from collab.api.models.rooms import (
     CopyRoom,
     EditOps,
@@ -30,14 +30,15 @@ from collab.api.operations import (
     Operation,
     Query,
     Reply,
+    RoomCall,
     reply,
     resource,
 )
 from collab.api.snapshots import get_snapshot
 from collab.auth import DEVELOPMENT, Identity, Role
+from collab.content.textops import DeleteText, InsertText, TextOp
+from collab.documents.titles import NewTitle, present_names
 from collab.errors import InvalidRequest
-from collab.rooms.documents import DeleteText, InsertText, TextOp
-from collab.rooms.titles import NewTitle, present_names
 from collab.state import CollabState
 from collab.store.base import RoomCursor, RoomInfo, RoomSort
 from collab.types import LocalOrigin
@@ -62,7 +63,7 @@ async def list_rooms(request: Request) -> Response:
     query = _LIST_QUERY.parse(request)
     after = _decode_cursor(query.cursor, query.sort)
     listing = _Listing(query.prefix, query.q, query.sort)
-    rooms = await _visible_rooms(state, identity, query.limit + 1, after, listing)
+    rooms = await _visible_rooms(request, identity, query.limit + 1, after, listing)
     page, more = rooms[: query.limit], len(rooms) > query.limit
     items = await _listed(state, page)
     cursor = _encode_cursor(page[-1], query.sort) if more else None
@@ -90,12 +91,10 @@ GET_ROOM = Operation(
 )
 
 
-@GET_ROOM.handles
-async def get_room(request: Request) -> Response:
+@GET_ROOM.on_room
+async def get_room(call: RoomCall[None, None]) -> Response:
     """GET /api/rooms/{room}."""
-    room = room_param(request)
-    await authorize(request, room, GET_ROOM.room_role)
-    return await room_reply(request, room, 200)
+    return await room_reply(call.request, call.room, 200)
 
 
 _NEW_ROOM = JsonBody(NewRoom, required=False)
@@ -112,14 +111,12 @@ PUT_ROOM = Operation(
 )
 
 
-@PUT_ROOM.handles
-async def put_room(request: Request) -> Response:
+@PUT_ROOM.on_room
+async def put_room(call: RoomCall[None, NewRoom | None]) -> Response:
     """PUT /api/rooms/{room} [{"kind": "text"|"rich"}]: create if absent (idempotent); 201 when
     created, else 200 with the room as it is (its kind unchanged)."""
-    room = room_param(request)
-    await authorize(request, room, PUT_ROOM.room_role)
-    body = await _NEW_ROOM.read_optional(request)
-    documents = state_of(request).documents
+    room, body = call.room, call.body
+    documents = call.state.documents
     created = await documents.create(room, body.kind if body else None)
     info = await documents.info(room)
     kind = await documents.kind(room)
@@ -134,14 +131,12 @@ DELETE_ROOM = Operation(
 )
 
 
-@DELETE_ROOM.handles
-async def delete_room(request: Request) -> Response:
+@DELETE_ROOM.on_room
+async def delete_room(call: RoomCall[None, None]) -> Response:
     """DELETE /api/rooms/{room}: remove updates and versions; connected clients get 4410."""
-    room = room_param(request)
-    await authorize(request, room, DELETE_ROOM.room_role)
-    documents = state_of(request).documents
-    await documents.info(room)
-    await documents.delete(room)
+    documents = call.state.documents
+    await documents.info(call.room)
+    await documents.delete(call.room)
     return Response(status_code=204)
 
 
@@ -159,20 +154,18 @@ COPY_ROOM = Operation(
 )
 
 
-@COPY_ROOM.handles
-async def copy_room(request: Request) -> Response:
+@COPY_ROOM.on_room
+async def copy_room(call: RoomCall[None, CopyRoom]) -> Response:
     """POST /api/rooms/{room}/copy {"to": NAME} or {"title": ...}: a new room with the
     committed state."""
-    room = room_param(request)
-    documents = state_of(request).documents
-    await authorize(request, room, COPY_ROOM.room_role)  # before reading what a stranger sends
-    body = await _COPY.read(request)
+    room, body = call.room, call.body
+    documents = call.state.documents
     if body.to is not None:
-        await authorize(request, body.to, Role.EDITOR)
+        await authorize(call.request, body.to, Role.EDITOR)
         info = await documents.copy(room, body.to, body.title)
     else:
         title = body.title or f"Copy of {(await documents.info(room)).title or room}"
-        info = await documents.copy(room, NewTitle(title, may_create(request)))
+        info = await documents.copy(room, NewTitle(title, may_create(call.request)))
     return reply(Room.of(info, 0, await documents.kind(info.name)), 201)
 
 
@@ -189,14 +182,11 @@ POST_UPDATE = Operation(
 )
 
 
-@POST_UPDATE.handles
-async def post_update(request: Request) -> Response:
+@POST_UPDATE.on_room
+async def post_update(call: RoomCall[None, bytes]) -> Response:
     """POST /api/rooms/{room}/updates: apply a binary Yjs update live, as if typed."""
-    room = room_param(request)
-    identity = await authorize(request, room, POST_UPDATE.room_role)
-    update = await _UPDATE.read(request)
-    origin = _origin(request, identity)
-    vector = await state_of(request).documents.apply_update(room, update, origin)
+    origin = _origin(call.request, call.identity)
+    vector = await call.state.documents.apply_update(call.room, call.body, origin)
     return reply(StateVector(state_vector=b64url(vector)))
 
 
@@ -214,14 +204,12 @@ PATCH_TEXT = Operation(
 )
 
 
-@PATCH_TEXT.handles
-async def patch_text(request: Request) -> Response:
+@PATCH_TEXT.on_room
+async def patch_text(call: RoomCall[None, TextEdit]) -> Response:
     """PATCH /api/rooms/{room}/text: {"ops": [...]} or {"text": "..."} (a minimal diff)."""
-    room = room_param(request)
-    identity = await authorize(request, room, PATCH_TEXT.room_role)
-    origin = _origin(request, identity)
-    edit = (await _EDIT.read(request)).root
-    documents = state_of(request).documents
+    room, edit = call.room, call.body.root
+    origin = _origin(call.request, call.identity)
+    documents = call.state.documents
     if isinstance(edit, EditOps):
         vector = await documents.edit_text(room, _text_ops(edit), origin)
     else:
@@ -255,17 +243,17 @@ class _Listing:
 
 
 async def _visible_rooms(
-    state: CollabState,
+    request: Request,
     identity: Identity,
     limit: int,
     after: RoomCursor | None,
     listing: _Listing,
 ) -> list[RoomInfo]:
-    """A page of rooms the identity may see: the database filters by the token's grants (the
-    check below stays as a safety net)."""
-    patterns: list[str] | None = [grant.pattern for grant in identity.grants]
-    if patterns is not None and "*" in patterns:
-        patterns = None
+    """A page of rooms the identity may open: the database filters by the token's grants when
+    they tell, and each room then passes the authorization that opening it would (the host's
+    on_authorize hook, when it has one)."""
+    state = state_of(request)
+    patterns = state.admission.listing_patterns(identity)
     visible: list[RoomInfo] = []
     while len(visible) < limit:
         batch = await state.store.list_rooms(
@@ -276,7 +264,9 @@ async def _visible_rooms(
             search=listing.search,
             sort=listing.sort,
         )
-        visible += [room for room in batch if identity.role_for(room.name) is not None]
+        names = [room.name for room in batch]
+        roles = await state.admission.roles(identity, names, request_info(request, "http"))
+        visible += [room for room, role in zip(batch, roles, strict=True) if role is not None]
         if len(batch) < limit:
             break
         after = batch[-1].cursor(listing.sort)

@@ -6,23 +6,21 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from collab.api.access import authorize
 from collab.api.http import (
     b64url,
     etag_matches,
     from_b64url,
     negotiate,
-    room_param,
     state_of,
     strong_etag,
 )
 from collab.api.models.rooms import SnapshotParams
-from collab.api.operations import YJS, Header, Operation, Query, Reply
+from collab.api.operations import YJS, Header, Operation, Query, Reply, RoomCall
 from collab.auth import Role
+from collab.content import crdt
+from collab.content.export import doc_from_update, doc_to_json, render_content
+from collab.documents.service import Snapshot
 from collab.errors import InvalidRequest
-from collab.rooms import crdt
-from collab.rooms.documents import Snapshot
-from collab.rooms.export import doc_from_update, doc_to_json, render_content
 
 TEXT, JSON = "text/plain", "application/json"
 MARKDOWN, HTML = "text/markdown", "text/html"
@@ -66,12 +64,10 @@ GET_SNAPSHOT = Operation(
 )
 
 
-@GET_SNAPSHOT.handles
-async def get_snapshot(request: Request) -> Response:
+@GET_SNAPSHOT.on_room
+async def get_snapshot(call: RoomCall[SnapshotParams, None]) -> Response:
     """GET /api/rooms/{room}/snapshot: text, JSON or Yjs by Accept (or ?format=)."""
-    room = room_param(request)
-    await authorize(request, room, GET_SNAPSHOT.room_role)
-    query = _QUERY.parse(request)
+    request, room, query = call.request, call.room, call.query
     media = _snapshot_media(request, query)
     snapshot = await _snapshot_or_version(request, room, query.version)
     since = from_b64url(query.since, "since") if query.since is not None else None

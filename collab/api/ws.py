@@ -11,20 +11,12 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from collab import logs
-from collab.api.access import (
-    hook_identity,
-    origin_allowed,
-    request_info,
-    room_role,
-    token_identity,
-    websocket_token,
-)
+from collab.api.access import origin_allowed, request_info, websocket_token
 from collab.auth import PROTOCOL, Identity, Role
 from collab.connection import Connection, ConnectionLimits
 from collab.errors import (
     TOKEN_EXPIRED,
     CollabError,
-    Forbidden,
     InvalidRoomName,
     LinkExpired,
     Overloaded,
@@ -71,16 +63,14 @@ async def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, 
     if not is_valid_room_name(room):
         raise InvalidRoomName("room names are 1-128 characters of A-Z a-z 0-9 . _ ~ : @ + -")
     info = request_info(websocket, "websocket")
-    hooked = await hook_identity(state, info)
     fallback = clean_name(websocket.query_params.get("name"))
-    token = websocket_token(websocket)
-    identity = hooked or await token_identity(state, token, fallback_name=fallback)
-    role = await room_role(state, identity, room, info)
-    if role is None:
-        raise Forbidden(f"no access to room {room!r}")
+    admitted = await state.admission.admit(
+        info, websocket_token(websocket), room, Role.VIEWER, fallback_name=fallback
+    )
+    identity, role = admitted.identity, admitted.role
     if len(state.connections) >= state.settings.max_connections:
         raise Overloaded("this server is at its connection limit; retry later")
-    anonymous = state.auth.development and hooked is None
+    anonymous = state.auth.development and not admitted.by_hook
     principal = None if anonymous else identity.user_id
     origin = PeerOrigin(state.next_connection_id(), identity.display, principal)
     address = websocket.client.host if websocket.client else None

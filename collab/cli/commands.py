@@ -15,7 +15,7 @@ from collab.config import Settings
 from collab.preflight import CONFIGURATION
 
 if TYPE_CHECKING:
-    from collab.rooms.transfer import Format
+    from collab.documents.transfer import Format
     from collab.store.sql import SqlStore
 
 
@@ -161,14 +161,14 @@ def _format_of(path: Path) -> Format:
 
 
 async def _export(settings: Settings, room: str, fmt: Format, version: int | None) -> bytes:
-    from collab.rooms import transfer
+    from collab.documents import transfer
 
     async with _store(settings) as store:
         return await transfer.export_room(store, room, fmt, version)
 
 
 async def _import(settings: Settings, room: str, data: bytes, fmt: Format) -> None:
-    from collab.rooms import transfer
+    from collab.documents import transfer
 
     async with _store(settings) as store:
         await transfer.import_room(store, room, data, fmt, author="import")

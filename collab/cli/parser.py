@@ -6,13 +6,36 @@ import argparse
 import difflib
 import sys
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import Any, Protocol
 
 from collab.cli.options import add_setting_options
 from collab.config import package_version
 
-Parser: TypeAlias = argparse.ArgumentParser
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser that keeps the option strings added to it (`flags`), for the "did you
+    mean" of an unknown one: argparse offers no public way to list them. Subcommands' parsers
+    are of this class too (`add_subparsers` makes them of the parent's class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.flags: list[str] = []  # before argparse's own __init__ adds --help
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *name_or_flags: str, **kwargs: Any) -> argparse.Action:
+        """Add an argument as argparse does, and keep its option strings."""
+        action = super().add_argument(*name_or_flags, **kwargs)
+        self.flags.extend(action.option_strings)
+        return action
+
+
+class Commands(Protocol):
+    """The subcommands of a parser (what `add_subparsers` returns), as used here."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> Parser:
+        """A new subcommand's parser."""
+        ...
+
+
 _SERVE_USAGE = "%(prog)s [OPTION ...]   (every option: collab serve --help)"
 
 
@@ -45,7 +68,7 @@ def _command_of(args: argparse.Namespace) -> str:
 
 
 def _unrecognized(parser: Parser, extras: list[str]) -> str:
-    known = [flag for action in parser._actions for flag in action.option_strings]
+    known = parser.flags
     message = f"unrecognized arguments: {' '.join(extras)}"
     for extra in extras:
         close = difflib.get_close_matches(extra.split("=")[0], known, n=1)

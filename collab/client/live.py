@@ -20,6 +20,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.typing import Subprotocol
 
+from collab.contract import CONTENT, is_final
 from collab.errors import CollabError, InvalidUpdate
 from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
 from collab.protocol.encoding import Reader
@@ -37,11 +38,7 @@ from collab.protocol.messages import (
     is_empty_update,
 )
 
-CONTENT = "content"
 ABNORMAL = 1006
-# docs/protocol.md "Close codes" marks 1011-1013 retryable; 1006 is a dropped connection (or
-# none at all), 1001 and 1014 are what proxies send when they go away. Every other code is final.
-RETRYABLE_CLOSE_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 1014, 4429})
 
 
 def websocket_base(base_url: str) -> str:
@@ -241,7 +238,7 @@ class LiveDocument:
                 self._notify()
                 if self._closing:
                     return
-                if code not in RETRYABLE_CLOSE_CODES:
+                if is_final(code):  # collab.contract: final codes, and any other 44xx
                     self.closed_with = (code, reason)
                     return
                 attempt = 0 if self._last_synced else attempt + 1

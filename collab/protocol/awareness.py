@@ -68,20 +68,6 @@ def encode_awareness_entries(entries: list[AwarenessEntry]) -> bytes:
     return b"".join(parts)
 
 
-def _var_uint(data: bytes, position: int) -> tuple[int, int]:
-    """The varuint at `position` and the position after it; (-1, -1) if truncated or overlong."""
-    value = shift = 0
-    end = min(len(data), position + 8)
-    while position < end:
-        byte = data[position]
-        position += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, position
-        shift += 7
-    return -1, -1
-
-
 def awareness_clocks(message: bytes, max_entries: int) -> list[tuple[int, int]] | None:
     """The (client id, clock) of each entry of a whole awareness message (type byte included),
     without decoding its states: enough to tell echoes apart before anything else is done with
@@ -89,27 +75,16 @@ def awareness_clocks(message: bytes, max_entries: int) -> list[tuple[int, int]] 
     says what is wrong with it)."""
     if not message or message[0] != 1:
         return None
-    size, position = _var_uint(message, 1)
-    if size < 0 or position + size != len(message):
+    reader = Reader(message)
+    reader.pos = 1
+    read, read_state = reader.read_var_uint, reader.read_var_string
+    try:
+        if read() + reader.pos != len(message) or (count := read()) > max_entries:
+            return None
+        clocks = []
+        for _ in range(count):
+            clocks.append((read(), read()))
+            read_state()  # the full decoder refuses a state that is not UTF-8, echo or not
+    except MalformedMessage:
         return None
-    count, position = _var_uint(message, position)
-    if count < 0 or count > max_entries:
-        return None
-    clocks = []
-    for _ in range(count):
-        client_id, position = _var_uint(message, position)
-        if client_id < 0:
-            return None
-        clock, position = _var_uint(message, position)
-        if clock < 0:
-            return None
-        length, position = _var_uint(message, position)
-        if length < 0 or position + length > len(message):
-            return None
-        try:  # the full decoder refuses a state that is not UTF-8, echo or not
-            message[position : position + length].decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        position += length
-        clocks.append((client_id, clock))
-    return clocks if position == len(message) else None
+    return clocks if reader.pos == len(message) else None

@@ -16,7 +16,9 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from collab.errors import InvalidUpdate
+from collab.config import Settings
+from collab.errors import InvalidUpdate, MalformedMessage
+from collab.protocol.encoding import Reader, read_var_uints
 
 # yrs keeps clocks and lengths in u32.
 _U32 = 0xFFFF_FFFF
@@ -41,9 +43,9 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 ID = tuple[int, int]
 
-# Deepest nesting of values and of shared types accepted by default (Settings.max_nesting_depth):
-# editors nest a handful of levels; yrs' JSON reader stops at 128; its stack ends near 20,000.
-DEFAULT_MAX_DEPTH = 64
+# Deepest nesting of values and of shared types accepted where no setting is at hand: the
+# default of Settings.max_nesting_depth (config.py says why it is that deep).
+DEFAULT_MAX_DEPTH = Settings().max_nesting_depth
 
 
 class UpdateRefused(InvalidUpdate):
@@ -86,83 +88,34 @@ class ParsedUpdate:
         return any(item.is_type for item in self.items)
 
 
-class _Reader:
-    """lib0 reads with bounds checks; every failure is UpdateRefused."""
+class _Reader(Reader):
+    """The lib0 reader, plus the checks the update encoding needs. Malformed bytes raise
+    MalformedMessage (Reader's one error); `parse_update` turns it into UpdateRefused."""
 
-    __slots__ = ("data", "pos")
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = 0
-
-    def remaining(self) -> int:
-        return len(self.data) - self.pos
-
-    def uint8(self) -> int:
-        if self.pos >= len(self.data):
-            raise UpdateRefused("update truncated")
-        value = self.data[self.pos]
-        self.pos += 1
-        return value
-
-    def var_uint(self) -> int:
-        data, pos = self.data, self.pos
-        if pos < len(data) and data[pos] < 0x80:  # most numbers fit one byte
-            self.pos = pos + 1
-            return data[pos]
-        value = shift = 0
-        while shift < 56:
-            if pos >= len(data):
-                raise UpdateRefused("update truncated inside a number")
-            byte = data[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                self.pos = pos
-                return value
-            shift += 7
-        raise UpdateRefused("number longer than 8 bytes")
+    __slots__ = ()
 
     def u32(self) -> int:
-        value = self.var_uint()
+        value = self.read_var_uint()
         if value > _U32:
             raise UpdateRefused(f"clock or length {value} exceeds 32 bits")
         return value
 
     def count(self, what: str, min_bytes: int = 1) -> int:
         """A length prefix that cannot claim more entries than bytes are left."""
-        value = self.var_uint()
-        if value * min_bytes > self.remaining():
+        value = self.read_var_uint()
+        if value * min_bytes > self.remaining:
             raise UpdateRefused(f"{what} count {value} exceeds the bytes left")
         return value
 
-    def var_int(self) -> None:
+    def skip_var_int(self) -> None:
+        """Step over a signed lib0 varint (its sign bit makes it up to 10 bytes long)."""
         for _ in range(10):
-            if self.uint8() < 0x80:
+            if self.read_uint8() < 0x80:
                 return
         raise UpdateRefused("integer longer than 10 bytes")
 
-    def skip(self, size: int) -> None:
-        if size > self.remaining():
-            raise UpdateRefused("update truncated")
-        self.pos += size
-
-    def var_bytes(self) -> bytes:
-        size = self.var_uint()
-        if size > self.remaining():
-            raise UpdateRefused(f"length prefix {size} exceeds the bytes left")
-        start = self.pos
-        self.pos += size
-        return self.data[start : self.pos]
-
-    def string(self) -> str:
-        try:
-            return self.var_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            raise UpdateRefused("string is not valid UTF-8") from None
-
     def id(self) -> ID:
-        client = self.var_uint()
+        client = self.read_var_uint()
         return client, self.u32()
 
 
@@ -171,22 +124,25 @@ def parse_update(data: bytes, max_depth: int) -> ParsedUpdate:
     uses a content or type yrs does not support, or nests values deeper than `max_depth`."""
     reader = _Reader(data)
     parsed = ParsedUpdate()
-    for _ in range(reader.count("client", 3)):
-        structs = reader.count("struct")
-        client = reader.var_uint()
-        clock = reader.u32()
-        for _ in range(structs):
-            clock = _read_struct(reader, parsed, client, clock, max_depth)
-        if structs:
-            parsed.ends[client] = max(parsed.ends.get(client, 0), clock)
-    _read_delete_set(reader, parsed)
-    if reader.remaining():
-        raise UpdateRefused(f"{reader.remaining()} unexpected bytes after the update")
+    try:
+        for _ in range(reader.count("client", 3)):
+            structs = reader.count("struct")
+            client = reader.read_var_uint()
+            clock = reader.u32()
+            for _ in range(structs):
+                clock = _read_struct(reader, parsed, client, clock, max_depth)
+            if structs:
+                parsed.ends[client] = max(parsed.ends.get(client, 0), clock)
+        _read_delete_set(reader, parsed)
+    except MalformedMessage as error:
+        raise UpdateRefused(error.detail) from None
+    if reader.remaining:
+        raise UpdateRefused(f"{reader.remaining} unexpected bytes after the update")
     return parsed
 
 
 def _read_struct(reader: _Reader, parsed: ParsedUpdate, client: int, clock: int, depth: int) -> int:
-    info = reader.uint8()
+    info = reader.read_uint8()
     if info in (_GC, _SKIP):
         length = reader.u32()
         if not length:
@@ -205,7 +161,7 @@ def _read_struct(reader: _Reader, parsed: ParsedUpdate, client: int, clock: int,
     if not info & (_HAS_ORIGIN | _HAS_RIGHT_ORIGIN):
         parent = _read_parent(reader)
         if info & _HAS_PARENT_SUB:
-            reader.string()
+            reader.read_var_string()
     if kind == _STRING:
         length = _read_string(reader, parsed, client, clock)
     else:
@@ -224,9 +180,9 @@ def _advance(clock: int, length: int) -> int:
 
 
 def _read_parent(reader: _Reader) -> str | ID:
-    kind = reader.var_uint()
+    kind = reader.read_var_uint()
     if kind == 1:
-        return reader.string()
+        return reader.read_var_string()
     if kind == 0:
         return reader.id()
     raise UpdateRefused(f"unknown parent kind {kind}")
@@ -235,7 +191,7 @@ def _read_parent(reader: _Reader) -> str | ID:
 def _read_string(reader: _Reader, parsed: ParsedUpdate, client: int, clock: int) -> int:
     """Read a string item's content, noting where its surrogate pairs sit; return its length
     in clock ticks (UTF-16 units)."""
-    text = reader.string()
+    text = reader.read_var_string()
     length = len(text.encode("utf-16-le")) // 2
     if length != len(text):
         # Each pair before a character shifts it one UTF-16 unit further.
@@ -254,21 +210,21 @@ def _read_content(reader: _Reader, kind: int, depth: int) -> int:
         return reader.u32()
     if kind in (_EMBED, _FORMAT):
         if kind == _FORMAT:
-            reader.string()
-        _check_json(reader.string(), depth)
+            reader.read_var_string()
+        _check_json(reader.read_var_string(), depth)
         return 1
     if kind == _TYPE:
-        type_ref = reader.uint8()
+        type_ref = reader.read_uint8()
         if type_ref not in _TYPE_REFS:
             raise UpdateRefused(f"unsupported shared type {type_ref}")
         if type_ref == _XML_ELEMENT:
-            reader.string()
+            reader.read_var_string()
         return 1
     if kind == _BINARY:
-        reader.var_bytes()
+        reader.read_var_bytes()
         return 1
     if kind == _DOC:
-        reader.string()
+        reader.read_var_string()
         _walk_any(reader, 1, depth)
         return 1
     # _JSON: legacy (Yjs < 13); yrs and Yjs disagree on its entry count, so it is refused.
@@ -285,17 +241,17 @@ def _walk_any(reader: _Reader, count: int, max_depth: int) -> None:
             continue
         top[0] -= 1
         if top[1]:
-            reader.string()  # a map entry's key
-        tag = reader.uint8()
+            reader.read_var_string()  # a map entry's key
+        tag = reader.read_uint8()
         size = _FIXED_ANY.get(tag)
         if size is not None:
             reader.skip(size)
         elif tag == _ANY_STRING:
-            reader.string()
+            reader.read_var_string()
         elif tag == _ANY_INT:
-            reader.var_int()
+            reader.skip_var_int()
         elif tag == _ANY_BUFFER:
-            reader.var_bytes()
+            reader.read_var_bytes()
         elif tag in (_ANY_ARRAY, _ANY_MAP):
             if len(stack) > max_depth:
                 raise UpdateRefused(f"value nested deeper than {max_depth} levels")
@@ -320,7 +276,7 @@ def _check_json(text: str, max_depth: int) -> None:
 
 def _read_delete_set(reader: _Reader, parsed: ParsedUpdate) -> None:
     for _ in range(reader.count("delete set client", 2)):
-        client = reader.var_uint()
+        client = reader.read_var_uint()
         ranges = parsed.deletes.setdefault(client, [])
         for _ in range(reader.count("deleted range", 2)):
             clock = reader.u32()
@@ -331,24 +287,13 @@ def _read_delete_set(reader: _Reader, parsed: ParsedUpdate) -> None:
 
 
 def parse_state_vector(data: bytes) -> dict[int, int]:
-    """A state vector (client -> clock); UpdateRefused if malformed. Read in one pass over its
-    bytes (every value of it is a varuint): it is read again after every change to a room."""
-    values: list[int] = []
-    append = values.append
-    value = shift = 0
-    for byte in data:
-        if byte < 0x80:
-            append(value | (byte << shift))
-            value = shift = 0
-        else:
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if shift >= 56:
-                raise UpdateRefused("number longer than 8 bytes")
-    if shift:
-        raise UpdateRefused("update truncated inside a number")
+    """A state vector (client -> clock); UpdateRefused if malformed."""
+    try:
+        values = read_var_uints(data)
+    except MalformedMessage as error:
+        raise UpdateRefused(error.detail) from None
     if not values:
-        raise UpdateRefused("update truncated")
+        raise UpdateRefused("message truncated: expected one more byte")
     if values[0] * 2 != len(values) - 1:
         raise UpdateRefused("state vector entry count does not match its length")
     clocks = values[2::2]

@@ -11,14 +11,14 @@ from typing import Any
 
 from pycrdt import Doc
 
+from collab.content import crdt
 from collab.errors import CollabError
 from collab.hooks import AwarenessState, Change, CreateDocument, HookRunner, VersionRecorded
 from collab.protocol.awareness import AwarenessEntry
 from collab.protocol.messages import is_empty_update
-from collab.rooms import crdt
 from collab.rooms.peer import Peer
 from collab.rooms.room import Room
-from collab.store.base import Appended, NewUpdate, NewVersion, Store
+from collab.store.base import Appended, NewUpdate, NewVersion, RoomLog
 from collab.types import LocalOrigin
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 INITIAL = LocalOrigin("initial content")
 
 
-async def create_initial_content(room: Room, runner: HookRunner, store: Store, seq: int) -> None:
+async def create_initial_content(room: Room, runner: HookRunner, store: RoomLog, seq: int) -> None:
     """Fill a room that has nothing stored with the host's content, committed as a normal
     update. The hook's run is the widest window for another process to create the room too,
     so storage is asked again after it whether the log moved past `seq`, where it stood at the

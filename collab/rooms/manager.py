@@ -20,13 +20,14 @@ from collab.errors import (
 )
 from collab.hooks import HookRunner
 from collab.metrics import Metrics
-from collab.rooms.cluster import Cluster
-from collab.rooms.history import VersionPolicy
+from collab.rooms.cluster.replication import Cluster
 from collab.rooms.hooked import awareness_filter, create_initial_content
-from collab.rooms.leases import MAINTENANCE
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import LogSize, Room, RoomLimits
-from collab.rooms.upkeep import RoomUpkeep, UpkeepPolicy
+from collab.rooms.upkeep.autoversions import VersionPolicy
+from collab.rooms.upkeep.leases import MAINTENANCE
+from collab.rooms.upkeep.work import RoomUpkeep, UpkeepPolicy
+from collab.rooms.wiring import RoomWiring
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Lease, RetentionPolicy, Store
 
@@ -92,7 +93,10 @@ class RoomManager:
             lease or Lease(MAINTENANCE, uuid.uuid4().hex),
             deleting=self._deleting,
             clustered=cluster is not None,
+            catch_up=cluster.catch_up if cluster is not None else None,
         )
+        # What every room loaded here tells the rest of the process (rooms/listener.py).
+        self._wiring = RoomWiring(self.upkeep, cluster, self._drop_rejected)
 
     async def acquire(self, name: str, *, create: bool = True) -> Room:
         """The live room `name`, loading it first if needed (one load however many callers).
@@ -124,12 +128,7 @@ class RoomManager:
         return await asyncio.shield(task)
 
     async def _require_stored(self, name: str) -> None:
-        try:
-            found = await self._store.room_info(name)
-        except Exception:
-            log.exception("looking up room %s failed", name)
-            raise StoreUnavailable(f"room {name!r} could not be looked up; retry later") from None
-        if found is None:
+        if await self._store.room_info(name) is None:
             raise RoomNotFound(f"room {name!r} does not exist, and viewers cannot create it")
 
     def _refuse_if_deleting(self, name: str) -> None:
@@ -202,7 +201,7 @@ class RoomManager:
         (DocumentQuarantined); any other failure becomes StoreUnavailable, never an empty doc."""
         try:
             loaded = await load_room(self._store, name, self._limits.max_nesting_depth)
-        except DocumentQuarantined:
+        except (DocumentQuarantined, StoreUnavailable):
             raise
         except Exception:
             log.exception("loading room %s failed", name)
@@ -215,11 +214,11 @@ class RoomManager:
             LogSize(len(stored.log), stored.log_bytes, len(stored.state or b"")),
             self._limits,
             loaded.nesting,
+            listener=self._wiring,
+            awareness_filter=awareness_filter(self.hooks, name),
             epoch=stored.epoch,
             seq=stored.seq,
         )
-        room.on_rejected = self._drop_rejected
-        room.awareness_filter = awareness_filter(self.hooks, name)
         self.upkeep.attach(room)
         if stored.state is None and not stored.log and self.hooks.overrides("on_create_document"):
             await create_initial_content(room, self.hooks, self._store, stored.seq)
@@ -231,9 +230,7 @@ class RoomManager:
 
     async def record_dirty_versions(self) -> None:
         """Record a version of every room edited since its last one (used at shutdown)."""
-        dirty = [
-            room for room in self.rooms.values() if room.auto_versions and room.auto_versions.dirty
-        ]
+        dirty = [room for room in self.rooms.values() if self.upkeep.dirty(room)]
         await asyncio.gather(*(self.record_auto_version(room) for room in dirty))
 
     async def _make_room_for_one_more(self) -> None:
@@ -277,7 +274,7 @@ class RoomManager:
 
     async def catch_up(self, room: Room) -> None:
         """Apply what other processes committed to the room that this copy lacks (before a
-        version is taken of it); nothing to do on one process."""
+        version is taken of it): Cluster.catch_up."""
         if self.cluster is not None:
             await self.cluster.catch_up(room)
 
@@ -299,7 +296,7 @@ class RoomManager:
         self.spawn(self._unload(room), f"unload {room.name}")
 
     async def _unload(self, room: Room) -> None:
-        if room.auto_versions is not None and room.auto_versions.dirty:
+        if self.upkeep.dirty(room):
             await self.record_auto_version(room)
         await room.wait_flushed()
         if room.holders == 0 and self.rooms.get(room.name) is room and room.flushed:

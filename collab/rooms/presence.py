@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from collab.config import Settings, from_setting, view_of
 from collab.protocol.awareness import AwarenessEntry
 from collab.types import clean_name
 
@@ -25,10 +26,15 @@ class PresenceLimits:
     Entries of other processes count toward the room's caps (they were held to the per-connection
     ones where their connection is)."""
 
-    ids_per_connection: int = 8
-    bytes_per_connection: int = 65_536
-    ids_per_room: int = 1_000
-    bytes_per_room: int = 4_194_304
+    ids_per_connection: int = from_setting("awareness_ids_per_connection")
+    bytes_per_connection: int = from_setting("awareness_bytes_per_connection")
+    ids_per_room: int = from_setting("awareness_ids_per_room")
+    bytes_per_room: int = from_setting("awareness_bytes_per_room")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PresenceLimits:
+        """The caps `settings` configures."""
+        return view_of(cls, settings)
 
 
 @dataclass(slots=True)

@@ -19,9 +19,9 @@ from typing import Any
 
 from pycrdt import Doc
 
+from collab.content.crdt import apply_checked, checked_parts
 from collab.errors import DocumentQuarantined, InvalidUpdate, RoomNotFound
 from collab.protocol.nesting import TypeNesting
-from collab.rooms.crdt import apply_checked, checked_parts
 from collab.store.base import RoomCursor, Store, StoredRoom
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,12 @@ from typing import Any
 
 from pycrdt import Doc, Text, merge_updates
 
-from collab.config import Settings
+from collab.config import Settings, from_setting, view_of
+from collab.content import crdt
+from collab.content.encodings import DocEncodings
+from collab.content.fingerprint import fingerprint
+from collab.content.surrogates import SurrogatePairs
+from collab.contract import CONTENT, READ_ONLY
 from collab.errors import (
     CollabError,
     DocumentTooLarge,
@@ -54,25 +59,23 @@ from collab.protocol.messages import (
 )
 from collab.protocol.nesting import TypeNesting
 from collab.protocol.yupdate import ParsedUpdate, parse_state_vector, parse_update
-from collab.rooms import crdt
 from collab.rooms.awareness_relay import DEFAULT_WINDOW as AWARENESS_WINDOW
 from collab.rooms.awareness_relay import AwarenessRelay
-from collab.rooms.encodings import DocEncodings
 from collab.rooms.events import Event, version_events
-from collab.rooms.history import AutoVersions, fingerprint
+from collab.rooms.listener import UNHEARD, RoomListener
 from collab.rooms.peer import Peer
 from collab.rooms.presence import Presence, PresenceLimits, announced_name
 from collab.rooms.replica import LogPosition
-from collab.rooms.surrogates import SurrogatePairs
 from collab.rooms.writer import MERGE_MAX_BYTES, PendingWrite, UpdateWriter
 from collab.store.base import Lease, NewVersion, VersionResult
 from collab.types import LocalOrigin, Origin, origin_user
 
 log = logging.getLogger(__name__)
 
-CONTENT = "content"
 EMPTY = b"\x00\x00"
 Edit = Callable[[Doc[Any]], None]
+# The host's on_awareness hook for one room: what of the states a peer announced to keep.
+AwarenessFilter = Callable[[Peer, list[AwarenessEntry]], Awaitable[list[AwarenessEntry]]]
 
 
 @dataclass(slots=True)
@@ -84,11 +87,11 @@ class PeerState:
 
 @dataclass(frozen=True, slots=True)
 class RoomLimits:
-    """Per-room limits; Settings holds their defaults and meaning."""
+    """Per-room limits: a view of the settings, which hold their defaults and meaning."""
 
-    max_document_bytes: int
-    max_awareness_bytes: int
-    max_nesting_depth: int = 64
+    max_document_bytes: int = from_setting("max_document_bytes")
+    max_awareness_bytes: int = from_setting("max_awareness_bytes")
+    max_nesting_depth: int = from_setting("max_nesting_depth")
     presence: PresenceLimits = field(default_factory=PresenceLimits)
     # The longest an awareness change waits to share a message (rooms/awareness_relay.py).
     awareness_window: float = AWARENESS_WINDOW
@@ -96,18 +99,7 @@ class RoomLimits:
     @classmethod
     def from_settings(cls, settings: Settings) -> RoomLimits:
         """The limits `settings` configures."""
-        presence = PresenceLimits(
-            settings.awareness_ids_per_connection,
-            settings.awareness_bytes_per_connection,
-            settings.awareness_ids_per_room,
-            settings.awareness_bytes_per_room,
-        )
-        return cls(
-            settings.max_document_bytes,
-            settings.max_awareness_bytes,
-            settings.max_nesting_depth,
-            presence,
-        )
+        return view_of(cls, settings, presence=PresenceLimits.from_settings(settings))
 
 
 @dataclass(slots=True)
@@ -138,26 +130,26 @@ class Room:
         limits: RoomLimits | None = None,
         nesting: TypeNesting | None = None,
         *,
+        listener: RoomListener[Room],
+        awareness_filter: AwarenessFilter | None = None,
         epoch: int | None = None,
         seq: int = 0,
     ) -> None:
         self.name = name
+        # What follows the room's commits elsewhere in the process (rooms/listener.py).
+        self._listener: RoomListener[Room] = listener
         # The epoch the room was loaded at (its writes are fenced by it), and which of its log
         # rows the document holds (rows committed by other processes arrive over the bus).
         self.epoch = epoch
         self.position = LogPosition(seq)
+        self.position.on_rows = self._rows_added
         self.doc = doc
         self.encodings = DocEncodings(doc)
         self.content = doc.get(CONTENT, type=Text)
         self.limits = limits or RoomLimits.from_settings(Settings())
         self.presence = Presence(self.limits.presence)
-        # Told of every change to the presence of this room's own connections (accepted
-        # entries, removals when one leaves): the cluster sends them to the other processes.
-        self.presence_changed: Callable[[Room, list[AwarenessEntry]], None] | None = None
         # The host's on_awareness hook (rooms/hooked.py): what of announced states to keep.
-        self.awareness_filter: (
-            Callable[[Peer, list[AwarenessEntry]], Awaitable[list[AwarenessEntry]]] | None
-        ) = None
+        self.awareness_filter = awareness_filter
         self.peers: dict[Peer, PeerState] = {}
         self.holders = 0
         self.released_at = 0.0
@@ -166,9 +158,6 @@ class Room:
         self._applied = 0
         self._committed = 0
         self._commit_event = asyncio.Event()
-        self.after_commit: Callable[[Room], None] | None = None
-        # Called once the database refused one of this room's writes for good.
-        self.on_rejected: Callable[[Room], None] | None = None
         # Nesting levels of the document's items, to refuse updates that nest types too deep.
         self.nesting = nesting or TypeNesting(self.limits.max_nesting_depth)
         # Surrogate pairs held whole, to repair before an update splits one.
@@ -179,7 +168,6 @@ class Room:
         # Awareness changes to the peers: at once when quiet, coalesced while busy.
         self.awareness = AwarenessRelay(self.limits.awareness_window)
         self._closed_by: CollabError | None = None
-        self.auto_versions: AutoVersions | None = None
 
     # -- membership ------------------------------------------------------------------------
 
@@ -197,8 +185,8 @@ class Room:
         if removals:
             self.relay_awareness(removals)
             self._presence_changed(removals)
-        if not self.peers and self.auto_versions is not None:
-            self.auto_versions.on_idle()
+        if not self.peers:
+            self._listener.idle(self)
 
     def broadcast(self, frame: bytes, *, exclude: Peer | None = None) -> None:
         """Send one encoded frame to every peer but `exclude`."""
@@ -267,7 +255,7 @@ class Room:
         if self.encodings.encoded > before:
             peer.charge_state_work(self.encodings.encoded - before)
         if changes:
-            raise Forbidden("read-only access: viewers cannot edit this document")
+            raise Forbidden(READ_ONLY)
         await self.receive_update(EMPTY, peer.origin, peer)
 
     async def _on_filtered_awareness(self, peer: Peer, payload: bytes) -> None:
@@ -330,8 +318,10 @@ class Room:
                 peer.rename(name)
 
     def _presence_changed(self, entries: list[AwarenessEntry]) -> None:
-        if self.presence_changed is not None:
-            self.presence_changed(self, entries)
+        self._listener.presence_changed(self, entries)
+
+    def _rows_added(self) -> None:
+        self._listener.rows_added(self)
 
     def _send_presence(self, peer: Peer) -> None:
         """Every known awareness state, in one message (on join and on QueryAwareness): this
@@ -352,7 +342,7 @@ class Room:
         """Apply an update and queue it for commit; return its sequence number in this room.
         A rejected update raises InvalidUpdate and is neither stored nor relayed: it is walked
         (`parse_update`) and its shared types' nesting checked before yrs decodes it. An update
-        splitting a surrogate pair goes after the room's repair of it (rooms/surrogates.py)."""
+        splitting a surrogate pair goes after the room's repair of it (content/surrogates.py)."""
         if parsed is None and not is_empty_update(update):
             parsed = parse_update(update, self.limits.max_nesting_depth)
         repairs = await self._reserve(parsed)
@@ -523,8 +513,7 @@ class Room:
         version = NewVersion(
             self.name, update, fingerprint(self.doc, update), kind, label, author, self.epoch, lease
         )
-        if self.auto_versions is not None:
-            self.auto_versions.started()
+        self._listener.versioning(self)
         result: asyncio.Future[VersionResult] = asyncio.get_running_loop().create_future()
         self._applied += 1
         origin = LocalOrigin("versions", author)
@@ -570,16 +559,12 @@ class Room:
             peer.fail(error)
 
     def dispose(self) -> None:
-        """The room left the live set: stop its timers and drop the callbacks that tie it to
-        the manager. The automatic-version timer refers back to the room, and a cycle would
-        keep the whole document in memory until a full garbage collection."""
-        if self.auto_versions is not None:
-            self.auto_versions.cancel()
-        self.auto_versions = None
+        """The room left the live set: stop its timer, and tell nobody of it any more. Its log
+        position calls back into the room, and a cycle would keep the whole document in memory
+        until a full garbage collection."""
         self.awareness.cancel()
-        self.after_commit = None
-        self.on_rejected = None
-        self.presence_changed = None
+        self.position.on_rows = None
+        self._listener = UNHEARD
 
     def ensure_open(self) -> None:
         """Raise the error the room was closed with (it was deleted), if any."""
@@ -613,10 +598,7 @@ class Room:
         self._commit_event.set()
         for event in version_events(writes):
             self.announce(event)
-        if edited and self.auto_versions is not None:
-            self.auto_versions.on_edit()
-        if self.after_commit is not None:
-            self.after_commit(self)
+        self._listener.committed(self, edited=edited)
         if rejected:
             # Memory now holds what the database does not: close everyone (they reconnect and
             # resync) and let the manager drop this room, so the next load is what is stored.
@@ -627,8 +609,7 @@ class Room:
                 if fenced
                 else WriteRejected("an update could not be stored; reconnect to reload")
             )
-            if self.on_rejected is not None:
-                self.on_rejected(self)
+            self._listener.rejected(self)
 
     def _broadcast_committed(self, writes: list[PendingWrite]) -> None:
         """One frame per run of a batch's small updates, merged by yrs (as Hocuspocus batches
@@ -636,7 +617,7 @@ class Room:
         peer but the sender when the run has one; a run merged from several peers' updates goes
         to them too (each applies its own part as a no-op, as from y-websocket's server).
         Large updates and the room's surrogate repairs (which must stay transactions of their
-        own: rooms/surrogates.py) go alone, in their place. A run the writer stored as one
+        own: content/surrogates.py) go alone, in their place. A run the writer stored as one
         merged row is sent as that row, not merged a second time."""
         run: list[tuple[bytes, set[Peer | None]]] = []  # (update or stored row, its senders)
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import TYPE_CHECKING, Protocol
 
-from collab.errors import LeaseLost, VersionBehind, WriteRejected
+from collab.content import crdt
+from collab.errors import LeaseLost, StoreUnavailable, VersionBehind, WriteRejected
 from collab.metrics import Metrics
-from collab.rooms import crdt
-from collab.store.base import Appended, NewUpdate, NewVersion, Store, VersionResult
+from collab.store.base import Appended, NewUpdate, NewVersion, RoomLog, VersionResult
 from collab.types import Origin, origin_user
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class PendingWrite:
 @dataclass(frozen=True, slots=True)
 class SeparateUpdate(NewUpdate):
     """An update never merged with its neighbours: yrs must apply it in a transaction of its
-    own (a surrogate pair's repair, rooms/surrogates.py, deletes before what follows builds)."""
+    own (a surrogate pair's repair, content/surrogates.py, deletes before what follows builds)."""
 
 
 class UpdateWriter:
@@ -90,7 +90,7 @@ class UpdateWriter:
 
     def __init__(
         self,
-        store: Store,
+        store: RoomLog,
         *,
         batch_max: int,
         queue_size: int = 8192,
@@ -218,16 +218,27 @@ class UpdateWriter:
                 self.committing_since = None  # refused, not waiting: the database answers
                 raise
             except Exception as error:
-                self.failures += 1
-                if self.failing_since is None:
-                    self.failing_since = self.committing_since
-                self.committing_since = None
-                self.last_error = type(error).__name__
-                if self._metrics is not None:
-                    self._metrics.commit_retries.inc()
-                log.exception("commit of %d updates failed; retrying in %.2fs", len(rows), delay)
+                self._failed(error, len(rows), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+    def _failed(self, error: Exception, count: int, delay: float) -> None:
+        """Count and log a commit to retry: an outage on one line (what the database said),
+        anything else with its traceback."""
+        self.failures += 1
+        if self.failing_since is None:
+            self.failing_since = self.committing_since
+        self.committing_since = None
+        if self._metrics is not None:
+            self._metrics.commit_retries.inc()
+        if isinstance(error, StoreUnavailable):
+            self.last_error = type(error.__cause__ or error).__name__
+            log.warning(
+                "commit of %d updates failed (%s); retrying in %.2fs", count, error.cause, delay
+            )
+            return
+        self.last_error = type(error).__name__
+        log.exception("commit of %d updates failed; retrying in %.2fs", count, delay)
 
     def _expect_seqs(self, batch: list[PendingWrite]) -> None:
         """Where a version's room log must stand before its batch: where it stood when the

@@ -267,13 +267,9 @@ class LinkStore(Protocol):
         ...
 
 
-class Store(Protocol):
-    """Durable storage of rooms. Every method is one transaction."""
-
-    @property
-    def links(self) -> LinkStore:
-        """The share links of rooms."""
-        ...
+class RoomLog(Protocol):
+    """A room's update log and its compacted state: what live rooms load, commit and catch up with.
+    Every method is one transaction."""
 
     async def load(self, room: str) -> StoredRoom:
         """The room's stored state and log; an unknown (or deleted) room is created empty."""
@@ -300,6 +296,20 @@ class Store(Protocol):
         """What a copy of the room holding every row up to `seq` lacks."""
         ...
 
+    async def compact(
+        self, room: str, *, lease: Lease | None = None, max_depth: int = DEFAULT_MAX_DEPTH
+    ) -> Compaction | None:
+        """Merge the room's log into its stored state, with the nesting levels of its items
+        (checked against `max_depth`); None if there was nothing to do (or someone else
+        compacted meanwhile). With `lease`, the write commits only while it is held (LeaseLost
+        otherwise)."""
+        ...
+
+
+class VersionStore(Protocol):
+    """Versions of rooms: named and automatic snapshots of their state.
+    Every method is one transaction."""
+
     async def list_versions(
         self, room: str, limit: int = 50, *, before: int | None = None
     ) -> list[VersionInfo]:
@@ -310,18 +320,17 @@ class Store(Protocol):
         """A version and its state (a Yjs update), or None."""
         ...
 
-    async def thin_versions(self, room: str, policy: RetentionPolicy, now: datetime) -> int:
-        """Apply the retention policy to a room's auto versions; return how many were deleted."""
+    async def thin_versions(
+        self, room: str, policy: RetentionPolicy, now: datetime, *, lease: Lease | None = None
+    ) -> int:
+        """Apply the retention policy to a room's auto versions; return how many were deleted.
+        With `lease`, only while it is held (LeaseLost otherwise, deleting nothing)."""
         ...
 
-    async def compact(
-        self, room: str, *, lease: Lease | None = None, max_depth: int = DEFAULT_MAX_DEPTH
-    ) -> Compaction | None:
-        """Merge the room's log into its stored state, with the nesting levels of its items
-        (checked against `max_depth`); None if there was nothing to do (or someone else
-        compacted meanwhile). With `lease`, the write commits only while it is held (LeaseLost
-        otherwise)."""
-        ...
+
+class LeaseStore(Protocol):
+    """Leases on once-per-room work, so that one process of a cluster does it.
+    Every method is one transaction."""
 
     async def take_leases(self, rooms: Sequence[str], lease: Lease, ttl: float) -> set[str]:
         """Take or renew `lease` on each room for `ttl` seconds by the database's clock, where
@@ -331,6 +340,11 @@ class Store(Protocol):
     async def release_leases(self, rooms: Sequence[str], lease: Lease) -> None:
         """Give up `lease` on these rooms (where the owner still holds it)."""
         ...
+
+
+class Catalog(Protocol):
+    """The rooms themselves: which exist, their names, titles, kinds and quarantine.
+    Every method is one transaction."""
 
     async def list_rooms(
         self,
@@ -386,6 +400,16 @@ class Store(Protocol):
 
     async def list_quarantined(self) -> list[Quarantined]:
         """Every quarantined room, oldest first."""
+        ...
+
+
+class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
+    """Durable storage of rooms: the four parts above, share links, and the connections to
+    close. A part of collab that needs one concern takes that protocol alone."""
+
+    @property
+    def links(self) -> LinkStore:
+        """The share links of rooms."""
         ...
 
     async def close(self) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from collab.errors import RoomNotFound
 from collab.store.base import ShareLink
 from collab.store.models import RoomRow, ShareLinkRow
+from collab.store.outage import translates_outages
 
 _links = cast(Table, ShareLinkRow.__table__)
 _rooms = cast(Table, RoomRow.__table__)
@@ -53,6 +54,7 @@ def _link(row: Any) -> ShareLink:
     )
 
 
+@translates_outages
 class SqlLinks:
     """The LinkStore of SqlStore, on its engine."""
 

@@ -158,3 +158,40 @@ class ShareLinkRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WebhookMarkRow(Base):
+    """How far a room's committed changes are announced as webhook events (webhooks/outbox.py):
+    its log up to `seq`, its deletes up to `epoch`, its versions up to `version_id`. The row
+    named `*` (no room's name) says the outbox began: rooms stored before it were marked
+    where they stood, so enabling webhooks does not announce every room's history."""
+
+    __tablename__ = "webhook_marks"
+
+    room: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    version_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class WebhookEventRow(Base):
+    """A webhook event waiting for delivery to one URL, in its room's order (`id`); deleted
+    once delivered or given up. `key` is the idempotency key every attempt carries."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        Index("ix_webhook_events_queue", "url", "room", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    room: Mapped[str] = mapped_column(String(128))
+    event: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(64))
+    # The event's fields besides `event`, `id` and `room`, as JSON.
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Attempts begun (counted before each request, so a crash mid-request still counts it).
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

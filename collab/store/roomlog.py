@@ -56,6 +56,16 @@ async def head(conn: AsyncConnection, room: str) -> RoomHead | None:
     return None if row is None else _head(row)
 
 
+async def lock(conn: AsyncConnection, room: str) -> None:
+    """Take the room row's lock, as an append does, before checking a lease (store/leases.py):
+    FOR UPDATE on PostgreSQL; on SQLite a write that changes nothing, which starts the write
+    transaction (locking the database), so the lease is read inside it."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(select(rooms.c.name).where(rooms.c.name == room).with_for_update())
+    else:
+        await conn.execute(update(rooms).where(rooms.c.name == room).values(name=rooms.c.name))
+
+
 async def open_room(
     conn: AsyncConnection,
     room: str,

@@ -17,17 +17,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import (
-    DataError,
-    DBAPIError,
-    IntegrityError,
-    NotSupportedError,
-    ProgrammingError,
-    StatementError,
-)
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import LeaseLost, VersionBehind, WriteRejected
+from collab.metrics import Metrics, store_appends
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.store import catalog, leases, roomlog, versions
 from collab.store.base import (
@@ -51,23 +45,27 @@ from collab.store.batches import BatchLedger
 from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
+from collab.store.outage import REFUSALS, translates_outages
 from collab.store.sqlite_append import OneTripAppend
 
 _rooms = cast(Table, RoomRow.__table__)
 _states = cast(Table, RoomStateRow.__table__)
 _updates = cast(Table, UpdateRow.__table__)
 _INSERT_UPDATES = _updates.insert()
-# Errors by which the database refuses a write for good; anything else is taken for an outage.
-_REFUSALS = (IntegrityError, DataError, ProgrammingError, NotSupportedError)
 # What clients are told; the database's own message (with its SQL) goes to the log only.
 _REFUSED = "the database refused the write"
 
 
+@translates_outages
 class SqlStore:
-    """Store backed by an AsyncEngine; one transaction per call."""
+    """Store backed by an AsyncEngine; one transaction per call. An outage of the database
+    raises StoreUnavailable (store/outage.py)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, metrics: Metrics | None = None) -> None:
         self.engine = engine
+        # Batches by path, the one-trip append's and SQLAlchemy's (`collab_store_appends`).
+        counter = metrics.store_appends if metrics is not None else store_appends()
+        self._counted = (counter.labels("one_trip"), counter.labels("sqlalchemy"))
         self._batches = BatchLedger()
         self.links = SqlLinks(engine)
         self._ignoring: dict[str, Insert] = {}
@@ -146,9 +144,10 @@ class SqlStore:
         ledger = batch if self.engine.dialect.name == "postgresql" else None
         try:
             if self._one_trip is not None and OneTripAppend.applies(items):
+                self._counted[0].inc()
                 seqs = await self._one_trip.append(updates, now)
-                if seqs is not None:
-                    return Appended([], {r: s for r, s in seqs.items() if s[1] >= s[0]})
+                return Appended([], {r: s for r, s in seqs.items() if s[1] >= s[0]})
+            self._counted[1].inc()
             async with self.engine.begin() as conn:
                 if ledger and (earlier := await self._batches.find(conn, ledger)) is not None:
                     return earlier
@@ -164,11 +163,11 @@ class SqlStore:
             return appended
         except WriteRejected:
             raise
-        except _REFUSALS as error:
+        except REFUSALS as error:
             raise WriteRejected(_REFUSED) from error
         except StatementError as error:
             if isinstance(error, DBAPIError):
-                raise  # an outage (connection, lock, timeout): worth retrying
+                raise  # an outage (connection, lock, timeout): StoreUnavailable, worth retrying
             raise WriteRejected(_REFUSED) from error
 
     async def _record_versions(
@@ -412,9 +411,16 @@ class SqlStore:
         async with self.engine.connect() as conn:
             return await versions.get_version(conn, room, version_id)
 
-    async def thin_versions(self, room: str, policy: RetentionPolicy, now: datetime) -> int:
-        """Apply the retention policy to a room's auto versions."""
+    async def thin_versions(
+        self, room: str, policy: RetentionPolicy, now: datetime, *, lease: Lease | None = None
+    ) -> int:
+        """Apply the retention policy to a room's auto versions. Fenced by `lease` as a
+        compaction is: the room row is locked, then the lease checked (LeaseLost if lost)."""
         async with self.engine.begin() as conn:
+            if lease is not None:
+                await roomlog.lock(conn, room)
+                if not await leases.holds(conn, room, lease):
+                    raise LeaseLost(f"room {room!r}: the lease on its versions was lost")
             return await versions.thin(conn, room, policy, now)
 
     async def close(self) -> None:
@@ -425,10 +431,11 @@ class SqlStore:
 
 
 def _sqlite_file(engine: AsyncEngine) -> bool:
-    """A SQLite file over aiosqlite: not an in-memory database, whose one connection everyone
-    shares (the one-trip append keeps a connection to itself)."""
+    """A SQLite file over aiosqlite (so one the standard library's sqlite3 opens too): not an
+    in-memory database, which another connection (the one-trip append's own) would not see."""
     database = engine.url.database or ""
-    in_memory = database in ("", ":memory:") or "mode=memory" in str(engine.url)
+    in_memory = database in ("", ":memory:") or ":memory:" in database
+    in_memory = in_memory or "mode=memory" in str(engine.url)
     return (
         engine.dialect.name == "sqlite" and engine.dialect.driver == "aiosqlite" and not in_memory
     )

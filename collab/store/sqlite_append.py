@@ -1,11 +1,14 @@
-"""Appending updates to SQLite in one trip to the thread aiosqlite runs SQLite in.
+"""Appending updates to SQLite in one trip to a thread of collab's own.
 
-Through SQLAlchemy, an append of updates takes twelve trips to that thread (cursor, execute,
-fetch and close for each of its three statements, the commit, the pool's rollback), each a
-queue put, a thread wake-up and an event-loop wake-up: most of a commit's time when the
-database itself has little to do. Here the same statements, compiled once by SQLAlchemy for the
-engine's dialect, run as one function in that thread, in one transaction: one trip, and no
-checkout or reset of a pooled connection per append (this keeps one connection for itself).
+Through SQLAlchemy and aiosqlite, an append of updates takes twelve trips to aiosqlite's thread
+(cursor, execute, fetch and close for each of its three statements, the commit, the pool's
+rollback), each a queue put, a thread wake-up and an event-loop wake-up: most of a commit's
+time when the database itself has little to do. Here the same statements, compiled once by
+SQLAlchemy for the engine's dialect, run as one function in one transaction on a
+`SqliteWriter` (collab/store/sqlite_writer.py): a thread owning one sqlite3 connection of the
+standard library to the same file, with the settings of the engine's connections. One trip,
+and no checkout or reset of a pooled connection per append; no private name of aiosqlite or
+SQLAlchemy.
 
 Only for batches of nothing but updates to rooms that exist (each naming the epoch it was
 loaded at): versions, leases and offline tools take `SqlStore`'s SQLAlchemy path.
@@ -14,20 +17,21 @@ loaded at): versions, leases and offline tools take `SqlStore`'s SQLAlchemy path
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Insert, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.util import greenlet_spawn
 
 from collab.errors import WriteFenced, WriteRejected
+from collab.store import roomlog
 from collab.store.base import NewUpdate
+from collab.store.db import sqlite_settings
+from collab.store.sqlite_writer import Connect, SqliteWriter
 
 # sqlite3's errors by which SQLite refuses a write for good; the rest (a locked database, a
 # full disk) are outages, retried by the writer.
@@ -67,9 +71,8 @@ class _Statement:
 
 
 class OneTripAppend:
-    """`SqlStore.append` for batches of updates, on SQLite over aiosqlite. It keeps one of the
-    pool's connections for itself (no checkout, and no reset when it goes back, per append);
-    one that fails is let go, and the next append takes another."""
+    """`SqlStore.append` for batches of updates, on a SQLite file: each batch one function on
+    a `SqliteWriter` of its own, started by the first append and ended by `close`."""
 
     def __init__(
         self, engine: AsyncEngine, advance: Update, insert: Insert, authors: Insert
@@ -79,8 +82,8 @@ class OneTripAppend:
         self._advance = _Statement(advance, dialect)
         self._insert = _Statement(insert, dialect, _UPDATE_COLUMNS)
         self._authors = _Statement(authors, dialect, _AUTHOR_COLUMNS)
-        self._held: PoolProxiedConnection | None = None
-        self._taking = asyncio.Lock()
+        self._writer: SqliteWriter | None = None
+        self._starting = asyncio.Lock()
 
     @staticmethod
     def applies(items: Sequence[object]) -> bool:
@@ -89,97 +92,109 @@ class OneTripAppend:
 
     async def append(
         self, updates: Sequence[NewUpdate], now: datetime
-    ) -> dict[str, tuple[int, int]] | None:
+    ) -> dict[str, tuple[int, int]]:
         """Number and insert the updates in one transaction; per room, the sequence numbers its
-        rows got (first, last). None when the connection is not aiosqlite's (the caller takes
-        the SQLAlchemy path). Raises WriteFenced for a room deleted since its epoch, and
+        rows got (first, last). Raises WriteFenced for a room deleted since its epoch, and
         WriteRejected when SQLite refuses the write for good; other errors are outages."""
-        held = await self._connection()
-        run = getattr(held.driver_connection, "_execute", None)
-        if run is None:  # pragma: no cover - aiosqlite has always had it
-            return None
+        writer = self._writer or await self._start()
         try:
-            outcome: dict[str, tuple[int, int]] | str = await run(
-                self._transaction, held.driver_connection, updates, now
-            )
+            outcome = await writer.call(partial(self._transaction, updates=updates, now=now))
         except _REFUSALS as error:
             raise WriteRejected(_REFUSED) from error
-        except BaseException:
-            await self._let_go(held, invalidate=True)  # broken, or cancelled mid-way
-            raise
         if isinstance(outcome, str):
             raise WriteFenced(f"room {outcome!r} was deleted; the write is refused")
         return outcome
 
     async def close(self) -> None:
-        """Give the connection back to the pool (before the pool is disposed of)."""
-        if self._held is not None:
-            await self._let_go(self._held, invalidate=False)
+        """Let the appends under way finish, then close the connection and end the thread."""
+        if self._writer is not None:
+            await self._writer.close()
 
-    async def _connection(self) -> PoolProxiedConnection:
-        async with self._taking:
-            if self._held is None:
-                self._held = await self._engine.raw_connection()
-            return self._held
-
-    async def _let_go(self, held: PoolProxiedConnection, *, invalidate: bool) -> None:
-        if self._held is held:
-            self._held = None
-        with contextlib.suppress(Exception):
-            await greenlet_spawn(held.invalidate if invalidate else held.close)
+    async def _start(self) -> SqliteWriter:
+        """The writer, its connection made as the engine's are (same file, same settings)."""
+        async with self._starting:
+            if self._writer is None:
+                self._writer = SqliteWriter(await connector(self._engine))
+            return self._writer
 
     def _transaction(
-        self, driver: Any, updates: Sequence[NewUpdate], now: datetime
+        self, db: sqlite3.Connection, *, updates: Sequence[NewUpdate], now: datetime
     ) -> dict[str, tuple[int, int]] | str:
-        """In aiosqlite's thread: the whole append, committed; or the name of a fenced room
+        """In the writer's thread: the whole append, committed; or the name of a fenced room
         (nothing written)."""
-        db: sqlite3.Connection = driver._conn
-        per_room: dict[str, list[NewUpdate]] = {}
-        for update in updates:
-            per_room.setdefault(update.room, []).append(update)
         if db.in_transaction:  # pragma: no cover - nothing else uses this connection
-            db.rollback()
+            db.rollback()  # never join a transaction: this append is the whole of its own
         db.execute("BEGIN IMMEDIATE")  # the write lock first: what follows only writes
         try:
-            seqs: dict[str, tuple[int, int]] = {}
-            for room in sorted(per_room):  # rooms locked in name order, as `roomlog.advance`
-                added = per_room[room]
-                values: dict[str, Any] = {
-                    "b_room": room,
-                    "b_epoch": added[-1].epoch,
-                    "b_rows": len(added),
-                    "b_bytes": sum(len(u.data) for u in added),
-                    "b_now": now,
-                }
-                row = db.execute(self._advance.sql, self._advance.parameters(values)).fetchone()
-                if row is None:
-                    db.rollback()
-                    return room
-                last = int(row[0])
-                seqs[room] = (last - len(added) + 1, last)
-            rows = []
-            authors: set[tuple[str, str]] = set()
-            next_seq = {room: first for room, (first, _) in seqs.items()}
-            for update in updates:  # in the batch's order, as `roomlog.numbered_rows`
-                row_values: dict[str, Any] = {
-                    "room": update.room,
-                    "seq": next_seq[update.room],
-                    "data": update.data,
-                    "author": update.author,
-                    "created_at": now,
-                }
-                rows.append(self._insert.parameters(row_values))
-                next_seq[update.room] += 1
-                if update.author:
-                    authors.add((update.room, update.author))
-            db.executemany(self._insert.sql, rows)
-            if authors:
-                db.executemany(
-                    self._authors.sql,
-                    [self._authors.parameters({"room": r, "author": a}) for r, a in authors],
-                )
+            seqs = self._number(db, updates, now)
+            if isinstance(seqs, str):
+                db.rollback()
+                return seqs
+            self._insert_rows(db, updates, seqs, now)
             db.commit()
         except BaseException:
             db.rollback()
             raise
         return seqs
+
+    def _number(
+        self, db: sqlite3.Connection, updates: Sequence[NewUpdate], now: datetime
+    ) -> dict[str, tuple[int, int]] | str:
+        """Lock each room's row in name order (as `roomlog.advance`), fenced by its epoch, and
+        give its new rows their sequence numbers; or the name of the first fenced room."""
+        per_room: dict[str, list[NewUpdate]] = {}
+        for update in updates:
+            per_room.setdefault(update.room, []).append(update)
+        seqs: dict[str, tuple[int, int]] = {}
+        for room in sorted(per_room):
+            added = per_room[room]
+            values: dict[str, Any] = {
+                "b_room": room,
+                "b_epoch": added[-1].epoch,
+                "b_rows": len(added),
+                "b_bytes": sum(len(u.data) for u in added),
+                "b_now": now,
+            }
+            row = db.execute(self._advance.sql, self._advance.parameters(values)).fetchone()
+            if row is None:
+                return room
+            last = int(row[0])
+            seqs[room] = (last - len(added) + 1, last)
+        return seqs
+
+    def _insert_rows(
+        self,
+        db: sqlite3.Connection,
+        updates: Sequence[NewUpdate],
+        seqs: dict[str, tuple[int, int]],
+        now: datetime,
+    ) -> None:
+        """The log rows, numbered in the batch's order, and the rooms' pending authors."""
+        rows = roomlog.numbered_rows(updates, seqs, now)
+        db.executemany(self._insert.sql, [self._insert.parameters(row) for row in rows])
+        authors = {(u.room, u.author) for u in updates if u.author}
+        if authors:
+            db.executemany(
+                self._authors.sql,
+                [self._authors.parameters({"room": r, "author": a}) for r, a in authors],
+            )
+
+
+async def connector(engine: AsyncEngine) -> Connect:
+    """A function that opens a sqlite3 connection to the engine's file, as the engine's
+    dialect would (`create_connect_args`), with the settings of the engine's connections; in
+    autocommit mode, as each append says BEGIN and COMMIT itself."""
+    settings = await sqlite_settings(engine)
+    args, options = engine.dialect.create_connect_args(engine.url)
+    options = {**options, "isolation_level": None, "check_same_thread": True}
+    return partial(_connect, args, options, settings)
+
+
+def _connect(
+    args: Sequence[Any], options: dict[str, Any], settings: dict[str, object]
+) -> sqlite3.Connection:
+    """A connection with these settings, usable in the thread that opens it only."""
+    db: sqlite3.Connection = sqlite3.connect(*args, **options)
+    for name, value in settings.items():
+        db.execute(f"PRAGMA {name}={value}")
+    return db

@@ -1,4 +1,5 @@
-"""The events a webhook delivers, and how document.changed events of one room coalesce."""
+"""The events a webhook delivers, made from what a room committed, and how two document.changed
+events of one room merge into one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from collab.store.base import VersionInfo
+from collab.store.base import RoomHead, VersionInfo
 
 CHANGED = "document.changed"
 VERSION = "version.recorded"
@@ -20,62 +21,96 @@ def now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-@dataclass(slots=True)
+def new_key() -> str:
+    """A fresh idempotency key."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
-    """One delivery: its type, its JSON fields, and a unique id kept across retries."""
+    """One event: its type, room and JSON fields, and the idempotency key (`id`) that every
+    delivery of it carries, retries and redeliveries after a restart alike."""
 
     type: str
     room: str
     fields: dict[str, Any]
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    key: str = field(default_factory=new_key)
 
     def body(self) -> dict[str, Any]:
         """The JSON body POSTed."""
-        return {"event": self.type, "id": self.id, "room": self.room, **self.fields}
+        return {"event": self.type, "id": self.key, "room": self.room, **self.fields}
 
 
-@dataclass(slots=True)
-class ChangeWindow:
-    """The commits of one room not yet announced: who wrote them, which seq range."""
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """How far a room's committed changes are announced: its log up to `seq`, its deletes up
+    to `epoch`, its versions up to `version_id`."""
 
-    first_seq: int
-    last_seq: int
-    authors: list[str] = field(default_factory=list)
-
-    def add(self, first_seq: int, last_seq: int, authors: list[str]) -> None:
-        """Extend the window with another commit."""
-        self.first_seq = min(self.first_seq, first_seq)
-        self.last_seq = max(self.last_seq, last_seq)
-        self.authors.extend(a for a in authors if a not in self.authors)
+    seq: int = 0
+    epoch: int = 1
+    version_id: int = 0
 
 
-def changed(room: str, window: ChangeWindow, state_vector: bytes | None) -> Event:
-    """document.changed for a window of commits."""
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What a room committed past its mark: where its log stands now, who wrote the rows past
+    the mark (first seen first), and the versions recorded past it (in order)."""
+
+    head: RoomHead
+    authors: list[str]
+    versions: list[VersionInfo]
+
+
+def announced(mark: Mark, committed: Committed) -> Mark:
+    """The mark once `committed` is announced."""
+    ids = [mark.version_id, *(info.id for info in committed.versions)]
+    return Mark(committed.head.seq, committed.head.epoch, max(ids))
+
+
+def room_events(
+    room: str, mark: Mark, committed: Committed, state_vector: bytes | None
+) -> list[Event]:
+    """The events announcing `committed`: the changes, then the versions, then the delete. A
+    room deleted and made again since its mark is announced deleted first (its versions from
+    before the delete went with it)."""
+    head = committed.head
+    changes = []
+    if head.seq > mark.seq:
+        changes.append(changed(room, (mark.seq + 1, head.seq), committed.authors, state_vector))
+    changes.extend(version_recorded(info, created=True) for info in committed.versions)
+    if head.epoch <= mark.epoch:
+        return changes
+    if head.deleted:
+        return [*changes, room_deleted(room)]
+    return [room_deleted(room), *changes]
+
+
+def changed(
+    room: str, seqs: tuple[int, int], authors: list[str], state_vector: bytes | None
+) -> Event:
+    """document.changed for the log rows `seqs` (first, last)."""
     encoded = base64.urlsafe_b64encode(state_vector).decode().rstrip("=") if state_vector else None
-    return Event(
-        CHANGED,
-        room,
-        {
-            "authors": list(window.authors),
-            "first_seq": window.first_seq,
-            "last_seq": window.last_seq,
-            "state_vector": encoded,
-            "at": now(),
-        },
-    )
-
-
-def merge_changed(older: Event, newer: Event) -> Event:
-    """One document.changed covering both (queued behind a failing delivery)."""
-    authors = list(older.fields["authors"])
-    authors.extend(a for a in newer.fields["authors"] if a not in authors)
     fields = {
-        **newer.fields,
-        "authors": authors,
-        "first_seq": min(older.fields["first_seq"], newer.fields["first_seq"]),
-        "last_seq": max(older.fields["last_seq"], newer.fields["last_seq"]),
+        "authors": list(authors),
+        "first_seq": seqs[0],
+        "last_seq": seqs[1],
+        "state_vector": encoded,
+        "at": now(),
     }
-    return Event(CHANGED, newer.room, fields)
+    return Event(CHANGED, room, fields)
+
+
+def merge_changed(older: dict[str, Any], newer: dict[str, Any]) -> dict[str, Any]:
+    """The fields of one document.changed covering both (one waiting behind a failing
+    delivery, and a newer one): authors joined, seq range widened, newest state vector."""
+    authors = list(older["authors"])
+    authors.extend(a for a in newer["authors"] if a not in authors)
+    return {
+        **newer,
+        "authors": authors,
+        "first_seq": min(older["first_seq"], newer["first_seq"]),
+        "last_seq": max(older["last_seq"], newer["last_seq"]),
+    }
 
 
 def version_recorded(info: VersionInfo, *, created: bool) -> Event:

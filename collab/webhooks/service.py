@@ -1,98 +1,163 @@
-"""Webhooks: turns this process's commits and deletes into events, debounced per room.
+"""Webhooks: this process's part in the durable outbox.
 
-`committed` is a writer observer and `deleted` is called after a delete: both only queue (no
-awaits), so a commit never waits on a receiver. Delivery runs in tasks (outbox.py)."""
+Every process announces its own commits (announce.py); the one process holding the outbox's
+lock (leader.py) delivers every process's events (delivery.py) and sweeps up changes whose
+announcement a crash lost: when it takes the lock, and every `webhook_sweep_interval` seconds.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from collections.abc import Callable
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collab.config import Settings
 from collab.store.base import Appended, NewUpdate, NewVersion
-from collab.webhooks import events
-from collab.webhooks.events import ChangeWindow
-from collab.webhooks.outbox import Counts, Deliveries, Policy
+from collab.webhooks import outbox
+from collab.webhooks.announce import Announcer
+from collab.webhooks.delivery import POLL, Deliverer, Policy
+from collab.webhooks.leader import Leadership, LeadershipLost
 
-# Seconds shutdown waits for queued events to be delivered before cancelling them.
+log = logging.getLogger(__name__)
+
+# Seconds shutdown gives deliveries in flight (and events due) before leaving them to the
+# next process that delivers.
 FLUSH_TIMEOUT = 5.0
+# Seconds delivery pauses after the database failed it.
+_PAUSE = 5.0
 
 
 class Webhooks:
-    """The webhook events of one process. `state_vector(room)`: the live room's, or None."""
+    """The webhooks of one process. `state_vector(room)`: the live room's, or None."""
 
-    def __init__(self, settings: Settings, state_vector: Callable[[str], bytes | None]) -> None:
+    def __init__(
+        self, settings: Settings, engine: AsyncEngine, state_vector: Callable[[str], bytes | None]
+    ) -> None:
         assert settings.webhook_secret is not None  # Settings.check
-        self._debounce = settings.webhook_debounce
-        self._state_vector = state_vector
         self._client = httpx.AsyncClient(timeout=settings.webhook_timeout)
+        urls = settings.webhook_url_list()
         policy = Policy(
             settings.webhook_secret,
             attempts=settings.webhook_attempts,
             backoff=settings.webhook_backoff,
             queue_max=settings.webhook_queue_max,
         )
-        self._deliveries = Deliveries(settings.webhook_url_list(), policy, self._client)
-        self._windows: dict[str, ChangeWindow] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-
-    @property
-    def counts(self) -> Counts:
-        """Delivered, failed, dropped and merged events so far."""
-        return self._deliveries.counts
+        self._leadership = Leadership(engine)
+        self._deliverer = Deliverer(self._leadership, urls, policy, self._client)
+        self._announcer = Announcer(
+            engine,
+            urls,
+            queue_max=policy.queue_max,
+            debounce=settings.webhook_debounce,
+            state_vector=state_vector,
+            queued=self._deliverer.wake,
+        )
+        self._urls = urls
+        self._debounce = settings.webhook_debounce
+        self._sweep_every = settings.webhook_sweep_interval
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
 
     def committed(self, rows: list[NewUpdate | NewVersion], appended: Appended) -> None:
-        """Writer observer: open or extend the change window of every room with new updates,
-        then announce the versions (each after the changes it holds)."""
-        authors: dict[str, list[str]] = {}
-        for row in rows:
-            if isinstance(row, NewUpdate):
-                names = authors.setdefault(row.room, [])
-                if row.author is not None and row.author not in names:
-                    names.append(row.author)
-        for room, names in authors.items():
-            seqs = appended.seqs.get(room)
-            if seqs is not None:
-                self._changed(room, seqs, names)
-        versions = iter(appended.versions)
-        for row in rows:
-            if not isinstance(row, NewVersion):
-                continue
-            result = next(versions, None)
-            if result is not None and (result.created or row.kind == "named"):
-                self._flush(row.room)
-                self._deliveries.put(events.version_recorded(result.info, created=result.created))
+        """Writer observer: note the commits (never waits)."""
+        self._announcer.committed(rows, appended)
 
     def deleted(self, room: str) -> None:
-        """A delete of `room` ran on this process."""
-        self._flush(room)
-        self._deliveries.put(events.room_deleted(room))
+        """A delete of `room` committed on this process (never waits)."""
+        self._announcer.deleted(room)
+
+    async def start(self) -> None:
+        """Mark the stored rooms if webhooks never ran on this database, then announce and
+        (while this process holds the lock) deliver in the background."""
+        try:
+            await self._announcer.begin()
+        except Exception as failure:  # the database: announcing begins once it answers
+            log.warning("webhooks: the outbox could not be read (%s); retrying", failure)
+        self._tasks = [
+            asyncio.create_task(self._announcer.run(), name="collab webhook announcer"),
+            asyncio.create_task(self._lead(), name="collab webhook deliverer"),
+        ]
 
     async def close(self) -> None:
-        """Announce open change windows, deliver what is queued (briefly), stop."""
-        for room in list(self._windows):
-            self._flush(room)
+        """Queue the events of open windows, give deliveries `FLUSH_TIMEOUT` seconds, stop;
+        what is left stays in the outbox for the next process that delivers."""
+        announcer, leading = self._tasks or (None, None)
+        self._closing = True
         try:
-            await self._deliveries.close(FLUSH_TIMEOUT)
+            await _stop(announcer)
+            try:
+                await self._announcer.close()
+            except Exception as failure:  # the database: the sweep finds them later
+                log.warning("shutdown: webhook events could not be queued (%s)", failure)
+            self._deliverer.stop()
+            if leading is not None and self._leadership.held:
+                done, _ = await asyncio.wait([leading], timeout=FLUSH_TIMEOUT)
+                if not done:
+                    log.warning("shutdown: webhook events left in the outbox for the next start")
+                await _stop(leading)
         finally:
+            await self._leadership.release()
             await self._client.aclose()
 
-    def _changed(self, room: str, seqs: tuple[int, int], authors: list[str]) -> None:
-        window = self._windows.get(room)
-        if window is not None:
-            window.add(seqs[0], seqs[1], authors)
-            return
-        self._windows[room] = ChangeWindow(seqs[0], seqs[1], list(authors))
-        loop = asyncio.get_running_loop()
-        self._timers[room] = loop.call_later(self._debounce, self._flush, room)
+    async def _lead(self) -> None:
+        """Take the lock when it is free, then deliver and sweep until it is lost."""
+        said = False  # that this process delivers
+        while not self._closing:
+            pause = POLL
+            try:
+                if await self._leadership.acquire():
+                    if not said:
+                        log.info("webhooks: this process delivers (it holds the outbox's lock)")
+                        said = True
+                    await self._deliver()
+                    return  # stopped
+            except LeadershipLost as lost:
+                log.warning("webhooks: %s; this process stops delivering", lost)
+                said = False
+            except Exception as failure:  # the database: try again
+                log.warning("webhooks: delivery paused (%s); retrying in %.0fs", failure, _PAUSE)
+                await self._leadership.release()
+                said, pause = self._leadership.held, _PAUSE
+            await asyncio.sleep(pause)
 
-    def _flush(self, room: str) -> None:
-        """Announce the room's open change window, if any, now."""
-        timer = self._timers.pop(room, None)
-        if timer is not None:
-            timer.cancel()
-        window = self._windows.pop(room, None)
-        if window is not None:
-            self._deliveries.put(events.changed(room, window, self._state_vector(room)))
+    async def _deliver(self) -> None:
+        async with self._leadership.transaction() as conn:
+            dropped = await outbox.drop_other_urls(conn, self._urls)
+        if dropped:
+            log.warning("webhooks: %d events for URLs no longer configured dropped", dropped)
+        sweeper = asyncio.create_task(self._sweep(), name="collab webhook sweeper")
+        try:
+            await self._deliverer.run()
+        finally:
+            await _stop(sweeper)
+
+    async def _sweep(self) -> None:
+        """Announce what nobody announced: everything at first (windows open elsewhere are
+        cut short, harmlessly), then what settled since (other processes announce theirs)."""
+        settled_for = 0.0
+        while True:
+            try:
+                await self._announcer.begin()
+                swept = await self._announcer.sweep(settled_for)
+                settled_for = self._debounce + POLL
+                if swept:
+                    log.info(
+                        "webhooks: announced changes of %d rooms no event announced yet", swept
+                    )
+            except Exception as failure:
+                log.warning(
+                    "webhooks: sweep failed (%s); next in %.0fs", failure, self._sweep_every
+                )
+            await asyncio.sleep(self._sweep_every)
+
+
+async def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 from pycrdt import Doc, Map, XmlElement, XmlFragment, XmlText
 
+from tests.launcher import run_collab
 from tests.server import ServerProcess
 
 YJS = {"Content-Type": "application/octet-stream"}
 
 
 def _collab(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[bytes]:
-    command = [sys.executable, "-m", "collab", *args, "--database-url", server.database_url]
-    return subprocess.run(command, capture_output=True, timeout=60)
+    return run_collab([*args, "--database-url", server.database_url])
 
 
 def _rich_update() -> bytes:

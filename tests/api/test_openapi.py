@@ -119,6 +119,7 @@ async def test_schema_and_docs_are_served(server: ServerProcess, app):
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_schemathesis_finds_no_server_errors_and_no_undocumented_answers(server: ServerProcess):
     st = shutil.which("st", path=str(Path(sys.executable).parent))
     assert st is not None, "schemathesis is part of the test extra"

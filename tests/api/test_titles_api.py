@@ -3,6 +3,7 @@ searching and sorting the list, who edited and who is in, copies and imports."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -72,6 +73,11 @@ async def test_bad_titles_are_refused_with_a_clear_message(http):
 async def test_rename_keeps_the_name_and_links(http, any_server):
     await _create(http, "Draft")
     async with YClient(any_server.ws_url, "draft", events=True) as watcher:
+        # The handshake's end is not the join: the room loads, then adds the socket and sends
+        # SyncStep1. A rename before that finds no one to tell; the title event goes to the
+        # peers of a loaded room only, so wait until this one is among them.
+        async with asyncio.timeout(10):
+            await watcher.synced.wait()
         renamed = await http.patch("/rooms/draft", json={"title": "Plan für 2027 🚀"})
         await watcher.wait_for(lambda: any(e["type"] == "title" for e, _ in watcher.events))
     assert watcher.events[-1][0] == {"type": "title", "title": "Plan für 2027 🚀", "author": None}

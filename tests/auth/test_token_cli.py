@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import jwt
 import pytest
 
 from tests.auth.test_websocket_auth import SECRET
+from tests.launcher import run_collab_text
 
 
 def _token(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "collab", "token", *args],
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("COLLAB_")}, **env},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("COLLAB_")}
+    return run_collab_text(["token", *args], env={**plain, **env}, timeout=30)
 
 
 def test_token_carries_user_name_grants_and_expiry():
@@ -98,10 +93,5 @@ def test_token_needs_a_secret_and_a_valid_ttl():
 def test_short_secrets_are_refused_by_token_and_serve():
     short = _token("--user", "u", "--room", "r", "--secret", "too-short")
     assert short.returncode == 3 and "at least 32 bytes" in short.stderr
-    serve = subprocess.run(
-        [sys.executable, "-m", "collab", "serve", "--secret", "too-short", "--port", "1"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    serve = run_collab_text(["serve", "--secret", "too-short", "--port", "1"], timeout=30)
     assert serve.returncode == 3 and "at least 32 bytes" in serve.stderr

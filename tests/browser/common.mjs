@@ -4,19 +4,16 @@
 //
 // Prints "@@control stop|start|..." when the server must change state and waits for a line on
 // stdin before going on. Exits 0 when the scenario passed, 1 with a message otherwise.
-import { createRequire } from 'node:module'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { ARGS, CHROMIUM, chromium, require } from './chromium.mjs'
 
-const require = createRequire(new URL('../../web/package.json', import.meta.url))
-const { chromium } = require('playwright-core')
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
-
-const CHROMIUM = process.env.COLLAB_CHROMIUM || '/usr/bin/chromium'
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-export const WAIT = 15000
+// The pytest worker's Chromium (browser_server.mjs), if it has one; else this script launches
+// its own.
+const ENDPOINT = process.env.COLLAB_BROWSER_ENDPOINT
+export const WAIT = 30000 // ms for anything the page should do: generous, since four workers share two cores
 
 const [scenarioName, baseUrl, outdir] = process.argv.slice(2)
 export { baseUrl, outdir }
@@ -192,11 +189,13 @@ export async function run (scenarios) {
     const scenario = scenarios[scenarioName]
     if (!scenario) throw new Error(`unknown scenario ${scenarioName}`)
     mkdirSync(outdir, { recursive: true })
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    const browser = ENDPOINT
+      ? await chromium.connect(ENDPOINT)
+      : await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
     try {
       await scenario(browser)
     } finally {
-      await browser.close()
+      await browser.close() // a connected browser: its contexts close, the browser stays
     }
   } catch (err) {
     log(`FAIL ${scenarioName}: ${err.stack || err}`)

@@ -5,7 +5,6 @@
 // 390 px, light and dark (COLLAB_SHOTS). Run by tests/browser/test_documents.py.
 //
 //   node documents_e2e.mjs SCENARIO HTTP_URL OUTDIR
-import { readFile } from 'node:fs/promises'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 import { WAIT, baseUrl, captureLooks, check, log, openEditor, openPage, run, waitSaved, waitStatus } from './common.mjs'
@@ -44,7 +43,14 @@ async function download (page, format) {
     page.waitForEvent('download', { timeout: WAIT }),
     page.click(`[data-action="download-${format}"]`)
   ])
-  return { name: file.suggestedFilename(), body: await readFile(await file.path()) }
+  return { name: file.suggestedFilename(), body: await bytesOf(file) }
+}
+
+/** A download's bytes, streamed from the browser (which may run in another process). */
+async function bytesOf (file) {
+  const chunks = []
+  for await (const chunk of await file.createReadStream()) chunks.push(chunk)
+  return Buffer.concat(chunks)
 }
 
 async function checkDownloads (page, title, words) {

@@ -9,9 +9,12 @@ import asyncio
 import inspect
 import json
 import os
+import selectors
 import shutil
 import sqlite3
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,9 @@ PLAYWRIGHT = ROOT / "web" / "node_modules" / "playwright-core"
 CHROMIUM = Path(os.environ.get("COLLAB_CHROMIUM", "/usr/bin/chromium"))
 OUTPUT = ROOT / "test-output" / "browser"
 SCENARIO_TIMEOUT = 90
+BROWSER_SERVER = Path(__file__).with_name("browser_server.mjs")
+# The scenarios connect to the Chromium at this WebSocket endpoint (common.mjs).
+ENDPOINT_ENV = "COLLAB_BROWSER_ENDPOINT"
 
 
 def _missing() -> str | None:
@@ -45,6 +51,59 @@ def require_browser() -> None:
     if os.environ.get("COLLAB_REQUIRE_BROWSER") == "1":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+class SharedBrowser:
+    """One Chromium (browser_server.mjs) for the scenarios of this process: launching one per
+    scenario cost a second or two each. Started again if it died."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        self._endpoint = ""
+
+    def endpoint(self) -> str:
+        """The running Chromium's WebSocket endpoint."""
+        if self._process is None or self._process.poll() is not None:
+            self._start()
+        return self._endpoint
+
+    def _start(self) -> None:
+        self._process = subprocess.Popen(
+            ["node", str(BROWSER_SERVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        line = _first_line(self._process, timeout=60)
+        if not line.startswith("@@endpoint "):
+            self.close()
+            raise RuntimeError(f"browser_server.mjs did not start Chromium: {line!r}")
+        self._endpoint = line.split(" ", 1)[1].strip()
+
+    def close(self) -> None:
+        """Close Chromium (its stdin closing tells it to)."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        finally:
+            assert process.stdout is not None
+            process.stdout.close()
+
+
+def _first_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The process's first line of output ("" if it exits or says nothing within `timeout`)."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while not selector.select(max(0.0, deadline - time.monotonic())):
+            if time.monotonic() >= deadline or process.poll() is not None:
+                return ""
+    return process.stdout.readline()
 
 
 async def _call(method: Any) -> None:

@@ -182,6 +182,10 @@ const scenarios = {
     // 1008 a request the server cannot accept): the page's own stop with those codes.
     for (const [code, state, actions] of [[4423, 'quarantined', ['All documents']], [1008, 'error', ['Reload the page', 'All documents']]]) {
       const page = await openEditor(browser, `final-${code}`, { name: 'Ada Lovelace' })
+      // The page answered the server's SyncStep1 with a SyncStep2, which the save tracker counts
+      // until the server acknowledges it; a stop before that acknowledgement rightly shows the
+      // "unsaved" note. Wait for the acknowledgement itself, so the screen has nothing unsaved.
+      await waitSaved(page.page)
       await page.page.evaluate((c) => window.collab.reconnect.stop(c, 'as the server would say'), code)
       await expectFinal(page.page, state, { actions })
       await page.context.close()

@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as redis
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ServerFactory, _create_database, _drop_database, _postgres_base_url
+from tests.conftest import ServerFactory
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
@@ -33,17 +33,6 @@ async def redis_url() -> AsyncIterator[str]:
     finally:
         await client.aclose()
     yield url
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database of its own."""
-    base = _postgres_base_url()
-    url = await _create_database(base)
-    try:
-        yield url
-    finally:
-        await _drop_database(base, url)
 
 
 @pytest.fixture

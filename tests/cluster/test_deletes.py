@@ -4,14 +4,13 @@ any process brings it back; a room of that name created afterwards starts clean.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from functools import partial
 
 import asyncpg
 import httpx
 
 from tests.cluster.conftest import ClusterFactory, all_acked, plain_postgres_url
+from tests.launcher import run_collab
 from tests.yclient import YClient
 
 
@@ -71,10 +70,9 @@ async def test_a_delete_closes_every_process_and_nothing_brings_the_room_back(
 
 
 def test_clustering_refuses_sqlite_with_a_clear_message(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "collab", "serve", "--redis-url", "redis://127.0.0.1:6379/0"],
+    done = run_collab(
+        ["serve", "--redis-url", "redis://127.0.0.1:6379/0"],
         env={"COLLAB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db", "PATH": "/usr/bin"},
-        capture_output=True,
         timeout=30,
     )
     assert done.returncode == 3  # configuration

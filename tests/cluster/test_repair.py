@@ -14,7 +14,7 @@ from collab import Settings, create_app
 from collab.pubsub import wire
 from collab.pubsub.base import Deliver
 from collab.pubsub.redis import RedisBus
-from collab.rooms.cluster import Cluster
+from collab.rooms.cluster.replication import Cluster
 from tests.inprocess import serving
 from tests.yclient import YClient
 

@@ -7,6 +7,8 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cluster.conftest import ClusterFactory
 from tests.interop.test_node_client import _require_node
 from tests.yclient import YClient
@@ -37,6 +39,7 @@ async def test_a_client_joining_another_process_during_a_burst_misses_nothing(
         await fresh.wait_text(expected)
 
 
+@pytest.mark.slow
 async def test_a_rolling_restart_with_clients_typing_loses_nothing(
     start_cluster: ClusterFactory, tmp_path: Path
 ):

@@ -1,9 +1,7 @@
 """A share link revoked on one process of a cluster closes its connections on the others (by
-their periodic check of the links in use, COLLAB_LINK_RECHECK, 5 s by default)."""
+their periodic check of the links in use, COLLAB_LINK_RECHECK: 5 s by default, 0.5 s here)."""
 
 from __future__ import annotations
-
-import time
 
 import httpx
 
@@ -20,7 +18,7 @@ def admin() -> dict[str, str]:
 async def test_a_link_revoked_on_one_process_closes_its_connections_on_the_others(
     start_cluster: ClusterFactory,
 ):
-    here, there = await start_cluster(2, COLLAB_SECRET=SECRET)
+    here, there = await start_cluster(2, COLLAB_SECRET=SECRET, COLLAB_LINK_RECHECK="0.5")
     async with httpx.AsyncClient() as http:
         await http.put(f"{here.http_url}/api/rooms/doc", headers=admin())
         made = await http.post(
@@ -33,9 +31,8 @@ async def test_a_link_revoked_on_one_process_closes_its_connections_on_the_other
                 f"{here.http_url}/api/rooms/doc/links/{link['id']}", headers=admin()
             )
             assert revoked.json()["closed_connections"] == 0, "nobody came through it here"
-            started = time.monotonic()
-            assert await remote.wait_closed(timeout=10) == (4403, "link revoked")
-            assert time.monotonic() - started < 8, "closed within the 5 s re-check interval"
+            # Nothing on `there` heard of the revoke: only its periodic check can close this.
+            assert await remote.wait_closed(timeout=15) == (4403, "link revoked")
     late = YClient(there.ws_url, "doc", token=link["token"])
     await late.connect()
     assert await late.wait_closed() == (4403, "link revoked")

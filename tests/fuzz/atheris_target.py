@@ -17,13 +17,13 @@ import atheris
 with atheris.instrument_imports():
     from pycrdt import Doc, Text
 
+    from collab.content import crdt
+    from collab.content.export import doc_to_json
     from collab.errors import CollabError
     from collab.protocol.awareness import awareness_clocks, check_state, decode_awareness
     from collab.protocol.messages import AwarenessUpdate, SyncStep2, Update, decode_message
     from collab.protocol.nesting import TypeNesting
     from collab.protocol.yupdate import parse_update
-    from collab.rooms import crdt
-    from collab.rooms.export import doc_to_json
 
 _SEED: Doc[Any] = Doc(client_id=1)
 _SEED.get("content", type=Text).insert(0, "hello world")

@@ -14,6 +14,7 @@ TARGET = Path(__file__).with_name("atheris_target.py")
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_atheris_finds_no_crash(tmp_path: Path):
     if importlib.util.find_spec("atheris") is None:
         reason = "atheris is not installed: pip install atheris (Linux/macOS, CPython 3.11+)"

@@ -22,7 +22,7 @@ _ORACLE = textwrap.dedent(
     """
     import base64, sys
     from pycrdt import Doc
-    from collab.rooms.export import doc_to_json
+    from collab.content.export import doc_to_json
     for line in sys.stdin:
         doc = Doc()
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collab.rooms.diff import text_diff
+from collab.content.diff import text_diff
 
 
 def test_line_and_char_diff_of_a_known_edit():

@@ -324,3 +324,30 @@ async def test_restore_refuses_an_author_that_is_not_a_name(fast, http):
         await ada.wait_for(lambda: ada.acked == 3)
     served = await http.get("/author/snapshot", params={"format": "text"})
     assert served.text == "kept and more"
+
+
+async def test_a_named_version_holds_what_an_import_committed_while_the_room_was_live(
+    make_server: ServerFactory, sqlite_url: str, tmp_path
+):
+    """One process: `collab import` appends to a live room's log behind the server's back;
+    a version catches up first (Cluster.catch_up, as automatic versions and other processes'
+    rows do), so it holds the import, and so do the room's clients. (No automatic version
+    comes in between: they settle for 120 s.)"""
+    server = make_server(sqlite_url)
+    await server.start()
+    async with _writer(server, "live", "Ada") as ada:
+        ada.append("typed")
+        await ada.wait_for(lambda: ada.acked == 2)
+        source = tmp_path / "import.txt"
+        source.write_text("typed and imported")
+        command = [sys.executable, "-m", "collab", "import", "live", str(source)]
+        imported = subprocess.run(
+            [*command, "--database-url", sqlite_url], capture_output=True, timeout=60
+        )
+        assert imported.returncode == 0, imported.stderr
+        async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/live") as http:
+            made = await http.post("/versions", json={"label": "after the import"})
+            assert made.status_code == 201, made.text
+            version = (await http.get(f"/versions/{made.json()['id']}")).json()
+        assert version["text"] == "typed and imported"
+        await ada.wait_text("typed and imported")

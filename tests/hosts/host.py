@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,15 @@ PASSWORDS = {"alice": "wonderland", "bob": "builder"}
 NAMES = {"alice": "Alice", "bob": "Bob"}
 
 
+@dataclass(frozen=True)
+class Rechecked:
+    """A re-check of an open connection's access (`Authorize.recheck`), and the host's answer."""
+
+    user: str
+    room: str
+    role: Role | None
+
+
 @dataclass
 class Host:
     """The host's own database: sessions, who may do what where, and what the hooks saw."""
@@ -43,6 +53,8 @@ class Host:
     # Hook names that hang forever, or raise.
     hang: set[str] = field(default_factory=set)
     crash: set[str] = field(default_factory=set)
+    # Hanging hook calls that collab stopped waiting for (cancelled at its hook timeout).
+    abandoned: Counter[str] = field(default_factory=Counter)
     collab: CollabState | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -53,7 +65,7 @@ class Host:
     def events(self, kind: type[Any]) -> list[Any]:
         return [event for event in self.seen if isinstance(event, kind)]
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         async with asyncio.timeout(timeout):
             while not predicate():
                 self._changed.clear()
@@ -63,7 +75,10 @@ class Host:
         if name in self.crash:
             raise ValueError(f"{name} is broken")
         if name in self.hang:
-            await asyncio.Event().wait()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                self.abandoned[name] += 1
 
 
 class HostHooks(Hooks):
@@ -83,7 +98,10 @@ class HostHooks(Hooks):
 
     async def on_authorize(self, event: Authorize) -> Role | None:
         await self.host.misbehave("on_authorize")
-        return self.host.roles.get((event.identity.user_id, event.room))
+        role = self.host.roles.get((event.identity.user_id, event.room))
+        if event.recheck:
+            self.host.record(Rechecked(event.identity.user_id, event.room, role))
+        return role
 
     async def on_create_document(self, event: CreateDocument) -> bytes | None:
         self.host.record(event)

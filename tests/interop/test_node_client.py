@@ -110,6 +110,7 @@ async def _burst(server: ServerProcess, room: str, count: int) -> dict[str, obje
     return result
 
 
+@pytest.mark.slow
 async def test_a_stock_client_writing_2000_quick_edits_loses_none(
     make_server: ServerFactory, sqlite_url: str
 ):

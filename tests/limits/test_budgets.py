@@ -10,6 +10,7 @@ import psutil
 
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
+from tests.test_metrics import scrape
 from tests.yclient import YClient, open_stalled_client
 
 MB = 1024 * 1024
@@ -34,12 +35,16 @@ async def test_clients_that_never_read_cannot_take_the_server_past_its_send_budg
     assert server.process is not None
     process = psutil.Process(server.process.pid)
     before = process.memory_info().rss
+    answered = await _full_states_sent(server)
     stalled = [await open_stalled_client(server.port, "big") for _ in range(8)]
     try:
+        # Every stalled client has been sent the document before the honest one asks: a full
+        # state sent after the honest one's would find it holding the most and drop it.
         async with asyncio.timeout(30):
-            while (await server.health())["send_budget"]["dropped"] == 0:
+            while await _full_states_sent(server) < answered + 8:
                 await asyncio.sleep(0.1)
         health = await server.health()
+        assert health["send_budget"]["dropped"] > 0
         assert health["send_budget"]["used"] <= budget
         async with YClient(server.ws_url, "big") as reader:  # an honest client still syncs
             await reader.wait_text(text, timeout=30)
@@ -48,6 +53,11 @@ async def test_clients_that_never_read_cannot_take_the_server_past_its_send_budg
     finally:
         for _, writer in stalled:
             writer.close()
+
+
+async def _full_states_sent(server: ServerProcess) -> float:
+    """SyncStep2 messages the server has sent (or queued) so far (its /metrics)."""
+    return (await scrape(server))[("collab_messages_sent_total", "type=sync_step2")]
 
 
 async def test_full_state_work_is_throttled_per_address_across_reconnects(

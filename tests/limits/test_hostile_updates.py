@@ -3,14 +3,13 @@ before pycrdt decodes them, on every way in, and the server and the room carry o
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from collab.protocol.messages import encode_update
+from tests.launcher import run_collab
 from tests.protocol.yupdates import deep_any_update, deep_format_update, deep_map_chain, map_in
 from tests.server import ServerProcess
 from tests.yclient import YClient
@@ -80,10 +79,7 @@ async def test_rest_updates_and_imports_are_checked_too(server: ServerProcess, t
             assert "nested deeper" in response.json()["detail"]
     poison = tmp_path / "poison.yjs"
     poison.write_bytes(deep_any_update(25_000))
-    command = [sys.executable, "-m", "collab", "import", "imported", str(poison)]
-    result = subprocess.run(
-        [*command, "--database-url", server.database_url], capture_output=True, timeout=60
-    )
+    result = run_collab(["import", "imported", str(poison), "--database-url", server.database_url])
     assert result.returncode == 1 and b"nested deeper" in result.stderr
     assert (await server.health())["status"] == "ok"
 
@@ -111,10 +107,7 @@ async def test_rest_and_import_updates_may_build_on_types_the_room_has(
         outer["inner"]["child"]["grandchild"] = Map({"c": 3})
         delta = tmp_path / "delta.yjs"
         delta.write_bytes(doc.get_update(base))
-        command = [sys.executable, "-m", "collab", "import", "built", str(delta)]
-        result = subprocess.run(
-            [*command, "--database-url", server.database_url], capture_output=True, timeout=60
-        )
+        result = run_collab(["import", "built", str(delta), "--database-url", server.database_url])
         assert result.returncode == 0, result.stderr
     await server.restart()  # the import shows when the room next loads
     async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:

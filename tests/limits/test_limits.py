@@ -8,6 +8,7 @@ import os
 import re
 
 import psutil
+import pytest
 import websockets
 
 from collab.protocol.awareness import AwarenessEntry, encode_awareness_entries
@@ -41,6 +42,7 @@ async def test_a_fast_writer_is_throttled_not_disconnected_and_loses_nothing(
         await later.wait_text(",".join(str(i) for i in range(600)) + ",")
 
 
+@pytest.mark.slow
 async def test_only_a_flood_that_persists_is_closed_with_a_retryable_code(
     make_server: ServerFactory, sqlite_url: str
 ):
@@ -155,6 +157,7 @@ async def test_room_limit_unloads_least_recently_used_idle_rooms(
         await again.wait_text("kept on disk")
 
 
+@pytest.mark.slow
 async def test_slow_consumer_is_dropped_and_memory_is_bounded(
     make_server: ServerFactory, sqlite_url: str
 ):
@@ -166,6 +169,7 @@ async def test_slow_consumer_is_dropped_and_memory_is_bounded(
     assert "fell 64 messages behind" in server.log_text()
 
 
+@pytest.mark.slow
 async def test_slow_consumer_is_dropped_by_queued_bytes(
     make_server: ServerFactory, sqlite_url: str
 ):
@@ -203,15 +207,17 @@ async def _stream_past_a_stalled_client(server: ServerProcess, pace: int = 25) -
         await fast_writer.wait_for(
             lambda: fast_writer.acked == fast_writer.sent_updates, timeout=60
         )
-        await fast_reader.wait_for(lambda: len(fast_reader.text) == 600 * 16_384, timeout=60)
+        await _wait_length(fast_reader, 600 * 16_384, timeout=60)
         await server.wait_health(connections=2)  # the stalled client is gone, the others stay
         growth: int = process.memory_info().rss - baseline
     writer.close()
     return growth
 
 
-async def _wait_length(client: YClient, length: int) -> None:
-    await client.wait_for(lambda: len(client.text) == length)
+async def _wait_length(client: YClient, length: int, timeout: float = 10.0) -> None:
+    # len() of the shared text, not of its copy as a str: copying up to 10 MB after each of
+    # 600 frames took most of these tests' half minute.
+    await client.wait_for(lambda: len(client.content) == length, timeout)
 
 
 async def test_heartbeat_closes_dead_connections(make_server: ServerFactory, sqlite_url: str):

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Text
 
+from collab.content.surrogates import SurrogatePairs
 from collab.protocol.yupdate import parse_state_vector, parse_update
-from collab.rooms.surrogates import SurrogatePairs
 from collab.rooms.writer import SeparateUpdate, merged_rows
 from collab.store.base import NewUpdate
 from collab.store.merge import merge_parts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from collab.rooms.titles import MAX_SLUG, candidate_names, slug
+from collab.documents.titles import MAX_SLUG, candidate_names, slug
 from collab.types import is_valid_room_name
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from collab.errors import LeaseLost
 from collab.store import leases, migrate
-from collab.store.base import Lease, NewUpdate, NewVersion
+from collab.store.base import Lease, NewUpdate, NewVersion, RetentionPolicy
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
 from tests.store.test_sql_store import _edits, _text
@@ -111,3 +111,18 @@ async def test_an_automatic_version_whose_lease_was_taken_over_is_refused(store:
     assert done.versions[0].created and done.versions[0].info.authors == ["ada"]
     duplicate = await store.append([NewVersion("r", state, "fp-1", "auto", lease=BOB)])
     assert not duplicate.versions[0].created
+
+
+async def test_a_thinning_whose_lease_was_taken_over_deletes_nothing(store: SqlStore):
+    empty = b"\x00\x00"
+    for i in range(3):
+        await store.append([NewUpdate("r", empty, "ada"), NewVersion("r", empty, f"f{i}", "auto")])
+    policy = RetentionPolicy(keep_all=timedelta(days=1), hourly_until=timedelta(days=7))
+    later = datetime.now(UTC) + timedelta(days=2)  # all three in one hour: two are thinned
+    await store.take_leases(["r"], ALICE, EXPIRED)
+    await store.take_leases(["r"], BOB, 30)
+    with pytest.raises(LeaseLost):
+        await store.thin_versions("r", policy, later, lease=ALICE)
+    assert len(await store.list_versions("r")) == 3, "the process that lost it deleted nothing"
+    assert await store.thin_versions("r", policy, later, lease=BOB) == 2
+    assert len(await store.list_versions("r")) == 1

@@ -2,12 +2,13 @@
 // Y.Text: CodeMirror). Read off the document's own items, without typing its root (a root can
 // be typed once only: the wrong guess would break the page until a reload).
 import * as Y from 'yjs'
+import { CONTENT } from './contract.js'
 
 const HINT_KEY = (room) => `collab:kind-hint:${room}`
 
 /** "rich", "text" or null (nothing in "content" yet). */
 export function contentKind (ydoc) {
-  const type = ydoc.share.get('content')
+  const type = ydoc.share.get(CONTENT)
   for (let item = type ? type._start : null; item; item = item.right) {
     if (item.deleted) continue
     const content = item.content

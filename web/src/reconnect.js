@@ -6,18 +6,12 @@
 // Closes the page makes itself (provider.disconnect(), the provider's 30 s silence watchdog)
 // carry no CloseEvent and never reach this module; the watchdog case keeps y-websocket's retry.
 
-/** Codes after which retrying cannot help (see docs/protocol.md). */
-export const FINAL_CODES = new Set([1002, 1003, 1007, 1008, 1009, 4400, 4401, 4402, 4403, 4404, 4410, 4419, 4423])
-/** Codes that mean "try again later"; any other code is retried too (1000, 1001, 1005, ...). */
-export const RETRYABLE_CODES = new Set([1006, 1011, 1012, 1013])
+// Which codes are final is defined once, in collab/contract.py (generated into contract.js).
+import { isFinal } from './contract.js'
 
 export const BACKOFF_BASE = 500
 export const BACKOFF_CAP = 30000
 const BACKOFF_FLOOR = 100
-
-export function isFinal (code) {
-  return FINAL_CODES.has(code)
-}
 
 /** "Full jitter": uniform in [floor, min(cap, base * 2^attempt)]; attempt counts from 0. */
 export function backoffDelay (attempt, { base = BACKOFF_BASE, cap = BACKOFF_CAP, random = Math.random } = {}) {

@@ -8,6 +8,7 @@ import { Placeholder } from '@tiptap/extensions'
 import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import { yUndoPluginKey } from '@tiptap/y-tiptap'
+import { CONTENT } from './contract.js'
 import { buildToolbar } from './toolbar.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
@@ -40,7 +41,7 @@ function extensions ({ ydoc, provider, user, readOnly }) {
     TaskList,
     TaskItem.configure({ nested: true }),
     Placeholder.configure({ placeholder: readOnly ? 'Nothing here yet.' : 'Start typing… (# for a heading, - for a list)' }),
-    Collaboration.configure({ document: ydoc, field: 'content' }),
+    Collaboration.configure({ document: ydoc, field: CONTENT }),
     CollaborationCaret.configure({ provider, user, render: caret })
   ]
 }
@@ -73,7 +74,7 @@ export function mountRich (parent, { ydoc, provider, user, readOnly }) {
   return {
     kind: 'rich',
     editor,
-    fragment: ydoc.getXmlFragment('content'),
+    fragment: ydoc.getXmlFragment(CONTENT),
     get undoManager () { return undoManager() },
     focus: () => editor.commands.focus(),
     setUser: (next) => editor.commands.updateUser(next),

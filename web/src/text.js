@@ -10,6 +10,7 @@ import { defaultKeymap, indentWithTab } from '@codemirror/commands'
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search'
 import { markdown } from '@codemirror/lang-markdown'
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
+import { CONTENT } from './contract.js'
 
 /**
  * Mount the text editor in `parent`. Returns the surface the page drives: focus(), setUser()
@@ -17,7 +18,7 @@ import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
  * CodeMirror view and undo manager for tests.
  */
 export function mountText (parent, { ydoc, awareness, user, readOnly }) {
-  const ytext = ydoc.getText('content')
+  const ytext = ydoc.getText(CONTENT)
   const undoManager = new Y.UndoManager(ytext)
   awareness.setLocalStateField('user', user)
   const state = EditorState.create({

@@ -1,0 +1,1 @@
+"""Pure pycrdt document transforms: no I/O, nothing of the live rooms."""

@@ -1,0 +1,123 @@
+"""Export a stored room to text, JSON or Yjs, and import any of them into one (CLI use)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from collab.content import crdt
+from collab.content.export import ABSENT, content_text, doc_from_update, doc_to_json, roots
+from collab.content.restore import restore_value
+from collab.content.textops import replace_with
+from collab.documents.service import stored_doc
+from collab.errors import InvalidRequest, RoomNotFound
+from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
+from collab.rooms.quarantine import check_version, load_room
+from collab.store.base import NewUpdate, Store
+from collab.types import is_valid_room_name
+
+Format = Literal["text", "json", "yjs"]
+
+
+async def export_room(store: Store, room: str, fmt: Format, version: int | None = None) -> bytes:
+    """The room (or one of its versions) in `fmt`: UTF-8 text of `content`, JSON of every root
+    type, or a Yjs update."""
+    doc = await stored_doc(store, room)
+    if version is not None:
+        found = await store.get_version(room, version)
+        if found is None:
+            raise RoomNotFound(f"room {room!r} has no version {version}")
+        await check_version(room, version, found[1], DEFAULT_MAX_DEPTH)
+        doc = doc_from_update(found[1])
+    update = doc.get_update()
+    if fmt == "yjs":
+        return update
+    if fmt == "json":
+        return json.dumps(doc_to_json(update), indent=2, ensure_ascii=False).encode() + b"\n"
+    return content_text(doc).encode()
+
+
+async def import_room(store: Store, room: str, data: bytes, fmt: Format, author: str) -> None:
+    """Append an import to the room's log (creating the room): a Yjs update as it is; text as
+    the minimal edit that makes `content` equal it; JSON (as `export` writes it) as the edits
+    that make every root type equal its value."""
+    if not is_valid_room_name(room):
+        raise InvalidRequest(f"{room!r} is not a room name (1-128 of A-Z a-z 0-9 . _ ~ : @ + -)")
+    if fmt == "json":
+        target = _decode_json(data)  # before creating anything
+    await store.create_room(room)
+    if fmt == "yjs":
+        await _check_against_stored(store, room, data)
+        update = data
+    elif fmt == "json":
+        update = await _json_update(store, room, target)
+    else:
+        update = await _text_update(store, room, _decode_text(data))
+    await store.append([NewUpdate(room, update, author)])
+
+
+def check_import(data: bytes, fmt: Format) -> None:
+    """Refuse a file `import_room` would refuse for what it holds, before anything is created:
+    text not UTF-8, JSON not an object of root types, a Yjs update the validator refuses."""
+    if fmt == "yjs":
+        crdt.validate_update(data)
+    elif fmt == "json":
+        _decode_json(data)
+    else:
+        _decode_text(data)
+
+
+async def _check_against_stored(store: Store, room: str, update: bytes) -> None:
+    """Walk a Yjs import and check its shared types' nesting against the stored document (it
+    may build on types the room has); InvalidUpdate if either refuses it."""
+    parsed = crdt.validate_update(update)
+    (await load_room(store, room, DEFAULT_MAX_DEPTH)).nesting.admit(parsed)
+
+
+async def _text_update(store: Store, room: str, new_text: str) -> bytes:
+    doc = await stored_doc(store, room)
+    before = doc.get_state()
+    with doc.transaction():
+        replace_with(new_text)(doc)
+    return doc.get_update(before)
+
+
+def _decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidRequest("text imports must be UTF-8") from None
+
+
+async def _json_update(store: Store, room: str, target: dict[str, Any]) -> bytes:
+    """Strings become Y.Text, objects Y.Map, arrays Y.Array. A rich-text (XML) root cannot be
+    rebuilt from its rendering: changing one is refused (import a Yjs file instead)."""
+    doc = await stored_doc(store, room)
+    found = roots(doc.get_update())
+    current = {name: root.value for name, root in found.items()}
+    changed = [n for n in sorted(set(current) | set(target)) if current.get(n) != target.get(n)]
+    for name in changed:
+        if found.get(name, ABSENT).kind == "xml":
+            raise InvalidRequest(
+                f"root {name!r} is rich text (XML) and JSON cannot rebuild it; import a Yjs file"
+            )
+    before = doc.get_state()
+    with doc.transaction():
+        for name in changed:
+            restore_value(doc, name, current.get(name), target.get(name))
+    return doc.get_update(before)
+
+
+def _decode_json(data: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(_decode_text(data))
+    except json.JSONDecodeError as error:
+        raise InvalidRequest(f"not JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise InvalidRequest("a JSON import is an object of root names, as `export` writes it")
+    for name, root in value.items():
+        if not isinstance(root, str | dict | list) and root is not None:
+            raise InvalidRequest(
+                f"root {name!r} must be a string (text), an object (map) or an array"
+            )
+    return value

@@ -1,0 +1,1 @@
+"""This process's part in a cluster: replication of commits and presence."""

@@ -1,0 +1,1 @@
+"""Once-per-room work: compaction, automatic versions and their thinning, leases."""

@@ -1,0 +1,68 @@
+"""Every REST operation on a room shares one prologue (Operation.on_room): the room's name is
+checked, then the caller's role on it, and only then is anything the caller sent parsed."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import collab
+from collab.api.operations import ApiRoute
+from collab.auth import Role
+from tests.auth.test_websocket_auth import SECRET, token
+from tests.conftest import ServerFactory
+from tests.server import ServerProcess
+
+VIEWER = {"Authorization": f"Bearer {token('doc', 'viewer', ttl=7200)}"}
+ADMIN = {"Authorization": f"Bearer {token('doc*', 'admin', ttl=7200)}"}
+
+
+def room_operations() -> list[tuple[str, str, Role]]:
+    """(method, URL on room "doc", role needed) of every operation on a room."""
+    found = []
+    for route in collab.create_app(collab.Settings()).routes:
+        if isinstance(route, ApiRoute) and "{room}" in route.path:
+            url = route.path.replace("{room}", "doc").replace("{version}", "1")
+            url = url.replace("{link}", "nothing")
+            for method, operation in route.operations.items():
+                found.append((method, url, operation.room_role))
+    return found
+
+
+@pytest.fixture
+async def secured(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    async with httpx.AsyncClient(base_url=server.http_url, headers=ADMIN) as http:
+        assert (await http.put("/api/rooms/doc")).status_code == 201
+    return server
+
+
+def test_sixteen_operations_act_on_a_room() -> None:
+    assert len(room_operations()) == 16
+
+
+async def test_a_caller_without_the_role_is_refused_before_what_they_sent_is_read(
+    secured: ServerProcess,
+) -> None:
+    garbage = {"content": b"{not json", "headers": {**VIEWER, "content-type": "application/json"}}
+    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+        for method, url, role in room_operations():
+            bad_query = f"{url}?limit=nothing&format=nothing&against=nothing"
+            answer = await http.request(method, bad_query, **garbage)  # type: ignore[arg-type]
+            if role > Role.VIEWER:
+                assert answer.status_code == 403, (method, url, answer.text)
+            else:  # admitted: what they sent is read now, and may be refused for itself
+                assert answer.status_code not in (401, 403), (method, url, answer.text)
+            anonymous = await http.request(method, bad_query, content=b"{not json")
+            assert anonymous.status_code == 401, (method, url, anonymous.text)
+
+
+async def test_an_impossible_room_name_is_not_found_before_anything_else(
+    secured: ServerProcess,
+) -> None:
+    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+        for method, url, _ in room_operations():
+            impossible = url.replace("/api/rooms/doc", "/api/rooms/%20bad%00name", 1)
+            answer = await http.request(method, impossible, content=b"{not json")
+            assert answer.status_code == 404, (method, url, answer.text)
