@@ -79,10 +79,10 @@ class Upgrade:
     """An upgrade request websockets found valid and the app has not answered yet: its scope,
     the 101 response websockets prepared, and the app's own HTTP response while it comes."""
 
-    __slots__ = ("_conn", "_denial", "_response", "plain", "scope")
+    __slots__ = ("_denial", "_response", "_sansio", "plain", "scope")
 
     def __init__(self, conn: ServerProtocol, response: Response, scope: dict[str, Any]) -> None:
-        self._conn = conn
+        self._sansio = conn
         self._response = response
         self.scope = scope
         self._denial: tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None = None
@@ -97,13 +97,13 @@ class Upgrade:
         if kind == "websocket.accept":
             response = self._response
             add_accept_headers(response, defaults, message)
-            self._conn.send_response(response)
+            self._sansio.send_response(response)
             log_outcome(self.scope, "[accepted]")
             self.plain = "Sec-WebSocket-Extensions" not in response.headers
             return Answer.ACCEPTED
         if kind == "websocket.close":  # before accepting: HTTP 403
             log_outcome(self.scope, "403")
-            self._conn.send_response(self._conn.reject(403, ""))
+            self._sansio.send_response(self._sansio.reject(403, ""))
             return Answer.REFUSED
         if kind == "websocket.http.response.start":
             self._start_denial(message)
@@ -115,7 +115,7 @@ class Upgrade:
 
     def fail(self) -> None:
         """The app failed, or ended, without answering: HTTP 500."""
-        self._conn.send_response(self._conn.reject(500, "Internal Server Error"))
+        self._sansio.send_response(self._sansio.reject(500, "Internal Server Error"))
 
     def _start_denial(self, message: dict[str, Any]) -> None:
         status = message["status"]
@@ -132,7 +132,7 @@ class Upgrade:
         if message.get("more_body", False):
             return Answer.PENDING
         log_outcome(self.scope, str(status))
-        self._conn.send_response(denial(status, headers, b"".join(body)))
+        self._sansio.send_response(denial(status, headers, b"".join(body)))
         return Answer.REFUSED
 
 

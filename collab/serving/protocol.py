@@ -89,7 +89,6 @@ class WebSocketProtocol(asyncio.Protocol):
         "_close_sent",
         "_close_timer",
         "_config",
-        "_conn",
         "_control",
         "_disconnected",
         "_inbox",
@@ -97,6 +96,7 @@ class WebSocketProtocol(asyncio.Protocol):
         "_lost",
         "_plain",
         "_reader",
+        "_sansio",
         "_server_state",
         "_stage",
         "_transport",
@@ -114,7 +114,7 @@ class WebSocketProtocol(asyncio.Protocol):
         self._config = config
         self._server_state = server_state
         self._app_state = app_state
-        self._conn = ServerProtocol(
+        self._sansio = ServerProtocol(
             extensions=[_deflate()] if config.ws_per_message_deflate else [],
             max_size=config.ws_max_size,
             logger=_WEBSOCKETS_LOG,
@@ -126,7 +126,7 @@ class WebSocketProtocol(asyncio.Protocol):
         self._inbox = Messages()  # what was read and the app has not taken yet
         self._writable: asyncio.Future[None] | None = None  # while the transport is full
         self._plain = False  # accepted without an extension: frames are what they look like
-        self._reader = Reader(self._conn, self, self.counts, config.ws_max_size)
+        self._reader = Reader(self._sansio, self, self.counts, config.ws_max_size)
         self._close_sent = False  # the app closed (or the server): later messages are dropped
         self._disconnected = False  # the app was told
         self._lost = False
@@ -153,7 +153,7 @@ class WebSocketProtocol(asyncio.Protocol):
         self._stop_timers()
         self._reader.stop()
         self.resume_writing()
-        conn = self._conn
+        conn = self._sansio
         conn.receive_eof()  # websockets' state becomes CLOSED
         conn.data_to_send()  # nothing can be sent any more
         self._disconnect(self._lost_code())
@@ -178,7 +178,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self._close_sent = True
             self._disconnect(1012)
             try:
-                self._conn.send_close(1012)
+                self._sansio.send_close(1012)
             except InvalidState:
                 pass  # a close frame already went either way
             self.write_out()
@@ -193,20 +193,20 @@ class WebSocketProtocol(asyncio.Protocol):
         transport = self._transport
         return (
             self._plain
-            and self._conn.state is State.OPEN
+            and self._sansio.state is State.OPEN
             and transport is not None
             and not transport.is_closing()
         )
 
     def reads_directly(self) -> bool:
         """Whether frames may be read by collab's reader now."""
-        return self._plain and self._conn.state is State.OPEN
+        return self._plain and self._sansio.state is State.OPEN
 
     # -- reading ------------------------------------------------------------------------------
 
     def _handshake(self, data: bytes) -> None:
         """The upgrade request: a scope and the app's task, or websockets' refusal."""
-        conn = self._conn
+        conn = self._sansio
         conn.receive_data(data)
         events = conn.events_received()
         if not events:
@@ -227,15 +227,15 @@ class WebSocketProtocol(asyncio.Protocol):
     def _on_request(self, request: Request) -> None:
         transport = self._transport
         assert transport is not None
-        response = self._conn.accept(request)
+        response = self._sansio.accept(request)
         if response.status_code != 101:  # not a valid upgrade: websockets says why
             self._stage = _Stage.REFUSED
-            self._conn.send_response(response)
+            self._sansio.send_response(response)
             return
         scope = handshake.scope_of(request, transport, self._config.root_path, self._app_state)
         self._control = DirectTransport(transport, self, self.corks, self.counts)
         scope[TRANSPORT_KEY] = self._control
-        self._upgrade = Upgrade(self._conn, response, scope)
+        self._upgrade = Upgrade(self._sansio, response, scope)
         self._inbox.put_nowait({"type": "websocket.connect"})
         task = asyncio.get_running_loop().create_task(self._run_app(scope))
         tasks = self._server_state.tasks
@@ -349,9 +349,9 @@ class WebSocketProtocol(asyncio.Protocol):
         data = message.get("bytes")
         try:
             if data is not None:
-                self._conn.send_binary(data)
+                self._sansio.send_binary(data)
             elif (text := message.get("text")) is not None:
-                self._conn.send_text(text.encode())
+                self._sansio.send_text(text.encode())
         except InvalidState:  # a close frame went either way
             raise ClientDisconnected() from None
         self.counts.written_asgi += 1
@@ -363,7 +363,7 @@ class WebSocketProtocol(asyncio.Protocol):
         self._disconnect(code, reason)
         self._stop_timers()
         try:
-            self._conn.send_close(code, reason)
+            self._sansio.send_close(code, reason)
         except InvalidState:
             return  # the peer's close (or a failure) came first: websockets ends the connection
         self.write_out()
@@ -377,7 +377,7 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def _lost_code(self) -> int:
         """The close code the app is told when the socket closed before it was told one."""
-        conn = self._conn
+        conn = self._sansio
         if self._stage is not _Stage.ACCEPTED or conn.state is not State.CLOSED:
             return 1006
         closed = conn.close_exc
@@ -388,7 +388,7 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def write_out(self) -> None:
         """Send what websockets has to send; its end of stream closes the socket."""
-        for data in self._conn.data_to_send():
+        for data in self._sansio.data_to_send():
             if data:
                 self._write(data)
             else:
@@ -417,19 +417,19 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def send_ping(self, payload: bytes) -> bool:
         """Ping the peer (the keepalive's); False once the connection is closing."""
-        if self._close_sent or self._conn.state is not State.OPEN:
+        if self._close_sent or self._sansio.state is not State.OPEN:
             return False
-        self._conn.send_ping(payload)
+        self._sansio.send_ping(payload)
         self.write_out()
         return True
 
     def ping_timed_out(self) -> None:
         """The peer did not answer a ping in time: close with 1011."""
-        if self._close_sent or self._conn.state is not State.OPEN:
+        if self._close_sent or self._sansio.state is not State.OPEN:
             return
         self._close_sent = True
         self._disconnect(1011, "keepalive ping timeout")
-        self._conn.fail(1011, "keepalive ping timeout")
+        self._sansio.fail(1011, "keepalive ping timeout")
         self.write_out()
 
     def _stop_timers(self) -> None:

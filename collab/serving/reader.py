@@ -43,12 +43,12 @@ class Sink(Protocol):
 class Reader:
     """Reads one WebSocket's frames into messages for `sink`."""
 
-    __slots__ = ("_buffer", "_conn", "_counts", "_fragments", "_handover", "_max_size", "_sink")
+    __slots__ = ("_buffer", "_counts", "_fragments", "_handover", "_max_size", "_sansio", "_sink")
 
     def __init__(
         self, conn: ServerProtocol, sink: Sink, counts: FastPathCounts, max_size: int | None
     ) -> None:
-        self._conn = conn
+        self._sansio = conn
         self._sink = sink
         self._counts = counts
         self._max_size = max_size
@@ -102,7 +102,7 @@ class Reader:
 
     def _feed(self, data: bytes | bytearray) -> None:
         """Let websockets read `data`, then act on what it found and send what it answers."""
-        conn = self._conn
+        conn = self._sansio
         conn.receive_data(data)
         for event in conn.events_received():
             if isinstance(event, Frame):
@@ -133,7 +133,7 @@ class Reader:
                 return
             self._fragments, data = None, b"".join(pieces)
             if self._max_size is not None and len(data) > self._max_size:
-                self._conn.fail(1009, f"message over {self._max_size} bytes")
+                self._sansio.fail(1009, f"message over {self._max_size} bytes")
                 return
         elif not fin:
             self._fragments = (opcode, [data])
@@ -144,6 +144,6 @@ class Reader:
         try:
             text = data.decode()
         except UnicodeDecodeError:
-            self._conn.fail(1007, "invalid UTF-8 in a text message")
+            self._sansio.fail(1007, "invalid UTF-8 in a text message")
             return
         self._sink.deliver_text(text)

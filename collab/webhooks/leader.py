@@ -34,13 +34,13 @@ class Leadership:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._shared = engine.dialect.name == "postgresql"
-        self._conn: AsyncConnection | None = None
+        self._session: AsyncConnection | None = None
         self._turn = asyncio.Lock()  # one statement at a time on the held connection
 
     @property
     def held(self) -> bool:
         """Whether this process delivers now."""
-        return not self._shared or self._conn is not None
+        return not self._shared or self._session is not None
 
     async def acquire(self) -> bool:
         """Take the lock if nobody holds it; whether this process holds it now."""
@@ -60,7 +60,7 @@ class Leadership:
         if not taken:
             await conn.close()
             return False
-        self._conn = conn
+        self._session = conn
         return True
 
     @contextlib.asynccontextmanager
@@ -71,7 +71,7 @@ class Leadership:
                 yield conn
             return
         async with self._turn:
-            held = self._conn
+            held = self._session
             if held is None:
                 raise LeadershipLost("this process no longer holds the webhook outbox's lock")
             try:
@@ -91,7 +91,7 @@ class Leadership:
             await self._drop()
 
     async def _drop(self) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._session = self._session, None
         if conn is not None:
             await _end(conn)
 
