@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Array, Doc, Map, Text, XmlFragment
+from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
 from collab.content.richtext import to_html, to_markdown, to_text
 from collab.contract import CONTENT
@@ -137,10 +137,26 @@ def plain_value(value: Any) -> Any:
     return value
 
 
+def _plain_map(shared: Map[Any]) -> dict[str, Any]:
+    """A Y.Map as JSON values, as `Map.to_py` gives them, except that an XML node inside it
+    (which `to_py` refuses: "no Python equivalent") is rendered as its XML string."""
+    return {key: _plain_item(item) for key, item in shared.items()}
+
+
+def _plain_item(item: Any) -> Any:
+    if isinstance(item, Map):
+        return _plain_map(item)
+    if isinstance(item, Array):
+        return [_plain_item(element) for element in item]
+    if isinstance(item, (Text, XmlElement, XmlFragment, XmlText)):
+        return str(item)
+    return item
+
+
 def _probe(update: bytes, name: str) -> Root:
     as_map = doc_from_update(update).get(name, type=Map)
     if len(as_map):
-        return Root("map", as_map.to_py())
+        return Root("map", _plain_map(as_map))
     text_type = doc_from_update(update).get(name, type=Text)
     text = str(text_type)
     if text:
