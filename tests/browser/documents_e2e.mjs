@@ -71,7 +71,11 @@ async function rename (page, title) {
   await page.waitForSelector('.title-input', { timeout: WAIT })
   await page.fill('.title-input', title)
   await captureLooks(page, 'title-editing')
+  // The page shows the new title at once and stores it with a PATCH: wait for that answer
+  // (the tab's title alone says nothing about what the server has).
+  const stored = page.waitForResponse((r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname.startsWith('/api/rooms/'), { timeout: WAIT })
   await page.keyboard.press('Enter')
+  check((await stored).ok(), 'the rename was refused')
   await page.waitForFunction((t) => document.title === `${t} · collab`, title, { timeout: WAIT })
   const focused = await page.evaluate(() => document.activeElement.className)
   check(focused === 'title-button', `focus after rename is on ${focused}`)
