@@ -59,6 +59,10 @@ def unwrap(transport: asyncio.BaseTransport) -> asyncio.Transport:
     return cast(asyncio.Transport, transport)  # uvloop's transports are not subclasses
 
 
+# How an interim (1xx) response starts: the request's body comes next, not a new head.
+_INTERIM = b"HTTP/1.1 1"
+
+
 class _HeadTimeout(asyncio.Protocol):
     """The HTTP protocol `inner_class` builds, with a deadline for each request head."""
 
@@ -177,7 +181,8 @@ class _Watched(asyncio.Transport):
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not self.released:
             self.real.write(data)
-            if self._owner is not None:
+            # An interim answer ("100 Continue") asks for the body: no new head is due.
+            if self._owner is not None and not bytes(data[:10]).startswith(_INTERIM):
                 self._owner.await_head()
 
     def writelines(self, list_of_data: Any) -> None:

@@ -38,6 +38,33 @@ async def test_cross_site_writes_are_refused_and_same_site_ones_work(server: Ser
         assert (await http.get("/victim", headers=EVIL)).status_code == 200  # reads are fine
 
 
+async def test_a_body_sent_after_100_continue_is_not_cut_off_by_the_header_timeout(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """The header timeout bounds request heads: a client that waits for "100 Continue" and
+    then takes longer than the timeout to send its body still gets its answer."""
+    server = make_server(sqlite_url, COLLAB_HEADER_TIMEOUT="1")
+    await server.start()
+    body = b'{"title": "Slow upload"}'
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(
+        b"POST /api/rooms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    await writer.drain()
+    async with asyncio.timeout(15):
+        assert b" 100 " in await reader.readuntil(b"\r\n\r\n")
+    writer.write(body[:5])
+    await writer.drain()
+    await asyncio.sleep(2)  # two header timeouts with the body half sent
+    writer.write(body[5:])
+    await writer.drain()
+    async with asyncio.timeout(15):
+        head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 201"), head
+    writer.close()
+
+
 async def test_sockets_that_send_no_request_head_are_closed(
     make_server: ServerFactory, sqlite_url: str
 ):
