@@ -32,16 +32,9 @@ def xor_mask(payload: bytes | bytearray, mask: bytes | bytearray) -> bytes:
     return (int.from_bytes(payload, "little") ^ key).to_bytes(size, "little")
 
 
+# On Python integers (no private C helper of websockets'): 0.5 us for a keystroke's 30 bytes,
+# 2.6 us for 1 KB, 125 us for 64 KiB on this machine.
 unmask: Callable[[bytes | bytearray, bytes | bytearray], bytes] = xor_mask
-try:
-    # websockets' C version of the same XOR: about 100 times faster on a 64 KiB payload. Not
-    # part of its documented API, so only when present; tests/serving/test_contracts.py says
-    # by name when it is gone.
-    from websockets.speedups import apply_mask
-
-    unmask = apply_mask
-except ImportError:  # pragma: no cover - websockets built without its C extension
-    pass
 
 
 def read_frame(
