@@ -151,6 +151,9 @@ async def test_a_rooms_events_keep_their_order_across_a_sigkill(
             answer = await http.post("/api/rooms/doc/versions", json={"label": "Draft"})
             assert answer.status_code == 201, answer.text
             version = answer.json()
+            # Announced from committed rows: a delete inside the debounce window takes the
+            # version's row with it, and its event with it (a known gap, in the README).
+            await wait_queued(engine, [CHANGED, VERSION])
             answer = await http.delete("/api/rooms/doc")
             assert answer.status_code in (200, 204), answer.text
         await wait_queued(engine, [CHANGED, VERSION, DELETED])
