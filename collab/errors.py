@@ -288,3 +288,25 @@ class HookFailed(CollabError):
 
     close_code = 1011
     http_status = 500
+
+
+class PersonExists(CollabError):
+    """Someone already has that email address on this server."""
+
+    close_code = 4409
+    http_status = 409
+
+
+class PersonNotFound(CollabError):
+    """No person of that id or email on this server."""
+
+    close_code = 4404
+    http_status = 404
+
+
+class SignInFailed(CollabError):
+    """Wrong email or password (the same answer whichever was wrong, and for a deactivated
+    account: nobody learns who has an account)."""
+
+    close_code = 4401
+    http_status = 401

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
+
+if TYPE_CHECKING:
+    from collab.store.access import SqlAccess
+    from collab.store.people import SqlPeople
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,10 +359,13 @@ class Catalog(Protocol):
         patterns: Sequence[str] | None = None,
         search: str = "",
         sort: RoomSort = "edited",
+        person: tuple[str, str] | None = None,
     ) -> list[RoomInfo]:
         """Stored rooms in `sort` order (ties by name), after a cursor of that order, whose
         names start with `prefix`, (unless None) match one of `patterns` (a name, or
-        "prefix*") and whose title or name holds `search`, ignoring case."""
+        "prefix*"), whose title or name holds `search`, ignoring case, and (unless None) that
+        a person may open, in a scope (`person`: their id and "all", "mine", "shared" or
+        "recent")."""
         ...
 
     async def editors(self, rooms: Sequence[str]) -> dict[str, list[str]]:
@@ -410,6 +417,16 @@ class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
     @property
     def links(self) -> LinkStore:
         """The share links of rooms."""
+        ...
+
+    @property
+    def people(self) -> SqlPeople:
+        """People who sign in, and their sessions."""
+        ...
+
+    @property
+    def access(self) -> SqlAccess:
+        """Documents' owners, the people they are shared with, and visits."""
         ...
 
     async def close(self) -> None:

@@ -12,11 +12,15 @@ from sqlalchemy import ColumnElement, Select, Table, and_, false, func, or_, sel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from collab.store.base import RoomCursor, RoomInfo, RoomSort, title_key
-from collab.store.models import RoomAuthorRow, RoomRow, VersionRow
+from collab.store.models import RoomAuthorRow, RoomMemberRow, RoomRow, RoomVisitRow, VersionRow
 
 rooms = cast(Table, RoomRow.__table__)
 _authors = cast(Table, RoomAuthorRow.__table__)
 _versions = cast(Table, VersionRow.__table__)
+_members = cast(Table, RoomMemberRow.__table__)
+_visits = cast(Table, RoomVisitRow.__table__)
+# What a person's listing holds (`people_scope`).
+SCOPES = ("all", "mine", "shared", "recent")
 # The most people a listing names as a room's editors.
 MAX_EDITORS = 5
 # Authors the server itself writes (the update of a copy, an import made in development mode
@@ -70,6 +74,30 @@ def _granted(patterns: Sequence[str]) -> ColumnElement[bool]:
     return or_(false(), *grants)
 
 
+def people_scope(person_id: str, scope: str) -> ColumnElement[bool]:
+    """The rooms a person may open that a listing `scope` shows: "mine" (they own), "shared"
+    (with them), "recent" (opened lately and still theirs to open), "all" (each of those)."""
+    owned = rooms.c.owner_id == person_id
+    shared = (
+        select(_members.c.room)
+        .where(_members.c.room == rooms.c.name, _members.c.person_id == person_id)
+        .exists()
+    )
+    visited = (
+        select(_visits.c.room)
+        .where(_visits.c.room == rooms.c.name, _visits.c.person_id == person_id)
+        .exists()
+    )
+    reachable = or_(owned, shared, rooms.c.org_role.is_not(None))
+    chosen = {
+        "mine": owned,
+        "shared": and_(shared, or_(rooms.c.owner_id.is_(None), rooms.c.owner_id != person_id)),
+        "recent": and_(visited, reachable),
+        "all": or_(owned, shared, and_(visited, rooms.c.org_role.is_not(None))),
+    }
+    return chosen[scope]
+
+
 def _after(cursor: RoomCursor, sort: RoomSort) -> ColumnElement[bool]:
     column = _sort_column(sort)
     beyond = column > cursor.key if sort == "title" else column < cursor.key
@@ -82,8 +110,10 @@ async def list_rooms(
     after: RoomCursor | None,
     filters: tuple[str, Sequence[str] | None, str],
     sort: RoomSort,
+    person: tuple[str, str] | None = None,
 ) -> list[RoomInfo]:
-    """A page of the listing; `filters`: (name prefix, grant patterns or None, search text)."""
+    """A page of the listing; `filters`: (name prefix, grant patterns or None, search text);
+    `person`: (their id, a scope of SCOPES) to list only what that person may open."""
     prefix, patterns, search = filters
     column = _sort_column(sort)
     order = column.asc() if sort == "title" else column.desc()
@@ -94,6 +124,8 @@ async def list_rooms(
         query = query.where(_granted(patterns))
     if search:
         query = query.where(_contains(search))
+    if person is not None:
+        query = query.where(people_scope(*person))
     if after is not None:
         query = query.where(_after(after, sort))
     return [room_info(row) for row in (await conn.execute(query)).all()]

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
@@ -47,6 +58,10 @@ class RoomRow(Base):
     # and what search and the title sort compare: store/catalog.py `title_key`.
     title: Mapped[str | None] = mapped_column(String(256), nullable=True)
     title_key: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    # The person who owns the document (people.id; None: made by a token or link, so only
+    # grants and server admins reach it), and the role everyone signed in gets with its link.
+    owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    org_role: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class RoomStateRow(Base):
@@ -195,3 +210,69 @@ class WebhookEventRow(Base):
     # Attempts begun (counted before each request, so a crash mid-request still counts it).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PersonRow(Base):
+    """Someone who signs in: with a password (built-in account) or through the organisation's
+    OpenID Connect provider (`oidc_issuer` and `oidc_subject` name them there)."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="ux_people_oidc"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Lowercased; the one way to name a person when sharing.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(256))
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SessionRow(Base):
+    """A signed-in browser: the SHA-256 of its cookie's token (the token itself is never
+    stored), whose it is, its CSRF token, and until when."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_person", "person_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(32), ForeignKey("people.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RoomMemberRow(Base):
+    """A person a document is shared with, and their role on it (the owner is `rooms.owner_id`)."""
+
+    __tablename__ = "room_members"
+    __table_args__ = (Index("ix_room_members_person", "person_id"),)
+
+    room: Mapped[str] = mapped_column(
+        String(128), ForeignKey("rooms.name", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RoomVisitRow(Base):
+    """When a person last opened a document: their "Recent" list."""
+
+    __tablename__ = "room_visits"
+    __table_args__ = (Index("ix_room_visits_person", "person_id", "visited_at"),)
+
+    person_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    room: Mapped[str] = mapped_column(
+        String(128), ForeignKey("rooms.name", ondelete="CASCADE"), primary_key=True
+    )
+    visited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -24,6 +24,7 @@ from collab.errors import LeaseLost, VersionBehind, WriteRejected
 from collab.metrics import Metrics, store_appends
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.store import catalog, leases, roomlog, versions
+from collab.store.access import SqlAccess, forget_room
 from collab.store.base import (
     Appended,
     CatchUp,
@@ -46,6 +47,7 @@ from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 from collab.store.outage import REFUSALS, translates_outages
+from collab.store.people import SqlPeople
 from collab.store.sqlite_append import OneTripAppend
 
 _rooms = cast(Table, RoomRow.__table__)
@@ -68,6 +70,8 @@ class SqlStore:
         self._counted = (counter.labels("one_trip"), counter.labels("sqlalchemy"))
         self._batches = BatchLedger()
         self.links = SqlLinks(engine)
+        self.people = SqlPeople(engine)
+        self.access = SqlAccess(engine)
         self._ignoring: dict[str, Insert] = {}
         self._one_trip = (
             OneTripAppend(
@@ -314,11 +318,14 @@ class SqlStore:
         patterns: Sequence[str] | None = None,
         search: str = "",
         sort: RoomSort = "edited",
+        person: tuple[str, str] | None = None,
     ) -> list[RoomInfo]:
         """Stored rooms in `sort` order (ties by name), after a cursor, filtered by a name
-        prefix, by grant patterns (a name, or "prefix*") and by a search of titles and names."""
+        prefix, by grant patterns (a name, or "prefix*"), by a search of titles and names and
+        by what a person may open (catalog.people_scope)."""
+        filters = (prefix, patterns, search)
         async with self.engine.connect() as conn:
-            return await catalog.list_rooms(conn, limit, after, (prefix, patterns, search), sort)
+            return await catalog.list_rooms(conn, limit, after, filters, sort, person)
 
     async def editors(self, rooms: Sequence[str]) -> dict[str, list[str]]:
         """Who edited each of these rooms lately (store/catalog.py `editors`)."""
@@ -383,6 +390,8 @@ class SqlStore:
                     title_key=room.casefold(),
                     quarantined=None,
                     quarantined_at=None,
+                    owner_id=None,
+                    org_role=None,
                 )
                 .returning(_rooms.c.seq, _rooms.c.epoch)
             )
@@ -397,6 +406,7 @@ class SqlStore:
             await conn.execute(
                 delete(versions.authors_table).where(versions.authors_table.c.room == room)
             )
+            await forget_room(conn, room)
         return RoomHead(int(tombstone.seq), int(tombstone.epoch), deleted=True)
 
     async def list_versions(
