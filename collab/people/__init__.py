@@ -1,0 +1,1 @@
+"""People: who signs in, how, and what they may open."""
