@@ -369,8 +369,8 @@ async def test_an_id_token_for_another_client_nonce_or_key_is_refused(
     forged = jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": "not-theirs"})
     with pytest.raises(Unauthorized, match="a key it does not publish"):
         await theirs.verify_id_token(forged, "nonce-1")
-    # This provider's ID tokens name no key (kid): each published key is tried.
-    assert "kid" not in jwt.get_unverified_header(token)
+    # A token naming no key (kid; this provider's name none with some Authlib versions) is
+    # checked with each published key.
     forged = jwt.encode(claims, stranger, algorithm="RS256")
     with pytest.raises(Unauthorized, match="signature that does not check out"):
         await theirs.verify_id_token(forged, "nonce-1")
@@ -439,7 +439,7 @@ async def test_a_next_path_to_another_site_becomes_home(
     assert done.json()["next"] == "/"
 
 
-async def test_a_provider_that_is_down_is_a_clear_error(tmp_path: Path):
+async def test_a_provider_that_is_down_is_a_clear_error():
     down = OidcSettings(issuer=f"http://127.0.0.1:{free_port()}", client_id="collab")
     message = refusal(await login(app(OidcSignIn(down, KEY))))
     assert message.startswith("the sign-in provider 127.0.0.1 cannot be reached right now")
