@@ -91,6 +91,7 @@ def create_app(
         *history.routes,
         *links.routes,
         *people.routes,
+        *people.provider_routes(settings),
         *sharing.routes,
         *openapi.routes,
         *pages.routes(),

@@ -450,6 +450,11 @@ class Settings:
             )
         if self.oidc_issuer and not self.oidc_issuer.startswith(("http://", "https://")):
             raise ValueError(f"COLLAB_OIDC_ISSUER: {self.oidc_issuer!r} is not an http(s) URL")
+        if self.oidc_issuer and not self.secret:
+            raise ValueError(
+                "OpenID Connect sign-in (COLLAB_OIDC_ISSUER) needs COLLAB_SECRET: sessions and "
+                "the sign-in flow are signed with it"
+            )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""

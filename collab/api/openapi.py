@@ -35,6 +35,14 @@ _PATH_PARAMETERS = {
 _CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
 
+SESSION_COOKIE = {
+    "type": "apiKey",
+    "in": "cookie",
+    "name": "collab_session",
+    "description": "A person signed in (POST /api/session, or the organisation's OpenID Connect "
+    "provider at /auth/oidc/login). Every request that changes something, made with this "
+    "cookie, also sends the session's CSRF token (GET /api/me) as X-CSRF-Token.",
+}
 BEARER = {
     "type": "http",
     "scheme": "bearer",
@@ -66,7 +74,10 @@ def build_schema(routes: Iterable[BaseRoute]) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": INFO,
         "paths": {route.path: _path_item(route, refs, schemas) for route in api},
-        "components": {"schemas": schemas, "securitySchemes": {"bearerAuth": BEARER}},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearerAuth": BEARER, "sessionCookie": SESSION_COOKIE},
+        },
     }
 
 
@@ -130,7 +141,7 @@ def _operation(
     for status, description in _problems(path, method, operation).items():
         responses[status] = _problem(status, description)
     doc["responses"] = {str(status): responses[status] for status in sorted(responses)}
-    doc["security"] = [{"bearerAuth": []}] if operation.authenticated else []
+    doc["security"] = [{"bearerAuth": []}, {"sessionCookie": []}] if operation.authenticated else []
     return doc
 
 
@@ -222,8 +233,11 @@ def _problems(path: str, method: str, operation: Operation) -> dict[int, str]:
         found[415] = "A Content-Type a cross-site form could send, or not the one asked for"
     if "{room}" in path:
         found[404] = "No such room" + next(
-            (f" or {name}" for name in ("version", "link") if f"{{{name}}}" in path), ""
+            (f" or {name}" for name in ("version", "link", "person") if f"{{{name}}}" in path),
+            "",
         )
+    elif "{person}" in path:
+        found[404] = "No such person"
     if operation.body is not None:
         found[413] = "The body is over COLLAB_MAX_REQUEST_BYTES"
     found[421] = "The Host header names no host this server answers to (COLLAB_ALLOWED_HOSTS)"
@@ -231,6 +245,7 @@ def _problems(path: str, method: str, operation: Operation) -> dict[int, str]:
         found[422] = "Invalid parameters or body: `detail` names the first thing wrong"
     if operation.authenticated:
         found[429] = "Too many requests (a host's authentication hook may refuse so)"
+    if operation.authenticated or path.startswith("/api/"):
         found[503] = "The database is slow or down, or the server is busy or restarting"
     found.update(operation.problems)
     found[500] = "An unexpected error (logged on the server) or a host's hook failed"

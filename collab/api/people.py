@@ -4,10 +4,11 @@ server admin's management)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from collab.api.access import identify
 from collab.api.http import state_of
@@ -23,11 +24,14 @@ from collab.api.models.people import (
     SignIn,
     SignInWays,
 )
+from collab.api.oidc import LOGIN_PATH, SIGNIN_PAGE, oidc_routes
 from collab.api.operations import JsonBody, Operation, Query, Reply, reply, resource
 from collab.auth import DEVELOPMENT, Identity, Role
+from collab.config import Settings
 from collab.errors import (
     Forbidden,
     InvalidRequest,
+    PersonExists,
     PersonNotFound,
     SignInFailed,
     SignInThrottled,
@@ -35,12 +39,12 @@ from collab.errors import (
     TokenMissing,
     Unauthorized,
 )
+from collab.people.oidc import OidcClaims, OidcSettings, OidcSignIn
 from collab.people.passwords import verify_password_async
 from collab.people.sessions import COOKIE, CookieSession, Sessions
 from collab.state import CollabState
 from collab.store.people import Person, normal_email
 
-OIDC_LOGIN = "/auth/oidc/login"
 _INCORRECT = "email or password is incorrect"
 
 GET_ME = Operation(
@@ -88,16 +92,49 @@ def _ways(state: CollabState) -> SignInWays:
     settings = state.settings
     if state.sessions is None:
         return SignInWays(password=False, oidc=None)
-    issuer = getattr(settings, "oidc_issuer", "")
     oidc = None
-    if issuer:
-        label = getattr(settings, "oidc_provider_name", "") or _host(issuer)
-        oidc = OidcButton(name=label, url=OIDC_LOGIN)
+    if settings.oidc_issuer:
+        label = settings.oidc_provider_name or _host(settings.oidc_issuer)
+        oidc = OidcButton(name=label, url=LOGIN_PATH)
     return SignInWays(password=True, oidc=oidc)
 
 
 def _host(url: str) -> str:
     return urlsplit(url).hostname or url
+
+
+def provider_routes(settings: Settings) -> list[Route]:
+    """Sign-in through the organisation's OpenID Connect provider (api/oidc.py), when one is
+    configured: the person it names signs in (people/oidc.py checks who may)."""
+    if not settings.oidc_issuer or settings.secret is None:
+        return []
+    sign_in = OidcSignIn(OidcSettings.from_settings(settings), key=settings.secret.encode())
+    return oidc_routes(sign_in, _provider_signed_in, public_url=settings.public_url or None)
+
+
+async def _provider_signed_in(request: Request, claims: OidcClaims, next_path: str) -> Response:
+    """The provider named this person: sign them in (made on first sign-in, linked to an
+    account of the same verified email), unless deactivated here."""
+    state = state_of(request)
+    if not claims.email:
+        return _refused_here("the provider gave no email address; ask its admin to release it")
+    name = claims.name or claims.email.split("@")[0]
+    try:
+        person = await state.store.people.from_provider(
+            claims.issuer, claims.subject, claims.email, name, email_verified=claims.email_verified
+        )
+    except PersonExists:
+        return _refused_here(
+            f"an account with the email {claims.email} exists here, and the provider has not "
+            "verified that address: ask an admin"
+        )
+    if not person.active:
+        return _refused_here("your account on this server is deactivated")
+    return await signed_in_response(request, person, redirect=next_path)
+
+
+def _refused_here(message: str) -> Response:
+    return RedirectResponse(SIGNIN_PAGE + "?" + urlencode({"error": message}), status_code=303)
 
 
 _SIGN_IN = JsonBody(SignIn)
@@ -180,9 +217,9 @@ SIGN_OUT = Operation(
 async def sign_out(request: Request) -> Response:
     """DELETE /api/session."""
     state = state_of(request)
-    sessions = _sessions(state)
+    sessions = state.sessions
     cookie = request.cookies.get(COOKIE)
-    if cookie:
+    if cookie and sessions is not None:
         identity = await identify(request)  # checks the CSRF token of a live session
         await sessions.end(cookie)
         if identity.session is not None:

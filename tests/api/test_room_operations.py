@@ -38,8 +38,8 @@ async def secured(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
     return server
 
 
-def test_sixteen_operations_act_on_a_room() -> None:
-    assert len(room_operations()) == 16
+def test_twenty_two_operations_act_on_a_room() -> None:
+    assert len(room_operations()) == 22
 
 
 async def test_a_caller_without_the_role_is_refused_before_what_they_sent_is_read(
