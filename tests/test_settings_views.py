@@ -13,12 +13,19 @@ from typing import Any
 import collab
 from collab.config import Settings, view_settings
 from collab.connection import ConnectionLimits
+from collab.people.oidc import OidcSettings
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.cluster.remote_presence import PresenceTimings
 from collab.rooms.presence import PresenceLimits
 from collab.rooms.room import RoomLimits
 
-VIEWS: list[type[Any]] = [ConnectionLimits, RoomLimits, PresenceLimits, PresenceTimings]
+VIEWS: list[type[Any]] = [
+    ConnectionLimits,
+    RoomLimits,
+    PresenceLimits,
+    PresenceTimings,
+    OidcSettings,
+]
 SETTINGS = {item.name: item for item in dataclasses.fields(Settings)}
 # Fields of views that are not settings (tuned in code, with their reasons where they are).
 NOT_SETTINGS = {

@@ -472,11 +472,14 @@ def test_an_issuer_needs_a_client_id_and_the_settings_reach_the_view():
         Settings(oidc_issuer="https://id.example").check()
     with pytest.raises(ValueError, match="not an http"):
         Settings(oidc_issuer="id.example", oidc_client_id="c").check()
+    with pytest.raises(ValueError, match="needs COLLAB_SECRET"):
+        Settings(oidc_issuer="https://id.example", oidc_client_id="c").check()
     env = {
         "COLLAB_OIDC_ISSUER": "https://id.example/realms/staff",
         "COLLAB_OIDC_CLIENT_ID": "collab",
         "COLLAB_OIDC_CLIENT_SECRET": "s",
         "COLLAB_OIDC_ALLOWED_DOMAINS": "example.com",
+        "COLLAB_SECRET": "oidc-test-secret-with-enough-entropy-0123456",
     }
     configured = Settings.from_env(env)
     configured.check()
