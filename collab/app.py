@@ -18,7 +18,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from collab.api import errors, health, history, links, openapi, rooms, ws
+from collab.api import errors, health, history, links, openapi, people, rooms, sharing, ws
 from collab.api import metrics as api_metrics
 from collab.api.hosts import AllowedHosts, HostCheck
 from collab.api.pages import Pages, web_dist
@@ -31,6 +31,8 @@ from collab.hooks import HookRunner, Hooks
 from collab.limits import SendBudget, SharedBuckets
 from collab.logs import RequestIds
 from collab.metrics import Metrics
+from collab.people.access import PersonAccess
+from collab.people.sessions import Sessions
 from collab.pubsub.base import Bus
 from collab.pubsub.local import LocalBus
 from collab.recheck import AccessWatch
@@ -88,6 +90,8 @@ def create_app(
         *rooms.routes,
         *history.routes,
         *links.routes,
+        *people.routes,
+        *sharing.routes,
         *openapi.routes,
         *pages.routes(),
     ]
@@ -142,8 +146,16 @@ async def _running(
         if webhooks is not None:
             state.documents.deleted_observers.append(webhooks.deleted)
         state.hooks = hooks
+        if settings.secret is not None:
+            state.sessions = Sessions(store.people, settings.secret, settings.session_ttl)
+            state.people = PersonAccess(store.access)
         state.access = AccessWatch(
-            hooks, settings.authorize_recheck, store.links, settings.link_recheck
+            hooks,
+            settings.authorize_recheck,
+            store.links,
+            settings.link_recheck,
+            people=state.people,
+            sessions=store.people if state.people is not None else None,
         )
         recheck_task = asyncio.create_task(state.access.run(), name="collab access recheck")
         stack.push_async_callback(_stop, recheck_task)

@@ -57,11 +57,16 @@ class Identity:
     # The share link this identity came through (its token's `lnk` claim), else None: the
     # link must still be live (store.links) wherever the identity is used.
     link: str | None = None
+    # The person signed in (people.id) and their session's stored id, for identities of a
+    # session cookie (people/sessions.py), else None.
+    person: str | None = None
+    session: str | None = None
 
     @property
     def display(self) -> str:
-        """The name attribution records (clipped to what storage holds)."""
-        return (self.name or self.user_id)[:MAX_AUTHOR_CHARS]
+        """The name attribution records (clipped to what storage holds): never a link's id."""
+        fallback = "Guest" if self.link is not None else self.user_id
+        return (self.name or fallback)[:MAX_AUTHOR_CHARS]
 
     def role_for(self, room: str) -> Role | None:
         """The highest role any grant gives on `room`."""

@@ -220,6 +220,11 @@ class Settings:
         "(one revoked on another process of a cluster closes its connections here by then); "
         "0: only at connect and when revoked on this process",
     )
+    session_ttl: float = _setting(
+        1_209_600.0,
+        "seconds a person stays signed in (a password or the OpenID Connect provider); "
+        "their open editors close when it ends",
+    )
     ping_interval: float = _setting(20.0, "seconds between WebSocket pings")
     ping_timeout: float = _setting(
         20.0, "seconds before an unanswered WebSocket ping closes the connection"

@@ -310,3 +310,18 @@ class SignInFailed(CollabError):
 
     close_code = 4401
     http_status = 401
+
+
+class SignInThrottled(RateLimited):
+    """Too many failed sign-ins for this account or from this address: 429 with Retry-After."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, round(retry_after))
+        super().__init__(f"too many failed sign-ins; try again in {self.retry_after} seconds")
+
+
+class SignInUnavailable(CollabError):
+    """This server has no sign-in: development mode (no secret), where everyone is an admin."""
+
+    close_code = 1008
+    http_status = 409

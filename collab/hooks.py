@@ -36,6 +36,7 @@ class RequestInfo:
     cookies: Mapping[str, str]
     query: Mapping[str, str]
     client: str | None
+    method: str = "GET"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,18 @@ class VersionRecorded:
     created: bool
 
 
+@dataclass(frozen=True, slots=True)
+class AccessChanged:
+    """Who has access to `room` changed on this process: `person_id` (None for "everyone in the
+    organisation") now has `role` ("owner", "admin", "editor", "viewer"; None: no access), as
+    `by` (the display name of who changed it) did."""
+
+    room: str
+    person_id: str | None
+    role: str | None
+    by: str
+
+
 class Hooks:
     """No-op defaults; override what the host needs. See README "Hooks" for each one's when,
     where and what it may return or raise."""
@@ -151,6 +164,10 @@ class Hooks:
 
     async def on_version(self, event: VersionRecorded) -> None:
         """After a version of a room was committed by this process."""
+
+    async def on_access_change(self, event: AccessChanged) -> None:
+        """After a document was shared, its sharing changed or removed, or its owner changed,
+        through this process."""
 
 
 class HookRunner:

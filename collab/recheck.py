@@ -1,5 +1,7 @@
-"""Open connections' access, re-checked with the host's on_authorize hook: periodically and when
-the host asks (`CollabState.recheck_access`); a connection that lost it is closed with 4403.
+"""Open connections' access, re-checked with the host's on_authorize hook (or, for people signed
+in, their session and what the store gives them): periodically and when asked
+(`CollabState.recheck_access`, a share removed, a person deactivated); a connection that lost
+it is closed with 4403.
 Connections admitted through a share link are closed when it is revoked here (`close_link`)
 and, for one revoked on another process of a cluster, by a periodic check of their links."""
 
@@ -15,7 +17,9 @@ from collab.admission import authorized_role, link_refusal
 from collab.auth import Identity, Role
 from collab.errors import CollabError, Forbidden, HookFailed, LinkRevoked, StoreUnavailable
 from collab.hooks import HookRunner
+from collab.people.access import PersonAccess
 from collab.store.base import LinkStore
+from collab.store.people import SqlPeople
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +46,15 @@ class AccessWatch:
         interval: float,
         links: LinkStore | None = None,
         link_interval: float = 0.0,
+        people: PersonAccess | None = None,
+        sessions: SqlPeople | None = None,
     ) -> None:
         self._runner = runner
         self._interval = interval
         self._links = links
         self._link_interval = link_interval
+        self._people = people
+        self._sessions = sessions
         self._watched: set[Watched] = set()
         # Links revoked on this process: a connection admitted just before the revocation,
         # and watched just after it, is closed as it starts being watched.
@@ -58,12 +66,17 @@ class AccessWatch:
         """Only a host's own on_authorize hook can change its answer while connected."""
         return self._runner.overrides("on_authorize")
 
+    def _rechecked(self, watched: Watched) -> bool:
+        """Whether `watched`'s access can change while connected: the host's hook decides,
+        or it is a person's (a session ends, a share is removed)."""
+        return self.active or (self._people is not None and watched.identity.person is not None)
+
     def watch(self, watched: Watched) -> None:
         """Re-check `watched` until `unwatch`."""
         link = watched.identity.link
         if link is not None and link in self._revoked:
             watched.fail(LinkRevoked())
-        elif self.active or link is not None:
+        elif self._rechecked(watched) or link is not None:
             self._watched.add(watched)
 
     def unwatch(self, watched: Watched) -> None:
@@ -74,7 +87,7 @@ class AccessWatch:
         """Re-check every connection each interval, and every link in use each link interval,
         until cancelled."""
         async with asyncio.TaskGroup() as group:
-            if self.active and self._interval > 0:
+            if (self.active or self._people is not None) and self._interval > 0:
                 group.create_task(_every(self._interval, self.recheck))
             if self._links is not None and self._link_interval > 0:
                 group.create_task(_every(self._link_interval, self.check_links))
@@ -113,12 +126,11 @@ class AccessWatch:
     async def recheck(self, *, room: str | None = None, user_id: str | None = None) -> int:
         """Re-check the connections to `room` and/or of `user_id` (all when both are None) now;
         how many were closed."""
-        if not self.active:
-            return 0
         chosen = [
             w
             for w in list(self._watched)
-            if (room is None or w.room == room)
+            if self._rechecked(w)
+            and (room is None or w.room == room)
             and (user_id is None or w.identity.user_id == user_id)
         ]
         closed = await asyncio.gather(*(self._check(w) for w in chosen))
@@ -130,10 +142,8 @@ class AccessWatch:
         open (logged: the host's error is not the person's)."""
         async with self._limit:
             try:
-                role = await authorized_role(
-                    self._runner, watched.identity, watched.room, None, recheck=True
-                )
-            except HookFailed:
+                role = await self._role(watched)
+            except (HookFailed, StoreUnavailable):
                 return False
             except CollabError as error:
                 refusal = error
@@ -145,6 +155,17 @@ class AccessWatch:
                 return False
             self._close(watched, refusal)
             return True
+
+    async def _role(self, watched: Watched) -> Role | None:
+        """The role `watched` holds now: none once a person's session has ended (signed out,
+        expired, or the person deactivated)."""
+        identity = watched.identity
+        if identity.session is not None and self._sessions is not None:
+            if await self._sessions.session(identity.session) is None:
+                return None
+        return await authorized_role(
+            self._runner, identity, watched.room, None, recheck=True, people=self._people
+        )
 
     def _close(self, watched: Watched, refusal: CollabError) -> None:
         log.info("access of %s to room %s revoked", watched.identity.user_id, watched.room)

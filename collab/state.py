@@ -14,6 +14,9 @@ from collab.documents.versions import Versions
 from collab.hooks import HookRunner
 from collab.limits import SendBudget, SharedBuckets
 from collab.metrics import Metrics
+from collab.people.access import PersonAccess
+from collab.people.sessions import Sessions
+from collab.people.throttle import SignInThrottle
 from collab.recheck import AccessWatch
 from collab.rooms.manager import RoomManager
 from collab.rooms.writer import UpdateWriter
@@ -42,6 +45,11 @@ class CollabState:
     # The host's hooks, and the open connections whose access they re-check.
     hooks: HookRunner = field(default_factory=HookRunner)
     access: AccessWatch = field(default_factory=lambda: AccessWatch(HookRunner(), 0.0))
+    # People who sign in (a server with a secret): their sessions, their roles on documents,
+    # and the throttle of failed sign-ins; None in development mode.
+    sessions: Sessions | None = None
+    people: PersonAccess | None = None
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def recheck_access(self, *, room: str | None = None, user_id: str | None = None) -> int:
@@ -53,7 +61,14 @@ class CollabState:
     @property
     def admission(self) -> Admission:
         """Who is asking and which role they hold, through the host's hooks (as set now)."""
-        return Admission(self.auth, self.hooks, self.store.links)
+        return Admission(
+            self.auth,
+            self.hooks,
+            self.store.links,
+            self.sessions,
+            self.people,
+            cookie_origins=self.settings.allowed_origins,
+        )
 
     def next_connection_id(self) -> int:
         """A process-unique id for a new connection."""

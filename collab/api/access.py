@@ -33,6 +33,7 @@ def request_info(connection: HTTPConnection, kind: Literal["websocket", "http"])
         dict(connection.cookies),
         dict(connection.query_params),
         connection.client.host if connection.client else None,
+        connection.scope.get("method", "GET"),
     )
 
 

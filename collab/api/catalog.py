@@ -21,6 +21,7 @@ from collab.api.operations import (
     RoomCall,
     reply,
 )
+from collab.api.ownership import owner_names, take_ownership, with_owner
 from collab.auth import DEVELOPMENT, Identity, Role
 from collab.documents.titles import create_titled, present_names
 from collab.documents.transfer import check_import, import_room
@@ -44,6 +45,7 @@ async def create_titled_room(request: Request) -> Response:
     body = await _NEW.read(request)
     state = state_of(request)
     name = await create_titled(state.store, body.title, body.kind, may_create(request))
+    await take_ownership(state, await identify(request), name)
     return await room_reply(request, name, 201)
 
 
@@ -96,6 +98,7 @@ async def import_file(request: Request) -> Response:
     identity = await identify(request)
     kind = "text" if fmt == "text" else None
     name = await create_titled(state.store, query.title, kind, may_create(request))
+    await take_ownership(state, identity, name)
     try:
         await import_room(state.store, name, data, fmt, _author(identity))
     except BaseException:
@@ -118,8 +121,13 @@ def _author(identity: Identity) -> str:
 
 
 async def room_reply(request: Request, room: str, status: int) -> Response:
-    documents = state_of(request).documents
+    """The room's metadata, with its owner and the caller's role."""
+    state = state_of(request)
+    documents = state.documents
     live = documents.rooms.rooms.get(room)
     info = await documents.info(room)
     kind = await documents.kind(room)
-    return reply(Room.of(info, documents.clients(room), kind, present_names(live)), status)
+    identity = await identify(request)
+    role = await state.admission.role(identity, room, None)
+    shown = Room.of(info, documents.clients(room), kind, present_names(live))
+    return reply(with_owner(shown, info, await owner_names(state, [info]), role), status)

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from collab.api.models.problems import PROBLEM_JSON, Problem
 from collab.api.pages import error_page
-from collab.errors import CollabError, StoreUnavailable
+from collab.errors import CollabError, SignInThrottled, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ async def collab_error(request: Request, exc: Exception) -> Response:
         response = problem(exc.http_status, exc.detail, instance=request.url.path)
     if exc.http_status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if isinstance(exc, SignInThrottled):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

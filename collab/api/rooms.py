@@ -34,6 +34,7 @@ from collab.api.operations import (
     reply,
     resource,
 )
+from collab.api.ownership import owner_names, person_roles, take_ownership, with_owner
 from collab.api.snapshots import get_snapshot
 from collab.auth import DEVELOPMENT, Identity, Role
 from collab.content.textops import DeleteText, InsertText, TextOp
@@ -62,25 +63,34 @@ async def list_rooms(request: Request) -> Response:
     identity = await identify(request)
     query = _LIST_QUERY.parse(request)
     after = _decode_cursor(query.cursor, query.sort)
-    listing = _Listing(query.prefix, query.q, query.sort)
-    rooms = await _visible_rooms(request, identity, query.limit + 1, after, listing)
+    listing = _Listing(query.prefix, query.q, query.sort, query.scope)
+    rooms, roles = await _visible_rooms(request, identity, query.limit + 1, after, listing)
     page, more = rooms[: query.limit], len(rooms) > query.limit
-    items = await _listed(state, page)
+    items = await _listed(state, page, roles)
     cursor = _encode_cursor(page[-1], query.sort) if more else None
     return reply(RoomPage(items=items, next_cursor=cursor))
 
 
-async def _listed(state: CollabState, page: list[RoomInfo]) -> list[Room]:
-    """The rooms of a page with their kind, live people and recent editors."""
+async def _listed(
+    state: CollabState, page: list[RoomInfo], roles: dict[str, Role | None]
+) -> list[Room]:
+    """The rooms of a page with their kind, live people, recent editors, owner and the
+    caller's role."""
     documents = state.documents
     editors = await state.store.editors([info.name for info in page])
+    owners = await owner_names(state, page)
     return [
-        Room.of(
+        with_owner(
+            Room.of(
+                info,
+                documents.clients(info.name),
+                documents.listed_kind(info),
+                present_names(documents.rooms.rooms.get(info.name)),
+                editors.get(info.name),
+            ),
             info,
-            documents.clients(info.name),
-            documents.listed_kind(info),
-            present_names(documents.rooms.rooms.get(info.name)),
-            editors.get(info.name),
+            owners,
+            roles.get(info.name),
         )
         for info in page
     ]
@@ -118,6 +128,8 @@ async def put_room(call: RoomCall[None, NewRoom | None]) -> Response:
     room, body = call.room, call.body
     documents = call.state.documents
     created = await documents.create(room, body.kind if body else None)
+    if created:
+        await take_ownership(call.state, call.identity, room)
     info = await documents.info(room)
     kind = await documents.kind(room)
     return reply(Room.of(info, documents.clients(room), kind), 201 if created else 200)
@@ -166,6 +178,7 @@ async def copy_room(call: RoomCall[None, CopyRoom]) -> Response:
     else:
         title = body.title or f"Copy of {(await documents.info(room)).title or room}"
         info = await documents.copy(room, NewTitle(title, may_create(call.request)))
+    await take_ownership(call.state, call.identity, info.name)
     return reply(Room.of(info, 0, await documents.kind(info.name)), 201)
 
 
@@ -240,6 +253,7 @@ class _Listing:
     prefix: str
     search: str
     sort: RoomSort
+    scope: str = "all"
 
 
 async def _visible_rooms(
@@ -248,13 +262,26 @@ async def _visible_rooms(
     limit: int,
     after: RoomCursor | None,
     listing: _Listing,
-) -> list[RoomInfo]:
+) -> tuple[list[RoomInfo], dict[str, Role | None]]:
     """A page of rooms the identity may open: the database filters by the token's grants when
     they tell, and each room then passes the authorization that opening it would (the host's
     on_authorize hook, when it has one)."""
     state = state_of(request)
-    patterns = state.admission.listing_patterns(identity)
+    admission = state.admission
+    person = admission.person_scope(identity, listing.scope)
+    if person is not None:  # exactly what the person may open: no room left to check
+        found = await state.store.list_rooms(
+            limit,
+            after=after,
+            prefix=listing.prefix,
+            search=listing.search,
+            sort=listing.sort,
+            person=person,
+        )
+        return found, await person_roles(state, identity, [room.name for room in found])
+    patterns = admission.listing_patterns(identity)
     visible: list[RoomInfo] = []
+    held: dict[str, Role | None] = {}
     while len(visible) < limit:
         batch = await state.store.list_rooms(
             limit,
@@ -265,12 +292,15 @@ async def _visible_rooms(
             sort=listing.sort,
         )
         names = [room.name for room in batch]
-        roles = await state.admission.roles(identity, names, request_info(request, "http"))
-        visible += [room for room, role in zip(batch, roles, strict=True) if role is not None]
+        roles = await admission.roles(identity, names, request_info(request, "http"))
+        for room, role in zip(batch, roles, strict=True):
+            if role is not None:
+                visible.append(room)
+                held[room.name] = role
         if len(batch) < limit:
             break
         after = batch[-1].cursor(listing.sort)
-    return visible[:limit]
+    return visible[:limit], held
 
 
 def _encode_cursor(room: RoomInfo, sort: RoomSort) -> str:

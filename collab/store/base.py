@@ -193,6 +193,8 @@ class RoomInfo:
     kind: str | None = None
     # The title a person gave it, exactly as typed; None: the name shows instead.
     title: str | None = None
+    # The person who owns it (people.id), None when nobody does.
+    owner_id: str | None = None
 
     def cursor(self, sort: RoomSort) -> RoomCursor:
         """Where a page in `sort` order that ends with this room ended."""

@@ -44,13 +44,15 @@ def room_info_query() -> Select[Any]:
     """The listing's columns, deleted rooms left out."""
     size = rooms.c.state_bytes + rooms.c.log_bytes
     columns = (rooms.c.name, rooms.c.created_at, rooms.c.updated_at, size.label("size"))
-    return select(*columns, rooms.c.kind, rooms.c.title).where(rooms.c.deleted_at.is_(None))
+    return select(*columns, rooms.c.kind, rooms.c.title, rooms.c.owner_id).where(
+        rooms.c.deleted_at.is_(None)
+    )
 
 
 def room_info(row: Any) -> RoomInfo:
     """A listing row as a RoomInfo."""
     created, updated = utc(row.created_at), utc(row.updated_at)
-    return RoomInfo(row.name, created, updated, int(row.size), row.kind, row.title)
+    return RoomInfo(row.name, created, updated, int(row.size), row.kind, row.title, row.owner_id)
 
 
 def _sort_column(sort: RoomSort) -> Any:

@@ -80,6 +80,13 @@ _ROOM_EXAMPLE: JsonDict = {
 }
 
 
+class RoomOwner(BaseModel):
+    """A document's owner, as listings show them."""
+
+    id: str = Field(description="the person's id (for the API; never shown to people)")
+    name: str
+
+
 class Room(BaseModel):
     """A room's metadata."""
 
@@ -102,6 +109,10 @@ class Room(BaseModel):
         default_factory=list,
         description="who edited lately (at most 5): authors of edits no version records yet, "
         "then those of the latest version; listings only",
+    )
+    owner: RoomOwner | None = Field(None, description="the person who owns it; null: nobody")
+    role: Literal["viewer", "editor", "admin"] | None = Field(
+        None, description="the caller's role on it (null when the host's hook decides)"
     )
 
     @classmethod
@@ -148,6 +159,11 @@ class RoomListParams(Params):
     prefix: str = Field("", description="only rooms whose name starts with this")
     q: str = Field(
         "", max_length=MAX_TITLE, description="only rooms whose title or name holds this, any case"
+    )
+    scope: Literal["all", "mine", "shared", "recent"] = Field(
+        "all",
+        description="for a person signed in: all they may open, those they own, those shared "
+        "with them, or those they opened lately",
     )
     sort: RoomSort = Field(
         "edited",
