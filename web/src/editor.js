@@ -294,6 +294,14 @@ async function main () {
     },
     person: !!person
   })
+  if (person) {
+    // A lower role closes the page with 4403 too: with a role still held, open it again as that.
+    provider.on('closed', async ({ code }) => {
+      if (code !== 4403) return
+      const now = await personRole(config.room)
+      if (now && now !== role) location.reload()
+    })
+  }
   bindKeyboardExit(surface, document.getElementById('side-toggle'))
   bindRemoteFlags(document.getElementById('editor'), ydoc, provider)
   provider.connect()

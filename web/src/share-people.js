@@ -72,6 +72,7 @@ function ownerItem (owner, me) {
 function personItem ({ person, role }, { me, manage, onRole, onRemove }) {
   const item = el('li', 'access-item')
   item.dataset.personId = person.id
+  item.dataset.email = person.email || ''
   item.dataset.role = role
   item.append(avatar(person), who(person, me))
   if (!manage) {
@@ -280,7 +281,7 @@ export function bindSharePeople ({ room, me, title }) {
     const submit = ui.form.querySelector('button[type="submit"]')
     submit.disabled = true
     const role = ui.role.value
-    const ok = await change(() => api.add(email, role), `${email} ${ROLE_WORDS[role].toLowerCase()} now.`, `${email} could not be added`)
+    const ok = await change(() => api.add(email, role), `${email} ${ROLE_WORDS[role].toLowerCase()} now.`, 'Not added')
     submit.disabled = false
     if (ok) ui.person.value = ''
     ui.person.focus()
