@@ -158,6 +158,20 @@ const scenarios = {
     await submitSignIn(other, GRACE.email, GRACE.password)
     await other.waitForURL((url) => url.pathname === '/', { timeout: WAIT })
     check(new URL(other.url()).host === new URL(page.url()).host, `next led to ${other.url()}`)
+
+    // A provider's refusal comes back as ?error=; it is shown as it came.
+    const { page: refused } = await openPage(browser, '/signin?error=Your%20account%20here%20is%20deactivated')
+    await refused.waitForSelector('#signin-error:not([hidden])', { timeout: WAIT })
+    check(await refused.textContent('#signin-error') === 'Your account here is deactivated', '?error= is not shown')
+    // Too many failures: the server's 429 says how long to wait, and the button waits with it.
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await submitSignIn(refused, 'nobody@example.org', `wrong password ${attempt}`)
+      await refused.waitForFunction((n) => {
+        const error = document.getElementById('signin-error')
+        return !error.hidden && (n < 6 ? !document.getElementById('signin-submit').disabled : /try again in \d+ seconds/i.test(error.textContent))
+      }, attempt, { timeout: WAIT })
+    }
+    check(await refused.isDisabled('#signin-submit'), 'the button can be pressed while throttled')
   },
 
   /**
@@ -231,6 +245,22 @@ const scenarios = {
     check(screen.state === 'access-removed' && screen.code === '4403' && screen.title === 'Your access to this document was removed',
       `Grace's screen ${JSON.stringify(screen)}`)
     await captureLooks(grace.page, 'access-removed')
+
+    // Edsger becomes an editor (his open page reopens able to edit), the organisation may view,
+    // and Ada hands the document to Edsger (confirmed), staying on as an editor.
+    await ada.page.selectOption(`#access-list [data-email="${EDSGER.email}"] .access-role`, 'editor')
+    await ada.page.waitForSelector(`#access-list [data-email="${EDSGER.email}"][data-role="editor"]`, { timeout: WAIT })
+    await ada.page.selectOption('#share-org', 'viewer')
+    await waitFor(() => ada.page.textContent('#share-people-message'), (t) => /organisation/.test(t), 'the organisation message')
+    await ada.page.click('#share-transfer')
+    await ada.page.waitForSelector('#transfer-confirm[open]', { timeout: WAIT })
+    await captureLooks(ada.page, 'share-transfer')
+    await ada.page.selectOption('#transfer-to', { label: `${EDSGER.name} (${EDSGER.email})` })
+    await ada.page.click('#transfer-confirm-yes')
+    await waitFor(() => ada.page.textContent('#access-list .is-owner .access-name'), (name) => name.startsWith(EDSGER.name), 'the new owner')
+    await ada.page.waitForSelector(`#access-list [data-email="${ADA.email}"][data-role="editor"]`, { timeout: WAIT })
+    const access = await edsger.page.evaluate(async (room) => (await fetch(`/api/rooms/${room}/access`)).json(), room)
+    check(access.organisation === 'viewer' && access.owner.name === EDSGER.name, `access ${JSON.stringify(access)}`)
   },
 
   /** A link visitor picks a name; the owner's presence list shows it, never the link's id. */
