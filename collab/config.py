@@ -129,6 +129,41 @@ class Settings:
     public_key: str | None = _setting(
         None, "PEM (or a path to one) verifying RS256/ES256 tokens from a host app"
     )
+    oidc_issuer: str = _setting(
+        "",
+        "issuer URL of the OpenID Connect provider people sign in with "
+        "(`https://id.example/realms/staff`; its metadata is read from "
+        "`/.well-known/openid-configuration` under it); none: no OpenID Connect sign-in",
+        shown_default="none",
+    )
+    oidc_client_id: str = _setting(
+        "",
+        "this server's client id at the OpenID Connect provider; required with an issuer",
+        shown_default="none",
+    )
+    oidc_client_secret: str | None = _setting(
+        None,
+        "this server's client secret at the OpenID Connect provider; none: a public client "
+        "(PKCE only)",
+        secret=True,
+    )
+    oidc_allowed_domains: str = _setting(
+        "",
+        "comma-separated email domains whose people may sign in with OpenID Connect (the "
+        "provider must say the address is verified)",
+        shown_default="any",
+    )
+    oidc_allowed_groups: str = _setting(
+        "",
+        "comma-separated groups (the `groups` claim) of which people signing in with OpenID "
+        "Connect must be in one",
+        shown_default="any",
+    )
+    oidc_provider_name: str = _setting(
+        "",
+        "what the sign-in button calls the OpenID Connect provider (`Keycloak`)",
+        shown_default="the issuer's host name",
+    )
     allowed_origins: str = _setting(
         "",
         "comma-separated browser origins allowed to open WebSockets (`*` for any); "
@@ -377,6 +412,7 @@ class Settings:
         self.public_base_url()
         self._check_allowed_hosts()
         self._check_webhooks()
+        self._check_oidc()
 
     def _check_allowed_hosts(self) -> None:
         for name in self.allowed_host_list():
@@ -405,6 +441,15 @@ class Settings:
             raise ValueError("webhook_debounce and webhook_backoff must not be negative")
         if self.webhook_timeout <= 0 or self.webhook_sweep_interval <= 0:
             raise ValueError("webhook_timeout and webhook_sweep_interval must be above 0")
+
+    def _check_oidc(self) -> None:
+        if self.oidc_issuer and not self.oidc_client_id:
+            raise ValueError(
+                "OpenID Connect sign-in (COLLAB_OIDC_ISSUER) needs this server's client id at "
+                "the provider: set COLLAB_OIDC_CLIENT_ID"
+            )
+        if self.oidc_issuer and not self.oidc_issuer.startswith(("http://", "https://")):
+            raise ValueError(f"COLLAB_OIDC_ISSUER: {self.oidc_issuer!r} is not an http(s) URL")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed."""

@@ -325,3 +325,11 @@ class SignInUnavailable(CollabError):
 
     close_code = 1008
     http_status = 409
+
+
+class ProviderUnavailable(CollabError):
+    """The sign-in provider (OpenID Connect) could not be reached, or answered something this
+    server cannot use: neither the person's fault nor one they can fix; they try again later."""
+
+    close_code = 1011
+    http_status = 502

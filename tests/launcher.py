@@ -10,7 +10,8 @@ COLLAB_TEST_FORK is set already: with COLLAB_TEST_FORK=0 every command runs as
 `python -m collab`, as the benchmarks start servers.
 
 The launcher reads one JSON request a line on stdin ({"argv", "env", "cwd", "stdout", "stderr"},
-the last two file paths to append to) and answers {"pid": N} on stdout; when a child exits it
+the last two file paths to append to, and optionally "stdin", a file to read as standard input
+instead of /dev/null) and answers {"pid": N} on stdout; when a child exits it
 writes {"exit": pid, "code": returncode}.
 """
 
@@ -50,7 +51,7 @@ def _child(request: dict[str, Any], wakeup: tuple[int, int]) -> None:
         for fd in wakeup:
             os.close(fd)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
-        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(os.open(request.get("stdin") or os.devnull, os.O_RDONLY), 0)
         os.dup2(os.open(request["stdout"], flags, 0o644), 1)
         os.dup2(os.open(request["stderr"], flags, 0o644), 2)
         os.closerange(3, 65536)
@@ -217,15 +218,18 @@ class Launcher:
         stdout: Path,
         stderr: Path | None = None,
         cwd: Path | None = None,
+        stdin: Path | None = None,
     ) -> ForkedProcess:
         """Fork `python -m collab ARGV` with `env` in `cwd`, its output appended to `stdout`
-        (and its errors to `stderr`, by default the same file)."""
+        (and its errors to `stderr`, by default the same file), reading `stdin` (by default
+        /dev/null)."""
         request = {
             "argv": argv,
             "env": env,
             "cwd": str(cwd or os.getcwd()),
             "stdout": str(stdout),
             "stderr": str(stderr or stdout),
+            "stdin": str(stdin) if stdin else None,
         }
         assert self._process.stdin is not None
         with self._lock:  # one request at a time: the answers come back in order
@@ -274,17 +278,30 @@ def run_collab(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 60.0,
+    input: bytes | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
     """`python -m collab ARGS` run to its end with its output captured, as subprocess.run with
-    capture_output=True would (`env`: all of it, os.environ by default): forked from the
-    launcher when COLLAB_TEST_FORK is "1"."""
+    capture_output=True would (`env`: all of it, os.environ by default; `input`: its standard
+    input, else none): forked from the launcher when COLLAB_TEST_FORK is "1"."""
     full_env = dict(os.environ if env is None else env)
     if not forking():
         command = [sys.executable, "-m", "collab", *args]
-        return subprocess.run(command, env=full_env, cwd=cwd, capture_output=True, timeout=timeout)
+        return subprocess.run(
+            command,
+            env=full_env,
+            cwd=cwd,
+            capture_output=True,
+            timeout=timeout,
+            input=input,
+            stdin=subprocess.DEVNULL if input is None else None,
+        )
     with tempfile.TemporaryDirectory() as output:
         out, err = Path(output, "stdout"), Path(output, "stderr")
-        child = launcher().spawn(list(args), full_env, out, err, cwd)
+        given = None
+        if input is not None:
+            given = Path(output, "stdin")
+            given.write_bytes(input)
+        child = launcher().spawn(list(args), full_env, out, err, cwd, given)
         try:
             code = child.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -302,9 +319,11 @@ def run_collab_text(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 60.0,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """run_collab with the output decoded (as text=True would)."""
-    done = run_collab(args, env=env, cwd=cwd, timeout=timeout)
+    """run_collab with the input encoded and the output decoded (as text=True would)."""
+    encoded = None if input is None else input.encode()
+    done = run_collab(args, env=env, cwd=cwd, timeout=timeout, input=encoded)
     return subprocess.CompletedProcess(
         done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
     )

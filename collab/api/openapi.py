@@ -30,6 +30,7 @@ _PATH_PARAMETERS = {
     "room": ("The room's name", TypeAdapter(RoomName).json_schema()),
     "version": ("A version id of the room", TypeAdapter(PositiveId).json_schema()),
     "link": ("A share link's id", {"type": "string", "examples": ["Xq3v9a1LbW0sT7rN2cYk4g"]}),
+    "person": ("A person's id", {"type": "string", "examples": ["3f9c2a7d1e4b8a6c5d0e9f12"]}),
 }
 _CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}

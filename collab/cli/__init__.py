@@ -1,11 +1,11 @@
-"""The `collab` command: serve, token, export, import, quarantine, db upgrade, settings."""
+"""The `collab` command: serve, token, export, import, quarantine, db upgrade, users, settings."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 
-from collab.cli import commands
+from collab.cli import commands, users
 from collab.cli.options import overrides, settings_table
 from collab.cli.parser import parse
 from collab.config import Settings
@@ -38,4 +38,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands.transfer(args, settings)
     if args.command == "quarantine":
         return commands.quarantine(args, settings)
+    if args.command == "users":
+        return users.run(args, settings)
     return commands.upgrade(settings)

@@ -138,7 +138,7 @@ async def _run_quarantine(args: argparse.Namespace, settings: Settings) -> tuple
     from collab.rooms import quarantine
 
     command = args.subcommand
-    async with _store(settings) as store:
+    async with open_store(settings) as store:
         if command == "export":
             return await quarantine.export_raw(store, args.room), ""
         if command == "release":
@@ -163,19 +163,20 @@ def _format_of(path: Path) -> Format:
 async def _export(settings: Settings, room: str, fmt: Format, version: int | None) -> bytes:
     from collab.documents import transfer
 
-    async with _store(settings) as store:
+    async with open_store(settings) as store:
         return await transfer.export_room(store, room, fmt, version)
 
 
 async def _import(settings: Settings, room: str, data: bytes, fmt: Format) -> None:
     from collab.documents import transfer
 
-    async with _store(settings) as store:
+    async with open_store(settings) as store:
         await transfer.import_room(store, room, data, fmt, author="import")
 
 
 @contextlib.asynccontextmanager
-async def _store(settings: Settings) -> AsyncIterator[SqlStore]:
+async def open_store(settings: Settings) -> AsyncIterator[SqlStore]:
+    """The store at the settings' database, migrated to the latest schema, closed after."""
     from collab.store import migrate
     from collab.store.db import create_engine
     from collab.store.sql import SqlStore

@@ -50,6 +50,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     owners |= _add_transfer(commands)
     owners |= _add_quarantine(commands)
     owners |= _add_db(commands)
+    owners |= _add_users(commands)
     owners["settings"] = commands.add_parser(
         "settings", help="print every setting as a markdown table (the README's)"
     )
@@ -59,6 +60,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         before_command = words.index(extras[0]) < words.index(args.command)
         owner = parser if before_command else owners.get(_command_of(args), parser)
         owner.error(_unrecognized(owner, extras))
+    if args.command == "users" and args.subcommand is None:
+        owners["users"].print_help()
+        owners["users"].exit(0)
     return args
 
 
@@ -167,3 +171,61 @@ def _add_db(commands: Commands) -> dict[str, Parser]:
     upgrade = sub.add_parser("upgrade", help="migrate the schema to the latest")
     add_setting_options(upgrade, ["database_url"])
     return {"db": db, "db upgrade": upgrade}
+
+
+_PASSWORD_INPUT = (
+    "The password is read as one line from standard input when it is not a terminal "
+    "(`printf '%s\\n' \"$PASSWORD\" | collab users ...`), else asked for twice."
+)
+
+
+def _add_users(commands: Commands) -> dict[str, Parser]:
+    users = commands.add_parser(
+        "users",
+        help="people who sign in: add, list, deactivate, set passwords, make admins",
+        description="People who sign in to this server. " + _PASSWORD_INPUT,
+    )
+    sub = users.add_subparsers(dest="subcommand", metavar="COMMAND")
+    add = sub.add_parser(
+        "add",
+        help="add an account (with a password, or --no-password for the provider only)",
+        description="Add an account. " + _PASSWORD_INPUT,
+    )
+    add.add_argument("email", metavar="EMAIL")
+    add.add_argument("--name", required=True, help="display name (at most 256 characters)")
+    add.add_argument("--admin", action="store_true", help="an organisation admin")
+    add.add_argument(
+        "--no-password",
+        dest="no_password",
+        action="store_true",
+        help="no password: signs in only through the OpenID Connect provider (linked by this "
+        "email at the first sign-in)",
+    )
+    listed = sub.add_parser("list", help="every account: email, name, roles, sign-in, documents")
+    listed.add_argument("--json", action="store_true", help="a JSON list, for scripts")
+    parsers = {
+        "add": add,
+        "list": listed,
+        "deactivate": sub.add_parser(
+            "deactivate",
+            help="stop an account signing in and end its sessions (open editors close at the "
+            "server's next re-check)",
+        ),
+        "activate": sub.add_parser("activate", help="let a deactivated account sign in again"),
+        "set-password": sub.add_parser(
+            "set-password",
+            help="set an account's password and end its sessions",
+            description="Set an account's password and end its sessions. " + _PASSWORD_INPUT,
+        ),
+        "make-admin": sub.add_parser(
+            "make-admin", help="make an account an organisation admin (--revoke: no longer one)"
+        ),
+    }
+    parsers["make-admin"].add_argument(
+        "--revoke", action="store_true", help="take the admin role away instead"
+    )
+    for name in ("deactivate", "activate", "set-password", "make-admin"):
+        parsers[name].add_argument("email", metavar="EMAIL")
+    for parser in parsers.values():
+        add_setting_options(parser, ["database_url"])
+    return {"users": users} | {f"users {k}": v for k, v in parsers.items()}

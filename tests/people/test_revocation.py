@@ -1,0 +1,143 @@
+"""Live revocation of people: a deactivated person's open editors close, on this process at
+once and on another process of a cluster within the re-check interval; a session cookie on a
+WebSocket only from this server's own pages; a link visitor's picked name, never an id."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ServerFactory
+from tests.people.accounts import SECRET, add_person, sign_in
+from tests.people.test_sharing import editor_of
+from tests.server import ServerProcess
+from tests.yclient import YClient
+
+
+async def _shared_room(server: ServerProcess) -> None:
+    ada = await sign_in(server, "ada@example.com")
+    await ada.http.post("/api/rooms", json={"title": "Q3 plan"}, headers=ada.changes())
+    share = {"email": "grace@example.com", "role": "editor"}
+    answer = await ada.http.post("/api/rooms/q3-plan/access", json=share, headers=ada.changes())
+    assert answer.status_code == 200, answer.text
+    await ada.close()
+
+
+async def test_deactivating_a_person_closes_their_editors_everywhere(
+    make_server: ServerFactory, database_url: str
+):
+    # Two processes on one database; the second re-checks every 0.2 s.
+    env = {"COLLAB_SECRET": SECRET, "COLLAB_AUTHORIZE_RECHECK": "0.2"}
+    first = make_server(database_url, **env)
+    await first.start()
+    second = make_server(database_url, **env)
+    await second.start()
+    await add_person(database_url, "root@example.com", "Root", admin=True)
+    await add_person(database_url, "ada@example.com", "Ada")
+    grace_id = (await add_person(database_url, "grace@example.com", "Grace")).id
+    await _shared_room(first)
+    grace = await sign_in(first, "grace@example.com")
+    root = await sign_in(first, "root@example.com")
+    async with (
+        editor_of(first, "q3-plan", grace) as here,
+        editor_of(second, "q3-plan", grace) as there,
+    ):
+        await here.synced.wait()
+        await there.synced.wait()
+        listed = (await root.http.get("/api/people")).json()["items"]
+        assert {p["name"]: p["active"] for p in listed} == {
+            "Ada": True,
+            "Grace": True,
+            "Root": True,
+        }
+        changed = await root.http.patch(
+            f"/api/people/{grace_id}", json={"active": False}, headers=root.changes()
+        )
+        assert changed.status_code == 200 and changed.json()["active"] is False
+        assert (await here.wait_closed())[0] == 4403
+        assert (await there.wait_closed())[0] == 4403
+    assert (await grace.http.get("/api/rooms")).status_code == 401  # her session is over
+    await grace.close()
+    await root.close()
+
+
+async def test_only_server_admins_manage_people(make_server: ServerFactory, sqlite_url: str):
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    root = await add_person(sqlite_url, "root@example.com", "Root", admin=True)
+    grace = await add_person(sqlite_url, "grace@example.com", "Grace")
+    signed = await sign_in(server, "grace@example.com")
+    seen = (await signed.http.get("/api/people", params={"q": "roo"})).json()["items"]
+    assert seen == [
+        {
+            "id": root.id,
+            "name": "Root",
+            "email": "root@example.com",
+            "admin": None,
+            "active": None,
+            "last_seen_at": None,
+            "documents_owned": None,
+            "sign_in": None,
+        }
+    ]
+    refused = await signed.http.patch(
+        f"/api/people/{root.id}", json={"active": False}, headers=signed.changes()
+    )
+    assert refused.status_code == 403
+    admin = await sign_in(server, "root@example.com")
+    myself = await admin.http.patch(
+        f"/api/people/{root.id}", json={"admin": False}, headers=admin.changes()
+    )
+    assert myself.status_code == 409
+    made = await admin.http.patch(
+        f"/api/people/{grace.id}", json={"admin": True}, headers=admin.changes()
+    )
+    assert made.json()["admin"] is True and made.json()["sign_in"] == "password"
+    await signed.close()
+    await admin.close()
+
+
+async def test_a_session_cookie_opens_no_websocket_from_another_site(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET, COLLAB_ALLOWED_ORIGINS="*")
+    await server.start()
+    await add_person(sqlite_url, "ada@example.com", "Ada")
+    ada = await sign_in(server, "ada@example.com")
+    await ada.http.post("/api/rooms", json={"title": "Plan"}, headers=ada.changes())
+    cookie = {"Cookie": f"collab_session={ada.cookie}"}
+    evil = YClient(server.ws_url, "plan", headers=cookie, origin="https://evil.example")
+    await evil.connect()
+    code, reason = await evil.wait_closed()
+    assert code == 4403 and "own pages" in reason
+    assert evil.received_updates == []
+    async with editor_of(server, "plan", ada) as own:
+        await own.synced.wait()
+    await ada.close()
+
+
+@pytest.mark.parametrize("name", ["Visiting Vera", None])
+async def test_a_link_visitor_is_credited_by_the_name_they_picked(
+    make_server: ServerFactory, sqlite_url: str, name: str | None
+):
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    await add_person(sqlite_url, "ada@example.com", "Ada")
+    ada = await sign_in(server, "ada@example.com")
+    await ada.http.post("/api/rooms", json={"title": "Plan"}, headers=ada.changes())
+    minted = await ada.http.post(
+        "/api/rooms/plan/links", json={"role": "editor"}, headers=ada.changes()
+    )
+    assert minted.status_code == 201, minted.text
+    token = minted.json()["token"]
+    async with YClient(server.ws_url, "plan", token=token, name=name) as visitor:
+        await visitor.synced.wait()
+        visitor.append("from the link")
+        async with editor_of(server, "plan", ada) as owner:
+            await owner.wait_text("from the link")
+    saved = await ada.http.post(
+        "/api/rooms/plan/versions", json={"label": "v"}, headers=ada.changes()
+    )
+    authors = saved.json()["authors"]
+    assert authors == [name or "Guest"], authors
+    assert not any("link:" in author for author in authors)
+    await ada.close()
