@@ -174,6 +174,17 @@ const scenarios = {
     check(await refused.isDisabled('#signin-submit'), 'the button can be pressed while throttled')
   },
 
+  /** A server with an OpenID Connect provider: the sign-in page's button goes to it, with `next`. */
+  async 'sign-in-provider' (browser) {
+    const { page } = await openPage(browser, '/signin?next=%2Fd%2Fplan')
+    await page.waitForSelector('#signin-oidc:not([hidden])', { timeout: WAIT })
+    check(await page.textContent('#signin-oidc-button') === 'Sign in with Keycloak', 'the provider button does not name it')
+    const href = await page.getAttribute('#signin-oidc-button', 'href')
+    check(href === '/auth/oidc/login?next=%2Fd%2Fplan', `the provider button goes to ${href}`)
+    check(await page.isVisible('#signin-form'), 'the password form is gone while accounts exist')
+    await captureLooks(page, 'signin-provider')
+  },
+
   /**
    * Ada shares a document with Grace (picked from the suggestions) as an editor and with
    * Edsger (by email) as a viewer; it shows under Grace's "Shared with me", she edits it and

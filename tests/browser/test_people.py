@@ -1,7 +1,7 @@
 """People in real Chromium pages against a real server with a secret: signing in, a person's
 home page and new documents, sharing with a named teammate, a link visitor's name, the People
-page (scenarios in `people_e2e.mjs`). Accounts are written to the server's database as
-`collab users add` writes them (tests/people/accounts.py)."""
+page (scenarios in `people_e2e.mjs`). Accounts are made with the real CLI,
+`collab users add EMAIL --name NAME [--admin]`, the password on its standard input."""
 
 import json
 from pathlib import Path
@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from tests.browser.scenarios import SCENARIO_TIMEOUT, run_scenario
-from tests.people.accounts import PASSWORD, add_person
+from tests.launcher import run_collab_text
+
+PASSWORD = "correct horse battery"
 
 SCRIPT = Path(__file__).with_name("people_e2e.mjs")
 SECRET = "test-secret-for-the-browser-people-0123456789"
@@ -27,7 +29,10 @@ async def _server(make_server: Any, sqlite_url: str, *people: dict[str, Any]) ->
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
     await server.start()
     for person in people:
-        await add_person(sqlite_url, person["email"], person["name"], admin=person["admin"])
+        admin = ["--admin"] if person["admin"] else []
+        args = ["users", "add", person["email"], "--name", person["name"], *admin]
+        done = run_collab_text([*args, "--database-url", sqlite_url], input=PASSWORD + "\n")
+        assert done.returncode == 0, done.stdout + done.stderr
     return server
 
 
@@ -56,3 +61,18 @@ async def test_a_link_visitors_name_in_the_owners_presence(
 async def test_the_people_page_deactivates_someone(make_server: Any, sqlite_url: str) -> None:
     server = await _server(make_server, sqlite_url, ADA, GRACE)
     await run_scenario(server, "people-page", _people(ADA, GRACE), script=SCRIPT)
+
+
+async def test_the_sign_in_page_offers_the_organisations_provider(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = make_server(
+        sqlite_url,
+        COLLAB_SECRET=SECRET,
+        COLLAB_OIDC_ISSUER="http://127.0.0.1:9/realms/staff",
+        COLLAB_OIDC_CLIENT_ID="collab",
+        COLLAB_OIDC_CLIENT_SECRET="not-used-by-this-test",
+        COLLAB_OIDC_PROVIDER_NAME="Keycloak",
+    )
+    await server.start()
+    await run_scenario(server, "sign-in-provider", _people(), script=SCRIPT)

@@ -85,6 +85,8 @@ async function main () {
     ui.oidcButton.textContent = `Sign in with ${oidc.name}`
     ui.oidcButton.href = `${oidc.url || '/auth/oidc/login'}?next=${encodeURIComponent(next)}`
     ui.oidc.hidden = false
+    // One main way in: the provider's button; the password form's is the second.
+    ui.submit.classList.replace('primary-button', 'secondary-button')
     // Without built-in accounts the provider is the only way in.
     if (!me.sign_in.password && !me.unknown) {
       ui.form.hidden = true
