@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import httpx
 
@@ -94,3 +95,22 @@ async def test_hashed_assets_are_cached_forever_and_pages_revalidated(server: Se
         worker = await http.get("/sw.js")
         assert worker.headers["cache-control"] == "no-cache"
         assert worker.headers["content-type"].startswith("text/javascript")
+
+
+async def test_sign_in_and_people_pages_load_their_own_scripts(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = make_server(sqlite_url, COLLAB_SECRET="pages-test-secret-with-enough-entropy-0123")
+    await server.start()
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        for path, script in (("/signin", "signin"), ("/people", "people")):
+            response = await http.get(path)
+            assert response.status_code == 200
+            assert response.headers["cache-control"] == "no-cache"
+            found = re.findall(r'<script type="module" src="(/assets/[^"]+)"', response.text)
+            assert len(found) == 1 and found[0].startswith(f"/assets/{script}-"), found
+            assert (await http.get(found[0])).status_code == 200
+        # Without a session cookie the way in shows; with one, the page asks /api/me first.
+        assert 'class="home home-private"' in (await http.get("/")).text
+        http.cookies.set("collab_session", "whatever")
+        assert 'class="home home-session"' in (await http.get("/")).text

@@ -29,10 +29,14 @@ const patchRemoteCaret = {
   }
 }
 
+// The pages other than the editor, each with a script of its own (the editor's CSS styles all).
+const PAGES = ['home', 'signin', 'people']
+
 /** Bundle the entry points; returns {logical name: path relative to dist}. */
 async function bundle () {
+  const pages = Object.fromEntries(PAGES.map((page) => [page, join(src, `${page}.js`)]))
   const result = await esbuild.build({
-    entryPoints: { editor: join(src, 'editor.js'), home: join(src, 'home.js') },
+    entryPoints: { editor: join(src, 'editor.js'), ...pages },
     outdir: assets,
     entryNames: '[name]-[hash]',
     // Each editor surface (text.js: CodeMirror, rich.js: Tiptap) is a chunk of its own, loaded
@@ -53,8 +57,9 @@ async function bundle () {
   const chunks = []
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     const path = relative(dist, join(root, out)).split('\\').join('/')
-    if (meta.entryPoint === 'src/home.js') {
-      manifest['home.js'] = path
+    const page = PAGES.find((name) => meta.entryPoint === `src/${name}.js`)
+    if (page) {
+      manifest[`${page}.js`] = path
       continue
     }
     if (meta.entryPoint !== 'src/editor.js' && !out.endsWith('.css')) {
@@ -83,12 +88,12 @@ async function main () {
   await mkdir(assets, { recursive: true })
   const manifest = await bundle()
   const urls = { EDITOR_JS: `/${manifest['editor.js']}`, EDITOR_CSS: `/${manifest['editor.css']}` }
-  const home = { HOME_JS: `/${manifest['home.js']}` }
+  const home = Object.fromEntries(PAGES.map((page) => [`${page.toUpperCase()}_JS`, `/${manifest[`${page}.js`]}`]))
   const version = createHash('sha256').update(JSON.stringify(manifest)).digest('hex').slice(0, 12)
   // Offline, a reload needs the chunks too: the service worker keeps every asset.
   const precache = [...Object.values(urls), ...manifest.chunks.map((path) => `/${path}`)]
   const values = { ...urls, ...home, VERSION: version, PRECACHE: JSON.stringify(precache) }
-  for (const name of ['editor.html', 'home.html', 'error.html', 'sw.js']) {
+  for (const name of ['editor.html', ...PAGES.map((page) => `${page}.html`), 'error.html', 'sw.js']) {
     const text = await readFile(join(src, name), 'utf8')
     await writeFile(join(dist, name), fill(text, values))
   }

@@ -1,4 +1,5 @@
-"""The browser pages: document list at /, editor at /d/{room}, hashed assets, service worker."""
+"""The browser pages: document list at /, editor at /d/{room}, sign-in at /signin, the server
+admins' People page at /people, hashed assets, service worker."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _IMMUTABLE = "public, max-age=31536000, immutable"
 _REVALIDATE = "no-cache"
+# The cookie of a signed-in browser (its session is checked by the API the page calls).
+_SESSION_COOKIE = "collab_session"
 
 
 def web_dist() -> Path:
@@ -57,6 +60,8 @@ class Pages:
         self.dist = dist
         self._editor = (dist / "editor.html").read_text()
         self._home = (dist / "home.html").read_text()
+        self._signin = (dist / "signin.html").read_text()
+        self._people = (dist / "people.html").read_text()
         self._service_worker = (dist / "sw.js").read_bytes()
 
     async def home(self, request: Request) -> HTMLResponse:
@@ -70,7 +75,12 @@ class Pages:
         else:
             items, banner = "", ""
         # "private": no list and no form (nobody could open what they create), but how to get in.
-        mode = "open" if state.auth.development else "private"
+        # "session": a session cookie came; the page asks /api/me whether it still signs someone
+        # in (their documents) or not (the way in).
+        if state.auth.development:
+            mode = "open"
+        else:
+            mode = "session" if request.cookies.get(_SESSION_COOKIE) else "private"
         page = (
             self._home.replace("{{ROOM_ITEMS}}", items)
             .replace("{{DEV_BANNER}}", banner)
@@ -128,6 +138,14 @@ class Pages:
         )
         return HTMLResponse(page, headers={"Cache-Control": _REVALIDATE})
 
+    async def signin(self, request: Request) -> HTMLResponse:
+        """The sign-in page (its script reads `?next=` and `?error=`)."""
+        return HTMLResponse(self._signin, headers={"Cache-Control": _REVALIDATE})
+
+    async def people(self, request: Request) -> HTMLResponse:
+        """The People page of server admins (its script asks /api/people, which checks)."""
+        return HTMLResponse(self._people, headers={"Cache-Control": _REVALIDATE})
+
     async def service_worker(self, request: Request) -> Response:
         """The offline service worker; revalidated on every load so updates roll out."""
         headers = {"Cache-Control": _REVALIDATE, "Service-Worker-Allowed": "/d/"}
@@ -138,6 +156,8 @@ class Pages:
         return [
             Route("/", self.home, name="home"),
             Route("/new", self.new),
+            Route("/signin", self.signin, name="signin"),
+            Route("/people", self.people, name="people"),
             Route("/d/{room}", self.editor, name="editor"),
             Route("/sw.js", self.service_worker),
             Mount("/assets", ImmutableStaticFiles(directory=self.dist / "assets"), name="assets"),

@@ -487,7 +487,7 @@ const scenarios = {
       { who: 'expired', page: a, code: '4419', label: 'Link expired', state: 'link-expired', title: 'This link has expired' },
       { who: 'wrong room', page: others[0], code: '4403', label: 'Access denied', state: 'access-denied', title: 'Your link does not open this document' },
       { who: 'bad signature', page: others[1], code: '4402', label: 'Access denied', state: 'link-invalid', title: 'This link does not work' },
-      { who: 'no token', page: others[2], code: '4401', label: 'Access denied', state: 'access-needed', title: 'You need a link to open this document' }
+      { who: 'no token', page: others[2], code: '4401', label: 'Access denied', state: 'access-needed', title: 'Sign in to open this document' }
     ]
     for (const c of cases) {
       await waitStatus(c.page.page, 'denied')

@@ -247,7 +247,7 @@ const scenarios = {
     await captureLooks(home.page, 'home-private')
 
     const none = await openPage(browser, `/d/${room}`)
-    await expectFinal(none.page, 'access-needed')
+    await expectFinal(none.page, 'access-needed', { actions: ['Sign in', 'All documents'] })
     const bad = await openPage(browser, `/d/${room}#token=${TOKENS.badSignature}`)
     await expectFinal(bad.page, 'link-invalid')
     const other = await openPage(browser, `/d/${room}#token=${TOKENS.wrongRoom}`)

@@ -2,6 +2,8 @@
 // role and the display name. The page never verifies a token; the server does. Decoding here
 // only decides what the UI offers (a forged role gets refused by the server anyway).
 
+import { csrfHeaders } from './session.js'
+
 export const TOKEN_PROTOCOL = 'collab'
 export const TOKEN_PROTOCOL_PREFIX = 'collab.token.'
 const ROLES = { viewer: 1, editor: 2, admin: 3 }
@@ -97,7 +99,8 @@ export function socketProtocols (token) {
   return token ? [TOKEN_PROTOCOL, TOKEN_PROTOCOL_PREFIX + token] : []
 }
 
-/** Headers for /api calls. */
+/** Headers for /api calls: the bearer token, and the session's CSRF header when someone is
+ * signed in (the cookie goes along with every same-origin request). */
 export function authHeaders (token) {
-  return token ? { authorization: `Bearer ${token}` } : {}
+  return { ...csrfHeaders(), ...(token ? { authorization: `Bearer ${token}` } : {}) }
 }

@@ -5,10 +5,12 @@ import './theme.css'
 import './editor.css'
 import './states.css'
 import './documents.css'
+import './people.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
-import { loadIdentity } from './identity.js'
+import { colorFor, loadIdentity } from './identity.js'
+import { loadMe } from './session.js'
 import { bindNamePrompt } from './name-prompt.js'
 import { bindPresence, bindRemoteFlags } from './presence.js'
 import { bindStatus } from './status.js'
@@ -98,9 +100,9 @@ function bindRoomEvents (provider, { history, surface, identity, heading }) {
  * Reconnecting (reconnect.js), the status pill and the line under the header (status.js) and
  * what the page shows (screen.js), all redrawn on every change. Returns the reconnect controller.
  */
-function bindConnectionStates (provider, { ydoc, isUnsaved, onDiscard, onEditor }) {
+function bindConnectionStates (provider, { ydoc, isUnsaved, onDiscard, onEditor, person }) {
   let render = () => {}
-  const reconnect = bindReconnect(provider, { onChange: () => render() })
+  const reconnect = bindReconnect(provider, { onChange: () => render(), person })
   const renderPill = bindStatus(document.getElementById('status'), provider, {
     banner: document.getElementById('connection-banner'),
     reconnect
@@ -164,6 +166,44 @@ function watchKind (ydoc, room, surface) {
   check()
 }
 
+/** Where a signed-in person's last known role on a room is kept (for an offline reload). */
+const roleKey = (room) => `collab:role:${room}`
+
+/**
+ * A signed-in person's role on `room` ('viewer'|'editor'|'admin'), from GET /api/rooms/{room};
+ * null when the server says the document does not exist or is not theirs; offline, the role
+ * it said last time.
+ */
+async function personRole (room) {
+  try {
+    const res = await fetch(`/api/rooms/${encodeURIComponent(room)}`, {
+      headers: { accept: 'application/json' },
+      cache: 'no-store',
+      signal: AbortSignal.timeout(CREATE_WAIT)
+    })
+    if (!res.ok) return null
+    const role = (await res.json()).role
+    const known = ['viewer', 'editor', 'admin'].includes(role) ? role : null
+    try { if (known) localStorage.setItem(roleKey(room), known) } catch {}
+    return known
+  } catch {
+    try { return localStorage.getItem(roleKey(room)) } catch { return null }
+  }
+}
+
+/** This page's identity as a signed-in person: their name, one colour everywhere. */
+function personIdentity (identity, me) {
+  const color = colorFor(me.person.id)
+  Object.assign(identity, {
+    id: `person:${me.person.id}`,
+    name: me.name || me.person.name,
+    color,
+    colorLight: `${color}33`,
+    chosen: true,
+    fixed: true
+  })
+}
+
 /** The title (renamed in place: title.js) and the Document menu (transfer.js). */
 function bindDocumentTools (config, { kind, can, authHeaders }) {
   const notify = bindNotice(document.getElementById('notice'))
@@ -179,10 +219,11 @@ async function main () {
   if (new URLSearchParams(location.search).has('kind')) {
     window.history.replaceState(window.history.state, '', location.pathname + location.hash)
   }
-  // Without a usable grant the server decides (4401/4403); until then, offer nothing to edit.
-  const role = access.role || 'viewer'
-  const can = abilities(role)
+  // Without a link's token, a signed-in person's cookie says who this is (not in development).
+  const me = !access.token && !config.devMode ? await loadMe() : null
+  const person = me && me.signed_in && me.person ? me.person : null
   const identity = loadIdentity()
+  if (person) personIdentity(identity, me)
   if (access.name) {
     // The link names this person; edits are attributed to that name by the server anyway.
     identity.name = access.name
@@ -195,7 +236,19 @@ async function main () {
   const cache = new IndexeddbPersistence(`collab:${config.room}`, ydoc)
   await settle(cache.whenSynced, CACHE_WAIT)
   let kind = takeKindHint(config.room) || contentKind(ydoc) || config.kind
-  if (config.exists === false && can.write) kind = await createDocument(config.room, kind, access.token)
+  // Without a usable grant the server decides (4401/4403); until then, offer nothing to edit.
+  let role = access.role
+  if (person) {
+    role = await personRole(config.room)
+    if (!role && config.exists === false) {
+      kind = await createDocument(config.room, kind, null)
+      role = await personRole(config.room)
+    }
+  } else if (config.exists === false && abilities(role).write) {
+    kind = await createDocument(config.room, kind, access.token)
+  }
+  role = role || 'viewer'
+  const can = abilities(role)
   document.body.classList.add(`kind-${kind}`)
   const heading = bindDocumentTools(config, { kind, can, authHeaders: () => authHeaders(access.token) })
   // y-websocket appends the room to the URL as is; the server decodes the path segment.
@@ -238,8 +291,17 @@ async function main () {
     onEditor: () => {
       if (namePrompt && !identity.chosen) namePrompt.firstVisit()
       else if (can.write) surface.focus()
-    }
+    },
+    person: !!person
   })
+  if (person) {
+    // A lower role closes the page with 4403 too: with a role still held, open it again as that.
+    provider.on('closed', async ({ code }) => {
+      if (code !== 4403) return
+      const now = await personRole(config.room)
+      if (now && now !== role) location.reload()
+    })
+  }
   bindKeyboardExit(surface, document.getElementById('side-toggle'))
   bindRemoteFlags(document.getElementById('editor'), ydoc, provider)
   provider.connect()
@@ -253,7 +315,7 @@ async function main () {
     kind
   })
   bindRoomEvents(provider, { history: historyPanel, surface, identity, heading })
-  bindShare({ room: config.room, token: access.token, role, devMode: config.devMode })
+  bindShare({ room: config.room, token: access.token, role, devMode: config.devMode, person, title: heading.title })
   document.body.classList.add(`role-${role}`)
   if (!can.write) {
     document.getElementById('saved').hidden = true
@@ -276,7 +338,7 @@ async function main () {
   window.collab = {
     config,
     kind,
-    access: { role, name: access.name, claims: access.claims },
+    access: { role, name: access.name, claims: access.claims, person },
     ydoc,
     provider,
     cache,

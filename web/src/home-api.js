@@ -1,20 +1,16 @@
-// The REST calls of the home page: list, create, import (web/README.md "Home page").
+// The REST calls of the home page: list, create, import (web/README.md "Home page"). Each goes
+// through session.js, so a signed-in person's changes carry the CSRF header.
+import { problemDetail, sessionFetch } from './session.js'
 
 /** The problem's message of a failed answer (problem JSON `detail`), or a generic one. */
-export async function problemText (res) {
-  try {
-    const body = await res.json()
-    if (body && typeof body.detail === 'string') return body.detail
-  } catch {}
-  return `the server answered ${res.status}`
-}
+export const problemText = problemDetail
 
 /** `fetch`, for the answer of a success: a failure throws an Error saying what went wrong
  * (the problem's detail, or that the server cannot be reached). */
 export async function call (url, init = {}) {
   let res
   try {
-    res = await fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers } })
+    res = await sessionFetch(url, init)
   } catch {
     throw new Error('the server cannot be reached; check your connection and try again')
   }
@@ -26,9 +22,10 @@ async function send (url, init) {
   return (await call(url, init)).json()
 }
 
-/** A page of rooms: {items, next_cursor}. */
-export function listRooms ({ q = '', sort = 'edited', cursor = null, limit = 50 } = {}) {
+/** A page of rooms: {items, next_cursor}; `scope` (all, mine, shared, recent) for a person. */
+export function listRooms ({ q = '', sort = 'edited', cursor = null, limit = 50, scope = null } = {}) {
   const params = new URLSearchParams({ limit: String(limit), sort })
+  if (scope) params.set('scope', scope)
   if (q) params.set('q', q)
   if (cursor) params.set('cursor', cursor)
   return send(`/api/rooms?${params}`, { method: 'GET' })

@@ -1,11 +1,17 @@
-// The home page (open servers): create a document from a title, import a file, search and sort
-// the list, which says who is in each document and who edited it (web/README.md "Home page").
+// The home page: create a document from a title, import a file, search and sort the list, which
+// says who is in each document and who edited it (web/README.md "Home page"). On an open
+// server (development) for everyone; on a server with a secret for a signed-in person, with
+// their tabs (all, owned, shared, recent), who they are and Sign out; else a way to sign in.
 import { DELETED_KEY, createRoom, importFile, importPlan, listRooms } from './home-api.js'
 import { emptyItem, failedItem, roomItem } from './home-list.js'
+import { colorFor, initials } from './identity.js'
+import { loadMe, signInUrl, signOut } from './session.js'
 
 // How often the list is read again while the page is visible (who is in changes).
 const REFRESH = 15000
 const SEARCH_WAIT = 200
+const SCOPES = ['all', 'mine', 'shared', 'recent']
+const SCOPE_TITLES = { all: 'All documents', mine: 'Owned by me', shared: 'Shared with me', recent: 'Recently opened' }
 
 function showMessage (text, tone = 'info') {
   const box = document.getElementById('home-message')
@@ -15,8 +21,48 @@ function showMessage (text, tone = 'info') {
   box.hidden = !text
 }
 
-/** The list, drawn from the API for the current search and order. */
-function bindList () {
+/**
+ * The tabs of a signed-in person's lists (a tablist: arrows, Home and End move and choose).
+ * `onChange()` runs after the chosen scope changes; returns {scope()}.
+ */
+function bindScopeTabs (initial, onChange) {
+  const tabs = [...document.querySelectorAll('#scope-tabs [role="tab"]')]
+  const panel = document.getElementById('room-panel')
+  panel.setAttribute('role', 'tabpanel')
+  let scope = SCOPES.includes(initial) ? initial : 'all'
+  const select = (tab, focus) => {
+    scope = tab.dataset.scope
+    for (const other of tabs) {
+      const on = other === tab
+      other.setAttribute('aria-selected', String(on))
+      other.tabIndex = on ? 0 : -1
+    }
+    panel.setAttribute('aria-labelledby', tab.id)
+    document.getElementById('rooms-title').textContent = SCOPE_TITLES[scope]
+    if (focus) tab.focus()
+  }
+  select(tabs.find((tab) => tab.dataset.scope === scope), false)
+  for (const tab of tabs) {
+    tab.addEventListener('click', () => {
+      if (tab.dataset.scope === scope) return
+      select(tab, false)
+      onChange()
+    })
+    tab.addEventListener('keydown', (event) => {
+      const at = tabs.indexOf(tab)
+      const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key]
+      if (to === undefined) return
+      event.preventDefault()
+      select(tabs[(to + tabs.length) % tabs.length], true)
+      onChange()
+    })
+  }
+  document.getElementById('scope-tabs').hidden = false
+  return { scope: () => scope }
+}
+
+/** The list, drawn from the API for the current search, order (and a person's scope). */
+function bindList (person = null) {
   const list = document.getElementById('room-list')
   const search = document.getElementById('room-search')
   const sort = document.getElementById('room-sort')
@@ -27,15 +73,17 @@ function bindList () {
   let cursor = null
   let generation = 0
   let failed = false
+  let tabs = null
+  const scope = () => (tabs ? tabs.scope() : null)
   const load = async ({ append = false } = {}) => {
     const mine = ++generation
     list.setAttribute('aria-busy', 'true')
     try {
-      const page = await listRooms({ q: search.value.trim(), sort: sort.value, cursor: append ? cursor : null })
+      const page = await listRooms({ q: search.value.trim(), sort: sort.value, cursor: append ? cursor : null, scope: scope() })
       if (mine !== generation) return
       if (!append) list.replaceChildren()
-      list.append(...page.items.map(roomItem))
-      if (!list.children.length) list.append(emptyItem(search.value.trim()))
+      list.append(...page.items.map((room) => roomItem(room, person)))
+      if (!list.children.length) list.append(emptyItem(search.value.trim(), scope() || 'all'))
       cursor = page.next_cursor
       more.hidden = !cursor
       if (failed) showMessage('')
@@ -51,10 +99,12 @@ function bindList () {
   }
   const remember = () => {
     const next = new URLSearchParams()
+    if (scope() && scope() !== 'all') next.set('scope', scope())
     if (search.value.trim()) next.set('q', search.value.trim())
     if (sort.value !== 'edited') next.set('sort', sort.value)
     history.replaceState(history.state, '', next.size ? `/?${next}` : '/')
   }
+  if (person) tabs = bindScopeTabs(params.get('scope'), () => { remember(); load() })
   let timer = null
   search.addEventListener('input', () => {
     clearTimeout(timer)
@@ -64,6 +114,29 @@ function bindList () {
   more.addEventListener('click', () => load({ append: true }))
   setInterval(() => { if (document.visibilityState === 'visible' && !cursor) load() }, REFRESH)
   return load
+}
+
+/** Who is signed in, Sign out, and the People page for server admins. */
+function bindAccount (me) {
+  const person = me.person
+  document.getElementById('account-name').textContent = me.name || person.name
+  const avatar = document.getElementById('account-avatar')
+  avatar.textContent = initials(me.name || person.name)
+  avatar.style.setProperty('--avatar-color', colorFor(person.id))
+  document.getElementById('people-link').hidden = !person.admin
+  const button = document.getElementById('sign-out')
+  button.setAttribute('aria-label', `Sign out ${person.name}`)
+  button.addEventListener('click', async () => {
+    button.disabled = true
+    try {
+      await signOut()
+      location.assign('/signin')
+    } catch (err) {
+      showMessage(`You could not be signed out: ${err.message}.`, 'error')
+      button.disabled = false
+    }
+  })
+  document.getElementById('account').hidden = false
 }
 
 function bindCreate () {
@@ -109,16 +182,43 @@ function bindImport () {
   })
 }
 
-function main () {
-  if (!document.body.classList.contains('home-open')) return
+function showDeleted () {
   const deleted = sessionStorage.getItem(DELETED_KEY)
   if (deleted) {
     sessionStorage.removeItem(DELETED_KEY)
     showMessage(`“${deleted}” was deleted.`)
   }
+}
+
+/** The page as a person signed in to a server with a secret sees it. */
+function startPerson (me) {
+  const body = document.body
+  body.classList.remove('home-private', 'home-session')
+  body.classList.add('home-person')
+  bindAccount(me)
+  showDeleted()
   bindCreate()
   bindImport()
-  bindList()()
+  bindList(me.person)()
+}
+
+async function main () {
+  const body = document.body
+  if (body.classList.contains('home-open')) {
+    showDeleted()
+    bindCreate()
+    bindImport()
+    bindList()()
+    return
+  }
+  const me = await loadMe()
+  if (me.signed_in && me.person) {
+    startPerson(me)
+    return
+  }
+  body.classList.remove('home-session')
+  body.classList.add('home-private')
+  document.getElementById('signin-link').href = signInUrl('/')
 }
 
 main()

@@ -24,9 +24,13 @@ export function backoffDelay (attempt, { base = BACKOFF_BASE, cap = BACKOFF_CAP,
  * {final: {code, reason} | null, attempt, retryAt (ms timestamp) | null}.
  * While the browser reports offline the provider is paused; `online` connects at once.
  */
-export function bindReconnect (provider, { onChange = () => {}, random = Math.random, win = window } = {}) {
+export function bindReconnect (provider, { onChange = () => {}, random = Math.random, win = window, person = false } = {}) {
   // closes: the last few server closes and the delay chosen after each (for tests and debugging).
-  const state = { final: null, attempt: 0, retryAt: null, closes: [] }
+  // everSynced: the document was open (a refusal now takes access away rather than denying it).
+  const state = { final: null, attempt: 0, retryAt: null, closes: [], everSynced: false }
+  // A final close, with what its screen depends on: a signed-in person's page (no link) and
+  // whether the document had been open.
+  const finalOf = (code, reason) => ({ code, reason, person, wasOpen: state.everSynced })
   let timer = null
 
   const cancel = () => {
@@ -46,6 +50,7 @@ export function bindReconnect (provider, { onChange = () => {}, random = Math.ra
   provider.on('sync', (synced) => {
     if (synced) {
       state.attempt = 0
+      state.everSynced = true
       onChange(state)
     }
   })
@@ -53,7 +58,7 @@ export function bindReconnect (provider, { onChange = () => {}, random = Math.ra
     cancel()
     state.closes = [...state.closes.slice(-19), { code, reason, delay: null }]
     if (isFinal(code)) {
-      state.final = { code, reason }
+      state.final = finalOf(code, reason)
       provider.disconnect() // also leaves the cross-tab channel
       onChange(state)
       return
@@ -87,7 +92,7 @@ export function bindReconnect (provider, { onChange = () => {}, random = Math.ra
     /** Stop for good with a reason of the page's own (not from the server). */
     stop (code, reason) {
       cancel()
-      state.final = { code, reason }
+      state.final = finalOf(code, reason)
       provider.disconnect()
       onChange(state)
     }

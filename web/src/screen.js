@@ -2,6 +2,7 @@
 // this browser's copy) or `blocked` (a final state from states.js, drawn in place of the editor
 // with its ways forward). body[data-view] carries it; editor.css hides what does not belong.
 import { ACTIONS, finalState, reasonLine } from './states.js'
+import { signInUrl } from './session.js'
 
 // How long the page waits for the first sync before it shows the browser's copy anyway
 // (server down or unreachable: the person can still write, the line under the header says so).
@@ -9,9 +10,10 @@ const LOADING_AT_MOST = 4000
 
 function actionButton (action, { primary, onDiscard }) {
   const className = primary ? 'primary-button' : 'secondary-button'
-  if (action === 'home') {
+  if (action === 'home' || action === 'signin') {
     const link = document.createElement('a')
-    Object.assign(link, { className, href: '/', textContent: ACTIONS.home })
+    const href = action === 'home' ? '/' : signInUrl(location.pathname)
+    Object.assign(link, { className, href, textContent: ACTIONS[action] })
     return link
   }
   const button = document.createElement('button')
@@ -23,7 +25,7 @@ function actionButton (action, { primary, onDiscard }) {
 
 /** Draw the final state `final` ({code, reason}) into `screen`. */
 export function showFinal (screen, final, { unsaved, onDiscard }) {
-  const state = finalState(final.code, final.reason)
+  const state = finalState(final.code, final.reason, final)
   screen.dataset.state = state.id
   screen.dataset.code = String(final.code)
   screen.querySelector('.state-title').textContent = state.title

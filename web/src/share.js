@@ -1,7 +1,9 @@
-// The Share dialog (admins): make a viewer or editor link to this document with an expiry, copy
+// The Share dialog: who has access (signed-in people: share-people.js) and, for admins, share
+// links: make a viewer or editor link to this document with an expiry, copy
 // it, and list and revoke the links already given. The server mints and keeps the links
 // (README "Sharing", /api/rooms/{room}/links); a link's token is shown once, when it is made.
 import { authHeaders } from './auth.js'
+import { bindSharePeople } from './share-people.js'
 
 /** The expiry choices of the dialog, in seconds (null: never). */
 export const EXPIRY_CHOICES = [
@@ -181,22 +183,39 @@ function showLink (ui, url) {
 }
 
 /**
- * Wire the Share button and dialog of the editor page. Does nothing (the button stays hidden)
- * unless this person may share. Returns {dialog, refresh}, or null.
+ * Wire the Share button and dialog of the editor page: "People with access" for a signed-in
+ * `person` (share-people.js), share links for admins. Does nothing (the button stays hidden)
+ * when neither applies. `title()` is the document's current title. Returns {dialog, refresh},
+ * or null.
  */
-export function bindShare ({ room, token, role, devMode }) {
+export function bindShare ({ room, token, role, devMode, person = null, title = () => room }) {
   const ui = shareElements()
-  if (!ui.button || !ui.dialog || !canShare(role, devMode)) return null
-  const api = linksApi(room, token)
-  const list = bindLinkList(api, ui)
-  bindCreateForm(api, ui, list)
+  const links = canShare(role, devMode)
+  if (!ui.button || !ui.dialog || devMode || (!links && !person)) return null
+  let list = null
+  if (links) {
+    const api = linksApi(room, token)
+    list = bindLinkList(api, ui)
+    bindCreateForm(api, ui, list)
+    document.getElementById('share-links').hidden = false
+  }
+  const people = person ? bindSharePeople({ room, me: person, title }) : null
   ui.button.hidden = false
   ui.button.addEventListener('click', () => {
-    list.say('')
+    if (list) list.say('')
     ui.result.hidden = true
     ui.dialog.showModal()
-    ui.role.focus()
-    list.refresh()
+    const first = list ? ui.role : ui.dialog.querySelector('button, select, input')
+    first.focus()
+    if (list) list.refresh()
+    // Once the server says who may manage: the "Add people" field, unless the focus moved on.
+    if (people) {
+      people.refresh().then(() => {
+        const target = people.focusTarget()
+        if (target && ui.dialog.open && document.activeElement === first) target.focus()
+      })
+    }
   })
-  return { dialog: ui.dialog, refresh: list.refresh }
+  const refresh = () => Promise.all([people && people.refresh(), list && list.refresh()])
+  return { dialog: ui.dialog, refresh }
 }

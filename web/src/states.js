@@ -6,6 +6,7 @@ import { CLOSE_CODES, REASONS } from './contract.js'
 
 /** The ways forward a screen can offer. */
 export const ACTIONS = {
+  signin: 'Sign in',
   home: 'All documents',
   discard: 'Use the server\'s copy',
   reload: 'Reload the page'
@@ -18,13 +19,17 @@ const closed = (label, title, text, actions = ['home']) => ({ status: 'closed', 
 
 /** Every final screen, by id; collab/contract.py names the one each close code leads to. */
 const SCREENS = {
-  'access-needed': denied('Access denied', 'You need a link to open this document',
-    'Documents on this server are private. Open the share link you were given, or ask the document\'s owner for one.'),
+  'access-needed': denied('Access denied', 'Sign in to open this document',
+    'Documents on this server are private. Sign in if it was shared with you, or open the share link you were given.',
+    ['signin', 'home']),
   'link-invalid': denied('Access denied', 'This link does not work',
     `The link is damaged or was not made for this server. ${ASK_OWNER}`),
   'link-expired': denied('Link expired', 'This link has expired', ASK_OWNER),
   'access-denied': denied('Access denied', 'Your link does not open this document',
     'It was made for another document. Ask the document\'s owner for a link to this one.'),
+  // A signed-in person (no link) the document is not shared with.
+  'no-access': denied('Access denied', 'This document is not shared with you',
+    'Ask its owner to share it with you, or to send you a link.'),
   // A viewer whose browser still holds edits the server never took (made offline, or while
   // this person could edit): every connect would send them again and be refused.
   'read-only-refused': denied('Read only', 'This browser holds changes you cannot save',
@@ -49,17 +54,25 @@ const SCREENS = {
 const ACCESS_REMOVED = denied('Access removed', 'Your access to this document was removed',
   'The owner took back this link. Ask them for access again if you still need it.')
 
+/** A signed-in person's access taken away while the document was open (or their account). */
+const PERSON_REMOVED = denied('Access removed', 'Your access to this document was removed',
+  'Its owner or an admin took it back. Ask them for access again if you still need it.')
+
 /** The stable reasons (collab/contract.py) that pick a screen of their own. */
 const BY_REASON = new Map([[REASONS.readOnly, 'read-only-refused'], [REASONS.linkRevoked, 'link-revoked']])
 
 /**
  * What the page shows after a final close `code` with `reason`:
  * {id, status, label, title, text, actions}. `status` is the pill's data-status
- * ('denied' for access, 'closed' otherwise); `label` its text.
+ * ('denied' for access, 'closed' otherwise); `label` its text. `person`: the page of a
+ * signed-in person (no link); `wasOpen`: the document had been open on it.
  */
-export function finalState (code, reason = '') {
+export function finalState (code, reason = '', { person = false, wasOpen = false } = {}) {
   const screen = CLOSE_CODES.get(code)?.screen
   const id = BY_REASON.get(reason) ?? (screen in SCREENS ? screen : 'error')
+  if (person && id === 'access-denied') {
+    return wasOpen ? { id: 'access-removed', ...PERSON_REMOVED } : { id: 'no-access', ...SCREENS['no-access'] }
+  }
   if (id === 'access-denied' && /revoked/.test(reason)) return { id: 'link-revoked', ...ACCESS_REMOVED }
   return { id, ...SCREENS[id] }
 }

@@ -40,7 +40,7 @@ export function bindStatus (pill, provider, { banner, reconnect } = {}) {
     if (provider.wsconnected && provider.synced) everConnected = true
     const final = reconnect && reconnect.state.final
     if (final) {
-      const state = finalState(final.code, final.reason)
+      const state = finalState(final.code, final.reason, final)
       Object.assign(pill.dataset, { status: state.status, code: String(final.code) })
       text.textContent = pill.title = state.label
       if (banner) banner.hidden = true
