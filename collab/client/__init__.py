@@ -1,7 +1,8 @@
 """A Python client for collab: the REST API (`CollabClient`) and live sync (`LiveDocument`)."""
 
 from collab.client.live import Backoff, LiveClosed, LiveDocument, websocket_base
-from collab.client.rest import CollabAPIError, CollabClient, Room, RoomPage
+from collab.client.rest import CollabClient, Room, RoomPage
+from collab.client.wire import CollabAPIError
 
 __all__ = [
     "Backoff",

@@ -1,4 +1,5 @@
-"""The REST API as an async client over httpx: rooms, snapshots and edits."""
+"""The REST API as an async client over httpx: rooms, snapshots and edits, and people: signing
+in, sharing with them (collab/client/people.py)."""
 
 from __future__ import annotations
 
@@ -8,37 +9,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
-from urllib.parse import quote
 
 import httpx
-from pydantic import ValidationError
 
 from collab.api.models import rooms as shapes
-from collab.api.models.common import M
-from collab.api.models.problems import Problem
 from collab.client.live import Backoff, LiveDocument, websocket_base
+from collab.client.people import PeopleCalls
+from collab.client.wire import CollabAPIError, parse, raise_for_status, room_path
 
 YJS = "application/octet-stream"
-
-
-class CollabAPIError(Exception):
-    """A non-2xx answer, parsed from its RFC 9457 problem document."""
-
-    def __init__(self, status: int, detail: str, type: str = "about:blank", title: str = ""):
-        super().__init__(f"{status} {title}: {detail}" if title else f"{status}: {detail}")
-        self.status = status
-        self.detail = detail
-        self.type = type
-        self.title = title
-
-    @classmethod
-    def from_response(cls, response: httpx.Response) -> CollabAPIError:
-        """Build from a response; a body that is not a problem document becomes the detail."""
-        try:
-            problem = Problem.model_validate_json(response.content)
-        except ValidationError:
-            return cls(response.status_code, response.text, title=response.reason_phrase)
-        return cls(response.status_code, problem.detail, problem.type, problem.title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +36,9 @@ class Room:
     title: str | None = None
     present: tuple[str, ...] = ()
     editors: tuple[str, ...] = ()
+    # Who owns it (their name; None: nobody), and the caller's role on it.
+    owner: str | None = None
+    role: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Room:
@@ -76,6 +58,8 @@ class Room:
             room.title,
             tuple(room.present),
             tuple(room.editors),
+            room.owner.name if room.owner is not None else None,
+            room.role,
         )
 
 
@@ -87,8 +71,9 @@ class RoomPage:
     next_cursor: str | None
 
 
-class CollabClient:
-    """Async client for one collab server: every REST endpoint, plus `live()` documents."""
+class CollabClient(PeopleCalls):
+    """Async client for one collab server: every REST endpoint, plus `live()` documents. It
+    acts with a token, or as a person once `sign_in` has run (their session cookie)."""
 
     def __init__(
         self, base_url: str, *, token: str | None = None, http: httpx.AsyncClient | None = None
@@ -97,6 +82,7 @@ class CollabClient:
         self.token = token
         self._http = http if http is not None else httpx.AsyncClient()
         self._owns_http = http is None
+        self.csrf_token: str | None = None
 
     async def __aenter__(self) -> Self:
         return self
@@ -126,16 +112,20 @@ class CollabClient:
         *,
         search: str = "",
         sort: str = "edited",
+        scope: str = "all",
     ) -> RoomPage:
         """One page of rooms whose names start with `prefix` and whose title or name holds
-        `search` (any case), in `sort` order: "edited", "title" or "created"."""
+        `search` (any case), in `sort` order: "edited", "title" or "created". Signed in as a
+        person, `scope` chooses "all" they may open, "mine", "shared" (with them), "recent"."""
         params: dict[str, str | int] = {"limit": limit, "prefix": prefix, "sort": sort}
+        if scope != "all":
+            params["scope"] = scope
         if search:
             params["q"] = search
         if cursor is not None:
             params["cursor"] = cursor
         response = await self._request("GET", "/api/rooms", params=params)
-        page = _parse(shapes.RoomPage, response)
+        page = parse(shapes.RoomPage, response)
         return RoomPage(tuple(Room.of(room) for room in page.items), page.next_cursor)
 
     async def iter_rooms(self, prefix: str = "", page_size: int = 50) -> AsyncIterator[Room]:
@@ -151,24 +141,24 @@ class CollabClient:
 
     async def get_room(self, room: str) -> Room:
         """A room's metadata."""
-        return Room.of(_parse(shapes.Room, await self._request("GET", _room_path(room))))
+        return Room.of(parse(shapes.Room, await self._request("GET", room_path(room))))
 
     async def create_room(self, room: str, kind: str | None = None) -> tuple[Room, bool]:
         """Create a room if absent (of `kind`: "text" or "rich"); return it and whether this
         call created it."""
         body = {"json": {"kind": kind}} if kind is not None else {}
-        response = await self._request("PUT", _room_path(room), **body)
-        return Room.of(_parse(shapes.Room, response)), response.status_code == 201
+        response = await self._request("PUT", room_path(room), **body)
+        return Room.of(parse(shapes.Room, response)), response.status_code == 201
 
     async def create_titled(self, title: str, kind: str | None = None) -> Room:
         """Create a document named after `title` (the server picks a free name); the room."""
         body: dict[str, str] = {"title": title, **({"kind": kind} if kind else {})}
-        return Room.of(_parse(shapes.Room, await self._request("POST", "/api/rooms", json=body)))
+        return Room.of(parse(shapes.Room, await self._request("POST", "/api/rooms", json=body)))
 
     async def rename(self, room: str, title: str | None) -> Room:
         """Give `room` a new title (None: none); its name stays."""
-        response = await self._request("PATCH", _room_path(room), json={"title": title})
-        return Room.of(_parse(shapes.Room, response))
+        response = await self._request("PATCH", room_path(room), json={"title": title})
+        return Room.of(parse(shapes.Room, response))
 
     async def import_file(self, title: str, data: bytes, fmt: str) -> Room:
         """Create a document named after `title` holding `data`: "text", "markdown", "json"
@@ -180,16 +170,16 @@ class CollabClient:
             content=data,
             headers={"Content-Type": "application/octet-stream"},
         )
-        return Room.of(_parse(shapes.Room, response))
+        return Room.of(parse(shapes.Room, response))
 
     async def delete_room(self, room: str) -> None:
         """Delete a room and everything it stores; its live clients are closed with 4410."""
-        await self._request("DELETE", _room_path(room))
+        await self._request("DELETE", room_path(room))
 
     async def copy_room(self, room: str, to: str) -> Room:
         """Copy the committed state of `room` into the new room `to`."""
-        response = await self._request("POST", _room_path(room, "copy"), json={"to": to})
-        return Room.of(_parse(shapes.Room, response))
+        response = await self._request("POST", room_path(room, "copy"), json={"to": to})
+        return Room.of(parse(shapes.Room, response))
 
     # -- snapshots -------------------------------------------------------------------------
 
@@ -211,25 +201,25 @@ class CollabClient:
         """The text and its ETag, or (None, etag) when unchanged since `etag` (304)."""
         headers = {"If-None-Match": etag} if etag else {}
         response = await self._send(
-            "GET", _room_path(room, "snapshot"), params={"format": "text"}, headers=headers
+            "GET", room_path(room, "snapshot"), params={"format": "text"}, headers=headers
         )
         if response.status_code == 304:
             return None, response.headers.get("etag", etag or "")
-        _raise_for_status(response)
+        raise_for_status(response)
         return response.text, response.headers["etag"]
 
     async def _snapshot(
         self, room: str, format: str, params: dict[str, str] | None = None
     ) -> httpx.Response:
         query = {"format": format, **(params or {})}
-        return await self._request("GET", _room_path(room, "snapshot"), params=query)
+        return await self._request("GET", room_path(room, "snapshot"), params=query)
 
     # -- edits -----------------------------------------------------------------------------
 
     async def apply_update(self, room: str, update: bytes, *, author: str | None = None) -> bytes:
         """Apply a binary Yjs update live; return the room's new state vector once committed."""
         headers = {"Content-Type": YJS, **_author(author)}
-        path = _room_path(room, "updates")
+        path = room_path(room, "updates")
         response = await self._request("POST", path, content=update, headers=headers)
         return _state_vector(response)
 
@@ -244,7 +234,7 @@ class CollabClient:
         return await self._patch_text(room, {"text": text}, author)
 
     async def _patch_text(self, room: str, body: dict[str, Any], author: str | None) -> bytes:
-        path = _room_path(room, "text")
+        path = room_path(room, "text")
         response = await self._request("PATCH", path, json=body, headers=_author(author))
         return _state_vector(response)
 
@@ -252,7 +242,7 @@ class CollabClient:
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = await self._send(method, path, **kwargs)
-        _raise_for_status(response)
+        raise_for_status(response)
         return response
 
     async def _send(
@@ -261,33 +251,17 @@ class CollabClient:
         headers = dict(headers or {})
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token}"
+        if self.csrf_token is not None and method.upper() not in ("GET", "HEAD"):
+            headers["X-CSRF-Token"] = self.csrf_token
         return await self._http.request(method, self.base_url + path, headers=headers, **kwargs)
-
-
-def _room_path(room: str, *rest: str) -> str:
-    return "/".join(["/api/rooms", quote(room, safe=""), *rest])
 
 
 def _author(author: str | None) -> dict[str, str]:
     return {"X-Collab-Author": author} if author else {}
 
 
-def _raise_for_status(response: httpx.Response) -> None:
-    if not response.is_success:
-        raise CollabAPIError.from_response(response)
-
-
-def _parse(model: type[M], response: httpx.Response) -> M:
-    """A successful answer as the API model of its shape."""
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as error:
-        detail = f"the answer is not a {model.__name__}: {error.errors()[0]['msg']}"
-        raise CollabAPIError(response.status_code, detail) from None
-
-
 def _state_vector(response: httpx.Response) -> bytes:
-    encoded = _parse(shapes.StateVector, response).state_vector
+    encoded = parse(shapes.StateVector, response).state_vector
     try:
         return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     except (binascii.Error, ValueError):
