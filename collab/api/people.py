@@ -4,6 +4,7 @@ server admin's management)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
@@ -169,6 +170,7 @@ async def sign_in(request: Request) -> Response:
         state.throttle.failed(email, address)
         raise SignInFailed(_INCORRECT)
     state.throttle.succeeded(email)
+    await state.store.people.purge_sessions(datetime.now(UTC))  # expired ones, anyone's
     return await signed_in_response(request, person, reply_with_me=True)
 
 

@@ -8,9 +8,11 @@ import pytest
 
 import collab
 from collab.api.operations import ApiRoute
-from collab.auth import Role
+from collab.auth import Role, issue_token
 from tests.auth.test_websocket_auth import SECRET, token
 from tests.conftest import ServerFactory
+from tests.people.accounts import SECRET as PEOPLE_SECRET
+from tests.people.accounts import add_person, sign_in
 from tests.server import ServerProcess
 
 VIEWER = {"Authorization": f"Bearer {token('doc', 'viewer', ttl=7200)}"}
@@ -23,7 +25,7 @@ def room_operations() -> list[tuple[str, str, Role]]:
     for route in collab.create_app(collab.Settings()).routes:
         if isinstance(route, ApiRoute) and "{room}" in route.path:
             url = route.path.replace("{room}", "doc").replace("{version}", "1")
-            url = url.replace("{link}", "nothing")
+            url = url.replace("{link}", "nothing").replace("{person}", "nobody")
             for method, operation in route.operations.items():
                 found.append((method, url, operation.room_role))
     return found
@@ -66,3 +68,37 @@ async def test_an_impossible_room_name_is_not_found_before_anything_else(
             impossible = url.replace("/api/rooms/doc", "/api/rooms/%20bad%00name", 1)
             answer = await http.request(method, impossible, content=b"{not json")
             assert answer.status_code == 404, (method, url, answer.text)
+
+
+async def test_a_person_is_checked_on_every_operation_of_a_room(
+    make_server: ServerFactory, sqlite_url: str
+) -> None:
+    # "doc" is owned by nobody (made with a token): a person without a share gets 403 on
+    # every operation, and a viewer share admits exactly the viewer's operations.
+    server = make_server(sqlite_url, COLLAB_SECRET=PEOPLE_SECRET)
+    await server.start()
+    await add_person(sqlite_url, "grace@example.com", "Grace")
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        op = issue_token(
+            PEOPLE_SECRET, user="op", name="Op", grants={"doc*": "admin"}, ttl_seconds=600
+        )
+        admin = {"Authorization": f"Bearer {op}"}
+        assert (await http.put("/api/rooms/doc", headers=admin)).status_code == 201
+        grace = await sign_in(server, "grace@example.com")
+        for method, url, _ in room_operations():
+            answer = await grace.http.request(
+                method, url, content=b"{not json", headers=grace.changes()
+            )
+            assert answer.status_code == 403, (method, url, answer.text)
+        share = {"email": "grace@example.com", "role": "viewer"}
+        shared = await http.post("/api/rooms/doc/access", json=share, headers=admin)
+        assert shared.status_code == 200, shared.text
+        for method, url, role in room_operations():
+            answer = await grace.http.request(
+                method, url, content=b"{not json", headers=grace.changes()
+            )
+            if role > Role.VIEWER:
+                assert answer.status_code == 403, (method, url, answer.text)
+            else:
+                assert answer.status_code not in (401, 403), (method, url, answer.text)
+        await grace.close()
