@@ -65,7 +65,7 @@ async def test_home_on_a_server_with_a_secret_explains_how_to_get_in(
     async with httpx.AsyncClient(base_url=server.http_url) as http:
         page = (await http.get("/")).text
     assert '<body class="home home-private">' in page
-    assert "Documents here open with a share link" in page
+    assert "Sign in to see your documents" in page and "Got a share link" in page
     assert "collab token" in page
     assert 'class="room-item"' not in page
 

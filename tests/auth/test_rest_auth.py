@@ -85,7 +85,8 @@ async def test_health_schema_and_pages_stay_open(secured: ServerProcess):
         assert (await http.get("/healthz")).status_code == 200
         assert (await http.get("/api/openapi.json")).status_code == 200
         home = await http.get("/")
-        assert "open with a share link" in home.text and "Development mode" not in home.text
+        assert "Sign in to see your documents" in home.text and "Got a share link" in home.text
+        assert "Development mode" not in home.text
         assert "home-private" in home.text
         assert '"devMode": false' in (await http.get("/d/doc")).text
 
