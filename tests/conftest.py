@@ -14,6 +14,7 @@ from tests import launcher
 from tests.server import ServerProcess
 
 POSTGRES_ENV = "COLLAB_TEST_POSTGRES_URL"
+REDIS_ENV = "COLLAB_TEST_REDIS_URL"
 os.environ.setdefault(launcher.FORK_ENV, "1")  # collab forked from tests/launcher.py
 
 
@@ -99,6 +100,28 @@ async def postgres_url() -> AsyncIterator[str]:
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite file."""
     return f"sqlite+aiosqlite:///{tmp_path / 'collab.db'}"
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """The Redis the cluster tests use (skipped without COLLAB_TEST_REDIS_URL)."""
+    url = os.environ.get(REDIS_ENV)
+    if not url:
+        pytest.skip(f"cluster tests need {REDIS_ENV}, e.g. redis://127.0.0.1:6379/0")
+    import redis.asyncio as redis  # the cluster extra
+
+    client = redis.Redis.from_url(url)
+    try:
+        await client.ping()
+    finally:
+        await client.aclose()
+    yield url
+
+
+@pytest.fixture
+def bus_prefix() -> str:
+    """This test's Redis channel prefix: other tests' clusters never hear it."""
+    return f"collab-test-{uuid.uuid4().hex[:10]}"
 
 
 ServerFactory = Callable[..., ServerProcess]

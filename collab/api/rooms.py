@@ -126,13 +126,10 @@ async def put_room(call: RoomCall[None, NewRoom | None]) -> Response:
     """PUT /api/rooms/{room} [{"kind": "text"|"rich"}]: create if absent (idempotent); 201 when
     created, else 200 with the room as it is (its kind unchanged)."""
     room, body = call.room, call.body
-    documents = call.state.documents
-    created = await documents.create(room, body.kind if body else None)
+    created = await call.state.documents.create(room, body.kind if body else None)
     if created:
         await take_ownership(call.state, call.identity, room)
-    info = await documents.info(room)
-    kind = await documents.kind(room)
-    return reply(Room.of(info, documents.clients(room), kind), 201 if created else 200)
+    return await room_reply(call.request, room, 201 if created else 200)
 
 
 DELETE_ROOM = Operation(

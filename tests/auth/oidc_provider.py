@@ -5,9 +5,10 @@ does not match it, is refused with invalid_grant, as a strict provider does.
 
 Run as a script (its own process, so the provider's deprecation warnings stay out of the tests):
 `python tests/auth/oidc_provider.py --port 0`; it prints `listening <port>` once it accepts
-connections. Users are set with `PUT /users/<sub>` and a JSON object of claims; the
-authorization endpoint signs in whoever a POST of `sub=<sub>` names, or denies with
-`action=deny`."""
+connections; `Provider` runs it so for a test (tests/auth/test_oidc.py, the browser tests).
+Users are set with `PUT /users/<sub>` and a JSON object of claims; the authorization endpoint
+signs in whoever a POST of `sub=<sub>` names (its page has a `sub` field and an Authorize
+button), or denies with `action=deny`."""
 
 from __future__ import annotations
 
@@ -17,10 +18,14 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+import httpx
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -86,6 +91,45 @@ def _refuse(start_response: StartResponse, description: str) -> list[bytes]:
     body = json.dumps({"error": "invalid_grant", "error_description": description}).encode()
     start_response("400 BAD REQUEST", [("content-type", "application/json")])
     return [body]
+
+
+class Provider:
+    """oidc-provider-mock in a child process; stop and start again on the same port."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, __file__, "--port", str(self.port)],
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
+        stdout = self.process.stdout
+        assert stdout is not None
+        line = stdout.readline().decode()  # written once it listens; EOF if it died
+        stdout.close()
+        assert line.startswith("listening "), self.log_path.read_text()
+        self.port = int(line.split()[1])
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process = None
+
+    async def add_user(self, sub: str, **claims: Any) -> str:
+        async with httpx.AsyncClient() as client:
+            response = await client.put(f"{self.issuer}/users/{sub}", json=claims)
+            assert response.status_code == 204, response.text
+        return sub
 
 
 def main() -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from collab.api.oidc import CALLBACK_PATH, FLOW_COOKIE, LOGIN_PATH, oidc_routes
 from collab.config import Settings
 from collab.errors import Unauthorized
 from collab.people.oidc import OidcClaims, OidcSettings, OidcSignIn, safe_next_path
-from tests.auth.oidc_provider import s256
+from tests.auth.oidc_provider import Provider, s256
 from tests.server import free_port
 
 pytestmark = pytest.mark.skipif(
@@ -34,49 +32,9 @@ pytestmark = pytest.mark.skipif(
     reason="oidc-provider-mock (a test dependency: pip install -e '.[test]') is not installed",
 )
 
-PROVIDER_SCRIPT = Path(__file__).with_name("oidc_provider.py")
 KEY = b"k" * 32
 SECRET = "client-s3cret"
 APP = "http://collab.test"
-
-
-class Provider:
-    """oidc-provider-mock in a child process; stop and start again on the same port."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def issuer(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, str(PROVIDER_SCRIPT), "--port", str(self.port)],
-                stdout=subprocess.PIPE,
-                stderr=log,
-            )
-        stdout = self.process.stdout
-        assert stdout is not None
-        line = stdout.readline().decode()  # written once it listens; EOF if it died
-        stdout.close()
-        assert line.startswith("listening "), self.log_path.read_text()
-        self.port = int(line.split()[1])
-
-    def stop(self) -> None:
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self.process = None
-
-    async def add_user(self, sub: str, **claims: Any) -> str:
-        async with httpx.AsyncClient() as client:
-            response = await client.put(f"{self.issuer}/users/{sub}", json=claims)
-            assert response.status_code == 204, response.text
-        return sub
 
 
 @pytest.fixture(scope="module")

@@ -3,97 +3,13 @@
 // common.mjs for how they are driven. Screens are captured in every look (captureLooks: 1280
 // and 390 px, light and dark, each checked with axe-core).
 import { WAIT, captureLooks, check, openPage, run, waitSaved, waitStatus } from './common.mjs'
+import {
+  chooseTab, editorText, finalScreen, listed, newDocument, openShare, path, presenceLabel, signedIn, submitSignIn,
+  typeAtEnd, waitFor
+} from './people.mjs'
 
 const PEOPLE = JSON.parse(JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}').people || '[]')
 const [ADA, GRACE, EDSGER] = PEOPLE
-
-async function waitFor (read, predicate, what) {
-  const deadline = Date.now() + WAIT
-  let now
-  while (Date.now() < deadline) {
-    now = await read()
-    if (predicate(now)) return now
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error(`${what}: got ${JSON.stringify(now)}`)
-}
-
-const path = (page) => new URL(page.url()).pathname
-
-/** Fill and send the sign-in form of `page` (at /signin). */
-async function submitSignIn (page, email, password) {
-  await page.fill('#signin-email', email)
-  await page.fill('#signin-password', password)
-  await page.click('#signin-submit')
-}
-
-/** A fresh browser context signed in as `person` through the sign-in page, on the home page. */
-async function signedIn (browser, person, options = {}) {
-  const opened = await openPage(browser, '/signin', options)
-  await opened.page.waitForSelector('#signin-form', { timeout: WAIT })
-  await submitSignIn(opened.page, person.email, person.password)
-  await opened.page.waitForURL((url) => url.pathname === '/', { timeout: WAIT })
-  await opened.page.waitForSelector('#account:not([hidden])', { timeout: WAIT })
-  return opened
-}
-
-/** Create a document from the home page's form; resolves to its name once its editor is live. */
-async function newDocument (page, title, kind = 'text') {
-  await page.fill('#new-title', title)
-  await page.check(`input[name="kind"][value="${kind}"]`)
-  await page.click('#new-room-form button[type="submit"]')
-  await page.waitForURL((url) => url.pathname.startsWith('/d/'), { timeout: WAIT })
-  await waitStatus(page, 'connected')
-  await page.waitForFunction(() => window.collab, null, { timeout: WAIT })
-  return decodeURIComponent(path(page).slice(3))
-}
-
-function listed (page) {
-  return page.evaluate(() => [...document.querySelectorAll('#room-list .room-item')].map((el) => ({
-    room: el.dataset.room,
-    role: el.dataset.role,
-    owner: el.dataset.owner,
-    text: el.textContent
-  })))
-}
-
-async function chooseTab (page, scope) {
-  await page.click(`#scope-${scope}`)
-  await page.waitForFunction((s) => document.getElementById(`scope-${s}`).getAttribute('aria-selected') === 'true' &&
-    document.getElementById('room-list').getAttribute('aria-busy') === 'false', scope, { timeout: WAIT })
-}
-
-function editorText (page) {
-  return page.evaluate(() => window.collab.ytext.toString())
-}
-
-async function typeAtEnd (page, words) {
-  await page.click('.cm-content')
-  await page.keyboard.press('Control+End')
-  await page.keyboard.type(words, { delay: 10 })
-}
-
-function presenceLabel (page) {
-  return page.evaluate(() => {
-    const list = document.getElementById('presence')
-    return [list.getAttribute('aria-label'), ...[...list.querySelectorAll('li')].map((li) => li.title)].join(' | ')
-  })
-}
-
-async function finalScreen (page) {
-  await page.waitForFunction(() => document.body.dataset.view === 'blocked', null, { timeout: WAIT })
-  return page.evaluate(() => ({
-    state: document.getElementById('state-screen').dataset.state,
-    code: document.getElementById('state-screen').dataset.code,
-    title: document.getElementById('state-title').textContent
-  }))
-}
-
-async function openShare (page) {
-  await page.click('#share-button')
-  await page.waitForSelector('#share-dialog[open]', { timeout: WAIT })
-  await page.waitForSelector('#access-list .access-item', { timeout: WAIT })
-}
 
 const scenarios = {
   /**

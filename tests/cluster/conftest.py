@@ -1,44 +1,20 @@
 """Fixtures for clusters: several real `collab serve` processes on one fresh PostgreSQL database
-and one real Redis, each test on a Redis channel prefix of its own."""
+and one real Redis (`redis_url`), each test on a Redis channel prefix of its own (`bus_prefix`:
+both in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
-import redis.asyncio as redis
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
-REDIS_ENV = "COLLAB_TEST_REDIS_URL"
-
 ClusterFactory = Callable[..., Awaitable[list[ServerProcess]]]
-
-
-@pytest.fixture
-async def redis_url() -> AsyncIterator[str]:
-    """The Redis the cluster tests use (skipped without COLLAB_TEST_REDIS_URL)."""
-    url = os.environ.get(REDIS_ENV)
-    if not url:
-        pytest.skip(f"cluster tests need {REDIS_ENV}, e.g. redis://127.0.0.1:6379/0")
-    client = redis.Redis.from_url(url)
-    try:
-        await client.ping()
-    finally:
-        await client.aclose()
-    yield url
-
-
-@pytest.fixture
-def bus_prefix() -> str:
-    """This test's Redis channel prefix: other tests' clusters never hear it."""
-    return f"collab-test-{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture

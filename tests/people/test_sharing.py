@@ -219,3 +219,22 @@ async def test_opening_a_new_name_makes_me_its_owner(
         editor.append("draft")
     assert await _names(ada, "mine") == ["fresh-idea"]
     assert (await grace.http.get("/api/rooms/fresh-idea")).status_code == 403
+
+
+async def test_putting_a_new_name_makes_me_its_owner_and_says_so(
+    team: tuple[ServerProcess, SignedIn, SignedIn],
+):
+    """The editor page of a name nobody stored yet creates it with PUT before it connects: the
+    answer names the person as its owner and admin, as GET does afterwards."""
+    _, ada, grace = team
+    assert (await ada.http.get("/api/rooms/fresh-plan")).status_code == 404
+    made = await ada.http.put("/api/rooms/fresh-plan", json={"kind": "rich"}, headers=ada.changes())
+    assert made.status_code == 201, made.text
+    assert made.json()["owner"]["name"] == "Ada Lovelace" and made.json()["role"] == "admin"
+    again = await ada.http.put("/api/rooms/fresh-plan", headers=ada.changes())
+    assert again.status_code == 200 and again.json()["kind"] == "rich"
+    assert again.json()["owner"]["name"] == "Ada Lovelace" and again.json()["role"] == "admin"
+    assert await _names(ada, "mine") == ["fresh-plan"]
+    # Someone else's PUT of it is refused: it is Ada's now.
+    taken = await grace.http.put("/api/rooms/fresh-plan", headers=grace.changes())
+    assert taken.status_code == 403
