@@ -109,7 +109,9 @@ class Pages:
             message = f"A title is 1-{MAX_TITLE} characters, any language. Go back and type one."
             return error_page(422, message, title="That title cannot be used")
         if not state.auth.development:
-            return error_page(403, "Documents here are created from a share link.")
+            return error_page(
+                403, "Sign in, then create documents from the home page (it needs JavaScript)."
+            )
         name = await create_titled(state.store, title, kind, _anyone)
         return RedirectResponse(f"/d/{name}", status_code=303)
 
