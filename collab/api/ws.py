@@ -21,6 +21,7 @@ from collab.errors import (
     LinkExpired,
     Overloaded,
     TokenExpired,
+    Unauthorized,
 )
 from collab.hooks import Connect, Disconnect
 from collab.recheck import Watched
@@ -156,7 +157,13 @@ def _expiry_timer(connection: Connection, identity: Identity) -> asyncio.TimerHa
     if connection.expires_at is None:
         return None
     delay = max(0.0, connection.expires_at - time.time())
-    expired = LinkExpired() if identity.link is not None else TokenExpired(TOKEN_EXPIRED)
+    expired: CollabError
+    if identity.session is not None:  # a person's session: the page offers to sign in again
+        expired = Unauthorized("session expired: sign in again")
+    elif identity.link is not None:
+        expired = LinkExpired()
+    else:
+        expired = TokenExpired(TOKEN_EXPIRED)
     return asyncio.get_running_loop().call_later(delay, connection.fail, expired)
 
 

@@ -16,6 +16,7 @@ from collab.store.models import SessionRow
 from tests.conftest import ServerFactory
 from tests.people.accounts import PASSWORD, SECRET, add_person, sign_in, with_store
 from tests.server import ServerProcess
+from tests.yclient import YClient
 
 OTHER_SECRET = "another-servers-secret-with-enough-entropy-42"
 
@@ -187,3 +188,26 @@ async def test_development_mode_has_no_sign_in(server: ServerProcess):
         assert me["development"] is True and me["sign_in"]["password"] is False
         refused = await http.post("/api/session", json={"email": "a@b.c", "password": "x"})
         assert refused.status_code == 409 and "development mode" in refused.json()["detail"]
+
+
+async def test_an_editor_open_when_its_session_ends_is_asked_to_sign_in_again(
+    secured: ServerProcess,
+):
+    await add_person(secured.database_url, "ada@example.com", "Ada")
+    ada = await sign_in(secured, "ada@example.com")
+    await ada.http.post("/api/rooms", json={"title": "Plan"}, headers=ada.changes())
+    token = ada.cookie.partition(".")[0]
+    store = await with_store(secured.database_url)
+    async with store.engine.begin() as conn:  # the session ends a few seconds from now
+        await conn.execute(
+            update(SessionRow)
+            .where(SessionRow.id == token_hash(token))
+            .values(expires_at=datetime.now(UTC) + timedelta(seconds=4))
+        )
+    await store.close()
+    headers = {"Cookie": f"collab_session={ada.cookie}"}
+    async with YClient(secured.ws_url, "plan", headers=headers) as editor:
+        await editor.synced.wait()
+        code, reason = await editor.wait_closed(timeout=30)
+    assert (code, reason) == (4401, "session expired: sign in again")
+    await ada.close()
