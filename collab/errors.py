@@ -333,3 +333,18 @@ class ProviderUnavailable(CollabError):
 
     close_code = 1011
     http_status = 502
+
+
+class ThreadNotFound(CollabError):
+    """No comment thread (or no comment in it) of that id on that room."""
+
+    close_code = 4404
+    http_status = 404
+
+
+class CommentLimit(CollabError):
+    """A comment past a limit: its body's size, the comments of its thread, the threads of
+    its document (COLLAB_COMMENT_* settings)."""
+
+    close_code = 1008
+    http_status = 422

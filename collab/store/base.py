@@ -11,6 +11,7 @@ from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 
 if TYPE_CHECKING:
     from collab.store.access import SqlAccess
+    from collab.store.comments import SqlComments
     from collab.store.people import SqlPeople
 
 
@@ -429,6 +430,11 @@ class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
     @property
     def access(self) -> SqlAccess:
         """Documents' owners, the people they are shared with, and visits."""
+        ...
+
+    @property
+    def comments(self) -> SqlComments:
+        """Comment threads on passages of documents, and their comments."""
         ...
 
     async def close(self) -> None:

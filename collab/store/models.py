@@ -276,3 +276,42 @@ class RoomVisitRow(Base):
         String(128), ForeignKey("rooms.name", ondelete="CASCADE"), primary_key=True
     )
     visited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ThreadRow(Base):
+    """A comment thread on a passage of a room's document: the passage's start and end as Yjs
+    relative positions (pycrdt `StickyIndex`, encoded), and the text it quoted when made."""
+
+    __tablename__ = "comment_threads"
+    __table_args__ = (Index("ix_comment_threads_room", "room", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    room: Mapped[str] = mapped_column(String(128), ForeignKey("rooms.name", ondelete="CASCADE"))
+    anchor_start: Mapped[bytes] = mapped_column(LargeBinary)
+    anchor_end: Mapped[bytes] = mapped_column(LargeBinary)
+    quote: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(256))
+    created_by_user: Mapped[str] = mapped_column(String(256))
+    created_by_person: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CommentRow(Base):
+    """A comment in a thread, by the identity that posted it (its display name, user id and
+    person id); `edited_at` is set by each edit."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_thread", "thread_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("comment_threads.id", ondelete="CASCADE")
+    )
+    author: Mapped[str] = mapped_column(String(256))
+    author_user: Mapped[str] = mapped_column(String(256))
+    author_person: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

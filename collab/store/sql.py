@@ -43,6 +43,8 @@ from collab.store.base import (
     VersionResult,
 )
 from collab.store.batches import BatchLedger
+from collab.store.comments import SqlComments
+from collab.store.comments import forget_room as forget_comments
 from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
@@ -72,6 +74,7 @@ class SqlStore:
         self.links = SqlLinks(engine)
         self.people = SqlPeople(engine)
         self.access = SqlAccess(engine)
+        self.comments = SqlComments(engine)
         self._ignoring: dict[str, Insert] = {}
         self._one_trip = (
             OneTripAppend(
@@ -407,6 +410,7 @@ class SqlStore:
                 delete(versions.authors_table).where(versions.authors_table.c.room == room)
             )
             await forget_room(conn, room)
+            await forget_comments(conn, room)
         return RoomHead(int(tombstone.seq), int(tombstone.epoch), deleted=True)
 
     async def list_versions(

@@ -1,0 +1,316 @@
+"""SQL for comment threads and their comments (`comment_threads`, `comments`): a thread anchors
+to a passage by two Yjs relative positions the store keeps as bytes (collab/content/anchors.py
+makes and reads them); comments are authored by the identity of the request. A deleted room
+keeps none (SqlStore.delete_room clears them in its transaction: `forget_room`)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, cast
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from collab.errors import CommentLimit, RoomNotFound
+from collab.store import roomlog
+from collab.store.models import CommentRow, RoomRow, ThreadRow
+from collab.store.outage import translates_outages
+
+_rooms = cast(Table, RoomRow.__table__)
+_threads = cast(Table, ThreadRow.__table__)
+_comments = cast(Table, CommentRow.__table__)
+
+ThreadStatus = Literal["open", "resolved", "all"]
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who wrote something: the name shown, the identity's user id, and the person signed in
+    (people.id) when there was one."""
+
+    display: str
+    user: str
+    person: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One comment of a thread; `edited_at` is None until it is edited."""
+
+    id: str
+    thread: str
+    author: Author
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A thread on a passage: `start` and `end` are encoded Yjs relative positions, `quote`
+    the passage's text when the thread was made; comments oldest first (the first opened it)."""
+
+    id: str
+    room: str
+    start: bytes
+    end: bytes
+    quote: str
+    created_by: Author
+    created_at: datetime
+    resolved_by: str | None
+    resolved_at: datetime | None
+    comments: tuple[Comment, ...]
+
+    @property
+    def resolved(self) -> bool:
+        """Whether someone resolved it (and nobody reopened it since)."""
+        return self.resolved_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NewThread:
+    """A thread to store, with the comment that opens it."""
+
+    room: str
+    start: bytes
+    end: bytes
+    quote: str
+    author: Author
+    body: str
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _maybe_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else _utc(moment)
+
+
+def _new_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _comment(row: Any) -> Comment:
+    author = Author(row.author, row.author_user, row.author_person)
+    return Comment(
+        row.id, row.thread_id, author, row.body, _utc(row.created_at), _maybe_utc(row.edited_at)
+    )
+
+
+def _thread(row: Any, comments: tuple[Comment, ...]) -> Thread:
+    author = Author(row.created_by, row.created_by_user, row.created_by_person)
+    return Thread(
+        row.id,
+        row.room,
+        bytes(row.anchor_start),
+        bytes(row.anchor_end),
+        row.quote,
+        author,
+        _utc(row.created_at),
+        row.resolved_by,
+        _maybe_utc(row.resolved_at),
+        comments,
+    )
+
+
+async def forget_room(conn: AsyncConnection, room: str) -> None:
+    """A room's threads and their comments, deleted as the room is (inside that transaction)."""
+    ids = select(_threads.c.id).where(_threads.c.room == room).scalar_subquery()
+    await conn.execute(delete(_comments).where(_comments.c.thread_id.in_(ids)))
+    await conn.execute(delete(_threads).where(_threads.c.room == room))
+
+
+@translates_outages
+class SqlComments:
+    """Threads and comments of rooms; one transaction per call. Counting limits are checked
+    under the room row's lock (roomlog.lock), so two posts at once cannot both pass the last
+    place."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def create_thread(self, new: NewThread, now: datetime, *, max_threads: int) -> Thread:
+        """Store a thread and its first comment; RoomNotFound unless the room exists,
+        CommentLimit when it has `max_threads` threads already."""
+        async with self._engine.begin() as conn:
+            await roomlog.lock(conn, new.room)
+            live = await conn.scalar(
+                select(_rooms.c.name).where(
+                    _rooms.c.name == new.room, _rooms.c.deleted_at.is_(None)
+                )
+            )
+            if live is None:
+                raise RoomNotFound(f"room {new.room!r} does not exist")
+            count = await conn.scalar(
+                select(func.count()).select_from(_threads).where(_threads.c.room == new.room)
+            )
+            if int(count or 0) >= max_threads:
+                raise CommentLimit(
+                    f"this document has {max_threads} threads, the most it may have: delete "
+                    "some before starting another"
+                )
+            thread_id = _new_id()
+            await conn.execute(
+                _threads.insert().values(
+                    id=thread_id,
+                    room=new.room,
+                    anchor_start=new.start,
+                    anchor_end=new.end,
+                    quote=new.quote,
+                    created_by=new.author.display,
+                    created_by_user=new.author.user,
+                    created_by_person=new.author.person,
+                    created_at=now,
+                )
+            )
+            first = await _insert_comment(conn, thread_id, new.author, new.body, now)
+        return Thread(
+            thread_id,
+            new.room,
+            new.start,
+            new.end,
+            new.quote,
+            new.author,
+            now,
+            None,
+            None,
+            (first,),
+        )
+
+    async def list_threads(self, room: str, status: ThreadStatus = "all") -> list[Thread]:
+        """The room's threads, oldest first, with their comments oldest first."""
+        query = select(_threads).where(_threads.c.room == room)
+        if status == "open":
+            query = query.where(_threads.c.resolved_at.is_(None))
+        elif status == "resolved":
+            query = query.where(_threads.c.resolved_at.is_not(None))
+        query = query.order_by(_threads.c.created_at, _threads.c.id)
+        async with self._engine.connect() as conn:
+            rows = list(await conn.execute(query))
+            comments = await _comments_of(conn, [row.id for row in rows])
+        return [_thread(row, tuple(comments.get(row.id, ()))) for row in rows]
+
+    async def get_thread(self, room: str, thread_id: str) -> Thread | None:
+        """The room's thread of that id, with its comments; None if it has none."""
+        async with self._engine.connect() as conn:
+            return await _one(conn, room, thread_id)
+
+    async def reply(
+        self, room: str, thread_id: str, author: Author, body: str, now: datetime, *, limit: int
+    ) -> Comment | None:
+        """Add a comment to the thread; None if the room has no such thread, CommentLimit when
+        it holds `limit` comments already."""
+        async with self._engine.begin() as conn:
+            await roomlog.lock(conn, room)
+            if await _thread_row(conn, room, thread_id) is None:
+                return None
+            count = await conn.scalar(
+                select(func.count())
+                .select_from(_comments)
+                .where(_comments.c.thread_id == thread_id)
+            )
+            if int(count or 0) >= limit:
+                raise CommentLimit(
+                    f"this thread has {limit} comments, the most a thread may have: start "
+                    "another thread"
+                )
+            return await _insert_comment(conn, thread_id, author, body, now)
+
+    async def edit_comment(
+        self, room: str, thread_id: str, comment_id: str, body: str, now: datetime
+    ) -> Comment | None:
+        """Replace a comment's body; None if the room's thread has no such comment."""
+        async with self._engine.begin() as conn:
+            if await _thread_row(conn, room, thread_id) is None:
+                return None
+            await conn.execute(
+                update(_comments)
+                .where(_comments.c.id == comment_id, _comments.c.thread_id == thread_id)
+                .values(body=body, edited_at=now)
+            )
+            row = (
+                await conn.execute(
+                    select(_comments).where(
+                        _comments.c.id == comment_id, _comments.c.thread_id == thread_id
+                    )
+                )
+            ).first()
+        return None if row is None else _comment(row)
+
+    async def delete_comment(
+        self, room: str, thread_id: str, comment_id: str
+    ) -> Literal["comment", "thread"] | None:
+        """Delete a comment: its whole thread when it is the first one (which opened it), as in
+        shared office documents. What went ("comment" or "thread"); None if there was none."""
+        async with self._engine.begin() as conn:
+            found = await _one(conn, room, thread_id)
+            if found is None or comment_id not in {c.id for c in found.comments}:
+                return None
+            if found.comments[0].id == comment_id:
+                await conn.execute(delete(_comments).where(_comments.c.thread_id == thread_id))
+                await conn.execute(delete(_threads).where(_threads.c.id == thread_id))
+                return "thread"
+            await conn.execute(delete(_comments).where(_comments.c.id == comment_id))
+            return "comment"
+
+    async def set_resolved(
+        self, room: str, thread_id: str, by: str | None, now: datetime
+    ) -> Thread | None:
+        """Resolve the thread as `by` at `now`, or reopen it (`by` None); a thread already so
+        stays as it was. None if the room has no such thread."""
+        values = {"resolved_by": by, "resolved_at": now if by is not None else None}
+        already = _threads.c.resolved_at.is_(None) if by is not None else None
+        async with self._engine.begin() as conn:
+            query = update(_threads).where(_threads.c.id == thread_id, _threads.c.room == room)
+            if already is not None:
+                query = query.where(already)
+            await conn.execute(query.values(**values))
+            return await _one(conn, room, thread_id)
+
+
+async def _insert_comment(
+    conn: AsyncConnection, thread_id: str, author: Author, body: str, now: datetime
+) -> Comment:
+    comment = Comment(_new_id(), thread_id, author, body, now, None)
+    await conn.execute(
+        _comments.insert().values(
+            id=comment.id,
+            thread_id=thread_id,
+            author=author.display,
+            author_user=author.user,
+            author_person=author.person,
+            body=body,
+            created_at=now,
+        )
+    )
+    return comment
+
+
+async def _thread_row(conn: AsyncConnection, room: str, thread_id: str) -> Any:
+    query = select(_threads).where(_threads.c.id == thread_id, _threads.c.room == room)
+    return (await conn.execute(query)).first()
+
+
+async def _comments_of(conn: AsyncConnection, threads: list[str]) -> dict[str, list[Comment]]:
+    found: dict[str, list[Comment]] = {}
+    for start in range(0, len(threads), 500):
+        chunk = threads[start : start + 500]
+        query = (
+            select(_comments)
+            .where(_comments.c.thread_id.in_(chunk))
+            .order_by(_comments.c.created_at, _comments.c.id)
+        )
+        for row in await conn.execute(query):
+            found.setdefault(row.thread_id, []).append(_comment(row))
+    return found
+
+
+async def _one(conn: AsyncConnection, room: str, thread_id: str) -> Thread | None:
+    row = await _thread_row(conn, room, thread_id)
+    if row is None:
+        return None
+    comments = await _comments_of(conn, [thread_id])
+    return _thread(row, tuple(comments.get(thread_id, ())))
