@@ -20,8 +20,9 @@ class Role(IntEnum):
     """What a grant allows; each role includes the ones below it."""
 
     VIEWER = 1  # read and presence
-    EDITOR = 2  # also write
-    ADMIN = 3  # also delete, restore, manage versions
+    COMMENTER = 2  # also comment (never the text)
+    EDITOR = 3  # also write
+    ADMIN = 4  # also delete, restore, manage versions
 
     @classmethod
     def parse(cls, name: str) -> Role:
@@ -29,7 +30,9 @@ class Role(IntEnum):
         try:
             return cls[name.upper()]
         except KeyError:
-            raise ValueError(f"unknown role {name!r}: use viewer, editor or admin") from None
+            raise ValueError(
+                f"unknown role {name!r}: use viewer, commenter, editor or admin"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,8 +121,8 @@ class VersionRecorded:
 @dataclass(frozen=True, slots=True)
 class AccessChanged:
     """Who has access to `room` changed on this process: `person_id` (None for "everyone in the
-    organisation") now has `role` ("owner", "admin", "editor", "viewer"; None: no access), as
-    `by` (the display name of who changed it) did."""
+    organisation") now has `role` ("owner", "admin", "editor", "commenter", "viewer"; None: no
+    access), as `by` (the display name of who changed it) did."""
 
     room: str
     person_id: str | None

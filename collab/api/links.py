@@ -18,13 +18,14 @@ from collab.auth import Role, issue_link_token
 from collab.errors import LinkNotFound, LinkRevoked, LinksUnavailable
 from collab.state import CollabState
 
-_ROLES = {"viewer": Role.VIEWER, "editor": Role.EDITOR}
+_ROLES = {"viewer": Role.VIEWER, "commenter": Role.COMMENTER, "editor": Role.EDITOR}
 _CANNOT_SIGN = "This server cannot sign links: no COLLAB_SECRET, or a public key only"
 
 _NEW_LINK = JsonBody(NewLink)
 CREATE_LINK = Operation(
     "createLink",
-    "Make a share link: a viewer or editor grant on the room, until it expires or is revoked",
+    "Make a share link: a viewer, commenter or editor grant on the room, until it expires or "
+    "is revoked",
     {201: Reply("The link, with its token and URL (shown this once)", MintedLink)},
     description="The URL starts with COLLAB_PUBLIC_URL, else the URL the request came to.",
     role=Role.ADMIN,

@@ -19,7 +19,7 @@ from collab.auth import Role
 from collab.errors import Forbidden
 from collab.state import CollabState
 
-_ROLES = ("viewer", "editor", "admin")
+_ROLES = ("viewer", "commenter", "editor", "admin")
 
 
 async def metrics(request: Request) -> Response:

@@ -49,10 +49,11 @@ BEARER = {
     "bearerFormat": "JWT",
     "description": "`Authorization: Bearer <token>`: a JWT signed with the server's secret "
     "(HS256) or verified with its public key (RS256/ES256), carrying per-room grants (a room, "
-    "or a prefix ending in `*`, with the role viewer, editor or admin). `collab token --room "
-    "NAME --role editor --secret ...` issues one. REST takes the header only; the WebSocket at "
-    "/ws/{room} also takes the subprotocol `collab.token.<jwt>` or, as a last resort, "
-    "`?token=`. Without a secret or public key (development mode) no token is needed.",
+    "or a prefix ending in `*`, with the role viewer, commenter, editor or admin). "
+    "`collab token --room NAME --role editor --secret ...` issues one. REST takes the header "
+    "only; the WebSocket at /ws/{room} also takes the subprotocol `collab.token.<jwt>` or, as "
+    "a last resort, `?token=`. Without a secret or public key (development mode) no token is "
+    "needed.",
 }
 
 INFO = {

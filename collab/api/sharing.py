@@ -71,7 +71,7 @@ async def _org_role(state: CollabState, room: str) -> str | None:
 _SHARE = JsonBody(Share)
 SHARE = Operation(
     "shareWithPerson",
-    "Share the document with a person, by email, as viewer, editor or admin",
+    "Share the document with a person, by email, as viewer, commenter, editor or admin",
     {200: Reply("Who has access now", Access)},
     description="The person must have an account here (a built-in one, or once signed in "
     "through the organisation's provider). Sharing again changes their role.",
@@ -176,7 +176,7 @@ SET_ORG = Operation(
 
 @SET_ORG.on_room
 async def set_organisation(call: RoomCall[None, OrganisationRole]) -> Response:
-    """PUT /api/rooms/{room}/organisation {"role": "viewer"|"editor"|null}."""
+    """PUT /api/rooms/{room}/organisation {"role": "viewer"|"commenter"|"editor"|null}."""
     state, room = call.state, call.room
     _people_on(state)
     await state.documents.info(room)

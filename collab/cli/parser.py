@@ -103,7 +103,9 @@ def _add_token(commands: Commands) -> Parser:
         required=True,
         help="room name, or a prefix pattern ending in '*' (repeatable)",
     )
-    token.add_argument("--role", choices=["viewer", "editor", "admin"], default="editor")
+    token.add_argument(
+        "--role", choices=["viewer", "commenter", "editor", "admin"], default="editor"
+    )
     token.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 12h, 7d (default 1h)")
     add_setting_options(token, ["secret"])
     token.add_argument(

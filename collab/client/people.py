@@ -59,7 +59,7 @@ class PeopleCalls:
         return parse(shapes.Access, await self._request("GET", room_path(room, "access")))
 
     async def share(self: _Transport, room: str, email: str, role: str) -> shapes.Access:
-        """Share `room` with the person of `email` as "viewer", "editor" or "admin"."""
+        """Share `room` with the person of `email` as "viewer", "commenter", "editor" or "admin"."""
         body = {"email": email, "role": role}
         response = await self._request("POST", room_path(room, "access"), json=body)
         return parse(shapes.Access, response)
@@ -75,7 +75,8 @@ class PeopleCalls:
         return parse(shapes.Access, await self._request("DELETE", path))
 
     async def set_organisation_role(self: _Transport, room: str, role: str | None) -> shapes.Access:
-        """The role of everyone signed in who has the link: "viewer", "editor" or None."""
+        """The role of everyone signed in who has the link: "viewer", "commenter", "editor" or
+        None."""
         response = await self._request("PUT", room_path(room, "organisation"), json={"role": role})
         return parse(shapes.Access, response)
 

@@ -224,7 +224,8 @@ class RoomCursor:
 
 @dataclass(frozen=True, slots=True)
 class ShareLink:
-    """A stored share link (store/links.py): `role` ("viewer" or "editor") on `room`."""
+    """A stored share link (store/links.py): `role` ("viewer", "commenter" or "editor") on
+    `room`."""
 
     id: str
     room: str

@@ -157,9 +157,9 @@ class RoomLeaseRow(Base):
 
 
 class ShareLinkRow(Base):
-    """A share link: a viewer or editor grant on one room that a signed token names (its `lnk`
-    claim), live until it expires or is revoked, and only for the room as it stood when the
-    link was made (`epoch`: a room deleted and made again does not inherit its links)."""
+    """A share link: a viewer, commenter or editor grant on one room that a signed token names
+    (its `lnk` claim), live until it expires or is revoked, and only for the room as it stood
+    when the link was made (`epoch`: a room deleted and made again does not inherit its links)."""
 
     __tablename__ = "share_links"
     __table_args__ = (Index("ix_share_links_room", "room", "created_at"),)

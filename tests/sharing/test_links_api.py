@@ -102,7 +102,7 @@ async def test_a_new_link_has_a_url_a_token_and_its_terms(
     [
         ([], "body: Input should be a valid dictionary"),
         ({}, "role: Field required"),
-        ({"role": "admin"}, "role: Input should be 'viewer' or 'editor'"),
+        ({"role": "admin"}, "role: Input should be 'viewer', 'commenter' or 'editor'"),
         ({"role": "viewer", "expires_in": 0}, "expires_in"),
         ({"role": "viewer", "expires_in": -5}, "expires_in"),
         ({"role": "viewer", "expires_in": 1.5}, "expires_in"),

@@ -6,7 +6,7 @@ import { csrfHeaders } from './session.js'
 
 export const TOKEN_PROTOCOL = 'collab'
 export const TOKEN_PROTOCOL_PREFIX = 'collab.token.'
-const ROLES = { viewer: 1, editor: 2, admin: 3 }
+const ROLES = { viewer: 1, commenter: 2, editor: 3, admin: 4 }
 
 export function tokenKey (room) {
   return `collab:token:${room}`
@@ -36,7 +36,7 @@ export function decodeClaims (token) {
   }
 }
 
-/** The highest role the `rooms` claim grants on `room` ('viewer'|'editor'|'admin'), or null. */
+/** The highest role the `rooms` claim grants on `room` ('viewer'|'commenter'|'editor'|'admin'), or null. */
 export function roleFor (claims, room) {
   const rooms = claims && claims.rooms
   if (!rooms || typeof rooms !== 'object') return null

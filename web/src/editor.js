@@ -170,7 +170,7 @@ function watchKind (ydoc, room, surface) {
 const roleKey = (room) => `collab:role:${room}`
 
 /**
- * A signed-in person's role on `room` ('viewer'|'editor'|'admin'), from GET /api/rooms/{room};
+ * A signed-in person's role on `room` ('viewer'|'commenter'|'editor'|'admin'), from GET /api/rooms/{room};
  * null when the server says the document does not exist or is not theirs; offline, the role
  * it said last time.
  */
@@ -183,7 +183,7 @@ async function personRole (room) {
     })
     if (!res.ok) return null
     const role = (await res.json()).role
-    const known = ['viewer', 'editor', 'admin'].includes(role) ? role : null
+    const known = ['viewer', 'commenter', 'editor', 'admin'].includes(role) ? role : null
     try { if (known) localStorage.setItem(roleKey(room), known) } catch {}
     return known
   } catch {

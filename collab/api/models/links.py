@@ -28,7 +28,8 @@ _LINK_EXAMPLE: JsonDict = {
     "status": "live",
 }
 LinkRole = Annotated[
-    Literal["viewer", "editor"], Field(description="what the link lets its holder do")
+    Literal["viewer", "commenter", "editor"],
+    Field(description="what the link lets its holder do: read, also comment, also write"),
 ]
 Label = Annotated[
     str,

@@ -16,11 +16,14 @@ Email = Annotated[
     Field(description="an email address (compared without regard to case)"),
 ]
 ShareRole = Annotated[
-    Literal["viewer", "editor", "admin"],
-    Field(description="viewer: read; editor: also write; admin: also share, restore, delete"),
+    Literal["viewer", "commenter", "editor", "admin"],
+    Field(
+        description="viewer: read; commenter: also comment; editor: also write; admin: also "
+        "share, restore, delete"
+    ),
 ]
 OrgRole = Annotated[
-    Literal["viewer", "editor"] | None,
+    Literal["viewer", "commenter", "editor"] | None,
     Field(description="the role of everyone signed in who has the link; null: none"),
 ]
 

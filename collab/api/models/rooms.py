@@ -111,7 +111,7 @@ class Room(BaseModel):
         "then those of the latest version; listings only",
     )
     owner: RoomOwner | None = Field(None, description="the person who owns it; null: nobody")
-    role: Literal["viewer", "editor", "admin"] | None = Field(
+    role: Literal["viewer", "commenter", "editor", "admin"] | None = Field(
         None, description="the caller's role on it (null when the host's hook decides)"
     )
 
