@@ -18,7 +18,18 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from collab.api import errors, health, history, links, openapi, people, rooms, sharing, ws
+from collab.api import (
+    comments,
+    errors,
+    health,
+    history,
+    links,
+    openapi,
+    people,
+    rooms,
+    sharing,
+    ws,
+)
 from collab.api import metrics as api_metrics
 from collab.api.hosts import AllowedHosts, HostCheck
 from collab.api.pages import Pages, web_dist
@@ -90,6 +101,7 @@ def create_app(
         *rooms.routes,
         *history.routes,
         *links.routes,
+        *comments.routes,
         *people.routes,
         *people.provider_routes(settings),
         *sharing.routes,
@@ -235,7 +247,7 @@ def _state(
             "edit and delete every document. Set COLLAB_SECRET (or --secret) before exposing "
             "this server."
         )
-    return CollabState(
+    state = CollabState(
         settings,
         store,
         writer,
@@ -248,6 +260,9 @@ def _state(
         SharedBuckets(settings.state_bytes_per_second * 4, settings.state_byte_burst * 4),
         metrics=metrics,
     )
+    per_minute = float(settings.comments_per_minute)
+    state.comment_rate = SharedBuckets(per_minute / 60, per_minute)
+    return state
 
 
 async def _drain(state: CollabState) -> None:

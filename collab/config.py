@@ -93,6 +93,12 @@ class Settings:
         4_194_304, "largest WebSocket message, after decompression (close 1009 above)"
     )
     max_request_bytes: int = _setting(8_388_608, "largest REST request body (413 above)")
+    comment_max_chars: int = _setting(10_000, "longest comment, in characters (422 above)")
+    comments_per_thread: int = _setting(500, "most comments a thread holds (422 above)")
+    threads_per_document: int = _setting(2_000, "most comment threads a document holds (422 above)")
+    comments_per_minute: int = _setting(
+        60, "comments, edits and resolutions one identity may make per minute on a process (429)"
+    )
     send_queue_size: int = _setting(
         2048, "frames waiting for one client before it is dropped as too slow (close 1013)"
     )

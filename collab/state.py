@@ -50,6 +50,8 @@ class CollabState:
     sessions: Sessions | None = None
     people: PersonAccess | None = None
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    # Comment writes per identity (COLLAB_COMMENTS_PER_MINUTE), set by create_app.
+    comment_rate: SharedBuckets = field(default_factory=lambda: SharedBuckets(1.0, 60.0))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def recheck_access(self, *, room: str | None = None, user_id: str | None = None) -> int:

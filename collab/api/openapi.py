@@ -31,6 +31,8 @@ _PATH_PARAMETERS = {
     "version": ("A version id of the room", TypeAdapter(PositiveId).json_schema()),
     "link": ("A share link's id", {"type": "string", "examples": ["Xq3v9a1LbW0sT7rN2cYk4g"]}),
     "person": ("A person's id", {"type": "string", "examples": ["3f9c2a7d1e4b8a6c5d0e9f12"]}),
+    "thread": ("A comment thread's id", {"type": "string", "examples": ["Yk3pX7rT2mW9cQ4e"]}),
+    "comment": ("A comment's id", {"type": "string", "examples": ["tQ0s1vBn4Kx2Lq9A"]}),
 }
 _CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
@@ -147,7 +149,7 @@ def _operation(
 
 
 def _tag(path: str) -> str:
-    for tag in ("versions", "links"):
+    for tag in ("versions", "links", "threads"):
         if f"/{tag}" in path:
             return tag
     return "rooms" if "/api/" in path else "probes"

@@ -76,6 +76,15 @@ class Documents:
         doc = await stored_doc(self.store, room)
         return Snapshot(doc.get_update(), doc.get_state())
 
+    async def current(self, room: str) -> Doc[Any]:
+        """A copy of the document as it stands: the live room's (with edits not committed
+        yet) when loaded, else the stored one (not loading it). RoomNotFound if none."""
+        await self.info(room)
+        live = self.rooms.rooms.get(room)
+        if live is not None:
+            return doc_from_update(live.doc.get_update())
+        return await stored_doc(self.store, room)
+
     async def apply_update(self, room: str, update: bytes, origin: Origin) -> bytes:
         """Validate an update on a scratch Doc, then apply it live as if a peer had sent it (the
         live room checks its nesting against the document)."""

@@ -60,3 +60,16 @@ def restore_event(
         "version": version_json(version) if version is not None else None,
         "safety": version_json(safety),
     }
+
+
+def comment_event(action: str, thread: str, comment: str | None, author: str | None) -> Event:
+    """A comment thread changed (`action`: created, edited, deleted, resolved, reopened) by
+    `author`; `comment` names the comment concerned (None: the thread itself). Clients fetch
+    the thread (GET /api/rooms/{room}/threads/{thread}) to show it."""
+    return {
+        "type": "comment",
+        "action": action,
+        "thread": thread,
+        "comment": comment,
+        "author": author,
+    }

@@ -1,0 +1,314 @@
+"""REST endpoints for comment threads on passages of a document (issue 23): list, start a
+thread, reply, edit, delete, resolve, reopen.
+
+A thread anchors to a passage by Yjs relative positions the server makes from an index and a
+length into the current text (content/anchors.py), so the document is never touched: a
+commenter, who cannot write the text, comments. Everything is authored by the identity of the
+request. Viewers read threads; commenters and above write them; a comment is edited or deleted
+by its author, or by an admin of the room. Each change is announced to the room's editors on
+this process (EVENT `comment`, docs/protocol.md "Events")."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pycrdt import Doc
+from starlette.responses import Response
+
+from collab.api.models.comments import (
+    CommentOut,
+    CommentText,
+    Deleted,
+    NewThread,
+    ThreadOut,
+    ThreadPage,
+    ThreadParams,
+    is_author,
+)
+from collab.api.operations import JsonBody, Operation, Query, Reply, RoomCall, reply, resource
+from collab.auth import DEVELOPMENT, Identity, Role
+from collab.content.anchors import anchor, locate
+from collab.errors import CommentLimit, Forbidden, InvalidRequest, RateLimited, ThreadNotFound
+from collab.rooms.events import comment_event
+from collab.state import CollabState
+from collab.store import comments as stored
+from collab.store.comments import Author, Thread
+
+_NOT_TEXT = "The document is rich text: threads by index need a plain-text document"
+_LIMIT = "A limit: the comment's length, the thread's comments or the document's threads"
+_RATE = "Too many comment changes in the last minute (COLLAB_COMMENTS_PER_MINUTE)"
+
+_LIST_QUERY = Query(ThreadParams)
+LIST_THREADS = Operation(
+    "listThreads",
+    "The document's comment threads, each with where its passage stands now",
+    {200: Reply("The threads", ThreadPage)},
+    description="Open threads by default (`status=resolved` or `all` for the others), in "
+    "document order, detached ones (their whole passage deleted) last.",
+    role=Role.VIEWER,
+    query=_LIST_QUERY,
+)
+
+
+@LIST_THREADS.on_room
+async def list_threads(call: RoomCall[ThreadParams, None]) -> Response:
+    """GET /api/rooms/{room}/threads?status=open|resolved|all."""
+    state, room = call.state, call.room
+    await state.documents.info(room)
+    threads = await state.store.comments.list_threads(room, call.query.status)
+    doc = await state.documents.current(room) if threads else None
+    shown = [_shown(thread, doc, call.identity) for thread in threads]
+    shown.sort(key=lambda t: (t.range is None, t.range.index if t.range else 0))
+    return reply(ThreadPage(items=shown))
+
+
+GET_THREAD = Operation(
+    "getThread",
+    "One comment thread, with where its passage stands now",
+    {200: Reply("The thread", ThreadOut)},
+    role=Role.VIEWER,
+)
+
+
+@GET_THREAD.on_room
+async def get_thread(call: RoomCall[None, None]) -> Response:
+    """GET /api/rooms/{room}/threads/{thread}."""
+    thread = await _thread(call)
+    doc = await call.state.documents.current(call.room)
+    return reply(_shown(thread, doc, call.identity))
+
+
+_NEW_THREAD = JsonBody(NewThread)
+CREATE_THREAD = Operation(
+    "createThread",
+    "Start a comment thread on a passage of the text",
+    {201: Reply("The thread, with its first comment", ThreadOut)},
+    description="The passage is `length` characters from `index` of the document's current "
+    "text (as GET .../text shows it); the thread follows it through every later edit.",
+    role=Role.COMMENTER,
+    body=_NEW_THREAD,
+    problems={409: _NOT_TEXT, 429: _RATE},
+)
+
+
+@CREATE_THREAD.on_room
+async def create_thread(call: RoomCall[None, NewThread]) -> Response:
+    """POST /api/rooms/{room}/threads {"passage": {"index", "length"}, "body"}."""
+    state, room, body = call.state, call.room, call.body
+    text = _checked_text(state, body.body)
+    _take_turn(state, call.identity)
+    doc = await state.documents.current(room)
+    passage = anchor(doc, body.passage.index, body.passage.length)
+    new = stored.NewThread(room, passage.start, passage.end, passage.quote, _author(call), text)
+    thread = await state.store.comments.create_thread(
+        new, _now(), max_threads=state.settings.threads_per_document
+    )
+    shown = _shown(thread, doc, call.identity)
+    _announce(call, "created", thread.id, thread.comments[0].id)
+    return reply(shown, 201)
+
+
+_REPLY = JsonBody(CommentText)
+REPLY = Operation(
+    "replyToThread",
+    "Add a comment to a thread",
+    {201: Reply("The comment", CommentOut)},
+    role=Role.COMMENTER,
+    body=_REPLY,
+    problems={429: _RATE},
+)
+
+
+@REPLY.on_room
+async def reply_to_thread(call: RoomCall[None, CommentText]) -> Response:
+    """POST /api/rooms/{room}/threads/{thread}/comments {"body"}."""
+    state, room = call.state, call.room
+    text = _checked_text(state, call.body.body)
+    _take_turn(state, call.identity)
+    thread_id = call.request.path_params["thread"]
+    comment = await state.store.comments.reply(
+        room, thread_id, _author(call), text, _now(), limit=state.settings.comments_per_thread
+    )
+    if comment is None:
+        raise ThreadNotFound(f"room {room!r} has no thread {thread_id!r}")
+    _announce(call, "created", thread_id, comment.id)
+    return reply(CommentOut.of(comment, call.identity), 201)
+
+
+_EDIT = JsonBody(CommentText)
+EDIT_COMMENT = Operation(
+    "editComment",
+    "Change a comment's text: one's own, or any as an admin of the room",
+    {200: Reply("The comment, edited", CommentOut)},
+    role=Role.COMMENTER,
+    body=_EDIT,
+    problems={429: _RATE},
+)
+
+
+@EDIT_COMMENT.on_room
+async def edit_comment(call: RoomCall[None, CommentText]) -> Response:
+    """PATCH /api/rooms/{room}/threads/{thread}/comments/{comment} {"body"}."""
+    state, room = call.state, call.room
+    text = _checked_text(state, call.body.body)
+    thread_id, comment_id = await _own_comment(call)
+    _take_turn(state, call.identity)
+    edited = await state.store.comments.edit_comment(room, thread_id, comment_id, text, _now())
+    if edited is None:
+        raise ThreadNotFound(f"thread {thread_id!r} has no comment {comment_id!r}")
+    _announce(call, "edited", thread_id, comment_id)
+    return reply(CommentOut.of(edited, call.identity))
+
+
+DELETE_COMMENT = Operation(
+    "deleteComment",
+    "Delete a comment (its whole thread when it is the first): one's own, or any as an admin",
+    {200: Reply("What was deleted", Deleted)},
+    role=Role.COMMENTER,
+    problems={429: _RATE},
+)
+
+
+@DELETE_COMMENT.on_room
+async def delete_comment(call: RoomCall[None, None]) -> Response:
+    """DELETE /api/rooms/{room}/threads/{thread}/comments/{comment}."""
+    thread_id, comment_id = await _own_comment(call)
+    _take_turn(call.state, call.identity)
+    gone = await call.state.store.comments.delete_comment(call.room, thread_id, comment_id)
+    if gone is None:
+        raise ThreadNotFound(f"thread {thread_id!r} has no comment {comment_id!r}")
+    _announce(call, "deleted", thread_id, comment_id)
+    return reply(Deleted(deleted=gone, thread=thread_id, comment=comment_id))
+
+
+RESOLVE_THREAD = Operation(
+    "resolveThread",
+    "Mark a thread resolved (resolving one already resolved changes nothing)",
+    {200: Reply("The thread", ThreadOut)},
+    role=Role.COMMENTER,
+    problems={429: _RATE},
+)
+
+
+@RESOLVE_THREAD.on_room
+async def resolve_thread(call: RoomCall[None, None]) -> Response:
+    """POST /api/rooms/{room}/threads/{thread}/resolve."""
+    return await _set_resolved(call, resolved=True)
+
+
+REOPEN_THREAD = Operation(
+    "reopenThread",
+    "Reopen a resolved thread (reopening an open one changes nothing)",
+    {200: Reply("The thread", ThreadOut)},
+    role=Role.COMMENTER,
+    problems={429: _RATE},
+)
+
+
+@REOPEN_THREAD.on_room
+async def reopen_thread(call: RoomCall[None, None]) -> Response:
+    """POST /api/rooms/{room}/threads/{thread}/reopen."""
+    return await _set_resolved(call, resolved=False)
+
+
+async def _set_resolved(call: RoomCall[None, None], *, resolved: bool) -> Response:
+    state, room = call.state, call.room
+    _take_turn(state, call.identity)
+    thread_id = call.request.path_params["thread"]
+    by = _author(call).display if resolved else None
+    thread = await state.store.comments.set_resolved(room, thread_id, by, _now())
+    if thread is None:
+        raise ThreadNotFound(f"room {room!r} has no thread {thread_id!r}")
+    _announce(call, "resolved" if resolved else "reopened", thread_id, None)
+    doc = await state.documents.current(room)
+    return reply(_shown(thread, doc, call.identity))
+
+
+def _shown(thread: Thread, doc: Doc[Any] | None, caller: Identity) -> ThreadOut:
+    where = None if doc is None else locate(doc, thread.start, thread.end)
+    return ThreadOut.of(thread, where, caller)
+
+
+async def _thread(call: RoomCall[Any, Any]) -> Thread:
+    thread_id = call.request.path_params["thread"]
+    thread = await call.state.store.comments.get_thread(call.room, thread_id)
+    if thread is None:
+        raise ThreadNotFound(f"room {call.room!r} has no thread {thread_id!r}")
+    return thread
+
+
+async def _own_comment(call: RoomCall[Any, Any]) -> tuple[str, str]:
+    """The thread's and comment's ids in the path, once the caller may change that comment:
+    its author, or an admin of the room (403 otherwise, 404 when there is no such comment)."""
+    thread = await _thread(call)
+    comment_id = call.request.path_params["comment"]
+    found = next((c for c in thread.comments if c.id == comment_id), None)
+    if found is None:
+        raise ThreadNotFound(f"thread {thread.id!r} has no comment {comment_id!r}")
+    if not is_author(found.author, call.identity):
+        role = await call.state.admission.role(call.identity, call.room, None)
+        if role is None or role < Role.ADMIN:
+            raise Forbidden("only its author, or an admin of the room, may change a comment")
+    return thread.id, comment_id
+
+
+def _checked_text(state: CollabState, text: str) -> str:
+    """The comment's text, kept exactly as sent, once it fits: 422 when too long, blank, or
+    holding what the database cannot store (NUL, a lone surrogate)."""
+    most = state.settings.comment_max_chars
+    if len(text) > most:
+        raise CommentLimit(f"a comment holds at most {most} characters, not {len(text)}")
+    if not text.strip():
+        raise InvalidRequest("body: a comment needs some text")
+    if "\x00" in text:
+        raise InvalidRequest("body: a comment cannot hold the NUL character (U+0000)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidRequest(
+            f"body: a lone surrogate (U+{ord(text[error.start]):04X}) at {error.start}; "
+            "send valid Unicode"
+        ) from None
+    return text
+
+
+def _take_turn(state: CollabState, identity: Identity) -> None:
+    """One comment change of `identity`'s budget (COLLAB_COMMENTS_PER_MINUTE); 429 when spent."""
+    if not state.comment_rate.get(identity.user_id).take():
+        raise RateLimited(
+            f"at most {state.settings.comments_per_minute} comment changes a minute: wait a "
+            "little and try again"
+        )
+
+
+def _author(call: RoomCall[Any, Any]) -> Author:
+    identity = call.identity
+    return Author(identity.display, identity.user_id, identity.person)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _announce(call: RoomCall[Any, Any], action: str, thread: str, comment: str | None) -> None:
+    """Tell the room's editors open on this process (they fetch the thread again)."""
+    live = call.state.documents.rooms.rooms.get(call.room)
+    if live is not None:
+        identity = call.identity
+        author = None if identity is DEVELOPMENT else identity.display
+        live.announce(comment_event(action, thread, comment, author))
+
+
+routes = [
+    resource("/api/rooms/{room}/threads", get=list_threads, post=create_thread),
+    resource("/api/rooms/{room}/threads/{thread}", get=get_thread),
+    resource("/api/rooms/{room}/threads/{thread}/comments", post=reply_to_thread),
+    resource(
+        "/api/rooms/{room}/threads/{thread}/comments/{comment}",
+        patch=edit_comment,
+        delete=delete_comment,
+    ),
+    resource("/api/rooms/{room}/threads/{thread}/resolve", post=resolve_thread),
+    resource("/api/rooms/{room}/threads/{thread}/reopen", post=reopen_thread),
+]

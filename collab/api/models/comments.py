@@ -1,0 +1,203 @@
+"""Comment threads and comments as the REST API takes and shows them (api/comments.py)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
+
+from collab.api.models.common import Body, Params, RoomName, Timestamp
+from collab.auth import Identity
+from collab.content.anchors import Located
+from collab.store.comments import Author, Comment, Thread
+
+_AUTHOR_EXAMPLE: JsonDict = {"name": "Ada", "person_id": None, "yours": True}
+_COMMENT_EXAMPLE: JsonDict = {
+    "id": "tQ0s1vBn4Kx2Lq9A",
+    "thread": "Yk3pX7rT2mW9cQ4e",
+    "author": _AUTHOR_EXAMPLE,
+    "body": "Is this figure from the March report?",
+    "created_at": "2026-03-02T10:42:17.250000+00:00",
+    "edited_at": None,
+}
+_THREAD_EXAMPLE: JsonDict = {
+    "id": "Yk3pX7rT2mW9cQ4e",
+    "room": "notes",
+    "quote": "revenue grew 12%",
+    "detached": False,
+    "range": {"index": 120, "length": 16, "text": "revenue grew 12%"},
+    "anchor": {"start": "AKqC9Y0FCAA", "end": "AKqC9Y0FF_8B"},
+    "created_by": _AUTHOR_EXAMPLE,
+    "created_at": "2026-03-02T10:42:17.250000+00:00",
+    "resolved": False,
+    "resolved_by": None,
+    "resolved_at": None,
+    "comments": [_COMMENT_EXAMPLE],
+}
+
+
+class PassageIndex(Body):
+    """A passage of the document's text: `length` characters (Unicode code points, as the text
+    edits count them) from `index`."""
+
+    index: int = Field(ge=0, description="where the passage starts in the current text")
+    length: int = Field(ge=1, description="how many characters it holds (at least 1)")
+
+
+class CommentText(Body):
+    """A comment's text, stored and shown exactly as sent (never rendered as markup)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"body": "Is this figure from the March report?"}]}
+    )
+
+    body: str = Field(
+        min_length=1,
+        description="the comment, as plain text (at most COLLAB_COMMENT_MAX_CHARS characters)",
+    )
+
+
+class NewThread(CommentText):
+    """POST /api/rooms/{room}/threads: a passage of the plain-text document and the first
+    comment on it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"passage": {"index": 120, "length": 16}, "body": "Is this from March?"}]
+        }
+    )
+
+    passage: PassageIndex
+
+
+class ThreadParams(Params):
+    """GET /api/rooms/{room}/threads?status=..."""
+
+    status: Literal["open", "resolved", "all"] = Field(
+        "open", description="open threads (the default), resolved ones, or all"
+    )
+
+
+class AuthorOut(BaseModel):
+    """Who wrote it: the name shown, the person's id (null: not a signed-in person), and
+    whether the caller wrote it (and so may edit and delete it)."""
+
+    name: str
+    person_id: str | None
+    yours: bool
+
+    @classmethod
+    def of(cls, author: Author, caller: Identity) -> AuthorOut:
+        """`author` as `caller` sees them."""
+        return cls(name=author.display, person_id=author.person, yours=is_author(author, caller))
+
+
+def is_author(author: Author, caller: Identity) -> bool:
+    """Whether `caller` is who wrote something (same user id, same person)."""
+    return author.user == caller.user_id and author.person == caller.person
+
+
+class CommentOut(BaseModel):
+    """A comment."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_COMMENT_EXAMPLE]})
+
+    id: str
+    thread: str = Field(description="the id of its thread")
+    author: AuthorOut
+    body: str = Field(description="exactly as written: show it as text, never as markup")
+    created_at: Timestamp
+    edited_at: Timestamp | None = Field(description="its last edit; null: never edited")
+
+    @classmethod
+    def of(cls, comment: Comment, caller: Identity) -> CommentOut:
+        """The stored comment, as `caller` sees it."""
+        return cls(
+            id=comment.id,
+            thread=comment.thread,
+            author=AuthorOut.of(comment.author, caller),
+            body=comment.body,
+            created_at=comment.created_at,
+            edited_at=comment.edited_at,
+        )
+
+
+class Range(BaseModel):
+    """Where the passage stands in the current text (code points), and its text now."""
+
+    index: int
+    length: int
+    text: str
+
+    @classmethod
+    def of(cls, where: Located) -> Range:
+        """The range `where` a passage is."""
+        return cls(index=where.index, length=where.length, text=where.text)
+
+
+class Anchor(BaseModel):
+    """The passage's start and end as Yjs relative positions (base64url): what an editor
+    resolves against its own copy of the document to highlight it."""
+
+    start: str
+    end: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+class ThreadOut(BaseModel):
+    """A thread on a passage, with its comments (oldest first; the first one opened it)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_THREAD_EXAMPLE]})
+
+    id: str
+    room: RoomName
+    quote: str = Field(description="the passage's text when the thread was made")
+    detached: bool = Field(description="true when all of the passage has been deleted")
+    range: Range | None = Field(description="where the passage is now; null when detached")
+    anchor: Anchor
+    created_by: AuthorOut
+    created_at: Timestamp
+    resolved: bool
+    resolved_by: str | None
+    resolved_at: Timestamp | None
+    comments: list[CommentOut]
+
+    @classmethod
+    def of(cls, thread: Thread, where: Located | None, caller: Identity) -> ThreadOut:
+        """The stored thread, where its passage is now (None: gone), as `caller` sees it."""
+        return cls(
+            id=thread.id,
+            room=thread.room,
+            quote=thread.quote,
+            detached=where is None,
+            range=None
+            if where is None
+            else Range(index=where.index, length=where.length, text=where.text),
+            anchor=Anchor(start=_b64(thread.start), end=_b64(thread.end)),
+            created_by=AuthorOut.of(thread.created_by, caller),
+            created_at=thread.created_at,
+            resolved=thread.resolved,
+            resolved_by=thread.resolved_by,
+            resolved_at=thread.resolved_at,
+            comments=[CommentOut.of(c, caller) for c in thread.comments],
+        )
+
+
+class ThreadPage(BaseModel):
+    """A room's threads, open ones in document order (detached ones last), then by age."""
+
+    items: list[ThreadOut]
+
+
+class Deleted(BaseModel):
+    """What a delete removed: the comment, or its whole thread (deleting the first comment of a
+    thread deletes the thread)."""
+
+    deleted: Literal["comment", "thread"]
+    thread: str
+    comment: str

@@ -1,0 +1,74 @@
+"""The comments half of the REST client: threads on passages of a document and their comments
+(mixed into CollabClient)."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import httpx
+
+from collab.api.models import comments as shapes
+from collab.client.wire import parse, room_path
+
+
+class _Transport(Protocol):
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response: ...
+
+
+class CommentCalls:
+    """Comment threads; needs the client's `_request`."""
+
+    async def threads(self: _Transport, room: str, status: str = "open") -> list[shapes.ThreadOut]:
+        """The room's threads ("open", "resolved" or "all"), in document order."""
+        response = await self._request("GET", room_path(room, "threads"), params={"status": status})
+        return parse(shapes.ThreadPage, response).items
+
+    async def thread(self: _Transport, room: str, thread: str) -> shapes.ThreadOut:
+        """One thread of the room, with where its passage is now."""
+        return parse(shapes.ThreadOut, await self._request("GET", _thread(room, thread)))
+
+    async def comment_on(
+        self: _Transport, room: str, index: int, length: int, body: str
+    ) -> shapes.ThreadOut:
+        """Start a thread on the `length` characters from `index` of the room's text."""
+        payload = {"passage": {"index": index, "length": length}, "body": body}
+        response = await self._request("POST", room_path(room, "threads"), json=payload)
+        return parse(shapes.ThreadOut, response)
+
+    async def reply(self: _Transport, room: str, thread: str, body: str) -> shapes.CommentOut:
+        """Add a comment to a thread."""
+        path = f"{_thread(room, thread)}/comments"
+        return parse(shapes.CommentOut, await self._request("POST", path, json={"body": body}))
+
+    async def edit_comment(
+        self: _Transport, room: str, thread: str, comment: str, body: str
+    ) -> shapes.CommentOut:
+        """Change the text of one's own comment (any, as an admin of the room)."""
+        path = f"{_thread(room, thread)}/comments/{_quote(comment)}"
+        return parse(shapes.CommentOut, await self._request("PATCH", path, json={"body": body}))
+
+    async def delete_comment(
+        self: _Transport, room: str, thread: str, comment: str
+    ) -> shapes.Deleted:
+        """Delete a comment (its whole thread when it is the first)."""
+        path = f"{_thread(room, thread)}/comments/{_quote(comment)}"
+        return parse(shapes.Deleted, await self._request("DELETE", path))
+
+    async def resolve(self: _Transport, room: str, thread: str) -> shapes.ThreadOut:
+        """Mark a thread resolved."""
+        path = f"{_thread(room, thread)}/resolve"
+        return parse(shapes.ThreadOut, await self._request("POST", path))
+
+    async def reopen(self: _Transport, room: str, thread: str) -> shapes.ThreadOut:
+        """Reopen a resolved thread."""
+        path = f"{_thread(room, thread)}/reopen"
+        return parse(shapes.ThreadOut, await self._request("POST", path))
+
+
+def _thread(room: str, thread: str) -> str:
+    return room_path(room, "threads", _quote(thread))
+
+
+def _quote(part: str) -> str:
+    return quote(part, safe="")
