@@ -142,6 +142,7 @@ async def _running(
         webhooks = _webhooks(settings, store, rooms)
         if webhooks is not None:  # closed after the last commits, announcing them
             writer.observers.append(webhooks.committed)
+            store.comments.observers.append(webhooks.comment_changed)
             await webhooks.start()
             stack.push_async_callback(webhooks.close)
         rooms.hooks = hooks

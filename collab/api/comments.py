@@ -154,7 +154,9 @@ async def edit_comment(call: RoomCall[None, CommentText]) -> Response:
     text = _checked_text(state, call.body.body)
     thread_id, comment_id = await _own_comment(call)
     _take_turn(state, call.identity)
-    edited = await state.store.comments.edit_comment(room, thread_id, comment_id, text, _now())
+    edited = await state.store.comments.edit_comment(
+        room, thread_id, comment_id, text, _author(call), _now()
+    )
     if edited is None:
         raise ThreadNotFound(f"thread {thread_id!r} has no comment {comment_id!r}")
     _announce(call, "edited", thread_id, comment_id)
@@ -175,7 +177,9 @@ async def delete_comment(call: RoomCall[None, None]) -> Response:
     """DELETE /api/rooms/{room}/threads/{thread}/comments/{comment}."""
     thread_id, comment_id = await _own_comment(call)
     _take_turn(call.state, call.identity)
-    gone = await call.state.store.comments.delete_comment(call.room, thread_id, comment_id)
+    gone = await call.state.store.comments.delete_comment(
+        call.room, thread_id, comment_id, _author(call), _now()
+    )
     if gone is None:
         raise ThreadNotFound(f"thread {thread_id!r} has no comment {comment_id!r}")
     _announce(call, "deleted", thread_id, comment_id)
@@ -216,8 +220,9 @@ async def _set_resolved(call: RoomCall[None, None], *, resolved: bool) -> Respon
     state, room = call.state, call.room
     _take_turn(state, call.identity)
     thread_id = call.request.path_params["thread"]
-    by = _author(call).display if resolved else None
-    thread = await state.store.comments.set_resolved(room, thread_id, by, _now())
+    thread = await state.store.comments.set_resolved(
+        room, thread_id, _author(call), _now(), resolved=resolved
+    )
     if thread is None:
         raise ThreadNotFound(f"room {room!r} has no thread {thread_id!r}")
     _announce(call, "resolved" if resolved else "reopened", thread_id, None)

@@ -6,6 +6,7 @@ keeps none (SqlStore.delete_room clears them in its transaction: `forget_room`).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
@@ -23,6 +24,7 @@ _threads = cast(Table, ThreadRow.__table__)
 _comments = cast(Table, CommentRow.__table__)
 
 ThreadStatus = Literal["open", "resolved", "all"]
+Action = Literal["created", "edited", "deleted", "resolved", "reopened"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,26 @@ class NewThread:
     body: str
 
 
+@dataclass(frozen=True, slots=True)
+class CommentChange:
+    """A change to a room's threads, told to the store's observers inside its transaction:
+    `comment` is the one created, edited or deleted (None: the thread was resolved or
+    reopened), `by` who made the change, `thread_deleted` whether a delete took the thread."""
+
+    action: Action
+    room: str
+    thread: str
+    comment: Comment | None
+    by: Author
+    at: datetime
+    thread_deleted: bool = False
+
+
+# Called inside the transaction of each change (a failure rolls the change back): the webhook
+# outbox queues its events there, so a comment stored is a comment announced.
+ChangeObserver = Callable[[AsyncConnection, CommentChange], Awaitable[None]]
+
+
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -131,6 +153,11 @@ class SqlComments:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self.observers: list[ChangeObserver] = []
+
+    async def _changed(self, conn: AsyncConnection, change: CommentChange) -> None:
+        for observer in self.observers:
+            await observer(conn, change)
 
     async def create_thread(self, new: NewThread, now: datetime, *, max_threads: int) -> Thread:
         """Store a thread and its first comment; RoomNotFound unless the room exists,
@@ -167,6 +194,9 @@ class SqlComments:
                 )
             )
             first = await _insert_comment(conn, thread_id, new.author, new.body, now)
+            await self._changed(
+                conn, CommentChange("created", new.room, thread_id, first, new.author, now)
+            )
         return Thread(
             thread_id,
             new.room,
@@ -217,12 +247,17 @@ class SqlComments:
                     f"this thread has {limit} comments, the most a thread may have: start "
                     "another thread"
                 )
-            return await _insert_comment(conn, thread_id, author, body, now)
+            comment = await _insert_comment(conn, thread_id, author, body, now)
+            await self._changed(
+                conn, CommentChange("created", room, thread_id, comment, author, now)
+            )
+            return comment
 
     async def edit_comment(
-        self, room: str, thread_id: str, comment_id: str, body: str, now: datetime
+        self, room: str, thread_id: str, comment_id: str, body: str, by: Author, now: datetime
     ) -> Comment | None:
-        """Replace a comment's body; None if the room's thread has no such comment."""
+        """Replace a comment's body (`by` someone); None if the room's thread has no such
+        comment."""
         async with self._engine.begin() as conn:
             if await _thread_row(conn, room, thread_id) is None:
                 return None
@@ -238,36 +273,52 @@ class SqlComments:
                     )
                 )
             ).first()
-        return None if row is None else _comment(row)
+            if row is None:
+                return None
+            edited = _comment(row)
+            await self._changed(conn, CommentChange("edited", room, thread_id, edited, by, now))
+        return edited
 
     async def delete_comment(
-        self, room: str, thread_id: str, comment_id: str
+        self, room: str, thread_id: str, comment_id: str, by: Author, now: datetime
     ) -> Literal["comment", "thread"] | None:
         """Delete a comment: its whole thread when it is the first one (which opened it), as in
         shared office documents. What went ("comment" or "thread"); None if there was none."""
         async with self._engine.begin() as conn:
             found = await _one(conn, room, thread_id)
-            if found is None or comment_id not in {c.id for c in found.comments}:
+            gone = next((c for c in found.comments if c.id == comment_id), None) if found else None
+            if found is None or gone is None:
                 return None
-            if found.comments[0].id == comment_id:
+            whole = found.comments[0].id == comment_id
+            if whole:
                 await conn.execute(delete(_comments).where(_comments.c.thread_id == thread_id))
                 await conn.execute(delete(_threads).where(_threads.c.id == thread_id))
-                return "thread"
-            await conn.execute(delete(_comments).where(_comments.c.id == comment_id))
-            return "comment"
+            else:
+                await conn.execute(delete(_comments).where(_comments.c.id == comment_id))
+            change = CommentChange("deleted", room, thread_id, gone, by, now, thread_deleted=whole)
+            await self._changed(conn, change)
+            return "thread" if whole else "comment"
 
     async def set_resolved(
-        self, room: str, thread_id: str, by: str | None, now: datetime
+        self, room: str, thread_id: str, by: Author, now: datetime, *, resolved: bool
     ) -> Thread | None:
-        """Resolve the thread as `by` at `now`, or reopen it (`by` None); a thread already so
-        stays as it was. None if the room has no such thread."""
-        values = {"resolved_by": by, "resolved_at": now if by is not None else None}
-        already = _threads.c.resolved_at.is_(None) if by is not None else None
+        """Resolve the thread as `by` at `now`, or reopen it; a thread already so stays as it
+        was (and nothing is told). None if the room has no such thread."""
+        values = {
+            "resolved_by": by.display if resolved else None,
+            "resolved_at": now if resolved else None,
+        }
+        was = _threads.c.resolved_at
         async with self._engine.begin() as conn:
-            query = update(_threads).where(_threads.c.id == thread_id, _threads.c.room == room)
-            if already is not None:
-                query = query.where(already)
-            await conn.execute(query.values(**values))
+            query = update(_threads).where(
+                _threads.c.id == thread_id,
+                _threads.c.room == room,
+                was.is_(None) if resolved else was.is_not(None),
+            )
+            result = await conn.execute(query.values(**values))
+            if result.rowcount:
+                action: Action = "resolved" if resolved else "reopened"
+                await self._changed(conn, CommentChange(action, room, thread_id, None, by, now))
             return await _one(conn, room, thread_id)
 
 

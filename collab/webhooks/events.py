@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collab.store.base import RoomHead, VersionInfo
+from collab.store.comments import CommentChange
 
 CHANGED = "document.changed"
 VERSION = "version.recorded"
@@ -134,3 +135,30 @@ def version_recorded(info: VersionInfo, *, created: bool) -> Event:
 def room_deleted(room: str) -> Event:
     """room.deleted: the room and everything stored for it was deleted."""
     return Event(DELETED, room, {"at": now()})
+
+
+def comment_changed(change: CommentChange) -> Event:
+    """comment.created, .edited, .deleted, .resolved or .reopened: a comment thread of the room
+    changed (`comment`: the comment concerned, with its author and text; null for a thread
+    resolved or reopened)."""
+    comment = change.comment
+    shown = None
+    if comment is not None:
+        shown = {
+            "id": comment.id,
+            "author": comment.author.display,
+            "author_person_id": comment.author.person,
+            "body": comment.body,
+            "created_at": comment.created_at.isoformat(),
+            "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+        }
+    fields: dict[str, Any] = {
+        "thread": change.thread,
+        "comment": shown,
+        "by": change.by.display,
+        "by_person_id": change.by.person,
+        "at": change.at.isoformat(),
+    }
+    if change.action == "deleted":
+        fields["thread_deleted"] = change.thread_deleted
+    return Event(f"comment.{change.action}", change.room, fields)

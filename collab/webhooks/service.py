@@ -11,13 +11,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.config import Settings
 from collab.store.base import Appended, NewUpdate, NewVersion
-from collab.webhooks import outbox
+from collab.store.comments import CommentChange
+from collab.webhooks import events, outbox
 from collab.webhooks.announce import Announcer
 from collab.webhooks.delivery import POLL, Deliverer, Policy
 from collab.webhooks.leader import Leadership, LeadershipLost
@@ -57,6 +59,7 @@ class Webhooks:
             queued=self._deliverer.wake,
         )
         self._urls = urls
+        self._queue_max = policy.queue_max
         self._debounce = settings.webhook_debounce
         self._sweep_every = settings.webhook_sweep_interval
         self._tasks: list[asyncio.Task[None]] = []
@@ -69,6 +72,13 @@ class Webhooks:
     def deleted(self, room: str) -> None:
         """A delete of `room` committed on this process (never waits)."""
         self._announcer.deleted(room)
+
+    async def comment_changed(self, conn: AsyncConnection, change: CommentChange) -> None:
+        """Store observer: queue the comment.* event inside the change's own transaction (it
+        is delivered if and only if the change is stored)."""
+        event = events.comment_changed(change)
+        await outbox.queue(conn, [event], self._urls, self._queue_max, datetime.now(UTC))
+        self._deliverer.wake()  # the leader polls anyway, should this run before the commit
 
     async def start(self) -> None:
         """Mark the stored rooms if webhooks never ran on this database, then announce and

@@ -47,19 +47,24 @@ async def test_threads_are_made_replied_edited_resolved_and_deleted(store: SqlSt
     assert await comments.reply("other", thread.id, BO, "x", later, limit=10) is None
     stored = await comments.get_thread("doc", thread.id)
     assert stored is not None and [c.body for c in stored.comments] == ["why?", "because"]
-    edited = await comments.edit_comment("doc", thread.id, reply.id, "since", later)
+    edited = await comments.edit_comment("doc", thread.id, reply.id, "since", BO, later)
     assert edited is not None and edited.body == "since" and edited.edited_at == later
-    resolved = await comments.set_resolved("doc", thread.id, "Bo", later)
+    resolved = await comments.set_resolved("doc", thread.id, BO, later, resolved=True)
     assert resolved is not None and resolved.resolved_by == "Bo" and resolved.resolved_at == later
-    again = await comments.set_resolved("doc", thread.id, "Ada", later + timedelta(seconds=1))
+    again = await comments.set_resolved(
+        "doc", thread.id, ADA, later + timedelta(seconds=1), resolved=True
+    )
     assert again == resolved, "resolving twice keeps the first"
     assert await comments.list_threads("doc", "open") == []
     assert [t.id for t in await comments.list_threads("doc", "resolved")] == [thread.id]
-    reopened = await comments.set_resolved("doc", thread.id, None, later)
+    reopened = await comments.set_resolved("doc", thread.id, ADA, later, resolved=False)
     assert reopened is not None and not reopened.resolved
-    assert await comments.delete_comment("doc", thread.id, reply.id) == "comment"
-    assert await comments.delete_comment("doc", thread.id, reply.id) is None
-    assert await comments.delete_comment("doc", thread.id, thread.comments[0].id) == "thread"
+    assert await comments.delete_comment("doc", thread.id, reply.id, BO, later) == "comment"
+    assert await comments.delete_comment("doc", thread.id, reply.id, BO, later) is None
+    assert (
+        await comments.delete_comment("doc", thread.id, thread.comments[0].id, ADA, later)
+        == "thread"
+    )
     assert await comments.list_threads("doc") == []
 
 
