@@ -6,7 +6,8 @@ length into the current text (content/anchors.py), so the document is never touc
 commenter, who cannot write the text, comments. Everything is authored by the identity of the
 request. Viewers read threads; commenters and above write them; a comment is edited or deleted
 by its author, or by an admin of the room. Each change is announced to the room's editors on
-this process (EVENT `comment`, docs/protocol.md "Events")."""
+every process of a cluster that has the room loaded (EVENT `comment`, docs/protocol.md
+"Events")."""
 
 from __future__ import annotations
 
@@ -297,12 +298,10 @@ def _now() -> datetime:
 
 
 def _announce(call: RoomCall[Any, Any], action: str, thread: str, comment: str | None) -> None:
-    """Tell the room's editors open on this process (they fetch the thread again)."""
-    live = call.state.documents.rooms.rooms.get(call.room)
-    if live is not None:
-        identity = call.identity
-        author = None if identity is DEVELOPMENT else identity.display
-        live.announce(comment_event(action, thread, comment, author))
+    """Tell the room's open editors, on every process (they fetch the thread again)."""
+    identity = call.identity
+    author = None if identity is DEVELOPMENT else identity.display
+    call.state.rooms.announce(call.room, comment_event(action, thread, comment, author))
 
 
 routes = [

@@ -12,7 +12,7 @@ from collab.errors import MalformedMessage
 from collab.protocol.encoding import Reader, write_var_bytes, write_var_uint
 
 VERSION = 1
-_COMMITTED, _DELETED, _PRESENCE, _PRESENCE_QUERY, _BYE = 1, 2, 3, 4, 5
+_COMMITTED, _DELETED, _PRESENCE, _PRESENCE_QUERY, _BYE, _EVENT = 1, 2, 3, 4, 5, 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,17 @@ class Bye:
     node: str
 
 
-BusMessage = Committed | Deleted | Presence | PresenceQuery | Bye
+@dataclass(frozen=True, slots=True)
+class RoomEvent:
+    """An EVENT for the room's clients (docs/protocol.md "Events"), as JSON, that a change
+    made on `node` (a comment over REST) sends to every process with the room loaded."""
+
+    room: str
+    node: str
+    event: str
+
+
+BusMessage = Committed | Deleted | Presence | PresenceQuery | Bye | RoomEvent
 
 
 def _str(value: str) -> bytes:
@@ -100,6 +110,8 @@ def encode(message: BusMessage) -> bytes:
             out += bytes([_PRESENCE_QUERY]) + _str(room) + _str(node)
         case Bye(node):
             out += bytes([_BYE]) + _str(node)
+        case RoomEvent(room, node, event):
+            out += bytes([_EVENT]) + _str(room) + _str(node) + _str(event)
     return bytes(out)
 
 
@@ -132,6 +144,9 @@ def decode(data: bytes) -> BusMessage:
         message = PresenceQuery(reader.read_var_string(), reader.read_var_string())
     elif kind == _BYE:
         message = Bye(reader.read_var_string())
+    elif kind == _EVENT:
+        room, node = reader.read_var_string(), reader.read_var_string()
+        message = RoomEvent(room, node, reader.read_var_string())
     else:
         raise MalformedMessage(f"unknown bus message kind {kind}")
     reader.expect_end()

@@ -21,6 +21,7 @@ from collab.errors import (
 from collab.hooks import HookRunner
 from collab.metrics import Metrics
 from collab.rooms.cluster.replication import Cluster
+from collab.rooms.events import Event
 from collab.rooms.hooked import awareness_filter, create_initial_content
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import LogSize, Room, RoomLimits
@@ -97,6 +98,15 @@ class RoomManager:
         )
         # What every room loaded here tells the rest of the process (rooms/listener.py).
         self._wiring = RoomWiring(self.upkeep, cluster, self._drop_rejected)
+
+    def announce(self, name: str, event: Event) -> None:
+        """Send an EVENT to the room's clients that asked for events: those of this process
+        now, and those of the other processes of a cluster that have it loaded."""
+        room = self.rooms.get(name)
+        if room is not None:
+            room.announce(event)
+        if self.cluster is not None:
+            self.cluster.announce(name, event)
 
     async def acquire(self, name: str, *, create: bool = True) -> Room:
         """The live room `name`, loading it first if needed (one load however many callers).

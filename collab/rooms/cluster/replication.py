@@ -20,6 +20,7 @@ nothing loops between processes. Presence travels on the same channels, never st
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -147,6 +148,12 @@ class Cluster:
             handle.cancel()
         self._spawn(self.bus.unsubscribe(name), f"unsubscribe {name}")
 
+    def announce(self, name: str, event: dict[str, Any]) -> None:
+        """Send an EVENT to the room's clients on the other processes (those with it loaded
+        hear it; the bus keeps nothing, so a process that is away misses it)."""
+        message = wire.RoomEvent(name, self.node_id, json.dumps(event, ensure_ascii=False))
+        self.bus.publish(name, wire.encode(message))
+
     def deleted(self, name: str, tombstone: RoomHead) -> None:
         """This process deleted the room: the others close their copies."""
         self.bus.publish(name, wire.encode(wire.Deleted(name, tombstone.epoch, self.node_id)))
@@ -194,6 +201,20 @@ class Cluster:
                 self.presence.asked(message.room)
             case wire.Bye() if self.presence is not None:
                 self.presence.node_left(message.node)
+            case wire.RoomEvent():
+                self._on_event(message)
+
+    def _on_event(self, message: wire.RoomEvent) -> None:
+        room = self.rooms.get(message.room)
+        if room is None:
+            return
+        try:
+            event = json.loads(message.event)
+        except ValueError:
+            self.decode_errors += 1
+            return
+        if isinstance(event, dict):
+            room.announce(event)
 
     def _on_committed(self, message: wire.Committed) -> None:
         buffered = self._loading.get(message.room)
