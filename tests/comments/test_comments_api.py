@@ -281,3 +281,18 @@ async def _wait_text(http: httpx.AsyncClient, expected: str) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"the server never held {expected!r}")
+
+
+async def test_too_many_changes_a_minute_are_a_429(make_server: ServerFactory, sqlite_url: str):
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET, COLLAB_COMMENTS_PER_MINUTE="2")
+    await server.start()
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        assert (await http.put("/doc", headers=as_("admin"))).status_code == 201
+        await http.patch("/doc/text", json={"text": TEXT}, headers=as_("editor"))
+        await start(http, "fox", name="Cy")
+        await start(http, "dog", name="Cy")
+        body = {"passage": {"index": 0, "length": 3}, "body": "a third"}
+        third = await http.post("/doc/threads", json=body, headers=as_("commenter", name="Cy"))
+        assert third.status_code == 429 and "2 comment changes a minute" in third.json()["detail"]
+        other = await http.post("/doc/threads", json=body, headers=as_("commenter", name="Bo"))
+        assert other.status_code == 201, "the budget is each identity's own"
