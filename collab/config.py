@@ -170,6 +170,12 @@ class Settings:
         "what the sign-in button calls the OpenID Connect provider (`Keycloak`)",
         shown_default="the issuer's host name",
     )
+    oidc_trust_email: bool = _setting(
+        False,
+        "take the provider's `email` as the person's even when it does not say it verified it "
+        "(`email_verified`): for providers whose addresses the organisation manages but that "
+        "never send the claim (Microsoft Entra ID); otherwise such a sign-in is refused",
+    )
     allowed_origins: str = _setting(
         "",
         "comma-separated browser origins allowed to open WebSockets (`*` for any); "

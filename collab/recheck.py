@@ -18,6 +18,7 @@ from collab.auth import Identity, Role
 from collab.errors import CollabError, Forbidden, HookFailed, LinkRevoked, StoreUnavailable
 from collab.hooks import HookRunner
 from collab.people.access import PersonAccess
+from collab.people.sessions import identity_of
 from collab.store.base import LinkStore
 from collab.store.people import SqlPeople
 
@@ -158,11 +159,14 @@ class AccessWatch:
 
     async def _role(self, watched: Watched) -> Role | None:
         """The role `watched` holds now: none once a person's session has ended (signed out,
-        expired, or the person deactivated)."""
+        expired, or the person deactivated); for a live one, asked as the person stands now
+        (a server admin no more holds every room)."""
         identity = watched.identity
         if identity.session is not None and self._sessions is not None:
-            if await self._sessions.session(identity.session) is None:
+            found = await self._sessions.session(identity.session)
+            if found is None:
                 return None
+            identity = identity_of(found)
         return await authorized_role(
             self._runner, identity, watched.room, None, recheck=True, people=self._people
         )

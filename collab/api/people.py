@@ -4,8 +4,9 @@ server admin's management)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -47,6 +48,9 @@ from collab.state import CollabState
 from collab.store.people import Person, normal_email
 
 _INCORRECT = "email or password is incorrect"
+MAX_EMAIL_CHARS = 320
+MAX_NAME_CHARS = 256
+log = logging.getLogger(__name__)
 
 GET_ME = Operation(
     "getMe",
@@ -109,6 +113,12 @@ def provider_routes(settings: Settings) -> list[Route]:
     configured: the person it names signs in (people/oidc.py checks who may)."""
     if not settings.oidc_issuer or settings.secret is None:
         return []
+    if not settings.oidc_allowed_domains and not settings.oidc_allowed_groups:
+        log.warning(
+            "anyone the OpenID Connect provider %s knows may sign in here: limit who with "
+            "COLLAB_OIDC_ALLOWED_DOMAINS or COLLAB_OIDC_ALLOWED_GROUPS",
+            settings.oidc_issuer,
+        )
     sign_in = OidcSignIn(OidcSettings.from_settings(settings), key=settings.secret.encode())
     return oidc_routes(sign_in, _provider_signed_in, public_url=settings.public_url or None)
 
@@ -119,10 +129,17 @@ async def _provider_signed_in(request: Request, claims: OidcClaims, next_path: s
     state = state_of(request)
     if not claims.email:
         return _refused_here("the provider gave no email address; ask its admin to release it")
-    name = claims.name or claims.email.split("@")[0]
+    verified = claims.email_verified or state.settings.oidc_trust_email
+    if not verified:
+        return _refused_here(
+            f"the provider has not verified your email address {claims.email}; ask its admin "
+            "(or whoever runs this server: COLLAB_OIDC_TRUST_EMAIL)"
+        )
+    email = claims.email[:MAX_EMAIL_CHARS]
+    name = (claims.name or email.split("@")[0])[:MAX_NAME_CHARS]
     try:
         person = await state.store.people.from_provider(
-            claims.issuer, claims.subject, claims.email, name, email_verified=claims.email_verified
+            claims.issuer, claims.subject, email, name, email_verified=True
         )
     except PersonExists:
         return _refused_here(
@@ -160,17 +177,18 @@ async def sign_in(request: Request) -> Response:
     body = await _SIGN_IN.read(request)
     email = normal_email(body.email)
     address = request.client.host if request.client else None
-    wait = state.throttle.wait(email, address)
+    throttle = state.throttle
+    wait = throttle.wait(email, address)
     if wait > 0:
         raise SignInThrottled(wait)
+    throttle.attempt(email, address)  # before the check: attempts sent together all count
     found = await state.store.people.by_email(email)
     person, stored = found if found is not None else (None, None)
-    matches = await verify_password_async(stored, body.password)
+    async with throttle.checking:
+        matches = await verify_password_async(stored, body.password)
     if not matches or person is None or not person.active:
-        state.throttle.failed(email, address)
         raise SignInFailed(_INCORRECT)
-    state.throttle.succeeded(email)
-    await state.store.people.purge_sessions(datetime.now(UTC))  # expired ones, anyone's
+    throttle.succeeded(email, address)
     return await signed_in_response(request, person, reply_with_me=True)
 
 
@@ -182,12 +200,14 @@ async def signed_in_response(
     state = state_of(request)
     sessions = _sessions(state)
     await sessions.end(request.cookies.get(COOKIE))
+    await state.store.people.purge_sessions(datetime.now(UTC))  # expired ones, anyone's
     started = await sessions.start(person)
     response: Response
     if reply_with_me:
         response = reply(await _me(state, started.identity))
     else:
-        response = Response(status_code=303, headers={"Location": redirect})
+        location = quote(redirect, safe="/?&=#%:@!$'()*+,;~-._")  # a header is Latin-1
+        response = Response(status_code=303, headers={"Location": location})
     set_session_cookie(response, request, started, sessions)
     return response
 
@@ -203,7 +223,8 @@ def set_session_cookie(
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https"
+        or state_of(request).settings.public_url.startswith("https://"),
     )
 
 
@@ -221,11 +242,11 @@ async def sign_out(request: Request) -> Response:
     state = state_of(request)
     sessions = state.sessions
     cookie = request.cookies.get(COOKIE)
-    if cookie and sessions is not None:
+    live = await sessions.find(cookie) if cookie and sessions is not None else None
+    if live is not None and sessions is not None:  # a dead cookie is only cleared
         identity = await identify(request)  # checks the CSRF token of a live session
         await sessions.end(cookie)
-        if identity.session is not None:
-            await state.access.recheck(user_id=identity.user_id)
+        await state.access.recheck(user_id=identity.user_id)
     response = Response(status_code=204)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
     return response

@@ -42,7 +42,11 @@ async def get_access(call: RoomCall[None, None]) -> Response:
 
 
 async def _access(call: RoomCall[Any, Any]) -> Access:
+    """Who has access; a caller who is neither a person signed in nor an admin of the room (a
+    share link's visitor, a viewer's token) sees names only."""
     state, room = call.state, call.room
+    role = await state.admission.role(call.identity, room, None)
+    reveal = call.identity.person is not None or role == Role.ADMIN
     members = await state.store.access.members(room)
     people = await state.store.people.find([m.person_id for m in members])
     owner = None
@@ -51,13 +55,12 @@ async def _access(call: RoomCall[Any, Any]) -> Access:
         person = people.get(member.person_id)
         if person is None:
             continue
+        shown = PersonRef.of(person) if reveal else PersonRef(id="", name=person.name, email="")
         if member.role == "owner":
-            owner = PersonRef.of(person)
+            owner = shown
         else:
-            entry = {"person": PersonRef.of(person), "role": member.role}
-            shared.append(SharedWith.model_validate(entry))
+            shared.append(SharedWith.model_validate({"person": shown, "role": member.role}))
     org = await _org_role(state, room)
-    role = await state.admission.role(call.identity, room, None)
     return Access.model_validate(
         {"owner": owner, "people": shared, "organisation": org, "can_manage": role == Role.ADMIN}
     )

@@ -1,9 +1,13 @@
-"""Sign-in throttling: failed attempts counted per account and per address over a window;
+"""Sign-in throttling: attempts counted per account and per address over a window (each one
+before its password is checked, so attempts sent together all count; a success is forgiven);
 past the limit, attempts are refused (429 with Retry-After) without checking the password.
-Kept in this process's memory, bounded in the number of keys it tracks."""
+Kept in this process's memory, bounded in the number of keys it tracks; at most a few password
+checks (argon2: CPU and 64 MiB each) run at once."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -49,10 +53,17 @@ class _Window:
     def clear(self, key: str) -> None:
         self._failures.pop(key, None)
 
+    def forgive(self, key: str) -> None:
+        """Take back the newest attempt of `key`."""
+        found = self._failures.get(key)
+        if found:
+            found.pop()
+
 
 class SignInThrottle:
-    """At most `per_account` failures per email and `per_address` per client address in
-    `window` seconds; a success clears its account's count."""
+    """At most `per_account` attempts per email and `per_address` per client address in
+    `window` seconds (a success clears its account's count and is not held against its
+    address); `checking` bounds the password checks running at once."""
 
     def __init__(
         self,
@@ -61,17 +72,28 @@ class SignInThrottle:
         window: float = 900.0,
         *,
         clock: Callable[[], float] = time.monotonic,
+        keys: int = 20_000,
+        checks: int = 2,
     ) -> None:
-        self._accounts = _Window(per_account, window, 100_000, clock)
-        self._addresses = _Window(per_address, window, 100_000, clock)
+        self._accounts = _Window(per_account, window, keys, clock)
+        self._addresses = _Window(per_address, window, keys, clock)
+        self.checking = asyncio.Semaphore(checks)
 
     def wait(self, email: str, address: str | None) -> float:
         """Seconds before this account or address may try again (0: now)."""
-        return max(self._accounts.wait(email), self._addresses.wait(address or "?"))
+        return max(self._accounts.wait(_key(email)), self._addresses.wait(address or "?"))
 
-    def failed(self, email: str, address: str | None) -> None:
-        self._accounts.fail(email)
+    def attempt(self, email: str, address: str | None) -> None:
+        """Count an attempt before its password is checked."""
+        self._accounts.fail(_key(email))
         self._addresses.fail(address or "?")
 
-    def succeeded(self, email: str) -> None:
-        self._accounts.clear(email)
+    def succeeded(self, email: str, address: str | None) -> None:
+        """The attempt was right: the account starts afresh, the address is forgiven it."""
+        self._accounts.clear(_key(email))
+        self._addresses.forgive(address or "?")
+
+
+def _key(email: str) -> str:
+    """A fixed-size key per account (emails may be 320 characters)."""
+    return hashlib.sha256(email.encode()).hexdigest()[:32]

@@ -166,6 +166,7 @@ class SqlAccess:
         """Share `room` with `person_id` as `role` (or change their role); RoomNotFound if no
         such room."""
         async with self._engine.begin() as conn:
+            await roomlog.lock(conn, room)  # a delete cannot slip in before the insert
             exists = await conn.scalar(
                 select(_rooms.c.name).where(_rooms.c.name == room, _rooms.c.deleted_at.is_(None))
             )

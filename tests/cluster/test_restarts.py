@@ -68,7 +68,15 @@ async def test_a_rolling_restart_with_clients_typing_loses_nothing(
     for server in servers:  # SIGTERM each in turn: its clients get 1012 and reconnect
         await server.restart()
         await asyncio.sleep(0.8)
-    stop.write_text("")
+    counts = {}
+    for index, typist in enumerate(typists):  # each says how much it typed, then waits
+        assert typist.stdout is not None
+        counts[f"t{index}"] = json.loads(await asyncio.wait_for(typist.stdout.readline(), 60))[
+            "typed"
+        ]
+    written = tmp_path / "stop.tmp"  # whole or not at all: the typists read it once it exists
+    written.write_text(json.dumps(counts))
+    written.rename(stop)
     outputs = [await asyncio.wait_for(t.communicate(), 80) for t in typists]
     results = []
     for typist, (stdout, stderr) in zip(typists, outputs, strict=True):

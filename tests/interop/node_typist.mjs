@@ -2,10 +2,10 @@
 // Usage: node node_typist.mjs WS_BASE ROOM TAG TYPE_MS STOP_FILE
 // Prints {"ready": true} once first synced, then appends "<TAG.i>" every 20 ms for TYPE_MS,
 // connected or not (y-websocket reconnects after 1012 and resends what the server lacks), then
-// waits until STOP_FILE exists and the text has been stable for a moment while connected, and
-// prints {text, typed, closeCodes} as JSON.
+// prints {"typed": n}, waits until STOP_FILE exists (JSON: how many each tag typed) and, while
+// connected, the text holds every one of those markers, and prints {text, typed, closeCodes}.
 import WebSocket from 'ws'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 
@@ -32,12 +32,12 @@ while (Date.now() - started < Number(typeMs)) {
   typed++
   await sleep(20)
 }
+process.stdout.write(JSON.stringify({ typed }) + '\n')
 while (!existsSync(stopFile)) await sleep(50)
-let last = null
-while (!(provider.wsconnected && provider.synced && last === text.toString())) {
-  last = text.toString()
-  await sleep(500)
-}
+const expected = Object.entries(JSON.parse(readFileSync(stopFile, 'utf8')))
+  .flatMap(([other, count]) => Array.from({ length: count }, (_, i) => `<${other}.${i}>`))
+const holdsAll = () => { const now = text.toString(); return expected.every((marker) => now.includes(marker)) }
+while (!(provider.wsconnected && provider.synced && holdsAll())) await sleep(50)
 process.stdout.write(JSON.stringify({ text: text.toString(), typed, closeCodes }) + '\n')
 provider.destroy()
 process.exit(0)

@@ -141,3 +141,62 @@ async def test_a_link_visitor_is_credited_by_the_name_they_picked(
     assert authors == [name or "Guest"], authors
     assert not any("link:" in author for author in authors)
     await ada.close()
+
+
+async def test_a_server_admin_who_is_unmade_loses_what_only_the_admin_role_gave(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    root = await add_person(sqlite_url, "root@example.com", "Root", admin=True)
+    await add_person(sqlite_url, "boss@example.com", "Boss", admin=True)
+    await add_person(sqlite_url, "ada@example.com", "Ada")
+    ada = await sign_in(server, "ada@example.com")
+    await ada.http.post("/api/rooms", json={"title": "Diary"}, headers=ada.changes())
+    signed_root = await sign_in(server, "root@example.com")
+    boss = await sign_in(server, "boss@example.com")
+    async with editor_of(server, "diary", signed_root) as watching:
+        await watching.synced.wait()  # a server admin opens every document
+        unmade = await boss.http.patch(
+            f"/api/people/{root.id}", json={"admin": False}, headers=boss.changes()
+        )
+        assert unmade.status_code == 200 and unmade.json()["admin"] is False
+        assert (await watching.wait_closed())[0] == 4403
+    assert (await signed_root.http.get("/api/rooms/diary")).status_code == 403
+    for who in (ada, signed_root, boss):
+        await who.close()
+
+
+async def test_a_link_visitor_sees_who_has_access_by_name_only(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    await add_person(sqlite_url, "ada@example.com", "Ada")
+    ada = await sign_in(server, "ada@example.com")
+    await ada.http.post("/api/rooms", json={"title": "Plan"}, headers=ada.changes())
+    minted = await ada.http.post(
+        "/api/rooms/plan/links", json={"role": "viewer"}, headers=ada.changes()
+    )
+    token = minted.json()["token"]
+    ada.http.cookies.clear()  # the visitor has the link's token only
+    seen = await ada.http.get(
+        "/api/rooms/plan/access", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert seen.status_code == 200, seen.text
+    assert seen.json()["owner"] == {"id": "", "name": "Ada", "email": ""}
+    await ada.close()
+
+
+async def test_a_server_admin_opening_a_new_name_owns_it(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    await add_person(sqlite_url, "root@example.com", "Root", admin=True)
+    root = await sign_in(server, "root@example.com")
+    async with editor_of(server, "brand-new", root) as editor:
+        await editor.synced.wait()
+    mine = (await root.http.get("/api/rooms", params={"scope": "mine"})).json()["items"]
+    assert [room["name"] for room in mine] == ["brand-new"]
+    await root.close()

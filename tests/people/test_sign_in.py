@@ -4,6 +4,7 @@ of one server refused by another."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 
@@ -211,3 +212,33 @@ async def test_an_editor_open_when_its_session_ends_is_asked_to_sign_in_again(
         code, reason = await editor.wait_closed(timeout=30)
     assert (code, reason) == (4401, "session expired: sign in again")
     await ada.close()
+
+
+async def test_attempts_sent_together_are_all_counted(secured: ServerProcess):
+    await add_person(secured.database_url, "ada@example.com", "Ada")
+    wrong = {"email": "ada@example.com", "password": "not the password"}
+    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+        answers = await asyncio.gather(*(http.post("/api/session", json=wrong) for _ in range(12)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [401] * 5 + [429] * 7, statuses
+
+
+async def test_the_cookie_is_secure_when_the_public_url_is_https(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET, COLLAB_PUBLIC_URL="https://docs.example")
+    await server.start()
+    await add_person(sqlite_url, "ada@example.com", "Ada")
+    async with httpx.AsyncClient(base_url=server.http_url) as http:
+        signed = await http.post(
+            "/api/session", json={"email": "ada@example.com", "password": PASSWORD}
+        )
+    assert _set_cookie(signed)["collab_session"]["secure"]
+
+
+async def test_signing_out_with_a_dead_cookie_clears_it(secured: ServerProcess):
+    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+        http.cookies.set("collab_session", "long.gone")
+        out = await http.delete("/api/session")
+        assert out.status_code == 204
+        assert 'collab_session=""' in out.headers["set-cookie"]

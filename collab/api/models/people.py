@@ -31,9 +31,12 @@ OrgRole = Annotated[
 class PersonRef(BaseModel):
     """A person as others see them."""
 
-    id: str = Field(description="the person's id (for the API; never shown to people)")
+    id: str = Field(
+        description="the person's id (for the API; never shown to people); empty for a caller "
+        "who sees names only (a share link's visitor)"
+    )
     name: str
-    email: str
+    email: str = Field(description="empty for a caller who sees names only")
 
     @classmethod
     def of(cls, person: Person) -> PersonRef:
