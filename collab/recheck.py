@@ -15,7 +15,14 @@ from datetime import UTC, datetime
 
 from collab.admission import authorized_role, link_refusal
 from collab.auth import Identity, Role
-from collab.errors import CollabError, Forbidden, HookFailed, LinkRevoked, StoreUnavailable
+from collab.errors import (
+    CollabError,
+    Forbidden,
+    HookFailed,
+    LinkRevoked,
+    StoreUnavailable,
+    Unauthorized,
+)
 from collab.hooks import HookRunner
 from collab.people.access import PersonAccess
 from collab.people.sessions import identity_of
@@ -23,6 +30,14 @@ from collab.store.base import LinkStore
 from collab.store.people import SqlPeople
 
 log = logging.getLogger(__name__)
+
+
+# What a person's editor is closed with when their session ran out (4401: the page offers to
+# sign in again); the same as when its timer ends it (api/ws.py).
+def session_expired() -> Unauthorized:
+    """The error a person's editor closes with when their session has run out."""
+    return Unauthorized("session expired: sign in again")
+
 
 # Re-checks run at most this many at once.
 _CONCURRENCY = 32
@@ -165,6 +180,8 @@ class AccessWatch:
         if identity.session is not None and self._sessions is not None:
             found = await self._sessions.session(identity.session)
             if found is None:
+                if await self._sessions.expired(identity.session):
+                    raise session_expired()
                 return None
             identity = identity_of(found)
         return await authorized_role(

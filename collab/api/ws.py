@@ -21,10 +21,9 @@ from collab.errors import (
     LinkExpired,
     Overloaded,
     TokenExpired,
-    Unauthorized,
 )
 from collab.hooks import Connect, Disconnect
-from collab.recheck import Watched
+from collab.recheck import Watched, session_expired
 from collab.state import CollabState
 from collab.types import PeerOrigin, clean_name, is_valid_room_name
 
@@ -159,7 +158,7 @@ def _expiry_timer(connection: Connection, identity: Identity) -> asyncio.TimerHa
     delay = max(0.0, connection.expires_at - time.time())
     expired: CollabError
     if identity.session is not None:  # a person's session: the page offers to sign in again
-        expired = Unauthorized("session expired: sign in again")
+        expired = session_expired()
     elif identity.link is not None:
         expired = LinkExpired()
     else:

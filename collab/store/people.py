@@ -270,6 +270,13 @@ class SqlPeople:
             _utc(row.expires_at),
         )
 
+    async def expired(self, token_hash: str) -> bool:
+        """Whether the session of that hash is still stored but past its expiry."""
+        query = select(_sessions.c.expires_at).where(_sessions.c.id == token_hash)
+        async with self._engine.connect() as conn:
+            until = await conn.scalar(query)
+        return until is not None and _utc(until) <= datetime.now(UTC)
+
     async def _touch(self, token_hash: str, person_id: str, now: datetime) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(

@@ -192,23 +192,26 @@ async def test_development_mode_has_no_sign_in(server: ServerProcess):
 
 
 async def test_an_editor_open_when_its_session_ends_is_asked_to_sign_in_again(
-    secured: ServerProcess,
+    make_server: ServerFactory, sqlite_url: str
 ):
-    await add_person(secured.database_url, "ada@example.com", "Ada")
-    ada = await sign_in(secured, "ada@example.com")
+    # The re-check (every 0.2 s here) finds the session past its end and closes the editor.
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET, COLLAB_AUTHORIZE_RECHECK="0.2")
+    await server.start()
+    await add_person(sqlite_url, "ada@example.com", "Ada")
+    ada = await sign_in(server, "ada@example.com")
     await ada.http.post("/api/rooms", json={"title": "Plan"}, headers=ada.changes())
-    token = ada.cookie.partition(".")[0]
-    store = await with_store(secured.database_url)
-    async with store.engine.begin() as conn:  # the session ends a few seconds from now
-        await conn.execute(
-            update(SessionRow)
-            .where(SessionRow.id == token_hash(token))
-            .values(expires_at=datetime.now(UTC) + timedelta(seconds=4))
-        )
-    await store.close()
     headers = {"Cookie": f"collab_session={ada.cookie}"}
-    async with YClient(secured.ws_url, "plan", headers=headers) as editor:
+    async with YClient(server.ws_url, "plan", headers=headers) as editor:
         await editor.synced.wait()
+        token = ada.cookie.partition(".")[0]
+        store = await with_store(sqlite_url)
+        async with store.engine.begin() as conn:  # the session ends now
+            await conn.execute(
+                update(SessionRow)
+                .where(SessionRow.id == token_hash(token))
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        await store.close()
         code, reason = await editor.wait_closed(timeout=30)
     assert (code, reason) == (4401, "session expired: sign in again")
     await ada.close()
