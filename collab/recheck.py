@@ -32,10 +32,9 @@ from collab.store.people import SqlPeople
 log = logging.getLogger(__name__)
 
 
-# What a person's editor is closed with when their session ran out (4401: the page offers to
-# sign in again); the same as when its timer ends it (api/ws.py).
 def session_expired() -> Unauthorized:
-    """The error a person's editor closes with when their session has run out."""
+    """What a person's editor is closed with when their session has run out, by a re-check
+    or by its timer (api/ws.py): 4401, and the page offers to sign in again."""
     return Unauthorized("session expired: sign in again")
 
 
