@@ -5,8 +5,9 @@ The start sticks to the passage's first character (`Assoc.AFTER`), the end to it
 (`Assoc.BEFORE`): typing just before or just after the passage leaves it as it was. When the
 whole passage is deleted both resolve to the same place: the thread is detached.
 
-Indexes and lengths here count Unicode code points, as the REST API's text edits do; Yjs counts
-UTF-16 code units (its clocks), which is what `StickyIndex` takes and gives."""
+Indexes and lengths here count Unicode code points, as the REST API's text edits do; pycrdt's
+`StickyIndex` takes and gives UTF-8 byte offsets, as its `Text` indexes are (the anchors it
+encodes name items by their Yjs clocks, which count UTF-16 units, as JavaScript clients do)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from collab.content.textops import plain_content
 from collab.contract import CONTENT
 from collab.errors import InvalidRequest, WrongDocumentKind
 from collab.protocol.yupdate import parse_state_vector
+
+# The attribute that splits a copy's items at a passage's ends (never stored).
+_SPLIT = "collab-anchor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +45,25 @@ class Located:
 
 def anchor(doc: Doc[Any], index: int, length: int) -> Passage:
     """Anchor the `length` code points of `content` from `index` (422 outside the text or when
-    empty; 409 for a rich-text document)."""
-    text = plain_content(doc)
-    current = str(text)
+    empty; 409 for a rich-text document). `doc` is not changed."""
+    current = str(plain_content(doc))
     if length < 1 or index < 0 or index + length > len(current):
         raise InvalidRequest(
             f"the passage of {length} at {index} is not inside the text (length "
             f"{len(current)}): give an index and a length of at least 1 within it"
         )
-    start = StickyIndex.new(text, _utf16(current, index), Assoc.AFTER)
-    end = StickyIndex.new(text, _utf16(current, index + length), Assoc.BEFORE)
+    # yrs walks the items before an index by their UTF-8 length but takes the rest as a clock
+    # offset (UTF-16) inside the item it lands in: on a copy, the passage's first and last
+    # characters are made items of their own (a format splits items; clocks stay), so that
+    # rest is 0 and the anchors name the very characters a JavaScript client sees there.
+    copy: Doc[Any] = Doc()
+    copy.apply_update(doc.get_update())
+    text = plain_content(copy)
+    first, last = _utf8(current, index), _utf8(current, index + length)
+    text.format(first, _utf8(current, index + 1), {_SPLIT: True})
+    text.format(_utf8(current, index + length - 1), last, {_SPLIT: True})
+    start = StickyIndex.new(text, first, Assoc.AFTER)
+    end = StickyIndex.new(text, last, Assoc.BEFORE)
     return Passage(start.encode(), end.encode(), current[index : index + length])
 
 
@@ -86,16 +99,16 @@ def _resolvable(position: StickyIndex, known: dict[int, int]) -> bool:
     return found.get("tname") == CONTENT
 
 
-def _utf16(text: str, index: int) -> int:
-    """The UTF-16 offset of code point `index` of `text`."""
-    return len(text[:index].encode("utf-16-le", "surrogatepass")) // 2
+def _utf8(text: str, index: int) -> int:
+    """The UTF-8 byte offset of code point `index` of `text`."""
+    return len(text[:index].encode("utf-8", "surrogatepass"))
 
 
 def _code_points(text: str, offset: int) -> int:
-    """The code point at UTF-16 `offset` of `text` (the next one, inside a surrogate pair)."""
-    units = 0
+    """The code point at UTF-8 byte `offset` of `text` (the next one, inside a character)."""
+    consumed = 0
     for position, char in enumerate(text):
-        if units >= offset:
+        if consumed >= offset:
             return position
-        units += 2 if ord(char) > 0xFFFF else 1
+        consumed += len(char.encode("utf-8", "surrogatepass"))
     return len(text)
