@@ -109,6 +109,10 @@ export function marksApi (view) {
     rangeOf (id) {
       return marksOf(view.state.field(marksField).deco).find((m) => m.id === id) || null
     },
+    /** The text of `range` ({from, to}) here now. */
+    textOf ({ from, to }) {
+      return view.state.doc.sliceString(from, to)
+    },
     /** Mark one thread's highlight as the one chosen (null: none). */
     setActive (id) {
       view.dispatch({ effects: setActive.of(id) })

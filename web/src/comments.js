@@ -3,7 +3,7 @@
 // comments; starting a thread on the selection (the Comment button, or Mod-Alt-M), replying,
 // editing and deleting one's own comments (admins any), resolving and reopening. The highlights
 // in the text are comment-marks.js. Threads are fetched again on every comment EVENT, on each
-// (re)connect and after this page's edits are saved. Comment bodies and names only ever reach the
+// (re)connect and once edits (this page's saved, or others') stop for a moment. Comment bodies and names only ever reach the
 // page as text (textContent), never as markup.
 import { commentKeyLabel } from './comment-marks.js'
 import { problemDetail } from './session.js'
@@ -225,7 +225,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     const refocus = focused && panel.contains(focused) && focused.dataset.key
     const shown = state.threads.filter((t) => showResolved.checked || !t.resolved)
     const count = state.threads.filter((t) => !t.resolved).length
-    toggle.setAttribute('aria-label', count ? `Comments (${count} open)` : 'Comments')
+    $('comments-count-open').hidden = !count
     $('comments-count').textContent = count ? String(count) : ''
     $('comments-count').hidden = !count
     list.replaceChildren(...shown.map(renderThread))
@@ -247,7 +247,10 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
       quote.disabled = false
     }
     if (thread.resolved) quote.append(el('span', 'thread-flag is-resolved', 'Resolved'))
-    const passage = el('span', 'thread-passage', thread.detached || !thread.range ? thread.quote : thread.range.text)
+    // The passage as it stands in this page's text (edits the server has not answered for yet).
+    const here = !thread.resolved && marks.rangeOf(thread.id)
+    const now = here ? marks.textOf(here) : thread.range?.text
+    const passage = el('span', 'thread-passage', thread.detached || now === undefined ? thread.quote : now)
     passage.dir = 'auto'
     quote.append(passage)
     quote.setAttribute('aria-label', `${thread.detached ? 'Passage deleted: ' : 'Go to the passage: '}${passage.textContent.slice(0, 80)}`)
@@ -377,9 +380,13 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
   }
   /** The page's save state (saved.js): once this page's edits are saved, ask for the ranges. */
   function onSaved (saveState) {
+    if (saveState === 'saved') settle()
+  }
+  /** Anyone's edit reached this page: once edits stop for a moment, ask for the ranges. */
+  function settle () {
     clearTimeout(settleTimer)
-    if (saveState === 'saved' && state.threads.length) settleTimer = setTimeout(refresh, SETTLE)
+    if (state.threads.some((t) => !t.resolved)) settleTimer = setTimeout(refresh, SETTLE)
   }
 
-  return { open, close, refresh, onEvent, onSaved, compose: startCompose, state }
+  return { open, close, refresh, onEvent, onSaved, onEdit: settle, compose: startCompose, state }
 }

@@ -223,6 +223,7 @@ function bindCommentsPanel (room, { surface, provider, role, can, historyPanel, 
   })
   document.getElementById('side-toggle').addEventListener('click', () => panel.close(), { capture: true })
   provider.on('sync', (synced) => { if (synced) panel.refresh() })
+  surface.ytext.observe(() => panel.onEdit())
   return panel
 }
 
