@@ -4,7 +4,7 @@ import { WAIT, captureLooks, check, log, openPage, run, waitSaved, waitStatus } 
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 const ROOM = 'comments-room'
-const TEXT = 'The quick brown fox jumps over the lazy dog.'
+const TEXT = '🙂 The quick brown fox jumps over the lazy dog.'
 const HOSTILE = '<img src=x onerror=alert(1)> \u202Eevil\u202C'
 
 async function waitFor (read, predicate, what) {

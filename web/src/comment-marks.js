@@ -4,6 +4,7 @@
 // a highlight. Indexes the server speaks are Unicode code points; CodeMirror's are UTF-16 units.
 import { StateEffect, StateField } from '@codemirror/state'
 import { Decoration, EditorView, keymap } from '@codemirror/view'
+import * as Y from 'yjs'
 
 /** The shortcut that comments on the selection (CodeMirror's notation, and as people read it). */
 export const COMMENT_KEY = 'Mod-Alt-m'
@@ -24,6 +25,29 @@ export function codePointIndex (text, offset) {
   let n = 0
   for (let at = 0; at < offset && at < text.length; n++) at += text.codePointAt(at) > 0xffff ? 2 : 1
   return n
+}
+
+/** Bytes of base64url (no padding), as the server sends anchors. */
+function fromBase64Url (text) {
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4)
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
+}
+
+/**
+ * Where a thread's anchor (two Yjs relative positions, base64url) stands in this page's copy of
+ * `ytext`: {from, to} in UTF-16 (CodeMirror's positions); {from, to} equal when the passage is
+ * deleted here; null when this copy cannot resolve it (it lacks the anchored text yet).
+ */
+export function resolveAnchor (ytext, anchor) {
+  try {
+    const doc = ytext.doc
+    const start = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(fromBase64Url(anchor.start)), doc)
+    const end = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(fromBase64Url(anchor.end)), doc)
+    if (!start || !end || start.type !== ytext || end.type !== ytext) return null
+    return { from: start.index, to: Math.max(start.index, end.index) }
+  } catch {
+    return null
+  }
 }
 
 const setMarks = StateEffect.define() // [{id, from, to}]
@@ -88,16 +112,23 @@ export function commentMarks (hub) {
 }
 
 /** What comments.js may ask of the text editor about highlights. */
-export function marksApi (view) {
+export function marksApi (view, ytext) {
   return {
-    /** Show `threads` (from the server) as highlights; keep a local mark whose server range no
-     * longer matches the text here (local edits the server has not seen yet). */
+    /** Show `threads` (from the server) as highlights, each where its anchor resolves in this
+     * page's copy of the text; without one, from its range, unless that no longer matches the
+     * text here (local edits the server has not seen yet) and a mapped mark is at hand. */
     set (threads) {
       const text = view.state.doc.toString()
       const current = new Map(marksOf(view.state.field(marksField).deco).map((m) => [m.id, m]))
       const marks = []
       for (const thread of threads) {
-        if (thread.resolved || thread.detached || !thread.range) continue
+        if (thread.resolved) continue
+        const here = thread.anchor && text === ytext.toString() ? resolveAnchor(ytext, thread.anchor) : null
+        if (here) {
+          if (here.to > here.from) marks.push({ id: thread.id, ...here })
+          continue
+        }
+        if (thread.detached || !thread.range) continue
         const from = utf16Offset(text, thread.range.index)
         const to = utf16Offset(text, thread.range.index + thread.range.length)
         if (text.slice(from, to) === thread.range.text || !current.has(thread.id)) marks.push({ id: thread.id, from, to })

@@ -3,8 +3,8 @@
 // comments; starting a thread on the selection (the Comment button, or Mod-Alt-M), replying,
 // editing and deleting one's own comments (admins any), resolving and reopening. The highlights
 // in the text are comment-marks.js. Threads are fetched again on every comment EVENT, on each
-// (re)connect and once edits (this page's saved, or others') stop for a moment. Comment bodies and names only ever reach the
-// page as text (textContent), never as markup.
+// (re)connect and once edits (this page's saved, or others') stop for a moment. Comment bodies
+// and names only ever reach the page as text (textContent), never as markup.
 import { commentKeyLabel } from './comment-marks.js'
 import { problemDetail } from './session.js'
 

@@ -62,6 +62,6 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
     setUser: (next) => awareness.setLocalStateField('user', next),
     clearHistory: () => undoManager.clear(),
     text: () => ytext.toString(),
-    comments: { hub, ...marksApi(view) }
+    comments: { hub, ...marksApi(view, ytext) }
   }
 }
