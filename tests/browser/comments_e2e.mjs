@@ -4,7 +4,7 @@ import { WAIT, captureLooks, check, log, openPage, run, waitSaved, waitStatus } 
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 const ROOM = 'comments-room'
-const TEXT = '🙂 The quick brown fox jumps over the lazy dog.'
+const TEXT = 'The quick brown fox jumps over the lazy dog.'
 const HOSTILE = '<img src=x onerror=alert(1)> \u202Eevil\u202C'
 
 async function waitFor (read, predicate, what) {
@@ -141,6 +141,8 @@ const scenarios = {
     await reviewer.page.click('#comment-compose button[type="submit"]')
     const both = await waitFor(() => listed(writer.page), (l) => l.length === 2, 'two threads on the writer’s page')
     check(both[0].id === thread.id && both[1].comments[0].body === HOSTILE, `the hostile thread ${JSON.stringify(both)}`)
+    await waitFor(() => highlights(writer.page), (h) => h[both[1].id] === 'lazy dog', 'the second highlight')
+    check(both[1].quote === 'lazy dog', `the second thread's passage ${both[1].quote}`)
     check(await writer.page.evaluate(() => document.querySelectorAll('#comments-panel img').length) === 0, 'the body became markup')
     check(alerts.length === 0, `alerts: ${alerts}`)
 
@@ -168,6 +170,27 @@ const scenarios = {
     const all = await waitFor(() => listed(writer.page), (l) => l.length === 2, 'the list with resolved threads')
     check(all.find((t) => t.id === thread.id)?.resolved, `resolved thread not marked ${JSON.stringify(all)}`)
     check(await text(reviewer.page) === TEXT.replace('The', 'Oh. The').replace('brown', 'brown red'), 'the text at the end')
+  },
+
+  /**
+   * A thread on a passage after a character outside the BMP (an emoji: two UTF-16 units, one
+   * code point), typed in two goes (so the text is two Yjs items): the highlight is the passage.
+   */
+  async 'comment-astral' (browser) {
+    const writer = await open(browser, 'writer')
+    await writer.page.click('.cm-content')
+    await writer.page.keyboard.type('one two three', { delay: 5 })
+    await writer.page.keyboard.press('Home')
+    await writer.page.keyboard.type('🙂 ', { delay: 5 })
+    await waitSaved(writer.page)
+    await select(writer.page, 'two')
+    await writer.page.keyboard.press('Control+Alt+m')
+    await writer.page.fill('#compose-body', 'Which two?')
+    await writer.page.click('#comment-compose button[type="submit"]')
+    const [thread] = await waitFor(() => listed(writer.page), (l) => l.length === 1, 'the thread')
+    const lit = await waitFor(() => highlights(writer.page), (h) => thread.id in h, 'the highlight')
+    const server = await writer.page.evaluate(() => window.collab.comments.state.threads[0].range)
+    check(lit[thread.id] === 'two' && server.text === 'two', `highlighted ${JSON.stringify(lit)}, the server's range ${JSON.stringify(server)}`)
   }
 }
 

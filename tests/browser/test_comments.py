@@ -33,3 +33,17 @@ async def test_a_reviewer_comments_and_the_writer_replies_and_resolves(
         "viewer": _token("u-vic", "Vic", "viewer"),
     }
     await run_scenario(server, "comment-thread", tokens, script=SCRIPT)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="backend: collab/content/anchors.py anchors a passage 2 UTF-16 units early (and "
+    "reports ranges 2 late) when an emoji stands before it in an earlier Yjs item",
+)
+async def test_a_thread_after_an_emoji_highlights_its_passage(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    tokens = {"writer": _token("u-wren", "Wren", "editor")}
+    await run_scenario(server, "comment-astral", tokens, script=SCRIPT)
