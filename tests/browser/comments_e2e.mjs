@@ -1,6 +1,7 @@
 // Browser end-to-end scenario for comments on a plain-text document (issue 23), run by
 // tests/browser/test_comments.py; see common.mjs for how it is driven.
-import { WAIT, captureLooks, check, log, openPage, run, waitSaved, waitStatus } from './common.mjs'
+import { join } from 'node:path'
+import { WAIT, captureLooks, check, log, openPage, outdir, run, waitSaved, waitStatus } from './common.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 const ROOM = 'comments-room'
@@ -93,6 +94,7 @@ const scenarios = {
     await select(reviewer.page, 'brown fox')
     await reviewer.page.waitForSelector('#comment-fab', { state: 'visible', timeout: WAIT })
     check(/Alt\+M|⌥M/.test(await reviewer.page.getAttribute('#comment-fab', 'title')), 'no shortcut in the title')
+    await reviewer.page.screenshot({ path: join(outdir, 'comments-button.png') })
     await reviewer.page.click('#comment-fab')
     await reviewer.page.waitForSelector('#comment-compose', { state: 'visible', timeout: WAIT })
     check(await reviewer.page.textContent('#compose-quote') === 'brown fox', 'the quote in the composer')
@@ -132,6 +134,16 @@ const scenarios = {
     await waitFor(() => highlights(writer.page), (h) => h[thread.id] === 'brown red fox', 'the highlight after the edits')
     await waitFor(() => highlights(reviewer.page), (h) => h[thread.id] === 'brown red fox', 'the reviewer’s highlight after the edits')
     await waitFor(() => listed(writer.page), (l) => l[0]?.quote === 'brown red fox', 'the passage in the panel after the edits')
+
+    // The shortcut with the caret in a highlight opens its thread.
+    await writer.page.click('#comments-close')
+    await writer.page.evaluate(() => {
+      const view = window.collab.view
+      view.focus()
+      view.dispatch({ selection: { anchor: view.state.doc.toString().indexOf('red') } })
+    })
+    await writer.page.keyboard.press('Control+Alt+m')
+    await writer.page.waitForSelector(`#thread-list .thread.is-active[data-thread-id="${thread.id}"]`, { timeout: WAIT })
 
     // A hostile comment, by the shortcut, shows as text.
     await select(reviewer.page, 'lazy dog')

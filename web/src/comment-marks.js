@@ -140,6 +140,13 @@ export function marksApi (view, ytext) {
     rangeOf (id) {
       return marksOf(view.state.field(marksField).deco).find((m) => m.id === id) || null
     },
+    /** The thread whose highlight holds the caret (the innermost), or null. */
+    threadAtCaret () {
+      const { head } = view.state.selection.main
+      const around = marksOf(view.state.field(marksField).deco).filter((m) => m.from <= head && head <= m.to)
+      around.sort((a, b) => (a.to - a.from) - (b.to - b.from))
+      return around.length ? around[0].id : null
+    },
     /** The text of `range` ({from, to}) here now. */
     textOf ({ from, to }) {
       return view.state.doc.sliceString(from, to)

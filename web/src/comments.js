@@ -136,8 +136,15 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
 
   // ---------- Starting a thread ----------
   function startCompose () {
-    if (!can.comment) return
     const sel = marks.selection()
+    // The shortcut with the caret in a highlight (and nothing selected) opens its thread.
+    const at = !sel.length && marks.threadAtCaret()
+    if (at) {
+      open()
+      choose(at, { select: false })
+      return
+    }
+    if (!can.comment) return
     if (!sel.length || !sel.text.trim()) {
       say('Select the text to comment on first.', 'info')
       open()
@@ -194,7 +201,8 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
       if (!fab.matches(':focus')) fab.hidden = true
       return
     }
-    const box = fab.offsetParent?.getBoundingClientRect() || { left: 0, top: 0, width: innerWidth }
+    // Placed in the document's box (its positioned parent), just under the selection's end.
+    const box = fab.parentElement.getBoundingClientRect()
     fab.hidden = false
     const left = Math.min(coords.left - box.left + 8, box.width - fab.offsetWidth - 8)
     fab.style.left = `${Math.max(8, left)}px`
