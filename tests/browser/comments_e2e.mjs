@@ -170,18 +170,41 @@ const scenarios = {
     await captureLooks(writer.page, 'comments')
     log('screenshots taken')
 
+    // The writer edits their reply; the reviewer sees it edited.
+    await writer.page.click(`[data-thread-id="${thread.id}"] .comment:nth-child(2) .comment-edit`)
+    await writer.page.fill(`[data-thread-id="${thread.id}"] .comment-form textarea`, 'The quick red one.')
+    await writer.page.click(`[data-thread-id="${thread.id}"] .comment-form button[type="submit"]`)
+    await waitFor(() => listed(reviewer.page), (l) => l[0]?.comments[1]?.body === 'The quick red one.', 'the edited reply')
+    check(await reviewer.page.locator(`[data-thread-id="${thread.id}"] .comment-edited`).count() === 1, 'no (edited)')
+    check(await reviewer.page.locator(`[data-thread-id="${thread.id}"] .comment:nth-child(2) .comment-edit`).count() === 0,
+      'the reviewer may edit the writer’s reply')
+
+    // The third person deletes the second passage: its thread stays, marked, with its quote; its
+    // author deletes it (the first comment takes the thread with it).
+    const second = both[1].id
+    await third.page.evaluate(() => {
+      const view = window.collab.view
+      const at = view.state.doc.toString().indexOf('lazy dog')
+      view.dispatch({ changes: { from: at, to: at + 'lazy dog'.length } })
+    })
+    await waitFor(() => writer.page.evaluate((id) => document.querySelector(`[data-thread-id="${id}"]`)?.textContent, second),
+      (t) => t && t.includes('Passage deleted') && t.includes('lazy dog'), 'the detached thread')
+    await reviewer.page.click(`[data-thread-id="${second}"] .comment-delete`)
+    await waitFor(() => listed(writer.page), (l) => l.length === 1 && l[0].id === thread.id, 'the list after deleting')
+
     // The writer resolves it: gone from the list and the text, on both pages, and after a reload.
     await writer.page.click(`[data-thread-id="${thread.id}"] .thread-resolve`)
-    await waitFor(() => listed(reviewer.page), (l) => l.length === 1 && l[0].id !== thread.id, 'the reviewer’s list after resolving')
+    await waitFor(() => listed(reviewer.page), (l) => l.length === 0, 'the reviewer’s list after resolving')
     await waitFor(() => highlights(reviewer.page), (h) => !(thread.id in h), 'the highlight after resolving')
     await writer.page.reload()
     await waitStatus(writer.page, 'connected')
     await openComments(writer.page)
-    await waitFor(() => listed(writer.page), (l) => l.length === 1 && l[0].id !== thread.id, 'the list after a reload')
+    await waitFor(() => listed(writer.page), (l) => l.length === 0, 'the list after a reload')
+    check(await writer.page.isVisible('#comments-empty'), 'no empty-list note')
     await writer.page.check('#comments-show-resolved')
-    const all = await waitFor(() => listed(writer.page), (l) => l.length === 2, 'the list with resolved threads')
+    const all = await waitFor(() => listed(writer.page), (l) => l.length === 1, 'the list with resolved threads')
     check(all.find((t) => t.id === thread.id)?.resolved, `resolved thread not marked ${JSON.stringify(all)}`)
-    check(await text(reviewer.page) === TEXT.replace('The', 'Oh. The').replace('brown', 'brown red'), 'the text at the end')
+    check(await text(reviewer.page) === TEXT.replace('The', 'Oh. The').replace('brown', 'brown red').replace('lazy dog', ''), 'the text at the end')
   },
 
   /**
