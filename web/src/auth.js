@@ -52,7 +52,7 @@ export function roleFor (claims, room) {
 /** What a role may do in the page. */
 export function abilities (role) {
   const rank = ROLES[role] || 0
-  return { write: rank >= ROLES.editor, saveVersion: rank >= ROLES.editor, restore: rank >= ROLES.admin }
+  return { write: rank >= ROLES.editor, comment: rank >= ROLES.commenter, saveVersion: rank >= ROLES.editor, restore: rank >= ROLES.admin }
 }
 
 /**

@@ -6,6 +6,7 @@ import './editor.css'
 import './states.css'
 import './documents.css'
 import './people.css'
+import './comments.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -16,6 +17,7 @@ import { bindPresence, bindRemoteFlags } from './presence.js'
 import { bindStatus } from './status.js'
 import { SaveTracker } from './saved.js'
 import { bindHistory } from './history.js'
+import { bindComments } from './comments.js'
 import { abilities, authHeaders, loadAccess, socketProtocols, tokenFromHash } from './auth.js'
 import { bindReconnect } from './reconnect.js'
 import { contentKind, reopenAs, takeKindHint } from './kind.js'
@@ -84,10 +86,11 @@ function noticeFor (event) {
  * clears this page's undo history (undoing an edit the restore already took back would bring
  * its text back twice) and is announced in the editor, as are versions others name.
  */
-function bindRoomEvents (provider, { history, surface, identity, heading }) {
+function bindRoomEvents (provider, { history, surface, identity, heading, comments }) {
   const notify = bindNotice(document.getElementById('notice'))
   bindEvents(provider).on((event) => {
     history.onEvent(event)
+    comments?.onEvent(event)
     heading.onEvent(event)
     if (event.type === 'restore') surface.clearHistory()
     const message = noticeFor(event)
@@ -204,6 +207,26 @@ function personIdentity (identity, me) {
   })
 }
 
+/**
+ * The Comments panel (comments.js) of a plain-text document: one side panel at a time (opening
+ * it closes History, and History closes it); threads fetched again on each (re)connect.
+ */
+function bindCommentsPanel (room, { surface, provider, role, can, historyPanel, token }) {
+  if (surface.kind !== 'text' || !surface.comments) return null
+  const panel = bindComments({
+    room,
+    surface,
+    can,
+    admin: role === 'admin',
+    authHeaders: () => authHeaders(token),
+    onOpen: () => { if (!document.getElementById('side-panel').hidden) historyPanel.close() }
+  })
+  document.getElementById('side-toggle').addEventListener('click', () => panel.close(), { capture: true })
+  provider.on('sync', (synced) => { if (synced) panel.refresh() })
+  surface.ytext.observe(() => panel.onEdit())
+  return panel
+}
+
 /** The title (renamed in place: title.js) and the Document menu (transfer.js). */
 function bindDocumentTools (config, { kind, can, authHeaders }) {
   const notify = bindNotice(document.getElementById('notice'))
@@ -232,7 +255,12 @@ async function main () {
   }
   const ydoc = new Y.Doc()
   const saved = document.getElementById('saved')
-  const tracker = new SaveTracker(config.room, (state) => showSaved(saved, state))
+  // The Comments panel (plain text only) hears of every save state too (comments.js).
+  let comments = null
+  const tracker = new SaveTracker(config.room, (state) => {
+    showSaved(saved, state)
+    comments?.onSaved(state)
+  })
   const cache = new IndexeddbPersistence(`collab:${config.room}`, ydoc)
   await settle(cache.whenSynced, CACHE_WAIT)
   let kind = takeKindHint(config.room) || contentKind(ydoc) || config.kind
@@ -268,7 +296,7 @@ async function main () {
   tracker.attach(provider, ydoc, [cache])
   provider.awareness.setLocalStateField('user', userField(identity))
   const surface = await mountSurface(kind, document.getElementById('editor'), {
-    ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write
+    ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write, selectable: can.comment
   })
   watchKind(ydoc, config.room, surface)
   const namePrompt = identity.fixed
@@ -314,12 +342,15 @@ async function main () {
     can,
     kind
   })
-  bindRoomEvents(provider, { history: historyPanel, surface, identity, heading })
+  comments = bindCommentsPanel(config.room, { surface, provider, role, can, historyPanel, token: access.token })
+  bindRoomEvents(provider, { history: historyPanel, surface, identity, heading, comments })
   bindShare({ room: config.room, token: access.token, role, devMode: config.devMode, person, title: heading.title })
   document.body.classList.add(`role-${role}`)
   if (!can.write) {
     document.getElementById('saved').hidden = true
-    document.getElementById('role-badge').hidden = false
+    const badge = document.getElementById('role-badge')
+    if (can.comment) badge.textContent = 'Can comment'
+    badge.hidden = false
   }
   window.addEventListener('beforeunload', (event) => {
     if (tracker.saved || !can.write || document.body.dataset.view === 'blocked') return
@@ -346,6 +377,7 @@ async function main () {
     surface,
     ...(surface.kind === 'text' ? { ytext: surface.ytext, view: surface.view, undoManager: surface.undoManager } : { editor: surface.editor, fragment: surface.fragment }),
     history: historyPanel,
+    comments,
     reconnect
   }
 }

@@ -11,13 +11,16 @@ import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/sea
 import { markdown } from '@codemirror/lang-markdown'
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
 import { CONTENT } from './contract.js'
+import { commentMarks, marksApi } from './comment-marks.js'
 
 /**
  * Mount the text editor in `parent`. Returns the surface the page drives: focus(), setUser()
- * (awareness carries the name to the others' carets), clearHistory() (after a restore) and the
- * CodeMirror view and undo manager for tests.
+ * (awareness carries the name to the others' carets), clearHistory() (after a restore), the
+ * comment highlights (comment-marks.js) and the CodeMirror view and undo manager for tests.
  */
-export function mountText (parent, { ydoc, awareness, user, readOnly }) {
+export function mountText (parent, { ydoc, awareness, user, readOnly, selectable = false }) {
+  // What comments.js binds later: the Comment shortcut, clicks on highlights, the selection.
+  const hub = {}
   const ytext = ydoc.getText(CONTENT)
   const undoManager = new Y.UndoManager(ytext)
   awareness.setLocalStateField('user', user)
@@ -40,10 +43,13 @@ export function mountText (parent, { ydoc, awareness, user, readOnly }) {
       EditorView.contentAttributes.of({ 'aria-label': 'Document text', spellcheck: 'true' }),
       // Viewers: no edits from the keyboard, paste or drop (the server would refuse them, 4403).
       EditorState.readOnly.of(readOnly),
-      EditorView.editable.of(!readOnly),
+      // Commenters: no edits either, but the text takes the focus, so the keyboard selects a
+      // passage to comment on.
+      EditorView.editable.of(!readOnly || selectable),
       readOnly ? EditorView.contentAttributes.of({ 'aria-readonly': 'true' }) : [],
       placeholder(readOnly ? 'Nothing here yet.' : 'Start typing…'),
-      yCollab(ytext, awareness, { undoManager })
+      yCollab(ytext, awareness, { undoManager }),
+      commentMarks(hub)
     ]
   })
   const view = new EditorView({ state, parent })
@@ -55,6 +61,7 @@ export function mountText (parent, { ydoc, awareness, user, readOnly }) {
     focus: () => view.focus(),
     setUser: (next) => awareness.setLocalStateField('user', next),
     clearHistory: () => undoManager.clear(),
-    text: () => ytext.toString()
+    text: () => ytext.toString(),
+    comments: { hub, ...marksApi(view, ytext) }
   }
 }

@@ -1,0 +1,232 @@
+// Browser end-to-end scenario for comments on a plain-text document (issue 23), run by
+// tests/browser/test_comments.py; see common.mjs for how it is driven.
+import { join } from 'node:path'
+import { WAIT, captureLooks, check, log, openPage, outdir, run, waitSaved, waitStatus } from './common.mjs'
+
+const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
+const ROOM = 'comments-room'
+const TEXT = 'The quick brown fox jumps over the lazy dog.'
+const HOSTILE = '<img src=x onerror=alert(1)> \u202Eevil\u202C'
+
+async function waitFor (read, predicate, what) {
+  const deadline = Date.now() + WAIT
+  let now
+  while (Date.now() < deadline) {
+    now = await read()
+    if (predicate(now)) return now
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${what}: got ${JSON.stringify(now)}`)
+}
+
+async function open (browser, who) {
+  const opened = await openPage(browser, `/d/${ROOM}#token=${TOKENS[who]}`)
+  await waitStatus(opened.page, 'connected')
+  await opened.page.waitForFunction(() => window.collab, null, { timeout: WAIT })
+  return opened
+}
+
+const text = (page) => page.evaluate(() => window.collab.ytext.toString())
+
+/** Focus the text and select the first `needle` in it. */
+function select (page, needle) {
+  return page.evaluate((n) => {
+    const view = window.collab.view
+    const at = view.state.doc.toString().indexOf(n)
+    if (at < 0) throw new Error(`no ${n} in the text`)
+    view.focus()
+    view.dispatch({ selection: { anchor: at, head: at + n.length } })
+  }, needle)
+}
+
+/** The highlighted text of each thread in a page's editor: {threadId: text}. */
+function highlights (page) {
+  return page.evaluate(() => {
+    const out = {}
+    for (const span of document.querySelectorAll('#editor .cm-comment')) {
+      const id = span.dataset.thread
+      // Nested marks (overlapping threads) would count twice: only the outermost of each.
+      if (span.parentElement.closest(`.cm-comment[data-thread="${id}"]`)) continue
+      // Only the text: other people's carets (widgets) inside the passage are not.
+      const copy = span.cloneNode(true)
+      for (const widget of copy.querySelectorAll('[contenteditable="false"], .cm-widgetBuffer')) widget.remove()
+      out[id] = (out[id] || '') + copy.textContent
+    }
+    return out
+  })
+}
+
+/** The threads listed in a page's Comments panel. */
+function listed (page) {
+  return page.evaluate(() => [...document.querySelectorAll('#thread-list .thread')].map((t) => ({
+    id: t.dataset.threadId,
+    quote: t.querySelector('.thread-passage').textContent,
+    resolved: t.classList.contains('is-resolved'),
+    comments: [...t.querySelectorAll('.comment')].map((c) => ({
+      author: c.querySelector('.comment-author').textContent,
+      body: c.querySelector('.comment-body')?.textContent
+    }))
+  })))
+}
+
+async function openComments (page) {
+  if (await page.isHidden('#comments-panel')) await page.click('#comments-toggle')
+  await page.waitForSelector('#comments-panel', { state: 'visible', timeout: WAIT })
+}
+
+const scenarios = {
+  async 'comment-thread' (browser) {
+    // The writer writes; the reviewer (a commenter) cannot type, but selects and comments.
+    const writer = await open(browser, 'writer')
+    await writer.page.click('.cm-content')
+    await writer.page.keyboard.type(TEXT, { delay: 5 })
+    await waitSaved(writer.page)
+    const alerts = []
+    writer.page.on('dialog', (dialog) => alerts.push(dialog.message()))
+
+    const reviewer = await open(browser, 'reviewer')
+    await waitFor(() => text(reviewer.page), (t) => t === TEXT, 'the reviewer text')
+    check(await reviewer.page.textContent('#role-badge') === 'Can comment', 'no "Can comment" badge')
+    await reviewer.page.click('.cm-content')
+    await reviewer.page.keyboard.type('typed by a commenter')
+    check(await text(reviewer.page) === TEXT, 'the commenter could type')
+
+    await select(reviewer.page, 'brown fox')
+    await reviewer.page.waitForSelector('#comment-fab', { state: 'visible', timeout: WAIT })
+    check(/Alt\+M|⌥M/.test(await reviewer.page.getAttribute('#comment-fab', 'title')), 'no shortcut in the title')
+    await reviewer.page.screenshot({ path: join(outdir, 'comments-button.png') })
+    await reviewer.page.click('#comment-fab')
+    await reviewer.page.waitForSelector('#comment-compose', { state: 'visible', timeout: WAIT })
+    check(await reviewer.page.textContent('#compose-quote') === 'brown fox', 'the quote in the composer')
+    await reviewer.page.fill('#compose-body', 'Which fox?')
+    await reviewer.page.click('#comment-compose button[type="submit"]')
+    const [thread] = await waitFor(() => listed(reviewer.page), (l) => l.length === 1, 'the reviewer’s threads')
+    check(thread.quote === 'brown fox' && thread.comments[0].author === 'Rita' && thread.comments[0].body === 'Which fox?',
+      `the new thread ${JSON.stringify(thread)}`)
+
+    // The writer sees the highlight at once (the comment EVENT), opens the thread and replies.
+    await waitFor(() => highlights(writer.page), (h) => h[thread.id] === 'brown fox', 'the writer’s highlight')
+    await writer.page.click(`#editor .cm-comment[data-thread="${thread.id}"]`)
+    await writer.page.waitForSelector(`#thread-list .thread.is-active[data-thread-id="${thread.id}"]`, { timeout: WAIT })
+    await writer.page.click(`[data-thread-id="${thread.id}"] .thread-reply`)
+    await writer.page.fill(`[data-thread-id="${thread.id}"] textarea`, 'The quick one.')
+    await writer.page.click(`[data-thread-id="${thread.id}"] .comment-form button[type="submit"]`)
+    await waitFor(() => listed(reviewer.page), (l) => l[0]?.comments.length === 2 && l[0].comments[1].author === 'Wren',
+      'the reply on the reviewer’s page')
+
+    // A third person types before and inside the passage: the highlight follows.
+    const third = await open(browser, 'third')
+    await waitFor(() => text(third.page), (t) => t === TEXT, 'the third text')
+    await third.page.evaluate(() => {
+      const view = window.collab.view
+      const doc = view.state.doc.toString()
+      view.focus()
+      view.dispatch({ selection: { anchor: doc.indexOf('brown') + 'brown'.length } })
+    })
+    await third.page.keyboard.type(' red', { delay: 5 })
+    await third.page.evaluate(() => {
+      const view = window.collab.view
+      view.focus()
+      view.dispatch({ selection: { anchor: view.state.doc.toString().indexOf('The') } })
+    })
+    await third.page.keyboard.type('Oh. ', { delay: 5 })
+    await waitSaved(third.page)
+    await waitFor(() => highlights(writer.page), (h) => h[thread.id] === 'brown red fox', 'the highlight after the edits')
+    await waitFor(() => highlights(reviewer.page), (h) => h[thread.id] === 'brown red fox', 'the reviewer’s highlight after the edits')
+    await waitFor(() => listed(writer.page), (l) => l[0]?.quote === 'brown red fox', 'the passage in the panel after the edits')
+
+    // The shortcut with the caret in a highlight opens its thread.
+    await writer.page.click('#comments-close')
+    await writer.page.evaluate(() => {
+      const view = window.collab.view
+      view.focus()
+      view.dispatch({ selection: { anchor: view.state.doc.toString().indexOf('red') } })
+    })
+    await writer.page.keyboard.press('Control+Alt+m')
+    await writer.page.waitForSelector(`#thread-list .thread.is-active[data-thread-id="${thread.id}"]`, { timeout: WAIT })
+
+    // A hostile comment, by the shortcut, shows as text.
+    await select(reviewer.page, 'lazy dog')
+    await reviewer.page.keyboard.press('Control+Alt+m')
+    await reviewer.page.waitForSelector('#comment-compose', { state: 'visible', timeout: WAIT })
+    await reviewer.page.fill('#compose-body', HOSTILE)
+    await reviewer.page.click('#comment-compose button[type="submit"]')
+    const both = await waitFor(() => listed(writer.page), (l) => l.length === 2, 'two threads on the writer’s page')
+    check(both[0].id === thread.id && both[1].comments[0].body === HOSTILE, `the hostile thread ${JSON.stringify(both)}`)
+    await waitFor(() => highlights(writer.page), (h) => h[both[1].id] === 'lazy dog', 'the second highlight')
+    check(both[1].quote === 'lazy dog', `the second thread's passage ${both[1].quote}`)
+    check(await writer.page.evaluate(() => document.querySelectorAll('#comments-panel img').length) === 0, 'the body became markup')
+    check(alerts.length === 0, `alerts: ${alerts}`)
+
+    // The viewer sees the threads and cannot comment.
+    const viewer = await open(browser, 'viewer')
+    await openComments(viewer.page)
+    await waitFor(() => listed(viewer.page), (l) => l.length === 2, 'the viewer’s threads')
+    check(await viewer.page.locator('#thread-list .thread-reply, #thread-list .thread-resolve').count() === 0, 'a viewer can reply or resolve')
+    await viewer.context.close()
+
+    // Screenshots (light and dark, desktop and phone), each checked with axe-core.
+    await writer.page.click(`[data-thread-id="${thread.id}"] .thread-quote`)
+    await captureLooks(writer.page, 'comments')
+    log('screenshots taken')
+
+    // The writer edits their reply; the reviewer sees it edited.
+    await writer.page.click(`[data-thread-id="${thread.id}"] .comment:nth-child(2) .comment-edit`)
+    await writer.page.fill(`[data-thread-id="${thread.id}"] .comment-form textarea`, 'The quick red one.')
+    await writer.page.click(`[data-thread-id="${thread.id}"] .comment-form button[type="submit"]`)
+    await waitFor(() => listed(reviewer.page), (l) => l[0]?.comments[1]?.body === 'The quick red one.', 'the edited reply')
+    check(await reviewer.page.locator(`[data-thread-id="${thread.id}"] .comment-edited`).count() === 1, 'no (edited)')
+    check(await reviewer.page.locator(`[data-thread-id="${thread.id}"] .comment:nth-child(2) .comment-edit`).count() === 0,
+      'the reviewer may edit the writer’s reply')
+
+    // The third person deletes the second passage: its thread stays, marked, with its quote; its
+    // author deletes it (the first comment takes the thread with it).
+    const second = both[1].id
+    await third.page.evaluate(() => {
+      const view = window.collab.view
+      const at = view.state.doc.toString().indexOf('lazy dog')
+      view.dispatch({ changes: { from: at, to: at + 'lazy dog'.length } })
+    })
+    await waitFor(() => writer.page.evaluate((id) => document.querySelector(`[data-thread-id="${id}"]`)?.textContent, second),
+      (t) => t && t.includes('Passage deleted') && t.includes('lazy dog'), 'the detached thread')
+    await reviewer.page.click(`[data-thread-id="${second}"] .comment-delete`)
+    await waitFor(() => listed(writer.page), (l) => l.length === 1 && l[0].id === thread.id, 'the list after deleting')
+
+    // The writer resolves it: gone from the list and the text, on both pages, and after a reload.
+    await writer.page.click(`[data-thread-id="${thread.id}"] .thread-resolve`)
+    await waitFor(() => listed(reviewer.page), (l) => l.length === 0, 'the reviewer’s list after resolving')
+    await waitFor(() => highlights(reviewer.page), (h) => !(thread.id in h), 'the highlight after resolving')
+    await writer.page.reload()
+    await waitStatus(writer.page, 'connected')
+    await openComments(writer.page)
+    await waitFor(() => listed(writer.page), (l) => l.length === 0, 'the list after a reload')
+    check(await writer.page.isVisible('#comments-empty'), 'no empty-list note')
+    await writer.page.check('#comments-show-resolved')
+    const all = await waitFor(() => listed(writer.page), (l) => l.length === 1, 'the list with resolved threads')
+    check(all.find((t) => t.id === thread.id)?.resolved, `resolved thread not marked ${JSON.stringify(all)}`)
+    check(await text(reviewer.page) === TEXT.replace('The', 'Oh. The').replace('brown', 'brown red').replace('lazy dog', ''), 'the text at the end')
+  },
+
+  /**
+   * A thread on a passage after a character outside the BMP (an emoji: two UTF-16 units, one
+   * code point), typed in two goes (so the text is two Yjs items): the highlight is the passage.
+   */
+  async 'comment-astral' (browser) {
+    const writer = await open(browser, 'writer')
+    await writer.page.click('.cm-content')
+    await writer.page.keyboard.type('one two three', { delay: 5 })
+    await writer.page.keyboard.press('Home')
+    await writer.page.keyboard.type('🙂 ', { delay: 5 })
+    await waitSaved(writer.page)
+    await select(writer.page, 'two')
+    await writer.page.keyboard.press('Control+Alt+m')
+    await writer.page.fill('#compose-body', 'Which two?')
+    await writer.page.click('#comment-compose button[type="submit"]')
+    const [thread] = await waitFor(() => listed(writer.page), (l) => l.length === 1, 'the thread')
+    const lit = await waitFor(() => highlights(writer.page), (h) => thread.id in h, 'the highlight')
+    const server = await writer.page.evaluate(() => window.collab.comments.state.threads[0].range)
+    check(lit[thread.id] === 'two' && server.text === 'two', `highlighted ${JSON.stringify(lit)}, the server's range ${JSON.stringify(server)}`)
+  }
+}
+
+run(scenarios)
