@@ -35,11 +35,6 @@ async def test_a_reviewer_comments_and_the_writer_replies_and_resolves(
     await run_scenario(server, "comment-thread", tokens, script=SCRIPT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend: collab/content/anchors.py anchors a passage 2 UTF-16 units early (and "
-    "reports ranges 2 late) when an emoji stands before it in an earlier Yjs item",
-)
 async def test_a_thread_after_an_emoji_highlights_its_passage(
     make_server: Any, sqlite_url: str
 ) -> None:
