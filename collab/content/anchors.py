@@ -63,7 +63,9 @@ def anchor(doc: Doc[Any], index: int, length: int) -> Passage:
     text.format(first, _utf8(current, index + 1), {_SPLIT: True})
     text.format(_utf8(current, index + length - 1), last, {_SPLIT: True})
     start = StickyIndex.new(text, first, Assoc.AFTER)
-    end = StickyIndex.new(text, last, Assoc.BEFORE)
+    # yrs looks for the character before an index one byte back: the last character's first
+    # byte plus one finds its start, whatever its length.
+    end = StickyIndex.new(text, _utf8(current, index + length - 1) + 1, Assoc.BEFORE)
     return Passage(start.encode(), end.encode(), current[index : index + length])
 
 
@@ -80,12 +82,45 @@ def locate(doc: Doc[Any], start: bytes, end: bytes) -> Located | None:
     first, last = StickyIndex.decode(start), StickyIndex.decode(end)
     if not (_resolvable(first, known) and _resolvable(last, known)):
         return None
-    with doc.transaction() as txn:
-        begin, finish = first.get_index(txn), last.get_index(txn)
-    if finish <= begin:
+    if current.isascii():  # a byte is a UTF-16 unit: yrs's offsets are exact
+        with doc.transaction() as txn:
+            begin, finish = first.get_index(txn), last.get_index(txn)
+        index, stop = _code_points(current, begin), _code_points(current, finish)
+    else:
+        copy: Doc[Any] = Doc()
+        copy.apply_update(doc.get_update())
+        index, stop = _settled(copy, current, first), _settled(copy, current, last)
+    if stop <= index:
         return None
-    index, stop = _code_points(current, begin), _code_points(current, finish)
     return Located(index, stop - index, current[index:stop])
+
+
+# The most splits `_settled` makes before it answers with where it stands.
+_MAX_SETTLING = 64
+
+
+def _settled(copy: Doc[Any], current: str, position: StickyIndex) -> int:
+    """The code point index `position` names in `copy` (whose text is `current`). yrs adds a
+    UTF-16 offset inside an item to the UTF-8 length of the items before it, so the index it
+    gives is early by the extra bytes of what precedes the position in its item; splitting the
+    copy's items at that index (a format: clocks stay) moves it on, until it stands still."""
+    text = plain_content(copy)
+    index = -1
+    for _ in range(_MAX_SETTLING):
+        with copy.transaction() as txn:
+            offset = position.get_index(txn)
+        # An end (Assoc.BEFORE) comes back one byte after its character's first byte.
+        before = position.assoc == Assoc.BEFORE
+        found = (
+            _code_point_at(current, offset - 1) + 1 if before else _code_point_at(current, offset)
+        )
+        if found == index:
+            break
+        index = found
+        for left in (index - 1, index):
+            if 0 <= left < len(current):
+                text.format(_utf8(current, left), _utf8(current, left + 1), {_SPLIT: True})
+    return index
 
 
 def _resolvable(position: StickyIndex, known: dict[int, int]) -> bool:
@@ -102,6 +137,16 @@ def _resolvable(position: StickyIndex, known: dict[int, int]) -> bool:
 def _utf8(text: str, index: int) -> int:
     """The UTF-8 byte offset of code point `index` of `text`."""
     return len(text[:index].encode("utf-8", "surrogatepass"))
+
+
+def _code_point_at(text: str, offset: int) -> int:
+    """The code point whose UTF-8 bytes hold `offset` of `text` (the one it starts)."""
+    consumed = 0
+    for position, char in enumerate(text):
+        consumed += len(char.encode("utf-8", "surrogatepass"))
+        if consumed > offset:
+            return position
+    return len(text)
 
 
 def _code_points(text: str, offset: int) -> int:
