@@ -55,7 +55,7 @@ def check(schema: dict[str, Any], path: str, response: httpx.Response) -> None:
 ROOM, VERSION = "/api/rooms/{room}", "/api/rooms/{room}/versions/{version}"
 EDIT = {"ops": [{"op": "insert", "index": 0, "text": "hello"}]}
 # (documented path, method, URL, request arguments, status expected); {vid}: the version saved.
-CALLS: list[tuple[str, str, str, dict[str, Any], int]] = [
+CALLS: list[tuple[str, str, str, dict[str, Any], int | tuple[int, ...]]] = [
     ("/api/rooms", "GET", "/api/rooms", {}, 401),
     ("/api/rooms", "GET", "/api/rooms", {"headers": ADMIN}, 200),
     (ROOM, "PUT", "/api/rooms/doc", {"headers": VIEWER}, 403),
@@ -84,7 +84,9 @@ CALLS: list[tuple[str, str, str, dict[str, Any], int]] = [
         "POST",
         "/api/rooms/doc/versions",
         {"headers": ADMIN, "json": {"label": "v1"}},
-        201,
+        # 201, or 200 when an automatic version of this very state came first (a room nobody
+        # is connected to records one after an edit): the save names that version.
+        (200, 201),
     ),
     (f"{ROOM}/versions", "GET", "/api/rooms/doc/versions", {"headers": VIEWER}, 200),
     (VERSION, "GET", "/api/rooms/doc/versions/{vid}", {"headers": VIEWER}, 200),
@@ -118,7 +120,8 @@ async def test_answers_with_and_without_the_right_token_are_documented(secured, 
     async with httpx.AsyncClient(base_url=secured.http_url) as http:
         for path, method, url, arguments, status in CALLS:
             response = await http.request(method, url.format(vid=vid), **arguments)
-            assert response.status_code == status, (method, url, response.text)
+            expected = status if isinstance(status, tuple) else (status,)
+            assert response.status_code in expected, (method, url, response.text)
             check(schema, path, response)
             if path == f"{ROOM}/versions" and method == "POST":
                 vid = str(response.json()["id"])
