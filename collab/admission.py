@@ -195,7 +195,7 @@ class Admission:
         server admin's "all" and for everyone else."""
         if self._hooks.overrides("on_authorize") or self.people is None:
             return None
-        if identity.person is None or (scope == "all" and identity.role_for("*") == Role.ADMIN):
+        if identity.person is None or (scope == "all" and identity.server_admin):
             return None
         return identity.person, scope
 

@@ -71,6 +71,11 @@ class Identity:
         fallback = "Guest" if self.link is not None else self.user_id
         return (self.name or fallback)[:MAX_AUTHOR_CHARS]
 
+    @property
+    def server_admin(self) -> bool:
+        """Whether a grant makes this identity an admin of every room (a server admin)."""
+        return self.role_for("*") == Role.ADMIN
+
     def role_for(self, room: str) -> Role | None:
         """The highest role any grant gives on `room`."""
         roles = [grant.role for grant in self.grants if grant.matches(room)]

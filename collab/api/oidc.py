@@ -95,4 +95,9 @@ def _secure(request: Request, public_url: str | None) -> bool:
 def _refused(error: CollabError) -> Response:
     """To the sign-in page, which shows why."""
     log.info("OpenID Connect sign-in refused (%s): %s", type(error).__name__, error.detail)
-    return RedirectResponse(SIGNIN_PAGE + "?" + urlencode({"error": error.detail}), status_code=303)
+    return refused(error.detail)
+
+
+def refused(message: str) -> Response:
+    """A sign-in refused: to the sign-in page, which shows `message` (as text)."""
+    return RedirectResponse(SIGNIN_PAGE + "?" + urlencode({"error": message}), status_code=303)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from collab.api.access import identify
@@ -26,9 +26,9 @@ from collab.api.models.people import (
     SignIn,
     SignInWays,
 )
-from collab.api.oidc import LOGIN_PATH, SIGNIN_PAGE, oidc_routes
+from collab.api.oidc import LOGIN_PATH, oidc_routes, refused
 from collab.api.operations import JsonBody, Operation, Query, Reply, reply, resource
-from collab.auth import DEVELOPMENT, Identity, Role
+from collab.auth import DEVELOPMENT, Identity
 from collab.config import Settings
 from collab.errors import (
     Forbidden,
@@ -128,10 +128,10 @@ async def _provider_signed_in(request: Request, claims: OidcClaims, next_path: s
     account of the same verified email), unless deactivated here."""
     state = state_of(request)
     if not claims.email:
-        return _refused_here("the provider gave no email address; ask its admin to release it")
+        return refused("the provider gave no email address; ask its admin to release it")
     verified = claims.email_verified or state.settings.oidc_trust_email
     if not verified:
-        return _refused_here(
+        return refused(
             f"the provider has not verified your email address {claims.email}; ask its admin "
             "(or whoever runs this server: COLLAB_OIDC_TRUST_EMAIL)"
         )
@@ -142,17 +142,13 @@ async def _provider_signed_in(request: Request, claims: OidcClaims, next_path: s
             claims.issuer, claims.subject, email, name, email_verified=True
         )
     except PersonExists:
-        return _refused_here(
+        return refused(
             f"an account with the email {claims.email} exists here, and the provider has not "
             "verified that address: ask an admin"
         )
     if not person.active:
-        return _refused_here("your account on this server is deactivated")
+        return refused("your account on this server is deactivated")
     return await signed_in_response(request, person, redirect=next_path)
-
-
-def _refused_here(message: str) -> Response:
-    return RedirectResponse(SIGNIN_PAGE + "?" + urlencode({"error": message}), status_code=303)
 
 
 _SIGN_IN = JsonBody(SignIn)
@@ -278,7 +274,7 @@ async def list_people(request: Request) -> Response:
     state = state_of(request)
     identity = await _person_or_admin(request)
     query = _PEOPLE_QUERY.parse(request)
-    admin = _server_admin(identity)
+    admin = identity.server_admin
     people = await state.store.people.search(query.q, query.limit, active_only=not admin)
     if not admin:
         items = [PersonItem(**PersonRef.of(p).model_dump()) for p in people]
@@ -304,7 +300,7 @@ async def change_person(request: Request) -> Response:
     """PATCH /api/people/{person}."""
     state = state_of(request)
     identity = await _person_or_admin(request)
-    if not _server_admin(identity):
+    if not identity.server_admin:
         raise Forbidden("only a server admin manages people")
     body = await _CHANGE.read(request)
     person_id = request.path_params["person"]
@@ -333,13 +329,9 @@ class SelfChange(InvalidRequest):
 
 async def _person_or_admin(request: Request) -> Identity:
     identity = await identify(request)
-    if identity.person is None and not _server_admin(identity):
+    if identity.person is None and not identity.server_admin:
         raise Forbidden("this needs a person signed in")
     return identity
-
-
-def _server_admin(identity: Identity) -> bool:
-    return identity.role_for("*") == Role.ADMIN
 
 
 routes = [

@@ -18,7 +18,7 @@ from collab.api.models.people import (
     SharedWith,
 )
 from collab.api.operations import JsonBody, Operation, Reply, RoomCall, reply, resource
-from collab.auth import Identity, Role
+from collab.auth import Role
 from collab.errors import Forbidden, InvalidRequest, PersonNotFound, SignInUnavailable
 from collab.hooks import AccessChanged
 from collab.state import CollabState
@@ -60,15 +60,10 @@ async def _access(call: RoomCall[Any, Any]) -> Access:
             owner = shown
         else:
             shared.append(SharedWith.model_validate({"person": shown, "role": member.role}))
-    org = await _org_role(state, room)
+    org = (await state.store.access.head(room)).org_role
     return Access.model_validate(
         {"owner": owner, "people": shared, "organisation": org, "can_manage": role == Role.ADMIN}
     )
-
-
-async def _org_role(state: CollabState, room: str) -> str | None:
-    access = await state.store.access.access(room, "")
-    return access.org_role
 
 
 _SHARE = JsonBody(Share)
@@ -207,8 +202,8 @@ async def transfer(call: RoomCall[None, NewOwner]) -> Response:
     state, room, identity = call.state, call.room, call.identity
     _people_on(state)
     await state.documents.info(room)
-    owner = (await state.store.access.access(room, "")).owner_id
-    if not (_server_admin(identity) or (owner is not None and owner == identity.person)):
+    owner = (await state.store.access.head(room)).owner_id
+    if not (identity.server_admin or (owner is not None and owner == identity.person)):
         raise Forbidden("only the document's owner or a server admin hands it to someone else")
     person = await state.store.people.get(call.body.person_id)
     if person is None or not person.active:
@@ -219,10 +214,6 @@ async def transfer(call: RoomCall[None, NewOwner]) -> Response:
         _announce(call, previous, "editor")
         await state.access.recheck(room=room, user_id=f"person:{previous}")
     return reply(await _access(call))
-
-
-def _server_admin(identity: Identity) -> bool:
-    return identity.role_for("*") == Role.ADMIN
 
 
 def _people_on(state: CollabState) -> None:

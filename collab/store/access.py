@@ -65,6 +65,20 @@ class SqlAccess:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    async def head(self, room: str) -> RoomAccess:
+        """Whether `room` exists, its owner and the organisation's role (no person's own)."""
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(_rooms.c.owner_id, _rooms.c.org_role).where(
+                        _rooms.c.name == room, _rooms.c.deleted_at.is_(None)
+                    )
+                )
+            ).first()
+        if row is None:
+            return RoomAccess(False, None, None, None)
+        return RoomAccess(True, row.owner_id, row.org_role, None)
+
     async def access(self, room: str, person_id: str) -> RoomAccess:
         """What decides `person_id`'s role on `room`."""
         async with self._engine.connect() as conn:
