@@ -74,7 +74,230 @@ async function openComments (page) {
   await page.waitForSelector('#comments-panel', { state: 'visible', timeout: WAIT })
 }
 
+// ---------- Rich text (Tiptap) ----------
+const RICH_ROOM = 'rich-comments-room'
+const FOX = 'The quick brown fox jumps over the lazy dog.'
+const NEXT = 'Second paragraph carries on from here.'
+const DOOMED = 'This sentence will be removed entirely.'
+
+/** Some three screens of paragraphs, the fox (its "fox" in bold) half-way down. */
+function richDocument () {
+  const filler = (n) => `<p>Note ${n}: the committee met again and went through the list of open points one by one, item by item.</p>`
+  const parts = ['<h1>Field notes</h1>']
+  for (let n = 1; n <= 16; n++) parts.push(filler(n))
+  parts.push('<p>The quick brown <strong>fox</strong> jumps over the lazy dog.</p>', `<p>${NEXT}</p>`)
+  for (let n = 17; n <= 22; n++) parts.push(filler(n))
+  parts.push(`<p>${DOOMED}</p>`)
+  for (let n = 23; n <= 30; n++) parts.push(filler(n))
+  return parts.join('')
+}
+
+async function openRich (browser, who, query = '') {
+  const opened = await openPage(browser, `/d/${RICH_ROOM}${query}#token=${TOKENS[who]}`)
+  opened.errors = []
+  opened.page.on('pageerror', (err) => opened.errors.push(err.message))
+  await waitStatus(opened.page, 'connected')
+  await opened.page.waitForFunction(() => window.collab?.editor, null, { timeout: WAIT })
+  check(await opened.page.evaluate(() => window.collab.kind) === 'rich', `${who}: not the rich editor`)
+  return opened
+}
+
+const richText = (page) => page.evaluate(() => window.collab.editor.getText({ blockSeparator: '\n' }))
+
+/** The ProseMirror position of the first `needle` in a text block (+ `offset` characters). */
+function richPos (page, needle, offset = 0) {
+  return page.evaluate(([n, o]) => {
+    let found = null
+    window.collab.editor.state.doc.descendants((node, pos) => {
+      if (found !== null || !node.isTextblock) return found === null
+      const at = node.textContent.indexOf(n)
+      if (at >= 0) found = pos + 1 + at + o
+      return false
+    })
+    if (found === null) throw new Error(`no ${n} in the document`)
+    return found
+  }, [needle, offset])
+}
+
+/** Focus the rich text and put the caret at `pos` (or select `pos`..`to`). */
+function richSelect (page, pos, to = pos) {
+  return page.evaluate(([from, end]) => {
+    window.collab.editor.chain().focus(undefined, { scrollIntoView: true }).setTextSelection({ from, to: end }).run()
+  }, [pos, to])
+}
+
+/** The highlighted text of each thread in a page's rich editor: {threadId: text}, a line break
+ * between blocks. */
+function richHighlights (page) {
+  return page.evaluate(() => {
+    const out = {}
+    const blocks = {}
+    for (const span of document.querySelectorAll('.rich-content .rich-comment')) {
+      const id = span.dataset.thread
+      if (span.parentElement.closest(`.rich-comment[data-thread="${CSS.escape(id)}"]`)) continue
+      if (span.closest('[contenteditable="false"]')) continue
+      const copy = span.cloneNode(true)
+      for (const widget of copy.querySelectorAll('[contenteditable="false"]')) widget.remove()
+      const block = span.closest('p, h1, h2, h3, li, pre, blockquote')
+      if (id in out && blocks[id] !== block) out[id] += '\n'
+      blocks[id] = block
+      out[id] = (out[id] || '') + copy.textContent
+    }
+    return out
+  })
+}
+
+function noPageErrors (...opened) {
+  const errors = opened.flatMap((o) => o.errors)
+  check(errors.length === 0, `page errors: ${errors.join(' | ')}`)
+}
+
 const scenarios = {
+  /**
+   * Comments on a rich document of some three screens: a commenter selects a passage with the
+   * keyboard and comments, the writer sees it at once and replies, a third person's edits move
+   * the highlight, a thread over two paragraphs, a detached one, resolving, a reload.
+   */
+  async 'rich-comment-thread' (browser) {
+    const writer = await openRich(browser, 'writer', '?kind=rich')
+    await writer.page.evaluate((html) => window.collab.editor.chain().focus().setContent(html).run(), richDocument())
+    await waitSaved(writer.page)
+    const full = await richText(writer.page)
+    check(full.includes(FOX) && full.includes(DOOMED), `the writer's text: ${full.slice(0, 200)}`)
+    await openComments(writer.page)
+
+    // The reviewer (a commenter) cannot change the text in any way.
+    const reviewer = await openRich(browser, 'reviewer')
+    await waitFor(() => richText(reviewer.page), (t) => t === full, 'the reviewer’s text')
+    check(await reviewer.page.textContent('#role-badge') === 'Can comment', 'no "Can comment" badge')
+    check(await reviewer.page.getAttribute('.rich-content', 'aria-readonly') === 'true', 'the commenter’s text is not marked read-only')
+    check(await reviewer.page.locator('.toolbar').count() === 0, 'a commenter has the toolbar')
+    await richSelect(reviewer.page, await richPos(reviewer.page, 'brown'))
+    await reviewer.page.keyboard.type('typed by a commenter')
+    await reviewer.page.keyboard.press('Enter')
+    await reviewer.page.keyboard.press('Backspace')
+    await reviewer.page.keyboard.press('Control+b')
+    await richSelect(reviewer.page, await richPos(reviewer.page, 'brown'), await richPos(reviewer.page, 'jumps'))
+    await reviewer.page.keyboard.press('Delete')
+    check(await richText(reviewer.page) === full, 'the commenter could change the text')
+    const reviewerClient = await reviewer.page.evaluate(() => window.collab.ydoc.clientID)
+
+    // With the keyboard: the caret before "brown", Shift+Right over "brown fox", the Comment button.
+    await richSelect(reviewer.page, await richPos(reviewer.page, 'brown'))
+    for (let n = 0; n < 'brown fox'.length; n++) await reviewer.page.keyboard.press('Shift+ArrowRight')
+    await reviewer.page.waitForSelector('#comment-fab', { state: 'visible', timeout: WAIT })
+    await reviewer.page.screenshot({ path: join(outdir, 'rich-comments-button.png') })
+    await reviewer.page.click('#comment-fab')
+    await reviewer.page.waitForSelector('#comment-compose', { state: 'visible', timeout: WAIT })
+    check(await reviewer.page.textContent('#compose-quote') === 'brown fox', `the quote in the composer: ${await reviewer.page.textContent('#compose-quote')}`)
+    await reviewer.page.fill('#compose-body', 'Which fox?')
+    await reviewer.page.click('#comment-compose button[type="submit"]')
+    const [thread] = await waitFor(() => listed(reviewer.page), (l) => l.length === 1, 'the reviewer’s threads')
+    check(thread.quote === 'brown fox' && thread.comments[0].author === 'Rita' && thread.comments[0].body === 'Which fox?',
+      `the new thread ${JSON.stringify(thread)}`)
+    await waitFor(() => richHighlights(reviewer.page), (h) => h[thread.id] === 'brown fox', 'the reviewer’s highlight')
+
+    // The writer sees the thread and the highlight at once (the comment EVENT); the document did
+    // not change (nothing of the reviewer's in it); a click on the highlight opens the thread.
+    await waitFor(() => listed(writer.page), (l) => l.length === 1 && l[0].id === thread.id, 'the thread on the writer’s page')
+    await waitFor(() => richHighlights(writer.page), (h) => h[thread.id] === 'brown fox', 'the writer’s highlight')
+    check(await richText(writer.page) === full, 'the text changed when someone commented')
+    check(!(await writer.page.evaluate((c) => window.collab.ydoc.store.clients.has(c), reviewerClient)), 'the commenter wrote into the document')
+    await writer.page.click('#comments-close')
+    await writer.page.click(`.rich-content .rich-comment[data-thread="${thread.id}"] >> nth=0`)
+    await writer.page.waitForSelector(`#thread-list .thread.is-active[data-thread-id="${thread.id}"]`, { timeout: WAIT })
+    await writer.page.waitForSelector(`.rich-content .rich-comment-active[data-thread="${thread.id}"]`, { timeout: WAIT })
+    await writer.page.click(`[data-thread-id="${thread.id}"] .thread-reply`)
+    await writer.page.fill(`[data-thread-id="${thread.id}"] textarea`, 'The quick one.')
+    await writer.page.click(`[data-thread-id="${thread.id}"] .comment-form button[type="submit"]`)
+    await waitFor(() => listed(reviewer.page), (l) => l[0]?.comments.length === 2 && l[0].comments[1].author === 'Wren',
+      'the reply on the reviewer’s page')
+
+    // A third person types in an earlier paragraph, before the passage and inside it: the
+    // highlight follows on the others' pages.
+    const third = await openRich(browser, 'third')
+    await waitFor(() => richText(third.page), (t) => t === full, 'the third text')
+    await richSelect(third.page, await richPos(third.page, 'Note 3:'))
+    await third.page.keyboard.type('Early words. ', { delay: 5 })
+    await richSelect(third.page, await richPos(third.page, 'brown', 'brown'.length))
+    await third.page.keyboard.type(' red', { delay: 5 })
+    await richSelect(third.page, await richPos(third.page, 'The quick brown'))
+    await third.page.keyboard.type('Oh. ', { delay: 5 })
+    await waitSaved(third.page)
+    await waitFor(() => richHighlights(writer.page), (h) => h[thread.id] === 'brown red fox', 'the writer’s highlight after the edits')
+    await waitFor(() => richHighlights(reviewer.page), (h) => h[thread.id] === 'brown red fox', 'the reviewer’s highlight after the edits')
+    await waitFor(() => listed(writer.page), (l) => l[0]?.quote === 'brown red fox', 'the passage in the panel after the edits')
+
+    // Choosing the thread in the panel brings its passage into view, marked as the chosen one.
+    await writer.page.evaluate(() => window.scrollTo(0, 0))
+    await writer.page.click(`[data-thread-id="${thread.id}"] .thread-quote`)
+    await writer.page.waitForSelector(`.rich-content .rich-comment-active[data-thread="${thread.id}"]`, { timeout: WAIT })
+    await waitFor(() => writer.page.evaluate((id) => {
+      const box = document.querySelector(`.rich-content .rich-comment[data-thread="${CSS.escape(id)}"]`).getBoundingClientRect()
+      return box.top >= 0 && box.bottom <= window.innerHeight
+    }, thread.id), (inView) => inView, 'the chosen passage in view')
+
+    // The shortcut with the caret in a highlight opens its thread.
+    await writer.page.click('#comments-close')
+    await richSelect(writer.page, await richPos(writer.page, 'red', 1))
+    await writer.page.keyboard.press('Control+Alt+m')
+    await writer.page.waitForSelector(`#thread-list .thread.is-active[data-thread-id="${thread.id}"]`, { timeout: WAIT })
+
+    // A thread over two paragraphs, by the shortcut.
+    await richSelect(reviewer.page, await richPos(reviewer.page, 'lazy dog'), await richPos(reviewer.page, NEXT, 'Second'.length))
+    await reviewer.page.keyboard.press('Control+Alt+m')
+    await reviewer.page.waitForSelector('#comment-compose', { state: 'visible', timeout: WAIT })
+    check(await reviewer.page.textContent('#compose-quote') === 'lazy dog.\nSecond', `the two-paragraph quote: ${await reviewer.page.textContent('#compose-quote')}`)
+    await reviewer.page.fill('#compose-body', 'Join these?')
+    await reviewer.page.click('#comment-compose button[type="submit"]')
+    const two = await waitFor(() => listed(writer.page), (l) => l.length === 2, 'two threads on the writer’s page')
+    const span = two.find((t) => t.id !== thread.id)
+    await waitFor(() => richHighlights(writer.page), (h) => h[span.id] === 'lazy dog.\nSecond', 'the two-paragraph highlight')
+    check(span.quote === 'lazy dog.\nSecond', `the two-paragraph thread's passage ${JSON.stringify(span.quote)}`)
+
+    // A thread whose passage is then deleted: it stays, marked, with its quote.
+    await richSelect(reviewer.page, await richPos(reviewer.page, DOOMED), await richPos(reviewer.page, DOOMED, DOOMED.length))
+    await reviewer.page.keyboard.press('Control+Alt+m')
+    await reviewer.page.fill('#compose-body', 'Cut this?')
+    await reviewer.page.click('#comment-compose button[type="submit"]')
+    const three = await waitFor(() => listed(writer.page), (l) => l.length === 3, 'three threads on the writer’s page')
+    const doomed = three.find((t) => t.comments[0].body === 'Cut this?')
+    await waitFor(() => richHighlights(writer.page), (h) => h[doomed.id] === DOOMED, 'the highlight of the passage to delete')
+    await third.page.evaluate(([from, to]) => window.collab.editor.chain().deleteRange({ from, to }).run(),
+      [await richPos(third.page, DOOMED), await richPos(third.page, DOOMED, DOOMED.length)])
+    await waitFor(() => writer.page.evaluate((id) => document.querySelector(`[data-thread-id="${id}"]`)?.textContent, doomed.id),
+      (t) => t && t.includes('Passage deleted') && t.includes(DOOMED), 'the detached thread')
+    await waitFor(() => richHighlights(writer.page), (h) => !(doomed.id in h), 'no highlight for the deleted passage')
+
+    // Screenshots with the panel open and the first passage chosen, then of the text alone.
+    await writer.page.click(`[data-thread-id="${thread.id}"] .thread-quote`)
+    await writer.page.waitForSelector(`.rich-content .rich-comment-active[data-thread="${thread.id}"]`, { timeout: WAIT })
+    await captureLooks(writer.page, 'rich-comments')
+    await writer.page.click('#comments-close')
+    await captureLooks(writer.page, 'rich-comments-text')
+    log('screenshots taken')
+
+    // The writer resolves the first thread: gone from the list and the text, on both pages.
+    await openComments(writer.page)
+    await writer.page.click(`[data-thread-id="${thread.id}"] .thread-resolve`)
+    await waitFor(() => listed(reviewer.page), (l) => !l.some((t) => t.id === thread.id), 'the reviewer’s list after resolving')
+    await waitFor(() => richHighlights(reviewer.page), (h) => !(thread.id in h) && h[span.id] === 'lazy dog.\nSecond', 'the reviewer’s highlights after resolving')
+
+    // After a reload: the same threads and highlights; the resolved one on request.
+    await writer.page.reload()
+    await waitStatus(writer.page, 'connected')
+    await openComments(writer.page)
+    await waitFor(() => listed(writer.page), (l) => l.length === 2 && !l.some((t) => t.id === thread.id), 'the list after a reload')
+    await waitFor(() => richHighlights(writer.page), (h) => !(thread.id in h) && h[span.id] === 'lazy dog.\nSecond' && !(doomed.id in h),
+      'the highlights after a reload')
+    await writer.page.check('#comments-show-resolved')
+    const all = await waitFor(() => listed(writer.page), (l) => l.length === 3, 'the list with resolved threads')
+    check(all.find((t) => t.id === thread.id)?.resolved, `resolved thread not marked ${JSON.stringify(all)}`)
+    check(await richText(reviewer.page) === await richText(third.page), 'the pages differ at the end')
+    check(!(await third.page.evaluate((c) => window.collab.ydoc.store.clients.has(c), reviewerClient)), 'the commenter wrote into the document')
+    noPageErrors(writer, reviewer, third)
+  },
+
   async 'comment-thread' (browser) {
     // The writer writes; the reviewer (a commenter) cannot type, but selects and comments.
     const writer = await open(browser, 'writer')

@@ -1,6 +1,6 @@
-"""Comments on a plain-text document in real Chromium pages against a real collab server with a
-secret: a commenter starts a thread on a passage, the writer sees it at once and replies, a
-third person edits around and inside the passage, the writer resolves it (issue 23)."""
+"""Comments on plain-text and rich-text documents in real Chromium pages against a real collab
+server with a secret: a commenter starts a thread on a passage, the writer sees it at once and
+replies, a third person edits around and inside the passage, the writer resolves it (issue 23)."""
 
 from pathlib import Path
 from typing import Any
@@ -13,12 +13,13 @@ from tests.browser.scenarios import SCENARIO_TIMEOUT, run_scenario
 SCRIPT = Path(__file__).with_name("comments_e2e.mjs")
 SECRET = "test-secret-for-the-browser-tests-0123456789"
 ROOM = "comments-room"
+RICH_ROOM = "rich-comments-room"
 
 pytestmark = pytest.mark.timeout(SCENARIO_TIMEOUT + 30)
 
 
-def _token(user: str, name: str, role: str) -> str:
-    return issue_token(SECRET, user=user, name=name, grants={ROOM: role}, ttl_seconds=3600)
+def _token(user: str, name: str, role: str, room: str = ROOM) -> str:
+    return issue_token(SECRET, user=user, name=name, grants={room: role}, ttl_seconds=3600)
 
 
 async def test_a_reviewer_comments_and_the_writer_replies_and_resolves(
@@ -42,3 +43,18 @@ async def test_a_thread_after_an_emoji_highlights_its_passage(
     await server.start()
     tokens = {"writer": _token("u-wren", "Wren", "editor")}
     await run_scenario(server, "comment-astral", tokens, script=SCRIPT)
+
+
+async def test_rich_text_a_reviewer_comments_and_the_writer_replies_and_resolves(
+    make_server: Any, sqlite_url: str
+) -> None:
+    """On a rich document of some three screens: highlights that follow others' typing, a thread
+    over two paragraphs, one whose passage is deleted, a commenter who cannot change the text."""
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    tokens = {
+        "writer": _token("u-wren", "Wren", "editor", RICH_ROOM),
+        "reviewer": _token("u-rita", "Rita", "commenter", RICH_ROOM),
+        "third": _token("u-theo", "Theo", "editor", RICH_ROOM),
+    }
+    await run_scenario(server, "rich-comment-thread", tokens, script=SCRIPT)

@@ -5,13 +5,8 @@
 import { StateEffect, StateField } from '@codemirror/state'
 import { Decoration, EditorView, keymap } from '@codemirror/view'
 import * as Y from 'yjs'
+import { COMMENT_KEY } from './comment-key.js'
 
-/** The shortcut that comments on the selection (CodeMirror's notation, and as people read it). */
-export const COMMENT_KEY = 'Mod-Alt-m'
-export function commentKeyLabel () {
-  const mac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent)
-  return mac ? '⌘⌥M' : 'Ctrl+Alt+M'
-}
 
 /** The UTF-16 offset of code point `index` of `text` (clamped to its end). */
 export function utf16Offset (text, index) {
@@ -91,7 +86,7 @@ const marksField = StateField.define({
 
 /**
  * The extension, and what comments.js drives through `hub`: hub.compose() is called by the
- * shortcut, hub.open(id) by a click on a highlight, hub.selected(empty) on selection changes.
+ * shortcut, hub.open(id) by a click on a highlight, hub.selected() on selection and focus changes.
  */
 export function commentMarks (hub) {
   return [
@@ -106,7 +101,7 @@ export function commentMarks (hub) {
       }
     }),
     EditorView.updateListener.of((update) => {
-      if (update.selectionSet || update.docChanged || update.focusChanged) hub.selected?.(update.view)
+      if (update.selectionSet || update.docChanged || update.focusChanged) hub.selected?.()
     })
   ]
 }
@@ -165,6 +160,10 @@ export function marksApi (view, ytext) {
       const text = view.state.doc.toString()
       const index = codePointIndex(text, from)
       return { from, to, text: text.slice(from, to), index, length: codePointIndex(text, to) - index }
+    },
+    /** Whether there is a selection to comment on, in the focused text. */
+    hasSelection () {
+      return !view.state.selection.main.empty && view.hasFocus
     },
     /** Where the selection ends on screen (for the Comment button), or null. */
     selectionCoords () {

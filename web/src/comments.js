@@ -1,11 +1,12 @@
-// The Comments panel of a plain-text document (issue 23): the threads on passages of the text,
-// open ones in document order (resolved ones on request), each with its quoted passage and its
-// comments; starting a thread on the selection (the Comment button, or Mod-Alt-M), replying,
+// The Comments panel of a document, plain or rich text (issue 23): the threads on passages of the
+// text, open ones in document order (resolved ones on request), each with its quoted passage and
+// its comments; starting a thread on the selection (the Comment button, or Mod-Alt-M), replying,
 // editing and deleting one's own comments (admins any), resolving and reopening. The highlights
-// in the text are comment-marks.js. Threads are fetched again on every comment EVENT, on each
+// in the text are comment-marks.js (CodeMirror) or rich-comment-marks.js (Tiptap), both behind
+// `surface.comments`. Threads are fetched again on every comment EVENT, on each
 // (re)connect and once edits (this page's saved, or others') stop for a moment. Comment bodies
 // and names only ever reach the page as text (textContent), never as markup.
-import { commentKeyLabel } from './comment-marks.js'
+import { commentKeyLabel } from './comment-key.js'
 import { problemDetail } from './session.js'
 
 // After this page's own edits are saved, wait this long for more before asking for the ranges.
@@ -43,7 +44,12 @@ function threadsApi (room, authHeaders) {
   }
   return {
     list: (status) => call(`?status=${status}`),
-    create: (index, length, body) => call('', { method: 'POST', body: { passage: { index, length }, body } }),
+    // A selection with an anchor (rich text: Yjs relative positions) is sent as such; plain
+    // text sends the passage's code point index and length.
+    create: (sel, body) => call('', {
+      method: 'POST',
+      body: sel.anchor ? { anchor: sel.anchor, body } : { passage: { index: sel.index, length: sel.length }, body }
+    }),
     reply: (thread, body) => call(`/${thread}/comments`, { method: 'POST', body: { body } }),
     edit: (thread, comment, body) => call(`/${thread}/comments/${comment}`, { method: 'PATCH', body: { body } }),
     remove: (thread, comment) => call(`/${thread}/comments/${comment}`, { method: 'DELETE' }),
@@ -55,7 +61,7 @@ function threadsApi (room, authHeaders) {
  * Wire the Comments panel to the text surface's highlights (`surface.comments`).
  * @param {object} options
  * @param {string} options.room
- * @param {object} options.surface the text surface (text.js)
+ * @param {object} options.surface the editor surface (text.js or rich.js)
  * @param {{comment: boolean}} options.can whether this person may comment
  * @param {boolean} options.admin whether they may change anyone's comments
  * @param {() => object} options.authHeaders
@@ -172,7 +178,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     const post = compose.querySelector('button[type="submit"]')
     post.disabled = true
     try {
-      const thread = await api.create(state.pending.index, state.pending.length, text)
+      const thread = await api.create(state.pending, text)
       hideCompose()
       body.value = ''
       state.active = thread.id
@@ -194,19 +200,20 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
   fab.addEventListener('click', startCompose)
   marks.hub.compose = startCompose
   marks.hub.open = (id) => { open(); choose(id, { select: false }) }
-  marks.hub.selected = (view) => {
-    const sel = view.state.selection.main
-    const coords = can.comment && !sel.empty && view.hasFocus ? marks.selectionCoords() : null
+  marks.hub.selected = () => {
+    const coords = can.comment && marks.hasSelection() ? marks.selectionCoords() : null
     if (!coords) {
       if (!fab.matches(':focus')) fab.hidden = true
       return
     }
-    // Placed in the document's box (its positioned parent), just under the selection's end.
+    // Placed in the document's box (its positioned parent), just under the selection's end, or
+    // just above it when under would be off the bottom of the window.
     const box = fab.parentElement.getBoundingClientRect()
     fab.hidden = false
     const left = Math.min(coords.left - box.left + 8, box.width - fab.offsetWidth - 8)
     fab.style.left = `${Math.max(8, left)}px`
-    fab.style.top = `${coords.bottom - box.top + 6}px`
+    const below = coords.bottom + 6 + fab.offsetHeight <= window.innerHeight
+    fab.style.top = `${below ? coords.bottom - box.top + 6 : coords.top - box.top - fab.offsetHeight - 6}px`
   }
 
   // ---------- Choosing a thread ----------

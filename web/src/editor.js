@@ -208,11 +208,11 @@ function personIdentity (identity, me) {
 }
 
 /**
- * The Comments panel (comments.js) of a plain-text document: one side panel at a time (opening
- * it closes History, and History closes it); threads fetched again on each (re)connect.
+ * The Comments panel (comments.js) of a document, plain or rich text: one side panel at a time
+ * (opening it closes History, and History closes it); threads fetched again on each (re)connect.
  */
 function bindCommentsPanel (room, { surface, provider, role, can, historyPanel, token }) {
-  if (surface.kind !== 'text' || !surface.comments) return null
+  if (!surface.comments) return null
   const panel = bindComments({
     room,
     surface,
@@ -223,7 +223,8 @@ function bindCommentsPanel (room, { surface, provider, role, can, historyPanel, 
   })
   document.getElementById('side-toggle').addEventListener('click', () => panel.close(), { capture: true })
   provider.on('sync', (synced) => { if (synced) panel.refresh() })
-  surface.ytext.observe(() => panel.onEdit())
+  if (surface.ytext) surface.ytext.observe(() => panel.onEdit())
+  else surface.fragment.observeDeep(() => panel.onEdit())
   return panel
 }
 
@@ -255,7 +256,7 @@ async function main () {
   }
   const ydoc = new Y.Doc()
   const saved = document.getElementById('saved')
-  // The Comments panel (plain text only) hears of every save state too (comments.js).
+  // The Comments panel hears of every save state too (comments.js).
   let comments = null
   const tracker = new SaveTracker(config.room, (state) => {
     showSaved(saved, state)

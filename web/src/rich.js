@@ -1,6 +1,7 @@
 // The rich-text surface: Tiptap (ProseMirror) on the room's XmlFragment "content", with a
 // toolbar. Collaboration keeps the document in Yjs and gives each person their own undo
-// history; CollaborationCaret shows the others' carets and selections with their names.
+// history; CollaborationCaret shows the others' carets and selections with their names. Comment
+// highlights, the Comment shortcut and commenters' read-only text: rich-comment-marks.js.
 import { Editor } from '@tiptap/core'
 import StarterKit from '@tiptap/starter-kit'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
@@ -10,6 +11,7 @@ import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import { yUndoPluginKey } from '@tiptap/y-tiptap'
 import { CONTENT } from './contract.js'
 import { buildToolbar } from './toolbar.js'
+import { CommentMarks, richMarksApi } from './rich-comment-marks.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
 const LINK_PROTOCOLS = ['http', 'https', 'mailto']
@@ -25,7 +27,7 @@ function caret (user) {
   return caretEl
 }
 
-function extensions ({ ydoc, provider, user, readOnly }) {
+function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub }) {
   return [
     StarterKit.configure({
       undoRedo: false, // Collaboration's undo is per person; ProseMirror's would undo others too
@@ -42,22 +44,29 @@ function extensions ({ ydoc, provider, user, readOnly }) {
     TaskItem.configure({ nested: true }),
     Placeholder.configure({ placeholder: readOnly ? 'Nothing here yet.' : 'Start typing… (# for a heading, - for a list)' }),
     Collaboration.configure({ document: ydoc, field: CONTENT }),
-    CollaborationCaret.configure({ provider, user, render: caret })
+    CollaborationCaret.configure({ provider, user, render: caret }),
+    CommentMarks({ fragment: ydoc.getXmlFragment(CONTENT), hub, commentOnly })
   ]
 }
 
 /**
  * Mount the rich editor in `parent` (a toolbar above it for those who may write). Returns the
- * surface the page drives: focus(), setUser(), clearHistory() (after a restore), text().
+ * surface the page drives: focus(), setUser(), clearHistory() (after a restore), text(), and the
+ * comment highlights (rich-comment-marks.js). With `readOnly` and `selectable` (commenters), the
+ * text takes the focus and the keyboard selects in it, but nothing changes it.
  */
-export function mountRich (parent, { ydoc, provider, user, readOnly }) {
+export function mountRich (parent, { ydoc, provider, user, readOnly, selectable = false }) {
+  // What comments.js binds later: the Comment shortcut, clicks on highlights, the selection.
+  const hub = {}
+  const commentOnly = readOnly && selectable
   const host = document.createElement('div')
   host.className = 'rich-editor'
   parent.append(host)
+  const fragment = ydoc.getXmlFragment(CONTENT)
   const editor = new Editor({
     element: host,
-    editable: !readOnly,
-    extensions: extensions({ ydoc, provider, user, readOnly }),
+    editable: !readOnly || commentOnly,
+    extensions: extensions({ ydoc, provider, user, readOnly, commentOnly, hub }),
     editorProps: {
       attributes: {
         class: 'rich-content',
@@ -74,11 +83,12 @@ export function mountRich (parent, { ydoc, provider, user, readOnly }) {
   return {
     kind: 'rich',
     editor,
-    fragment: ydoc.getXmlFragment(CONTENT),
+    fragment,
     get undoManager () { return undoManager() },
     focus: () => editor.commands.focus(),
     setUser: (next) => editor.commands.updateUser(next),
     clearHistory: () => undoManager()?.clear(),
-    text: () => editor.getText({ blockSeparator: '\n' })
+    text: () => editor.getText({ blockSeparator: '\n' }),
+    comments: { hub, ...richMarksApi(editor, fragment) }
   }
 }
