@@ -119,11 +119,13 @@ function richPos (page, needle, offset = 0) {
   }, [needle, offset])
 }
 
-/** Focus the rich text and put the caret at `pos` (or select `pos`..`to`). */
-function richSelect (page, pos, to = pos) {
-  return page.evaluate(([from, end]) => {
+/** Focus the rich text and put the caret at `pos` (or select `pos`..`to`). Tiptap focuses the
+ * text in the next animation frame: wait for it, so that keys go there. */
+async function richSelect (page, pos, to = pos) {
+  await page.evaluate(([from, end]) => {
     window.collab.editor.chain().focus(undefined, { scrollIntoView: true }).setTextSelection({ from, to: end }).run()
   }, [pos, to])
+  await page.waitForFunction(() => window.collab.editor.view.hasFocus(), null, { timeout: WAIT })
 }
 
 /** The highlighted text of each thread in a page's rich editor: {threadId: text}, a line break

@@ -257,18 +257,20 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     item.classList.toggle('is-active', thread.id === state.active)
     const quote = button('thread-quote')
     quote.dataset.key = `quote:${thread.id}`
+    // A space after each flag (not drawn in the grid) keeps the words apart in the text that
+    // assistive technology reads off the button, as in its accessible name.
     if (thread.detached) {
-      quote.append(el('span', 'thread-flag', 'Passage deleted'))
+      quote.append(el('span', 'thread-flag', 'Passage deleted'), ' ')
       quote.disabled = false
     }
-    if (thread.resolved) quote.append(el('span', 'thread-flag is-resolved', 'Resolved'))
+    if (thread.resolved) quote.append(el('span', 'thread-flag is-resolved', 'Resolved'), ' ')
     // The passage as it stands in this page's text (edits the server has not answered for yet).
     const here = !thread.resolved && marks.rangeOf(thread.id)
     const now = here ? marks.textOf(here) : thread.range?.text
     const passage = el('span', 'thread-passage', thread.detached || now === undefined ? thread.quote : now)
     passage.dir = 'auto'
     quote.append(passage)
-    quote.setAttribute('aria-label', `${thread.detached ? 'Passage deleted: ' : 'Go to the passage: '}${passage.textContent.slice(0, 80)}`)
+    quote.setAttribute('aria-label', `${thread.detached ? 'Passage deleted' : 'Go to the passage'}: ${thread.resolved ? 'Resolved: ' : ''}${passage.textContent.slice(0, 80)}`)
     quote.addEventListener('click', () => choose(thread.id))
     item.append(quote)
     const comments = el('ol', 'comment-list')
