@@ -48,7 +48,8 @@ LIST_THREADS = Operation(
     "The document's comment threads, each with where its passage stands now",
     {200: Reply("The threads", ThreadPage)},
     description="Open threads by default (`status=resolved` or `all` for the others), in "
-    "document order, detached ones (their whole passage deleted) last.",
+    "document order, detached ones (their whole passage deleted) last; with `index` (and "
+    "`length`), only those on a passage overlapping those characters.",
     role=Role.VIEWER,
     query=_LIST_QUERY,
 )
@@ -56,14 +57,17 @@ LIST_THREADS = Operation(
 
 @LIST_THREADS.on_room
 async def list_threads(call: RoomCall[ThreadParams, None]) -> Response:
-    """GET /api/rooms/{room}/threads?status=open|resolved|all."""
+    """GET /api/rooms/{room}/threads?status=open|resolved|all&index=&length=."""
     state, room = call.state, call.room
     await state.documents.info(room)
     threads = await state.store.comments.list_threads(room, call.query.status)
     doc = await state.documents.current(room) if threads else None
     places = locate_all(doc, [(t.start, t.end) for t in threads]) if doc is not None else []
+    caller, query = call.identity, call.query
     shown = [
-        ThreadOut.of(t, where, call.identity) for t, where in zip(threads, places, strict=True)
+        ThreadOut.of(t, at, caller)
+        for t, at in zip(threads, places, strict=True)
+        if query.overlaps(at)
     ]
     shown.sort(key=lambda t: (t.range is None, t.range.index if t.range else 0))
     return reply(ThreadPage(items=shown))

@@ -220,3 +220,28 @@ async def test_a_removed_paragraph_detaches_its_threads_and_refuses_new_anchors_
     again = await _create(http, {"anchor": inside})
     assert again.status_code == 422, again.text
     assert "deleted paragraph" in again.json()["detail"]
+
+
+async def test_threads_are_listed_by_passage(http: httpx.AsyncClient):
+    made = {}
+    for word in ("quick", "brown fox\njumps", "lazy"):
+        response = await _create(http, {"passage": {"text": word}})
+        assert response.status_code == 201, response.text
+        made[word] = response.json()["id"]
+
+    async def at(index: int, length: int = 1) -> list[str]:
+        params = {"index": index, "length": length}
+        listed = await http.get("/threads", params=params, headers=as_("viewer"))
+        assert listed.status_code == 200, listed.text
+        return [t["id"] for t in listed.json()["items"]]
+
+    assert await at(TEXT.index("quick")) == [made["quick"]]
+    assert await at(TEXT.index("fox")) == [made["brown fox\njumps"]]
+    assert await at(TEXT.index("quick"), len("quick 😀 brown")) == [
+        made["quick"],
+        made["brown fox\njumps"],
+    ]
+    assert await at(TEXT.index("over")) == []
+    assert await at(0, len(TEXT)) == list(made.values())
+    refused = await http.get("/threads", params={"index": -1}, headers=as_("viewer"))
+    assert refused.status_code == 422

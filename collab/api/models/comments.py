@@ -98,11 +98,26 @@ class NewThread(CommentText):
 
 
 class ThreadParams(Params):
-    """GET /api/rooms/{room}/threads?status=..."""
+    """GET /api/rooms/{room}/threads?status=...&index=...&length=..."""
 
     status: Literal["open", "resolved", "all"] = Field(
         "open", description="open threads (the default), resolved ones, or all"
     )
+    index: int | None = Field(
+        None,
+        ge=0,
+        description="only threads whose passage overlaps the `length` characters from here "
+        "(as `range` counts them); detached threads are left out",
+    )
+    length: int = Field(1, ge=1, description="with `index`: how many characters (default 1)")
+
+    def overlaps(self, where: Located | None) -> bool:
+        """Whether a passage standing at `where` is one the query asks for."""
+        if self.index is None:
+            return True
+        if where is None:
+            return False
+        return where.index < self.index + self.length and self.index < where.index + where.length
 
 
 class AuthorOut(BaseModel):
