@@ -52,3 +52,24 @@ async def test_a_commenter_comments_and_the_owner_replies_and_resolves(secured: 
         assert (await grace.reopen(room, thread.id)).resolved is False
         assert (await ada.delete_comment(room, thread.id, answer.id)).deleted == "comment"
         assert (await grace.thread(room, thread.id)).comments[0].author.yours is True
+
+
+async def test_the_client_comments_on_a_quote_and_lists_threads_by_passage(
+    secured: ServerProcess,
+):
+    async with CollabClient(secured.http_url) as ada:
+        await ada.sign_in("ada@example.com", PASSWORD)
+        room = (await ada.create_titled("Notes", "text")).name
+        text = "Revenue grew 12% in Q3; costs grew 3% in Q3."
+        await ada.replace_text(room, text)
+        second = await ada.comment_on_text(room, "in Q3", "Which quarter?", occurrence=2)
+        assert second.range is not None and second.range.index == text.rindex("in Q3")
+        first = await ada.comment_on_text(room, "Revenue", "Whose?")
+        assert [t.id for t in await ada.threads(room, index=text.rindex("Q3"))] == [second.id]
+        assert [t.id for t in await ada.threads(room, index=0, length=len(text))] == [
+            first.id,
+            second.id,
+        ]
+        with pytest.raises(CollabAPIError) as missing:
+            await ada.comment_on_text(room, "in Q4", "?")
+        assert missing.value.status == 422
