@@ -137,9 +137,9 @@ function richHighlights (page) {
     for (const span of document.querySelectorAll('.rich-content .rich-comment')) {
       const id = span.dataset.thread
       if (span.parentElement.closest(`.rich-comment[data-thread="${CSS.escape(id)}"]`)) continue
-      if (span.closest('[contenteditable="false"]')) continue
       const copy = span.cloneNode(true)
-      for (const widget of copy.querySelectorAll('[contenteditable="false"]')) widget.remove()
+      // Only the text: other people's carets (widgets) inside the passage are not.
+      for (const widget of copy.querySelectorAll('.collaboration-carets__caret')) widget.remove()
       const block = span.closest('p, h1, h2, h3, li, pre, blockquote')
       if (id in out && blocks[id] !== block) out[id] += '\n'
       blocks[id] = block
@@ -270,6 +270,17 @@ const scenarios = {
     await waitFor(() => writer.page.evaluate((id) => document.querySelector(`[data-thread-id="${id}"]`)?.textContent, doomed.id),
       (t) => t && t.includes('Passage deleted') && t.includes(DOOMED), 'the detached thread')
     await waitFor(() => richHighlights(writer.page), (h) => !(doomed.id in h), 'no highlight for the deleted passage')
+
+    // A viewer sees the highlights, and a click on one opens its thread; nothing to reply with.
+    const viewer = await openRich(browser, 'viewer')
+    await waitFor(() => richHighlights(viewer.page), (h) => h[thread.id] === 'brown red fox' && h[span.id] === 'lazy dog.\nSecond',
+      'the viewer’s highlights')
+    check(await viewer.page.getAttribute('.rich-content', 'contenteditable') === 'false', 'the viewer’s text is editable')
+    await viewer.page.click(`.rich-content .rich-comment[data-thread="${thread.id}"] >> nth=0`)
+    await viewer.page.waitForSelector(`#thread-list .thread.is-active[data-thread-id="${thread.id}"]`, { timeout: WAIT })
+    check(await viewer.page.locator('#thread-list .thread-reply, #thread-list .thread-resolve').count() === 0, 'a viewer can reply or resolve')
+    noPageErrors(viewer)
+    await viewer.context.close()
 
     // Screenshots with the panel open and the first passage chosen, then of the text alone.
     await writer.page.click(`[data-thread-id="${thread.id}"] .thread-quote`)

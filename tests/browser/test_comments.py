@@ -49,12 +49,14 @@ async def test_rich_text_a_reviewer_comments_and_the_writer_replies_and_resolves
     make_server: Any, sqlite_url: str
 ) -> None:
     """On a rich document of some three screens: highlights that follow others' typing, a thread
-    over two paragraphs, one whose passage is deleted, a commenter who cannot change the text."""
+    over two paragraphs, one whose passage is deleted, a commenter who cannot change the text, a
+    viewer who opens a thread from its highlight."""
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
     await server.start()
     tokens = {
         "writer": _token("u-wren", "Wren", "editor", RICH_ROOM),
         "reviewer": _token("u-rita", "Rita", "commenter", RICH_ROOM),
         "third": _token("u-theo", "Theo", "editor", RICH_ROOM),
+        "viewer": _token("u-vic", "Vic", "viewer", RICH_ROOM),
     }
     await run_scenario(server, "rich-comment-thread", tokens, script=SCRIPT)
