@@ -216,9 +216,17 @@ const scenarios = {
       'the reply on the reviewer’s page')
 
     // A third person types in an earlier paragraph, before the passage and inside it: the
-    // highlight follows on the others' pages.
+    // highlight follows on the others' pages, at each change (not only once the threads are
+    // fetched again after the edits).
     const third = await openRich(browser, 'third')
     await waitFor(() => richText(third.page), (t) => t === full, 'the third text')
+    await writer.page.evaluate((id) => {
+      window.lostHighlight = []
+      window.collab.editor.on('transaction', ({ transaction }) => {
+        const range = transaction.docChanged && window.collab.surface.comments.rangeOf(id)
+        if (transaction.docChanged && !(range && range.to > range.from)) window.lostHighlight.push(window.collab.editor.getText().length)
+      })
+    }, thread.id)
     await richSelect(third.page, await richPos(third.page, 'Note 3:'))
     await third.page.keyboard.type('Early words. ', { delay: 5 })
     await richSelect(third.page, await richPos(third.page, 'brown', 'brown'.length))
@@ -229,6 +237,8 @@ const scenarios = {
     await waitFor(() => richHighlights(writer.page), (h) => h[thread.id] === 'brown red fox', 'the writer’s highlight after the edits')
     await waitFor(() => richHighlights(reviewer.page), (h) => h[thread.id] === 'brown red fox', 'the reviewer’s highlight after the edits')
     await waitFor(() => listed(writer.page), (l) => l[0]?.quote === 'brown red fox', 'the passage in the panel after the edits')
+    const lost = await writer.page.evaluate(() => window.lostHighlight)
+    check(lost.length === 0, `the highlight was lost after ${lost.length} of the third person's changes`)
 
     // Choosing the thread in the panel brings its passage into view, marked as the chosen one.
     await writer.page.evaluate(() => window.scrollTo(0, 0))
@@ -370,6 +380,8 @@ const scenarios = {
     await waitFor(() => highlights(writer.page), (h) => h[thread.id] === 'brown red fox', 'the highlight after the edits')
     await waitFor(() => highlights(reviewer.page), (h) => h[thread.id] === 'brown red fox', 'the reviewer’s highlight after the edits')
     await waitFor(() => listed(writer.page), (l) => l[0]?.quote === 'brown red fox', 'the passage in the panel after the edits')
+    const lost = await writer.page.evaluate(() => window.lostHighlight)
+    check(lost.length === 0, `the highlight was lost after ${lost.length} of the third person's changes`)
 
     // The shortcut with the caret in a highlight opens its thread.
     await writer.page.click('#comments-close')
