@@ -24,7 +24,7 @@ from typing import Any
 from pycrdt import Assoc, Doc, StickyIndex, Text, XmlElement, XmlFragment, XmlText
 
 from collab.content.export import RICH, content_kind
-from collab.contract import CONTENT
+from collab.content.roots import content_root
 from collab.errors import InvalidRequest, MalformedMessage
 from collab.protocol.encoding import Reader
 from collab.protocol.yupdate import parse_state_vector, parse_update
@@ -69,10 +69,11 @@ def copy_of(doc: Doc[Any]) -> Doc[Any]:
 
 def text_nodes(doc: Doc[Any]) -> list[Node]:
     """The document's text nodes in document order."""
+    name = content_root(doc)
     if content_kind(doc) != RICH:
-        return [doc.get(CONTENT, type=Text)]
+        return [doc.get(name, type=Text)]
     found: list[Node] = []
-    _walk(doc.get(CONTENT, type=XmlFragment).children, found)
+    _walk(doc.get(name, type=XmlFragment).children, found)
     return found
 
 
