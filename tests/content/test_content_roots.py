@@ -41,7 +41,7 @@ async def test_a_stock_tiptap_document_in_default_is_rich_text_everywhere(
     async with YClient(server.ws_url, "tiptap", ack=True) as tiptap:
         await tiptap.synced.wait()
         tree = tiptap.doc.get("default", type=XmlFragment)
-        tree.children.append(XmlElement("heading", {"level": 1}, [XmlText("Plan")]))
+        tree.children.append(XmlElement("heading", {"level": "1"}, [XmlText("Plan")]))
         words = XmlText()
         tree.children.append(XmlElement("paragraph", None, [words]))
         words.insert(0, "ship", {"bold": True})
