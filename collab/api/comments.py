@@ -62,7 +62,11 @@ async def list_threads(call: RoomCall[ThreadParams, None]) -> Response:
     await state.documents.info(room)
     threads = await state.store.comments.list_threads(room, call.query.status)
     doc = await state.documents.current(room) if threads else None
-    places = locate_all(doc, [(t.start, t.end) for t in threads]) if doc is not None else []
+    places = (
+        locate_all(doc, [(t.start, t.end) for t in threads], [t.quote for t in threads])
+        if doc is not None
+        else []
+    )
     caller, query = call.identity, call.query
     shown = [
         ThreadOut.of(t, at, caller)
@@ -244,7 +248,7 @@ async def _set_resolved(call: RoomCall[None, None], *, resolved: bool) -> Respon
 
 
 def _shown(thread: Thread, doc: Doc[Any], caller: Identity) -> ThreadOut:
-    where = locate_all(doc, [(thread.start, thread.end)])[0]
+    where = locate_all(doc, [(thread.start, thread.end)], [thread.quote])[0]
     return ThreadOut.of(thread, where, caller)
 
 

@@ -49,6 +49,9 @@ class Located:
     index: int
     length: int
     text: str
+    # Found again by its quote where its deleted text was (an undo, a restore): its anchors
+    # name deleted characters, and should be made again on the text that stands there now.
+    revived: bool = False
 
 
 def anchor(doc: Doc[Any], index: int, length: int) -> Passage:
@@ -102,11 +105,16 @@ def locate(doc: Doc[Any], start: bytes, end: bytes) -> Located | None:
     return locate_all(doc, [(start, end)])[0]
 
 
-def locate_all(doc: Doc[Any], anchors: Sequence[tuple[bytes, bytes]]) -> list[Located | None]:
-    """`locate` for many passages of one document, working on one copy of it."""
+def locate_all(
+    doc: Doc[Any],
+    anchors: Sequence[tuple[bytes, bytes]],
+    quotes: Sequence[str] | None = None,
+) -> list[Located | None]:
+    """`locate` for many passages of one document, working on one copy of it; with their
+    `quotes`, a passage deleted and put back (an undo, a restore) is found again, revived."""
     if not anchors:
         return []
     return [
-        None if where is None else Located(where.index, where.length, where.text)
-        for where in _locate_all(doc, anchors)
+        None if where is None else Located(where.index, where.length, where.text, where.revived)
+        for where in _locate_all(doc, anchors, quotes)
     ]

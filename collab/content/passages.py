@@ -24,7 +24,7 @@ from typing import Any
 from pycrdt import Assoc, Doc, StickyIndex, Text, XmlElement, XmlFragment, XmlText
 
 from collab.content.export import RICH, content_kind
-from collab.contract import CONTENT
+from collab.content.roots import content_root
 from collab.errors import InvalidRequest, MalformedMessage
 from collab.protocol.encoding import Reader
 from collab.protocol.yupdate import parse_state_vector, parse_update
@@ -58,6 +58,8 @@ class Where:
     index: int
     length: int
     text: str
+    # Found again next to where its deleted characters were (see `locate_all`).
+    revived: bool = False
 
 
 def copy_of(doc: Doc[Any]) -> Doc[Any]:
@@ -69,10 +71,11 @@ def copy_of(doc: Doc[Any]) -> Doc[Any]:
 
 def text_nodes(doc: Doc[Any]) -> list[Node]:
     """The document's text nodes in document order."""
+    name = content_root(doc)
     if content_kind(doc) != RICH:
-        return [doc.get(CONTENT, type=Text)]
+        return [doc.get(name, type=Text)]
     found: list[Node] = []
-    _walk(doc.get(CONTENT, type=XmlFragment).children, found)
+    _walk(doc.get(name, type=XmlFragment).children, found)
     return found
 
 
@@ -175,10 +178,19 @@ class _Holdings:
 # ---------------------------------------------------------------- locating
 
 
-def locate_all(doc: Doc[Any], anchors: Sequence[tuple[bytes, bytes]]) -> list[Where | None]:
+def locate_all(
+    doc: Doc[Any],
+    anchors: Sequence[tuple[bytes, bytes]],
+    quotes: Sequence[str] | None = None,
+) -> list[Where | None]:
     """Where each (start, end) pair stands in `doc` now: None when the passage is gone (all
     of it deleted, or a node holding one of its ends removed), or an anchor names nothing of
-    this document's content. One copy for them all."""
+    this document's content. One copy for them all.
+
+    A passage whose characters are all deleted is found again, `revived`, when its quote (in
+    `quotes`) stands right before or right after where they were: an undo, or a restore, puts
+    the text back as new characters there (Yjs re-creates deleted text; only the client that
+    undid it knows which old characters the new ones stand for)."""
     positions: list[StickyIndex | None] = []
     copy = copy_of(doc)
     holdings = _Holdings(copy)
@@ -202,8 +214,20 @@ def locate_all(doc: Doc[Any], anchors: Sequence[tuple[bytes, bytes]]) -> list[Wh
             found.append(None)
             continue
         begin, finish = starts[first[0]] + first[1], starts[last[0]] + last[1]
-        found.append(Where(begin, finish - begin, text[begin:finish]) if finish > begin else None)
+        if finish > begin:
+            found.append(Where(begin, finish - begin, text[begin:finish]))
+        else:
+            found.append(_revived(text, begin, quotes[n]) if quotes and begin == finish else None)
     return found
+
+
+def _revived(text: str, at: int, quote: str) -> Where | None:
+    """The quote standing right before or right after `at`, where a passage was deleted."""
+    if quote and text[max(at - len(quote), 0) : at] == quote:
+        return Where(at - len(quote), len(quote), quote, revived=True)
+    if quote and text[at : at + len(quote)] == quote:
+        return Where(at, len(quote), quote, revived=True)
+    return None
 
 
 def locate_one(doc: Doc[Any], start: bytes, end: bytes) -> Where | None:

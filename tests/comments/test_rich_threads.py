@@ -245,3 +245,21 @@ async def test_threads_are_listed_by_passage(http: httpx.AsyncClient):
     assert await at(0, len(TEXT)) == list(made.values())
     refused = await http.get("/threads", params={"index": -1}, headers=as_("viewer"))
     assert refused.status_code == 422
+
+
+async def test_a_passage_deleted_and_undone_by_another_client_is_found_again(
+    http: httpx.AsyncClient,
+):
+    made = await _create(http, {"passage": {"text": "lazy dog"}})
+    assert made.status_code == 201, made.text
+    thread = made.json()["id"]
+    at = len("jumps over the ")
+    steps = await yjs(op="deleteAndUndo", update=await _state(http), node=1, at=at, length=8)
+    for step, detached in (("deleted", True), ("undone", False)):
+        posted = await http.post(
+            "/updates", content=_bytes(steps[step]), headers={**YJS, **as_("editor")}
+        )
+        assert posted.is_success, posted.text
+        shown = await _range(http, thread)
+        assert shown["detached"] is detached, (step, shown)
+    assert shown["range"] == {"index": TEXT.index("lazy dog"), "length": 8, "text": "lazy dog"}

@@ -82,6 +82,17 @@ const commands = {
     })
     return { update: b64(Y.encodeStateAsUpdate(doc)) }
   },
+  deleteAndUndo ({ update, node, at, length }) {
+    // A client deletes a passage and undoes it (Yjs puts the text back as new characters).
+    const doc = load(update)
+    doc.clientID = 434343
+    const text = nodes(doc)[node]
+    const undo = new Y.UndoManager(text, { captureTimeout: 0 })
+    text.delete(at, length)
+    const deleted = b64(Y.encodeStateAsUpdate(doc))
+    undo.undo()
+    return { deleted, undone: b64(Y.encodeStateAsUpdate(doc)) }
+  },
   resolve ({ update, start, end }) {
     const doc = load(update)
     const all = nodes(doc)
