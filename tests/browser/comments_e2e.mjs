@@ -62,6 +62,7 @@ function listed (page) {
     id: t.dataset.threadId,
     quote: t.querySelector('.thread-passage').textContent,
     resolved: t.classList.contains('is-resolved'),
+    detached: t.classList.contains('is-detached'),
     comments: [...t.querySelectorAll('.comment')].map((c) => ({
       author: c.querySelector('.comment-author').textContent,
       body: c.querySelector('.comment-body')?.textContent
@@ -158,7 +159,8 @@ const scenarios = {
   /**
    * Comments on a rich document of some three screens: a commenter selects a passage with the
    * keyboard and comments, the writer sees it at once and replies, a third person's edits move
-   * the highlight, a thread over two paragraphs, a detached one, resolving, a reload.
+   * the highlight, a thread over two paragraphs, a detached one put back by an undo, resolving, a
+   * reload.
    */
   async 'rich-comment-thread' (browser) {
     const writer = await openRich(browser, 'writer', '?kind=rich')
@@ -300,6 +302,14 @@ const scenarios = {
     await captureLooks(writer.page, 'rich-comments-text')
     log('screenshots taken')
 
+    // The third person undoes the deletion: the text is back (as new characters), the server
+    // finds the thread's passage by its quote, and the others' pages highlight it again.
+    await richSelect(third.page, await richPos(third.page, 'Note 23'))
+    await third.page.keyboard.press('Control+z')
+    await waitFor(() => richText(third.page), (t) => t.includes(DOOMED), 'the deleted passage put back')
+    await waitFor(() => listed(writer.page), (l) => l.some((t) => t.id === doomed.id && !t.detached && t.quote === DOOMED), 'the revived thread')
+    await waitFor(() => richHighlights(writer.page), (h) => h[doomed.id] === DOOMED, 'the revived highlight')
+
     // The writer resolves the first thread: gone from the list and the text, on both pages.
     await openComments(writer.page)
     await writer.page.click(`[data-thread-id="${thread.id}"] .thread-resolve`)
@@ -311,7 +321,7 @@ const scenarios = {
     await waitStatus(writer.page, 'connected')
     await openComments(writer.page)
     await waitFor(() => listed(writer.page), (l) => l.length === 2 && !l.some((t) => t.id === thread.id), 'the list after a reload')
-    await waitFor(() => richHighlights(writer.page), (h) => !(thread.id in h) && h[span.id] === 'lazy dog.\nSecond' && !(doomed.id in h),
+    await waitFor(() => richHighlights(writer.page), (h) => !(thread.id in h) && h[span.id] === 'lazy dog.\nSecond' && h[doomed.id] === DOOMED,
       'the highlights after a reload')
     await writer.page.check('#comments-show-resolved')
     const all = await waitFor(() => listed(writer.page), (l) => l.length === 3, 'the list with resolved threads')
@@ -452,6 +462,40 @@ const scenarios = {
     const all = await waitFor(() => listed(writer.page), (l) => l.length === 1, 'the list with resolved threads')
     check(all.find((t) => t.id === thread.id)?.resolved, `resolved thread not marked ${JSON.stringify(all)}`)
     check(await text(reviewer.page) === TEXT.replace('The', 'Oh. The').replace('brown', 'brown red').replace('lazy dog', ''), 'the text at the end')
+  },
+
+  /**
+   * Plain text: a passage deleted, then put back by its writer's undo (new characters): the
+   * server finds the thread by its quote, and the page highlights the passage again.
+   */
+  async 'comment-revived' (browser) {
+    const writer = await open(browser, 'writer')
+    await writer.page.click('.cm-content')
+    await writer.page.keyboard.type('one two three', { delay: 5 })
+    await waitSaved(writer.page)
+    await select(writer.page, 'two')
+    await writer.page.keyboard.press('Control+Alt+m')
+    await writer.page.fill('#compose-body', 'Which two?')
+    await writer.page.click('#comment-compose button[type="submit"]')
+    const [thread] = await waitFor(() => listed(writer.page), (l) => l.length === 1, 'the thread')
+    // Another page: the writer's undo puts back new characters there, which its anchor does not
+    // name (only the page that undid knows what they stand for).
+    const reviewer = await open(browser, 'reviewer')
+    await openComments(reviewer.page)
+    await waitFor(() => highlights(reviewer.page), (h) => h[thread.id] === 'two', 'the highlight')
+    await writer.page.evaluate(() => {
+      const view = window.collab.view
+      const at = view.state.doc.toString().indexOf('two')
+      window.collab.undoManager.stopCapturing()
+      view.dispatch({ changes: { from: at, to: at + 'two'.length } })
+    })
+    await waitFor(() => listed(reviewer.page), (l) => l[0]?.detached, 'the detached thread')
+    await waitFor(() => highlights(reviewer.page), (h) => !(thread.id in h), 'no highlight once deleted')
+    await writer.page.evaluate(() => window.collab.view.focus())
+    await writer.page.keyboard.press('Control+z')
+    await waitFor(() => text(reviewer.page), (t) => t === 'one two three', 'the text after the undo')
+    await waitFor(() => listed(reviewer.page), (l) => l[0] && !l[0].detached && l[0].quote === 'two', 'the revived thread')
+    await waitFor(() => highlights(reviewer.page), (h) => h[thread.id] === 'two', 'the revived highlight')
   },
 
   /**

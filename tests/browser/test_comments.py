@@ -45,6 +45,18 @@ async def test_a_thread_after_an_emoji_highlights_its_passage(
     await run_scenario(server, "comment-astral", tokens, script=SCRIPT)
 
 
+async def test_a_passage_put_back_by_an_undo_is_highlighted_again(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    tokens = {
+        "writer": _token("u-wren", "Wren", "editor"),
+        "reviewer": _token("u-rita", "Rita", "commenter"),
+    }
+    await run_scenario(server, "comment-revived", tokens, script=SCRIPT)
+
+
 async def test_rich_text_a_reviewer_comments_and_the_writer_replies_and_resolves(
     make_server: Any, sqlite_url: str
 ) -> None:

@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '4cad07144596'
+const VERSION = '80771bb6a1c3'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-OQ6QSVHP.js","/assets/editor-TXBMNPXJ.css","/assets/chunk-3HHKQVSW.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-FWJMZ3AN.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-ILE44FN6.js","/assets/chunk-N3UJEJAN.js","/assets/chunk-O2XFH626.js","/assets/chunk-V3NJWWD6.js","/assets/chunk-VD4IY3GQ.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-YRIG7RDB.js"]
+const PRECACHE = ["/assets/editor-Z45BRZMB.js","/assets/editor-TXBMNPXJ.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-FDQNEWGF.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-ILE44FN6.js","/assets/chunk-N3UJEJAN.js","/assets/chunk-O2XFH626.js","/assets/chunk-SEKRT3FO.js","/assets/chunk-V3NJWWD6.js","/assets/chunk-V5FFKEUX.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-YTVNKMG6.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

@@ -111,7 +111,8 @@ export function marksApi (view, ytext) {
   return {
     /** Show `threads` (from the server) as highlights, each where its anchor resolves in this
      * page's copy of the text; without one, from its range, unless that no longer matches the
-     * text here (local edits the server has not seen yet) and a mapped mark is at hand. */
+     * text here (local edits the server has not seen yet) and a mapped mark is at hand; when its
+     * characters are deleted here, from its range only where the range holds its text. */
     set (threads) {
       const text = view.state.doc.toString()
       const current = new Map(marksOf(view.state.field(marksField).deco).map((m) => [m.id, m]))
@@ -119,14 +120,21 @@ export function marksApi (view, ytext) {
       for (const thread of threads) {
         if (thread.resolved) continue
         const here = thread.anchor && text === ytext.toString() ? resolveAnchor(ytext, thread.anchor) : null
-        if (here) {
-          if (here.to > here.from) marks.push({ id: thread.id, ...here })
+        if (here && here.to > here.from) {
+          marks.push({ id: thread.id, ...here })
           continue
         }
         if (thread.detached || !thread.range) continue
         const from = utf16Offset(text, thread.range.index)
         const to = utf16Offset(text, thread.range.index + thread.range.length)
-        if (text.slice(from, to) === thread.range.text || !current.has(thread.id)) marks.push({ id: thread.id, from, to })
+        const same = text.slice(from, to) === thread.range.text
+        // Its characters are deleted here, yet the server shows it (an undo put its text back as
+        // new characters, which the server finds by the quote): where its range holds that text.
+        if (here) {
+          if (same) marks.push({ id: thread.id, from, to })
+          continue
+        }
+        if (same || !current.has(thread.id)) marks.push({ id: thread.id, from, to })
         else marks.push(current.get(thread.id))
       }
       view.dispatch({ effects: setMarks.of(marks) })

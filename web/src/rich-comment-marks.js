@@ -5,7 +5,9 @@
 // resolved in this page's own Y.Doc: again after every change from Yjs (y-tiptap redraws the
 // whole document then, so nothing could be mapped through it) and mapped through this page's own
 // edits in between. New threads are anchored the same way: the passage's first character
-// (assoc 0) and its last (assoc -1), each in the Y.XmlText that holds it.
+// (assoc 0) and its last (assoc -1), each in the Y.XmlText that holds it. A passage deleted here
+// that the server still shows (put back by an undo: new characters, which the server finds by
+// the quote) is found by the server's range and anchored again in this page.
 import { Extension } from '@tiptap/core'
 import { Plugin, PluginKey, TextSelection } from '@tiptap/pm/state'
 import { Decoration, DecorationSet } from '@tiptap/pm/view'
@@ -56,22 +58,60 @@ export function textStarts (fragment, schema) {
   return starts
 }
 
+/** Whether this page's Y.Doc has the character a relative position names. */
+function holds (doc, position) {
+  const id = position.item
+  return !!id && Y.getState(doc.store, id.client) > id.clock
+}
+
 /**
- * Where a thread's anchor stands in this page's copy: {from, to} in ProseMirror positions, or
- * null when it cannot be resolved here (the anchored text is not here yet, or is gone).
+ * Where a thread's anchor stands in this page's copy: {from, to} in ProseMirror positions
+ * (from === to when its text is deleted here); {gone: true} when this copy has its characters
+ * but not where they were (their paragraph removed); null when it lacks them (not here yet).
  */
 export function resolveAnchor (fragment, schema, anchor, starts = textStarts(fragment, schema)) {
   try {
     const doc = fragment.doc
-    const start = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(fromBase64Url(anchor.start)), doc)
-    const end = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(fromBase64Url(anchor.end)), doc)
-    if (!start || !end || !starts.has(start.type) || !starts.has(end.type)) return null
+    const startRel = Y.decodeRelativePosition(fromBase64Url(anchor.start))
+    const endRel = Y.decodeRelativePosition(fromBase64Url(anchor.end))
+    if (!holds(doc, startRel) || !holds(doc, endRel)) return null
+    const start = Y.createAbsolutePositionFromRelativePosition(startRel, doc)
+    const end = Y.createAbsolutePositionFromRelativePosition(endRel, doc)
+    if (!start || !end || !starts.has(start.type) || !starts.has(end.type)) return { gone: true }
     const from = starts.get(start.type) + start.index
     const to = starts.get(end.type) + end.index
-    return to > from ? { from, to } : null
+    return { from, to: Math.max(from, to) }
   } catch {
     return null
   }
+}
+
+/** The UTF-16 offset of code point `index` of `text` (clamped to its end). */
+function utf16Offset (text, index) {
+  let at = 0
+  for (let n = 0; n < index && at < text.length; n++) at += text.codePointAt(at) > 0xffff ? 2 : 1
+  return at
+}
+
+/**
+ * The server's range of a passage ({index, length, text}: code points of the document's text
+ * nodes in document order, a line break between nodes) as {from, to} here, when the text there
+ * is the range's text; else null.
+ */
+export function locateRange (doc, starts, range) {
+  const parts = []
+  let joined = ''
+  for (const [text, at] of starts) {
+    if (parts.length) joined += '\n'
+    parts.push({ at, offset: joined.length, length: text.length })
+    joined += doc.textBetween(at, at + text.length)
+  }
+  const begin = utf16Offset(joined, range.index)
+  const finish = utf16Offset(joined, range.index + range.length)
+  if (finish <= begin || joined.slice(begin, finish) !== range.text) return null
+  const first = parts.find((p) => p.offset <= begin && begin < p.offset + p.length)
+  const last = parts.find((p) => p.offset < finish && finish <= p.offset + p.length)
+  return first && last ? { from: first.at + begin - first.offset, to: last.at + finish - last.offset } : null
 }
 
 /**
@@ -118,15 +158,29 @@ function decorations (doc, marks, active) {
   return DecorationSet.create(doc, ranges)
 }
 
-/** Each thread's passage from its anchor, in the document and Y.Doc as they are now. */
-function resolveAll (threads, fragment, schema) {
-  const starts = textStarts(fragment, schema)
+/**
+ * Each thread's passage from its anchor, in the document and Y.Doc as they are now: {threads,
+ * marks}. A thread whose characters are deleted here, but which the server still shows on a
+ * passage (an undo put its text back as new characters), is found by its range, if the text
+ * there is the same, and anchored again on the text that stands there now.
+ */
+function resolveAll (threads, fragment, state) {
+  const starts = textStarts(fragment, state.schema)
   const marks = []
-  for (const thread of threads) {
-    const here = resolveAnchor(fragment, schema, thread.anchor, starts)
-    if (here) marks.push({ id: thread.id, ...here })
-  }
-  return marks
+  const next = threads.map((thread) => {
+    const here = resolveAnchor(fragment, state.schema, thread.anchor, starts)
+    if (here && here.to > here.from) {
+      marks.push({ id: thread.id, from: here.from, to: here.to })
+      return thread
+    }
+    if (!here || !thread.range) return thread
+    const found = locateRange(state.doc, starts, thread.range)
+    const again = found && anchorOf(state, fragment, found.from, found.to)
+    if (!again) return thread
+    marks.push({ id: thread.id, from: again.from, to: again.to })
+    return { id: thread.id, anchor: again.anchor, range: null }
+  })
+  return { threads: next, marks }
 }
 
 function marksPlugin (fragment, hub) {
@@ -141,7 +195,7 @@ function marksPlugin (fragment, hub) {
         if ('active' in (meta || {})) active = meta.active
         if (meta?.threads || (tr.docChanged && tr.getMeta(ySyncPluginKey)?.isChangeOrigin)) {
           // The Y.Doc holds what this document shows (new threads, or a change from Yjs).
-          marks = resolveAll(threads, fragment, state.schema)
+          ({ threads, marks } = resolveAll(threads, fragment, state))
         } else if (tr.docChanged) {
           // This page's own edit: Yjs hears of it only after this transaction.
           marks = marks.map((m) => ({ id: m.id, from: tr.mapping.map(m.from, 1), to: tr.mapping.map(m.to, -1) }))
@@ -212,7 +266,8 @@ export function richMarksApi (editor, fragment) {
   return {
     /** Show `threads` (from the server): the open ones, each where its anchor resolves here. */
     set (threads) {
-      const open = threads.filter((t) => !t.resolved && !t.detached && t.anchor).map((t) => ({ id: t.id, anchor: t.anchor }))
+      const open = threads.filter((t) => !t.resolved && !t.detached && t.anchor)
+        .map((t) => ({ id: t.id, anchor: t.anchor, range: t.range || null }))
       view().dispatch(editor.state.tr.setMeta(key, { threads: open }))
     },
     /** The thread's passage here now ({from, to}), or null. */
