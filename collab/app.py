@@ -36,6 +36,7 @@ from collab.api.hosts import AllowedHosts, HostCheck
 from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
 from collab.config import Settings
+from collab.content import roots
 from collab.documents.service import Documents
 from collab.documents.versions import Versions
 from collab.errors import ServerShuttingDown
@@ -86,6 +87,7 @@ def create_app(
     (see Settings.check)."""
     settings = settings or Settings.from_env()
     settings.check()
+    roots.prefer(name.strip() for name in settings.content_root.split(","))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -89,6 +89,13 @@ class Settings:
     compact_max_bytes: int = _setting(
         1_048_576, "compact a room's update log once it holds this many bytes"
     )
+    content_root: str = _setting(
+        "",
+        "the root type documents keep their content in, when an application names its own "
+        "(comma-separated, tried first); after it: content, default (stock Tiptap), "
+        "document-store (BlockNote), prosemirror, codemirror, monaco, quill",
+        shown_default="none",
+    )
     max_message_bytes: int = _setting(
         4_194_304, "largest WebSocket message, after decompression (close 1009 above)"
     )

@@ -11,6 +11,8 @@ every process of a cluster that has the room loaded (EVENT `comment`, docs/proto
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +26,7 @@ from collab.api.models.comments import (
     CommentText,
     Deleted,
     NewThread,
+    PassageIndex,
     ThreadOut,
     ThreadPage,
     ThreadParams,
@@ -31,14 +34,13 @@ from collab.api.models.comments import (
 )
 from collab.api.operations import JsonBody, Operation, Query, Reply, RoomCall, reply, resource
 from collab.auth import DEVELOPMENT, Identity, Role
-from collab.content.anchors import anchor, locate
+from collab.content.anchors import Passage, anchor, anchor_given, anchor_quote, locate_all
 from collab.errors import CommentLimit, Forbidden, InvalidRequest, RateLimited, ThreadNotFound
 from collab.rooms.events import comment_event
 from collab.state import CollabState
 from collab.store import comments as stored
 from collab.store.comments import Author, Thread
 
-_NOT_TEXT = "The document is rich text: threads by index need a plain-text document"
 _LIMIT = "A limit: the comment's length, the thread's comments or the document's threads"
 _RATE = "Too many comment changes in the last minute (COLLAB_COMMENTS_PER_MINUTE)"
 
@@ -48,7 +50,8 @@ LIST_THREADS = Operation(
     "The document's comment threads, each with where its passage stands now",
     {200: Reply("The threads", ThreadPage)},
     description="Open threads by default (`status=resolved` or `all` for the others), in "
-    "document order, detached ones (their whole passage deleted) last.",
+    "document order, detached ones (their whole passage deleted) last; with `index` (and "
+    "`length`), only those on a passage overlapping those characters.",
     role=Role.VIEWER,
     query=_LIST_QUERY,
 )
@@ -56,13 +59,23 @@ LIST_THREADS = Operation(
 
 @LIST_THREADS.on_room
 async def list_threads(call: RoomCall[ThreadParams, None]) -> Response:
-    """GET /api/rooms/{room}/threads?status=open|resolved|all."""
+    """GET /api/rooms/{room}/threads?status=open|resolved|all&index=&length=."""
     state, room = call.state, call.room
     await state.documents.info(room)
     threads = await state.store.comments.list_threads(room, call.query.status)
     doc = await state.documents.current(room) if threads else None
     names = await mentions.names_in(call, threads)
-    shown = [_shown(thread, doc, call.identity, names) for thread in threads]
+    places = (
+        locate_all(doc, [(t.start, t.end) for t in threads], [t.quote for t in threads])
+        if doc is not None
+        else []
+    )
+    caller, query = call.identity, call.query
+    shown = [
+        ThreadOut.of(t, at, caller, names)
+        for t, at in zip(threads, places, strict=True)
+        if query.overlaps(at)
+    ]
     shown.sort(key=lambda t: (t.range is None, t.range.index if t.range else 0))
     return reply(ThreadPage(items=shown))
 
@@ -88,11 +101,14 @@ CREATE_THREAD = Operation(
     "createThread",
     "Start a comment thread on a passage of the text",
     {201: Reply("The thread, with its first comment", ThreadOut)},
-    description="The passage is `length` characters from `index` of the document's current "
-    "text (as GET .../text shows it); the thread follows it through every later edit.",
+    description="The passage is given one way: `passage` as `length` characters from `index` "
+    "of the document's text (plain text as GET .../text shows it; rich text counts the "
+    "characters of its paragraphs, one newline between two), `passage` as `text` (and which "
+    "`occurrence`), or `anchor` as an editor's Yjs relative positions, which the server "
+    "checks. The thread follows its passage through every later edit.",
     role=Role.COMMENTER,
     body=_NEW_THREAD,
-    problems={409: _NOT_TEXT, 429: _RATE},
+    problems={429: _RATE},
 )
 
 
@@ -104,7 +120,7 @@ async def create_thread(call: RoomCall[None, NewThread]) -> Response:
     mentioned = await mentions.checked(call, text)
     _take_turn(state, call.identity)
     doc = await state.documents.current(room)
-    passage = anchor(doc, body.passage.index, body.passage.length)
+    passage = _passage(doc, body)
     new = stored.NewThread(room, passage.start, passage.end, passage.quote, _author(call), text)
     thread = await state.store.comments.create_thread(
         replace(new, mentioned=mentioned), _now(), max_threads=state.settings.threads_per_document
@@ -248,11 +264,32 @@ async def _set_resolved(call: RoomCall[None, None], *, resolved: bool) -> Respon
     return reply(_shown(thread, doc, call.identity, await mentions.names_in(call, [thread])))
 
 
-def _shown(
-    thread: Thread, doc: Doc[Any] | None, caller: Identity, names: dict[str, str]
-) -> ThreadOut:
-    where = None if doc is None else locate(doc, thread.start, thread.end)
+def _shown(thread: Thread, doc: Doc[Any], caller: Identity, names: dict[str, str]) -> ThreadOut:
+    where = locate_all(doc, [(thread.start, thread.end)], [thread.quote])[0]
     return ThreadOut.of(thread, where, caller, names)
+
+
+def _passage(doc: Doc[Any], body: NewThread) -> Passage:
+    """The passage the new thread is on, given one way (422 for none, or more than one)."""
+    if (body.passage is None) == (body.anchor is None):
+        raise InvalidRequest(
+            "give the passage one way: `passage` ({index, length} or {text}) or `anchor` "
+            "({start, end}: Yjs relative positions)"
+        )
+    if body.anchor is not None:
+        return anchor_given(doc, _bytes(body.anchor.start, "start"), _bytes(body.anchor.end, "end"))
+    if isinstance(body.passage, PassageIndex):
+        return anchor(doc, body.passage.index, body.passage.length)
+    assert body.passage is not None
+    return anchor_quote(doc, body.passage.text, body.passage.occurrence)
+
+
+def _bytes(text: str, what: str) -> bytes:
+    """A base64url value (padding optional) as bytes; 422 when it is not one."""
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error):
+        raise InvalidRequest(f"anchor.{what}: not base64url") from None
 
 
 async def _thread(call: RoomCall[Any, Any]) -> Thread:

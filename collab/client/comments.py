@@ -20,9 +20,20 @@ class _Transport(Protocol):
 class CommentCalls:
     """Comment threads; needs the client's `_request`."""
 
-    async def threads(self: _Transport, room: str, status: str = "open") -> list[shapes.ThreadOut]:
-        """The room's threads ("open", "resolved" or "all"), in document order."""
-        response = await self._request("GET", room_path(room, "threads"), params={"status": status})
+    async def threads(
+        self: _Transport,
+        room: str,
+        status: str = "open",
+        *,
+        index: int | None = None,
+        length: int = 1,
+    ) -> list[shapes.ThreadOut]:
+        """The room's threads ("open", "resolved" or "all"), in document order; with `index`,
+        only those on a passage overlapping the `length` characters from there."""
+        params: dict[str, Any] = {"status": status}
+        if index is not None:
+            params.update(index=index, length=length)
+        response = await self._request("GET", room_path(room, "threads"), params=params)
         return parse(shapes.ThreadPage, response).items
 
     async def thread(self: _Transport, room: str, thread: str) -> shapes.ThreadOut:
@@ -33,9 +44,16 @@ class CommentCalls:
         self: _Transport, room: str, index: int, length: int, body: str
     ) -> shapes.ThreadOut:
         """Start a thread on the `length` characters from `index` of the room's text."""
-        payload = {"passage": {"index": index, "length": length}, "body": body}
-        response = await self._request("POST", room_path(room, "threads"), json=payload)
-        return parse(shapes.ThreadOut, response)
+        return await _start_thread(
+            self, room, {"passage": {"index": index, "length": length}}, body
+        )
+
+    async def comment_on_text(
+        self: _Transport, room: str, text: str, body: str, *, occurrence: int = 1
+    ) -> shapes.ThreadOut:
+        """Start a thread on the `occurrence`-th place `text` stands in the room's text."""
+        passage = {"text": text, "occurrence": occurrence}
+        return await _start_thread(self, room, {"passage": passage}, body)
 
     async def reply(self: _Transport, room: str, thread: str, body: str) -> shapes.CommentOut:
         """Add a comment to a thread."""
@@ -79,6 +97,14 @@ class CommentCalls:
 def mention(person_id: str) -> str:
     """The token that mentions the person of this id in a comment's body (`<@ID>`)."""
     return f"<@{person_id}>"
+
+
+async def _start_thread(
+    client: _Transport, room: str, where: dict[str, Any], body: str
+) -> shapes.ThreadOut:
+    payload = {**where, "body": body}
+    response = await client._request("POST", room_path(room, "threads"), json=payload)
+    return parse(shapes.ThreadOut, response)
 
 
 def _thread(room: str, thread: str) -> str:

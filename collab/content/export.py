@@ -10,7 +10,7 @@ from typing import Any
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
 from collab.content.richtext import to_html, to_markdown, to_text
-from collab.contract import CONTENT
+from collab.content.roots import candidates, content_root
 
 # Document kinds: a Y.Text at `content` (the CodeMirror editor, plain-text edits) or an
 # XmlFragment (the Tiptap editor, ProseMirror).
@@ -31,11 +31,12 @@ def content_kind(doc: Doc[Any]) -> str | None:
     it), "text" (a Y.Text with text in it) or None (empty or absent). Reads the first child and
     the length only, never the whole content. Root types arrive untyped over the wire, and
     pycrdt views one root as either type without changing it."""
-    if CONTENT not in doc.keys():
+    name = content_root(doc)
+    if name not in doc.keys():
         return None
-    if next(iter(doc.get(CONTENT, type=XmlFragment).children), None) is not None:
+    if next(iter(doc.get(name, type=XmlFragment).children), None) is not None:
         return RICH
-    return TEXT if len(doc.get(CONTENT, type=Text)) else None
+    return TEXT if len(doc.get(name, type=Text)) else None
 
 
 def content_text(doc: Doc[Any]) -> str:
@@ -55,11 +56,12 @@ def render_content(doc: Doc[Any], fmt: str) -> str:
     """`content` as "text", "markdown" or "html". Plain text is already Markdown (the editor
     highlights it as such); as HTML it is escaped into a <pre> block."""
     update = doc.get_update()
-    if root_kind(update, CONTENT) == "xml":
-        fragment = doc_from_update(update).get(CONTENT, type=XmlFragment)
+    name = content_root(doc)
+    if root_kind(update, name) == "xml":
+        fragment = doc_from_update(update).get(name, type=XmlFragment)
         renderers = {"text": to_text, "markdown": to_markdown, "html": to_html}
         return renderers[fmt](fragment)
-    text = str(doc_from_update(update).get(CONTENT, type=Text))
+    text = str(doc_from_update(update).get(name, type=Text))
     return f"<pre>{html.escape(text)}</pre>" if fmt == "html" else text
 
 
@@ -167,4 +169,4 @@ def _probe(update: bytes, name: str) -> Root:
         return Root("xml", str(doc_from_update(update).get(name, type=XmlFragment)))
     if items:
         return Root("array", items)
-    return Root("empty", "" if name == CONTENT else None)
+    return Root("empty", "" if name in candidates() else None)

@@ -15,8 +15,8 @@ from collab.content.export import (
     plain_value,
     roots,
 )
+from collab.content.roots import candidates
 from collab.content.textops import apply_text_ops, diff_ops
-from collab.contract import CONTENT
 
 Edit = Callable[[Doc[Any]], None]
 
@@ -95,7 +95,7 @@ def _differing(current: list[Span], target: list[Span]) -> list[Span]:
 
 def restore_value(doc: Doc[Any], name: str, before: Any, value: Any) -> None:
     """Edit root `name` from its JSON value `before` to `value` (None: empty it)."""
-    if name == CONTENT or isinstance(value, str) or isinstance(before, str):
+    if name in candidates() or isinstance(value, str) or isinstance(before, str):
         text = doc.get(name, type=Text)
         apply_text_ops(text, diff_ops(str(text), value if isinstance(value, str) else ""))
     elif isinstance(value, dict) or isinstance(before, dict):

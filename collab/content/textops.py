@@ -10,7 +10,7 @@ from typing import Any
 
 from pycrdt import Doc, Text, XmlElement, XmlText
 
-from collab.contract import CONTENT
+from collab.content.roots import content_root
 from collab.errors import InvalidRequest, WrongDocumentKind
 
 
@@ -57,7 +57,7 @@ def plain_content(doc: Doc[Any]) -> Text:
     rich text: a string written into an XmlFragment breaks every ProseMirror or Tiptap client,
     and their content is not plain text to diff. Read off the root's own runs (XML nodes show
     up among them), without encoding or decoding the whole document."""
-    text: Text = doc.get(CONTENT, type=Text)
+    text: Text = doc.get(content_root(doc), type=Text)
     if any(isinstance(chunk[0], XmlElement | XmlText) for chunk in text.diff()):
         raise WrongDocumentKind(
             "this document is rich text (an XmlFragment at 'content'): plain-text edits would "

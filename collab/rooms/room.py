@@ -14,14 +14,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pycrdt import Doc, Text, merge_updates
+from pycrdt import Doc, merge_updates
 
 from collab.config import Settings, from_setting, view_of
 from collab.content import crdt
 from collab.content.encodings import DocEncodings
 from collab.content.fingerprint import fingerprint
 from collab.content.surrogates import SurrogatePairs
-from collab.contract import CONTENT, READ_ONLY
+from collab.contract import READ_ONLY
 from collab.errors import (
     CollabError,
     DocumentTooLarge,
@@ -145,7 +145,6 @@ class Room:
         self.position.on_rows = self._rows_added
         self.doc = doc
         self.encodings = DocEncodings(doc)
-        self.content = doc.get(CONTENT, type=Text)
         self.limits = limits or RoomLimits.from_settings(Settings())
         self.presence = Presence(self.limits.presence)
         # The host's on_awareness hook (rooms/hooked.py): what of announced states to keep.

@@ -66,3 +66,24 @@ async def test_a_commenter_mentions_someone_picked_from_the_client(secured: Serv
         thread = await grace.comment_on(room, 8, 6, f"{mention(owner.id)} Friday?")
         assert thread.comments[0].body == f"<@{owner.id}> Friday?"
         assert [(m.person_id, m.name) for m in thread.comments[0].mentions] == [(owner.id, "Ada")]
+
+
+async def test_the_client_comments_on_a_quote_and_lists_threads_by_passage(
+    secured: ServerProcess,
+):
+    async with CollabClient(secured.http_url) as ada:
+        await ada.sign_in("ada@example.com", PASSWORD)
+        room = (await ada.create_titled("Notes", "text")).name
+        text = "Revenue grew 12% in Q3; costs grew 3% in Q3."
+        await ada.replace_text(room, text)
+        second = await ada.comment_on_text(room, "in Q3", "Which quarter?", occurrence=2)
+        assert second.range is not None and second.range.index == text.rindex("in Q3")
+        first = await ada.comment_on_text(room, "Revenue", "Whose?")
+        assert [t.id for t in await ada.threads(room, index=text.rindex("Q3"))] == [second.id]
+        assert [t.id for t in await ada.threads(room, index=0, length=len(text))] == [
+            first.id,
+            second.id,
+        ]
+        with pytest.raises(CollabAPIError) as missing:
+            await ada.comment_on_text(room, "in Q4", "?")
+        assert missing.value.status == 422

@@ -14,6 +14,7 @@ import pytest
 from tests.auth.test_websocket_auth import SECRET, token
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
+from tests.test_durability import _log_rows
 from tests.yclient import YClient
 
 TEXT = "The quick brown fox jumps over the lazy dog."
@@ -296,3 +297,34 @@ async def test_too_many_changes_a_minute_are_a_429(make_server: ServerFactory, s
         assert third.status_code == 429 and "2 comment changes a minute" in third.json()["detail"]
         other = await http.post("/doc/threads", json=body, headers=as_("commenter", name="Bo"))
         assert other.status_code == 201, "the budget is each identity's own"
+
+
+async def test_anchors_hold_through_compaction_and_a_restart(
+    make_server: ServerFactory, database_url: str
+):
+    server = make_server(database_url, COLLAB_SECRET=SECRET, COLLAB_COMPACT_MAX_UPDATES="5")
+    await server.start()
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        assert (await http.put("/doc", headers=as_("admin"))).status_code == 201
+        fox = None
+        editor = token("doc", "editor", name="Bo")
+        async with YClient(server.ws_url, "doc", token=editor, ack=True) as bo:
+            await bo.synced.wait()
+            bo.insert(0, TEXT)
+            await bo.wait_for(lambda: bo.acked == bo.sent_updates)
+            fox = await start(http, "brown fox")
+            for i in range(30):  # thirty updates, one at a time: the log is compacted
+                bo.insert(0, f"{i}é ")
+                await asyncio.sleep(0)
+            await bo.wait_for(lambda: bo.acked == bo.sent_updates)
+            expected = bo.text
+        rows = await _log_rows(database_url, "doc")
+        assert rows < 30, f"the log still holds {rows} rows: compaction did not run"
+        for _ in range(2):
+            shown = await http.get(f"/doc/threads/{fox['id']}", headers=as_("viewer"))
+            assert shown.json()["range"] == {
+                "index": expected.index("brown fox"),
+                "length": len("brown fox"),
+                "text": "brown fox",
+            }
+            await server.restart()

@@ -43,12 +43,13 @@ def test_the_passage_asked_for_is_anchored_and_found_again(
     made = anchor(doc, at, len(passage))
     assert made.quote == passage
     assert str(doc.get("content", type=Text)) == before, "the document itself is not changed"
-    # The end names the passage's last character by its Yjs clock, as a JavaScript client
-    # counts it (UTF-16 units since the writer's first character).
+    # The end names the last UTF-16 unit of the passage's last character by its Yjs clock, as
+    # Y.createRelativePositionFromTypeIndex(text, end, -1) does in a JavaScript client (clocks
+    # count UTF-16 units since the writer's first character).
     end = StickyIndex.decode(made.end).to_json()["item"]
     if end["client"] == writer.client_id:
-        typed = second[: second.index(passage) + len(passage) - 1]
-        assert end["clock"] == len(typed.encode("utf-16-le")) // 2
+        typed = second[: second.index(passage) + len(passage)]
+        assert end["clock"] == len(typed.encode("utf-16-le")) // 2 - 1
     found = locate(doc, made.start, made.end)
     assert found is not None and (found.index, found.text) == (at, passage)
     text = writer.get("content", type=Text)

@@ -47,10 +47,29 @@ _THREAD_EXAMPLE: JsonDict = {
 
 class PassageIndex(Body):
     """A passage of the document's text: `length` characters (Unicode code points, as the text
-    edits count them) from `index`."""
+    edits count them) from `index`. Rich text counts the characters of its paragraphs (each
+    run of inline text), one newline between two."""
 
     index: int = Field(ge=0, description="where the passage starts in the current text")
     length: int = Field(ge=1, description="how many characters it holds (at least 1)")
+
+
+class PassageQuote(Body):
+    """A passage given by its text: the `occurrence`-th place (from 1) it stands in the
+    document's text now."""
+
+    text: str = Field(min_length=1, max_length=10_000, description="the passage's text, exactly")
+    occurrence: int = Field(1, ge=1, le=100_000, description="which place it stands in (1: first)")
+
+
+class AnchorIn(Body):
+    """A passage as an editor holds it: two Yjs relative positions (`Y.encodeRelativePosition`,
+    then base64url), the start naming its first character (`assoc` 0) and the end its last
+    (`assoc` -1), as `Y.createRelativePositionFromTypeIndex(text, index, assoc)` makes them in
+    the Y.Text or Y.XmlText holding each."""
+
+    start: str = Field(min_length=2, max_length=200)
+    end: str = Field(min_length=2, max_length=200)
 
 
 class CommentText(Body):
@@ -73,24 +92,45 @@ class CommentText(Body):
 
 
 class NewThread(CommentText):
-    """POST /api/rooms/{room}/threads: a passage of the plain-text document and the first
-    comment on it."""
+    """POST /api/rooms/{room}/threads: a passage of the document, and the first comment on it.
+    The passage is given one way: by index, by its text, or by an editor's anchor."""
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"passage": {"index": 120, "length": 16}, "body": "Is this from March?"}]
+            "examples": [
+                {"passage": {"index": 120, "length": 16}, "body": "Is this from March?"},
+                {"passage": {"text": "revenue grew 12%"}, "body": "Is this from March?"},
+            ]
         }
     )
 
-    passage: PassageIndex
+    passage: PassageIndex | PassageQuote | None = Field(
+        None, description="by index and length, or by its text (and which occurrence)"
+    )
+    anchor: AnchorIn | None = Field(None, description="by an editor's relative positions")
 
 
 class ThreadParams(Params):
-    """GET /api/rooms/{room}/threads?status=..."""
+    """GET /api/rooms/{room}/threads?status=...&index=...&length=..."""
 
     status: Literal["open", "resolved", "all"] = Field(
         "open", description="open threads (the default), resolved ones, or all"
     )
+    index: int | None = Field(
+        None,
+        ge=0,
+        description="only threads whose passage overlaps the `length` characters from here "
+        "(as `range` counts them); detached threads are left out",
+    )
+    length: int = Field(1, ge=1, description="with `index`: how many characters (default 1)")
+
+    def overlaps(self, where: Located | None) -> bool:
+        """Whether a passage standing at `where` is one the query asks for."""
+        if self.index is None:
+            return True
+        if where is None:
+            return False
+        return where.index < self.index + self.length and self.index < where.index + where.length
 
 
 class AuthorOut(BaseModel):

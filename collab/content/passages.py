@@ -1,0 +1,410 @@
+"""Passages of either kind of document, for comment threads: where two Yjs relative positions
+stand among the document's text nodes, and anchors made for a passage of a rich-text document.
+
+A document's text nodes are its `content` Y.Text (plain text), or the XmlText nodes of its
+`content` XmlFragment in document order (rich text: y-prosemirror keeps each run of inline text
+of a paragraph, heading or list item in one). Passages are counted over the nodes' text joined
+by one newline, in Unicode code points: for plain text that is the text itself.
+
+pycrdt gives no way to make a relative position in an XmlText, nor to ask which node one names,
+so both are worked out on a copy of the document, through public calls only:
+- a character's Yjs id is what deleting it on the copy adds to the copy's delete set;
+- the node a position is in is found by inserting a character at the start of some nodes at a
+  time (one bit of the node's number per round) and watching whether its index moves;
+- its offset in the node is settled as content/anchors.py settles plain text's (yrs adds UTF-16
+  clock offsets to UTF-8 lengths; splitting items with a format it never stores fixes that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Assoc, Doc, StickyIndex, Text, XmlElement, XmlFragment, XmlText
+
+from collab.content.export import RICH, content_kind
+from collab.content.roots import content_root
+from collab.errors import InvalidRequest, MalformedMessage
+from collab.protocol.encoding import Reader
+from collab.protocol.yupdate import parse_state_vector, parse_update
+
+# The attribute that splits a copy's items (never stored), and the character marking nodes.
+_SPLIT = "collab-anchor"
+_MARK = "#"
+# The most splits settling one position makes before it answers with where it stands.
+_MAX_SETTLING = 64
+# How deep the copy's own delete-set updates are parsed (they hold no nested content), and how
+# deep a stored document's values may nest when it is read for what it holds.
+_DEPTH = 64
+_STORED_DEPTH = 10_000
+
+Node = Text | XmlText
+
+
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """A passage held by two encoded Yjs relative positions, and its text when made."""
+
+    start: bytes
+    end: bytes
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where an anchored passage stands now: code points into the nodes' joined text."""
+
+    index: int
+    length: int
+    text: str
+    # Found again next to where its deleted characters were (see `locate_all`).
+    revived: bool = False
+
+
+def copy_of(doc: Doc[Any]) -> Doc[Any]:
+    """A copy of `doc` to work on (the document itself is never changed)."""
+    copy: Doc[Any] = Doc()
+    copy.apply_update(doc.get_update())
+    return copy
+
+
+def text_nodes(doc: Doc[Any]) -> list[Node]:
+    """The document's text nodes in document order."""
+    name = content_root(doc)
+    if content_kind(doc) != RICH:
+        return [doc.get(name, type=Text)]
+    found: list[Node] = []
+    _walk(doc.get(name, type=XmlFragment).children, found)
+    return found
+
+
+def _walk(children: Any, found: list[Node]) -> None:
+    for child in children:
+        if isinstance(child, XmlText):
+            found.append(child)
+        elif isinstance(child, XmlElement):
+            _walk(child.children, found)
+
+
+def node_string(node: Node) -> str:
+    """A node's text (an XmlText's embeds, which y-prosemirror never makes, left out)."""
+    if isinstance(node, Text):
+        return str(node)
+    return "".join(chunk[0] for chunk in node.diff() if isinstance(chunk[0], str))
+
+
+def joined(strings: Sequence[str]) -> str:
+    """The nodes' text as passages count it."""
+    return "\n".join(strings)
+
+
+# ---------------------------------------------------------------- decoding positions
+
+
+def decode_position(data: bytes, what: str) -> StickyIndex:
+    """A Yjs relative position (its v1 encoding) that names a character; InvalidRequest
+    otherwise. Decoded here rather than by pycrdt, which panics on malformed bytes."""
+    reader = Reader(data)
+    try:
+        kind = reader.read_var_uint()
+        if kind != 0:
+            raise InvalidRequest(
+                f"anchor.{what}: a relative position naming a character is needed (this one "
+                "names the start or end of a type): make it with "
+                "Y.createRelativePositionFromTypeIndex inside the text"
+            )
+        client, clock = reader.read_var_uint(), reader.read_var_uint()
+        assoc = _read_var_int(reader) if reader.remaining else 0
+        reader.expect_end()
+    except MalformedMessage as error:
+        raise InvalidRequest(
+            f"anchor.{what}: not a Yjs relative position ({error.detail})"
+        ) from None
+    if clock >= 2**32 or client >= 2**53:
+        raise InvalidRequest(f"anchor.{what}: the client or clock is out of range")
+    return StickyIndex.from_json(
+        {"item": {"client": client, "clock": clock}, "assoc": -1 if assoc < 0 else 0}
+    )
+
+
+def _read_var_int(reader: Reader) -> int:
+    """A lib0 signed varint (sign in the first byte's 0x40 bit)."""
+    byte = reader.read_uint8()
+    value, negative, shift = byte & 0x3F, bool(byte & 0x40), 6
+    while byte & 0x80:
+        if shift > 63:
+            raise InvalidRequest("anchor: an integer longer than 10 bytes")
+        byte = reader.read_uint8()
+        value |= (byte & 0x7F) << shift
+        shift += 7
+    return -value if negative else value
+
+
+def known(doc: Doc[Any], position: StickyIndex) -> bool:
+    """Whether `position` names a character `doc` holds: one it has seen and not garbage
+    collected (yrs panics on either: a deleted paragraph's text is collected). For a position
+    a client sent."""
+    return _Holdings(doc, thorough=True).holds(position)
+
+
+class _Holdings:
+    """What a document holds, to check positions against: its state vector and the ranges it
+    has garbage-collected (read once from its encoded state)."""
+
+    def __init__(self, doc: Doc[Any], *, thorough: bool = False) -> None:
+        self.clocks = parse_state_vector(doc.get_state())
+        self.collected: dict[int, list[tuple[int, int]]] = {}
+        # Only the content of a deleted type is collected: the text of a plain document's
+        # `content` never is, so positions already checked to be in it (stored anchors) skip
+        # reading a long document's whole encoding. A position from outside is always checked.
+        if not thorough and content_kind(doc) != RICH:
+            return
+        for client, clock, length in parse_update(doc.get_update(), _STORED_DEPTH).gc:
+            self.collected.setdefault(client, []).append((clock, length))
+
+    def holds(self, position: StickyIndex) -> bool:
+        item = position.to_json().get("item")
+        if not isinstance(item, dict):
+            return False
+        client, clock = item.get("client"), item.get("clock")
+        if not (isinstance(client, int) and isinstance(clock, int)):
+            return False
+        if clock >= self.clocks.get(client, 0):
+            return False
+        return not any(c <= clock < c + n for c, n in self.collected.get(client, ()))
+
+
+# ---------------------------------------------------------------- locating
+
+
+def locate_all(
+    doc: Doc[Any],
+    anchors: Sequence[tuple[bytes, bytes]],
+    quotes: Sequence[str] | None = None,
+) -> list[Where | None]:
+    """Where each (start, end) pair stands in `doc` now: None when the passage is gone (all
+    of it deleted, or a node holding one of its ends removed), or an anchor names nothing of
+    this document's content. One copy for them all.
+
+    A passage whose characters are all deleted is found again, `revived`, when its quote (in
+    `quotes`) stands right before or right after where they were: an undo, or a restore, puts
+    the text back as new characters there (Yjs re-creates deleted text; only the client that
+    undid it knows which old characters the new ones stand for)."""
+    positions: list[StickyIndex | None] = []
+    copy = copy_of(doc)
+    holdings = _Holdings(copy)
+    for start, end in anchors:
+        for data in (start, end):
+            try:
+                position: StickyIndex | None = decode_position(data, "start")
+            except InvalidRequest:
+                position = None
+            positions.append(
+                position if position is not None and holdings.holds(position) else None
+            )
+    spots = _spots(copy, positions)
+    strings = [node_string(node) for node in text_nodes(copy)]
+    text = joined(strings)
+    starts = _starts(strings)
+    found: list[Where | None] = []
+    for n in range(len(anchors)):
+        first, last = spots[2 * n], spots[2 * n + 1]
+        if first is None or last is None:
+            found.append(None)
+            continue
+        begin, finish = starts[first[0]] + first[1], starts[last[0]] + last[1]
+        if finish > begin:
+            found.append(Where(begin, finish - begin, text[begin:finish]))
+        else:
+            found.append(_revived(text, begin, quotes[n]) if quotes and begin == finish else None)
+    return found
+
+
+def _revived(text: str, at: int, quote: str) -> Where | None:
+    """The quote standing right before or right after `at`, where a passage was deleted."""
+    if quote and text[max(at - len(quote), 0) : at] == quote:
+        return Where(at - len(quote), len(quote), quote, revived=True)
+    if quote and text[at : at + len(quote)] == quote:
+        return Where(at, len(quote), quote, revived=True)
+    return None
+
+
+def locate_one(doc: Doc[Any], start: bytes, end: bytes) -> Where | None:
+    """`locate_all` for one passage."""
+    return locate_all(doc, [(start, end)])[0]
+
+
+def _starts(strings: Sequence[str]) -> list[int]:
+    """Where each node's text starts in the joined text."""
+    starts, at = [], 0
+    for string in strings:
+        starts.append(at)
+        at += len(string) + 1
+    return starts
+
+
+def _spots(copy: Doc[Any], positions: list[StickyIndex | None]) -> list[tuple[int, int] | None]:
+    """(node number, code point offset) of each position in `copy`'s text nodes; None for one
+    that stands in none of them. A start (Assoc.AFTER) gives its character's offset, an end
+    (Assoc.BEFORE) the offset just after its character."""
+    nodes = text_nodes(copy)
+    numbers = _node_numbers(copy, nodes, positions)
+    spots: list[tuple[int, int] | None] = []
+    strings = [node_string(node) for node in nodes]
+    for position, number in zip(positions, numbers, strict=True):
+        if position is None or number is None:
+            spots.append(None)
+            continue
+        spots.append((number, _settled(copy, nodes[number], strings[number], position)))
+    return spots
+
+
+def _offset(copy: Doc[Any], position: StickyIndex) -> int | None:
+    try:
+        with copy.transaction() as txn:
+            return position.get_index(txn)
+    except Exception:  # pycrdt raises when yrs finds no offset (an item garbage-collected)
+        return None
+
+
+def _node_numbers(
+    copy: Doc[Any], nodes: list[Node], positions: list[StickyIndex | None]
+) -> list[int | None]:
+    """Which node each position is in: in round b a mark goes at the start of every node whose
+    number plus one has bit b set; a position whose index moves has that bit. The marks are
+    deleted again (tombstones count for nothing)."""
+    codes = [0] * len(positions)
+    last = [None if p is None else _offset(copy, p) for p in positions]
+    marks = [0] * len(nodes)
+    for bit in range(len(nodes).bit_length()):
+        with copy.transaction():
+            for number, node in enumerate(nodes):
+                if (number + 1) >> bit & 1:
+                    node.insert(0, _MARK)
+                    marks[number] += 1
+        now = [None if p is None else _offset(copy, p) for p in positions]
+        for n, (before, after) in enumerate(zip(last, now, strict=True)):
+            if before is not None and after is not None and after > before:
+                codes[n] |= 1 << bit
+        last = now
+    with copy.transaction():
+        for number, node in enumerate(nodes):
+            if marks[number]:
+                del node[0 : marks[number]]
+    return [code - 1 if 1 <= code <= len(nodes) else None for code in codes]
+
+
+def _settled(copy: Doc[Any], node: Node, current: str, position: StickyIndex) -> int:
+    """The code point offset `position` names in `node` (whose text is `current`)."""
+    before = position.assoc == Assoc.BEFORE
+    index = -1
+    for _ in range(_MAX_SETTLING):
+        offset = _offset(copy, position) or 0
+        if current.isascii():
+            return min(offset, len(current))
+        found = (
+            (_code_point_at(current, offset - 1) + 1 if offset > 0 else 0)
+            if before
+            else _code_point_at(current, offset)
+        )
+        if found == index:
+            break
+        index = found
+        with copy.transaction():
+            for left in (index - 1, index):
+                if 0 <= left < len(current):
+                    node.format(utf8(current, left), utf8(current, left + 1), {_SPLIT: True})
+    return index
+
+
+# ---------------------------------------------------------------- making anchors
+
+
+def anchor_nodes(doc: Doc[Any], index: int, length: int) -> Anchors:
+    """Anchors for the `length` code points from `index` of the document's joined text, made
+    from the Yjs ids of the passage's first and last characters. Works for both kinds; the
+    passage's ends must be characters, not the newline between two nodes."""
+    copy = copy_of(doc)
+    nodes = text_nodes(copy)
+    strings = [node_string(node) for node in nodes]
+    text = joined(strings)
+    if length < 1 or index < 0 or index + length > len(text):
+        raise InvalidRequest(
+            f"the passage of {length} at {index} is not inside the text (length {len(text)}): "
+            "give an index and a length of at least 1 within it"
+        )
+    starts = _starts(strings)
+    first, last = _node_at(starts, strings, index), _node_at(starts, strings, index + length - 1)
+    if first is None or last is None:
+        raise InvalidRequest(
+            "the passage must start and end on a character of the text, not on the break "
+            "between two paragraphs"
+        )
+    # The end first: deleting the start's character would move it if they share a node.
+    end_id = _char_id(copy, nodes[last[0]], last[1])
+    start_id = end_id if (first == last) else _char_id(copy, nodes[first[0]], first[1])
+    start = StickyIndex.from_json(
+        {"item": {"client": start_id[0], "clock": start_id[1]}, "assoc": 0}
+    )
+    end = StickyIndex.from_json(
+        {"item": {"client": end_id[0], "clock": end_id[1] + end_id[2] - 1}, "assoc": -1}
+    )
+    return Anchors(start.encode(), end.encode(), text[index : index + length])
+
+
+def _node_at(starts: list[int], strings: list[str], index: int) -> tuple[int, int] | None:
+    for number, (begin, string) in enumerate(zip(starts, strings, strict=True)):
+        if begin <= index < begin + len(string):
+            return number, index - begin
+    return None
+
+
+def _char_id(copy: Doc[Any], node: Node, offset: int) -> tuple[int, int, int]:
+    """The Yjs id (client, clock, UTF-16 length) of the character at code point `offset` of
+    `node`: what deleting it adds to the copy's delete set. The copy loses that character."""
+    current = node_string(node)
+    before = _deletes(copy)
+    del node[utf8(current, offset) : utf8(current, offset + 1)]
+    for client, ranges in _deletes(copy).items():
+        old = sorted(before.get(client, []))
+        for clock, length in ranges:
+            if (clock, length) not in old:
+                fresh = _first_gap(clock, clock + length, old)
+                if fresh is not None:
+                    return client, fresh[0], fresh[1] - fresh[0]
+    raise InvalidRequest("the passage's characters could not be found in the document")
+
+
+def _first_gap(begin: int, end: int, old: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The first run of clocks in [begin, end) that none of the sorted `old` ranges covers."""
+    spot = begin
+    for clock, length in old:
+        if clock + length <= spot:
+            continue
+        if clock > spot:
+            return spot, min(clock, end)
+        spot = clock + length
+        if spot >= end:
+            return None
+    return (spot, end) if spot < end else None
+
+
+def _deletes(copy: Doc[Any]) -> dict[int, list[tuple[int, int]]]:
+    """The copy's delete set (an update for the state it has: no structs, every deletion)."""
+    return parse_update(copy.get_update(copy.get_state()), _DEPTH).deletes
+
+
+def utf8(text: str, index: int) -> int:
+    """The UTF-8 byte offset of code point `index` of `text`."""
+    return len(text[:index].encode("utf-8", "surrogatepass"))
+
+
+def _code_point_at(text: str, offset: int) -> int:
+    """The code point whose UTF-8 bytes hold `offset` of `text` (the one it starts)."""
+    consumed = 0
+    for position, char in enumerate(text):
+        consumed += len(char.encode("utf-8", "surrogatepass"))
+        if consumed > offset:
+            return position
+    return len(text)
