@@ -276,6 +276,9 @@ async def _mentioned_events(team: Team, receiver: Receiver) -> None:
         headers=ada.changes(),
     )
     assert again.status_code == 200, again.text
+    # Last, an event that must come after all of the above (a room's events arrive in order).
+    resolved = await ada.http.post(f"{base}/resolve", headers=ada.changes())
+    assert resolved.status_code == 200, resolved.text
     kinds = [
         "comment.created",
         "comment.mentioned",
@@ -283,11 +286,11 @@ async def _mentioned_events(team: Team, receiver: Receiver) -> None:
         "comment.edited",
         "comment.mentioned",
         "comment.edited",
+        "comment.resolved",
     ]
-    await receiver.wait(
-        lambda: [r.event for r in receiver.delivered() if r.event.startswith("comment.")] == kinds
-    )
+    await receiver.wait(lambda: any(r.event == "comment.resolved" for r in receiver.delivered()))
     sent = [r for r in receiver.delivered() if r.event.startswith("comment.")]
+    assert [r.event for r in sent] == kinds
     assert all(verified(r) for r in sent)
     made, edit = sent[1].json, sent[4].json
     assert made["room"] == team.room and made["thread"] == thread["id"]
