@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '9cfce068b2a1'
+const VERSION = '867ae48fd82c'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-6LJ4U6UE.js","/assets/editor-XYNYJX6D.css","/assets/chunk-55JLQ2W4.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-C4CHJ4KE.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-MDQ3O2WE.js","/assets/chunk-N3UJEJAN.js","/assets/chunk-O2XFH626.js","/assets/chunk-Q4C4E3RD.js","/assets/chunk-TEDJPPIF.js","/assets/chunk-V3NJWWD6.js","/assets/chunk-XVLV5YI3.js"]
+const PRECACHE = ["/assets/editor-ABXCEJYC.js","/assets/editor-HGOB4CMK.css","/assets/chunk-55JLQ2W4.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-C4CHJ4KE.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-MDQ3O2WE.js","/assets/chunk-N3UJEJAN.js","/assets/chunk-O2XFH626.js","/assets/chunk-Q4C4E3RD.js","/assets/chunk-TEDJPPIF.js","/assets/chunk-XVLV5YI3.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))
