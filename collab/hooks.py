@@ -21,6 +21,9 @@ from collab.auth import Identity, Role
 from collab.errors import CollabError, HookFailed
 from collab.store.base import VersionInfo
 
+# Part of CommentMentioned, so importable from here.
+from collab.store.comments import Mentioned as Mentioned
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -130,6 +133,26 @@ class AccessChanged:
     by: str
 
 
+@dataclass(frozen=True, slots=True)
+class CommentMentioned:
+    """A comment of `room` mentions people, through this process: when it was posted, or when
+    an edit mentioned someone it did not before (`edited`; `mentioned` is then only the people
+    new to it). `author` wrote the comment (`author_person_id`: their person, None for a
+    token's identity), `by` made this change (an admin may edit another's comment), `body` is
+    its text as stored (each mention a `<@ID>` token). Each of `mentioned` has the person's id,
+    name and email."""
+
+    room: str
+    thread: str
+    comment: str
+    author: str
+    author_person_id: str | None
+    body: str
+    mentioned: tuple[Mentioned, ...]
+    edited: bool
+    by: str
+
+
 class Hooks:
     """No-op defaults; override what the host needs. See README "Hooks" for each one's when,
     where and what it may return or raise."""
@@ -168,6 +191,10 @@ class Hooks:
     async def on_access_change(self, event: AccessChanged) -> None:
         """After a document was shared, its sharing changed or removed, or its owner changed,
         through this process."""
+
+    async def on_comment_mentioned(self, event: CommentMentioned) -> None:
+        """After a comment mentioning people was stored through this process (posted, or
+        edited to mention someone new): tell them, as the host app tells people things."""
 
 
 class HookRunner:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from pycrdt import Doc
 from starlette.responses import Response
 
+from collab.api import mentions
 from collab.api.models.comments import (
     CommentOut,
     CommentText,
@@ -62,6 +64,7 @@ async def list_threads(call: RoomCall[ThreadParams, None]) -> Response:
     await state.documents.info(room)
     threads = await state.store.comments.list_threads(room, call.query.status)
     doc = await state.documents.current(room) if threads else None
+    names = await mentions.names_in(call, threads)
     places = (
         locate_all(doc, [(t.start, t.end) for t in threads], [t.quote for t in threads])
         if doc is not None
@@ -69,7 +72,7 @@ async def list_threads(call: RoomCall[ThreadParams, None]) -> Response:
     )
     caller, query = call.identity, call.query
     shown = [
-        ThreadOut.of(t, at, caller)
+        ThreadOut.of(t, at, caller, names)
         for t, at in zip(threads, places, strict=True)
         if query.overlaps(at)
     ]
@@ -90,7 +93,7 @@ async def get_thread(call: RoomCall[None, None]) -> Response:
     """GET /api/rooms/{room}/threads/{thread}."""
     thread = await _thread(call)
     doc = await call.state.documents.current(call.room)
-    return reply(_shown(thread, doc, call.identity))
+    return reply(_shown(thread, doc, call.identity, await mentions.names_in(call, [thread])))
 
 
 _NEW_THREAD = JsonBody(NewThread)
@@ -114,15 +117,17 @@ async def create_thread(call: RoomCall[None, NewThread]) -> Response:
     """POST /api/rooms/{room}/threads {"passage": {"index", "length"}, "body"}."""
     state, room, body = call.state, call.room, call.body
     text = _checked_text(state, body.body)
+    mentioned = await mentions.checked(call, text)
     _take_turn(state, call.identity)
     doc = await state.documents.current(room)
     passage = _passage(doc, body)
     new = stored.NewThread(room, passage.start, passage.end, passage.quote, _author(call), text)
     thread = await state.store.comments.create_thread(
-        new, _now(), max_threads=state.settings.threads_per_document
+        replace(new, mentioned=mentioned), _now(), max_threads=state.settings.threads_per_document
     )
-    shown = _shown(thread, doc, call.identity)
+    shown = _shown(thread, doc, call.identity, mentions.names(mentioned))
     _announce(call, "created", thread.id, thread.comments[0].id)
+    mentions.tell(call, thread.comments[0], mentioned)
     return reply(shown, 201)
 
 
@@ -142,15 +147,23 @@ async def reply_to_thread(call: RoomCall[None, CommentText]) -> Response:
     """POST /api/rooms/{room}/threads/{thread}/comments {"body"}."""
     state, room = call.state, call.room
     text = _checked_text(state, call.body.body)
+    mentioned = await mentions.checked(call, text)
     _take_turn(state, call.identity)
     thread_id = call.request.path_params["thread"]
     comment = await state.store.comments.reply(
-        room, thread_id, _author(call), text, _now(), limit=state.settings.comments_per_thread
+        room,
+        thread_id,
+        _author(call),
+        text,
+        _now(),
+        limit=state.settings.comments_per_thread,
+        mentioned=mentioned,
     )
     if comment is None:
         raise ThreadNotFound(f"room {room!r} has no thread {thread_id!r}")
     _announce(call, "created", thread_id, comment.id)
-    return reply(CommentOut.of(comment, call.identity), 201)
+    mentions.tell(call, comment, mentioned)
+    return reply(CommentOut.of(comment, call.identity, mentions.names(mentioned)), 201)
 
 
 _EDIT = JsonBody(CommentText)
@@ -169,15 +182,19 @@ async def edit_comment(call: RoomCall[None, CommentText]) -> Response:
     """PATCH /api/rooms/{room}/threads/{thread}/comments/{comment} {"body"}."""
     state, room = call.state, call.room
     text = _checked_text(state, call.body.body)
-    thread_id, comment_id = await _own_comment(call)
+    thread_id, comment_id, before = await _own_comment(call)
+    mentioned = await mentions.checked(call, text, before=before)
     _take_turn(state, call.identity)
     edited = await state.store.comments.edit_comment(
-        room, thread_id, comment_id, text, _author(call), _now()
+        room, thread_id, comment_id, text, _author(call), _now(), mentioned=mentioned
     )
     if edited is None:
         raise ThreadNotFound(f"thread {thread_id!r} has no comment {comment_id!r}")
     _announce(call, "edited", thread_id, comment_id)
-    return reply(CommentOut.of(edited, call.identity))
+    already = set(stored.mentioned_ids(before))
+    mentions.tell(call, edited, tuple(m for m in mentioned if m.person_id not in already))
+    names = await mentions.comment_names(call, [edited])
+    return reply(CommentOut.of(edited, call.identity, names))
 
 
 DELETE_COMMENT = Operation(
@@ -192,7 +209,7 @@ DELETE_COMMENT = Operation(
 @DELETE_COMMENT.on_room
 async def delete_comment(call: RoomCall[None, None]) -> Response:
     """DELETE /api/rooms/{room}/threads/{thread}/comments/{comment}."""
-    thread_id, comment_id = await _own_comment(call)
+    thread_id, comment_id, _ = await _own_comment(call)
     _take_turn(call.state, call.identity)
     gone = await call.state.store.comments.delete_comment(
         call.room, thread_id, comment_id, _author(call), _now()
@@ -244,12 +261,12 @@ async def _set_resolved(call: RoomCall[None, None], *, resolved: bool) -> Respon
         raise ThreadNotFound(f"room {room!r} has no thread {thread_id!r}")
     _announce(call, "resolved" if resolved else "reopened", thread_id, None)
     doc = await state.documents.current(room)
-    return reply(_shown(thread, doc, call.identity))
+    return reply(_shown(thread, doc, call.identity, await mentions.names_in(call, [thread])))
 
 
-def _shown(thread: Thread, doc: Doc[Any], caller: Identity) -> ThreadOut:
+def _shown(thread: Thread, doc: Doc[Any], caller: Identity, names: dict[str, str]) -> ThreadOut:
     where = locate_all(doc, [(thread.start, thread.end)], [thread.quote])[0]
-    return ThreadOut.of(thread, where, caller)
+    return ThreadOut.of(thread, where, caller, names)
 
 
 def _passage(doc: Doc[Any], body: NewThread) -> Passage:
@@ -283,9 +300,10 @@ async def _thread(call: RoomCall[Any, Any]) -> Thread:
     return thread
 
 
-async def _own_comment(call: RoomCall[Any, Any]) -> tuple[str, str]:
-    """The thread's and comment's ids in the path, once the caller may change that comment:
-    its author, or an admin of the room (403 otherwise, 404 when there is no such comment)."""
+async def _own_comment(call: RoomCall[Any, Any]) -> tuple[str, str, str]:
+    """The thread's and comment's ids in the path, and the comment's body, once the caller may
+    change that comment: its author, or an admin of the room (403 otherwise, 404 when there is
+    no such comment)."""
     thread = await _thread(call)
     comment_id = call.request.path_params["comment"]
     found = next((c for c in thread.comments if c.id == comment_id), None)
@@ -295,7 +313,7 @@ async def _own_comment(call: RoomCall[Any, Any]) -> tuple[str, str]:
         role = await call.state.admission.role(call.identity, call.room, None)
         if role is None or role < Role.ADMIN:
             raise Forbidden("only its author, or an admin of the room, may change a comment")
-    return thread.id, comment_id
+    return thread.id, comment_id, found.body
 
 
 def _checked_text(state: CollabState, text: str) -> str:

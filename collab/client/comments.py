@@ -9,6 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from collab.api.models import comments as shapes
+from collab.api.models.people import PersonRef
 from collab.client.wire import parse, room_path
 
 
@@ -82,6 +83,20 @@ class CommentCalls:
         """Reopen a resolved thread."""
         path = f"{_thread(room, thread)}/reopen"
         return parse(shapes.ThreadOut, await self._request("POST", path))
+
+    async def mentionable(
+        self: _Transport, room: str, q: str = "", limit: int = 8
+    ) -> list[PersonRef]:
+        """People who may be mentioned in the room's comments (who can read it), by name: those
+        whose name or email holds `q`. Put `mention(person.id)` in a body to mention one."""
+        params = {"q": q, "limit": str(limit)}
+        response = await self._request("GET", room_path(room, "people"), params=params)
+        return parse(shapes.Mentionable, response).items
+
+
+def mention(person_id: str) -> str:
+    """The token that mentions the person of this id in a comment's body (`<@ID>`)."""
+    return f"<@{person_id}>"
 
 
 async def _start_thread(

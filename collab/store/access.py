@@ -5,11 +5,12 @@ and each person's recently opened documents (`room_visits`). A deleted room keep
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, func, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -17,6 +18,7 @@ from collab.errors import RoomNotFound
 from collab.store import roomlog
 from collab.store.models import PersonRow, RoomMemberRow, RoomRow, RoomVisitRow
 from collab.store.outage import translates_outages
+from collab.store.people import Person, matching, person_of
 
 _rooms = cast(Table, RoomRow.__table__)
 _members = cast(Table, RoomMemberRow.__table__)
@@ -119,6 +121,40 @@ class SqlAccess:
             name: RoomAccess(True, owner, org, roles.get(name))
             for name, (owner, org) in found.items()
         }
+
+    async def readers(
+        self, room: str, *, text: str = "", ids: Collection[str] | None = None, limit: int = 20
+    ) -> list[Person]:
+        """Active people who may read `room` as people (its owner, those it is shared with,
+        server admins, and everyone when the organisation has a role on it), by name: those
+        whose name or email holds `text`, of `ids` when given; at most `limit`."""
+        async with self._engine.connect() as conn:
+            head = (
+                await conn.execute(
+                    select(_rooms.c.owner_id, _rooms.c.org_role).where(
+                        _rooms.c.name == room, _rooms.c.deleted_at.is_(None)
+                    )
+                )
+            ).first()
+            if head is None:
+                return []
+            shared = select(_members.c.person_id).where(_members.c.room == room)
+            who = (
+                true()
+                if head.org_role is not None
+                else or_(
+                    _people.c.is_admin.is_(True),
+                    _people.c.id == head.owner_id,
+                    _people.c.id.in_(shared),
+                )
+            )
+            query = matching(select(_people).where(_people.c.active.is_(True), who), text).order_by(
+                func.lower(_people.c.name), _people.c.email
+            )
+            if ids is not None:
+                query = query.where(_people.c.id.in_(sorted(set(ids))))
+            rows = await conn.execute(query.limit(limit))
+            return [person_of(row) for row in rows]
 
     async def claim(self, room: str, person_id: str) -> bool:
         """Make `person_id` the owner of `room`, creating it empty if it does not exist; True

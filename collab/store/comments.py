@@ -5,6 +5,7 @@ keeps none (SqlStore.delete_room clears them in its transaction: `forget_room`).
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +26,24 @@ _comments = cast(Table, CommentRow.__table__)
 
 ThreadStatus = Literal["open", "resolved", "all"]
 Action = Literal["created", "edited", "deleted", "resolved", "reopened"]
+
+# A mention in a comment's body: `<@ID>`, ID a person's id (people.id). The body keeps the
+# token; whoever shows it shows the person's name instead (the API lists them: `mentions`).
+MENTION = re.compile(r"<@([A-Za-z0-9_-]{1,64})>")
+
+
+def mentioned_ids(body: str) -> list[str]:
+    """The ids of the people `body` mentions, each once, in the order they first appear."""
+    return list(dict.fromkeys(MENTION.findall(body)))
+
+
+@dataclass(frozen=True, slots=True)
+class Mentioned:
+    """A person a comment mentions, as they were when it was written: their id, name, email."""
+
+    person_id: str
+    name: str
+    email: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +100,17 @@ class NewThread:
     quote: str
     author: Author
     body: str
+    # The people the first comment mentions (looked up, and allowed, by the caller).
+    mentioned: tuple[Mentioned, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class CommentChange:
     """A change to a room's threads, told to the store's observers inside its transaction:
     `comment` is the one created, edited or deleted (None: the thread was resolved or
-    reopened), `by` who made the change, `thread_deleted` whether a delete took the thread."""
+    reopened), `by` who made the change, `thread_deleted` whether a delete took the thread,
+    `mentioned` the people a created comment mentions, or an edit newly mentions (not those
+    its comment mentioned before)."""
 
     action: Action
     room: str
@@ -96,6 +119,7 @@ class CommentChange:
     by: Author
     at: datetime
     thread_deleted: bool = False
+    mentioned: tuple[Mentioned, ...] = ()
 
 
 # Called inside the transaction of each change (a failure rolls the change back): the webhook
@@ -194,9 +218,10 @@ class SqlComments:
                 )
             )
             first = await _insert_comment(conn, thread_id, new.author, new.body, now)
-            await self._changed(
-                conn, CommentChange("created", new.room, thread_id, first, new.author, now)
+            change = CommentChange(
+                "created", new.room, thread_id, first, new.author, now, mentioned=new.mentioned
             )
+            await self._changed(conn, change)
         return Thread(
             thread_id,
             new.room,
@@ -229,10 +254,18 @@ class SqlComments:
             return await _one(conn, room, thread_id)
 
     async def reply(
-        self, room: str, thread_id: str, author: Author, body: str, now: datetime, *, limit: int
+        self,
+        room: str,
+        thread_id: str,
+        author: Author,
+        body: str,
+        now: datetime,
+        *,
+        limit: int,
+        mentioned: tuple[Mentioned, ...] = (),
     ) -> Comment | None:
-        """Add a comment to the thread; None if the room has no such thread, CommentLimit when
-        it holds `limit` comments already."""
+        """Add a comment (mentioning `mentioned`) to the thread; None if the room has no such
+        thread, CommentLimit when it holds `limit` comments already."""
         async with self._engine.begin() as conn:
             await roomlog.lock(conn, room)
             if await _thread_row(conn, room, thread_id) is None:
@@ -248,19 +281,38 @@ class SqlComments:
                     "another thread"
                 )
             comment = await _insert_comment(conn, thread_id, author, body, now)
-            await self._changed(
-                conn, CommentChange("created", room, thread_id, comment, author, now)
+            change = CommentChange(
+                "created", room, thread_id, comment, author, now, mentioned=mentioned
             )
+            await self._changed(conn, change)
             return comment
 
     async def edit_comment(
-        self, room: str, thread_id: str, comment_id: str, body: str, by: Author, now: datetime
+        self,
+        room: str,
+        thread_id: str,
+        comment_id: str,
+        body: str,
+        by: Author,
+        now: datetime,
+        *,
+        mentioned: tuple[Mentioned, ...] = (),
     ) -> Comment | None:
         """Replace a comment's body (`by` someone); None if the room's thread has no such
-        comment."""
+        comment. Of `mentioned` (the people the new body mentions), those the body it replaces
+        did not mention are told to the observers as newly mentioned."""
         async with self._engine.begin() as conn:
             if await _thread_row(conn, room, thread_id) is None:
                 return None
+            before = await conn.scalar(
+                select(_comments.c.body)
+                .where(_comments.c.id == comment_id, _comments.c.thread_id == thread_id)
+                .with_for_update()
+            )
+            if before is None:
+                return None
+            already = set(mentioned_ids(before))
+            newly = tuple(m for m in mentioned if m.person_id not in already)
             await conn.execute(
                 update(_comments)
                 .where(_comments.c.id == comment_id, _comments.c.thread_id == thread_id)
@@ -276,7 +328,8 @@ class SqlComments:
             if row is None:
                 return None
             edited = _comment(row)
-            await self._changed(conn, CommentChange("edited", room, thread_id, edited, by, now))
+            change = CommentChange("edited", room, thread_id, edited, by, now, mentioned=newly)
+            await self._changed(conn, change)
         return edited
 
     async def delete_comment(

@@ -60,7 +60,22 @@ class Session:
     expires_at: datetime
 
 
-def _person(row: Any) -> Person:
+def matching(query: Select[Any], text: str) -> Select[Any]:
+    """`query` of people narrowed to those whose name or email holds `text` (any when blank)."""
+    if not text.strip():
+        return query
+    escaped = text.strip().lower().replace("\\", "\\\\")
+    pattern = "%" + escaped.replace("%", "\\%").replace("_", "\\_") + "%"
+    return query.where(
+        or_(
+            func.lower(_people.c.name).like(pattern, escape="\\"),
+            _people.c.email.like(pattern, escape="\\"),
+        )
+    )
+
+
+def person_of(row: Any) -> Person:
+    """The person of a row of `people`."""
     last = row.last_seen_at
     return Person(
         row.id,
@@ -121,7 +136,7 @@ class SqlPeople:
         """The person of that id, or None."""
         async with self._engine.connect() as conn:
             row = (await conn.execute(_columns().where(_people.c.id == person_id))).first()
-        return None if row is None else _person(row)
+        return None if row is None else person_of(row)
 
     async def find(self, ids: Collection[str]) -> dict[str, Person]:
         """The people of these ids, by id (unknown ids left out)."""
@@ -131,7 +146,7 @@ class SqlPeople:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
                 rows = await conn.execute(_columns().where(_people.c.id.in_(chunk)))
-                found.update((row.id, _person(row)) for row in rows)
+                found.update((row.id, person_of(row)) for row in rows)
         return found
 
     async def by_email(self, email: str) -> tuple[Person, str | None] | None:
@@ -139,24 +154,16 @@ class SqlPeople:
         query = _columns().where(_people.c.email == normal_email(email))
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return None if row is None else (_person(row), row.password_hash)
+        return None if row is None else (person_of(row), row.password_hash)
 
     async def search(self, text: str, limit: int, *, active_only: bool) -> list[Person]:
         """People whose name or email holds `text` (all when empty), by name."""
-        query = _columns().order_by(func.lower(_people.c.name), _people.c.email).limit(limit)
-        if text.strip():
-            escaped = text.strip().lower().replace("\\", "\\\\")
-            pattern = "%" + escaped.replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(
-                or_(
-                    func.lower(_people.c.name).like(pattern, escape="\\"),
-                    _people.c.email.like(pattern, escape="\\"),
-                )
-            )
+        query = matching(_columns(), text)
+        query = query.order_by(func.lower(_people.c.name), _people.c.email).limit(limit)
         if active_only:
             query = query.where(_people.c.active.is_(True))
         async with self._engine.connect() as conn:
-            return [_person(row) for row in await conn.execute(query)]
+            return [person_of(row) for row in await conn.execute(query)]
 
     async def owned_counts(self, ids: Collection[str]) -> dict[str, int]:
         """How many documents each of these people owns."""
@@ -264,7 +271,7 @@ class SqlPeople:
             await self._touch(token_hash, str(row.id), now)
         return Session(
             row.session_id,
-            _person(row),
+            person_of(row),
             row.csrf,
             _utc(row.session_created_at),
             _utc(row.expires_at),

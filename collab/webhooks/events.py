@@ -137,6 +137,29 @@ def room_deleted(room: str) -> Event:
     return Event(DELETED, room, {"at": now()})
 
 
+MENTIONED = "comment.mentioned"
+
+
+def comment_events(change: CommentChange) -> list[Event]:
+    """The events of a change to a room's threads: its comment.* event, then comment.mentioned
+    when a comment created mentions people, or an edit mentions someone new."""
+    made = [comment_changed(change)]
+    if change.mentioned and change.comment is not None:
+        made.append(comment_mentioned(change))
+    return made
+
+
+def comment_mentioned(change: CommentChange) -> Event:
+    """comment.mentioned: the comment (created, or edited: `action`) mentions these people
+    (for an edit, only those it did not mention before), for the host to notify them."""
+    event = comment_changed(change)
+    mentioned = [
+        {"person_id": m.person_id, "name": m.name, "email": m.email} for m in change.mentioned
+    ]
+    fields = {**event.fields, "action": change.action, "mentioned": mentioned}
+    return Event(MENTIONED, change.room, fields)
+
+
 def comment_changed(change: CommentChange) -> Event:
     """comment.created, .edited, .deleted, .resolved or .reopened: a comment thread of the room
     changed (`comment`: the comment concerned, with its author and text; null for a thread

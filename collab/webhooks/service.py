@@ -74,10 +74,10 @@ class Webhooks:
         self._announcer.deleted(room)
 
     async def comment_changed(self, conn: AsyncConnection, change: CommentChange) -> None:
-        """Store observer: queue the comment.* event inside the change's own transaction (it
-        is delivered if and only if the change is stored)."""
-        event = events.comment_changed(change)
-        await outbox.queue(conn, [event], self._urls, self._queue_max, datetime.now(UTC))
+        """Store observer: queue the comment.* events inside the change's own transaction (they
+        are delivered if and only if the change is stored)."""
+        made = events.comment_events(change)
+        await outbox.queue(conn, made, self._urls, self._queue_max, datetime.now(UTC))
         self._deliverer.wake()  # the leader polls anyway, should this run before the commit
 
     async def start(self) -> None:

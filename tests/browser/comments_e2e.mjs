@@ -2,6 +2,7 @@
 // tests/browser/test_comments.py; see common.mjs for how it is driven.
 import { join } from 'node:path'
 import { WAIT, captureLooks, check, log, openPage, outdir, run, waitSaved, waitStatus } from './common.mjs'
+import { openShare, signedIn } from './people.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 const ROOM = 'comments-room'
@@ -518,6 +519,133 @@ const scenarios = {
     const server = await writer.page.evaluate(() => window.collab.comments.state.threads[0].range)
     check(lit[thread.id] === 'two' && server.text === 'two', `highlighted ${JSON.stringify(lit)}, the server's range ${JSON.stringify(server)}`)
   }
+}
+
+/** A signed-in person's page on the document `room`, its Comments panel open. */
+async function openAs (browser, email, room) {
+  const opened = await signedIn(browser, { email, password: TOKENS.password })
+  await opened.page.goto(`/d/${encodeURIComponent(room)}`)
+  await waitStatus(opened.page, 'connected')
+  await opened.page.waitForFunction(() => window.collab, null, { timeout: WAIT })
+  await openComments(opened.page)
+  return opened
+}
+
+/** The @ list under a comment box: [{name, email, selected}] (empty when closed). */
+function mentionList (page) {
+  return page.evaluate(() => {
+    const list = document.querySelector('.mention-list:not([hidden])')
+    if (!list) return []
+    return [...list.querySelectorAll('[role="option"]')].map((o) => ({
+      name: o.querySelector('.mention-name').textContent,
+      email: o.querySelector('.mention-email')?.textContent,
+      selected: o.getAttribute('aria-selected') === 'true'
+    }))
+  })
+}
+
+/** Each comment's shown body and the "@Name"s in it, on a page: [{body, mentions}]. */
+function shownComments (page) {
+  return page.evaluate(() => [...document.querySelectorAll('#thread-list .comment')].map((c) => ({
+    body: c.querySelector('.comment-body')?.textContent,
+    mentions: [...c.querySelectorAll('.comment-body .mention')].map((m) => m.textContent)
+  })))
+}
+
+scenarios['comment-mention'] = async (browser) => {
+  // Ada (the owner) and Grace (an editor) open the document, signed in.
+  const { room, hostile } = TOKENS
+  const ada = await openAs(browser, TOKENS.ada, room)
+  const grace = await openAs(browser, TOKENS.grace, room)
+  const alerts = []
+  for (const page of [ada.page, grace.page]) page.on('dialog', (dialog) => alerts.push(dialog.message()))
+
+  // Ada comments on a passage and types @ then letters: the people who can read it are listed.
+  await select(ada.page, 'brown fox')
+  await ada.page.keyboard.press('Control+Alt+m')
+  await ada.page.waitForSelector('#comment-compose', { state: 'visible', timeout: WAIT })
+  await ada.page.type('#compose-body', 'Ask @', { delay: 10 })
+  const everyone = await waitFor(() => mentionList(ada.page), (l) => l.length === 3, 'the @ list')
+  check(JSON.stringify(everyone.map((p) => p.name)) === JSON.stringify([hostile, 'Ada Lovelace', 'Grace Hopper']),
+    `the people listed ${JSON.stringify(everyone)}`)
+  check(everyone[0].selected && everyone[1].email === 'ada@example.org', `the first choice ${JSON.stringify(everyone)}`)
+  // The arrows move the choice; Escape closes the list and not the comment box.
+  await ada.page.keyboard.press('ArrowDown')
+  await waitFor(() => mentionList(ada.page), (l) => l[1]?.selected, 'the choice after ArrowDown')
+  const described = await ada.page.evaluate(() => {
+    const box = document.getElementById('compose-body')
+    return { active: box.getAttribute('aria-activedescendant'), controls: box.getAttribute('aria-controls'), auto: box.getAttribute('aria-autocomplete') }
+  })
+  check(described.active && described.auto === 'list' && described.controls, `the box's ARIA ${JSON.stringify(described)}`)
+  await ada.page.keyboard.press('Escape')
+  await waitFor(() => mentionList(ada.page), (l) => l.length === 0, 'the list after Escape')
+  check(await ada.page.isVisible('#comment-compose'), 'Escape in the list closed the comment box')
+
+  // Letters narrow it; the screenshots (light and dark, desktop and phone) show it open.
+  await ada.page.type('#compose-body', 'gra', { delay: 10 })
+  await waitFor(() => mentionList(ada.page), (l) => l.length === 1 && l[0].name === 'Grace Hopper', 'the list for "@gra"')
+  await captureLooks(ada.page, 'mentions-picker')
+  await waitFor(() => mentionList(ada.page), (l) => l.length === 1, 'the list after the screenshots')
+  await ada.page.keyboard.press('Enter')
+  await waitFor(() => mentionList(ada.page), (l) => l.length === 0, 'the list after picking')
+  await ada.page.type('#compose-body', 'please.', { delay: 10 })
+  check(await ada.page.inputValue('#compose-body') === 'Ask @Grace Hopper please.', `the box reads ${await ada.page.inputValue('#compose-body')}`)
+  await ada.page.click('#comment-compose button[type="submit"]')
+
+  // Grace sees "@Grace Hopper" (the server kept her id), at once.
+  const [first] = await waitFor(() => shownComments(grace.page), (l) => l.length === 1, 'the comment on Grace’s page')
+  check(first.body === 'Ask @Grace Hopper please.' && first.mentions[0] === '@Grace Hopper', `Grace sees ${JSON.stringify(first)}`)
+  const stored = await ada.page.evaluate(() => window.collab.comments.state.threads[0].comments[0])
+  check(/^Ask <@[0-9a-f]{24}> please\.$/.test(stored.body) && stored.mentions[0].name === 'Grace Hopper', `stored ${JSON.stringify(stored)}`)
+
+  // A reply mentioning the teammate with the hostile name, picked with the mouse: text only.
+  const threadId = stored.thread
+  await grace.page.click(`[data-thread-id="${threadId}"] .thread-reply`)
+  const reply = `[data-thread-id="${threadId}"] .comment-form textarea`
+  await grace.page.type(reply, 'Also @img', { delay: 10 })
+  await waitFor(() => mentionList(grace.page), (l) => l.length === 1 && l[0].name === hostile, 'the hostile name listed')
+  await grace.page.click('.mention-list [role="option"]')
+  await grace.page.type(reply, 'ok?', { delay: 10 })
+  await grace.page.click(`[data-thread-id="${threadId}"] .comment-form button[type="submit"]`)
+  const both = await waitFor(() => shownComments(ada.page), (l) => l.length === 2, 'the reply on Ada’s page')
+  check(both[1].mentions[0] === `@${hostile}` && both[1].body === `Also @${hostile} ok?`, `the reply ${JSON.stringify(both[1])}`)
+  for (const page of [ada.page, grace.page]) {
+    check(await page.evaluate(() => document.querySelectorAll('#comments-panel img, #comments-panel script').length) === 0, 'a name became markup')
+  }
+  check(alerts.length === 0, `alerts: ${alerts}`)
+  await captureLooks(grace.page, 'mentions-shown')
+
+  // Ada edits her comment: the box shows "@Grace Hopper", and saving keeps the mention.
+  await ada.page.click(`[data-thread-id="${threadId}"] .comment:nth-child(1) .comment-edit`)
+  const edit = `[data-thread-id="${threadId}"] .comment-form textarea`
+  check(await ada.page.inputValue(edit) === 'Ask @Grace Hopper please.', `the edit box reads ${await ada.page.inputValue(edit)}`)
+  await ada.page.press(edit, 'End')
+  await ada.page.type(edit, ' Thanks!', { delay: 10 })
+  await ada.page.click(`[data-thread-id="${threadId}"] .comment-form button[type="submit"]`)
+  await waitFor(() => shownComments(grace.page), (l) => l[0]?.body === 'Ask @Grace Hopper please. Thanks!' && l[0].mentions[0] === '@Grace Hopper',
+    'the edited comment on Grace’s page')
+
+  // Resolved: the empty note says there is no open comment, and how many are hidden.
+  await grace.page.click(`[data-thread-id="${threadId}"] .thread-resolve`)
+  const note = await waitFor(() => ada.page.evaluate(() => {
+    const empty = document.getElementById('comments-empty')
+    return empty.hidden ? '' : empty.textContent
+  }), (t) => t !== '', 'the empty note after resolving')
+  check(note === 'No open comments (1 resolved thread hidden).', `the empty note reads ${note}`)
+
+  // The Share dialog offers "Can comment" between view and edit, everywhere a role is chosen.
+  await openShare(ada.page)
+  const roles = await ada.page.evaluate(() => Object.fromEntries(['#share-person-role', '#share-org', '#share-role',
+    '#access-list [data-email="grace@example.org"] select'].map((at) => [at, [...document.querySelector(at).options].map((o) => o.value)])))
+  for (const [at, values] of Object.entries(roles)) {
+    const view = values.indexOf('viewer')
+    check(view >= 0 && values[view + 1] === 'commenter' && values[view + 2] === 'editor', `${at} offers ${values}`)
+  }
+  await ada.page.selectOption('#access-list [data-email="grace@example.org"] select', 'commenter')
+  await ada.page.waitForSelector('#access-list [data-email="grace@example.org"][data-role="commenter"]', { timeout: WAIT })
+  // Her lower role closes her editor, which opens again with it (a navigation: reads may fail).
+  await waitFor(() => grace.page.evaluate(() => document.getElementById('role-badge')?.textContent).catch(() => null),
+    (t) => t === 'Can comment', 'Grace’s badge once she may comment only')
 }
 
 run(scenarios)

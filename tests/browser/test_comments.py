@@ -1,6 +1,7 @@
 """Comments on plain-text and rich-text documents in real Chromium pages against a real collab
 server with a secret: a commenter starts a thread on a passage, the writer sees it at once and
-replies, a third person edits around and inside the passage, the writer resolves it (issue 23)."""
+replies, a third person edits around and inside the passage, the writer resolves it; a signed-in
+writer mentions a teammate with the @ list, and the teammate sees "@Name" (issue 23)."""
 
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ import pytest
 
 from collab.auth import issue_token
 from tests.browser.scenarios import SCENARIO_TIMEOUT, run_scenario
+from tests.people.accounts import PASSWORD, add_person, sign_in
 
 SCRIPT = Path(__file__).with_name("comments_e2e.mjs")
 SECRET = "test-secret-for-the-browser-tests-0123456789"
@@ -43,6 +45,47 @@ async def test_a_thread_after_an_emoji_highlights_its_passage(
     await server.start()
     tokens = {"writer": _token("u-wren", "Wren", "editor")}
     await run_scenario(server, "comment-astral", tokens, script=SCRIPT)
+
+
+# A teammate's name as hostile as a name can be: markup, a script, a right-to-left override.
+HOSTILE = "<img src=x onerror=alert(1)> \u202eevil\u202c"
+
+
+async def test_a_writer_mentions_a_teammate_who_sees_their_name(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    await add_person(sqlite_url, "ada@example.org", "Ada Lovelace")
+    await add_person(sqlite_url, "grace@example.org", "Grace Hopper")
+    await add_person(sqlite_url, "mallory@example.org", HOSTILE)
+    ada = await sign_in(server, "ada@example.org")
+    try:
+        made = await ada.http.post(
+            "/api/rooms", json={"title": "Launch notes", "kind": "text"}, headers=ada.changes()
+        )
+        assert made.status_code == 201, made.text
+        room = made.json()["name"]
+        text = {"text": "The quick brown fox jumps over the lazy dog."}
+        wrote = await ada.http.patch(f"/api/rooms/{room}/text", json=text, headers=ada.changes())
+        assert wrote.status_code == 200, wrote.text
+        for email, role in (("grace@example.org", "editor"), ("mallory@example.org", "viewer")):
+            shared = await ada.http.post(
+                f"/api/rooms/{room}/access",
+                json={"email": email, "role": role},
+                headers=ada.changes(),
+            )
+            assert shared.status_code == 200, shared.text
+    finally:
+        await ada.close()
+    people = {
+        "room": room,
+        "password": PASSWORD,
+        "ada": "ada@example.org",
+        "grace": "grace@example.org",
+        "hostile": HOSTILE,
+    }
+    await run_scenario(server, "comment-mention", people, script=SCRIPT)
 
 
 async def test_a_passage_put_back_by_an_undo_is_highlighted_again(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from collab.client import CollabAPIError, CollabClient
+from collab.client import CollabAPIError, CollabClient, mention
 from tests.conftest import ServerFactory
 from tests.people.accounts import PASSWORD, SECRET, add_person
 from tests.server import ServerProcess
@@ -52,6 +52,20 @@ async def test_a_commenter_comments_and_the_owner_replies_and_resolves(secured: 
         assert (await grace.reopen(room, thread.id)).resolved is False
         assert (await ada.delete_comment(room, thread.id, answer.id)).deleted == "comment"
         assert (await grace.thread(room, thread.id)).comments[0].author.yours is True
+
+
+async def test_a_commenter_mentions_someone_picked_from_the_client(secured: ServerProcess):
+    async with CollabClient(secured.http_url) as ada, CollabClient(secured.http_url) as grace:
+        await ada.sign_in("ada@example.com", PASSWORD)
+        room = (await ada.create_titled("Notes", "text")).name
+        await ada.replace_text(room, "Ship on Friday.")
+        await ada.share(room, "grace@example.com", "commenter")
+        await grace.sign_in("grace@example.com", PASSWORD)
+        [owner] = await grace.mentionable(room, "ada")
+        assert (owner.name, owner.email) == ("Ada", "ada@example.com")
+        thread = await grace.comment_on(room, 8, 6, f"{mention(owner.id)} Friday?")
+        assert thread.comments[0].body == f"<@{owner.id}> Friday?"
+        assert [(m.person_id, m.name) for m in thread.comments[0].mentions] == [(owner.id, "Ada")]
 
 
 async def test_the_client_comments_on_a_quote_and_lists_threads_by_passage(

@@ -5,8 +5,10 @@
 // in the text are comment-marks.js (CodeMirror) or rich-comment-marks.js (Tiptap), both behind
 // `surface.comments`. Threads are fetched again on every comment EVENT, on each
 // (re)connect and once edits (this page's saved, or others') stop for a moment. Comment bodies
-// and names only ever reach the page as text (textContent), never as markup.
+// and names only ever reach the page as text (textContent), never as markup. Mentions ("@Name"
+// in the text, `<@ID>` stored) are mentions.js.
 import { commentKeyLabel } from './comment-key.js'
+import { bindMentions, showBody } from './mentions.js'
 import { problemDetail } from './session.js'
 
 // After this page's own edits are saved, wait this long for more before asking for the ranges.
@@ -72,6 +74,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
   const $ = (id) => document.getElementById(id)
   const marks = surface.comments
   const api = threadsApi(room, authHeaders)
+  const mentions = bindMentions({ room, authHeaders })
   const panel = $('comments-panel')
   const toggle = $('comments-toggle')
   const list = $('thread-list')
@@ -127,7 +130,8 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
       do {
         state.again = false
         try {
-          const page = await api.list(showResolved.checked ? 'all' : 'open')
+          // All of them: the empty note says how many resolved ones are hidden.
+          const page = await api.list('all')
           state.threads = page.items
           say('')
         } catch (err) {
@@ -169,6 +173,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     compose.hidden = true
     state.pending = null
     state.drafts.delete('new')
+    mentions.forget('new')
   }
   compose.addEventListener('submit', async (event) => {
     event.preventDefault()
@@ -178,7 +183,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     const post = compose.querySelector('button[type="submit"]')
     post.disabled = true
     try {
-      const thread = await api.create(state.pending, text)
+      const thread = await api.create(state.pending, mentions.body('new', text))
       hideCompose()
       body.value = ''
       state.active = thread.id
@@ -190,6 +195,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
       post.disabled = false
     }
   })
+  mentions.attach($('compose-body'), 'new')
   $('compose-body').addEventListener('input', (event) => state.drafts.set('new', event.target.value))
   $('compose-cancel').addEventListener('click', () => { hideCompose(); surface.focus() })
 
@@ -245,7 +251,12 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     $('comments-count').hidden = !count
     list.replaceChildren(...shown.map(renderThread))
     empty.hidden = shown.length > 0
-    empty.textContent = can.comment ? `No comments yet. Select text and choose Comment (${shortcut}).` : 'No comments yet.'
+    const resolved = state.threads.length - count
+    if (resolved && !showResolved.checked) {
+      empty.textContent = `No open comments (${resolved} resolved ${resolved === 1 ? 'thread' : 'threads'} hidden).`
+    } else {
+      empty.textContent = can.comment ? `No comments yet. Select text and choose Comment (${shortcut}).` : 'No comments yet.'
+    }
     if (refocus) list.querySelector(`[data-key="${CSS.escape(refocus)}"]`)?.focus()
   }
 
@@ -308,7 +319,8 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
       item.append(editForm(thread, comment))
       return item
     }
-    const body = el('p', 'comment-body', comment.body)
+    const body = el('p', 'comment-body')
+    showBody(body, comment.body, comment.mentions)
     body.dir = 'auto'
     item.append(body)
     if (can.comment && (comment.author.yours || admin)) {
@@ -341,6 +353,8 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     area.required = true
     area.dataset.key = key
     area.value = state.drafts.has(key) ? state.drafts.get(key) : initial
+    form.append(labelEl, area)
+    mentions.attach(area, key) // first: its Enter and Escape, while its list is open, are its own
     area.addEventListener('input', () => state.drafts.set(key, area.value))
     area.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) form.requestSubmit()
@@ -352,14 +366,17 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     const cancel = button('secondary-button', 'Cancel')
     cancel.addEventListener('click', onCancel)
     row.append(submit, cancel)
-    form.append(labelEl, area, row)
+    form.append(row)
     form.addEventListener('submit', async (event) => {
       event.preventDefault()
       if (!area.value.trim()) return
       submit.disabled = true
-      const ok = await act(() => onSubmit(area.value))
+      const ok = await act(() => onSubmit(mentions.body(key, area.value)))
       submit.disabled = false
-      if (ok) state.drafts.delete(key)
+      if (ok) {
+        state.drafts.delete(key)
+        mentions.forget(key)
+      }
     })
     return form
   }
@@ -368,14 +385,15 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     return textForm(`reply-body:${thread.id}`, 'Your reply', '', 'Reply', async (text) => {
       await api.reply(thread.id, text)
       state.replying = null
-    }, () => { state.replying = null; state.drafts.delete(`reply-body:${thread.id}`); render() })
+    }, () => { state.replying = null; state.drafts.delete(`reply-body:${thread.id}`); mentions.forget(`reply-body:${thread.id}`); render() })
   }
 
   function editForm (thread, comment) {
-    return textForm(`edit-body:${comment.id}`, 'Edit the comment', comment.body, 'Save', async (text) => {
+    const key = `edit-body:${comment.id}`
+    return textForm(key, 'Edit the comment', mentions.editable(key, comment.body, comment.mentions), 'Save', async (text) => {
       await api.edit(thread.id, comment.id, text)
       state.editing = null
-    }, () => { state.editing = null; state.drafts.delete(`edit-body:${comment.id}`); render() })
+    }, () => { state.editing = null; state.drafts.delete(key); mentions.forget(key); render() })
   }
 
   /** Do a change, then show the threads as they are now; false (and a message) when refused. */

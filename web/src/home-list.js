@@ -2,7 +2,7 @@
 
 const KIND_LABELS = { rich: 'Rich text', text: 'Plain text' }
 // What a signed-in person may do in a document, as its list item says it.
-const ROLE_LABELS = { owner: 'Owner', admin: 'Can manage', editor: 'Can edit', viewer: 'Can view' }
+const ROLE_LABELS = { owner: 'Owner', admin: 'Can manage', editor: 'Can edit', commenter: 'Can comment', viewer: 'Can view' }
 
 /** "just now", "5 minutes ago", "2 days ago" */
 export function ago (iso, now = Date.now()) {

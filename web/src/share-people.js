@@ -6,7 +6,7 @@ import { confirmDialog } from './confirm.js'
 import { colorFor, initials } from './identity.js'
 import { sessionJson } from './session.js'
 
-export const ROLE_WORDS = { viewer: 'Can view', editor: 'Can edit', admin: 'Can manage' }
+export const ROLE_WORDS = { viewer: 'Can view', commenter: 'Can comment', editor: 'Can edit', admin: 'Can manage' }
 const SUGGEST_WAIT = 200
 const SUGGESTIONS = 8
 

@@ -1,5 +1,5 @@
 // The Share dialog: who has access (signed-in people: share-people.js) and, for admins, share
-// links: make a viewer or editor link to this document with an expiry, copy
+// links: make a viewer, commenter or editor link to this document with an expiry, copy
 // it, and list and revoke the links already given. The server mints and keeps the links
 // (README "Sharing", /api/rooms/{room}/links); a link's token is shown once, when it is made.
 import { authHeaders } from './auth.js'
@@ -14,7 +14,7 @@ export const EXPIRY_CHOICES = [
   { label: 'never', seconds: null }
 ]
 
-const ROLE_WORDS = { viewer: 'Can view', editor: 'Can edit' }
+const ROLE_WORDS = { viewer: 'Can view', commenter: 'Can comment', editor: 'Can edit' }
 
 /** Only admins share, and only where links can be signed (not in development mode). */
 export function canShare (role, devMode) {

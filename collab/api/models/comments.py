@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from collab.api.models.common import Body, Params, RoomName, Timestamp
+from collab.api.models.common import Body, Params, QueryInt, RoomName, Timestamp
+from collab.api.models.people import PersonRef
 from collab.auth import Identity
 from collab.content.anchors import Located
-from collab.store.comments import Author, Comment, Thread
+from collab.store.comments import Author, Comment, Thread, mentioned_ids
+
+MAX_MENTIONS = 20
+# Who a mention names when its person is not on this server (any more).
+SOMEONE = "Someone"
 
 _AUTHOR_EXAMPLE: JsonDict = {"name": "Ada", "person_id": None, "yours": True}
 _COMMENT_EXAMPLE: JsonDict = {
     "id": "tQ0s1vBn4Kx2Lq9A",
     "thread": "Yk3pX7rT2mW9cQ4e",
     "author": _AUTHOR_EXAMPLE,
-    "body": "Is this figure from the March report?",
+    "body": "Is this figure from the March report? <@5f1c0a9e2b7d4e8f9a0b1c2d>",
+    "mentions": [{"person_id": "5f1c0a9e2b7d4e8f9a0b1c2d", "name": "Grace Hopper"}],
     "created_at": "2026-03-02T10:42:17.250000+00:00",
     "edited_at": None,
 }
@@ -74,7 +81,13 @@ class CommentText(Body):
 
     body: str = Field(
         min_length=1,
-        description="the comment, as plain text (at most COLLAB_COMMENT_MAX_CHARS characters)",
+        description="the comment, as plain text (at most COLLAB_COMMENT_MAX_CHARS characters). "
+        "`<@ID>` mentions the person of that id (GET /api/rooms/{room}/people lists who may be "
+        "mentioned: people who can read the document); the body keeps the token, and the "
+        f"comment's `mentions` give each one's name to show. At most {MAX_MENTIONS} people a "
+        "comment; 422 for a person who cannot read the document (share it with them first), "
+        "is deactivated or unknown. Each comment mentioning people (and each edit mentioning "
+        "someone new) sends the `comment.mentioned` webhook.",
     )
 
 
@@ -139,6 +152,18 @@ def is_author(author: Author, caller: Identity) -> bool:
     return author.user == caller.user_id and author.person == caller.person
 
 
+class MentionOut(BaseModel):
+    """A person a comment mentions (`<@person_id>` in its body): show them as "@name"."""
+
+    person_id: str
+    name: str = Field(description=f'their name now ("{SOMEONE}" for a person not on the server)')
+
+
+def mentions_of(body: str, names: Mapping[str, str]) -> list[MentionOut]:
+    """The people `body` mentions, with their names from `names` (id -> name)."""
+    return [MentionOut(person_id=i, name=names.get(i, SOMEONE)) for i in mentioned_ids(body)]
+
+
 class CommentOut(BaseModel):
     """A comment."""
 
@@ -147,18 +172,25 @@ class CommentOut(BaseModel):
     id: str
     thread: str = Field(description="the id of its thread")
     author: AuthorOut
-    body: str = Field(description="exactly as written: show it as text, never as markup")
+    body: str = Field(
+        description="exactly as written: show it as text, never as markup (each `<@ID>` in it "
+        'as "@" and the name `mentions` gives that id)'
+    )
+    mentions: list[MentionOut] = Field(
+        description="the people the body mentions, in the order they first appear"
+    )
     created_at: Timestamp
     edited_at: Timestamp | None = Field(description="its last edit; null: never edited")
 
     @classmethod
-    def of(cls, comment: Comment, caller: Identity) -> CommentOut:
-        """The stored comment, as `caller` sees it."""
+    def of(cls, comment: Comment, caller: Identity, names: Mapping[str, str]) -> CommentOut:
+        """The stored comment, as `caller` sees it; `names` of the people it mentions."""
         return cls(
             id=comment.id,
             thread=comment.thread,
             author=AuthorOut.of(comment.author, caller),
             body=comment.body,
+            mentions=mentions_of(comment.body, names),
             created_at=comment.created_at,
             edited_at=comment.edited_at,
         )
@@ -208,8 +240,11 @@ class ThreadOut(BaseModel):
     comments: list[CommentOut]
 
     @classmethod
-    def of(cls, thread: Thread, where: Located | None, caller: Identity) -> ThreadOut:
-        """The stored thread, where its passage is now (None: gone), as `caller` sees it."""
+    def of(
+        cls, thread: Thread, where: Located | None, caller: Identity, names: Mapping[str, str]
+    ) -> ThreadOut:
+        """The stored thread, where its passage is now (None: gone), as `caller` sees it;
+        `names` of the people its comments mention."""
         return cls(
             id=thread.id,
             room=thread.room,
@@ -224,7 +259,7 @@ class ThreadOut(BaseModel):
             resolved=thread.resolved,
             resolved_by=thread.resolved_by,
             resolved_at=thread.resolved_at,
-            comments=[CommentOut.of(c, caller) for c in thread.comments],
+            comments=[CommentOut.of(c, caller, names) for c in thread.comments],
         )
 
 
@@ -241,3 +276,16 @@ class Deleted(BaseModel):
     deleted: Literal["comment", "thread"]
     thread: str
     comment: str
+
+
+class MentionParams(Params):
+    """GET /api/rooms/{room}/people?q=..."""
+
+    q: str = Field("", max_length=200, description="only people whose name or email holds this")
+    limit: QueryInt = Field(8, ge=1, le=50, description="at most this many, by name")
+
+
+class Mentionable(BaseModel):
+    """People who may be mentioned in the document's comments (who can read it), by name."""
+
+    items: list[PersonRef]
