@@ -190,7 +190,8 @@ def locate_all(
     A passage whose characters are all deleted is found again, `revived`, when its quote (in
     `quotes`) stands right before or right after where they were: an undo, or a restore, puts
     the text back as new characters there (Yjs re-creates deleted text; only the client that
-    undid it knows which old characters the new ones stand for)."""
+    undid it knows which old characters the new ones stand for); or when the quote stands
+    once in the whole text."""
     positions: list[StickyIndex | None] = []
     copy = copy_of(doc)
     holdings = _Holdings(copy)
@@ -210,23 +211,31 @@ def locate_all(
     found: list[Where | None] = []
     for n in range(len(anchors)):
         first, last = spots[2 * n], spots[2 * n + 1]
-        if first is None or last is None:
-            found.append(None)
-            continue
-        begin, finish = starts[first[0]] + first[1], starts[last[0]] + last[1]
-        if finish > begin:
-            found.append(Where(begin, finish - begin, text[begin:finish]))
-        else:
-            found.append(_revived(text, begin, quotes[n]) if quotes and begin == finish else None)
+        at = None
+        if first is not None and last is not None:
+            begin, finish = starts[first[0]] + first[1], starts[last[0]] + last[1]
+            if finish > begin:
+                found.append(Where(begin, finish - begin, text[begin:finish]))
+                continue
+            at = begin if begin == finish else None
+        found.append(_revived(text, at, quotes[n]) if quotes else None)
     return found
 
 
-def _revived(text: str, at: int, quote: str) -> Where | None:
-    """The quote standing right before or right after `at`, where a passage was deleted."""
-    if quote and text[max(at - len(quote), 0) : at] == quote:
+def _revived(text: str, at: int | None, quote: str) -> Where | None:
+    """A deleted passage's quote found again: right before or right after `at`, where its
+    characters were; else standing once, and only once, in the whole text (an editor that
+    re-creates a paragraph to split, join or retype it, as y-prosemirror does, deletes the
+    paragraph's characters and writes new ones, and the old ones' place goes with them)."""
+    if not quote:
+        return None
+    if at is not None and text[max(at - len(quote), 0) : at] == quote:
         return Where(at - len(quote), len(quote), quote, revived=True)
-    if quote and text[at : at + len(quote)] == quote:
+    if at is not None and text[at : at + len(quote)] == quote:
         return Where(at, len(quote), quote, revived=True)
+    first = text.find(quote)
+    if first >= 0 and text.find(quote, first + 1) < 0:
+        return Where(first, len(quote), quote, revived=True)
     return None
 
 
