@@ -77,11 +77,13 @@ _IMPORT_QUERY = Query(ImportParams)
 _FILE = BinaryBody(YJS, "a non-empty file")
 IMPORT_ROOM = Operation(
     "importRoom",
-    "Create a document from a file: text, Markdown, our JSON export or a Yjs update",
+    "Create a document from a file: text, Markdown, our JSON export, a Yjs update or a collab file",
     {201: Reply("Created with the file's content", Room)},
     description="Named from the title as POST /api/rooms names it. The file is checked before "
     "anything is created: text must be UTF-8, JSON an object of root types as the json snapshot "
-    "gives it, a Yjs update one the server accepts.",
+    "gives it, a Yjs update one the server accepts, a collab file (`collab export --format "
+    "collab`: the document with its comment threads, which keep their authors, times and "
+    "resolved state) one whose every part is readable.",
     query=_IMPORT_QUERY,
     body=_FILE,
 )

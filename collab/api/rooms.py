@@ -156,7 +156,9 @@ COPY_ROOM = Operation(
     {201: Reply("The new room", Room)},
     description="Needs the viewer role on the room and the editor role on the new one. "
     "Without `to`, the copy is named after its title as POST /api/rooms names a document, and "
-    'titled "Copy of" the original unless `title` says otherwise.',
+    'titled "Copy of" the original unless `title` says otherwise. With `comments: true` its '
+    "open comment threads are copied too (`resolved_comments: true`: the resolved ones as "
+    "well), under new ids; by default none are.",
     role=Role.VIEWER,
     body=_COPY,
     problems={409: "The target room exists"},
@@ -165,16 +167,18 @@ COPY_ROOM = Operation(
 
 @COPY_ROOM.on_room
 async def copy_room(call: RoomCall[None, CopyRoom]) -> Response:
-    """POST /api/rooms/{room}/copy {"to": NAME} or {"title": ...}: a new room with the
-    committed state."""
+    """POST /api/rooms/{room}/copy {"to": NAME} or {"title": ...} [, "comments": true]: a new
+    room with the committed state (and the comment threads when asked)."""
     room, body = call.room, call.body
     documents = call.state.documents
+    comments, resolved = body.comments, body.comments and body.resolved_comments
     if body.to is not None:
         await authorize(call.request, body.to, Role.EDITOR)
-        info = await documents.copy(room, body.to, body.title)
+        info = await documents.copy(room, body.to, body.title, comments=comments, resolved=resolved)
     else:
         title = body.title or f"Copy of {(await documents.info(room)).title or room}"
-        info = await documents.copy(room, NewTitle(title, may_create(call.request)))
+        target = NewTitle(title, may_create(call.request))
+        info = await documents.copy(room, target, comments=comments, resolved=resolved)
     await take_ownership(call.state, call.identity, info.name)
     return reply(Room.of(info, 0, await documents.kind(info.name)), 201)
 

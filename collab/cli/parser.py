@@ -126,18 +126,27 @@ def _add_token(commands: Commands) -> Parser:
 def _add_transfer(commands: Commands) -> dict[str, Parser]:
     export = commands.add_parser("export", help="write a room to stdout or a file")
     export.add_argument("room")
-    export.add_argument("--format", choices=["text", "json", "yjs"], default="text")
+    export.add_argument(
+        "--format",
+        choices=["text", "json", "yjs", "collab"],
+        default="text",
+        help="collab: the document with its comment threads, for `collab import` (default: text)",
+    )
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
     export.add_argument("--version", type=int, help="export this version instead of the latest")
-    imported = commands.add_parser("import", help="load a text, JSON or Yjs file into a room")
+    imported = commands.add_parser(
+        "import", help="load a text, JSON, Yjs or collab file into a room"
+    )
     imported.add_argument("room")
     imported.add_argument(
-        "file", help="UTF-8 text, JSON as `export --format json` writes it, or a Yjs update"
+        "file",
+        help="UTF-8 text, JSON as `export --format json` writes it, a Yjs update, or a document "
+        "with its comment threads as `export --format collab` writes it",
     )
     imported.add_argument(
         "--format",
-        choices=["text", "json", "yjs"],
-        help="default: from the extension (.json; .yjs/.bin; anything else is text)",
+        choices=["text", "json", "yjs", "collab"],
+        help="default: from the extension (.collab; .json; .yjs/.bin; anything else is text)",
     )
     for parser in (export, imported):
         add_setting_options(parser, ["database_url"])

@@ -163,7 +163,8 @@ class CollabClient(PeopleCalls, CommentCalls):
 
     async def import_file(self, title: str, data: bytes, fmt: str) -> Room:
         """Create a document named after `title` holding `data`: "text", "markdown", "json"
-        (as the JSON snapshot gives it) or "yjs" (a Yjs update)."""
+        (as the JSON snapshot gives it), "yjs" (a Yjs update) or "collab" (the document with
+        its comment threads, as `collab export --format collab` writes it)."""
         response = await self._request(
             "POST",
             "/api/imports",
@@ -177,9 +178,14 @@ class CollabClient(PeopleCalls, CommentCalls):
         """Delete a room and everything it stores; its live clients are closed with 4410."""
         await self._request("DELETE", room_path(room))
 
-    async def copy_room(self, room: str, to: str) -> Room:
-        """Copy the committed state of `room` into the new room `to`."""
-        response = await self._request("POST", room_path(room, "copy"), json={"to": to})
+    async def copy_room(
+        self, room: str, to: str, *, comments: bool = False, resolved_comments: bool = False
+    ) -> Room:
+        """Copy the committed state of `room` into the new room `to`; with `comments`, its open
+        comment threads too (with `resolved_comments`, the resolved ones as well), under new
+        ids."""
+        body = {"to": to, "comments": comments, "resolved_comments": resolved_comments}
+        response = await self._request("POST", room_path(room, "copy"), json=body)
         return Room.of(parse(shapes.Room, response))
 
     # -- snapshots -------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from collab.rooms.manager import RoomManager
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import Room
 from collab.store.base import NewUpdate, RoomInfo, Store
+from collab.store.comments import ThreadStatus
 from collab.types import Origin
 
 T = TypeVar("T")
@@ -177,9 +178,22 @@ class Documents:
                     observer(room)
             return deleted
 
-    async def copy(self, source: str, target: str | NewTitle, title: str | None = None) -> RoomInfo:
+    async def copy(
+        self,
+        source: str,
+        target: str | NewTitle,
+        title: str | None = None,
+        *,
+        comments: bool = False,
+        resolved: bool = False,
+    ) -> RoomInfo:
         """Copy the committed state of `source` into a new room: `target`, or one named after
-        a title (documents/titles.py) when `target` is a NewTitle."""
+        a title (documents/titles.py) when `target` is a NewTitle. With `comments`, its open
+        comment threads go along (and its resolved ones too with `resolved`), under new ids, as
+        they were: their anchors name items of the state copied, so they stand where they did."""
+        # Threads first: the state read after holds every item their anchors name.
+        status: ThreadStatus = "all" if resolved else "open"
+        threads = await self.store.comments.list_threads(source, status) if comments else []
         snapshot = await self.snapshot(source)
         kind = await self.kind(source)
         if isinstance(target, NewTitle):
@@ -187,6 +201,8 @@ class Documents:
         elif not await self.store.create_room(target, kind, title):
             raise RoomExists(f"room {target!r} already exists")
         await self.store.append([NewUpdate(target, snapshot.update, "copy")])
+        if threads:
+            await self.store.comments.carry_threads(target, threads, keep_ids=False)
         return await self.info(target)
 
 

@@ -1,4 +1,5 @@
-"""Export a stored room to text, JSON or Yjs, and import any of them into one (CLI use)."""
+"""Export a stored room to text, JSON, Yjs or a `collab` file (the document with its comment
+threads, documents/bundle.py), and import any of them into one (the CLI; the REST import)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,17 @@ import json
 from typing import Any, Literal
 
 from collab.content import crdt
-from collab.content.export import ABSENT, content_text, doc_from_update, doc_to_json, roots
+from collab.content.export import (
+    ABSENT,
+    content_kind,
+    content_text,
+    doc_from_update,
+    doc_to_json,
+    roots,
+)
 from collab.content.restore import restore_value
 from collab.content.textops import replace_with
+from collab.documents import bundle
 from collab.documents.service import stored_doc
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
@@ -16,13 +25,15 @@ from collab.rooms.quarantine import check_version, load_room
 from collab.store.base import NewUpdate, Store
 from collab.types import is_valid_room_name
 
-Format = Literal["text", "json", "yjs"]
+Format = Literal["text", "json", "yjs", "collab"]
 
 
 async def export_room(store: Store, room: str, fmt: Format, version: int | None = None) -> bytes:
     """The room (or one of its versions) in `fmt`: UTF-8 text of `content`, JSON of every root
-    type, or a Yjs update."""
+    type, a Yjs update, or a `collab` file: the Yjs update with the room's comment threads (all
+    of them, resolved too; a version's file holds the threads as they are now)."""
     doc = await stored_doc(store, room)
+    info = await store.room_info(room)
     if version is not None:
         found = await store.get_version(room, version)
         if found is None:
@@ -32,6 +43,10 @@ async def export_room(store: Store, room: str, fmt: Format, version: int | None 
     update = doc.get_update()
     if fmt == "yjs":
         return update
+    if fmt == "collab":
+        threads = await store.comments.list_threads(room, "all")
+        kind = content_kind(doc) or (info.kind if info else None)
+        return bundle.encode(update, kind, info.title if info else None, threads)
     if fmt == "json":
         return json.dumps(doc_to_json(update), indent=2, ensure_ascii=False).encode() + b"\n"
     return content_text(doc).encode()
@@ -40,9 +55,18 @@ async def export_room(store: Store, room: str, fmt: Format, version: int | None 
 async def import_room(store: Store, room: str, data: bytes, fmt: Format, author: str) -> None:
     """Append an import to the room's log (creating the room): a Yjs update as it is; text as
     the minimal edit that makes `content` equal it; JSON (as `export` writes it) as the edits
-    that make every root type equal its value."""
+    that make every root type equal its value; a `collab` file (whichever of the two formats
+    is named: its mark tells) as its Yjs update, then its threads, merged by id into those the
+    room has (SqlComments.carry_threads: a thread the room has already is kept as it is)."""
     if not is_valid_room_name(room):
         raise InvalidRequest(f"{room!r} is not a room name (1-128 of A-Z a-z 0-9 . _ ~ : @ + -)")
+    carried = _carried(data, fmt)  # checked all through before anything is created
+    if carried is not None:
+        await store.create_room(room, carried.kind, carried.title)
+        await _check_against_stored(store, room, carried.update)
+        await store.append([NewUpdate(room, carried.update, author)])
+        await store.comments.carry_threads(room, carried.threads, keep_ids=True)
+        return
     if fmt == "json":
         target = _decode_json(data)  # before creating anything
     await store.create_room(room)
@@ -59,12 +83,32 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
 def check_import(data: bytes, fmt: Format) -> None:
     """Refuse a file `import_room` would refuse for what it holds, before anything is created:
     text not UTF-8, JSON not an object of root types, a Yjs update the validator refuses."""
+    if _carried(data, fmt) is not None:
+        return
     if fmt == "yjs":
         crdt.validate_update(data)
     elif fmt == "json":
         _decode_json(data)
     else:
         _decode_text(data)
+
+
+def _carried(data: bytes, fmt: Format) -> bundle.Bundle | None:
+    """The `collab` file `data` is (named so, or as JSON), decoded and checked; None when it is
+    a file of another format."""
+    if fmt not in ("collab", "json"):
+        return None
+    try:
+        value = json.loads(_decode_text(data))
+    except json.JSONDecodeError as error:
+        raise InvalidRequest(f"not JSON: {error}") from None
+    if bundle.is_bundle(value):
+        return bundle.decode(value)
+    if fmt == "collab":
+        raise InvalidRequest(
+            'not a collab export: its JSON has no "collab": "document" and "version" at the top'
+        )
+    return None
 
 
 async def _check_against_stored(store: Store, room: str, update: bytes) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pycrdt import Doc
+
 from collab.content.diff import text_diff
 from collab.content.export import diff_text, doc_from_update
-from collab.content.restore import plan_restore
+from collab.content.restore import Edit, plan_restore
+from collab.documents.comment_anchors import Detached, detached_in_version, reattach
 from collab.documents.service import Documents
 from collab.errors import RoomNotFound
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
@@ -77,19 +80,32 @@ class Versions:
     async def restore(self, room: str, version_id: int, author: str | None) -> Restored:
         """Save the current state and, in the same step, edit the live document forward to the
         version's content; then record the result as a restore version and tell the room's
-        clients, after the restore's update (docs/protocol.md, Events)."""
+        clients, after the restore's update (docs/protocol.md, Events). A comment thread the
+        restore brings back (detached before, its passage in the version) is attached again."""
         source, state = await self.get(room, version_id)
+        threads = await self.store.comments.list_threads(room, "all")
+        detached: list[Detached] = []
+
+        def plan(doc: Doc[Any]) -> Edit | None:
+            change = plan_restore(doc, state)
+            if change is not None and threads:  # where they stand just before the edit
+                detached.extend(detached_in_version(doc, doc_from_update(state), threads))
+            return change
+
         live = await self.rooms.acquire(room)
         try:
             await self.rooms.catch_up(live)  # the safety copy holds what others committed
             origin = LocalOrigin("restore", author)
             safety, seq = await live.checkpoint_then_edit(
-                lambda doc: plan_restore(doc, state),
-                f"Before restoring version {version_id}",
-                origin,
+                plan, f"Before restoring version {version_id}", origin
             )
             if seq is not None:
-                await live.wait_committed(seq)
+                await live.wait_committed(seq)  # the items the new anchors name are stored
+            for again in reattach(live.doc, detached):
+                passage = again.passage
+                await self.store.comments.update_anchor(
+                    room, again.thread, passage.start, passage.end
+                )
             kind = "restore" if seq is not None else "auto"
             restored = await live.record_version(
                 kind, label=f"Restored version {version_id}", author=author

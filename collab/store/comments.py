@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
@@ -235,6 +235,98 @@ class SqlComments:
             (first,),
         )
 
+    async def carry_threads(
+        self, room: str, threads: Sequence[Thread], *, keep_ids: bool
+    ) -> list[Thread]:
+        """Store threads made elsewhere (an import, a copy) in `room` as they were: anchors,
+        quotes, authors, times, resolved state and comments; nothing is announced (no comment
+        is new). With `keep_ids` (an import) they are merged into the room's: a thread the room
+        has already (by id, or the same one carried in before under another id: same anchors,
+        creator and time) stays as the room has it and is not stored again, and an id another
+        room uses is replaced by a new one; without (a copy), every thread and comment gets a
+        new id. The threads stored, as stored; RoomNotFound unless the room exists."""
+        carried: list[Thread] = []
+        async with self._engine.begin() as conn:
+            await roomlog.lock(conn, room)
+            live = await conn.scalar(
+                select(_rooms.c.name).where(_rooms.c.name == room, _rooms.c.deleted_at.is_(None))
+            )
+            if live is None:
+                raise RoomNotFound(f"room {room!r} does not exist")
+            held = await conn.execute(select(_threads).where(_threads.c.room == room))
+            rows = list(held)
+            have = {row.id for row in rows} | {_same(_thread(row, ())) for row in rows}
+            for thread in threads:
+                if keep_ids and (thread.id in have or _same(thread) in have):
+                    continue
+                thread_id = await _free_id(conn, _threads, thread.id if keep_ids else None)
+                await conn.execute(
+                    _threads.insert().values(
+                        id=thread_id,
+                        room=room,
+                        anchor_start=thread.start,
+                        anchor_end=thread.end,
+                        quote=thread.quote,
+                        created_by=thread.created_by.display,
+                        created_by_user=thread.created_by.user,
+                        created_by_person=thread.created_by.person,
+                        created_at=thread.created_at,
+                        resolved_by=thread.resolved_by,
+                        resolved_at=thread.resolved_at,
+                    )
+                )
+                comments = []
+                for comment in thread.comments:
+                    comment_id = await _free_id(conn, _comments, comment.id if keep_ids else None)
+                    await conn.execute(
+                        _comments.insert().values(
+                            id=comment_id,
+                            thread_id=thread_id,
+                            author=comment.author.display,
+                            author_user=comment.author.user,
+                            author_person=comment.author.person,
+                            body=comment.body,
+                            created_at=comment.created_at,
+                            edited_at=comment.edited_at,
+                        )
+                    )
+                    comments.append(
+                        Comment(
+                            comment_id,
+                            thread_id,
+                            comment.author,
+                            comment.body,
+                            comment.created_at,
+                            comment.edited_at,
+                        )
+                    )
+                carried.append(
+                    Thread(
+                        thread_id,
+                        room,
+                        thread.start,
+                        thread.end,
+                        thread.quote,
+                        thread.created_by,
+                        thread.created_at,
+                        thread.resolved_by,
+                        thread.resolved_at,
+                        tuple(comments),
+                    )
+                )
+        return carried
+
+    async def update_anchor(self, room: str, thread_id: str, start: bytes, end: bytes) -> bool:
+        """Anchor the room's thread anew (a restore brought its passage back); False if the
+        room has no such thread."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(_threads)
+                .where(_threads.c.id == thread_id, _threads.c.room == room)
+                .values(anchor_start=start, anchor_end=end)
+            )
+        return bool(result.rowcount == 1)
+
     async def list_threads(self, room: str, status: ThreadStatus = "all") -> list[Thread]:
         """The room's threads, oldest first, with their comments oldest first."""
         query = select(_threads).where(_threads.c.room == room)
@@ -391,6 +483,21 @@ async def _insert_comment(
         )
     )
     return comment
+
+
+def _same(thread: Thread) -> str:
+    """What tells a thread carried in twice under different ids: its anchors, creator, time."""
+    moment = _utc(thread.created_at).timestamp()
+    return f"{thread.start.hex()}:{thread.end.hex()}:{thread.created_by.user}:{moment:.6f}"
+
+
+async def _free_id(conn: AsyncConnection, table: Table, wanted: str | None) -> str:
+    """`wanted` when no row of `table` has that id, else a new id."""
+    if wanted is not None:
+        taken = await conn.scalar(select(table.c.id).where(table.c.id == wanted))
+        if taken is None:
+            return wanted
+    return _new_id()
 
 
 async def _thread_row(conn: AsyncConnection, room: str, thread_id: str) -> Any:

@@ -203,7 +203,12 @@ class CopyRoom(Body):
     """POST /api/rooms/{room}/copy."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"to": "notes-copy"}, {"title": "Copy of Team notes"}]}
+        json_schema_extra={
+            "examples": [
+                {"to": "notes-copy"},
+                {"title": "Copy of Team notes", "comments": True, "resolved_comments": False},
+            ]
+        }
     )
 
     to: RoomName | None = Field(
@@ -213,9 +218,17 @@ class CopyRoom(Body):
         None,
         description="the copy's title; absent: \"Copy of\" the original's (when `to` is absent)",
     )
+    comments: bool = Field(
+        False,
+        description="copy the open comment threads too (new ids, same passages, authors, times "
+        "and replies); as in shared office documents, not unless asked",
+    )
+    resolved_comments: bool = Field(
+        False, description="with `comments`, copy the resolved threads as well"
+    )
 
 
-ImportFormat = Literal["text", "markdown", "json", "yjs"]
+ImportFormat = Literal["text", "markdown", "json", "yjs", "collab"]
 
 
 class ImportParams(Params):
@@ -224,7 +237,8 @@ class ImportParams(Params):
     title: Title = Field(description="the new document's title (its name is derived from it)")
     format: ImportFormat = Field(
         description="text or markdown: UTF-8 text; json: every root type, as the json snapshot "
-        "gives it; yjs: a Yjs update (v1), as the yjs snapshot gives it"
+        "gives it; yjs: a Yjs update (v1), as the yjs snapshot gives it; collab: the document "
+        "with its comment threads, as `collab export --format collab` writes it"
     )
 
 
