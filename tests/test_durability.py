@@ -1,12 +1,16 @@
-"""Everything a peer has seen survives restarts, SIGKILL and compaction, on every backend."""
+"""Everything a peer has seen survives restarts, SIGKILL and compaction, on every backend;
+so does every comment acknowledged, and its webhook."""
 
 from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from tests.conftest import ServerFactory
-from tests.server import ServerProcess
+from tests.server import ServerProcess, free_port
 from tests.test_metrics import scrape
+from tests.test_webhooks import Receiver, receiving, webhook_server
 from tests.yclient import YClient
 
 
@@ -90,6 +94,71 @@ async def test_sigkill_loses_no_acknowledged_update(any_server: ServerProcess):
         recovered = fresh.text
     durable = "".join(f"<{i}>" for i in range(acked - 1))
     assert recovered.startswith(durable), f"{acked - 1} updates were acknowledged as durable"
+
+
+async def test_sigkill_loses_no_acknowledged_comment_nor_its_webhook(
+    make_server: ServerFactory, database_url: str
+):
+    """Threads and replies stream in from four commenters while the server is killed; every
+    comment answered 201 before is there after the restart, and its comment.created webhook is
+    delivered then (the receiver listens only after the restart: only the outbox, written in
+    the comment's own transaction, can announce it)."""
+    receiver = Receiver(port=free_port())
+    server = webhook_server(
+        make_server, database_url, receiver, COLLAB_COMMENTS_PER_MINUTE="1000000"
+    )
+    await server.start()
+    acked: dict[str, str] = {}  # comment id: its body
+    refused: list[int] = []
+    enough = asyncio.Event()
+
+    async def comment_forever(http: httpx.AsyncClient, writer: int) -> None:
+        thread = None
+        for i in range(100_000):
+            body = f"w{writer}-{i}"
+            try:
+                if i % 5 == 0:
+                    passage = {"index": writer, "length": 5}
+                    answer = await http.post("/c/threads", json={"passage": passage, "body": body})
+                else:
+                    answer = await http.post(f"/c/threads/{thread}/comments", json={"body": body})
+            except httpx.HTTPError:
+                return  # killed: this one was never acknowledged
+            if answer.status_code != 201:
+                refused.append(answer.status_code)
+                return
+            made = answer.json()
+            if i % 5 == 0:
+                thread, made = made["id"], made["comments"][0]
+            acked[made["id"]] = body
+            if len(acked) >= 80:
+                enough.set()
+
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        assert (await http.put("/c")).status_code == 201
+        assert (await http.patch("/c/text", json={"text": "comment on me, please"})).is_success
+        writers = [asyncio.create_task(comment_forever(http, n)) for n in range(4)]
+        async with asyncio.timeout(30):
+            await enough.wait()
+        await server.kill()
+        await asyncio.gather(*writers)
+    assert refused == [], "nothing was refused before the kill"
+    survivors = dict(acked)
+
+    async with receiving(receiver):
+        await server.start()
+        async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+            listed = await http.get("/c/threads", params={"status": "all"})
+        stored = {c["id"]: c["body"] for t in listed.json()["items"] for c in t["comments"]}
+        missing = {k: v for k, v in survivors.items() if stored.get(k) != v}
+        assert not missing, f"{len(missing)} acknowledged comments were lost"
+
+        def announced() -> set[str]:
+            created = receiver.delivered("comment.created")
+            return {r.json["comment"]["id"] for r in created}
+
+        await receiver.wait(lambda: set(survivors) <= announced(), timeout=30)
+    assert len(survivors) >= 80
 
 
 async def test_compaction_keeps_the_document_and_loads_from_the_compacted_state(
