@@ -1,7 +1,7 @@
 // Browser end-to-end scenario for comments on a plain-text document (issue 23), run by
 // tests/browser/test_comments.py; see common.mjs for how it is driven.
 import { join } from 'node:path'
-import { WAIT, captureLooks, check, log, openPage, outdir, run, waitSaved, waitStatus } from './common.mjs'
+import { WAIT, baseUrl, captureLooks, check, log, openPage, outdir, run, waitSaved, waitStatus } from './common.mjs'
 import { openShare, signedIn } from './people.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
@@ -154,6 +154,20 @@ function richHighlights (page) {
 function noPageErrors (...opened) {
   const errors = opened.flatMap((o) => o.errors)
   check(errors.length === 0, `page errors: ${errors.join(' | ')}`)
+}
+
+/** A REST call on the room as `who` (a token of TOKENS); the JSON answer. */
+async function rest (who, method, path, body, room = ROOM) {
+  const headers = { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) }
+  headers.authorization = `Bearer ${TOKENS[who]}`
+  const res = await fetch(`${baseUrl}/api/rooms/${room}${path}`, { method, headers, body: body && JSON.stringify(body) })
+  check(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`)
+  return res.json()
+}
+
+/** Start a thread on the first `word` of TEXT, as `who`, over REST. */
+function startThread (who, word, body) {
+  return rest(who, 'POST', '/threads', { passage: { index: TEXT.indexOf(word), length: word.length }, body })
 }
 
 const scenarios = {
@@ -497,6 +511,96 @@ const scenarios = {
     await waitFor(() => text(reviewer.page), (t) => t === 'one two three', 'the text after the undo')
     await waitFor(() => listed(reviewer.page), (l) => l[0] && !l[0].detached && l[0].quote === 'two', 'the revived thread')
     await waitFor(() => highlights(reviewer.page), (h) => h[thread.id] === 'two', 'the revived highlight')
+  },
+
+  /**
+   * A page that was offline catches up when it is back: while it is away another person starts
+   * a thread, replies, edits the reply and resolves the thread it had shown; back online (its
+   * provider reconnected), its panel and highlights show all of that.
+   */
+  async 'comment-offline' (browser) {
+    const writer = await open(browser, 'writer')
+    await writer.page.click('.cm-content')
+    await writer.page.keyboard.type(TEXT, { delay: 5 })
+    await waitSaved(writer.page)
+    await openComments(writer.page)
+    const first = await startThread('reviewer', 'brown fox', 'Which fox?')
+    await waitFor(() => listed(writer.page), (l) => l.length === 1 && l[0].id === first.id, 'the first thread, live')
+    await waitFor(() => highlights(writer.page), (h) => h[first.id] === 'brown fox', 'the first highlight')
+
+    await writer.context.setOffline(true)
+    await waitStatus(writer.page, 'offline')
+    check(await writer.page.evaluate(() => !window.collab.provider.wsconnected), 'the provider is still connected')
+
+    const second = await startThread('reviewer', 'lazy dog', 'Unkind to dogs?')
+    const reply = await rest('third', 'POST', `/threads/${second.id}/comments`, { body: 'A little' })
+    await rest('third', 'PATCH', `/threads/${second.id}/comments/${reply.id}`, { body: 'A little, yes' })
+    await rest('third', 'POST', `/threads/${first.id}/resolve`)
+    const stale = await listed(writer.page)
+    check(stale.length === 1 && stale[0].id === first.id, `the offline page heard of changes: ${JSON.stringify(stale)}`)
+
+    await writer.context.setOffline(false)
+    await waitStatus(writer.page, 'connected')
+    const caught = await waitFor(() => listed(writer.page), (l) => l.length === 1 && l[0].id === second.id && l[0].comments.length === 2,
+      'the panel after reconnecting')
+    check(caught[0].quote === 'lazy dog' && caught[0].comments[1].author === 'Theo' && caught[0].comments[1].body === 'A little, yes',
+      `the thread started while offline ${JSON.stringify(caught)}`)
+    await waitFor(() => highlights(writer.page), (h) => h[second.id] === 'lazy dog' && !(first.id in h), 'the highlights after reconnecting')
+    await writer.page.check('#comments-show-resolved')
+    const all = await waitFor(() => listed(writer.page), (l) => l.length === 2, 'resolved threads after reconnecting')
+    check(all.find((t) => t.id === first.id)?.resolved, `the thread resolved while offline ${JSON.stringify(all)}`)
+  },
+
+  /**
+   * Make a copy asks whether the comments go along (not by default, resolved ones only when
+   * asked): copied, the open thread is on the copy's passage; the resolved one stayed behind.
+   */
+  async 'comment-copy' (browser) {
+    const writer = await open(browser, 'writer')
+    await writer.page.click('.cm-content')
+    await writer.page.keyboard.type(TEXT, { delay: 5 })
+    await waitSaved(writer.page)
+    const fox = await startThread('writer', 'brown fox', 'Which fox?')
+    const dog = await startThread('writer', 'lazy dog', 'Unkind?')
+    await rest('writer', 'POST', `/threads/${dog.id}/resolve`)
+
+    const page = writer.page
+    await page.click('#doc-menu-button')
+    await page.click('[data-action="duplicate"]')
+    await page.waitForSelector('#copy-name', { state: 'visible', timeout: WAIT })
+    check(await page.evaluate(() => document.activeElement.id) === 'copy-name', 'the name is not focused')
+    check(!(await page.isChecked('#copy-comments')) && await page.isDisabled('#copy-resolved'), 'comments are copied by default')
+    await captureLooks(page, 'copy-dialog')
+    await page.check('#copy-comments')
+    check(await page.isEnabled('#copy-resolved'), 'resolved comments cannot be asked for')
+    await page.check('#copy-resolved')
+    await page.uncheck('#copy-comments')
+    check(!(await page.isChecked('#copy-resolved')) && await page.isDisabled('#copy-resolved'), 'resolved ones without the rest')
+    await page.check('#copy-comments')
+    await captureLooks(page, 'copy-dialog-comments')
+    // Esc cancels: nothing is copied.
+    await page.keyboard.press('Escape')
+    await page.waitForSelector('#copy-name', { state: 'detached', timeout: WAIT })
+
+    await page.click('#doc-menu-button')
+    await page.click('[data-action="duplicate"]')
+    await page.fill('#copy-name', 'Reviewed copy')
+    await page.check('#copy-comments')
+    await Promise.all([page.waitForURL('**/d/reviewed-copy', { timeout: WAIT }), page.click('#copy-confirm')])
+    // A link's token is kept for its own document: the copy is opened with one of its own.
+    const { page: copy } = await openPage(browser, `/d/reviewed-copy#token=${TOKENS.writer}`)
+    await waitStatus(copy, 'connected')
+    await copy.waitForFunction(() => window.collab, null, { timeout: WAIT })
+    check(await text(copy) === TEXT, 'the copy’s text')
+    await openComments(copy)
+    const copied = await waitFor(() => listed(copy), (l) => l.length === 1, 'the copied thread')
+    check(copied[0].id !== fox.id && copied[0].quote === 'brown fox' && copied[0].comments[0].body === 'Which fox?',
+      `the copy's thread ${JSON.stringify(copied)}`)
+    await waitFor(() => highlights(copy), (h) => h[copied[0].id] === 'brown fox', 'the copy’s highlight')
+    const inCopy = await rest('writer', 'GET', '/threads?status=all', undefined, 'reviewed-copy')
+    check(inCopy.items.length === 1, `the resolved thread was copied: ${JSON.stringify(inCopy.items)}`)
+    const original = await rest('writer', 'GET', '/threads?status=all')
+    check(original.items.length === 2, 'the original lost threads')
   },
 
   /**

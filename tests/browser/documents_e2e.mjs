@@ -115,9 +115,13 @@ const scenarios = {
     check(await page.isHidden('#doc-menu') && await page.evaluate(() => document.activeElement.id) === 'doc-menu-button', 'Esc does not close the menu back to its button')
     await checkDownloads(page, 'Team notes 2027', 'Agenda for Monday')
 
-    // Make a copy: opens it, titled "Copy of …".
+    // Make a copy: the dialog offers "Copy of …" (comments not copied unless asked); it opens it.
     await page.click('#doc-menu-button')
-    await Promise.all([page.waitForURL('**/d/copy-of-team-notes-2027', { timeout: WAIT }), page.click('[data-action="duplicate"]')])
+    await page.click('[data-action="duplicate"]')
+    await page.waitForSelector('#copy-name', { state: 'visible', timeout: WAIT })
+    check(await page.inputValue('#copy-name') === 'Copy of Team notes 2027', 'the copy dialog does not offer "Copy of"')
+    check(!(await page.isChecked('#copy-comments')) && await page.isDisabled('#copy-resolved'), 'comments are copied by default')
+    await Promise.all([page.waitForURL('**/d/copy-of-team-notes-2027', { timeout: WAIT }), page.click('#copy-confirm')])
     await waitStatus(page, 'connected')
     check(await page.textContent('#doc-title') === 'Copy of Team notes 2027', 'the copy is not titled Copy of')
     await page.waitForFunction(() => document.querySelector('.rich-content')?.textContent.includes('Agenda for Monday'), null, { timeout: WAIT })

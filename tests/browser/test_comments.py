@@ -1,7 +1,8 @@
 """Comments on plain-text and rich-text documents in real Chromium pages against a real collab
 server with a secret: a commenter starts a thread on a passage, the writer sees it at once and
 replies, a third person edits around and inside the passage, the writer resolves it; a signed-in
-writer mentions a teammate with the @ list, and the teammate sees "@Name" (issue 23)."""
+writer mentions a teammate with the @ list, and the teammate sees "@Name" (issue 23); a page
+that was offline catches up when back; Make a copy takes the comments when asked."""
 
 from pathlib import Path
 from typing import Any
@@ -115,3 +116,25 @@ async def test_rich_text_a_reviewer_comments_and_the_writer_replies_and_resolves
         "viewer": _token("u-vic", "Vic", "viewer", RICH_ROOM),
     }
     await run_scenario(server, "rich-comment-thread", tokens, script=SCRIPT)
+
+
+async def test_a_page_that_was_offline_shows_what_changed_meanwhile(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    tokens = {
+        "writer": _token("u-wren", "Wren", "editor"),
+        "reviewer": _token("u-rita", "Rita", "commenter"),
+        "third": _token("u-theo", "Theo", "editor"),
+    }
+    await run_scenario(server, "comment-offline", tokens, script=SCRIPT)
+
+
+async def test_make_a_copy_takes_the_comments_when_asked(make_server: Any, sqlite_url: str) -> None:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    # The copy is named after its title: the writer may make and open it.
+    grants = {ROOM: "admin", "reviewed-copy": "admin"}
+    writer = issue_token(SECRET, user="u-wren", name="Wren", grants=grants, ttl_seconds=3600)
+    await run_scenario(server, "comment-copy", {"writer": writer}, script=SCRIPT)

@@ -1,5 +1,6 @@
 // The editor's Document menu: download as text, Markdown, HTML (rich documents), JSON or Yjs;
-// duplicate; delete (admins, after a confirmation). Its button and dialog are made here.
+// duplicate (asking the copy's title and whether its comments go along); delete (admins, after
+// a confirmation). Its button and dialogs are made here.
 import { DELETED_KEY, call } from './home-api.js'
 
 const DOWNLOADS = [
@@ -91,6 +92,62 @@ function confirmDelete (title) {
   })
 }
 
+/** A checkbox with its label, for a dialog: {row, input}. */
+function option (id, text, extra = '') {
+  const row = el('label', { class: `copy-option${extra}`, for: id })
+  const input = el('input', { type: 'checkbox', id })
+  row.append(input, document.createTextNode(text))
+  return { row, input }
+}
+
+/**
+ * The "Make a copy" dialog, as shared office documents ask: the copy's title, and whether its
+ * comments go along (not unless asked; the resolved ones only when asked as well). Resolves with
+ * {title, comments, resolved}, or null when the person cancels.
+ */
+export function askCopy (title) {
+  const dialog = el('dialog', { class: 'confirm-dialog copy-dialog', 'aria-labelledby': 'copy-heading' })
+  const form = el('form', { method: 'dialog', id: 'copy-form' })
+  const name = el('input', { type: 'text', id: 'copy-name', class: 'copy-name', required: '', maxlength: '200', autocomplete: 'off', spellcheck: 'false' })
+  name.value = `Copy of ${title}`
+  const comments = option('copy-comments', 'Copy comments')
+  const resolved = option('copy-resolved', 'Include resolved comments', ' is-nested')
+  resolved.input.disabled = true
+  comments.input.addEventListener('change', () => {
+    resolved.input.disabled = !comments.input.checked
+    if (!comments.input.checked) resolved.input.checked = false
+  })
+  const actions = el('div', { class: 'dialog-actions' })
+  const cancel = el('button', { type: 'button', class: 'secondary-button' }, 'Cancel')
+  const yes = el('button', { type: 'submit', class: 'primary-button', id: 'copy-confirm' }, 'Make a copy')
+  actions.append(cancel, yes)
+  form.append(
+    el('h2', { id: 'copy-heading' }, 'Make a copy'),
+    el('label', { for: 'copy-name', class: 'copy-label' }, 'Name'),
+    name,
+    comments.row,
+    resolved.row,
+    actions
+  )
+  dialog.append(form)
+  document.body.append(dialog)
+  return new Promise((resolve) => {
+    let chosen = null
+    cancel.addEventListener('click', () => dialog.close('cancel'))
+    form.addEventListener('submit', (event) => {
+      event.preventDefault()
+      const typed = name.value.trim()
+      if (!typed) { name.focus(); return }
+      chosen = { title: typed, comments: comments.input.checked, resolved: resolved.input.checked }
+      dialog.close('copy')
+    })
+    dialog.addEventListener('close', () => { dialog.remove(); resolve(chosen) })
+    dialog.showModal()
+    name.focus()
+    name.select()
+  })
+}
+
 /**
  * Add the Document menu to the header. `title()` is the current title; `notify(message)`
  * reports failures; `can.restore` (admins) offers Delete.
@@ -110,8 +167,11 @@ export function bindDocumentMenu ({ room, kind, title, can, authHeaders, notify 
     }
   }
   const duplicate = async () => {
+    const choice = await askCopy(title())
+    if (!choice) return
     try {
-      const res = await request(`${path}/copy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: `Copy of ${title()}` }) }, authHeaders)
+      const body = { title: choice.title, comments: choice.comments, resolved_comments: choice.resolved }
+      const res = await request(`${path}/copy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, authHeaders)
       location.assign(`/d/${encodeURIComponent((await res.json()).name)}`)
     } catch (err) {
       notify(`The copy could not be made: ${err.message}.`)
@@ -132,7 +192,7 @@ export function bindDocumentMenu ({ room, kind, title, can, authHeaders, notify 
     if (!choice.rich || kind === 'rich') items.push({ id: `download-${choice.format}`, label: choice.label, run: () => download(choice) })
   }
   items.push({ separator: true })
-  if (can.write) items.push({ id: 'duplicate', label: 'Make a copy', run: duplicate })
+  if (can.write) items.push({ id: 'duplicate', label: 'Make a copy…', run: duplicate })
   if (can.restore) items.push({ id: 'delete', label: 'Delete…', danger: true, run: remove })
   if (items[items.length - 1].separator) items.pop()
   document.querySelector('.header-tools').append(buildMenu(items))
