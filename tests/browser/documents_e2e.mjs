@@ -157,12 +157,24 @@ const scenarios = {
     check(await page.textContent('#doc-title') === 'Meeting plan', 'the import is not titled after the file')
     await page.waitForFunction(() => window.collab?.ytext?.toString() === '# Plan\n\n- ship it\n', null, { timeout: WAIT })
 
+    // A collab file (`collab export --format collab`: here one without threads) imports too.
+    const update = Buffer.from(await page.evaluate(async () => {
+      const res = await fetch('/api/rooms/meeting-plan/snapshot?format=yjs')
+      return [...new Uint8Array(await res.arrayBuffer())]
+    }))
+    const bundle = JSON.stringify({ collab: 'document', version: 1, update: update.toString('base64'), threads: [] })
+    await page.goto('/')
+    await listed(page)
+    await Promise.all([page.waitForURL('**/d/plan-backup', { timeout: WAIT }), importFile(page, { name: 'Plan backup.collab', mimeType: 'application/json', buffer: Buffer.from(bundle) })])
+    await waitStatus(page, 'connected')
+    await page.waitForFunction(() => window.collab?.ytext?.toString() === '# Plan\n\n- ship it\n', null, { timeout: WAIT })
+
     // Refused files say why, on the home page.
     await page.goto('/')
     await listed(page)
     await importFile(page, { name: 'report.docx', mimeType: 'application/octet-stream', buffer: Buffer.from('PK') })
     await page.waitForSelector('#home-message[data-tone="error"]', { timeout: WAIT })
-    check((await page.textContent('#home-message')).includes('choose a .txt, .md, .json or .yjs file'), 'no message for a .docx')
+    check((await page.textContent('#home-message')).includes('choose a .txt, .md, .json, .yjs or .collab file'), 'no message for a .docx')
     await importFile(page, { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{not json') })
     await page.waitForFunction(() => document.getElementById('home-message').textContent.includes('not JSON'), null, { timeout: WAIT })
     await captureLooks(page, 'home-import-refused')

@@ -40,8 +40,8 @@ export function createRoom (title, kind) {
   })
 }
 
-// What each file ending is imported as.
-const FORMATS = { txt: 'text', text: 'text', md: 'markdown', markdown: 'markdown', json: 'json', yjs: 'yjs' }
+// What each file ending is imported as (.collab: `collab export --format collab`, with comments).
+const FORMATS = { txt: 'text', text: 'text', md: 'markdown', markdown: 'markdown', json: 'json', yjs: 'yjs', collab: 'collab' }
 
 /** {title, format} of a file to import, or null when its ending is not one collab reads. */
 export function importPlan (fileName) {

@@ -169,7 +169,7 @@ function bindImport () {
     if (!file) return
     const plan = importPlan(file.name)
     if (!plan) {
-      showMessage(`“${file.name}” cannot be imported: choose a .txt, .md, .json or .yjs file.`, 'error')
+      showMessage(`“${file.name}” cannot be imported: choose a .txt, .md, .json, .yjs or .collab file.`, 'error')
       return
     }
     showMessage(`Importing “${file.name}”…`)
