@@ -1,5 +1,5 @@
-"""GET /api/rooms/{room}/snapshot: the committed document as text, Markdown, HTML, JSON or a Yjs
-update, by Accept or ?format=, with a strong ETag."""
+"""GET /api/rooms/{room}/snapshot: the committed document as text, Markdown, HTML, JSON, a Yjs
+update or a collab file (with its comment threads), by Accept or ?format=, with a strong ETag."""
 
 from __future__ import annotations
 
@@ -18,13 +18,23 @@ from collab.api.models.rooms import SnapshotParams
 from collab.api.operations import YJS, Header, Operation, Query, Reply, RoomCall
 from collab.auth import Role
 from collab.content import crdt
-from collab.content.export import doc_from_update, doc_to_json, render_content
+from collab.content.export import content_kind, doc_from_update, doc_to_json, render_content
+from collab.documents import bundle
 from collab.documents.service import Snapshot
 from collab.errors import InvalidRequest
+from collab.store.comments import Thread
 
 TEXT, JSON = "text/plain", "application/json"
 MARKDOWN, HTML = "text/markdown", "text/html"
-_FORMATS = {"text": TEXT, "json": JSON, "yjs": YJS, "markdown": MARKDOWN, "html": HTML}
+COLLAB = "application/vnd.collab.document+json"
+_FORMATS = {
+    "text": TEXT,
+    "json": JSON,
+    "yjs": YJS,
+    "markdown": MARKDOWN,
+    "html": HTML,
+    "collab": COLLAB,
+}
 _RENDERED = {TEXT: "text", MARKDOWN: "markdown", HTML: "html"}
 
 _CONTENT = {
@@ -35,13 +45,21 @@ _CONTENT = {
     MARKDOWN: {"schema": {"type": "string", "description": "`content` as Markdown"}},
     HTML: {"schema": {"type": "string", "description": "`content` as HTML (plain text: a <pre>)"}},
     YJS: {"schema": {"type": "string", "contentEncoding": "binary", "description": "Yjs update"}},
+    COLLAB: {
+        "schema": {
+            "type": "object",
+            "description": "the document with its comment threads, as `collab export --format "
+            'collab` writes it: {"collab": "document", "version": 1, "kind", "title", "update" '
+            '(base64), "threads"}',
+        }
+    },
 }
 
 _QUERY = Query(SnapshotParams)
 IF_NONE_MATCH = Header("If-None-Match", "an ETag this endpoint sent: 304 while it still holds")
 GET_SNAPSHOT = Operation(
     "getSnapshot",
-    "The committed document as text, Markdown, HTML, JSON or a Yjs update",
+    "The committed document as text, Markdown, HTML, JSON, a Yjs update or a collab file",
     {
         200: Reply(
             "The snapshot, by Accept or ?format=",
@@ -53,7 +71,9 @@ GET_SNAPSHOT = Operation(
         ),
         304: Reply("Not modified since the ETag in If-None-Match"),
     },
-    description="A room that is not loaded is read from the database without loading it.",
+    description="A room that is not loaded is read from the database without loading it. The "
+    "collab format carries the comment threads too (every one, as they are now, also with "
+    "?version=), for POST /api/imports?format=collab or `collab import`.",
     role=Role.VIEWER,
     query=_QUERY,
     headers=(IF_NONE_MATCH,),
@@ -69,10 +89,13 @@ async def get_snapshot(call: RoomCall[SnapshotParams, None]) -> Response:
     """GET /api/rooms/{room}/snapshot: text, JSON or Yjs by Accept (or ?format=)."""
     request, room, query = call.request, call.room, call.query
     media = _snapshot_media(request, query)
+    # Threads first: the state read after holds every item their anchors name.
+    threads = await state_of(request).store.comments.list_threads(room) if media == COLLAB else []
     snapshot = await _snapshot_or_version(request, room, query.version)
     since = from_b64url(query.since, "since") if query.since is not None else None
+    carried = await _collab_file(request, room, snapshot, threads) if media == COLLAB else b""
     # Over the whole encoded state: a deletion leaves the state vector as it was.
-    etag = strong_etag(media.encode(), snapshot.update, since or b"")
+    etag = strong_etag(media.encode(), snapshot.update, since or b"", carried)
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
     headers["X-State-Vector"] = b64url(snapshot.state_vector)
     if etag_matches(IF_NONE_MATCH.read(request), etag):
@@ -82,10 +105,21 @@ async def get_snapshot(call: RoomCall[SnapshotParams, None]) -> Response:
         return Response(body, media_type=YJS, headers=headers)
     if media == YJS:
         return Response(snapshot.update, media_type=YJS, headers=headers)
+    if media == COLLAB:
+        return Response(carried, media_type=COLLAB, headers=headers)
     if media in _RENDERED:
         rendered = render_content(snapshot.doc(), _RENDERED[media])
         return Response(rendered, media_type=f"{media}; charset=utf-8", headers=headers)
     return JSONResponse(doc_to_json(snapshot.update), headers=headers)
+
+
+async def _collab_file(
+    request: Request, room: str, snapshot: Snapshot, threads: list[Thread]
+) -> bytes:
+    """The collab file of the state (documents/bundle.py)."""
+    info = await state_of(request).documents.info(room)
+    kind = content_kind(snapshot.doc()) or info.kind
+    return bundle.encode(snapshot.update, kind, info.title, threads)
 
 
 async def _snapshot_or_version(request: Request, room: str, version: int | None) -> Snapshot:
@@ -103,7 +137,8 @@ def _snapshot_media(request: Request, query: SnapshotParams) -> str:
     elif has_since:
         media = negotiate(request.headers.get("accept"), [YJS])
     else:
-        media = negotiate(request.headers.get("accept"), [JSON, TEXT, YJS, MARKDOWN, HTML])
+        offers = [JSON, TEXT, YJS, MARKDOWN, HTML, COLLAB]
+        media = negotiate(request.headers.get("accept"), offers)
     if has_since and media != YJS:
         raise InvalidRequest("since= returns a Yjs update: ask for application/octet-stream")
     return media

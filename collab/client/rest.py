@@ -204,6 +204,11 @@ class CollabClient(PeopleCalls, CommentCalls):
         params = {"since": _b64url(since)} if since is not None else {}
         return (await self._snapshot(room, "yjs", params)).content
 
+    async def snapshot_collab(self, room: str) -> bytes:
+        """The committed document with its comment threads, as a collab file (what
+        `import_file(title, data, "collab")` and `collab import` read)."""
+        return (await self._snapshot(room, "collab")).content
+
     async def snapshot_text_if_changed(self, room: str, etag: str | None) -> tuple[str | None, str]:
         """The text and its ETag, or (None, etag) when unchanged since `etag` (304)."""
         headers = {"If-None-Match": etag} if etag else {}

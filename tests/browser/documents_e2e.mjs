@@ -64,6 +64,9 @@ async function checkDownloads (page, title, words) {
   check(typeof json.content === 'string' && json.content.includes(words), `json download: ${JSON.stringify(json)}`)
   const yjs = await download(page, 'yjs')
   check(yjs.name === `${title}.yjs` && yjs.body.length > words.length, `yjs download: ${yjs.body.length} bytes`)
+  const carried = await download(page, 'collab')
+  const file = JSON.parse(carried.body.toString())
+  check(carried.name === `${title}.collab` && file.collab === 'document' && file.version === 1 && Array.isArray(file.threads), `collab download: ${carried.name}`)
 }
 
 async function rename (page, title) {
@@ -249,7 +252,7 @@ const scenarios = {
     // A plain-text document offers no HTML download.
     await editor.page.click('#doc-menu-button')
     const actions = await editor.page.$$eval('#doc-menu [role="menuitem"]', (items) => items.map((item) => item.dataset.action))
-    check(actions.join() === 'download-text,download-markdown,download-json,download-yjs,duplicate,delete', `plain-text menu: ${actions}`)
+    check(actions.join() === 'download-text,download-markdown,download-json,download-yjs,download-collab,duplicate,delete', `plain-text menu: ${actions}`)
   },
 
   /** On a server with a secret: a viewer sees the title but cannot rename, and may only
@@ -260,7 +263,7 @@ const scenarios = {
     check(await viewer.page.textContent('#doc-title') === 'Board minutes' && await viewer.page.$('.title-button') === null, 'a viewer can rename')
     await viewer.page.click('#doc-menu-button')
     const actions = await viewer.page.$$eval('#doc-menu [role="menuitem"]', (items) => items.map((item) => item.dataset.action))
-    check(actions.join() === 'download-text,download-markdown,download-html,download-json,download-yjs', `viewer menu: ${actions}`)
+    check(actions.join() === 'download-text,download-markdown,download-html,download-json,download-yjs,download-collab', `viewer menu: ${actions}`)
     await captureLooks(viewer.page, 'viewer-menu')
     const [file] = await Promise.all([viewer.page.waitForEvent('download', { timeout: WAIT }), viewer.page.click('[data-action="download-markdown"]')])
     check(file.suggestedFilename() === 'Board minutes.md', `viewer download ${file.suggestedFilename()}`)

@@ -229,10 +229,28 @@ async def test_files_without_threads_and_broken_files(
     assert code == 1 and "not a collab export" in err
 
 
-async def test_the_rest_import_takes_a_collab_file(server: ServerProcess, http: httpx.AsyncClient):
+async def test_the_rest_api_exports_and_imports_a_collab_file(
+    server: ServerProcess, http: httpx.AsyncClient
+):
     before = await discussed(http)
-    code, data, err = collab(server, "export", "doc", "--format", "collab")
+    code, exported, err = collab(server, "export", "doc", "--format", "collab")
     assert code == 0, err
+    got = await http.get("/rooms/doc/snapshot?format=collab", headers=as_("viewer"))
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"] == "application/vnd.collab.document+json"
+    assert json.loads(got.content) == json.loads(exported), "the CLI and REST export agree"
+    by_accept = await http.get(
+        "/rooms/doc/snapshot",
+        headers={**as_("viewer"), "Accept": "application/vnd.collab.document+json"},
+    )
+    assert by_accept.content == got.content
+    # The ETag covers the threads: a reply (the text unchanged) changes it.
+    same = await http.get(
+        "/rooms/doc/snapshot?format=collab",
+        headers={**as_("viewer"), "If-None-Match": got.headers["etag"]},
+    )
+    assert same.status_code == 304
+    data = got.content
     made = await http.post(
         "/imports",
         params={"title": "Imported notes", "format": "collab"},
@@ -250,6 +268,17 @@ async def test_the_rest_import_takes_a_collab_file(server: ServerProcess, http: 
         headers={**as_("admin"), "Content-Type": "application/octet-stream"},
     )
     assert refused.status_code == 422 and "update: not base64" in refused.json()["detail"]
+    replied = await http.post(
+        f"/rooms/doc/threads/{before[0]['id']}/comments",
+        json={"body": "One more"},
+        headers=as_("commenter", "Di"),
+    )
+    assert replied.status_code == 201
+    changed = await http.get(
+        "/rooms/doc/snapshot?format=collab",
+        headers={**as_("viewer"), "If-None-Match": got.headers["etag"]},
+    )
+    assert changed.status_code == 200 and changed.headers["etag"] != got.headers["etag"]
 
 
 async def test_a_copy_takes_the_threads_only_when_asked(
@@ -285,6 +314,9 @@ async def test_a_copy_takes_the_threads_only_when_asked(
     assert not next(t for t in await threads(http, "doc") if t["quote"] == "brown fox")["resolved"]
 
     async with CollabClient(server.http_url, token=as_("admin")["Authorization"][7:]) as client:
+        exported = await client.snapshot_collab("doc")
+        imported = await client.import_file("Client import", exported, "collab")
+        assert len(await threads(http, imported.name)) == 3
         await client.copy_room("doc", "by-client", comments=True, resolved_comments=True)
         assert len(await threads(http, "by-client")) == 3
         await client.copy_room("doc", "by-client-bare")

@@ -1,4 +1,5 @@
-// The editor's Document menu: download as text, Markdown, HTML (rich documents), JSON or Yjs;
+// The editor's Document menu: download as text, Markdown, HTML (rich documents), JSON, Yjs or a
+// collab file (the document with its comment threads, for an import);
 // duplicate (asking the copy's title and whether its comments go along); delete (admins, after
 // a confirmation). Its button and dialogs are made here.
 import { DELETED_KEY, call } from './home-api.js'
@@ -8,7 +9,8 @@ const DOWNLOADS = [
   { format: 'markdown', label: 'Markdown (.md)', ending: 'md' },
   { format: 'html', label: 'HTML (.html)', ending: 'html', rich: true },
   { format: 'json', label: 'JSON (.json)', ending: 'json' },
-  { format: 'yjs', label: 'Yjs update (.yjs)', ending: 'yjs' }
+  { format: 'yjs', label: 'Yjs update (.yjs)', ending: 'yjs' },
+  { format: 'collab', label: 'With comments (.collab)', ending: 'collab' }
 ]
 const MENU_ICON = '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><circle cx="5" cy="12" r="1.8" fill="currentColor"/><circle cx="12" cy="12" r="1.8" fill="currentColor"/><circle cx="19" cy="12" r="1.8" fill="currentColor"/></svg>'
 

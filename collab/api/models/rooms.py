@@ -331,7 +331,7 @@ class TextEdit(
     )
 
 
-SnapshotFormat = Literal["text", "json", "yjs", "markdown", "html"]
+SnapshotFormat = Literal["text", "json", "yjs", "markdown", "html", "collab"]
 
 
 class SnapshotParams(Params):
