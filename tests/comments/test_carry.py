@@ -208,7 +208,7 @@ async def test_files_without_threads_and_broken_files(
     ]
     thread = good["threads"][0]
     for field, value, message in [
-        ("anchor", {"start": "AAAA", "end": thread["anchor"]["end"]}, "anchor.start"),
+        ("anchor", {"start": "/w==", "end": thread["anchor"]["end"]}, "anchor.start: not a Yjs"),
         ("created_at", "yesterday", "threads[0].created_at: not an ISO 8601 time"),
         ("comments", [], "threads[0].comments: an array of at least one comment"),
         ("id", "no spaces allowed", "threads[0].id: letters, digits, - and _ only"),
