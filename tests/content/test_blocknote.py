@@ -550,6 +550,10 @@ async def test_a_restore_brings_back_the_tree_blocknote_wrote(server: ServerProc
             restored = await http.post(f"/restore/versions/{version}/restore")
             assert restored.status_code == 200 and restored.json()["changed"], restored.text
             await editor.wait_for(lambda: _tree(tree) == original)
+            # Now the document is that version: a second restore finds nothing to change (its
+            # elements' attributes, read in no set order, compare as the same).
+            again = await http.post(f"/restore/versions/{version}/restore")
+            assert again.status_code == 200 and again.json()["changed"] is False, again.text
         state = (await http.get("/restore/snapshot", params={"format": "yjs"})).content
         assert await _snapshot(http, "restore", "markdown") == KEPT_MARKDOWN
     (read,) = await _blocknote({"blocks": {"update": _b64(state), "root": ROOT}})
