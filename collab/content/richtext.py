@@ -16,8 +16,10 @@ optional `start`, `checkListItem` with `checked`, `toggleListItem`, `quote`, `co
 and alignment are attributes of the content element), then, for nested blocks, a `blockGroup` of
 its own. A list is a run of consecutive list items of one kind: numbered items count on from
 the run's first (its `start`, or 1). Blocks nested under a list item are part of the item;
-blocks nested under any other block follow it (indented in text, as BlockNote's own exports
-do in Markdown and HTML). Media show as links or images only for http(s) URLs.
+blocks nested under any other block follow it, indented in text, at its level in Markdown and
+HTML (as BlockNote's own exports put them). Media show as links or images only for http(s)
+URLs. Inline text carries the same marks as Tiptap's (BlockNote's `underline` and colours are
+left out).
 """
 
 from __future__ import annotations
