@@ -80,10 +80,15 @@ class Root:
     # A text root's formatted runs, (text, attributes) as Y.Text deltas hold them: formatting
     # (bold, links: what y-quill and other delta editors store) that the plain value leaves out.
     runs: Runs = ()
+    # An XML root's tree, compared in place of its string: pycrdt renders an element's
+    # attributes in no set order (two readings of one BlockNote document differ).
+    tree: Any = None
 
     def same_as(self, other: Root) -> bool:
         """Whether two roots hold the same content, formatting included; subdocuments are the
         same when their guids are."""
+        if self.kind == other.kind == "xml":
+            return bool(self.tree == other.tree)
         return plain_value(self.value) == plain_value(other.value) and self.runs == other.runs
 
 
@@ -166,7 +171,30 @@ def _probe(update: bytes, name: str) -> Root:
     try:
         items = doc_from_update(update).get(name, type=Array).to_py()
     except ValueError:
-        return Root("xml", str(doc_from_update(update).get(name, type=XmlFragment)))
+        fragment = doc_from_update(update).get(name, type=XmlFragment)
+        return Root("xml", str(fragment), tree=_xml_tree(fragment))
     if items:
         return Root("array", items)
     return Root("empty", "" if name in candidates() else None)
+
+
+def _xml_tree(node: XmlFragment | XmlElement | XmlText) -> Any:
+    """An XML node as nested tuples: (tag, sorted attributes, children), a text as its runs.
+    An attribute read as None (set to undefined, as BlockNote leaves its unset props) counts as
+    absent: a restore leaves it out (collab.content.restore), and editors read both alike."""
+    if isinstance(node, XmlText):
+        return tuple(
+            (_json(chunk[0]), _json(chunk[1] if len(chunk) > 1 else None)) for chunk in node.diff()
+        )
+    attributes: Attributes = ()
+    if isinstance(node, XmlElement):
+        # (pycrdt types the view's __iter__ as returning an Iterable, not an Iterator)
+        pairs = node.attributes.__iter__()
+        attributes = tuple(sorted((k, _json(v)) for k, v in pairs if v is not None))
+    tag = node.tag if isinstance(node, XmlElement) else None
+    children = tuple(_xml_tree(child) for child in node.children)
+    return (tag, attributes, children)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(plain_value(value), sort_keys=True, default=str)

@@ -138,8 +138,14 @@ def _append_copy(parent: XmlFragment | XmlElement, node: Any) -> None:
             else:
                 copy.insert_embed(len(copy), content, attributes or None)
     elif isinstance(node, XmlElement):
-        # (pycrdt types the view's __iter__ as returning an Iterable, not an Iterator)
-        tag_attributes: dict[str, Any] = dict(node.attributes.__iter__())
+        # (pycrdt types the view's __iter__ as returning an Iterable, not an Iterator.) None is
+        # how pycrdt reads an attribute set to `undefined` (BlockNote's unset props: a numbered
+        # item's `start`, an image's `previewWidth`); written back it would be null, which
+        # ProseMirror takes as a value. y-prosemirror never stores null (it removes the
+        # attribute), and an absent attribute reads as undefined does: the default.
+        tag_attributes: dict[str, Any] = {
+            key: value for key, value in node.attributes.__iter__() if value is not None
+        }
         element = parent.children.append(XmlElement(node.tag, tag_attributes))
         for child in node.children:
             _append_copy(element, child)

@@ -6,6 +6,20 @@ y-prosemirror keeps a document as an XmlFragment: one XmlElement per node (`para
 and XmlText holding inline text whose attributes are the marks (`bold`, `italic`, `strike`,
 `code`, `link` with `href`). Unknown nodes render their children. The walk recurses, but no
 stored document nests deeper than the update validator allows (64 levels).
+
+BlockNote (@blocknote/core, checked against 0.55) keeps its blocks in the same kind of tree, in a
+`blockGroup` of `blockContainer`s (each with an `id`). A container holds the block's content
+element (`paragraph`, `heading` with `level`, `bulletListItem`, `numberedListItem` with an
+optional `start`, `checkListItem` with `checked`, `toggleListItem`, `quote`, `codeBlock` with
+`language`, `divider`, `table` of `tableRow`s of `tableHeader`/`tableCell`s each holding a
+`tableParagraph`, and `image`/`video`/`audio`/`file` with `url`, `name` and `caption`; colours
+and alignment are attributes of the content element), then, for nested blocks, a `blockGroup` of
+its own. A list is a run of consecutive list items of one kind: numbered items count on from
+the run's first (its `start`, or 1). Blocks nested under a list item are part of the item;
+blocks nested under any other block follow it, indented in text, at its level in Markdown and
+HTML (as BlockNote's own exports put them). Media show as links or images only for http(s)
+URLs. Inline text carries the same marks as Tiptap's (BlockNote's `underline` and colours are
+left out).
 """
 
 from __future__ import annotations
@@ -13,6 +27,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from pycrdt import XmlElement, XmlFragment, XmlText
 
@@ -52,6 +67,8 @@ def _blocks(nodes: Iterable[Any], fmt: str, indent: str) -> str:
 
 def _block(element: XmlElement, fmt: str, indent: str) -> str:
     tag, attrs = element.tag, _attributes(element)
+    if tag == "blockGroup":
+        return _block_group(element, fmt, indent)
     if tag == "heading":
         level = min(max(int(attrs.get("level") or 1), 1), 6)
         marker = "#" * level + " " if fmt == "markdown" else ""
@@ -133,8 +150,7 @@ def _markdown_marks(content: str, marks: dict[str, Any]) -> str:
     if not content.strip():
         return content
     if "code" not in marks:
-        for char in "\\`*_[]~<":
-            content = content.replace(char, "\\" + char)
+        content = _escape_markdown(content)
     for mark, before, after in _MARKDOWN_MARKS:
         if mark in marks:
             content = f"{before}{content}{after}"
@@ -143,6 +159,12 @@ def _markdown_marks(content: str, marks: dict[str, Any]) -> str:
     link = marks.get("link")
     if isinstance(link, dict) and link.get("href"):
         content = f"[{content}]({link['href']})"
+    return content
+
+
+def _escape_markdown(content: str) -> str:
+    for char in "\\`*_[]~<":
+        content = content.replace(char, "\\" + char)
     return content
 
 
@@ -173,6 +195,8 @@ def _html_node(node: Any) -> str:
     if not isinstance(node, XmlElement):
         return ""
     tag, attrs = node.tag, _attributes(node)
+    if tag == "blockGroup":
+        return _html_block_group(node)
     inner = "".join(_html_node(child) for child in node.children)
     if tag == "heading":
         level = min(max(int(attrs.get("level") or 1), 1), 6)
@@ -215,3 +239,289 @@ def _html_text(text: XmlText) -> str:
             piece = f'<a href="{href}">{piece}</a>'
         out.append(piece)
     return "".join(out)
+
+
+# BlockNote: a blockGroup of blockContainers.
+
+# List items by the list they make: a run of items of one family is one list.
+_ITEM_FAMILIES = {
+    "bulletListItem": "bullet",
+    "toggleListItem": "bullet",
+    "checkListItem": "check",
+    "numberedListItem": "numbered",
+}
+_MEDIA = {"image", "video", "audio", "file"}
+Block = tuple[XmlElement | None, XmlElement | None]
+
+
+def _group_blocks(group: XmlElement) -> list[Block]:
+    """(content element, nested blockGroup) of each block of a blockGroup, in order."""
+    blocks: list[Block] = []
+    for child in group.children:
+        if not isinstance(child, XmlElement):
+            continue
+        if child.tag != "blockContainer":
+            blocks.append((child, None))  # out of place: shown as it is
+            continue
+        content = nested = None
+        for part in child.children:
+            if not isinstance(part, XmlElement):
+                continue
+            if part.tag == "blockGroup":
+                nested = nested or part
+            elif content is None:
+                content = part
+        blocks.append((content, nested))
+    return blocks
+
+
+def _family(content: XmlElement | None) -> str | None:
+    return _ITEM_FAMILIES.get(content.tag or "") if content is not None else None
+
+
+def _numbers(blocks: list[Block]) -> list[int]:
+    """Each numbered list item's number (0 for other blocks): a run of them counts on from its
+    first item's `start`, or 1."""
+    numbers, previous = [], 0
+    for content, _ in blocks:
+        if content is not None and content.tag == "numberedListItem":
+            previous = previous + 1 if previous else _start(content)
+        else:
+            previous = 0
+        numbers.append(previous)
+    return numbers
+
+
+def _start(element: XmlElement) -> int:
+    try:
+        number = int(_attributes(element).get("start") or 1)
+    except (TypeError, ValueError, OverflowError):
+        return 1
+    return number if 1 <= number < 10**9 else 1
+
+
+def _checked(element: XmlElement) -> bool:
+    return _attributes(element).get("checked") in (True, "true")
+
+
+def _same_list(family: str | None, before: str | None) -> bool:
+    """Whether an item of `family` goes on the Markdown list of `before` (task items are
+    bullets with a box)."""
+    return family is not None and (family == before or {family, before} <= {"bullet", "check"})
+
+
+def _block_group(group: XmlElement, fmt: str, indent: str) -> str:
+    blocks = _group_blocks(group)
+    out, before = [], None
+    for (content, nested), number in zip(blocks, _numbers(blocks), strict=True):
+        family = _family(content)
+        if before is not None and not _same_list(family, before):
+            out.append("\n")  # the list ends
+        if content is not None and family is not None:
+            out.append(_list_item(content, nested, family, number, fmt, indent))
+        else:
+            out.append(_blocknote_block(content, fmt, indent))
+            if nested is not None:
+                # Nested under another block: indented in text; Markdown has no indented
+                # paragraphs (four spaces make code), so there they follow at the same level.
+                out.append(_block_group(nested, fmt, indent + ("  " if fmt == "text" else "")))
+        before = family
+    if before is not None:
+        out.append("\n")
+    return "".join(out)
+
+
+def _list_item(
+    content: XmlElement,
+    nested: XmlElement | None,
+    family: str,
+    number: int,
+    fmt: str,
+    indent: str,
+) -> str:
+    if family == "numbered":
+        marker = f"{number}. "
+    elif family == "check":
+        marker = "- [x] " if _checked(content) else "- [ ] "
+    else:
+        marker = "- "
+    pad = indent + " " * (len(marker) if family == "numbered" else 2)
+    first, *rest = _inline(content.children, fmt).split("\n")
+    out = [f"{indent}{marker}{first}" if first else f"{indent}{marker}".rstrip(), "\n"]
+    out.extend(f"{pad}{line}\n" for line in rest)
+    inner = _block_group(nested, fmt, "").strip("\n") if nested is not None else ""
+    if inner:
+        if not _starts_list(nested):
+            out.append("\n")  # a paragraph, heading... inside the item: a blank line first
+        out.extend((pad + line if line.strip() else "") + "\n" for line in inner.split("\n"))
+    return "".join(out)
+
+
+def _starts_list(group: XmlElement | None) -> bool:
+    """Whether a nested group opens with a list that may follow its item's line directly
+    (CommonMark: an ordered list interrupting a paragraph must start at 1)."""
+    blocks = _group_blocks(group) if group is not None else []
+    if not blocks:
+        return False
+    family = _family(blocks[0][0])
+    return family is not None and (family != "numbered" or _numbers(blocks)[0] == 1)
+
+
+def _blocknote_block(content: XmlElement | None, fmt: str, indent: str) -> str:
+    if content is None:
+        return ""
+    tag, attrs = content.tag, _attributes(content)
+    if tag == "quote":
+        prefix = indent + ("> " if fmt == "markdown" else "  ")
+        lines = _inline(content.children, fmt).split("\n")
+        return "".join((prefix + line if line else prefix.rstrip()) + "\n" for line in lines) + "\n"
+    if tag == "divider":
+        return f"{indent}---\n\n" if fmt == "markdown" else ""
+    if tag == "table":
+        return _table(content, fmt, indent)
+    if tag in _MEDIA:
+        return _media(tag, attrs, fmt, indent)
+    return _block(content, fmt, indent)
+
+
+def _web_url(value: Any) -> str | None:
+    """`value` if it is an http(s) URL that needs no escaping to stay one."""
+    if not isinstance(value, str) or any(
+        ch.isspace() or not ch.isprintable() or ch in '<>"' for ch in value
+    ):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def _media(tag: str, attrs: dict[str, Any], fmt: str, indent: str) -> str:
+    url = _web_url(attrs.get("url"))
+    caption, name = str(attrs.get("caption") or ""), str(attrs.get("name") or "")
+    if fmt != "markdown":
+        label = caption or name or url or ""
+        return f"{indent}{label}\n\n" if label else ""
+    label = _escape_markdown(caption or name)
+    if url is None:
+        return f"{indent}{label}\n\n" if label else ""
+    target = url.replace("(", "%28").replace(")", "%29")
+    if tag == "image":
+        return f"{indent}![{label}]({target})\n\n"
+    return f"{indent}[{label or _escape_markdown(url)}]({target})\n\n"
+
+
+def _table_cells(table: XmlElement) -> list[list[XmlElement]]:
+    rows = (row for row in table.children if isinstance(row, XmlElement) and row.tag == "tableRow")
+    return [[cell for cell in row.children if isinstance(cell, XmlElement)] for row in rows]
+
+
+def _table(table: XmlElement, fmt: str, indent: str) -> str:
+    """Markdown: a GitHub table, its first row the header (GFM tables have one). Text: a line
+    per row, its cells separated by tabs."""
+    rows = [[_inline(cell.children, fmt) for cell in row] for row in _table_cells(table)]
+    if not rows:
+        return ""
+    if fmt != "markdown":
+        lines = ["\t".join(" ".join(cell.split()) for cell in row) for row in rows]
+        return "".join(f"{indent}{line}\n" for line in lines) + "\n"
+    width = max(len(row) for row in rows)
+
+    def line(cells: list[str]) -> str:
+        cells = [
+            " ".join(cell.replace("|", "\\|").replace("  \n", "<br>").split()) for cell in cells
+        ]
+        cells += [""] * (width - len(cells))
+        return f"{indent}| " + " | ".join(cells) + " |\n"
+
+    return line(rows[0]) + line(["---"] * width) + "".join(line(row) for row in rows[1:]) + "\n"
+
+
+def _html_block_group(group: XmlElement) -> str:
+    blocks = _group_blocks(group)
+    out, open_list = [], ""
+    for (content, nested), number in zip(blocks, _numbers(blocks), strict=True):
+        family = _family(content)
+        # Each family of items makes its own list (task lists apart, as Tiptap's are).
+        wanted = family or ""
+        if wanted != open_list:
+            if open_list:
+                out.append("</ol>" if open_list == "numbered" else "</ul>")
+            if family == "numbered":
+                out.append(f'<ol start="{number}">' if number != 1 else "<ol>")
+            elif family:
+                out.append("<ul>")
+            open_list = wanted
+        children = _html_block_group(nested) if nested is not None else ""
+        if content is not None and family is not None:
+            inline = "".join(_html_node(child) for child in content.children)
+            box = ""
+            if family == "check":
+                box = f'<input type="checkbox" disabled{" checked" if _checked(content) else ""}> '
+            out.append(f"<li>{box}<p>{inline}</p>{children}</li>")
+        else:
+            out.append(_html_blocknote_block(content) + children)
+    if open_list:
+        out.append("</ol>" if open_list == "numbered" else "</ul>")
+    return "".join(out)
+
+
+def _html_blocknote_block(content: XmlElement | None) -> str:
+    if content is None:
+        return ""
+    tag, attrs = content.tag, _attributes(content)
+    if tag == "quote":
+        inline = "".join(_html_node(child) for child in content.children)
+        return f"<blockquote><p>{inline}</p></blockquote>"
+    if tag == "divider":
+        return "<hr>"
+    if tag == "table":
+        return _html_table(content)
+    if tag in _MEDIA:
+        return _html_media(tag, attrs)
+    return _html_node(content)
+
+
+def _html_media(tag: str, attrs: dict[str, Any]) -> str:
+    url = _web_url(attrs.get("url"))
+    caption, name = str(attrs.get("caption") or ""), str(attrs.get("name") or "")
+    if tag == "image" and url is not None:
+        src, alt = html.escape(url, quote=True), html.escape(caption or name, quote=True)
+        image = f'<img src="{src}" alt="{alt}">'
+        if not caption:
+            return image
+        return f"<figure>{image}<figcaption>{html.escape(caption)}</figcaption></figure>"
+    label = html.escape(caption or name or url or "")
+    if url is None:
+        return f"<p>{label}</p>" if label else ""
+    return f'<p><a href="{html.escape(url, quote=True)}">{label}</a></p>'
+
+
+def _html_table(table: XmlElement) -> str:
+    """Leading rows of header cells make the <thead>; spans are kept."""
+    rows = _table_cells(table)
+    head = 0
+    while head < len(rows) and rows[head] and all(c.tag == "tableHeader" for c in rows[head]):
+        head += 1
+    html_rows = ["<tr>" + "".join(_html_cell(cell) for cell in row) + "</tr>" for row in rows]
+    out = ["<table>"]
+    if head:
+        out.append("<thead>" + "".join(html_rows[:head]) + "</thead>")
+    if head < len(rows):
+        out.append("<tbody>" + "".join(html_rows[head:]) + "</tbody>")
+    return "".join(out) + "</table>"
+
+
+def _html_cell(cell: XmlElement) -> str:
+    name = "th" if cell.tag == "tableHeader" else "td"
+    spans = ""
+    for span in ("colspan", "rowspan"):
+        try:
+            value = int(_attributes(cell).get(span) or 1)
+        except (TypeError, ValueError, OverflowError):
+            value = 1
+        if 1 < value < 1000:
+            spans += f' {span}="{value}"'
+    inline = "".join(_html_node(child) for child in cell.children)
+    return f"<{name}{spans}>{inline}</{name}>"
