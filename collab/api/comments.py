@@ -34,7 +34,14 @@ from collab.api.models.comments import (
 )
 from collab.api.operations import JsonBody, Operation, Query, Reply, RoomCall, reply, resource
 from collab.auth import DEVELOPMENT, Identity, Role
-from collab.content.anchors import Passage, anchor, anchor_given, anchor_quote, locate_all
+from collab.content.anchors import (
+    Located,
+    Passage,
+    anchor,
+    anchor_given,
+    anchor_quote,
+    locate_all,
+)
 from collab.errors import CommentLimit, Forbidden, InvalidRequest, RateLimited, ThreadNotFound
 from collab.rooms.events import comment_event
 from collab.state import CollabState
@@ -65,17 +72,9 @@ async def list_threads(call: RoomCall[ThreadParams, None]) -> Response:
     threads = await state.store.comments.list_threads(room, call.query.status)
     doc = await state.documents.current(room) if threads else None
     names = await mentions.names_in(call, threads)
-    places = (
-        locate_all(doc, [(t.start, t.end) for t in threads], [t.quote for t in threads])
-        if doc is not None
-        else []
-    )
+    placed = await _placed(call, doc, threads) if doc is not None else []
     caller, query = call.identity, call.query
-    shown = [
-        ThreadOut.of(t, at, caller, names)
-        for t, at in zip(threads, places, strict=True)
-        if query.overlaps(at)
-    ]
+    shown = [ThreadOut.of(t, at, caller, names) for t, at in placed if query.overlaps(at)]
     shown.sort(key=lambda t: (t.range is None, t.range.index if t.range else 0))
     return reply(ThreadPage(items=shown))
 
@@ -93,7 +92,8 @@ async def get_thread(call: RoomCall[None, None]) -> Response:
     """GET /api/rooms/{room}/threads/{thread}."""
     thread = await _thread(call)
     doc = await call.state.documents.current(call.room)
-    return reply(_shown(thread, doc, call.identity, await mentions.names_in(call, [thread])))
+    names = await mentions.names_in(call, [thread])
+    return reply(await _shown(call, thread, doc, names))
 
 
 _NEW_THREAD = JsonBody(NewThread)
@@ -125,7 +125,7 @@ async def create_thread(call: RoomCall[None, NewThread]) -> Response:
     thread = await state.store.comments.create_thread(
         replace(new, mentioned=mentioned), _now(), max_threads=state.settings.threads_per_document
     )
-    shown = _shown(thread, doc, call.identity, mentions.names(mentioned))
+    shown = await _shown(call, thread, doc, mentions.names(mentioned))
     _announce(call, "created", thread.id, thread.comments[0].id)
     mentions.tell(call, thread.comments[0], mentioned)
     return reply(shown, 201)
@@ -261,12 +261,38 @@ async def _set_resolved(call: RoomCall[None, None], *, resolved: bool) -> Respon
         raise ThreadNotFound(f"room {room!r} has no thread {thread_id!r}")
     _announce(call, "resolved" if resolved else "reopened", thread_id, None)
     doc = await state.documents.current(room)
-    return reply(_shown(thread, doc, call.identity, await mentions.names_in(call, [thread])))
+    names = await mentions.names_in(call, [thread])
+    return reply(await _shown(call, thread, doc, names))
 
 
-def _shown(thread: Thread, doc: Doc[Any], caller: Identity, names: dict[str, str]) -> ThreadOut:
-    where = locate_all(doc, [(thread.start, thread.end)], [thread.quote])[0]
-    return ThreadOut.of(thread, where, caller, names)
+async def _shown(
+    call: RoomCall[Any, Any], thread: Thread, doc: Doc[Any], names: dict[str, str]
+) -> ThreadOut:
+    [(placed, where)] = await _placed(call, doc, [thread])
+    return ThreadOut.of(placed, where, call.identity, names)
+
+
+async def _placed(
+    call: RoomCall[Any, Any], doc: Doc[Any], threads: list[Thread]
+) -> list[tuple[Thread, Located | None]]:
+    """Each thread with where its passage stands in `doc`. A detached thread found again by
+    its quote (an undo, a paragraph re-created) is anchored anew on the text standing there,
+    and stored so, so that it follows that text from now on."""
+    places = locate_all(doc, [(t.start, t.end) for t in threads], [t.quote for t in threads])
+    placed = []
+    for thread, where in zip(threads, places, strict=True):
+        if where is not None and where.revived:
+            try:
+                made = anchor(doc, where.index, where.length)
+            except InvalidRequest:  # its ends fall on a paragraph break: shown, not kept
+                placed.append((thread, where))
+                continue
+            if await call.state.store.comments.update_anchor(
+                call.room, thread.id, made.start, made.end
+            ):
+                thread = replace(thread, start=made.start, end=made.end)
+        placed.append((thread, where))
+    return placed
 
 
 def _passage(doc: Doc[Any], body: NewThread) -> Passage:

@@ -263,3 +263,8 @@ async def test_a_passage_deleted_and_undone_by_another_client_is_found_again(
         shown = await _range(http, thread)
         assert shown["detached"] is detached, (step, shown)
     assert shown["range"] == {"index": TEXT.index("lazy dog"), "length": 8, "text": "lazy dog"}
+    assert shown["anchor"] != made.json()["anchor"], "anchored anew on the text put back"
+    # From now on it follows that text: typing inside it keeps it attached.
+    await _edit(http, [{"node": 1, "at": at + len("lazy"), "insert": " old"}])
+    moved = await _range(http, thread)
+    assert moved["range"]["text"] == "lazy old dog"
