@@ -511,6 +511,24 @@ const scenarios = {
     await waitFor(() => text(reviewer.page), (t) => t === 'one two three', 'the text after the undo')
     await waitFor(() => listed(reviewer.page), (l) => l[0] && !l[0].detached && l[0].quote === 'two', 'the revived thread')
     await waitFor(() => highlights(reviewer.page), (h) => h[thread.id] === 'two', 'the revived highlight')
+
+    // A restore brings a passage back too: a version saved, the passage typed over (its text
+    // stands nowhere now), the version restored.
+    await waitSaved(writer.page)
+    const version = await rest('owner', 'POST', '/versions', { label: 'before the cut' })
+    await writer.page.evaluate(() => {
+      const view = window.collab.view
+      const at = view.state.doc.toString().indexOf('two')
+      window.collab.undoManager.stopCapturing()
+      view.dispatch({ changes: { from: at, to: at + 'two'.length, insert: '2' } })
+    })
+    await waitFor(() => listed(reviewer.page), (l) => l[0]?.detached, 'the thread detached again')
+    await waitFor(() => highlights(reviewer.page), (h) => !(thread.id in h), 'no highlight once typed over')
+    await waitSaved(writer.page)
+    await rest('owner', 'POST', `/versions/${version.id}/restore`)
+    await waitFor(() => text(reviewer.page), (t) => t === 'one two three', 'the text after the restore')
+    await waitFor(() => listed(reviewer.page), (l) => l[0] && !l[0].detached, 'the thread after the restore')
+    await waitFor(() => highlights(reviewer.page), (h) => h[thread.id] === 'two', 'the highlight after the restore')
   },
 
   /**

@@ -89,7 +89,7 @@ async def test_a_writer_mentions_a_teammate_who_sees_their_name(
     await run_scenario(server, "comment-mention", people, script=SCRIPT)
 
 
-async def test_a_passage_put_back_by_an_undo_is_highlighted_again(
+async def test_a_passage_put_back_by_an_undo_or_a_restore_is_highlighted_again(
     make_server: Any, sqlite_url: str
 ) -> None:
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
@@ -97,6 +97,7 @@ async def test_a_passage_put_back_by_an_undo_is_highlighted_again(
     tokens = {
         "writer": _token("u-wren", "Wren", "editor"),
         "reviewer": _token("u-rita", "Rita", "commenter"),
+        "owner": _token("u-olga", "Olga", "admin"),
     }
     await run_scenario(server, "comment-revived", tokens, script=SCRIPT)
 
