@@ -275,21 +275,24 @@ async def _shown(
 async def _placed(
     call: RoomCall[Any, Any], doc: Doc[Any], threads: list[Thread]
 ) -> list[tuple[Thread, Located | None]]:
-    """Each thread with where its passage stands in `doc`. A detached thread found again by
-    its quote (an undo, a paragraph re-created) is anchored anew on the text standing there,
-    and stored so, so that it follows that text from now on."""
+    """Each thread with where its passage stands in `doc`. A thread's quote is kept as the
+    text its passage last stood for (what a detached thread shows, and what finds it again).
+    A detached thread found again by its quote (an undo, a paragraph re-created) is anchored
+    anew on the text standing there, and stored so, so that it follows that text from now on."""
     places = locate_all(doc, [(t.start, t.end) for t in threads], [t.quote for t in threads])
-    placed = []
+    placed: list[tuple[Thread, Located | None]] = []
     for thread, where in zip(threads, places, strict=True):
+        comments = call.state.store.comments
+        if where is not None and not where.revived and where.text != thread.quote:
+            await comments.update_quote(call.room, thread.id, where.text)
+            thread = replace(thread, quote=where.text)
         if where is not None and where.revived:
             try:
                 made = anchor(doc, where.index, where.length)
             except InvalidRequest:  # its ends fall on a paragraph break: shown, not kept
                 placed.append((thread, where))
                 continue
-            if await call.state.store.comments.update_anchor(
-                call.room, thread.id, made.start, made.end
-            ):
+            if await comments.update_anchor(call.room, thread.id, made.start, made.end):
                 thread = replace(thread, start=made.start, end=made.end)
         placed.append((thread, where))
     return placed

@@ -115,7 +115,7 @@ def decode_position(data: bytes, what: str) -> StickyIndex:
                 "Y.createRelativePositionFromTypeIndex inside the text"
             )
         client, clock = reader.read_var_uint(), reader.read_var_uint()
-        assoc = _read_var_int(reader) if reader.remaining else 0
+        assoc = reader.read_var_int() if reader.remaining else 0
         reader.expect_end()
     except MalformedMessage as error:
         raise InvalidRequest(
@@ -126,19 +126,6 @@ def decode_position(data: bytes, what: str) -> StickyIndex:
     return StickyIndex.from_json(
         {"item": {"client": client, "clock": clock}, "assoc": -1 if assoc < 0 else 0}
     )
-
-
-def _read_var_int(reader: Reader) -> int:
-    """A lib0 signed varint (sign in the first byte's 0x40 bit)."""
-    byte = reader.read_uint8()
-    value, negative, shift = byte & 0x3F, bool(byte & 0x40), 6
-    while byte & 0x80:
-        if shift > 63:
-            raise InvalidRequest("anchor: an integer longer than 10 bytes")
-        byte = reader.read_uint8()
-        value |= (byte & 0x7F) << shift
-        shift += 7
-    return -value if negative else value
 
 
 def known(doc: Doc[Any], position: StickyIndex) -> bool:

@@ -59,6 +59,21 @@ class Reader:
             raise MalformedMessage("message truncated inside a varuint")
         raise MalformedMessage(f"varuint longer than {MAX_VAR_UINT_BYTES} bytes")
 
+    def read_var_int(self) -> int:
+        """A lib0 signed varint: the first byte holds the sign (0x40) and six bits, each next
+        byte seven more; at most MAX_VAR_UINT_BYTES bytes."""
+        byte = self.read_uint8()
+        value, negative, shift = byte & 0x3F, bool(byte & 0x40), 6
+        for _ in range(MAX_VAR_UINT_BYTES - 1):
+            if byte < 0x80:
+                return -value if negative else value
+            byte = self.read_uint8()
+            value |= (byte & 0x7F) << shift
+            shift += 7
+        if byte < 0x80:
+            return -value if negative else value
+        raise MalformedMessage(f"varint longer than {MAX_VAR_UINT_BYTES} bytes")
+
     def read_var_bytes(self) -> bytes:
         """A length-prefixed byte string; the prefix may not claim more than is left."""
         length = self.read_var_uint()

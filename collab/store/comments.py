@@ -327,6 +327,16 @@ class SqlComments:
             )
         return bool(result.rowcount == 1)
 
+    async def update_quote(self, room: str, thread_id: str, quote: str) -> None:
+        """Keep the text the thread's passage stands for now (shown once it is deleted, and
+        what finds it again should its characters be written anew)."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(_threads)
+                .where(_threads.c.id == thread_id, _threads.c.room == room)
+                .values(quote=quote)
+            )
+
     async def list_threads(self, room: str, status: ThreadStatus = "all") -> list[Thread]:
         """The room's threads, oldest first, with their comments oldest first."""
         query = select(_threads).where(_threads.c.room == room)

@@ -325,6 +325,14 @@ const scenarios = {
     await waitFor(() => listed(writer.page), (l) => l.some((t) => t.id === doomed.id && !t.detached && t.quote === DOOMED), 'the revived thread')
     await waitFor(() => richHighlights(writer.page), (h) => h[doomed.id] === DOOMED, 'the revived highlight')
 
+    // The third person presses Enter at the start of the first thread's paragraph: the editor
+    // writes that paragraph anew (new characters); the server finds the passage by its quote.
+    await richSelect(third.page, await richPos(third.page, 'Oh. The quick'))
+    await third.page.keyboard.press('Enter')
+    await waitFor(() => richText(writer.page), (t) => t.includes('\n\nOh. The quick'), 'the paragraph split on the writer’s page')
+    await waitFor(() => listed(writer.page), (l) => l.some((t) => t.id === thread.id && !t.detached), 'the thread after the split')
+    await waitFor(() => richHighlights(reviewer.page), (h) => h[thread.id] === 'brown red fox', 'the highlight after the split')
+
     // The writer resolves the first thread: gone from the list and the text, on both pages.
     await openComments(writer.page)
     await writer.page.click(`[data-thread-id="${thread.id}"] .thread-resolve`)

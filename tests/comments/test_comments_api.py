@@ -168,7 +168,7 @@ async def test_anchors_follow_edits_by_others_and_a_deleted_passage_detaches(
     assert [t["id"] for t in listed] == [dog["id"], fox["id"]], "detached ones come last"
     detached = listed[1]
     assert detached["detached"] is True and detached["range"] is None
-    assert detached["quote"] == "brown fox"
+    assert detached["quote"] == "brown very fox", "the passage's text as it last stood"
     await server.restart()
     after_restart = {t["id"]: t for t in await threads(http)}
     assert after_restart[fox["id"]]["detached"] is True

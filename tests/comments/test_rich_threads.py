@@ -165,7 +165,7 @@ async def test_an_editors_anchor_follows_another_clients_edits_and_detaches(
     )
     gone = await _range(http, thread["id"])
     assert gone["detached"] is True and gone["range"] is None
-    assert gone["quote"] == "brown fox\njumps"
+    assert gone["quote"] == "brown fox\nju🙂mps", "as it last stood"
     listed = await http.get("/threads", headers=as_("viewer"))
     assert [t["id"] for t in listed.json()["items"]] == [thread["id"]]
 

@@ -228,7 +228,10 @@ class ThreadOut(BaseModel):
 
     id: str
     room: RoomName
-    quote: str = Field(description="the passage's text when the thread was made")
+    quote: str = Field(
+        description="the passage's text as it last stood: when the thread was made, then as "
+        "edits changed it, and kept once the whole passage is deleted"
+    )
     detached: bool = Field(description="true when all of the passage has been deleted")
     range: Range | None = Field(description="where the passage is now; null when detached")
     anchor: Anchor
