@@ -294,7 +294,12 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
             return
         del self._documents[peer.key]
         self._close(joined, error.close_code)
-        if isinstance(error, Detached) or self._ended:
+        if self._ended:
+            return
+        if isinstance(error, Detached):
+            # Frames still on their way for it (an awareness removal) must not open it again.
+            if len(self._refused) < MAX_DOCUMENTS:
+                self._refused[peer.key] = peer.provider_version
             return
         if error.close_code in _RETRYABLE:
             self._connection.fail(error)

@@ -14,6 +14,7 @@ from collab.auth import issue_token
 from tests.conftest import ServerFactory
 from tests.interop.hocuspocus_driver import MAJORS, Providers
 from tests.server import ServerProcess
+from tests.test_metrics import scrape
 from tests.yclient import YClient
 
 SECRET = "test-secret-with-enough-entropy-0123456789"
@@ -59,13 +60,7 @@ async def test_two_providers_sync_converge_and_see_each_others_presence(
         await node.wait_saved("a", "hello world")
         await node.wait_saved("b", "hello world")
         for provider in ("a", "b"):
-            await node.wait(
-                lambda e, p=provider: (
-                    e["event"] == "awareness"
-                    and e["id"] == p
-                    and e["names"] == ["person-A", "person-B"]
-                )
-            )
+            await node.wait_event("awareness", provider, names=["person-A", "person-B"])
         for provider in ("a", "b"):
             assert node.seen("authenticated", provider)[-1]["scope"] == "read-write"
     assert await stored_text(secured, "shared") == "hello world"
@@ -121,6 +116,12 @@ async def test_a_bad_token_is_refused_beside_an_allowed_document_on_one_socket(
         await node.wait_saved("good", "allowed")
         assert not [e for e in node.events if e["event"] == "socketClose"]
         assert not node.seen("synced", "bad") and not node.seen("text", "bad")
+        # Counted as /ws counts them: each document's close, each message by its kind.
+        metrics = await scrape(secured, token({"*": "admin"}))
+        assert metrics[("collab_connection_closes_total", "code=4402")] == 1
+        assert metrics[("collab_connection_closes_total", "code=4403")] == 1
+        assert metrics[("collab_messages_received_total", "type=update")] >= 1
+        assert metrics[("collab_messages_sent_total", "type=sync_step1")] >= 1
     assert await stored_text(secured, "open") == "allowed"
 
 
@@ -191,7 +192,7 @@ async def test_providers_reconnect_and_resync_after_the_server_restarts(
         start = len(node.events)
         await secured.restart()
         await node.wait(lambda e: e["event"] == "socketClose", since=start)
-        await node.wait_event("open", None, since=start, socket="S")
+        await node.wait(lambda e: e["event"] == "open" and e["socket"] == "S", since=start)
         await node.run("insert", id="p", text=" after")
         await node.run("insert", id="q", text="second")
         await node.wait_saved("p", "before after", since=start)
@@ -218,3 +219,31 @@ async def test_collab_events_reach_providers_as_stateless_messages(
         event = await node.wait_event("stateless", "p")
     payload = json.loads(event["payload"])
     assert payload["type"] == "version" and payload["version"]["label"] == "first draft"
+
+
+async def test_a_detached_document_leaves_its_room_and_the_socket_goes_on(
+    secured: ServerProcess, major: str
+):
+    if major == "2":
+        pytest.skip("a 2.x provider sends nothing when it detaches (no CLOSE from the client)")
+    grant = token({"left": "editor", "stays": "editor"}, "Lea")
+    async with Providers(major) as node:
+        await node.socket("S", url(secured))
+        await node.socket("R", url(secured))
+        await node.open("leaving", "S", "left", grant)
+        await node.open("staying", "S", "stays", grant)
+        await node.open("watcher", "R", "left", token({"left": "viewer"}, "Wat"))
+        await node.run("presence", id="leaving", name="Lea")
+        await node.wait(
+            lambda e: e["event"] == "awareness" and e["id"] == "watcher" and e["names"] == ["Lea"]
+        )
+        start = len(node.events)
+        await node.run("detach", id="leaving")
+        # Its presence goes with it (the server removed the awareness states it owned).
+        await node.wait(
+            lambda e: e["event"] == "awareness" and e["id"] == "watcher" and e["names"] == [],
+            since=start,
+        )
+        await node.run("insert", id="staying", text="still here")
+        await node.wait_saved("staying", "still here")
+        assert not [e for e in node.events if e["event"] == "socketClose"]

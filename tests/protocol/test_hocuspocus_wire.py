@@ -42,7 +42,7 @@ def update_frame(key: str, text: str) -> bytes:
 
 def test_decoding_frames():
     assert hocuspocus.decode_frame(auth("doc", "t")) == Frame("doc", Auth("t"), 4)
-    assert hocuspocus.decode_frame(auth("doc", "t", "4.8.0")).message == Auth("t", "4.8.0")
+    assert hocuspocus.decode_frame(auth("doc", "t", "4.8.0")) == Frame("doc", Auth("t", "4.8.0"), 4)
     assert hocuspocus.decode_frame(bytes([10])) == Pong()
     step1 = hocuspocus.decode_frame(name("d\x00s1") + encode_sync_step1(b"\x00"))
     assert isinstance(step1, Frame) and step1.message == SyncStep1(b"\x00")
@@ -150,6 +150,16 @@ async def test_documents_on_one_socket_each_with_its_own_auth_role_and_close(
         assert closed[1] == 7
         await ws.send(update_frame("a", " again"))
         assert (await expect(ws, lambda k, t, b: k == "a" and t == 8, seen))[2] == b"\x01"
+        # A new token for an open document with another role reopens it with that role.
+        await ws.send(auth("a", "key-vi"))
+        reopened = await expect(ws, lambda k, t, b: k == "a" and t == 2, seen)
+        assert reopened[2] == b"\x02" + write_var_bytes(b"readonly")
+        await ws.send(update_frame("a", " as a viewer"))
+        assert (await expect(ws, lambda k, t, b: k == "a" and t == 8, seen))[2] == b"\x00"
+        # A token refused for an open document closes it in-band.
+        await ws.send(auth("a", "forged"))
+        denied_a = await expect(ws, lambda k, t, b: k == "a" and t == 2, seen)
+        assert denied_a[2][:1] == b"\x01"
         # A frame whose document name cannot be read closes the socket.
         await ws.send(bytes([40, 1, 2]))
         with pytest.raises(websockets.ConnectionClosed) as closed_socket:
