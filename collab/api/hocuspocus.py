@@ -32,6 +32,7 @@ from collab.hooks import RequestInfo, StatelessMessage
 from collab.limits import TokenBucket
 from collab.multiplex import Detached, DocumentPeer
 from collab.protocol import hocuspocus
+from collab.protocol.encoding import Reader
 from collab.protocol.hocuspocus import Auth, Detach, Frame, Invalid, Pong, Stateless
 from collab.protocol.messages import Message, SyncStep2, Update
 from collab.recheck import Watched
@@ -134,8 +135,21 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         return joined.peer.state_buckets
 
     def only_echoes(self, frame: bytes) -> bool:
-        """Never: echoes are dropped by each document's room instead."""
-        return False
+        """An awareness message of an open document holding nothing but others' states echoed
+        back, dropped as soon as it is read as on /ws (and counted)."""
+        try:
+            reader = Reader(frame)
+            key = reader.read_var_string()
+        except CollabError:
+            return False
+        joined = self._documents.get(key)
+        if joined is None or not joined.peer.open:
+            return False
+        message = frame[reader.pos :]
+        if not joined.room.only_echoes(joined.peer.origin.connection_id, message):
+            return False
+        self._state.metrics.received(message)
+        return True
 
     async def handle(self, message: Frame | Pong) -> None:
         """Route one frame to its document; errors of a document close that document."""
