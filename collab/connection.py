@@ -93,7 +93,8 @@ class Inbound(Protocol[M]):
         ...
 
     def only_echoes(self, frame: bytes) -> bool:
-        """Whether `frame` may be dropped as soon as it is read (an awareness echo)."""
+        """Whether `frame` may be dropped as soon as it is read (an awareness echo); asked
+        last, so True drops it (an inbound that counts its own traffic counts it then)."""
         ...
 
 
@@ -445,9 +446,9 @@ class Connection:
             self._failure is not None
             or self._next is not None
             or size > self._max_message_bytes
-            or not inbound.only_echoes(message)
             or not self._messages.ready(1)
             or not self._bytes.ready(size)
+            or not inbound.only_echoes(message)  # last: True drops it
         ):
             return False
         self._messages.spend(1)

@@ -136,7 +136,7 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
 
     def only_echoes(self, frame: bytes) -> bool:
         """An awareness message of an open document holding nothing but others' states echoed
-        back, dropped as soon as it is read as on /ws (and counted)."""
+        back, dropped as soon as it is read as on /ws (True drops it: counted here)."""
         try:
             reader = Reader(frame)
             key = reader.read_var_string()
@@ -161,7 +161,7 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
             return
         joined = self._documents.get(key)
         if joined is None:
-            if key in self._refused:
+            if key in self._refused or not isinstance(body, Message):
                 return  # refused: ignored until the provider authenticates again
             # A provider with no token (v2 sends no Auth message then): let in as /ws lets in
             # a connection without one (development mode, a session cookie, the host's hook).
@@ -200,7 +200,7 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
             reason = f"too many documents on one socket (limit {MAX_DOCUMENTS})"
             self._connection.send(hocuspocus.permission_denied(key, reason))
             return
-        room_name = Frame(key, Detach()).document
+        room_name = hocuspocus.document_name(key)
         try:
             if not is_valid_room_name(room_name):
                 raise InvalidRoomName(
@@ -252,12 +252,13 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         except CollabError as error:
             peer.fail(error)
             return
-        if admitted.role != watched.role or admitted.identity.user_id != peer.origin.principal:
+        if admitted.role != watched.role or admitted.identity.user_id != watched.identity.user_id:
             self._documents.pop(peer.key, None)
             peer.failure = Detached("reopened with another token")
             self._close(joined, 1000)
             await self._open(peer.key, token, auth.provider_version or peer.provider_version)
             return
+        watched.identity = admitted.identity  # what the access re-check asks about
         peer.expires_at = admitted.identity.expires_at
         if joined.expiry is not None:
             joined.expiry.cancel()

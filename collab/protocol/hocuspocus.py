@@ -94,7 +94,13 @@ class Frame:
     @property
     def document(self) -> str:
         """The document (room) name, without a v4 session suffix."""
-        return self.key.split("\0", 1)[0]
+        return document_name(self.key)
+
+
+def document_name(key: str) -> str:
+    """The document a key names: a v4 provider with `sessionAwareness` sends
+    `name + "\0" + session id` (answered as sent; the document is `name`)."""
+    return key.split("\0", 1)[0]
 
 
 def decode_frame(frame: bytes) -> Frame | Pong:
