@@ -247,3 +247,27 @@ async def test_a_detached_document_leaves_its_room_and_the_socket_goes_on(
         await node.run("insert", id="staying", text="still here")
         await node.wait_saved("staying", "still here")
         assert not [e for e in node.events if e["event"] == "socketClose"]
+
+
+async def test_a_share_link_opens_a_document_and_revoking_it_closes_only_that_document(
+    secured: ServerProcess, major: str
+):
+    admin = {"Authorization": f"Bearer {token({'linked': 'admin'})}"}
+    async with httpx.AsyncClient(base_url=f"{secured.http_url}/api") as http:
+        assert (await http.put("/rooms/linked", headers=admin)).status_code == 201
+        minted = await http.post("/rooms/linked/links", json={"role": "editor"}, headers=admin)
+        assert minted.status_code == 201, minted.text
+        link = minted.json()
+        async with Providers(major) as node:
+            await node.socket("S", url(secured))
+            await node.open("guest", "S", "linked", link["token"])
+            await node.open("own", "S", "mine", token({"mine": "editor"}))
+            await node.run("insert", id="guest", text="by a guest")
+            await node.wait_saved("guest", "by a guest")
+            revoked = await http.delete(f"/rooms/linked/links/{link['id']}", headers=admin)
+            assert revoked.json()["closed_connections"] == 1
+            assert (await node.wait_event("denied", "guest"))["reason"] == "link revoked"
+            await node.run("insert", id="own", text="unaffected")
+            await node.wait_saved("own", "unaffected")
+            assert not [e for e in node.events if e["event"] == "socketClose"]
+    assert await stored_text(secured, "linked") == "by a guest"

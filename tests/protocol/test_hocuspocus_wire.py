@@ -20,7 +20,9 @@ from collab.protocol import hocuspocus
 from collab.protocol.encoding import Reader, write_var_bytes
 from collab.protocol.hocuspocus import Auth, Detach, Frame, Invalid, Pong, Stateless
 from collab.protocol.messages import SyncStep1, encode_sync_step1, encode_update
+from tests.conftest import ServerFactory
 from tests.inprocess import serving_on_port
+from tests.people.accounts import add_person, sign_in
 
 SECRET = "test-secret-with-enough-entropy-0123456789"
 
@@ -167,3 +169,41 @@ async def test_documents_on_one_socket_each_with_its_own_auth_role_and_close(
                 await ws.recv()
         assert closed_socket.value.rcvd is not None
         assert closed_socket.value.rcvd.code == 1007
+
+
+async def test_a_person_signed_in_opens_documents_with_the_session_cookie(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """A provider with no token (an empty Auth token, as 3.x and 4.x send) in a page of this
+    server is the person its session cookie names, per document, as on /ws."""
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    await add_person(sqlite_url, "ada@example.com", "Ada")
+    await add_person(sqlite_url, "bo@example.com", "Bo")
+    ada, bo = await sign_in(server, "ada@example.com"), await sign_in(server, "bo@example.com")
+    seen: list[tuple[str, int, bytes]] = []
+    url = f"ws://127.0.0.1:{server.port}/hocuspocus"
+    try:
+        bo_headers = {"Cookie": f"collab_session={bo.cookie}"}
+        async with websockets.connect(url, additional_headers=bo_headers) as ws:
+            await ws.send(auth("bos-notes", ""))  # Bo opens it first: Bo's own
+            await expect(ws, lambda k, t, b: k == "bos-notes" and t == 0, seen)
+        headers = {"Cookie": f"collab_session={ada.cookie}"}
+        async with websockets.connect(url, additional_headers=headers) as ws:
+            await ws.send(auth("adas-plan", ""))
+            await ws.send(auth("bos-notes", ""))
+            opened = await expect(ws, lambda k, t, b: k == "adas-plan" and t == 2, seen)
+            assert opened[2] == b"\x02" + write_var_bytes(b"read-write")
+            denied = await expect(ws, lambda k, t, b: k == "bos-notes" and t == 2, seen)
+            assert denied[2][:1] == b"\x01"
+            await ws.send(update_frame("adas-plan", "Ada's"))
+            assert (await expect(ws, lambda k, t, b: t == 8, seen))[:3] == ("adas-plan", 8, b"\x01")
+        async with websockets.connect(url) as ws:  # no cookie, no token
+            await ws.send(auth("adas-plan", ""))
+            refused = await expect(ws, lambda k, t, b: k == "adas-plan" and t == 2, seen)
+            assert refused[2] == b"\x01" + write_var_bytes(
+                b"not signed in: sign in at /signin, or send a token"
+            )
+    finally:
+        await ada.close()
+        await bo.close()
