@@ -23,6 +23,7 @@ from collab.protocol.messages import SyncStep1, encode_sync_step1, encode_update
 from tests.conftest import ServerFactory
 from tests.inprocess import serving_on_port
 from tests.people.accounts import add_person, sign_in
+from tests.protocol.yupdates import deep_any_update
 
 SECRET = "test-secret-with-enough-entropy-0123456789"
 
@@ -207,3 +208,23 @@ async def test_a_person_signed_in_opens_documents_with_the_session_cookie(
     finally:
         await ada.close()
         await bo.close()
+
+
+async def test_a_hostile_update_is_refused_before_pycrdt_and_closes_only_its_document(
+    hooks_url: tuple[str, KeyHooks],
+):
+    url, _ = hooks_url
+    seen: list[tuple[str, int, bytes]] = []
+    async with websockets.connect(url) as ws:
+        await ws.send(auth("deep", "key-ed", "4.8.0"))
+        await ws.send(auth("calm", "key-ed", "4.8.0"))
+        await expect(ws, lambda k, t, b: k == "calm" and t == 0, seen)
+        await ws.send(name("deep") + encode_update(deep_any_update(10_000)))
+        closed = await expect(ws, lambda k, t, b: k == "deep" and t == 7, seen)
+        assert b"deep" in closed[2] or b"nest" in closed[2], closed
+        await ws.send(update_frame("calm", "fine"))
+        assert (await expect(ws, lambda k, t, b: t == 8, seen))[:3] == ("calm", 8, b"\x01")
+        # The closed document's frames are ignored until it authenticates again.
+        await ws.send(auth("deep", "key-ed", "4.8.0"))
+        reopened = await expect(ws, lambda k, t, b: k == "deep" and t == 2, seen)
+        assert reopened[2] == b"\x02" + write_var_bytes(b"read-write")
