@@ -143,6 +143,11 @@ class DocumentPeer:
         if self.failure is None:
             self.socket.send(hocuspocus.sync_status(self.key, applied=False))
 
+    def request_token(self) -> None:
+        """Ask the provider for a fresh token (its token function runs again)."""
+        if self.failure is None:
+            self.socket.send(hocuspocus.token_request(self.key))
+
     def send_stateless(self, payload: str) -> None:
         """An application message for the provider (a hook's reply)."""
         if self.failure is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from collab import logs
 from collab.api.access import origin_allowed, request_info
 from collab.api.membership import enter, expiry_timer, leave, peer_origin
 from collab.api.ws import TRANSPORT_KEY, shared_state_buckets
-from collab.auth import Role
+from collab.auth import Identity, Role
 from collab.connection import Connection, ConnectionLimits, Inbound, costs_state_work
 from collab.contract import READ_ONLY
 from collab.errors import CollabError, Forbidden, InvalidRoomName, Overloaded
@@ -48,6 +49,9 @@ MAX_DOCUMENTS = 100
 # Close codes after which a provider should load the document again: the socket is closed
 # with them (every provider reconnects and resyncs), not the one document.
 _RETRYABLE = frozenset({1011, 1012, 1013})
+# A provider is asked for a fresh token this long before its token expires (or half way,
+# for a token that lives less than twice as long).
+TOKEN_REQUEST_LEAD = 30.0
 
 
 @dataclass(slots=True)
@@ -58,6 +62,27 @@ class _Joined:
     room: Room
     watched: Watched
     expiry: asyncio.TimerHandle | None
+    # Asks the provider for a fresh token before this one expires.
+    renewal: asyncio.TimerHandle | None = None
+
+    def cancel_timers(self) -> None:
+        """Stop the expiry and renewal timers."""
+        for timer in (self.expiry, self.renewal):
+            if timer is not None:
+                timer.cancel()
+
+    def watch_expiry(self, identity: Identity) -> None:
+        """Close the document when `identity` expires, and ask for a fresh token before."""
+        self.cancel_timers()
+        peer = self.peer
+        self.expiry = expiry_timer(peer.expires_at, identity, peer.fail)
+        self.renewal = None
+        if peer.expires_at is None or identity.session is not None:
+            return  # a session cookie is not renewed through the provider's token
+        remaining = peer.expires_at - time.time()
+        delay = max(0.0, remaining - min(TOKEN_REQUEST_LEAD, remaining / 2))
+        loop = asyncio.get_running_loop()
+        self.renewal = loop.call_later(delay, peer.request_token)
 
 
 async def hocuspocus_socket(websocket: WebSocket) -> None:
@@ -236,7 +261,8 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         except CollabError as error:
             self._refuse(key, error, version)
             return
-        joined = _Joined(peer, room, watched, expiry_timer(peer.expires_at, identity, peer.fail))
+        joined = _Joined(peer, room, watched, None)
+        joined.watch_expiry(identity)
         self._documents[key] = joined
         if self._ended:  # the socket closed while the room loaded
             self._close(joined, 1001)
@@ -259,10 +285,10 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
             await self._open(peer.key, token, auth.provider_version or peer.provider_version)
             return
         watched.identity = admitted.identity  # what the access re-check asks about
+        if admitted.identity.expires_at == peer.expires_at:
+            return  # the same token again (or one as long-lived): nothing to renew
         peer.expires_at = admitted.identity.expires_at
-        if joined.expiry is not None:
-            joined.expiry.cancel()
-        joined.expiry = expiry_timer(peer.expires_at, admitted.identity, peer.fail)
+        joined.watch_expiry(admitted.identity)
 
     async def _room_message(self, joined: _Joined, message: Message) -> None:
         peer = joined.peer
@@ -342,8 +368,7 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
             self._connection.send(hocuspocus.close(key, error.close_reason))
 
     def _close(self, joined: _Joined, close_code: int) -> None:
-        if joined.expiry is not None:
-            joined.expiry.cancel()
+        joined.cancel_timers()
         leave(self._state, joined.room, joined.peer, joined.watched, close_code)
         self._state.metrics.closed(close_code)
 

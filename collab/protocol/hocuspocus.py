@@ -181,6 +181,12 @@ def permission_denied(key: str, reason: str) -> bytes:
     )
 
 
+def token_request(key: str) -> bytes:
+    """ "Send your token again" (providers 3.3 and later answer with a fresh one; 2.x ignore
+    it)."""
+    return _prefix(key) + bytes([HocuspocusType.AUTH, AuthType.TOKEN])
+
+
 def sync_status(key: str, *, applied: bool) -> bytes:
     """An acknowledgement of one Sync update of the provider: 1 committed, 0 refused."""
     return _prefix(key) + bytes([HocuspocusType.SYNC_STATUS]) + write_var_uint(int(applied))

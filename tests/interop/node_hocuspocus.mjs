@@ -3,6 +3,7 @@
 // Usage: node node_hocuspocus.mjs MAJOR
 // Commands (stdin): {"cmd":"socket","socket":S,"url":U}
 //   {"cmd":"open","id":P,"socket":S,"name":N,"token":T}   a provider for document N on socket S
+//     ("tokens":[T1,T2,...] instead: a token function giving each in turn)
 //   {"cmd":"insert","id":P,"text":X}   {"cmd":"presence","id":P,"name":X}
 //   {"cmd":"stateless","id":P,"payload":X}   {"cmd":"detach","id":P}   {"cmd":"exit"}
 // Events (stdout): every provider event as {"event":E,"id":P,...}, with the provider's text,
@@ -32,11 +33,21 @@ function openSocket({ socket, url }) {
   sockets.set(socket, ws)
 }
 
-function openProvider({ id, socket, name, token }) {
+function openProvider({ id, socket, name, token, tokens }) {
   const document = new Y.Doc()
   const text = document.getText('content')
   const options = { websocketProvider: sockets.get(socket), name, document }
   if (token !== undefined && token !== null) options.token = token
+  if (tokens) {
+    // A token function, as an app that fetches fresh tokens has: each call the next token
+    // (the last one again once they run out), reported as a `token` event.
+    let calls = 0
+    options.token = () => {
+      calls += 1
+      emit({ event: 'token', id, calls })
+      return tokens[Math.min(calls, tokens.length) - 1]
+    }
+  }
   if (major === '2') options.broadcast = false
   const provider = new HocuspocusProvider(options)
   if (major !== '2') provider.attach()

@@ -271,3 +271,32 @@ async def test_a_share_link_opens_a_document_and_revoking_it_closes_only_that_do
             await node.wait_saved("own", "unaffected")
             assert not [e for e in node.events if e["event"] == "socketClose"]
     assert await stored_text(secured, "linked") == "by a guest"
+
+
+async def test_a_provider_is_asked_for_a_fresh_token_before_its_token_expires(
+    secured: ServerProcess, major: str
+):
+    grants = {"renewed": "editor", "expiring": "editor"}
+    short = issue_token(SECRET, user="user-Ada", name="Ada", grants=grants, ttl_seconds=3)
+    fresh = token(grants)
+    async with Providers(major) as node:
+        await node.socket("S", url(secured))
+        await node.run("open", id="renewed", socket="S", name="renewed", tokens=[short, fresh])
+        await node.run("open", id="expiring", socket="S", name="expiring", tokens=[short])
+        await node.wait_saved("renewed", "")
+        if major == "2":
+            # 2.x ignores the request (3.3 added it): both documents are refused at expiry,
+            # and the request broke nothing on the way.
+            for provider in ("renewed", "expiring"):
+                assert (await node.wait_event("denied", provider))["reason"] == "token expired"
+                assert len(node.seen("token", provider)) == 1
+            return
+        # Asked half way through the 3 s: the one with a fresh token keeps its document.
+        await node.wait_event("token", "renewed", calls=2)
+        await node.wait_event("token", "expiring", calls=2)
+        # The other answers with the same token, which then expires: refused in-band.
+        assert (await node.wait_event("denied", "expiring"))["reason"] == "token expired"
+        await node.run("insert", id="renewed", text="after the first token expired")
+        await node.wait_saved("renewed", "after the first token expired")
+        assert not node.seen("denied", "renewed")
+        assert not [e for e in node.events if e["event"] == "socketClose"]
