@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.cluster.conftest import ClusterFactory
-from tests.interop.hocuspocus_driver import MAJORS, Providers
+from tests.interop.hocuspocus_driver import MAJORS, Providers, require_node
 from tests.interop.test_node_client import SCRIPT, _require_node
 from tests.yclient import YClient
 
@@ -48,6 +48,7 @@ async def test_hocuspocus_providers_on_two_processes_converge_and_see_each_other
 ):
     """A Hocuspocus provider on each of two processes: edits and presence cross the bus, and
     each provider's SyncStatus comes once its own process stored the update."""
+    require_node()
     first, second = await start_cluster(2)
     async with Providers(major) as node:
         for name, server in (("A", first), ("B", second)):
