@@ -23,6 +23,7 @@ from collab.api import (
     errors,
     health,
     history,
+    hocuspocus,
     links,
     mentions,
     openapi,
@@ -99,6 +100,7 @@ def create_app(
     pages = Pages(web_dist())
     routes = [
         *ws.routes,
+        *hocuspocus.routes,
         *health.routes,
         *api_metrics.routes,
         *rooms.routes,

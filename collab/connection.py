@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -29,6 +29,8 @@ from collab.rooms.room import Room
 from collab.types import PeerOrigin
 
 log = logging.getLogger(__name__)
+
+M = TypeVar("M")
 
 _YIELD_EVERY = 8
 # A throttled connection that gets this long a break from throttling starts a new streak.
@@ -74,6 +76,28 @@ class TransportControl(Protocol):
         ...
 
 
+class Inbound(Protocol[M]):
+    """Where a connection's read loop hands the frames it reads: a room (`RoomInbound`, the
+    y-websocket protocol of /ws) or a multiplexing protocol in front of several rooms."""
+
+    def decode(self, frame: bytes) -> M:
+        """The message a frame holds; raise a CollabError for one that is malformed."""
+        ...
+
+    def state_work(self, message: M) -> Sequence[TokenBucket]:
+        """The full-state allowances `message` must wait for (empty: it costs none)."""
+        ...
+
+    async def handle(self, message: M) -> None:
+        """Act on one message; a CollabError raised closes the connection."""
+        ...
+
+    def only_echoes(self, frame: bytes) -> bool:
+        """Whether `frame` may be dropped as soon as it is read (an awareness echo); asked
+        last, so True drops it (an inbound that counts its own traffic counts it then)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
     """Per-connection limits: a view of the settings, which hold their defaults and meaning."""
@@ -113,9 +137,13 @@ class Connection:
         shared_state_buckets: Sequence[TokenBucket] = (),
         transport: TransportControl | None = None,
         metrics: Metrics | None = None,
+        count_traffic: bool = True,
     ) -> None:
         self.websocket = websocket
         self._metrics = metrics
+        # False when what is sent and read is counted by message elsewhere (a multiplexed
+        # socket counts each document's y-websocket frames, not its own framing).
+        self._traffic = metrics if count_traffic else None
         # The role it was admitted with (labels /metrics); the endpoint sets it.
         self.role = "editor" if can_write else "viewer"
         self._origin = origin
@@ -209,8 +237,8 @@ class Connection:
         process-wide send budget, the connections holding the most are dropped until it fits."""
         if self._failure is not None:
             return
-        if self._metrics is not None:
-            self._metrics.sent(frame)
+        if self._traffic is not None:
+            self._traffic.sent(frame)
         if self._send_directly(frame):
             return
         size = len(frame)
@@ -320,15 +348,25 @@ class Connection:
         self._budget.release(self, self._budget.held(self))
         self._released = True
 
+    @property
+    def state_buckets(self) -> tuple[TokenBucket, ...]:
+        """This connection's full-state allowances: its own, its user's and its address's."""
+        return self._state_buckets
+
     async def serve(self, room: Room) -> None:
         """Pump messages between the socket and the room until either side ends."""
+        await self.serve_inbound(RoomInbound(self, room))
+
+    async def serve_inbound(self, inbound: Inbound[Any]) -> None:
+        """Read frames into `inbound` (sending what is queued meanwhile) until either side
+        ends, then close."""
         self._reader = asyncio.current_task()
         self._reading = True
         if self._transport is not None:
-            self._transport.screen(partial(self._drop_echo, room))
+            self._transport.screen(partial(self._drop_echo, inbound))
         try:
             if self._failure is None:  # the handshake itself may have failed (queue overflow)
-                await self._read_loop(room)
+                await self._read_loop(inbound)
         except asyncio.CancelledError:
             if self._failure is None:
                 raise
@@ -368,7 +406,7 @@ class Connection:
         with contextlib.suppress(BaseException):
             await sender
 
-    async def _read_loop(self, room: Room) -> None:
+    async def _read_loop(self, inbound: Inbound[Any]) -> None:
         handled = 0
         try:
             while self._failure is None:
@@ -387,17 +425,17 @@ class Connection:
                     raise MessageTooBig(
                         f"message of {len(frame)} bytes exceeds {self._max_message_bytes}"
                     )
-                if self._metrics is not None:
-                    self._metrics.received(frame)
-                message = decode_message(frame)
-                if not await self._throttle(len(frame), self._costs_state_work(message)):
+                if self._traffic is not None:
+                    self._traffic.received(frame)
+                message = inbound.decode(frame)
+                if not await self._throttle(len(frame), inbound.state_work(message)):
                     return
-                await room.handle(self, message)
+                await inbound.handle(message)
         finally:
             if self._next is not None:
                 self._next.cancel()
 
-    def _drop_echo(self, room: Room, message: bytes) -> bool:
+    def _drop_echo(self, inbound: Inbound[Any], message: bytes) -> bool:
         """Drop, as soon as it is read, an awareness message that only echoes others' states
         back (a stock client sends back everything it receives: in a room of n people, n - 1
         copies of each change), sparing it the trip through the app; it is counted, and charged
@@ -408,25 +446,18 @@ class Connection:
             self._failure is not None
             or self._next is not None
             or size > self._max_message_bytes
-            or not room.only_echoes(self._origin.connection_id, message)
             or not self._messages.ready(1)
             or not self._bytes.ready(size)
+            or not inbound.only_echoes(message)  # last: True drops it
         ):
             return False
         self._messages.spend(1)
         self._bytes.spend(size)
-        if self._metrics is not None:
-            self._metrics.received(message)
+        if self._traffic is not None:
+            self._traffic.received(message)
         return True
 
-    def _costs_state_work(self, message: Message) -> bool:
-        """SyncStep1 (answered with the whole document, or what the peer lacks) and a viewer's
-        update (checked against the delete set) make the server encode document state."""
-        if isinstance(message, SyncStep1):
-            return True
-        return not self._can_write and isinstance(message, SyncStep2 | Update)
-
-    async def _throttle(self, size: int, state_work: bool) -> bool:
+    async def _throttle(self, size: int, state_work: Sequence[TokenBucket]) -> bool:
         """Flow control instead of disconnects: over its message or byte allowance (or, for a
         request of full-state work, its full-state allowance), the connection is not read until
         the allowance refills (TCP then holds the client back); edits are never held back by
@@ -453,8 +484,8 @@ class Connection:
         self._bytes.spend(size)
         return True
 
-    def _delay(self, size: int, state_work: bool) -> float:
-        state = [bucket.delay(0) for bucket in self._state_buckets] if state_work else []
+    def _delay(self, size: int, state_work: Sequence[TokenBucket]) -> float:
+        state = [bucket.delay(0) for bucket in state_work]
         return max(self._messages.delay(1), self._bytes.delay(size), *state)
 
     async def _pause(self, delay: float) -> bool:
@@ -537,3 +568,37 @@ class Connection:
                 # A peer that does not read never lets the close frame out, and the server's
                 # transport keeps everything written to it meanwhile: let go of it now.
                 self._transport.abort()
+
+
+def costs_state_work(message: Message, can_write: bool) -> bool:
+    """SyncStep1 (answered with the whole document, or what the peer lacks) and a viewer's
+    update (checked against the delete set) make the server encode document state."""
+    if isinstance(message, SyncStep1):
+        return True
+    return not can_write and isinstance(message, SyncStep2 | Update)
+
+
+class RoomInbound:
+    """The y-websocket protocol of /ws: each frame one message for the connection's room."""
+
+    def __init__(self, connection: Connection, room: Room) -> None:
+        self._connection = connection
+        self._room = room
+
+    def decode(self, frame: bytes) -> Message:
+        """One y-websocket message (protocol/messages.py)."""
+        return decode_message(frame)
+
+    def state_work(self, message: Message) -> Sequence[TokenBucket]:
+        """The connection's full-state allowances, for a message that costs full-state work."""
+        if costs_state_work(message, self._connection.can_write):
+            return self._connection.state_buckets
+        return ()
+
+    async def handle(self, message: Message) -> None:
+        """The room acts on it."""
+        await self._room.handle(self._connection, message)
+
+    def only_echoes(self, frame: bytes) -> bool:
+        """An awareness message holding nothing but others' states echoed back."""
+        return self._room.only_echoes(self._connection.origin.connection_id, frame)

@@ -40,6 +40,9 @@ class RequestInfo:
     query: Mapping[str, str]
     client: str | None
     method: str = "GET"
+    # The token a Hocuspocus provider sent in its Auth message for one document (None
+    # elsewhere): a host's on_authenticate hook checks it as it would a header.
+    token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,18 @@ class VersionRecorded:
 
 
 @dataclass(frozen=True, slots=True)
+class StatelessMessage:
+    """A Hocuspocus provider on `room` sent `payload` (its `sendStateless`, conventionally
+    JSON) over its connection `connection_id`."""
+
+    room: str
+    identity: Identity
+    role: Role
+    connection_id: int
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
 class AccessChanged:
     """Who has access to `room` changed on this process: `person_id` (None for "everyone in the
     organisation") now has `role` ("owner", "admin", "editor", "commenter", "viewer"; None: no
@@ -187,6 +202,11 @@ class Hooks:
 
     async def on_version(self, event: VersionRecorded) -> None:
         """After a version of a room was committed by this process."""
+
+    async def on_stateless(self, event: StatelessMessage) -> str | None:
+        """A Hocuspocus provider's stateless message. A string returned goes back to that
+        provider as a stateless message (its `stateless` event); None sends nothing."""
+        return None
 
     async def on_access_change(self, event: AccessChanged) -> None:
         """After a document was shared, its sharing changed or removed, or its owner changed,

@@ -5,27 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
 from collab import logs
 from collab.api.access import origin_allowed, request_info, websocket_token
-from collab.auth import PROTOCOL, Identity, Role
+from collab.api.membership import enter, expiry_timer, leave, peer_origin
+from collab.auth import PROTOCOL, Role
 from collab.connection import Connection, ConnectionLimits
-from collab.errors import (
-    TOKEN_EXPIRED,
-    CollabError,
-    InvalidRoomName,
-    LinkExpired,
-    Overloaded,
-    TokenExpired,
-)
-from collab.hooks import Connect, Disconnect
-from collab.recheck import Watched, session_expired
+from collab.errors import CollabError, InvalidRoomName, Overloaded
+from collab.limits import TokenBucket
+from collab.recheck import Watched
 from collab.state import CollabState
-from collab.types import PeerOrigin, clean_name, is_valid_room_name
+from collab.types import clean_name, is_valid_room_name
 
 log = logging.getLogger(__name__)
 
@@ -70,24 +63,18 @@ async def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, 
     identity, role = admitted.identity, admitted.role
     if len(state.connections) >= state.settings.max_connections:
         raise Overloaded("this server is at its connection limit; retry later")
-    anonymous = state.auth.development and not admitted.by_hook
-    principal = None if anonymous else identity.user_id
-    origin = PeerOrigin(state.next_connection_id(), identity.display, principal)
+    origin, live_name = peer_origin(state, admitted)
     address = websocket.client.host if websocket.client else None
-    shared = [state.state_work_by_address.get(address)]
-    if principal is not None:
-        shared.append(state.state_work_by_user.get(principal))
     connection = Connection(
         websocket,
         origin,
         wants_ack=_flag(websocket, "ack"),
         wants_events=_flag(websocket, "events"),
-        # A token's name always wins; otherwise the name the person picks (awareness) does.
-        live_name=anonymous or identity.name is None,
+        live_name=live_name,
         can_write=role >= Role.EDITOR,
         limits=ConnectionLimits.from_settings(state.settings),
         budget=state.send_budget,
-        shared_state_buckets=shared,
+        shared_state_buckets=shared_state_buckets(state, address, origin.principal),
         transport=websocket.scope.get(TRANSPORT_KEY),
         metrics=state.metrics,
     )
@@ -97,27 +84,32 @@ async def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, 
     return connection, Watched(identity, room, role, connection.fail)
 
 
+def shared_state_buckets(
+    state: CollabState, address: str | None, principal: str | None
+) -> list[TokenBucket]:
+    """The full-state allowances a connection shares with every other of its address and,
+    when it is someone's, of its user."""
+    shared = [state.state_work_by_address.get(address)]
+    if principal is not None:
+        shared.append(state.state_work_by_user.get(principal))
+    return shared
+
+
 def _flag(websocket: WebSocket, name: str) -> bool:
     return websocket.query_params.get(name) in {"1", "true"}
 
 
 async def _serve(state: CollabState, connection: Connection, watched: Watched) -> None:
-    room_name = watched.room
     try:
-        room = await state.rooms.acquire(room_name, create=connection.can_write)
+        room = await enter(state, connection, watched, create=connection.can_write)
     except CollabError as error:
         connection.fail(error)
         await connection.close()
         state.metrics.closed(error.close_code)
         return
-    expiry = _expiry_timer(connection, watched.identity)
+    expiry = expiry_timer(connection.expires_at, watched.identity, connection.fail)
     state.connections.add(connection)
     try:
-        if len(room.peers) >= state.settings.max_connections_per_room:
-            raise Overloaded(f"room {room_name!r} is full; retry later")
-        room.add_peer(connection)
-        state.access.watch(watched)
-        _notify_connect(state, connection, watched)
         await connection.serve(room)
     except CollabError as error:
         connection.fail(error)
@@ -126,44 +118,10 @@ async def _serve(state: CollabState, connection: Connection, watched: Watched) -
         if expiry is not None:
             expiry.cancel()
         state.connections.discard(connection)
-        joined = connection in room.peers
-        room.remove_peer(connection)
-        state.rooms.release(room)
-        if joined:
-            state.access.unwatch(watched)
-            _notify_disconnect(state, connection, watched.identity, room_name)
         failure = connection.failure
-        state.metrics.closed(failure.close_code if failure is not None else 1000)
-
-
-def _notify_connect(state: CollabState, connection: Connection, watched: Watched) -> None:
-    if state.hooks.overrides("on_connect"):
-        connection_id = connection.origin.connection_id
-        event = Connect(watched.room, watched.identity, watched.role, connection_id)
-        state.hooks.spawn("on_connect", state.hooks.hooks.on_connect(event))
-
-
-def _notify_disconnect(
-    state: CollabState, connection: Connection, identity: Identity, room: str
-) -> None:
-    if state.hooks.overrides("on_disconnect"):
-        code = connection.failure.close_code if connection.failure is not None else 1000
-        event = Disconnect(room, identity, connection.origin.connection_id, code)
-        state.hooks.spawn("on_disconnect", state.hooks.hooks.on_disconnect(event))
-
-
-def _expiry_timer(connection: Connection, identity: Identity) -> asyncio.TimerHandle | None:
-    if connection.expires_at is None:
-        return None
-    delay = max(0.0, connection.expires_at - time.time())
-    expired: CollabError
-    if identity.session is not None:  # a person's session: the page offers to sign in again
-        expired = session_expired()
-    elif identity.link is not None:
-        expired = LinkExpired()
-    else:
-        expired = TokenExpired(TOKEN_EXPIRED)
-    return asyncio.get_running_loop().call_later(delay, connection.fail, expired)
+        code = failure.close_code if failure is not None else 1000
+        leave(state, room, connection, watched, code)
+        state.metrics.closed(code)
 
 
 async def _close(websocket: WebSocket, error: CollabError) -> None:
