@@ -138,16 +138,20 @@ class Providers:
         """Until `provider`'s document reads `text`."""
         return self.wait(lambda e: e.get("id") == provider and e.get("text") == text, since=since)
 
-    def wait_saved(self, provider: str, text: str, *, since: int = 0) -> Any:
-        """Until `provider` reads `text` with no unsynced change left (all acknowledged)."""
-        return self.wait(
+    async def wait_saved(self, provider: str, text: str, *, since: int = 0) -> Event:
+        """Until `provider`, admitted, reads `text` with no unsynced change left (all
+        acknowledged). Before the server admits a document its provider has sent nothing, and
+        counts no unsynced change: only what it reports after that counts."""
+        admitted = await self.wait_event("authenticated", provider)
+        start = max(since, self.events.index(admitted))
+        return await self.wait(
             lambda e: (
                 e.get("id") == provider
                 and e.get("text") == text
                 and e.get("unsynced") == 0
                 and e["event"] in ("unsynced", "synced", "text")
             ),
-            since=since,
+            since=start,
         )
 
     def seen(self, name: str, provider: str) -> list[Event]:
