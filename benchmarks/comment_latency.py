@@ -119,7 +119,9 @@ async def run(args: argparse.Namespace) -> None:
 
             for n in range(args.rounds):
                 passage = {"index": (n * 7) % 800, "length": 5}
-                thread = await timed("create", "POST", "/threads", {"passage": passage, "body": "?"})
+                thread = await timed(
+                    "create", "POST", "/threads", {"passage": passage, "body": "?"}
+                )
                 reply = await timed(
                     "reply", "POST", f"/threads/{thread['id']}/comments", {"body": "!"}
                 )
@@ -135,8 +137,10 @@ async def run(args: argparse.Namespace) -> None:
             for ws in pages:
                 await ws.close()
         where = "two processes (PostgreSQL + Redis)" if args.redis else "one process (SQLite)"
-        print(f"\nComment change to EVENT on every open page: {args.pages} pages, {where}, "
-              f"{args.rounds} rounds (ms, from the REST call's start)\n")
+        print(
+            f"\nComment change to EVENT on every open page: {args.pages} pages, {where}, "
+            f"{args.rounds} rounds (ms, from the REST call's start)\n"
+        )
         print("| change | p50 | p95 | max |")
         print("|---|---|---|---|")
         for kind, values in latencies.items():
