@@ -1,7 +1,9 @@
 """A BlockNote editor (npm @blocknote/core, mounted without React) in real Chromium pages on a
 real collab server, through y-websocket on /ws/{room} (issue 24, item 3): two pages typing
-converge, the snapshot's Markdown shows what was typed, and a version restored comes back into
-both editors. The page is test-only (blocknote_e2e.mjs); screenshots go to test-output/browser/."""
+converge, each shows the other's cursor with their name, the snapshot's text and Markdown show
+what was typed, and a version restored comes back into both editors. The same scenario through
+HocuspocusProvider: test_hocuspocus_editors.py. The page is test-only (blocknote_e2e.mjs);
+screenshots go to test-output/browser/."""
 
 import os
 from pathlib import Path
