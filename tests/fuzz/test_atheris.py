@@ -26,7 +26,7 @@ def test_atheris_finds_no_crash(tmp_path: Path):
     for index, seed in enumerate([b"\x00\x00\x01\x00", b"\x00\x02\x02\x00\x00", b"\x03"]):
         (corpus / f"seed{index}").write_bytes(seed)
     result = subprocess.run(
-        [sys.executable, str(TARGET), "-runs=12000", "-max_total_time=20", str(corpus)],
+        [sys.executable, str(TARGET), "-runs=60000", "-max_total_time=30", str(corpus)],
         capture_output=True,
         text=True,
         timeout=240,
