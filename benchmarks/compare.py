@@ -2,6 +2,7 @@
 
     cd benchmarks && npm ci && cd ..
     .venv/bin/python benchmarks/compare.py [--quick] [--only a,b] [--database-url URL] [--logs DIR]
+    .venv/bin/python benchmarks/compare.py --hocuspocus [--quick] [--only a,n] ...
 
 Starts `@y/websocket-server` (Node, keeps documents in memory only), then `collab serve` twice:
 with default settings and with its per-connection rate limits and flow control lifted (COLLAB_*
@@ -246,6 +247,12 @@ for _key, _n in (("m", "200"), ("n", "1,000")):
         (_key, f"{_n} x 10 docs/socket: update latency p99 (ms)", "latency_p99_ms", "lower"),
         (_key, f"{_n} x 10 docs/socket: delivered (%)", "delivered_pct", "higher"),
         (_key, f"{_n} x 10 docs/socket: server CPU while writing (%)", "server_cpu_pct", "lower"),
+        (
+            _key,
+            f"{_n} x 10 docs/socket: client drivers' CPU while writing (%)",
+            "clients_cpu_pct",
+            "lower",
+        ),
     ]
 
 Result = dict[str, Any]
@@ -526,9 +533,13 @@ def multiplexed(server: Server, run: Run, key: str) -> Result:
         try:
             if not all(r.get("ready") for r in ready):
                 raise RuntimeError("driver multiplex failed")
+            pids = [driver.pid for driver in drivers]
             cpu, started = cpu_seconds(server.pid), time.monotonic()
+            clients_cpu = sum(map(cpu_seconds, pids))
             written = finish(writer)
-            cpu_pct = 100 * (cpu_seconds(server.pid) - cpu) / (time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            cpu_pct = 100 * (cpu_seconds(server.pid) - cpu) / elapsed
+            clients_pct = 100 * (sum(map(cpu_seconds, pids)) - clients_cpu) / elapsed
             if not written:
                 raise RuntimeError("driver multiWriters failed")
         finally:  # the clients close their sockets either way
@@ -552,6 +563,7 @@ def multiplexed(server: Server, run: Run, key: str) -> Result:
         latency_p99_ms=percentile(latencies, 99),
         delivered_pct=100 * delivered / expected if expected else None,
         server_cpu_pct=cpu_pct,
+        clients_cpu_pct=clients_pct,
         writer_connected=written["writer_connected"],
         rss_before_mib=before / 1024,
         rss_mib=after / 1024,
