@@ -2,6 +2,7 @@
 
     cd benchmarks && npm ci && cd ..
     .venv/bin/python benchmarks/compare.py [--quick] [--only a,b] [--database-url URL] [--logs DIR]
+    .venv/bin/python benchmarks/compare.py --hocuspocus [--quick] [--only a,n] ...
 
 Starts `@y/websocket-server` (Node, keeps documents in memory only), then `collab serve` twice:
 with default settings and with its per-connection rate limits and flow control lifted (COLLAB_*
@@ -34,6 +35,19 @@ cores with the server: the CPU rows (100 % = one core) tell which side was busy 
 wrote; a stock client echoes every awareness change it receives, so 5,000 of them keep their
 drivers busy too.
 
+With --hocuspocus, the servers are instead `@hocuspocus/server` 3.x with its SQLite extension
+(benchmarks/hocuspocus_server.mjs, store debounced as by default) and collab's `/hocuspocus`
+endpoint (defaults, limits lifted), all driven by stock HocuspocusProvider 3.x clients
+(`hocuspocus_driver.mjs`, the same code for every server) on workloads a, b, c and f above
+(c also times until every provider's unsynced changes are 0: collab acknowledges an update
+once committed, Hocuspocus once applied in memory) and:
+
+  m  200 clients, each one socket with 10 documents on it (a provider per document sharing one
+     HocuspocusProviderWebsocket; 200 documents, 10 clients each); one more socket writes to
+     documents 0-9 2 times a second each for 10 s: server RSS, connect to all 10 synced,
+     delivery latency
+  n  as m with 1,000 clients (10,000 documents open over 1,000 sockets), 120 s to connect
+
 The database is a temporary SQLite file unless --database-url is given (for example
 postgresql+asyncpg://postgres@127.0.0.1:5432/test). Progress goes to stderr and one Markdown
 table to stdout. A benchmark, not a test: the machine's other load shows in the numbers.
@@ -64,8 +78,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DRIVER = HERE / "compare_driver.mjs"
+HOCUSPOCUS_DRIVER = HERE / "hocuspocus_driver.mjs"
+HOCUSPOCUS_BIN = HERE / "hocuspocus_server.mjs"
 REFERENCE_BIN = HERE / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
-COLLAB_BIN = ROOT / ".venv" / "bin" / "collab"
 
 BIG = str(10**9)
 LIFTED = {
@@ -147,6 +162,32 @@ SIZES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
 }
 
+# Workloads of --hocuspocus (full run, then --quick): a, b, c, f as above, m and n multiplexed.
+HOCUSPOCUS_SIZES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    key: SIZES[key] for key in ("a", "b", "c", "f")
+}
+for _key, _clients, _quick in (("m", 200, 50), ("n", 1000, 100)):
+    HOCUSPOCUS_SIZES[_key] = (
+        {
+            "clients": _clients,
+            "docs": 10,
+            "procs": 2,
+            "writers": 10,
+            "rate": 2,
+            "seconds": 10,
+            "timeout": 120000,
+        },
+        {
+            "clients": _quick,
+            "docs": 10,
+            "procs": 2,
+            "writers": 10,
+            "rate": 2,
+            "seconds": 2,
+            "settle": 500,
+        },
+    )
+
 # (workload, label, result key, better): one table row each.
 ROWS = [
     ("a", "fan-out latency p50 (ms)", "p50_ms", "lower"),
@@ -192,6 +233,28 @@ ROWS = [
     ("i", "100 rooms x 50: reader drivers' CPU while writing (%)", "readers_cpu_pct", "lower"),
 ]
 
+HOCUSPOCUS_ROWS = [row for row in ROWS if row[0] in "abcf"]
+HOCUSPOCUS_ROWS.insert(5, ("c", "all edits acknowledged after last edit (ms)", "acked_ms", "lower"))
+for _key, _n in (("m", "200"), ("n", "1,000")):
+    HOCUSPOCUS_ROWS += [
+        (_key, f"{_n} x 10 docs/socket: server RSS (MiB)", "rss_mib", "lower"),
+        (_key, f"{_n} x 10 docs/socket: RSS per client (KiB)", "kib_per_client", "lower"),
+        (_key, f"{_n} x 10 docs/socket: connect to synced p50 (ms)", "p50_ms", "lower"),
+        (_key, f"{_n} x 10 docs/socket: connect to synced p99 (ms)", "p99_ms", "lower"),
+        (_key, f"{_n} x 10 docs/socket: clients synced", "synced", "higher"),
+        (_key, f"{_n} x 10 docs/socket: documents synced", "synced_docs", "higher"),
+        (_key, f"{_n} x 10 docs/socket: update latency p50 (ms)", "latency_p50_ms", "lower"),
+        (_key, f"{_n} x 10 docs/socket: update latency p99 (ms)", "latency_p99_ms", "lower"),
+        (_key, f"{_n} x 10 docs/socket: delivered (%)", "delivered_pct", "higher"),
+        (_key, f"{_n} x 10 docs/socket: server CPU while writing (%)", "server_cpu_pct", "lower"),
+        (
+            _key,
+            f"{_n} x 10 docs/socket: client drivers' CPU while writing (%)",
+            "clients_cpu_pct",
+            "lower",
+        ),
+    ]
+
 Result = dict[str, Any]
 
 
@@ -216,12 +279,14 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 
 @dataclass
 class Server:
-    """One server process: the Node reference, or `collab serve` with extra COLLAB_* env."""
+    """One server process: the Node reference (y-websocket's, or with `hocuspocus` Hocuspocus'),
+    or `collab serve` with extra COLLAB_* env (with `hocuspocus`: at its /hocuspocus)."""
 
     name: str
     collab: bool
     env: dict[str, str]
     log_path: Path
+    hocuspocus: bool = False
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -232,7 +297,12 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}" + ("/ws" if self.collab else "")
+        path = ("/hocuspocus" if self.hocuspocus else "/ws") if self.collab else ""
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    @property
+    def driver(self) -> Path:
+        return HOCUSPOCUS_DRIVER if self.hocuspocus else DRIVER
 
     @property
     def pid(self) -> int:
@@ -242,11 +312,13 @@ class Server:
 
     def start(self) -> None:
         command = (
-            [str(COLLAB_BIN), "serve", "--port", str(self.port)]
+            [sys.executable, "-m", "collab", "serve", "--port", str(self.port)]
             if self.collab
-            else ["node", str(REFERENCE_BIN)]
+            else ["node", str(HOCUSPOCUS_BIN if self.hocuspocus else REFERENCE_BIN)]
         )
         env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), **self.env}
+        # This tree's collab (python -m collab, run from benchmarks/), whichever venv runs us.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=HERE
@@ -291,15 +363,16 @@ class Run:
     database_url: str
     logs: Path
     seeded: Result | None = None  # collab's history room, written once for both collab columns
+    sizes: dict[str, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=lambda: SIZES)
 
     def size(self, workload: str) -> dict[str, Any]:
-        return dict(SIZES[workload][1 if self.quick else 0])
+        return dict(self.sizes[workload][1 if self.quick else 0])
 
 
 def drive(workload: str, server: Server, options: dict[str, Any], timeout: float = 240) -> Result:
     """Runs the Node driver once and returns its JSON result."""
     arguments = json.dumps({**options, "deadline": int(timeout * 1000)})
-    command = ["node", str(DRIVER), workload, server.url, arguments]
+    command = ["node", str(server.driver), workload, server.url, arguments]
     done = subprocess.run(
         command, cwd=HERE, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, timeout=timeout + 10
     )
@@ -321,7 +394,11 @@ def throughput(server: Server, run: Run) -> Result:
 
 
 def convergence(server: Server, run: Run) -> Result:
-    return drive("convergence", server, {**run.size("c"), "prefix": f"{run.prefix}-{server.slug}"})
+    result = drive(
+        "convergence", server, {**run.size("c"), "prefix": f"{run.prefix}-{server.slug}"}
+    )
+    result["acked_ms"] = result.get("acknowledged_ms")  # --hocuspocus only
+    return result
 
 
 def connections(server: Server, run: Run) -> Result:
@@ -425,6 +502,76 @@ def room_load(server: Server, run: Run, key: str, suffix: str) -> Result:
     return result
 
 
+def multiplexed(server: Server, run: Run, key: str) -> Result:
+    """Workloads m and n (--hocuspocus): a fresh server; a writer socket opens documents 0-9,
+    then client drivers open `clients` sockets with `docs` documents each (client c: documents
+    c * docs .. c * docs + docs - 1, modulo `clients`, so each has `docs` clients); the server's
+    RSS is read once all are synced (or the drivers' time is up), then the writer sends stamped
+    updates that the clients time, while the server's CPU use is measured."""
+    server.restart()
+    size = run.size(key)
+    procs, clients, writers = size.pop("procs"), size.pop("clients"), size.pop("writers")
+    rate, seconds = size.pop("rate"), size.pop("seconds")
+    prefix = f"{run.prefix}-{server.slug}-{key}"
+    before = rss_kib(server.pid)
+    with contextlib.ExitStack() as stack:
+        options = {"writerRooms": writers, "rate": rate, "seconds": seconds, "prefix": prefix}
+        writer = stack.enter_context(spawn("multiWriters", server, {**options, "deadline": 400000}))
+        stack.callback(stop_process, writer)
+        if not json.loads(readline(writer) or "{}").get("ready"):
+            raise RuntimeError("driver multiWriters failed")
+        drivers = []
+        for k in range(procs):
+            options = {**size, "first": k * clients // procs, "rooms": clients, "prefix": prefix}
+            options.update(observe=True, writerRooms=writers, hold=180000, drain=30000)
+            options.update(count=(k + 1) * clients // procs - options["first"], deadline=400000)
+            drivers.append(stack.enter_context(spawn("multiplex", server, options)))
+            stack.callback(stop_process, drivers[-1])
+        ready = [json.loads(readline(driver) or "{}") for driver in drivers]
+        after = rss_kib(server.pid)
+        written: Result = {}
+        try:
+            if not all(r.get("ready") for r in ready):
+                raise RuntimeError("driver multiplex failed")
+            pids = [driver.pid for driver in drivers]
+            cpu, started = cpu_seconds(server.pid), time.monotonic()
+            clients_cpu = sum(map(cpu_seconds, pids))
+            written = finish(writer)
+            elapsed = time.monotonic() - started
+            cpu_pct = 100 * (cpu_seconds(server.pid) - cpu) / elapsed
+            clients_pct = 100 * (sum(map(cpu_seconds, pids)) - clients_cpu) / elapsed
+            if not written:
+                raise RuntimeError("driver multiWriters failed")
+        finally:  # the clients close their sockets either way
+            outputs = finish_all(drivers, json.dumps({"sent": written.get("sent", [])}))
+        peak = rss_kib(server.pid, "VmHWM")
+    if not all(outputs):
+        raise RuntimeError("driver multiplex failed")
+    result = merge(outputs)
+    for code, count in written["close_codes"].items():
+        result["close_codes"][code] = result["close_codes"].get(code, 0) + count
+    result["connect_errors"] += written["connect_errors"]
+    latencies = sorted(float(t) for output in outputs for t in output["latencies"])
+    delivered = sum(o["delivered"] for o in outputs)
+    expected = sum(o["expected"] for o in outputs)
+    connected = sum(r["connected"] for r in ready)
+    result.update(
+        synced_docs=sum(o["synced_docs"] for o in outputs),
+        denied=sum(o["denied"] for o in outputs) + written["denied"],
+        kib_per_client=(after - before) / connected if connected else None,
+        latency_p50_ms=percentile(latencies, 50),
+        latency_p99_ms=percentile(latencies, 99),
+        delivered_pct=100 * delivered / expected if expected else None,
+        server_cpu_pct=cpu_pct,
+        clients_cpu_pct=clients_pct,
+        writer_connected=written["writer_connected"],
+        rss_before_mib=before / 1024,
+        rss_mib=after / 1024,
+        peak_rss_mib=peak / 1024,
+    )
+    return result
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of process `pid` (all its threads), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -465,7 +612,7 @@ def big_document(server: Server, run: Run) -> Result:
 
 def spawn(workload: str, server: Server, options: dict[str, Any]) -> subprocess.Popen[str]:
     """A driver that talks over stdin and stdout while it runs."""
-    command = ["node", str(DRIVER), workload, server.url, json.dumps(options)]
+    command = ["node", str(server.driver), workload, server.url, json.dumps(options)]
     return subprocess.Popen(
         command, cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -572,17 +719,29 @@ WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
 }
 
 
+HOCUSPOCUS_WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
+    **{key: WORKLOADS[key] for key in ("a", "b", "c", "f")},
+    "m": ("200 clients x 10 documents over one socket", lambda s, r: multiplexed(s, r, "m")),
+    "n": ("1,000 clients x 10 documents over one socket", lambda s, r: multiplexed(s, r, "n")),
+}
+
+
 def collab_env(run: Run, extra: dict[str, str]) -> dict[str, str]:
     return {"COLLAB_DATABASE_URL": run.database_url, **extra}
 
 
-def bench(server: Server, run: Run, chosen: list[str]) -> dict[str, Result]:
+def bench(
+    server: Server,
+    run: Run,
+    chosen: list[str],
+    workloads: dict[str, tuple[str, Callable[[Server, Run], Result]]] = WORKLOADS,
+) -> dict[str, Result]:
     """Every chosen workload against one server; a failed workload is recorded, not fatal."""
     results: dict[str, Result] = {}
     server.start()
     try:
         for key in chosen:
-            title, workload = WORKLOADS[key]
+            title, workload = workloads[key]
             progress(f"{server.name}: {key} {title} (load average {os.getloadavg()[0]:.1f})")
             started = time.monotonic()
             try:
@@ -610,11 +769,16 @@ def ratio(value: Any, reference: Any) -> str:
     return f"{value / reference:.2f}x" if reference else "n/a"
 
 
-def table(names: list[str], results: dict[str, dict[str, Result]], chosen: list[str]) -> str:
+def table(
+    names: list[str],
+    results: dict[str, dict[str, Result]],
+    chosen: list[str],
+    rows: list[tuple[str, str, str, str]] = ROWS,
+) -> str:
     collabs = names[1:]
-    head = ["workload", "metric", "better", *names, *(f"{n} / reference" for n in collabs)]
+    head = ["workload", "metric", "better", *names, *(f"{n} / {names[0]}" for n in collabs)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for key, label, metric, better in ROWS:
+    for key, label, metric, better in rows:
         if key not in chosen:
             continue
         values = [results[name][key].get(metric) for name in names]
@@ -631,10 +795,11 @@ def notes(names: list[str], results: dict[str, dict[str, Result]], logs: Path) -
         for key, result in results[name].items():
             if "error" in result:
                 found.append(f"{name}, {key}: failed: {result['error']}")
-            if result.get("close_codes") or result.get("connect_errors"):
+            if result.get("close_codes") or result.get("connect_errors") or result.get("denied"):
                 found.append(
                     f"{name}, {key}: server-closed sockets by code {result.get('close_codes')},"
-                    f" connection errors {result.get('connect_errors')} {result.get('errors')}"
+                    f" connection errors {result.get('connect_errors')},"
+                    f" documents refused {result.get('denied', 0)} {result.get('errors')}"
                 )
     for path in sorted(logs.glob("*.log")):
         bad = [line for line in path.read_text(errors="replace").splitlines() if is_bad(line)]
@@ -672,7 +837,12 @@ def workspace(keep: str | None) -> Iterator[Path]:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small workloads: a smoke run")
-    parser.add_argument("--only", default="abcdefghi", help="workloads to run, e.g. a,b")
+    parser.add_argument("--only", help="workloads to run, e.g. a,b (default: all)")
+    parser.add_argument(
+        "--hocuspocus",
+        action="store_true",
+        help="@hocuspocus/server against collab's /hocuspocus, HocuspocusProvider clients",
+    )
     parser.add_argument("--database-url", help="collab's database (default: temp SQLite)")
     parser.add_argument("--logs", help="keep server logs (and the SQLite file) in this folder")
     return parser.parse_args()
@@ -680,7 +850,8 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    chosen = [key for key in WORKLOADS if key in args.only]
+    workloads = HOCUSPOCUS_WORKLOADS if args.hocuspocus else WORKLOADS
+    chosen = [key for key in workloads if args.only is None or key in args.only]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the servers
     if not DRIVER.with_name("node_modules").is_dir():
         sys.exit("run `npm ci` in benchmarks/ first")
@@ -688,6 +859,8 @@ def main() -> None:
         *(SIZES[key][0]["total"] // SIZES[key][0]["procs"] for key in ("d", "g", "i")),
         SIZES["f"][0]["clients"],
     )
+    if args.hocuspocus:
+        biggest = max(biggest, HOCUSPOCUS_SIZES["n"][0]["clients"])
     if not raise_file_limit(biggest + 1024):
         scale = resource.getrlimit(resource.RLIMIT_NOFILE)[0] / (biggest + 1024)
         for key in ("d", "f", "i"):
@@ -698,21 +871,43 @@ def main() -> None:
     with workspace(args.logs) as logs:
         database_url = args.database_url or f"sqlite+aiosqlite:///{logs / 'collab.db'}"
         run = Run(args.quick, f"r{uuid.uuid4().hex[:8]}", database_url, logs)
-        servers = [
-            Server("reference", False, {}, logs / "reference.log"),
-            Server("collab (defaults)", True, collab_env(run, {}), logs / "collab-defaults.log"),
-            Server("collab (limits lifted)", True, collab_env(run, LIFTED), logs / "lifted.log"),
-        ]
+        if args.hocuspocus:
+            run.sizes = HOCUSPOCUS_SIZES
+            hocuspocus_db = {"DATABASE": str(logs / "hocuspocus.db")}
+            servers = [
+                Server("@hocuspocus/server", False, hocuspocus_db, logs / "hocuspocus.log", True),
+                Server(
+                    "collab (defaults)", True, collab_env(run, {}), logs / "hp-defaults.log", True
+                ),
+                Server(
+                    "collab (limits lifted)",
+                    True,
+                    collab_env(run, LIFTED),
+                    logs / "hp-lifted.log",
+                    True,
+                ),
+            ]
+        else:
+            servers = [
+                Server("reference", False, {}, logs / "reference.log"),
+                Server(
+                    "collab (defaults)", True, collab_env(run, {}), logs / "collab-defaults.log"
+                ),
+                Server(
+                    "collab (limits lifted)", True, collab_env(run, LIFTED), logs / "lifted.log"
+                ),
+            ]
         started = time.monotonic()
-        results = {server.name: bench(server, run, chosen) for server in servers}
+        results = {server.name: bench(server, run, chosen, workloads) for server in servers}
         names = [server.name for server in servers]
         commit = subprocess.run(
             ["git", "log", "-1", "--format=%h"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
         database = "PostgreSQL" if "postgresql" in database_url else "SQLite"
         print(f"collab {commit}, {database}, {'quick' if args.quick else 'full'} run,", end=" ")
-        print(f"{time.monotonic() - started:.0f} s, {os.cpu_count()} cores\n")
-        print(table(names, results, chosen))
+        print(f"{time.monotonic() - started:.0f} s, {os.cpu_count()} cores,", end=" ")
+        print(f"load average {os.getloadavg()[0]:.1f} at the end\n")
+        print(table(names, results, chosen, HOCUSPOCUS_ROWS if args.hocuspocus else ROWS))
         found = notes(names, results, logs)
         if found:
             print("\nNotes:\n" + "\n".join(f"- {line}" for line in found))
