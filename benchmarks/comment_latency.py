@@ -72,7 +72,9 @@ def start_server(database_url: str, redis_url: str | None, logs: Path) -> tuple[
 
 
 def token(role: str) -> str:
-    return issue_token(SECRET, user=f"bench-{role}", name=role, grants={ROOM: role})
+    return issue_token(
+        SECRET, user=f"bench-{role}", name=role, grants={ROOM: role}, ttl_seconds=3600
+    )
 
 
 async def page(port: int, heard: asyncio.Queue[tuple[int, float]], n: int) -> ClientConnection:
