@@ -23,9 +23,9 @@ from collab.content.passages import (
     copy_of,
     decode_position,
     joined,
-    known,
     node_string,
     text_nodes,
+    unknown,
 )
 from collab.content.passages import (
     locate_all as _locate_all,
@@ -84,12 +84,14 @@ def anchor_given(doc: Doc[Any], start: bytes, end: bytes) -> Passage:
     """Anchors an editor made (Yjs relative positions), once the server has checked them: each
     names a character of this document's text (422 otherwise), and the passage between them
     holds some text now (422 when it is empty or backwards)."""
-    for data, what in ((start, "start"), (end, "end")):
-        if not known(doc, decode_position(data, what)):
-            raise InvalidRequest(
-                f"anchor.{what}: it names a character this document does not hold (it never "
-                "did, or it went with a deleted paragraph)"
-            )
+    ends = ("start", "end")
+    positions = [decode_position(start, "start"), decode_position(end, "end")]
+    missing = unknown(doc, positions)
+    if missing is not None:
+        raise InvalidRequest(
+            f"anchor.{ends[missing]}: it names a character this document does not hold (it "
+            "never did, or it went with a deleted paragraph)"
+        )
     where = locate(doc, start, end)
     if where is None:
         raise InvalidRequest(

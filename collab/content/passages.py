@@ -128,11 +128,12 @@ def decode_position(data: bytes, what: str) -> StickyIndex:
     )
 
 
-def known(doc: Doc[Any], position: StickyIndex) -> bool:
-    """Whether `position` names a character `doc` holds: one it has seen and not garbage
-    collected (yrs panics on either: a deleted paragraph's text is collected). For a position
-    a client sent."""
-    return _Holdings(doc, thorough=True).holds(position)
+def unknown(doc: Doc[Any], positions: Sequence[StickyIndex]) -> int | None:
+    """The index of the first of `positions` that names no character `doc` holds (one it
+    never saw, or one garbage-collected: yrs panics on either, and a deleted paragraph's text
+    is collected); None when it holds them all. For positions a client sent."""
+    holdings = _Holdings(doc, thorough=True)
+    return next((n for n, p in enumerate(positions) if not holdings.holds(p)), None)
 
 
 class _Holdings:

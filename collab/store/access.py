@@ -60,6 +60,16 @@ async def forget_room(conn: AsyncConnection, room: str) -> None:
     await conn.execute(delete(_visits).where(_visits.c.room == room))
 
 
+async def _head(conn: AsyncConnection, room: str) -> Any:
+    """The live room's owner and organisation role (None when there is no such room)."""
+    found = await conn.execute(
+        select(_rooms.c.owner_id, _rooms.c.org_role).where(
+            _rooms.c.name == room, _rooms.c.deleted_at.is_(None)
+        )
+    )
+    return found.first()
+
+
 @translates_outages
 class SqlAccess:
     """Owners, members, the organisation's role and visits; one transaction per call."""
@@ -70,13 +80,7 @@ class SqlAccess:
     async def head(self, room: str) -> RoomAccess:
         """Whether `room` exists, its owner and the organisation's role (no person's own)."""
         async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(_rooms.c.owner_id, _rooms.c.org_role).where(
-                        _rooms.c.name == room, _rooms.c.deleted_at.is_(None)
-                    )
-                )
-            ).first()
+            row = await _head(conn, room)
         if row is None:
             return RoomAccess(False, None, None, None)
         return RoomAccess(True, row.owner_id, row.org_role, None)
@@ -84,13 +88,7 @@ class SqlAccess:
     async def access(self, room: str, person_id: str) -> RoomAccess:
         """What decides `person_id`'s role on `room`."""
         async with self._engine.connect() as conn:
-            head = (
-                await conn.execute(
-                    select(_rooms.c.owner_id, _rooms.c.org_role).where(
-                        _rooms.c.name == room, _rooms.c.deleted_at.is_(None)
-                    )
-                )
-            ).first()
+            head = await _head(conn, room)
             if head is None:
                 return RoomAccess(False, None, None, None)
             role = await conn.scalar(
@@ -129,13 +127,7 @@ class SqlAccess:
         server admins, and everyone when the organisation has a role on it), by name: those
         whose name or email holds `text`, of `ids` when given; at most `limit`."""
         async with self._engine.connect() as conn:
-            head = (
-                await conn.execute(
-                    select(_rooms.c.owner_id, _rooms.c.org_role).where(
-                        _rooms.c.name == room, _rooms.c.deleted_at.is_(None)
-                    )
-                )
-            ).first()
+            head = await _head(conn, room)
             if head is None:
                 return []
             shared = select(_members.c.person_id).where(_members.c.room == room)
