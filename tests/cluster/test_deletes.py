@@ -43,17 +43,21 @@ async def test_a_delete_closes_every_process_and_nothing_brings_the_room_back(
         replied = await http.post(f"{threads}/{made.json()['id']}/comments", json={"body": "yes"})
         assert replied.status_code == 201, replied.text
 
+    stored = asyncio.Event()
+
     async def keep_commenting(http: httpx.AsyncClient) -> list[int]:
         """Threads started on another process while the room goes: each stored, or refused."""
         codes: list[int] = []
         while not codes or codes[-1] == 201:
             codes.append((await http.post(threads, json=passage)).status_code)
+            if codes[-1] == 201:
+                stored.set()
         return codes
 
     streams = [asyncio.create_task(keep_writing(w)) for w in (writers[0], writers[2])]
     async with httpx.AsyncClient() as commenter:
         commenting = asyncio.create_task(keep_commenting(commenter))
-        await asyncio.sleep(0.3)
+        await stored.wait()  # threads are being started on the other process
         async with httpx.AsyncClient() as http:
             deleted = await http.delete(f"{servers[1].http_url}/api/rooms/doomed")
         assert deleted.status_code == 204, deleted.text
