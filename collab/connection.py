@@ -130,6 +130,7 @@ class Connection:
         *,
         wants_ack: bool,
         wants_events: bool = False,
+        wants_echo: bool = False,
         live_name: bool = False,
         can_write: bool = True,
         limits: ConnectionLimits | None = None,
@@ -149,6 +150,7 @@ class Connection:
         self._origin = origin
         self._wants_ack = wants_ack
         self._wants_events = wants_events
+        self._wants_echo = wants_echo
         self._live_name = live_name
         self._can_write = can_write
         self._limits = limits or ConnectionLimits.from_settings(Settings())
@@ -204,6 +206,11 @@ class Connection:
     def wants_events(self) -> bool:
         """Whether the client asked for EVENT messages (?events=1)."""
         return self._wants_events
+
+    @property
+    def wants_echo(self) -> bool:
+        """Whether the client asked for its own updates back once committed (?echo=1)."""
+        return self._wants_echo
 
     @property
     def can_write(self) -> bool:

@@ -75,6 +75,11 @@ class DocumentPeer:
         return True
 
     @property
+    def wants_echo(self) -> bool:
+        """Never: SyncStatus tells a provider its changes are stored."""
+        return False
+
+    @property
     def wants_events(self) -> bool:
         """Always: events go to the provider as Stateless messages."""
         return True

@@ -17,6 +17,7 @@ from collab.content.export import (
 )
 from collab.content.roots import candidates
 from collab.content.textops import apply_text_ops, diff_ops
+from collab.errors import WrongDocumentKind
 
 Edit = Callable[[Doc[Any]], None]
 
@@ -29,6 +30,16 @@ def plan_restore(doc: Doc[Any], target_state: bytes) -> Edit | None:
     if not changed:
         return None
     source = doc_from_update(target_state)
+    for name in changed:
+        for kind, tree in (
+            (current.get(name, ABSENT).kind, doc),
+            (target.get(name, ABSENT).kind, source),
+        ):
+            if kind == "xml" and holds_unlisted_text(tree.get(name, type=XmlFragment)):
+                raise WrongDocumentKind(
+                    f"root {name!r} keeps text directly in its elements (as Yjs 14's editors "
+                    "do), which this server cannot copy yet: restoring it would lose that text"
+                )
 
     def edit(live: Doc[Any]) -> None:
         for name in changed:
@@ -115,6 +126,23 @@ def _restore_map(target_map: Map[Any], value: dict[str, Any]) -> None:
         # would destroy the clients' copy (their provider would sync a detached document).
         if plain_value(target_map.get(key)) != plain_value(item):
             target_map[key] = item
+
+
+def holds_unlisted_text(fragment: XmlFragment) -> bool:
+    """Whether an element of the tree holds text that is not in an XmlText child: Yjs 14
+    (`@y/y`) puts strings directly into element nodes, which pycrdt serialises (str) but does
+    not list among the children, so a copy made from the children would lose them."""
+    return any(_unlisted(child) for child in fragment.children)
+
+
+def _unlisted(node: Any) -> bool:
+    if not isinstance(node, XmlElement):
+        return False
+    children = list(node.children)
+    if not children:  # "<p>text</p>" where an empty element reads "<p></p>"
+        shown, closing = str(node), f"</{node.tag}>"
+        return shown.endswith(closing) and not shown[: -len(closing)].endswith(">")
+    return any(_unlisted(child) for child in children)
 
 
 def _restore_xml(fragment: XmlFragment, old: XmlFragment | None) -> None:

@@ -22,6 +22,12 @@ class Peer(Protocol):
         ...
 
     @property
+    def wants_echo(self) -> bool:
+        """Whether the peer asked to receive its own updates back once they are committed
+        (?echo=1: how @y/websocket 4 learns that its changes are confirmed)."""
+        ...
+
+    @property
     def wants_events(self) -> bool:
         """Whether the peer asked for EVENT messages (docs/protocol.md, Events)."""
         ...

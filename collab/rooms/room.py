@@ -613,7 +613,7 @@ class Room:
     def _broadcast_committed(self, writes: list[PendingWrite]) -> None:
         """One frame per run of a batch's small updates, merged by yrs (as Hocuspocus batches
         its fan-out per turn), instead of a frame per update per peer. A frame goes to every
-        peer but the sender when the run has one; a run merged from several peers' updates goes
+        peer but the sender (unless it asked for echoes: ?echo=1) when the run has one; a run merged from several peers' updates goes
         to them too (each applies its own part as a no-op, as from y-websocket's server).
         Large updates and the room's surrogate repairs (which must stay transactions of their
         own: content/surrogates.py) go alone, in their place. A run the writer stored as one
@@ -628,6 +628,8 @@ class Room:
             # When yrs could not merge them, each goes alone.
             for data, peers in [(update, senders)] if update is not None else run:
                 only = next(iter(peers)) if len(peers) == 1 else None
+                if only is not None and only.wants_echo:
+                    only = None  # it asked for its own committed updates back
                 self.broadcast(encode_update(data), exclude=only)
             run.clear()
 
