@@ -2,10 +2,10 @@
 
 y-prosemirror keeps a document as an XmlFragment: one XmlElement per node (`paragraph`,
 `heading` with `level`, `bulletList`, `orderedList`, `listItem`, `taskList`, `taskItem` with
-`checked`, `blockquote`, `codeBlock` with `language`, `horizontalRule`, `hardBreak`, `image`, and `table`s laid out by
-collab/content/tables.py),
-and XmlText holding inline text whose attributes are the marks (`bold`, `italic`, `strike`,
-`code`, `link` with `href`). Unknown nodes render their children. The walk recurses, but no
+`checked`, `blockquote`, `codeBlock` with `language`, `horizontalRule`, `hardBreak`, `image`,
+`table` of `tableRow`s of `tableHeader`/`tableCell`s holding blocks, laid out by tables.py), and
+XmlText holding inline text whose attributes are the marks (`bold`, `italic`, `strike`, `code`,
+`link` with `href`). Unknown nodes render their children. The walk recurses, but no
 stored document nests deeper than the update validator allows (64 levels).
 
 BlockNote (@blocknote/core, checked against 0.55) keeps its blocks in the same kind of tree, in a
