@@ -1,5 +1,6 @@
 // Browser end-to-end scenarios for tables in the rich-text (Tiptap) editor, run by
 // tests/browser/test_tables.py; see common.mjs for how they are driven.
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   WAIT, baseUrl, outdir, captureLooks, check, log, openEditor, openPage, run, waitSaved, waitStatus
@@ -107,6 +108,21 @@ function paste (page, data) {
 
 const TABLE = [['#Owner', '#Task', '#Due'], ['Ada', 'Spec | review', 'Mon'], ['Bob', 'Build', 'Tue!'], ['Cy', 'Test', 'Wed']]
 const MARKDOWN = '| Owner | Task | Due |\n| --- | --- | --- |\n| Ada | Spec \\| review | Mon |\n| Bob | Build | Tue! |\n| Cy | Test | Wed |\n'
+
+// A table with spans, a column width and alignment, set as HTML in a real editor; the server's
+// renderings of it. tests/content/test_tables.py reads the same table from the Yjs update this
+// scenario writes to test-output/browser/tiptap-table.yjs (copied to tests/content/).
+const SPANS_HTML = '<p>Budget</p><table><tbody>' +
+  '<tr><th colwidth="150"><p>Item</p></th><th style="text-align: right"><p>Q1</p></th><th style="text-align: center"><p>Q2</p></th></tr>' +
+  '<tr><td rowspan="2"><p>Rent</p></td><td colspan="2"><p>Paid <strong>yearly</strong> | in advance</p></td></tr>' +
+  '<tr><td><p>1</p></td><td><p>2</p><p>more</p></td></tr></tbody></table><p>End</p>'
+export const SPANS = {
+  markdown: 'Budget\n\n| Item | Q1 | Q2 |\n| --- | ---: | :---: |\n| Rent | Paid **yearly** \\| in advance |  |\n|  | 1 | 2<br>more |\n\nEnd\n',
+  html: '<p>Budget</p><table><thead><tr><th><p>Item</p></th><th style="text-align: right"><p>Q1</p></th><th style="text-align: center"><p>Q2</p></th></tr></thead>' +
+    '<tbody><tr><td rowspan="2"><p>Rent</p></td><td colspan="2"><p>Paid <strong>yearly</strong> | in advance</p></td></tr>' +
+    '<tr><td><p>1</p></td><td><p>2</p><p>more</p></td></tr></tbody></table><p>End</p>',
+  text: 'Budget\n\nItem\tQ1\tQ2\nRent\tPaid yearly | in advance\n\t1\t2 more\n\nEnd\n'
+}
 
 const scenarios = {
   /** Insert a table from the toolbar, fill it with Tab (a new row from the last cell), go back
@@ -250,9 +266,19 @@ const scenarios = {
     await paste(page, { 'text/plain': 'Plan\tx\nDraft\ty' })
     const filled = [['Owner', 'Task', ''], ['Ada', 'Plan', 'x'], ['Bob', 'Draft', 'y']]
     await waitTables(b.page, [filled, fromText], 'B after a paste into cells (no header cells in the middle)')
+    // Spans, a column width and alignment, as the editor stores them: the server's renderings.
+    const spans = await openRich(browser, 'table-spans-room', { name: 'Ada', query: '?kind=rich' })
+    await spans.page.evaluate((markup) => window.collab.editor.commands.setContent(markup), SPANS_HTML)
+    await waitSaved(spans.page)
+    for (const [format, want] of Object.entries(SPANS)) {
+      const got = await snapshot('table-spans-room', format)
+      check(got === want, `${format} of the table with spans: ${JSON.stringify(got)}, want ${JSON.stringify(want)}`)
+    }
+    const update = await fetch(`${baseUrl}/api/rooms/table-spans-room/snapshot?format=yjs`)
+    writeFileSync(join(outdir, 'tiptap-table.yjs'), Buffer.from(await update.arrayBuffer()))
     const markdown = await waitSnapshot(room, 'markdown', '| Name | Qty |\n| --- | --- |\n| Apples | 3 |\n| Pears | two<br>lines, "ripe" |\n')
     check(markdown.includes('| Owner | Task |  |\n| --- | --- | --- |\n| Ada | Plan | x |\n'), `Markdown: ${JSON.stringify(markdown)}`)
-    noErrors(a, b)
+    noErrors(a, b, spans)
   },
 
   /** A document with a table (and its tools) at 1280 and 390 px, light and dark, checked with

@@ -4,11 +4,13 @@ HTML, and a restore of a version bringing a table back as it was.
 The fragments are built as y-prosemirror writes what @tiptap/extension-table 3.31.3 makes: a
 `table` of `tableRow`s of `tableHeader`/`tableCell` elements with `colspan` and `rowspan`
 (always written: their defaults are 1), `colwidth` only once a column was resized and `align`
-only when set (null attributes are not stored), each cell holding paragraphs. The browser test
-(tests/browser/test_tables.py) checks the same renderings of a table made in a real editor."""
+only when set (null attributes are not stored), each cell holding paragraphs. tiptap_table.yjs
+is such a table made by a real editor (tests/browser/tables_e2e.mjs, "table-paste", writes it
+and checks the server's renderings of it against the same strings as here)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText
@@ -16,6 +18,7 @@ from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 from collab.content.restore import plan_restore
 from collab.content.richtext import to_html, to_markdown, to_text
 
+FIXTURE = Path(__file__).with_name("tiptap_table.yjs")
 Cell = str | list[tuple[str, dict[str, Any] | None]] | tuple[str, ...]
 
 
@@ -164,3 +167,28 @@ def _tree(node: Any) -> Any:
     attributes = sorted(node.attributes.__iter__()) if isinstance(node, XmlElement) else []
     tag = node.tag if isinstance(node, XmlElement) else None
     return (tag, attributes, [_tree(child) for child in node.children])
+
+
+def test_a_table_a_real_tiptap_editor_made_renders_with_its_spans_and_alignment() -> None:
+    doc: Doc[Any] = Doc()
+    doc.apply_update(FIXTURE.read_bytes())
+    content = doc.get("content", type=XmlFragment)
+    table = content.children[1]
+    assert isinstance(table, XmlElement) and table.tag == "table"
+    first = table.children[0].children[0]  # type: ignore[union-attr]
+    assert isinstance(first, XmlElement) and first.tag == "tableHeader"
+    assert dict(first.attributes.__iter__()) == {"colspan": 1, "rowspan": 1, "colwidth": [150]}
+    assert to_markdown(content) == (
+        "Budget\n\n| Item | Q1 | Q2 |\n| --- | ---: | :---: |\n"
+        "| Rent | Paid **yearly** \\| in advance |  |\n|  | 1 | 2<br>more |\n\nEnd\n"
+    )
+    assert to_html(content) == (
+        '<p>Budget</p><table><thead><tr><th><p>Item</p></th><th style="text-align: right">'
+        '<p>Q1</p></th><th style="text-align: center"><p>Q2</p></th></tr></thead><tbody><tr>'
+        '<td rowspan="2"><p>Rent</p></td><td colspan="2"><p>Paid <strong>yearly</strong> | in '
+        "advance</p></td></tr><tr><td><p>1</p></td><td><p>2</p><p>more</p></td></tr></tbody>"
+        "</table><p>End</p>"
+    )
+    assert to_text(content) == (
+        "Budget\n\nItem\tQ1\tQ2\nRent\tPaid yearly | in advance\n\t1\t2 more\n\nEnd\n"
+    )
