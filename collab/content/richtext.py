@@ -2,9 +2,10 @@
 
 y-prosemirror keeps a document as an XmlFragment: one XmlElement per node (`paragraph`,
 `heading` with `level`, `bulletList`, `orderedList`, `listItem`, `taskList`, `taskItem` with
-`checked`, `blockquote`, `codeBlock` with `language`, `horizontalRule`, `hardBreak`, `image`),
-and XmlText holding inline text whose attributes are the marks (`bold`, `italic`, `strike`,
-`code`, `link` with `href`). Unknown nodes render their children. The walk recurses, but no
+`checked`, `blockquote`, `codeBlock` with `language`, `horizontalRule`, `hardBreak`, `image`,
+`table` of `tableRow`s of `tableHeader`/`tableCell`s holding blocks, laid out by tables.py), and
+XmlText holding inline text whose attributes are the marks (`bold`, `italic`, `strike`, `code`,
+`link` with `href`). Unknown nodes render their children. The walk recurses, but no
 stored document nests deeper than the update validator allows (64 levels).
 
 BlockNote (@blocknote/core, checked against 0.55) keeps its blocks in the same kind of tree, in a
@@ -30,6 +31,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pycrdt import XmlElement, XmlFragment, XmlText
+
+from collab.content.tables import html_table, markdown_table, text_table
 
 _MARKDOWN_MARKS = (("code", "`", "`"), ("bold", "**", "**"), ("italic", "*", "*"))
 _HTML_MARKS = (("code", "code"), ("bold", "strong"), ("italic", "em"), ("strike", "s"))
@@ -95,6 +98,8 @@ def _block(element: XmlElement, fmt: str, indent: str) -> str:
         return f"{indent}{attrs.get('alt') or ''}\n\n"
     if tag == "paragraph":
         return f"{indent}{_inline(element.children, fmt)}\n\n"
+    if tag == "table":
+        return _table(element, fmt, indent)
     return _blocks(element.children, fmt, indent)
 
 
@@ -197,6 +202,8 @@ def _html_node(node: Any) -> str:
     tag, attrs = node.tag, _attributes(node)
     if tag == "blockGroup":
         return _html_block_group(node)
+    if tag == "table":
+        return _html_table(node)
     inner = "".join(_html_node(child) for child in node.children)
     if tag == "heading":
         level = min(max(int(attrs.get("level") or 1), 1), 6)
@@ -412,30 +419,15 @@ def _media(tag: str, attrs: dict[str, Any], fmt: str, indent: str) -> str:
     return f"{indent}[{label or _escape_markdown(url)}]({target})\n\n"
 
 
-def _table_cells(table: XmlElement) -> list[list[XmlElement]]:
-    rows = (row for row in table.children if isinstance(row, XmlElement) and row.tag == "tableRow")
-    return [[cell for cell in row.children if isinstance(cell, XmlElement)] for row in rows]
-
-
 def _table(table: XmlElement, fmt: str, indent: str) -> str:
-    """Markdown: a GitHub table, its first row the header (GFM tables have one). Text: a line
-    per row, its cells separated by tabs."""
-    rows = [[_inline(cell.children, fmt) for cell in row] for row in _table_cells(table)]
-    if not rows:
-        return ""
-    if fmt != "markdown":
-        lines = ["\t".join(" ".join(cell.split()) for cell in row) for row in rows]
-        return "".join(f"{indent}{line}\n" for line in lines) + "\n"
-    width = max(len(row) for row in rows)
+    """Tiptap's cells hold blocks, BlockNote's a `tableParagraph`: either way, their blocks."""
 
-    def line(cells: list[str]) -> str:
-        cells = [
-            " ".join(cell.replace("|", "\\|").replace("  \n", "<br>").split()) for cell in cells
-        ]
-        cells += [""] * (width - len(cells))
-        return f"{indent}| " + " | ".join(cells) + " |\n"
+    def cell(element: XmlElement) -> str:
+        return _blocks(element.children, fmt, "")
 
-    return line(rows[0]) + line(["---"] * width) + "".join(line(row) for row in rows[1:]) + "\n"
+    if fmt == "markdown":
+        return markdown_table(table, cell, indent)
+    return text_table(table, cell, indent)
 
 
 def _html_block_group(group: XmlElement) -> str:
@@ -499,29 +491,4 @@ def _html_media(tag: str, attrs: dict[str, Any]) -> str:
 
 
 def _html_table(table: XmlElement) -> str:
-    """Leading rows of header cells make the <thead>; spans are kept."""
-    rows = _table_cells(table)
-    head = 0
-    while head < len(rows) and rows[head] and all(c.tag == "tableHeader" for c in rows[head]):
-        head += 1
-    html_rows = ["<tr>" + "".join(_html_cell(cell) for cell in row) + "</tr>" for row in rows]
-    out = ["<table>"]
-    if head:
-        out.append("<thead>" + "".join(html_rows[:head]) + "</thead>")
-    if head < len(rows):
-        out.append("<tbody>" + "".join(html_rows[head:]) + "</tbody>")
-    return "".join(out) + "</table>"
-
-
-def _html_cell(cell: XmlElement) -> str:
-    name = "th" if cell.tag == "tableHeader" else "td"
-    spans = ""
-    for span in ("colspan", "rowspan"):
-        try:
-            value = int(_attributes(cell).get(span) or 1)
-        except (TypeError, ValueError, OverflowError):
-            value = 1
-        if 1 < value < 1000:
-            spans += f' {span}="{value}"'
-    inline = "".join(_html_node(child) for child in cell.children)
-    return f"<{name}{spans}>{inline}</{name}>"
+    return html_table(table, lambda cell: "".join(_html_node(child) for child in cell.children))

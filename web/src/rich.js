@@ -2,6 +2,7 @@
 // toolbar. Collaboration keeps the document in Yjs and gives each person their own undo
 // history; CollaborationCaret shows the others' carets and selections with their names. Comment
 // highlights, the Comment shortcut and commenters' read-only text: rich-comment-marks.js.
+// Tables, their paste and tools: rich-tables.js.
 import { Editor } from '@tiptap/core'
 import StarterKit from '@tiptap/starter-kit'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
@@ -11,6 +12,7 @@ import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import { yUndoPluginKey } from '@tiptap/y-tiptap'
 import { CONTENT } from './contract.js'
 import { buildToolbar } from './toolbar.js'
+import { addTableTools, tableExtensions } from './rich-tables.js'
 import { CommentMarks, richMarksApi } from './rich-comment-marks.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
@@ -42,6 +44,7 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub }) {
     }),
     TaskList,
     TaskItem.configure({ nested: true }),
+    ...tableExtensions(),
     Placeholder.configure({ placeholder: readOnly ? 'Nothing here yet.' : 'Start typing… (# for a heading, - for a list)' }),
     Collaboration.configure({ document: ydoc, field: CONTENT }),
     CollaborationCaret.configure({ provider, user, render: caret }),
@@ -78,7 +81,11 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
       }
     }
   })
-  if (!readOnly) parent.prepend(buildToolbar(editor))
+  if (!readOnly) {
+    const toolbar = buildToolbar(editor)
+    addTableTools(toolbar, editor)
+    parent.prepend(toolbar)
+  }
   const undoManager = () => yUndoPluginKey.getState(editor.state)?.undoManager
   return {
     kind: 'rich',

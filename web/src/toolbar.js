@@ -52,7 +52,7 @@ function groups (editor) {
   ]
 }
 
-function button ([name, label, shortcut, content, run, isActive]) {
+export function button ([name, label, shortcut, content, run, isActive]) {
   const el = document.createElement('button')
   el.type = 'button'
   el.className = 'tool'
