@@ -177,6 +177,8 @@ async def _running(
             people=state.people,
             sessions=store.people if state.people is not None else None,
         )
+        watch = state.access
+        cluster.on_access_changed = lambda room, user: watch.recheck(room=room, user_id=user)
         recheck_task = asyncio.create_task(state.access.run(), name="collab access recheck")
         stack.push_async_callback(_stop, recheck_task)
         stack.push_async_callback(_drain, state)

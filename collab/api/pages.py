@@ -18,10 +18,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from collab.api.access import request_info
 from collab.api.models.rooms import MAX_TITLE
 from collab.content.export import DOCUMENT_KINDS, TEXT
 from collab.documents.titles import create_titled
-from collab.errors import RoomNotFound
+from collab.errors import CollabError, RoomNotFound
 from collab.state import CollabState
 from collab.store.base import RoomInfo
 from collab.types import is_valid_room_name
@@ -123,6 +124,8 @@ class Pages:
             return error_page(404, message, title="There is no document with this name")
         state: CollabState = request.app.state.collab
         kind, exists, title = await _document_meta(state, room)
+        if not state.auth.development:
+            kind, exists, title = await _shown_meta(request, room, (kind, exists, title))
         asked = request.query_params.get("kind")
         config = {
             "room": room,
@@ -193,6 +196,29 @@ async def _document_meta(
     except Exception as error:  # the page must open whatever the store does
         log.info("editor page of %r: no document kind (%s)", room, error)
         return None, None, None
+
+
+async def _shown_meta(
+    request: Request, room: str, meta: tuple[str | None, bool | None, str | None]
+) -> tuple[str | None, bool | None, str | None]:
+    """What the editor page of a server with a secret may say about the room: its kind and title
+    only to whom the request shows may read it (a session cookie, the host's hook), that no
+    document has the name only to someone identified (who would own it by opening it); nothing
+    to anyone else (a token travels in the page's fragment, which the server never sees: the
+    page asks the REST API with it)."""
+    state: CollabState = request.app.state.collab
+    info = request_info(request, "http")
+    try:
+        identity, _ = await state.admission.identify(info, None)
+    except CollabError:
+        return None, None, None
+    if meta[1] is False:
+        return meta
+    try:
+        role = await state.admission.role(identity, room, info)
+    except CollabError:
+        role = None
+    return meta if role is not None else (None, None, None)
 
 
 async def _anyone(name: str) -> None:

@@ -157,7 +157,8 @@ SIGN_IN = Operation(
     "Sign in with a built-in account's email and password; sets the session cookie",
     {200: Reply("Signed in: who, with the CSRF token", Me)},
     description="A wrong email, a wrong password and a deactivated account get the same 401. "
-    "Failed attempts are throttled per account and per address: 429 with Retry-After. Every "
+    "Failed attempts are throttled per account and per address, across every process of a "
+    "cluster: 429 with Retry-After. Every "
     "sign-in starts a new session (a cookie sent with it is signed out).",
     authenticated=False,
     body=_SIGN_IN,
@@ -178,6 +179,13 @@ async def sign_in(request: Request) -> Response:
     if wait > 0:
         raise SignInThrottled(wait)
     throttle.attempt(email, address)  # before the check: attempts sent together all count
+    # Counted in the database too, so that every process of a cluster throttles alike.
+    account, place = throttle.shared_keys(email, address)
+    per_account, per_address = throttle.limits()
+    limits = {account: per_account, place: per_address}
+    wait, rows = await state.store.attempts.attempt(limits, throttle.window)
+    if wait > 0:
+        raise SignInThrottled(wait)
     found = await state.store.people.by_email(email)
     person, stored = found if found is not None else (None, None)
     async with throttle.checking:
@@ -185,6 +193,8 @@ async def sign_in(request: Request) -> Response:
     if not matches or person is None or not person.active:
         raise SignInFailed(_INCORRECT)
     throttle.succeeded(email, address)
+    await state.store.attempts.clear(account)
+    await state.store.attempts.take_back(rows[1:])  # the address is forgiven it
     return await signed_in_response(request, person, reply_with_me=True)
 
 

@@ -105,6 +105,7 @@ async def _set_role(call: RoomCall[Any, Any], person: Person, role: str) -> None
     await state.store.access.set_member(room, person.id, role)
     # A lower role than before: their open editors reconnect with it.
     await state.access.recheck(room=room, user_id=f"person:{person.id}")
+    state.rooms.access_changed(room, f"person:{person.id}")
     _announce(call, person.id, role)
 
 
@@ -148,6 +149,7 @@ async def unshare(call: RoomCall[None, None]) -> Response:
     person = await _shared_person(call)
     await state.store.access.remove_member(room, person.id)
     await state.access.recheck(room=room, user_id=f"person:{person.id}")
+    state.rooms.access_changed(room, f"person:{person.id}")
     _announce(call, person.id, None)
     return reply(await _access(call))
 
@@ -180,6 +182,7 @@ async def set_organisation(call: RoomCall[None, OrganisationRole]) -> Response:
     await state.documents.info(room)
     await state.store.access.set_org_role(room, call.body.role)
     await state.access.recheck(room=room)
+    state.rooms.access_changed(room, None)
     _announce(call, None, call.body.role)
     return reply(await _access(call))
 
@@ -213,6 +216,7 @@ async def transfer(call: RoomCall[None, NewOwner]) -> Response:
     if previous is not None and previous != person.id:
         _announce(call, previous, "editor")
         await state.access.recheck(room=room, user_id=f"person:{previous}")
+        state.rooms.access_changed(room, f"person:{previous}")
     return reply(await _access(call))
 
 

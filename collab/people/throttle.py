@@ -1,8 +1,10 @@
 """Sign-in throttling: attempts counted per account and per address over a window (each one
 before its password is checked, so attempts sent together all count; a success is forgiven);
 past the limit, attempts are refused (429 with Retry-After) without checking the password.
-Kept in this process's memory, bounded in the number of keys it tracks; at most a few password
-checks (argon2: CPU and 64 MiB each) run at once."""
+Counted in this process's memory (bounded in the number of keys it tracks; a burst at one process
+is refused without asking the database) and in the database (store/attempts.py, the keys of
+`shared_keys`), so that every process of a cluster throttles the same account and address; at
+most a few password checks (argon2: CPU and 64 MiB each) run at once."""
 
 from __future__ import annotations
 
@@ -78,6 +80,20 @@ class SignInThrottle:
         self._accounts = _Window(per_account, window, keys, clock)
         self._addresses = _Window(per_address, window, keys, clock)
         self.checking = asyncio.Semaphore(checks)
+
+    @property
+    def window(self) -> float:
+        """Seconds an attempt counts for."""
+        return self._accounts.window
+
+    def shared_keys(self, email: str, address: str | None) -> tuple[str, str]:
+        """The keys an attempt is counted against in the database: its account's, its
+        address's."""
+        return "account:" + _key(email), "address:" + (address or "?")[:64]
+
+    def limits(self) -> tuple[int, int]:
+        """Most attempts per account, per address, in a window."""
+        return self._accounts.limit, self._addresses.limit
 
     def wait(self, email: str, address: str | None) -> float:
         """Seconds before this account or address may try again (0: now)."""

@@ -12,7 +12,7 @@ from collab.errors import MalformedMessage
 from collab.protocol.encoding import Reader, write_var_bytes, write_var_uint
 
 VERSION = 1
-_COMMITTED, _DELETED, _PRESENCE, _PRESENCE_QUERY, _BYE, _EVENT = 1, 2, 3, 4, 5, 6
+_COMMITTED, _DELETED, _PRESENCE, _PRESENCE_QUERY, _BYE, _EVENT, _ACCESS = 1, 2, 3, 4, 5, 6, 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,18 @@ class RoomEvent:
     event: str
 
 
-BusMessage = Committed | Deleted | Presence | PresenceQuery | Bye | RoomEvent
+@dataclass(frozen=True, slots=True)
+class AccessChanged:
+    """Who may open the room changed on `node` (shared, a role changed, removed, its owner or
+    the organisation's role): the others re-check their open connections to it now, those of
+    `user` only when it is given."""
+
+    room: str
+    node: str
+    user: str | None
+
+
+BusMessage = Committed | Deleted | Presence | PresenceQuery | Bye | RoomEvent | AccessChanged
 
 
 def _str(value: str) -> bytes:
@@ -112,6 +123,8 @@ def encode(message: BusMessage) -> bytes:
             out += bytes([_BYE]) + _str(node)
         case RoomEvent(room, node, event):
             out += bytes([_EVENT]) + _str(room) + _str(node) + _str(event)
+        case AccessChanged(room, node, user):
+            out += bytes([_ACCESS]) + _str(room) + _str(node) + _optional_str(user)
     return bytes(out)
 
 
@@ -147,6 +160,9 @@ def decode(data: bytes) -> BusMessage:
     elif kind == _EVENT:
         room, node = reader.read_var_string(), reader.read_var_string()
         message = RoomEvent(room, node, reader.read_var_string())
+    elif kind == _ACCESS:
+        room, node = reader.read_var_string(), reader.read_var_string()
+        message = AccessChanged(room, node, _read_optional_str(reader))
     else:
         raise MalformedMessage(f"unknown bus message kind {kind}")
     reader.expect_end()

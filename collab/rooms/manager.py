@@ -108,6 +108,12 @@ class RoomManager:
         if self.cluster is not None:
             self.cluster.announce(name, event)
 
+    def access_changed(self, name: str, user_id: str | None = None) -> None:
+        """Who may open the room changed (this process re-checked its own connections): the
+        other processes of a cluster re-check theirs now."""
+        if self.cluster is not None:
+            self.cluster.access_changed(name, user_id)
+
     async def acquire(self, name: str, *, create: bool = True) -> Room:
         """The live room `name`, loading it first if needed (one load however many callers).
         With `create` False (viewers), a room that does not exist is RoomNotFound."""

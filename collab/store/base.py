@@ -11,6 +11,7 @@ from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 
 if TYPE_CHECKING:
     from collab.store.access import SqlAccess
+    from collab.store.attempts import SqlSignInAttempts
     from collab.store.comments import SqlComments
     from collab.store.people import SqlPeople
 
@@ -426,6 +427,11 @@ class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
     @property
     def people(self) -> SqlPeople:
         """People who sign in, and their sessions."""
+        ...
+
+    @property
+    def attempts(self) -> SqlSignInAttempts:
+        """Sign-in attempts, for the throttle every process shares."""
         ...
 
     @property

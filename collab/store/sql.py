@@ -25,6 +25,7 @@ from collab.metrics import Metrics, store_appends
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.store import catalog, leases, roomlog, versions
 from collab.store.access import SqlAccess, forget_room
+from collab.store.attempts import SqlSignInAttempts
 from collab.store.base import (
     Appended,
     CatchUp,
@@ -73,6 +74,7 @@ class SqlStore:
         self._batches = BatchLedger()
         self.links = SqlLinks(engine)
         self.people = SqlPeople(engine)
+        self.attempts = SqlSignInAttempts(engine)
         self.access = SqlAccess(engine)
         self.comments = SqlComments(engine)
         self._ignoring: dict[str, Insert] = {}

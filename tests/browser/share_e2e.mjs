@@ -41,6 +41,12 @@ const scenarios = {
     await admin.page.click('.cm-content')
     await admin.page.keyboard.type('Shared with a link.', { delay: 10 })
     await waitSaved(admin.page)
+    const renamed = await admin.page.evaluate(async ([room, token]) => (await fetch(`/api/rooms/${room}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ title: 'Launch notes' })
+    })).status, [room, TOKENS.admin])
+    check(renamed === 200, `renaming answered ${renamed}`)
 
     check(await admin.page.isVisible('#share-button'), 'no Share button for an admin')
     await admin.page.focus('#share-button')
@@ -71,6 +77,12 @@ const scenarios = {
     await waitStatus(viewer.page, 'connected')
     await waitFor(() => editorText(viewer.page), (t) => t === 'Shared with a link.', 'the viewer text')
     check(await viewer.page.evaluate(() => window.collab.access.role) === 'viewer', 'the link is not a viewer link')
+    // The server does not see the link's token (it is in the fragment), so its page leaves the
+    // title out; the page asks the REST API with the token and shows it.
+    const served = await (await fetch(`${baseUrl}/d/${room}`)).text()
+    check(!served.includes('Launch notes'), 'the page names the title to someone without a token')
+    await waitFor(() => viewer.page.textContent('#doc-title'), (t) => t === 'Launch notes', 'the viewer\'s title')
+    check(await viewer.page.title() === 'Launch notes · collab', `the viewer's tab says ${await viewer.page.title()}`)
     check(await viewer.page.isVisible('#role-badge'), 'no View only badge')
     check(await viewer.page.isHidden('#share-button'), 'a viewer sees Share')
     await viewer.page.click('.cm-content')

@@ -200,3 +200,34 @@ async def test_a_server_admin_opening_a_new_name_owns_it(
     mine = (await root.http.get("/api/rooms", params={"scope": "mine"})).json()["items"]
     assert [room["name"] for room in mine] == ["brand-new"]
     await root.close()
+
+
+async def test_removing_a_person_closes_their_editor_on_another_process_at_once(
+    make_server: ServerFactory, postgres_url: str, redis_url: str, bus_prefix: str
+):
+    """Ada removes Grace on one process; Grace's editor on the other closes with 4403 at once
+    (the removal is told over the bus), not at that process's periodic re-check (an hour)."""
+    env = {
+        "COLLAB_SECRET": SECRET,
+        "COLLAB_REDIS_URL": redis_url,
+        "COLLAB_BUS_PREFIX": bus_prefix,
+        "COLLAB_AUTHORIZE_RECHECK": "3600",
+    }
+    first = make_server(postgres_url, **env)
+    await first.start()
+    second = make_server(postgres_url, **env)
+    await second.start()
+    await add_person(postgres_url, "ada@example.com", "Ada")
+    grace_id = (await add_person(postgres_url, "grace@example.com", "Grace")).id
+    await _shared_room(first)
+    ada = await sign_in(first, "ada@example.com")
+    grace = await sign_in(second, "grace@example.com")
+    async with editor_of(second, "q3-plan", grace) as there:
+        await there.synced.wait()
+        removed = await ada.http.delete(
+            f"/api/rooms/q3-plan/access/{grace_id}", headers=ada.changes()
+        )
+        assert removed.status_code in (200, 204), removed.text
+        assert (await there.wait_closed(timeout=5.0))[0] == 4403
+    await ada.close()
+    await grace.close()

@@ -4,8 +4,11 @@ closing open editors, names (never ids) in history."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 from tests.conftest import ServerFactory
@@ -238,3 +241,48 @@ async def test_putting_a_new_name_makes_me_its_owner_and_says_so(
     # Someone else's PUT of it is refused: it is Ada's now.
     taken = await grace.http.put("/api/rooms/fresh-plan", headers=grace.changes())
     assert taken.status_code == 403
+
+
+def _page_config(page: str) -> dict[str, object]:
+    found = re.search(r'id="collab-config" type="application/json">(.*?)</script>', page)
+    assert found is not None
+    config: dict[str, object] = json.loads(found.group(1))
+    return config
+
+
+async def test_the_editor_page_tells_a_title_only_to_whom_may_read_it(
+    team: tuple[ServerProcess, SignedIn, SignedIn],
+):
+    """On a server with a secret, GET /d/{room} names the document's title and kind to its
+    readers only: not to a signed-in person without access, nor to someone not signed in
+    (whose token, if any, is in the fragment: the page asks the REST API with it)."""
+    server, ada, grace = team
+    made = await ada.http.post(
+        "/api/rooms", json={"title": "Secret merger", "kind": "rich"}, headers=ada.changes()
+    )
+    assert made.status_code == 201, made.text
+    own = await ada.http.get("/d/secret-merger")
+    assert "Secret merger" in own.text
+    assert _page_config(own.text)["title"] == "Secret merger"
+    assert _page_config(own.text)["kind"] == "rich"
+    async with httpx.AsyncClient(base_url=server.http_url) as anonymous:
+        for page in (
+            await grace.http.get("/d/secret-merger"),
+            await anonymous.get("/d/secret-merger"),
+        ):
+            assert page.status_code == 200
+            assert "Secret merger" not in page.text
+            config = _page_config(page.text)
+            assert config["title"] is None and config["exists"] is None
+            assert config["kind"] == "text"
+        # Nobody's name yet: a person opening it would own it, so they are told; others not.
+        assert _page_config((await anonymous.get("/d/blank-name")).text)["exists"] is None
+    assert _page_config((await grace.http.get("/d/blank-name")).text)["exists"] is False
+    # Shared with Grace, she is told.
+    shared = await ada.http.post(
+        "/api/rooms/secret-merger/access",
+        json={"email": "grace@example.com", "role": "viewer"},
+        headers=ada.changes(),
+    )
+    assert shared.status_code == 200, shared.text
+    assert _page_config((await grace.http.get("/d/secret-merger")).text)["title"] == "Secret merger"

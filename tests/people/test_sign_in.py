@@ -5,6 +5,7 @@ of one server refused by another."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import UTC, datetime, timedelta
 from http.cookies import SimpleCookie
 
@@ -245,3 +246,45 @@ async def test_signing_out_with_a_dead_cookie_clears_it(secured: ServerProcess):
         out = await http.delete("/api/session")
         assert out.status_code == 204
         assert 'collab_session=""' in out.headers["set-cookie"]
+
+
+async def test_every_process_of_a_cluster_throttles_the_same_account(
+    make_server: ServerFactory, database_url: str
+):
+    """Failures at one process count at the other (they are stored): five wrong passwords
+    spread over two processes close the account at both, even to the right password; attempts
+    sent together to both let five through in all; a success starts the account afresh."""
+    first = make_server(database_url, COLLAB_SECRET=SECRET)
+    await first.start()
+    second = make_server(database_url, COLLAB_SECRET=SECRET)
+    await second.start()
+    await add_person(database_url, "ada@example.com", "Ada")
+    await add_person(database_url, "grace@example.com", "Grace")
+    wrong = {"email": "ada@example.com", "password": "not the password"}
+    right = {"email": "ada@example.com", "password": PASSWORD}
+    async with (
+        httpx.AsyncClient(base_url=first.http_url) as one,
+        httpx.AsyncClient(base_url=second.http_url) as two,
+    ):
+        for http in (one, two, one, two, one):
+            assert (await http.post("/api/session", json=wrong)).status_code == 401
+        for http in (one, two):
+            throttled = await http.post("/api/session", json=right)
+            assert throttled.status_code == 429, throttled.text
+            assert int(throttled.headers["retry-after"]) > 0
+        # Sent together to both: five answered, the rest throttled.
+        other = {"email": "grace@example.com", "password": "not the password"}
+        answers = await asyncio.gather(
+            *(http.post("/api/session", json=other) for http in (one, two) * 6)
+        )
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses.count(401) <= 5 and statuses.count(429) >= 7, statuses
+    store = await with_store(database_url)
+    try:
+        await store.attempts.clear("address:127.0.0.1")  # the address is spent by now
+        account = "account:" + hashlib.sha256(b"ada@example.com").hexdigest()[:32]
+        await store.attempts.clear(account)
+    finally:
+        await store.close()
+    async with httpx.AsyncClient(base_url=second.http_url) as two:
+        assert (await two.post("/api/session", json=right)).status_code == 200

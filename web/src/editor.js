@@ -195,6 +195,30 @@ async function personRole (room) {
   }
 }
 
+/**
+ * What the server leaves out of the page for whoever it cannot see may read the document (a
+ * link's token travels in the fragment, which it never sees): the kind and title, asked of the
+ * REST API with the token. Fills `config` in; on any failure it stays as it was.
+ */
+async function tokenMeta (config, token) {
+  try {
+    const res = await fetch(`/api/rooms/${encodeURIComponent(config.room)}`, {
+      headers: { accept: 'application/json', ...authHeaders(token) },
+      cache: 'no-store',
+      signal: AbortSignal.timeout(CREATE_WAIT)
+    })
+    if (res.status === 404) {
+      config.exists = false
+      return
+    }
+    if (!res.ok) return
+    const room = await res.json()
+    if (room.kind === 'rich' || room.kind === 'text') config.kind = room.kind
+    config.title = typeof room.title === 'string' ? room.title : null
+    config.exists = true
+  } catch { /* offline or slow: the page opens without them, as before */ }
+}
+
 /** This page's identity as a signed-in person: their name, one colour everywhere. */
 function personIdentity (identity, me) {
   const color = colorFor(me.person.id)
@@ -247,6 +271,7 @@ async function main () {
   // Without a link's token, a signed-in person's cookie says who this is (not in development).
   const me = !access.token && !config.devMode ? await loadMe() : null
   const person = me && me.signed_in && me.person ? me.person : null
+  if (access.token && !config.devMode && config.exists == null) await tokenMeta(config, access.token)
   const identity = loadIdentity()
   if (person) personIdentity(identity, me)
   if (access.name) {

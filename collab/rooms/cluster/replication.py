@@ -67,6 +67,11 @@ class Cluster:
         self._overflowed: set[str] = set()
         self._suspect: dict[str, int] = {}
         self._gap_timers: dict[str, asyncio.TimerHandle] = {}
+        # Re-checks the open connections to a room (and of a user) when another process says
+        # who may open it changed (set by create_app: AccessWatch.recheck).
+        self.on_access_changed: Callable[[str, str | None], Coroutine[Any, Any, object]] | None = (
+            None
+        )
         self._catching_up: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         # Called with a room's name when it was deleted elsewhere (the manager closes it).
@@ -154,6 +159,11 @@ class Cluster:
         message = wire.RoomEvent(name, self.node_id, json.dumps(event, ensure_ascii=False))
         self.bus.publish(name, wire.encode(message))
 
+    def access_changed(self, name: str, user: str | None) -> None:
+        """Who may open the room changed here: the others re-check their connections to it now
+        (not at their next periodic re-check)."""
+        self.bus.publish(name, wire.encode(wire.AccessChanged(name, self.node_id, user)))
+
     def deleted(self, name: str, tombstone: RoomHead) -> None:
         """This process deleted the room: the others close their copies."""
         self.bus.publish(name, wire.encode(wire.Deleted(name, tombstone.epoch, self.node_id)))
@@ -203,6 +213,13 @@ class Cluster:
                 self.presence.node_left(message.node)
             case wire.RoomEvent():
                 self._on_event(message)
+            case wire.AccessChanged():
+                self._on_access_changed(message)
+
+    def _on_access_changed(self, message: wire.AccessChanged) -> None:
+        recheck = self.on_access_changed
+        if recheck is not None and message.room in self.rooms:
+            self._spawn(recheck(message.room, message.user), f"access re-check {message.room}")
 
     def _on_event(self, message: wire.RoomEvent) -> None:
         room = self.rooms.get(message.room)
