@@ -108,7 +108,7 @@ class Room(BaseModel):
     editors: list[str] = Field(
         default_factory=list,
         description="who edited lately (at most 5): authors of edits no version records yet, "
-        "then those of the latest version; listings only",
+        "then those of the latest version; listings and the room's metadata fill it",
     )
     owner: RoomOwner | None = Field(None, description="the person who owns it; null: nobody")
     role: Literal["viewer", "commenter", "editor", "admin"] | None = Field(
