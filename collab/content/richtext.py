@@ -31,7 +31,9 @@ from urllib.parse import urlsplit
 
 from pycrdt import XmlElement, XmlFragment, XmlText
 
-_MARKDOWN_MARKS = (("code", "`", "`"), ("bold", "**", "**"), ("italic", "*", "*"))
+from collab.content.markdown_inline import escape_markdown as _escape_markdown
+from collab.content.markdown_inline import inline_markdown
+
 _HTML_MARKS = (("code", "code"), ("bold", "strong"), ("italic", "em"), ("strike", "s"))
 _LISTS = {"bulletList", "orderedList", "taskList"}
 
@@ -134,38 +136,14 @@ def _inline(nodes: Iterable[Any], fmt: str) -> str:
 
 
 def _inline_text(text: XmlText, fmt: str) -> str:
-    out = []
+    runs = []
     for chunk in text.diff():
         content, marks = chunk[0], (chunk[1] if len(chunk) > 1 else None) or {}
-        if not isinstance(content, str):
-            continue
-        if fmt == "markdown":
-            out.append(_markdown_marks(content, marks))
-        else:
-            out.append(content)
-    return "".join(out)
-
-
-def _markdown_marks(content: str, marks: dict[str, Any]) -> str:
-    if not content.strip():
-        return content
-    if "code" not in marks:
-        content = _escape_markdown(content)
-    for mark, before, after in _MARKDOWN_MARKS:
-        if mark in marks:
-            content = f"{before}{content}{after}"
-    if "strike" in marks:
-        content = f"~~{content}~~"
-    link = marks.get("link")
-    if isinstance(link, dict) and link.get("href"):
-        content = f"[{content}]({link['href']})"
-    return content
-
-
-def _escape_markdown(content: str) -> str:
-    for char in "\\`*_[]~<":
-        content = content.replace(char, "\\" + char)
-    return content
+        if isinstance(content, str):
+            runs.append((content, marks))
+    if fmt == "markdown":
+        return inline_markdown(runs)
+    return "".join(content for content, _ in runs)
 
 
 def _plain(nodes: Iterable[Any]) -> str:
