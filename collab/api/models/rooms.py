@@ -344,3 +344,9 @@ class SnapshotParams(Params):
     version: PositiveId | None = Field(
         None, description="serve this past version instead of the current document"
     )
+    standalone: bool = Field(
+        False,
+        description="HTML only: a whole page to save or open on its own (doctype, the "
+        "language of Accept-Language, charset, the title, a style sheet) instead of the "
+        "fragment to put in a page",
+    )
