@@ -131,5 +131,6 @@ async def room_reply(request: Request, room: str, status: int) -> Response:
     kind = await documents.kind(room)
     identity = await identify(request)
     role = await state.admission.role(identity, room, None)
-    shown = Room.of(info, documents.clients(room), kind, present_names(live))
+    editors = (await state.store.editors([room])).get(room)
+    shown = Room.of(info, documents.clients(room), kind, present_names(live), editors)
     return reply(with_owner(shown, info, await owner_names(state, [info]), role), status)

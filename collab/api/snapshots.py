@@ -19,6 +19,7 @@ from collab.api.operations import YJS, Header, Operation, Query, Reply, RoomCall
 from collab.auth import Role
 from collab.content import crdt
 from collab.content.export import content_kind, doc_from_update, doc_to_json, render_content
+from collab.content.html_page import html_page, page_language
 from collab.documents import bundle
 from collab.documents.service import Snapshot
 from collab.errors import InvalidRequest
@@ -43,7 +44,13 @@ _CONTENT = {
         "schema": {"type": "string", "description": "`content` as text (rich: a line per block)"}
     },
     MARKDOWN: {"schema": {"type": "string", "description": "`content` as Markdown"}},
-    HTML: {"schema": {"type": "string", "description": "`content` as HTML (plain text: a <pre>)"}},
+    HTML: {
+        "schema": {
+            "type": "string",
+            "description": "`content` as an HTML fragment (plain text: a <pre>); with "
+            "?standalone=true a whole page",
+        }
+    },
     YJS: {"schema": {"type": "string", "contentEncoding": "binary", "description": "Yjs update"}},
     COLLAB: {
         "schema": {
@@ -94,9 +101,12 @@ async def get_snapshot(call: RoomCall[SnapshotParams, None]) -> Response:
     snapshot = await _snapshot_or_version(request, room, query.version)
     since = from_b64url(query.since, "since") if query.since is not None else None
     carried = await _collab_file(request, room, snapshot, threads) if media == COLLAB else b""
+    page = await _page(request, room) if media == HTML and query.standalone else None
     # Over the whole encoded state: a deletion leaves the state vector as it was.
-    etag = strong_etag(media.encode(), snapshot.update, since or b"", carried)
-    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
+    framing = "\n".join(page).encode() if page is not None else b""
+    etag = strong_etag(media.encode(), snapshot.update, since or b"", carried, framing)
+    vary = "Accept, Accept-Language" if page is not None else "Accept"
+    headers = {"ETag": etag, "Vary": vary, "Cache-Control": "no-cache"}
     headers["X-State-Vector"] = b64url(snapshot.state_vector)
     if etag_matches(IF_NONE_MATCH.read(request), etag):
         return Response(status_code=304, headers=headers)
@@ -109,8 +119,17 @@ async def get_snapshot(call: RoomCall[SnapshotParams, None]) -> Response:
         return Response(carried, media_type=COLLAB, headers=headers)
     if media in _RENDERED:
         rendered = render_content(snapshot.doc(), _RENDERED[media])
+        if page is not None:
+            rendered = html_page(rendered, *page)
         return Response(rendered, media_type=f"{media}; charset=utf-8", headers=headers)
     return JSONResponse(doc_to_json(snapshot.update), headers=headers)
+
+
+async def _page(request: Request, room: str) -> tuple[str, str]:
+    """The title and language of the room's HTML as a page of its own: its title (or name), in
+    the reader's language."""
+    info = await state_of(request).documents.info(room)
+    return info.title or room, page_language(request.headers.get("accept-language"))
 
 
 async def _collab_file(

@@ -32,9 +32,10 @@ from urllib.parse import urlsplit
 
 from pycrdt import XmlElement, XmlFragment, XmlText
 
+from collab.content.markdown_inline import escape_markdown as _escape_markdown
+from collab.content.markdown_inline import inline_markdown
 from collab.content.tables import html_table, markdown_table, text_table
 
-_MARKDOWN_MARKS = (("code", "`", "`"), ("bold", "**", "**"), ("italic", "*", "*"))
 _HTML_MARKS = (("code", "code"), ("bold", "strong"), ("italic", "em"), ("strike", "s"))
 _LISTS = {"bulletList", "orderedList", "taskList"}
 
@@ -139,38 +140,14 @@ def _inline(nodes: Iterable[Any], fmt: str) -> str:
 
 
 def _inline_text(text: XmlText, fmt: str) -> str:
-    out = []
+    runs = []
     for chunk in text.diff():
         content, marks = chunk[0], (chunk[1] if len(chunk) > 1 else None) or {}
-        if not isinstance(content, str):
-            continue
-        if fmt == "markdown":
-            out.append(_markdown_marks(content, marks))
-        else:
-            out.append(content)
-    return "".join(out)
-
-
-def _markdown_marks(content: str, marks: dict[str, Any]) -> str:
-    if not content.strip():
-        return content
-    if "code" not in marks:
-        content = _escape_markdown(content)
-    for mark, before, after in _MARKDOWN_MARKS:
-        if mark in marks:
-            content = f"{before}{content}{after}"
-    if "strike" in marks:
-        content = f"~~{content}~~"
-    link = marks.get("link")
-    if isinstance(link, dict) and link.get("href"):
-        content = f"[{content}]({link['href']})"
-    return content
-
-
-def _escape_markdown(content: str) -> str:
-    for char in "\\`*_[]~<":
-        content = content.replace(char, "\\" + char)
-    return content
+        if isinstance(content, str):
+            runs.append((content, marks))
+    if fmt == "markdown":
+        return inline_markdown(runs)
+    return "".join(content for content, _ in runs)
 
 
 def _plain(nodes: Iterable[Any]) -> str:
@@ -222,12 +199,33 @@ def _html_node(node: Any) -> str:
         alt = html.escape(str(attrs.get("alt") or ""), quote=True)
         return f'<img src="{src}" alt="{alt}">'
     if tag == "taskItem":
-        checked = " checked" if attrs.get("checked") else ""
-        return f'<li><input type="checkbox" disabled{checked}> {inner}</li>'
+        return _html_task(attrs.get("checked") in (True, "true"), list(node.children))
+    if tag == "taskList":
+        return f'<ul data-type="taskList">{inner}</ul>'
     if tag == "orderedList" and attrs.get("start") not in (None, 1):
         return f'<ol start="{int(attrs["start"])}">{inner}</ol>'
     name = _HTML_BLOCKS.get(tag or "")
     return f"<{name}>{inner}</{name}>" if name else inner
+
+
+def _html_task(checked: bool, children: list[Any]) -> str:
+    """A Tiptap task item: its first paragraph on the line of its box, what follows below."""
+    first = children[0] if children else None
+    if isinstance(first, XmlElement) and first.tag == "paragraph":
+        inline, rest = "".join(_html_node(child) for child in first.children), children[1:]
+    else:
+        inline, rest = "", children
+    return _task_item(checked, inline, "".join(_html_node(child) for child in rest))
+
+
+def _task_item(checked: bool, inline: str, after: str) -> str:
+    """A task list item as Tiptap writes one (`data-checked`): a disabled box and the item's
+    text on one line, in a label that names the box; nested blocks after it."""
+    state = "true" if checked else "false"
+    box = f'<input type="checkbox" disabled{" checked" if checked else ""}'
+    box += ">" if inline else ' aria-label="Task">'
+    label = f"<label>{box} {inline}</label>" if inline else f"<label>{box}</label>"
+    return f'<li data-type="taskItem" data-checked="{state}">{label}{after}</li>'
 
 
 def _html_text(text: XmlText) -> str:
@@ -442,16 +440,18 @@ def _html_block_group(group: XmlElement) -> str:
                 out.append("</ol>" if open_list == "numbered" else "</ul>")
             if family == "numbered":
                 out.append(f'<ol start="{number}">' if number != 1 else "<ol>")
+            elif family == "check":
+                out.append('<ul data-type="taskList">')
             elif family:
                 out.append("<ul>")
             open_list = wanted
         children = _html_block_group(nested) if nested is not None else ""
         if content is not None and family is not None:
             inline = "".join(_html_node(child) for child in content.children)
-            box = ""
             if family == "check":
-                box = f'<input type="checkbox" disabled{" checked" if _checked(content) else ""}> '
-            out.append(f"<li>{box}<p>{inline}</p>{children}</li>")
+                out.append(_task_item(_checked(content), inline, children))
+            else:
+                out.append(f"<li><p>{inline}</p>{children}</li>")
         else:
             out.append(_html_blocknote_block(content) + children)
     if open_list:

@@ -31,9 +31,11 @@ x = 1
 
 HTML = (
     '<h2>Plan</h2><p>Ship <strong>bold</strong> and <a href="https://example.org/a?b=1&amp;c=2">'
-    "docs</a> &lt;now&gt;</p><ul><li><p>one</p></li><li><p>two</p></li></ul><ul><li>"
-    '<input type="checkbox" disabled checked> <p>write</p></li><li><input type="checkbox" '
-    "disabled> <p>test</p></li></ul><blockquote><p><em>Quoted</em></p></blockquote><pre><code "
+    "docs</a> &lt;now&gt;</p><ul><li><p>one</p></li><li><p>two</p></li></ul>"
+    '<ul data-type="taskList"><li data-type="taskItem" data-checked="true"><label><input '
+    'type="checkbox" disabled checked> write</label></li><li data-type="taskItem" '
+    'data-checked="false"><label><input type="checkbox" disabled> test</label></li></ul>'
+    "<blockquote><p><em>Quoted</em></p></blockquote><pre><code "
     'class="language-py">x = 1</code></pre><hr>'
 )
 
@@ -67,3 +69,40 @@ async def test_a_plain_document_is_its_own_markdown_and_escaped_html(server: Ser
         assert markdown == "# Notes\n<b>not bold</b>\n"
         page = (await http.get("/plain/snapshot", params={"format": "html"})).text
         assert page == "<pre># Notes\n&lt;b&gt;not bold&lt;/b&gt;\n</pre>"
+
+
+async def test_a_standalone_html_snapshot_is_a_whole_page(server: ServerProcess):
+    """Issue 25, item 8: the HTML download was a fragment with no doctype or charset; task items
+    showed a bullet, then a box, then their text on the next line."""
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+        made = await http.post("/rooms", json={"title": "Plan <v2> & co", "kind": "rich"})
+        assert made.status_code == 201, made.text
+        room = made.json()["name"]
+        update = tiptap_document().get_update()
+        assert (await http.post(f"/rooms/{room}/updates", content=update, headers=YJS)).is_success
+        asked = {"format": "html", "standalone": "true"}
+        french = {"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.8"}
+        page = await http.get(f"/rooms/{room}/snapshot", params=asked, headers=french)
+        assert page.status_code == 200, page.text
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        assert "Accept-Language" in page.headers["vary"]
+        head, body = page.text.split("<body>")
+        assert head.startswith(
+            '<!doctype html>\n<html lang="fr-CH">\n<head>\n<meta charset="utf-8">'
+        )
+        assert "<title>Plan &lt;v2&gt; &amp; co</title>" in head
+        assert 'ul[data-type="taskList"]{list-style:none' in head
+        assert body == f"\n<main>\n{HTML}\n</main>\n</body>\n</html>\n"
+        fragment = await http.get(f"/rooms/{room}/snapshot", params={"format": "html"})
+        assert fragment.text == HTML and fragment.headers["etag"] != page.headers["etag"]
+        english = await http.get(f"/rooms/{room}/snapshot", params=asked)
+        assert english.text.startswith('<!doctype html>\n<html lang="en">')
+        assert english.headers["etag"] != page.headers["etag"]
+        # A version too; a format other than HTML is as it was.
+        version = (await http.post(f"/rooms/{room}/versions", json={"label": "v1"})).json()["id"]
+        old = await http.get(f"/rooms/{room}/snapshot", params={**asked, "version": version})
+        assert old.text == english.text
+        text = await http.get(
+            f"/rooms/{room}/snapshot", params={"format": "text", "standalone": "1"}
+        )
+        assert text.text.startswith("Plan\n")

@@ -43,6 +43,9 @@ async def _names(http: httpx.AsyncClient, **params: str | int) -> list[str]:
     return [room["name"] for room in response.json()["items"]]
 
 
+GRACE = {"X-Collab-Author": "Grace"}
+
+
 async def test_a_title_names_the_document_and_is_kept_as_typed(http):
     first = await _create(http, "Team notes")
     assert (first["name"], first["title"], first["kind"]) == ("team-notes", "Team notes", "text")
@@ -138,6 +141,23 @@ async def test_the_list_says_who_is_in_and_who_edited(http, any_server):
     version = await http.post("/rooms/live-one/versions", json={"label": "v1"})
     assert version.status_code in (200, 201), version.text
     assert (await http.get("/rooms")).json()["items"][0]["editors"] == ["Ada L."]
+
+
+async def test_a_rooms_metadata_names_the_editors_its_listing_names(http, any_server):
+    """Issue 25, item 9: GET /api/rooms/{room} said "editors": [] whatever the list said."""
+    await _create(http, "Edited one")
+    async with YClient(any_server.ws_url, "edited-one", ack=True, name="Ada") as ada:
+        await ada.send_raw(ada.set_awareness(1, {"user": {"name": "Ada L."}}))
+        ada.append("hello")
+        await ada.wait_for(lambda: ada.acked >= 1)
+        room = (await http.get("/rooms/edited-one")).json()
+        assert room["editors"] == ["Ada L."]
+    await ada.closed.wait()
+    await http.patch("/rooms/edited-one/text", json={"text": "by Grace"}, headers=GRACE)
+    listed = (await http.get("/rooms")).json()["items"][0]
+    room = (await http.get("/rooms/edited-one")).json()
+    assert listed["name"] == room["name"] == "edited-one"
+    assert room["editors"] == listed["editors"] and set(room["editors"]) == {"Ada L.", "Grace"}
 
 
 async def test_copy_without_a_name_is_titled_copy_of(http, any_server):

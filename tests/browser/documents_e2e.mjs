@@ -60,6 +60,10 @@ async function checkDownloads (page, title, words) {
   check(md.name === `${title}.md` && md.body.toString().includes(words), `markdown download: ${md.name}`)
   const html = await download(page, 'html')
   check(html.name === `${title}.html` && html.body.toString().includes(`<p>${words}</p>`), `html download: ${html.body}`)
+  // A page of its own (issue 25, item 8), not a fragment.
+  const whole = html.body.toString()
+  check(/^<!doctype html>\n<html lang="[a-zA-Z-]+">\n<head>\n<meta charset="utf-8">/.test(whole) &&
+    whole.includes(`<title>${title}</title>`) && whole.includes('<style>'), `html download is no page: ${whole}`)
   const json = JSON.parse((await download(page, 'json')).body.toString())
   check(typeof json.content === 'string' && json.content.includes(words), `json download: ${JSON.stringify(json)}`)
   const yjs = await download(page, 'yjs')

@@ -189,8 +189,10 @@ HTML = (
     "<ol><li><p>Write</p><ul><li><p>tests first</p></li><li><p>then code</p></li></ul></li>"
     "<li><p>Review</p></li><li><p>Release</p></li></ol>"
     "<h3>Checks</h3>"
-    '<ul><li><input type="checkbox" disabled checked> <p>CI green</p></li>'
-    '<li><input type="checkbox" disabled> <p>Docs &amp; notes</p></li></ul>'
+    '<ul data-type="taskList"><li data-type="taskItem" data-checked="true"><label><input '
+    'type="checkbox" disabled checked> CI green</label></li><li data-type="taskItem" '
+    'data-checked="false"><label><input type="checkbox" disabled> Docs &amp; notes</label></li>'
+    "</ul>"
     "<table><thead><tr><th>Team</th><th>Owner</th></tr></thead>"
     "<tbody><tr><td>Web</td><td>Ada | Bo</td></tr><tr><td>API</td><td>Cy</td></tr></tbody></table>"
     '<figure><img src="https://example.org/chart.png" alt="Burn-down chart">'
@@ -457,11 +459,14 @@ clip
 LISTS_HTML = (
     "<ol><li><p>one</p></li><li><p>two</p></li><li><p>three</p></li></ol><p>Between</p>"
     "<ol><li><p>again one</p></li></ol><p>And</p>"
-    '<ol start="9"><li><p>nine</p></li><li><p>ten</p><ol><li><p>ten.one</p><ul><li><input '
-    'type="checkbox" disabled checked> <p>deep</p></li></ul></li></ol><p>a note</p></li></ol>'
+    '<ol start="9"><li><p>nine</p></li><li><p>ten</p><ol><li><p>ten.one</p>'
+    '<ul data-type="taskList">'
+    '<li data-type="taskItem" data-checked="true"><label><input type="checkbox" disabled '
+    "checked> deep</label></li></ul></li></ol><p>a note</p></li></ol>"
     "<ul><li><p>line one<br>line two</p></li><li><p>toggle</p>"
     '<ol start="3"><li><p>three on</p></li></ol></li></ul>'
-    '<ul><li><input type="checkbox" disabled> <p>box</p></li></ul>'
+    '<ul data-type="taskList"><li data-type="taskItem" data-checked="false"><label><input '
+    'type="checkbox" disabled> box</label></li></ul>'
     "<h2>Nested</h2><ul><li><p>under a heading</p></li></ul><hr>"
     '<p><a href="https://example.org/r.pdf">r.pdf</a></p><p>clip</p>'
 )

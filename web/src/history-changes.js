@@ -3,6 +3,14 @@
 
 import { previewPieces, wordDiff } from './history-diff.js'
 
+/**
+ * The versions to diff, in time order: from the older to the newer (ids grow with time), so
+ * what was written later shows as added. `against` null: from the version to the current text.
+ */
+function diffOrder (id, against) {
+  return against && against < id ? [against, id] : [id, against]
+}
+
 /** The changes view of the panel `h` (history.js): loadDiff. */
 export function changesPart (h) {
   const { $, el, state } = h
@@ -16,7 +24,7 @@ export function changesPart (h) {
     const request = ++diffRequest
     h.setLoading(1)
     try {
-      const diff = await h.api.diff(version.id, state.against)
+      const diff = await h.api.diff(...diffOrder(version.id, state.against))
       if (request !== diffRequest || state.selected !== version) return
       renderDiff(diff)
     } catch (err) {
@@ -32,7 +40,7 @@ export function changesPart (h) {
     const stats = $('diff-stats')
     stats.replaceChildren()
     if (!added && !removed) {
-      stats.append(el('span', 'stat-same', 'Same as the current text'))
+      stats.append(el('span', 'stat-same', state.against ? 'No changes' : 'Same as the current text'))
     } else {
       stats.append(el('span', 'stat-added', `+${added} added`), el('span', 'stat-removed', `−${removed} removed`))
     }

@@ -40,4 +40,5 @@ const FULL_STYLE = 'body{margin:0;padding:14px 16px;font:14.5px/1.6 system-ui,-a
   'pre{background:#1c2024;color:#eef0f3;padding:10px 12px;border-radius:6px;overflow:auto}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}' +
   'hr{border:0;border-top:2px solid #e3e6ea}a{color:#3e63dd}li>p{margin:0}' +
   'table{border-collapse:collapse;margin:0 0 .6em}th,td{padding:4px 8px;border:1px solid #8b929c;vertical-align:top;text-align:left}' +
-  'th{background:#f0f2f5}th>p,td>p{margin:0}th>p+p,td>p+p{margin-top:.4em}'
+  'th{background:#f0f2f5}th>p,td>p{margin:0}th>p+p,td>p+p{margin-top:.4em}' +
+  'ul[data-type="taskList"]{list-style:none;padding-left:.2em}li[data-checked]>label>input{margin:0 .45em 0 0;vertical-align:-.1em}'

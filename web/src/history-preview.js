@@ -53,11 +53,18 @@ export function previewPart (h) {
     }
     compare.replaceChildren(...options)
     const against = state.against && state.versions.find((v) => v.id === state.against)
-    $('diff-caption-title').textContent = against
-      ? `From this version to “${h.titleOf(against)}”`
-      : 'Changes since this version'
+    const other = against && `“${h.titleOf(against)}”, ${shortTime(against.created_at)}`
+    // Read in time order: from the older of the two to the newer (ids grow with time).
+    const older = against && against.id < state.selected.id
+    $('diff-caption-title').textContent = !against
+      ? 'Changes since this version'
+      : older ? `Changes from ${other} to this version` : `Changes from this version to ${other}`
+    $('legend-insert').textContent = against ? 'added' : 'added since'
+    $('legend-delete').textContent = against ? 'removed' : 'removed since'
     $('restore-legend').hidden = !!against
-    $('diff-view').setAttribute('aria-label', against ? `This version compared with “${h.titleOf(against)}”` : 'This version compared with the current text')
+    $('diff-view').setAttribute('aria-label', !against
+      ? 'This version compared with the current text'
+      : older ? `Changes from ${other} to this version` : `Changes from this version to ${other}`)
   }
 
   function showTab (name) {

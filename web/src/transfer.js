@@ -7,7 +7,8 @@ import { DELETED_KEY, call } from './home-api.js'
 const DOWNLOADS = [
   { format: 'text', label: 'Text (.txt)', ending: 'txt' },
   { format: 'markdown', label: 'Markdown (.md)', ending: 'md' },
-  { format: 'html', label: 'HTML (.html)', ending: 'html', rich: true },
+  // A page of its own (doctype, charset, title, styles), not the fragment the History panel shows.
+  { format: 'html', label: 'HTML (.html)', ending: 'html', rich: true, query: '&standalone=true' },
   { format: 'json', label: 'JSON (.json)', ending: 'json' },
   { format: 'yjs', label: 'Yjs update (.yjs)', ending: 'yjs' },
   { format: 'collab', label: 'With comments (.collab)', ending: 'collab' }
@@ -156,9 +157,9 @@ export function askCopy (title) {
  */
 export function bindDocumentMenu ({ room, kind, title, can, authHeaders, notify }) {
   const path = `/api/rooms/${encodeURIComponent(room)}`
-  const download = async ({ format, ending }) => {
+  const download = async ({ format, ending, query = '' }) => {
     try {
-      const res = await request(`${path}/snapshot?format=${format}`, { method: 'GET' }, authHeaders)
+      const res = await request(`${path}/snapshot?format=${format}${query}`, { method: 'GET' }, authHeaders)
       const link = el('a', { href: URL.createObjectURL(await res.blob()), download: fileName(title(), ending) })
       document.body.append(link)
       link.click()

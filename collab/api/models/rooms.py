@@ -108,7 +108,7 @@ class Room(BaseModel):
     editors: list[str] = Field(
         default_factory=list,
         description="who edited lately (at most 5): authors of edits no version records yet, "
-        "then those of the latest version; listings only",
+        "then those of the latest version; listings and the room's metadata fill it",
     )
     owner: RoomOwner | None = Field(None, description="the person who owns it; null: nobody")
     role: Literal["viewer", "commenter", "editor", "admin"] | None = Field(
@@ -343,4 +343,10 @@ class SnapshotParams(Params):
     )
     version: PositiveId | None = Field(
         None, description="serve this past version instead of the current document"
+    )
+    standalone: bool = Field(
+        False,
+        description="HTML only: a whole page to save or open on its own (doctype, the "
+        "language of Accept-Language, charset, the title, a style sheet) instead of the "
+        "fragment to put in a page",
     )
