@@ -12,6 +12,7 @@ import { yUndoPluginKey } from '@tiptap/y-tiptap'
 import { CONTENT } from './contract.js'
 import { buildToolbar } from './toolbar.js'
 import { CommentMarks, richMarksApi } from './rich-comment-marks.js'
+import { bindRichFind } from './rich-find.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
 const LINK_PROTOCOLS = ['http', 'https', 'mailto']
@@ -79,6 +80,8 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
     }
   })
   if (!readOnly) parent.prepend(buildToolbar(editor))
+  // Find (and replace, for writers): Ctrl/Cmd+F; rich-find.js.
+  const find = bindRichFind(editor, parent, { canReplace: !readOnly })
   const undoManager = () => yUndoPluginKey.getState(editor.state)?.undoManager
   return {
     kind: 'rich',
@@ -89,6 +92,7 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
     setUser: (next) => editor.commands.updateUser(next),
     clearHistory: () => undoManager()?.clear(),
     text: () => editor.getText({ blockSeparator: '\n' }),
+    find,
     comments: { hub, ...richMarksApi(editor, fragment) }
   }
 }
