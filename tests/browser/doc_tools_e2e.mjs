@@ -70,6 +70,28 @@ const scenarios = {
     check(await current(page) === 'quick', `current match across marks: ${await current(page)}`)
     check(await page.locator('.find-match').count() >= 6, 'the marks-spanning matches are not highlighted in parts')
     await captureLooks(page, 'find-bar')
+    // Far down a long document, the current match shows below the sticky toolbar and find bar.
+    await page.evaluate(() => {
+      const filler = Array.from({ length: 60 }, (_, i) => `<p>Line ${i + 1} of filler.</p>`).join('')
+      const editor = window.collab.editor
+      editor.chain().insertContentAt(editor.state.doc.content.size, filler + '<p>The last zebra.</p>').run()
+    })
+    await page.fill('#find-query', 'zebra')
+    await waitFor(() => findCount(page), (c) => c === '1 of 1', 'count for a match far down')
+    const shown = await page.evaluate(() => {
+      const top = document.querySelector('.find-match.is-current').getBoundingClientRect().top
+      return { top, under: document.querySelector('.toolbar-wrap').getBoundingClientRect().bottom, height: innerHeight }
+    })
+    check(shown.top >= shown.under && shown.top < shown.height - 40, `the far match is not in sight: ${JSON.stringify(shown)}`)
+    await page.evaluate(() => {
+      const editor = window.collab.editor
+      const end = editor.state.doc.content.size
+      const start = editor.state.doc.child(0).nodeSize + editor.state.doc.child(1).nodeSize + editor.state.doc.child(2).nodeSize
+      editor.chain().deleteRange({ from: start, to: end }).setTextSelection(1).run()
+    })
+    check(await richText(page) === 'The quick brown fox jumps over the quick dog.\nQuick notes\nA quick end.', `text after the filler went: ${await richText(page)}`)
+    await page.fill('#find-query', 'quick')
+    await waitFor(() => findCount(page), (c) => c === '1 of 4', 'count again')
     await page.focus('#find-query')
     await page.keyboard.press('Enter')
     await waitFor(() => findCount(page), (c) => c === '2 of 4', 'Enter: next')
@@ -191,6 +213,10 @@ const scenarios = {
       window.collab.editor.chain().setTextSelection({ from, to: from + 'two three'.length }).focus().run()
     })
     await waitFor(() => counts(r.page), (c) => c === '2 of 5 words · 9 of 22 characters', 'rich selection counts')
+    // The outline (open on a wide screen) closes from its toggle, which says so.
+    await r.page.click('#outline-toggle')
+    await r.page.waitForSelector('#outline-panel', { state: 'hidden', timeout: WAIT })
+    check(await r.page.getAttribute('#outline-toggle', 'aria-expanded') === 'false', 'the toggle still says expanded')
     await captureLooks(r.page, 'counts')
     const t = await openKind(browser, 'counts-text', 'text', { name: 'Tom' })
     await t.page.click('.cm-content')

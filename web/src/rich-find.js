@@ -122,13 +122,14 @@ function reveal (view, pos) {
 
 /**
  * Add find (and replace, with `canReplace`) to `editor`; the bar goes at the top of `parent`
- * (after the toolbar). Returns {open, close, state} for the page and tests.
+ * (in the toolbar, when there is one). Returns {open, close, state} for the page and tests.
  */
 export function bindRichFind (editor, parent, { canReplace }) {
   editor.registerPlugin(findPlugin())
   const ui = buildBar(canReplace)
+  // Writers: inside the sticky toolbar, so that the two stay together under the header.
   const toolbar = parent.querySelector('.toolbar-wrap')
-  if (toolbar) toolbar.after(ui.bar)
+  if (toolbar) toolbar.append(ui.bar)
   else parent.prepend(ui.bar)
   const state = () => findKey.getState(editor.state)
   const set = (meta) => editor.view.dispatch(editor.state.tr.setMeta(findKey, meta))
