@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '320cd135732d'
+const VERSION = '2c76c6284d4a'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-PBWVMKEV.js","/assets/editor-3BUGTBPL.css","/assets/chunk-3IZXZ7YV.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-5NSIGCDP.js","/assets/chunk-6HYP45YE.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-ILE44FN6.js","/assets/chunk-NQKEMFDN.js","/assets/chunk-O2XFH626.js","/assets/chunk-V5FFKEUX.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-YTVNKMG6.js"]
+const PRECACHE = ["/assets/editor-KQIFYQ26.js","/assets/editor-3BUGTBPL.css","/assets/chunk-3IZXZ7YV.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-5NSIGCDP.js","/assets/chunk-6HYP45YE.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-ILE44FN6.js","/assets/chunk-NQKEMFDN.js","/assets/chunk-O2XFH626.js","/assets/chunk-V5FFKEUX.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-YTVNKMG6.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

@@ -36,7 +36,7 @@ export function bindOutline (reader, { workspace, toggle }) {
   close.innerHTML = '<svg viewBox="0 0 24 24" width="17" height="17" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>'
   head.append(title, close)
   const list = el('ol', { class: 'outline-list' })
-  const empty = el('p', { class: 'outline-empty' }, 'Headings you add appear here.')
+  const empty = el('p', { class: 'outline-empty' }, 'No headings yet.')
   panel.append(head, list, empty)
   workspace.prepend(panel)
   toggle.setAttribute('aria-controls', panel.id)
@@ -44,17 +44,20 @@ export function bindOutline (reader, { workspace, toggle }) {
   let items = []
   const render = () => {
     const headings = reader.headings()
-    const same = headings.length === items.length && headings.every((h, i) => h.text === items[i].text && h.level === items[i].level && h.pos === items[i].pos)
-    if (same) return
+    const same = headings.length === items.length && headings.every((h, i) => h.text === items[i].text && h.level === items[i].level)
+    // Typing above a heading only moves it: the list stays as it is (and keeps the focus).
     items = headings
+    if (same) return
     const top = Math.min(...headings.map((h) => h.level))
-    list.replaceChildren(...headings.map((h) => {
+    list.replaceChildren(...headings.map((h, index) => {
       const li = el('li', { class: 'outline-item', 'data-level': String(h.level) })
       li.style.setProperty('--depth', String(h.level - top))
       const link = el('button', { type: 'button', class: 'outline-link' }, h.text)
       link.addEventListener('click', () => {
         if (isSheet()) setOpen(false, false)
-        reader.goTo(h.pos)
+        // Where the heading is now (others may have typed above it since the list was drawn).
+        const now = reader.headings()[index]
+        reader.goTo(now && now.text === h.text ? now.pos : items[index].pos)
       })
       li.append(link)
       return li
