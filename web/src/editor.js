@@ -28,6 +28,7 @@ import { bindKeyboardExit } from './keyboard.js'
 import { bindShare } from './share.js'
 import { bindTitle } from './title.js'
 import { bindDocumentMenu } from './transfer.js'
+import { bindDocTools } from './doc-tools.js'
 
 const SAVED_LABELS = { saved: 'All changes saved', saving: 'Saving…', delayed: 'Saving is delayed…', unsaved: 'Unsaved changes' }
 // How long the page waits for the browser's copy before choosing the editor without it.
@@ -358,6 +359,8 @@ async function main () {
     })
   }
   bindKeyboardExit(surface, document.getElementById('side-toggle'))
+  // Under the text: outline, word count, keyboard shortcuts (doc-tools.js).
+  const tools = bindDocTools(surface, { kind: surface.kind, can })
   bindRemoteFlags(document.getElementById('editor'), ydoc, provider)
   provider.connect()
   const historyPanel = bindHistory({
@@ -405,6 +408,7 @@ async function main () {
     ...(surface.kind === 'text' ? { ytext: surface.ytext, view: surface.view, undoManager: surface.undoManager } : { editor: surface.editor, fragment: surface.fragment }),
     history: historyPanel,
     comments,
+    tools,
     reconnect
   }
 }

@@ -14,6 +14,7 @@ import { CONTENT } from './contract.js'
 import { buildToolbar } from './toolbar.js'
 import { addTableTools, tableExtensions } from './rich-tables.js'
 import { CommentMarks, richMarksApi } from './rich-comment-marks.js'
+import { bindRichFind } from './rich-find.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
 const LINK_PROTOCOLS = ['http', 'https', 'mailto']
@@ -86,6 +87,8 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
     addTableTools(toolbar, editor)
     parent.prepend(toolbar)
   }
+  // Find (and replace, for writers): Ctrl/Cmd+F; rich-find.js.
+  const find = bindRichFind(editor, parent, { canReplace: !readOnly })
   const undoManager = () => yUndoPluginKey.getState(editor.state)?.undoManager
   return {
     kind: 'rich',
@@ -96,6 +99,7 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
     setUser: (next) => editor.commands.updateUser(next),
     clearHistory: () => undoManager()?.clear(),
     text: () => editor.getText({ blockSeparator: '\n' }),
+    find,
     comments: { hub, ...richMarksApi(editor, fragment) }
   }
 }

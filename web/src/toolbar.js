@@ -150,3 +150,12 @@ export function buildToolbar (editor) {
   refresh()
   return wrapper
 }
+
+/**
+ * The toolbar's actions that have a shortcut, as {name, label, shortcut}, in toolbar order:
+ * the keyboard shortcuts help (shortcuts-help.js) lists these, so it cannot drift from the
+ * toolbar. (groups() only calls the editor when a button is used.)
+ */
+export function toolbarShortcuts () {
+  return groups(null).flat().filter((def) => def[2]).map(([name, label, shortcut]) => ({ name, label, shortcut }))
+}
