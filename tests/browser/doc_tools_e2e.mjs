@@ -117,7 +117,9 @@ const scenarios = {
     await page.focus('#find-query')
     await page.keyboard.press('Escape')
     await page.waitForSelector('.find-bar', { state: 'hidden', timeout: WAIT })
-    check(await page.evaluate(() => document.activeElement.classList.contains('ProseMirror')), 'Esc did not return the focus to the text')
+    // (Tiptap's focus command gives the focus on the next animation frame.)
+    await page.waitForFunction(() => document.activeElement?.classList.contains('ProseMirror'), null, { timeout: WAIT })
+      .catch(() => check(false, 'Esc did not return the focus to the text'))
     check(await page.locator('.find-match').count() === 0, 'highlights stay after closing')
     await page.keyboard.press('Control+z')
     const undone = await waitFor(() => richText(page), (t) => !t.includes('fast'), 'one undo after Replace all')
@@ -167,6 +169,9 @@ const scenarios = {
     await waitFor(() => outlineItems(a.page), (i) => i.join('|') === 'Launch plan|Risks', 'A’s outline after B’s second heading')
     check(await a.page.getAttribute('#outline-panel .outline-item:nth-child(2)', 'data-level') === '2', 'Risks is not a level 2 entry')
     await a.page.click('#outline-panel .outline-link >> text=Risks')
+    // (Tiptap's focus command gives the focus on the next animation frame.)
+    await a.page.waitForFunction(() => document.activeElement?.classList.contains('ProseMirror'), null, { timeout: WAIT })
+      .catch(() => check(false, 'the click on a heading did not give the text the focus'))
     const at = await a.page.evaluate(() => {
       const { $from } = window.collab.editor.state.selection
       const h2 = [...document.querySelectorAll('.rich-content h2')].find((h) => h.textContent === 'Risks')
