@@ -12,6 +12,7 @@ import { markdown } from '@codemirror/lang-markdown'
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
 import { CONTENT } from './contract.js'
 import { commentMarks, marksApi } from './comment-marks.js'
+import { coveredTop } from './scroll-margin.js'
 
 /**
  * Mount the text editor in `parent`. Returns the surface the page drives: focus(), setUser()
@@ -40,6 +41,8 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       EditorState.allowMultipleSelections.of(true),
       EditorView.lineWrapping,
+      // The caret scrolled into view lands below the sticky header, not under it.
+      EditorView.scrollMargins.of(() => ({ top: coveredTop() })),
       EditorView.contentAttributes.of({ 'aria-label': 'Document text', spellcheck: 'true' }),
       // Viewers: no edits from the keyboard, paste or drop (the server would refuse them, 4403).
       EditorState.readOnly.of(readOnly),
