@@ -60,7 +60,7 @@ async function walkUp (page, lines, what) {
   await expectCaretClear(page, `${what} after Ctrl+Home`)
 }
 
-const LINES = 70
+const LINES = 45 // about three windows of text at 640 px: the walk up scrolls twice
 
 async function openRich (browser, room, options = {}) {
   const opened = await openEditor(browser, room, options)
@@ -179,6 +179,27 @@ const scenarios = {
     check(a.context.pages().length === pages, 'a plain click opened the link')
     const title = await a.page.getAttribute('.rich-content p:nth-child(1) a', 'title')
     check(/Ctrl\+click|⌘-click|⌘\+click/.test(title || ''), `the link does not say how to open it: title ${title}`)
+  },
+
+  /** Plain text: web addresses are underlined and Ctrl+click opens one in a new tab. */
+  async 'text-links' (browser) {
+    const a = await openEditor(browser, 'text-links', { name: 'Ada' })
+    const target = `${baseUrl}/`
+    await a.page.click('.cm-content')
+    await a.page.keyboard.type(`Read ${target}, then write.`, { delay: 5 })
+    await a.page.waitForSelector('.cm-url', { timeout: WAIT })
+    check(await a.page.textContent('.cm-url') === target, `underlined: ${await a.page.textContent('.cm-url')}`)
+    const popup = a.context.waitForEvent('page', { timeout: WAIT })
+    await a.page.click('.cm-url', { modifiers: ['Control'] })
+    const opened = await popup
+    await opened.waitForLoadState('domcontentloaded')
+    check(opened.url() === target, `Ctrl+click opened ${opened.url()}`)
+    const pages = a.context.pages().length
+    await a.page.click('.cm-url')
+    await frames(a.page)
+    check(a.context.pages().length === pages, 'a plain click opened the address')
+    const text = await a.page.evaluate(() => window.collab.ytext.toString())
+    check(text === `Read ${target}, then write.`, `the text changed: ${text}`)
   },
 
   /** Six people whose ids would all give the same colour end up with six colours; initials

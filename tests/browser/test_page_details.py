@@ -30,6 +30,10 @@ async def test_typing_after_a_link_is_not_linked_and_ctrl_click_opens_it(
     await run_scenario(collab_server, "rich-links", script=SCRIPT)
 
 
+async def test_plain_text_addresses_open_with_ctrl_click(collab_server: Any) -> None:
+    await run_scenario(collab_server, "text-links", script=SCRIPT)
+
+
 async def test_people_in_a_room_get_distinct_colours_and_letter_initials(
     collab_server: Any,
 ) -> None:

@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = 'be80d6470c63'
+const VERSION = '40b3a7333fa3'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-F3EGZENT.js","/assets/editor-GRKDTXWO.css","/assets/chunk-2SKHJG73.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-5NSIGCDP.js","/assets/chunk-6HYP45YE.js","/assets/chunk-6VMHZMJD.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-ILE44FN6.js","/assets/chunk-KRCCRHSI.js","/assets/chunk-O2XFH626.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-ZBOUSGUV.js"]
+const PRECACHE = ["/assets/editor-5CWIVH2C.js","/assets/editor-LRMRFGJB.css","/assets/chunk-2SKHJG73.js","/assets/chunk-543SRGVG.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-5NSIGCDP.js","/assets/chunk-6HYP45YE.js","/assets/chunk-6VMHZMJD.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-O2XFH626.js","/assets/chunk-RY4YOT2O.js","/assets/chunk-TYOCISKR.js","/assets/chunk-XVLV5YI3.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

@@ -4,10 +4,7 @@
 import { Extension } from '@tiptap/core'
 import { Link } from '@tiptap/extension-link'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
-
-const MAC = /Mac|iPhone|iPad/.test(navigator.platform)
-/** The tooltip of a link in editable text. */
-export const OPEN_HINT = MAC ? '⌘-click to open the link' : 'Ctrl+click to open the link'
+import { openLink, opensLink } from './link-hint.js'
 
 /**
  * Tiptap's Link, not inclusive (Tiptap makes it inclusive when autolink is on); `openHint`: the
@@ -38,11 +35,11 @@ export const FollowLinks = Extension.create({
       props: {
         handleDOMEvents: {
           click: (view, event) => {
-            if (!(MAC ? event.metaKey : event.ctrlKey) || event.button !== 0) return false
+            if (!opensLink(event)) return false
             const link = linkAt(view, event)
             if (!link) return false
             event.preventDefault()
-            window.open(link.href, '_blank', 'noopener,noreferrer')
+            openLink(link.href)
             return true
           }
         }

@@ -12,7 +12,8 @@ import { yUndoPluginKey } from '@tiptap/y-tiptap'
 import { CONTENT } from './contract.js'
 import { buildToolbar } from './toolbar.js'
 import { CommentMarks, richMarksApi } from './rich-comment-marks.js'
-import { ExclusiveLink, FollowLinks, OPEN_HINT } from './rich-links.js'
+import { ExclusiveLink, FollowLinks } from './rich-links.js'
+import { OPEN_HINT } from './link-hint.js'
 import { ScrollClear } from './rich-scroll.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */

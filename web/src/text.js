@@ -13,6 +13,7 @@ import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
 import { CONTENT } from './contract.js'
 import { commentMarks, marksApi } from './comment-marks.js'
 import { coveredTop } from './scroll-margin.js'
+import { textLinks } from './text-links.js'
 
 /**
  * Mount the text editor in `parent`. Returns the surface the page drives: focus(), setUser()
@@ -52,7 +53,8 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
       readOnly ? EditorView.contentAttributes.of({ 'aria-readonly': 'true' }) : [],
       placeholder(readOnly ? 'Nothing here yet.' : 'Start typing…'),
       yCollab(ytext, awareness, { undoManager }),
-      commentMarks(hub)
+      commentMarks(hub),
+      textLinks
     ]
   })
   const view = new EditorView({ state, parent })
