@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from collab import preflight
 from collab.config import Settings
@@ -32,6 +33,15 @@ def token(args: argparse.Namespace, settings: Settings) -> int:
         print(f"collab: {error}", file=sys.stderr)
         return 2
     grants = {room: args.role for room in args.room}
+    # A link opens one document: the first --room that names one (a pattern names none).
+    linked = next((room for room in args.room if not room.endswith("*")), None)
+    if args.link and linked is None:
+        print(
+            f"collab: --link needs one room name (--room {args.room[0]!r} is a pattern); "
+            "add --room NAME for the document the link opens",
+            file=sys.stderr,
+        )
+        return 2
     try:
         signed = issue_token(
             settings.secret, user=args.user, name=args.name, grants=grants, ttl_seconds=ttl
@@ -41,8 +51,7 @@ def token(args: argparse.Namespace, settings: Settings) -> int:
         print(f"collab: {error}", file=sys.stderr)
         return CONFIGURATION
     if args.link:
-        room = args.room[0].rstrip("*")
-        print(f"{base}/d/{room}#token={signed}")
+        print(f"{base}/d/{quote(str(linked), safe='')}#token={signed}")
     else:
         print(signed)
     return 0

@@ -111,8 +111,9 @@ def _add_token(commands: Commands) -> Parser:
     token.add_argument(
         "--link",
         action="store_true",
-        help="print a link to the first room carrying the token (not stored: it expires but "
-        "cannot be revoked; POST /api/rooms/{room}/links makes revocable ones)",
+        help="print a link to the first --room that names a room (not a pattern), carrying the "
+        "token (not stored: it expires but cannot be revoked; POST /api/rooms/{room}/links "
+        "makes revocable ones)",
     )
     token.add_argument(
         "--base-url",

@@ -95,3 +95,34 @@ def test_short_secrets_are_refused_by_token_and_serve():
     assert short.returncode == 3 and "at least 32 bytes" in short.stderr
     serve = run_collab_text(["serve", "--secret", "too-short", "--port", "1"], timeout=30)
     assert serve.returncode == 3 and "at least 32 bytes" in serve.stderr
+
+
+def test_a_link_needs_a_room_name_not_a_pattern():
+    result = _token("--user", "u", "--room", "budget-*", "--secret", SECRET, "--link")
+    assert result.returncode == 2, result.stdout
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        "collab: --link needs one room name (--room 'budget-*' is a pattern); "
+        "add --room NAME for the document the link opens"
+    )
+
+
+def test_a_link_opens_the_first_room_name_and_the_token_keeps_every_grant():
+    result = _token(
+        "--user",
+        "u",
+        "--room",
+        "budget-*",
+        "--room",
+        "budget 2027/q3",
+        "--secret",
+        SECRET,
+        "--link",
+        "--base-url",
+        "https://docs.example",
+    )
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.strip()
+    assert link.startswith("https://docs.example/d/budget%202027%2Fq3#token="), link
+    claims = jwt.decode(link.split("#token=")[1], SECRET, algorithms=["HS256"])
+    assert claims["rooms"] == {"budget-*": "editor", "budget 2027/q3": "editor"}

@@ -8,6 +8,7 @@ import './documents.css'
 import './people.css'
 import './comments.css'
 import './rich-tables.css'
+import './print.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -15,6 +16,8 @@ import { colorFor, loadIdentity } from './identity.js'
 import { loadMe } from './session.js'
 import { bindNamePrompt } from './name-prompt.js'
 import { bindPresence, bindRemoteFlags } from './presence.js'
+import { bindRoomColours } from './room-colours.js'
+import { bindScrollPadding } from './scroll-margin.js'
 import { bindStatus } from './status.js'
 import { SaveTracker } from './saved.js'
 import { bindHistory } from './history.js'
@@ -327,6 +330,10 @@ async function main () {
     ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write, selectable: can.comment
   })
   watchKind(ydoc, config.room, surface)
+  // What the browser scrolls into view lands below the header and toolbar (scroll-margin.js).
+  bindScrollPadding()
+  // A colour no one else in the room has (room-colours.js): carets and avatars tell people apart.
+  bindRoomColours(provider.awareness, identity, () => surface.setUser(userField(identity)))
   const namePrompt = identity.fixed
     ? null
     : bindNamePrompt(identity, (name) => {

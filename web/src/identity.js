@@ -10,7 +10,7 @@ const ANIMALS = ['Otter', 'Fox', 'Heron', 'Panda', 'Lynx', 'Robin', 'Badger', 'K
 
 /** Distinct, readable colours; each person gets one, derived from their id. */
 // Each at least 4.5:1 against white, for the initials and name flags drawn on it.
-const PALETTE = ['#c8363b', '#b93f0c', '#7f6500', '#1d7447', '#0d7168', '#00679f', '#3e5bd6', '#6a50c9',
+export const PALETTE = ['#c8363b', '#b93f0c', '#7f6500', '#1d7447', '#0d7168', '#00679f', '#3e5bd6', '#6a50c9',
   '#933aa1', '#b52e77', '#765a3e', '#4f6873']
 
 /** Read a key from localStorage; private browsing may forbid it. */
@@ -62,9 +62,14 @@ export function saveName (name) {
   return clean
 }
 
-/** Up to two initials for an avatar. */
+/**
+ * Up to two initials for an avatar: the first letter or digit of the first and last words
+ * ("Team (admin)": "TA"); a name without any (only emoji, say) gives its first character.
+ */
 export function initials (name) {
-  const words = name.trim().split(/\s+/).filter(Boolean)
+  const all = name.trim().split(/\s+/).filter(Boolean)
+  const words = all.map((word) => word.replace(/[^\p{L}\p{N}\p{M}]+/gu, '')).filter(Boolean)
+  if (!words.length) return (Array.from(all[0] || '')[0] || '?').toUpperCase()
   // Whole characters (an emoji or a letter outside the BMP is two UTF-16 units).
   const first = (word) => Array.from(word)[0] || ''
   const letters = words.length > 1 ? first(words[0]) + first(words[words.length - 1]) : first(words[0] || '?')

@@ -15,6 +15,9 @@ import { buildToolbar } from './toolbar.js'
 import { addTableTools, tableExtensions } from './rich-tables.js'
 import { CommentMarks, richMarksApi } from './rich-comment-marks.js'
 import { bindRichFind } from './rich-find.js'
+import { ExclusiveLink, FollowLinks } from './rich-links.js'
+import { OPEN_HINT } from './link-hint.js'
+import { ScrollClear } from './rich-scroll.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
 const LINK_PROTOCOLS = ['http', 'https', 'mailto']
@@ -34,15 +37,19 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub }) {
   return [
     StarterKit.configure({
       undoRedo: false, // Collaboration's undo is per person; ProseMirror's would undo others too
-      link: {
-        openOnClick: readOnly,
-        autolink: true,
-        linkOnPaste: true,
-        protocols: LINK_PROTOCOLS,
-        isAllowedUri: (url, ctx) => ctx.defaultValidate(url) && /^(https?:|mailto:|[^:]*$)/i.test(url),
-        HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' }
-      }
+      link: false // ExclusiveLink below: text typed after a link is not part of it
     }),
+    ExclusiveLink.configure({
+      openOnClick: readOnly, // editors: Ctrl/Cmd+click (FollowLinks)
+      autolink: true,
+      linkOnPaste: true,
+      protocols: LINK_PROTOCOLS,
+      isAllowedUri: (url, ctx) => ctx.defaultValidate(url) && /^(https?:|mailto:|[^:]*$)/i.test(url),
+      HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' },
+      openHint: readOnly ? null : OPEN_HINT
+    }),
+    FollowLinks,
+    ScrollClear,
     TaskList,
     TaskItem.configure({ nested: true }),
     ...tableExtensions(),

@@ -12,6 +12,8 @@ import { markdown } from '@codemirror/lang-markdown'
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
 import { CONTENT } from './contract.js'
 import { commentMarks, marksApi } from './comment-marks.js'
+import { coveredTop } from './scroll-margin.js'
+import { textLinks } from './text-links.js'
 
 /**
  * Mount the text editor in `parent`. Returns the surface the page drives: focus(), setUser()
@@ -40,6 +42,8 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       EditorState.allowMultipleSelections.of(true),
       EditorView.lineWrapping,
+      // The caret scrolled into view lands below the sticky header, not under it.
+      EditorView.scrollMargins.of(() => ({ top: coveredTop() })),
       EditorView.contentAttributes.of({ 'aria-label': 'Document text', spellcheck: 'true' }),
       // Viewers: no edits from the keyboard, paste or drop (the server would refuse them, 4403).
       EditorState.readOnly.of(readOnly),
@@ -49,7 +53,8 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
       readOnly ? EditorView.contentAttributes.of({ 'aria-readonly': 'true' }) : [],
       placeholder(readOnly ? 'Nothing here yet.' : 'Start typing…'),
       yCollab(ytext, awareness, { undoManager }),
-      commentMarks(hub)
+      commentMarks(hub),
+      textLinks
     ]
   })
   const view = new EditorView({ state, parent })

@@ -1,0 +1,345 @@
+// Browser end-to-end scenarios for the editor page's details (issue 25), run by
+// tests/browser/test_page_details.py; see common.mjs for how they are driven: the caret kept
+// clear of the sticky header and toolbar, links that end where they end and open with
+// Ctrl+click, distinct colours within a room, initials, printing, and the phone header.
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import {
+  LOOKS, WAIT, baseUrl, check, checkAxe, log, openEditor, run, waitStatus
+} from './common.mjs'
+
+// Screenshots of this work: COLLAB_SHOTS or OUTDIR/page-details.
+const SHOTS = () => process.env.COLLAB_SHOTS || join(process.argv[4] || '.', 'page-details')
+
+/** Two animation frames: CodeMirror and ProseMirror scroll in their measure cycle. */
+function frames (page) {
+  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
+}
+
+/**
+ * Where the caret is drawn and where the page's sticky bars end (client pixels):
+ * {top, bottom} of the caret, `covered`: the bottom of the header, and of the rich toolbar.
+ */
+function caretAndBars (page) {
+  return page.evaluate(() => {
+    const c = window.collab
+    const coords = c.kind === 'text'
+      ? c.view.coordsAtPos(c.view.state.selection.main.head)
+      : c.editor.view.coordsAtPos(c.editor.state.selection.head)
+    const bars = [document.querySelector('.app-header'), document.querySelector('.toolbar-wrap')]
+      .filter(Boolean).map((el) => el.getBoundingClientRect().bottom)
+    return { top: coords.top, bottom: coords.bottom, covered: Math.max(...bars), height: innerHeight, scrollY }
+  })
+}
+
+async function expectCaretClear (page, what) {
+  await frames(page)
+  const at = await caretAndBars(page)
+  check(at.top >= at.covered && at.bottom <= at.height, `${what}: the caret (${at.top}-${at.bottom}) is not between the bars (${at.covered}) and the window's bottom (${at.height}); scrollY ${at.scrollY}`)
+  return at
+}
+
+/** From the end of a long document: ArrowUp line by line to the top, then Ctrl+End, Ctrl+Home. */
+async function walkUp (page, lines, what) {
+  await page.keyboard.press('Control+End')
+  await expectCaretClear(page, `${what} after Ctrl+End`)
+  let scrolled = false
+  for (let i = 0; i < lines; i++) {
+    await page.keyboard.press('ArrowUp')
+    const at = await expectCaretClear(page, `${what} after ArrowUp #${i + 1}`)
+    scrolled = scrolled || at.scrollY > 0
+  }
+  check(scrolled, `${what}: the page never scrolled (the document is not long enough to test)`)
+  // Held down (key repeat): the keys come faster than the editor reads the selection.
+  await page.keyboard.press('Control+End')
+  await expectCaretClear(page, `${what} after the second Ctrl+End`)
+  for (let i = 0; i < Math.min(lines, 34); i++) await page.keyboard.press('ArrowUp')
+  await expectCaretClear(page, `${what} after ArrowUp held down`)
+  await page.keyboard.press('Control+End')
+  await page.keyboard.press('Control+Home')
+  await expectCaretClear(page, `${what} after Ctrl+Home`)
+}
+
+const LINES = 45 // about three windows of text at 640 px: the walk up scrolls twice
+
+async function openRich (browser, room, options = {}) {
+  const opened = await openEditor(browser, room, options)
+  await opened.page.waitForSelector('.rich-content', { timeout: WAIT })
+  check(await opened.page.evaluate(() => window.collab.kind) === 'rich', `${room} did not open in rich mode`)
+  return opened
+}
+
+/** The FNV-1a hash identity.js colours by, to pick ids that would all get the same colour. */
+function hash (text) {
+  let h = 2166136261
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619)
+  return h >>> 0
+}
+
+function clashingIds (count) {
+  const ids = []
+  for (let i = 0; ids.length < count; i++) {
+    const id = `clash${i.toString(16).padStart(11, '0')}`
+    if (hash(id) % 12 === 0) ids.push(id)
+  }
+  return ids
+}
+
+/** A page for `room` whose person has this id and name (in localStorage before the page runs). */
+async function openAs (browser, room, id, name, viewport = { width: 700, height: 500 }) {
+  const context = await browser.newContext({ viewport, baseURL: baseUrl })
+  await context.addInitScript(([i, n]) => {
+    localStorage.setItem('collab:user-id', i)
+    localStorage.setItem('collab:user-name', n)
+  }, [id, name])
+  const page = await context.newPage()
+  page.on('pageerror', (err) => log(`[page error] ${err.message}`))
+  await page.goto(`/d/${encodeURIComponent(room)}`)
+  await waitStatus(page, 'connected')
+  await page.waitForFunction(() => window.collab, null, { timeout: WAIT })
+  return { context, page }
+}
+
+/** The colour each person present has in this page's awareness: {id: color}. */
+function colours (page) {
+  return page.evaluate(() => Object.fromEntries([...window.collab.provider.awareness.getStates().values()]
+    .filter((s) => s.user).map((s) => [s.user.id, s.user.color])))
+}
+
+/** Is `selector` shown (an element, displayed, with a box) in `page`? */
+function shown (page, selector) {
+  return page.evaluate((sel) => [...document.querySelectorAll(sel)].some((el) => {
+    const box = el.getBoundingClientRect()
+    return el.checkVisibility() && box.width > 0 && box.height > 0
+  }), selector)
+}
+
+const scenarios = {
+  /** Plain text: ArrowUp, Ctrl+End and Ctrl+Home keep the caret below the sticky header. */
+  async 'caret-clear-text' (browser) {
+    const a = await openEditor(browser, 'caret-text', { name: 'Ada', viewport: { width: 900, height: 640 } })
+    const text = Array.from({ length: LINES }, (_, i) => `Line ${i + 1} of a long plain document.`).join('\n')
+    await a.page.evaluate((t) => window.collab.ytext.insert(0, t), text)
+    await a.page.click('.cm-content')
+    await walkUp(a.page, LINES + 2, 'plain text at 900 px')
+    await a.page.setViewportSize({ width: 390, height: 700 })
+    await walkUp(a.page, 12, 'plain text at 390 px')
+  },
+
+  /** Rich text: the same, below the header and the sticky toolbar. */
+  async 'caret-clear-rich' (browser) {
+    const a = await openRich(browser, 'caret-rich', { name: 'Ada', query: '?kind=rich', viewport: { width: 900, height: 640 } })
+    const html = Array.from({ length: LINES }, (_, i) => `<p>Paragraph ${i + 1} of a long rich document.</p>`).join('')
+    await a.page.evaluate((h) => window.collab.editor.commands.setContent(h), html)
+    await a.page.click('.rich-content')
+    await walkUp(a.page, LINES + 2, 'rich text at 900 px')
+    await a.page.setViewportSize({ width: 390, height: 700 })
+    await walkUp(a.page, 12, 'rich text at 390 px')
+  },
+
+  /** Text typed after a link is not part of it: after Ctrl+K at the caret and after a click at
+   *  the end of a link. Ctrl+click on a link opens it in a new tab. */
+  async 'rich-links' (browser) {
+    const a = await openRich(browser, 'rich-links', { name: 'Ada', query: '?kind=rich' })
+    const target = `${baseUrl}/`
+    await a.page.click('.rich-content')
+    await a.page.keyboard.type('See ', { delay: 10 })
+    await a.page.keyboard.press('Control+k')
+    await a.page.waitForSelector('.link-form input', { state: 'visible', timeout: WAIT })
+    await a.page.fill('.link-form input', target)
+    await a.page.keyboard.press('Enter')
+    await a.page.keyboard.type(' for more', { delay: 10 })
+    const first = await a.page.evaluate(() => window.collab.editor.getHTML())
+    check(/<a [^>]*>[^<]*<\/a> for more<\/p>/.test(first) && (first.match(/<a /g) || []).length === 1,
+      `after Ctrl+K at the caret: ${first}`)
+    // A link at the end of its paragraph; a click just after its last letter, then typing.
+    await a.page.keyboard.press('Enter')
+    await a.page.keyboard.type('Go here', { delay: 10 })
+    await a.page.keyboard.down('Shift')
+    for (let i = 0; i < 4; i++) await a.page.keyboard.press('ArrowLeft')
+    await a.page.keyboard.up('Shift')
+    await a.page.keyboard.press('Control+k')
+    await a.page.fill('.link-form input', target)
+    await a.page.keyboard.press('Enter')
+    await a.page.keyboard.press('Home')
+    const box = await a.page.locator('.rich-content p:nth-child(2) a').boundingBox()
+    await a.page.mouse.click(box.x + box.width - 1, box.y + box.height / 2)
+    await a.page.keyboard.type('!', { delay: 10 })
+    const second = await a.page.evaluate(() => window.collab.editor.getHTML())
+    check(/>here<\/a>!<\/p>/.test(second), `after a click at the end of a link: ${second}`)
+    // Ctrl+click follows the link, in a new tab; a plain click only places the caret.
+    const popup = a.context.waitForEvent('page', { timeout: WAIT })
+    await a.page.click('.rich-content p:nth-child(2) a', { modifiers: ['Control'] })
+    const opened = await popup
+    await opened.waitForLoadState('domcontentloaded')
+    check(opened.url() === target, `Ctrl+click opened ${opened.url()}`)
+    const pages = a.context.pages().length
+    await a.page.click('.rich-content p:nth-child(1) a')
+    await frames(a.page)
+    check(a.context.pages().length === pages, 'a plain click opened the link')
+    const title = await a.page.getAttribute('.rich-content p:nth-child(1) a', 'title')
+    check(/Ctrl\+click|⌘-click|⌘\+click/.test(title || ''), `the link does not say how to open it: title ${title}`)
+  },
+
+  /** Plain text: web addresses are underlined and Ctrl+click opens one in a new tab. */
+  async 'text-links' (browser) {
+    const a = await openEditor(browser, 'text-links', { name: 'Ada' })
+    const target = `${baseUrl}/`
+    await a.page.click('.cm-content')
+    await a.page.keyboard.type(`Read ${target}, then write.`, { delay: 5 })
+    await a.page.waitForSelector('.cm-url', { timeout: WAIT })
+    check(await a.page.textContent('.cm-url') === target, `underlined: ${await a.page.textContent('.cm-url')}`)
+    const popup = a.context.waitForEvent('page', { timeout: WAIT })
+    await a.page.click('.cm-url', { modifiers: ['Control'] })
+    const opened = await popup
+    await opened.waitForLoadState('domcontentloaded')
+    check(opened.url() === target, `Ctrl+click opened ${opened.url()}`)
+    const pages = a.context.pages().length
+    await a.page.click('.cm-url')
+    await frames(a.page)
+    check(a.context.pages().length === pages, 'a plain click opened the address')
+    const text = await a.page.evaluate(() => window.collab.ytext.toString())
+    check(text === `Read ${target}, then write.`, `the text changed: ${text}`)
+  },
+
+  /** Six people whose ids would all give the same colour end up with six colours; initials
+   *  take letters and digits only. */
+  async 'room-colours' (browser) {
+    const room = 'colour-room'
+    const names = ['Team (admin)', 'Ada Lovelace', 'Grace Hopper', 'Alan Turing', 'Edsger Dijkstra', 'Barbara Liskov']
+    const ids = clashingIds(names.length)
+    // All at once, as when a meeting starts.
+    const opened = await Promise.all(ids.map((id, i) => openAs(browser, room, id, names[i])))
+    const deadline = Date.now() + WAIT
+    let seen = []
+    while (Date.now() < deadline) {
+      seen = await Promise.all(opened.map(({ page }) => colours(page)))
+      const settled = seen.every((m) => Object.keys(m).length === names.length &&
+        new Set(Object.values(m)).size === names.length &&
+        JSON.stringify(Object.entries(m).sort()) === JSON.stringify(Object.entries(seen[0]).sort()))
+      if (settled) break
+      await opened[0].page.waitForTimeout(100)
+    }
+    check(seen.every((m) => new Set(Object.values(m)).size === names.length && Object.keys(m).length === names.length),
+      `colours in the room: ${JSON.stringify(seen)}`)
+    // The avatars show those colours, and the initials are letters.
+    const avatars = await opened[0].page.evaluate(() => [...document.querySelectorAll('#presence .avatar:not(.avatar-more)')]
+      .map((el) => ({ name: el.dataset.name, text: el.textContent, color: el.style.getPropertyValue('--avatar-color') })))
+    const team = avatars.find((x) => x.name === 'Team (admin)')
+    check(team && team.text === 'TA', `initials of "Team (admin)": ${JSON.stringify(team)}`)
+    check(new Set(avatars.map((x) => x.color)).size === avatars.length, `avatar colours: ${JSON.stringify(avatars)}`)
+    // One more person, later: a seventh colour, the six others unchanged.
+    const before = seen[0]
+    const late = await openAs(browser, room, clashingIds(names.length + 1)[names.length], 'Late Comer')
+    await late.page.waitForFunction((n) => {
+      const users = [...window.collab.provider.awareness.getStates().values()].filter((s) => s.user).map((s) => s.user.color)
+      return users.length === n && new Set(users).size === n
+    }, names.length + 1, { timeout: WAIT })
+    const after = await colours(late.page)
+    for (const [id, color] of Object.entries(before)) check(after[id] === color, `${id} changed colour on a newcomer: ${color} -> ${after[id]}`)
+  },
+
+  /** Printing shows the document alone, black on white, in the rich and the plain editor. */
+  async print (browser) {
+    const dir = SHOTS()
+    mkdirSync(dir, { recursive: true })
+    for (const kind of ['rich', 'text']) {
+      const room = `print-${kind}`
+      const a = await openEditor(browser, room, { name: 'Ada', query: `?kind=${kind}`, viewport: { width: 1280, height: 800 } })
+      if (kind === 'rich') {
+        await a.page.evaluate(() => window.collab.editor.commands.setContent('<h1>Quarterly plan</h1><p>We ship <strong>on Friday</strong>, then <a href="https://example.com">review</a>.</p><ul><li><p>Budget</p></li><li><p>Hiring</p></li></ul>'))
+      } else {
+        await a.page.evaluate(() => window.collab.ytext.insert(0, '# Quarterly plan\n\nWe ship on Friday, then review.\n\n- Budget\n- Hiring\n'))
+      }
+      await a.page.click('#side-toggle') // the History panel open
+      await a.page.waitForSelector('#side-panel', { state: 'visible', timeout: WAIT })
+      for (const scheme of ['light', 'dark']) {
+        await a.page.emulateMedia({ media: 'print', colorScheme: scheme })
+        for (const sel of ['.app-header', '.toolbar-wrap', '#side-panel', '#comments-panel', '#presence', '#share-dialog', '.connection-banner', '#notice', '.comment-fab', '.cm-ySelectionInfo', '.collaboration-carets__label']) {
+          check(!(await shown(a.page, sel)), `${kind}, print, ${scheme}: ${sel} is shown`)
+        }
+        const text = kind === 'rich' ? '.rich-content' : '.cm-content'
+        check(await shown(a.page, text), `${kind}, print: the text is not shown`)
+        const look = await a.page.evaluate((sel) => {
+          const el = document.querySelector(sel)
+          const surface = el.closest('.doc-surface')
+          return { color: getComputedStyle(el).color, bg: getComputedStyle(document.body).backgroundColor, surface: getComputedStyle(surface).backgroundColor, left: el.getBoundingClientRect().left }
+        }, text)
+        check(look.color === 'rgb(0, 0, 0)' && ['rgb(255, 255, 255)', 'rgba(0, 0, 0, 0)'].includes(look.surface) && look.bg === 'rgb(255, 255, 255)',
+          `${kind}, print, ${scheme}: text ${look.color} on ${look.surface} / ${look.bg}`)
+        await a.page.screenshot({ path: join(dir, `print-${kind}-${scheme}.png`), fullPage: true })
+      }
+      await a.page.emulateMedia({ media: 'screen', colorScheme: 'light' })
+      await a.context.close()
+    }
+  },
+
+  /** On a phone, the offline status does not squeeze the title. */
+  async 'phone-header' (browser) {
+    const room = 'Q3-planning-and-budget-review'
+    const a = await openEditor(browser, room, { name: 'Ada', viewport: { width: 390, height: 844 } })
+    const title = () => a.page.evaluate(() => {
+      const el = document.getElementById('doc-title')
+      const inner = el.querySelector('.title-button') || el
+      const header = document.querySelector('.app-header').getBoundingClientRect()
+      const overflow = [...document.querySelectorAll('.app-header *')].filter((x) => {
+        const r = x.getBoundingClientRect()
+        return r.width > 0 && (r.right > header.right + 0.5 || r.left < header.left - 0.5)
+      }).map((x) => x.className || x.id)
+      return { width: el.getBoundingClientRect().width, text: inner.textContent, overflow }
+    })
+    const online = await title()
+    await a.context.setOffline(true)
+    await waitStatus(a.page, 'offline')
+    // Changes made offline: the saved indicator says "Unsaved changes".
+    await a.page.click('.cm-content')
+    await a.page.keyboard.type('Written offline.', { delay: 10 })
+    await a.page.waitForFunction(() => document.getElementById('saved').dataset.state === 'unsaved', null, { timeout: WAIT })
+    const offline = await title()
+    check(offline.width >= online.width - 8, `the title shrank offline: ${JSON.stringify({ online, offline })}`)
+    check(offline.overflow.length === 0, `the header overflows offline: ${offline.overflow}`)
+    await a.context.setOffline(false)
+    await waitStatus(a.page, 'connected')
+  },
+
+  /** Screenshots (1280 and 390 px, light and dark) of both editors, each checked by axe-core. */
+  async shots (browser) {
+    const dir = SHOTS()
+    mkdirSync(dir, { recursive: true })
+    for (const kind of ['text', 'rich']) {
+      const room = `Q3-planning-${kind}`
+      const a = await openEditor(browser, room, { name: 'Team (admin)', query: `?kind=${kind}` })
+      const b = await openEditor(browser, room, { name: 'Ada Lovelace' })
+      if (kind === 'rich') {
+        await a.page.evaluate(() => window.collab.editor.commands.setContent('<h1>Quarterly plan</h1><p>We ship <strong>on Friday</strong>, then <a href="https://example.com">review</a> it.</p>' + '<p>Another paragraph of the plan, to fill the page.</p>'.repeat(60)))
+      } else {
+        await a.page.evaluate(() => window.collab.ytext.insert(0, '# Quarterly plan\n\nWe ship on Friday, then review it: https://example.com\n' + 'Another line of the plan, to fill the page.\n'.repeat(80)))
+      }
+      await a.page.click(kind === 'rich' ? '.rich-content' : '.cm-content')
+      for (const look of LOOKS) {
+        await a.page.setViewportSize({ width: look.width, height: look.height })
+        await a.page.emulateMedia({ colorScheme: look.scheme, reducedMotion: 'reduce' })
+        // From the end, up past the top of the window: the page scrolls with the caret.
+        await a.page.keyboard.press('Control+End')
+        for (let i = 0; i < 34; i++) await a.page.keyboard.press('ArrowUp')
+        await expectCaretClear(a.page, `${kind} at ${look.width} ${look.scheme}`)
+        await a.page.screenshot({ path: join(dir, `editor-${kind}-${look.width}-${look.scheme}.png`) })
+        await checkAxe(a.page, `${kind} editor at ${look.width} px, ${look.scheme}`)
+      }
+      await a.context.setOffline(true)
+      await waitStatus(a.page, 'offline')
+      await a.page.keyboard.type('Offline. ', { delay: 10 })
+      await a.page.waitForFunction(() => document.getElementById('saved').dataset.state === 'unsaved', null, { timeout: WAIT })
+      for (const scheme of ['light', 'dark']) {
+        await a.page.setViewportSize({ width: 390, height: 844 })
+        await a.page.emulateMedia({ colorScheme: scheme })
+        await a.page.screenshot({ path: join(dir, `editor-${kind}-390-${scheme}-offline.png`) })
+        await checkAxe(a.page, `${kind} editor offline at 390 px, ${scheme}`)
+      }
+      await a.context.close()
+      await b.context.close()
+    }
+  }
+}
+
+run(scenarios)
