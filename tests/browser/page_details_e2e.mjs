@@ -255,7 +255,7 @@ const scenarios = {
       await a.page.waitForSelector('#side-panel', { state: 'visible', timeout: WAIT })
       for (const scheme of ['light', 'dark']) {
         await a.page.emulateMedia({ media: 'print', colorScheme: scheme })
-        for (const sel of ['.app-header', '.toolbar-wrap', '#side-panel', '#comments-panel', '#presence', '#share-dialog', '.connection-banner', '#notice', '.comment-fab', '.cm-ySelectionInfo', '.collaboration-carets__label']) {
+        for (const sel of ['.app-header', '.toolbar-wrap', '#side-panel', '#comments-panel', '#presence', '#share-dialog', '.connection-banner', '#notice', '.comment-fab', '.cm-ySelectionInfo', '.collaboration-carets__label', '.doc-status', '#outline-panel']) {
           check(!(await shown(a.page, sel)), `${kind}, print, ${scheme}: ${sel} is shown`)
         }
         const text = kind === 'rich' ? '.rich-content' : '.cm-content'
