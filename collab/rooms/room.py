@@ -613,8 +613,9 @@ class Room:
     def _broadcast_committed(self, writes: list[PendingWrite]) -> None:
         """One frame per run of a batch's small updates, merged by yrs (as Hocuspocus batches
         its fan-out per turn), instead of a frame per update per peer. A frame goes to every
-        peer but the sender (unless it asked for echoes: ?echo=1) when the run has one; a run merged from several peers' updates goes
-        to them too (each applies its own part as a no-op, as from y-websocket's server).
+        peer but the sender (unless it asked for echoes: ?echo=1) when the run has one; a run
+        merged from several peers' updates goes to them too (each applies its own part as a
+        no-op, as from y-websocket's server).
         Large updates and the room's surrogate repairs (which must stay transactions of their
         own: content/surrogates.py) go alone, in their place. A run the writer stored as one
         merged row is sent as that row, not merged a second time."""
