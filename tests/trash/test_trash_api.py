@@ -18,7 +18,6 @@ from tests.conftest import ServerFactory
 from tests.people.accounts import SECRET, SignedIn, add_person, sign_in
 from tests.people.test_sharing import editor_of
 from tests.server import ServerProcess
-from tests.yclient import YClient
 
 Team = tuple[ServerProcess, SignedIn, SignedIn, SignedIn]
 
@@ -166,9 +165,8 @@ async def test_delete_forever_and_the_purge_erase_everything_and_free_the_name(
     await server.start()
     async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
         for room in ("old", "recent", "unwanted"):
-            async with YClient(server.ws_url, room, ack=True) as writer:
-                writer.append(f"text of {room}")
-                await writer.wait_for(lambda w=writer: w.acked == w.sent_updates == 2)
+            await _ok(await http.put(f"/rooms/{room}"), 201)
+            await _ok(await http.patch(f"/rooms/{room}/text", json={"text": f"text of {room}"}))
             await _ok(await http.post(f"/rooms/{room}/versions", json={"label": "v"}), 200, 201)
             thread = {"passage": {"index": 0, "length": 4}, "body": "?"}
             await _ok(await http.post(f"/rooms/{room}/threads", json=thread), 201)
