@@ -8,6 +8,9 @@
 //   node trash_e2e.mjs SCENARIO HTTP_URL OUTDIR
 
 import { WAIT, baseUrl, captureLooks, check, log, openPage, run, waitStatus } from './common.mjs'
+import { newDocument, signedIn } from './people.mjs'
+
+const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 
 async function api (method, path, body) {
   const init = { method, headers: { 'content-type': 'application/json' } }
@@ -75,6 +78,26 @@ const scenarios = {
     await waitStatus(page, 'connected')
     await page.waitForFunction(() => document.querySelector('.cm-content')?.innerText.includes('Rent 1200, travel 300'), null, { timeout: WAIT })
     log('trash flow done')
+  },
+
+  /** A signed-in person (not an admin) deletes their document from its page and finds it in
+   * their Trash tab, after Recent; someone else's trash is not theirs to see. */
+  async 'trash-person' (browser) {
+    const [grace] = JSON.parse(TOKENS.people)
+    const { page } = await signedIn(browser, grace, { viewport: { width: 1280, height: 800 } })
+    const name = await newDocument(page, 'Grace’s notes')
+    await page.click('#doc-menu-button')
+    await page.click('[data-action="delete"]')
+    await page.waitForSelector('dialog.confirm-dialog[open]', { timeout: WAIT })
+    await Promise.all([page.waitForURL(`${baseUrl}/`, { timeout: WAIT }), page.click('#delete-confirm')])
+    const tabs = await page.$$eval('#scope-tabs [role="tab"]', (all) => all.map((tab) => tab.textContent))
+    check(tabs.join() === 'All,Owned by me,Shared with me,Recent,Trash', `the tabs: ${tabs}`)
+    await page.click('#scope-trash')
+    const items = await trashed(page)
+    check(items.length === 1 && items[0].room === name && items[0].left === '30 days left', `Grace's trash: ${JSON.stringify(items)}`)
+    check((await page.textContent('.trash-item .room-sub')).includes('deleted by Grace Hopper'), 'who deleted it is not shown')
+    await captureLooks(page, 'trash-person')
+    log('trash person done')
   }
 }
 

@@ -1,6 +1,6 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = 'd5c4910a552b'
+const VERSION = '0cf401c4be16'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
 const PRECACHE = ["/assets/editor-JGJZMVRH.js","/assets/editor-3HCVXALO.css","/assets/chunk-2AZLFEXM.js","/assets/chunk-6HYP45YE.js","/assets/chunk-FDQNEWGF.js","/assets/chunk-ILE44FN6.js","/assets/chunk-LYLLNQ3J.js","/assets/chunk-O2XFH626.js","/assets/chunk-SEKRT3FO.js","/assets/chunk-V5FFKEUX.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-YTVNKMG6.js"]

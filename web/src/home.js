@@ -22,6 +22,14 @@ function showMessage (text, tone = 'info') {
   box.hidden = !text
 }
 
+/** On a narrow screen the tabs scroll sideways: keep the chosen one (Trash, last) in view. */
+function keepInView (tab) {
+  const bar = tab.parentElement
+  const left = tab.offsetLeft - bar.offsetLeft
+  if (left < bar.scrollLeft) bar.scrollLeft = left
+  else if (left + tab.offsetWidth > bar.scrollLeft + bar.clientWidth) bar.scrollLeft = left + tab.offsetWidth - bar.clientWidth
+}
+
 /**
  * The tabs of the lists (a tablist: arrows, Home and End move and choose): all documents and
  * the trash, and a signed-in person's owned, shared and recent ones. `onChange()` runs after
@@ -42,10 +50,12 @@ function bindScopeTabs (initial, onChange, person) {
       other.tabIndex = on ? 0 : -1
     }
     panel.setAttribute('aria-labelledby', tab.id)
+    keepInView(tab)
     document.getElementById('rooms-title').textContent = SCOPE_TITLES[scope]
     if (focus) tab.focus()
   }
   select(tabs.find((tab) => tab.dataset.scope === scope), false)
+  window.addEventListener('resize', () => keepInView(tabs.find((tab) => tab.dataset.scope === scope)))
   for (const tab of tabs) {
     tab.addEventListener('click', () => {
       if (tab.dataset.scope === scope) return
