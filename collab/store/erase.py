@@ -1,5 +1,7 @@
 """SQL that removes what is stored for a room, leaving its row as a tombstone: one code for a
-delete (at once) and for a purge of the trash (store/trash.py), so both free the same rows."""
+delete (at once) and for a purge of the trash (store/trash.py), so both free the same rows. A
+table of per-room data added later is erased here (its foreign key's ON DELETE CASCADE does
+not fire: the room row stays)."""
 
 from __future__ import annotations
 
