@@ -30,6 +30,7 @@ from collab.api import (
     people,
     rooms,
     sharing,
+    trash,
     ws,
 )
 from collab.api import metrics as api_metrics
@@ -39,6 +40,7 @@ from collab.auth import Authenticator
 from collab.config import Settings
 from collab.content import roots
 from collab.documents.service import Documents
+from collab.documents.trash import Trash
 from collab.documents.versions import Versions
 from collab.errors import ServerShuttingDown
 from collab.hooks import HookRunner, Hooks
@@ -111,6 +113,7 @@ def create_app(
         *people.routes,
         *people.provider_routes(settings),
         *sharing.routes,
+        *trash.routes,
         *openapi.routes,
         *pages.routes(),
     ]
@@ -165,6 +168,11 @@ async def _running(
         api_metrics.register(state)
         if webhooks is not None:
             state.documents.deleted_observers.append(webhooks.deleted)
+            state.trash.restored_observers.append(webhooks.restored)
+            state.trash.purged_observers.append(webhooks.purged)
+        await state.trash.purge_once()  # before serving: what fell due while it was down
+        purge_task = asyncio.create_task(state.trash.run(), name="collab trash purge")
+        stack.push_async_callback(_stop, purge_task)
         state.hooks = hooks
         if settings.secret is not None:
             state.sessions = Sessions(store.people, settings.secret, settings.session_ttl)
@@ -263,6 +271,7 @@ def _state(
         rooms,
         documents,
         Versions(documents),
+        Trash(documents, settings.trash_days, settings.trash_purge_interval),
         auth,
         SendBudget(settings.send_budget_bytes),
         SharedBuckets(settings.state_bytes_per_second * 2, settings.state_byte_burst * 2),

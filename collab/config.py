@@ -133,6 +133,14 @@ class Settings:
         "retention: after that, one automatic version per hour up to this many days, then "
         "one per day (named and restore versions are kept forever)",
     )
+    trash_days: float = _setting(
+        30.0,
+        "days a deleted document stays in the trash, restorable by its owner or an admin, "
+        "before it is purged (0: deleting erases it at once)",
+    )
+    trash_purge_interval: float = _setting(
+        3600.0, "seconds between two looks for documents whose time in the trash is up"
+    )
     secret: str | None = _setting(
         None,
         "HS256 token secret (at least 32 bytes); none: development mode, where everyone is "

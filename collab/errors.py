@@ -140,6 +140,14 @@ class RoomDeleted(CollabError):
     http_status = 410
 
 
+class RoomTrashed(RoomDeleted):
+    """The room is in the trash: it cannot be opened until an owner or admin restores it."""
+
+
+class NameInTrash(RoomExists):
+    """A document of that name is in the trash: the name stays taken until it is purged."""
+
+
 class WriteFenced(WriteRejected):
     """A write to a room deleted (and maybe created again) after the writer loaded it: the
     database refuses it, so no late write from any process brings a deleted room back."""

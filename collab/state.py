@@ -10,6 +10,7 @@ from collab.auth import Authenticator
 from collab.config import Settings
 from collab.connection import Connection
 from collab.documents.service import Documents
+from collab.documents.trash import Trash
 from collab.documents.versions import Versions
 from collab.hooks import HookRunner
 from collab.limits import SendBudget, SharedBuckets
@@ -33,6 +34,7 @@ class CollabState:
     rooms: RoomManager
     documents: Documents
     versions: Versions
+    trash: Trash
     auth: Authenticator
     # Process-wide bounds: bytes queued for sending, and full-state work per user and address.
     send_budget: SendBudget

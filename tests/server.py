@@ -53,7 +53,9 @@ class ServerProcess:
         self.database_url = database_url
         self.port = free_port()
         self.log_path = log_path
-        self.env = {"COLLAB_UNLOAD_GRACE": "0.5", **(env or {})}
+        # Deletes erase at once unless a test asks for the trash (tests/api/test_trash.py):
+        # the tests written before it check what an erasing delete frees.
+        self.env = {"COLLAB_UNLOAD_GRACE": "0.5", "COLLAB_TRASH_DAYS": "0", **(env or {})}
         self.process: subprocess.Popen[bytes] | ForkedProcess | None = None
         self._started = False  # once started, restarts keep the port: clients come back to it
 

@@ -137,6 +137,8 @@ class Pages:
             "exists": exists,
             # The title as typed (None: none yet, the name shows).
             "title": title,
+            # Days a deleted document stays in the trash (0: a delete erases it at once).
+            "trashDays": state.trash.days,
         }
         page = self._editor.replace("{{TITLE_HTML}}", html.escape(title or room)).replace(
             "{{CONFIG_JSON}}", _script_json(config)

@@ -134,18 +134,22 @@ async def put_room(call: RoomCall[None, NewRoom | None]) -> Response:
 
 DELETE_ROOM = Operation(
     "deleteRoom",
-    "Delete a room and all it stores; its clients are closed with 4410",
-    {204: Reply("Deleted")},
+    "Delete a room: move it to the trash; its clients are closed with 4410",
+    {204: Reply("Deleted (in the trash, or erased when COLLAB_TRASH_DAYS is 0)")},
+    description="The document disappears from listings and cannot be opened (410); its name "
+    "stays taken. Its owner or an admin may restore it (POST /api/trash/{room}/restore) until "
+    "it is erased COLLAB_TRASH_DAYS days later, or at once with DELETE /api/trash/{room}. "
+    "With COLLAB_TRASH_DAYS=0 the room and all it stores are erased at once.",
     role=Role.ADMIN,
 )
 
 
 @DELETE_ROOM.on_room
 async def delete_room(call: RoomCall[None, None]) -> Response:
-    """DELETE /api/rooms/{room}: remove updates and versions; connected clients get 4410."""
-    documents = call.state.documents
-    await documents.info(call.room)
-    await documents.delete(call.room)
+    """DELETE /api/rooms/{room}: to the trash (or erased); connected clients get 4410."""
+    await call.state.documents.info(call.room)
+    by = None if call.identity is DEVELOPMENT else call.identity.display
+    await call.state.trash.delete(call.room, by)
     return Response(status_code=204)
 
 

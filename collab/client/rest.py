@@ -16,6 +16,7 @@ from collab.api.models import rooms as shapes
 from collab.client.comments import CommentCalls
 from collab.client.live import Backoff, LiveDocument, websocket_base
 from collab.client.people import PeopleCalls
+from collab.client.trash import TrashCalls
 from collab.client.wire import CollabAPIError, parse, raise_for_status, room_path
 
 YJS = "application/octet-stream"
@@ -72,7 +73,7 @@ class RoomPage:
     next_cursor: str | None
 
 
-class CollabClient(PeopleCalls, CommentCalls):
+class CollabClient(PeopleCalls, CommentCalls, TrashCalls):
     """Async client for one collab server: every REST endpoint, plus `live()` documents. It
     acts with a token, or as a person once `sign_in` has run (their session cookie)."""
 
@@ -175,7 +176,9 @@ class CollabClient(PeopleCalls, CommentCalls):
         return Room.of(parse(shapes.Room, response))
 
     async def delete_room(self, room: str) -> None:
-        """Delete a room and everything it stores; its live clients are closed with 4410."""
+        """Delete a room: it moves to the trash (`trash()`, `restore_from_trash()`), or is
+        erased at once on a server whose COLLAB_TRASH_DAYS is 0; its live clients are closed
+        with 4410."""
         await self._request("DELETE", room_path(room))
 
     async def copy_room(

@@ -17,13 +17,14 @@ from collab.errors import (
     RoomDeleted,
     RoomExists,
     RoomNotFound,
+    RoomTrashed,
     StoreUnavailable,
 )
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.manager import RoomManager
 from collab.rooms.quarantine import load_room
 from collab.rooms.room import Room
-from collab.store.base import NewUpdate, RoomInfo, Store
+from collab.store.base import NewUpdate, RoomHead, RoomInfo, Store
 from collab.store.comments import ThreadStatus
 from collab.types import Origin
 
@@ -62,6 +63,8 @@ class Documents:
         """Stored metadata of an existing room."""
         found = await self.store.room_info(room)
         if found is None:
+            if await self.store.trash.find(room) is not None:
+                raise RoomTrashed(f"room {room!r} is in the trash")
             raise RoomNotFound(f"room {room!r} does not exist")
         return found
 
@@ -164,12 +167,22 @@ class Documents:
 
     async def delete(self, room: str) -> bool:
         """Delete a room: close its clients (4410), then remove everything stored for it."""
+        return await self._remove(room, self.store.delete_room)
+
+    async def trash(self, room: str, by: str | None) -> bool:
+        """Move a room to the trash: close its clients (4410) on every process as a delete
+        does, keeping everything stored for it until it is restored or purged (store/trash.py)."""
+        return await self._remove(room, lambda name: self.store.trash.move(name, by))
+
+    async def _remove(self, room: str, remove: Callable[[str], Awaitable[RoomHead | None]]) -> bool:
+        """Close the live room, commit what it holds, then `remove` it from the store and tell
+        the other processes (by its tombstone) and the observers."""
         async with self.rooms.deleting(room) as live:
             if live is not None:
                 live.close(RoomDeleted(f"room {room!r} was deleted"))
                 await live.wait_flushed()
                 self.rooms.forget(live)
-            tombstone = await self.store.delete_room(room)
+            tombstone = await remove(room)
             if tombstone is not None and self.rooms.cluster is not None:
                 self.rooms.cluster.deleted(room, tombstone)
             deleted = tombstone is not None or live is not None

@@ -3,13 +3,14 @@ free name, and who is in a live room right now."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
-from collab.errors import InvalidRequest
+from collab.errors import InvalidRequest, NameInTrash
 from collab.rooms.presence import announced_name
 from collab.rooms.room import Room
 from collab.store.base import Catalog
@@ -70,8 +71,9 @@ async def create_titled(
         if attempt > _NUMBERED + 10:
             break
         await may_create(name)
-        if await store.create_room(name, kind, title):
-            return name
+        with contextlib.suppress(NameInTrash):  # its name stays taken: try the next one
+            if await store.create_room(name, kind, title):
+                return name
     raise InvalidRequest(f"no free name could be found for {title!r}; choose another title")
 
 

@@ -16,6 +16,7 @@ from collab.errors import (
     Overloaded,
     RoomDeleted,
     RoomNotFound,
+    RoomTrashed,
     StoreUnavailable,
 )
 from collab.hooks import HookRunner
@@ -214,10 +215,11 @@ class RoomManager:
 
     async def _build(self, name: str) -> Room:
         """Read and check the room from storage. Data that could crash yrs quarantines the room
-        (DocumentQuarantined); any other failure becomes StoreUnavailable, never an empty doc."""
+        (DocumentQuarantined), one in the trash is not loaded (RoomTrashed); any other failure
+        becomes StoreUnavailable, never an empty doc."""
         try:
             loaded = await load_room(self._store, name, self._limits.max_nesting_depth)
-        except (DocumentQuarantined, StoreUnavailable):
+        except (DocumentQuarantined, StoreUnavailable, RoomTrashed):
             raise
         except Exception:
             log.exception("loading room %s failed", name)

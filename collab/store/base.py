@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from collab.store.attempts import SqlSignInAttempts
     from collab.store.comments import SqlComments
     from collab.store.people import SqlPeople
+    from collab.store.trash import SqlTrash
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,6 +443,11 @@ class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
     @property
     def comments(self) -> SqlComments:
         """Comment threads on passages of documents, and their comments."""
+        ...
+
+    @property
+    def trash(self) -> SqlTrash:
+        """Deleted documents kept until they are restored or purged."""
         ...
 
     async def close(self) -> None:

@@ -62,6 +62,13 @@ class RoomRow(Base):
     # grants and server admins reach it), and the role everyone signed in gets with its link.
     owner_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     org_role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # When the document was moved to the trash (None: it is not in the trash), and who moved
+    # it there as the server displayed them. A trashed room is a tombstone too (`deleted_at`),
+    # which keeps its data until it is restored or purged (store/trash.py).
+    trashed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )
+    trashed_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
 
 
 class RoomStateRow(Base):

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, String, Table, bindparam, column, select, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from collab.errors import WriteFenced
+from collab.errors import RoomTrashed, WriteFenced
 from collab.store.base import CatchUp, NewUpdate, NewVersion, RoomHead, title_key
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 
@@ -74,7 +74,8 @@ async def open_room(
     title: str | None = None,
 ) -> tuple[RoomHead, bool]:
     """Create the room if it does not exist, or again if it was deleted (its tombstone's epoch
-    stays, so writes loaded before the delete stay fenced); its head, and whether it was made."""
+    stays, so writes loaded before the delete stay fenced); its head, and whether it was made.
+    RoomTrashed if it is in the trash (it is neither opened nor made again)."""
     named = {"kind": kind, "title": title, "title_key": title_key(title, room)}
     row = {"name": room, "created_at": now, "updated_at": now, **named}
     inserted = await conn.execute(_dialect(conn).insert(rooms).values(row).on_conflict_do_nothing())
@@ -82,13 +83,19 @@ async def open_room(
     if not made:
         revived = await conn.execute(
             update(rooms)
-            .where(rooms.c.name == room, rooms.c.deleted_at.is_not(None))
+            .where(
+                rooms.c.name == room,
+                rooms.c.deleted_at.is_not(None),
+                rooms.c.trashed_at.is_(None),
+            )
             .values(deleted_at=None, created_at=now, updated_at=now, **named)
         )
         made = revived.rowcount == 1
     found = await head(conn, room)
     if found is None:  # pragma: no cover - the row was just written in this transaction
         raise RuntimeError(f"room {room} vanished while it was created")
+    if found.deleted:  # a tombstone left as it is: the room is in the trash
+        raise RoomTrashed(f"room {room!r} is in the trash")
     return found, made
 
 

@@ -20,11 +20,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from collab.errors import LeaseLost, VersionBehind, WriteRejected
+from collab.errors import LeaseLost, NameInTrash, RoomTrashed, VersionBehind, WriteRejected
 from collab.metrics import Metrics, store_appends
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
-from collab.store import catalog, leases, roomlog, versions
-from collab.store.access import SqlAccess, forget_room
+from collab.store import catalog, erase, leases, roomlog, versions
+from collab.store.access import SqlAccess
 from collab.store.attempts import SqlSignInAttempts
 from collab.store.base import (
     Appended,
@@ -45,13 +45,13 @@ from collab.store.base import (
 )
 from collab.store.batches import BatchLedger
 from collab.store.comments import SqlComments
-from collab.store.comments import forget_room as forget_comments
 from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 from collab.store.outage import REFUSALS, translates_outages
 from collab.store.people import SqlPeople
 from collab.store.sqlite_append import OneTripAppend
+from collab.store.trash import SqlTrash
 
 _rooms = cast(Table, RoomRow.__table__)
 _states = cast(Table, RoomStateRow.__table__)
@@ -77,6 +77,7 @@ class SqlStore:
         self.attempts = SqlSignInAttempts(engine)
         self.access = SqlAccess(engine)
         self.comments = SqlComments(engine)
+        self.trash = SqlTrash(engine)
         self._ignoring: dict[str, Insert] = {}
         self._one_trip = (
             OneTripAppend(
@@ -363,9 +364,15 @@ class SqlStore:
         self, room: str, kind: str | None = None, title: str | None = None
     ) -> bool:
         """Create an empty room of `kind` with `title` (again, if it was deleted); False if it
-        existed."""
-        async with self.engine.begin() as conn:
-            _, made = await roomlog.open_room(conn, room, datetime.now(UTC), kind, title)
+        existed. NameInTrash if a room of that name is in the trash."""
+        try:
+            async with self.engine.begin() as conn:
+                _, made = await roomlog.open_room(conn, room, datetime.now(UTC), kind, title)
+        except RoomTrashed:
+            raise NameInTrash(
+                f"a document named {room!r} is in the trash: restore it, or delete it forever "
+                "to use its name again"
+            ) from None
         return made
 
     async def set_kind(self, room: str, kind: str) -> bool:
@@ -386,33 +393,14 @@ class SqlStore:
                 .values(
                     deleted_at=datetime.now(UTC),
                     epoch=_rooms.c.epoch + 1,
-                    compacted_seq=_rooms.c.seq,
-                    state_bytes=0,
-                    log_count=0,
-                    log_bytes=0,
-                    kind=None,
-                    title=None,
-                    title_key=room.casefold(),
-                    quarantined=None,
-                    quarantined_at=None,
-                    owner_id=None,
-                    org_role=None,
+                    **erase.tombstone_values(room),
                 )
                 .returning(_rooms.c.seq, _rooms.c.epoch)
             )
             tombstone = result.first()
             if tombstone is None:
                 return None
-            await conn.execute(delete(_updates).where(_updates.c.room == room))
-            await conn.execute(delete(_states).where(_states.c.room == room))
-            await conn.execute(
-                delete(versions.versions_table).where(versions.versions_table.c.room == room)
-            )
-            await conn.execute(
-                delete(versions.authors_table).where(versions.authors_table.c.room == room)
-            )
-            await forget_room(conn, room)
-            await forget_comments(conn, room)
+            await erase.erase_rows(conn, room)
         return RoomHead(int(tombstone.seq), int(tombstone.epoch), deleted=True)
 
     async def list_versions(

@@ -15,6 +15,8 @@ from collab.store.comments import CommentChange
 CHANGED = "document.changed"
 VERSION = "version.recorded"
 DELETED = "room.deleted"
+RESTORED = "room.restored"
+PURGED = "room.purged"
 
 
 def now() -> str:
@@ -133,8 +135,18 @@ def version_recorded(info: VersionInfo, *, created: bool) -> Event:
 
 
 def room_deleted(room: str) -> Event:
-    """room.deleted: the room and everything stored for it was deleted."""
+    """room.deleted: the room was deleted (moved to the trash, or erased at once)."""
     return Event(DELETED, room, {"at": now()})
+
+
+def room_restored(room: str) -> Event:
+    """room.restored: the room came back from the trash as it was."""
+    return Event(RESTORED, room, {"at": now()})
+
+
+def room_purged(room: str) -> Event:
+    """room.purged: a room in the trash was erased (deleted forever, or its time was up)."""
+    return Event(PURGED, room, {"at": now()})
 
 
 MENTIONED = "comment.mentioned"

@@ -59,6 +59,8 @@ class Webhooks:
             queued=self._deliverer.wake,
         )
         self._urls = urls
+        self._engine = engine
+        self._queueing: set[asyncio.Task[None]] = set()
         self._queue_max = policy.queue_max
         self._debounce = settings.webhook_debounce
         self._sweep_every = settings.webhook_sweep_interval
@@ -72,6 +74,30 @@ class Webhooks:
     def deleted(self, room: str) -> None:
         """A delete of `room` committed on this process (never waits)."""
         self._announcer.deleted(room)
+
+    def restored(self, room: str) -> None:
+        """A room came back from the trash on this process: queue room.restored (never waits)."""
+        self._queue_soon(events.room_restored(room))
+
+    def purged(self, room: str) -> None:
+        """This process erased a room in the trash: queue room.purged (never waits)."""
+        self._queue_soon(events.room_purged(room))
+
+    def _queue_soon(self, event: events.Event) -> None:
+        task = asyncio.create_task(self._queue(event), name=f"collab webhook {event.type}")
+        self._queueing.add(task)
+        task.add_done_callback(self._queueing.discard)
+
+    async def _queue(self, event: events.Event) -> None:
+        try:
+            async with self._engine.begin() as conn:
+                await outbox.queue(conn, [event], self._urls, self._queue_max, datetime.now(UTC))
+        except Exception as failure:  # the database: the event is lost, and said so
+            log.warning(
+                "webhooks: %s of %s could not be queued (%s)", event.type, event.room, failure
+            )
+            return
+        self._deliverer.wake()
 
     async def comment_changed(self, conn: AsyncConnection, change: CommentChange) -> None:
         """Store observer: queue the comment.* events inside the change's own transaction (they
@@ -98,6 +124,7 @@ class Webhooks:
         announcer, leading = self._tasks or (None, None)
         self._closing = True
         try:
+            await asyncio.gather(*self._queueing)  # events of restores and purges just made
             await _stop(announcer)
             try:
                 await self._announcer.close()

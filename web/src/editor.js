@@ -261,7 +261,7 @@ function bindCommentsPanel (room, { surface, provider, role, can, historyPanel, 
 function bindDocumentTools (config, { kind, can, authHeaders }) {
   const notify = bindNotice(document.getElementById('notice'))
   const heading = bindTitle({ room: config.room, title: config.title, can, authHeaders, notify })
-  bindDocumentMenu({ room: config.room, kind, title: heading.title, can, authHeaders, notify })
+  bindDocumentMenu({ room: config.room, kind, title: heading.title, can, authHeaders, notify, trashDays: config.trashDays || 0 })
   return heading
 }
 

@@ -63,5 +63,7 @@ export async function importFile (file, { title, format }) {
   })
 }
 
-// Set by the editor page after a delete, shown once on the home page.
+// Set by the editor page after a delete, shown once on the home page (with the days the
+// deleted document stays in the trash, 0: erased at once).
 export const DELETED_KEY = 'collab:deleted'
+export const TRASH_DAYS_KEY = 'collab:trash-days'

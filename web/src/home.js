@@ -2,16 +2,17 @@
 // says who is in each document and who edited it (web/README.md "Home page"). On an open
 // server (development) for everyone; on a server with a secret for a signed-in person, with
 // their tabs (all, owned, shared, recent), who they are and Sign out; else a way to sign in.
-import { DELETED_KEY, createRoom, importFile, importPlan, listRooms } from './home-api.js'
+// Both have a Trash tab (home-trash.js): deleted documents to restore or delete forever.
+import { DELETED_KEY, TRASH_DAYS_KEY, createRoom, importFile, importPlan, listRooms } from './home-api.js'
 import { emptyItem, failedItem, roomItem } from './home-list.js'
+import { confirmForever, deleteForever, emptyTrash, listTrash, period, restoreFromTrash, trashItem } from './home-trash.js'
 import { colorFor, initials } from './identity.js'
 import { loadMe, signInUrl, signOut } from './session.js'
 
 // How often the list is read again while the page is visible (who is in changes).
 const REFRESH = 15000
 const SEARCH_WAIT = 200
-const SCOPES = ['all', 'mine', 'shared', 'recent']
-const SCOPE_TITLES = { all: 'All documents', mine: 'Owned by me', shared: 'Shared with me', recent: 'Recently opened' }
+const SCOPE_TITLES = { all: 'All documents', mine: 'Owned by me', shared: 'Shared with me', recent: 'Recently opened', trash: 'Trash' }
 
 function showMessage (text, tone = 'info') {
   const box = document.getElementById('home-message')
@@ -21,27 +22,40 @@ function showMessage (text, tone = 'info') {
   box.hidden = !text
 }
 
+/** On a narrow screen the tabs scroll sideways: keep the chosen one (Trash, last) in view. */
+function keepInView (tab) {
+  const bar = tab.parentElement
+  const left = tab.offsetLeft - bar.offsetLeft
+  if (left < bar.scrollLeft) bar.scrollLeft = left
+  else if (left + tab.offsetWidth > bar.scrollLeft + bar.clientWidth) bar.scrollLeft = left + tab.offsetWidth - bar.clientWidth
+}
+
 /**
- * The tabs of a signed-in person's lists (a tablist: arrows, Home and End move and choose).
- * `onChange()` runs after the chosen scope changes; returns {scope()}.
+ * The tabs of the lists (a tablist: arrows, Home and End move and choose): all documents and
+ * the trash, and a signed-in person's owned, shared and recent ones. `onChange()` runs after
+ * the chosen scope changes; returns {scope()}.
  */
-function bindScopeTabs (initial, onChange) {
+function bindScopeTabs (initial, onChange, person) {
+  if (!person) for (const tab of document.querySelectorAll('#scope-tabs .person-tab')) tab.remove()
   const tabs = [...document.querySelectorAll('#scope-tabs [role="tab"]')]
   const panel = document.getElementById('room-panel')
   panel.setAttribute('role', 'tabpanel')
-  let scope = SCOPES.includes(initial) ? initial : 'all'
+  let scope = tabs.some((tab) => tab.dataset.scope === initial) ? initial : 'all'
   const select = (tab, focus) => {
     scope = tab.dataset.scope
+    document.querySelector('.room-browser').classList.toggle('is-trash', scope === 'trash')
     for (const other of tabs) {
       const on = other === tab
       other.setAttribute('aria-selected', String(on))
       other.tabIndex = on ? 0 : -1
     }
     panel.setAttribute('aria-labelledby', tab.id)
+    keepInView(tab)
     document.getElementById('rooms-title').textContent = SCOPE_TITLES[scope]
     if (focus) tab.focus()
   }
   select(tabs.find((tab) => tab.dataset.scope === scope), false)
+  window.addEventListener('resize', () => keepInView(tabs.find((tab) => tab.dataset.scope === scope)))
   for (const tab of tabs) {
     tab.addEventListener('click', () => {
       if (tab.dataset.scope === scope) return
@@ -74,16 +88,27 @@ function bindList (person = null) {
   let generation = 0
   let failed = false
   let tabs = null
-  const scope = () => (tabs ? tabs.scope() : null)
+  const scope = () => (tabs ? tabs.scope() : 'all')
   const load = async ({ append = false } = {}) => {
     const mine = ++generation
     list.setAttribute('aria-busy', 'true')
     try {
-      const page = await listRooms({ q: search.value.trim(), sort: sort.value, cursor: append ? cursor : null, scope: scope() })
+      if (scope() === 'trash') {
+        const trash = await listTrash()
+        if (mine !== generation) return
+        list.replaceChildren(...trash.items.map((doc) => trashItem(doc, trashActions)))
+        if (!list.children.length) list.append(emptyTrash(trash.days))
+        cursor = null
+        more.hidden = true
+        if (failed) showMessage('')
+        failed = false
+        return
+      }
+      const page = await listRooms({ q: search.value.trim(), sort: sort.value, cursor: append ? cursor : null, scope: person ? scope() : null })
       if (mine !== generation) return
       if (!append) list.replaceChildren()
       list.append(...page.items.map((room) => roomItem(room, person)))
-      if (!list.children.length) list.append(emptyItem(search.value.trim(), scope() || 'all'))
+      if (!list.children.length) list.append(emptyItem(search.value.trim(), scope()))
       cursor = page.next_cursor
       more.hidden = !cursor
       if (failed) showMessage('')
@@ -99,12 +124,35 @@ function bindList (person = null) {
   }
   const remember = () => {
     const next = new URLSearchParams()
-    if (scope() && scope() !== 'all') next.set('scope', scope())
+    if (scope() !== 'all') next.set('scope', scope())
     if (search.value.trim()) next.set('q', search.value.trim())
     if (sort.value !== 'edited') next.set('sort', sort.value)
     history.replaceState(history.state, '', next.size ? `/?${next}` : '/')
   }
-  if (person) tabs = bindScopeTabs(params.get('scope'), () => { remember(); load() })
+  const trashActions = {
+    restore: async (doc) => {
+      const title = doc.title || doc.name
+      try {
+        await restoreFromTrash(doc.name)
+        showMessage(`“${title}” was restored.`)
+      } catch (err) {
+        showMessage(`“${title}” could not be restored: ${err.message}.`, 'error')
+      }
+      load()
+    },
+    forget: async (doc) => {
+      const title = doc.title || doc.name
+      if (!(await confirmForever(doc))) return
+      try {
+        await deleteForever(doc.name)
+        showMessage(`“${title}” was deleted forever.`)
+      } catch (err) {
+        showMessage(`“${title}” could not be deleted: ${err.message}.`, 'error')
+      }
+      load()
+    }
+  }
+  tabs = bindScopeTabs(params.get('scope'), () => { remember(); load() }, person)
   let timer = null
   search.addEventListener('input', () => {
     clearTimeout(timer)
@@ -185,8 +233,10 @@ function bindImport () {
 function showDeleted () {
   const deleted = sessionStorage.getItem(DELETED_KEY)
   if (deleted) {
+    const days = Number(sessionStorage.getItem(TRASH_DAYS_KEY) || 0)
     sessionStorage.removeItem(DELETED_KEY)
-    showMessage(`“${deleted}” was deleted.`)
+    sessionStorage.removeItem(TRASH_DAYS_KEY)
+    showMessage(days > 0 ? `“${deleted}” was deleted. It is in the Trash for ${period(days)}.` : `“${deleted}” was deleted.`)
   }
 }
 

@@ -2,7 +2,7 @@
 // collab file (the document with its comment threads, for an import);
 // duplicate (asking the copy's title and whether its comments go along); delete (admins, after
 // a confirmation). Its button and dialogs are made here.
-import { DELETED_KEY, call } from './home-api.js'
+import { DELETED_KEY, TRASH_DAYS_KEY, call } from './home-api.js'
 
 const DOWNLOADS = [
   { format: 'text', label: 'Text (.txt)', ending: 'txt' },
@@ -74,15 +74,20 @@ function buildMenu (items) {
 }
 
 /** The "Delete …?" dialog; resolves true when the person confirms. */
-function confirmDelete (title) {
+function confirmDelete (title, trashDays) {
+  const kept = trashDays > 0
+  const days = trashDays >= 1 ? `${Math.round(trashDays)} day${Math.round(trashDays) === 1 ? '' : 's'}` : `${Math.max(1, Math.round(trashDays * 24))} hours`
+  const text = kept
+    ? `It moves to the Trash for everyone, with its whole history. People who have it open are told it was deleted. Its owner or an admin can restore it from the Trash on the home page for ${days}; then it is erased for good.`
+    : 'It is deleted for everyone, with its whole history. People who have it open are told it was deleted. This cannot be undone.'
   const dialog = el('dialog', { class: 'confirm-dialog', 'aria-labelledby': 'delete-title', 'aria-describedby': 'delete-text' })
   dialog.append(
     el('h2', { id: 'delete-title' }, `Delete “${title}”?`),
-    el('p', { id: 'delete-text' }, 'It is deleted for everyone, with its whole history. People who have it open are told it was deleted. This cannot be undone.')
+    el('p', { id: 'delete-text' }, text)
   )
   const actions = el('div', { class: 'dialog-actions' })
   const cancel = el('button', { type: 'button', class: 'secondary-button', autofocus: '' }, 'Cancel')
-  const yes = el('button', { type: 'button', class: 'danger-button', id: 'delete-confirm' }, 'Delete for everyone')
+  const yes = el('button', { type: 'button', class: 'danger-button', id: 'delete-confirm' }, kept ? 'Move to Trash' : 'Delete for everyone')
   actions.append(cancel, yes)
   dialog.append(actions)
   document.body.append(dialog)
@@ -153,9 +158,10 @@ export function askCopy (title) {
 
 /**
  * Add the Document menu to the header. `title()` is the current title; `notify(message)`
- * reports failures; `can.restore` (admins) offers Delete.
+ * reports failures; `can.restore` (admins) offers Delete, to the trash for `trashDays` days
+ * (0: erased at once).
  */
-export function bindDocumentMenu ({ room, kind, title, can, authHeaders, notify }) {
+export function bindDocumentMenu ({ room, kind, title, can, authHeaders, notify, trashDays = 0 }) {
   const path = `/api/rooms/${encodeURIComponent(room)}`
   const download = async ({ format, ending, query = '' }) => {
     try {
@@ -181,10 +187,11 @@ export function bindDocumentMenu ({ room, kind, title, can, authHeaders, notify 
     }
   }
   const remove = async () => {
-    if (!(await confirmDelete(title()))) return
+    if (!(await confirmDelete(title(), trashDays))) return
     try {
       await request(path, { method: 'DELETE' }, authHeaders)
       sessionStorage.setItem(DELETED_KEY, title())
+      sessionStorage.setItem(TRASH_DAYS_KEY, String(trashDays))
       location.assign('/')
     } catch (err) {
       notify(`The document could not be deleted: ${err.message}.`)
