@@ -190,7 +190,8 @@ class Documents:
         """Copy the committed state of `source` into a new room: `target`, or one named after
         a title (documents/titles.py) when `target` is a NewTitle. With `comments`, its open
         comment threads go along (and its resolved ones too with `resolved`), under new ids, as
-        they were: their anchors name items of the state copied, so they stand where they did."""
+        they were: their anchors name items of the state copied, so they stand where they did. Its
+        images always go along, under the same ids."""
         # Threads first: the state read after holds every item their anchors name.
         status: ThreadStatus = "all" if resolved else "open"
         threads = await self.store.comments.list_threads(source, status) if comments else []
@@ -203,7 +204,15 @@ class Documents:
         await self.store.append([NewUpdate(target, snapshot.update, "copy")])
         if threads:
             await self.store.comments.carry_threads(target, threads, keep_ids=False)
+        await self._copy_images(source, target)
         return await self.info(target)
+
+    async def _copy_images(self, source: str, target: str) -> None:
+        """Every image of `source` into `target` under the same ids: the image nodes name an
+        image by its id (the editor and the exports read it), so nothing in the copy changes."""
+        images = self.store.images
+        found = [await images.get(source, info.id) for info in await images.list_for_room(source)]
+        await images.carry(target, [image for image in found if image is not None])
 
 
 async def stored_doc(store: Store, room: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Doc[Any]:

@@ -12,6 +12,7 @@ from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 if TYPE_CHECKING:
     from collab.store.access import SqlAccess
     from collab.store.comments import SqlComments
+    from collab.store.images import ImageStore
     from collab.store.people import SqlPeople
 
 
@@ -436,6 +437,11 @@ class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
     @property
     def comments(self) -> SqlComments:
         """Comment threads on passages of documents, and their comments."""
+        ...
+
+    @property
+    def images(self) -> ImageStore:
+        """The images of rich documents."""
         ...
 
     async def close(self) -> None:

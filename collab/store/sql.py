@@ -45,6 +45,8 @@ from collab.store.base import (
 from collab.store.batches import BatchLedger
 from collab.store.comments import SqlComments
 from collab.store.comments import forget_room as forget_comments
+from collab.store.images import SqlImages
+from collab.store.images import forget_room as forget_images
 from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
@@ -75,6 +77,7 @@ class SqlStore:
         self.people = SqlPeople(engine)
         self.access = SqlAccess(engine)
         self.comments = SqlComments(engine)
+        self.images = SqlImages(engine)
         self._ignoring: dict[str, Insert] = {}
         self._one_trip = (
             OneTripAppend(
@@ -411,6 +414,7 @@ class SqlStore:
             )
             await forget_room(conn, room)
             await forget_comments(conn, room)
+            await forget_images(conn, room)
         return RoomHead(int(tombstone.seq), int(tombstone.epoch), deleted=True)
 
     async def list_versions(
