@@ -7,6 +7,7 @@ import './states.css'
 import './documents.css'
 import './people.css'
 import './comments.css'
+import './rich-images.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -297,7 +298,8 @@ async function main () {
   tracker.attach(provider, ydoc, [cache])
   provider.awareness.setLocalStateField('user', userField(identity))
   const surface = await mountSurface(kind, document.getElementById('editor'), {
-    ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write, selectable: can.comment
+    ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write, selectable: can.comment,
+    room: config.room, authHeaders: () => authHeaders(access.token)
   })
   watchKind(ydoc, config.room, surface)
   const namePrompt = identity.fixed
