@@ -18,7 +18,7 @@ from collab.content.export import (
 from collab.content.restore import restore_value
 from collab.content.textops import replace_with
 from collab.documents import bundle
-from collab.documents.service import stored_doc
+from collab.documents.service import rehome, stored_doc
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.quarantine import check_version, load_room
@@ -78,6 +78,8 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
         await store.append([NewUpdate(room, carried.update, author)])
         await store.comments.carry_threads(room, carried.threads, keep_ids=True)
         await store.images.carry(room, carried.images)
+        ids = {image.info.id for image in carried.images}
+        await rehome(store, room, carried.update, ids, author)
         return
     if fmt == "json":
         target = _decode_json(data)  # before creating anything

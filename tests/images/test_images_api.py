@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pycrdt import Doc, XmlElement, XmlFragment
 
 from collab.auth import issue_token
 from tests.auth.test_websocket_auth import SECRET
@@ -148,14 +149,35 @@ async def test_images_go_away_with_their_room(http: httpx.AsyncClient):
 
 async def test_a_copy_takes_the_images_under_the_same_ids(http: httpx.AsyncClient):
     image = await uploaded(http, png(3, 3))
+    await show(http, image, "Tiny")
     copied = await http.post("/rooms/doc/copy", json={"to": "twin"}, headers=as_("admin"))
     assert copied.status_code == 201, copied.text
     got = await http.get(f"/rooms/twin/images/{image['id']}", headers=as_("viewer", "twin"))
     assert got.status_code == 200 and got.content == png(3, 3)
+    # The copy's image node points at the copy's image; the original's is left as it was.
+    assert await markdown(http, "twin") == f"![Tiny](/api/rooms/twin/images/{image['id']})\n"
+    assert await markdown(http, "doc") == f"![Tiny](/api/rooms/doc/images/{image['id']})\n"
     # Apart from then on: deleting the original leaves the copy's.
     assert (await http.delete("/rooms/doc", headers=as_("admin"))).status_code == 204
     again = await http.get(f"/rooms/twin/images/{image['id']}", headers=as_("viewer"))
     assert again.status_code == 200
+
+
+async def show(http: httpx.AsyncClient, image: dict[str, Any], alt: str) -> None:
+    """Put an image node showing `image` into doc's rich text."""
+    doc: Doc[Any] = Doc()
+    doc.get("content", type=XmlFragment).children.append(
+        XmlElement("image", {"src": image["url"], "alt": alt})
+    )
+    headers = {**as_("editor"), **RAW}
+    posted = await http.post("/rooms/doc/updates", content=doc.get_update(), headers=headers)
+    assert posted.is_success, posted.text
+
+
+async def markdown(http: httpx.AsyncClient, room: str) -> str:
+    answer = await http.get(f"/rooms/{room}/snapshot?format=markdown", headers=as_("viewer"))
+    assert answer.status_code == 200, answer.text
+    return answer.text
 
 
 def collab(server: ServerProcess, *args: str) -> tuple[int, str]:
@@ -167,6 +189,7 @@ async def test_a_collab_export_carries_the_images_and_an_import_brings_them_back
     server: ServerProcess, http: httpx.AsyncClient, tmp_path: Path
 ):
     first, second = await uploaded(http, png()), await uploaded(http, GIF)
+    await show(http, first, "First")
     file = tmp_path / "doc.collab"
     code, err = collab(server, "export", "doc", "--format", "collab", "-o", str(file))
     assert code == 0, err
@@ -178,6 +201,13 @@ async def test_a_collab_export_carries_the_images_and_an_import_brings_them_back
     for image, data in ((first, png()), (second, GIF)):
         got = await http.get(f"/rooms/doc/images/{image['id']}", headers=as_("viewer"))
         assert got.status_code == 200 and got.content == data
+    assert await markdown(http, "doc") == f"![First]({first['url']})\n"
+    # Imported under another name: its image nodes point at that room's images.
+    code, err = collab(server, "import", "moved", str(file))
+    assert code == 0, err
+    assert await markdown(http, "moved") == f"![First](/api/rooms/moved/images/{first['id']})\n"
+    moved = await http.get(f"/rooms/moved/images/{first['id']}", headers=as_("viewer"))
+    assert moved.status_code == 200 and moved.content == png()
     # A file whose "image" is not one is refused whole, before anything is stored.
     written["images"][0]["data"] = "PHN2Zz48L3N2Zz4="  # <svg></svg>
     file.write_text(json.dumps(written))

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from collab.content.images import image_path
 from collab.store.images import ImageInfo
 
 
@@ -26,13 +27,8 @@ class ImageOut(BaseModel):
         """The answer for a stored image."""
         return cls(
             id=info.id,
-            url=image_url(info.room, info.id),
+            url=image_path(info.room, info.id),
             content_type=info.content_type,  # type: ignore[arg-type]
             size=info.size,
             created_at=info.created_at,
         )
-
-
-def image_url(room: str, image_id: str) -> str:
-    """The path an image is served at."""
-    return f"/api/rooms/{room}/images/{image_id}"
