@@ -5,7 +5,7 @@
 // viewer who came by a token link sees the images (fetched with the bearer token). Screenshots
 // at 1280 and 390 px, light and dark, each checked with axe-core (COLLAB_SHOTS).
 import { deflateSync, crc32 } from 'node:zlib'
-import { WAIT, baseUrl, captureLooks, check, openEditor, openPage, run, waitSaved, waitStatus } from './common.mjs'
+import { WAIT, baseUrl, captureLooks, check, openEditor, openHistory, openPage, run, waitSaved, waitStatus, waitVersions } from './common.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 
@@ -180,6 +180,18 @@ const scenarios = {
     check(bare.status === 401, `the image without a token answered ${bare.status}`)
     const shown = await viewer.page.evaluate(() => document.querySelector('img.rich-image').src)
     check(shown.startsWith('blob:'), `viewer's image is shown from ${shown}`)
+
+    // A version shown in full (a sandboxed frame no token reaches) shows the image too.
+    await openHistory(editor.page)
+    await editor.page.fill('#version-label', 'With picture')
+    await editor.page.click('#save-version button[type="submit"]')
+    await waitVersions(editor.page, (v) => v.some((i) => i.label === 'With picture'), 'the version saved')
+    await openHistory(viewer.page)
+    const saved = (await waitVersions(viewer.page, (v) => v.some((i) => i.label === 'With picture'), 'the version')).find((i) => i.label === 'With picture')
+    await viewer.page.click(`#version-list .version-item[data-version-id="${saved.id}"]`)
+    await viewer.page.click('#tab-full')
+    const frame = await (await viewer.page.waitForSelector('#full-view iframe.full-rich', { timeout: WAIT })).contentFrame()
+    await frame.waitForFunction(() => { const img = document.querySelector('img'); return img && img.complete && img.naturalWidth > 0 }, null, { timeout: WAIT })
   }
 }
 
