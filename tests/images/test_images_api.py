@@ -39,6 +39,7 @@ async def server(make_server: ServerFactory, database_url: str) -> ServerProcess
         COLLAB_SECRET=SECRET,
         COLLAB_IMAGE_MAX_BYTES="4096",
         COLLAB_IMAGES_PER_DOCUMENT="3",
+        COLLAB_IMAGES_MAX_BYTES_PER_DOCUMENT="6000",
     )
     await server.start()
     return server
@@ -129,7 +130,11 @@ async def test_too_big_and_too_many_answer_413_problems(http: httpx.AsyncClient)
     refused = await upload(http, big)
     assert refused.status_code == 413, refused.text
     assert "COLLAB_IMAGE_MAX_BYTES" in refused.json()["detail"]
-    for _ in range(3):
+    # 3000 bytes and more: one fits the document's 6000, two do not.
+    await uploaded(http, png() + b"\x00" * 3000)
+    heavy = await upload(http, png() + b"\x00" * 3000)
+    assert heavy.status_code == 413 and "COLLAB_IMAGES_MAX_BYTES_PER_DOCUMENT" in heavy.text
+    for _ in range(2):
         await uploaded(http, png())
     full = await upload(http, png())
     assert full.status_code == 413 and "COLLAB_IMAGES_PER_DOCUMENT" in full.json()["detail"]
