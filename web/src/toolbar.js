@@ -44,9 +44,7 @@ function groups (editor) {
     [
       ['blockquote', 'Quote', `${MOD}Shift+B`, ICONS.blockquote, () => chain().toggleBlockquote().run(), () => editor.isActive('blockquote')],
       ['codeBlock', 'Code block', `${MOD}${ALT}C`, ICONS.codeBlock, () => chain().toggleCodeBlock().run(), () => editor.isActive('codeBlock')],
-      ['horizontalRule', 'Divider', '---', ICONS.horizontalRule, () => chain().setHorizontalRule().run(), null]
-    ],
-    [
+      ['horizontalRule', 'Divider', '---', ICONS.horizontalRule, () => chain().setHorizontalRule().run(), null],
       ['image', 'Insert an image', '', ICONS.image, () => editor.commands.pickImage(), null]
     ],
     [
