@@ -103,6 +103,13 @@ class Settings:
     comment_max_chars: int = _setting(10_000, "longest comment, in characters (422 above)")
     comments_per_thread: int = _setting(500, "most comments a thread holds (422 above)")
     threads_per_document: int = _setting(2_000, "most comment threads a document holds (422 above)")
+    image_max_bytes: int = _setting(
+        10_485_760, "largest image uploaded into a rich document, in bytes (413 above)"
+    )
+    images_per_document: int = _setting(500, "most images a document holds (413 above)")
+    images_max_bytes_per_document: int = _setting(
+        104_857_600, "most bytes of images a document holds, all together (413 above)"
+    )
     comments_per_minute: int = _setting(
         60, "comments, edits and resolutions one identity may make per minute on a process (429)"
     )

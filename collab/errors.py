@@ -356,3 +356,18 @@ class CommentLimit(CollabError):
 
     close_code = 1008
     http_status = 422
+
+
+class ImageNotFound(CollabError):
+    """No image of that id in that room."""
+
+    close_code = 4404
+    http_status = 404
+
+
+class ImageLimit(CollabError):
+    """An image past a limit: its size (COLLAB_IMAGE_MAX_BYTES) or the document's total
+    (COLLAB_IMAGES_MAX_BYTES_PER_DOCUMENT, COLLAB_IMAGES_PER_DOCUMENT)."""
+
+    close_code = 1009
+    http_status = 413

@@ -33,6 +33,7 @@ _PATH_PARAMETERS = {
     "person": ("A person's id", {"type": "string", "examples": ["3f9c2a7d1e4b8a6c5d0e9f12"]}),
     "thread": ("A comment thread's id", {"type": "string", "examples": ["Yk3pX7rT2mW9cQ4e"]}),
     "comment": ("A comment's id", {"type": "string", "examples": ["tQ0s1vBn4Kx2Lq9A"]}),
+    "image": ("An image's id", {"type": "string", "examples": ["h3Jk0sPq2rW8xYz1AbCdEf"]}),
 }
 _CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
@@ -195,7 +196,8 @@ def _request_body(
 ) -> dict[str, Any]:
     if isinstance(body, BinaryBody):
         schema = {"type": "string", "contentEncoding": "binary", "description": body.description}
-        return {"required": True, "content": {body.media: {"schema": schema}}}
+        medias = (body.media, *body.also)
+        return {"required": True, "content": {media: {"schema": schema} for media in medias}}
     media = _media(refs[(body.model, "validation")], schemas)
     return {"required": body.required, "content": {"application/json": media}}
 
@@ -236,7 +238,11 @@ def _problems(path: str, method: str, operation: Operation) -> dict[int, str]:
         found[415] = "A Content-Type a cross-site form could send, or not the one asked for"
     if "{room}" in path:
         found[404] = "No such room" + next(
-            (f" or {name}" for name in ("version", "link", "person") if f"{{{name}}}" in path),
+            (
+                f" or {name}"
+                for name in ("version", "link", "person", "image")
+                if f"{{{name}}}" in path
+            ),
             "",
         )
     elif "{person}" in path:

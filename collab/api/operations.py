@@ -48,10 +48,12 @@ class JsonBody(Generic[M]):
 
 @dataclass(frozen=True)
 class BinaryBody:
-    """A binary request body of one media type, non-empty."""
+    """A binary request body of one media type, non-empty (`also`: other media types a
+    subclass's `read` takes as well, documented alongside)."""
 
     media: str
     description: str
+    also: tuple[str, ...] = ()
 
     async def read(self, request: Request) -> bytes:
         """The body's bytes: 415 for another Content-Type, 422 when empty."""

@@ -14,6 +14,7 @@ import httpx
 
 from collab.api.models import rooms as shapes
 from collab.client.comments import CommentCalls
+from collab.client.images import ImageCalls
 from collab.client.live import Backoff, LiveDocument, websocket_base
 from collab.client.people import PeopleCalls
 from collab.client.trash import TrashCalls
@@ -73,7 +74,7 @@ class RoomPage:
     next_cursor: str | None
 
 
-class CollabClient(PeopleCalls, CommentCalls, TrashCalls):
+class CollabClient(PeopleCalls, CommentCalls, TrashCalls, ImageCalls):
     """Async client for one collab server: every REST endpoint, plus `live()` documents. It
     acts with a token, or as a person once `sign_in` has run (their session cookie)."""
 

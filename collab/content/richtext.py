@@ -94,9 +94,7 @@ def _block(element: XmlElement, fmt: str, indent: str) -> str:
     if tag == "horizontalRule":
         return f"{indent}---\n\n" if fmt == "markdown" else "\n"
     if tag == "image":
-        if fmt == "markdown":
-            return f"{indent}![{attrs.get('alt') or ''}]({attrs.get('src') or ''})\n\n"
-        return f"{indent}{attrs.get('alt') or ''}\n\n"
+        return _image(attrs, fmt, indent)
     if tag == "paragraph":
         return f"{indent}{_inline(element.children, fmt)}\n\n"
     if tag == "table":
@@ -195,7 +193,7 @@ def _html_node(node: Any) -> str:
     if tag == "hardBreak":
         return "<br>"
     if tag == "image":
-        src = html.escape(str(attrs.get("src") or ""), quote=True)
+        src = html.escape(_image_src(attrs.get("src")) or "", quote=True)
         alt = html.escape(str(attrs.get("alt") or ""), quote=True)
         return f'<img src="{src}" alt="{alt}">'
     if tag == "taskItem":
@@ -415,6 +413,24 @@ def _media(tag: str, attrs: dict[str, Any], fmt: str, indent: str) -> str:
     if tag == "image":
         return f"{indent}![{label}]({target})\n\n"
     return f"{indent}[{label or _escape_markdown(url)}]({target})\n\n"
+
+
+def _image_src(value: Any) -> str | None:
+    """An image node's `src` if it is one to show: an http(s) URL, or a path on this server
+    (an uploaded image: /api/rooms/ROOM/images/ID); never javascript: or data:."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+        safe = not any(ch.isspace() or not ch.isprintable() or ch in '<>"' for ch in value)
+        return value if safe else None
+    return _web_url(value)
+
+
+def _image(attrs: dict[str, Any], fmt: str, indent: str) -> str:
+    """A Tiptap image node: `![alt](src)` in Markdown, `[image: alt]` in text."""
+    alt = str(attrs.get("alt") or "")
+    if fmt != "markdown":
+        return f"{indent}[image: {alt}]\n\n" if alt else f"{indent}[image]\n\n"
+    src = (_image_src(attrs.get("src")) or "").replace("(", "%28").replace(")", "%29")
+    return f"{indent}![{_escape_markdown(alt)}]({src})\n\n"
 
 
 def _table(table: XmlElement, fmt: str, indent: str) -> str:

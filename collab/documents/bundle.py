@@ -4,13 +4,18 @@
      "update": "<the document as a Yjs update, base64>",
      "threads": [{"id", "anchor": {"start", "end"}, "quote", "created_by", "created_at",
                   "resolved_by", "resolved_at", "comments": [{"id", "author", "body",
-                  "created_at", "edited_at"}]}]}
+                  "created_at", "edited_at"}]}],
+     "images": [{"id", "content_type", "data": "<the bytes, base64>", "created_at",
+                 "uploaded_by"}]}
 
 `"collab": "document"` with a number `version` marks it: a JSON export of root types never holds
 a number at its top, so the two formats cannot be mistaken for each other. The document goes as
 a Yjs update, so its items keep their ids: a thread's anchors (Yjs relative positions naming
-those items) stay valid in whatever room it is imported into. An author is `{"name", "user",
-"person"}`; times are ISO 8601 with their offset; anchors base64 (standard, padded)."""
+those items) stay valid in whatever room it is imported into. Images keep their ids too, so the
+image nodes' `src` (`/api/rooms/ROOM/images/ID`: the editor reads the id) find them again; an
+image's type is read again from its bytes on import (content/imagetypes.py), never trusted.
+An author is `{"name", "user", "person"}`; times are ISO 8601 with their offset; anchors and
+image bytes base64 (standard, padded)."""
 
 from __future__ import annotations
 
@@ -23,9 +28,11 @@ from datetime import datetime
 from typing import Any
 
 from collab.content import crdt
+from collab.content.imagetypes import sniff
 from collab.content.passages import decode_position
 from collab.errors import InvalidRequest
 from collab.store.comments import Author, Comment, Thread
+from collab.store.images import Image, ImageInfo
 
 MARK = "document"
 VERSION = 1
@@ -39,6 +46,7 @@ class Bundle:
     kind: str | None
     title: str | None
     threads: tuple[Thread, ...]
+    images: tuple[Image, ...] = ()
 
 
 def is_bundle(value: object) -> bool:
@@ -46,7 +54,13 @@ def is_bundle(value: object) -> bool:
     return isinstance(value, dict) and value.get("collab") == MARK and "version" in value
 
 
-def encode(update: bytes, kind: str | None, title: str | None, threads: Sequence[Thread]) -> bytes:
+def encode(
+    update: bytes,
+    kind: str | None,
+    title: str | None,
+    threads: Sequence[Thread],
+    images: Sequence[Image] = (),
+) -> bytes:
     """The export file, UTF-8 JSON."""
     value = {
         "collab": MARK,
@@ -55,6 +69,7 @@ def encode(update: bytes, kind: str | None, title: str | None, threads: Sequence
         "title": title,
         "update": _b64(update),
         "threads": [_thread_json(thread) for thread in threads],
+        "images": [_image_json(image) for image in images],
     }
     return json.dumps(value, indent=2, ensure_ascii=False).encode() + b"\n"
 
@@ -77,11 +92,15 @@ def decode(value: dict[str, Any]) -> Bundle:
     threads = value.get("threads", [])
     if not isinstance(threads, list):
         raise InvalidRequest("threads: an array of threads")
+    images = value.get("images", [])
+    if not isinstance(images, list):
+        raise InvalidRequest("images: an array of images")
     return Bundle(
         update,
         kind,
         title,
         tuple(_thread(found, f"threads[{i}]") for i, found in enumerate(threads)),
+        tuple(_image(found, f"images[{i}]") for i, found in enumerate(images)),
     )
 
 
@@ -228,3 +247,31 @@ def _comment(value: object, thread: str, where: str) -> Comment:
         _time(found.get("created_at"), f"{where}.created_at"),
         _optional_time(found.get("edited_at"), f"{where}.edited_at"),
     )
+
+
+def _image_json(image: Image) -> dict[str, Any]:
+    info = image.info
+    return {
+        "id": info.id,
+        "content_type": info.content_type,
+        "data": _b64(image.data),
+        "created_at": _moment(info.created_at),
+        "uploaded_by": info.uploaded_by,
+    }
+
+
+def _image(value: object, where: str) -> Image:
+    found = _object(value, where)
+    data = _bytes(found.get("data"), f"{where}.data")
+    media = sniff(data)
+    if media is None:
+        raise InvalidRequest(f"{where}.data: not a PNG, JPEG, GIF or WebP image")
+    info = ImageInfo(
+        _id(found.get("id"), f"{where}.id"),
+        "",
+        media,
+        len(data),
+        _time(found.get("created_at"), f"{where}.created_at"),
+        _text(found.get("uploaded_by"), f"{where}.uploaded_by", 256),
+    )
+    return Image(info, data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -11,6 +11,7 @@ from pycrdt import Doc
 
 from collab.content import crdt
 from collab.content.export import TEXT, content_kind, doc_from_update
+from collab.content.images import rehome_images
 from collab.content.textops import InsertText, TextOp, replace_with, text_edit, utf8_size
 from collab.documents.titles import NewTitle, create_titled
 from collab.errors import (
@@ -203,7 +204,8 @@ class Documents:
         """Copy the committed state of `source` into a new room: `target`, or one named after
         a title (documents/titles.py) when `target` is a NewTitle. With `comments`, its open
         comment threads go along (and its resolved ones too with `resolved`), under new ids, as
-        they were: their anchors name items of the state copied, so they stand where they did."""
+        they were: their anchors name items of the state copied, so they stand where they did. Its
+        images always go along, under the same ids."""
         # Threads first: the state read after holds every item their anchors name.
         status: ThreadStatus = "all" if resolved else "open"
         threads = await self.store.comments.list_threads(source, status) if comments else []
@@ -216,7 +218,30 @@ class Documents:
         await self.store.append([NewUpdate(target, snapshot.update, "copy")])
         if threads:
             await self.store.comments.carry_threads(target, threads, keep_ids=False)
+        await self._copy_images(source, target, snapshot.update)
         return await self.info(target)
+
+    async def _copy_images(self, source: str, target: str, update: bytes) -> None:
+        """Every image of `source` into `target` under the same ids, and the copy's image nodes
+        pointed at `target`'s (content/images.py), so its exports link to what it serves."""
+        images = self.store.images
+        found = [await images.get(source, info.id) for info in await images.list_for_room(source)]
+        carried = [image for image in found if image is not None]
+        await images.carry(target, carried)
+        await rehome(self.store, target, update, {image.info.id for image in carried})
+
+
+async def rehome(
+    store: Store, room: str, update: bytes, ids: Collection[str], author: str = "copy"
+) -> None:
+    """Append the edit that points the image nodes of `update` (what `room` was just given)
+    naming one of `ids` at `room`'s own images; nothing when none names another room."""
+    if not ids:
+        return
+    doc = doc_from_update(update)
+    before = doc.get_state()
+    if rehome_images(doc, room, ids):
+        await store.append([NewUpdate(room, doc.get_update(before), author)])
 
 
 async def stored_doc(store: Store, room: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Doc[Any]:

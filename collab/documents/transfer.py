@@ -18,11 +18,12 @@ from collab.content.export import (
 from collab.content.restore import restore_value
 from collab.content.textops import replace_with
 from collab.documents import bundle
-from collab.documents.service import stored_doc
+from collab.documents.service import rehome, stored_doc
 from collab.errors import InvalidRequest, RoomNotFound
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.quarantine import check_version, load_room
 from collab.store.base import NewUpdate, Store
+from collab.store.images import Image
 from collab.types import is_valid_room_name
 
 Format = Literal["text", "json", "yjs", "collab"]
@@ -31,7 +32,8 @@ Format = Literal["text", "json", "yjs", "collab"]
 async def export_room(store: Store, room: str, fmt: Format, version: int | None = None) -> bytes:
     """The room (or one of its versions) in `fmt`: UTF-8 text of `content`, JSON of every root
     type, a Yjs update, or a `collab` file: the Yjs update with the room's comment threads (all
-    of them, resolved too; a version's file holds the threads as they are now)."""
+    of them, resolved too) and its images (a version's file holds the threads and images as
+    they are now)."""
     doc = await stored_doc(store, room)
     info = await store.room_info(room)
     if version is not None:
@@ -45,11 +47,20 @@ async def export_room(store: Store, room: str, fmt: Format, version: int | None 
         return update
     if fmt == "collab":
         threads = await store.comments.list_threads(room, "all")
+        images = await _images(store, room)
         kind = content_kind(doc) or (info.kind if info else None)
-        return bundle.encode(update, kind, info.title if info else None, threads)
+        return bundle.encode(update, kind, info.title if info else None, threads, images)
     if fmt == "json":
         return json.dumps(doc_to_json(update), indent=2, ensure_ascii=False).encode() + b"\n"
     return content_text(doc).encode()
+
+
+async def _images(store: Store, room: str) -> list[Image]:
+    """Every image of `room`, with its bytes."""
+    found = [
+        await store.images.get(room, info.id) for info in await store.images.list_for_room(room)
+    ]
+    return [image for image in found if image is not None]
 
 
 async def import_room(store: Store, room: str, data: bytes, fmt: Format, author: str) -> None:
@@ -66,6 +77,9 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
         await _check_against_stored(store, room, carried.update)
         await store.append([NewUpdate(room, carried.update, author)])
         await store.comments.carry_threads(room, carried.threads, keep_ids=True)
+        await store.images.carry(room, carried.images)
+        ids = {image.info.id for image in carried.images}
+        await rehome(store, room, carried.update, ids, author)
         return
     if fmt == "json":
         target = _decode_json(data)  # before creating anything

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collab.store.access import SqlAccess
     from collab.store.attempts import SqlSignInAttempts
     from collab.store.comments import SqlComments
+    from collab.store.images import ImageStore
     from collab.store.people import SqlPeople
     from collab.store.trash import SqlTrash
 
@@ -448,6 +449,11 @@ class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
     @property
     def trash(self) -> SqlTrash:
         """Deleted documents kept until they are restored or purged."""
+        ...
+
+    @property
+    def images(self) -> ImageStore:
+        """The images of rich documents."""
         ...
 
     async def close(self) -> None:

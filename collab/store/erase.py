@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from collab.store import versions
 from collab.store.access import forget_room
 from collab.store.comments import forget_room as forget_comments
+from collab.store.images import forget_room as forget_images
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 
 _rooms = cast(Table, RoomRow.__table__)
@@ -40,7 +41,7 @@ def tombstone_values(room: str) -> dict[str, Any]:
 
 
 async def erase_rows(conn: AsyncConnection, room: str) -> None:
-    """Delete the room's log, state, versions, grants, visits and comments (inside the
+    """Delete the room's log, state, versions, grants, visits, comments and images (inside the
     transaction that makes its row a tombstone)."""
     await conn.execute(delete(_updates).where(_updates.c.room == room))
     await conn.execute(delete(_states).where(_states.c.room == room))
@@ -50,3 +51,4 @@ async def erase_rows(conn: AsyncConnection, room: str) -> None:
     await conn.execute(delete(versions.authors_table).where(versions.authors_table.c.room == room))
     await forget_room(conn, room)
     await forget_comments(conn, room)
+    await forget_images(conn, room)

@@ -338,3 +338,22 @@ class SignInAttemptRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ImageRow(Base):
+    """An image of a room's rich document: its bytes and the content type they were checked
+    to be, who uploaded it and when; `id` is random (unguessable); a copy of the document
+    keeps the ids in its own room."""
+
+    __tablename__ = "images"
+    __table_args__ = (Index("ix_images_room", "room", "created_at"),)
+
+    room: Mapped[str] = mapped_column(
+        String(128), ForeignKey("rooms.name", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_by: Mapped[str] = mapped_column(String(256))

@@ -45,6 +45,7 @@ from collab.store.base import (
 )
 from collab.store.batches import BatchLedger
 from collab.store.comments import SqlComments
+from collab.store.images import SqlImages
 from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
@@ -78,6 +79,7 @@ class SqlStore:
         self.access = SqlAccess(engine)
         self.comments = SqlComments(engine)
         self.trash = SqlTrash(engine)
+        self.images = SqlImages(engine)
         self._ignoring: dict[str, Insert] = {}
         self._one_trip = (
             OneTripAppend(

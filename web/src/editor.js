@@ -9,6 +9,7 @@ import './people.css'
 import './comments.css'
 import './rich-tables.css'
 import './print.css'
+import './rich-images.css'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -327,7 +328,8 @@ async function main () {
   tracker.attach(provider, ydoc, [cache])
   provider.awareness.setLocalStateField('user', userField(identity))
   const surface = await mountSurface(kind, document.getElementById('editor'), {
-    ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write, selectable: can.comment
+    ydoc, provider, awareness: provider.awareness, user: userField(identity), readOnly: !can.write, selectable: can.comment,
+    room: config.room, authHeaders: () => authHeaders(access.token)
   })
   watchKind(ydoc, config.room, surface)
   // What the browser scrolls into view lands below the header and toolbar (scroll-margin.js).

@@ -18,6 +18,7 @@ import { bindRichFind } from './rich-find.js'
 import { ExclusiveLink, FollowLinks } from './rich-links.js'
 import { OPEN_HINT } from './link-hint.js'
 import { ScrollClear } from './rich-scroll.js'
+import { altTextForm, imageParts } from './rich-images.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
 const LINK_PROTOCOLS = ['http', 'https', 'mailto']
@@ -33,7 +34,7 @@ function caret (user) {
   return caretEl
 }
 
-function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub }) {
+function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub, images }) {
   return [
     StarterKit.configure({
       undoRedo: false, // Collaboration's undo is per person; ProseMirror's would undo others too
@@ -56,7 +57,8 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub }) {
     Placeholder.configure({ placeholder: readOnly ? 'Nothing here yet.' : 'Start typing… (# for a heading, - for a list)' }),
     Collaboration.configure({ document: ydoc, field: CONTENT }),
     CollaborationCaret.configure({ provider, user, render: caret }),
-    CommentMarks({ fragment: ydoc.getXmlFragment(CONTENT), hub, commentOnly })
+    CommentMarks({ fragment: ydoc.getXmlFragment(CONTENT), hub, commentOnly }),
+    images.extension
   ]
 }
 
@@ -66,18 +68,19 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub }) {
  * comment highlights (rich-comment-marks.js). With `readOnly` and `selectable` (commenters), the
  * text takes the focus and the keyboard selects in it, but nothing changes it.
  */
-export function mountRich (parent, { ydoc, provider, user, readOnly, selectable = false }) {
+export function mountRich (parent, { ydoc, provider, user, readOnly, selectable = false, room, authHeaders = () => ({}) }) {
   // What comments.js binds later: the Comment shortcut, clicks on highlights, the selection.
   const hub = {}
   const commentOnly = readOnly && selectable
   const host = document.createElement('div')
   host.className = 'rich-editor'
-  parent.append(host)
+  const images = imageParts({ room, authHeaders, canUpload: !readOnly })
+  parent.append(images.status.box, host)
   const fragment = ydoc.getXmlFragment(CONTENT)
   const editor = new Editor({
     element: host,
     editable: !readOnly || commentOnly,
-    extensions: extensions({ ydoc, provider, user, readOnly, commentOnly, hub }),
+    extensions: extensions({ ydoc, provider, user, readOnly, commentOnly, hub, images }),
     editorProps: {
       attributes: {
         class: 'rich-content',
@@ -90,7 +93,7 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
     }
   })
   if (!readOnly) {
-    const toolbar = buildToolbar(editor)
+    const toolbar = buildToolbar(editor, altTextForm(editor))
     addTableTools(toolbar, editor)
     parent.prepend(toolbar)
   }

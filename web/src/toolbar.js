@@ -13,6 +13,7 @@ const ICONS = {
   blockquote: svg('M6 7h12M9 12h9M9 17h9M5 11v7'),
   codeBlock: svg('M8 8l-4 4 4 4M16 8l4 4-4 4M13.5 5l-3 14'),
   horizontalRule: svg('M4 12h16'),
+  image: svg('M4 5h16v14H4zM4 16l5-5 4 4 2-2 5 5M15.5 9.5h.01'),
   link: svg('M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1'),
   undo: svg('M9 14L4 9l5-5M4 9h10a6 6 0 0 1 0 12h-3'),
   redo: svg('M15 14l5-5-5-5M20 9H10a6 6 0 0 0 0 12h3')
@@ -43,7 +44,8 @@ function groups (editor) {
     [
       ['blockquote', 'Quote', `${MOD}Shift+B`, ICONS.blockquote, () => chain().toggleBlockquote().run(), () => editor.isActive('blockquote')],
       ['codeBlock', 'Code block', `${MOD}${ALT}C`, ICONS.codeBlock, () => chain().toggleCodeBlock().run(), () => editor.isActive('codeBlock')],
-      ['horizontalRule', 'Divider', '---', ICONS.horizontalRule, () => chain().setHorizontalRule().run(), null]
+      ['horizontalRule', 'Divider', '---', ICONS.horizontalRule, () => chain().setHorizontalRule().run(), null],
+      ['image', 'Insert an image', '', ICONS.image, () => editor.commands.pickImage(), null]
     ],
     [
       ['undo', 'Undo your last change', `${MOD}Z`, ICONS.undo, () => chain().undo().run(), null],
@@ -118,8 +120,9 @@ function linkForm (editor, toolbar) {
   return form
 }
 
-/** The toolbar element for `editor`, kept in step with the selection. */
-export function buildToolbar (editor) {
+/** The toolbar element for `editor`, kept in step with the selection; `extra`: a form shown
+ * under it (the image's alt text). */
+export function buildToolbar (editor, extra = null) {
   const bar = document.createElement('div')
   bar.className = 'toolbar'
   bar.setAttribute('role', 'toolbar')
@@ -137,7 +140,7 @@ export function buildToolbar (editor) {
   }
   const wrapper = document.createElement('div')
   wrapper.className = 'toolbar-wrap'
-  wrapper.append(bar, linkForm(editor, bar))
+  wrapper.append(bar, linkForm(editor, bar), ...(extra ? [extra] : []))
   const refresh = () => {
     for (const { name, isActive, el } of tools) {
       if (isActive) el.setAttribute('aria-pressed', String(!!isActive()))
