@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '588cb1fb8103'
+const VERSION = '401e3f9b4340'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-K5WPMETU.js","/assets/editor-N2UDJMO2.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-5NSIGCDP.js","/assets/chunk-6HYP45YE.js","/assets/chunk-FDQNEWGF.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-ILE44FN6.js","/assets/chunk-O2XFH626.js","/assets/chunk-SEKRT3FO.js","/assets/chunk-V5FFKEUX.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-YTVNKMG6.js"]
+const PRECACHE = ["/assets/editor-2OOLGGB3.js","/assets/editor-N2UDJMO2.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-5NSIGCDP.js","/assets/chunk-6HYP45YE.js","/assets/chunk-FDQNEWGF.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-ILE44FN6.js","/assets/chunk-O2XFH626.js","/assets/chunk-SEKRT3FO.js","/assets/chunk-V5FFKEUX.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-YTVNKMG6.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))
