@@ -121,6 +121,27 @@ def image_sources(blocks: Iterable[Block]) -> list[str]:
     return out
 
 
+def table_grid(table: Table) -> list[list[Cell | None]]:
+    """Each slot of a table's grid: the cell covering it (a span covers several, rows spans
+    reach no further than the table), or None where a row is shorter than the widest."""
+    grid: list[list[Cell | None]] = [[] for _ in table.rows]
+    for r, row in enumerate(table.rows):
+        c = 0
+        for cell in row:
+            while c < len(grid[r]) and grid[r][c] is not None:
+                c += 1
+            for dr in range(min(cell.rowspan, len(table.rows) - r)):
+                line = grid[r + dr]
+                line.extend([None] * (c + cell.colspan - len(line)))
+                for dc in range(cell.colspan):
+                    line[c + dc] = cell
+            c += cell.colspan
+    width = max((len(line) for line in grid), default=0)
+    for line in grid:
+        line.extend([None] * (width - len(line)))
+    return grid
+
+
 def _attributes(element: XmlElement) -> dict[str, Any]:
     return dict(element.attributes.__iter__())
 

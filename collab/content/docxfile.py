@@ -15,6 +15,7 @@ from typing import Any
 
 from docx import Document
 from docx.enum.text import WD_BREAK
+from docx.exceptions import InvalidSpanError
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -33,6 +34,7 @@ from collab.content.blocks import (
     Rule,
     Span,
     Table,
+    table_grid,
 )
 from collab.content.pictures import ImageResolver, as_png_or_jpeg, picture_bytes
 
@@ -203,7 +205,7 @@ class _Writer:
         paragraph.add_run().add_picture(io.BytesIO(content), width=width)
 
     def table(self, body: _Body, table: Table) -> None:
-        grid = _layout(table)
+        grid = table_grid(table)
         if not grid:
             return
         columns = max(len(row) for row in grid)
@@ -211,15 +213,15 @@ class _Writer:
         word_table.style = "Table Grid"
         for r, row in enumerate(table.rows):
             for cell in row:
-                at = _find(grid, r, cell)
-                if at is None:
-                    continue
-                c = at
+                c = next(c for c, slot in enumerate(grid[r]) if slot is cell)
                 word_cell = word_table.cell(r, c)
                 last_row = min(r + cell.rowspan, len(grid)) - 1
                 last_col = min(c + cell.colspan, columns) - 1
                 if (last_row, last_col) != (r, c):
-                    word_cell = word_cell.merge(word_table.cell(last_row, last_col))
+                    try:
+                        word_cell = word_cell.merge(word_table.cell(last_row, last_col))
+                    except InvalidSpanError:  # spans that overlap: the cell stays single
+                        pass
                 place = _Body(word_cell, word_cell.paragraphs[0])
                 blocks = cell.blocks or [Paragraph([])]
                 if cell.header:
@@ -235,31 +237,6 @@ def _bold(block: Block) -> Block:
 
 def _with_bold(span: Span) -> Span:
     return Span(span.text, True, span.italic, span.strike, span.code, span.href)
-
-
-def _layout(table: Table) -> list[list[object | None]]:
-    """Each grid slot's cell (spans cover several slots), rows as long as the widest."""
-    grid: list[list[object | None]] = [[] for _ in table.rows]
-    for r, row in enumerate(table.rows):
-        c = 0
-        for cell in row:
-            while c < len(grid[r]) and grid[r][c] is not None:
-                c += 1
-            for dr in range(min(cell.rowspan, len(table.rows) - r)):
-                line = grid[r + dr]
-                while len(line) < c + cell.colspan:
-                    line.append(None)
-                for dc in range(cell.colspan):
-                    line[c + dc] = cell
-            c += cell.colspan
-    return grid
-
-
-def _find(grid: list[list[object | None]], r: int, cell: object) -> int | None:
-    for c, slot in enumerate(grid[r]):
-        if slot is cell:
-            return c
-    return None
 
 
 def _format(run: Any, span: Span) -> None:

@@ -33,6 +33,7 @@ from collab.content.blocks import (
     Rule,
     Span,
     Table,
+    table_grid,
 )
 from collab.content.pictures import ImageResolver, as_png_or_jpeg, picture_bytes
 
@@ -105,8 +106,25 @@ def rich_pdf(
     """The blocks as a PDF titled `title` (in its metadata); DejaVu from the first of
     `font_folders` that has it, or the core fonts."""
     pdf, fonts = _new_pdf(title, dejavu_folder(font_folders))
+    markup = _Markup(fonts, resolve)
+    # write_html's tables hold one run of plain text per cell: tables are drawn with fpdf2's
+    # table API between the runs of HTML.
+    pending: list[str] = []
+    for block in [*blocks, None]:
+        if isinstance(block, Table) or block is None:
+            _write_html(pdf, fonts, "".join(pending))
+            pending = []
+            if block is not None:
+                _table(pdf, fonts, markup, block)
+        else:
+            pending.append(markup.block(block))
+    return bytes(pdf.output())
+
+
+def _write_html(pdf: FPDF, fonts: Fonts, markup: str) -> None:
+    if not markup:
+        return
     pdf.set_font(fonts.sans, size=11)
-    markup = _Markup(fonts, resolve).blocks(blocks)
     pdf.write_html(
         markup,
         font_family=fonts.sans,
@@ -114,7 +132,39 @@ def rich_pdf(
         li_prefix_color=(0, 0, 0),
         warn_on_tags_not_matching=False,
     )
-    return bytes(pdf.output())
+
+
+def _table(pdf: FPDF, fonts: Fonts, markup: _Markup, table: Table) -> None:
+    """A table with its spans; a cell's blocks as lines of plain text (a picture alone in a
+    cell is drawn), header cells bold."""
+    grid = table_grid(table)
+    if not grid or not grid[0]:
+        return
+    pdf.set_font(fonts.sans, size=10)
+    pdf.ln(2)
+    head = all(cell.header for cell in table.rows[0])
+    bold = FontFace(emphasis="BOLD")
+    with pdf.table(
+        first_row_as_headings=head,
+        headings_style=bold,
+        text_align="LEFT",
+        line_height=5,
+        padding=1.5,
+    ) as drawn:
+        for r, row in enumerate(table.rows):
+            line = drawn.row()
+            for cell in row:
+                colspan, rowspan = cell.colspan, min(cell.rowspan, len(grid) - r)
+                picture = markup.cell_picture(cell)
+                if picture is not None:
+                    line.cell(img=picture, img_fill_width=True, colspan=colspan, rowspan=rowspan)
+                    continue
+                style = bold if cell.header and not head else None
+                text = markup.cell_text(cell)
+                line.cell(text, style=style, colspan=colspan, rowspan=rowspan)
+            for _ in range(grid[r].count(None)):
+                line.cell("")
+    pdf.ln(2)
 
 
 def _styles(fonts: Fonts) -> dict[str, TextStyle | FontFace]:
@@ -179,8 +229,9 @@ class _Markup:
         if isinstance(block, Rule):
             return "<hr>"
         if isinstance(block, Image):
-            return self.image(block, in_table=False)
-        return self.table(block)
+            return self.image(block)
+        # A table nested in a list or a quote: its text.
+        return f"<p>{self.text(_plain(block))}</p>".replace("\n", "<br>")
 
     def inline_blocks(self, blocks: list[Block]) -> str:
         """Blocks where fpdf2 takes text only (a quote, an item, a cell): lines of text."""
@@ -252,47 +303,54 @@ class _Markup:
             out.append(piece)
         return "".join(out)
 
-    def image(self, image: Image, in_table: bool) -> str:
+    def picture(self, image: Image) -> tuple[str, int, int] | None:
+        """The picture to draw for an image, as a data: URI with its size in pixels."""
         data = picture_bytes(image.src, self.resolve)
         picture = as_png_or_jpeg(data) if data is not None else None
         if picture is None:
-            label = self.text(f"[{image.alt or 'image'}]")
-            return f"<p><i>{label}</i></p>"
+            return None
         content, width_px, height_px = picture
         kind = "jpeg" if content[:2] == b"\xff\xd8" else "png"
-        src = f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
-        if in_table:
-            return f'<img src="{src}">'
+        return f"data:image/{kind};base64,{base64.b64encode(content).decode()}", width_px, height_px
+
+    def image(self, image: Image) -> str:
+        picture = self.picture(image)
+        if picture is None:
+            label = self.text(f"[{image.alt or 'image'}]")
+            return f"<p><i>{label}</i></p>"
+        src, width_px, height_px = picture
         width = min(width_px * 0.75, _PAGE_WIDTH_PT)
         height = height_px * width / width_px
         return f'<p><img src="{src}" width="{width:.1f}" height="{height:.1f}"></p>'
 
-    def table(self, table: Table) -> str:
-        if not table.rows:
-            return ""
-        out = ['<table border="1" width="100%">']
-        for index, row in enumerate(table.rows):
-            head = index == 0 and all(cell.header for cell in row)
-            out.append("<thead><tr>" if head else "<tr>")
-            out.extend(self.cell(cell, head) for cell in row)
-            out.append("</tr></thead>" if head else "</tr>")
-        out.append("</table>")
-        return "".join(out)
+    def cell_picture(self, cell: Cell) -> str | None:
+        """A picture alone in a cell, as a data: URI, or None."""
+        if len(cell.blocks) != 1 or not isinstance(cell.blocks[0], Image):
+            return None
+        picture = self.picture(cell.blocks[0])
+        return picture[0] if picture is not None else None
 
-    def cell(self, cell: Cell, head: bool) -> str:
-        name = "th" if head else "td"
-        spans = ""
-        if cell.colspan > 1:
-            spans += f' colspan="{cell.colspan}"'
-        if cell.rowspan > 1:
-            spans += f' rowspan="{cell.rowspan}"'
-        images = [block for block in cell.blocks if isinstance(block, Image)]
-        if images and len(cell.blocks) == 1:
-            return f"<{name}{spans}>{self.image(images[0], in_table=True)}</{name}>"
-        inner = self.inline_blocks(cell.blocks)
-        if cell.header and not head:
-            inner = f"<b>{inner}</b>"
-        return f"<{name}{spans}>{inner}</{name}>"
+    def cell_text(self, cell: Cell) -> str:
+        """A cell's blocks as lines of plain text."""
+        lines = [_plain(block) for block in cell.blocks]
+        text = "\n".join(line for line in lines if line)
+        return text if self.fonts.unicode else _latin1(text)
+
+
+def _plain(block: Block) -> str:
+    if isinstance(block, Paragraph | Heading):
+        return "".join(span.text for span in block.spans)
+    if isinstance(block, Code):
+        return block.text
+    if isinstance(block, Image):
+        return f"[{block.alt or 'image'}]"
+    if isinstance(block, Quote | ListBlock):
+        return "\n".join(_plain(inner) for inner in _flatten(block))
+    if isinstance(block, Table):
+        return "\n".join(
+            " | ".join(_plain(c) for c in cell.blocks) for row in block.rows for cell in row
+        )
+    return ""
 
 
 def _flatten(block: Quote | ListBlock) -> list[Block]:

@@ -78,15 +78,16 @@ def every_node_document() -> Doc[Any]:
     _text(code, ("x = 1\nprint(x)", None))
     content.children.append(XmlElement("horizontalRule"))
     table = content.children.append(XmlElement("table"))
-    rows: list[list[tuple[str, str, dict[str, Any]]]] = [
-        [("tableHeader", "Fruit", {}), ("tableHeader", "Count", {})],
-        [("tableCell", "apples", {}), ("tableCell", "3", {})],
-        [("tableCell", "all of them", {"colspan": 2})],
+    bold: dict[str, Any] = {"bold": {}}
+    rows: list[list[tuple[str, list[tuple[str, dict[str, Any] | None]], dict[str, Any]]]] = [
+        [("tableHeader", [("Fruit", None)], {}), ("tableHeader", [("Count", None)], {})],
+        [("tableCell", [("apples", None)], {}), ("tableCell", [("3 ", None), ("ripe", bold)], {})],
+        [("tableCell", [("all of them", None)], {"colspan": 2})],
     ]
     for cells in rows:
         row = table.children.append(XmlElement("tableRow"))
-        for tag, words, attrs in cells:
-            _paragraph(row.children.append(XmlElement(tag, attrs)), (words, None))
+        for tag, runs, attrs in cells:
+            _paragraph(row.children.append(XmlElement(tag, attrs)), *runs)
     content.children.append(XmlElement("image", {"src": STORED, "alt": "red box"}))
     content.children.append(XmlElement("image", {"src": OUTSIDE, "alt": "a cat"}))
     _paragraph(content, ("The end", None))

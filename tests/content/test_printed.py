@@ -13,7 +13,17 @@ import pytest
 from pycrdt import XmlFragment
 from pypdf import PdfReader
 
-from collab.content.blocks import document_blocks
+from collab.content.blocks import (
+    Block,
+    Cell,
+    Code,
+    ListBlock,
+    ListItem,
+    Paragraph,
+    Span,
+    Table,
+    document_blocks,
+)
 from collab.content.docxfile import rich_docx, text_docx
 from collab.content.pdffile import dejavu_folder, rich_pdf, text_pdf
 from collab.content.pictures import picture_bytes, stored_image_id
@@ -69,7 +79,7 @@ def test_docx_keeps_headings_lists_tables_links_marks_and_pictures() -> None:
     assert runs["run()"].font.name == "Courier New" and not runs["Ship "].bold
     (table,) = word.tables
     cells = [[cell.text for cell in row.cells] for row in table.rows]
-    assert cells == [["Fruit", "Count"], ["apples", "3"], ["all of them", "all of them"]]
+    assert cells == [["Fruit", "Count"], ["apples", "3 ripe"], ["all of them", "all of them"]]
     assert table.rows[2].cells[0]._tc is table.rows[2].cells[1]._tc  # one merged cell
     assert table.rows[0].cells[0].paragraphs[0].runs[0].bold
     assert len(word.inline_shapes) == 1 and ("Normal", "[a cat]") in lines
@@ -102,6 +112,7 @@ def test_pdf_has_the_text_in_order_title_picture_and_links() -> None:
             "Fruit",
             "Count",
             "apples",
+            "3 ripe",
             "all of them",
             "[a cat]",
             "The end",
@@ -138,6 +149,39 @@ def test_without_dejavu_the_core_fonts_print_latin_and_question_marks() -> None:
         "/Helvetica-BoldOblique",
         "/Courier-Bold",
     }, fonts
+
+
+def test_odd_tables_and_lists_still_print() -> None:
+    # Shapes clients can store: ragged rows, spans past the table's end or overlapping, a
+    # table in a cell, lists and code in cells, empty items, deep nesting.
+    def cell(words: str, colspan: int = 1, rowspan: int = 1) -> Cell:
+        return Cell([Paragraph([Span(words)])], colspan=colspan, rowspan=rowspan)
+
+    def nest(depth: int) -> ListBlock:
+        inner: list[Block] = [Paragraph([Span(f"level {depth}")])]
+        if depth < 6:
+            inner.append(nest(depth + 1))
+        return ListBlock(("bullet", "ordered", "task")[depth % 3], [ListItem(inner, True)])
+
+    blocks: list[Block] = [
+        Table([[cell("r1", colspan=3)], [cell("r2")], [cell("r3a"), cell("r3b")]]),
+        Table([[cell("tall", rowspan=9), cell("wide", colspan=4)], [cell("under")]]),
+        Table([[cell("a", rowspan=2), cell("b")], [cell("c", colspan=2)]]),
+        Table([[Cell([Table([[cell("inner")]])]), Cell([nest(4), Code("x\ny")]), Cell([])]]),
+        Table([]),
+        ListBlock("ordered", [ListItem([]), ListItem([Code("only code")])]),
+        nest(0),
+        Paragraph([Span("end")]),
+    ]
+    word = docx.Document(io.BytesIO(rich_docx(blocks, "odd")))
+    assert [len(table.rows) for table in word.tables] == [3, 2, 2, 1]
+    texts = "\n".join(p.text for p in word.paragraphs)
+    assert "level 6" in texts and texts.endswith("end")
+    assert "inner" in [c.text for c in word.tables[3].rows[0].cells[0].tables[0].rows[0].cells]
+    pdf = PdfReader(io.BytesIO(rich_pdf(blocks, "odd")))
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    _in_order(text, ["r1", "r2", "r3a", "tall", "wide", "under", "inner", "level 4", "x"])
+    _in_order(text, ["only code", "level 0", "level 6", "end"])
 
 
 def test_a_plain_text_document_prints_as_typed() -> None:
