@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import docx
 import pytest
-from pycrdt import XmlFragment
+from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 from pypdf import PdfReader
 
 from collab.content.blocks import (
@@ -206,3 +206,39 @@ def test_only_this_rooms_stored_images_and_data_uris_are_embedded() -> None:
     assert picture_bytes(OUTSIDE, None) is None
     data = picture()
     assert picture_bytes("data:image/png;base64," + base64.b64encode(data).decode(), None) == data
+
+
+def test_blocknote_blocks_print_as_the_same_lists_and_tables() -> None:
+    doc: Doc[Any] = Doc()
+    group = doc.get("document-store", type=XmlFragment).children.append(XmlElement("blockGroup"))
+
+    def block(parent: XmlElement, tag: str, words: str, **attrs: Any) -> XmlElement:
+        container = parent.children.append(XmlElement("blockContainer", {"id": words}))
+        content = container.children.append(XmlElement(tag, attrs))
+        content.children.append(XmlText(words))
+        return container
+
+    block(group, "heading", "Agenda", level=2)
+    first = block(group, "numberedListItem", "first", start=5)
+    nested = first.children.append(XmlElement("blockGroup"))
+    block(nested, "checkListItem", "done", checked=True)
+    block(group, "numberedListItem", "second")
+    block(group, "quote", "wise words")
+    table = group.children.append(XmlElement("blockContainer", {"id": "t"}))
+    row = table.children.append(XmlElement("table")).children.append(XmlElement("tableRow"))
+    for words in ("left", "right"):
+        cell = row.children.append(XmlElement("tableCell"))
+        cell.children.append(XmlElement("tableParagraph")).children.append(XmlText(words))
+    blocks = document_blocks(doc.get("document-store", type=XmlFragment))
+    word = docx.Document(io.BytesIO(rich_docx(blocks, "BlockNote")))
+    lines = [(p.style.name if p.style else "", p.text) for p in word.paragraphs]
+    assert lines == [
+        ("Heading 2", "Agenda"),
+        ("List Continue", "5.\tfirst"),
+        ("List Continue 2", "☑\tdone"),
+        ("List Continue", "6.\tsecond"),
+        ("Quote", "wise words"),
+    ]
+    assert [[c.text for c in r.cells] for r in word.tables[0].rows] == [["left", "right"]]
+    text = PdfReader(io.BytesIO(rich_pdf(blocks, "BlockNote"))).pages[0].extract_text()
+    _in_order(text, ["Agenda", "5. first", "☑ done", "6. second", "wise words", "left", "right"])
