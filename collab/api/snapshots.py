@@ -166,11 +166,12 @@ def attachment(title: str, ending: str) -> str:
 
 
 async def _stored_images(request: Request, room: str, sources: list[str]) -> dict[str, bytes]:
-    """The bytes of the images this room stores among `sources` (/api/rooms/{room}/images/{id}),
-    by src. Other rooms' images and outside addresses are left out: nothing is fetched."""
+    """The bytes of the images this room stores among `sources` (/api/rooms/ROOM/images/ID, read
+    from this room whatever ROOM says), by src. Outside addresses are left out: nothing is
+    fetched."""
     found: dict[str, bytes] = {}
     for src in dict.fromkeys(sources):
-        image_id = stored_image_id(src, room)
+        image_id = stored_image_id(src)
         data = await _image_bytes(request, room, image_id) if image_id is not None else None
         if data is not None:
             found[src] = data

@@ -2,7 +2,7 @@
 
 An image's src is embedded only when the server holds it: a `data:` URI of a PNG, JPEG, GIF or
 WebP (decoded here), or whatever `resolve` returns for the src (the API hands a resolver that
-reads this room's stored images, /api/rooms/{room}/images/{id}). Anything else, an outside
+reads the document's own stored images, /api/rooms/{room}/images/{id}). Anything else, an outside
 http(s) address above all, is shown by its alt text: the server fetches no URL a document names
 (that would let a writer make the server call into its own network).
 """
@@ -28,17 +28,17 @@ MAX_PIXELS = 40_000_000
 MAX_DATA_URI = 20 * 1024 * 1024
 
 
-def stored_image_id(src: str, room: str) -> str | None:
-    """The id of this room's stored image that `src` names (/api/rooms/{room}/images/{id},
-    relative or on any host: only the path is read, nothing is fetched), or None."""
+def stored_image_id(src: str) -> str | None:
+    """The id of the stored image that `src` names (/api/rooms/ROOM/images/ID, relative or on
+    any host: only the path is read, nothing is fetched), or None. The caller looks the id up
+    in the document's own room whatever ROOM says: a copied or imported document keeps its
+    images' ids and their old src (the editor reads the id too), and no other room is read."""
     try:
         path = urlsplit(src).path
     except ValueError:
         return None
     match = _STORED.fullmatch(path)
-    if match is None or unquote(match.group(1)) != room:
-        return None
-    return unquote(match.group(2))
+    return unquote(match.group(2)) if match is not None else None
 
 
 def picture_bytes(src: str, resolve: ImageResolver | None) -> bytes | None:

@@ -197,12 +197,12 @@ def test_a_plain_text_document_prints_as_typed() -> None:
     assert [p.text for p in word.paragraphs][:3] == ["# Notes", "", "<b>Ωμέγα</b>\tend"]
 
 
-def test_only_this_rooms_stored_images_and_data_uris_are_embedded() -> None:
-    assert stored_image_id("/api/rooms/printing/images/img-1", "printing") == "img-1"
-    assert stored_image_id("https://any.host/api/rooms/printing/images/a%20b", "printing") == "a b"
-    assert stored_image_id("/api/rooms/other/images/img-1", "printing") is None
-    assert stored_image_id(OUTSIDE, "printing") is None
-    assert stored_image_id("/api/rooms/printing/images/x/../../secret", "printing") is None
+def test_only_stored_images_and_data_uris_are_embedded() -> None:
+    assert stored_image_id("/api/rooms/printing/images/img-1") == "img-1"
+    assert stored_image_id("https://any.host/api/rooms/printing/images/a%20b") == "a b"
+    assert stored_image_id(OUTSIDE) is None
+    assert stored_image_id("/api/rooms/printing/images/x/../../secret") is None
+    assert stored_image_id("/elsewhere/api/rooms/printing/images/img-1") is None
     assert picture_bytes(OUTSIDE, None) is None
     data = picture()
     assert picture_bytes("data:image/png;base64," + base64.b64encode(data).decode(), None) == data
