@@ -47,6 +47,7 @@ FONT_FOLDERS = (
     "/Library/Fonts",
 )
 _FACES = {"": "", "B": "-Bold", "I": "-Oblique", "BI": "-BoldOblique"}
+_RUN = 16
 _PAGE_WIDTH_PT = 595.28 - 2 * 56.69  # A4 less two 2 cm margins
 
 
@@ -108,15 +109,16 @@ def rich_pdf(
     pdf, fonts = _new_pdf(title, dejavu_folder(font_folders))
     markup = _Markup(fonts, resolve)
     # write_html's tables hold one run of plain text per cell: tables are drawn with fpdf2's
-    # table API between the runs of HTML.
+    # table API between the runs of HTML. A run is at most _RUN blocks: write_html lays out
+    # each paragraph again with the ones before it in its call (time grows with the square).
     pending: list[str] = []
     for block in [*blocks, None]:
-        if isinstance(block, Table) or block is None:
+        if isinstance(block, Table) or block is None or len(pending) >= _RUN:
             _write_html(pdf, fonts, "".join(pending))
             pending = []
-            if block is not None:
-                _table(pdf, fonts, markup, block)
-        else:
+        if isinstance(block, Table):
+            _table(pdf, fonts, markup, block)
+        elif block is not None:
             pending.append(markup.block(block))
     return bytes(pdf.output())
 
