@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import weakref
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -141,13 +142,27 @@ async def get_snapshot(call: RoomCall[SnapshotParams, None]) -> Response:
         return Response(carried, media_type=COLLAB, headers=headers)
     if media in ENDINGS:
         images = await _stored_images(request, room, printed_images(snapshot.update))
-        body = await asyncio.to_thread(printed_file, snapshot.update, media, title, images.get)
+        async with _printer():
+            body = await asyncio.to_thread(printed_file, snapshot.update, media, title, images.get)
         headers["Content-Disposition"] = attachment(title, ENDINGS[media])
         return Response(body, media_type=media, headers=headers)
     if media in _RENDERED:
         rendered = render_content(snapshot.doc(), _RENDERED[media])
         return Response(rendered, media_type=f"{media}; charset=utf-8", headers=headers)
     return JSONResponse(doc_to_json(snapshot.update), headers=headers)
+
+
+# Printing is CPU work in worker threads (a long document takes seconds): a few at a time, so
+# that downloads leave the default thread pool to the rest of the server.
+PRINTS_AT_ONCE = 2
+_printers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _printer() -> asyncio.Semaphore:
+    """This event loop's limit on PDF and DOCX files made at once."""
+    return _printers.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(PRINTS_AT_ONCE))
 
 
 async def _title(request: Request, room: str) -> str:

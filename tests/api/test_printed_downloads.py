@@ -3,6 +3,7 @@ Word file named after its title, for readers only, on SQLite and PostgreSQL; ver
 
 from __future__ import annotations
 
+import asyncio
 import io
 from urllib.parse import unquote
 
@@ -78,6 +79,11 @@ async def test_a_plain_document_prints_in_monospace(server: ServerProcess) -> No
         assert fonts > 0
         text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
         assert "# Notes" in text and "line two" in text
+        # More downloads at once than are printed at once: they wait their turn.
+        many = await asyncio.gather(
+            *(http.get("/notes/snapshot", params={"format": fmt}) for fmt in ["pdf", "docx"] * 3)
+        )
+        assert [answer.status_code for answer in many] == [200] * 6
     async with CollabClient(server.http_url) as client:
         word = await client.snapshot_file("notes", "docx")
         paragraphs = [p.text for p in docx.Document(io.BytesIO(word)).paragraphs]
