@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
+from pypdf import PdfReader
 
 from tests.launcher import run_collab
 from tests.server import ServerProcess
@@ -42,6 +45,14 @@ async def test_export_formats_while_the_server_runs(server: ServerProcess):
     assert str(doc.get("content", type=Text)).startswith("line one")
     missing = _collab("export", "nothing", database_url=server.database_url)
     assert missing.returncode == 1 and b"does not exist" in missing.stderr
+    pdf = _collab("export", "notes", "--format", "pdf", database_url=server.database_url)
+    assert pdf.returncode == 0, pdf.stderr
+    reader = PdfReader(io.BytesIO(pdf.stdout))
+    assert reader.metadata is not None and reader.metadata.title == "notes"  # untitled: its name
+    assert "line two" in reader.pages[0].extract_text()
+    word = _collab("export", "notes", "--format", "docx", database_url=server.database_url)
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(word.stdout)).paragraphs]
+    assert paragraphs[:2] == ["line one", "line two ünïcode ✓"]
 
 
 async def test_round_trips_exactly(server: ServerProcess, tmp_path: Path):

@@ -16,7 +16,7 @@ from collab.config import Settings
 from collab.preflight import CONFIGURATION
 
 if TYPE_CHECKING:
-    from collab.documents.transfer import Format
+    from collab.documents.transfer import ExportFormat, Format
     from collab.store.sql import SqlStore
 
 
@@ -171,7 +171,7 @@ def _format_of(path: Path) -> Format:
     return "yjs" if path.suffix in {".yjs", ".bin"} else "text"
 
 
-async def _export(settings: Settings, room: str, fmt: Format, version: int | None) -> bytes:
+async def _export(settings: Settings, room: str, fmt: ExportFormat, version: int | None) -> bytes:
     from collab.documents import transfer
 
     async with open_store(settings) as store:

@@ -129,9 +129,10 @@ def _add_transfer(commands: Commands) -> dict[str, Parser]:
     export.add_argument("room")
     export.add_argument(
         "--format",
-        choices=["text", "json", "yjs", "collab"],
+        choices=["text", "json", "yjs", "collab", "pdf", "docx"],
         default="text",
-        help="collab: the document with its comment threads, for `collab import` (default: text)",
+        help="collab: the document with its comment threads, for `collab import`; pdf, docx: to "
+        "print or edit elsewhere (default: text)",
     )
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
     export.add_argument("--version", type=int, help="export this version instead of the latest")

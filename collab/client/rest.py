@@ -213,6 +213,12 @@ class CollabClient(PeopleCalls, CommentCalls, TrashCalls, ImageCalls):
         `import_file(title, data, "collab")` and `collab import` read)."""
         return (await self._snapshot(room, "collab")).content
 
+    async def snapshot_file(self, room: str, format: str, version: int | None = None) -> bytes:
+        """The document (or one of its versions) as a file to print or edit elsewhere: "pdf" or
+        "docx" (named after the title in the answer's Content-Disposition)."""
+        params = {"version": str(version)} if version is not None else {}
+        return (await self._snapshot(room, format, params)).content
+
     async def snapshot_text_if_changed(self, room: str, etag: str | None) -> tuple[str | None, str]:
         """The text and its ETag, or (None, etag) when unchanged since `etag` (304)."""
         headers = {"If-None-Match": etag} if etag else {}

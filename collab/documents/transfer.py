@@ -1,8 +1,10 @@
-"""Export a stored room to text, JSON, Yjs or a `collab` file (the document with its comment
-threads, documents/bundle.py), and import any of them into one (the CLI; the REST import)."""
+"""Export a stored room to text, JSON, Yjs, a `collab` file (the document with its comment
+threads, documents/bundle.py), a PDF or a DOCX file, and import any of the first four into one
+(the CLI; the REST import)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Literal
 
@@ -15,6 +17,7 @@ from collab.content.export import (
     doc_to_json,
     roots,
 )
+from collab.content.printed import FILE_FORMATS, printed_file
 from collab.content.restore import restore_value
 from collab.content.textops import replace_with
 from collab.documents import bundle
@@ -27,13 +30,17 @@ from collab.store.images import Image
 from collab.types import is_valid_room_name
 
 Format = Literal["text", "json", "yjs", "collab"]
+ExportFormat = Literal["text", "json", "yjs", "collab", "pdf", "docx"]
 
 
-async def export_room(store: Store, room: str, fmt: Format, version: int | None = None) -> bytes:
+async def export_room(
+    store: Store, room: str, fmt: ExportFormat, version: int | None = None
+) -> bytes:
     """The room (or one of its versions) in `fmt`: UTF-8 text of `content`, JSON of every root
-    type, a Yjs update, or a `collab` file: the Yjs update with the room's comment threads (all
+    type, a Yjs update, a `collab` file: the Yjs update with the room's comment threads (all
     of them, resolved too) and its images (a version's file holds the threads and images as
-    they are now)."""
+    they are now), or a PDF or DOCX file titled with the room's title (content/printed.py; no
+    stored image is embedded here: they show their alt text)."""
     doc = await stored_doc(store, room)
     info = await store.room_info(room)
     if version is not None:
@@ -52,6 +59,9 @@ async def export_room(store: Store, room: str, fmt: Format, version: int | None 
         return bundle.encode(update, kind, info.title if info else None, threads, images)
     if fmt == "json":
         return json.dumps(doc_to_json(update), indent=2, ensure_ascii=False).encode() + b"\n"
+    if fmt in FILE_FORMATS:
+        title = (info.title if info else None) or room
+        return await asyncio.to_thread(printed_file, update, FILE_FORMATS[fmt], title)
     return content_text(doc).encode()
 
 

@@ -92,7 +92,37 @@ async function importFile (page, file) {
   await page.setInputFiles('#import-file', file)
 }
 
+/** A printed download: the file the browser saved, and the Content-Type the server sent. */
+async function printed (page, format) {
+  const answer = page.waitForResponse((r) => r.url().includes(`/snapshot?format=${format}`), { timeout: WAIT })
+  const file = await download(page, format)
+  return { ...file, type: (await answer).headers()['content-type'] }
+}
+
 const scenarios = {
+  /** The Document menu offers PDF and Word first; each downloads a real file named after the
+   * title (issue 25, item 5). */
+  async 'documents-print' (browser) {
+    const home = await openPage(browser, '/', { viewport: { width: 1280, height: 800 } })
+    await home.page.fill('#new-title', 'Print me Ω')
+    await Promise.all([home.page.waitForURL('**/d/print-me*', { timeout: WAIT }), home.page.click('#new-room-form button[type="submit"]')])
+    const page = home.page
+    await waitStatus(page, 'connected')
+    await page.keyboard.press('Escape')
+    await typeInEditor(page, 'Printed words')
+    await page.click('#doc-menu-button')
+    await page.waitForSelector('#doc-menu:not([hidden])', { timeout: WAIT })
+    const labels = await page.$$eval('#doc-menu [role="menuitem"]', (items) => items.slice(0, 2).map((item) => item.textContent))
+    check(labels.join('|') === 'PDF document (.pdf)|Word document (.docx)', `menu offers ${labels}`)
+    await captureLooks(page, 'download-menu')
+    await page.keyboard.press('Escape')
+    const pdf = await printed(page, 'pdf')
+    check(pdf.name === 'Print me Ω.pdf' && pdf.type === 'application/pdf' && pdf.body.subarray(0, 5).toString() === '%PDF-', `pdf download: ${pdf.name} ${pdf.type}`)
+    const word = await printed(page, 'docx')
+    check(word.name === 'Print me Ω.docx' && word.type === 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' && word.body.subarray(0, 4).toString('latin1') === 'PK\x03\x04', `docx download: ${word.name} ${word.type}`)
+    check(word.body.includes(Buffer.from('word/document.xml')), 'the docx holds no word/document.xml')
+  },
+
   async 'documents-flow' (browser) {
     const home = await openPage(browser, '/', { viewport: { width: 1280, height: 800 } })
     check((await listed(home.page)).length === 0, 'a new server lists documents')
@@ -116,7 +146,7 @@ const scenarios = {
 
     await page.click('#doc-menu-button')
     await page.waitForSelector('#doc-menu:not([hidden])', { timeout: WAIT })
-    check(await page.evaluate(() => document.activeElement.dataset.action) === 'download-text', 'menu does not focus its first item')
+    check(await page.evaluate(() => document.activeElement.dataset.action) === 'download-pdf', 'menu does not focus its first item')
     await captureLooks(page, 'document-menu')
     await page.keyboard.press('Escape')
     check(await page.isHidden('#doc-menu') && await page.evaluate(() => document.activeElement.id) === 'doc-menu-button', 'Esc does not close the menu back to its button')
@@ -256,7 +286,7 @@ const scenarios = {
     // A plain-text document offers no HTML download.
     await editor.page.click('#doc-menu-button')
     const actions = await editor.page.$$eval('#doc-menu [role="menuitem"]', (items) => items.map((item) => item.dataset.action))
-    check(actions.join() === 'download-text,download-markdown,download-json,download-yjs,download-collab,duplicate,delete', `plain-text menu: ${actions}`)
+    check(actions.join() === 'download-pdf,download-docx,download-text,download-markdown,download-json,download-yjs,download-collab,duplicate,delete', `plain-text menu: ${actions}`)
   },
 
   /** On a server with a secret: a viewer sees the title but cannot rename, and may only
@@ -267,7 +297,7 @@ const scenarios = {
     check(await viewer.page.textContent('#doc-title') === 'Board minutes' && await viewer.page.$('.title-button') === null, 'a viewer can rename')
     await viewer.page.click('#doc-menu-button')
     const actions = await viewer.page.$$eval('#doc-menu [role="menuitem"]', (items) => items.map((item) => item.dataset.action))
-    check(actions.join() === 'download-text,download-markdown,download-html,download-json,download-yjs,download-collab', `viewer menu: ${actions}`)
+    check(actions.join() === 'download-pdf,download-docx,download-text,download-markdown,download-html,download-json,download-yjs,download-collab', `viewer menu: ${actions}`)
     await captureLooks(viewer.page, 'viewer-menu')
     const [file] = await Promise.all([viewer.page.waitForEvent('download', { timeout: WAIT }), viewer.page.click('[data-action="download-markdown"]')])
     check(file.suggestedFilename() === 'Board minutes.md', `viewer download ${file.suggestedFilename()}`)

@@ -1,10 +1,13 @@
-// The editor's Document menu: download as text, Markdown, HTML (rich documents), JSON, Yjs or a
-// collab file (the document with its comment threads, for an import);
+// The editor's Document menu: download as PDF or Word (made by the server, for printing or
+// editing elsewhere), text, Markdown, HTML (rich documents), JSON, Yjs or a collab file (the
+// document with its comment threads, for an import);
 // duplicate (asking the copy's title and whether its comments go along); delete (admins, after
 // a confirmation). Its button and dialogs are made here.
 import { DELETED_KEY, TRASH_DAYS_KEY, call } from './home-api.js'
 
 const DOWNLOADS = [
+  { format: 'pdf', label: 'PDF document (.pdf)', ending: 'pdf' },
+  { format: 'docx', label: 'Word document (.docx)', ending: 'docx' },
   { format: 'text', label: 'Text (.txt)', ending: 'txt' },
   { format: 'markdown', label: 'Markdown (.md)', ending: 'md' },
   // A page of its own (doctype, charset, title, styles), not the fragment the History panel shows.

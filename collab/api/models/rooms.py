@@ -331,7 +331,7 @@ class TextEdit(
     )
 
 
-SnapshotFormat = Literal["text", "json", "yjs", "markdown", "html", "collab"]
+SnapshotFormat = Literal["text", "json", "yjs", "markdown", "html", "collab", "pdf", "docx"]
 
 
 class SnapshotParams(Params):
