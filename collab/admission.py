@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -148,7 +149,7 @@ class Admission:
             return None
         if info.kind == "http" and info.method.upper() not in SAFE_METHODS:
             sent = info.headers.get(CSRF_HEADER, "")
-            if sent != found.session.csrf:
+            if not hmac.compare_digest(sent.encode(), found.session.csrf.encode()):
                 raise Forbidden(
                     "this request needs the session's CSRF token in the X-CSRF-Token header "
                     "(GET /api/me gives it)"
