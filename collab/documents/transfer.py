@@ -1,21 +1,30 @@
 """Export a stored room to text, JSON, Yjs or a `collab` file (the document with its comment
-threads, documents/bundle.py), and import any of them into one (the CLI; the REST import)."""
+threads, documents/bundle.py), and import any of them, or Markdown, into one (the CLI; the REST
+import)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any, Literal
 
+from pycrdt import XmlFragment
+
 from collab.content import crdt
 from collab.content.export import (
     ABSENT,
+    RICH,
+    TEXT,
     content_kind,
     content_text,
     doc_from_update,
     doc_to_json,
+    render_content,
     roots,
 )
+from collab.content.markdown_in import parse as parse_markdown
+from collab.content.markdown_in import to_fragment
 from collab.content.restore import restore_value
+from collab.content.roots import content_root
 from collab.content.textops import replace_with
 from collab.documents import bundle
 from collab.documents.service import stored_doc
@@ -25,13 +34,14 @@ from collab.rooms.quarantine import check_version, load_room
 from collab.store.base import NewUpdate, Store
 from collab.types import is_valid_room_name
 
-Format = Literal["text", "json", "yjs", "collab"]
+Format = Literal["text", "markdown", "json", "yjs", "collab"]
 
 
 async def export_room(store: Store, room: str, fmt: Format, version: int | None = None) -> bytes:
-    """The room (or one of its versions) in `fmt`: UTF-8 text of `content`, JSON of every root
-    type, a Yjs update, or a `collab` file: the Yjs update with the room's comment threads (all
-    of them, resolved too; a version's file holds the threads as they are now)."""
+    """The room (or one of its versions) in `fmt`: UTF-8 text of `content` (or its Markdown),
+    JSON of every root type, a Yjs update, or a `collab` file: the Yjs update with the room's
+    comment threads (all of them, resolved too; a version's file holds the threads as they are
+    now)."""
     doc = await stored_doc(store, room)
     info = await store.room_info(room)
     if version is not None:
@@ -49,6 +59,8 @@ async def export_room(store: Store, room: str, fmt: Format, version: int | None 
         return bundle.encode(update, kind, info.title if info else None, threads)
     if fmt == "json":
         return json.dumps(doc_to_json(update), indent=2, ensure_ascii=False).encode() + b"\n"
+    if fmt == "markdown":
+        return render_content(doc, "markdown").encode()
     return content_text(doc).encode()
 
 
@@ -57,7 +69,9 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
     the minimal edit that makes `content` equal it; JSON (as `export` writes it) as the edits
     that make every root type equal its value; a `collab` file (whichever of the two formats
     is named: its mark tells) as its Yjs update, then its threads, merged by id into those the
-    room has (SqlComments.carry_threads: a thread the room has already is kept as it is)."""
+    room has (SqlComments.carry_threads: a thread the room has already is kept as it is).
+    Markdown makes a rich-text document (content/markdown_in.py), replacing a rich room's
+    content; into a plain-text room it goes as text, its Markdown source kept as typed."""
     if not is_valid_room_name(room):
         raise InvalidRequest(f"{room!r} is not a room name (1-128 of A-Z a-z 0-9 . _ ~ : @ + -)")
     carried = _carried(data, fmt)  # checked all through before anything is created
@@ -69,8 +83,10 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
         return
     if fmt == "json":
         target = _decode_json(data)  # before creating anything
-    await store.create_room(room)
-    if fmt == "yjs":
+    await store.create_room(room, RICH if fmt == "markdown" else None)
+    if fmt == "markdown":
+        update = await _markdown_update(store, room, _decode_text(data))
+    elif fmt == "yjs":
         await _check_against_stored(store, room, data)
         update = data
     elif fmt == "json":
@@ -82,13 +98,16 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
 
 def check_import(data: bytes, fmt: Format) -> None:
     """Refuse a file `import_room` would refuse for what it holds, before anything is created:
-    text not UTF-8, JSON not an object of root types, a Yjs update the validator refuses."""
+    text not UTF-8, JSON not an object of root types, a Yjs update the validator refuses,
+    Markdown nested deeper than the parser reads."""
     if _carried(data, fmt) is not None:
         return
     if fmt == "yjs":
         crdt.validate_update(data)
     elif fmt == "json":
         _decode_json(data)
+    elif fmt == "markdown":
+        parse_markdown(_decode_text(data))
     else:
         _decode_text(data)
 
@@ -116,6 +135,23 @@ async def _check_against_stored(store: Store, room: str, update: bytes) -> None:
     may build on types the room has); InvalidUpdate if either refuses it."""
     parsed = crdt.validate_update(update)
     (await load_room(store, room, DEFAULT_MAX_DEPTH)).nesting.admit(parsed)
+
+
+async def _markdown_update(store: Store, room: str, source: str) -> bytes:
+    """The edit making the room's content the rich document `source` stands for, or, in a
+    plain-text room, its text (checked against the stored document as a Yjs import is)."""
+    doc = await stored_doc(store, room)
+    info = await store.room_info(room)
+    if (content_kind(doc) or (info.kind if info else None)) == TEXT:
+        return await _text_update(store, room, source)
+    before = doc.get_state()
+    with doc.transaction():
+        fragment = doc.get(content_root(doc), type=XmlFragment)
+        del fragment.children[:]
+        to_fragment(source, fragment)
+    update = doc.get_update(before)
+    await _check_against_stored(store, room, update)
+    return update
 
 
 async def _text_update(store: Store, room: str, new_text: str) -> bytes:
