@@ -2,7 +2,7 @@
 // toolbar. Collaboration keeps the document in Yjs and gives each person their own undo
 // history; CollaborationCaret shows the others' carets and selections with their names. Comment
 // highlights, the Comment shortcut and commenters' read-only text: rich-comment-marks.js.
-// Tables, their paste and tools: rich-tables.js.
+// Tables, their paste and tools: rich-tables.js. Markdown pasted as rich text: rich-markdown.js.
 import { Editor } from '@tiptap/core'
 import StarterKit from '@tiptap/starter-kit'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
@@ -14,6 +14,7 @@ import { CONTENT } from './contract.js'
 import { buildToolbar } from './toolbar.js'
 import { addTableTools, tableExtensions } from './rich-tables.js'
 import { CommentMarks, richMarksApi } from './rich-comment-marks.js'
+import { MarkdownPaste } from './rich-markdown.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
 const LINK_PROTOCOLS = ['http', 'https', 'mailto']
@@ -45,6 +46,7 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub }) {
     TaskList,
     TaskItem.configure({ nested: true }),
     ...tableExtensions(),
+    MarkdownPaste,
     Placeholder.configure({ placeholder: readOnly ? 'Nothing here yet.' : 'Start typing… (# for a heading, - for a list)' }),
     Collaboration.configure({ document: ydoc, field: CONTENT }),
     CollaborationCaret.configure({ provider, user, render: caret }),
