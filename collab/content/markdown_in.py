@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -52,11 +53,44 @@ _MARKS = {"em": "italic", "strong": "bold", "s": "strike"}
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 
 Marks = dict[str, Any]
+Run = tuple[str, Marks]
+
+
+@dataclass
+class _Text:
+    """An XmlText to be: its runs of marked text."""
+
+    runs: list[Run]
+
+
+@dataclass
+class _Element:
+    """An XmlElement to be."""
+
+    tag: str
+    attrs: dict[str, Any]
+    children: list[_Element | _Text] = field(default_factory=list)
 
 
 def to_fragment(source: str, fragment: XmlFragment) -> None:
-    """Append the document `source` stands for to `fragment` (in the caller's transaction)."""
-    _blocks(SyntaxTreeNode(parse(source)).children, fragment, 0)
+    """Add the document `source` stands for to the start of `fragment` (in the caller's
+    transaction)."""
+    root = _Element("", {})
+    _blocks(SyntaxTreeNode(parse(source)).children, root, 0)
+    _write(fragment, root.children)
+
+
+def _write(parent: XmlFragment | XmlElement, children: list[_Element | _Text]) -> None:
+    """Write the tree into Yjs last child first, each at index 0: yrs finds the start of a list
+    or text at once, its end only by walking it (appending would take quadratic time)."""
+    for child in reversed(children):
+        if isinstance(child, _Text):
+            text: XmlText = parent.children.insert(0, XmlText())
+            for content, marks in reversed(child.runs):
+                text.insert(0, content, marks or None)
+        else:
+            element: XmlElement = parent.children.insert(0, XmlElement(child.tag, child.attrs))
+            _write(element, child.children)
 
 
 def parse(source: str) -> list[Token]:
@@ -76,19 +110,18 @@ def safe_href(href: str) -> bool:
     )
 
 
-def _element(
-    parent: XmlFragment | XmlElement, tag: str, attrs: dict[str, Any] | None = None
-) -> XmlElement:
-    element: XmlElement = parent.children.append(XmlElement(tag, attrs or {}))
+def _element(parent: _Element, tag: str, attrs: dict[str, Any] | None = None) -> _Element:
+    element = _Element(tag, attrs or {})
+    parent.children.append(element)
     return element
 
 
-def _blocks(nodes: Sequence[SyntaxTreeNode], parent: XmlFragment | XmlElement, depth: int) -> None:
+def _blocks(nodes: Sequence[SyntaxTreeNode], parent: _Element, depth: int) -> None:
     for node in nodes:
         _block(node, parent, depth)
 
 
-def _block(node: SyntaxTreeNode, parent: XmlFragment | XmlElement, depth: int) -> None:
+def _block(node: SyntaxTreeNode, parent: _Element, depth: int) -> None:
     kind = node.type
     if kind == "paragraph":
         _inline(_element(parent, "paragraph"), _inline_tokens(node))
@@ -100,7 +133,7 @@ def _block(node: SyntaxTreeNode, parent: XmlFragment | XmlElement, depth: int) -
         code = _element(parent, "codeBlock", {"language": language} if language else None)
         text = node.content[:-1] if node.content.endswith("\n") else node.content
         if text:
-            code.children.append(XmlText(text))
+            code.children.append(_Text([(text, {})]))
     elif kind == "hr":
         _element(parent, "horizontalRule")
     elif kind == "html_block":  # kept as the text it is, a line each
@@ -126,9 +159,9 @@ def _block(node: SyntaxTreeNode, parent: XmlFragment | XmlElement, depth: int) -
         _blocks(node.children, parent, depth)
 
 
-def _bullet_list(node: SyntaxTreeNode, parent: XmlFragment | XmlElement, depth: int) -> None:
+def _bullet_list(node: SyntaxTreeNode, parent: _Element, depth: int) -> None:
     """A list per run of task items and per run of other items."""
-    current: XmlElement | None = None
+    current: _Element | None = None
     current_task = False
     for item in node.children:
         checked = _task_mark(item)
@@ -154,7 +187,7 @@ def _task_mark(item: SyntaxTreeNode) -> bool | None:
     return None if found is None else found.group(1) != " "
 
 
-def _list_item(item: SyntaxTreeNode, element: XmlElement, depth: int, task: bool | None) -> None:
+def _list_item(item: SyntaxTreeNode, element: _Element, depth: int, task: bool | None) -> None:
     children = list(item.children)
     if task and children:
         first, rest = children[0], children[1:]
@@ -168,12 +201,12 @@ def _list_item(item: SyntaxTreeNode, element: XmlElement, depth: int, task: bool
     _blocks(children, element, depth)
 
 
-def _ensure_paragraph(element: XmlElement) -> None:
-    if not any(True for _ in element.children):
+def _ensure_paragraph(element: _Element) -> None:
+    if not element.children:
         _element(element, "paragraph")
 
 
-def _table(node: SyntaxTreeNode, parent: XmlFragment | XmlElement) -> None:
+def _table(node: SyntaxTreeNode, parent: _Element) -> None:
     table = _element(parent, "table")
     for section in node.children:  # thead, tbody
         for row in section.children:
@@ -194,8 +227,8 @@ def _inline_tokens(node: SyntaxTreeNode) -> list[Token]:
     return []
 
 
-def _lines(lines: list[str]) -> list[tuple[str, Marks] | None]:
-    runs: list[tuple[str, Marks] | None] = []
+def _lines(lines: list[str]) -> list[Run | None]:
+    runs: list[Run | None] = []
     for number, line in enumerate(lines):
         if number:
             runs.append(None)
@@ -203,9 +236,9 @@ def _lines(lines: list[str]) -> list[tuple[str, Marks] | None]:
     return runs
 
 
-def _inline(parent: XmlElement, tokens: Sequence[Token]) -> None:
+def _inline(parent: _Element, tokens: Sequence[Token]) -> None:
     """Inline tokens as runs of marked text (None for a hard break), written into `parent`."""
-    runs: list[tuple[str, Marks] | None] = []
+    runs: list[Run | None] = []
     open_marks: dict[str, int] = {}
     links: list[Marks | None] = []
 
@@ -254,7 +287,7 @@ def _link(href: str, title: Any) -> Marks | None:
     }
 
 
-def _image(token: Token, around: Marks) -> tuple[str, Marks]:
+def _image(token: Token, around: Marks) -> Run:
     """An image as its alt text, linked to it when it is on the web (no image node yet)."""
     src = str(token.attrs.get("src", ""))
     label = token.content or src
@@ -263,13 +296,13 @@ def _image(token: Token, around: Marks) -> tuple[str, Marks]:
     return label, around
 
 
-def _runs(parent: XmlElement, runs: Sequence[tuple[str, Marks] | None]) -> None:
-    """Write runs into `parent`: an XmlText per stretch between hard breaks, neighbouring runs
-    with the same marks joined."""
-    pending: list[tuple[str, Marks]] = []
+def _runs(parent: _Element, runs: Sequence[Run | None]) -> None:
+    """Runs into `parent`: a text per stretch between hard breaks, neighbouring runs with the
+    same marks joined."""
+    pending: list[Run] = []
 
     def flush() -> None:
-        joined: list[tuple[str, Marks]] = []
+        joined: list[Run] = []
         for content, marks in pending:
             if not content:
                 continue
@@ -278,15 +311,13 @@ def _runs(parent: XmlElement, runs: Sequence[tuple[str, Marks] | None]) -> None:
             else:
                 joined.append((content, marks))
         if joined:
-            text: XmlText = parent.children.append(XmlText())
-            for content, marks in joined:
-                text.insert(len(text), content, marks or None)
+            parent.children.append(_Text(joined))
         pending.clear()
 
     for run in runs:
         if run is None:
             flush()
-            parent.children.append(XmlElement("hardBreak"))
+            _element(parent, "hardBreak")
         else:
             pending.append(run)
     flush()

@@ -4,6 +4,7 @@ import)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Literal
 
@@ -21,7 +22,6 @@ from collab.content.export import (
     render_content,
     roots,
 )
-from collab.content.markdown_in import parse as parse_markdown
 from collab.content.markdown_in import to_fragment
 from collab.content.restore import restore_value
 from collab.content.roots import content_root
@@ -98,16 +98,14 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
 
 def check_import(data: bytes, fmt: Format) -> None:
     """Refuse a file `import_room` would refuse for what it holds, before anything is created:
-    text not UTF-8, JSON not an object of root types, a Yjs update the validator refuses,
-    Markdown nested deeper than the parser reads."""
+    text or Markdown not UTF-8, JSON not an object of root types, a Yjs update the validator
+    refuses (Markdown nested deeper than the parser reads is refused by `import_room`)."""
     if _carried(data, fmt) is not None:
         return
     if fmt == "yjs":
         crdt.validate_update(data)
     elif fmt == "json":
         _decode_json(data)
-    elif fmt == "markdown":
-        parse_markdown(_decode_text(data))
     else:
         _decode_text(data)
 
@@ -144,14 +142,23 @@ async def _markdown_update(store: Store, room: str, source: str) -> bytes:
     info = await store.room_info(room)
     if (content_kind(doc) or (info.kind if info else None)) == TEXT:
         return await _text_update(store, room, source)
+    # Parsing and building take about a second per 100 KB: off the event loop.
+    update = await asyncio.to_thread(_markdown_edit, doc.get_update(), source)
+    await _check_against_stored(store, room, update)
+    return update
+
+
+def _markdown_edit(stored: bytes, source: str) -> bytes:
+    """The edit replacing the content of the document `stored` with `source`'s (run in a worker
+    thread: the document is made there, and pycrdt's objects stay in the thread that made
+    them)."""
+    doc = doc_from_update(stored)
     before = doc.get_state()
     with doc.transaction():
         fragment = doc.get(content_root(doc), type=XmlFragment)
         del fragment.children[:]
         to_fragment(source, fragment)
-    update = doc.get_update(before)
-    await _check_against_stored(store, room, update)
-    return update
+    return doc.get_update(before)
 
 
 async def _text_update(store: Store, room: str, new_text: str) -> bytes:
