@@ -174,3 +174,13 @@ def test_markdown_imports_as_rich_text_and_as_text_into_a_plain_room(tmp_path: P
     into_text = _collab("import", "notes", str(again), database_url=url)
     assert into_text.returncode == 0, into_text.stderr
     assert _collab("export", "notes", database_url=url).stdout == b"Only *this*\n"
+    blocknote: Doc[Any] = Doc()
+    group = blocknote.get("document-store", type=XmlFragment).children.append(
+        XmlElement("blockGroup")
+    )
+    group.children.append(XmlElement("blockContainer", {"id": "1"}))
+    stored = tmp_path / "blocknote.yjs"
+    stored.write_bytes(blocknote.get_update())
+    assert _collab("import", "bn", str(stored), database_url=url).returncode == 0
+    refused = _collab("import", "bn", str(again), database_url=url)
+    assert refused.returncode == 1 and b"BlockNote" in refused.stderr, refused.stderr

@@ -8,7 +8,7 @@ import asyncio
 import json
 from typing import Any, Literal
 
-from pycrdt import XmlFragment
+from pycrdt import XmlElement, XmlFragment
 
 from collab.content import crdt
 from collab.content.export import (
@@ -156,6 +156,11 @@ def _markdown_edit(stored: bytes, source: str) -> bytes:
     before = doc.get_state()
     with doc.transaction():
         fragment = doc.get(content_root(doc), type=XmlFragment)
+        first = next(iter(fragment.children), None)
+        if isinstance(first, XmlElement) and first.tag == "blockGroup":
+            raise InvalidRequest(
+                "this is a BlockNote document; Markdown imports make Tiptap's rich text"
+            )
         del fragment.children[:]
         to_fragment(source, fragment)
     return doc.get_update(before)
