@@ -176,6 +176,15 @@ const scenarios = {
       const value = await html(page)
       return { ok: value.includes('<p><em># Title</em></p>'), value }
     })
+    // Copied from a ProseMirror editor (its slice on the clipboard): pasted as it was, the
+    // literal asterisks kept.
+    await page.evaluate(() => window.collab.editor.commands.focus('end'))
+    await page.keyboard.press('Enter')
+    await paste(page, { 'text/plain': 'literal **stars**', 'text/html': '<p data-pm-slice="1 1 []">literal **stars**</p>' })
+    await waitFor('the editor slice paste', async () => {
+      const value = await html(page)
+      return { ok: value.includes('<p>literal **stars**</p>'), value }
+    })
     await waitSaved(page)
     check(errors.length === 0, `page errors: ${errors.join(' | ')}`)
   }

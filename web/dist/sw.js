@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '3e21d3420690'
+const VERSION = '8dd62397e49d'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-PTYDWGEW.js","/assets/editor-J36WDS2Z.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-5NSIGCDP.js","/assets/chunk-6HYP45YE.js","/assets/chunk-CD4DVYH6.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-ILE44FN6.js","/assets/chunk-M7AD2PUT.js","/assets/chunk-QBDTACB3.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-YRUMJUPQ.js","/assets/chunk-Z23GVQNH.js"]
+const PRECACHE = ["/assets/editor-QNI24NDG.js","/assets/editor-J36WDS2Z.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-5NSIGCDP.js","/assets/chunk-6HYP45YE.js","/assets/chunk-CD4DVYH6.js","/assets/chunk-GI4AYJ7B.js","/assets/chunk-HY7TO7DX.js","/assets/chunk-ILE44FN6.js","/assets/chunk-M7AD2PUT.js","/assets/chunk-QBDTACB3.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-Z23GVQNH.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))
