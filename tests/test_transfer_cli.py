@@ -156,3 +156,42 @@ def test_import_refuses_a_room_name_nothing_else_could_address(tmp_path: Path):
     assert result.returncode == 1 and b"not a room name" in result.stderr, result.stderr
     listed = _collab("export", "bad/name", database_url=url)
     assert listed.returncode == 1 and b"does not exist" in listed.stderr
+
+
+def test_markdown_imports_as_rich_text_and_as_text_into_a_plain_room(tmp_path: Path):
+    """A .md file makes a rich-text document (its Markdown comes back as written), replaces a
+    rich room's content, and goes into a plain-text room as its text, as typed."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    source = tmp_path / "plan.md"
+    source.write_text("# Plan\n\n- [x] ship\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n")
+    assert _collab("import", "plan", str(source), database_url=url).returncode == 0
+    yjs = _collab("export", "plan", "--format", "yjs", database_url=url).stdout
+    doc: Doc[Any] = Doc()
+    doc.apply_update(yjs)
+    tags = [c.tag for c in doc.get("content", type=XmlFragment).children]
+    assert tags == ["heading", "taskList", "table"]
+    text = _collab("export", "plan", database_url=url).stdout.decode()
+    assert text == "Plan\n\n- [x] ship\n\na\tb\n1\t2\n"
+    again = tmp_path / "again.markdown"
+    again.write_text("Only *this*\n")
+    assert _collab("import", "plan", str(again), database_url=url).returncode == 0
+    yjs = _collab("export", "plan", "--format", "yjs", database_url=url).stdout
+    doc = Doc()
+    doc.apply_update(yjs)
+    assert [c.tag for c in doc.get("content", type=XmlFragment).children] == ["paragraph"]
+    plain = tmp_path / "plain.txt"
+    plain.write_text("typed text\n")
+    assert _collab("import", "notes", str(plain), database_url=url).returncode == 0
+    into_text = _collab("import", "notes", str(again), database_url=url)
+    assert into_text.returncode == 0, into_text.stderr
+    assert _collab("export", "notes", database_url=url).stdout == b"Only *this*\n"
+    blocknote: Doc[Any] = Doc()
+    group = blocknote.get("document-store", type=XmlFragment).children.append(
+        XmlElement("blockGroup")
+    )
+    group.children.append(XmlElement("blockContainer", {"id": "1"}))
+    stored = tmp_path / "blocknote.yjs"
+    stored.write_bytes(blocknote.get_update())
+    assert _collab("import", "bn", str(stored), database_url=url).returncode == 0
+    refused = _collab("import", "bn", str(again), database_url=url)
+    assert refused.returncode == 1 and b"BlockNote" in refused.stderr, refused.stderr

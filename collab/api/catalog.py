@@ -83,7 +83,10 @@ IMPORT_ROOM = Operation(
     "anything is created: text must be UTF-8, JSON an object of root types as the json snapshot "
     "gives it, a Yjs update one the server accepts, a collab file (`collab export --format "
     "collab`: the document with its comment threads, which keep their authors, times and "
-    "resolved state) one whose every part is readable.",
+    "resolved state) one whose every part is readable. Markdown (CommonMark with GitHub's tables, "
+    "strikethrough and task lists) makes a rich-text document: headings, lists, quotes, code, "
+    "tables, marks and links (http, https, mailto or relative; others keep their text only); raw "
+    "HTML stays as text. To keep a Markdown file as plain text, import it as `text`.",
     query=_IMPORT_QUERY,
     body=_FILE,
 )
@@ -94,11 +97,11 @@ async def import_file(request: Request) -> Response:
     """POST /api/imports?title=...&format=...: a new document holding the uploaded file."""
     query = _IMPORT_QUERY.parse(request)
     data = await _FILE.read(request)
-    fmt = "text" if query.format == "markdown" else query.format
+    fmt = query.format
     check_import(data, fmt)
     state = state_of(request)
     identity = await identify(request)
-    kind = "text" if fmt == "text" else None
+    kind = {"text": "text", "markdown": "rich"}.get(fmt)
     name = await create_titled(state.store, query.title, kind, may_create(request))
     await take_ownership(state, identity, name)
     try:

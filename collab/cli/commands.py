@@ -166,6 +166,8 @@ async def _run_quarantine(args: argparse.Namespace, settings: Settings) -> tuple
 def _format_of(path: Path) -> Format:
     if path.suffix == ".collab":
         return "collab"
+    if path.suffix in {".md", ".markdown"}:
+        return "markdown"
     if path.suffix == ".json":
         return "json"
     return "yjs" if path.suffix in {".yjs", ".bin"} else "text"

@@ -137,18 +137,20 @@ def _add_transfer(commands: Commands) -> dict[str, Parser]:
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
     export.add_argument("--version", type=int, help="export this version instead of the latest")
     imported = commands.add_parser(
-        "import", help="load a text, JSON, Yjs or collab file into a room"
+        "import", help="load a text, Markdown, JSON, Yjs or collab file into a room"
     )
     imported.add_argument("room")
     imported.add_argument(
         "file",
-        help="UTF-8 text, JSON as `export --format json` writes it, a Yjs update, or a document "
-        "with its comment threads as `export --format collab` writes it",
+        help="UTF-8 text, Markdown (a rich-text document; as text into a plain-text room), JSON "
+        "as `export --format json` writes it, a Yjs update, or a document with its comment "
+        "threads as `export --format collab` writes it",
     )
     imported.add_argument(
         "--format",
-        choices=["text", "json", "yjs", "collab"],
-        help="default: from the extension (.collab; .json; .yjs/.bin; anything else is text)",
+        choices=["text", "markdown", "json", "yjs", "collab"],
+        help="default: from the extension (.collab; .md/.markdown; .json; .yjs/.bin; anything "
+        "else is text)",
     )
     for parser in (export, imported):
         add_setting_options(parser, ["database_url"])

@@ -164,9 +164,10 @@ class CollabClient(PeopleCalls, CommentCalls, TrashCalls, ImageCalls):
         return Room.of(parse(shapes.Room, response))
 
     async def import_file(self, title: str, data: bytes, fmt: str) -> Room:
-        """Create a document named after `title` holding `data`: "text", "markdown", "json"
-        (as the JSON snapshot gives it), "yjs" (a Yjs update) or "collab" (the document with
-        its comment threads, as `collab export --format collab` writes it)."""
+        """Create a document named after `title` holding `data`: "text", "markdown" (a
+        rich-text document), "json" (as the JSON snapshot gives it), "yjs" (a Yjs update) or
+        "collab" (the document with its comment threads, as `collab export --format collab`
+        writes it)."""
         response = await self._request(
             "POST",
             "/api/imports",

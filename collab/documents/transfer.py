@@ -1,6 +1,6 @@
-"""Export a stored room to text, JSON, Yjs, a `collab` file (the document with its comment
-threads, documents/bundle.py), a PDF or a DOCX file, and import any of the first four into one
-(the CLI; the REST import)."""
+"""Export a stored room to text, Markdown, JSON, Yjs, a `collab` file (the document with its
+comment threads, documents/bundle.py), a PDF or a DOCX file, and import text, Markdown, JSON,
+Yjs or a `collab` file into one (the CLI; the REST import)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,24 @@ import asyncio
 import json
 from typing import Any, Literal
 
+from pycrdt import XmlElement, XmlFragment
+
 from collab.content import crdt
 from collab.content.export import (
     ABSENT,
+    RICH,
+    TEXT,
     content_kind,
     content_text,
     doc_from_update,
     doc_to_json,
+    render_content,
     roots,
 )
+from collab.content.markdown_in import to_fragment
 from collab.content.printed import FILE_FORMATS, printed_file
 from collab.content.restore import restore_value
+from collab.content.roots import content_root
 from collab.content.textops import replace_with
 from collab.documents import bundle
 from collab.documents.service import rehome, stored_doc
@@ -29,18 +36,18 @@ from collab.store.base import NewUpdate, Store
 from collab.store.images import Image
 from collab.types import is_valid_room_name
 
-Format = Literal["text", "json", "yjs", "collab"]
-ExportFormat = Literal["text", "json", "yjs", "collab", "pdf", "docx"]
+Format = Literal["text", "markdown", "json", "yjs", "collab"]
+ExportFormat = Literal["text", "markdown", "json", "yjs", "collab", "pdf", "docx"]
 
 
 async def export_room(
     store: Store, room: str, fmt: ExportFormat, version: int | None = None
 ) -> bytes:
-    """The room (or one of its versions) in `fmt`: UTF-8 text of `content`, JSON of every root
-    type, a Yjs update, a `collab` file: the Yjs update with the room's comment threads (all
-    of them, resolved too) and its images (a version's file holds the threads and images as
-    they are now), or a PDF or DOCX file titled with the room's title (content/printed.py; no
-    stored image is embedded here: they show their alt text)."""
+    """The room (or one of its versions) in `fmt`: UTF-8 text of `content` (or its Markdown),
+    JSON of every root type, a Yjs update, a `collab` file: the Yjs update with the room's
+    comment threads (all of them, resolved too) and its images (a version's file holds the
+    threads and images as they are now), or a PDF or DOCX file titled with the room's title
+    (content/printed.py; no stored image is embedded here: they show their alt text)."""
     doc = await stored_doc(store, room)
     info = await store.room_info(room)
     if version is not None:
@@ -62,6 +69,8 @@ async def export_room(
     if fmt in FILE_FORMATS:
         title = (info.title if info else None) or room
         return await asyncio.to_thread(printed_file, update, FILE_FORMATS[fmt], title)
+    if fmt == "markdown":
+        return render_content(doc, "markdown").encode()
     return content_text(doc).encode()
 
 
@@ -78,7 +87,9 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
     the minimal edit that makes `content` equal it; JSON (as `export` writes it) as the edits
     that make every root type equal its value; a `collab` file (whichever of the two formats
     is named: its mark tells) as its Yjs update, then its threads, merged by id into those the
-    room has (SqlComments.carry_threads: a thread the room has already is kept as it is)."""
+    room has (SqlComments.carry_threads: a thread the room has already is kept as it is).
+    Markdown makes a rich-text document (content/markdown_in.py), replacing a rich room's
+    content; into a plain-text room it goes as text, its Markdown source kept as typed."""
     if not is_valid_room_name(room):
         raise InvalidRequest(f"{room!r} is not a room name (1-128 of A-Z a-z 0-9 . _ ~ : @ + -)")
     carried = _carried(data, fmt)  # checked all through before anything is created
@@ -93,8 +104,10 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
         return
     if fmt == "json":
         target = _decode_json(data)  # before creating anything
-    await store.create_room(room)
-    if fmt == "yjs":
+    await store.create_room(room, RICH if fmt == "markdown" else None)
+    if fmt == "markdown":
+        update = await _markdown_update(store, room, _decode_text(data))
+    elif fmt == "yjs":
         await _check_against_stored(store, room, data)
         update = data
     elif fmt == "json":
@@ -106,7 +119,8 @@ async def import_room(store: Store, room: str, data: bytes, fmt: Format, author:
 
 def check_import(data: bytes, fmt: Format) -> None:
     """Refuse a file `import_room` would refuse for what it holds, before anything is created:
-    text not UTF-8, JSON not an object of root types, a Yjs update the validator refuses."""
+    text or Markdown not UTF-8, JSON not an object of root types, a Yjs update the validator
+    refuses (Markdown nested deeper than the parser reads is refused by `import_room`)."""
     if _carried(data, fmt) is not None:
         return
     if fmt == "yjs":
@@ -140,6 +154,37 @@ async def _check_against_stored(store: Store, room: str, update: bytes) -> None:
     may build on types the room has); InvalidUpdate if either refuses it."""
     parsed = crdt.validate_update(update)
     (await load_room(store, room, DEFAULT_MAX_DEPTH)).nesting.admit(parsed)
+
+
+async def _markdown_update(store: Store, room: str, source: str) -> bytes:
+    """The edit making the room's content the rich document `source` stands for, or, in a
+    plain-text room, its text (checked against the stored document as a Yjs import is)."""
+    doc = await stored_doc(store, room)
+    info = await store.room_info(room)
+    if (content_kind(doc) or (info.kind if info else None)) == TEXT:
+        return await _text_update(store, room, source)
+    # Parsing and building take about a second per 100 KB: off the event loop.
+    update = await asyncio.to_thread(_markdown_edit, doc.get_update(), source)
+    await _check_against_stored(store, room, update)
+    return update
+
+
+def _markdown_edit(stored: bytes, source: str) -> bytes:
+    """The edit replacing the content of the document `stored` with `source`'s (run in a worker
+    thread: the document is made there, and pycrdt's objects stay in the thread that made
+    them)."""
+    doc = doc_from_update(stored)
+    before = doc.get_state()
+    with doc.transaction():
+        fragment = doc.get(content_root(doc), type=XmlFragment)
+        first = next(iter(fragment.children), None)
+        if isinstance(first, XmlElement) and first.tag == "blockGroup":
+            raise InvalidRequest(
+                "this is a BlockNote document; Markdown imports make Tiptap's rich text"
+            )
+        del fragment.children[:]
+        to_fragment(source, fragment)
+    return doc.get_update(before)
 
 
 async def _text_update(store: Store, room: str, new_text: str) -> bytes:

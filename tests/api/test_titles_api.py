@@ -178,12 +178,16 @@ async def test_copy_without_a_name_is_titled_copy_of(http, any_server):
 async def test_import_creates_a_document_from_each_format(http):
     markdown = b"# Plan\n\n- ship it\n"
     made = await http.post(
-        "/imports", params={"title": "Plan", "format": "markdown"}, content=markdown, headers=FILE
+        "/imports", params={"title": "Plan", "format": "text"}, content=markdown, headers=FILE
     )
     assert made.status_code == 201, made.text
-    assert (made.json()["name"], made.json()["title"]) == ("plan", "Plan")
+    assert (made.json()["name"], made.json()["title"], made.json()["kind"]) == (
+        "plan",
+        "Plan",
+        "text",
+    )
     text = await http.get("/rooms/plan/snapshot", params={"format": "text"})
-    assert text.text == "# Plan\n\n- ship it\n"
+    assert text.text == "# Plan\n\n- ship it\n"  # Markdown kept as plain text, as typed
     exported = (await http.get("/rooms/plan/snapshot", params={"format": "json"})).content
     again = await http.post(
         "/imports", params={"title": "Plan", "format": "json"}, content=exported, headers=FILE
@@ -199,6 +203,56 @@ async def test_import_creates_a_document_from_each_format(http):
     )
     assert yjs.status_code == 201, yjs.text
     assert (await http.get("/rooms/y/snapshot", params={"format": "text"})).text == "from yjs"
+
+
+MARKDOWN = """# Budget
+
+Costs for **2027**, see [the plan](https://example.org/plan).
+
+- rent
+  - yearly
+
+- [x] approved
+
+| Item | Q1 |
+| --- | ---: |
+| Rent | 12 |
+
+```sh
+make report
+```
+"""
+
+
+async def test_markdown_imports_as_a_rich_document(http: httpx.AsyncClient):
+    made = await http.post(
+        "/imports",
+        params={"title": "Budget", "format": "markdown"},
+        content=MARKDOWN.encode(),
+        headers=FILE,
+    )
+    assert made.status_code == 201, made.text
+    assert (made.json()["name"], made.json()["kind"]) == ("budget", "rich")
+    markdown = await http.get("/rooms/budget/snapshot", params={"format": "markdown"})
+    assert markdown.text == MARKDOWN
+    page = (await http.get("/rooms/budget/snapshot", params={"format": "html"})).text
+    assert page.startswith("<h1>Budget</h1><p>Costs for <strong>2027</strong>")
+    assert '<a href="https://example.org/plan">the plan</a>' in page
+    assert '<th style="text-align: right"><p>Q1</p></th>' in page
+    assert '<pre><code class="language-sh">make report</code></pre>' in page
+    hostile = b"<script>alert(1)</script> [x](javascript:alert(1))\n"
+    made = await http.post(
+        "/imports", params={"title": "H", "format": "markdown"}, content=hostile, headers=FILE
+    )
+    assert made.status_code == 201, made.text
+    page = (await http.get("/rooms/h/snapshot", params={"format": "html"})).text
+    assert page == "<p>&lt;script&gt;alert(1)&lt;/script&gt; [x](javascript:alert(1))</p>"
+    too_deep = b">" * 200 + b" x\n"
+    refused = await http.post(
+        "/imports", params={"title": "Deep", "format": "markdown"}, content=too_deep, headers=FILE
+    )
+    _assert_problem(refused, 422, "nests deeper")
+    assert "deep" not in await _names(http)
 
 
 async def test_bad_files_are_refused_and_leave_nothing_behind(http: httpx.AsyncClient):

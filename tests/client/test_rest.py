@@ -154,7 +154,8 @@ async def test_titles_search_and_imports(client: CollabClient):
     renamed = await client.rename("team-notes", "Team notes 2027")
     assert renamed.name == "team-notes" and renamed.title == "Team notes 2027"
     imported = await client.import_file("Plan", b"# Plan\n", "markdown")
-    assert imported.name == "plan" and await client.snapshot_text("plan") == "# Plan\n"
+    assert (imported.name, imported.kind) == ("plan", "rich")  # Markdown makes rich text
+    assert await client.snapshot_text("plan") == "Plan\n"
     found = await client.list_rooms(search="2027")
     assert [room.name for room in found.items] == ["team-notes"]
     by_title = await client.list_rooms(sort="title")

@@ -2,7 +2,7 @@
 // toolbar. Collaboration keeps the document in Yjs and gives each person their own undo
 // history; CollaborationCaret shows the others' carets and selections with their names. Comment
 // highlights, the Comment shortcut and commenters' read-only text: rich-comment-marks.js.
-// Tables, their paste and tools: rich-tables.js.
+// Tables, their paste and tools: rich-tables.js. Markdown pasted as rich text: rich-markdown.js.
 import { Editor } from '@tiptap/core'
 import StarterKit from '@tiptap/starter-kit'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
@@ -19,6 +19,7 @@ import { ExclusiveLink, FollowLinks } from './rich-links.js'
 import { OPEN_HINT } from './link-hint.js'
 import { ScrollClear } from './rich-scroll.js'
 import { altTextForm, imageParts } from './rich-images.js'
+import { MarkdownPaste } from './rich-markdown.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
 const LINK_PROTOCOLS = ['http', 'https', 'mailto']
@@ -54,6 +55,7 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub, images 
     TaskList,
     TaskItem.configure({ nested: true }),
     ...tableExtensions(),
+    MarkdownPaste,
     Placeholder.configure({ placeholder: readOnly ? 'Nothing here yet.' : 'Start typing… (# for a heading, - for a list)' }),
     Collaboration.configure({ document: ydoc, field: CONTENT }),
     CollaborationCaret.configure({ provider, user, render: caret }),

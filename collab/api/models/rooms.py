@@ -236,7 +236,8 @@ class ImportParams(Params):
 
     title: Title = Field(description="the new document's title (its name is derived from it)")
     format: ImportFormat = Field(
-        description="text or markdown: UTF-8 text; json: every root type, as the json snapshot "
+        description="text: UTF-8 text, a plain-text document; markdown: UTF-8 Markdown, a "
+        "rich-text document; json: every root type, as the json snapshot "
         "gives it; yjs: a Yjs update (v1), as the yjs snapshot gives it; collab: the document "
         "with its comment threads, as `collab export --format collab` writes it"
     )
