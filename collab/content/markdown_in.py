@@ -124,7 +124,7 @@ def _blocks(nodes: Sequence[SyntaxTreeNode], parent: _Element, depth: int) -> No
 def _block(node: SyntaxTreeNode, parent: _Element, depth: int) -> None:
     kind = node.type
     if kind == "paragraph":
-        _inline(_element(parent, "paragraph"), _inline_tokens(node))
+        _paragraph(parent, _inline_tokens(node))
     elif kind == "heading":
         level = min(max(int(node.tag[1:]), 1), 6)
         _inline(_element(parent, "heading", {"level": level}), _inline_tokens(node))
@@ -220,6 +220,53 @@ def _table(node: SyntaxTreeNode, parent: _Element) -> None:
                 _inline(_element(_element(tr, name, attrs), "paragraph"), _inline_tokens(cell))
 
 
+# Blocks whose content may hold an image block (the editor's image node is a block; a list
+# item must open with a paragraph, so images in lists stay inline as their alt text).
+_IMAGE_HOLDERS = {"", "blockquote", "tableCell", "tableHeader"}
+
+
+def _paragraph(parent: _Element, tokens: list[Token]) -> None:
+    """A paragraph; where its block may hold images, each image standing outside any mark or
+    link whose source the editor shows (http(s), or a path on this server: an uploaded image)
+    becomes an image block between the paragraph's parts."""
+    if parent.tag not in _IMAGE_HOLDERS or not any(t.type == "image" for t in tokens):
+        _inline(_element(parent, "paragraph"), tokens)
+        return
+    part: list[Token] = []
+    depth = 0
+    for token in tokens:
+        if token.type == "image" and depth == 0 and image_source(token) is not None:
+            if any(t.type not in ("softbreak", "hardbreak") for t in part):
+                _inline(_element(parent, "paragraph"), part)
+            part = []
+            _element(parent, "image", _image_attrs(token))
+            continue
+        depth += token.nesting
+        part.append(token)
+    if any(t.type not in ("softbreak", "hardbreak") and (t.content or t.nesting) for t in part):
+        _inline(_element(parent, "paragraph"), part)
+
+
+def image_source(token: Token) -> str | None:
+    """An image token's source if the editor shows it: an http(s) URL or a path on this
+    server, with nothing in it that could break out of an attribute."""
+    src = str(token.attrs.get("src", ""))
+    if not src or any(ch.isspace() or not ch.isprintable() or ch in '<>"' for ch in src):
+        return None
+    if _WEB_URL.match(src) or (src.startswith("/") and not src.startswith("//")):
+        return src
+    return None
+
+
+def _image_attrs(token: Token) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"src": image_source(token)}
+    if token.content:
+        attrs["alt"] = token.content
+    if token.attrs.get("title"):
+        attrs["title"] = str(token.attrs["title"])
+    return attrs
+
+
 def _inline_tokens(node: SyntaxTreeNode) -> list[Token]:
     for child in node.children:
         if child.type == "inline" and child.token is not None:
@@ -288,7 +335,8 @@ def _link(href: str, title: Any) -> Marks | None:
 
 
 def _image(token: Token, around: Marks) -> Run:
-    """An image as its alt text, linked to it when it is on the web (no image node yet)."""
+    """An image inside a run of text (in a list, a link or a mark): its alt text, linked to it
+    when it is on the web."""
     src = str(token.attrs.get("src", ""))
     label = token.content or src
     if _WEB_URL.match(src) and safe_href(src) and "code" not in around:

@@ -29,7 +29,7 @@ from collab.content.roots import content_root
 from collab.content.textops import replace_with
 from collab.documents import bundle
 from collab.documents.service import rehome, stored_doc
-from collab.errors import InvalidRequest, RoomNotFound
+from collab.errors import DocumentTooLarge, InvalidRequest, RoomNotFound
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.quarantine import check_version, load_room
 from collab.store.base import NewUpdate, Store
@@ -37,6 +37,7 @@ from collab.store.images import Image
 from collab.types import is_valid_room_name
 
 Format = Literal["text", "markdown", "json", "yjs", "collab"]
+MARKDOWN_MAX_BYTES = 2 * 1024 * 1024
 ExportFormat = Literal["text", "markdown", "json", "yjs", "collab", "pdf", "docx"]
 
 
@@ -125,6 +126,13 @@ def check_import(data: bytes, fmt: Format) -> None:
         return
     if fmt == "yjs":
         crdt.validate_update(data)
+    elif fmt == "markdown" and len(data) > MARKDOWN_MAX_BYTES:
+        # markdown-it's time grows faster than the input on some shapes (long runs of "["):
+        # a bound keeps one import from holding a worker thread for minutes.
+        raise DocumentTooLarge(
+            f"a Markdown import may be at most {MARKDOWN_MAX_BYTES // (1024 * 1024)} MiB "
+            f"({len(data)} bytes sent); import it as text, or split it"
+        )
     elif fmt == "json":
         _decode_json(data)
     else:

@@ -127,7 +127,8 @@ const scenarios = {
     await page.waitForSelector('.rich-content', { timeout: WAIT })
     await page.click('.rich-content')
     const text = '## Pasted\n\nSome **bold** and [a link](https://example.org) and [bad](javascript:alert(1)) <b>raw</b>\n\n' +
-      '- one\n- two\n\n- [ ] todo\n\n| A | B |\n| --- | --- |\n| 1 | 2 |\n'
+      '- one\n- two\n\n- [ ] todo\n\n![a diagram](https://example.invalid/d.png)\n\n![not shown](ftp://e.org/x.png)\n\n' +
+      '| A | B |\n| --- | --- |\n| 1 | 2 |\n'
     await paste(page, { 'text/plain': text })
     const got = await waitFor('the pasted Markdown', async () => {
       const value = await html(page)
@@ -136,8 +137,9 @@ const scenarios = {
     for (const part of [
       '<h2>Pasted</h2>', '<strong>bold</strong>', 'href="https://example.org"', '&lt;b&gt;raw&lt;/b&gt;',
       '<li><p>one</p></li>', 'data-checked="false"', '<p>A</p></th>',
-      '[bad](javascript:alert(1))'
+      '[bad](javascript:alert(1))', '<img src="https://example.invalid/d.png" alt="a diagram"', 'not shown'
     ]) check(got.includes(part), `the paste lacks ${part}: ${got}`)
+    check(!got.includes('ftp://'), `an image the editor does not show was kept: ${got}`)
     check(!got.includes('href="javascript'), `a javascript: link was kept: ${got}`)
     await waitFor('the pasted table on the server', async () => {
       const value = await snapshot(room, 'markdown')

@@ -207,12 +207,33 @@ def _p_lines(*lines: str) -> Any:
     return ("paragraph", {}, parts)
 
 
-def test_images_become_their_alt_text_linked_on_the_web():
-    [(_, _, [runs])] = _tree(_import("![a cat](https://e.org/cat.png) ![local](cat.png)"))
-    assert runs == [
-        ("a cat", {"link": {**LINK, "href": "https://e.org/cat.png"}}),
-        (" local", None),
-    ]
+def test_images_become_image_blocks_where_the_editor_holds_them():
+    """The editor's image is a block: an image from the web or this server splits its
+    paragraph; a relative or refused source, and an image in a list item (which opens with a
+    paragraph), stay text: the alt, linked when on the web."""
+    tree = _tree(
+        _import(
+            '![a cat](https://e.org/cat.png "Cat") ![local](cat.png)\n\n'
+            "![up](/api/rooms/r/images/x)\n\n"
+            "- ![in a list](https://e.org/l.png)\n\n"
+            "> ![quoted](https://e.org/q.png)\n"
+        )
+    )
+    assert tree[0] == (
+        "image",
+        {"src": "https://e.org/cat.png", "alt": "a cat", "title": "Cat"},
+        [],
+    )
+    assert tree[1] == _p((" local", None))
+    assert tree[2] == ("image", {"src": "/api/rooms/r/images/x", "alt": "up"}, [])
+    [(tag, _, [(item, _, [(_, _, [runs])])])] = [tree[3]]
+    assert (tag, item) == ("bulletList", "listItem")
+    assert runs == [("in a list", {"link": {**LINK, "href": "https://e.org/l.png"}})]
+    assert tree[4] == (
+        "blockquote",
+        {},
+        [("image", {"src": "https://e.org/q.png", "alt": "quoted"}, [])],
+    )
 
 
 def _depth(node: XmlFragment | XmlElement) -> int:

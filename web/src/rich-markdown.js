@@ -4,7 +4,8 @@
 // stands for. markdown-it (CommonMark with GitHub's tables and strikethrough, the server's
 // import parser's twin: collab/content/markdown_in.py) makes HTML the editor's schema parses, as
 // any pasted HTML: raw HTML in the Markdown is escaped into text, links the editor refuses lose
-// their link, task items become the editor's, images their alt text (linked on the web).
+// their link, task items become the editor's, images from the web or this server image nodes
+// (others their alt text).
 // Ctrl+Shift+V (paste as plain text) pastes the raw text: ProseMirror's plain-text paste,
 // without the editor's paste rules (which would still make **x** bold).
 import { Extension } from '@tiptap/core'
@@ -68,8 +69,10 @@ export function markdownHtml (text) {
     if (!ALLOWED_HREF.test(a.getAttribute('href') || '')) a.replaceWith(...a.childNodes)
   }
   for (const img of root.querySelectorAll('img')) {
-    // TODO(images): an image node once the editor has one.
     const src = img.getAttribute('src') || ''
+    // The editor shows images from the web and this server's uploads (rich-images.js): kept
+    // as images, which the editor's image node parses. Others become their alt text.
+    if ((WEB_URL.test(src) || /^\/(?!\/)/.test(src)) && !/[\s<>"]/.test(src)) continue
     const label = img.getAttribute('alt') || src
     if (WEB_URL.test(src) && ALLOWED_HREF.test(src)) {
       const a = document.createElement('a')
