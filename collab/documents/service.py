@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pycrdt import Doc
 
 from collab.content import crdt
-from collab.content.export import TEXT, content_kind, doc_from_update
+from collab.content.export import RICH, TEXT, content_kind, doc_from_update
 from collab.content.images import rehome_images
 from collab.content.textops import InsertText, TextOp, replace_with, text_edit, utf8_size
 from collab.documents.titles import NewTitle, create_titled
@@ -20,6 +20,7 @@ from collab.errors import (
     RoomNotFound,
     RoomTrashed,
     StoreUnavailable,
+    WrongDocumentKind,
 )
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.rooms.manager import RoomManager
@@ -101,6 +102,7 @@ class Documents:
     async def edit_text(self, room: str, ops: Sequence[TextOp], origin: Origin) -> bytes:
         """Apply text operations to `content` as one server-side edit; return the state vector."""
         adds = sum(utf8_size(op.text) for op in ops if isinstance(op, InsertText))
+        await self._refuse_rich(room)
         return await self._change(
             room, lambda live: live.edit(text_edit(ops), origin, adds_bytes=adds)
         )
@@ -109,9 +111,20 @@ class Documents:
         """Make `content` equal `text` with the smallest edit, so cursors keep their place. The
         diff is taken inside the edit, against the text as it is at that moment."""
         adds = utf8_size(text)
+        await self._refuse_rich(room)
         return await self._change(
             room, lambda live: live.edit(replace_with(text), origin, adds_bytes=adds)
         )
+
+    async def _refuse_rich(self, room: str) -> None:
+        """A rich-text room refuses plain-text edits even while it is empty: a string written
+        into its `content` would make that root a text, which no rich editor can open
+        (textops.plain_content refuses one that already holds rich text)."""
+        if await self.kind(room) == RICH:
+            raise WrongDocumentKind(
+                "this document is rich text: plain-text edits would break its editors; change "
+                "it with a Yjs update (POST .../updates) instead"
+            )
 
     async def _change(self, room: str, change: Callable[[Room], Awaitable[int]]) -> bytes:
         """Run `change` on the live room (loading it), wait for its commit, return the new

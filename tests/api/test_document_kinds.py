@@ -40,6 +40,14 @@ async def test_plain_text_edits_of_a_rich_text_document_are_refused(
             assert response.status_code == 409, response.text
             assert "rich text" in response.json()["detail"]
         assert (await http.get("/rich/snapshot", params={"format": "yjs"})).content == before
+        # An empty rich-text document refuses them too: text written into its empty `content`
+        # would make that root a text no rich editor can open.
+        assert (await http.put("/empty-rich", json={"kind": "rich"})).status_code == 201
+        for body in ({"text": "typed"}, {"ops": [{"op": "insert", "index": 0, "text": "x"}]}):
+            response = await http.patch("/empty-rich/text", json=body)
+            assert response.status_code == 409, response.text
+        assert (await http.get("/empty-rich/snapshot", params={"format": "json"})).json() == {}
+        assert (await http.get("/empty-rich")).json()["kind"] == "rich"
     text = tmp_path / "plain.txt"
     text.write_text("overwritten")
     result = _collab(server, "import", "rich", str(text))
