@@ -20,4 +20,5 @@ async def serve(server_url: str, token: str | None) -> None:
         async def same_client(ctx: Context) -> AsyncIterator[CollabClient]:
             yield client
 
-        await build_server(same_client).run_stdio_async()
+        # Warnings only on stderr: the SDK's INFO would log every REST request of every call.
+        await build_server(same_client, log_level="WARNING").run_stdio_async()

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any, Literal, TypeVar
 
+import httpx
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
@@ -21,6 +22,7 @@ from collab.config import package_version
 # (the caller's own token) on the server.
 ClientSource = Callable[[Context], AbstractAsyncContextManager[CollabClient]]
 T = TypeVar("T")
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 RoomArg = Annotated[str, Field(description="the document's name (as list_documents gives it)")]
 _RICH = (
@@ -79,11 +81,13 @@ class VersionList(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null: last")
 
 
-def build_server(clients: ClientSource) -> MCPServer:
-    """An MCP server whose tools act through the clients `clients` gives."""
+def build_server(clients: ClientSource, log_level: LogLevel = "INFO") -> MCPServer:
+    """An MCP server whose tools act through the clients `clients` gives. `log_level` is the
+    SDK's, for a process whose logging nobody configured yet (`collab mcp`)."""
     server: MCPServer = MCPServer(
         "collab",
         version=package_version(),
+        log_level=log_level,
         instructions="Real-time collaborative documents: list them, read them as Markdown, "
         "edit plain-text ones, comment on passages and list their versions. Edits reach "
         "everyone who has the document open at once.",
@@ -248,3 +252,5 @@ async def _tool_errors() -> AsyncIterator[None]:
         yield
     except CollabAPIError as error:
         raise ToolError(str(error)) from None
+    except httpx.HTTPError as error:
+        raise ToolError(f"the collab server did not answer: {error!r}") from None

@@ -5,6 +5,7 @@ HTTP client), each driven by the SDK's ClientSession against a real server."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -116,6 +117,24 @@ async def test_api_errors_become_tool_errors_with_the_problems_message(
             editor, "edit_document", room="plan", old_text="nowhere", new_text="x"
         )
         assert "old_text not found" in absent
+
+
+async def test_a_server_that_does_not_answer_is_a_tool_error(secured: ServerProcess):
+    gone = ServerProcess(secured.database_url, secured.log_path)  # a free port, never started
+    async with over_stdio(gone, "editor") as session:
+        message = await tool_error(session, "list_documents")
+    assert "the collab server did not answer" in message and "ConnectError" in message
+
+
+def test_neither_the_server_nor_the_cli_imports_the_sdk_until_asked():
+    code = (
+        "import sys, collab.app, collab.cli; "
+        "print(sorted(m for m in sys.modules if m == 'mcp' or m.startswith('mcp.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
 
 
 async def test_the_http_endpoint_needs_a_valid_token(secured: ServerProcess):
