@@ -47,6 +47,7 @@ from collab.errors import ServerShuttingDown
 from collab.hooks import HookRunner, Hooks
 from collab.limits import SendBudget, SharedBuckets
 from collab.logs import RequestIds
+from collab.mcp.http import McpEndpoint
 from collab.metrics import Metrics
 from collab.people.access import PersonAccess
 from collab.people.sessions import Sessions
@@ -93,10 +94,12 @@ def create_app(
     settings.check()
     roots.prefer(name.strip() for name in settings.content_root.split(","))
 
+    agents = McpEndpoint()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runner = HookRunner(hooks, settings.hook_timeout)
-        async with _running(settings, store, bus, runner) as state:
+        async with _running(settings, store, bus, runner) as state, agents.running():
             app.state.collab = state
             yield
 
@@ -117,6 +120,7 @@ def create_app(
         *sharing.routes,
         *trash.routes,
         *openapi.routes,
+        *agents.routes,
         *pages.routes(),
     ]
     return Starlette(

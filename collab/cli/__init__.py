@@ -1,4 +1,5 @@
-"""The `collab` command: serve, token, export, import, quarantine, db upgrade, users, settings."""
+"""The `collab` command: serve, token, export, import, quarantine, db upgrade, users, settings,
+mcp."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "settings":
         sys.stdout.write(settings_table())
         return 0
+    if args.command == "mcp":
+        return commands.mcp(args)
     try:
         settings = Settings.from_env(**overrides(args))
         if args.command == "serve":

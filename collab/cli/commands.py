@@ -57,6 +57,14 @@ def token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def mcp(args: argparse.Namespace) -> int:
+    """`collab mcp`: MCP over stdio, through the REST API of the server at --server-url."""
+    from collab.mcp.stdio import serve as run
+
+    asyncio.run(run(args.server_url, args.token))
+    return 0
+
+
 def _seconds(text: str) -> float:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     number, unit = text[:-1], text[-1:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -51,6 +52,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     owners |= _add_quarantine(commands)
     owners |= _add_db(commands)
     owners |= _add_users(commands)
+    owners["mcp"] = _add_mcp(commands)
     owners["settings"] = commands.add_parser(
         "settings", help="print every setting as a markdown table (the README's)"
     )
@@ -186,6 +188,24 @@ def _add_db(commands: Commands) -> dict[str, Parser]:
     upgrade = sub.add_parser("upgrade", help="migrate the schema to the latest")
     add_setting_options(upgrade, ["database_url"])
     return {"db": db, "db upgrade": upgrade}
+
+
+def _add_mcp(commands: Commands) -> Parser:
+    mcp = commands.add_parser(
+        "mcp",
+        help="serve agents over MCP (stdio), through a running server's REST API",
+        description="Answer the Model Context Protocol on stdin/stdout for an agent (Claude "
+        "Desktop and the like): list, read, edit and comment on documents, list versions, "
+        "through the REST API of the server at --server-url, so edits reach open editors live.",
+    )
+    mcp.add_argument("--server-url", required=True, help="the server, e.g. http://127.0.0.1:8000")
+    mcp.add_argument(
+        "--token",
+        default=os.environ.get("COLLAB_TOKEN"),
+        help="access token the tools act with (default: COLLAB_TOKEN; none: a server "
+        "without authentication)",
+    )
+    return mcp
 
 
 _PASSWORD_INPUT = (

@@ -13,6 +13,7 @@ from typing import Any, Self
 import httpx
 
 from collab.api.models import rooms as shapes
+from collab.api.models import versions as version_shapes
 from collab.client.comments import CommentCalls
 from collab.client.images import ImageCalls
 from collab.client.live import Backoff, LiveDocument, websocket_base
@@ -199,6 +200,10 @@ class CollabClient(PeopleCalls, CommentCalls, TrashCalls, ImageCalls):
         """The committed root Text `content`."""
         return (await self._snapshot(room, "text")).text
 
+    async def snapshot_markdown(self, room: str) -> str:
+        """The committed root `content` as Markdown (plain text comes back as it is)."""
+        return (await self._snapshot(room, "markdown")).text
+
     async def snapshot_json(self, room: str) -> dict[str, Any]:
         """Every root type of the committed document as JSON."""
         data: dict[str, Any] = (await self._snapshot(room, "json")).json()
@@ -236,6 +241,25 @@ class CollabClient(PeopleCalls, CommentCalls, TrashCalls, ImageCalls):
     ) -> httpx.Response:
         query = {"format": format, **(params or {})}
         return await self._request("GET", room_path(room, "snapshot"), params=query)
+
+    # -- versions --------------------------------------------------------------------------
+
+    async def versions(
+        self, room: str, limit: int = 50, cursor: str | None = None
+    ) -> version_shapes.VersionPage:
+        """One page of the room's recorded versions, newest first."""
+        params: dict[str, str | int] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        response = await self._request("GET", room_path(room, "versions"), params=params)
+        return parse(version_shapes.VersionPage, response)
+
+    async def save_version(self, room: str, label: str) -> version_shapes.Version:
+        """Record the current state as a version named `label`; the version."""
+        path = room_path(room, "versions")
+        return parse(
+            version_shapes.Version, await self._request("POST", path, json={"label": label})
+        )
 
     # -- edits -----------------------------------------------------------------------------
 

@@ -1,0 +1,256 @@
+"""The MCP tools: list, read, edit, comment on documents and list their versions. Each one
+works through collab's REST client, so the REST API's checks (who may read, edit, comment)
+and its edits' live path apply unchanged; an API error becomes a tool error carrying the
+problem document's message."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Annotated, Any, Literal, TypeVar
+
+import httpx
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from collab.client import CollabAPIError, CollabClient
+from collab.config import package_version
+
+# Gives the client a tool call acts with: one fixed client over stdio, one per HTTP request
+# (the caller's own token) on the server.
+ClientSource = Callable[[Context], AbstractAsyncContextManager[CollabClient]]
+T = TypeVar("T")
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+RoomArg = Annotated[str, Field(description="the document's name (as list_documents gives it)")]
+_RICH = (
+    "rich-text edits aren't supported yet: this document is rich text, and edit_document "
+    "changes plain-text documents only (read_document and comment work on both)"
+)
+
+
+class DocumentInfo(BaseModel):
+    """One document of a listing."""
+
+    name: str = Field(description="pass as `room` to the other tools")
+    title: str | None = Field(description="the title as typed (null: none, the name shows)")
+    kind: str = Field(description='"text" (plain text) or "rich" (rich text)')
+    updated_at: str = Field(description="last edit, ISO 8601")
+    role: str | None = Field(description="the caller's role on it, when the server says")
+
+
+class DocumentList(BaseModel):
+    """A page of documents, newest edit first."""
+
+    documents: list[DocumentInfo]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null: last")
+
+
+class Edited(BaseModel):
+    """What an edit did."""
+
+    room: str
+    replaced: Literal["passage", "text"] = Field(description="a passage, or the whole text")
+
+
+class ThreadInfo(BaseModel):
+    """The comment thread a comment started."""
+
+    thread: str = Field(description="the thread's id")
+    quote: str = Field(description="the passage it is on")
+    index: int | None = Field(description="where the passage starts (code points)")
+
+
+class VersionInfo(BaseModel):
+    """One recorded version."""
+
+    id: int
+    created_at: str
+    kind: str = Field(description='"auto", "named" or "restore"')
+    label: str | None
+    author: str | None
+    authors: list[str] = Field(description="people whose edits it holds since the previous one")
+
+
+class VersionList(BaseModel):
+    """A page of versions, newest first."""
+
+    versions: list[VersionInfo]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null: last")
+
+
+def build_server(clients: ClientSource, log_level: LogLevel = "INFO") -> MCPServer:
+    """An MCP server whose tools act through the clients `clients` gives. `log_level` is the
+    SDK's, for a process whose logging nobody configured yet (`collab mcp`)."""
+    server: MCPServer = MCPServer(
+        "collab",
+        version=package_version(),
+        log_level=log_level,
+        instructions="Real-time collaborative documents: list them, read them as Markdown, "
+        "edit plain-text ones, comment on passages and list their versions. Edits reach "
+        "everyone who has the document open at once.",
+    )
+    tools = _Tools(clients)
+    read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+    server.add_tool(tools.list_documents, annotations=read_only)
+    server.add_tool(tools.read_document, annotations=read_only)
+    server.add_tool(
+        tools.edit_document,
+        annotations=ToolAnnotations(destructive_hint=True, open_world_hint=False),
+    )
+    server.add_tool(tools.comment, annotations=ToolAnnotations(open_world_hint=False))
+    server.add_tool(tools.list_versions, annotations=read_only)
+    return server
+
+
+class _Tools:
+    """The tools' bodies; each docstring is the description the agent reads."""
+
+    def __init__(self, clients: ClientSource) -> None:
+        self._clients = clients
+
+    async def list_documents(
+        self,
+        ctx: Context,
+        search: Annotated[
+            str, Field(description="only documents whose title or name holds this (any case)")
+        ] = "",
+        limit: Annotated[int, Field(ge=1, le=100, description="page size")] = 20,
+        cursor: Annotated[str | None, Field(description="next_cursor of the last page")] = None,
+    ) -> DocumentList:
+        """List the documents the caller may open, newest edit first, optionally searching
+        titles and names."""
+        page = await self._call(ctx, lambda c: c.list_rooms(limit, cursor=cursor, search=search))
+        items = [
+            DocumentInfo(
+                name=room.name,
+                title=room.title,
+                kind=room.kind,
+                updated_at=room.updated_at.isoformat(),
+                role=room.role,
+            )
+            for room in page.items
+        ]
+        return DocumentList(documents=items, next_cursor=page.next_cursor)
+
+    async def read_document(
+        self,
+        ctx: Context,
+        room: RoomArg,
+        format: Annotated[
+            Literal["markdown", "text"],
+            Field(description="markdown (headings, lists, emphasis of rich text) or plain text"),
+        ] = "markdown",
+    ) -> str:
+        """Read a document's current text, as Markdown or plain text."""
+        if format == "text":
+            return await self._call(ctx, lambda c: c.snapshot_text(room))
+        return await self._call(ctx, lambda c: c.snapshot_markdown(room))
+
+    async def edit_document(
+        self,
+        ctx: Context,
+        room: RoomArg,
+        new_text: Annotated[str, Field(description="the text to put in")],
+        old_text: Annotated[
+            str | None,
+            Field(
+                description="the passage to replace, quoted exactly; omit it to replace the "
+                "whole document with new_text"
+            ),
+        ] = None,
+        occurrence: Annotated[
+            int, Field(ge=1, description="which occurrence of old_text (1: the first)")
+        ] = 1,
+    ) -> Edited:
+        """Edit a plain-text document: replace a quoted passage (as it stands now) with new
+        text, or the whole text (applied as a minimal diff, so unchanged parts and the comments
+        on them stay). The change reaches open editors live. Rich-text documents cannot be
+        edited this way yet."""
+        return await self._call(ctx, lambda c: _edit(c, room, new_text, old_text, occurrence))
+
+    async def comment(
+        self,
+        ctx: Context,
+        room: RoomArg,
+        quote: Annotated[str, Field(description="the passage to comment on, quoted exactly")],
+        body: Annotated[str, Field(description="the comment")],
+        occurrence: Annotated[
+            int, Field(ge=1, description="which occurrence of quote (1: the first)")
+        ] = 1,
+    ) -> ThreadInfo:
+        """Start a comment thread on a quoted passage of a document."""
+        thread = await self._call(
+            ctx, lambda c: c.comment_on_text(room, quote, body, occurrence=occurrence)
+        )
+        index = thread.range.index if thread.range is not None else None
+        return ThreadInfo(thread=thread.id, quote=thread.quote, index=index)
+
+    async def list_versions(
+        self,
+        ctx: Context,
+        room: RoomArg,
+        limit: Annotated[int, Field(ge=1, le=100, description="page size")] = 20,
+        cursor: Annotated[str | None, Field(description="next_cursor of the last page")] = None,
+    ) -> VersionList:
+        """List a document's recorded versions (automatic, named and restores), newest
+        first."""
+        page = await self._call(ctx, lambda c: c.versions(room, limit, cursor))
+        items = [
+            VersionInfo(
+                id=v.id,
+                created_at=v.created_at.isoformat(),
+                kind=v.kind,
+                label=v.label,
+                author=v.author,
+                authors=v.authors,
+            )
+            for v in page.items
+        ]
+        return VersionList(versions=items, next_cursor=page.next_cursor)
+
+    async def _call(self, ctx: Context, call: Callable[[CollabClient], Awaitable[T]]) -> T:
+        async with self._clients(ctx) as client, _tool_errors():
+            return await call(client)
+
+
+async def _edit(
+    client: CollabClient, room: str, new_text: str, old_text: str | None, occurrence: int
+) -> Edited:
+    # Asked first: the server takes a plain-text edit of a rich document that is still empty.
+    if (await client.get_room(room)).kind == "rich":
+        raise ToolError(_RICH)
+    if old_text is None:
+        await client.replace_text(room, new_text)
+        return Edited(room=room, replaced="text")
+    index = _find(await client.snapshot_text(room), old_text, occurrence)
+    ops: list[dict[str, Any]] = [
+        {"op": "delete", "index": index, "length": len(old_text)},
+        {"op": "insert", "index": index, "text": new_text},
+    ]
+    await client.edit_text(room, ops)
+    return Edited(room=room, replaced="passage")
+
+
+def _find(text: str, passage: str, occurrence: int) -> int:
+    if not passage:
+        raise ToolError("old_text is empty: quote the passage to replace, or omit old_text")
+    start = -1
+    for _ in range(occurrence):
+        start = text.find(passage, start + 1)
+        if start < 0:
+            raise ToolError(f"old_text not found (occurrence {occurrence}) in the document")
+    return start
+
+
+@asynccontextmanager
+async def _tool_errors() -> AsyncIterator[None]:
+    """An API error as a tool error with the problem document's message."""
+    try:
+        yield
+    except CollabAPIError as error:
+        raise ToolError(str(error)) from None
+    except httpx.HTTPError as error:
+        raise ToolError(f"the collab server did not answer: {error!r}") from None
