@@ -51,6 +51,7 @@ async def test_editor_page_embeds_config_and_escapes_nothing_unsafe(server: Serv
             "kind": "text",
             "exists": False,
             "title": None,
+            "trashDays": 0,  # tests/server.py: a deletion erases at once unless a test says
         }
         assert (await http.get("/d/%3Cscript%3E")).status_code == 404
 
