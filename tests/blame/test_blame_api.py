@@ -14,6 +14,7 @@ import httpx
 import pytest
 from pycrdt import Doc, Text, XmlElement, XmlFragment, XmlText
 
+from collab.client import CollabClient
 from tests.auth.test_websocket_auth import SECRET, token
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
@@ -181,3 +182,17 @@ async def test_blame_is_bounded_and_read_by_readers_only(
     assert missing.status_code == 404
     empty = await blame(http, "small", index=3)
     assert empty["runs"] == [] and empty["length"] == 0
+
+
+async def test_the_python_client_reads_blame(server: ServerProcess, http: httpx.AsyncClient):
+    ada = Writer(http, "client", "Ada", 606)
+    made = await http.put("/client", headers=as_("client", "admin", "Ada"))
+    assert made.status_code == 201, made.text
+    ada.doc.get("content", type=Text).insert(0, "by Ada")
+    await ada.send()
+    async with CollabClient(server.http_url, token=token("client", "viewer", name="V")) as client:
+        found = await client.blame("client", index=3, length=3)
+        whole = await client.blame("client")
+    assert [(r.text, r.author) for r in found.runs] == [("Ada", "Ada")]
+    assert [(r.text, r.author) for r in whole.runs] == [("by Ada", "Ada")]
+    assert whole.runs[0].at is not None
