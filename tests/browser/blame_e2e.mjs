@@ -20,6 +20,7 @@ async function waitFor (read, predicate, what) {
 const shownRuns = (page) => page.evaluate(() => [...document.querySelectorAll('.cm-blame')].map((n) => [n.dataset.author, n.textContent, n.title]))
 const legend = (page) => page.evaluate(() => [...document.querySelectorAll('#blame-legend .blame-author')].map((n) => n.textContent))
 const text = (page) => page.evaluate(() => window.collab.ytext.toString())
+const richText = (page) => page.evaluate(() => window.collab.editor.getText({ blockSeparator: '\n' }))
 
 function joinedBy (runs, author) {
   return runs.filter(([who]) => who === author).map(([, t]) => t).join('')
@@ -65,6 +66,30 @@ const scenarios = {
     await ada.page.click('#blame-toggle')
     await waitFor(() => shownRuns(ada.page), (r) => r.length === 0, 'runs after Authors was turned off')
     check(await ada.page.isHidden('#blame-legend'), 'the legend stays after Authors was turned off')
+  },
+
+  /** Rich text: Ada's paragraph and Bob's next one, coloured apart on Bob's page. */
+  async 'authors-rich' (browser) {
+    const ada = await openEditor(browser, 'blame-rich', { name: 'Ada', query: '?kind=rich' })
+    await ada.page.waitForSelector('.rich-content', { timeout: WAIT })
+    await ada.page.click('.rich-content')
+    await ada.page.keyboard.type('Rich words from Ada', { delay: 5 })
+    await waitSaved(ada.page)
+    const bob = await openEditor(browser, 'blame-rich', { name: 'Bob', viewport: { width: 1280, height: 800 } })
+    await bob.page.waitForSelector('.rich-content', { timeout: WAIT })
+    await waitFor(() => richText(bob.page), (t) => t === 'Rich words from Ada', "Bob's copy")
+    await bob.page.click('.rich-content')
+    await bob.page.keyboard.press('Control+End')
+    await bob.page.keyboard.press('Enter')
+    await bob.page.keyboard.type('A line by Bob', { delay: 5 })
+    await waitSaved(bob.page)
+    await bob.page.click('#blame-toggle')
+    const runs = await waitFor(() => shownRuns(bob.page), (r) => joinedBy(r, 'Bob') === 'A line by Bob', 'coloured rich runs')
+    check(joinedBy(runs, 'Ada') === 'Rich words from Ada', `Ada's rich runs: ${JSON.stringify(runs)}`)
+    check(JSON.stringify(await legend(bob.page)) === '["Ada","Bob"]', `rich legend: ${await legend(bob.page)}`)
+    check(/^Ada · .*\d/.test(await bob.page.getAttribute('.cm-blame[data-author="Ada"]', 'title')), 'rich hover title')
+    if (await bob.page.getAttribute('#outline-toggle', 'aria-expanded') === 'true') await bob.page.click('#outline-toggle')
+    await captureLooks(bob.page, 'blame-rich')
   }
 }
 

@@ -1,6 +1,6 @@
 """Blame in real Chromium pages against a real collab server (issue 26 item 2): the Authors
-toggle colours a plain-text document by who wrote it, with a legend, names and times on hover,
-and follows another page's edits."""
+toggle colours a document by who wrote it, plain text and rich text, with a legend, names and
+times on hover, and follows another page's edits."""
 
 from pathlib import Path
 from typing import Any
@@ -18,3 +18,7 @@ async def test_the_authors_toggle_colours_two_writers_and_follows_the_others_edi
     collab_server: Any,
 ) -> None:
     await run_scenario(collab_server, "authors-toggle", script=SCRIPT)
+
+
+async def test_the_authors_toggle_colours_rich_text_by_paragraph_writer(collab_server: Any) -> None:
+    await run_scenario(collab_server, "authors-rich", script=SCRIPT)

@@ -1,7 +1,7 @@
 // The "Authors" toggle under the text: colours the text by who wrote it, from the server's blame
 // (GET /api/rooms/{room}/blame), with a legend of the authors and each part's author and time on
 // hover. While on, it asks again once edits pause (others' included), and when toggled on again.
-// Plain text only: a rich document's blame is served over REST, not shown here yet.
+// Both editors: blame-marks.js (plain text) and rich-blame-marks.js (rich text) draw the runs.
 const REFRESH_DELAY = 800
 // Author colours, as numbered classes (doc-tools.css), in order of first appearance.
 const COLOURS = 8
@@ -78,6 +78,7 @@ export function bindBlame ({ room, surface, authHeaders, button, legend }) {
   }
 
   button.addEventListener('click', () => set(!on))
-  surface.ytext.observe(later)
+  if (surface.ytext) surface.ytext.observe(later)
+  else surface.fragment.observeDeep(later)
   return { toggle: set, refresh }
 }

@@ -1,5 +1,5 @@
 // The bar under the text: the Outline toggle (outline.js), the word and character counts
-// (counts.js), the Authors toggle (blame.js, plain text) and the keyboard shortcuts help
+// (counts.js), the Authors toggle (blame.js) and the keyboard shortcuts help
 // (shortcuts-help.js). Sticky at the bottom of the
 // window, so it is in sight for every role and both editors (viewers have no toolbar).
 import { readerFor } from './doc-reader.js'
@@ -23,7 +23,7 @@ function el (tag, attrs = {}, text) {
 }
 
 /** Build the bar under `surface`'s text; returns {outline, help, counts(), blame}. With `room`
- * and `authHeaders`, a plain-text surface gets the Authors toggle. */
+ * and `authHeaders`, the Authors toggle too. */
 export function bindDocTools (surface, { kind, can, room, authHeaders }) {
   const reader = readerFor(surface)
   const bar = el('div', { class: 'doc-status', role: 'group', 'aria-label': 'Document tools' })
