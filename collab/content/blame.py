@@ -4,8 +4,8 @@ Every character of a Yjs text is an item id (client, clock); who wrote a clock r
 from the update log (store/blame.py gives `Span`s). The characters' ids are read as
 content/passages.py reads them, through public pycrdt calls on a copy: deleting a character
 makes a transaction whose update's delete set is exactly that character's id. The passage is
-deleted one character at a time from its start (about 16 µs each), so the cost is linear in
-its length, which the caller bounds.
+deleted one character at a time from its end, so the cost is linear in its length, which the
+caller bounds.
 
 Text deleted and typed again is new items: it is credited to who typed it again. The newline
 between two text nodes of a rich document (passages count one) has no item: it joins the run
@@ -131,11 +131,7 @@ def _char_ids(
     try:
         for number, (node, string) in enumerate(zip(nodes, strings, strict=True)):
             first, last = max(index - begin, 0), min(end - begin, len(string))
-            offset = utf8(string, first)
-            for char in string[first:last]:
-                deleted.clear()
-                del node[offset : offset + len(char.encode("utf-8", "surrogatepass"))]
-                found.append((char, _first_deleted(deleted)))
+            found.extend(_node_ids(node, string, first, last, deleted))
             begin += len(string)
             if number < len(nodes) - 1 and index <= begin < end:
                 found.append(("\n", None))
@@ -145,6 +141,24 @@ def _char_ids(
     finally:
         copy.unobserve(subscription)
     return found
+
+
+def _node_ids(
+    node: Node, string: str, first: int, last: int, deleted: list[bytes]
+) -> list[tuple[str, ID | None]]:
+    """The ids of code points [first, last) of `node`, deleting them from the last: the
+    tombstones gather after the place yrs looks up next, not before it (from the first, a
+    fragmented text took 120 µs a character instead of 16, as each lookup walked them all)."""
+    ids: list[tuple[str, ID | None]] = []
+    offset = utf8(string, last)
+    for char in reversed(string[first:last]):
+        size = len(char.encode("utf-8", "surrogatepass"))
+        offset -= size
+        deleted.clear()
+        del node[offset : offset + size]
+        ids.append((char, _first_deleted(deleted)))
+    ids.reverse()
+    return ids
 
 
 def _first_deleted(updates: list[bytes]) -> ID | None:

@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = 'feaf287cba76'
+const VERSION = '7add4fd6625d'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-7VWIWYGL.js","/assets/editor-YUBPWNWG.css","/assets/chunk-5HHUMYFZ.js","/assets/chunk-6HYP45YE.js","/assets/chunk-6VMHZMJD.js","/assets/chunk-AGNHXGDE.js","/assets/chunk-HU3TWH7L.js","/assets/chunk-LYLLNQ3J.js","/assets/chunk-O2XFH626.js","/assets/chunk-RY4YOT2O.js","/assets/chunk-XVLV5YI3.js","/assets/chunk-XXTAL62N.js"]
+const PRECACHE = ["/assets/editor-FR3D26JC.js","/assets/editor-YUBPWNWG.css","/assets/chunk-5HHUMYFZ.js","/assets/chunk-6HYP45YE.js","/assets/chunk-6VMHZMJD.js","/assets/chunk-AGNHXGDE.js","/assets/chunk-LYLLNQ3J.js","/assets/chunk-O2XFH626.js","/assets/chunk-QTZMPVDB.js","/assets/chunk-RY4YOT2O.js","/assets/chunk-VKX7YUQM.js","/assets/chunk-XVLV5YI3.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

@@ -33,7 +33,8 @@ export function blameApi (view) {
   return {
     show (runs) {
       const text = view.state.doc.toString()
-      if (runs.map((r) => r.text).join('') !== text) return false
+      // A text longer than the parts asked for is coloured as far as they go.
+      if (!text.startsWith(runs.map((r) => r.text).join(''))) return false
       const marks = []
       let at = 0
       for (const run of runs) {

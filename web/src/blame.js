@@ -3,6 +3,10 @@
 // hover. While on, it asks again once edits pause (others' included), and when toggled on again.
 // Both editors: blame-marks.js (plain text) and rich-blame-marks.js (rich text) draw the runs.
 const REFRESH_DELAY = 800
+// Asked again this many times when the answer does not spell the page's text yet.
+const RETRIES = 5
+// A long text is asked for in parts of what the server gives at once (20,000 characters).
+const PARTS = 10
 // Author colours, as numbered classes (doc-tools.css), in order of first appearance.
 const COLOURS = 8
 
@@ -35,22 +39,41 @@ export function bindBlame ({ room, surface, authHeaders, button, legend }) {
   let on = false
   let timer = 0
   let asked = 0
+  let retries = 0
   const url = `/api/rooms/${encodeURIComponent(room)}/blame`
+
+  /** The runs of the whole text, asked in parts (the server bounds each), at most PARTS. */
+  async function fetchRuns () {
+    const runs = []
+    let index = 0
+    for (let part = 0; part < PARTS; part++) {
+      const res = await fetch(`${url}?index=${index}`, { headers: { accept: 'application/json', ...authHeaders() }, credentials: 'same-origin' })
+      if (!res.ok) throw new Error(`blame: ${res.status}`)
+      const body = await res.json()
+      runs.push(...body.runs)
+      index = body.index + body.length
+      if (index >= body.total || body.length === 0) break
+    }
+    return runs
+  }
 
   async function refresh () {
     const ask = ++asked
-    let body
+    let found
     try {
-      const res = await fetch(url, { headers: { accept: 'application/json', ...authHeaders() }, credentials: 'same-origin' })
-      if (!res.ok) throw new Error(`blame: ${res.status}`)
-      body = await res.json()
+      found = await fetchRuns()
     } catch (err) {
       console.warn('collab:', err)
       return
     }
     if (!on || ask !== asked) return
-    const { runs, authors } = coloured(body.runs)
-    if (!surface.blame.show(runs)) { later(); return }
+    const { runs, authors } = coloured(found)
+    // Runs that do not spell this page's text: its edits are not committed yet; ask again soon.
+    if (!surface.blame.show(runs)) {
+      if (retries++ < RETRIES) later()
+      return
+    }
+    retries = 0
     legend.replaceChildren(...authors.map(([name, colour]) => {
       const item = el('li', { class: 'blame-author' })
       item.append(el('span', { class: `blame-swatch cm-blame-${colour}`, 'aria-hidden': 'true' }), name)
@@ -77,8 +100,9 @@ export function bindBlame ({ room, surface, authHeaders, button, legend }) {
     }
   }
 
+  const edited = () => { retries = 0; later() }
   button.addEventListener('click', () => set(!on))
-  if (surface.ytext) surface.ytext.observe(later)
-  else surface.fragment.observeDeep(later)
+  if (surface.ytext) surface.ytext.observe(edited)
+  else surface.fragment.observeDeep(edited)
   return { toggle: set, refresh }
 }

@@ -27,7 +27,8 @@ function layout (doc, fragment, schema) {
  * spell this page's text (edits the server has not committed yet). */
 function decorate (state, fragment, runs) {
   const { parts, joined } = layout(state.doc, fragment, state.schema)
-  if (runs.map((r) => r.text).join('') !== joined) return null
+  // A text longer than the parts asked for is coloured as far as they go.
+  if (!joined.startsWith(runs.map((r) => r.text).join(''))) return null
   const found = []
   let begin = 0
   for (const run of runs) {
