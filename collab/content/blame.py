@@ -62,8 +62,7 @@ class Blame:
 
 class Authorship:
     """Who wrote a clock: each client's spans made disjoint, sorted by start. Where two cover
-    the same clocks (an item stored twice), the one starting first, then the one recorded
-    first, keeps them."""
+    the same clocks (an item stored twice, a copy's own row), the one given first keeps them."""
 
     def __init__(self, spans: Sequence[Span]) -> None:
         by_client: dict[int, list[Span]] = {}
@@ -85,14 +84,24 @@ class Authorship:
 
 
 def _disjoint(spans: list[Span]) -> list[Span]:
-    ordered = sorted(enumerate(spans), key=lambda pair: (pair[1].start, pair[0]))
-    kept: list[Span] = []
-    covered = 0
-    for _, span in ordered:
-        start = max(span.start, covered)
-        if start < span.end:
-            kept.append(Span(span.client, start, span.end, span.author, span.at))
-            covered = span.end
+    """The clocks of `spans`, each kept by the first span (in the given order) covering it."""
+    kept: list[Span] = []  # disjoint, sorted by start
+    for span in spans:
+        starts = [k.start for k in kept]
+        spot = bisect_right(starts, span.start)
+        at = span.start
+        if spot and kept[spot - 1].end > at:
+            at = kept[spot - 1].end
+        pieces: list[Span] = []
+        while at < span.end:
+            following = kept[spot] if spot < len(kept) else None
+            stop = min(span.end, following.start) if following is not None else span.end
+            if stop > at:
+                pieces.append(Span(span.client, at, stop, span.author, span.at))
+            if following is None or following.start >= span.end:
+                break
+            at, spot = following.end, spot + 1
+        kept = sorted([*kept, *pieces], key=lambda k: k.start)
     return kept
 
 

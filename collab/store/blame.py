@@ -10,6 +10,7 @@ finds them (a range read twice is harmless), never out of both.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -123,6 +124,19 @@ class SqlBlame:
             )
             ranges = [_authored(r) for r in recorded]
         return ranges, rows
+
+    async def carry(self, source: str, target: str) -> None:
+        """Record in `target` (a copy of `source`, holding its items under the same ids) who
+        wrote what in `source`: before the copy's own row, so they keep their authors."""
+        ranges = await carried(self, source)
+        async with self.engine.begin() as conn:
+            await record(conn, target, ranges)
+
+
+async def carried(store: SqlBlame, source: str) -> list[Authored]:
+    """Every range `source` knows, recorded or in its log: what a copy of it records first."""
+    recorded, log = await store.sources(source)
+    return [*recorded, *await asyncio.to_thread(ranges_of, log)]
 
 
 def _authored(row: Any) -> Authored:

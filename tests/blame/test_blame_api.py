@@ -89,7 +89,7 @@ async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def test_blame_credits_each_writer_through_deletes_retyping_and_compaction(
+async def test_blame_credits_each_writer_through_deletes_retyping_compaction_and_copies(
     server: ServerProcess, http: httpx.AsyncClient
 ):
     ada = Writer(http, "notes", "Ada Lovelace", 101)
@@ -129,6 +129,13 @@ async def test_blame_credits_each_writer_through_deletes_retyping_and_compaction
 
     await server.restart()
     assert runs(await blame(http, "notes")) == expected
+
+    # A copy holds the same items: who wrote them goes along.
+    copied = await http.post(
+        "/notes/copy", json={"to": "notes-copy"}, headers=as_("notes*", "admin", "Cy")
+    )
+    assert copied.status_code == 201, copied.text
+    assert runs(await blame(http, "notes-copy")) == expected
 
 
 async def test_rich_text_is_blamed_by_paragraph_joined_by_newlines(
