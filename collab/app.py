@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from collab.api import (
+    blame,
     comments,
     errors,
     health,
@@ -113,6 +114,7 @@ def create_app(
         *history.routes,
         *links.routes,
         *comments.routes,
+        *blame.routes,
         *images.routes,
         *mentions.routes,
         *people.routes,

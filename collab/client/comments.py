@@ -9,6 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from collab.api.models import comments as shapes
+from collab.api.models.blame import BlameOut
 from collab.api.models.people import PersonRef
 from collab.client.wire import parse, room_path
 
@@ -18,7 +19,16 @@ class _Transport(Protocol):
 
 
 class CommentCalls:
-    """Comment threads; needs the client's `_request`."""
+    """Comment threads, and who wrote the passages they are on; needs the client's `_request`."""
+
+    async def blame(
+        self: _Transport, room: str, index: int | None = None, length: int | None = None
+    ) -> BlameOut:
+        """Who wrote the `length` characters from `index` of the room's text (default: all of
+        it, up to the server's bound), as runs with their author and time."""
+        params = {k: v for k, v in (("index", index), ("length", length)) if v is not None}
+        response = await self._request("GET", room_path(room, "blame"), params=params)
+        return parse(BlameOut, response)
 
     async def threads(
         self: _Transport,

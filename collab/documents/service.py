@@ -218,7 +218,7 @@ class Documents:
         a title (documents/titles.py) when `target` is a NewTitle. With `comments`, its open
         comment threads go along (and its resolved ones too with `resolved`), under new ids, as
         they were: their anchors name items of the state copied, so they stand where they did. Its
-        images always go along, under the same ids."""
+        images always go along, under the same ids, and so does who wrote what (store/blame.py)."""
         # Threads first: the state read after holds every item their anchors name.
         status: ThreadStatus = "all" if resolved else "open"
         threads = await self.store.comments.list_threads(source, status) if comments else []
@@ -228,6 +228,8 @@ class Documents:
             target = await create_titled(self.store, target.title, kind, target.may_create)
         elif not await self.store.create_room(target, kind, title):
             raise RoomExists(f"room {target!r} already exists")
+        # Who wrote what first, so the copy's own row (by "copy") is never taken for it.
+        await self.store.blame.carry(source, target)
         await self.store.append([NewUpdate(target, snapshot.update, "copy")])
         if threads:
             await self.store.comments.carry_threads(target, threads, keep_ids=False)

@@ -12,6 +12,7 @@ from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 if TYPE_CHECKING:
     from collab.store.access import SqlAccess
     from collab.store.attempts import SqlSignInAttempts
+    from collab.store.blame import SqlBlame
     from collab.store.comments import SqlComments
     from collab.store.images import ImageStore
     from collab.store.people import SqlPeople
@@ -454,6 +455,11 @@ class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
     @property
     def images(self) -> ImageStore:
         """The images of rich documents."""
+        ...
+
+    @property
+    def blame(self) -> SqlBlame:
+        """Who wrote which clocks of a room's documents, through compactions."""
         ...
 
     async def close(self) -> None:

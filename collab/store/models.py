@@ -107,6 +107,25 @@ class UpdateRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class BlameRangeRow(Base):
+    """Who wrote a run of one Yjs client's clocks in a room, and when: recorded from the log
+    rows a compaction folds (store/blame.py), so blame survives compaction."""
+
+    __tablename__ = "blame_ranges"
+    __table_args__ = (
+        Index("ix_blame_ranges_room_client", "room", "client", "clock_start"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    room: Mapped[str] = mapped_column(String(128), ForeignKey("rooms.name", ondelete="CASCADE"))
+    client: Mapped[int] = mapped_column(BigInteger)
+    clock_start: Mapped[int] = mapped_column(BigInteger)
+    clock_end: Mapped[int] = mapped_column(BigInteger)
+    author: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class VersionRow(Base):
     """A recorded version: the full document state (zlib-compressed Yjs update) at one moment."""
 

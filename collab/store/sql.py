@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from collab.errors import LeaseLost, NameInTrash, RoomTrashed, VersionBehind, WriteRejected
 from collab.metrics import Metrics, store_appends
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
-from collab.store import catalog, erase, leases, roomlog, versions
+from collab.store import blame, catalog, erase, leases, roomlog, versions
 from collab.store.access import SqlAccess
 from collab.store.attempts import SqlSignInAttempts
 from collab.store.base import (
@@ -80,6 +80,7 @@ class SqlStore:
         self.comments = SqlComments(engine)
         self.trash = SqlTrash(engine)
         self.images = SqlImages(engine)
+        self.blame = blame.SqlBlame(engine)
         self._ignoring: dict[str, Insert] = {}
         self._one_trip = (
             OneTripAppend(
@@ -229,7 +230,13 @@ class SqlStore:
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(_updates.c.id, _updates.c.seq, _updates.c.data)
+                    select(
+                        _updates.c.id,
+                        _updates.c.seq,
+                        _updates.c.data,
+                        _updates.c.author,
+                        _updates.c.created_at,
+                    )
                     .where(_updates.c.room == room)
                     .order_by(_updates.c.seq)
                 )
@@ -246,8 +253,10 @@ class SqlStore:
             return None
         datas = [row.data for row in rows]
         merged, levels = await asyncio.to_thread(fold, state, nesting, datas, max_depth)
+        logged = [blame.LogRow(r.data, r.author, catalog.utc(r.created_at)) for r in rows]
+        authored = await asyncio.to_thread(blame.ranges_of, logged, max_depth)
         fence = (head.compacted_upto, head.epoch)
-        return await self._swap_in(room, (merged, levels), fence, rows, lease)
+        return await self._swap_in(room, (merged, levels), fence, rows, lease, authored)
 
     async def _swap_in(
         self,
@@ -256,10 +265,12 @@ class SqlStore:
         fence: tuple[int, int],
         rows: Sequence[Any],
         lease: Lease | None = None,
+        authored: Sequence[blame.Authored] = (),
     ) -> Compaction | None:
         """Fenced by the compaction point (nobody compacted meanwhile), the epoch (nobody
         deleted the room meanwhile) and the lease (this process still does the room's
-        compactions: checked once the room row is locked, LeaseLost if not)."""
+        compactions: checked once the room row is locked, LeaseLost if not). Who wrote the
+        folded rows' clocks (`authored`) is recorded in the same transaction."""
         ids = [row.id for row in rows]
         size = sum(len(row.data) for row in rows)
         upto, epoch = fence
@@ -288,6 +299,7 @@ class SqlStore:
                 raise LeaseLost(f"room {room!r}: the lease on its compactions was lost")
             await conn.execute(delete(_states).where(_states.c.room == room))
             await conn.execute(_states.insert().values(room=room, state=merged, nesting=levels))
+            await blame.record(conn, room, authored)
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 await conn.execute(delete(_updates).where(_updates.c.id.in_(chunk)))

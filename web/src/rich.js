@@ -14,6 +14,7 @@ import { CONTENT } from './contract.js'
 import { buildToolbar } from './toolbar.js'
 import { addTableTools, tableExtensions } from './rich-tables.js'
 import { CommentMarks, richMarksApi } from './rich-comment-marks.js'
+import { BlameMarks, richBlameApi } from './rich-blame-marks.js'
 import { bindRichFind } from './rich-find.js'
 import { ExclusiveLink, FollowLinks } from './rich-links.js'
 import { OPEN_HINT } from './link-hint.js'
@@ -60,6 +61,7 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub, images 
     Collaboration.configure({ document: ydoc, field: CONTENT }),
     CollaborationCaret.configure({ provider, user, render: caret }),
     CommentMarks({ fragment: ydoc.getXmlFragment(CONTENT), hub, commentOnly }),
+    BlameMarks,
     images.extension
   ]
 }
@@ -67,7 +69,7 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub, images 
 /**
  * Mount the rich editor in `parent` (a toolbar above it for those who may write). Returns the
  * surface the page drives: focus(), setUser(), clearHistory() (after a restore), text(), and the
- * comment highlights (rich-comment-marks.js). With `readOnly` and `selectable` (commenters), the
+ * comment highlights (rich-comment-marks.js) and the authors' colours (rich-blame-marks.js). With `readOnly` and `selectable` (commenters), the
  * text takes the focus and the keyboard selects in it, but nothing changes it.
  */
 export function mountRich (parent, { ydoc, provider, user, readOnly, selectable = false, room, authHeaders = () => ({}) }) {
@@ -112,6 +114,7 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
     clearHistory: () => undoManager()?.clear(),
     text: () => editor.getText({ blockSeparator: '\n' }),
     find,
-    comments: { hub, ...richMarksApi(editor, fragment) }
+    comments: { hub, ...richMarksApi(editor, fragment) },
+    blame: richBlameApi(editor, fragment)
   }
 }

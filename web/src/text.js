@@ -12,13 +12,14 @@ import { markdown } from '@codemirror/lang-markdown'
 import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
 import { CONTENT } from './contract.js'
 import { commentMarks, marksApi } from './comment-marks.js'
+import { blameApi, blameMarks } from './blame-marks.js'
 import { coveredTop } from './scroll-margin.js'
 import { textLinks } from './text-links.js'
 
 /**
  * Mount the text editor in `parent`. Returns the surface the page drives: focus(), setUser()
  * (awareness carries the name to the others' carets), clearHistory() (after a restore), the
- * comment highlights (comment-marks.js) and the CodeMirror view and undo manager for tests.
+ * comment highlights (comment-marks.js), the authors' colours (blame-marks.js) and the CodeMirror view and undo manager for tests.
  */
 export function mountText (parent, { ydoc, awareness, user, readOnly, selectable = false }) {
   // What comments.js binds later: the Comment shortcut, clicks on highlights, the selection.
@@ -54,6 +55,7 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
       placeholder(readOnly ? 'Nothing here yet.' : 'Start typing…'),
       yCollab(ytext, awareness, { undoManager }),
       commentMarks(hub),
+      blameMarks,
       textLinks
     ]
   })
@@ -67,6 +69,7 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
     setUser: (next) => awareness.setLocalStateField('user', next),
     clearHistory: () => undoManager.clear(),
     text: () => ytext.toString(),
-    comments: { hub, ...marksApi(view, ytext) }
+    comments: { hub, ...marksApi(view, ytext) },
+    blame: blameApi(view)
   }
 }
