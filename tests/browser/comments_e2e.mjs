@@ -725,7 +725,8 @@ scenarios['comment-mention'] = async (browser) => {
   // Grace sees "@Grace Hopper" (the server kept her id), at once.
   const [first] = await waitFor(() => shownComments(grace.page), (l) => l.length === 1, 'the comment on Grace’s page')
   check(first.body === 'Ask @Grace Hopper please.' && first.mentions[0] === '@Grace Hopper', `Grace sees ${JSON.stringify(first)}`)
-  const stored = await ada.page.evaluate(() => window.collab.comments.state.threads[0].comments[0])
+  // (Ada's own panel takes it from the answer to her post, which may come after Grace's event.)
+  const stored = await waitFor(() => ada.page.evaluate(() => window.collab.comments.state.threads[0]?.comments[0] ?? null), (c) => c !== null, 'the comment in Ada’s panel')
   check(/^Ask <@[0-9a-f]{24}> please\.$/.test(stored.body) && stored.mentions[0].name === 'Grace Hopper', `stored ${JSON.stringify(stored)}`)
 
   // A reply mentioning the teammate with the hostile name, picked with the mouse: text only.
