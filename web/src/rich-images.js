@@ -267,25 +267,37 @@ export function altTextForm (editor) {
   form.innerHTML = '<label>Image description (alt text) <input type="text" name="alt" autocomplete="off" maxlength="500" placeholder="What the image shows"></label>' +
     '<button type="submit" class="primary-button">Save description</button>'
   const input = form.querySelector('input')
+  // The position of the image the form describes, kept through every change (the selection
+  // may move off it while the description is typed: a remote edit, an upload finishing).
+  let target = null
   form.addEventListener('submit', (event) => {
     event.preventDefault()
-    editor.chain().focus().updateAttributes('image', { alt: input.value.trim() || null }).run()
+    const alt = input.value.trim() || null
+    const at = target
+    editor.chain().focus().command(({ tr }) => {
+      const node = at === null ? null : tr.doc.nodeAt(at)
+      if (!node || node.type.name !== 'image') return false
+      tr.setNodeMarkup(at, undefined, { ...node.attrs, alt })
+      return true
+    }).run()
   })
   input.addEventListener('keydown', (event) => { if (event.key === 'Escape') editor.commands.focus() })
-  let selected = null
   const refresh = () => {
     const sel = editor.state.selection
     const node = sel.node && sel.node.type.name === 'image' ? sel.node : null
     if (!node) {
-      if (!form.contains(document.activeElement)) { form.hidden = true; selected = null }
+      if (!form.contains(document.activeElement)) { form.hidden = true; target = null }
       return
     }
     form.hidden = false
-    if (selected !== sel.from || document.activeElement !== input) input.value = node.attrs.alt || ''
-    selected = sel.from
+    if (target !== sel.from || document.activeElement !== input) input.value = node.attrs.alt || ''
+    target = sel.from
   }
   editor.on('selectionUpdate', refresh)
-  editor.on('transaction', refresh)
+  editor.on('transaction', ({ transaction }) => {
+    if (target !== null) target = transaction.mapping.map(target)
+    refresh()
+  })
   form.addEventListener('focusout', () => setTimeout(refresh))
   return form
 }
