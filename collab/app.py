@@ -178,7 +178,7 @@ async def _running(
         state.hooks = hooks
         if settings.secret is not None:
             state.sessions = Sessions(store.people, settings.secret, settings.session_ttl)
-            state.people = PersonAccess(store.access)
+            state.people = PersonAccess(store.access, store.people)
         state.access = AccessWatch(
             hooks,
             settings.authorize_recheck,

@@ -28,6 +28,8 @@ class NewUpdate:
     # The room's epoch when it was loaded: the append is refused (WriteFenced) if the room was
     # deleted since. None (offline tools) creates the room if need be and is not fenced.
     epoch: int | None = None
+    # The agent session that made it (types.origin_session), stored to revert the session.
+    session: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
