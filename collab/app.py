@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from collab.api import (
+    agents,
     comments,
     errors,
     health,
@@ -115,6 +116,7 @@ def create_app(
         *people.routes,
         *people.provider_routes(settings),
         *sharing.routes,
+        *agents.routes,
         *trash.routes,
         *openapi.routes,
         *pages.routes(),

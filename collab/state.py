@@ -19,6 +19,7 @@ from collab.people.access import PersonAccess
 from collab.people.sessions import Sessions
 from collab.people.throttle import SignInThrottle
 from collab.recheck import AccessWatch
+from collab.rooms.agent_presence import AgentPresence
 from collab.rooms.manager import RoomManager
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Store
@@ -54,6 +55,8 @@ class CollabState:
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
     # Comment writes per identity (COLLAB_COMMENTS_PER_MINUTE), set by create_app.
     comment_rate: SharedBuckets = field(default_factory=lambda: SharedBuckets(1.0, 60.0))
+    # Presence the server holds for agents (PUT /api/rooms/{room}/presence), made on first use.
+    agent_presence: AgentPresence | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def recheck_access(self, *, room: str | None = None, user_id: str | None = None) -> int:

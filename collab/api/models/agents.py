@@ -1,0 +1,33 @@
+"""Bodies and answers of agents' REST operations (api/agents.py)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from collab.api.models.common import Body
+
+
+class Selection(Body):
+    """A selection in the document's text: code points from `index`."""
+
+    index: int = Field(ge=0)
+    length: int = Field(default=0, ge=0)
+
+
+class AgentPresenceBody(Body):
+    """PUT /api/rooms/{room}/presence: what the agent is doing, where, and for how long."""
+
+    status: Literal["working", "idle"]
+    selection: Selection | None = None
+    ttl_seconds: int = Field(default=30, ge=1, le=300)
+
+
+class AgentPresenceState(BaseModel):
+    """The presence the server holds for the agent now."""
+
+    name: str
+    status: str
+    client_id: int
+    expires_in: int
