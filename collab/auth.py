@@ -168,6 +168,8 @@ def _agent(identity: Identity, claims: dict[str, Any]) -> Identity:
     agent, person, session = claims.get("agt"), claims.get("for"), claims.get("ses")
     if not all(isinstance(v, str) and v for v in (agent, person, session)):
         raise TokenInvalid('invalid token: an agent\'s "agt", "for" and "ses" must be strings')
+    if len(str(session)) > MAX_SESSION_CHARS:
+        raise TokenInvalid(f'invalid token: "ses" is longer than {MAX_SESSION_CHARS} characters')
     return dataclasses.replace(
         identity, agent=str(agent), person=str(person), agent_session=str(session)
     )
@@ -229,6 +231,8 @@ def issue_agent_token(
         Role.parse(role)
     if not agent.strip() or len(agent) > MAX_AGENT_CHARS:
         raise ValueError(f"an agent's name must be 1-{MAX_AGENT_CHARS} characters")
+    if session is not None and not 0 < len(session) <= MAX_SESSION_CHARS:
+        raise ValueError(f"an agent session id must be 1-{MAX_SESSION_CHARS} characters")
     session = session or secrets.token_hex(8)
     now = int(time.time())
     claims: dict[str, Any] = {
@@ -245,6 +249,8 @@ def issue_agent_token(
 
 
 MAX_AGENT_CHARS = 64
+# Sessions are stored in updates.agent_session (32 characters, with room for a revert's mark).
+MAX_SESSION_CHARS = 24
 
 
 # A link that never expires still needs a token `exp` (every token has one): this far ahead.

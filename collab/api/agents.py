@@ -5,13 +5,23 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from collab.api.models.agents import AgentPresenceBody, AgentPresenceState
+from collab.api.models.agents import AgentPresenceBody, AgentPresenceState, Reverted
 from collab.api.operations import JsonBody, Operation, Reply, RoomCall, reply, resource
 from collab.auth import Identity, Role
-from collab.errors import Forbidden
+from collab.content import crdt
+from collab.content.revert import revert
+from collab.errors import (
+    AgentSessionCompacted,
+    AgentSessionNotFound,
+    AgentSessionReverted,
+    Forbidden,
+)
 from collab.rooms.agent_presence import AGENT_COLOR, AgentPresence, client_id_of
 from collab.state import CollabState
+from collab.store.agent_sessions import reverted_mark
+from collab.types import LocalOrigin
 
+_COMPACTED = "the session's edits were folded into the document's state: they cannot be reverted"
 _ONLY_AGENTS = "only an agent's token has presence set over REST (collab token --agent)"
 
 SET_PRESENCE = Operation(
@@ -29,6 +39,17 @@ CLEAR_PRESENCE = Operation(
     "Remove the calling agent from the document's presence",
     {204: Reply("Removed (also when there was none)")},
     role=Role.VIEWER,
+)
+
+REVERT = Operation(
+    "revertAgentSession",
+    "Undo an agent session's edits as a new edit, keeping everyone else's",
+    {200: Reply("Reverted (changed false: nothing of the session was left to undo)", Reverted)},
+    description="Deletes the text the session inserted that still stands and puts back the "
+    "text it deleted, where it was. Plain text only (409 for rich text), and only while the "
+    "session's updates are still rows of the log (409 once compaction folded them away).",
+    role=Role.EDITOR,
+    problems={409: "Rich text, reverted already, or the session's edits were compacted"},
 )
 
 
@@ -72,4 +93,27 @@ async def clear_presence(call: RoomCall[None, None]) -> Response:
     return Response(status_code=204)
 
 
-routes = [resource("/api/rooms/{room}/presence", put=set_presence, delete=clear_presence)]
+@REVERT.on_room
+async def revert_session(call: RoomCall[None, None]) -> Response:
+    """POST /api/rooms/{room}/agent-sessions/{session}/revert."""
+    state, room = call.state, call.room
+    session = call.request.path_params["session"]
+    log = await state.store.agent_sessions.session_log(room, session)
+    if log is None:
+        raise AgentSessionNotFound(f"room {room!r} has no edits of agent session {session!r}")
+    if log.reverted:
+        raise AgentSessionReverted(f"agent session {session!r} was reverted already")
+    if log.compacted:
+        raise AgentSessionCompacted(_COMPACTED)
+    before = crdt.doc_from_parts(log.before)
+    update = revert(before, await state.documents.current(room), log.updates)
+    if update is not None:
+        origin = LocalOrigin("revert", call.identity.display, reverted_mark(session))
+        await state.documents.apply_update(room, update, origin)
+    return reply(Reverted(session=session, changed=update is not None))
+
+
+routes = [
+    resource("/api/rooms/{room}/presence", put=set_presence, delete=clear_presence),
+    resource("/api/rooms/{room}/agent-sessions/{session}/revert", post=revert_session),
+]

@@ -11,6 +11,7 @@ from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 
 if TYPE_CHECKING:
     from collab.store.access import SqlAccess
+    from collab.store.agent_sessions import SqlAgentSessions
     from collab.store.attempts import SqlSignInAttempts
     from collab.store.comments import SqlComments
     from collab.store.images import ImageStore
@@ -456,6 +457,11 @@ class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
     @property
     def images(self) -> ImageStore:
         """The images of rich documents."""
+        ...
+
+    @property
+    def agent_sessions(self) -> SqlAgentSessions:
+        """Agent sessions' updates, for reverting them."""
         ...
 
     async def close(self) -> None:

@@ -4,6 +4,7 @@ and its selection as Yjs relative positions; it goes when removed and, on its ow
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 from pycrdt import StickyIndex
@@ -15,7 +16,7 @@ from tests.people.test_sharing import editor_of
 from tests.yclient import YClient
 
 
-def _agents(client: YClient) -> list[dict]:
+def _agents(client: YClient) -> list[dict[str, Any]]:
     states = [json.loads(s) for s in client.awareness.values()]
     return [s for s in states if s.get("user", {}).get("agent") is True]
 

@@ -50,7 +50,7 @@ async def test_an_agent_writes_as_itself_for_its_person_and_is_credited(
     async with YClient(server.ws_url, "q3-plan", token=token, ack=True) as agent:
         await agent.synced.wait()
         agent.append("Drafted by the agent. ")
-        await agent.wait_for(lambda: agent.acked >= 1)
+        await agent.wait_for(lambda: agent.acked == agent.sent_updates == 2)
     ada = await sign_in(server, "ada@example.com")
     saved = await ada.http.post(
         "/api/rooms/q3-plan/versions", json={"label": "after"}, headers=ada.changes()

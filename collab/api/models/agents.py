@@ -31,3 +31,10 @@ class AgentPresenceState(BaseModel):
     status: str
     client_id: int
     expires_in: int
+
+
+class Reverted(BaseModel):
+    """What reverting an agent session did."""
+
+    session: str
+    changed: bool
