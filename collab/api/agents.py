@@ -3,11 +3,20 @@ what it is doing as a presence state the server holds for it (rooms/agent_presen
 
 from __future__ import annotations
 
+from starlette.requests import Request
 from starlette.responses import Response
 
-from collab.api.models.agents import AgentPresenceBody, AgentPresenceState, Reverted
+from collab.api.access import identify
+from collab.api.http import state_of
+from collab.api.models.agents import (
+    AgentPresenceBody,
+    AgentPresenceState,
+    AgentToken,
+    NewAgentToken,
+    Reverted,
+)
 from collab.api.operations import JsonBody, Operation, Reply, RoomCall, reply, resource
-from collab.auth import Identity, Role
+from collab.auth import Identity, Role, issue_agent_token
 from collab.content import crdt
 from collab.content.revert import revert
 from collab.errors import (
@@ -15,6 +24,7 @@ from collab.errors import (
     AgentSessionNotFound,
     AgentSessionReverted,
     Forbidden,
+    SignInUnavailable,
 )
 from collab.rooms.agent_presence import AGENT_COLOR, AgentPresence, client_id_of
 from collab.state import CollabState
@@ -52,6 +62,41 @@ REVERT = Operation(
     problems={409: "Rich text, reverted already, or the session's edits were compacted"},
 )
 
+_NEW_TOKEN = JsonBody(NewAgentToken)
+MINT = Operation(
+    "createAgentToken",
+    "Make a token for an agent acting for you: its role is capped by yours on each document",
+    {201: Reply("The agent's token and session", AgentToken)},
+    description="Only for a person signed in (not an agent or a plain token). The agent's "
+    'edits are credited "AGENT (for YOU)" and recorded under the new session, which '
+    "POST /api/rooms/{room}/agent-sessions/{session}/revert undoes.",
+    body=_NEW_TOKEN,
+    problems={409: "This server has no people (development mode)"},
+)
+
+
+@MINT.handles
+async def create_agent_token(request: Request) -> Response:
+    """POST /api/agent-tokens."""
+    state = state_of(request)
+    identity = await identify(request)
+    if state.settings.secret is None or state.people is None:
+        raise SignInUnavailable("this server has no people (development mode)")
+    if identity.person is None or identity.agent is not None:
+        raise Forbidden("only a person signed in makes agents' tokens")
+    body = await _NEW_TOKEN.read(request)
+    grants = {room: str(body.role) for room in body.rooms}
+    token, session = issue_agent_token(
+        state.settings.secret,
+        agent=body.agent,
+        person=identity.person,
+        person_name=identity.name or "someone",
+        grants=grants,
+        ttl_seconds=body.ttl_seconds,
+    )
+    made = AgentToken(token=token, session=session, agent=body.agent, expires_in=body.ttl_seconds)
+    return reply(made, 201)
+
 
 def _presence(state: CollabState) -> AgentPresence:
     if state.agent_presence is None:
@@ -87,9 +132,10 @@ async def set_presence(call: RoomCall[None, AgentPresenceBody]) -> Response:
 
 @CLEAR_PRESENCE.on_room
 async def clear_presence(call: RoomCall[None, None]) -> Response:
-    """DELETE /api/rooms/{room}/presence."""
-    session = _session(call.identity)
-    _presence(call.state).remove(call.room, session, call.identity.user_id)
+    """DELETE /api/rooms/{room}/presence (whoever is not an agent holds none)."""
+    session = call.identity.agent_session
+    if session is not None:
+        _presence(call.state).remove(call.room, session, call.identity.user_id)
     return Response(status_code=204)
 
 
@@ -114,6 +160,7 @@ async def revert_session(call: RoomCall[None, None]) -> Response:
 
 
 routes = [
+    resource("/api/agent-tokens", post=create_agent_token),
     resource("/api/rooms/{room}/presence", put=set_presence, delete=clear_presence),
     resource("/api/rooms/{room}/agent-sessions/{session}/revert", post=revert_session),
 ]

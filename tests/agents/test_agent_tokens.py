@@ -116,3 +116,26 @@ def test_the_cli_mints_an_agent_token_for_a_person_by_email(tmp_path, monkeypatc
     identity = Authenticator(SECRET).identify(printed.out.strip())
     assert identity.display == "Scribe (for Ada)" and identity.agent_session
     assert main([*args[:4], "nobody@example.com", *args[5:]]) == 1
+
+
+async def test_a_person_signed_in_makes_a_token_for_their_agent(
+    make_server: ServerFactory, sqlite_url: str
+):
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    await add_person(sqlite_url, "ada@example.com", "Ada")
+    await add_person(sqlite_url, "grace@example.com", "Grace")
+    await _team(server, "editor")
+    ada = await sign_in(server, "ada@example.com")
+    wanted = {"agent": "Scribe", "rooms": ["q3-plan"], "role": "editor", "ttl_seconds": 600}
+    made = await ada.http.post("/api/agent-tokens", json=wanted, headers=ada.changes())
+    assert made.status_code == 201, made.text
+    minted = made.json()
+    assert minted["agent"] == "Scribe" and minted["expires_in"] == 600
+    identity = Authenticator(SECRET).identify(minted["token"])
+    assert identity.display == "Scribe (for Ada)"
+    assert identity.agent_session == minted["session"]
+    agent = {"Authorization": f"Bearer {minted['token']}"}
+    again = await ada.http.post("/api/agent-tokens", json=wanted, headers=agent)
+    assert again.status_code == 403  # an agent makes no tokens
+    await ada.close()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from collab.api.models.common import Body
 
@@ -38,3 +38,26 @@ class Reverted(BaseModel):
 
     session: str
     changed: bool
+
+
+AgentRole = Literal["viewer", "commenter", "editor", "admin"]
+
+
+class NewAgentToken(Body):
+    """POST /api/agent-tokens: an agent acting for the person signed in."""
+
+    agent: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    rooms: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
+        min_length=1, max_length=50
+    )
+    role: AgentRole = "editor"
+    ttl_seconds: int = Field(default=3600, ge=60, le=30 * 86400)
+
+
+class AgentToken(BaseModel):
+    """An agent's token, its session id (what a revert names) and when it expires."""
+
+    token: str
+    session: str
+    agent: str
+    expires_in: int
