@@ -18,13 +18,15 @@ from collab.api.models.agents import (
 from collab.api.operations import JsonBody, Operation, Reply, RoomCall, reply, resource
 from collab.auth import Identity, Role, issue_agent_token
 from collab.content import crdt
-from collab.content.revert import revert
+from collab.content.export import RICH
+from collab.content.revert import PLAIN_ONLY, revert
 from collab.errors import (
     AgentSessionCompacted,
     AgentSessionNotFound,
     AgentSessionReverted,
     Forbidden,
     SignInUnavailable,
+    WrongDocumentKind,
 )
 from collab.rooms.agent_presence import AGENT_COLOR, AgentPresence, client_id_of
 from collab.state import CollabState
@@ -151,6 +153,8 @@ async def revert_session(call: RoomCall[None, None]) -> Response:
         raise AgentSessionReverted(f"agent session {session!r} was reverted already")
     if log.compacted:
         raise AgentSessionCompacted(_COMPACTED)
+    if await state.documents.kind(room) == RICH:
+        raise WrongDocumentKind(PLAIN_ONLY)
     before = crdt.doc_from_parts(log.before)
     update = revert(before, await state.documents.current(room), log.updates)
     if update is not None:

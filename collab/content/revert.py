@@ -25,20 +25,21 @@ _DEPTH = 10_000
 
 Id = tuple[int, int]
 
+PLAIN_ONLY = "reverting an agent session is supported in plain text only, not rich text yet"
+
 
 def revert(before: Doc[Any], current: Doc[Any], session: Iterable[bytes]) -> bytes | None:
     """The update that undoes `session`'s edits on `current` (changed in place), or None when
     nothing of them is left to undo. WrongDocumentKind (409) for rich text."""
     if content_kind(current) == RICH:
-        raise WrongDocumentKind("reverting an agent session is supported in plain text only")
+        raise WrongDocumentKind(PLAIN_ONLY)
     inserted, deleted = _ids(session)
     text = current.get(content_root(current), type=Text)
     start = current.get_state()
     with current.transaction():
-        _delete_standing(text, inserted)
-        _restore(before, text, [i for i in deleted if i not in inserted])
-    update = current.get_update(start)
-    return None if current.get_state() == start else update
+        removed = _delete_standing(text, inserted)
+        restored = _restore(before, text, [i for i in deleted if i not in inserted])
+    return current.get_update(start) if removed or restored else None
 
 
 def _ids(session: Iterable[bytes]) -> tuple[set[Id], list[Id]]:
@@ -65,11 +66,13 @@ def _where(text: Text, id_: Id) -> tuple[int, bool]:
     return before, after == before + 1
 
 
-def _delete_standing(text: Text, ids: set[Id]) -> None:
-    """Delete the characters of `ids` that still stand, from the end (runs at a time)."""
+def _delete_standing(text: Text, ids: set[Id]) -> int:
+    """Delete the characters of `ids` that still stand, from the end (runs at a time); how
+    many."""
     standing = sorted(index for index, stands in (_where(text, i) for i in ids) if stands)
     for start, length in reversed(list(_runs(standing))):
         del text[start : start + length]
+    return len(standing)
 
 
 def _runs(indexes: list[int]) -> Iterator[tuple[int, int]]:
@@ -85,8 +88,9 @@ def _runs(indexes: list[int]) -> Iterator[tuple[int, int]]:
         yield start, previous - start + 1
 
 
-def _restore(before: Doc[Any], text: Text, ids: list[Id]) -> None:
-    """Put back the characters of `ids` that stood in `before`, each run where it was."""
+def _restore(before: Doc[Any], text: Text, ids: list[Id]) -> int:
+    """Put back the characters of `ids` that stood in `before`, each run where it was; how
+    many runs."""
     old = before.get(content_root(before), type=Text)
     old_text = str(old)
     found = sorted(
@@ -102,3 +106,4 @@ def _restore(before: Doc[Any], text: Text, ids: list[Id]) -> None:
         previous = index
     for first, chars in reversed(runs):
         text.insert(_where(text, first)[0], chars)
+    return len(runs)
