@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '04d2889e2729'
+const VERSION = '91f62897d884'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-CZMKSKQX.js","/assets/editor-TZRJZT25.css","/assets/chunk-5HHUMYFZ.js","/assets/chunk-6HYP45YE.js","/assets/chunk-6VMHZMJD.js","/assets/chunk-73GHVPMB.js","/assets/chunk-AGNHXGDE.js","/assets/chunk-LYLLNQ3J.js","/assets/chunk-O2XFH626.js","/assets/chunk-RY4YOT2O.js","/assets/chunk-TYOCISKR.js","/assets/chunk-XVLV5YI3.js"]
+const PRECACHE = ["/assets/editor-CZMKSKQX.js","/assets/editor-W26GWIAB.css","/assets/chunk-5HHUMYFZ.js","/assets/chunk-6HYP45YE.js","/assets/chunk-6VMHZMJD.js","/assets/chunk-73GHVPMB.js","/assets/chunk-AGNHXGDE.js","/assets/chunk-LYLLNQ3J.js","/assets/chunk-O2XFH626.js","/assets/chunk-RY4YOT2O.js","/assets/chunk-TYOCISKR.js","/assets/chunk-XVLV5YI3.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))
