@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collab.admission import Admission
@@ -57,6 +58,8 @@ class CollabState:
     comment_rate: SharedBuckets = field(default_factory=lambda: SharedBuckets(1.0, 60.0))
     # Presence the server holds for agents (PUT /api/rooms/{room}/presence), made on first use.
     agent_presence: AgentPresence | None = None
+    # Told (room, agent session, who) when an agent session is reverted (webhooks listen).
+    reverted_observers: list[Callable[[str, str, str], None]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def recheck_access(self, *, room: str | None = None, user_id: str | None = None) -> int:

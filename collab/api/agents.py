@@ -160,6 +160,8 @@ async def revert_session(call: RoomCall[None, None]) -> Response:
     if update is not None:
         origin = LocalOrigin("revert", call.identity.display, reverted_mark(session))
         await state.documents.apply_update(room, update, origin)
+        for observer in state.reverted_observers:
+            observer(room, session, call.identity.display)
     return reply(Reverted(session=session, changed=update is not None))
 
 
