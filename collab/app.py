@@ -294,6 +294,8 @@ async def _drain(state: CollabState) -> None:
     seconds before uvicorn closes the sockets, see start_draining)."""
     state.ready = False
     await ws.close_all(state, ServerShuttingDown("server restarting; reconnect"))
+    if state.agent_presence is not None:  # agents' states go with the connections
+        state.agent_presence.clear()
     try:
         async with asyncio.timeout(_DRAIN_TIMEOUT):
             await state.rooms.record_dirty_versions()

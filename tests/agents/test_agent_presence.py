@@ -70,3 +70,31 @@ async def test_only_an_agent_sets_presence_over_rest(make_server: ServerFactory,
     )
     assert refused.status_code == 403
     await ada.close()
+
+
+async def test_an_agent_set_on_one_process_shows_on_another(
+    make_server: ServerFactory, postgres_url: str, redis_url: str, bus_prefix: str
+):
+    env = {"COLLAB_SECRET": SECRET, "COLLAB_REDIS_URL": redis_url, "COLLAB_BUS_PREFIX": bus_prefix}
+    first = make_server(postgres_url, **env)
+    await first.start()
+    second = make_server(postgres_url, **env)
+    await second.start()
+    ada_id = (await add_person(postgres_url, "ada@example.com", "Ada")).id
+    await add_person(postgres_url, "grace@example.com", "Grace")
+    await _team(first, "editor")
+    token, _ = _agent_token(ada_id, "Ada")
+    ada = await sign_in(first, "ada@example.com")
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        editor_of(second, "q3-plan", ada) as editor,
+        httpx.AsyncClient(base_url=first.http_url, headers=headers) as agent,
+    ):
+        await editor.synced.wait()
+        put = await agent.put("/api/rooms/q3-plan/presence", json={"status": "working"})
+        assert put.status_code == 200, put.text
+        await editor.wait_for(lambda: len(_agents(editor)) == 1)
+        assert _agents(editor)[0]["user"]["name"] == "Scribe (for Ada)"
+        assert (await agent.delete("/api/rooms/q3-plan/presence")).status_code == 204
+        await editor.wait_for(lambda: not _agents(editor))
+    await ada.close()
