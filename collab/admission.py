@@ -114,8 +114,9 @@ class Admission:
         )
         if role is None or role < need:
             raise Forbidden(f"this needs the {need.name.lower()} role on room {room!r}")
-        if info.kind == "websocket" and identity.person is not None and self.people is not None:
-            await self.people.store.visit(room, identity.person)
+        if info.kind == "websocket" and identity.person is not None and identity.agent is None:
+            if self.people is not None:
+                await self.people.store.visit(room, identity.person)
         return Admitted(identity, role, by_hook)
 
     async def identify(

@@ -120,6 +120,7 @@ def create_app(
         *people.routes,
         *people.provider_routes(settings),
         *sharing.routes,
+        *agents.routes,
         *trash.routes,
         *openapi.routes,
         *agents.routes,
@@ -177,6 +178,7 @@ async def _running(
         if webhooks is not None:
             state.documents.deleted_observers.append(webhooks.deleted)
             state.trash.restored_observers.append(webhooks.restored)
+            state.reverted_observers.append(webhooks.agent_session_reverted)
             state.trash.purged_observers.append(webhooks.purged)
         await state.trash.purge_once()  # before serving: what fell due while it was down
         purge_task = asyncio.create_task(state.trash.run(), name="collab trash purge")
@@ -184,7 +186,7 @@ async def _running(
         state.hooks = hooks
         if settings.secret is not None:
             state.sessions = Sessions(store.people, settings.secret, settings.session_ttl)
-            state.people = PersonAccess(store.access)
+            state.people = PersonAccess(store.access, store.people)
         state.access = AccessWatch(
             hooks,
             settings.authorize_recheck,
@@ -297,6 +299,8 @@ async def _drain(state: CollabState) -> None:
     seconds before uvicorn closes the sockets, see start_draining)."""
     state.ready = False
     await ws.close_all(state, ServerShuttingDown("server restarting; reconnect"))
+    if state.agent_presence is not None:  # agents' states go with the connections
+        state.agent_presence.clear()
     try:
         async with asyncio.timeout(_DRAIN_TIMEOUT):
             await state.rooms.record_dirty_versions()

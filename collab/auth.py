@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 import time
 from dataclasses import dataclass
 from enum import IntEnum
@@ -64,10 +66,17 @@ class Identity:
     # session cookie (people/sessions.py), else None.
     person: str | None = None
     session: str | None = None
+    # For an agent's token (its `agt` claim): the agent's name, acting for `person` (whose
+    # name is `name`), and the agent session its edits are recorded under (`ses`).
+    agent: str | None = None
+    agent_session: str | None = None
 
     @property
     def display(self) -> str:
-        """The name attribution records (clipped to what storage holds): never a link's id."""
+        """The name attribution records (clipped to what storage holds): never a link's id;
+        an agent's is "AGENT (for PERSON)"."""
+        if self.agent is not None:
+            return agent_display(self.agent, self.name or "someone")
         fallback = "Guest" if self.link is not None else self.user_id
         return (self.name or fallback)[:MAX_AUTHOR_CHARS]
 
@@ -80,6 +89,11 @@ class Identity:
         """The highest role any grant gives on `room`."""
         roles = [grant.role for grant in self.grants if grant.matches(room)]
         return max(roles) if roles else None
+
+
+def agent_display(agent: str, person: str) -> str:
+    """How an agent's edits are credited: "AGENT (for PERSON)"."""
+    return f"{agent} (for {person})"[:MAX_AUTHOR_CHARS]
 
 
 DEVELOPMENT = Identity("anonymous", None, (Grant("*", Role.ADMIN),))
@@ -145,7 +159,20 @@ def _identity(claims: dict[str, Any]) -> Identity:
     if link is not None and not isinstance(link, str):
         raise TokenInvalid('invalid token: "lnk" must be a link id')
     user = str(claims["sub"])
-    return Identity(user, str(name) if name else None, grants, float(claims["exp"]), link)
+    identity = Identity(user, str(name) if name else None, grants, float(claims["exp"]), link)
+    return _agent(identity, claims) if "agt" in claims else identity
+
+
+def _agent(identity: Identity, claims: dict[str, Any]) -> Identity:
+    """An agent's identity: its name, the person it acts for, and its session."""
+    agent, person, session = claims.get("agt"), claims.get("for"), claims.get("ses")
+    if not all(isinstance(v, str) and v for v in (agent, person, session)):
+        raise TokenInvalid('invalid token: an agent\'s "agt", "for" and "ses" must be strings')
+    if len(str(session)) > MAX_SESSION_CHARS:
+        raise TokenInvalid(f'invalid token: "ses" is longer than {MAX_SESSION_CHARS} characters')
+    return dataclasses.replace(
+        identity, agent=str(agent), person=str(person), agent_session=str(session)
+    )
 
 
 MIN_SECRET_BYTES = 32
@@ -185,6 +212,45 @@ def issue_token(
     if name:
         claims["name"] = name
     return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+def issue_agent_token(
+    secret: str,
+    *,
+    agent: str,
+    person: str,
+    person_name: str,
+    grants: dict[str, str],
+    ttl_seconds: float,
+    session: str | None = None,
+) -> tuple[str, str]:
+    """Sign an agent's token (its role on each room is capped by `person`'s when used) and
+    return it with its agent session id (a new one unless `session` is given)."""
+    check_secret(secret)
+    for role in grants.values():
+        Role.parse(role)
+    if not agent.strip() or len(agent) > MAX_AGENT_CHARS:
+        raise ValueError(f"an agent's name must be 1-{MAX_AGENT_CHARS} characters")
+    if session is not None and not 0 < len(session) <= MAX_SESSION_CHARS:
+        raise ValueError(f"an agent session id must be 1-{MAX_SESSION_CHARS} characters")
+    session = session or secrets.token_hex(8)
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": f"agent:{session}",
+        "name": person_name,
+        "agt": agent.strip(),
+        "for": person,
+        "ses": session,
+        "rooms": grants,
+        "iat": now,
+        "exp": now + int(ttl_seconds),
+    }
+    return jwt.encode(claims, secret, algorithm="HS256"), session
+
+
+MAX_AGENT_CHARS = 64
+# Sessions are stored in updates.agent_session (32 characters, with room for a revert's mark).
+MAX_SESSION_CHARS = 24
 
 
 # A link that never expires still needs a token `exp` (every token has one): this far ahead.

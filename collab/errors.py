@@ -365,6 +365,27 @@ class ImageNotFound(CollabError):
     http_status = 404
 
 
+class AgentSessionNotFound(CollabError):
+    """No update of that agent session in that room's log."""
+
+    close_code = 4404
+    http_status = 404
+
+
+class AgentSessionCompacted(CollabError):
+    """An agent session's updates were folded into the room's state: they cannot be reverted."""
+
+    close_code = 4409
+    http_status = 409
+
+
+class AgentSessionReverted(CollabError):
+    """An agent session that was reverted already (its text put back would be doubled)."""
+
+    close_code = 4409
+    http_status = 409
+
+
 class ImageLimit(CollabError):
     """An image past a limit: its size (COLLAB_IMAGE_MAX_BYTES) or the document's total
     (COLLAB_IMAGES_MAX_BYTES_PER_DOCUMENT, COLLAB_IMAGES_PER_DOCUMENT)."""

@@ -146,7 +146,7 @@ class AccessWatch:
             for w in list(self._watched)
             if self._rechecked(w)
             and (room is None or w.room == room)
-            and (user_id is None or w.identity.user_id == user_id)
+            and (user_id is None or user_id in _acting(w.identity))
         ]
         closed = await asyncio.gather(*(self._check(w) for w in chosen))
         return sum(closed)
@@ -191,6 +191,14 @@ class AccessWatch:
         log.info("access of %s to room %s revoked", watched.identity.user_id, watched.room)
         self._watched.discard(watched)
         watched.fail(refusal)
+
+
+def _acting(identity: Identity) -> tuple[str, ...]:
+    """The user ids whose access changes re-check `identity`: its own, and for an agent the
+    person's it acts for (an agent holds at most what its person holds)."""
+    if identity.agent is not None and identity.person is not None:
+        return identity.user_id, f"person:{identity.person}"
+    return (identity.user_id,)
 
 
 async def _every(interval: float, check: Callable[[], Awaitable[int]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collab.admission import Admission
@@ -19,6 +20,7 @@ from collab.people.access import PersonAccess
 from collab.people.sessions import Sessions
 from collab.people.throttle import SignInThrottle
 from collab.recheck import AccessWatch
+from collab.rooms.agent_presence import AgentPresence
 from collab.rooms.manager import RoomManager
 from collab.rooms.writer import UpdateWriter
 from collab.store.base import Store
@@ -54,6 +56,10 @@ class CollabState:
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
     # Comment writes per identity (COLLAB_COMMENTS_PER_MINUTE), set by create_app.
     comment_rate: SharedBuckets = field(default_factory=lambda: SharedBuckets(1.0, 60.0))
+    # Presence the server holds for agents (PUT /api/rooms/{room}/presence), made on first use.
+    agent_presence: AgentPresence | None = None
+    # Told (room, agent session, who) when an agent session is reverted (webhooks listen).
+    reverted_observers: list[Callable[[str, str, str], None]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def recheck_access(self, *, room: str | None = None, user_id: str | None = None) -> int:

@@ -27,6 +27,9 @@ class PeerOrigin:
     # The authenticated subject (None in development mode): the same person may take over
     # their own awareness client ids from a connection that died unnoticed.
     principal: str | None = None
+    # The agent session (auth.Identity.agent_session) of an agent's connection, else None:
+    # stored with each update it makes, so the session can be reverted.
+    agent_session: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class LocalOrigin:
 
     source: str
     user: str | None = None
+    agent_session: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,11 @@ def clean_name(value: object) -> str | None:
     printable = "".join(c for c in value if c.isprintable() or c.isspace())
     name = " ".join(printable.split())[:MAX_NAME_CHARS].strip()
     return name or None
+
+
+def origin_session(origin: Origin) -> str | None:
+    """The agent session an origin's updates are recorded under, if any."""
+    return None if isinstance(origin, RemoteOrigin) else origin.agent_session
 
 
 def origin_user(origin: Origin) -> str | None:

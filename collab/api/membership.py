@@ -25,7 +25,9 @@ def peer_origin(state: CollabState, admitted: Admitted) -> tuple[PeerOrigin, boo
     identity = admitted.identity
     anonymous = state.auth.development and not admitted.by_hook
     principal = None if anonymous else identity.user_id
-    origin = PeerOrigin(state.next_connection_id(), identity.display, principal)
+    origin = PeerOrigin(
+        state.next_connection_id(), identity.display, principal, identity.agent_session
+    )
     return origin, anonymous or identity.name is None
 
 

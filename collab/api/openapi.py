@@ -34,6 +34,7 @@ _PATH_PARAMETERS = {
     "thread": ("A comment thread's id", {"type": "string", "examples": ["Yk3pX7rT2mW9cQ4e"]}),
     "comment": ("A comment's id", {"type": "string", "examples": ["tQ0s1vBn4Kx2Lq9A"]}),
     "image": ("An image's id", {"type": "string", "examples": ["h3Jk0sPq2rW8xYz1AbCdEf"]}),
+    "session": ("An agent session's id", {"type": "string", "examples": ["9f2c4e1a7b3d5e60"]}),
 }
 _CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}

@@ -246,7 +246,7 @@ def _origin(request: Request, identity: Identity) -> LocalOrigin:
     """Authenticated requests are attributed to the token's identity; in development mode an
     X-Collab-Author header names the author."""
     if identity is not DEVELOPMENT:
-        return LocalOrigin("rest", identity.display)
+        return LocalOrigin("rest", identity.display, identity.agent_session)
     author = AUTHOR.read(request)
     return LocalOrigin("rest", author[:64] if author else None)
 

@@ -32,6 +32,11 @@ def token(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as error:
         print(f"collab: {error}", file=sys.stderr)
         return 2
+    if args.agent or args.for_person:
+        return _agent_token(args, settings, ttl)
+    if not args.user:
+        print("collab: --user is needed (or --agent NAME --for PERSON)", file=sys.stderr)
+        return 2
     grants = {room: args.role for room in args.room}
     # A link opens one document: the first --room that names one (a pattern names none).
     linked = next((room for room in args.room if not room.endswith("*")), None)
@@ -63,6 +68,16 @@ def mcp(args: argparse.Namespace) -> int:
 
     asyncio.run(run(args.server_url, args.token))
     return 0
+
+
+def _agent_token(args: argparse.Namespace, settings: Settings, ttl: float) -> int:
+    from collab.cli.agents import agent_token
+
+    if not (args.agent and args.for_person) or args.user or args.link:
+        needs = "collab: an agent's token needs --agent and --for (not --user, --link)"
+        print(needs, file=sys.stderr)
+        return 2
+    return agent_token(args, settings, ttl)
 
 
 def _seconds(text: str) -> float:

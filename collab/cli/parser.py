@@ -97,7 +97,14 @@ def _add_serve(commands: Commands) -> Parser:
 
 def _add_token(commands: Commands) -> Parser:
     token = commands.add_parser("token", help="print a signed access token")
-    token.add_argument("--user", required=True, help="user id (the token's subject)")
+    token.add_argument("--user", help="user id (the token's subject; not with --agent)")
+    token.add_argument("--agent", help="an agent's token: the agent's name (needs --for)")
+    token.add_argument(
+        "--for",
+        dest="for_person",
+        help="the person (email or id) an --agent acts for: its role is capped by theirs",
+    )
+    token.add_argument("--session", help="the agent session id (default: a new one)")
     token.add_argument("--name", help="display name")
     token.add_argument(
         "--room",
@@ -109,7 +116,7 @@ def _add_token(commands: Commands) -> Parser:
         "--role", choices=["viewer", "commenter", "editor", "admin"], default="editor"
     )
     token.add_argument("--ttl", default="1h", help="lifetime: 90s, 30m, 12h, 7d (default 1h)")
-    add_setting_options(token, ["secret"])
+    add_setting_options(token, ["secret", "database_url"])
     token.add_argument(
         "--link",
         action="store_true",

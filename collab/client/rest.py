@@ -14,6 +14,7 @@ import httpx
 
 from collab.api.models import rooms as shapes
 from collab.api.models import versions as version_shapes
+from collab.client.agents import AgentCalls
 from collab.client.comments import CommentCalls
 from collab.client.images import ImageCalls
 from collab.client.live import Backoff, LiveDocument, websocket_base
@@ -75,7 +76,7 @@ class RoomPage:
     next_cursor: str | None
 
 
-class CollabClient(PeopleCalls, CommentCalls, TrashCalls, ImageCalls):
+class CollabClient(PeopleCalls, CommentCalls, TrashCalls, ImageCalls, AgentCalls):
     """Async client for one collab server: every REST endpoint, plus `live()` documents. It
     acts with a token, or as a person once `sign_in` has run (their session cookie)."""
 

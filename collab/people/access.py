@@ -4,8 +4,9 @@ theirs to create: opening it to edit makes them its owner."""
 
 from __future__ import annotations
 
-from collab.auth import Identity, Role
+from collab.auth import Grant, Identity, Role
 from collab.store.access import RoomAccess, SqlAccess
+from collab.store.people import SqlPeople
 
 
 def role_from(access: RoomAccess, person_id: str) -> Role | None:
@@ -19,10 +20,27 @@ def role_from(access: RoomAccess, person_id: str) -> Role | None:
 class PersonAccess:
     """Roles of people on rooms, from the store (one query per question)."""
 
-    def __init__(self, access: SqlAccess) -> None:
+    def __init__(self, access: SqlAccess, people: SqlPeople | None = None) -> None:
         self.store = access
+        self._people = people
 
     async def role(self, identity: Identity, room: str, *, claim: bool) -> Role | None:
+        """`identity`'s role on `room` (see `person_role`); an agent's is capped by what its
+        person holds there now (none once the person is deactivated or loses access)."""
+        if identity.agent is None:
+            return await self.person_role(identity, room, claim=claim)
+        granted = identity.role_for(room)
+        if granted is None or identity.person is None or self._people is None:
+            return None
+        person = await self._people.get(identity.person)
+        if person is None or not person.active:
+            return None
+        grants = (Grant("*", Role.ADMIN),) if person.is_admin else ()
+        acting = Identity(identity.person, person.name, grants, person=person.id)
+        held = await self.person_role(acting, room, claim=False)
+        return None if held is None else min(granted, held)
+
+    async def person_role(self, identity: Identity, room: str, *, claim: bool) -> Role | None:
         """`identity`'s role on `room`: its grants (a server admin holds every room) or what
         the store gives its person; a room that does not exist is theirs to create (claimed,
         making them its owner, when `claim`)."""
@@ -33,7 +51,7 @@ class PersonAccess:
         access = await self.store.access(room, person)
         if not access.exists:
             if claim and not await self.store.claim(room, person):
-                return await self.role(identity, room, claim=False)
+                return await self.person_role(identity, room, claim=False)
             return Role.ADMIN
         stored = role_from(access, person)
         found = [r for r in (granted, stored) if r is not None]

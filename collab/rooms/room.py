@@ -316,6 +316,16 @@ class Room:
             if (name := announced_name(accepted)) is not None:
                 peer.rename(name)
 
+    def hold_presence(self, holder: int, principal: str, entry: AwarenessEntry) -> bool:
+        """Set (or, with a null state, remove) an awareness state the server holds for someone
+        with no connection (an agent, api/agents.py), under the same ownership rules and the
+        same relay, here and to the cluster, as a connection's; whether it was accepted."""
+        accepted = self.presence.apply(holder, [entry], principal)
+        if accepted:
+            self.relay_awareness(accepted)
+            self._presence_changed(accepted)
+        return bool(accepted)
+
     def _presence_changed(self, entries: list[AwarenessEntry]) -> None:
         self._listener.presence_changed(self, entries)
 

@@ -15,7 +15,7 @@ from collab.content import crdt
 from collab.errors import LeaseLost, StoreUnavailable, VersionBehind, WriteRejected
 from collab.metrics import Metrics
 from collab.store.base import Appended, NewUpdate, NewVersion, RoomLog, VersionResult
-from collab.types import Origin, origin_user
+from collab.types import Origin, origin_session, origin_user
 
 if TYPE_CHECKING:
     from collab.rooms.peer import Peer
@@ -74,7 +74,8 @@ class PendingWrite:
             return self.version
         if self.data is not None:
             kind = SeparateUpdate if self.separate else NewUpdate
-            return kind(self.room, self.data, origin_user(self.origin), self.listener.epoch)
+            user, session = origin_user(self.origin), origin_session(self.origin)
+            return kind(self.room, self.data, user, self.listener.epoch, session)
         return None
 
 
@@ -295,7 +296,7 @@ def _rows(items: list[NewUpdate | NewVersion]) -> list[tuple[NewUpdate | NewVers
         data = crdt.merged([update.data for _, update in run]) if len(run) > 1 else None
         if data is not None:
             first = run[0][1]
-            merged = NewUpdate(first.room, data, first.author, first.epoch)
+            merged = NewUpdate(first.room, data, first.author, first.epoch, first.session)
             rows.append((merged, [i for i, _ in run]))
         else:
             rows.extend((update, [i]) for i, update in run)
@@ -316,7 +317,8 @@ def _rows(items: list[NewUpdate | NewVersion]) -> list[tuple[NewUpdate | NewVers
 def _same_row(first: NewUpdate, item: NewUpdate | NewVersion) -> bool:
     if isinstance(first, SeparateUpdate) or isinstance(item, SeparateUpdate):
         return False
-    return isinstance(item, NewUpdate) and (item.room, item.author) == (first.room, first.author)
+    key = (first.room, first.author, first.session)
+    return isinstance(item, NewUpdate) and (item.room, item.author, item.session) == key
 
 
 def _reject(write: PendingWrite, error: WriteRejected) -> None:

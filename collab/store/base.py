@@ -11,6 +11,7 @@ from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 
 if TYPE_CHECKING:
     from collab.store.access import SqlAccess
+    from collab.store.agent_sessions import SqlAgentSessions
     from collab.store.attempts import SqlSignInAttempts
     from collab.store.blame import SqlBlame
     from collab.store.comments import SqlComments
@@ -29,6 +30,8 @@ class NewUpdate:
     # The room's epoch when it was loaded: the append is refused (WriteFenced) if the room was
     # deleted since. None (offline tools) creates the room if need be and is not fenced.
     epoch: int | None = None
+    # The agent session that made it (types.origin_session), stored to revert the session.
+    session: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,6 +463,11 @@ class Store(RoomLog, VersionStore, LeaseStore, Catalog, Protocol):
     @property
     def blame(self) -> SqlBlame:
         """Who wrote which clocks of a room's documents, through compactions."""
+        ...
+
+    @property
+    def agent_sessions(self) -> SqlAgentSessions:
+        """Agent sessions' updates, for reverting them."""
         ...
 
     async def close(self) -> None:

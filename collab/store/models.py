@@ -104,6 +104,8 @@ class UpdateRow(Base):
     seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     author: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # The agent session that made it (auth.Identity.agent_session), else None.
+    agent_session: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

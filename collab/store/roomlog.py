@@ -193,6 +193,7 @@ def numbered_rows(
                 "seq": next_seq[u.room],
                 "data": u.data,
                 "author": u.author,
+                "agent_session": u.session,
                 "created_at": now,
             }
         )

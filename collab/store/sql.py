@@ -25,6 +25,7 @@ from collab.metrics import Metrics, store_appends
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.store import blame, catalog, erase, leases, roomlog, versions
 from collab.store.access import SqlAccess
+from collab.store.agent_sessions import SqlAgentSessions
 from collab.store.attempts import SqlSignInAttempts
 from collab.store.base import (
     Appended,
@@ -81,6 +82,7 @@ class SqlStore:
         self.trash = SqlTrash(engine)
         self.images = SqlImages(engine)
         self.blame = blame.SqlBlame(engine)
+        self.agent_sessions = SqlAgentSessions(engine)
         self._ignoring: dict[str, Insert] = {}
         self._one_trip = (
             OneTripAppend(

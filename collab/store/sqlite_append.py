@@ -43,7 +43,7 @@ _REFUSALS = (
 )
 _REFUSED = "the database refused the write"
 
-_UPDATE_COLUMNS = ("room", "seq", "data", "author", "created_at")
+_UPDATE_COLUMNS = ("room", "seq", "data", "author", "agent_session", "created_at")
 _AUTHOR_COLUMNS = ("room", "author")
 
 

@@ -17,6 +17,7 @@ VERSION = "version.recorded"
 DELETED = "room.deleted"
 RESTORED = "room.restored"
 PURGED = "room.purged"
+AGENT_REVERTED = "agent.session.reverted"
 
 
 def now() -> str:
@@ -142,6 +143,11 @@ def room_deleted(room: str) -> Event:
 def room_restored(room: str) -> Event:
     """room.restored: the room came back from the trash as it was."""
     return Event(RESTORED, room, {"at": now()})
+
+
+def agent_session_reverted(room: str, session: str, by: str) -> Event:
+    """agent.session.reverted: an agent session's edits were undone, by `by` (a display name)."""
+    return Event(AGENT_REVERTED, room, {"session": session, "by": by, "at": now()})
 
 
 def room_purged(room: str) -> Event:

@@ -79,6 +79,10 @@ class Webhooks:
         """A room came back from the trash on this process: queue room.restored (never waits)."""
         self._queue_soon(events.room_restored(room))
 
+    def agent_session_reverted(self, room: str, session: str, by: str) -> None:
+        """An agent session was reverted on this process: queue agent.session.reverted."""
+        self._queue_soon(events.agent_session_reverted(room, session, by))
+
     def purged(self, room: str) -> None:
         """This process erased a room in the trash: queue room.purged (never waits)."""
         self._queue_soon(events.room_purged(room))

@@ -41,8 +41,8 @@ async def secured(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
     return server
 
 
-def test_thirty_six_operations_act_on_a_room() -> None:
-    assert len(room_operations()) == 36
+def test_thirty_nine_operations_act_on_a_room() -> None:
+    assert len(room_operations()) == 39
 
 
 async def test_a_caller_without_the_role_is_refused_before_what_they_sent_is_read(

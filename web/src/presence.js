@@ -18,12 +18,23 @@ export function people (awareness) {
   return [...byId.values()].sort((a, b) => (b.self - a.self) || a.name.localeCompare(b.name))
 }
 
+/** A person's name as the list tells it: an agent (its state's `user.agent`) is marked as one,
+ * with what it is doing ("Scribe (for Ada), agent, working"). */
+export function label (person) {
+  if (!person.agent) return person.name
+  return `${person.name}, agent${person.status ? `, ${person.status}` : ''}`
+}
+
 function avatar (person, onSelf) {
   const li = document.createElement('li')
   li.className = person.self ? 'avatar avatar-self' : 'avatar'
   li.style.setProperty('--avatar-color', person.color || '#888')
-  li.title = person.self ? `${person.name} (you)` : person.name
+  li.title = person.self ? `${person.name} (you)` : label(person)
   li.dataset.name = person.name
+  if (person.agent) {
+    li.classList.add('avatar-agent')
+    li.dataset.status = person.status || ''
+  }
   if (person.self && onSelf) {
     const button = document.createElement('button')
     button.type = 'button'
@@ -49,11 +60,11 @@ export function bindPresence (list, awareness, onSelf) {
       const more = document.createElement('li')
       more.className = 'avatar avatar-more'
       more.textContent = `+${all.length - max}`
-      more.title = all.slice(max).map((p) => p.name).join(', ')
+      more.title = all.slice(max).map(label).join('; ')
       items.push(more)
     }
     list.replaceChildren(...items)
-    list.setAttribute('aria-label', `Here now: ${all.map((p) => p.name).join(', ')}`)
+    list.setAttribute('aria-label', `Here now: ${all.map(label).join('; ')}`)
   }
   awareness.on('change', render)
   window.matchMedia('(max-width: 480px)').addEventListener('change', render)

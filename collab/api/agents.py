@@ -1,0 +1,172 @@
+"""REST endpoints of agents: an agent (a token made by `collab token --agent`) shows others
+what it is doing as a presence state the server holds for it (rooms/agent_presence.py)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from collab.api.access import identify
+from collab.api.http import state_of
+from collab.api.models.agents import (
+    AgentPresenceBody,
+    AgentPresenceState,
+    AgentToken,
+    NewAgentToken,
+    Reverted,
+)
+from collab.api.operations import JsonBody, Operation, Reply, RoomCall, reply, resource
+from collab.auth import Identity, Role, issue_agent_token
+from collab.content import crdt
+from collab.content.export import RICH
+from collab.content.revert import PLAIN_ONLY, revert
+from collab.errors import (
+    AgentSessionCompacted,
+    AgentSessionNotFound,
+    AgentSessionReverted,
+    Forbidden,
+    SignInUnavailable,
+    WrongDocumentKind,
+)
+from collab.rooms.agent_presence import AGENT_COLOR, AgentPresence, client_id_of
+from collab.state import CollabState
+from collab.store.agent_sessions import reverted_mark
+from collab.types import LocalOrigin
+
+_COMPACTED = "the session's edits were folded into the document's state: they cannot be reverted"
+_ONLY_AGENTS = "only an agent's token has presence set over REST (collab token --agent)"
+
+SET_PRESENCE = Operation(
+    "setAgentPresence",
+    "Show the calling agent in the document's presence: working or idle, and where",
+    {200: Reply("The presence held for the agent", AgentPresenceState)},
+    description="Editors list the agent by name, marked as an agent, with its status and "
+    "selection (plain text). It disappears after ttl_seconds (default 30, at most 300) "
+    "unless set again.",
+    role=Role.VIEWER,
+    body=JsonBody(AgentPresenceBody),
+)
+CLEAR_PRESENCE = Operation(
+    "clearAgentPresence",
+    "Remove the calling agent from the document's presence",
+    {204: Reply("Removed (also when there was none)")},
+    role=Role.VIEWER,
+)
+
+REVERT = Operation(
+    "revertAgentSession",
+    "Undo an agent session's edits as a new edit, keeping everyone else's",
+    {200: Reply("Reverted (changed false: nothing of the session was left to undo)", Reverted)},
+    description="Deletes the text the session inserted that still stands and puts back the "
+    "text it deleted, where it was. Plain text only (409 for rich text), and only while the "
+    "session's updates are still rows of the log (409 once compaction folded them away).",
+    role=Role.EDITOR,
+    problems={409: "Rich text, reverted already, or the session's edits were compacted"},
+)
+
+_NEW_TOKEN = JsonBody(NewAgentToken)
+MINT = Operation(
+    "createAgentToken",
+    "Make a token for an agent acting for you: its role is capped by yours on each document",
+    {201: Reply("The agent's token and session", AgentToken)},
+    description="Only for a person signed in (not an agent or a plain token). The agent's "
+    'edits are credited "AGENT (for YOU)" and recorded under the new session, which '
+    "POST /api/rooms/{room}/agent-sessions/{session}/revert undoes.",
+    body=_NEW_TOKEN,
+    problems={409: "This server has no people (development mode)"},
+)
+
+
+@MINT.handles
+async def create_agent_token(request: Request) -> Response:
+    """POST /api/agent-tokens."""
+    state = state_of(request)
+    identity = await identify(request)
+    if state.settings.secret is None or state.people is None:
+        raise SignInUnavailable("this server has no people (development mode)")
+    if identity.person is None or identity.agent is not None:
+        raise Forbidden("only a person signed in makes agents' tokens")
+    body = await _NEW_TOKEN.read(request)
+    grants = {room: str(body.role) for room in body.rooms}
+    token, session = issue_agent_token(
+        state.settings.secret,
+        agent=body.agent,
+        person=identity.person,
+        person_name=identity.name or "someone",
+        grants=grants,
+        ttl_seconds=body.ttl_seconds,
+    )
+    made = AgentToken(token=token, session=session, agent=body.agent, expires_in=body.ttl_seconds)
+    return reply(made, 201)
+
+
+def _presence(state: CollabState) -> AgentPresence:
+    if state.agent_presence is None:
+        state.agent_presence = AgentPresence(state.rooms)
+    return state.agent_presence
+
+
+def _session(identity: Identity) -> str:
+    if identity.agent is None or identity.agent_session is None:
+        raise Forbidden(_ONLY_AGENTS)
+    return identity.agent_session
+
+
+@SET_PRESENCE.on_room
+async def set_presence(call: RoomCall[None, AgentPresenceBody]) -> Response:
+    """PUT /api/rooms/{room}/presence."""
+    identity, body = call.identity, call.body
+    session = _session(identity)
+    user = {"name": identity.display, "color": AGENT_COLOR, "agent": True, "status": body.status}
+    selection = (body.selection.index, body.selection.length) if body.selection else None
+    presence = _presence(call.state)
+    ttl = body.ttl_seconds
+    await presence.set(call.room, session, identity.user_id, user, selection, ttl)
+    return reply(
+        AgentPresenceState(
+            name=identity.display,
+            status=body.status,
+            client_id=client_id_of(session),
+            expires_in=ttl,
+        )
+    )
+
+
+@CLEAR_PRESENCE.on_room
+async def clear_presence(call: RoomCall[None, None]) -> Response:
+    """DELETE /api/rooms/{room}/presence (whoever is not an agent holds none)."""
+    session = call.identity.agent_session
+    if session is not None:
+        _presence(call.state).remove(call.room, session, call.identity.user_id)
+    return Response(status_code=204)
+
+
+@REVERT.on_room
+async def revert_session(call: RoomCall[None, None]) -> Response:
+    """POST /api/rooms/{room}/agent-sessions/{session}/revert."""
+    state, room = call.state, call.room
+    session = call.request.path_params["session"]
+    log = await state.store.agent_sessions.session_log(room, session)
+    if log is None:
+        raise AgentSessionNotFound(f"room {room!r} has no edits of agent session {session!r}")
+    if log.reverted:
+        raise AgentSessionReverted(f"agent session {session!r} was reverted already")
+    if log.compacted:
+        raise AgentSessionCompacted(_COMPACTED)
+    if await state.documents.kind(room) == RICH:
+        raise WrongDocumentKind(PLAIN_ONLY)
+    before = crdt.doc_from_parts(log.before)
+    update = revert(before, await state.documents.current(room), log.updates)
+    if update is not None:
+        origin = LocalOrigin("revert", call.identity.display, reverted_mark(session))
+        await state.documents.apply_update(room, update, origin)
+        for observer in state.reverted_observers:
+            observer(room, session, call.identity.display)
+    return reply(Reverted(session=session, changed=update is not None))
+
+
+routes = [
+    resource("/api/agent-tokens", post=create_agent_token),
+    resource("/api/rooms/{room}/presence", put=set_presence, delete=clear_presence),
+    resource("/api/rooms/{room}/agent-sessions/{session}/revert", post=revert_session),
+]

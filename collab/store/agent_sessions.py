@@ -1,0 +1,80 @@
+"""What reverting an agent session reads: the updates the session made (rows of the log that
+carry its id, migration 0019) and the log before its first one. Both must still be rows of
+the log: once compaction folds them into the room's state they can no longer be told apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from collab.store.models import RoomRow, RoomStateRow, UpdateRow
+from collab.store.outage import translates_outages
+
+_rooms = cast(Table, RoomRow.__table__)
+_states = cast(Table, RoomStateRow.__table__)
+_updates = cast(Table, UpdateRow.__table__)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLog:
+    """An agent session's updates in order, what to apply to rebuild the document as it
+    stood before the first, and whether compaction folded any of that away (then neither
+    is whole)."""
+
+    updates: list[bytes]
+    before: list[bytes]
+    compacted: bool
+    # A revert of the session was stored already (its update carries `reverted_mark`).
+    reverted: bool = False
+
+
+def reverted_mark(session: str) -> str:
+    """What a revert's update records as its session: the reverted session, marked."""
+    return f"{REVERTED}{session}"
+
+
+REVERTED = "r:"
+
+
+@translates_outages
+class SqlAgentSessions:
+    """Reads agent sessions' updates from the log."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def session_log(self, room: str, session: str) -> SessionLog | None:
+        """The session's updates in `room` and the document before them; None when the log
+        holds none of its updates."""
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(_updates.c.seq, _updates.c.data)
+                    .where(_updates.c.room == room, _updates.c.agent_session == session)
+                    .order_by(_updates.c.seq)
+                )
+            ).all()
+            if not rows:
+                return None
+            first = int(rows[0][0])
+            head = select(_rooms.c.compacted_seq).where(_rooms.c.name == room)
+            compacted_seq = int((await conn.execute(head)).scalar_one())
+            state = select(_states.c.state).where(_states.c.room == room)
+            stored = (await conn.execute(state)).scalar_one_or_none()
+            earlier = (
+                await conn.execute(
+                    select(_updates.c.data)
+                    .where(_updates.c.room == room, _updates.c.seq < first)
+                    .order_by(_updates.c.seq)
+                )
+            ).scalars()
+            before = ([bytes(stored)] if stored else []) + [bytes(d) for d in earlier]
+            mark = select(_updates.c.id).where(
+                _updates.c.room == room, _updates.c.agent_session == reverted_mark(session)
+            )
+            reverted = (await conn.execute(mark.limit(1))).first() is not None
+        updates = [bytes(row[1]) for row in rows]
+        return SessionLog(updates, before, compacted_seq >= first, reverted)

@@ -1,0 +1,37 @@
+"""Agents in the presence list, in a real Chromium page against a real collab server."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from collab.auth import issue_agent_token, issue_token
+from tests.agents.test_agent_tokens import _team
+from tests.browser.scenarios import SCENARIO_TIMEOUT, run_scenario
+from tests.people.accounts import SECRET, add_person
+
+SCRIPT = Path(__file__).with_name("agents_e2e.mjs")
+
+pytestmark = pytest.mark.timeout(SCENARIO_TIMEOUT + 30)
+
+
+async def test_an_agent_shows_in_the_presence_list_marked_as_an_agent(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    ada = await add_person(sqlite_url, "ada@example.com", "Ada")
+    await add_person(sqlite_url, "grace@example.com", "Grace")
+    await _team(server, "editor")
+    person = issue_token(
+        SECRET, user="u-grace", name="Grace", grants={"q3-plan": "editor"}, ttl_seconds=3600
+    )
+    agent, _ = issue_agent_token(
+        SECRET,
+        agent="Scribe",
+        person=ada.id,
+        person_name="Ada",
+        grants={"q3-plan": "editor"},
+        ttl_seconds=3600,
+    )
+    await run_scenario(server, "agent-presence", {"person": person, "agent": agent}, script=SCRIPT)
