@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from collab.api import (
+    agents,
     blame,
     comments,
     errors,
@@ -95,12 +96,12 @@ def create_app(
     settings.check()
     roots.prefer(name.strip() for name in settings.content_root.split(","))
 
-    agents = McpEndpoint()
+    mcp_endpoint = McpEndpoint()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         runner = HookRunner(hooks, settings.hook_timeout)
-        async with _running(settings, store, bus, runner) as state, agents.running():
+        async with _running(settings, store, bus, runner) as state, mcp_endpoint.running():
             app.state.collab = state
             yield
 
@@ -123,7 +124,7 @@ def create_app(
         *agents.routes,
         *trash.routes,
         *openapi.routes,
-        *agents.routes,
+        *mcp_endpoint.routes,
         *pages.routes(),
     ]
     return Starlette(
