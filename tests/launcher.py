@@ -201,6 +201,10 @@ class Launcher:
             message = json.loads(line)
             with self._lock:
                 if "pid" in message:
+                    # PIDs are reused (pid_max is often 32768, and a run forks thousands): an
+                    # exit recorded for an earlier child with this PID is not this one's. Its
+                    # own exit can only come later on this stream.
+                    self._exits.pop(message["pid"], None)
                     self._pids.append(message["pid"])
                 elif "exit" in message:
                     self._exits[message["exit"]] = message["code"]

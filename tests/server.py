@@ -102,11 +102,12 @@ class ServerProcess:
         async with httpx.AsyncClient(verify=_TLS) as client:
             for _ in range(300):
                 assert self.process is not None
-                if self.process.poll() is not None:
+                code = self.process.poll()
+                if code is not None:
                     self.process = None
                     if b"in use" in self._log_bytes()[logged:]:
                         raise _PortTaken
-                    raise RuntimeError(f"server exited early; log:\n{self.log_text()}")
+                    raise RuntimeError(f"server exited early with {code}; log:\n{self.log_text()}")
                 try:
                     answer = await client.get(f"{self.http_url}/healthz")
                     if answer.status_code == 200 and _listens(self.process.pid, self.port):

@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -113,7 +115,21 @@ def test_uvicorn_server_has_the_state_and_methods_collab_uses() -> None:
     assert not wrong, f"uvicorn's ServerState changed {wrong}: collab/serving/protocol.py uses them"
     for name in ("should_exit", "started"):
         assert getattr(server, name) is False, f"uvicorn.Server has no flag {name!r}"
-    handle_exit = list(inspect.signature(uvicorn.Server.handle_exit).parameters)
+    # As uvicorn ships it: in this process another test may have imported the MCP SDK, whose
+    # sse-starlette wraps uvicorn.Server.handle_exit in a (*args, **kwargs) function that calls
+    # the original (collab's override still reaches uvicorn's through it).
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import inspect, uvicorn; "
+            "print(*inspect.signature(uvicorn.Server.handle_exit).parameters)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    handle_exit = shown.stdout.split()
     assert handle_exit == ["self", "sig", "frame"], (
         f"uvicorn.Server.handle_exit is now {handle_exit}: DrainingServer overrides it "
         "(collab/serving/server.py)"
