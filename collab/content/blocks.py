@@ -15,6 +15,8 @@ from typing import Any
 
 from pycrdt import XmlElement, XmlFragment, XmlText
 
+from collab.content.richtext import group_blocks
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -286,7 +288,7 @@ def _plain(nodes: Iterable[Any]) -> str:
 
 def _block_group(group: XmlElement) -> list[Block]:
     out: list[Block] = []
-    for content, nested in _containers(group):
+    for content, nested in group_blocks(group):
         kind = _BLOCKNOTE_ITEMS.get(content.tag or "") if content is not None else None
         inner = _block_group(nested) if nested is not None else []
         if content is None or kind is None:
@@ -303,23 +305,3 @@ def _block_group(group: XmlElement) -> list[Block]:
         else:
             out.append(ListBlock(kind, [item], _number(attrs.get("start"), 1, 0, 10**9)))
     return out
-
-
-def _containers(group: XmlElement) -> list[tuple[XmlElement | None, XmlElement | None]]:
-    blocks: list[tuple[XmlElement | None, XmlElement | None]] = []
-    for child in group.children:
-        if not isinstance(child, XmlElement):
-            continue
-        if child.tag != "blockContainer":
-            blocks.append((child, None))
-            continue
-        content = nested = None
-        for part in child.children:
-            if not isinstance(part, XmlElement):
-                continue
-            if part.tag == "blockGroup":
-                nested = nested or part
-            elif content is None:
-                content = part
-        blocks.append((content, nested))
-    return blocks

@@ -257,7 +257,7 @@ _MEDIA = {"image", "video", "audio", "file"}
 Block = tuple[XmlElement | None, XmlElement | None]
 
 
-def _group_blocks(group: XmlElement) -> list[Block]:
+def group_blocks(group: XmlElement) -> list[Block]:
     """(content element, nested blockGroup) of each block of a blockGroup, in order."""
     blocks: list[Block] = []
     for child in group.children:
@@ -314,7 +314,7 @@ def _same_list(family: str | None, before: str | None) -> bool:
 
 
 def _block_group(group: XmlElement, fmt: str, indent: str) -> str:
-    blocks = _group_blocks(group)
+    blocks = group_blocks(group)
     out, before = [], None
     for (content, nested), number in zip(blocks, _numbers(blocks), strict=True):
         family = _family(content)
@@ -363,7 +363,7 @@ def _list_item(
 def _starts_list(group: XmlElement | None) -> bool:
     """Whether a nested group opens with a list that may follow its item's line directly
     (CommonMark: an ordered list interrupting a paragraph must start at 1)."""
-    blocks = _group_blocks(group) if group is not None else []
+    blocks = group_blocks(group) if group is not None else []
     if not blocks:
         return False
     family = _family(blocks[0][0])
@@ -445,7 +445,7 @@ def _table(table: XmlElement, fmt: str, indent: str) -> str:
 
 
 def _html_block_group(group: XmlElement) -> str:
-    blocks = _group_blocks(group)
+    blocks = group_blocks(group)
     out, open_list = [], ""
     for (content, nested), number in zip(blocks, _numbers(blocks), strict=True):
         family = _family(content)
