@@ -120,7 +120,10 @@ class Documents:
         """A rich-text room refuses plain-text edits even while it is empty: a string written
         into its `content` would make that root a text, which no rich editor can open
         (textops.plain_content refuses one that already holds rich text)."""
-        if await self.kind(room) == RICH:
+        info = await self.info(room)  # read only: kind() may record what it finds
+        live = self.rooms.rooms.get(room)
+        found = content_kind(live.doc) if live is not None else None
+        if (found or info.kind) == RICH:
             raise WrongDocumentKind(
                 "this document is rich text: plain-text edits would break its editors; change "
                 "it with a Yjs update (POST .../updates) instead"

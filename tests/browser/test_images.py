@@ -21,8 +21,9 @@ async def test_a_pasted_and_a_dropped_image_upload_and_show_with_their_alt_text(
     await run_scenario(collab_server, "image-paste-drop-alt", script=SCRIPT)
 
 
-async def test_a_viewer_by_token_link_sees_the_images(make_server: Any, sqlite_url: str) -> None:
-    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+async def test_a_viewer_by_token_link_sees_the_images(make_server: Any, database_url: str) -> None:
+    """On SQLite and PostgreSQL: the images are stored in the database."""
+    server = make_server(database_url, COLLAB_SECRET=SECRET)
     await server.start()
     tokens = {
         role: issue_token(

@@ -18,9 +18,10 @@ SCRIPT = Path(__file__).with_name("trash_e2e.mjs")
 
 
 async def test_delete_find_in_the_trash_delete_forever_restore_and_open(
-    make_server: Any, sqlite_url: str
+    make_server: Any, database_url: str
 ) -> None:
-    server = make_server(sqlite_url, COLLAB_TRASH_DAYS="30")
+    """On SQLite and PostgreSQL: the trash is kept in the database."""
+    server = make_server(database_url, COLLAB_TRASH_DAYS="30")
     await server.start()
     await run_scenario(server, "trash-flow", script=SCRIPT)
 
