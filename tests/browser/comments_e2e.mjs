@@ -279,6 +279,7 @@ const scenarios = {
     check(await reviewer.page.textContent('#compose-quote') === 'lazy dog.\nSecond', `the two-paragraph quote: ${await reviewer.page.textContent('#compose-quote')}`)
     await reviewer.page.fill('#compose-body', 'Join these?')
     await reviewer.page.click('#comment-compose button[type="submit"]')
+    await reviewer.page.waitForSelector('#comment-compose', { state: 'hidden', timeout: WAIT })
     const two = await waitFor(() => listed(writer.page), (l) => l.length === 2, 'two threads on the writer’s page')
     const span = two.find((t) => t.id !== thread.id)
     await waitFor(() => richHighlights(writer.page), (h) => h[span.id] === 'lazy dog.\nSecond', 'the two-paragraph highlight')
@@ -287,6 +288,7 @@ const scenarios = {
     // A thread whose passage is then deleted: it stays, marked, with its quote.
     await richSelect(reviewer.page, await richPos(reviewer.page, DOOMED), await richPos(reviewer.page, DOOMED, DOOMED.length))
     await reviewer.page.keyboard.press('Control+Alt+m')
+    await reviewer.page.waitForSelector('#comment-compose', { state: 'visible', timeout: WAIT })
     await reviewer.page.fill('#compose-body', 'Cut this?')
     await reviewer.page.click('#comment-compose button[type="submit"]')
     const three = await waitFor(() => listed(writer.page), (l) => l.length === 3, 'three threads on the writer’s page')

@@ -167,6 +167,8 @@ const scenarios = {
       window.collab.editor.chain().focus('end').insertContent(filler).run()
     })
     await waitFor(() => outlineItems(a.page), (i) => i.join('|') === 'Launch plan|Risks', 'A’s outline after B’s second heading')
+    // The paragraphs after Risks must be on A's page too, or there is nothing to scroll it up by.
+    await waitFor(() => a.page.evaluate(() => window.collab.editor.getText().includes('Risk 30 and')), (has) => has, 'B’s paragraphs after Risks on A’s page')
     check(await a.page.getAttribute('#outline-panel .outline-item:nth-child(2)', 'data-level') === '2', 'Risks is not a level 2 entry')
     await a.page.click('#outline-panel .outline-link >> text=Risks')
     // (Tiptap's focus command gives the focus on the next animation frame.)

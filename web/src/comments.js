@@ -179,17 +179,25 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     event.preventDefault()
     const body = $('compose-body')
     const text = body.value
-    if (!text.trim() || !state.pending) return
+    const pending = state.pending
+    if (!text.trim() || !pending) return
     const post = compose.querySelector('button[type="submit"]')
     post.disabled = true
+    // A new passage chosen while this one posts gets its own, empty box: this post then leaves
+    // that box alone.
+    state.drafts.delete('new')
+    const replaced = () => state.pending !== pending
     try {
-      const thread = await api.create(state.pending, mentions.body('new', text))
-      hideCompose()
-      body.value = ''
-      state.active = thread.id
+      const thread = await api.create(pending, mentions.body('new', text))
+      if (!replaced()) {
+        hideCompose()
+        body.value = ''
+        state.active = thread.id
+      }
       await refresh()
-      focusThread(thread.id)
+      if (state.active === thread.id) focusThread(thread.id)
     } catch (err) {
+      if (!replaced()) state.drafts.set('new', text)
       say(`The comment was not posted: ${err.message}`, 'error')
     } finally {
       post.disabled = false
