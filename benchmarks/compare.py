@@ -9,6 +9,9 @@ with default settings and with its per-connection rate limits and flow control l
 env vars). Each server gets the same workloads from `compare_driver.mjs`, which runs y-websocket
 3.x WebsocketProvider clients under Node (identical client code for every server):
 
+  p  presence: 10 clients in a room, an 11th moves its cursor 25 times a second for 4 s and
+     then leaves (destroy, which sends its removal); latency from each change to each of the 10
+     seeing it, and from the leave to each removing it (wall clock, as below)
   a  fan-out: 1 writer at 50 updates/s, 20 readers in one room; delivery latency
   b  throughput: 4 writers, each keeping 32 updates in flight to an observing reader
   c  convergence: 8 clients x 200 random Y.Text edits; last edit sent to all documents equal
@@ -40,7 +43,7 @@ With --hocuspocus, the servers are instead `@hocuspocus/server` 3.x with its SQL
 endpoint (defaults, limits lifted), all driven by stock HocuspocusProvider 3.x clients
 (`hocuspocus_driver.mjs`, the same code for every server) on workloads a, b, c and f above
 (c also times until every provider's unsynced changes are 0: collab acknowledges an update
-once committed, Hocuspocus once applied in memory) and:
+once committed, Hocuspocus once applied in memory), p, and:
 
   m  200 clients, each one socket with 10 documents on it (a provider per document sharing one
      HocuspocusProviderWebsocket; 200 documents, 10 clients each); one more socket writes to
@@ -102,6 +105,7 @@ LIFTED = {
 
 # Driver options per workload: full run, then --quick.
 SIZES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "p": ({"watchers": 10, "rate": 25, "seconds": 4}, {"watchers": 10, "rate": 25, "seconds": 1}),
     "a": ({"readers": 20, "rate": 50, "seconds": 10}, {"readers": 20, "rate": 50, "seconds": 2}),
     "b": (
         {"writers": 4, "window": 32, "seconds": 5},
@@ -164,7 +168,7 @@ SIZES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 
 # Workloads of --hocuspocus (full run, then --quick): a, b, c, f as above, m and n multiplexed.
 HOCUSPOCUS_SIZES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    key: SIZES[key] for key in ("a", "b", "c", "f")
+    key: SIZES[key] for key in ("p", "a", "b", "c", "f")
 }
 for _key, _clients, _quick in (("m", 200, 50), ("n", 1000, 100)):
     HOCUSPOCUS_SIZES[_key] = (
@@ -190,6 +194,11 @@ for _key, _clients, _quick in (("m", 200, 50), ("n", 1000, 100)):
 
 # (workload, label, result key, better): one table row each.
 ROWS = [
+    ("p", "presence: a change reaches the others p50 (ms)", "change_p50_ms", "lower"),
+    ("p", "presence: a change reaches the others p99 (ms)", "change_p99_ms", "lower"),
+    ("p", "presence: changes seen (%)", "changes_seen_pct", "higher"),
+    ("p", "presence: graceful leave removed p50 (ms)", "leave_p50_ms", "lower"),
+    ("p", "presence: graceful leave removed max (ms)", "leave_max_ms", "lower"),
     ("a", "fan-out latency p50 (ms)", "p50_ms", "lower"),
     ("a", "fan-out latency p99 (ms)", "p99_ms", "lower"),
     ("a", "fan-out delivered (%)", "delivered_pct", "higher"),
@@ -233,8 +242,9 @@ ROWS = [
     ("i", "100 rooms x 50: reader drivers' CPU while writing (%)", "readers_cpu_pct", "lower"),
 ]
 
-HOCUSPOCUS_ROWS = [row for row in ROWS if row[0] in "abcf"]
-HOCUSPOCUS_ROWS.insert(5, ("c", "all edits acknowledged after last edit (ms)", "acked_ms", "lower"))
+HOCUSPOCUS_ROWS = [row for row in ROWS if row[0] in "pabcf"]
+_ACKED = ("c", "all edits acknowledged after last edit (ms)", "acked_ms", "lower")
+HOCUSPOCUS_ROWS.insert(10, _ACKED)
 for _key, _n in (("m", "200"), ("n", "1,000")):
     HOCUSPOCUS_ROWS += [
         (_key, f"{_n} x 10 docs/socket: server RSS (MiB)", "rss_mib", "lower"),
@@ -381,6 +391,10 @@ def drive(workload: str, server: Server, options: dict[str, Any], timeout: float
         raise RuntimeError(f"driver {workload} failed with exit code {done.returncode}")
     result: Result = json.loads(lines[-1])
     return result
+
+
+def presence(server: Server, run: Run) -> Result:
+    return drive("presence", server, {**run.size("p"), "prefix": f"{run.prefix}-{server.slug}"})
 
 
 def fanout(server: Server, run: Run) -> Result:
@@ -707,6 +721,7 @@ def reconnect(server: Server, run: Run) -> Result:
 
 
 WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
+    "p": ("presence", presence),
     "a": ("fan-out", fanout),
     "b": ("throughput", throughput),
     "c": ("convergence", convergence),
@@ -720,7 +735,7 @@ WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
 
 
 HOCUSPOCUS_WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
-    **{key: WORKLOADS[key] for key in ("a", "b", "c", "f")},
+    **{key: WORKLOADS[key] for key in ("p", "a", "b", "c", "f")},
     "m": ("200 clients x 10 documents over one socket", lambda s, r: multiplexed(s, r, "m")),
     "n": ("1,000 clients x 10 documents over one socket", lambda s, r: multiplexed(s, r, "n")),
 }

@@ -494,7 +494,65 @@ async function reconnect ({ clients = 1000, rooms = 10, parallel = 50, timeout =
   }
 }
 
-const workloads = { fanout, throughput, convergence, connections, writers, coldJoin, bigDoc, reconnect }
+/**
+ * Presence: `watchers` clients in a room, then one more moves its cursor `rate` times a second
+ * for `seconds` (each state carries its wall-clock time), then leaves gracefully (destroy: the
+ * provider sends its removal). Latency from each change to each watcher seeing it; from the
+ * leave to each watcher's removal of the client.
+ */
+async function presence ({ watchers = 10, rate = 25, seconds = 4, timeout = 10000 }) {
+  const room = `${prefix}-presence`
+  const changes = []
+  const removals = []
+  let left = null
+  let moverId = null
+  const providers = Array.from({ length: watchers }, () => connect(room, new Y.Doc()))
+  for (const provider of providers) {
+    const seen = new Set()
+    provider.awareness.on('change', ({ added, updated, removed }) => {
+      const at = wall()
+      if (moverId === null) return
+      if (removed.includes(moverId)) {
+        if (left !== null) removals.push(at - left)
+        return
+      }
+      if (!added.includes(moverId) && !updated.includes(moverId)) return
+      const t = provider.awareness.getStates().get(moverId)?.cursor?.t
+      if (t !== undefined && !seen.has(t)) {
+        seen.add(t)
+        changes.push(at - t)
+      }
+    })
+  }
+  await Promise.all(providers.map((p) => synced(p, 15000)))
+  const moverDoc = new Y.Doc()
+  const mover = connect(room, moverDoc)
+  moverId = moverDoc.clientID
+  await synced(mover, 15000)
+  await sleep(200) // the join's own awareness traffic settles
+  const count = Math.round(rate * seconds)
+  const started = now()
+  for (let i = 0; i < count; i++) {
+    const wait = started + (i * 1000) / rate - now()
+    if (wait > 0) await sleep(wait)
+    mover.awareness.setLocalStateField('cursor', { index: i, t: wall() })
+  }
+  await until(() => changes.length >= count * watchers, timeout)
+  left = wall()
+  closeAll([mover])
+  await until(() => removals.length >= watchers, timeout)
+  closeAll(providers)
+  return {
+    change_p50_ms: percentile(changes, 50),
+    change_p99_ms: percentile(changes, 99),
+    changes_seen_pct: (100 * changes.length) / (count * watchers),
+    leave_p50_ms: percentile(removals, 50),
+    leave_max_ms: removals.length ? Math.max(...removals) : null,
+    removed: removals.length
+  }
+}
+
+const workloads = { presence, fanout, throughput, convergence, connections, writers, coldJoin, bigDoc, reconnect }
 
 const main = async () => {
   const run = workloads[workload]

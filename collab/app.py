@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -69,7 +70,9 @@ from collab.store import migrate
 from collab.store.base import Lease, RetentionPolicy, Store
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
-from collab.webhooks.service import Webhooks
+
+if TYPE_CHECKING:
+    from collab.webhooks.service import Webhooks
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +234,9 @@ def _webhooks(settings: Settings, store: Store, rooms: RoomManager) -> Webhooks 
     def state_vector(room: str) -> bytes | None:
         live = rooms.rooms.get(room)
         return live.doc.get_state() if live is not None else None
+
+    # Loaded only when webhooks are configured (it brings httpx), as the Redis bus is.
+    from collab.webhooks.service import Webhooks
 
     return Webhooks(settings, store.engine, state_vector)
 

@@ -29,7 +29,7 @@ VIEWS: list[type[Any]] = [
 SETTINGS = {item.name: item for item in dataclasses.fields(Settings)}
 # Fields of views that are not settings (tuned in code, with their reasons where they are).
 NOT_SETTINGS = {
-    "RoomLimits": {"presence", "awareness_window"},
+    "RoomLimits": {"presence", "awareness_window", "awareness_frame_budget"},
     "PresenceTimings": {"coalesce", "answer_gap"},
 }
 

@@ -16,8 +16,6 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
-from PIL import Image, UnidentifiedImageError
-
 # A src to the image's bytes, or None when the server does not hold it.
 ImageResolver = Callable[[str], bytes | None]
 
@@ -57,6 +55,8 @@ def picture_bytes(src: str, resolve: ImageResolver | None) -> bytes | None:
 def as_png_or_jpeg(data: bytes) -> tuple[bytes, int, int] | None:
     """`data` as a PNG or JPEG both renderers read (GIF and WebP are re-encoded as PNG) with
     its size in pixels; None when it is not an image Pillow reads, or too large."""
+    from PIL import Image, UnidentifiedImageError  # only printing needs Pillow: loaded then
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size

@@ -8,9 +8,7 @@ from __future__ import annotations
 from pycrdt import Text, XmlFragment
 
 from collab.content.blocks import document_blocks, image_sources
-from collab.content.docxfile import rich_docx, text_docx
 from collab.content.export import doc_from_update, root_kind
-from collab.content.pdffile import rich_pdf, text_pdf
 from collab.content.pictures import ImageResolver
 from collab.content.roots import content_root
 
@@ -24,6 +22,11 @@ def printed_file(
     update: bytes, media: str, title: str, resolve: ImageResolver | None = None
 ) -> bytes:
     """The document in `update` as a PDF or DOCX file (`media`), titled `title`."""
+    # The writers (fpdf2 with fontTools, python-docx with lxml) load with the first printed
+    # file: an idle server holds neither.
+    from collab.content.docxfile import rich_docx, text_docx
+    from collab.content.pdffile import rich_pdf, text_pdf
+
     doc = doc_from_update(update)
     name = content_root(doc)
     if root_kind(update, name) == "xml":

@@ -22,7 +22,6 @@ from collab.content.export import (
     render_content,
     roots,
 )
-from collab.content.markdown_in import to_fragment
 from collab.content.printed import FILE_FORMATS, printed_file
 from collab.content.restore import restore_value
 from collab.content.roots import content_root
@@ -191,6 +190,8 @@ def _markdown_edit(stored: bytes, source: str) -> bytes:
                 "this is a BlockNote document; Markdown imports make Tiptap's rich text"
             )
         del fragment.children[:]
+        from collab.content.markdown_in import to_fragment  # markdown-it loads with an import
+
         to_fragment(source, fragment)
     return doc.get_update(before)
 

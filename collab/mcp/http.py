@@ -3,28 +3,29 @@ with a bearer token as the REST API takes it. Each tool call goes through the RE
 same app in process (httpx's ASGI transport, the caller's token and address): one set of
 permission checks, problems and live edit paths for REST and MCP alike.
 
-The SDK takes about 0.7 s to import, so the server starts without it: the lifespan imports it
-in a thread while the server already answers, and /mcp requests wait for it."""
+The SDK (and httpx, which the tools' client uses) costs about 0.7 s and 20 MiB to import, which
+a server nobody reaches over MCP should not pay: the first /mcp request imports it in a thread
+and starts its session manager, and the requests meanwhile wait for it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from collab.api.access import bearer_token, identify
-from collab.client import CollabClient
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
     from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
+    from collab.client import CollabClient
 
 PATH = "/mcp"
 # How long a request waits for the SDK to be imported and running (it takes under a second).
@@ -37,6 +38,7 @@ class McpEndpoint:
     def __init__(self) -> None:
         self._manager: StreamableHTTPSessionManager | None = None
         self._ready = asyncio.Event()
+        self._start: Callable[[], None] | None = None  # while the app runs, until started
 
     @property
     def routes(self) -> list[Route]:
@@ -45,13 +47,19 @@ class McpEndpoint:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Import and run the SDK in a task of its own while the app runs."""
+        """While the app runs, the first request may start the SDK in a task of its own."""
         stop = asyncio.Event()
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self._serve(stop))
+
+            def start() -> None:
+                self._start = None
+                tasks.create_task(self._serve(stop))
+
+            self._start = start
             try:
                 yield
             finally:
+                self._start = None
                 stop.set()
 
     async def _serve(self, stop: asyncio.Event) -> None:
@@ -76,6 +84,8 @@ class McpEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Admit the caller as REST does (401 problems), then hand over to the transport."""
         await identify(Request(scope, receive))
+        if self._start is not None:
+            self._start()
         async with asyncio.timeout(_START_TIMEOUT):
             await self._ready.wait()
         if self._manager is not None:  # always, once ready
@@ -85,6 +95,10 @@ class McpEndpoint:
 @contextlib.asynccontextmanager
 async def _client_for_request(ctx: Context) -> AsyncIterator[CollabClient]:
     """A REST client into this very app, acting with the caller's token from their address."""
+    import httpx
+
+    from collab.client import CollabClient
+
     request: Any = ctx.request_context.request
     if not isinstance(request, Request):
         raise TypeError("the /mcp tools run only within an HTTP request")

@@ -18,16 +18,16 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-import httpx
 import jwt
-from authlib.common.security import generate_token
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from collab.config import Settings, from_setting, view_of
 from collab.errors import Forbidden, ProviderUnavailable, Unauthorized
+
+if TYPE_CHECKING:  # httpx and authlib load with the first sign-in: an idle server needs neither
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,9 @@ class OidcSignIn:
         (a local path; anything else becomes "/"): the provider's authorization URL to send
         the browser to, and the flow value to keep in a short-lived HttpOnly cookie until
         `finish`."""
+        from authlib.common.security import generate_token
+        from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
         async with self._client() as client:
             metadata = await self._read_metadata(client)
         flow = _Flow(
@@ -292,6 +295,8 @@ class OidcSignIn:
     # -- talking to the provider -------------------------------------------------------------
 
     def _client(self) -> httpx.AsyncClient:
+        import httpx
+
         return httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False)
 
     def _unreachable(self, what: str, url: str, cause: object) -> ProviderUnavailable:
@@ -305,6 +310,8 @@ class OidcSignIn:
     async def _get_json(
         self, client: httpx.AsyncClient, url: str, what: str, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
+        import httpx
+
         try:
             response = await client.get(
                 url, headers={"accept": "application/json", **(headers or {})}
@@ -344,6 +351,8 @@ class OidcSignIn:
     ) -> dict[str, Any]:
         """The token endpoint's answer for `code`, with the PKCE verifier and this client's
         credentials (HTTP Basic unless the provider only takes them in the body)."""
+        import httpx
+
         url = str(metadata["token_endpoint"])
         form = {
             "grant_type": "authorization_code",

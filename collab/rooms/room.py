@@ -59,6 +59,7 @@ from collab.protocol.messages import (
 )
 from collab.protocol.nesting import TypeNesting
 from collab.protocol.yupdate import ParsedUpdate, parse_state_vector, parse_update
+from collab.rooms.awareness_relay import DEFAULT_FRAME_BUDGET as AWARENESS_FRAME_BUDGET
 from collab.rooms.awareness_relay import DEFAULT_WINDOW as AWARENESS_WINDOW
 from collab.rooms.awareness_relay import AwarenessRelay
 from collab.rooms.events import Event, version_events
@@ -95,6 +96,8 @@ class RoomLimits:
     presence: PresenceLimits = field(default_factory=PresenceLimits)
     # The longest an awareness change waits to share a message (rooms/awareness_relay.py).
     awareness_window: float = AWARENESS_WINDOW
+    # The frames a room sends at once per window before it coalesces (rooms/awareness_relay.py).
+    awareness_frame_budget: int = AWARENESS_FRAME_BUDGET
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RoomLimits:
@@ -165,7 +168,9 @@ class Room:
         self.size = log_size.state_bytes + log_size.bytes
         self.awareness_dropped = 0
         # Awareness changes to the peers: at once when quiet, coalesced while busy.
-        self.awareness = AwarenessRelay(self.limits.awareness_window)
+        self.awareness = AwarenessRelay(
+            self.limits.awareness_window, self.limits.awareness_frame_budget
+        )
         self._closed_by: CollabError | None = None
 
     # -- membership ------------------------------------------------------------------------
@@ -194,9 +199,9 @@ class Room:
                 peer.send(frame)
 
     def relay_awareness(self, entries: list[AwarenessEntry]) -> None:
-        """Send awareness changes to every peer: at once when the room was quiet, else with
-        the others of the next 50 ms (rooms/awareness_relay.py)."""
-        self.awareness.relay(entries, self.broadcast)
+        """Send awareness changes to every peer: at once while the room is calm, else with the
+        others of the next 50 ms (rooms/awareness_relay.py)."""
+        self.awareness.relay(entries, self.broadcast, len(self.peers))
 
     def announce(self, event: Event) -> None:
         """Send an EVENT to every peer that asked for events, behind whatever was sent to it

@@ -55,3 +55,12 @@ async def test_a_compacted_state_survives_the_move_to_its_own_table(database_url
         assert (await store.load("old")).state is None
     finally:
         await engine.dispose()
+
+
+def test_the_newest_script_is_alembics_one_head():
+    """migrate.head_revision reads the scripts' numbers (so start-up need not load Alembic): it
+    must name the single head Alembic itself finds."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert scripts.get_heads() == [migrate.head_revision()]

@@ -1,0 +1,70 @@
+"""An idle server holds only what serving documents needs: the PDF and DOCX writers, Pillow,
+the Markdown reader, the MCP SDK, httpx (webhooks, OpenID Connect, MCP) and Alembic (a database
+already at the newest revision) load with their first use, not at start-up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# What start-up must not load, by top-level package.
+DEFERRED = ["alembic", "authlib", "docx", "fontTools", "fpdf", "httpx", "markdown_it", "mcp", "PIL"]
+
+_START = """
+import asyncio, json, sys
+from collab.app import create_app
+from collab.config import Settings
+
+async def main():
+    app = create_app(Settings.from_env({}, database_url=sys.argv[1]))
+    messages = [{"type": "lifespan.startup"}]
+    said = []
+    started = asyncio.Event()
+    stop = asyncio.Event()
+
+    async def receive():
+        if messages:
+            return messages.pop()
+        await stop.wait()
+        return {"type": "lifespan.shutdown"}
+
+    async def send(message):
+        said.append(message["type"])
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+        if message["type"] == "lifespan.startup.failed":
+            raise SystemExit(message.get("message"))
+
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+    running = asyncio.create_task(app(scope, receive, send))
+    await started.wait()
+    await asyncio.sleep(0)  # tasks the lifespan started get their first turn
+    loaded = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[2])))
+    stop.set()
+    await running
+    print(json.dumps(loaded))
+
+asyncio.run(main())
+"""
+
+
+def _loaded_at_start(database_url: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _START, database_url, json.dumps(DEFERRED)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_an_idle_server_loads_none_of_the_optional_parts(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'idle.db'}"
+    # The first start migrates an empty database: Alembic is needed then, and only then.
+    assert _loaded_at_start(url) == ["alembic"]
+    assert _loaded_at_start(url) == []
