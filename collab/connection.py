@@ -123,6 +123,46 @@ class ConnectionLimits:
 class Connection:
     """A peer of a room over a Starlette WebSocket. Implements rooms.peer.Peer."""
 
+    # Slots: thousands of these live at once, and a __dict__ would cost each about 2 KiB.
+    __slots__ = (
+        "_awareness",
+        "_budget",
+        "_bytes",
+        "_can_write",
+        "_closed",
+        "_drained",
+        "_failure",
+        "_flood_since",
+        "_last_throttle",
+        "_limits",
+        "_live_name",
+        "_max_message_bytes",
+        "_messages",
+        "_metrics",
+        "_next",
+        "_origin",
+        "_queue",
+        "_queued_bytes",
+        "_reader",
+        "_reading",
+        "_released",
+        "_sender",
+        "_sending",
+        "_settle_timer",
+        "_state_buckets",
+        "_traffic",
+        "_transport",
+        "_unflushed",
+        "_wants_ack",
+        "_wants_echo",
+        "_wants_events",
+        "expires_at",
+        "finished",
+        "role",
+        "throttled",
+        "websocket",
+    )
+
     def __init__(
         self,
         websocket: WebSocket,
@@ -587,6 +627,8 @@ def costs_state_work(message: Message, can_write: bool) -> bool:
 
 class RoomInbound:
     """The y-websocket protocol of /ws: each frame one message for the connection's room."""
+
+    __slots__ = ("_connection", "_room")
 
     def __init__(self, connection: Connection, room: Room) -> None:
         self._connection = connection

@@ -31,6 +31,25 @@ log = logging.getLogger(__name__)
 class DocumentPeer:
     """One document on a shared socket. Implements rooms.peer.Peer."""
 
+    # Slots: a socket holds many documents, a process thousands of these.
+    __slots__ = (
+        "_acked",
+        "_awareness",
+        "_can_write",
+        "_greeting",
+        "_live_name",
+        "_metrics",
+        "_on_fail",
+        "_origin",
+        "expires_at",
+        "failure",
+        "key",
+        "provider_version",
+        "role",
+        "socket",
+        "state_buckets",
+    )
+
     def __init__(
         self,
         socket: Connection,
