@@ -37,6 +37,7 @@ from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from pycrdt import XmlElement, XmlFragment, XmlText
 
+from collab.content.hrefs import safe_href
 from collab.errors import InvalidRequest
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 
@@ -44,7 +45,6 @@ _MAX_NESTING = 100
 _MAX_CONTAINERS = DEFAULT_MAX_DEPTH // 2
 _PARSER = MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).enable(["table", "strikethrough"])
 # The editor's rule for links (rich.js isAllowedUri): http(s), mailto, or no scheme at all.
-_ALLOWED_HREF = re.compile(r"^(https?:|mailto:|[^:]*$)", re.IGNORECASE)
 _WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
 # The editor's link mark's attributes (rich.js: StarterKit's link, its HTMLAttributes).
 _LINK_TARGET, _LINK_REL = "_blank", "noopener noreferrer nofollow"
@@ -99,15 +99,6 @@ def parse(source: str) -> list[Token]:
     if any(token.level >= _MAX_NESTING - 1 for token in tokens):
         raise InvalidRequest(f"the Markdown nests deeper than {_MAX_NESTING} levels")
     return tokens
-
-
-def safe_href(href: str) -> bool:
-    """Whether the editor keeps a link to `href`."""
-    return (
-        bool(href)
-        and not any(ch.isspace() or not ch.isprintable() for ch in href)
-        and bool(_ALLOWED_HREF.match(href))
-    )
 
 
 def _element(parent: _Element, tag: str, attrs: dict[str, Any] | None = None) -> _Element:

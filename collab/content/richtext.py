@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from pycrdt import XmlElement, XmlFragment, XmlText
 
+from collab.content.hrefs import safe_href
 from collab.content.markdown_inline import escape_markdown as _escape_markdown
 from collab.content.markdown_inline import inline_markdown
 from collab.content.tables import html_table, markdown_table, text_table
@@ -237,9 +238,9 @@ def _html_text(text: XmlText) -> str:
             if mark in marks:
                 piece = f"<{tag}>{piece}</{tag}>"
         link = marks.get("link")
-        if isinstance(link, dict) and link.get("href"):
-            href = html.escape(str(link["href"]), quote=True)
-            piece = f'<a href="{href}">{piece}</a>'
+        href = link.get("href") if isinstance(link, dict) else None
+        if isinstance(href, str) and safe_href(href):
+            piece = f'<a href="{html.escape(href, quote=True)}">{piece}</a>'
         out.append(piece)
     return "".join(out)
 

@@ -106,3 +106,31 @@ async def test_a_standalone_html_snapshot_is_a_whole_page(server: ServerProcess)
             f"/rooms/{room}/snapshot", params={"format": "text", "standalone": "1"}
         )
         assert text.text.startswith("Plan\n")
+
+
+async def test_html_keeps_no_link_that_could_run_script(server: ServerProcess):
+    """A link mark is the client's to write: a javascript:, data: or disguised scheme must not
+    reach the HTML the server serves (its text stays, without the link)."""
+    from typing import Any
+
+    from pycrdt import Doc, XmlElement, XmlFragment, XmlText
+
+    doc: Doc[Any] = Doc()
+    paragraph = doc.get("content", type=XmlFragment).children.append(XmlElement("paragraph"))
+    text = paragraph.children.append(XmlText())
+    for content, href in (
+        ("one", "javascript:alert(1)"),
+        (" two", "data:text/html,<script>alert(1)</script>"),
+        (" three", "java\tscript:alert(1)"),
+        (" four", "https://example.org/"),
+        (" five", "/d/other"),
+    ):
+        text.insert(len(text), content, {"link": {"href": href}})
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        assert (await http.put("/links")).status_code in (200, 201)
+        posted = await http.post("/links/updates", content=doc.get_update(), headers=YJS)
+        assert posted.is_success
+        page = await http.get("/links/snapshot", params={"format": "html"})
+    assert page.text == (
+        '<p>one two three<a href="https://example.org/"> four</a><a href="/d/other"> five</a></p>'
+    )
