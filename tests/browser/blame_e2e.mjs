@@ -50,6 +50,15 @@ const scenarios = {
     const colours = await ada.page.evaluate(() => new Set([...document.querySelectorAll('.cm-blame')].map((n) => getComputedStyle(n).backgroundColor)).size)
     check(colours === 2, `two authors, ${colours} colours`)
     check(JSON.stringify(await legend(ada.page)) === '["Ada","Bob"]', `legend: ${await legend(ada.page)}`)
+    // Each author present is shown in the colour of their caret and avatar, as Ada's page has it.
+    const looks = await ada.page.evaluate(() => {
+      const own = new Map([...window.collab.provider.awareness.getStates().values()].map((s) => [s.user?.name, s.user?.color]))
+      return ['Ada', 'Bob'].map((name) => {
+        const run = document.querySelector(`.cm-blame[data-author="${name}"]`)
+        return [getComputedStyle(run).getPropertyValue('--blame-person').trim().toLowerCase(), (own.get(name) || '').toLowerCase()]
+      })
+    })
+    check(looks.every(([shown, present]) => shown && shown === present), `blame colours against presence colours: ${JSON.stringify(looks)}`)
     // Hovering a run shows its author and when they wrote it.
     await ada.page.hover('.cm-blame[data-author="Bob"]')
     const title = await ada.page.getAttribute('.cm-blame[data-author="Bob"]', 'title')

@@ -4,6 +4,7 @@
 // counts UTF-16 units.
 import { StateEffect, StateField } from '@codemirror/state'
 import { Decoration, EditorView } from '@codemirror/view'
+import { colourAttrs } from './blame.js'
 
 const setRuns = StateEffect.define() // [{from, to, colour, title}] or null
 
@@ -13,10 +14,12 @@ const blameField = StateField.define({
     deco = deco.map(tr.changes)
     for (const effect of tr.effects) {
       if (effect.is(setRuns)) {
-        deco = Decoration.set((effect.value || []).filter((m) => m.to > m.from).map((m) => Decoration.mark({
-          class: `cm-blame cm-blame-${m.colour}`,
-          attributes: { title: m.title, 'data-author': m.author }
-        }).range(m.from, m.to)))
+        deco = Decoration.set((effect.value || []).filter((m) => m.to > m.from).map((m) => {
+          const look = colourAttrs(m.colour)
+          const attributes = { title: m.title, 'data-author': m.author }
+          if (look.style) attributes.style = look.style
+          return Decoration.mark({ class: `cm-blame ${look.class}`, attributes }).range(m.from, m.to)
+        }))
       }
     }
     return deco

@@ -22,20 +22,45 @@ function when (at) {
   return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 }
 
-/** The runs with their colour number and hover title; the authors in order, with theirs. */
-export function coloured (runs) {
+/** The colour each person present has in the room (awareness `user.name` -> `user.color`):
+ * blame shows an author in the colour of their caret and avatar while they are here. */
+export function presenceColours (awareness) {
+  const found = new Map()
+  if (!awareness) return found
+  for (const state of awareness.getStates().values()) {
+    const user = state && state.user
+    if (user && typeof user.name === 'string' && /^#[0-9a-f]{6}$/i.test(user.color || '')) {
+      if (!found.has(user.name)) found.set(user.name, user.color)
+    }
+  }
+  return found
+}
+
+/** The runs with their colour and hover title; the authors in order, with theirs. A colour is
+ * a person's presence colour when `present` has one for them ({color}), else a number of the
+ * palette (doc-tools.css), in order of first appearance. */
+export function coloured (runs, present = new Map()) {
   const colours = new Map()
+  let numbered = 0
   const shown = runs.map((run) => {
     const author = run.author || 'Unknown'
-    if (!colours.has(author)) colours.set(author, colours.size % COLOURS)
+    if (!colours.has(author)) {
+      colours.set(author, present.has(author) ? { color: present.get(author) } : numbered++ % COLOURS)
+    }
     const title = run.at ? `${author} · ${when(run.at)}` : author
     return { text: run.text, author, colour: colours.get(author), title }
   })
   return { runs: shown, authors: [...colours] }
 }
 
+/** The class and style that draw `colour` (a palette number or {color}). */
+export function colourAttrs (colour) {
+  if (typeof colour === 'number') return { class: `cm-blame-${colour}`, style: '' }
+  return { class: 'cm-blame-person', style: `--blame-person: ${colour.color}` }
+}
+
 /** Bind `button` (in the bar under the text) to `surface.blame`; `legend` lists the authors. */
-export function bindBlame ({ room, surface, authHeaders, button, legend }) {
+export function bindBlame ({ room, surface, authHeaders, button, legend, awareness }) {
   let on = false
   let timer = 0
   let asked = 0
@@ -67,7 +92,7 @@ export function bindBlame ({ room, surface, authHeaders, button, legend }) {
       return
     }
     if (!on || ask !== asked) return
-    const { runs, authors } = coloured(found)
+    const { runs, authors } = coloured(found, presenceColours(awareness))
     // Runs that do not spell this page's text: its edits are not committed yet; ask again soon.
     if (!surface.blame.show(runs)) {
       if (retries++ < RETRIES) later()
@@ -76,7 +101,10 @@ export function bindBlame ({ room, surface, authHeaders, button, legend }) {
     retries = 0
     legend.replaceChildren(...authors.map(([name, colour]) => {
       const item = el('li', { class: 'blame-author' })
-      item.append(el('span', { class: `blame-swatch cm-blame-${colour}`, 'aria-hidden': 'true' }), name)
+      const look = colourAttrs(colour)
+      const swatch = el('span', { class: `blame-swatch ${look.class}`, 'aria-hidden': 'true' })
+      if (look.style) swatch.setAttribute('style', look.style)
+      item.append(swatch, name)
       return item
     }))
     legend.hidden = false

@@ -23,8 +23,8 @@ function el (tag, attrs = {}, text) {
 }
 
 /** Build the bar under `surface`'s text; returns {outline, help, counts(), blame}. With `room`
- * and `authHeaders`, the Authors toggle too. */
-export function bindDocTools (surface, { kind, can, room, authHeaders }) {
+ * and `authHeaders`, the Authors toggle too (people present shown in their `awareness` colour). */
+export function bindDocTools (surface, { kind, can, room, authHeaders, awareness }) {
   const reader = readerFor(surface)
   const bar = el('div', { class: 'doc-status', role: 'group', 'aria-label': 'Document tools' })
   const toggle = el('button', { type: 'button', class: 'status-button', id: 'outline-toggle', 'aria-expanded': 'false' })
@@ -45,7 +45,7 @@ export function bindDocTools (surface, { kind, can, room, authHeaders }) {
     const legend = el('ul', { class: 'blame-legend', id: 'blame-legend', 'aria-label': 'Authors' })
     legend.hidden = true
     bar.append(authors, legend)
-    blame = bindBlame({ room, surface, authHeaders, button: authors, legend })
+    blame = bindBlame({ room, surface, authHeaders, button: authors, legend, awareness })
   }
   bar.append(keys)
   document.getElementById('editor').after(bar)

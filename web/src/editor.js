@@ -369,7 +369,7 @@ async function main () {
   }
   bindKeyboardExit(surface, document.getElementById('side-toggle'))
   // Under the text: outline, word count, keyboard shortcuts (doc-tools.js).
-  const tools = bindDocTools(surface, { kind: surface.kind, can, room: config.room, authHeaders: () => authHeaders(access.token) })
+  const tools = bindDocTools(surface, { kind: surface.kind, can, room: config.room, authHeaders: () => authHeaders(access.token), awareness: provider.awareness })
   bindRemoteFlags(document.getElementById('editor'), ydoc, provider)
   provider.connect()
   const historyPanel = bindHistory({

@@ -3,6 +3,7 @@
 // (`surface.blame`). The server's runs count code points over the text nodes joined by one line
 // break (as comment passages do); each run becomes inline decorations, one per text node it
 // covers. Decorations never change the document.
+import { colourAttrs } from './blame.js'
 import { Extension } from '@tiptap/core'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
 import { Decoration, DecorationSet } from '@tiptap/pm/view'
@@ -37,9 +38,10 @@ function decorate (state, fragment, runs) {
       const from = Math.max(begin, part.offset)
       const to = Math.min(end, part.offset + part.length)
       if (to <= from) continue
-      found.push(Decoration.inline(part.at + from - part.offset, part.at + to - part.offset, {
-        class: `cm-blame cm-blame-${run.colour}`, title: run.title, 'data-author': run.author
-      }))
+      const look = colourAttrs(run.colour)
+      const attrs = { class: `cm-blame ${look.class}`, title: run.title, 'data-author': run.author }
+      if (look.style) attrs.style = look.style
+      found.push(Decoration.inline(part.at + from - part.offset, part.at + to - part.offset, attrs))
     }
     begin = end
   }
