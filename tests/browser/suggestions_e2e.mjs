@@ -241,7 +241,33 @@ const scenarios = {
     const viewer = await open(browser, 'viewer', ROOM)
     check((await modes(viewer.page)).length === 0, 'a viewer has the mode switch')
 
-    await suggestAndDecide({ writer, author: reviewer, watcher: viewer, authorName: 'Rita', room: ROOM, caret: caretText })
+    const expected = await suggestAndDecide({ writer, author: reviewer, watcher: viewer, authorName: 'Rita', room: ROOM, caret: caretText })
+
+    // A passage selected, then typing: a replacement (struck passage, new text after it); its
+    // author withdraws it and it is gone everywhere.
+    // The reload brought the commenter back to Viewing; the shortcut chooses Suggesting.
+    check((await modes(reviewer.page))[0].pressed === 'true', 'the commenter is not viewing after a reload')
+    await reviewer.page.keyboard.press('Control+Alt+Shift+X')
+    await waitFor(() => modes(reviewer.page), (m) => m[1].pressed === 'true', 'Suggesting by the shortcut')
+    await reviewer.page.evaluate(() => {
+      const view = window.collab.view
+      const at = view.state.doc.toString().indexOf('brown')
+      view.focus()
+      view.dispatch({ selection: { anchor: at, head: at + 'brown'.length } })
+    })
+    await reviewer.page.keyboard.type('tan', { delay: 10 })
+    for (const page of [reviewer.page, writer.page]) {
+      await waitFor(() => marked(page), (m) => m.del.length === 1 && m.del[0].text === 'brown' && m.ins.length === 1 && m.ins[0].text === 'tan' && m.ins[0].id,
+        'the replacement marked')
+    }
+    const replaced = await waitFor(() => listed(reviewer.page), (l) => l.some((t) => t.status === 'open' && t.what === 'Replace “brown” with “tan”'), 'the replacement listed')
+    const mine = replaced.find((t) => t.status === 'open')
+    await reviewer.page.click(`[data-thread-id="${mine.id}"] .suggestion-withdraw`)
+    for (const page of [reviewer.page, writer.page, viewer.page]) {
+      await waitFor(() => marked(page), (m) => m.del.length === 0 && m.ins.length === 0, 'no marks after withdrawing')
+      check(await pageText(page) === expected, 'the text after withdrawing')
+    }
+    check(await serverText('writer', ROOM) === expected, 'the server’s text after withdrawing')
     noPageErrors(writer, reviewer, viewer)
   },
 

@@ -136,7 +136,8 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
         try {
           // All of them: the empty note says how many resolved ones are hidden.
           const page = await api.list('all')
-          state.threads = page.items
+          // A suggestion accepted or rejected is settled like a resolved thread.
+          state.threads = page.items.map((t) => (t.suggestion && t.suggestion.status !== 'open' ? { ...t, resolved: true } : t))
           say('')
         } catch (err) {
           say(`The comments could not be loaded: ${err.message}`, 'error')

@@ -66,7 +66,7 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub, images,
     CommentMarks({ fragment: ydoc.getXmlFragment(CONTENT), hub, commentOnly }),
     BlameMarks,
     images.extension,
-    ...(ctl ? [Suggestions({ ctl, fragment: ydoc.getXmlFragment(CONTENT) })] : [])
+    Suggestions({ ctl, fragment: ydoc.getXmlFragment(CONTENT) })
   ]
 }
 
@@ -86,7 +86,8 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
   parent.append(images.status.box, host)
   const fragment = ydoc.getXmlFragment(CONTENT)
   // Suggesting (rich-suggest.js): editors choose it, commenters may only suggest, viewers neither.
-  const ctl = !readOnly || commentOnly ? suggestControl({ readOnly, room, authHeaders, awareness: provider.awareness, hub }) : null
+  // Everyone sees the open suggestions marked.
+  const ctl = suggestControl({ readOnly, room, authHeaders, awareness: provider.awareness, hub })
   const editor = new Editor({
     element: host,
     editable: !readOnly || commentOnly,
@@ -98,13 +99,13 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
         'aria-multiline': 'true',
         'aria-label': 'Document text',
         spellcheck: 'true',
-        ...(readOnly && !ctl ? { 'aria-readonly': 'true' } : {})
+        ...(readOnly && !commentOnly ? { 'aria-readonly': 'true' } : {})
       }
     }
   })
-  const suggest = ctl ? richSuggestApi(editor, ctl) : null
-  const toggle = ctl ? modeSwitch({ canWrite: !readOnly, initial: ctl.mode, onChange: (mode) => { suggest.setMode(mode); editor.commands.focus() } }) : null
-  if (suggest) suggest.choose = toggle.choose
+  const suggest = richSuggestApi(editor, ctl)
+  const toggle = !readOnly || commentOnly ? modeSwitch({ canWrite: !readOnly, initial: ctl.mode, onChange: (mode) => { suggest.setMode(mode); editor.commands.focus() } }) : null
+  if (toggle) suggest.choose = toggle.choose
   if (!readOnly) {
     const toolbar = buildToolbar(editor, altTextForm(editor))
     addTableTools(toolbar, editor)

@@ -31,9 +31,10 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
   const undoManager = new Y.UndoManager(ytext)
   awareness.setLocalStateField('user', user)
   // Suggesting (text-suggest.js): editors choose it, commenters may only suggest, viewers neither.
+  // Everyone sees the open suggestions marked.
   const suggestable = !readOnly || selectable
-  const ctl = suggestable ? suggestControl({ readOnly, room, authHeaders, awareness, hub }) : null
-  const suggesting = ctl ? textSuggest(ctl) : null
+  const ctl = suggestControl({ readOnly, room, authHeaders, awareness, hub })
+  const suggesting = textSuggest(ctl)
   const state = EditorState.create({
     doc: ytext.toString(),
     extensions: [
@@ -55,11 +56,10 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
       EditorView.contentAttributes.of({ 'aria-label': 'Document text', spellcheck: 'true' }),
       // Viewers: no edits from the keyboard, paste or drop (the server would refuse them, 4403).
       // Commenters' text is read-only too, but while they suggest (text-suggest.js).
-      suggesting ? suggesting.extension : EditorState.readOnly.of(readOnly),
+      suggesting.extension,
       // Commenters: no edits either, but the text takes the focus, so the keyboard selects a
       // passage to comment on.
       EditorView.editable.of(!readOnly || selectable),
-      readOnly && !suggesting ? EditorView.contentAttributes.of({ 'aria-readonly': 'true' }) : [],
       placeholder(readOnly ? 'Nothing here yet.' : 'Start typing…'),
       yCollab(ytext, awareness, { undoManager }),
       commentMarks(hub),
@@ -68,11 +68,11 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
     ]
   })
   const view = new EditorView({ state, parent })
-  const suggest = suggesting ? suggesting.bind(view, ytext) : null
-  if (suggest) {
+  const suggest = suggesting.bind(view, ytext)
+  suggest.mode = () => ctl.mode
+  if (suggestable) {
     const toggle = modeSwitch({ canWrite: !readOnly, initial: ctl.mode, onChange: (mode) => { suggest.setMode(mode); view.focus() } })
     parent.prepend(modeBar(toggle))
-    suggest.mode = () => ctl.mode
     suggest.choose = toggle.choose
   }
   return {
