@@ -33,6 +33,7 @@ from collab.api import (
     people,
     rooms,
     sharing,
+    suggestions,
     trash,
     ws,
 )
@@ -115,6 +116,7 @@ def create_app(
         *history.routes,
         *links.routes,
         *comments.routes,
+        *suggestions.routes,
         *blame.routes,
         *images.routes,
         *mentions.routes,

@@ -405,3 +405,57 @@ def _code_point_at(text: str, offset: int) -> int:
         if consumed > offset:
             return position
     return len(text)
+
+
+# ---------------------------------------------------------------- points (insertions)
+
+
+def point_nodes(doc: Doc[Any], index: int) -> bytes:
+    """A Yjs relative position for the place `index` of the document's joined text (between
+    two characters, or at the start or end of a text node): made on the character before it
+    (assoc -1), or, at the start of a node, on the node's first character (assoc 0), so text
+    typed on either side leaves it where it was. 422 outside the text, or in an empty node
+    (a position naming a character is needed, and an empty node holds none)."""
+    copy = copy_of(doc)
+    nodes = text_nodes(copy)
+    strings = [node_string(node) for node in nodes]
+    text = joined(strings)
+    if index < 0 or index > len(text):
+        raise InvalidRequest(
+            f"the point {index} is not inside the text (length {len(text)}): give an index "
+            "from 0 to the text's length"
+        )
+    starts = _starts(strings)
+    number = next(
+        n for n, (b, s) in enumerate(zip(starts, strings, strict=True)) if b <= index <= b + len(s)
+    )
+    offset = index - starts[number]
+    if offset > 0:
+        client, clock, size = _char_id(copy, nodes[number], offset - 1)
+        item = {"client": client, "clock": clock + size - 1}
+        return StickyIndex.from_json({"item": item, "assoc": -1}).encode()
+    if not strings[number]:
+        raise InvalidRequest(
+            "the point is in an empty paragraph (or an empty document): an insertion needs a "
+            "character beside it to hold its place; type something there first"
+        )
+    client, clock, _ = _char_id(copy, nodes[number], 0)
+    return StickyIndex.from_json({"item": {"client": client, "clock": clock}, "assoc": 0}).encode()
+
+
+def locate_points(doc: Doc[Any], points: Sequence[bytes]) -> list[int | None]:
+    """Where each point (an encoded relative position) stands in `doc`'s joined text now, the
+    character it names deleted or not; None for one that names nothing this document's text
+    holds (never did, or its node was removed). One copy for them all."""
+    copy = copy_of(doc)
+    holdings = _Holdings(copy)
+    positions: list[StickyIndex | None] = []
+    for data in points:
+        try:
+            position: StickyIndex | None = decode_position(data, "at")
+        except InvalidRequest:
+            position = None
+        positions.append(position if position is not None and holdings.holds(position) else None)
+    spots = _spots(copy, positions)
+    starts = _starts([node_string(node) for node in text_nodes(copy)])
+    return [None if spot is None else starts[spot[0]] + spot[1] for spot in spots]
