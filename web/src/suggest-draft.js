@@ -106,9 +106,11 @@ export function draftSender (api, { where, onError = () => {}, onSent = () => {}
         if (!draft.id) {
           const place = where(draft)
           if (!place) throw new Error('this place in the text cannot hold a suggestion')
-          const thread = await api.create({ kind: draft.kind, text: draft.text, ...place })
+          // What was sent: the draft may grow while the request is under way.
+          const text = draft.text
+          const thread = await api.create({ kind: draft.kind, text, ...place })
           draft.id = thread.id
-          draft.sent = { text: draft.text, place: JSON.stringify(place) }
+          draft.sent = { text, place: JSON.stringify(place) }
           continue
         }
         const body = {}
