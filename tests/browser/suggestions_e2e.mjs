@@ -68,7 +68,8 @@ function marked (page) {
       return copy.textContent
     }
     const ins = [...document.querySelectorAll('#editor ins.suggest-ins')].map((el) => ({
-      text: shown(el), title: el.title, id: el.dataset.suggestion || null, spoken: el.textContent, colour: el.style.getPropertyValue('--suggest-colour')
+      text: shown(el), title: el.title, id: el.dataset.suggestion || null, spoken: el.textContent, colour: el.style.getPropertyValue('--suggest-colour'),
+      pending: el.classList.contains('is-pending')
     }))
     const del = {}
     for (const el of document.querySelectorAll('#editor del.suggest-del')) {
@@ -145,9 +146,24 @@ const wrote = (page, clientID) => page.evaluate((c) => window.collab.ydoc.store.
 async function suggestAndDecide ({ writer, author, watcher, authorName, room, caret, bulk, initial = TEXT }) {
   const clientID = await author.page.evaluate(() => window.collab.ydoc.clientID)
   await caret(author.page, 'quick', 'quick'.length)
+  // The first request waits (held here, then sent as it was) until the page has shown the text.
+  let release
+  const held = new Promise((resolve) => { release = resolve })
+  let first = true
+  await author.page.route('**/api/rooms/*/suggestions', async (route) => {
+    if (first && route.request().method() === 'POST') {
+      first = false
+      await held
+    }
+    await route.continue()
+  })
   await author.page.keyboard.type(' ree', { delay: 10 })
-  // Shown at once on the author's page, while the shared text stays as it was.
-  await waitFor(() => marked(author.page), (m) => m.ins.some((i) => i.text === ' ree'), 'the author’s pending insertion')
+  // Shown at once on the author's page (before the server answers), while the shared text stays as it was.
+  const early = await waitFor(() => marked(author.page), (m) => m.ins.some((i) => i.text === ' ree'), 'the author’s pending insertion')
+  check(!early.ins[0].id && early.ins[0].pending, `the insertion was saved before its request went: ${JSON.stringify(early)}`)
+  release()
+  await waitFor(() => marked(author.page), (m) => m.ins.length === 1 && m.ins[0].id && !m.ins[0].pending, 'the insertion saved')
+  await author.page.unroute('**/api/rooms/*/suggestions')
   await author.page.keyboard.press('Backspace')
   await author.page.keyboard.type('d', { delay: 10 })
   await waitFor(() => marked(author.page), (m) => m.ins.length === 1 && m.ins[0].text === ' red', 'the insertion after a Backspace in it')
