@@ -131,6 +131,9 @@ export function textSuggest (ctl) {
 
   function filter (tr) {
     if (ctl.mode !== 'suggesting' || !tr.docChanged || tr.annotation(ySyncAnnotation)) return tr
+    // Typing, pasting, dropping and deleting become suggestions; other changes (moving lines,
+    // replacing all found, …) are not made while suggesting.
+    if (!tr.isUserEvent('input') && !tr.isUserEvent('delete')) return {}
     let edit = null
     tr.changes.iterChanges((fromA, toA, _fromB, _toB, inserted) => {
       if (!edit) edit = { from: fromA, to: toA, text: inserted.toString() }
