@@ -311,6 +311,25 @@ const scenarios = {
     await waitFor(() => pageText(reviewer.page), (t) => t === full, 'the reviewer’s text')
 
     await suggestAndDecide({ writer, author: editor, watcher: reviewer, authorName: 'Theo', room: RICH_ROOM, caret: caretRich, bulk: true, initial: full })
+    // Backspace takes one's own pending insertion back to nothing: withdrawn everywhere.
+    await editor.page.keyboard.press('Control+Alt+Shift+X')
+    await waitFor(() => modes(editor.page), (m) => m[1].pressed === 'true', 'Suggesting again after the reload')
+    await caretRich(editor.page, 'Second', 'Second'.length)
+    await editor.page.keyboard.type('ab', { delay: 10 })
+    await waitFor(() => marked(writer.page), (m) => m.ins.length === 1 && m.ins[0].text === 'ab', 'the second insertion on the writer’s page')
+    await editor.page.keyboard.press('Backspace')
+    await editor.page.keyboard.press('Backspace')
+    await waitFor(() => marked(editor.page), (m) => m.ins.length === 0, 'the insertion gone on its author’s page')
+    await waitFor(() => marked(writer.page), (m) => m.ins.length === 0, 'the withdrawn insertion on the writer’s page')
+    await waitFor(async () => (await rest('writer', RICH_ROOM, 'GET', '/suggestions?status=open')).items.length, (n) => n === 0, 'open suggestions after withdrawing')
+    // Delete (forward) three times before "paragraph": one deletion of "par", rejected.
+    await caretRich(editor.page, 'paragraph')
+    for (let n = 0; n < 3; n++) await editor.page.keyboard.press('Delete')
+    await waitFor(() => marked(writer.page), (m) => m.del.length === 1 && m.del[0].text === 'par' && m.del[0].id, 'the forward deletion on the writer’s page')
+    const [par] = await waitFor(() => listed(writer.page), (l) => l.filter((t) => t.status === 'open').length === 1 && l[0].what === 'Delete “par”', 'the forward deletion listed')
+    await writer.page.click(`[data-thread-id="${par.id}"] .suggestion-reject`)
+    await waitFor(() => marked(editor.page), (m) => m.del.length === 0, 'the rejected deletion on its author’s page')
+
     // Back to Editing: typing changes the text again.
     await editor.page.click('.mode-button[data-mode="editing"]')
     await caretRich(editor.page, 'Second', 'Second'.length)

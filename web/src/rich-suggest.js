@@ -175,7 +175,8 @@ export function Suggestions ({ ctl, fragment }) {
   function typed (view, text) {
     if (!text) return true
     const { from, to } = view.state.selection
-    return edit(view, { from, to, text: text.replace(/\r\n?/g, '\n'), direction: null })
+    // Suggested text is plain text within a paragraph: line breaks become spaces.
+    return edit(view, { from, to, text: text.replace(/\r\n?|\n/g, ' '), direction: null })
   }
 
   const plugin = new Plugin({
