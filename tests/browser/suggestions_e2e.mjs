@@ -200,6 +200,9 @@ async function suggestAndDecide ({ writer, author, watcher, authorName, room, ca
   await waitFor(() => listed(author.page), (l) => l.find((t) => t.id === ins.id)?.comments.includes('Red it is.'), 'the reply on the author’s page')
 
   await captureLooks(writer.page, `${room}-open`)
+  // The text itself as the author sees it, while suggesting (the panels closed).
+  if (await author.page.isVisible('#outline-panel')) await author.page.click('#outline-panel [aria-label="Close the outline"]')
+  await captureLooks(author.page, `${room}-marked`)
 
   // Accept the insertion, reject the deletion (one by one, or all of the author's at once).
   await writer.page.click(`[data-thread-id="${ins.id}"] .suggestion-accept`)

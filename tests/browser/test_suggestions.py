@@ -1,7 +1,9 @@
 """Suggesting mode (issue 26) in real Chromium pages against a real collab server with a secret:
-in plain text a commenter suggests an insertion and a deletion, the writer sees both marked and
-accepts one and rejects the other while a viewer watches; in rich text an editor switches to
-Suggesting by the keyboard and does the same, the writer rejecting with "Reject all from".
+in plain text a commenter suggests an insertion (shown before the server answers) and a
+deletion, the writer sees both marked and accepts one and rejects the other while a viewer
+watches, then the commenter replaces a passage and withdraws it; in rich text an editor
+switches to Suggesting by the keyboard and does the same, the writer rejecting with "Reject all
+from", then Backspace withdraws an insertion and Delete makes a deletion that is rejected.
 Every page, a reload and the REST API show the expected text; screenshots at 1280 and 390 px,
 light and dark, each checked with axe-core."""
 
