@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from collab.auth import issue_token
+from collab.client import CollabClient
 from tests.auth.test_websocket_auth import SECRET, token
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
@@ -320,3 +322,34 @@ async def test_open_editors_hear_of_each_change(server: ServerProcess, http: htt
 
 def _events(client: YClient) -> list[dict[str, Any]]:
     return [event for event, _ in client.events if event["type"].startswith("suggestion.")]
+
+
+async def test_suggestions_go_with_an_export_and_a_copy(
+    server: ServerProcess, http: httpx.AsyncClient
+):
+    open_one = await suggest(
+        http, {"kind": "insert", "passage": {"index": 4, "length": 0}, "text": "very "}
+    )
+    done = await suggest(http, {"kind": "replace", "passage": {"text": "fox"}, "text": "cat"})
+    assert (await accept(http, done["id"])).status_code == 200
+    admin = issue_token(SECRET, user="root", name="Root", grants={"*": "admin"}, ttl_seconds=600)
+    async with CollabClient(server.http_url, token=admin) as client:
+        exported = await client.snapshot_collab("doc")
+        imported = await client.import_file("Imported", exported, "collab")
+        await client.copy_room("doc", "copied", comments=True, resolved_comments=True)
+        for room in (imported.name, "copied"):
+            found = {t.quote: t for t in await client.suggestions(room, "all")}
+            assert set(found) == {"very ", "fox"}, room
+            still = found["very "].suggestion
+            assert still is not None and still.status == "open" and still.kind == "insert"
+            assert still.range is not None and still.range.index == 4
+            decided = found["fox"].suggestion
+            assert decided is not None and decided.status == "accepted"
+            assert decided.decided_by is not None and decided.decided_by.name == "Ed"
+            accepted = await client.accept_suggestion(room, found["very "].id)
+            assert accepted.suggestion is not None and accepted.suggestion.status == "accepted"
+            assert (
+                await client.snapshot_text(room)
+                == "The very quick brown cat jumps over the lazy dog."
+            )
+    assert open_one["id"] in {t["id"] for t in await suggestions(http)}
