@@ -40,8 +40,8 @@ Action = Literal[
 SuggestionKind = Literal["insert", "delete", "replace"]
 # "applying": an accept is under way (claimed, its edit not yet committed); shown as open.
 SuggestionStatus = Literal["open", "applying", "accepted", "rejected"]
-# How long an accept may hold its claim: a process that died mid-accept leaves "applying",
-# and another accept may claim the suggestion again once this has passed.
+# How long an accept may hold its claim before the suggestion may be rejected: a process that
+# died mid-accept (or whose edit waits for the database) leaves "applying".
 CLAIM_SECONDS = 60
 
 # A mention in a comment's body: `<@ID>`, ID a person's id (people.id). The body keeps the
@@ -633,19 +633,17 @@ class SqlComments:
 
     async def claim_suggestion(self, room: str, thread_id: str, by: Author, now: datetime) -> bool:
         """Mark an open suggestion as being accepted by `by` (status "applying"), so that no one
-        else accepts it meanwhile; an accept that died holding its claim for CLAIM_SECONDS is
-        claimed again. False when it is not open (or being accepted by someone else now)."""
-        status = _threads.c.suggest_status
-        stale = now - timedelta(seconds=CLAIM_SECONDS)
+        else accepts or rejects it meanwhile. False when it is not open (decided, or being
+        accepted now). A claim is never taken over: an accept that died holding it may have
+        applied its edit, and applying it twice would be worse than a suggestion that can only
+        be rejected (`decide_suggestion` lets a claim older than CLAIM_SECONDS be rejected)."""
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 update(_threads)
                 .where(
                     _threads.c.id == thread_id,
                     _threads.c.room == room,
-                    or_(
-                        status == "open", and_(status == "applying", _threads.c.decided_at < stale)
-                    ),
+                    _threads.c.suggest_status == "open",
                 )
                 .values(
                     suggest_status="applying",
@@ -685,17 +683,19 @@ class SqlComments:
         status: Literal["accepted", "rejected"],
     ) -> Thread | None:
         """Record that `by` accepted (once its edit is applied: it holds the claim) or rejected
-        (open) the suggestion at `now`; the thread is resolved with it. None if the room has no
+        (open, or claimed by an accept that has not finished for CLAIM_SECONDS) the suggestion
+        at `now`; the thread is resolved with it. None if the room has no
         such thread, or it is not in the state that allows it."""
-        was = "applying" if status == "accepted" else "open"
+        state = _threads.c.suggest_status
+        if status == "accepted":
+            was = state == "applying"
+        else:  # open, or claimed by an accept that has not finished for CLAIM_SECONDS
+            stale = now - timedelta(seconds=CLAIM_SECONDS)
+            was = or_(state == "open", and_(state == "applying", _threads.c.decided_at < stale))
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 update(_threads)
-                .where(
-                    _threads.c.id == thread_id,
-                    _threads.c.room == room,
-                    _threads.c.suggest_status == was,
-                )
+                .where(_threads.c.id == thread_id, _threads.c.room == room, was)
                 .values(
                     suggest_status=status,
                     decided_by=by.display,
