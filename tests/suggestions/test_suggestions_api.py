@@ -6,6 +6,7 @@ the events open editors hear."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -234,9 +235,8 @@ async def test_rejecting_keeps_the_text_and_who_may_decide(http: httpx.AsyncClie
     own = await suggest(http, {"kind": "delete", "passage": {"text": "lazy "}})
     by_author = await http.post(f"/suggestions/{own['id']}/reject", headers=as_("commenter", "Cy"))
     assert by_author.status_code == 200, by_author.text
-    assert [t["id"] for t in await suggestions(http, "rejected")] == [made["id"], own["id"]] or {
-        t["id"] for t in await suggestions(http, "rejected")
-    } == {made["id"], own["id"]}
+    rejected_ones = await suggestions(http, "rejected")
+    assert [t["id"] for t in rejected_ones] == [made["id"], own["id"]], "in document order"
     threads = await http.get("/threads", params={"status": "resolved"}, headers=as_("viewer"))
     assert {t["id"] for t in threads.json()["items"]} == {made["id"], own["id"]}
 
@@ -353,3 +353,16 @@ async def test_suggestions_go_with_an_export_and_a_copy(
                 == "The very quick brown cat jumps over the lazy dog."
             )
     assert open_one["id"] in {t["id"] for t in await suggestions(http)}
+
+
+async def test_two_accepts_at_once_apply_it_once(http: httpx.AsyncClient):
+    made = await suggest(
+        http, {"kind": "insert", "passage": {"index": 4, "length": 0}, "text": "very "}
+    )
+    first, second = await asyncio.gather(
+        accept(http, made["id"], name="Ed"), accept(http, made["id"], name="Flo")
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
+    refused = first if first.status_code == 409 else second
+    assert "not open" in refused.json()["detail"]
+    assert await text(http) == "The very quick brown fox jumps over the lazy dog."
