@@ -9,7 +9,6 @@ room's open editors (EVENT `suggestion.*`) and, for created, accepted and reject
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from pycrdt import Doc
@@ -171,9 +170,6 @@ async def change_suggestion(call: RoomCall[None, SuggestionPatch]) -> Response:
     )
     if changed is None:
         raise SuggestionConflict("this suggestion is no longer open: it cannot be changed")
-    if suggestion.kind == "insert" and text is not None:
-        await state.store.comments.update_quote(room, thread.id, text)
-        changed = replace(changed, quote=text)
     _announce(call, "suggestion.changed", thread.id)
     names = await mentions.names_in(call, [changed])
     return reply(await shown_thread(call, changed, doc, names))

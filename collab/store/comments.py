@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import CommentLimit, RoomNotFound
@@ -597,11 +597,14 @@ class SqlComments:
         passage: tuple[bytes, bytes, str] | None = None,
         at: bytes | None = None,
     ) -> Thread | None:
-        """Change an open suggestion's text, passage (start, end, quote) or point: what is not
-        None. None if the room has no such thread, or it is no longer open."""
+        """Change an open suggestion's text (an insertion's quote with it), passage (start, end,
+        quote) or point: what is not None. None if the room has no such thread, or it is no
+        longer open."""
         values: dict[str, Any] = {}
         if text is not None:
+            is_insert = _threads.c.suggest_kind == "insert"
             values["suggest_text"] = text
+            values["quote"] = case((is_insert, text), else_=_threads.c.quote)
         if passage is not None:
             values.update(anchor_start=passage[0], anchor_end=passage[1], quote=passage[2])
         if at is not None:
