@@ -9,7 +9,6 @@ room's open editors (EVENT `suggestion.*`) and, for created, accepted and reject
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from pycrdt import Doc
@@ -171,9 +170,6 @@ async def change_suggestion(call: RoomCall[None, SuggestionPatch]) -> Response:
     )
     if changed is None:
         raise SuggestionConflict("this suggestion is no longer open: it cannot be changed")
-    if suggestion.kind == "insert" and text is not None:
-        await state.store.comments.update_quote(room, thread.id, text)
-        changed = replace(changed, quote=text)
     _announce(call, "suggestion.changed", thread.id)
     names = await mentions.names_in(call, [changed])
     return reply(await shown_thread(call, changed, doc, names))
@@ -312,25 +308,28 @@ async def _accept(call: RoomCall[Any, Any], thread: Thread) -> Thread:
     )
     suggester = thread.created_by
     origin = LocalOrigin("suggestion", suggester.display)
+    applied: list[bool] = []
+
+    def change(doc: Doc[Any]) -> None:
+        apply_proposal(doc, proposal)
+        applied.append(True)
+
     try:
         await state.documents.apply_edit(
-            room,
-            lambda doc: _apply(doc, proposal),
-            origin,
-            adds_bytes=utf8_size(suggestion.text),
+            room, change, origin, adds_bytes=utf8_size(suggestion.text)
         )
     except BaseException:
-        await comments.release_suggestion(room, thread.id)
+        # Refused before it changed anything: open again. Applied but not yet committed (the
+        # database is down: it is saved once it is back): the claim stays, so that nobody
+        # applies it twice.
+        if not applied:
+            await comments.release_suggestion(room, thread.id)
         raise
     accepted = await comments.decide_suggestion(room, thread.id, by, now(), "accepted")
     if accepted is None:  # pragma: no cover - the claim is ours until this records it
         raise SuggestionConflict("this suggestion changed while it was being accepted")
     _announce(call, "suggestion.accepted", thread.id)
     return accepted
-
-
-def _apply(doc: Doc[Any], proposal: Proposal) -> None:
-    apply_proposal(doc, proposal)
 
 
 async def _reject(call: RoomCall[Any, Any], thread: Thread) -> Thread:

@@ -5,8 +5,9 @@ A suggestion holds its place by Yjs relative positions (content/passages.py), so
 where its point or passage stands in the current text, whatever others changed meanwhile: an
 insertion where its point resolves (its neighbour deleted or not), a deletion or replacement
 over what is left of its passage. Plain text (the `content` Y.Text) and rich text (the XmlText
-nodes of the content root) alike; a deletion may span text nodes (each one's share of the
-passage is deleted; the nodes themselves stay). Inserted text takes the formatting of the
+nodes of the content root) alike; a deletion may span text nodes: each one's share of the
+passage is deleted, and sibling paragraphs whose breaks it took are joined into the first, as
+an editor joins them (`_join`). Inserted text takes the formatting of the
 character before it (at the start of a node: of the character it replaces, or the one after
 it)."""
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Doc
+from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
 from collab.content.anchors import locate
 from collab.content.passages import Node, locate_points, node_string, text_nodes, utf8
@@ -94,6 +95,44 @@ def _replace(doc: Doc[Any], index: int, length: int, text: str) -> None:
             nodes[home].insert(utf8(left, offset), text, looks)
         else:
             nodes[home].insert(utf8(left, offset), text)
+    last = max(n for n in range(len(nodes)) if starts[n] <= index + length)
+    if last > home:
+        _join(nodes[home : last + 1])
+
+
+def _join(nodes: list[Node]) -> None:
+    """Join the blocks (paragraphs, headings) holding `nodes`, whose breaks a deletion took:
+    what is left of the last node's text moves to the end of the first's, with its formatting,
+    and the blocks after the first are removed. Only for sibling blocks that each hold one text
+    node and nothing else (else they stay apart, each holding what is left of its text)."""
+    blocks: list[XmlElement] = []
+    for node in nodes:
+        block = node.parent if isinstance(node, XmlText) else None
+        if not isinstance(block, XmlElement) or len(block.children) != 1:
+            return
+        blocks.append(block)
+    holder = blocks[0].parent
+    if not isinstance(holder, XmlElement | XmlFragment):
+        return
+    if any(block.parent != holder for block in blocks):
+        return
+    siblings = list(holder.children)
+    places = [next((n for n, c in enumerate(siblings) if c == b), -1) for b in blocks]
+    if places[0] < 0 or places != list(range(places[0], places[0] + len(blocks))):
+        return
+    first, tail = nodes[0], nodes[-1]
+    end = utf8(node_string(first), len(node_string(first)))
+    for chunk in tail.diff():
+        value, attributes = chunk[0], chunk[1] if len(chunk) > 1 else None
+        if not isinstance(value, str) or not value:
+            continue
+        if attributes:
+            first.insert(end, value, dict(attributes))
+        else:
+            first.insert(end, value)
+        end += len(value.encode("utf-8", "surrogatepass"))
+    for place in reversed(places[1:]):
+        del holder.children[place]
 
 
 def _formatting(node: Node, string: str, offset: int) -> dict[str, Any] | None:

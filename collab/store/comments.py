@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import CommentLimit, RoomNotFound
@@ -40,8 +40,8 @@ Action = Literal[
 SuggestionKind = Literal["insert", "delete", "replace"]
 # "applying": an accept is under way (claimed, its edit not yet committed); shown as open.
 SuggestionStatus = Literal["open", "applying", "accepted", "rejected"]
-# How long an accept may hold its claim: a process that died mid-accept leaves "applying",
-# and another accept may claim the suggestion again once this has passed.
+# How long an accept may hold its claim before the suggestion may be rejected: a process that
+# died mid-accept (or whose edit waits for the database) leaves "applying".
 CLAIM_SECONDS = 60
 
 # A mention in a comment's body: `<@ID>`, ID a person's id (people.id). The body keeps the
@@ -597,11 +597,14 @@ class SqlComments:
         passage: tuple[bytes, bytes, str] | None = None,
         at: bytes | None = None,
     ) -> Thread | None:
-        """Change an open suggestion's text, passage (start, end, quote) or point: what is not
-        None. None if the room has no such thread, or it is no longer open."""
+        """Change an open suggestion's text (an insertion's quote with it), passage (start, end,
+        quote) or point: what is not None. None if the room has no such thread, or it is no
+        longer open."""
         values: dict[str, Any] = {}
         if text is not None:
+            is_insert = _threads.c.suggest_kind == "insert"
             values["suggest_text"] = text
+            values["quote"] = case((is_insert, text), else_=_threads.c.quote)
         if passage is not None:
             values.update(anchor_start=passage[0], anchor_end=passage[1], quote=passage[2])
         if at is not None:
@@ -633,19 +636,17 @@ class SqlComments:
 
     async def claim_suggestion(self, room: str, thread_id: str, by: Author, now: datetime) -> bool:
         """Mark an open suggestion as being accepted by `by` (status "applying"), so that no one
-        else accepts it meanwhile; an accept that died holding its claim for CLAIM_SECONDS is
-        claimed again. False when it is not open (or being accepted by someone else now)."""
-        status = _threads.c.suggest_status
-        stale = now - timedelta(seconds=CLAIM_SECONDS)
+        else accepts or rejects it meanwhile. False when it is not open (decided, or being
+        accepted now). A claim is never taken over: an accept that died holding it may have
+        applied its edit, and applying it twice would be worse than a suggestion that can only
+        be rejected (`decide_suggestion` lets a claim older than CLAIM_SECONDS be rejected)."""
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 update(_threads)
                 .where(
                     _threads.c.id == thread_id,
                     _threads.c.room == room,
-                    or_(
-                        status == "open", and_(status == "applying", _threads.c.decided_at < stale)
-                    ),
+                    _threads.c.suggest_status == "open",
                 )
                 .values(
                     suggest_status="applying",
@@ -685,17 +686,19 @@ class SqlComments:
         status: Literal["accepted", "rejected"],
     ) -> Thread | None:
         """Record that `by` accepted (once its edit is applied: it holds the claim) or rejected
-        (open) the suggestion at `now`; the thread is resolved with it. None if the room has no
+        (open, or claimed by an accept that has not finished for CLAIM_SECONDS) the suggestion
+        at `now`; the thread is resolved with it. None if the room has no
         such thread, or it is not in the state that allows it."""
-        was = "applying" if status == "accepted" else "open"
+        state = _threads.c.suggest_status
+        if status == "accepted":
+            was = state == "applying"
+        else:  # open, or claimed by an accept that has not finished for CLAIM_SECONDS
+            stale = now - timedelta(seconds=CLAIM_SECONDS)
+            was = or_(state == "open", and_(state == "applying", _threads.c.decided_at < stale))
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 update(_threads)
-                .where(
-                    _threads.c.id == thread_id,
-                    _threads.c.room == room,
-                    _threads.c.suggest_status == was,
-                )
+                .where(_threads.c.id == thread_id, _threads.c.room == room, was)
                 .values(
                     suggest_status=status,
                     decided_by=by.display,

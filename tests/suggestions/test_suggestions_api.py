@@ -6,12 +6,15 @@ the events open editors hear."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
+from collab.auth import issue_token
+from collab.client import CollabClient
 from tests.auth.test_websocket_auth import SECRET, token
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
@@ -232,9 +235,8 @@ async def test_rejecting_keeps_the_text_and_who_may_decide(http: httpx.AsyncClie
     own = await suggest(http, {"kind": "delete", "passage": {"text": "lazy "}})
     by_author = await http.post(f"/suggestions/{own['id']}/reject", headers=as_("commenter", "Cy"))
     assert by_author.status_code == 200, by_author.text
-    assert [t["id"] for t in await suggestions(http, "rejected")] == [made["id"], own["id"]] or {
-        t["id"] for t in await suggestions(http, "rejected")
-    } == {made["id"], own["id"]}
+    rejected_ones = await suggestions(http, "rejected")
+    assert [t["id"] for t in rejected_ones] == [made["id"], own["id"]], "in document order"
     threads = await http.get("/threads", params={"status": "resolved"}, headers=as_("viewer"))
     assert {t["id"] for t in threads.json()["items"]} == {made["id"], own["id"]}
 
@@ -320,3 +322,47 @@ async def test_open_editors_hear_of_each_change(server: ServerProcess, http: htt
 
 def _events(client: YClient) -> list[dict[str, Any]]:
     return [event for event, _ in client.events if event["type"].startswith("suggestion.")]
+
+
+async def test_suggestions_go_with_an_export_and_a_copy(
+    server: ServerProcess, http: httpx.AsyncClient
+):
+    open_one = await suggest(
+        http, {"kind": "insert", "passage": {"index": 4, "length": 0}, "text": "very "}
+    )
+    done = await suggest(http, {"kind": "replace", "passage": {"text": "fox"}, "text": "cat"})
+    assert (await accept(http, done["id"])).status_code == 200
+    admin = issue_token(SECRET, user="root", name="Root", grants={"*": "admin"}, ttl_seconds=600)
+    async with CollabClient(server.http_url, token=admin) as client:
+        exported = await client.snapshot_collab("doc")
+        imported = await client.import_file("Imported", exported, "collab")
+        await client.copy_room("doc", "copied", comments=True, resolved_comments=True)
+        for room in (imported.name, "copied"):
+            found = {t.quote: t for t in await client.suggestions(room, "all")}
+            assert set(found) == {"very ", "fox"}, room
+            still = found["very "].suggestion
+            assert still is not None and still.status == "open" and still.kind == "insert"
+            assert still.range is not None and still.range.index == 4
+            decided = found["fox"].suggestion
+            assert decided is not None and decided.status == "accepted"
+            assert decided.decided_by is not None and decided.decided_by.name == "Ed"
+            accepted = await client.accept_suggestion(room, found["very "].id)
+            assert accepted.suggestion is not None and accepted.suggestion.status == "accepted"
+            assert (
+                await client.snapshot_text(room)
+                == "The very quick brown cat jumps over the lazy dog."
+            )
+    assert open_one["id"] in {t["id"] for t in await suggestions(http)}
+
+
+async def test_two_accepts_at_once_apply_it_once(http: httpx.AsyncClient):
+    made = await suggest(
+        http, {"kind": "insert", "passage": {"index": 4, "length": 0}, "text": "very "}
+    )
+    first, second = await asyncio.gather(
+        accept(http, made["id"], name="Ed"), accept(http, made["id"], name="Flo")
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 409], (first.text, second.text)
+    refused = first if first.status_code == 409 else second
+    assert "not open" in refused.json()["detail"]
+    assert await text(http) == "The very quick brown fox jumps over the lazy dog."

@@ -54,6 +54,11 @@ _SUGGESTION_EXAMPLE: JsonDict = {
     "range": {"index": 120, "length": 16, "text": "revenue grew 12%"},
     "author_colour": None,
 }
+_SUGGESTION_THREAD_EXAMPLE: JsonDict = {
+    **_THREAD_EXAMPLE,
+    "comments": [],
+    "suggestion": _SUGGESTION_EXAMPLE,
+}
 
 
 class PassageIndex(Body):
@@ -277,7 +282,9 @@ class ThreadOut(BaseModel):
     """A thread on a passage, with its comments (oldest first; the first one opened it); a
     suggestion is a thread carrying a proposed edit (`suggestion`)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_THREAD_EXAMPLE]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_THREAD_EXAMPLE, _SUGGESTION_THREAD_EXAMPLE]}
+    )
 
     id: str
     room: RoomName
