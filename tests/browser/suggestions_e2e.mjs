@@ -267,7 +267,7 @@ const scenarios = {
     const expected = await suggestAndDecide({ writer, author: reviewer, watcher: viewer, authorName: 'Rita', room: ROOM, caret: caretText })
 
     // A passage selected, then typing: a replacement (struck passage, new text after it); its
-    // author withdraws it and it is gone everywhere.
+    // new text erased, a deletion; its author withdraws it and it is gone everywhere.
     // The reload brought the commenter back to Viewing; the shortcut chooses Suggesting.
     check((await modes(reviewer.page))[0].pressed === 'true', 'the commenter is not viewing after a reload')
     await reviewer.page.keyboard.press('Control+Alt+Shift+X')
@@ -283,7 +283,15 @@ const scenarios = {
       await waitFor(() => marked(page), (m) => m.del.length === 1 && m.del[0].text === 'brown' && m.ins.length === 1 && m.ins[0].text === 'tan' && m.ins[0].id,
         'the replacement marked')
     }
-    const replaced = await waitFor(() => listed(reviewer.page), (l) => l.some((t) => t.status === 'open' && t.what === 'Replace “brown” with “tan”'), 'the replacement listed')
+    await waitFor(() => listed(reviewer.page), (l) => l.some((t) => t.status === 'open' && t.what === 'Replace “brown” with “tan”'), 'the replacement listed')
+    // Backspace erases the new text: what is left is a deletion of the passage.
+    for (let n = 0; n < 3; n++) await reviewer.page.keyboard.press('Backspace')
+    for (const page of [reviewer.page, writer.page]) {
+      await waitFor(() => marked(page), (m) => m.del.length === 1 && m.del[0].text === 'brown' && m.del[0].id && m.ins.length === 0,
+        'the emptied replacement marked as a deletion')
+    }
+    const replaced = await waitFor(() => listed(reviewer.page), (l) => l.filter((t) => t.status === 'open').length === 1 && l.some((t) => t.status === 'open' && t.what === 'Delete “brown”'),
+      'the deletion listed instead of the replacement')
     const mine = replaced.find((t) => t.status === 'open')
     await reviewer.page.click(`[data-thread-id="${mine.id}"] .suggestion-withdraw`)
     for (const page of [reviewer.page, writer.page, viewer.page]) {

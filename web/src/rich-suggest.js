@@ -144,6 +144,7 @@ export function Suggestions ({ ctl, fragment }) {
       }
       ctl.sender.changed(draft)
       next.gone = !!draft.gone
+      next.kind = draft.kind // an emptied replacement is a deletion
       tr = tr.setMeta(key, { draft: next })
     }
     const caret = Math.min(action.caret ?? sel.head, tr.doc.content.size)
@@ -274,7 +275,7 @@ export function richSuggestApi (editor, ctl) {
     const item = drafts().find((d) => d.key === draft.key)
     if (!item) return
     const settled = ctl.sender.settled(draft)
-    view().dispatch(editor.state.tr.setMeta(key, { draft: { ...item, id: draft.id, pending: !settled, gone: draft.gone || !!draft.failed } }))
+    view().dispatch(editor.state.tr.setMeta(key, { draft: { ...item, id: draft.id, kind: draft.kind, pending: !settled, gone: draft.gone || !!draft.failed } }))
   }
   return {
     set (threads) {

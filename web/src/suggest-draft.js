@@ -103,6 +103,14 @@ export function draftSender (api, { where, onError = () => {}, onSent = () => {}
           drafts.delete(draft.key)
           break
         }
+        if (draft.recreate) {
+          // A replacement whose new text was erased is a deletion: the server keeps a
+          // suggestion's kind, so the replacement goes and a deletion of its passage comes.
+          draft.recreate = false
+          if (draft.id) await api.withdraw(draft.id)
+          draft.id = null
+          continue
+        }
         if (!draft.id) {
           const place = where(draft)
           if (!place) throw new Error('this place in the text cannot hold a suggestion')
@@ -152,6 +160,10 @@ export function draftSender (api, { where, onError = () => {}, onSent = () => {}
     /** The draft's text or place changed: send the change (after any request under way). */
     changed (draft) {
       if (!draft.text && draft.kind === 'insert') draft.gone = true
+      if (!draft.text && draft.kind === 'replace') {
+        draft.kind = 'delete'
+        draft.recreate = true
+      }
       sync(draft)
     },
     get: (key) => drafts.get(key),

@@ -168,6 +168,7 @@ export function textSuggest (ctl) {
     }
     ctl.sender.changed(draft)
     next.gone = !!draft.gone
+    next.kind = draft.kind // an emptied replacement is a deletion
     return [putDraft.of(next)]
   }
 
@@ -201,7 +202,7 @@ export function textSuggest (ctl) {
       const item = view.state.field(field).drafts.find((d) => d.key === draft.key)
       if (!item) return
       const settled = ctl.sender.settled(draft)
-      view.dispatch({ effects: putDraft.of({ ...item, id: draft.id, pending: !settled, gone: draft.gone || !!draft.failed }) })
+      view.dispatch({ effects: putDraft.of({ ...item, id: draft.id, kind: draft.kind, pending: !settled, gone: draft.gone || !!draft.failed }) })
     }
     return {
       /** Show the open suggestions of `threads` (the server's list). */
