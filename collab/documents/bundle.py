@@ -29,7 +29,7 @@ from typing import Any
 
 from collab.content import crdt
 from collab.content.imagetypes import sniff
-from collab.content.passages import decode_position
+from collab.content.passages import check_point, decode_position
 from collab.errors import InvalidRequest
 from collab.store.comments import (
     Author,
@@ -232,12 +232,22 @@ def _anchor(value: object, where: str) -> bytes:
     return found
 
 
+def _point(value: object, where: str) -> bytes:
+    found = _bytes(value, where)
+    try:
+        check_point(found, where)
+    except InvalidRequest:
+        raise InvalidRequest(f"{where}: not a Yjs relative position of an insertion") from None
+    return found
+
+
 def _thread(value: object, where: str) -> Thread:
     found = _object(value, where)
     anchor = _object(found.get("anchor"), f"{where}.anchor")
     thread_id = _id(found.get("id"), f"{where}.id")
     comments = found.get("comments")
     suggestion = _suggestion(found.get("suggestion"), f"{where}.suggestion")
+    ends = _point if suggestion is not None and suggestion.kind == "insert" else _anchor
     if not isinstance(comments, list) or not (comments or suggestion):
         raise InvalidRequest(
             f"{where}.comments: an array of at least one comment (a suggestion's may be empty)"
@@ -249,8 +259,8 @@ def _thread(value: object, where: str) -> Thread:
     return Thread(
         thread_id,
         "",
-        _anchor(anchor.get("start"), f"{where}.anchor.start"),
-        _anchor(anchor.get("end"), f"{where}.anchor.end"),
+        ends(anchor.get("start"), f"{where}.anchor.start"),
+        ends(anchor.get("end"), f"{where}.anchor.end"),
         _text(found.get("quote"), f"{where}.quote"),
         _author(found.get("created_by"), f"{where}.created_by"),
         _time(found.get("created_at"), f"{where}.created_at"),
@@ -280,7 +290,7 @@ def _suggestion(value: object, where: str) -> Suggestion | None:
     return Suggestion(
         kind,
         _text(found.get("text"), f"{where}.text"),
-        None if at is None else _anchor(at, f"{where}.at"),
+        None if at is None else _point(at, f"{where}.at"),
         status,
         None if decided is None else _author(decided, f"{where}.decided_by"),
         _optional_time(found.get("decided_at"), f"{where}.decided_at"),

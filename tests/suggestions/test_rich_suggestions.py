@@ -135,3 +135,33 @@ async def test_a_rich_delete_whose_paragraph_went_is_a_409(http: httpx.AsyncClie
     listed = (await http.get("/suggestions", headers=as_("viewer"))).json()["items"]
     assert {t["id"] for t in listed} == {gone["id"], point["id"]}
     assert all(t["detached"] for t in listed)
+
+
+async def test_an_insertion_into_an_empty_paragraph(http: httpx.AsyncClient):
+    """Yjs names the empty Y.XmlText itself (the type's id) for a point in an empty paragraph;
+    the server makes the same for a point by index there."""
+    doc = await _doc(http)
+    seen = doc.get_state()
+    fragment = doc.get("content", type=XmlFragment)
+    fragment.children.insert(1, XmlElement("paragraph", contents=[XmlText("")]))
+    posted = await http.post(
+        "/updates", content=doc.get_update(seen), headers={**YJS, **as_("editor", "Ed")}
+    )
+    assert posted.is_success, posted.text
+    state = base64.urlsafe_b64encode((await _doc(http)).get_update()).decode().rstrip("=")
+    point = await yjs(op="point", update=state, node=1, at=0, assoc=0)
+    assert base64.urlsafe_b64decode(point["position"] + "==")[0] == 2, "Yjs names the type"
+    by_editor = await _suggest(http, {"kind": "insert", "at": point["position"], "text": "two"})
+    empty_at = len(PARAGRAPHS[0]) + 1
+    assert by_editor["suggestion"]["range"] == {"index": empty_at, "length": 0, "text": ""}
+    by_index = await _suggest(
+        http, {"kind": "insert", "passage": {"index": empty_at, "length": 0}, "text": "one "}
+    )
+    assert by_index["suggestion"]["range"]["index"] == empty_at
+    for thread in (by_editor, by_index):
+        accepted = await http.post(
+            f"/suggestions/{thread['id']}/accept", headers=as_("editor", "Ed")
+        )
+        assert accepted.status_code == 200, accepted.text
+    # Both name the paragraph's start: the second accepted goes before the first.
+    assert _shown(await _doc(http)).split("</paragraph>")[1] == "<paragraph>one two"
