@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '5867f8c483aa'
+const VERSION = '8c61df9e5aed'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-HR4FLT4A.js","/assets/editor-QIS6EZEO.css","/assets/chunk-2FHKWAZ2.js","/assets/chunk-2Y7CRA25.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-BSXCJSRP.js","/assets/chunk-CRGI3RA4.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-QURDZZOB.js"]
+const PRECACHE = ["/assets/editor-V3QT3Z7W.js","/assets/editor-QIS6EZEO.css","/assets/chunk-2FHKWAZ2.js","/assets/chunk-2Y7CRA25.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-CRGI3RA4.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-PJAQTPFU.js","/assets/chunk-QURDZZOB.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

@@ -125,7 +125,8 @@ export function Suggestions ({ ctl, fragment }) {
         rel = found && { anchor: found.anchor }
       }
       if (!rel) {
-        ctl.say?.('Suggestions go in text: this place holds none.')
+        // y-tiptap writes no Y.XmlText into an empty paragraph: no position can be made there.
+        ctl.say?.('A suggestion needs text beside it: this paragraph is empty. Type in a paragraph with text, or switch to Editing.')
         return true
       }
       const draft = ctl.sender.create(action.kind, action.text)
