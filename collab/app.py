@@ -34,6 +34,7 @@ from collab.api import (
     people,
     rooms,
     sharing,
+    suggestions,
     trash,
     ws,
 )
@@ -118,6 +119,7 @@ def create_app(
         *history.routes,
         *links.routes,
         *comments.routes,
+        *suggestions.routes,
         *blame.routes,
         *images.routes,
         *mentions.routes,

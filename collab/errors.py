@@ -392,3 +392,11 @@ class ImageLimit(CollabError):
 
     close_code = 1009
     http_status = 413
+
+
+class SuggestionConflict(CollabError):
+    """A suggestion that cannot be accepted (its passage is gone, it is decided already, or an
+    accept of it is under way) or changed (it is no longer open)."""
+
+    close_code = 1008
+    http_status = 409

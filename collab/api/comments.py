@@ -42,6 +42,7 @@ from collab.content.anchors import (
     anchor_quote,
     locate_all,
 )
+from collab.content.passages import locate_points
 from collab.errors import CommentLimit, Forbidden, InvalidRequest, RateLimited, ThreadNotFound
 from collab.rooms.events import comment_event
 from collab.state import CollabState
@@ -72,7 +73,7 @@ async def list_threads(call: RoomCall[ThreadParams, None]) -> Response:
     threads = await state.store.comments.list_threads(room, call.query.status)
     doc = await state.documents.current(room) if threads else None
     names = await mentions.names_in(call, threads)
-    placed = await _placed(call, doc, threads) if doc is not None else []
+    placed = await placed_threads(call, doc, threads) if doc is not None else []
     caller, query = call.identity, call.query
     shown = [ThreadOut.of(t, at, caller, names) for t, at in placed if query.overlaps(at)]
     shown.sort(key=lambda t: (t.range is None, t.range.index if t.range else 0))
@@ -90,10 +91,10 @@ GET_THREAD = Operation(
 @GET_THREAD.on_room
 async def get_thread(call: RoomCall[None, None]) -> Response:
     """GET /api/rooms/{room}/threads/{thread}."""
-    thread = await _thread(call)
+    thread = await thread_of(call)
     doc = await call.state.documents.current(call.room)
     names = await mentions.names_in(call, [thread])
-    return reply(await _shown(call, thread, doc, names))
+    return reply(await shown_thread(call, thread, doc, names))
 
 
 _NEW_THREAD = JsonBody(NewThread)
@@ -116,16 +117,16 @@ CREATE_THREAD = Operation(
 async def create_thread(call: RoomCall[None, NewThread]) -> Response:
     """POST /api/rooms/{room}/threads {"passage": {"index", "length"}, "body"}."""
     state, room, body = call.state, call.room, call.body
-    text = _checked_text(state, body.body)
+    text = checked_text(state, body.body)
     mentioned = await mentions.checked(call, text)
-    _take_turn(state, call.identity)
+    take_turn(state, call.identity)
     doc = await state.documents.current(room)
     passage = _passage(doc, body)
-    new = stored.NewThread(room, passage.start, passage.end, passage.quote, _author(call), text)
+    new = stored.NewThread(room, passage.start, passage.end, passage.quote, author_of(call), text)
     thread = await state.store.comments.create_thread(
-        replace(new, mentioned=mentioned), _now(), max_threads=state.settings.threads_per_document
+        replace(new, mentioned=mentioned), now(), max_threads=state.settings.threads_per_document
     )
-    shown = await _shown(call, thread, doc, mentions.names(mentioned))
+    shown = await shown_thread(call, thread, doc, mentions.names(mentioned))
     _announce(call, "created", thread.id, thread.comments[0].id)
     mentions.tell(call, thread.comments[0], mentioned)
     return reply(shown, 201)
@@ -146,16 +147,16 @@ REPLY = Operation(
 async def reply_to_thread(call: RoomCall[None, CommentText]) -> Response:
     """POST /api/rooms/{room}/threads/{thread}/comments {"body"}."""
     state, room = call.state, call.room
-    text = _checked_text(state, call.body.body)
+    text = checked_text(state, call.body.body)
     mentioned = await mentions.checked(call, text)
-    _take_turn(state, call.identity)
+    take_turn(state, call.identity)
     thread_id = call.request.path_params["thread"]
     comment = await state.store.comments.reply(
         room,
         thread_id,
-        _author(call),
+        author_of(call),
         text,
-        _now(),
+        now(),
         limit=state.settings.comments_per_thread,
         mentioned=mentioned,
     )
@@ -181,12 +182,12 @@ EDIT_COMMENT = Operation(
 async def edit_comment(call: RoomCall[None, CommentText]) -> Response:
     """PATCH /api/rooms/{room}/threads/{thread}/comments/{comment} {"body"}."""
     state, room = call.state, call.room
-    text = _checked_text(state, call.body.body)
+    text = checked_text(state, call.body.body)
     thread_id, comment_id, before = await _own_comment(call)
     mentioned = await mentions.checked(call, text, before=before)
-    _take_turn(state, call.identity)
+    take_turn(state, call.identity)
     edited = await state.store.comments.edit_comment(
-        room, thread_id, comment_id, text, _author(call), _now(), mentioned=mentioned
+        room, thread_id, comment_id, text, author_of(call), now(), mentioned=mentioned
     )
     if edited is None:
         raise ThreadNotFound(f"thread {thread_id!r} has no comment {comment_id!r}")
@@ -210,9 +211,9 @@ DELETE_COMMENT = Operation(
 async def delete_comment(call: RoomCall[None, None]) -> Response:
     """DELETE /api/rooms/{room}/threads/{thread}/comments/{comment}."""
     thread_id, comment_id, _ = await _own_comment(call)
-    _take_turn(call.state, call.identity)
+    take_turn(call.state, call.identity)
     gone = await call.state.store.comments.delete_comment(
-        call.room, thread_id, comment_id, _author(call), _now()
+        call.room, thread_id, comment_id, author_of(call), now()
     )
     if gone is None:
         raise ThreadNotFound(f"thread {thread_id!r} has no comment {comment_id!r}")
@@ -252,37 +253,44 @@ async def reopen_thread(call: RoomCall[None, None]) -> Response:
 
 async def _set_resolved(call: RoomCall[None, None], *, resolved: bool) -> Response:
     state, room = call.state, call.room
-    _take_turn(state, call.identity)
+    take_turn(state, call.identity)
     thread_id = call.request.path_params["thread"]
     thread = await state.store.comments.set_resolved(
-        room, thread_id, _author(call), _now(), resolved=resolved
+        room, thread_id, author_of(call), now(), resolved=resolved
     )
     if thread is None:
         raise ThreadNotFound(f"room {room!r} has no thread {thread_id!r}")
     _announce(call, "resolved" if resolved else "reopened", thread_id, None)
     doc = await state.documents.current(room)
     names = await mentions.names_in(call, [thread])
-    return reply(await _shown(call, thread, doc, names))
+    return reply(await shown_thread(call, thread, doc, names))
 
 
-async def _shown(
+async def shown_thread(
     call: RoomCall[Any, Any], thread: Thread, doc: Doc[Any], names: dict[str, str]
 ) -> ThreadOut:
-    [(placed, where)] = await _placed(call, doc, [thread])
+    [(placed, where)] = await placed_threads(call, doc, [thread])
     return ThreadOut.of(placed, where, call.identity, names)
 
 
-async def _placed(
+async def placed_threads(
     call: RoomCall[Any, Any], doc: Doc[Any], threads: list[Thread]
 ) -> list[tuple[Thread, Located | None]]:
     """Each thread with where its passage stands in `doc`. A thread's quote is kept as the
     text its passage last stood for (what a detached thread shows, and what finds it again).
     A detached thread found again by its quote (an undo, a paragraph re-created) is anchored
     anew on the text standing there, and stored so, so that it follows that text from now on."""
-    places = locate_all(doc, [(t.start, t.end) for t in threads], [t.quote for t in threads])
+    places = locate_all(doc, [(t.start, t.end) for t in threads], [_findable(t) for t in threads])
+    inserts = [n for n, t in enumerate(threads) if _point(t) is not None]
+    points = locate_points(doc, [_point(threads[n]) or b"" for n in inserts]) if inserts else []
+    for n, point in zip(inserts, points, strict=True):
+        places[n] = None if point is None else Located(point, 0, "")
     placed: list[tuple[Thread, Located | None]] = []
     for thread, where in zip(threads, places, strict=True):
         comments = call.state.store.comments
+        if _point(thread) is not None:
+            placed.append((thread, where))
+            continue
         if where is not None and not where.revived and where.text != thread.quote:
             await comments.update_quote(call.room, thread.id, where.text)
             thread = replace(thread, quote=where.text)
@@ -298,6 +306,23 @@ async def _placed(
     return placed
 
 
+def _point(thread: Thread) -> bytes | None:
+    """An insertion's point (its thread has no passage)."""
+    suggestion = thread.suggestion
+    if suggestion is None or suggestion.kind != "insert":
+        return None
+    return suggestion.at or thread.start
+
+
+def _findable(thread: Thread) -> str:
+    """The quote a deleted passage is found again by: none for a decided suggestion (its
+    passage went with its accept, or no longer matters) or an insertion (no passage)."""
+    suggestion = thread.suggestion
+    if suggestion is not None and (suggestion.kind == "insert" or not suggestion.is_open):
+        return ""
+    return thread.quote
+
+
 def _passage(doc: Doc[Any], body: NewThread) -> Passage:
     """The passage the new thread is on, given one way (422 for none, or more than one)."""
     if (body.passage is None) == (body.anchor is None):
@@ -306,14 +331,16 @@ def _passage(doc: Doc[Any], body: NewThread) -> Passage:
             "({start, end}: Yjs relative positions)"
         )
     if body.anchor is not None:
-        return anchor_given(doc, _bytes(body.anchor.start, "start"), _bytes(body.anchor.end, "end"))
+        return anchor_given(
+            doc, anchor_bytes(body.anchor.start, "start"), anchor_bytes(body.anchor.end, "end")
+        )
     if isinstance(body.passage, PassageIndex):
         return anchor(doc, body.passage.index, body.passage.length)
     assert body.passage is not None
     return anchor_quote(doc, body.passage.text, body.passage.occurrence)
 
 
-def _bytes(text: str, what: str) -> bytes:
+def anchor_bytes(text: str, what: str) -> bytes:
     """A base64url value (padding optional) as bytes; 422 when it is not one."""
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -321,7 +348,7 @@ def _bytes(text: str, what: str) -> bytes:
         raise InvalidRequest(f"anchor.{what}: not base64url") from None
 
 
-async def _thread(call: RoomCall[Any, Any]) -> Thread:
+async def thread_of(call: RoomCall[Any, Any]) -> Thread:
     thread_id = call.request.path_params["thread"]
     thread = await call.state.store.comments.get_thread(call.room, thread_id)
     if thread is None:
@@ -333,7 +360,7 @@ async def _own_comment(call: RoomCall[Any, Any]) -> tuple[str, str, str]:
     """The thread's and comment's ids in the path, and the comment's body, once the caller may
     change that comment: its author, or an admin of the room (403 otherwise, 404 when there is
     no such comment)."""
-    thread = await _thread(call)
+    thread = await thread_of(call)
     comment_id = call.request.path_params["comment"]
     found = next((c for c in thread.comments if c.id == comment_id), None)
     if found is None:
@@ -345,7 +372,7 @@ async def _own_comment(call: RoomCall[Any, Any]) -> tuple[str, str, str]:
     return thread.id, comment_id, found.body
 
 
-def _checked_text(state: CollabState, text: str) -> str:
+def checked_text(state: CollabState, text: str) -> str:
     """The comment's text, kept exactly as sent, once it fits: 422 when too long, blank, or
     holding what the database cannot store (NUL, a lone surrogate)."""
     most = state.settings.comment_max_chars
@@ -365,7 +392,7 @@ def _checked_text(state: CollabState, text: str) -> str:
     return text
 
 
-def _take_turn(state: CollabState, identity: Identity) -> None:
+def take_turn(state: CollabState, identity: Identity) -> None:
     """One comment change of `identity`'s budget (COLLAB_COMMENTS_PER_MINUTE); 429 when spent."""
     if not state.comment_rate.get(identity.user_id).take():
         raise RateLimited(
@@ -374,12 +401,12 @@ def _take_turn(state: CollabState, identity: Identity) -> None:
         )
 
 
-def _author(call: RoomCall[Any, Any]) -> Author:
+def author_of(call: RoomCall[Any, Any]) -> Author:
     identity = call.identity
     return Author(identity.display, identity.user_id, identity.person)
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(UTC)
 
 

@@ -19,6 +19,7 @@ from collab.client.comments import CommentCalls
 from collab.client.images import ImageCalls
 from collab.client.live import Backoff, LiveDocument, websocket_base
 from collab.client.people import PeopleCalls
+from collab.client.suggestions import SuggestionCalls
 from collab.client.trash import TrashCalls
 from collab.client.wire import CollabAPIError, parse, raise_for_status, room_path
 
@@ -76,7 +77,7 @@ class RoomPage:
     next_cursor: str | None
 
 
-class CollabClient(PeopleCalls, CommentCalls, TrashCalls, ImageCalls, AgentCalls):
+class CollabClient(PeopleCalls, CommentCalls, SuggestionCalls, TrashCalls, ImageCalls, AgentCalls):
     """Async client for one collab server: every REST endpoint, plus `live()` documents. It
     acts with a token, or as a person once `sign_in` has run (their session cookie)."""
 

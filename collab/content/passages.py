@@ -26,7 +26,7 @@ from pycrdt import Assoc, Doc, StickyIndex, Text, XmlElement, XmlFragment, XmlTe
 from collab.content.export import RICH, content_kind
 from collab.content.roots import content_root
 from collab.errors import InvalidRequest, MalformedMessage
-from collab.protocol.encoding import Reader
+from collab.protocol.encoding import Reader, write_var_uint
 from collab.protocol.yupdate import parse_state_vector, parse_update
 
 # The attribute that splits a copy's items (never stored), and the character marking nodes.
@@ -405,3 +405,139 @@ def _code_point_at(text: str, offset: int) -> int:
         if consumed > offset:
             return position
     return len(text)
+
+
+# ---------------------------------------------------------------- points (insertions)
+
+
+def point_nodes(doc: Doc[Any], index: int) -> bytes:
+    """A Yjs relative position for the place `index` of the document's joined text (between
+    two characters, or at the start or end of a text node): made on the character before it
+    (assoc -1), or, at the start of a node, on the node's first character (assoc 0), so text
+    typed on either side leaves it where it was. 422 outside the text, or in an empty node
+    (a position naming a character is needed, and an empty node holds none)."""
+    copy = copy_of(doc)
+    nodes = text_nodes(copy)
+    strings = [node_string(node) for node in nodes]
+    text = joined(strings)
+    if index < 0 or index > len(text):
+        raise InvalidRequest(
+            f"the point {index} is not inside the text (length {len(text)}): give an index "
+            "from 0 to the text's length"
+        )
+    starts = _starts(strings)
+    number = next(
+        n for n, (b, s) in enumerate(zip(starts, strings, strict=True)) if b <= index <= b + len(s)
+    )
+    offset = index - starts[number]
+    if offset > 0:
+        client, clock, size = _char_id(copy, nodes[number], offset - 1)
+        item = {"client": client, "clock": clock + size - 1}
+        return StickyIndex.from_json({"item": item, "assoc": -1}).encode()
+    if not strings[number]:
+        found = _node_id(copy, nodes[number])
+        if found is None:
+            raise InvalidRequest(
+                "the point is in an empty document: an insertion needs a paragraph (or some "
+                "text) to hold its place; type something first"
+            )
+        # As Yjs makes one in an empty Y.XmlText: the type's own id, assoc 0 (its start).
+        return b"\x02" + write_var_uint(found[0]) + write_var_uint(found[1]) + b"\x00"
+    client, clock, _ = _char_id(copy, nodes[number], 0)
+    return StickyIndex.from_json({"item": {"client": client, "clock": clock}, "assoc": 0}).encode()
+
+
+def locate_points(doc: Doc[Any], points: Sequence[bytes]) -> list[int | None]:
+    """Where each point (an encoded relative position) stands in `doc`'s joined text now, the
+    character it names deleted or not; None for one that names nothing this document's text
+    holds (never did, or its node was removed). One copy for them all."""
+    copy = copy_of(doc)
+    holdings = _Holdings(copy)
+    positions: list[StickyIndex | None] = []
+    types: dict[int, tuple[int, int, int]] = {}
+    for n, data in enumerate(points):
+        position: StickyIndex | None = None
+        in_type = _type_position(data)
+        if in_type is not None:
+            types[n] = in_type
+        else:
+            try:
+                position = decode_position(data, "at")
+            except InvalidRequest:
+                position = None
+        positions.append(position if position is not None and holdings.holds(position) else None)
+    strings = [node_string(node) for node in text_nodes(copy)]
+    starts = _starts(strings)
+    found = [
+        None if spot is None else starts[spot[0]] + spot[1] for spot in _spots(copy, positions)
+    ]
+    if types:
+        numbers = _numbers_of_types(copy, [(c, k) for c, k, _ in types.values()])
+        for (n, (_, _, assoc)), number in zip(types.items(), numbers, strict=True):
+            if number is not None:
+                found[n] = starts[number] + (len(strings[number]) if assoc < 0 else 0)
+    return found
+
+
+def check_point(data: bytes, what: str) -> None:
+    """InvalidRequest unless `data` is an insertion's point: a relative position naming a
+    character, or (in an empty paragraph) a type by its id."""
+    if _type_position(data) is None:
+        decode_position(data, what)
+
+
+def _type_position(data: bytes) -> tuple[int, int, int] | None:
+    """(client, clock, assoc) of a relative position naming a type by its id (what Yjs makes
+    in an empty Y.XmlText: an empty paragraph), else None."""
+    reader = Reader(data)
+    try:
+        if reader.read_var_uint() != 2:
+            return None
+        client, clock = reader.read_var_uint(), reader.read_var_uint()
+        assoc = reader.read_var_int() if reader.remaining else 0
+        reader.expect_end()
+    except MalformedMessage:
+        return None
+    return client, clock, assoc
+
+
+def _numbers_of_types(copy: Doc[Any], ids: list[tuple[int, int]]) -> list[int | None]:
+    """Which text node of `copy` each Yjs type id is (None: none of them): the node whose
+    removal from its parent deletes that id (the copy loses its nodes)."""
+    numbers: list[int | None] = [None] * len(ids)
+    for number, node in enumerate(text_nodes(copy)):
+        gone = _removed(copy, node)
+        for n, (client, clock) in enumerate(ids):
+            if any(c == client and begin <= clock < end for c, begin, end in gone):
+                numbers[n] = number
+    return numbers
+
+
+def _node_id(copy: Doc[Any], node: Node) -> tuple[int, int] | None:
+    """The Yjs id (client, clock) of an EMPTY XmlText node of `copy` (removing it deletes
+    nothing else), which the copy loses; None for a plain text (a root has no id)."""
+    gone = _removed(copy, node)
+    return (gone[0][0], gone[0][1]) if gone else None
+
+
+def _removed(copy: Doc[Any], node: Node) -> list[tuple[int, int, int]]:
+    """Remove an XmlText node from its parent in `copy`: the (client, first, past last) clock
+    ranges that adds to the copy's delete set (the node's own item and its text's)."""
+    parent = node.parent if isinstance(node, XmlText) else None
+    if not isinstance(parent, XmlElement | XmlFragment):
+        return []
+    place = next((n for n, child in enumerate(parent.children) if child == node), None)
+    if place is None:
+        return []
+    before = _deletes(copy)
+    del parent.children[place]
+    gone = []
+    for client, ranges in _deletes(copy).items():
+        old = sorted(before.get(client, []))
+        for clock, length in ranges:
+            spot, end = clock, clock + length
+            while spot < end and (fresh := _first_gap(spot, end, old)) is not None:
+                if fresh[1] > fresh[0]:
+                    gone.append((client, fresh[0], fresh[1]))
+                spot = max(fresh[1], spot + 1)
+    return gone

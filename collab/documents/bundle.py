@@ -29,9 +29,16 @@ from typing import Any
 
 from collab.content import crdt
 from collab.content.imagetypes import sniff
-from collab.content.passages import decode_position
+from collab.content.passages import check_point, decode_position
 from collab.errors import InvalidRequest
-from collab.store.comments import Author, Comment, Thread
+from collab.store.comments import (
+    Author,
+    Comment,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+    Thread,
+)
 from collab.store.images import Image, ImageInfo
 
 MARK = "document"
@@ -135,6 +142,19 @@ def _thread_json(thread: Thread) -> dict[str, Any]:
             }
             for comment in thread.comments
         ],
+        "suggestion": None if thread.suggestion is None else _suggestion_json(thread.suggestion),
+    }
+
+
+def _suggestion_json(suggestion: Suggestion) -> dict[str, Any]:
+    decided = suggestion.decided_by if suggestion.status in ("accepted", "rejected") else None
+    return {
+        "kind": suggestion.kind,
+        "text": suggestion.text,
+        "at": None if suggestion.at is None else _b64(suggestion.at),
+        "status": "open" if suggestion.is_open else suggestion.status,
+        "decided_by": None if decided is None else _author_json(decided),
+        "decided_at": None if decided is None else _moment(suggestion.decided_at),
     }
 
 
@@ -212,13 +232,26 @@ def _anchor(value: object, where: str) -> bytes:
     return found
 
 
+def _point(value: object, where: str) -> bytes:
+    found = _bytes(value, where)
+    try:
+        check_point(found, where)
+    except InvalidRequest:
+        raise InvalidRequest(f"{where}: not a Yjs relative position of an insertion") from None
+    return found
+
+
 def _thread(value: object, where: str) -> Thread:
     found = _object(value, where)
     anchor = _object(found.get("anchor"), f"{where}.anchor")
     thread_id = _id(found.get("id"), f"{where}.id")
     comments = found.get("comments")
-    if not isinstance(comments, list) or not comments:
-        raise InvalidRequest(f"{where}.comments: an array of at least one comment")
+    suggestion = _suggestion(found.get("suggestion"), f"{where}.suggestion")
+    ends = _point if suggestion is not None and suggestion.kind == "insert" else _anchor
+    if not isinstance(comments, list) or not (comments or suggestion):
+        raise InvalidRequest(
+            f"{where}.comments: an array of at least one comment (a suggestion's may be empty)"
+        )
     resolved_at = _optional_time(found.get("resolved_at"), f"{where}.resolved_at")
     resolved_by = _optional_text(found.get("resolved_by"), f"{where}.resolved_by", 256)
     if (resolved_at is None) != (resolved_by is None):
@@ -226,14 +259,41 @@ def _thread(value: object, where: str) -> Thread:
     return Thread(
         thread_id,
         "",
-        _anchor(anchor.get("start"), f"{where}.anchor.start"),
-        _anchor(anchor.get("end"), f"{where}.anchor.end"),
+        ends(anchor.get("start"), f"{where}.anchor.start"),
+        ends(anchor.get("end"), f"{where}.anchor.end"),
         _text(found.get("quote"), f"{where}.quote"),
         _author(found.get("created_by"), f"{where}.created_by"),
         _time(found.get("created_at"), f"{where}.created_at"),
         resolved_by,
         resolved_at,
         tuple(_comment(c, thread_id, f"{where}.comments[{i}]") for i, c in enumerate(comments)),
+        suggestion,
+    )
+
+
+_KINDS: tuple[SuggestionKind, ...] = ("insert", "delete", "replace")
+_STATUSES: tuple[SuggestionStatus, ...] = ("open", "accepted", "rejected")
+
+
+def _suggestion(value: object, where: str) -> Suggestion | None:
+    if value is None:
+        return None
+    found = _object(value, where)
+    kind = next((k for k in _KINDS if k == found.get("kind")), None)
+    if kind is None:
+        raise InvalidRequest(f"{where}.kind: insert, delete or replace")
+    status = next((k for k in _STATUSES if k == found.get("status")), None)
+    if status is None:
+        raise InvalidRequest(f"{where}.status: open, accepted or rejected")
+    at = found.get("at")
+    decided = found.get("decided_by")
+    return Suggestion(
+        kind,
+        _text(found.get("text"), f"{where}.text"),
+        None if at is None else _point(at, f"{where}.at"),
+        status,
+        None if decided is None else _author(decided, f"{where}.decided_by"),
+        _optional_time(found.get("decided_at"), f"{where}.decided_at"),
     )
 
 

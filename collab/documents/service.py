@@ -116,6 +116,16 @@ class Documents:
             room, lambda live: live.edit(replace_with(text), origin, adds_bytes=adds)
         )
 
+    async def apply_edit(
+        self, room: str, change: Callable[[Doc[Any]], None], origin: Origin, *, adds_bytes: int
+    ) -> bytes:
+        """Apply `change` to the live document (loading it) as one server-side edit, committed
+        before this returns; the new state vector. `change` runs on the document as it is at
+        that moment, and may refuse (a CollabError) before changing anything."""
+        return await self._change(
+            room, lambda live: live.edit(change, origin, adds_bytes=adds_bytes)
+        )
+
     async def _refuse_rich(self, room: str) -> None:
         """A rich-text room refuses plain-text edits even while it is empty: a string written
         into its `content` would make that root a text, which no rich editor can open

@@ -1,7 +1,7 @@
-"""The MCP tools: list, read, edit, comment on documents and list their versions. Each one
-works through collab's REST client, so the REST API's checks (who may read, edit, comment)
-and its edits' live path apply unchanged; an API error becomes a tool error carrying the
-problem document's message."""
+"""The MCP tools: list, read, edit, comment on documents, suggest edits and list their
+versions. Each one works through collab's REST client, so the REST API's checks (who may read,
+edit, comment, suggest) and its edits' live path apply unchanged; an API error becomes a tool
+error carrying the problem document's message."""
 
 from __future__ import annotations
 
@@ -63,6 +63,15 @@ class ThreadInfo(BaseModel):
     index: int | None = Field(description="where the passage starts (code points)")
 
 
+class SuggestionInfo(BaseModel):
+    """The suggestion a suggest_edit posted (an editor of the document accepts or rejects it)."""
+
+    thread: str = Field(description="the suggestion's thread id")
+    kind: Literal["insert", "delete", "replace"]
+    quote: str = Field(description="the passage it would change, or the text it would insert")
+    index: int | None = Field(description="where it stands in the text now (code points)")
+
+
 class VersionInfo(BaseModel):
     """One recorded version."""
 
@@ -89,8 +98,8 @@ def build_server(clients: ClientSource, log_level: LogLevel = "INFO") -> MCPServ
         version=package_version(),
         log_level=log_level,
         instructions="Real-time collaborative documents: list them, read them as Markdown, "
-        "edit plain-text ones, comment on passages and list their versions. Edits reach "
-        "everyone who has the document open at once.",
+        "edit plain-text ones, comment on passages, suggest edits for a person to accept, and "
+        "list their versions. Edits reach everyone who has the document open at once.",
     )
     tools = _Tools(clients)
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -101,6 +110,7 @@ def build_server(clients: ClientSource, log_level: LogLevel = "INFO") -> MCPServ
         annotations=ToolAnnotations(destructive_hint=True, open_world_hint=False),
     )
     server.add_tool(tools.comment, annotations=ToolAnnotations(open_world_hint=False))
+    server.add_tool(tools.suggest_edit, annotations=ToolAnnotations(open_world_hint=False))
     server.add_tool(tools.list_versions, annotations=read_only)
     return server
 
@@ -187,6 +197,64 @@ class _Tools:
         )
         index = thread.range.index if thread.range is not None else None
         return ThreadInfo(thread=thread.id, quote=thread.quote, index=index)
+
+    async def suggest_edit(
+        self,
+        ctx: Context,
+        room: RoomArg,
+        passage: Annotated[
+            str,
+            Field(
+                description="the passage to change, quoted exactly as it stands now; empty to "
+                "insert at `index` instead"
+            ),
+        ],
+        replacement: Annotated[
+            str,
+            Field(description='the text to put in its place ("" to delete the passage)'),
+        ],
+        occurrence: Annotated[
+            int, Field(ge=1, description="which occurrence of the passage (1: the first)")
+        ] = 1,
+        index: Annotated[
+            int | None,
+            Field(
+                ge=0,
+                description="with an empty passage: where to insert the replacement (code "
+                "points into the text read_document gives)",
+            ),
+        ] = None,
+        reason: Annotated[
+            str, Field(description="optional: why (the thread's first comment)")
+        ] = "",
+    ) -> SuggestionInfo:
+        """Suggest an edit of a document (plain or rich text) without making it: replace or
+        delete a quoted passage, or insert text at an index. The document does not change
+        until one of its editors accepts the suggestion; the edit is then credited to you.
+        Works with a token limited to commenting."""
+        if passage:
+            body: dict[str, Any] = {
+                "kind": "replace" if replacement else "delete",
+                "passage": {"text": passage, "occurrence": occurrence},
+                "text": replacement,
+            }
+        elif index is None or not replacement:
+            raise ToolError(
+                "quote the passage to change, or leave it empty and give `index` and the "
+                "text to insert as `replacement`"
+            )
+        else:
+            body = {"kind": "insert", "passage": {"index": index, "length": 0}, "text": replacement}
+        thread = await self._call(ctx, lambda c: c.suggest(room, {**body, "body": reason}))
+        suggestion = thread.suggestion
+        assert suggestion is not None
+        where = suggestion.range
+        return SuggestionInfo(
+            thread=thread.id,
+            kind=suggestion.kind,
+            quote=thread.quote,
+            index=where.index if where is not None else None,
+        )
 
     async def list_versions(
         self,

@@ -73,3 +73,10 @@ def comment_event(action: str, thread: str, comment: str | None, author: str | N
         "comment": comment,
         "author": author,
     }
+
+
+def suggestion_event(kind: str, thread: str, author: str | None) -> Event:
+    """A suggestion changed (`kind`: suggestion.created, .changed, .withdrawn, .accepted,
+    .rejected) by `author`. Clients fetch the room's suggestions (GET
+    /api/rooms/{room}/suggestions) or the thread to show it; a withdrawn one is gone."""
+    return {"type": kind, "thread": thread, "comment": None, "author": author}

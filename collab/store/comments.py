@@ -9,10 +9,10 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import CommentLimit, RoomNotFound
@@ -25,7 +25,24 @@ _threads = cast(Table, ThreadRow.__table__)
 _comments = cast(Table, CommentRow.__table__)
 
 ThreadStatus = Literal["open", "resolved", "all"]
-Action = Literal["created", "edited", "deleted", "resolved", "reopened"]
+Action = Literal[
+    "created",
+    "edited",
+    "deleted",
+    "resolved",
+    "reopened",
+    "suggestion.created",
+    "suggestion.changed",
+    "suggestion.withdrawn",
+    "suggestion.accepted",
+    "suggestion.rejected",
+]
+SuggestionKind = Literal["insert", "delete", "replace"]
+# "applying": an accept is under way (claimed, its edit not yet committed); shown as open.
+SuggestionStatus = Literal["open", "applying", "accepted", "rejected"]
+# How long an accept may hold its claim before the suggestion may be rejected: a process that
+# died mid-accept (or whose edit waits for the database) leaves "applying".
+CLAIM_SECONDS = 60
 
 # A mention in a comment's body: `<@ID>`, ID a person's id (people.id). The body keeps the
 # token; whoever shows it shows the person's name instead (the API lists them: `mentions`).
@@ -69,6 +86,25 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
+class Suggestion:
+    """The edit a thread proposes: insert `text` at the point `at` (an encoded Yjs relative
+    position), or delete or replace (by `text`) the thread's passage; whether it is still open,
+    and who accepted or rejected it, when."""
+
+    kind: SuggestionKind
+    text: str
+    at: bytes | None = None
+    status: SuggestionStatus = "open"
+    decided_by: Author | None = None
+    decided_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether it may still be changed, accepted or rejected (an accept under way counts)."""
+        return self.status in ("open", "applying")
+
+
+@dataclass(frozen=True, slots=True)
 class Thread:
     """A thread on a passage: `start` and `end` are encoded Yjs relative positions, `quote`
     the passage's text when the thread was made; comments oldest first (the first opened it)."""
@@ -83,6 +119,8 @@ class Thread:
     resolved_by: str | None
     resolved_at: datetime | None
     comments: tuple[Comment, ...]
+    # The edit it proposes; None for an ordinary comment thread.
+    suggestion: Suggestion | None = None
 
     @property
     def resolved(self) -> bool:
@@ -102,6 +140,8 @@ class NewThread:
     body: str
     # The people the first comment mentions (looked up, and allowed, by the caller).
     mentioned: tuple[Mentioned, ...] = ()
+    # The edit it proposes (a suggestion; its body may be "", then it opens with no comment).
+    suggestion: Suggestion | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +160,9 @@ class CommentChange:
     at: datetime
     thread_deleted: bool = False
     mentioned: tuple[Mentioned, ...] = ()
+    # The thread's suggestion as the change left it, and who suggested it (suggestion.*).
+    suggestion: Suggestion | None = None
+    suggested_by: Author | None = None
 
 
 # Called inside the transaction of each change (a failure rolls the change back): the webhook
@@ -146,6 +189,39 @@ def _comment(row: Any) -> Comment:
     )
 
 
+def _suggestion(row: Any) -> Suggestion | None:
+    if row.suggest_kind is None:
+        return None
+    decided = None
+    if row.decided_by is not None:
+        decided = Author(row.decided_by, row.decided_by_user or "", row.decided_by_person)
+    return Suggestion(
+        row.suggest_kind,
+        row.suggest_text or "",
+        None if row.suggest_at is None else bytes(row.suggest_at),
+        row.suggest_status or "open",
+        decided,
+        _maybe_utc(row.decided_at),
+    )
+
+
+def _suggestion_values(suggestion: Suggestion | None) -> dict[str, Any]:
+    """The columns of a thread's suggestion (none for an ordinary thread)."""
+    if suggestion is None:
+        return {}
+    decided = suggestion.decided_by
+    return {
+        "suggest_kind": suggestion.kind,
+        "suggest_text": suggestion.text,
+        "suggest_at": suggestion.at,
+        "suggest_status": suggestion.status,
+        "decided_by": None if decided is None else decided.display,
+        "decided_by_user": None if decided is None else decided.user,
+        "decided_by_person": None if decided is None else decided.person,
+        "decided_at": suggestion.decided_at,
+    }
+
+
 def _thread(row: Any, comments: tuple[Comment, ...]) -> Thread:
     author = Author(row.created_by, row.created_by_user, row.created_by_person)
     return Thread(
@@ -159,6 +235,7 @@ def _thread(row: Any, comments: tuple[Comment, ...]) -> Thread:
         row.resolved_by,
         _maybe_utc(row.resolved_at),
         comments,
+        _suggestion(row),
     )
 
 
@@ -215,11 +292,23 @@ class SqlComments:
                     created_by_user=new.author.user,
                     created_by_person=new.author.person,
                     created_at=now,
+                    **_suggestion_values(new.suggestion),
                 )
             )
-            first = await _insert_comment(conn, thread_id, new.author, new.body, now)
+            first = None
+            if new.body or new.suggestion is None:
+                first = await _insert_comment(conn, thread_id, new.author, new.body, now)
+            action: Action = "created" if new.suggestion is None else "suggestion.created"
             change = CommentChange(
-                "created", new.room, thread_id, first, new.author, now, mentioned=new.mentioned
+                action,
+                new.room,
+                thread_id,
+                first,
+                new.author,
+                now,
+                mentioned=new.mentioned,
+                suggestion=new.suggestion,
+                suggested_by=new.author,
             )
             await self._changed(conn, change)
         return Thread(
@@ -232,7 +321,8 @@ class SqlComments:
             now,
             None,
             None,
-            (first,),
+            () if first is None else (first,),
+            new.suggestion,
         )
 
     async def carry_threads(
@@ -273,6 +363,7 @@ class SqlComments:
                         created_at=thread.created_at,
                         resolved_by=thread.resolved_by,
                         resolved_at=thread.resolved_at,
+                        **_suggestion_values(thread.suggestion),
                     )
                 )
                 comments = []
@@ -312,6 +403,7 @@ class SqlComments:
                         thread.resolved_by,
                         thread.resolved_at,
                         tuple(comments),
+                        thread.suggestion,
                     )
                 )
         return carried
@@ -344,6 +436,24 @@ class SqlComments:
             query = query.where(_threads.c.resolved_at.is_(None))
         elif status == "resolved":
             query = query.where(_threads.c.resolved_at.is_not(None))
+        query = query.order_by(_threads.c.created_at, _threads.c.id)
+        async with self._engine.connect() as conn:
+            rows = list(await conn.execute(query))
+            comments = await _comments_of(conn, [row.id for row in rows])
+        return [_thread(row, tuple(comments.get(row.id, ()))) for row in rows]
+
+    async def list_suggestions(
+        self, room: str, status: Literal["open", "accepted", "rejected", "all"] = "open"
+    ) -> list[Thread]:
+        """The room's threads carrying a suggestion of that status (open ones include those
+        being accepted now), oldest first, with their comments."""
+        query = select(_threads).where(
+            _threads.c.room == room, _threads.c.suggest_kind.is_not(None)
+        )
+        if status == "open":
+            query = query.where(_threads.c.suggest_status.in_(("open", "applying")))
+        elif status != "all":
+            query = query.where(_threads.c.suggest_status == status)
         query = query.order_by(_threads.c.created_at, _threads.c.id)
         async with self._engine.connect() as conn:
             rows = list(await conn.execute(query))
@@ -475,6 +585,173 @@ class SqlComments:
                 action: Action = "resolved" if resolved else "reopened"
                 await self._changed(conn, CommentChange(action, room, thread_id, None, by, now))
             return await _one(conn, room, thread_id)
+
+    async def change_suggestion(
+        self,
+        room: str,
+        thread_id: str,
+        by: Author,
+        now: datetime,
+        *,
+        text: str | None = None,
+        passage: tuple[bytes, bytes, str] | None = None,
+        at: bytes | None = None,
+    ) -> Thread | None:
+        """Change an open suggestion's text (an insertion's quote with it), passage (start, end,
+        quote) or point: what is not None. None if the room has no such thread, or it is no
+        longer open."""
+        values: dict[str, Any] = {}
+        if text is not None:
+            is_insert = _threads.c.suggest_kind == "insert"
+            values["suggest_text"] = text
+            values["quote"] = case((is_insert, text), else_=_threads.c.quote)
+        if passage is not None:
+            values.update(anchor_start=passage[0], anchor_end=passage[1], quote=passage[2])
+        if at is not None:
+            values.update(suggest_at=at, anchor_start=at, anchor_end=at)
+        async with self._engine.begin() as conn:
+            query = update(_threads).where(
+                _threads.c.id == thread_id,
+                _threads.c.room == room,
+                _threads.c.suggest_status == "open",
+            )
+            result = await conn.execute(query.values(**values))
+            if not result.rowcount:
+                return None
+            found = await _one(conn, room, thread_id)
+            if found is None or found.suggestion is None:
+                return None
+            change = CommentChange(
+                "suggestion.changed",
+                room,
+                thread_id,
+                None,
+                by,
+                now,
+                suggestion=found.suggestion,
+                suggested_by=found.created_by,
+            )
+            await self._changed(conn, change)
+            return found
+
+    async def claim_suggestion(self, room: str, thread_id: str, by: Author, now: datetime) -> bool:
+        """Mark an open suggestion as being accepted by `by` (status "applying"), so that no one
+        else accepts or rejects it meanwhile. False when it is not open (decided, or being
+        accepted now). A claim is never taken over: an accept that died holding it may have
+        applied its edit, and applying it twice would be worse than a suggestion that can only
+        be rejected (`decide_suggestion` lets a claim older than CLAIM_SECONDS be rejected)."""
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(_threads)
+                .where(
+                    _threads.c.id == thread_id,
+                    _threads.c.room == room,
+                    _threads.c.suggest_status == "open",
+                )
+                .values(
+                    suggest_status="applying",
+                    decided_by=by.display,
+                    decided_by_user=by.user,
+                    decided_by_person=by.person,
+                    decided_at=now,
+                )
+            )
+        return bool(result.rowcount == 1)
+
+    async def release_suggestion(self, room: str, thread_id: str) -> None:
+        """Give a claim back (the accept failed: nothing was applied): the suggestion is open."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(_threads)
+                .where(
+                    _threads.c.id == thread_id,
+                    _threads.c.room == room,
+                    _threads.c.suggest_status == "applying",
+                )
+                .values(
+                    suggest_status="open",
+                    decided_by=None,
+                    decided_by_user=None,
+                    decided_by_person=None,
+                    decided_at=None,
+                )
+            )
+
+    async def decide_suggestion(
+        self,
+        room: str,
+        thread_id: str,
+        by: Author,
+        now: datetime,
+        status: Literal["accepted", "rejected"],
+    ) -> Thread | None:
+        """Record that `by` accepted (once its edit is applied: it holds the claim) or rejected
+        (open, or claimed by an accept that has not finished for CLAIM_SECONDS) the suggestion
+        at `now`; the thread is resolved with it. None if the room has no
+        such thread, or it is not in the state that allows it."""
+        state = _threads.c.suggest_status
+        if status == "accepted":
+            was = state == "applying"
+        else:  # open, or claimed by an accept that has not finished for CLAIM_SECONDS
+            stale = now - timedelta(seconds=CLAIM_SECONDS)
+            was = or_(state == "open", and_(state == "applying", _threads.c.decided_at < stale))
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(_threads)
+                .where(_threads.c.id == thread_id, _threads.c.room == room, was)
+                .values(
+                    suggest_status=status,
+                    decided_by=by.display,
+                    decided_by_user=by.user,
+                    decided_by_person=by.person,
+                    decided_at=now,
+                    resolved_by=by.display,
+                    resolved_at=now,
+                )
+            )
+            if not result.rowcount:
+                return None
+            found = await _one(conn, room, thread_id)
+            if found is None:
+                return None
+            action: Action = f"suggestion.{status}"  # type: ignore[assignment]
+            change = CommentChange(
+                action,
+                room,
+                thread_id,
+                None,
+                by,
+                now,
+                suggestion=found.suggestion,
+                suggested_by=found.created_by,
+            )
+            await self._changed(conn, change)
+            return found
+
+    async def withdraw_suggestion(
+        self, room: str, thread_id: str, by: Author, now: datetime
+    ) -> bool:
+        """Delete an open suggestion and its thread (its author withdrew it); False if the room
+        has no such open suggestion."""
+        async with self._engine.begin() as conn:
+            found = await _one(conn, room, thread_id)
+            if found is None or found.suggestion is None or found.suggestion.status != "open":
+                return False
+            await conn.execute(delete(_comments).where(_comments.c.thread_id == thread_id))
+            await conn.execute(delete(_threads).where(_threads.c.id == thread_id))
+            change = CommentChange(
+                "suggestion.withdrawn",
+                room,
+                thread_id,
+                None,
+                by,
+                now,
+                thread_deleted=True,
+                suggestion=found.suggestion,
+                suggested_by=found.created_by,
+            )
+            await self._changed(conn, change)
+            return True
 
 
 async def _insert_comment(

@@ -324,6 +324,15 @@ class ThreadRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A suggestion's proposal (all NULL for an ordinary thread; migration 0020).
+    suggest_kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    suggest_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    suggest_at: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    suggest_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    decided_by_user: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    decided_by_person: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class CommentRow(Base):

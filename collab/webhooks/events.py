@@ -156,11 +156,16 @@ def room_purged(room: str) -> Event:
 
 
 MENTIONED = "comment.mentioned"
+# The suggestion changes webhooks hear of (a suggestion's author changing or withdrawing it
+# while it is open is for open editors only).
+SUGGESTION_EVENTS = ("suggestion.created", "suggestion.accepted", "suggestion.rejected")
 
 
 def comment_events(change: CommentChange) -> list[Event]:
     """The events of a change to a room's threads: its comment.* event, then comment.mentioned
     when a comment created mentions people, or an edit mentions someone new."""
+    if change.action.startswith("suggestion."):
+        return [suggestion_changed(change)] if change.action in SUGGESTION_EVENTS else []
     made = [comment_changed(change)]
     if change.mentioned and change.comment is not None:
         made.append(comment_mentioned(change))
@@ -203,3 +208,26 @@ def comment_changed(change: CommentChange) -> Event:
     if change.action == "deleted":
         fields["thread_deleted"] = change.thread_deleted
     return Event(f"comment.{change.action}", change.room, fields)
+
+
+def suggestion_changed(change: CommentChange) -> Event:
+    """suggestion.created, .accepted or .rejected: a suggestion of the room was made, or
+    decided (`by`: who accepted or rejected it; an accepted one is in the document now,
+    credited to `suggested_by`)."""
+    suggestion = change.suggestion
+    comment = change.comment
+    fields: dict[str, Any] = {
+        "thread": change.thread,
+        "kind": None if suggestion is None else suggestion.kind,
+        "text": None if suggestion is None else suggestion.text,
+        "status": None if suggestion is None else suggestion.status,
+        "comment": None if comment is None else {"id": comment.id, "body": comment.body},
+        "suggested_by": None if change.suggested_by is None else change.suggested_by.display,
+        "suggested_by_person_id": None
+        if change.suggested_by is None
+        else change.suggested_by.person,
+        "by": change.by.display,
+        "by_person_id": change.by.person,
+        "at": change.at.isoformat(),
+    }
+    return Event(change.action, change.room, fields)

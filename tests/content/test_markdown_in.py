@@ -13,7 +13,8 @@ import pytest
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
 from collab.content import crdt
-from collab.content.markdown_in import parse, safe_href, to_fragment
+from collab.content.hrefs import safe_href
+from collab.content.markdown_in import parse, to_fragment
 from collab.content.richtext import to_html, to_markdown
 from collab.errors import InvalidRequest
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH

@@ -65,6 +65,12 @@ const commands = {
     const end = Y.createRelativePositionFromTypeIndex(notes, 4, -1)
     return { start: b64(Y.encodeRelativePosition(start)), end: b64(Y.encodeRelativePosition(end)) }
   },
+  point ({ update, node, at, assoc }) {
+    // An insertion's point as an editor makes it (tests/suggestions): on the character before
+    // (assoc -1), or at the start of a node on its first character (assoc 0).
+    const text = nodes(load(update))[node]
+    return { position: b64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(text, at, assoc))) }
+  },
   typeEnd ({ update, node }) {
     const text = nodes(load(update))[node]
     return { position: b64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(text, text.length, 0))) }

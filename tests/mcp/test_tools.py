@@ -21,7 +21,14 @@ from tests.mcp.conftest import TEXT, call, token, tool_error
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
-TOOLS = {"list_documents", "read_document", "edit_document", "comment", "list_versions"}
+TOOLS = {
+    "list_documents",
+    "read_document",
+    "edit_document",
+    "comment",
+    "suggest_edit",
+    "list_versions",
+}
 
 
 @asynccontextmanager

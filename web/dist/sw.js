@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = 'c446e6de5ff3'
+const VERSION = '6af6dce1dbc5'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-NZE63UFM.js","/assets/editor-INMHGDE3.css","/assets/chunk-3W5JKUVW.js","/assets/chunk-6HYP45YE.js","/assets/chunk-AGNHXGDE.js","/assets/chunk-H4M2I4TX.js","/assets/chunk-LYLLNQ3J.js","/assets/chunk-M7AD2PUT.js","/assets/chunk-N4CCUMQI.js","/assets/chunk-RY4YOT2O.js","/assets/chunk-VMKVU5CA.js","/assets/chunk-XVLV5YI3.js"]
+const PRECACHE = ["/assets/editor-MGJUY2BV.js","/assets/editor-NXBHTDRI.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-GVXABURJ.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-LZOAK2OA.js","/assets/chunk-QURDZZOB.js","/assets/chunk-VUGZZNPG.js","/assets/chunk-XOWSL6HT.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

@@ -10,6 +10,8 @@
 import { commentKeyLabel } from './comment-key.js'
 import { bindMentions, showBody } from './mentions.js'
 import { problemDetail } from './session.js'
+import { describe, suggestionsApi } from './suggest-draft.js'
+import { suggestionBox, bulkActions } from './suggest-panel.js'
 
 // After this page's own edits are saved, wait this long for more before asking for the ranges.
 const SETTLE = 600
@@ -74,6 +76,8 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
   const $ = (id) => document.getElementById(id)
   const marks = surface.comments
   const api = threadsApi(room, authHeaders)
+  const suggestions = suggestionsApi(room, authHeaders)
+  const suggest = surface.suggest || null
   const mentions = bindMentions({ room, authHeaders })
   const panel = $('comments-panel')
   const toggle = $('comments-toggle')
@@ -132,13 +136,16 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
         try {
           // All of them: the empty note says how many resolved ones are hidden.
           const page = await api.list('all')
-          state.threads = page.items
+          // A suggestion accepted or rejected is settled like a resolved thread.
+          state.threads = page.items.map((t) => (t.suggestion && t.suggestion.status !== 'open' ? { ...t, resolved: true } : t))
           say('')
         } catch (err) {
           say(`The comments could not be loaded: ${err.message}`, 'error')
         }
       } while (state.again)
-      marks.set(state.threads)
+      // Suggestions are marked by the editor's suggesting part, not as comment highlights.
+      marks.set(state.threads.filter((t) => !t.suggestion))
+      suggest?.set(state.threads)
       render()
     })()
     try { await state.loading } finally { state.loading = null }
@@ -214,6 +221,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
   fab.addEventListener('click', startCompose)
   marks.hub.compose = startCompose
   marks.hub.open = (id) => { open(); choose(id, { select: false }) }
+  marks.hub.error = (text) => { open(); say(text, 'error') }
   marks.hub.selected = () => {
     const coords = can.comment && marks.hasSelection() ? marks.selectionCoords() : null
     if (!coords) {
@@ -237,7 +245,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     marks.setActive(id)
     for (const item of list.querySelectorAll('.thread')) item.classList.toggle('is-active', item.dataset.threadId === id)
     if (!id) return
-    const range = marks.rangeOf(id)
+    const range = marks.rangeOf(id) || suggest?.rangeOf(id)
     if (select && range) marks.select(range)
     if (!select) focusThread(id)
   }
@@ -258,6 +266,8 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     $('comments-count').textContent = count ? String(count) : ''
     $('comments-count').hidden = !count
     list.replaceChildren(...shown.map(renderThread))
+    const bulk = $('suggest-bulk')
+    if (bulk) bulk.replaceChildren(...(can.write ? bulkActions(state.threads, (verb, author) => act(() => (verb === 'accept' ? suggestions.acceptAll(author) : suggestions.rejectAll(author)))) : []))
     empty.hidden = shown.length > 0
     const resolved = state.threads.length - count
     if (resolved && !showResolved.checked) {
@@ -272,6 +282,9 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     const item = el('li', 'thread')
     item.dataset.threadId = thread.id
     item.classList.toggle('is-resolved', thread.resolved)
+    item.classList.toggle('is-suggestion', !!thread.suggestion)
+    const colour = thread.suggestion && suggest?.colourOf(thread.created_by)
+    if (colour) item.style.setProperty('--suggest-colour', colour)
     item.classList.toggle('is-detached', thread.detached)
     item.classList.toggle('is-active', thread.id === state.active)
     const quote = button('thread-quote')
@@ -284,14 +297,23 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     }
     if (thread.resolved) quote.append(el('span', 'thread-flag is-resolved', 'Resolved'), ' ')
     // The passage as it stands in this page's text (edits the server has not answered for yet).
-    const here = !thread.resolved && marks.rangeOf(thread.id)
+    const here = !thread.resolved && !thread.suggestion && marks.rangeOf(thread.id)
     const now = here ? marks.textOf(here) : thread.range?.text
-    const passage = el('span', 'thread-passage', thread.detached || now === undefined ? thread.quote : now)
+    const proposal = thread.suggestion && describe(thread.suggestion.kind, thread.suggestion.text || '', thread.quote || '')
+    const said = proposal ? proposal[0].toUpperCase() + proposal.slice(1) : thread.detached || now === undefined ? thread.quote : now
+    const passage = el('span', 'thread-passage', said)
     passage.dir = 'auto'
     quote.append(passage)
     quote.setAttribute('aria-label', `${thread.detached ? 'Passage deleted' : 'Go to the passage'}: ${thread.resolved ? 'Resolved: ' : ''}${passage.textContent.slice(0, 80)}`)
     quote.addEventListener('click', () => choose(thread.id))
     item.append(quote)
+    if (thread.suggestion) {
+      item.append(suggestionBox(thread, {
+        colour,
+        canDecide: can.write,
+        act: (verb) => act(() => (verb === 'accept' ? suggestions.accept(thread.id) : verb === 'reject' ? suggestions.reject(thread.id) : suggestions.withdraw(thread.id)))
+      }))
+    }
     const comments = el('ol', 'comment-list')
     for (const comment of thread.comments) comments.append(renderComment(thread, comment))
     item.append(comments)
@@ -304,11 +326,14 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
         reply.addEventListener('click', () => { state.replying = thread.id; state.editing = null; render(); item.ownerDocument.querySelector(`[data-key="reply-body:${CSS.escape(thread.id)}"]`)?.focus() })
         actions.append(reply)
       }
-      const resolve = button('link-button thread-resolve', thread.resolved ? 'Reopen' : 'Resolve')
-      resolve.dataset.key = `resolve:${thread.id}`
-      resolve.addEventListener('click', () => act(() => api.resolve(thread.id, !thread.resolved)))
-      actions.append(resolve)
-      item.append(actions)
+      // A suggestion is settled by accepting, rejecting or withdrawing it (suggest-panel.js).
+      if (!thread.suggestion) {
+        const resolve = button('link-button thread-resolve', thread.resolved ? 'Reopen' : 'Resolve')
+        resolve.dataset.key = `resolve:${thread.id}`
+        resolve.addEventListener('click', () => act(() => api.resolve(thread.id, !thread.resolved)))
+        actions.append(resolve)
+      }
+      if (actions.childElementCount) item.append(actions)
     }
     return item
   }
@@ -419,7 +444,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
   // ---------- Staying current ----------
   /** A room event (events.js): any change to a thread, by anyone, on any process. */
   function onEvent (event) {
-    if (event.type === 'comment') refresh()
+    if (event.type === 'comment' || String(event.type).startsWith('suggestion.')) refresh()
   }
   /** The page's save state (saved.js): once this page's edits are saved, ask for the ranges. */
   function onSaved (saveState) {

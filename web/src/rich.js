@@ -21,6 +21,9 @@ import { OPEN_HINT } from './link-hint.js'
 import { ScrollClear } from './rich-scroll.js'
 import { altTextForm, imageParts } from './rich-images.js'
 import { MarkdownPaste } from './rich-markdown.js'
+import { Suggestions, richSuggestApi } from './rich-suggest.js'
+import { suggestControl } from './suggest-draft.js'
+import { modeBar, modeSwitch } from './suggest-mode.js'
 
 /** Only these link schemes are kept (typed, pasted or sent by another client). */
 const LINK_PROTOCOLS = ['http', 'https', 'mailto']
@@ -36,7 +39,7 @@ function caret (user) {
   return caretEl
 }
 
-function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub, images }) {
+function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub, images, ctl }) {
   return [
     StarterKit.configure({
       undoRedo: false, // Collaboration's undo is per person; ProseMirror's would undo others too
@@ -62,7 +65,8 @@ function extensions ({ ydoc, provider, user, readOnly, commentOnly, hub, images 
     CollaborationCaret.configure({ provider, user, render: caret }),
     CommentMarks({ fragment: ydoc.getXmlFragment(CONTENT), hub, commentOnly }),
     BlameMarks,
-    images.extension
+    images.extension,
+    Suggestions({ ctl, fragment: ydoc.getXmlFragment(CONTENT) })
   ]
 }
 
@@ -81,10 +85,13 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
   const images = imageParts({ room, authHeaders, canUpload: !readOnly })
   parent.append(images.status.box, host)
   const fragment = ydoc.getXmlFragment(CONTENT)
+  // Suggesting (rich-suggest.js): editors choose it, commenters may only suggest, viewers neither.
+  // Everyone sees the open suggestions marked.
+  const ctl = suggestControl({ readOnly, room, authHeaders, awareness: provider.awareness, hub })
   const editor = new Editor({
     element: host,
     editable: !readOnly || commentOnly,
-    extensions: extensions({ ydoc, provider, user, readOnly, commentOnly, hub, images }),
+    extensions: extensions({ ydoc, provider, user, readOnly, commentOnly, hub, images, ctl }),
     editorProps: {
       attributes: {
         class: 'rich-content',
@@ -92,14 +99,21 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
         'aria-multiline': 'true',
         'aria-label': 'Document text',
         spellcheck: 'true',
-        ...(readOnly ? { 'aria-readonly': 'true' } : {})
+        ...(readOnly && !commentOnly ? { 'aria-readonly': 'true' } : {})
       }
     }
   })
+  const suggest = richSuggestApi(editor, ctl)
+  const toggle = !readOnly || commentOnly ? modeSwitch({ canWrite: !readOnly, initial: ctl.mode, onChange: (mode) => { suggest.setMode(mode); editor.commands.focus() } }) : null
+  if (toggle) suggest.choose = toggle.choose
   if (!readOnly) {
     const toolbar = buildToolbar(editor, altTextForm(editor))
     addTableTools(toolbar, editor)
+    toolbar.querySelector('.toolbar').append(toggle.element)
     parent.prepend(toolbar)
+  } else if (toggle) {
+    // Commenters: no formatting, only the mode.
+    parent.prepend(modeBar(toggle))
   }
   // Find (and replace, for writers): Ctrl/Cmd+F; rich-find.js.
   const find = bindRichFind(editor, parent, { canReplace: !readOnly })
@@ -115,6 +129,7 @@ export function mountRich (parent, { ydoc, provider, user, readOnly, selectable 
     text: () => editor.getText({ blockSeparator: '\n' }),
     find,
     comments: { hub, ...richMarksApi(editor, fragment) },
-    blame: richBlameApi(editor, fragment)
+    blame: richBlameApi(editor, fragment),
+    suggest
   }
 }

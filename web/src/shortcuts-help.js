@@ -43,6 +43,8 @@ export function shortcutSections (kind, { write, comment }) {
   }
   const page = []
   if (comment) page.push(['Comment on the selection', commentKeyLabel()])
+  // The mode switch (suggest-mode.js): editors choose Editing or Suggesting, commenters Viewing or Suggesting.
+  if (comment) page.push([write ? 'Editing mode' : 'Viewing mode', 'Ctrl+Alt+Shift+Z'], ['Suggesting mode', 'Ctrl+Alt+Shift+X'])
   page.push(['Leave the text (to the header)', 'Esc'], ['Keyboard shortcuts', HELP_KEY_LABEL])
   sections.push(['Document', page])
   return sections

@@ -15,18 +15,26 @@ import { commentMarks, marksApi } from './comment-marks.js'
 import { blameApi, blameMarks } from './blame-marks.js'
 import { coveredTop } from './scroll-margin.js'
 import { textLinks } from './text-links.js'
+import { textSuggest } from './text-suggest.js'
+import { suggestControl } from './suggest-draft.js'
+import { modeBar, modeSwitch } from './suggest-mode.js'
 
 /**
  * Mount the text editor in `parent`. Returns the surface the page drives: focus(), setUser()
  * (awareness carries the name to the others' carets), clearHistory() (after a restore), the
  * comment highlights (comment-marks.js), the authors' colours (blame-marks.js) and the CodeMirror view and undo manager for tests.
  */
-export function mountText (parent, { ydoc, awareness, user, readOnly, selectable = false }) {
+export function mountText (parent, { ydoc, awareness, user, readOnly, selectable = false, room, authHeaders = () => ({}) }) {
   // What comments.js binds later: the Comment shortcut, clicks on highlights, the selection.
   const hub = {}
   const ytext = ydoc.getText(CONTENT)
   const undoManager = new Y.UndoManager(ytext)
   awareness.setLocalStateField('user', user)
+  // Suggesting (text-suggest.js): editors choose it, commenters may only suggest, viewers neither.
+  // Everyone sees the open suggestions marked.
+  const suggestable = !readOnly || selectable
+  const ctl = suggestControl({ readOnly, room, authHeaders, awareness, hub })
+  const suggesting = textSuggest(ctl)
   const state = EditorState.create({
     doc: ytext.toString(),
     extensions: [
@@ -47,11 +55,11 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
       EditorView.scrollMargins.of(() => ({ top: coveredTop() })),
       EditorView.contentAttributes.of({ 'aria-label': 'Document text', spellcheck: 'true' }),
       // Viewers: no edits from the keyboard, paste or drop (the server would refuse them, 4403).
-      EditorState.readOnly.of(readOnly),
+      // Commenters' text is read-only too, but while they suggest (text-suggest.js).
+      suggesting.extension,
       // Commenters: no edits either, but the text takes the focus, so the keyboard selects a
       // passage to comment on.
       EditorView.editable.of(!readOnly || selectable),
-      readOnly ? EditorView.contentAttributes.of({ 'aria-readonly': 'true' }) : [],
       placeholder(readOnly ? 'Nothing here yet.' : 'Start typing…'),
       yCollab(ytext, awareness, { undoManager }),
       commentMarks(hub),
@@ -60,6 +68,13 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
     ]
   })
   const view = new EditorView({ state, parent })
+  const suggest = suggesting.bind(view, ytext)
+  suggest.mode = () => ctl.mode
+  if (suggestable) {
+    const toggle = modeSwitch({ canWrite: !readOnly, initial: ctl.mode, onChange: (mode) => { suggest.setMode(mode); view.focus() } })
+    parent.prepend(modeBar(toggle))
+    suggest.choose = toggle.choose
+  }
   return {
     kind: 'text',
     view,
@@ -70,6 +85,8 @@ export function mountText (parent, { ydoc, awareness, user, readOnly, selectable
     clearHistory: () => undoManager.clear(),
     text: () => ytext.toString(),
     comments: { hub, ...marksApi(view, ytext) },
-    blame: blameApi(view)
+    blame: blameApi(view),
+    suggest
   }
 }
+

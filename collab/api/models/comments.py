@@ -13,7 +13,7 @@ from collab.api.models.common import Body, Params, QueryInt, RoomName, Timestamp
 from collab.api.models.people import PersonRef
 from collab.auth import Identity
 from collab.content.anchors import Located
-from collab.store.comments import Author, Comment, Thread, mentioned_ids
+from collab.store.comments import Author, Comment, Suggestion, Thread, mentioned_ids
 
 MAX_MENTIONS = 20
 # Who a mention names when its person is not on this server (any more).
@@ -42,6 +42,22 @@ _THREAD_EXAMPLE: JsonDict = {
     "resolved_by": None,
     "resolved_at": None,
     "comments": [_COMMENT_EXAMPLE],
+    "suggestion": None,
+}
+_SUGGESTION_EXAMPLE: JsonDict = {
+    "kind": "replace",
+    "text": "revenue grew 14%",
+    "at": None,
+    "status": "open",
+    "decided_by": None,
+    "decided_at": None,
+    "range": {"index": 120, "length": 16, "text": "revenue grew 12%"},
+    "author_colour": None,
+}
+_SUGGESTION_THREAD_EXAMPLE: JsonDict = {
+    **_THREAD_EXAMPLE,
+    "comments": [],
+    "suggestion": _SUGGESTION_EXAMPLE,
 }
 
 
@@ -221,10 +237,54 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-class ThreadOut(BaseModel):
-    """A thread on a passage, with its comments (oldest first; the first one opened it)."""
+class SuggestionOut(BaseModel):
+    """The edit a thread proposes (docs/suggestions.md): insert `text` at the point `at`, or
+    delete the thread's passage (`anchor`), or replace it by `text`. Nothing of it is in the
+    document until someone accepts it."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_THREAD_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [_SUGGESTION_EXAMPLE]})
+
+    kind: Literal["insert", "delete", "replace"]
+    text: str = Field(
+        description='the text to insert, or to put in the passage\'s place ("" to delete)'
+    )
+    at: str | None = Field(
+        description="an insertion's point: a Yjs relative position (base64url), made on the "
+        "character before it (assoc -1), or at the start of a text node on its first character "
+        "(assoc 0); null for delete and replace"
+    )
+    status: Literal["open", "accepted", "rejected"]
+    decided_by: AuthorOut | None = Field(description="who accepted or rejected it")
+    decided_at: Timestamp | None
+    range: Range | None = Field(
+        description="where it stands now in the current text (an insertion: its point, length "
+        "0); null when its passage (or its point's paragraph) is gone"
+    )
+    author_colour: str | None = Field(None, description="reserved for the editor (always null)")
+
+    @classmethod
+    def of(cls, suggestion: Suggestion, where: Located | None, caller: Identity) -> SuggestionOut:
+        """The stored suggestion, standing at `where` now, as `caller` sees it."""
+        decided = suggestion.decided_by if suggestion.status in ("accepted", "rejected") else None
+        return cls(
+            kind=suggestion.kind,
+            text=suggestion.text,
+            at=None if suggestion.at is None else _b64(suggestion.at),
+            status="open" if suggestion.is_open else suggestion.status,  # type: ignore[arg-type]
+            decided_by=None if decided is None else AuthorOut.of(decided, caller),
+            decided_at=suggestion.decided_at if decided is not None else None,
+            range=None if where is None else Range.of(where),
+            author_colour=None,
+        )
+
+
+class ThreadOut(BaseModel):
+    """A thread on a passage, with its comments (oldest first; the first one opened it); a
+    suggestion is a thread carrying a proposed edit (`suggestion`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_THREAD_EXAMPLE, _SUGGESTION_THREAD_EXAMPLE]}
+    )
 
     id: str
     room: RoomName
@@ -234,13 +294,16 @@ class ThreadOut(BaseModel):
     )
     detached: bool = Field(description="true when all of the passage has been deleted")
     range: Range | None = Field(description="where the passage is now; null when detached")
-    anchor: Anchor
+    anchor: Anchor | None = Field(description="the passage; null for an insertion's thread")
     created_by: AuthorOut
     created_at: Timestamp
     resolved: bool
     resolved_by: str | None
     resolved_at: Timestamp | None
     comments: list[CommentOut]
+    suggestion: SuggestionOut | None = Field(
+        None, description="the edit it proposes; null for an ordinary comment thread"
+    )
 
     @classmethod
     def of(
@@ -248,6 +311,7 @@ class ThreadOut(BaseModel):
     ) -> ThreadOut:
         """The stored thread, where its passage is now (None: gone), as `caller` sees it;
         `names` of the people its comments mention."""
+        suggestion = thread.suggestion
         return cls(
             id=thread.id,
             room=thread.room,
@@ -256,13 +320,16 @@ class ThreadOut(BaseModel):
             range=None
             if where is None
             else Range(index=where.index, length=where.length, text=where.text),
-            anchor=Anchor(start=_b64(thread.start), end=_b64(thread.end)),
+            anchor=None
+            if suggestion is not None and suggestion.kind == "insert"
+            else Anchor(start=_b64(thread.start), end=_b64(thread.end)),
             created_by=AuthorOut.of(thread.created_by, caller),
             created_at=thread.created_at,
             resolved=thread.resolved,
             resolved_by=thread.resolved_by,
             resolved_at=thread.resolved_at,
             comments=[CommentOut.of(c, caller, names) for c in thread.comments],
+            suggestion=None if suggestion is None else SuggestionOut.of(suggestion, where, caller),
         )
 
 

@@ -1,0 +1,158 @@
+"""Accepting a suggestion: its edit applied to the document as it stands now, a forward edit
+like any other (docs/suggestions.md).
+
+A suggestion holds its place by Yjs relative positions (content/passages.py), so it is applied
+where its point or passage stands in the current text, whatever others changed meanwhile: an
+insertion where its point resolves (its neighbour deleted or not), a deletion or replacement
+over what is left of its passage. Plain text (the `content` Y.Text) and rich text (the XmlText
+nodes of the content root) alike; a deletion may span text nodes: each one's share of the
+passage is deleted, and sibling paragraphs whose breaks it took are joined into the first, as
+an editor joins them (`_join`). Inserted text takes the formatting of the
+character before it (at the start of a node: of the character it replaces, or the one after
+it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Doc, XmlElement, XmlFragment, XmlText
+
+from collab.content.anchors import locate
+from collab.content.passages import Node, locate_points, node_string, text_nodes, utf8
+from collab.errors import SuggestionConflict
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A suggestion's edit: insert `text` at the point `at`, or delete (replace by `text`) the
+    passage from `start` to `end` (encoded relative positions) that last read `quote`."""
+
+    kind: str
+    text: str
+    start: bytes
+    end: bytes
+    at: bytes | None
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What an accept did: where in the joined text, what it deleted and inserted."""
+
+    index: int
+    deleted: str
+    inserted: str
+
+
+def apply_proposal(doc: Doc[Any], proposal: Proposal) -> Applied:
+    """Apply the proposal to `doc` in place (the live document, inside the edit's
+    transaction). SuggestionConflict (409), and nothing changed, when its point names nothing
+    the document holds, or every character of its passage is deleted."""
+    if proposal.kind == "insert":
+        [index] = locate_points(doc, [proposal.at or proposal.start])
+        if index is None:
+            raise SuggestionConflict(
+                "the place this insertion was made for is gone (its paragraph was deleted): "
+                "it can no longer be applied; reject it, or suggest it again"
+            )
+        _replace(doc, index, 0, proposal.text)
+        return Applied(index, "", proposal.text)
+    where = locate(doc, proposal.start, proposal.end)
+    if where is None:
+        raise SuggestionConflict(
+            f"the passage this {proposal.kind} was made for ({proposal.quote[:80]!r}) has been "
+            "deleted since: there is nothing left to apply it to; reject it instead"
+        )
+    _replace(doc, where.index, where.length, proposal.text)
+    return Applied(where.index, where.text, proposal.text)
+
+
+def _replace(doc: Doc[Any], index: int, length: int, text: str) -> None:
+    """Delete `length` code points of the joined text from `index` (each node its share, last
+    first), then insert `text` at `index`."""
+    nodes = text_nodes(doc)
+    strings = [node_string(node) for node in nodes]
+    starts, at = [], 0
+    for string in strings:
+        starts.append(at)
+        at += len(string) + 1
+    home = next(
+        n for n, (b, s) in enumerate(zip(starts, strings, strict=True)) if b <= index <= b + len(s)
+    )
+    offset = index - starts[home]
+    looks = _formatting(nodes[home], strings[home], offset)
+    for number in reversed(range(len(nodes))):
+        begin = max(index, starts[number])
+        end = min(index + length, starts[number] + len(strings[number]))
+        if end > begin:
+            string = strings[number]
+            first, last = begin - starts[number], end - starts[number]
+            del nodes[number][utf8(string, first) : utf8(string, last)]
+    if text:
+        left = strings[home][:offset]
+        if looks:
+            nodes[home].insert(utf8(left, offset), text, looks)
+        else:
+            nodes[home].insert(utf8(left, offset), text)
+    last = max(n for n in range(len(nodes)) if starts[n] <= index + length)
+    if last > home:
+        _join(nodes[home : last + 1])
+
+
+def _join(nodes: list[Node]) -> None:
+    """Join the blocks (paragraphs, headings) holding `nodes`, whose breaks a deletion took:
+    what is left of the last node's text moves to the end of the first's, with its formatting,
+    and the blocks after the first are removed. Only for sibling blocks that each hold one text
+    node and nothing else (else they stay apart, each holding what is left of its text)."""
+    blocks: list[XmlElement] = []
+    for node in nodes:
+        block = node.parent if isinstance(node, XmlText) else None
+        if not isinstance(block, XmlElement) or len(block.children) != 1:
+            return
+        blocks.append(block)
+    holder = blocks[0].parent
+    if not isinstance(holder, XmlElement | XmlFragment):
+        return
+    if any(block.parent != holder for block in blocks):
+        return
+    siblings = list(holder.children)
+    places = [next((n for n, c in enumerate(siblings) if c == b), -1) for b in blocks]
+    if places[0] < 0 or places != list(range(places[0], places[0] + len(blocks))):
+        return
+    first, tail = nodes[0], nodes[-1]
+    end = utf8(node_string(first), len(node_string(first)))
+    for chunk in tail.diff():
+        value, attributes = chunk[0], chunk[1] if len(chunk) > 1 else None
+        if not isinstance(value, str) or not value:
+            continue
+        if attributes:
+            first.insert(end, value, dict(attributes))
+        else:
+            first.insert(end, value)
+        end += len(value.encode("utf-8", "surrogatepass"))
+    for place in reversed(places[1:]):
+        del holder.children[place]
+
+
+def _formatting(node: Node, string: str, offset: int) -> dict[str, Any] | None:
+    """The formatting text inserted at `offset` of `node` takes: the character before's; at the
+    node's start, the first replaced character's, else the one after's (None: plain)."""
+    if offset > 0:
+        return _attributes_at(node, offset - 1)
+    if string:
+        return _attributes_at(node, 0)
+    return None
+
+
+def _attributes_at(node: Node, offset: int) -> dict[str, Any] | None:
+    """The attributes of the character at code point `offset` of `node`."""
+    seen = 0
+    for chunk in node.diff():
+        value, attributes = chunk[0], chunk[1] if len(chunk) > 1 else None
+        if not isinstance(value, str):
+            continue
+        if seen + len(value) > offset:
+            return dict(attributes) if attributes else None
+        seen += len(value)
+    return None

@@ -1,0 +1,167 @@
+"""Suggestions on a rich-text document (an XmlFragment of paragraphs, as Tiptap keeps it):
+an insertion at a point an editor made with the npm `yjs` package takes the formatting of the
+character before it; a deletion across paragraphs joins them as an editor would; an accepted
+suggestion is credited to the suggester in blame."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from pycrdt import Doc, XmlElement, XmlFragment, XmlText
+
+from tests.auth.test_websocket_auth import SECRET, token
+from tests.comments.test_rich_threads import yjs
+from tests.conftest import ServerFactory
+from tests.server import ServerProcess
+
+YJS = {"Content-Type": "application/octet-stream"}
+PARAGRAPHS = ["The quick brown fox", "jumps over 😀 the dog", "and sleeps."]
+
+
+def as_(role: str, name: str = "Ada") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token('rich', role, name=name)}"}
+
+
+def _document() -> bytes:
+    """Three paragraphs, "quick" bold."""
+    doc: Doc[Any] = Doc()
+    fragment = doc.get("content", type=XmlFragment)
+    for words in PARAGRAPHS:
+        fragment.children.append(XmlElement("paragraph", contents=[XmlText(words)]))
+    first = fragment.children[0].children[0]
+    assert isinstance(first, XmlText)
+    first.format(4, 9, {"bold": {}})
+    return doc.get_update()
+
+
+@pytest.fixture
+async def http(make_server: ServerFactory, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    server: ServerProcess = make_server(database_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/rich") as client:
+        made = await client.put(
+            f"{server.http_url}/api/rooms/rich", params={"kind": "rich"}, headers=as_("admin")
+        )
+        assert made.status_code == 201, made.text
+        posted = await client.post(
+            "/updates", content=_document(), headers={**YJS, **as_("editor", "Ed")}
+        )
+        assert posted.is_success, posted.text
+        yield client
+
+
+async def _doc(http: httpx.AsyncClient) -> Doc[Any]:
+    got = await http.get("/snapshot", params={"format": "yjs"}, headers=as_("viewer"))
+    assert got.status_code == 200, got.text
+    doc: Doc[Any] = Doc()
+    doc.apply_update(got.content)
+    return doc
+
+
+def _shown(doc: Doc[Any]) -> str:
+    return str(doc.get("content", type=XmlFragment))
+
+
+async def _suggest(http: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    made = await http.post("/suggestions", json=body, headers=as_("commenter", "Cy"))
+    assert made.status_code == 201, made.text
+    thread: dict[str, Any] = made.json()
+    return thread
+
+
+async def test_an_editors_point_and_a_cross_paragraph_delete_apply_as_an_editor_would(
+    http: httpx.AsyncClient,
+):
+    state = base64.urlsafe_b64encode((await _doc(http)).get_update()).decode().rstrip("=")
+    # After "qui" of the bold "quick": the inserted text is bold too.
+    point = await yjs(op="point", update=state, node=0, at=7, assoc=-1)
+    insert = await _suggest(http, {"kind": "insert", "at": point["position"], "text": "XX"})
+    assert insert["suggestion"]["range"] == {"index": 7, "length": 0, "text": ""}
+    # At the very start of the third paragraph (assoc 0, on its first character).
+    start = await yjs(op="point", update=state, node=2, at=0, assoc=0)
+    front = await _suggest(http, {"kind": "insert", "at": start["position"], "text": "Then "})
+    joined = "\n".join(PARAGRAPHS)
+    passage = "fox\njumps over 😀 "
+    delete = await _suggest(
+        http,
+        {"kind": "delete", "passage": {"index": joined.index(passage), "length": len(passage)}},
+    )
+    assert delete["quote"] == passage
+    assert _shown(await _doc(http)).startswith("<paragraph>The <bold>quick</bold>")
+    for thread in (insert, front, delete):
+        accepted = await http.post(
+            f"/suggestions/{thread['id']}/accept", headers=as_("editor", "Ed")
+        )
+        assert accepted.status_code == 200, accepted.text
+    assert _shown(await _doc(http)) == (
+        "<paragraph>The <bold>quiXXck</bold> brown the dog</paragraph>"
+        "<paragraph>Then and sleeps.</paragraph>"
+    )
+    runs = (await http.get("/blame", headers=as_("viewer"))).json()["runs"]
+    by_cy = "".join(run["text"] for run in runs if run["author"] == "Cy")
+    by_ed = "".join(run["text"] for run in runs if run["author"] == "Ed")
+    assert "XX" in by_cy and "Then " in by_cy
+    assert "The qui" in by_ed and "ck brown " in by_ed and "and sleeps." in by_ed
+    # Joining moves the rest of the last paragraph ("the dog"): Yjs writes it anew, so blame
+    # credits it to the accepted edit's author (docs/suggestions.md, "Limits").
+    assert "the dog" in by_cy
+
+
+async def test_a_rich_delete_whose_paragraph_went_is_a_409(http: httpx.AsyncClient):
+    joined = "\n".join(PARAGRAPHS)
+    gone = await _suggest(http, {"kind": "replace", "passage": {"text": "sleeps"}, "text": "naps"})
+    point = await _suggest(
+        http,
+        {"kind": "insert", "passage": {"index": joined.index("sleeps"), "length": 0}, "text": "x"},
+    )
+    state = base64.urlsafe_b64encode((await _doc(http)).get_update()).decode().rstrip("=")
+    edited = await yjs(op="edit", update=state, edits=[{"removeBlock": 2}])
+    posted = await http.post(
+        "/updates",
+        content=base64.urlsafe_b64decode(edited["update"] + "=" * (-len(edited["update"]) % 4)),
+        headers={**YJS, **as_("editor", "Ed")},
+    )
+    assert posted.is_success, posted.text
+    for thread in (gone, point):
+        refused = await http.post(
+            f"/suggestions/{thread['id']}/accept", headers=as_("editor", "Ed")
+        )
+        assert refused.status_code == 409, refused.text
+        assert "no longer" in refused.json()["detail"] or "deleted" in refused.json()["detail"]
+    listed = (await http.get("/suggestions", headers=as_("viewer"))).json()["items"]
+    assert {t["id"] for t in listed} == {gone["id"], point["id"]}
+    assert all(t["detached"] for t in listed)
+
+
+async def test_an_insertion_into_an_empty_paragraph(http: httpx.AsyncClient):
+    """Yjs names the empty Y.XmlText itself (the type's id) for a point in an empty paragraph;
+    the server makes the same for a point by index there."""
+    doc = await _doc(http)
+    seen = doc.get_state()
+    fragment = doc.get("content", type=XmlFragment)
+    fragment.children.insert(1, XmlElement("paragraph", contents=[XmlText("")]))
+    posted = await http.post(
+        "/updates", content=doc.get_update(seen), headers={**YJS, **as_("editor", "Ed")}
+    )
+    assert posted.is_success, posted.text
+    state = base64.urlsafe_b64encode((await _doc(http)).get_update()).decode().rstrip("=")
+    point = await yjs(op="point", update=state, node=1, at=0, assoc=0)
+    assert base64.urlsafe_b64decode(point["position"] + "==")[0] == 2, "Yjs names the type"
+    by_editor = await _suggest(http, {"kind": "insert", "at": point["position"], "text": "two"})
+    empty_at = len(PARAGRAPHS[0]) + 1
+    assert by_editor["suggestion"]["range"] == {"index": empty_at, "length": 0, "text": ""}
+    by_index = await _suggest(
+        http, {"kind": "insert", "passage": {"index": empty_at, "length": 0}, "text": "one "}
+    )
+    assert by_index["suggestion"]["range"]["index"] == empty_at
+    for thread in (by_editor, by_index):
+        accepted = await http.post(
+            f"/suggestions/{thread['id']}/accept", headers=as_("editor", "Ed")
+        )
+        assert accepted.status_code == 200, accepted.text
+    # Both name the paragraph's start: the second accepted goes before the first.
+    assert _shown(await _doc(http)).split("</paragraph>")[1] == "<paragraph>one two"

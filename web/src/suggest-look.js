@@ -1,0 +1,66 @@
+// How suggestions look in the text, in both editors (text-suggest.js, rich-suggest.js): an
+// insertion is an underlined <ins> in its author's colour, a deletion struck through; each says
+// who suggested it in its title (on hover) and, for screen readers, in words inside the text.
+
+/** The words a screen reader reads before a suggestion's text. */
+export function spokenLabel (item) {
+  const who = item.author?.name || 'Someone'
+  if (item.kind === 'insert') return `${who} suggests inserting: `
+  if (item.kind === 'delete') return `${who} suggests deleting: `
+  return `${who} suggests replacing: `
+}
+
+/** The title shown on hover. */
+export function hoverTitle (item) {
+  const who = item.author?.name || 'Someone'
+  const pending = item.pending ? ' (not saved yet)' : ''
+  if (item.kind === 'insert') return `Suggested by ${who}: insert${pending}`
+  if (item.kind === 'delete') return `Suggested by ${who}: delete${pending}`
+  return `Suggested by ${who}: replace${pending}`
+}
+
+function hidden (text) {
+  const span = document.createElement('span')
+  span.className = 'visually-hidden'
+  span.textContent = text
+  return span
+}
+
+/** The inserted text of a suggestion (insert, or replace after its passage), as an element. */
+export function insertedElement (item) {
+  const ins = document.createElement('ins')
+  ins.className = 'suggest-ins'
+  if (item.pending) ins.classList.add('is-pending')
+  if (item.id) ins.dataset.suggestion = item.id
+  ins.dataset.suggestionKey = item.key
+  ins.title = hoverTitle(item)
+  ins.style.setProperty('--suggest-colour', item.colour)
+  // A replacement's label stands before its struck passage; its new text says "with".
+  ins.append(hidden(item.kind === 'insert' ? spokenLabel(item) : ' with: '), item.text, hidden(' (end of suggestion) '))
+  return ins
+}
+
+/** The screen readers' words before a suggested deletion or replacement. */
+export function deletionLabel (item) {
+  const span = hidden(spokenLabel(item))
+  span.classList.add('suggest-label')
+  return span
+}
+
+/** The end of a suggested deletion, for screen readers. */
+export function deletionEnd () {
+  const span = hidden(' (end of suggestion) ')
+  span.classList.add('suggest-label')
+  return span
+}
+
+/** The attributes of a suggested deletion's (or replaced passage's) text. */
+export function deletionAttributes (item) {
+  return {
+    class: `suggest-del${item.pending ? ' is-pending' : ''}`,
+    title: hoverTitle(item),
+    style: `--suggest-colour: ${item.colour}`,
+    ...(item.id ? { 'data-suggestion': item.id } : {}),
+    'data-suggestion-key': item.key
+  }
+}
