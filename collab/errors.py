@@ -392,3 +392,11 @@ class ImageLimit(CollabError):
 
     close_code = 1009
     http_status = 413
+
+
+class PassageChanged(CollabError):
+    """An edit conditional on the passage as it was read (If-Match, `base`), and the passage
+    changed since: the edit would undo what others did."""
+
+    close_code = 4409
+    http_status = 409

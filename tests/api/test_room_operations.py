@@ -42,7 +42,7 @@ async def secured(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
 
 
 def test_thirty_nine_operations_act_on_a_room() -> None:
-    assert len(room_operations()) == 39
+    assert len(room_operations()) == 41
 
 
 async def test_a_caller_without_the_role_is_refused_before_what_they_sent_is_read(
