@@ -6,10 +6,13 @@ document is written from them (`write`), an existing one edited towards them (ri
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pycrdt import XmlElement, XmlFragment, XmlText
+
+from collab.content.richvalues import plain
 
 Marks = dict[str, Any]
 Run = tuple[str, Marks]
@@ -46,3 +49,21 @@ def write(parent: XmlFragment | XmlElement, children: list[Node], at: int = 0) -
         else:
             element: XmlElement = parent.children.insert(at, XmlElement(child.tag, child.attrs))
             write(element, child.children)
+
+
+def read(nodes: Iterable[Any]) -> list[Node]:
+    """Nodes of a document (an XmlFragment's children) as plain values, every attribute and
+    mark as it is (an embed in a text is left out)."""
+    out: list[Node] = []
+    for node in nodes:
+        if isinstance(node, XmlText):
+            runs = [
+                (chunk, plain(dict(attrs or {})))
+                for chunk, attrs in node.diff()
+                if isinstance(chunk, str) and chunk
+            ]
+            out.append(Inline(runs))
+        elif isinstance(node, XmlElement):
+            attrs = {key: plain(value) for key, value in node.attributes.__iter__()}
+            out.append(Element(node.tag or "", attrs, read(node.children)))
+    return out

@@ -4,7 +4,7 @@ the log: once compaction folds them into the room's state they can no longer be 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import Table, select
@@ -29,6 +29,9 @@ class SessionLog:
     compacted: bool
     # A revert of the session was stored already (its update carries `reverted_mark`).
     reverted: bool = False
+    # Everyone else's updates since the session's first, in order (a rich-text revert replays
+    # them without the session's).
+    others: list[bytes] = field(default_factory=list)
 
 
 def reverted_mark(session: str) -> str:
@@ -72,9 +75,17 @@ class SqlAgentSessions:
                 )
             ).scalars()
             before = ([bytes(stored)] if stored else []) + [bytes(d) for d in earlier]
+            since = select(_updates.c.data).where(
+                _updates.c.room == room,
+                _updates.c.seq > first,
+                (_updates.c.agent_session != session) | _updates.c.agent_session.is_(None),
+            )
+            others = [
+                bytes(d) for d in (await conn.execute(since.order_by(_updates.c.seq))).scalars()
+            ]
             mark = select(_updates.c.id).where(
                 _updates.c.room == room, _updates.c.agent_session == reverted_mark(session)
             )
             reverted = (await conn.execute(mark.limit(1))).first() is not None
         updates = [bytes(row[1]) for row in rows]
-        return SessionLog(updates, before, compacted_seq >= first, reverted)
+        return SessionLog(updates, before, compacted_seq >= first, reverted, others)
