@@ -105,7 +105,12 @@ async def create_agent_token(request: Request) -> Response:
 
 def _presence(state: CollabState) -> AgentPresence:
     if state.agent_presence is None:
-        state.agent_presence = AgentPresence(state.rooms)
+
+        def ended(room: str, session: str, agent: str, reason: str) -> None:
+            for observer in state.agent_ended_observers:
+                observer(room, session, agent, reason)
+
+        state.agent_presence = AgentPresence(state.rooms, ended)
     return state.agent_presence
 
 
@@ -124,7 +129,9 @@ async def set_presence(call: RoomCall[None, AgentPresenceBody]) -> Response:
     selection = (body.selection.index, body.selection.length) if body.selection else None
     presence = _presence(call.state)
     ttl = body.ttl_seconds
-    await presence.set(call.room, session, identity.user_id, user, selection, ttl)
+    if await presence.set(call.room, session, identity.user_id, user, selection, ttl):
+        for observer in call.state.agent_started_observers:
+            observer(call.room, session, identity.display, "presence")
     return reply(
         AgentPresenceState(
             name=identity.display,

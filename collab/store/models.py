@@ -217,6 +217,19 @@ class WebhookMarkRow(Base):
     version_id: Mapped[int] = mapped_column(BigInteger)
 
 
+class AgentSessionMarkRow(Base):
+    """An agent session's run in a room, for its webhooks: announced started at its first
+    edit or presence there, ended when its presence is cleared or expires (ended_at; a later
+    edit or presence starts it again)."""
+
+    __tablename__ = "agent_session_marks"
+
+    room: Mapped[str] = mapped_column(String(128), primary_key=True)
+    session: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class WebhookEventRow(Base):
     """A webhook event waiting for delivery to one URL, in its room's order (`id`); deleted
     once delivered or given up. `key` is the idempotency key every attempt carries."""
