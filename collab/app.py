@@ -43,6 +43,7 @@ from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.content import roots
+from collab.documents.agent_authors import AgentAuthors
 from collab.documents.service import Documents
 from collab.documents.trash import Trash
 from collab.documents.versions import Versions
@@ -159,6 +160,7 @@ async def _running(
         lease = Lease(MAINTENANCE, node_id)
         writer = UpdateWriter(store, batch_max=settings.write_batch_max, metrics=metrics)
         writer.observers.append(cluster.committed)
+        writer.observers.append(AgentAuthors(store.agent_sessions))
         rooms = _room_manager(settings, store, writer, cluster, lease, metrics)
         webhooks = _webhooks(settings, store, rooms)
         if webhooks is not None:  # closed after the last commits, announcing them

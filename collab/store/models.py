@@ -230,6 +230,17 @@ class AgentSessionMarkRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class AgentAuthorRow(Base):
+    """A name edits are credited to that is an agent's ("Scribe (for Ada)"): the agent's name
+    and the person's it acts for (history marks it as an agent)."""
+
+    __tablename__ = "agent_authors"
+
+    author: Mapped[str] = mapped_column(String(256), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(256))
+    person: Mapped[str] = mapped_column(String(256))
+
+
 class WebhookEventRow(Base):
     """A webhook event waiting for delivery to one URL, in its room's order (`id`); deleted
     once delivered or given up. `key` is the idempotency key every attempt carries."""

@@ -1,6 +1,11 @@
-"""Agent sessions' webhooks (issue 26): `agent_session_marks` says which agent sessions were
-announced started in which room, and whether ended since, so agent.session.started and
-.ended are each queued once, whichever process sees the edit or the presence.
+"""Agents (issue 26), continued:
+
+- `agent_session_marks`: which agent sessions were announced started in which room, and
+  whether ended since, so agent.session.started and .ended are each queued once, whichever
+  process sees the edit or the presence.
+- `agent_authors`: the names edits are credited to that are agents' ("Scribe (for Ada)"),
+  with the agent's and the person's names, so history marks them as agents after the log
+  rows that said so are compacted away.
 
 Revision ID: 0020
 Revises: 0019
@@ -26,7 +31,14 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
     )
+    op.create_table(
+        "agent_authors",
+        sa.Column("author", sa.String(256), primary_key=True),
+        sa.Column("agent", sa.String(256), nullable=False),
+        sa.Column("person", sa.String(256), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("agent_authors")
     op.drop_table("agent_session_marks")
