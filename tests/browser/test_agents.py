@@ -35,3 +35,25 @@ async def test_an_agent_shows_in_the_presence_list_marked_as_an_agent(
         ttl_seconds=3600,
     )
     await run_scenario(server, "agent-presence", {"person": person, "agent": agent}, script=SCRIPT)
+
+
+async def test_history_marks_an_agents_edits_with_its_name_and_person(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    ada = await add_person(sqlite_url, "ada@example.com", "Ada")
+    await add_person(sqlite_url, "grace@example.com", "Grace")
+    await _team(server, "editor")
+    person = issue_token(
+        SECRET, user="u-grace", name="Grace", grants={"q3-plan": "editor"}, ttl_seconds=3600
+    )
+    agent, _ = issue_agent_token(
+        SECRET,
+        agent="Scribe",
+        person=ada.id,
+        person_name="Ada",
+        grants={"q3-plan": "editor"},
+        ttl_seconds=3600,
+    )
+    await run_scenario(server, "agent-history", {"person": person, "agent": agent}, script=SCRIPT)

@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '4bacc9f07079'
+const VERSION = '88190cbf8b64'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-CHQATS7L.js","/assets/editor-ERNJJQVB.css","/assets/chunk-6HYP45YE.js","/assets/chunk-74QXK5DR.js","/assets/chunk-AGNHXGDE.js","/assets/chunk-DOOXIHDL.js","/assets/chunk-EAS3XFFU.js","/assets/chunk-LYLLNQ3J.js","/assets/chunk-M7AD2PUT.js","/assets/chunk-RY4YOT2O.js","/assets/chunk-VZPXEQRF.js","/assets/chunk-XVLV5YI3.js"]
+const PRECACHE = ["/assets/editor-AJNRQF25.js","/assets/editor-EV3YCXF7.css","/assets/chunk-6HYP45YE.js","/assets/chunk-74QXK5DR.js","/assets/chunk-AGNHXGDE.js","/assets/chunk-DOOXIHDL.js","/assets/chunk-EAS3XFFU.js","/assets/chunk-LYLLNQ3J.js","/assets/chunk-M7AD2PUT.js","/assets/chunk-RY4YOT2O.js","/assets/chunk-VZPXEQRF.js","/assets/chunk-XVLV5YI3.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))
