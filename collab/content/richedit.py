@@ -137,8 +137,8 @@ def content_edit(
             )
         counts = _sync(fragment, found.start, found.blocks, nodes, fidelity, top=True)
         outcome.kept, outcome.changed, outcome.inserted, outcome.deleted = counts
-        outcome.start, outcome.end = found.start, found.start + len(nodes)
         children = [c for c in fragment.children if isinstance(c, XmlElement | XmlText)]
+        outcome.start, outcome.end = found.start, found.end + len(children) - found.total
         outcome.tag = passage_tag(children[outcome.start : outcome.end])
 
     return change, outcome
@@ -282,14 +282,23 @@ def _old_key(node: XmlElement | XmlText, fidelity: Fidelity, top: bool) -> str:
 def _sync(
     parent: XmlFragment | XmlElement,
     at: int,
-    olds: list[XmlElement | XmlText],
+    children: list[XmlElement | XmlText],
     news: list[Node],
     fidelity: Fidelity,
     *,
     top: bool = False,
 ) -> tuple[int, int, int, int]:
-    """Make `olds` (children of `parent` from index `at`) hold `news`; (kept, changed,
-    inserted, deleted)."""
+    """Make `children` (of `parent`, from its child `at` on) hold `news`; (kept, changed,
+    inserted, deleted). With Markdown, top-level blocks it cannot show (an empty paragraph:
+    their Markdown is empty) are left where they are."""
+    shown = [
+        (at + index, node)
+        for index, node in enumerate(children)
+        if not (top and fidelity.markdown and _unseen(node))
+    ]
+    positions = [position for position, _ in shown]
+    olds = [node for _, node in shown]
+    end = at + len(children)
     old_keys = [_old_key(node, fidelity, top) for node in olds]
     new_keys = [_hashable(_target_signature(node, fidelity)) for node in news]
     steps: list[tuple[str, int, int]] = []
@@ -311,11 +320,16 @@ def _sync(
                 _update(olds[i], news[j], fidelity)
         elif step == "delete":
             deleted += 1
-            del parent.children[at + i]
+            del parent.children[positions[i]]
         else:
             inserted += 1
-            write(parent, [news[j]], at + i)
+            write(parent, [news[j]], positions[i] if i < len(positions) else end)
     return kept, changed, inserted, deleted
+
+
+def _unseen(node: XmlElement | XmlText) -> bool:
+    """Whether a block's Markdown is empty (Markdown cannot say it, so cannot remove it)."""
+    return isinstance(node, XmlElement) and not blocks_markdown([node]).strip()
 
 
 def _kind(node: XmlElement | XmlText | Node) -> str:
@@ -410,8 +424,18 @@ def _update(old: XmlElement | XmlText, new: Node, fidelity: Fidelity) -> None:
     for key in current:
         if key not in new.attrs and fidelity.attr(tag, key):
             del old.attributes[key]
-    children = [c for c in old.children if isinstance(c, XmlElement | XmlText)]
-    _sync(old, 0, children, new.children, fidelity)
+    children = list(old.children)
+    if all(isinstance(c, XmlElement | XmlText) for c in children):
+        _sync(
+            old,
+            0,
+            [c for c in children if isinstance(c, XmlElement | XmlText)],
+            new.children,
+            fidelity,
+        )
+    else:  # something neither an element nor a text: written anew
+        del old.children[0 : len(children)]
+        write(old, new.children)
 
 
 # Text: a character diff, then marks set where they differ.
