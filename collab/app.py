@@ -160,7 +160,9 @@ async def _running(
         lease = Lease(MAINTENANCE, node_id)
         writer = UpdateWriter(store, batch_max=settings.write_batch_max, metrics=metrics)
         writer.observers.append(cluster.committed)
-        writer.observers.append(AgentAuthors(store.agent_sessions))
+        agent_authors = AgentAuthors(store.agent_sessions)
+        writer.observers.append(agent_authors)
+        stack.push_async_callback(agent_authors.close)  # after the last commits
         rooms = _room_manager(settings, store, writer, cluster, lease, metrics)
         webhooks = _webhooks(settings, store, rooms)
         if webhooks is not None:  # closed after the last commits, announcing them

@@ -44,6 +44,11 @@ class AgentAuthors:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def close(self) -> None:
+        """Let the records under way finish (the server stops)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def _record(self, authors: list[AgentAuthor]) -> None:
         try:
             await self._sessions.remember_authors(authors)
