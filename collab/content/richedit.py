@@ -110,13 +110,17 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """A passage as it stands: its blocks, where they are, and its tag."""
+    """A passage as it stands: its blocks, where they are, and how many the document has."""
 
     blocks: list[XmlElement | XmlText]
     start: int
     end: int
     total: int
-    tag: str
+
+    @property
+    def tag(self) -> str:
+        """The passage's tag (computed when asked: it reads everything the passage holds)."""
+        return passage_tag(self.blocks)
 
 
 def content_edit(
@@ -173,7 +177,7 @@ def read_passage(fragment: XmlFragment, passage: Passage, *, conditional: bool =
     else:
         start, end = _section(children, passage, error)
     blocks = children[start:end]
-    return Read(blocks, start, end, total, passage_tag(blocks))
+    return Read(blocks, start, end, total)
 
 
 def _section(
@@ -207,7 +211,7 @@ def _level(heading: XmlElement) -> int:
 
 def passage_tag(blocks: Sequence[XmlElement | XmlText]) -> str:
     """A strong ETag over everything `blocks` hold (every mark and attribute)."""
-    signed = json.dumps([_signature(block, PROSEMIRROR) for block in blocks])
+    signed = json.dumps([_signature(block, PROSEMIRROR) for block in blocks], default=str)
     digest = hashlib.sha256(signed.encode("utf-8", "surrogatepass")).digest()[:18]
     return '"' + base64.urlsafe_b64encode(digest).rstrip(b"=").decode() + '"'
 
@@ -219,61 +223,83 @@ def _unquoted(tag: str) -> str:
 # Signatures: a block as comparable values, holding only what the input can say.
 
 
-def _signature(node: XmlElement | XmlText, fidelity: Fidelity) -> Any:
+def _signature(node: XmlElement | XmlText, fidelity: Fidelity) -> Signature:
     if isinstance(node, XmlText):
-        return ["#text", _runs_signature(node.diff(), fidelity)]
+        return ("#text", _runs_signature(node.diff(), fidelity))
     tag = node.tag or ""
     attrs = {k: v for k, v in attributes(node).items() if fidelity.attr(tag, k)}
-    children = [
+    children = tuple(
         _signature(child, fidelity)
         for child in node.children
         if isinstance(child, XmlElement | XmlText)
-    ]
-    return [tag, _sorted(attrs), children]
+    )
+    return (tag, _frozen(attrs), children)
 
 
-def _target_signature(node: Node, fidelity: Fidelity) -> Any:
+def _target_signature(node: Node, fidelity: Fidelity) -> Signature:
     if isinstance(node, Inline):
-        return ["#text", _runs_signature(node.runs, fidelity)]
+        return ("#text", _runs_signature(node.runs, fidelity))
     attrs = {k: plain(v) for k, v in node.attrs.items() if fidelity.attr(node.tag, k)}
-    children = [_target_signature(child, fidelity) for child in node.children]
-    return [node.tag, _sorted(attrs), children]
+    children = tuple(_target_signature(child, fidelity) for child in node.children)
+    return (node.tag, _frozen(attrs), children)
 
 
-def _runs_signature(runs: Sequence[tuple[Any, Marks | None]], fidelity: Fidelity) -> list[Any]:
-    out: list[list[Any]] = []
+# A block as nested tuples: hashable, and JSON for its tag.
+Signature = tuple[Any, ...]
+
+
+def _runs_signature(
+    runs: Sequence[tuple[Any, Marks | None]], fidelity: Fidelity
+) -> tuple[tuple[str, Any], ...]:
+    out: list[tuple[str, Any]] = []
     for chunk, marks in runs:
         content = chunk if isinstance(chunk, str) else "\ufffc" + json.dumps(plain(chunk))
         if not content:
             continue
-        key = _sorted(_project(marks, fidelity))
+        key = _frozen(_project(marks, fidelity))
         if out and out[-1][1] == key:
-            out[-1][0] += content
+            out[-1] = (out[-1][0] + content, key)
         else:
-            out.append([content, key])
-    return out
+            out.append((content, key))
+    return tuple(out)
 
 
 def _project(marks: Marks | None, fidelity: Fidelity) -> Marks:
-    return {k: plain(v) for k, v in (marks or {}).items() if fidelity.mark(k)}
+    """The marks the input can say (numbers compare equal whether yrs made them floats)."""
+    if not marks:
+        return {}
+    if fidelity.marks is None:
+        return marks
+    return {k: v for k, v in marks.items() if fidelity.mark(k)}
 
 
-def _sorted(values: Mapping[str, Any]) -> str:
-    return json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
+def _frozen(value: Any) -> Any:
+    """A JSON value as nested tuples (objects as sorted pairs, whole numbers ints): hashable,
+    comparable."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return ("[]", *(_frozen(v) for v in value))
+    return value
 
 
-def _hashable(signature: Any) -> str:
-    return json.dumps(signature, ensure_ascii=False)
+def _hashable(signature: Signature) -> Signature:
+    return signature
 
 
-def _old_key(node: XmlElement | XmlText, fidelity: Fidelity, top: bool) -> str:
-    """How an old block compares: by its own signature, or (Markdown, top level) by what its
-    Markdown reads back as, so blocks Markdown cannot copy exactly still count as unchanged."""
-    if top and fidelity.markdown and isinstance(node, XmlElement):
-        again = to_nodes(blocks_markdown([node]))
-        if len(again) == 1:
-            return _hashable(_target_signature(again[0], fidelity))
-    return _hashable(_signature(node, fidelity))
+def _old_key(
+    node: XmlElement | XmlText, fidelity: Fidelity, top: bool, wanted: set[Signature]
+) -> Signature:
+    """How an old block compares: by its own signature, or, when that matches none of the
+    `wanted` blocks (Markdown, top level), by what its Markdown reads back as, so blocks
+    Markdown cannot copy exactly still count as unchanged."""
+    key = _hashable(_signature(node, fidelity))
+    if key in wanted or not (top and fidelity.markdown and isinstance(node, XmlElement)):
+        return key
+    again = to_nodes(blocks_markdown([node]))
+    return _hashable(_target_signature(again[0], fidelity)) if len(again) == 1 else key
 
 
 # Syncing children: equal blocks kept, the rest paired by kind and likeness.
@@ -299,8 +325,9 @@ def _sync(
     positions = [position for position, _ in shown]
     olds = [node for _, node in shown]
     end = at + len(children)
-    old_keys = [_old_key(node, fidelity, top) for node in olds]
     new_keys = [_hashable(_target_signature(node, fidelity)) for node in news]
+    wanted = set(new_keys)
+    old_keys = [_old_key(node, fidelity, top, wanted) for node in olds]
     steps: list[tuple[str, int, int]] = []
     matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -328,8 +355,11 @@ def _sync(
 
 
 def _unseen(node: XmlElement | XmlText) -> bool:
-    """Whether a block's Markdown is empty (Markdown cannot say it, so cannot remove it)."""
-    return isinstance(node, XmlElement) and not blocks_markdown([node]).strip()
+    """Whether a block's Markdown is empty (Markdown cannot say it, so cannot remove it): an
+    element holding nothing that renders nothing (an empty paragraph; not a rule)."""
+    if not isinstance(node, XmlElement) or len(node.children):
+        return False
+    return not blocks_markdown([node]).strip()
 
 
 def _kind(node: XmlElement | XmlText | Node) -> str:
@@ -360,7 +390,7 @@ def _pair(
         if not old_texts[a] and not new_texts[b]:
             return 1.01
         similar = difflib.SequenceMatcher(None, old_texts[a], new_texts[b], autojunk=False)
-        return similar.ratio() + 0.01
+        return similar.quick_ratio() + 0.01  # an upper bound of ratio(), in linear time
 
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     weights = [[weight(a, b) for b in range(m)] for a in range(n)]
