@@ -285,21 +285,17 @@ def _frozen(value: Any) -> Any:
     return value
 
 
-def _hashable(signature: Signature) -> Signature:
-    return signature
-
-
 def _old_key(
     node: XmlElement | XmlText, fidelity: Fidelity, top: bool, wanted: set[Signature]
 ) -> Signature:
     """How an old block compares: by its own signature, or, when that matches none of the
     `wanted` blocks (Markdown, top level), by what its Markdown reads back as, so blocks
     Markdown cannot copy exactly still count as unchanged."""
-    key = _hashable(_signature(node, fidelity))
+    key = _signature(node, fidelity)
     if key in wanted or not (top and fidelity.markdown and isinstance(node, XmlElement)):
         return key
     again = to_nodes(blocks_markdown([node]))
-    return _hashable(_target_signature(again[0], fidelity)) if len(again) == 1 else key
+    return _target_signature(again[0], fidelity) if len(again) == 1 else key
 
 
 # Syncing children: equal blocks kept, the rest paired by kind and likeness.
@@ -325,7 +321,7 @@ def _sync(
     positions = [position for position, _ in shown]
     olds = [node for _, node in shown]
     end = at + len(children)
-    new_keys = [_hashable(_target_signature(node, fidelity)) for node in news]
+    new_keys = [_target_signature(node, fidelity) for node in news]
     wanted = set(new_keys)
     old_keys = [_old_key(node, fidelity, top, wanted) for node in olds]
     steps: list[tuple[str, int, int]] = []
