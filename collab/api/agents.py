@@ -163,10 +163,10 @@ async def revert_session(call: RoomCall[None, None]) -> Response:
         raise AgentSessionReverted(f"agent session {session!r} was reverted already")
     if log.compacted:
         raise AgentSessionCompacted(_COMPACTED)
-    current = await state.documents.current(room)
     if await state.documents.kind(room) == RICH:
-        update = revert_rich(log.before, log.others, current)
+        update = revert_rich(log.before, log.others, log.after)
     else:
+        current = await state.documents.current(room)
         update = revert(crdt.doc_from_parts(log.before), current, log.updates)
     if update is not None:
         origin = LocalOrigin("revert", call.identity.display, reverted_mark(session))

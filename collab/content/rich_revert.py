@@ -9,9 +9,8 @@ session's items, so it cannot stand without them)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from pycrdt import Doc, XmlElement, XmlFragment, XmlText
+from pycrdt import XmlElement, XmlFragment, XmlText
 
 from collab.content import crdt
 from collab.content.richedit import PROSEMIRROR, content_edit
@@ -20,11 +19,15 @@ from collab.content.roots import content_root
 
 
 def revert_rich(
-    before: Sequence[bytes], others: Sequence[bytes], current: Doc[Any]
+    before: Sequence[bytes], others: Sequence[bytes], after: Sequence[bytes]
 ) -> bytes | None:
-    """The update that undoes the session on `current` (changed in place), or None when that
-    changes nothing. `before`: the document before the session's first update; `others`:
-    everyone else's updates since, in order."""
+    """The update that undoes the session, or None when that changes nothing. `before`: the
+    document before the session's first update; `others`: everyone else's updates since, in
+    order; `after`: every update since, the session's included. The edit is made on the
+    document as the log has it (before and after), never on a live copy holding edits not
+    committed yet: those are in neither document, so the edit leaves them alone, and applied
+    live it merges with them."""
+    current = crdt.doc_from_parts([*before, *after])
     without = crdt.doc_from_parts([*before, *others])
     name = content_root(current)
     fragment: XmlFragment = without.get(name, type=XmlFragment)

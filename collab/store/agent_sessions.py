@@ -35,6 +35,9 @@ class SessionLog:
     # Everyone else's updates since the session's first, in order (a rich-text revert replays
     # them without the session's).
     others: list[bytes] = field(default_factory=list)
+    # Every update since the session's first, its own included, in order: `before` and these
+    # rebuild the document as committed when this was read.
+    after: list[bytes] = field(default_factory=list)
 
 
 def reverted_mark(session: str) -> str:
@@ -132,17 +135,18 @@ class SqlAgentSessions:
                 )
             ).scalars()
             before = ([bytes(stored)] if stored else []) + [bytes(d) for d in earlier]
-            since = select(_updates.c.data).where(
-                _updates.c.room == room,
-                _updates.c.seq > first,
-                (_updates.c.agent_session != session) | _updates.c.agent_session.is_(None),
-            )
-            others = [
-                bytes(d) for d in (await conn.execute(since.order_by(_updates.c.seq))).scalars()
-            ]
+            since = (
+                await conn.execute(
+                    select(_updates.c.data, _updates.c.agent_session)
+                    .where(_updates.c.room == room, _updates.c.seq >= first)
+                    .order_by(_updates.c.seq)
+                )
+            ).all()
+            after = [bytes(row[0]) for row in since]
+            others = [bytes(row[0]) for row in since if row[1] != session]
             mark = select(_updates.c.id).where(
                 _updates.c.room == room, _updates.c.agent_session == reverted_mark(session)
             )
             reverted = (await conn.execute(mark.limit(1))).first() is not None
         updates = [bytes(row[1]) for row in rows]
-        return SessionLog(updates, before, compacted_seq >= first, reverted, others)
+        return SessionLog(updates, before, compacted_seq >= first, reverted, others, after)
