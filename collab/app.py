@@ -23,6 +23,7 @@ from collab.api import (
     agents,
     blame,
     comments,
+    content,
     errors,
     health,
     history,
@@ -44,6 +45,7 @@ from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
 from collab.config import Settings
 from collab.content import roots
+from collab.documents.agent_authors import AgentAuthors
 from collab.documents.service import Documents
 from collab.documents.trash import Trash
 from collab.documents.versions import Versions
@@ -116,6 +118,7 @@ def create_app(
         *health.routes,
         *api_metrics.routes,
         *rooms.routes,
+        *content.routes,
         *history.routes,
         *links.routes,
         *comments.routes,
@@ -162,6 +165,9 @@ async def _running(
         lease = Lease(MAINTENANCE, node_id)
         writer = UpdateWriter(store, batch_max=settings.write_batch_max, metrics=metrics)
         writer.observers.append(cluster.committed)
+        agent_authors = AgentAuthors(store.agent_sessions)
+        writer.observers.append(agent_authors)
+        stack.push_async_callback(agent_authors.close)  # after the last commits
         rooms = _room_manager(settings, store, writer, cluster, lease, metrics)
         webhooks = _webhooks(settings, store, rooms)
         if webhooks is not None:  # closed after the last commits, announcing them
@@ -185,6 +191,8 @@ async def _running(
             state.documents.deleted_observers.append(webhooks.deleted)
             state.trash.restored_observers.append(webhooks.restored)
             state.reverted_observers.append(webhooks.agent_session_reverted)
+            state.agent_started_observers.append(webhooks.agent_session_started)
+            state.agent_ended_observers.append(webhooks.agent_session_ended)
             state.trash.purged_observers.append(webhooks.purged)
         await state.trash.purge_once()  # before serving: what fell due while it was down
         purge_task = asyncio.create_task(state.trash.run(), name="collab trash purge")

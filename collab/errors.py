@@ -400,3 +400,11 @@ class SuggestionConflict(CollabError):
 
     close_code = 1008
     http_status = 409
+
+
+class PassageChanged(CollabError):
+    """An edit conditional on the passage as it was read (If-Match, `base`), and the passage
+    changed since: the edit would undo what others did."""
+
+    close_code = 4409
+    http_status = 409

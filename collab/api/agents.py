@@ -19,14 +19,14 @@ from collab.api.operations import JsonBody, Operation, Reply, RoomCall, reply, r
 from collab.auth import Identity, Role, issue_agent_token
 from collab.content import crdt
 from collab.content.export import RICH
-from collab.content.revert import PLAIN_ONLY, revert
+from collab.content.revert import revert
+from collab.content.rich_revert import revert_rich
 from collab.errors import (
     AgentSessionCompacted,
     AgentSessionNotFound,
     AgentSessionReverted,
     Forbidden,
     SignInUnavailable,
-    WrongDocumentKind,
 )
 from collab.rooms.agent_presence import AGENT_COLOR, AgentPresence, client_id_of
 from collab.state import CollabState
@@ -58,10 +58,13 @@ REVERT = Operation(
     "Undo an agent session's edits as a new edit, keeping everyone else's",
     {200: Reply("Reverted (changed false: nothing of the session was left to undo)", Reverted)},
     description="Deletes the text the session inserted that still stands and puts back the "
-    "text it deleted, where it was. Plain text only (409 for rich text), and only while the "
-    "session's updates are still rows of the log (409 once compaction folded them away).",
+    "text it deleted, where it was. In rich text, the document is replayed without the "
+    "session and edited towards that with the smallest edit: its text, blocks, marks and "
+    "attributes go, what it deleted comes back, others' edits stay (except what they typed "
+    "inside the session's own text). Only while the session's updates are still rows of the "
+    "log (409 once compaction folded them away).",
     role=Role.EDITOR,
-    problems={409: "Rich text, reverted already, or the session's edits were compacted"},
+    problems={409: "Reverted already, or the session's edits were compacted"},
 )
 
 _NEW_TOKEN = JsonBody(NewAgentToken)
@@ -102,7 +105,12 @@ async def create_agent_token(request: Request) -> Response:
 
 def _presence(state: CollabState) -> AgentPresence:
     if state.agent_presence is None:
-        state.agent_presence = AgentPresence(state.rooms)
+
+        def ended(room: str, session: str, agent: str, reason: str) -> None:
+            for observer in state.agent_ended_observers:
+                observer(room, session, agent, reason)
+
+        state.agent_presence = AgentPresence(state.rooms, ended)
     return state.agent_presence
 
 
@@ -121,7 +129,9 @@ async def set_presence(call: RoomCall[None, AgentPresenceBody]) -> Response:
     selection = (body.selection.index, body.selection.length) if body.selection else None
     presence = _presence(call.state)
     ttl = body.ttl_seconds
-    await presence.set(call.room, session, identity.user_id, user, selection, ttl)
+    if await presence.set(call.room, session, identity.user_id, user, selection, ttl):
+        for observer in call.state.agent_started_observers:
+            observer(call.room, session, identity.display, "presence")
     return reply(
         AgentPresenceState(
             name=identity.display,
@@ -154,9 +164,10 @@ async def revert_session(call: RoomCall[None, None]) -> Response:
     if log.compacted:
         raise AgentSessionCompacted(_COMPACTED)
     if await state.documents.kind(room) == RICH:
-        raise WrongDocumentKind(PLAIN_ONLY)
-    before = crdt.doc_from_parts(log.before)
-    update = revert(before, await state.documents.current(room), log.updates)
+        update = revert_rich(log.before, log.others, log.after)
+    else:
+        current = await state.documents.current(room)
+        update = revert(crdt.doc_from_parts(log.before), current, log.updates)
     if update is not None:
         origin = LocalOrigin("revert", call.identity.display, reverted_mark(session))
         await state.documents.apply_update(room, update, origin)

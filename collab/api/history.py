@@ -14,6 +14,7 @@ from collab.api.models.versions import (
     Restored,
     RestoreVersion,
     Version,
+    VersionAgent,
     VersionListParams,
     VersionPage,
     VersionWithText,
@@ -23,6 +24,7 @@ from collab.api.rooms import AUTHOR
 from collab.auth import DEVELOPMENT, Identity, Role
 from collab.content.export import content_text, doc_from_update
 from collab.errors import InvalidRequest
+from collab.state import CollabState
 from collab.types import MAX_AUTHOR_CHARS
 
 
@@ -51,7 +53,24 @@ async def list_versions(call: RoomCall[VersionListParams, None]) -> Response:
     items = await call.state.versions.list(call.room, query.limit + 1, query.cursor)
     page = items[: query.limit]
     next_cursor = str(page[-1].id) if len(items) > query.limit else None
-    return reply(VersionPage(items=[Version.of(v) for v in page], next_cursor=next_cursor))
+    shown = await with_agents(call.state, [Version.of(v) for v in page])
+    return reply(VersionPage(items=shown, next_cursor=next_cursor))
+
+
+async def with_agents(state: CollabState, versions: list[Version]) -> list[Version]:
+    """The versions (of one room) with the agents among their authors named
+    (store/agent_sessions.py)."""
+    if not versions:
+        return versions
+    names = {name for v in versions for name in [*v.authors, v.author] if name is not None}
+    found = await state.store.agent_sessions.agent_authors(versions[0].room, names)
+    for version in versions:
+        names_here = [version.author, *version.authors] if version.author else version.authors
+        version.agents = [
+            VersionAgent(name=a.name, agent=a.agent, person=a.person)
+            for a in (found[name] for name in dict.fromkeys(names_here) if name in found)
+        ]
+    return versions
 
 
 _NEW_VERSION = JsonBody(NewVersion)
@@ -73,7 +92,8 @@ async def create_version(call: RoomCall[None, NewVersion]) -> Response:
     """POST .../versions {"label": ..., "author"?: ...}: a named version of the current state."""
     author = _author(call.request, call.identity, call.body.author)
     result = await call.state.versions.save(call.room, call.body.label, author)
-    return reply(Version.of(result.info), 201 if result.created else 200)
+    (made,) = await with_agents(call.state, [Version.of(result.info)])
+    return reply(made, 201 if result.created else 200)
 
 
 GET_VERSION = Operation(
@@ -100,7 +120,8 @@ async def get_version(call: RoomCall[None, None]) -> Response:
     if media == YJS:
         return Response(update, media_type=media)
     text = content_text(doc_from_update(update))
-    return reply(VersionWithText.model_validate({**Version.of(info).model_dump(), "text": text}))
+    (shown,) = await with_agents(call.state, [Version.of(info)])
+    return reply(VersionWithText.model_validate({**shown.model_dump(), "text": text}))
 
 
 _DIFF_QUERY = Query(DiffParams)

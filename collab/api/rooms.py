@@ -203,7 +203,7 @@ POST_UPDATE = Operation(
 @POST_UPDATE.on_room
 async def post_update(call: RoomCall[None, bytes]) -> Response:
     """POST /api/rooms/{room}/updates: apply a binary Yjs update live, as if typed."""
-    origin = _origin(call.request, call.identity)
+    origin = edit_origin(call.request, call.identity)
     vector = await call.state.documents.apply_update(call.room, call.body, origin)
     return reply(StateVector(state_vector=b64url(vector)))
 
@@ -226,7 +226,7 @@ PATCH_TEXT = Operation(
 async def patch_text(call: RoomCall[None, TextEdit]) -> Response:
     """PATCH /api/rooms/{room}/text: {"ops": [...]} or {"text": "..."} (a minimal diff)."""
     room, edit = call.room, call.body.root
-    origin = _origin(call.request, call.identity)
+    origin = edit_origin(call.request, call.identity)
     documents = call.state.documents
     if isinstance(edit, EditOps):
         vector = await documents.edit_text(room, _text_ops(edit), origin)
@@ -242,7 +242,7 @@ def _text_ops(edit: EditOps) -> list[TextOp]:
     ]
 
 
-def _origin(request: Request, identity: Identity) -> LocalOrigin:
+def edit_origin(request: Request, identity: Identity) -> LocalOrigin:
     """Authenticated requests are attributed to the token's identity; in development mode an
     X-Collab-Author header names the author."""
     if identity is not DEVELOPMENT:

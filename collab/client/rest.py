@@ -16,6 +16,7 @@ from collab.api.models import rooms as shapes
 from collab.api.models import versions as version_shapes
 from collab.client.agents import AgentCalls
 from collab.client.comments import CommentCalls
+from collab.client.content import ContentCalls
 from collab.client.images import ImageCalls
 from collab.client.live import Backoff, LiveDocument, websocket_base
 from collab.client.people import PeopleCalls
@@ -77,7 +78,9 @@ class RoomPage:
     next_cursor: str | None
 
 
-class CollabClient(PeopleCalls, CommentCalls, SuggestionCalls, TrashCalls, ImageCalls, AgentCalls):
+class CollabClient(
+    PeopleCalls, CommentCalls, SuggestionCalls, TrashCalls, ImageCalls, AgentCalls, ContentCalls
+):
     """Async client for one collab server: every REST endpoint, plus `live()` documents. It
     acts with a token, or as a person once `sign_in` has run (their session cookie)."""
 

@@ -29,15 +29,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
-from pycrdt import XmlElement, XmlFragment, XmlText
+from pycrdt import XmlFragment
 
 from collab.content.hrefs import safe_href
+from collab.content.richnodes import Element, Inline, Marks, Node, Run, write
 from collab.errors import InvalidRequest
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 
@@ -52,45 +52,21 @@ _TASK = re.compile(r"^\[([ xX])\](?:[ \t]|$)")
 _MARKS = {"em": "italic", "strong": "bold", "s": "strike"}
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 
-Marks = dict[str, Any]
-Run = tuple[str, Marks]
-
-
-@dataclass
-class _Text:
-    """An XmlText to be: its runs of marked text."""
-
-    runs: list[Run]
-
-
-@dataclass
-class _Element:
-    """An XmlElement to be."""
-
-    tag: str
-    attrs: dict[str, Any]
-    children: list[_Element | _Text] = field(default_factory=list)
+_Text = Inline
+_Element = Element
 
 
 def to_fragment(source: str, fragment: XmlFragment) -> None:
     """Add the document `source` stands for to the start of `fragment` (in the caller's
     transaction)."""
+    write(fragment, to_nodes(source))
+
+
+def to_nodes(source: str) -> list[Node]:
+    """The blocks the document `source` stands for, as plain values (richnodes.py)."""
     root = _Element("", {})
     _blocks(SyntaxTreeNode(parse(source)).children, root, 0)
-    _write(fragment, root.children)
-
-
-def _write(parent: XmlFragment | XmlElement, children: list[_Element | _Text]) -> None:
-    """Write the tree into Yjs last child first, each at index 0: yrs finds the start of a list
-    or text at once, its end only by walking it (appending would take quadratic time)."""
-    for child in reversed(children):
-        if isinstance(child, _Text):
-            text: XmlText = parent.children.insert(0, XmlText())
-            for content, marks in reversed(child.runs):
-                text.insert(0, content, marks or None)
-        else:
-            element: XmlElement = parent.children.insert(0, XmlElement(child.tag, child.attrs))
-            _write(element, child.children)
+    return root.children
 
 
 def parse(source: str) -> list[Token]:

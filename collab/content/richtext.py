@@ -51,6 +51,11 @@ def to_markdown(fragment: XmlFragment) -> str:
     return _blocks(fragment.children, "markdown", "").strip("\n") + "\n"
 
 
+def blocks_markdown(nodes: Iterable[Any]) -> str:
+    """Some blocks of a document (a passage) as Markdown."""
+    return _blocks(nodes, "markdown", "").strip("\n") + "\n"
+
+
 def to_html(fragment: XmlFragment) -> str:
     """An HTML fragment; every text and attribute is escaped."""
     return "".join(_html_node(node) for node in fragment.children)

@@ -126,6 +126,21 @@ class Documents:
             room, lambda live: live.edit(change, origin, adds_bytes=adds_bytes)
         )
 
+    async def edit_rich(
+        self, room: str, change: Callable[[Doc[Any]], None], origin: Origin, adds_bytes: int
+    ) -> bytes:
+        """Apply a server-side edit of a rich-text document (content/richedit.py) and wait for
+        its commit; WrongDocumentKind (409) for a plain-text one, even while it is empty."""
+        live = self.rooms.rooms.get(room)
+        found = content_kind(live.doc) if live is not None else None
+        if found == TEXT or (found is None and await self.kind(room) != RICH):
+            raise WrongDocumentKind(
+                "this document is plain text: edit it with PATCH .../text, not rich content"
+            )
+        return await self._change(
+            room, lambda live: live.edit(change, origin, adds_bytes=adds_bytes)
+        )
+
     async def _refuse_rich(self, room: str) -> None:
         """A rich-text room refuses plain-text edits even while it is empty: a string written
         into its `content` would make that root a text, which no rich editor can open

@@ -25,10 +25,9 @@ T = TypeVar("T")
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 RoomArg = Annotated[str, Field(description="the document's name (as list_documents gives it)")]
-_RICH = (
-    "rich-text edits aren't supported yet: this document is rich text, and edit_document "
-    "changes plain-text documents only (read_document and comment work on both)"
-)
+# A rich document's Markdown read, changed and sent back conditionally: tries when others
+# keep changing it in between.
+_RICH_TRIES = 3
 
 
 class DocumentInfo(BaseModel):
@@ -98,8 +97,9 @@ def build_server(clients: ClientSource, log_level: LogLevel = "INFO") -> MCPServ
         version=package_version(),
         log_level=log_level,
         instructions="Real-time collaborative documents: list them, read them as Markdown, "
-        "edit plain-text ones, comment on passages, suggest edits for a person to accept, and "
-        "list their versions. Edits reach everyone who has the document open at once.",
+        "edit them (rich-text ones as Markdown), comment on passages, suggest edits for a "
+        "person to accept, and list their versions. Edits reach everyone who has the document "
+        "open at once.",
     )
     tools = _Tools(clients)
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -163,22 +163,26 @@ class _Tools:
         self,
         ctx: Context,
         room: RoomArg,
-        new_text: Annotated[str, Field(description="the text to put in")],
+        new_text: Annotated[
+            str, Field(description="the text to put in (Markdown for a rich-text document)")
+        ],
         old_text: Annotated[
             str | None,
             Field(
-                description="the passage to replace, quoted exactly; omit it to replace the "
-                "whole document with new_text"
+                description="the passage to replace, quoted exactly as read_document gives it "
+                "(Markdown for a rich-text document); omit it to replace the whole document "
+                "with new_text"
             ),
         ] = None,
         occurrence: Annotated[
             int, Field(ge=1, description="which occurrence of old_text (1: the first)")
         ] = 1,
     ) -> Edited:
-        """Edit a plain-text document: replace a quoted passage (as it stands now) with new
-        text, or the whole text (applied as a minimal diff, so unchanged parts and the comments
-        on them stay). The change reaches open editors live. Rich-text documents cannot be
-        edited this way yet."""
+        """Edit a document: replace a quoted passage (as it stands now) with new text, or the
+        whole document. A rich-text document is read and written as Markdown (headings, lists,
+        emphasis, links, tables). Either way the change is applied as the smallest edit, so
+        unchanged parts, their formatting and the comments on them stay. It reaches open
+        editors live."""
         return await self._call(ctx, lambda c: _edit(c, room, new_text, old_text, occurrence))
 
     async def comment(
@@ -289,7 +293,7 @@ async def _edit(
 ) -> Edited:
     # Asked first: the server takes a plain-text edit of a rich document that is still empty.
     if (await client.get_room(room)).kind == "rich":
-        raise ToolError(_RICH)
+        return await _edit_rich(client, room, new_text, old_text, occurrence)
     if old_text is None:
         await client.replace_text(room, new_text)
         return Edited(room=room, replaced="text")
@@ -299,6 +303,32 @@ async def _edit(
         {"op": "insert", "index": index, "text": new_text},
     ]
     await client.edit_text(room, ops)
+    return Edited(room=room, replaced="passage")
+
+
+async def _edit_rich(
+    client: CollabClient, room: str, new_text: str, old_text: str | None, occurrence: int
+) -> Edited:
+    """A rich document as Markdown: the whole of it, or its Markdown with the passage replaced,
+    sent back on condition that nobody changed it since it was read (read again if so). The
+    server applies it as the smallest edit: blocks whose Markdown is unchanged stay as they are."""
+    if old_text is None:
+        await client.edit_content(room, markdown=new_text)
+        return Edited(room=room, replaced="text")
+    for attempt in range(_RICH_TRIES):
+        read = await client.read_content(room)
+        markdown = read.markdown or ""
+        index = _find(markdown, old_text, occurrence)
+        changed = markdown[:index] + new_text + markdown[index + len(old_text) :]
+        try:
+            await client.edit_content(room, markdown=changed, base=read.base)
+        except CollabAPIError as error:
+            if error.status != 409 or "changed since" not in error.detail:
+                raise
+            if attempt == _RICH_TRIES - 1:
+                raise ToolError("the document keeps changing: try the edit again") from None
+            continue
+        break
     return Edited(room=room, replaced="passage")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,11 @@ class _Held:
     client_id: int
     clock: int = 0
     timer: asyncio.TimerHandle | None = field(default=None)
+    name: str = ""
+
+
+# Told (room, session, the agent's name, "cleared" or "expired") when a state goes.
+Ended = Callable[[str, str, str, str], None]
 
 
 def client_id_of(session: str) -> int:
@@ -40,9 +46,10 @@ def client_id_of(session: str) -> int:
 class AgentPresence:
     """The agents' presence states of this process, each with its expiry timer."""
 
-    def __init__(self, rooms: RoomManager) -> None:
+    def __init__(self, rooms: RoomManager, ended: Ended | None = None) -> None:
         self._rooms = rooms
         self._held: dict[tuple[str, str], _Held] = {}
+        self._ended = ended
 
     async def set(
         self,
@@ -52,15 +59,18 @@ class AgentPresence:
         user: dict[str, Any],
         selection: tuple[int, int] | None,
         ttl: float,
-    ) -> None:
-        """Set the agent's state (the room loaded and kept while it stands) for `ttl` seconds."""
+    ) -> bool:
+        """Set the agent's state (the room loaded and kept while it stands) for `ttl` seconds;
+        whether it had none here."""
         key = (room_name, session)
         held = self._held.get(key)
+        new = held is None
         if held is None:
             room = await self._rooms.acquire(room_name)
             held = self._held.setdefault(key, _Held(room, client_id_of(session)))
             if held.room is not room:
                 self._rooms.release(room)
+        held.name = str(user.get("name", ""))
         state: dict[str, Any] = {"user": user}
         if selection is not None and (cursor := _cursor(held.room, *selection)) is not None:
             state["cursor"] = cursor
@@ -70,10 +80,14 @@ class AgentPresence:
         if held.timer is not None:
             held.timer.cancel()
         loop = asyncio.get_running_loop()
-        held.timer = loop.call_later(ttl, self.remove, room_name, session, principal)
+        held.timer = loop.call_later(ttl, self.remove, room_name, session, principal, "expired")
+        return new
 
-    def remove(self, room_name: str, session: str, principal: str) -> bool:
-        """Remove the agent's state (relayed as a removal); whether there was one."""
+    def remove(
+        self, room_name: str, session: str, principal: str, reason: str | None = "cleared"
+    ) -> bool:
+        """Remove the agent's state (relayed as a removal); whether there was one. With a
+        `reason` ("cleared", "expired"), the `ended` callback hears of it."""
         held = self._held.pop((room_name, session), None)
         if held is None:
             return False
@@ -82,12 +96,14 @@ class AgentPresence:
         removal = AwarenessEntry(held.client_id, held.clock + 1, "null")
         held.room.hold_presence(-held.client_id - 1, principal, removal)
         self._rooms.release(held.room)
+        if reason is not None and self._ended is not None:
+            self._ended(room_name, session, held.name, reason)
         return True
 
     def clear(self) -> None:
-        """Drop every state (the server stops)."""
+        """Drop every state (the server stops: no session is said to end)."""
         for room_name, session in list(self._held):
-            self.remove(room_name, session, "")
+            self.remove(room_name, session, "", None)
 
 
 def _cursor(room: Room, index: int, length: int) -> dict[str, Any] | None:

@@ -4,15 +4,18 @@ the log: once compaction folds them into the room's state they can no longer be 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collab.store.models import RoomRow, RoomStateRow, UpdateRow
+from collab.store.models import AgentAuthorRow, RoomRow, RoomStateRow, UpdateRow
 from collab.store.outage import translates_outages
 
+_authors = cast(Table, AgentAuthorRow.__table__)
 _rooms = cast(Table, RoomRow.__table__)
 _states = cast(Table, RoomStateRow.__table__)
 _updates = cast(Table, UpdateRow.__table__)
@@ -29,6 +32,12 @@ class SessionLog:
     compacted: bool
     # A revert of the session was stored already (its update carries `reverted_mark`).
     reverted: bool = False
+    # Everyone else's updates since the session's first, in order (a rich-text revert replays
+    # them without the session's).
+    others: list[bytes] = field(default_factory=list)
+    # Every update since the session's first, its own included, in order: `before` and these
+    # rebuild the document as committed when this was read.
+    after: list[bytes] = field(default_factory=list)
 
 
 def reverted_mark(session: str) -> str:
@@ -39,12 +48,66 @@ def reverted_mark(session: str) -> str:
 REVERTED = "r:"
 
 
+@dataclass(frozen=True, slots=True)
+class AgentAuthor:
+    """A name edits are credited to that is an agent's, and whose agent it is."""
+
+    name: str
+    agent: str
+    person: str
+
+
+def agent_author(author: str) -> AgentAuthor:
+    """An agent's credited name ("AGENT (for PERSON)", auth.agent_display) read back."""
+    agent, found, person = author.rpartition(" (for ")
+    if not found:
+        return AgentAuthor(author, author, "")
+    return AgentAuthor(author, agent, person.removesuffix(")"))
+
+
 @translates_outages
 class SqlAgentSessions:
     """Reads agent sessions' updates from the log."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+
+    async def remember_authors(self, authors: list[AgentAuthor]) -> None:
+        """Record these names as agents' (once each)."""
+        if not authors:
+            return
+        async with self._engine.begin() as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            rows = [{"author": a.name, "agent": a.agent, "person": a.person} for a in authors]
+            await conn.execute(dialect.insert(_authors).values(rows).on_conflict_do_nothing())
+
+    async def agent_authors(self, room: str, names: Collection[str]) -> dict[str, AgentAuthor]:
+        """Which of these names are agents': as recorded, or as `room`'s log says (its rows
+        carry the session of an agent's edit, before the record is written)."""
+        wanted = sorted(set(names))
+        if not wanted:
+            return {}
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                select(_authors.c.author, _authors.c.agent, _authors.c.person).where(
+                    _authors.c.author.in_(wanted)
+                )
+            )
+            found = {row.author: AgentAuthor(row.author, row.agent, row.person) for row in rows}
+            rest = [name for name in wanted if name not in found]
+            if rest:
+                logged = await conn.execute(
+                    select(_updates.c.author)
+                    .where(
+                        _updates.c.room == room,
+                        _updates.c.author.in_(rest),
+                        _updates.c.agent_session.is_not(None),
+                        ~_updates.c.agent_session.startswith(REVERTED),
+                    )
+                    .distinct()
+                )
+                found.update((name, agent_author(name)) for name in logged.scalars())
+        return found
 
     async def session_log(self, room: str, session: str) -> SessionLog | None:
         """The session's updates in `room` and the document before them; None when the log
@@ -72,9 +135,18 @@ class SqlAgentSessions:
                 )
             ).scalars()
             before = ([bytes(stored)] if stored else []) + [bytes(d) for d in earlier]
+            since = (
+                await conn.execute(
+                    select(_updates.c.data, _updates.c.agent_session)
+                    .where(_updates.c.room == room, _updates.c.seq >= first)
+                    .order_by(_updates.c.seq)
+                )
+            ).all()
+            after = [bytes(row[0]) for row in since]
+            others = [bytes(row[0]) for row in since if row[1] != session]
             mark = select(_updates.c.id).where(
                 _updates.c.room == room, _updates.c.agent_session == reverted_mark(session)
             )
             reverted = (await conn.execute(mark.limit(1))).first() is not None
         updates = [bytes(row[1]) for row in rows]
-        return SessionLog(updates, before, compacted_seq >= first, reverted)
+        return SessionLog(updates, before, compacted_seq >= first, reverted, others, after)

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from collab.store import blame, versions
+from collab.store import agent_marks, blame, versions
 from collab.store.access import forget_room
 from collab.store.comments import forget_room as forget_comments
 from collab.store.images import forget_room as forget_images
@@ -41,8 +41,8 @@ def tombstone_values(room: str) -> dict[str, Any]:
 
 
 async def erase_rows(conn: AsyncConnection, room: str) -> None:
-    """Delete the room's log, state, versions, grants, visits, comments, images and blame
-    ranges (inside the transaction that makes its row a tombstone)."""
+    """Delete the room's log, state, versions, grants, visits, comments, images, blame
+    ranges and agent sessions' marks (inside the transaction that makes its row a tombstone)."""
     await conn.execute(delete(_updates).where(_updates.c.room == room))
     await conn.execute(delete(_states).where(_states.c.room == room))
     await conn.execute(
@@ -53,3 +53,4 @@ async def erase_rows(conn: AsyncConnection, room: str) -> None:
     await forget_comments(conn, room)
     await forget_images(conn, room)
     await blame.forget_room(conn, room)
+    await agent_marks.forget_room(conn, room)

@@ -217,6 +217,30 @@ class WebhookMarkRow(Base):
     version_id: Mapped[int] = mapped_column(BigInteger)
 
 
+class AgentSessionMarkRow(Base):
+    """An agent session's run in a room, for its webhooks: announced started at its first
+    edit or presence there, ended when its presence is cleared or expires (ended_at; a later
+    edit or presence starts it again)."""
+
+    __tablename__ = "agent_session_marks"
+
+    room: Mapped[str] = mapped_column(String(128), primary_key=True)
+    session: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AgentAuthorRow(Base):
+    """A name edits are credited to that is an agent's ("Scribe (for Ada)"): the agent's name
+    and the person's it acts for (history marks it as an agent)."""
+
+    __tablename__ = "agent_authors"
+
+    author: Mapped[str] = mapped_column(String(256), primary_key=True)
+    agent: Mapped[str] = mapped_column(String(256))
+    person: Mapped[str] = mapped_column(String(256))
+
+
 class WebhookEventRow(Base):
     """A webhook event waiting for delivery to one URL, in its room's order (`id`); deleted
     once delivered or given up. `key` is the idempotency key every attempt carries."""

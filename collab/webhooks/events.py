@@ -18,6 +18,8 @@ DELETED = "room.deleted"
 RESTORED = "room.restored"
 PURGED = "room.purged"
 AGENT_REVERTED = "agent.session.reverted"
+AGENT_STARTED = "agent.session.started"
+AGENT_ENDED = "agent.session.ended"
 
 
 def now() -> str:
@@ -148,6 +150,20 @@ def room_restored(room: str) -> Event:
 def agent_session_reverted(room: str, session: str, by: str) -> Event:
     """agent.session.reverted: an agent session's edits were undone, by `by` (a display name)."""
     return Event(AGENT_REVERTED, room, {"session": session, "by": by, "at": now()})
+
+
+def agent_session_started(room: str, session: str, agent: str, via: str) -> Event:
+    """agent.session.started: an agent session began in the room (`via`: its first "edit"
+    there, or its "presence"); `agent` is its name as edits credit it ("Scribe (for Ada)")."""
+    fields = {"session": session, "agent": agent, "via": via, "at": now()}
+    return Event(AGENT_STARTED, room, fields)
+
+
+def agent_session_ended(room: str, session: str, agent: str, reason: str) -> Event:
+    """agent.session.ended: the agent's presence in the room was "cleared" (DELETE) or
+    "expired" (its ttl ran out: a crashed agent)."""
+    fields = {"session": session, "agent": agent, "reason": reason, "at": now()}
+    return Event(AGENT_ENDED, room, fields)
 
 
 def room_purged(room: str) -> Event:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.config import Settings
+from collab.store import agent_marks
+from collab.store.agent_sessions import REVERTED
 from collab.store.base import Appended, NewUpdate, NewVersion
 from collab.store.comments import CommentChange
 from collab.webhooks import events, outbox
@@ -31,6 +33,11 @@ log = logging.getLogger(__name__)
 FLUSH_TIMEOUT = 5.0
 # Seconds delivery pauses after the database failed it.
 _PAUSE = 5.0
+# Agent sessions this process remembers having started (past it, the database tells).
+_STARTED_KEPT = 10_000
+
+# Whether an event is to be queued, asked inside the transaction that queues it.
+_Condition = Callable[[AsyncConnection, datetime], Awaitable[bool]]
 
 
 class Webhooks:
@@ -66,10 +73,34 @@ class Webhooks:
         self._sweep_every = settings.webhook_sweep_interval
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
+        self._started: set[tuple[str, str]] = set()
 
     def committed(self, rows: list[NewUpdate | NewVersion], appended: Appended) -> None:
-        """Writer observer: note the commits (never waits)."""
+        """Writer observer: note the commits (never waits); an agent session's first edit in a
+        room starts it (agent.session.started)."""
         self._announcer.committed(rows, appended)
+        for row in rows:
+            session = row.session if isinstance(row, NewUpdate) else None
+            if session is None or session.startswith(REVERTED):  # a revert's own edit
+                continue
+            if (row.room, session) not in self._started:
+                self.agent_session_started(row.room, session, row.author or "agent", "edit")
+
+    def agent_session_started(self, room: str, session: str, agent: str, via: str) -> None:
+        """An agent session edited or showed its presence in `room`: queue
+        agent.session.started unless it was already (and not ended since)."""
+        if len(self._started) >= _STARTED_KEPT:
+            self._started.clear()
+        self._started.add((room, session))
+        event = events.agent_session_started(room, session, agent, via)
+        self._queue_soon(event, lambda conn, at: agent_marks.start(conn, room, session, at))
+
+    def agent_session_ended(self, room: str, session: str, agent: str, reason: str) -> None:
+        """An agent's presence in `room` was cleared or expired: queue agent.session.ended if
+        it was started and not ended yet."""
+        self._started.discard((room, session))
+        event = events.agent_session_ended(room, session, agent, reason)
+        self._queue_soon(event, lambda conn, at: agent_marks.end(conn, room, session, at))
 
     def deleted(self, room: str) -> None:
         """A delete of `room` committed on this process (never waits)."""
@@ -87,15 +118,19 @@ class Webhooks:
         """This process erased a room in the trash: queue room.purged (never waits)."""
         self._queue_soon(events.room_purged(room))
 
-    def _queue_soon(self, event: events.Event) -> None:
-        task = asyncio.create_task(self._queue(event), name=f"collab webhook {event.type}")
+    def _queue_soon(self, event: events.Event, when: _Condition | None = None) -> None:
+        task = asyncio.create_task(self._queue(event, when), name=f"collab webhook {event.type}")
         self._queueing.add(task)
         task.add_done_callback(self._queueing.discard)
 
-    async def _queue(self, event: events.Event) -> None:
+    async def _queue(self, event: events.Event, when: _Condition | None = None) -> None:
+        """Queue `event` (if `when`, run in the same transaction, says so)."""
         try:
             async with self._engine.begin() as conn:
-                await outbox.queue(conn, [event], self._urls, self._queue_max, datetime.now(UTC))
+                at = datetime.now(UTC)
+                if when is not None and not await when(conn, at):
+                    return
+                await outbox.queue(conn, [event], self._urls, self._queue_max, at)
         except Exception as failure:  # the database: the event is lost, and said so
             log.warning(
                 "webhooks: %s of %s could not be queued (%s)", event.type, event.room, failure

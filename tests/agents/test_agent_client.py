@@ -3,6 +3,8 @@ edits over REST and shows itself working, and the person reverts its session."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from collab.client import CollabClient
 from tests.agents.test_agent_tokens import _team
 from tests.conftest import ServerFactory
@@ -51,3 +53,50 @@ async def test_a_revert_is_announced_to_webhooks(make_server: ServerFactory, sql
         (event,) = receiver.delivered("agent.session.reverted")
         assert event.json["session"] == made.session and event.json["by"] == "Ada"
         assert event.json["room"] == "q3-plan" and verified(event)
+
+
+async def test_an_agent_session_starting_and_ending_is_announced(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """agent.session.started at the session's presence or first edit in a room (once, whichever
+    comes first), agent.session.ended when its presence is cleared or expires."""
+    async with receiving(Receiver()) as receiver:
+        server = webhook_server(
+            make_server, sqlite_url, receiver, COLLAB_SECRET=SECRET, COLLAB_WEBHOOK_DEBOUNCE="0.2"
+        )
+        await server.start()
+        await add_person(sqlite_url, "ada@example.com", "Ada")
+        await add_person(sqlite_url, "grace@example.com", "Grace")
+        await _team(server, "editor")
+
+        def sessions() -> list[tuple[str, Any]]:
+            return [
+                (e.event, e.json.get("via") or e.json.get("reason"))
+                for e in receiver.delivered()
+                if e.event.startswith("agent.session.")
+            ]
+
+        async with CollabClient(server.http_url) as ada:
+            await ada.sign_in("ada@example.com", PASSWORD)
+            made = await ada.create_agent_token("Scribe", ["q3-plan"], ttl_seconds=600)
+            async with CollabClient(server.http_url, token=made.token) as agent:
+                await agent.set_agent_presence("q3-plan", "working")
+                await receiver.wait(lambda: len(sessions()) == 1)
+                await agent.replace_text("q3-plan", "Drafted.")  # started already: no event
+                await agent.set_agent_presence("q3-plan", "idle")
+                await agent.clear_agent_presence("q3-plan")
+                await receiver.wait(lambda: len(sessions()) == 2)
+                await agent.replace_text("q3-plan", "Drafted again.")  # starts it again
+                await receiver.wait(lambda: len(sessions()) == 3)
+                await agent.set_agent_presence("q3-plan", "working", ttl_seconds=1)
+                await receiver.wait(lambda: len(sessions()) == 4)  # the agent "crashed"
+        assert sessions() == [
+            ("agent.session.started", "presence"),
+            ("agent.session.ended", "cleared"),
+            ("agent.session.started", "edit"),
+            ("agent.session.ended", "expired"),
+        ]
+        started = next(e for e in receiver.delivered() if e.event == "agent.session.started")
+        assert started.json["session"] == made.session and started.json["room"] == "q3-plan"
+        assert started.json["agent"] == "Scribe (for Ada)" and verified(started)
+        assert any(e.event == "document.changed" for e in receiver.delivered())

@@ -1,6 +1,6 @@
 // Browser end-to-end scenario for agents in the presence list (issue 26 item 3), run by
 // tests/browser/test_agents.py; see common.mjs for how it is driven.
-import { WAIT, captureLooks, check, openPage, run, waitStatus } from './common.mjs'
+import { WAIT, captureLooks, check, openHistory, openPage, run, waitSaved, waitStatus } from './common.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 
@@ -33,6 +33,80 @@ const scenarios = {
     await page.waitForSelector('#presence .avatar-agent[data-status="idle"]', { timeout: WAIT })
     check(await presence(page, room, 'DELETE') === 204, 'DELETE refused')
     await page.waitForSelector('#presence .avatar-agent', { state: 'detached', timeout: WAIT })
+  },
+
+  /**
+   * The agent edits over REST and a version is saved: the History panel names it among the
+   * version's people with an "AI" badge, as the agent it is and the person it acts for.
+   */
+  async 'agent-history' (browser) {
+    const room = 'q3-plan'
+    const { page } = await openPage(browser, `/d/${room}#token=${TOKENS.person}`)
+    await waitStatus(page, 'connected')
+    const call = (token, method, path, body) => page.evaluate(async ([token, method, path, body]) => (await fetch(path, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body)
+    })).status, [token, method, path, body])
+    check(await call(TOKENS.agent, 'PATCH', `/api/rooms/${room}/text`, { text: 'Drafted by Scribe.' }) === 200, 'the agent could not edit')
+    check(await call(TOKENS.person, 'POST', `/api/rooms/${room}/versions`, { label: 'After the agent' }) === 201, 'no version saved')
+    await openHistory(page)
+    const badge = '#version-list .version-people .version-agent[data-agent="Scribe"]'
+    await page.waitForSelector(badge, { timeout: WAIT })
+    const text = await page.textContent(badge)
+    check(text === 'AIScribe for Ada', `the agent shows as ${JSON.stringify(text)}`)
+    const title = await page.getAttribute(badge, 'title')
+    check(title === 'Scribe, an agent acting for Ada', `its title is ${title}`)
+    const line = await page.textContent('#version-list .version-people')
+    check(line.includes('edits by') && line.includes('Scribe for Ada'), `the line reads ${line}`)
+    await captureLooks(page, 'agent-history')
+  },
+
+  /**
+   * A rich-text document: the agent rewrites a word and adds a paragraph (PATCH .../content, as
+   * Markdown); Grace, in the editor, keeps typing while its session is reverted: the agent's
+   * word and paragraph go, the original word comes back, and everything she typed stays.
+   */
+  async 'agent-rich-revert' (browser) {
+    const room = 'notes'
+    const { page } = await openPage(browser, `/d/${room}#token=${TOKENS.person}`)
+    await waitStatus(page, 'connected')
+    await page.waitForSelector('.rich-content', { timeout: WAIT })
+    const call = (token, method, path, body) => page.evaluate(async ([token, method, path, body]) => (await fetch(path, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    })).status, [token, method, path, body])
+    const html = () => page.evaluate(() => window.collab.editor.getHTML())
+    const waitHtml = async (predicate, what) => {
+      const deadline = Date.now() + WAIT
+      let now = ''
+      while (Date.now() < deadline) {
+        now = await html()
+        if (predicate(now)) return now
+        await page.waitForTimeout(100)
+      }
+      throw new Error(`${what}: the document is ${now}`)
+    }
+    await waitHtml((h) => h.includes('Ship in May.'), 'the first content')
+    const agentMarkdown = '# Plan\n\nShip in June.\n\nAn agent paragraph.\n'
+    check(await call(TOKENS.agent, 'PATCH', `/api/rooms/${room}/content`, { markdown: agentMarkdown }) === 200, 'the agent could not edit')
+    await waitHtml((h) => h.includes('An agent paragraph.') && h.includes('Ship in June.'), 'the agent\'s edit')
+    await page.click('.rich-content h1')
+    await page.keyboard.press('End')
+    await page.keyboard.type(' for Q3', { delay: 20 })
+    const [status] = await Promise.all([
+      call(TOKENS.person, 'POST', `/api/rooms/${room}/agent-sessions/${TOKENS.session}/revert`),
+      page.keyboard.type(' and beyond', { delay: 20 })
+    ])
+    check(status === 200, `revert answered ${status}`)
+    const final = await waitHtml((h) => !h.includes('An agent paragraph.') && h.includes('Ship in May.'), 'the revert')
+    check(final.includes('Plan for Q3 and beyond'), `Grace's typing was lost: ${final}`)
+    await waitSaved(page)
+    const markdown = await page.evaluate(async ([room, token]) => (await fetch(`/api/rooms/${room}/content`, {
+      headers: { authorization: `Bearer ${token}` }
+    })).json(), [room, TOKENS.person])
+    check(markdown.markdown === '# Plan for Q3 and beyond\n\nShip in May.\n', `the document is ${JSON.stringify(markdown.markdown)}`)
   }
 }
 

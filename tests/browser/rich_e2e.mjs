@@ -251,6 +251,48 @@ const scenarios = {
     check(await home.textContent(`.room-item[data-kind="rich"] .room-name`) === room, 'home page does not mark the document rich')
     await home.screenshot({ path: join(outdir, 'home-kinds.png') })
     noErrors(a, b)
+  },
+
+  /**
+   * An agent edits the first paragraph as Markdown over REST (PATCH .../content) while a
+   * person's caret sits at the end of the second: the page shows the new words and mark, the
+   * caret stays where it was (the second paragraph kept its Yjs items), and what she types
+   * next lands there.
+   */
+  async 'rich-agent-markdown' (browser) {
+    const room = 'rich-agent-markdown'
+    const rest = (method, path, body) => fetch(`${baseUrl}/api/rooms/${room}${path}`, {
+      method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
+    })
+    check((await rest('PUT', '', { kind: 'rich' })).status === 201, 'room not made')
+    const first = '# Plan\n\nFirst paragraph.\n\nSecond paragraph here.\n'
+    check((await rest('PATCH', '/content', { markdown: first })).ok, 'first content refused')
+    const a = await openRich(browser, room, { name: 'Ada' })
+    await waitHtml(a.page, (h) => h.includes('Second paragraph here.'), 'the content arrived')
+    await a.page.click('.rich-content p:nth-of-type(2)')
+    await a.page.keyboard.press('End')
+    const caret = () => a.page.evaluate(() => {
+      const { state } = window.collab.editor
+      const at = state.doc.resolve(state.selection.from)
+      return { text: at.parent.textContent, offset: at.parentOffset, size: at.parent.content.size }
+    })
+    const before = await caret()
+    check(before.text === 'Second paragraph here.' && before.offset === before.size, `caret ${JSON.stringify(before)}`)
+    const edited = await rest('PATCH', '/content', {
+      markdown: first.replace('First paragraph.', 'First paragraph, **rewritten by the agent**.')
+    })
+    check(edited.ok, `the agent's edit: ${edited.status}`)
+    const counts = await edited.json()
+    check(counts.kept === 2 && counts.changed === 1, `edit counts ${JSON.stringify(counts)}`)
+    await waitHtml(a.page, (h) => h.includes('<strong>rewritten by the agent</strong>'), 'the agent\'s edit shows')
+    const after = await caret()
+    check(JSON.stringify(after) === JSON.stringify(before), `the caret moved: ${JSON.stringify(after)}`)
+    await a.page.keyboard.type(' More.', { delay: 10 })
+    await waitSaved(a.page)
+    const markdown = await snapshot(room, 'markdown')
+    check(markdown === '# Plan\n\nFirst paragraph, **rewritten by the agent**.\n\nSecond paragraph here. More.\n',
+      `markdown is ${JSON.stringify(markdown)}`)
+    noErrors(a)
   }
 }
 

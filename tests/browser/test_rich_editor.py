@@ -33,3 +33,7 @@ async def test_rich_history_preview_and_restore_with_pages_open(collab_server: A
 
 async def test_a_tiptap_document_opens_in_the_rich_editor(collab_server: Any) -> None:
     await run_scenario(collab_server, "rich-detect", script=SCRIPT)
+
+
+async def test_an_agents_markdown_edit_leaves_a_persons_caret_in_place(collab_server: Any) -> None:
+    await run_scenario(collab_server, "rich-agent-markdown", script=SCRIPT)

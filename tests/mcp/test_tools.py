@@ -118,12 +118,39 @@ async def test_api_errors_become_tool_errors_with_the_problems_message(
         missing = await tool_error(viewer, "read_document", room="nowhere")
         assert "404" in missing and "does not exist" in missing
     async with TRANSPORTS[transport](secured, "editor") as editor:
-        rich = await tool_error(editor, "edit_document", room="notes", new_text="Plain")
-        assert "rich-text edits aren't supported yet" in rich
+        rich = await tool_error(
+            editor, "edit_document", room="notes", old_text="nowhere", new_text="x"
+        )
+        assert "old_text not found" in rich
         absent = await tool_error(
             editor, "edit_document", room="plan", old_text="nowhere", new_text="x"
         )
         assert "old_text not found" in absent
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_an_agent_edits_a_rich_document_as_markdown(
+    secured: ServerProcess, rest: CollabClient, transport: str
+):
+    async with TRANSPORTS[transport](secured, "editor") as session:
+        whole = "# Notes\n\nFirst *point*.\n\nSecond point.\n"
+        edited = await call(session, "edit_document", room="notes", new_text=whole)
+        assert edited == {"room": "notes", "replaced": "text"}
+        assert await call(session, "read_document", room="notes") == {"result": whole}
+        thread = await rest.comment_on_text("notes", "First", "Sure?")
+        passage = await call(
+            session,
+            "edit_document",
+            room="notes",
+            old_text="Second point.",
+            new_text="Second point, **done**.",
+        )
+        assert passage == {"room": "notes", "replaced": "passage"}
+        expected = "# Notes\n\nFirst *point*.\n\nSecond point, **done**.\n"
+        assert (await rest.read_content("notes")).markdown == expected
+        # The paragraph the edit left alone keeps its comment where it was.
+        kept = next(t for t in await rest.threads("notes") if t.id == thread.id)
+        assert kept.range is not None and kept.range.text == "First"
 
 
 async def test_a_server_that_does_not_answer_is_a_tool_error(secured: ServerProcess):

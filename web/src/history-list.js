@@ -1,6 +1,6 @@
 // The History panel's list of versions: load a page (or the next), render it, keep its times fresh.
 
-import { KIND_LABELS, displayTitle, formatTime, fullTime, peopleLine } from './history-words.js'
+import { KIND_LABELS, displayTitle, formatTime, fullTime, peopleLine, peopleNodes } from './history-words.js'
 
 /** The list part of the panel `h` (history.js): loadList, renderList, renderTimes. */
 export function listPart (h) {
@@ -44,8 +44,11 @@ export function listPart (h) {
     time.dateTime = version.created_at
     time.title = fullTime(version.created_at)
     button.append(top, time)
-    const people = peopleLine(version)
-    if (people) button.append(el('span', 'version-people', people))
+    if (peopleLine(version)) {
+      const people = el('span', 'version-people')
+      people.append(...peopleNodes(version, el))
+      button.append(people)
+    }
     button.addEventListener('click', () => h.select(version))
     li.append(button)
     return li

@@ -1,7 +1,7 @@
 // The preview of one version: its head (title, kind, time, people), "Compare with", and the
 // "Changes" and "In full" tabs; back to the list.
 
-import { KIND_LABELS, fullTime, peopleLine, shortTime } from './history-words.js'
+import { KIND_LABELS, fullTime, peopleLine, peopleNodes, shortTime } from './history-words.js'
 
 /** The preview of the panel `h` (history.js): select, showList, renderPreviewHead, renderCompare. */
 export function previewPart (h) {
@@ -85,9 +85,8 @@ export function previewPart (h) {
     time.textContent = shortTime(version.created_at)
     time.dateTime = version.created_at
     time.title = fullTime(version.created_at)
-    const people = peopleLine(version)
-    $('preview-people').textContent = people
-    $('preview-people').hidden = !people
+    $('preview-people').replaceChildren(...peopleNodes(version, el))
+    $('preview-people').hidden = !peopleLine(version)
   }
 
   compare.addEventListener('change', () => {

@@ -39,6 +39,42 @@ export function peopleLine (version) {
   return parts.join(' · ')
 }
 
+/**
+ * The same line as nodes made with `el` (history.js's), each agent among the names shown
+ * with an "AI" badge as "Scribe for Ada" (the server lists which names are agents').
+ */
+export function peopleNodes (version, el) {
+  const agents = new Map((version.agents || []).map((a) => [a.name, a]))
+  const who = (name) => {
+    const agent = agents.get(name)
+    if (!agent) return document.createTextNode(name)
+    const span = el('span', 'version-agent')
+    span.title = `${agent.agent}, an agent acting for ${agent.person}`
+    span.dataset.agent = agent.agent
+    span.append(el('span', 'agent-badge', 'AI'), document.createTextNode(`${agent.agent} for ${agent.person}`))
+    return span
+  }
+  const names = (list) => {
+    const unique = [...new Set(list.filter(Boolean))]
+    const shown = unique.length > 3 ? unique.slice(0, 2) : unique
+    const out = []
+    shown.forEach((name, i) => {
+      if (i) out.push(document.createTextNode(i === shown.length - 1 && unique.length <= 3 ? ' and ' : ', '))
+      out.push(who(name))
+    })
+    if (unique.length > 3) out.push(document.createTextNode(` and ${unique.length - 2} others`))
+    return out
+  }
+  const parts = []
+  if (version.author) {
+    const verb = version.kind === 'restore' ? 'Restored' : version.kind === 'named' ? 'Saved' : 'Recorded'
+    parts.push(document.createTextNode(`${verb} by `), who(version.author))
+  }
+  const authors = names(version.authors || [])
+  if (authors.length) parts.push(document.createTextNode(`${parts.length ? ' · edits' : 'Edits'} by `), ...authors)
+  return parts
+}
+
 const pad = (n) => String(n).padStart(2, '0')
 
 /** "just now", "4 min ago", "Today, 14:03", "Yesterday, 09:12", "3 Nov, 18:40", "3 Nov 2024, 18:40". */

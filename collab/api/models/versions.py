@@ -34,6 +34,14 @@ _VERSION_EXAMPLE: JsonDict = {
 Author = Annotated[str, Field(max_length=MAX_AUTHOR_CHARS, description="who did it")]
 
 
+class VersionAgent(BaseModel):
+    """One of a version's `author` or `authors` that is an agent."""
+
+    name: str = Field(description='as `authors` lists it, e.g. "Scribe (for Ada)"')
+    agent: str = Field(description="the agent's name")
+    person: str = Field(description="the person it acts for")
+
+
 class Version(BaseModel):
     """A recorded version's metadata (the shape of VersionInfo.to_json)."""
 
@@ -47,6 +55,10 @@ class Version(BaseModel):
     author: str | None = Field(description="who saved or restored it")
     authors: list[str] = Field(description="people whose edits it holds since the previous one")
     size_bytes: int = Field(description="stored (compressed) state")
+    agents: list[VersionAgent] = Field(
+        default_factory=list,
+        description="which of `author` and `authors` are agents, with the person each acts for",
+    )
 
     @classmethod
     def of(cls, info: VersionInfo) -> Version:

@@ -1,0 +1,217 @@
+"""ProseMirror JSON (what Tiptap's `editor.getJSON()` gives) as the nodes y-prosemirror would
+keep for it (richnodes.py), checked against the editor's schema (web/src/rich.js: StarterKit,
+task lists, tables, images). Anything the editor could not open is refused with a message
+saying what and where, never written: y-prosemirror deletes a node its schema cannot make.
+
+As y-prosemirror writes them: a node's attributes without the null ones; consecutive text
+nodes are one XmlText whose formatting attributes are their marks, keyed by name with the
+mark's attributes as value ({} for none); a link's attributes get the editor's defaults for
+what is left out. Code text carries no other mark (the editor's code mark excludes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collab.content.hrefs import safe_href
+from collab.content.richnodes import Element, Inline, Marks, Node, Run
+from collab.errors import InvalidRequest
+from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
+
+# Deepest nesting of nodes taken (each is a level of XmlElement in the document).
+MAX_DEPTH = DEFAULT_MAX_DEPTH // 2
+
+_BLOCKS = frozenset(
+    {
+        "paragraph",
+        "heading",
+        "codeBlock",
+        "blockquote",
+        "bulletList",
+        "orderedList",
+        "taskList",
+        "horizontalRule",
+        "image",
+        "table",
+    }
+)
+# What each node holds: blocks, inline content, plain text, items of a kind, or nothing.
+_CONTENT: dict[str, str | frozenset[str]] = {
+    "doc": "blocks",
+    "paragraph": "inline",
+    "heading": "inline",
+    "codeBlock": "text",
+    "blockquote": "blocks",
+    "bulletList": frozenset({"listItem"}),
+    "orderedList": frozenset({"listItem"}),
+    "taskList": frozenset({"taskItem"}),
+    "listItem": "item",
+    "taskItem": "item",
+    "horizontalRule": "leaf",
+    "image": "leaf",
+    "table": frozenset({"tableRow"}),
+    "tableRow": frozenset({"tableCell", "tableHeader"}),
+    "tableCell": "blocks",
+    "tableHeader": "blocks",
+}
+MARKS = frozenset({"bold", "italic", "strike", "code", "underline", "link"})
+_LINK_DEFAULTS: Marks = {
+    "target": "_blank",
+    "rel": "noopener noreferrer nofollow",
+    "class": None,
+    "title": None,
+}
+_MAX_ATTRS = 32
+
+
+def from_prosemirror(doc: Any) -> list[Node]:
+    """The blocks of a ProseMirror JSON document ({"type": "doc", "content": [...]});
+    InvalidRequest naming the first thing the editor could not open."""
+    if not isinstance(doc, dict) or doc.get("type") != "doc":
+        raise InvalidRequest('prosemirror must be a document: {"type": "doc", "content": [...]}')
+    return _content(doc, "doc", "doc", 1)
+
+
+def _content(node: dict[str, Any], kind: str, where: str, depth: int) -> list[Node]:
+    """The children of `node` (a `kind`), checked against what it may hold."""
+    if depth > MAX_DEPTH:
+        raise InvalidRequest(f"{where}: the document nests deeper than {MAX_DEPTH} levels")
+    children = node.get("content", [])
+    if not isinstance(children, list):
+        raise InvalidRequest(f"{where}.content must be a list of nodes")
+    holds = _CONTENT[kind]
+    if holds in ("leaf",) and children:
+        raise InvalidRequest(f"{where}: a {kind} holds no content")
+    if holds in ("inline", "text"):
+        return _inline(children, where, code=holds == "text")
+    allowed = _BLOCKS if holds in ("blocks", "item") else holds
+    out: list[Node] = []
+    for number, child in enumerate(children):
+        at = f"{where}.content[{number}]"
+        if not isinstance(child, dict) or not isinstance(child.get("type"), str):
+            raise InvalidRequest(f"{at} must be a node with a type")
+        tag = child["type"]
+        if tag not in allowed:
+            raise InvalidRequest(f"{at}: a {kind} cannot hold a {tag!r} node")
+        out.append(Element(tag, _attrs(child, tag, at), _content(child, tag, at, depth + 1)))
+    if holds == "item" and (
+        not out or not isinstance(out[0], Element) or out[0].tag != "paragraph"
+    ):
+        raise InvalidRequest(f"{where}: a {kind} must start with a paragraph")
+    if holds in ("blocks",) and kind != "doc" and not out:
+        raise InvalidRequest(f"{where}: a {kind} needs at least one block")
+    if isinstance(holds, frozenset) and not out:
+        raise InvalidRequest(f"{where}: a {kind} needs at least one {' or '.join(sorted(holds))}")
+    return out
+
+
+def _attrs(node: dict[str, Any], tag: str, where: str) -> dict[str, Any]:
+    """A node's attributes as y-prosemirror stores them (no nulls), the editor's checked."""
+    given = node.get("attrs", {})
+    if given is None:
+        given = {}
+    if not isinstance(given, dict) or len(given) > _MAX_ATTRS:
+        raise InvalidRequest(f"{where}.attrs must be an object of at most {_MAX_ATTRS} values")
+    attrs = {key: value for key, value in given.items() if value is not None}
+    for key, value in attrs.items():
+        if not _plain_value(value):
+            raise InvalidRequest(f"{where}.attrs.{key} must be a string, number or boolean")
+    if tag == "heading":
+        level = attrs.get("level", 1)
+        if not _is_int(level) or not 1 <= level <= 6:
+            raise InvalidRequest(f"{where}: a heading's level is 1 to 6")
+        attrs["level"] = level
+    elif tag == "orderedList" and "start" in attrs:
+        if not _is_int(attrs["start"]) or attrs["start"] < 0:
+            raise InvalidRequest(f"{where}: an ordered list's start is a number from 0")
+    elif tag == "taskItem":
+        if not isinstance(attrs.get("checked", False), bool):
+            raise InvalidRequest(f"{where}: a task item's checked is true or false")
+        attrs["checked"] = attrs.get("checked", False)
+    elif tag == "codeBlock" and not isinstance(attrs.get("language", ""), str):
+        raise InvalidRequest(f"{where}: a code block's language is a string")
+    elif tag == "image" and not _image_src(attrs.get("src")):
+        raise InvalidRequest(
+            f"{where}: an image's src must be an http(s) URL or a path on this server"
+        )
+    elif tag in ("tableCell", "tableHeader"):
+        for span in ("colspan", "rowspan"):
+            value = attrs.setdefault(span, 1)
+            if not _is_int(value) or value < 1:
+                raise InvalidRequest(f"{where}: a cell's {span} is a number from 1")
+    return attrs
+
+
+def _inline(children: list[Any], where: str, *, code: bool) -> list[Node]:
+    """Inline nodes: runs of text (one Inline per stretch between hard breaks) and breaks."""
+    out: list[Node] = []
+    runs: list[Run] = []
+    for number, child in enumerate(children):
+        at = f"{where}.content[{number}]"
+        if not isinstance(child, dict):
+            raise InvalidRequest(f"{at} must be a node")
+        kind = child.get("type")
+        if kind == "text":
+            text = child.get("text")
+            if not isinstance(text, str) or not text:
+                raise InvalidRequest(f"{at}: a text node's text is a non-empty string")
+            marks = {} if code else _marks(child.get("marks", []), at)
+            if runs and runs[-1][1] == marks:
+                runs[-1] = (runs[-1][0] + text, marks)
+            else:
+                runs.append((text, marks))
+        elif kind == "hardBreak" and not code:
+            if runs:
+                out.append(Inline(runs))
+                runs = []
+            out.append(Element("hardBreak", {}))
+        else:
+            inside = "code block" if code else "text block"
+            raise InvalidRequest(f"{at}: a {inside} cannot hold a {kind!r} node")
+    if runs:
+        out.append(Inline(runs))
+    return out
+
+
+def _marks(marks: Any, where: str) -> Marks:
+    if not isinstance(marks, list):
+        raise InvalidRequest(f"{where}.marks must be a list")
+    found: Marks = {}
+    for number, mark in enumerate(marks):
+        at = f"{where}.marks[{number}]"
+        if not isinstance(mark, dict) or mark.get("type") not in MARKS:
+            known = ", ".join(sorted(MARKS))
+            raise InvalidRequest(f"{at}: a mark's type is one of {known}")
+        attrs = mark.get("attrs") or {}
+        if not isinstance(attrs, dict) or not all(_plain_value(v) for v in attrs.values()):
+            raise InvalidRequest(f"{at}.attrs must be an object of strings, numbers or booleans")
+        if mark["type"] == "link":
+            href = attrs.get("href")
+            if not isinstance(href, str) or not safe_href(href):
+                raise InvalidRequest(f"{at}: a link's href must be http(s), mailto or relative")
+            attrs = {**_LINK_DEFAULTS, **attrs}
+        found[mark["type"]] = dict(attrs)
+    if "code" in found:
+        return {"code": found["code"]}
+    return found
+
+
+def _plain_value(value: Any) -> bool:
+    if isinstance(value, list):
+        return len(value) <= _MAX_ATTRS and all(
+            v is None or isinstance(v, str | int | float | bool) for v in value
+        )
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _image_src(value: Any) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    if any(ch.isspace() or not ch.isprintable() or ch in '<>"' for ch in value):
+        return False
+    lowered = value.lower()
+    web = lowered.startswith(("http://", "https://"))
+    return web or (value.startswith("/") and not value.startswith("//"))
