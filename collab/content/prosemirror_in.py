@@ -75,7 +75,8 @@ def _content(node: dict[str, Any], kind: str, where: str, depth: int) -> list[No
     """The children of `node` (a `kind`), checked against what it may hold."""
     if depth > MAX_DEPTH:
         raise InvalidRequest(f"{where}: the document nests deeper than {MAX_DEPTH} levels")
-    children = node.get("content", [])
+    # ProseMirror JSON's own "content" key (a node's children), not the document's root name.
+    children = node["content"] if "content" in node else []
     if not isinstance(children, list):
         raise InvalidRequest(f"{where}.content must be a list of nodes")
     holds = _CONTENT[kind]

@@ -1,7 +1,7 @@
 """Presence the server holds for agents, set over REST (PUT /api/rooms/{room}/presence): one
 awareness state per agent session and room, with the agent's name marked `agent: true`, its
-status and, for plain text, its selection as Yjs relative positions (the JSON y-codemirror
-reads as `cursor: {anchor, head}`). Each expires on its own after its ttl (a loop timer), and
+status and its selection as Yjs relative positions (the JSON y-codemirror and y-prosemirror
+read as `cursor: {anchor, head}`). Each expires on its own after its ttl (a loop timer), and
 the room stays loaded while it stands."""
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pycrdt import Assoc, Text
+from pycrdt import Assoc, Doc, StickyIndex, Text
 
 from collab.content.export import RICH, content_kind
+from collab.content.passages import joined, node_string, point_nodes, text_nodes
 from collab.content.roots import content_root
+from collab.errors import CollabError
 from collab.protocol.awareness import AwarenessEntry
 from collab.rooms.manager import RoomManager
 from collab.rooms.room import Room
@@ -107,16 +109,32 @@ class AgentPresence:
 
 
 def _cursor(room: Room, index: int, length: int) -> dict[str, Any] | None:
-    """y-codemirror's `cursor: {anchor, head}` for a plain-text selection (None for rich text,
-    whose relative positions name a node this does not make)."""
+    """The `cursor: {anchor, head}` editors draw for a selection: Yjs relative positions as
+    JSON, in the `content` Y.Text (y-codemirror) or in the text nodes of rich text
+    (y-prosemirror, which maps a position in a Y.XmlText to its place in the editor)."""
     doc = room.doc
     if content_kind(doc) == RICH:
-        return None
+        return _rich_cursor(doc, index, length)
     text = doc.get(content_root(doc), type=Text)
     size = len(text)
     return {
         "anchor": _position(text, min(index, size), size),
         "head": _position(text, min(index + length, size), size),
+    }
+
+
+def _rich_cursor(doc: Doc[Any], index: int, length: int) -> dict[str, Any] | None:
+    """A rich-text selection's ends as the points suggestions use (content/passages.py: on the
+    character before, or a text node's start); None in a document with no text node yet."""
+    size = len(joined([node_string(node) for node in text_nodes(doc)]))
+    try:
+        anchor = point_nodes(doc, min(index, size))
+        head = point_nodes(doc, min(index + length, size))
+    except CollabError:
+        return None
+    return {
+        "anchor": StickyIndex.decode(anchor).to_json(),
+        "head": StickyIndex.decode(head).to_json(),
     }
 
 

@@ -12,7 +12,51 @@ function presence (page, room, method, body) {
   })).status, [room, TOKENS.agent, method, body])
 }
 
+/** Where the agent's caret stands on a rich page: the text of its paragraph before it. */
+function agentCaret (page) {
+  return page.evaluate(() => {
+    const caret = [...document.querySelectorAll('.rich-content .collaboration-carets__caret')]
+      .find((c) => c.querySelector('.collaboration-carets__label')?.textContent.includes('Scribe'))
+    if (!caret) return null
+    const block = caret.closest('p, h1, h2, h3, li')
+    const before = document.createRange()
+    before.setStart(block, 0)
+    before.setEndBefore(caret)
+    return { label: caret.querySelector('.collaboration-carets__label').textContent, before: before.toString() }
+  })
+}
+
+async function waitCaret (page, wanted, what) {
+  const deadline = Date.now() + WAIT
+  let now
+  while (Date.now() < deadline) {
+    now = await agentCaret(page)
+    if (now && now.before === wanted) return now
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`${what}: ${JSON.stringify(now)}`)
+}
+
 const scenarios = {
+  /**
+   * An agent sets its presence with a selection in a rich-text document (over REST): the page's
+   * editor draws its caret, named, where the selection ends; a new selection moves it.
+   */
+  async 'agent-rich-cursor' (browser) {
+    const room = 'rich-plan'
+    const { page } = await openPage(browser, `/d/${room}#token=${TOKENS.person}`)
+    await waitStatus(page, 'connected')
+    await page.waitForFunction(() => window.collab?.editor?.getText().includes('Second line'), null, { timeout: WAIT })
+    check(await presence(page, room, 'PUT', { status: 'working', selection: { index: 6 }, ttl_seconds: 120 }) === 200, 'PUT refused')
+    const first = await waitCaret(page, 'Hello ', 'the agent’s caret after “Hello ”')
+    check(first.label === 'Scribe (for Ada)', `the caret is labelled ${first.label}`)
+    // "Second" is selected: the caret stands at the selection's end, in the second paragraph.
+    check(await presence(page, room, 'PUT', { status: 'working', selection: { index: 12, length: 6 }, ttl_seconds: 120 }) === 200, 'PUT refused')
+    await waitCaret(page, 'Second', 'the agent’s caret after “Second”')
+    check(await presence(page, room, 'DELETE') === 204, 'DELETE refused')
+    await page.waitForFunction(() => ![...document.querySelectorAll('.collaboration-carets__label')].some((l) => l.textContent.includes('Scribe')), null, { timeout: WAIT })
+  },
+
   /**
    * An agent says it is working (over REST): the editor's presence list shows it marked as an
    * agent, working; idle drops the working ring; removing it takes it off the list.

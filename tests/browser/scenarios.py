@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -117,8 +118,14 @@ async def _call(method: Any) -> None:
 _LOCKS: dict[int, sqlite3.Connection] = {}
 
 
-async def _control(server: Any, command: str) -> None:
-    if command == "stop":
+# A scenario's own control commands: name -> what the test does when the script asks for it.
+Controls = dict[str, Callable[[], Awaitable[None]]]
+
+
+async def _control(server: Any, command: str, controls: Controls) -> None:
+    if command in controls:
+        await controls[command]()
+    elif command == "stop":
         await _call(server.stop)
     elif command == "start":
         await _call(server.start)
@@ -134,7 +141,7 @@ async def _control(server: Any, command: str) -> None:
         raise AssertionError(f"unknown control command {command!r}")
 
 
-async def _drive(proc: asyncio.subprocess.Process, server: Any) -> list[str]:
+async def _drive(proc: asyncio.subprocess.Process, server: Any, controls: Controls) -> list[str]:
     """Relay the script's output and answer its control requests; returns its output lines."""
     assert proc.stdout is not None and proc.stdin is not None
     lines: list[str] = []
@@ -143,7 +150,7 @@ async def _drive(proc: asyncio.subprocess.Process, server: Any) -> list[str]:
         lines.append(line)
         print(line, file=sys.stderr)
         if line.startswith("@@control "):
-            await _control(server, line.split(" ", 1)[1].strip())
+            await _control(server, line.split(" ", 1)[1].strip(), controls)
             proc.stdin.write(b"ok\n")
             await proc.stdin.drain()
     await proc.wait()
@@ -151,11 +158,16 @@ async def _drive(proc: asyncio.subprocess.Process, server: Any) -> list[str]:
 
 
 async def run_scenario(
-    server: Any, scenario: str, tokens: dict[str, str] | None = None, script: Path = SCRIPT
+    server: Any,
+    scenario: str,
+    tokens: dict[str, str] | None = None,
+    script: Path = SCRIPT,
+    controls: Controls | None = None,
 ) -> None:
     """Run one scenario of `script` (editor_e2e.mjs) against `server`; fail with its output.
 
-    `tokens` (name -> JWT) reach the script as JSON in COLLAB_E2E_TOKENS."""
+    `tokens` (name -> JWT) reach the script as JSON in COLLAB_E2E_TOKENS; `controls` are the
+    test's own answers to the script's `@@control NAME` requests (besides stop, start, ...)."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "COLLAB_E2E_TOKENS": json.dumps(tokens or {})}
     proc = await asyncio.create_subprocess_exec(
@@ -171,7 +183,7 @@ async def run_scenario(
     )
     try:
         async with asyncio.timeout(SCENARIO_TIMEOUT):
-            lines = await _drive(proc, server)
+            lines = await _drive(proc, server, controls or {})
     finally:
         if proc.returncode is None:
             proc.kill()

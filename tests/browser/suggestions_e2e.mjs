@@ -3,7 +3,7 @@
 // insertion and a deletion (their page shows them at once; the shared text does not change),
 // the others see both marked in the author's colour, the writer accepts one and rejects the
 // other; every page, a reload and the REST API then show the same text.
-import { WAIT, baseUrl, captureLooks, check, log, openPage, run, waitSaved, waitStatus } from './common.mjs'
+import { WAIT, baseUrl, captureLooks, check, control, log, openPage, run, waitSaved, waitStatus } from './common.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 const ROOM = 'suggest-room'
@@ -347,6 +347,31 @@ const scenarios = {
     await editor.page.keyboard.type(' new')
     await waitFor(() => pageText(writer.page), (t) => t.includes('Second new paragraph.'), 'an edit after Editing again')
     noPageErrors(writer, editor, reviewer)
+    log('done')
+  },
+
+  /** An agent limited to suggesting reads the document over MCP and suggests a change (the
+   *  test runs the MCP SDK's client when asked); the writer's open page shows it marked with
+   *  the agent's name, and she accepts it. */
+  async 'mcp-suggestion' (browser) {
+    const room = 'q3-plan'
+    const initial = 'The plan ships in March.'
+    const writer = await open(browser, 'writer', room)
+    await waitFor(() => pageText(writer.page), (t) => t === initial, 'the text on the writer’s page')
+    await openComments(writer.page)
+    await control('mcp-suggest')
+    const m = await waitFor(() => marked(writer.page), (x) => x.ins.length === 1 && x.ins[0].text === 'April' &&
+      x.del.length === 1 && x.del[0].text === 'March' && x.ins[0].id, 'the agent’s suggestion marked on the open page')
+    check(m.ins[0].title.includes('Scribe') && m.del[0].title.includes('Scribe'), `titles ${JSON.stringify(m)}`)
+    const [thread] = await waitFor(() => listed(writer.page), (l) => l.length === 1 && l[0].status === 'open', 'the agent’s suggestion listed')
+    check(thread.what === 'Replace “March” with “April”' && thread.who.includes('Scribe') && thread.accept, `the thread ${JSON.stringify(thread)}`)
+    check(await pageText(writer.page) === initial, 'the text changed before anyone accepted')
+    await writer.page.click(`[data-thread-id="${thread.id}"] .suggestion-accept`)
+    const expected = 'The plan ships in April.'
+    await waitFor(() => pageText(writer.page), (t) => t === expected, 'the accepted text on the writer’s page')
+    await waitFor(() => serverText('writer', room), (t) => t === expected, 'the accepted text on the server')
+    await waitFor(() => marked(writer.page), (x) => x.ins.length === 0 && x.del.length === 0, 'no marks after the accept')
+    noPageErrors(writer)
     log('done')
   }
 }

@@ -90,3 +90,39 @@ async def test_reverting_an_agent_in_rich_text_keeps_what_a_person_types(
     )
     tokens = {"person": person, "agent": agent, "session": session}
     await run_scenario(server, "agent-rich-revert", tokens, script=SCRIPT)
+
+
+async def test_an_agents_selection_shows_as_its_caret_in_rich_text(
+    make_server: Any, sqlite_url: str
+) -> None:
+    """Agent presence with a selection in a rich-text document: the page's Tiptap editor draws
+    the agent's caret, named, where the selection ends, and follows it when it moves."""
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    ada = await add_person(sqlite_url, "ada@example.com", "Ada")
+    await add_person(sqlite_url, "grace@example.com", "Grace")
+    owner = await sign_in(server, "ada@example.com")
+    made = await owner.http.post(
+        "/api/rooms", json={"title": "Rich plan", "kind": "rich"}, headers=owner.changes()
+    )
+    assert made.status_code in (200, 201), made.text
+    body = {"markdown": "Hello world\n\nSecond line\n"}
+    edited = await owner.http.patch(
+        "/api/rooms/rich-plan/content", json=body, headers=owner.changes()
+    )
+    assert edited.status_code == 200, edited.text
+    await owner.close()
+    person = issue_token(
+        SECRET, user="u-grace", name="Grace", grants={"rich-plan": "viewer"}, ttl_seconds=3600
+    )
+    agent, _ = issue_agent_token(
+        SECRET,
+        agent="Scribe",
+        person=ada.id,
+        person_name="Ada",
+        grants={"rich-plan": "editor"},
+        ttl_seconds=3600,
+    )
+    await run_scenario(
+        server, "agent-rich-cursor", {"person": person, "agent": agent}, script=SCRIPT
+    )

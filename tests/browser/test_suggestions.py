@@ -48,3 +48,68 @@ async def test_rich_text_an_editor_suggests_and_the_writer_accepts_and_rejects_a
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
     await server.start()
     await run_scenario(server, "suggest-rich", _tokens("rich-suggest-room"), script=SCRIPT)
+
+
+async def test_an_agent_suggests_over_mcp_and_a_person_accepts_it_on_an_open_page(
+    make_server: Any, sqlite_url: str
+) -> None:
+    """An agent limited to suggesting (commenter) reads the document with the MCP SDK's own
+    client over /mcp and suggests a change; Grace's open page shows it marked with the agent's
+    name and she accepts it: the text changes, credited to the agent."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    from collab.auth import issue_agent_token
+    from collab.client import CollabClient
+    from tests.agents.test_agent_tokens import _team
+    from tests.people.accounts import SECRET as PEOPLE_SECRET
+    from tests.people.accounts import add_person
+
+    server = make_server(sqlite_url, COLLAB_SECRET=PEOPLE_SECRET)
+    await server.start()
+    ada = await add_person(sqlite_url, "ada@example.com", "Ada")
+    await add_person(sqlite_url, "grace@example.com", "Grace")
+    await _team(server, "editor")  # Ada's "q3-plan", shared with Grace as an editor
+    grace = issue_token(
+        PEOPLE_SECRET, user="u-grace", name="Grace", grants={"q3-plan": "editor"}, ttl_seconds=3600
+    )
+    agent, _ = issue_agent_token(
+        PEOPLE_SECRET,
+        agent="Scribe",
+        person=ada.id,
+        person_name="Ada",
+        grants={"q3-plan": "commenter"},
+        ttl_seconds=3600,
+    )
+    async with CollabClient(server.http_url, token=grace) as rest:
+        await rest.replace_text("q3-plan", "The plan ships in March.")
+
+    async def mcp_suggest() -> None:
+        import httpx2
+
+        headers = {"Authorization": f"Bearer {agent}"}
+        async with (
+            httpx2.AsyncClient(headers=headers, timeout=30) as http,
+            streamable_http_client(f"{server.http_url}/mcp", http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            read_back = await session.call_tool("read_document", {"room": "q3-plan"})
+            assert not read_back.is_error and read_back.structured_content is not None
+            assert "The plan ships in March." in str(read_back.structured_content)
+            made = await session.call_tool(
+                "suggest_edit", {"room": "q3-plan", "passage": "March", "replacement": "April"}
+            )
+            assert not made.is_error, made.content
+
+    await run_scenario(
+        server,
+        "mcp-suggestion",
+        {"writer": grace},
+        script=SCRIPT,
+        controls={"mcp-suggest": mcp_suggest},
+    )
+    async with CollabClient(server.http_url, token=grace) as rest:
+        assert await rest.snapshot_text("q3-plan") == "The plan ships in April."
+        runs = (await rest.blame("q3-plan")).runs
+    assert [run.author for run in runs if run.text == "April"] == ["Scribe (for Ada)"]

@@ -270,8 +270,13 @@ export function altTextForm (editor) {
   // The position of the image the form describes, kept through every change (the selection
   // may move off it while the description is typed: a remote edit, an upload finishing).
   let target = null
+  // Whether the description in the box was typed and not saved yet: it is kept while the focus
+  // moves within the form (pressing Save), and replaced only when another image is chosen.
+  let typed = false
+  input.addEventListener('input', () => { typed = true })
   form.addEventListener('submit', (event) => {
     event.preventDefault()
+    typed = false
     const alt = input.value.trim() || null
     const at = target
     editor.chain().focus().command(({ tr }) => {
@@ -290,7 +295,8 @@ export function altTextForm (editor) {
       return
     }
     form.hidden = false
-    if (target !== sel.from || document.activeElement !== input) input.value = node.attrs.alt || ''
+    if (target !== sel.from) typed = false
+    if (!typed) input.value = node.attrs.alt || ''
     target = sel.from
   }
   editor.on('selectionUpdate', refresh)
