@@ -24,9 +24,12 @@ async def test_document_survives_a_graceful_restart(any_server: ServerProcess):
 
 
 async def test_sigterm_closes_clients_with_service_restart_code(any_server: ServerProcess):
-    async with YClient(any_server.ws_url, "bye") as alice:
+    async with YClient(any_server.ws_url, "bye", ack=True) as alice:
         await alice.synced.wait()
         alice.append("last words")
+        # Acknowledged, so the server must keep it (an update still on the wire when SIGTERM
+        # lands was never received, and may be lost).
+        await alice.wait_for(lambda: alice.acked == alice.sent_updates)
         stop = asyncio.create_task(any_server.stop())
         code, _ = await alice.wait_closed()
         assert code == 1012
