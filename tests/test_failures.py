@@ -395,6 +395,10 @@ async def test_sigterm_ends_despite_a_client_that_stopped_reading(
         COLLAB_SHUTDOWN_TIMEOUT="1",
         COLLAB_RATE_BYTES_PER_SECOND="1e9",
         COLLAB_RATE_BYTE_BURST="1000000000",
+        # The stalled client answers no ping: on a loaded machine the 12 MiB below can take
+        # longer than a ping's interval and timeout, which would drop it before shutdown.
+        COLLAB_PING_INTERVAL="600",
+        COLLAB_PING_TIMEOUT="600",
     )
     await server.start()
     _reader, stalled = await open_stalled_client(server.port, "backlog")
