@@ -73,12 +73,15 @@ class Item:
 @dataclass(slots=True)
 class ParsedUpdate:
     """What an update holds: its items, its garbage-collected ranges, the end clock of its
-    structs per client, its delete set (client -> [(clock, length)]), and the id of the first
+    structs per client, the first clock of each run of structs it holds without a skip
+    (client, clock), its delete set (client -> [(clock, length)]), and the id of the first
     UTF-16 unit of each character its strings hold beyond U+FFFF (a surrogate pair)."""
 
     items: list[Item] = field(default_factory=list)
     gc: list[tuple[int, int, int]] = field(default_factory=list)
     ends: dict[int, int] = field(default_factory=dict)
+    runs: list[tuple[int, int]] = field(default_factory=list)
+    skips: int = 0
     deletes: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     pairs: list[ID] = field(default_factory=list)
 
@@ -129,8 +132,13 @@ def parse_update(data: bytes, max_depth: int) -> ParsedUpdate:
             structs = reader.count("struct")
             client = reader.read_var_uint()
             clock = reader.u32()
+            run_starts = True
             for _ in range(structs):
+                if run_starts:
+                    parsed.runs.append((client, clock))
+                skips = parsed.skips
                 clock = _read_struct(reader, parsed, client, clock, max_depth)
+                run_starts = parsed.skips > skips
             if structs:
                 parsed.ends[client] = max(parsed.ends.get(client, 0), clock)
         _read_delete_set(reader, parsed)
@@ -151,6 +159,8 @@ def _read_struct(reader: _Reader, parsed: ParsedUpdate, client: int, clock: int,
             raise UpdateRefused("empty garbage-collected or skipped range")
         if info == _GC:
             parsed.gc.append((client, clock, length))
+        else:
+            parsed.skips += 1
         return _advance(clock, length)
     kind = info & _CONTENT
     if not _DELETED <= kind <= _DOC:

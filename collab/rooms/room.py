@@ -20,6 +20,7 @@ from collab.config import Settings, from_setting, view_of
 from collab.content import crdt
 from collab.content.encodings import DocEncodings
 from collab.content.fingerprint import fingerprint
+from collab.content.pending import PendingStructs
 from collab.content.surrogates import SurrogatePairs
 from collab.contract import READ_ONLY
 from collab.errors import (
@@ -164,6 +165,7 @@ class Room:
         self.nesting = nesting or TypeNesting(self.limits.max_nesting_depth)
         # Surrogate pairs held whole, to repair before an update splits one.
         self.surrogates = SurrogatePairs(doc, self.limits.max_nesting_depth)
+        self.pending = PendingStructs()
         # Bytes of updates the document holds, stored and applied since (an upper bound).
         self.size = log_size.state_bytes + log_size.bytes
         self.awareness_dropped = 0
@@ -374,8 +376,10 @@ class Room:
                 )
             parsed = parsed or parse_update(update, self.limits.max_nesting_depth)
             levels = self.nesting.admit(parsed)
+            known = self.encodings.state()
+            self.pending.check(parsed, known)
             self._repair(repairs, origin)
-            before = self.encodings.state()
+            before = self.encodings.state() if repairs else known
             # Only an update that adds nothing but new structs may be merged with its neighbours
             # (one row, one frame): yrs keeps the first of two structs with one id, and a merge
             # could keep the other (a client re-sending, or forging, structs the room has).
@@ -384,6 +388,7 @@ class Room:
             self.nesting.record(parsed, levels)
             self.surrogates.applied(parsed, before)
             self.encodings.changed()
+            self.pending.applied(parsed, self.encodings.state())
             self.size += len(update)
             data = update
         self._applied += 1
@@ -556,6 +561,7 @@ class Room:
             self.nesting.record(parsed, self.nesting.admit(parsed, strict=False))
             self.surrogates.applied(parsed, before)
             self.encodings.changed()
+            self.pending.applied(parsed, self.encodings.state())
             self.size += len(part)
             self.log_size.count += 1
             self.log_size.bytes += len(part)
