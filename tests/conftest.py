@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -18,6 +19,18 @@ REDIS_ENV = "COLLAB_TEST_REDIS_URL"
 os.environ.setdefault(launcher.FORK_ENV, "1")  # collab forked from tests/launcher.py
 
 
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """At most two browser scenarios at once (tests/lanes.py)."""
+    from tests.lanes import BrowserLanes
+
+    return BrowserLanes(config, log) if config.getvalue("dist") == "loadscope" else None
+
+
+def _is_browser_test(item: pytest.Item) -> bool:
+    return Path(str(item.path)).parent.name == "browser"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest tests first (those marked slow, then the browser scenarios): workers take
     tests in this order, so none is left running one of them alone at the end."""
@@ -27,7 +40,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _rank(item: pytest.Item) -> int:
     if item.get_closest_marker("slow"):
         return 0
-    return 1 if Path(str(item.path)).parent.name == "browser" else 2
+    return 1 if _is_browser_test(item) else 2
 
 
 def pytest_sessionfinish() -> None:

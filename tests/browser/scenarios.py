@@ -141,10 +141,11 @@ async def _control(server: Any, command: str, controls: Controls) -> None:
         raise AssertionError(f"unknown control command {command!r}")
 
 
-async def _drive(proc: asyncio.subprocess.Process, server: Any, controls: Controls) -> list[str]:
-    """Relay the script's output and answer its control requests; returns its output lines."""
+async def _drive(
+    proc: asyncio.subprocess.Process, server: Any, controls: Controls, lines: list[str]
+) -> None:
+    """Relay the script's output into `lines` and answer its control requests."""
     assert proc.stdout is not None and proc.stdin is not None
-    lines: list[str] = []
     async for raw in proc.stdout:
         line = raw.decode(errors="replace").rstrip("\n")
         lines.append(line)
@@ -154,7 +155,6 @@ async def _drive(proc: asyncio.subprocess.Process, server: Any, controls: Contro
             proc.stdin.write(b"ok\n")
             await proc.stdin.drain()
     await proc.wait()
-    return lines
 
 
 async def run_scenario(
@@ -181,9 +181,15 @@ async def run_scenario(
         stderr=asyncio.subprocess.STDOUT,
         env=env,
     )
+    lines: list[str] = []
     try:
         async with asyncio.timeout(SCENARIO_TIMEOUT):
-            lines = await _drive(proc, server, controls or {})
+            await _drive(proc, server, controls or {}, lines)
+    except TimeoutError:
+        output = "\n".join(lines[-40:])
+        raise AssertionError(
+            f"{scenario} still running after {SCENARIO_TIMEOUT} s:\n{output}"
+        ) from None
     finally:
         if proc.returncode is None:
             proc.kill()
