@@ -437,11 +437,15 @@ def point_nodes(doc: Doc[Any], index: int) -> bytes:
     if not strings[number]:
         found = _node_id(copy, nodes[number])
         if found is None:
+            if isinstance(nodes[number], Text):
+                # As Yjs makes one in an empty root Y.Text: the root's name, assoc 0.
+                name = content_root(copy).encode("utf-8")
+                return b"\x01" + write_var_uint(len(name)) + name + b"\x00"
             raise InvalidRequest(
                 "the point is in an empty document: an insertion needs a paragraph (or some "
                 "text) to hold its place; type something first"
             )
-        # As Yjs makes one in an empty Y.XmlText: the type's own id, assoc 0 (its start).
+        # As Yjs makes one in an empty Y.XmlText: the type's own id, assoc 0.
         return b"\x02" + write_var_uint(found[0]) + write_var_uint(found[1]) + b"\x00"
     client, clock, _ = _char_id(copy, nodes[number], 0)
     return StickyIndex.from_json({"item": {"client": client, "clock": clock}, "assoc": 0}).encode()
@@ -455,11 +459,15 @@ def locate_points(doc: Doc[Any], points: Sequence[bytes]) -> list[int | None]:
     holdings = _Holdings(copy)
     positions: list[StickyIndex | None] = []
     types: dict[int, tuple[int, int, int]] = {}
+    roots: dict[int, tuple[str, int]] = {}
     for n, data in enumerate(points):
         position: StickyIndex | None = None
         in_type = _type_position(data)
+        in_root = _root_position(data) if in_type is None else None
         if in_type is not None:
             types[n] = in_type
+        elif in_root is not None:
+            roots[n] = in_root
         else:
             try:
                 position = decode_position(data, "at")
@@ -471,19 +479,41 @@ def locate_points(doc: Doc[Any], points: Sequence[bytes]) -> list[int | None]:
     found = [
         None if spot is None else starts[spot[0]] + spot[1] for spot in _spots(copy, positions)
     ]
+    # A point naming a type stands where Yjs puts it: at the type's end, or with a negative
+    # assoc at its start (createAbsolutePositionFromRelativePosition).
     if types:
         numbers = _numbers_of_types(copy, [(c, k) for c, k, _ in types.values()])
         for (n, (_, _, assoc)), number in zip(types.items(), numbers, strict=True):
             if number is not None:
-                found[n] = starts[number] + (len(strings[number]) if assoc < 0 else 0)
+                found[n] = starts[number] + (len(strings[number]) if assoc >= 0 else 0)
+    plain = content_kind(copy) != RICH
+    for n, (name, assoc) in roots.items():
+        if plain and name == content_root(copy):
+            found[n] = len(strings[0]) if assoc >= 0 else 0
     return found
 
 
 def check_point(data: bytes, what: str) -> None:
     """InvalidRequest unless `data` is an insertion's point: a relative position naming a
-    character, or (in an empty paragraph) a type by its id."""
-    if _type_position(data) is None:
+    character, or (in an empty paragraph) a type by its id, or (in an empty plain text) a
+    root type by its name."""
+    if _type_position(data) is None and _root_position(data) is None:
         decode_position(data, what)
+
+
+def _root_position(data: bytes) -> tuple[str, int] | None:
+    """(name, assoc) of a relative position naming a root type (what Yjs makes in an empty
+    root Y.Text), else None."""
+    reader = Reader(data)
+    try:
+        if reader.read_var_uint() != 1:
+            return None
+        name = reader.read_var_string()
+        assoc = reader.read_var_int() if reader.remaining else 0
+        reader.expect_end()
+    except MalformedMessage:
+        return None
+    return name, assoc
 
 
 def _type_position(data: bytes) -> tuple[int, int, int] | None:

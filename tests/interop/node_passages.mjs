@@ -71,6 +71,23 @@ const commands = {
     const text = nodes(load(update))[node]
     return { position: b64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(text, at, assoc))) }
   },
+  where ({ update, position }) {
+    // Where Yjs puts a point in the rich text: [node, index], or null.
+    const doc = load(update)
+    const absolute = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(bytes(position)), doc)
+    return { at: absolute && [nodes(doc).indexOf(absolute.type), absolute.index] }
+  },
+  plainPoint ({ update, at, assoc }) {
+    // A point in a plain text (the root Y.Text 'content') as CodeMirror's y-codemirror makes it.
+    const text = load(update).getText('content')
+    return { position: b64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(text, at, assoc))) }
+  },
+  plainWhere ({ update, position }) {
+    const doc = load(update)
+    doc.getText('content')
+    const absolute = Y.createAbsolutePositionFromRelativePosition(Y.decodeRelativePosition(bytes(position)), doc)
+    return { at: absolute && absolute.index }
+  },
   typeEnd ({ update, node }) {
     const text = nodes(load(update))[node]
     return { position: b64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(text, text.length, 0))) }

@@ -139,7 +139,7 @@ async def test_a_rich_delete_whose_paragraph_went_is_a_409(http: httpx.AsyncClie
 
 async def test_an_insertion_into_an_empty_paragraph(http: httpx.AsyncClient):
     """Yjs names the empty Y.XmlText itself (the type's id) for a point in an empty paragraph;
-    the server makes the same for a point by index there."""
+    the server makes the same for a point by index there, and places both where Yjs does."""
     doc = await _doc(http)
     seen = doc.get_state()
     fragment = doc.get("content", type=XmlFragment)
@@ -158,10 +158,17 @@ async def test_an_insertion_into_an_empty_paragraph(http: httpx.AsyncClient):
         http, {"kind": "insert", "passage": {"index": empty_at, "length": 0}, "text": "one "}
     )
     assert by_index["suggestion"]["range"]["index"] == empty_at
-    for thread in (by_editor, by_index):
-        accepted = await http.post(
-            f"/suggestions/{thread['id']}/accept", headers=as_("editor", "Ed")
-        )
-        assert accepted.status_code == 200, accepted.text
-    # Both name the paragraph's start: the second accepted goes before the first.
-    assert _shown(await _doc(http)).split("</paragraph>")[1] == "<paragraph>one two"
+    accepted = await http.post(
+        f"/suggestions/{by_editor['id']}/accept", headers=as_("editor", "Ed")
+    )
+    assert accepted.status_code == 200, accepted.text
+    # Both name the paragraph itself, which stands, as Yjs resolves it, at the paragraph's end
+    # now that it holds text: the server shows and accepts the second where every page shows it.
+    state = base64.urlsafe_b64encode((await _doc(http)).get_update()).decode().rstrip("=")
+    shown_by_yjs = await yjs(op="where", update=state, position=by_index["suggestion"]["at"])
+    assert shown_by_yjs["at"] == [1, len("two")]
+    listed = (await http.get("/suggestions", headers=as_("viewer"))).json()["items"]
+    assert [t["suggestion"]["range"]["index"] for t in listed] == [empty_at + len("two")]
+    accepted = await http.post(f"/suggestions/{by_index['id']}/accept", headers=as_("editor", "Ed"))
+    assert accepted.status_code == 200, accepted.text
+    assert _shown(await _doc(http)).split("</paragraph>")[1] == "<paragraph>twoone "

@@ -7,6 +7,7 @@ the events open editors hear."""
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from collab.auth import issue_token
 from collab.client import CollabClient
 from tests.auth.test_websocket_auth import SECRET, token
+from tests.comments.test_rich_threads import yjs
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
 from tests.yclient import YClient
@@ -366,3 +368,35 @@ async def test_two_accepts_at_once_apply_it_once(http: httpx.AsyncClient):
     refused = first if first.status_code == 409 else second
     assert "not open" in refused.json()["detail"]
     assert await text(http) == "The very quick brown fox jumps over the lazy dog."
+
+
+async def test_an_insertion_into_an_empty_plain_document(server: ServerProcess):
+    """In an empty plain text, Yjs (y-codemirror's page) names the root type for a point; the
+    server takes it, makes the same for a point by index, and places both where Yjs does: at
+    the text's end once someone has typed."""
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/doc") as http:
+        made = await http.put(f"{server.http_url}/api/rooms/doc", headers=as_("admin"))
+        assert made.status_code == 201, made.text
+        empty = await http.get("/snapshot", params={"format": "yjs"}, headers=as_("viewer"))
+        state = base64.urlsafe_b64encode(empty.content).decode().rstrip("=")
+        point = await yjs(op="plainPoint", update=state, at=0, assoc=0)
+        by_page = await suggest(http, {"kind": "insert", "at": point["position"], "text": "Hi"})
+        by_index = await suggest(
+            http, {"kind": "insert", "passage": {"index": 0, "length": 0}, "text": "Yo"}
+        )
+        for thread in (by_page, by_index):
+            assert thread["suggestion"]["range"] == {"index": 0, "length": 0, "text": ""}
+        typed = await http.patch("/text", json={"text": "abc"}, headers=as_("editor", "Ed"))
+        assert typed.status_code == 200, typed.text
+        now = await http.get("/snapshot", params={"format": "yjs"}, headers=as_("viewer"))
+        state = base64.urlsafe_b64encode(now.content).decode().rstrip("=")
+        for thread in (by_page, by_index):
+            where = await yjs(op="plainWhere", update=state, position=thread["suggestion"]["at"])
+            assert where["at"] == len("abc")
+        assert [t["suggestion"]["range"]["index"] for t in await suggestions(http)] == [3, 3]
+        accepted = await accept(http, by_page["id"])
+        assert accepted.status_code == 200, accepted.text
+        assert await text(http) == "abcHi"
+        accepted = await accept(http, by_index["id"])
+        assert accepted.status_code == 200, accepted.text
+        assert await text(http) == "abcHiYo"
