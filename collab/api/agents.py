@@ -50,6 +50,8 @@ CLEAR_PRESENCE = Operation(
     "clearAgentPresence",
     "Remove the calling agent from the document's presence",
     {204: Reply("Removed (also when there was none)")},
+    description="Also ends the agent's session in the document (webhook agent.session.ended, "
+    "reason cleared), whether it showed its presence or only edited.",
     role=Role.VIEWER,
 )
 
@@ -144,10 +146,15 @@ async def set_presence(call: RoomCall[None, AgentPresenceBody]) -> Response:
 
 @CLEAR_PRESENCE.on_room
 async def clear_presence(call: RoomCall[None, None]) -> Response:
-    """DELETE /api/rooms/{room}/presence (whoever is not an agent holds none)."""
+    """DELETE /api/rooms/{room}/presence (whoever is not an agent holds none). It ends the
+    agent's session in the room (agent.session.ended, "cleared"), whether it showed its
+    presence or only edited: an agent that never shows itself ends its session here."""
     session = call.identity.agent_session
     if session is not None:
-        _presence(call.state).remove(call.room, session, call.identity.user_id)
+        state = call.state
+        if not _presence(state).remove(call.room, session, call.identity.user_id):
+            for observer in state.agent_ended_observers:
+                observer(call.room, session, call.identity.display, "cleared")
     return Response(status_code=204)
 
 

@@ -59,7 +59,8 @@ async def test_an_agent_session_starting_and_ending_is_announced(
     make_server: ServerFactory, sqlite_url: str
 ):
     """agent.session.started at the session's presence or first edit in a room (once, whichever
-    comes first), agent.session.ended when its presence is cleared or expires."""
+    comes first), agent.session.ended when its presence is cleared (also by an agent that only
+    edited) or expires."""
     async with receiving(Receiver()) as receiver:
         server = webhook_server(
             make_server, sqlite_url, receiver, COLLAB_SECRET=SECRET, COLLAB_WEBHOOK_DEBOUNCE="0.2"
@@ -90,11 +91,23 @@ async def test_an_agent_session_starting_and_ending_is_announced(
                 await receiver.wait(lambda: len(sessions()) == 3)
                 await agent.set_agent_presence("q3-plan", "working", ttl_seconds=1)
                 await receiver.wait(lambda: len(sessions()) == 4)  # the agent "crashed"
+                # An agent that only edits ends its session by clearing the presence it never
+                # showed; clearing again, with the session ended, announces nothing more.
+                await agent.replace_text("q3-plan", "Edited only.")
+                await receiver.wait(lambda: len(sessions()) == 5)
+                await agent.clear_agent_presence("q3-plan")
+                await receiver.wait(lambda: len(sessions()) == 6)
+                await agent.clear_agent_presence("q3-plan")
+                await agent.replace_text("q3-plan", "Edited once more.")
+                await receiver.wait(lambda: len(sessions()) == 7)
         assert sessions() == [
             ("agent.session.started", "presence"),
             ("agent.session.ended", "cleared"),
             ("agent.session.started", "edit"),
             ("agent.session.ended", "expired"),
+            ("agent.session.started", "edit"),
+            ("agent.session.ended", "cleared"),
+            ("agent.session.started", "edit"),
         ]
         started = next(e for e in receiver.delivered() if e.event == "agent.session.started")
         assert started.json["session"] == made.session and started.json["room"] == "q3-plan"
