@@ -89,9 +89,12 @@ class VersionList(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null: last")
 
 
-def build_server(clients: ClientSource, log_level: LogLevel = "INFO") -> MCPServer:
+def build_server(
+    clients: ClientSource, log_level: LogLevel = "INFO", edited: set[str] | None = None
+) -> MCPServer:
     """An MCP server whose tools act through the clients `clients` gives. `log_level` is the
-    SDK's, for a process whose logging nobody configured yet (`collab mcp`)."""
+    SDK's, for a process whose logging nobody configured yet (`collab mcp`); `edited`, if
+    given, gathers the documents `edit_document` changed."""
     server: MCPServer = MCPServer(
         "collab",
         version=package_version(),
@@ -101,7 +104,7 @@ def build_server(clients: ClientSource, log_level: LogLevel = "INFO") -> MCPServ
         "person to accept, and list their versions. Edits reach everyone who has the document "
         "open at once.",
     )
-    tools = _Tools(clients)
+    tools = _Tools(clients, edited)
     read_only = ToolAnnotations(read_only_hint=True, open_world_hint=False)
     server.add_tool(tools.list_documents, annotations=read_only)
     server.add_tool(tools.read_document, annotations=read_only)
@@ -118,8 +121,9 @@ def build_server(clients: ClientSource, log_level: LogLevel = "INFO") -> MCPServ
 class _Tools:
     """The tools' bodies; each docstring is the description the agent reads."""
 
-    def __init__(self, clients: ClientSource) -> None:
+    def __init__(self, clients: ClientSource, edited: set[str] | None = None) -> None:
         self._clients = clients
+        self._edited = edited
 
     async def list_documents(
         self,
@@ -183,7 +187,10 @@ class _Tools:
         emphasis, links, tables). Either way the change is applied as the smallest edit, so
         unchanged parts, their formatting and the comments on them stay. It reaches open
         editors live."""
-        return await self._call(ctx, lambda c: _edit(c, room, new_text, old_text, occurrence))
+        done = await self._call(ctx, lambda c: _edit(c, room, new_text, old_text, occurrence))
+        if self._edited is not None:
+            self._edited.add(room)
+        return done
 
     async def comment(
         self,

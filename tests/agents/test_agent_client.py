@@ -3,7 +3,11 @@ edits over REST and shows itself working, and the person reverts its session."""
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
+
+from mcp import ClientSession, StdioServerParameters, stdio_client
 
 from collab.client import CollabClient
 from tests.agents.test_agent_tokens import _team
@@ -113,3 +117,41 @@ async def test_an_agent_session_starting_and_ending_is_announced(
         assert started.json["session"] == made.session and started.json["room"] == "q3-plan"
         assert started.json["agent"] == "Scribe (for Ada)" and verified(started)
         assert any(e.event == "document.changed" for e in receiver.delivered())
+
+
+async def test_an_mcp_agents_session_ends_when_it_disconnects(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """`collab mcp` with an agent's token: its first edit starts the agent's session in the
+    document, and the agent closing the connection ends it."""
+    async with receiving(Receiver()) as receiver:
+        server = webhook_server(
+            make_server, sqlite_url, receiver, COLLAB_SECRET=SECRET, COLLAB_WEBHOOK_DEBOUNCE="0.2"
+        )
+        await server.start()
+        await add_person(sqlite_url, "ada@example.com", "Ada")
+        await add_person(sqlite_url, "grace@example.com", "Grace")
+        await _team(server, "editor")
+        async with CollabClient(server.http_url) as ada:
+            await ada.sign_in("ada@example.com", PASSWORD)
+            made = await ada.create_agent_token("Scribe", ["q3-plan"], ttl_seconds=600)
+
+        def sessions() -> list[tuple[str, Any]]:
+            return [
+                (e.event, e.json.get("via") or e.json.get("reason"))
+                for e in receiver.delivered()
+                if e.event.startswith("agent.session.") and e.json["session"] == made.session
+            ]
+
+        argv = ["-m", "collab", "mcp", "--server-url", server.http_url, "--token", made.token]
+        env = {"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else None
+        params = StdioServerParameters(command=sys.executable, args=argv, env=env)
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            edited = await session.call_tool(
+                "edit_document", {"room": "q3-plan", "new_text": "Drafted over MCP."}
+            )
+            assert not edited.is_error, edited.content
+            await receiver.wait(lambda: len(sessions()) == 1)
+        await receiver.wait(lambda: len(sessions()) == 2)
+        assert sessions() == [("agent.session.started", "edit"), ("agent.session.ended", "cleared")]
