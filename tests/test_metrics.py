@@ -45,6 +45,11 @@ async def test_metrics_move_with_traffic(server: ServerProcess) -> None:
                 f"{server.http_url}/api/rooms/{ROOM}/versions", json={"label": "v1"}
             )
             assert response.status_code == 201
+            # The same state again: the version that holds it answers, and none is counted.
+            again = await client.post(
+                f"{server.http_url}/api/rooms/{ROOM}/versions", json={"label": "v1 again"}
+            )
+            assert again.is_success and again.json()["id"] == response.json()["id"]
         during = await scrape(server)
         assert during[("collab_connections", "role=admin")] == 2  # development: everyone admin
         assert during[("collab_rooms_loaded", "")] == 1

@@ -199,7 +199,7 @@ class UpdateWriter:
                 appended = await self._store.append(rows, batch=key)
                 self.commits += 1
                 if self._metrics is not None:
-                    _observe_commit(self._metrics, started, batch, rows)
+                    _observe_commit(self._metrics, started, batch, rows, appended.versions)
                 self.failing_since = self.last_error = self.committing_since = None
                 self._observe(rows, appended)
                 for room, (first, last) in appended.seqs.items():
@@ -347,11 +347,15 @@ def _observe_commit(
     started: float,
     batch: list[PendingWrite],
     rows: list[NewUpdate | NewVersion],
+    results: list[VersionResult],
 ) -> None:
+    """Time the commit; count the versions it recorded (not those the latest one already
+    held: the store answers with that one, created=False)."""
     metrics.commit_seconds.observe(time.monotonic() - started)
     metrics.commit_batch.observe(len(batch))
-    for row in rows:
-        if isinstance(row, NewVersion):
+    versions = [row for row in rows if isinstance(row, NewVersion)]
+    for row, result in zip(versions, results, strict=False):
+        if result.created:
             metrics.versions.labels(row.kind).inc()
 
 
