@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pycrdt import Doc, Text
 
+from tests.conftest import ServerFactory
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
@@ -143,19 +144,26 @@ async def test_the_list_says_who_is_in_and_who_edited(http, any_server):
     assert (await http.get("/rooms")).json()["items"][0]["editors"] == ["Ada L."]
 
 
-async def test_a_rooms_metadata_names_the_editors_its_listing_names(http, any_server):
-    """Issue 25, item 9: GET /api/rooms/{room} said "editors": [] whatever the list said."""
-    await _create(http, "Edited one")
-    async with YClient(any_server.ws_url, "edited-one", ack=True, name="Ada") as ada:
-        await ada.send_raw(ada.set_awareness(1, {"user": {"name": "Ada L."}}))
-        ada.append("hello")
-        await ada.wait_for(lambda: ada.acked >= 1)
+async def test_a_rooms_metadata_names_the_editors_its_listing_names(
+    make_server: ServerFactory, database_url: str
+):
+    """Issue 25, item 9: GET /api/rooms/{room} said "editors": [] whatever the list said.
+    The room stays loaded between the reads (a long unload grace): an automatic version on
+    unloading, falling between them, would rightly leave Ada out of the second."""
+    server = make_server(database_url, COLLAB_UNLOAD_GRACE="60")
+    await server.start()
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+        await _create(http, "Edited one")
+        async with YClient(server.ws_url, "edited-one", ack=True, name="Ada") as ada:
+            await ada.send_raw(ada.set_awareness(1, {"user": {"name": "Ada L."}}))
+            ada.append("hello")
+            await ada.wait_for(lambda: ada.acked == ada.sent_updates)
+            room = (await http.get("/rooms/edited-one")).json()
+            assert room["editors"] == ["Ada L."]
+        await ada.closed.wait()
+        await http.patch("/rooms/edited-one/text", json={"text": "by Grace"}, headers=GRACE)
+        listed = (await http.get("/rooms")).json()["items"][0]
         room = (await http.get("/rooms/edited-one")).json()
-        assert room["editors"] == ["Ada L."]
-    await ada.closed.wait()
-    await http.patch("/rooms/edited-one/text", json={"text": "by Grace"}, headers=GRACE)
-    listed = (await http.get("/rooms")).json()["items"][0]
-    room = (await http.get("/rooms/edited-one")).json()
     assert listed["name"] == room["name"] == "edited-one"
     assert room["editors"] == listed["editors"] and set(room["editors"]) == {"Ada L.", "Grace"}
 
