@@ -16,7 +16,10 @@ from tests.people.accounts import PASSWORD, SECRET, add_person, sign_in, with_st
 async def test_versions_name_the_agents_among_their_authors(
     make_server: ServerFactory, database_url: str
 ):
-    server = make_server(database_url, COLLAB_SECRET=SECRET)
+    # The room stays loaded between the two edits (a long unload grace): an automatic version
+    # on unloading, falling between them, would hold Ada's edit, and the named version only
+    # the agent's.
+    server = make_server(database_url, COLLAB_SECRET=SECRET, COLLAB_UNLOAD_GRACE="60")
     await server.start()
     await add_person(database_url, "ada@example.com", "Ada")
     await add_person(database_url, "grace@example.com", "Grace")

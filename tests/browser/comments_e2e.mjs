@@ -121,13 +121,20 @@ function richPos (page, needle, offset = 0) {
   }, [needle, offset])
 }
 
-/** Focus the rich text and put the caret at `pos` (or select `pos`..`to`). Tiptap focuses the
- * text in the next animation frame: wait for it, so that keys go there. */
+/** Focus the rich text and put the caret at `pos` (or select `pos`..`to`), until the text has
+ * the focus and that selection, so that keys go there. Done without Tiptap's focus command,
+ * which waits for an animation frame, and checked every 100 ms rather than every frame: on a
+ * loaded machine the page may paint rarely, and the panel may take the focus back meanwhile. */
 async function richSelect (page, pos, to = pos) {
-  await page.evaluate(([from, end]) => {
-    window.collab.editor.chain().focus(undefined, { scrollIntoView: true }).setTextSelection({ from, to: end }).run()
-  }, [pos, to])
-  await page.waitForFunction(() => window.collab.editor.view.hasFocus(), null, { timeout: WAIT })
+  await page.waitForFunction(([from, end]) => {
+    const editor = window.collab.editor
+    const { selection } = editor.state
+    if (editor.view.hasFocus() && selection.from === from && selection.to === end) return true
+    editor.commands.setTextSelection({ from, to: end })
+    editor.view.focus()
+    editor.commands.scrollIntoView()
+    return false
+  }, [pos, to], { timeout: WAIT, polling: 100 })
 }
 
 /** The highlighted text of each thread in a page's rich editor: {threadId: text}, a line break
