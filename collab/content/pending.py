@@ -6,7 +6,7 @@ yrs until they arrive. Honest clients rarely cause that; a faulty or hostile one
 mishandles a second gap: an update starting past a client's clock while structs are pending
 gets part of its items integrated at once, out of order, and the document holds a list its own
 encoding cannot reproduce. Peers that were connected then keep one text and every newcomer
-(whose sync is that encoding) another, and the stored log a third.
+(whose sync is that encoding) another.
 
 So a room tracks which clients' structs are pending and refuses, before yrs sees it, an update
 that would open a gap while any are (`GapBesidePending`, an InvalidUpdate: the sender's
@@ -29,9 +29,6 @@ class PendingStructs:
 
     def __init__(self) -> None:
         self._ends: dict[int, int] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self._ends)
 
     def check(self, update: ParsedUpdate, state: dict[int, int]) -> None:
         """Refuse `update` if it opens a gap (a run of structs starting past `state`, the
