@@ -59,6 +59,16 @@ async def test_edits_on_three_processes_reach_every_client(
         await fresh.wait_for(lambda: all(m in fresh.text for m in markers))
 
 
+async def pubsub_connections(redis_url: str, prefix: str) -> int:
+    """How many subscriptions this test's cluster holds now."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        entries = await client.client_list(_type="pubsub")
+    finally:
+        await client.aclose()
+    return sum(1 for entry in entries if entry.get("name", "").startswith(prefix))
+
+
 async def kill_pubsub_connections(redis_url: str, prefix: str) -> int:
     """Kill the subscriptions of this test's cluster (the client names carry its prefix)."""
     client = redis.Redis.from_url(redis_url)
@@ -87,6 +97,10 @@ async def test_subscriptions_killed_mid_burst_reconnect_and_lose_nothing(
         for i in range(60):
             writer.append(f"<{i}>")
             if i in (10, 30):
+                # Both processes subscribed (again, after the first kill) before the kill.
+                async with asyncio.timeout(15):
+                    while await pubsub_connections(redis_url, bus_prefix) < 2:
+                        await asyncio.sleep(0.05)
                 assert await kill_pubsub_connections(redis_url, bus_prefix) >= 2
             await asyncio.sleep(0.01)
         expected = "before " + "".join(f"<{i}>" for i in range(60))

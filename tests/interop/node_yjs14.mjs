@@ -84,7 +84,8 @@ const steps = {}
 // Yjs 14 writes; Yjs 13 reads it (through the server, which stored it).
 text.insert(0, 'fourteen says hi. ')
 text.format(0, 8, { bold: true })
-await until(() => text13.toString().includes('fourteen says hi.'))
+// The insertion and the formatting are two updates: wait for the second as well.
+await until(() => text13.toString().includes('fourteen says hi.') && text13.toDelta()[0]?.attributes)
 steps.formatted13 = JSON.stringify(text13.toDelta()[0])
 // Yjs 13 writes; Yjs 14 reads it. What the server sent back of Yjs 14's own changes (only
 // with echo) came before it, in the order it was committed.
