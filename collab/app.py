@@ -191,7 +191,7 @@ async def _running(
             state.documents.deleted_observers.append(webhooks.deleted)
             state.trash.restored_observers.append(webhooks.restored)
             state.reverted_observers.append(webhooks.agent_session_reverted)
-            state.agent_started_observers.append(webhooks.agent_session_started)
+            state.agent_active_observers.append(webhooks.agent_session_active)
             state.agent_ended_observers.append(webhooks.agent_session_ended)
             state.trash.purged_observers.append(webhooks.purged)
         await state.trash.purge_once()  # before serving: what fell due while it was down

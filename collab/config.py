@@ -361,6 +361,11 @@ class Settings:
         "seconds SIGTERM waits for sockets to close (a client that stopped reading never lets "
         "its socket close) before ending them; the final flush runs after",
     )
+    agent_idle_timeout: float = _setting(
+        900.0,
+        "seconds an agent session may go without an edit or a presence update in a room "
+        "before it ends there (webhook `agent.session.ended`, reason `idle`)",
+    )
     webhook_urls: str = _setting(
         "",
         "comma-separated `http(s)` URLs every webhook event is POSTed to",
@@ -473,6 +478,8 @@ class Settings:
             raise ValueError("webhook_attempts and webhook_queue_max must be at least 1")
         if self.webhook_debounce < 0 or self.webhook_backoff < 0:
             raise ValueError("webhook_debounce and webhook_backoff must not be negative")
+        if self.agent_idle_timeout <= 0:
+            raise ValueError("agent_idle_timeout must be above 0")
         if self.webhook_timeout <= 0 or self.webhook_sweep_interval <= 0:
             raise ValueError("webhook_timeout and webhook_sweep_interval must be above 0")
 

@@ -60,9 +60,9 @@ class CollabState:
     agent_presence: AgentPresence | None = None
     # Told (room, agent session, who) when an agent session is reverted (webhooks listen).
     reverted_observers: list[Callable[[str, str, str], None]] = field(default_factory=list)
-    # Told (room, agent session, agent's name, "presence") when an agent shows its presence
-    # in a room, and (room, session, name, "cleared" or "expired") when that presence goes.
-    agent_started_observers: list[Callable[[str, str, str, str], None]] = field(
+    # Told (room, agent session, agent's name, "presence", its ttl) whenever an agent sets its
+    # presence in a room, and (room, session, name, "cleared" or "expired") when that goes.
+    agent_active_observers: list[Callable[[str, str, str, str, float], None]] = field(
         default_factory=list
     )
     agent_ended_observers: list[Callable[[str, str, str, str], None]] = field(default_factory=list)

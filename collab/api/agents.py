@@ -131,9 +131,9 @@ async def set_presence(call: RoomCall[None, AgentPresenceBody]) -> Response:
     selection = (body.selection.index, body.selection.length) if body.selection else None
     presence = _presence(call.state)
     ttl = body.ttl_seconds
-    if await presence.set(call.room, session, identity.user_id, user, selection, ttl):
-        for observer in call.state.agent_started_observers:
-            observer(call.room, session, identity.display, "presence")
+    await presence.set(call.room, session, identity.user_id, user, selection, ttl)
+    for observer in call.state.agent_active_observers:
+        observer(call.room, session, identity.display, "presence", ttl)
     return reply(
         AgentPresenceState(
             name=identity.display,

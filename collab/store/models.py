@@ -219,8 +219,8 @@ class WebhookMarkRow(Base):
 
 class AgentSessionMarkRow(Base):
     """An agent session's run in a room, for its webhooks: announced started at its first
-    edit or presence there, ended when its presence is cleared or expires (ended_at; a later
-    edit or presence starts it again)."""
+    edit or presence there, ended when its presence is cleared or expires or it goes idle
+    (ended_at; a later edit or presence starts it again)."""
 
     __tablename__ = "agent_session_marks"
 
@@ -228,6 +228,10 @@ class AgentSessionMarkRow(Base):
     session: Mapped[str] = mapped_column(String(32), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Migration 0022: the agent's credited name, and when the session ends unless it edits or
+    # shows its presence again (agent.session.ended, "idle"); None on marks made before it.
+    agent: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    active_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AgentAuthorRow(Base):

@@ -161,7 +161,8 @@ def agent_session_started(room: str, session: str, agent: str, via: str) -> Even
 
 def agent_session_ended(room: str, session: str, agent: str, reason: str) -> Event:
     """agent.session.ended: the agent's presence in the room was "cleared" (DELETE) or
-    "expired" (its ttl ran out: a crashed agent)."""
+    "expired" (its ttl ran out: a crashed agent), or the session went "idle" (no edit or
+    presence for the agent idle timeout)."""
     fields = {"session": session, "agent": agent, "reason": reason, "at": now()}
     return Event(AGENT_ENDED, room, fields)
 

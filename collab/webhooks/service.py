@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -33,8 +34,9 @@ log = logging.getLogger(__name__)
 FLUSH_TIMEOUT = 5.0
 # Seconds delivery pauses after the database failed it.
 _PAUSE = 5.0
-# Agent sessions this process remembers having started (past it, the database tells).
-_STARTED_KEPT = 10_000
+# Agent sessions whose activity this process remembers having stored (past it, it forgets
+# them all and stores the next activity of each).
+_ACTIVE_KEPT = 10_000
 
 # Whether an event is to be queued, asked inside the transaction that queues it.
 _Condition = Callable[[AsyncConnection, datetime], Awaitable[bool]]
@@ -73,32 +75,47 @@ class Webhooks:
         self._sweep_every = settings.webhook_sweep_interval
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
-        self._started: set[tuple[str, str]] = set()
+        self._idle_after = settings.agent_idle_timeout
+        # Per agent session and room: until when (time.monotonic()) its stored mark keeps it
+        # active. Activity is stored again once that moves by a quarter of the idle time.
+        self._active_until: dict[tuple[str, str], float] = {}
 
     def committed(self, rows: list[NewUpdate | NewVersion], appended: Appended) -> None:
-        """Writer observer: note the commits (never waits); an agent session's first edit in a
-        room starts it (agent.session.started)."""
+        """Writer observer: note the commits (never waits); an agent session's edits keep it
+        active in their room, and the first starts it (agent.session.started)."""
         self._announcer.committed(rows, appended)
         for row in rows:
             session = row.session if isinstance(row, NewUpdate) else None
             if session is None or session.startswith(REVERTED):  # a revert's own edit
                 continue
-            if (row.room, session) not in self._started:
-                self.agent_session_started(row.room, session, row.author or "agent", "edit")
+            self.agent_session_active(row.room, session, row.author or "agent", "edit")
 
-    def agent_session_started(self, room: str, session: str, agent: str, via: str) -> None:
-        """An agent session edited or showed its presence in `room`: queue
-        agent.session.started unless it was already (and not ended since)."""
-        if len(self._started) >= _STARTED_KEPT:
-            self._started.clear()
-        self._started.add((room, session))
+    def agent_session_active(
+        self, room: str, session: str, agent: str, via: str, held_for: float = 0.0
+    ) -> None:
+        """An agent session edited or showed its presence (held `held_for` seconds) in `room`:
+        it stays active for the idle time after that; queue agent.session.started unless it
+        was started already (and not ended since)."""
+        key = (room, session)
+        until = time.monotonic() + held_for + self._idle_after
+        stored = self._active_until.get(key)
+        if stored is not None and until - stored < self._idle_after / 4:
+            return  # its stored mark still keeps it active long enough
+        if len(self._active_until) >= _ACTIVE_KEPT:
+            self._active_until.clear()
+        self._active_until[key] = until
         event = events.agent_session_started(room, session, agent, via)
-        self._queue_soon(event, lambda conn, at: agent_marks.start(conn, room, session, at))
+        hold = timedelta(seconds=held_for + self._idle_after)
+
+        def start(conn: AsyncConnection, at: datetime) -> Awaitable[bool]:
+            return agent_marks.start(conn, room, session, agent, at, at + hold)
+
+        self._queue_soon(event, start)
 
     def agent_session_ended(self, room: str, session: str, agent: str, reason: str) -> None:
         """An agent's presence in `room` was cleared or expired: queue agent.session.ended if
         it was started and not ended yet."""
-        self._started.discard((room, session))
+        self._active_until.pop((room, session), None)
         event = events.agent_session_ended(room, session, agent, reason)
         self._queue_soon(event, lambda conn, at: agent_marks.end(conn, room, session, at))
 
@@ -213,10 +230,12 @@ class Webhooks:
 
     async def _sweep(self) -> None:
         """Announce what nobody announced: everything at first (windows open elsewhere are
-        cut short, harmlessly), then what settled since (other processes announce theirs)."""
+        cut short, harmlessly), then what settled since (other processes announce theirs);
+        end the agent sessions gone idle."""
         settled_for = 0.0
         while True:
             try:
+                await self._end_idle_sessions()
                 await self._announcer.begin()
                 swept = await self._announcer.sweep(settled_for)
                 settled_for = self._debounce + POLL
@@ -229,6 +248,19 @@ class Webhooks:
                     "webhooks: sweep failed (%s); next in %.0fs", failure, self._sweep_every
                 )
             await asyncio.sleep(self._sweep_every)
+
+    async def _end_idle_sessions(self) -> None:
+        """Mark ended the agent sessions no edit or presence kept active, queueing
+        agent.session.ended ("idle") for each in the same transaction."""
+        async with self._engine.begin() as conn:
+            at = datetime.now(UTC)
+            idle = await agent_marks.end_idle(conn, at)
+            made = [events.agent_session_ended(i.room, i.session, i.agent, "idle") for i in idle]
+            if made:
+                await outbox.queue(conn, made, self._urls, self._queue_max, at)
+        if idle:
+            log.info("webhooks: %d idle agent sessions ended", len(idle))
+            self._deliverer.wake()
 
 
 async def _stop(task: asyncio.Task[None] | None) -> None:

@@ -119,6 +119,53 @@ async def test_an_agent_session_starting_and_ending_is_announced(
         assert any(e.event == "document.changed" for e in receiver.delivered())
 
 
+async def test_an_agent_that_stops_editing_ends_its_session_when_idle(
+    make_server: ServerFactory, database_url: str
+):
+    """An agent that edits and then neither edits, sets its presence nor clears it (it
+    crashed, or forgot) is ended "idle" by the process that delivers webhooks; its next edit
+    starts the session again, which goes idle again."""
+    async with receiving(Receiver()) as receiver:
+        server = webhook_server(
+            make_server,
+            database_url,
+            receiver,
+            COLLAB_SECRET=SECRET,
+            COLLAB_WEBHOOK_DEBOUNCE="0.2",
+            COLLAB_WEBHOOK_SWEEP_INTERVAL="0.2",
+            COLLAB_AGENT_IDLE_TIMEOUT="1",
+        )
+        await server.start()
+        await add_person(database_url, "ada@example.com", "Ada")
+        await add_person(database_url, "grace@example.com", "Grace")
+        await _team(server, "editor")
+
+        def sessions() -> list[tuple[str, Any, Any]]:
+            return [
+                (e.event, e.json.get("via") or e.json.get("reason"), e.json["agent"])
+                for e in receiver.delivered()
+                if e.event.startswith("agent.session.")
+            ]
+
+        async with CollabClient(server.http_url) as ada:
+            await ada.sign_in("ada@example.com", PASSWORD)
+            made = await ada.create_agent_token("Scribe", ["q3-plan"], ttl_seconds=600)
+        async with CollabClient(server.http_url, token=made.token) as agent:
+            await agent.replace_text("q3-plan", "Drafted.")
+            await receiver.wait(lambda: len(sessions()) == 2)
+            await agent.replace_text("q3-plan", "Drafted again.")
+            await receiver.wait(lambda: len(sessions()) == 4)
+        scribe = "Scribe (for Ada)"
+        assert sessions() == [
+            ("agent.session.started", "edit", scribe),
+            ("agent.session.ended", "idle", scribe),
+            ("agent.session.started", "edit", scribe),
+            ("agent.session.ended", "idle", scribe),
+        ]
+        ended = [e for e in receiver.delivered() if e.event == "agent.session.ended"]
+        assert all(e.json["session"] == made.session and verified(e) for e in ended)
+
+
 async def test_an_mcp_agents_session_ends_when_it_disconnects(
     make_server: ServerFactory, sqlite_url: str
 ):
