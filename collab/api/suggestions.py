@@ -109,7 +109,7 @@ async def create_suggestion(call: RoomCall[None, NewSuggestion]) -> Response:
     take_turn(state, call.identity)
     doc = await state.documents.current(room)
     start, end, quote, at = _place(doc, body)
-    suggestion = Suggestion(body.kind, text, at)
+    suggestion = Suggestion(body.kind, text, at, session=call.identity.agent_session)
     new = stored.NewThread(
         room,
         start,
@@ -307,7 +307,8 @@ async def _accept(call: RoomCall[Any, Any], thread: Thread) -> Thread:
         suggestion.kind, suggestion.text, thread.start, thread.end, suggestion.at, thread.quote
     )
     suggester = thread.created_by
-    origin = LocalOrigin("suggestion", suggester.display)
+    # An agent's suggestion is its session's edit once accepted (a revert of it undoes it).
+    origin = LocalOrigin("suggestion", suggester.display, agent_session=suggestion.session)
     applied: list[bool] = []
 
     def change(doc: Doc[Any]) -> None:

@@ -97,6 +97,9 @@ class Suggestion:
     status: SuggestionStatus = "open"
     decided_by: Author | None = None
     decided_at: datetime | None = None
+    # The agent session its author made it in (an agent's suggestion), whose edit accepting
+    # it is: reverting that session undoes it with the rest of the agent's work.
+    session: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -202,6 +205,7 @@ def _suggestion(row: Any) -> Suggestion | None:
         row.suggest_status or "open",
         decided,
         _maybe_utc(row.decided_at),
+        row.suggest_session,
     )
 
 
@@ -219,6 +223,7 @@ def _suggestion_values(suggestion: Suggestion | None) -> dict[str, Any]:
         "decided_by_user": None if decided is None else decided.user,
         "decided_by_person": None if decided is None else decided.person,
         "decided_at": suggestion.decided_at,
+        "suggest_session": suggestion.session,
     }
 
 

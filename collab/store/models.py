@@ -357,6 +357,8 @@ class ThreadRow(Base):
     suggest_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     suggest_at: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     suggest_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The agent session an agent's suggestion was made in (migration 0022).
+    suggest_session: Mapped[str | None] = mapped_column(String(32), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
     decided_by_user: Mapped[str | None] = mapped_column(String(256), nullable=True)
     decided_by_person: Mapped[str | None] = mapped_column(String(32), nullable=True)

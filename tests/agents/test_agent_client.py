@@ -38,6 +38,34 @@ async def test_a_person_runs_an_agent_then_reverts_it_with_the_client(
         assert await ada.snapshot_text("q3-plan") == "Ada's plan."
 
 
+async def test_reverting_an_agent_session_undoes_its_accepted_suggestions(
+    make_server: ServerFactory, database_url: str
+):
+    """An agent's suggestion, once a person accepts it, is the agent session's edit (credited
+    to the agent): reverting the session takes it out with the agent's direct edits, and the
+    person's own typing since stays."""
+    server = make_server(database_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    await add_person(database_url, "ada@example.com", "Ada")
+    await add_person(database_url, "grace@example.com", "Grace")
+    await _team(server, "editor")
+    async with CollabClient(server.http_url) as ada:
+        await ada.sign_in("ada@example.com", PASSWORD)
+        await ada.replace_text("q3-plan", "Plan.")
+        made = await ada.create_agent_token("Scribe", ["q3-plan"], ttl_seconds=600)
+        async with CollabClient(server.http_url, token=made.token) as agent:
+            thread = await agent.suggest_insert("q3-plan", 5, " Agent idea.")
+            await agent.edit_text("q3-plan", [{"op": "insert", "index": 0, "text": "Bot: "}])
+        accepted = await ada.accept_suggestion("q3-plan", thread.id)
+        assert accepted.suggestion is not None and accepted.suggestion.status == "accepted"
+        assert await ada.snapshot_text("q3-plan") == "Bot: Plan. Agent idea."
+        await ada.edit_text("q3-plan", [{"op": "insert", "index": 22, "text": " Ada's end."}])
+        blamed = await ada.blame("q3-plan")
+        assert {run.text: run.author for run in blamed.runs}[" Agent idea."] == "Scribe (for Ada)"
+        assert await ada.revert_agent_session("q3-plan", made.session) is True
+        assert await ada.snapshot_text("q3-plan") == "Plan. Ada's end."
+
+
 async def test_a_revert_is_announced_to_webhooks(make_server: ServerFactory, sqlite_url: str):
     async with receiving(Receiver()) as receiver:
         server = webhook_server(
