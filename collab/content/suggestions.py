@@ -89,15 +89,100 @@ def _replace(doc: Doc[Any], index: int, length: int, text: str) -> None:
             string = strings[number]
             first, last = begin - starts[number], end - starts[number]
             del nodes[number][utf8(string, first) : utf8(string, last)]
-    if text:
-        left = strings[home][:offset]
-        if looks:
-            nodes[home].insert(utf8(left, offset), text, looks)
-        else:
-            nodes[home].insert(utf8(left, offset), text)
     last = max(n for n in range(len(nodes)) if starts[n] <= index + length)
     if last > home:
         _join(nodes[home : last + 1])
+    target = nodes[home]
+    if "\n" in text and isinstance(target, XmlText):
+        if _split(target, offset, text.split("\n"), looks):
+            return
+        text = text.replace("\n", " ")  # a block that cannot be split takes one line
+    if text:
+        _insert(nodes[home], utf8(node_string(nodes[home]), offset), text, looks)
+
+
+def _insert(node: Node, at: int, text: str, looks: dict[str, Any] | None) -> None:
+    """Insert `text` at UTF-8 offset `at` of `node`, formatted with `looks`."""
+    if looks:
+        node.insert(at, text, looks)
+    else:
+        node.insert(at, text)
+
+
+def _split(node: XmlText, offset: int, lines: list[str], looks: dict[str, Any] | None) -> bool:
+    """Insert `lines` at code point `offset` of `node` as an editor does when Enter is pressed
+    between them: the block is split there, each line after the first a new block. Of the text
+    before and after the point, the shorter moves into a new block (Yjs writes it anew, with
+    its formatting) and the longer stays where it is, with its comments' anchors and its
+    authors. Whether it could: only a block holding that one text node, in a fragment or an
+    element (paragraphs, headings, list items' and table cells' paragraphs; not code blocks,
+    whose newlines are their text's)."""
+    block = node.parent
+    if not isinstance(block, XmlElement) or len(block.children) != 1:
+        return False
+    holder, own = block.parent, block.tag
+    if own is None or own == "codeBlock" or not isinstance(holder, XmlElement | XmlFragment):
+        return False
+    place = next((n for n, child in enumerate(holder.children) if child == block), None)
+    if place is None:
+        return False
+    string = node_string(node)
+    head, tail = string[:offset], string[offset:]
+    attributes = dict(block.attributes.__iter__())
+    if len(tail) <= len(head):  # the block keeps its head; the tail (if any) moves
+        moved = _chunks(node, offset, len(string))
+        del node[utf8(string, offset) :]
+        _insert(node, utf8(head, offset), lines[0], looks)
+        tag = "paragraph" if not tail and own == "heading" else own
+        shape = {} if tag != own else attributes
+        for number, line in enumerate(lines[1:], start=1):
+            made = _new_block(holder, place + number, tag, shape)
+            _insert(made, 0, line, looks)
+            if number == len(lines) - 1:
+                _append(made, moved)
+        return True
+    moved = _chunks(node, 0, offset)  # the block keeps its tail; the head moves
+    del node[: utf8(string, offset)]
+    _insert(node, 0, lines[-1], looks)
+    for number, line in enumerate(lines[:-1]):
+        made = _new_block(holder, place + number, own, attributes)
+        if number == 0:
+            _append(made, moved)
+        _insert(made, utf8(node_string(made), len(node_string(made))), line, looks)
+    return True
+
+
+def _new_block(
+    holder: XmlElement | XmlFragment, place: int, tag: str, attributes: dict[str, Any]
+) -> XmlText:
+    """A new block `tag` at `place` of `holder`, holding an empty text node: that node."""
+    holder.children.insert(place, XmlElement(tag, attributes, contents=[XmlText()]))
+    block = holder.children[place]
+    assert isinstance(block, XmlElement)
+    made = block.children[0]
+    assert isinstance(made, XmlText)
+    return made
+
+
+def _chunks(node: XmlText, begin: int, end: int) -> list[tuple[str, dict[str, Any] | None]]:
+    """The text from code point `begin` to `end` of `node` as runs with their formatting."""
+    runs: list[tuple[str, dict[str, Any] | None]] = []
+    seen = 0
+    for chunk in node.diff():
+        value, attributes = chunk[0], chunk[1] if len(chunk) > 1 else None
+        if not isinstance(value, str):
+            continue
+        part = value[max(begin - seen, 0) : max(end - seen, 0)]
+        if part:
+            runs.append((part, dict(attributes) if attributes else None))
+        seen += len(value)
+    return runs
+
+
+def _append(node: XmlText, runs: list[tuple[str, dict[str, Any] | None]]) -> None:
+    """Append formatted `runs` to the end of `node`."""
+    for value, attributes in runs:
+        _insert(node, utf8(node_string(node), len(node_string(node))), value, attributes)
 
 
 def _join(nodes: list[Node]) -> None:

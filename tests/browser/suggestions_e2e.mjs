@@ -68,7 +68,7 @@ function marked (page) {
       return copy.textContent
     }
     const ins = [...document.querySelectorAll('#editor ins.suggest-ins')].map((el) => ({
-      text: shown(el), title: el.title, id: el.dataset.suggestion || null, spoken: el.textContent, colour: el.style.getPropertyValue('--suggest-colour'),
+      text: shown(el), breaks: el.querySelectorAll('br').length, title: el.title, id: el.dataset.suggestion || null, spoken: el.textContent, colour: el.style.getPropertyValue('--suggest-colour'),
       pending: el.classList.contains('is-pending')
     }))
     const del = {}
@@ -340,6 +340,22 @@ const scenarios = {
     const [par] = await waitFor(() => listed(writer.page), (l) => l.filter((t) => t.status === 'open').length === 1 && l[0].what === 'Delete “par”', 'the forward deletion listed')
     await writer.page.click(`[data-thread-id="${par.id}"] .suggestion-reject`)
     await waitFor(() => marked(editor.page), (m) => m.del.length === 0, 'the rejected deletion on its author’s page')
+
+    // Enter while suggesting: a paragraph break and the new paragraph's text are one insertion,
+    // its break shown by a pilcrow; accepted, the paragraph is split there on every page.
+    await caretRich(editor.page, 'Second paragraph.', 'Second paragraph.'.length)
+    await editor.page.keyboard.press('Enter')
+    await editor.page.keyboard.type('Third', { delay: 10 })
+    const [brk] = (await waitFor(() => marked(writer.page), (m) => m.ins.length === 1 && m.ins[0].text === '¶Third' && m.ins[0].breaks === 1 && m.ins[0].id, 'the suggested paragraph on the writer’s page')).ins
+    check(brk.spoken.includes('(new paragraph)'), `the break is not said: ${brk.spoken}`)
+    await waitFor(() => listed(writer.page), (l) => l.some((t) => t.id === brk.id && t.what === 'Insert “¶Third”'), 'the suggested paragraph listed')
+    check((await pageText(writer.page)).endsWith('\nSecond paragraph.'), 'the text changed before the accept')
+    await captureLooks(writer.page, 'rich-suggest-paragraph')
+    await writer.page.click(`[data-thread-id="${brk.id}"] .suggestion-accept`)
+    for (const [who, page] of [['author', editor.page], ['reviewer', reviewer.page], ['writer', writer.page]]) {
+      await waitFor(() => pageText(page), (t) => t.endsWith('\nSecond paragraph.\nThird'), `the split paragraph on the ${who}’s page`)
+    }
+    await waitFor(() => marked(editor.page), (m) => m.ins.length === 0, 'the accepted paragraph unmarked on its author’s page')
 
     // Back to Editing: typing changes the text again.
     await editor.page.click('.mode-button[data-mode="editing"]')

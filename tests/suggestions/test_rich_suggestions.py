@@ -172,3 +172,80 @@ async def test_an_insertion_into_an_empty_paragraph(http: httpx.AsyncClient):
     accepted = await http.post(f"/suggestions/{by_index['id']}/accept", headers=as_("editor", "Ed"))
     assert accepted.status_code == 200, accepted.text
     assert _shown(await _doc(http)).split("</paragraph>")[1] == "<paragraph>twoone "
+
+
+async def test_suggested_paragraph_breaks_split_blocks_as_enter_does(http: httpx.AsyncClient):
+    """A newline in a rich-text insertion or replacement is a paragraph break: accepting it
+    splits the block there as Enter would, each further line a block of its own. The longer
+    side of the split stays in place (its authors and anchors kept); the heading's text keeps
+    its level, and a break at a heading's end opens a paragraph."""
+    joined = "\n".join(PARAGRAPHS)
+    end_of_first = len(PARAGRAPHS[0])
+    after = await _suggest(
+        http,
+        {
+            "kind": "insert",
+            "passage": {"index": end_of_first, "length": 0},
+            "text": "\nA new paragraph",
+        },
+    )
+    middle = await _suggest(
+        http,
+        {"kind": "replace", "passage": {"text": "over"}, "text": "under\nthen\nacross"},
+    )
+    inside_bold = await _suggest(
+        http, {"kind": "insert", "passage": {"index": joined.index("ck"), "length": 0}, "text": "\n"}
+    )
+    for thread in (after, middle, inside_bold):
+        accepted = await http.post(
+            f"/suggestions/{thread['id']}/accept", headers=as_("editor", "Ed")
+        )
+        assert accepted.status_code == 200, accepted.text
+    assert _shown(await _doc(http)) == (
+        "<paragraph>The <bold>qui</bold></paragraph>"
+        "<paragraph><bold>ck</bold> brown fox</paragraph>"
+        "<paragraph>A new paragraph</paragraph>"
+        "<paragraph>jumps under</paragraph>"
+        "<paragraph>then</paragraph>"
+        "<paragraph>across 😀 the dog</paragraph>"
+        "<paragraph>and sleeps.</paragraph>"
+    )
+    text = (await http.get("/snapshot", params={"format": "text"}, headers=as_("viewer"))).text
+    assert text.startswith("The qui\n\nck brown fox\n\nA new paragraph\n\njumps under\n\nthen\n")
+    runs = (await http.get("/blame", headers=as_("viewer"))).json()["runs"]
+    by_cy = "".join(run["text"] for run in runs if run["author"] == "Cy")
+    by_ed = "".join(run["text"] for run in runs if run["author"] == "Ed")
+    assert "A new paragraph" in by_cy and "under" in by_cy and "then" in by_cy
+    # The longer side of each split stayed where it was, with its author; the shorter ("The
+    # qui", "jumps ") was written anew by the accepted edit, so blame credits it to Cy.
+    assert "ck brown fox" in by_ed and " 😀 the dog" in by_ed and "and sleeps." in by_ed
+    assert "The qui" in by_cy and "jumps " in by_cy
+
+
+async def test_a_break_in_a_heading_keeps_its_level(http: httpx.AsyncClient):
+    doc = await _doc(http)
+    seen = doc.get_state()
+    fragment = doc.get("content", type=XmlFragment)
+    fragment.children.insert(0, XmlElement("heading", {"level": 2}, contents=[XmlText("Plan B")]))
+    posted = await http.post(
+        "/updates", content=doc.get_update(seen), headers={**YJS, **as_("editor", "Ed")}
+    )
+    assert posted.is_success, posted.text
+    split = await _suggest(
+        http, {"kind": "insert", "passage": {"index": len("Plan"), "length": 0}, "text": "\n"}
+    )
+    accepted = await http.post(f"/suggestions/{split['id']}/accept", headers=as_("editor", "Ed"))
+    assert accepted.status_code == 200, accepted.text
+    # Made after that split: a point on the moved " B" (written anew) would stand where the
+    # deleted characters were, as any Yjs position on deleted text does.
+    end = len("Plan\n B")
+    opened = await _suggest(
+        http, {"kind": "insert", "passage": {"index": end, "length": 0}, "text": "!\n"}
+    )
+    accepted = await http.post(f"/suggestions/{opened['id']}/accept", headers=as_("editor", "Ed"))
+    assert accepted.status_code == 200, accepted.text
+    shown = _shown(await _doc(http))
+    assert shown.startswith(
+        '<heading level="2">Plan</heading><heading level="2"> B!</heading><paragraph></paragraph>'
+        "<paragraph>The "
+    ), shown

@@ -79,13 +79,13 @@ function decorations (doc, value) {
   for (const item of visible(value)) {
     if (item.from == null || item.to > size) continue
     if (item.kind === 'insert') {
-      if (item.text) out.push(widget(item.from, item, -1, () => insertedElement(item)))
+      if (item.text) out.push(widget(item.from, item, -1, () => insertedElement(item, 'new paragraph')))
       continue
     }
     if (item.to <= item.from) continue
     out.push(widget(item.from, item, -1, () => deletionLabel(item)))
     out.push(Decoration.inline(item.from, item.to, { nodeName: 'del', ...deletionAttributes(item) }))
-    if (item.kind === 'replace' && item.text) out.push(widget(item.to, item, -1, () => insertedElement(item)))
+    if (item.kind === 'replace' && item.text) out.push(widget(item.to, item, -1, () => insertedElement(item, 'new paragraph')))
     else out.push(widget(item.to, item, 1, () => deletionEnd()))
   }
   return DecorationSet.create(doc, out)
@@ -177,8 +177,9 @@ export function Suggestions ({ ctl, fragment }) {
   function typed (view, text) {
     if (!text) return true
     const { from, to } = view.state.selection
-    // Suggested text is plain text within a paragraph: line breaks become spaces.
-    return edit(view, { from, to, text: text.replace(/\r\n?|\n/g, ' '), direction: null })
+    // Suggested text is plain text; each line break in it is a paragraph break (Enter), which
+    // accepting it makes by splitting the paragraph there (docs/suggestions.md).
+    return edit(view, { from, to, text: text.replace(/\r\n?/g, '\n'), direction: null })
   }
 
   const plugin = new Plugin({
@@ -225,7 +226,7 @@ export function Suggestions ({ ctl, fragment }) {
         const mod = event.ctrlKey || event.metaKey
         if (event.key === 'Backspace') return remove(view, 'backward')
         if (event.key === 'Delete') return remove(view, 'forward')
-        if (event.key === 'Enter') return true // a new paragraph cannot be suggested (yet)
+        if (event.key === 'Enter') return event.shiftKey ? true : typed(view, '\n') // Shift+Enter: no line breaks within a paragraph
         if (mod && ['z', 'y'].includes(event.key.toLowerCase())) return true // undo changes the document directly
         return false
       },
@@ -236,6 +237,8 @@ export function Suggestions ({ ctl, fragment }) {
           const type = event.inputType
           if (type === 'insertText' || type === 'insertReplacementText') {
             typed(view, event.data ?? event.dataTransfer?.getData('text/plain') ?? '')
+          } else if (type === 'insertParagraph') {
+            typed(view, '\n')
           } else if (type.startsWith('delete')) {
             remove(view, type.includes('Forward') ? 'forward' : 'backward')
           }

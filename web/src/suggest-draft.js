@@ -188,7 +188,8 @@ export function authorColour (author, awareness, colorFor) {
 
 /** What a suggestion proposes, in words: "insert “x”", "delete “y”", "replace “y” with “x”". */
 export function describe (kind, text, quote) {
-  const q = (s) => `“${s.length > 60 ? `${s.slice(0, 60)}…` : s}”`
+  // A line break in the text shows as a pilcrow (a paragraph break in rich text).
+  const q = (s) => `“${(s.length > 60 ? `${s.slice(0, 60)}…` : s).replace(/\n/g, '¶')}”`
   if (kind === 'insert') return `insert ${q(text)}`
   if (kind === 'delete') return `delete ${q(quote)}`
   return `replace ${q(quote)} with ${q(text)}`

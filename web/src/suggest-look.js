@@ -26,8 +26,27 @@ function hidden (text) {
   return span
 }
 
+/**
+ * The suggested text with each newline shown as a pilcrow and a break, and named for screen
+ * readers (`breakName`: "new paragraph" in rich text, "line break" in plain text).
+ */
+function withBreaks (text, breakName) {
+  const parts = []
+  text.split('\n').forEach((line, n) => {
+    if (n > 0) {
+      const mark = document.createElement('span')
+      mark.className = 'suggest-break'
+      mark.setAttribute('aria-hidden', 'true')
+      mark.textContent = '¶'
+      parts.push(mark, hidden(` (${breakName}) `), document.createElement('br'))
+    }
+    if (line) parts.push(line)
+  })
+  return parts
+}
+
 /** The inserted text of a suggestion (insert, or replace after its passage), as an element. */
-export function insertedElement (item) {
+export function insertedElement (item, breakName = 'line break') {
   const ins = document.createElement('ins')
   ins.className = 'suggest-ins'
   if (item.pending) ins.classList.add('is-pending')
@@ -36,7 +55,7 @@ export function insertedElement (item) {
   ins.title = hoverTitle(item)
   ins.style.setProperty('--suggest-colour', item.colour)
   // A replacement's label stands before its struck passage; its new text says "with".
-  ins.append(hidden(item.kind === 'insert' ? spokenLabel(item) : ' with: '), item.text, hidden(' (end of suggestion) '))
+  ins.append(hidden(item.kind === 'insert' ? spokenLabel(item) : ' with: '), ...withBreaks(item.text, breakName), hidden(' (end of suggestion) '))
   return ins
 }
 
