@@ -194,7 +194,8 @@ async def test_suggested_paragraph_breaks_split_blocks_as_enter_does(http: httpx
         {"kind": "replace", "passage": {"text": "over"}, "text": "under\nthen\nacross"},
     )
     inside_bold = await _suggest(
-        http, {"kind": "insert", "passage": {"index": joined.index("ck"), "length": 0}, "text": "\n"}
+        http,
+        {"kind": "insert", "passage": {"index": joined.index("ck"), "length": 0}, "text": "\n"},
     )
     for thread in (after, middle, inside_bold):
         accepted = await http.post(
