@@ -227,7 +227,7 @@ async def test_a_break_in_a_heading_keeps_its_level(http: httpx.AsyncClient):
     doc = await _doc(http)
     seen = doc.get_state()
     fragment = doc.get("content", type=XmlFragment)
-    fragment.children.insert(0, XmlElement("heading", {"level": 2}, contents=[XmlText("Plan B")]))
+    fragment.children.insert(0, XmlElement("heading", {"level": "2"}, contents=[XmlText("Plan B")]))
     posted = await http.post(
         "/updates", content=doc.get_update(seen), headers={**YJS, **as_("editor", "Ed")}
     )
