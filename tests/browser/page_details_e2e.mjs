@@ -5,11 +5,56 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  LOOKS, WAIT, baseUrl, check, checkAxe, log, openEditor, run, waitStatus
+  LOOKS, WAIT, baseUrl, check, checkAxe, log, openEditor, openPage, run, waitStatus
 } from './common.mjs'
+
+const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 
 // Screenshots of this work: COLLAB_SHOTS or OUTDIR/page-details.
 const SHOTS = () => process.env.COLLAB_SHOTS || join(process.argv[4] || '.', 'page-details')
+
+/**
+ * The header's title: its width, text, the part shown (px), a character's width, whether its
+ * text is cut and with an ellipsis; `overflow`: header parts beyond the header's edges.
+ */
+function headerTitle (page) {
+  return page.evaluate(() => {
+    const el = document.getElementById('doc-title')
+    const inner = el.querySelector('.title-button, .title-text') || el
+    const header = document.querySelector('.app-header').getBoundingClientRect()
+    const overflow = [...document.querySelectorAll('.app-header *')].filter((x) => {
+      const r = x.getBoundingClientRect()
+      return r.width > 0 && (r.right > header.right + 0.5 || r.left < header.left - 0.5)
+    }).map((x) => x.className || x.id)
+    const style = getComputedStyle(inner)
+    const probe = document.createElement('span')
+    probe.textContent = 'abcdefghijklmnopqrstuvwxyz'
+    probe.style.font = style.font
+    probe.style.position = 'absolute'
+    document.body.append(probe)
+    const charWidth = probe.getBoundingClientRect().width / 26
+    probe.remove()
+    return {
+      width: el.getBoundingClientRect().width,
+      text: inner.textContent,
+      shown: inner.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+      charWidth,
+      cut: inner.scrollWidth > inner.clientWidth,
+      ellipsis: style.textOverflow === 'ellipsis' && style.overflowX === 'hidden' && style.whiteSpace === 'nowrap' && style.display !== 'flex',
+      overflow
+    }
+  })
+}
+
+/** The role badge: its accessible text (what a screen reader reads), tooltip and width. */
+async function badgeLook (page) {
+  const snapshot = await page.locator('#role-badge').ariaSnapshot()
+  const look = await page.evaluate(() => {
+    const badge = document.getElementById('role-badge')
+    return { title: badge.title, width: badge.getBoundingClientRect().width }
+  })
+  return { name: snapshot.replace(/^- (text: )?/, '').trim(), ...look }
+}
 
 /** Two animation frames: CodeMirror and ProseMirror scroll in their measure cycle. */
 function frames (page) {
@@ -274,32 +319,55 @@ const scenarios = {
     }
   },
 
-  /** On a phone, the offline status does not squeeze the title. */
+  /** On a phone, the offline status does not squeeze the title; a viewer's "View only" badge
+   *  (an eye there, its words still announced) leaves the title a readable part, cut with an
+   *  ellipsis. */
   async 'phone-header' (browser) {
     const room = 'Q3-planning-and-budget-review'
-    const a = await openEditor(browser, room, { name: 'Ada', viewport: { width: 390, height: 844 } })
-    const title = () => a.page.evaluate(() => {
-      const el = document.getElementById('doc-title')
-      const inner = el.querySelector('.title-button') || el
-      const header = document.querySelector('.app-header').getBoundingClientRect()
-      const overflow = [...document.querySelectorAll('.app-header *')].filter((x) => {
-        const r = x.getBoundingClientRect()
-        return r.width > 0 && (r.right > header.right + 0.5 || r.left < header.left - 0.5)
-      }).map((x) => x.className || x.id)
-      return { width: el.getBoundingClientRect().width, text: inner.textContent, overflow }
-    })
-    const online = await title()
+    const phone = { viewport: { width: 390, height: 844 } }
+    const a = await openPage(browser, `/d/${room}#token=${TOKENS.editor}`, phone)
+    await waitStatus(a.page, 'connected')
+    const online = await headerTitle(a.page)
     await a.context.setOffline(true)
     await waitStatus(a.page, 'offline')
     // Changes made offline: the saved indicator says "Unsaved changes".
     await a.page.click('.cm-content')
     await a.page.keyboard.type('Written offline.', { delay: 10 })
     await a.page.waitForFunction(() => document.getElementById('saved').dataset.state === 'unsaved', null, { timeout: WAIT })
-    const offline = await title()
+    const offline = await headerTitle(a.page)
     check(offline.width >= online.width - 8, `the title shrank offline: ${JSON.stringify({ online, offline })}`)
     check(offline.overflow.length === 0, `the header overflows offline: ${offline.overflow}`)
     await a.context.setOffline(false)
     await waitStatus(a.page, 'connected')
+
+    // A viewer, with the editor here too (two avatars).
+    const v = await openPage(browser, `/d/${room}#token=${TOKENS.viewer}`, phone)
+    await waitStatus(v.page, 'connected')
+    await v.page.waitForFunction(() => document.querySelectorAll('#presence .avatar').length === 2, null, { timeout: WAIT })
+    check(await v.page.isVisible('#role-badge'), 'a viewer has no View only badge')
+    for (const scheme of ['light', 'dark']) {
+      await v.page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' })
+      await v.page.screenshot({ path: join(SHOTS(), `phone-header-viewer-390-${scheme}.png`) })
+      await checkAxe(v.page, `the viewer's phone header, ${scheme}`)
+    }
+    const viewer = await headerTitle(v.page)
+    log(`viewer at 390 px: ${JSON.stringify(viewer)}`)
+    check(viewer.text === room, `the viewer's title reads ${JSON.stringify(viewer.text)}`)
+    check(viewer.overflow.length === 0, `the viewer's header overflows: ${viewer.overflow}`)
+    // Readable: room for 8 characters or more; cut with an ellipsis (the title does not fit).
+    check(viewer.shown >= 8 * viewer.charWidth, `the viewer's title keeps ${viewer.shown} px (${viewer.charWidth} px a character): ${JSON.stringify(viewer)}`)
+    check(viewer.cut && viewer.ellipsis, `the viewer's title is cut without an ellipsis: ${JSON.stringify(viewer)}`)
+    const badge = await badgeLook(v.page)
+    check(badge.name === 'View only' && badge.title === 'View only', `the badge on a phone is announced as ${JSON.stringify(badge)}`)
+    check(badge.width <= 40, `the badge on a phone is ${badge.width} px wide`)
+    // On a wide screen the badge says it in words, and the whole title is shown.
+    await v.page.setViewportSize({ width: 1280, height: 800 })
+    await v.page.emulateMedia({ colorScheme: 'light' })
+    const wide = await headerTitle(v.page)
+    const wideBadge = await badgeLook(v.page)
+    check(!wide.cut && wide.text === room, `the viewer's title at 1280 px: ${JSON.stringify(wide)}`)
+    check(wideBadge.name === 'View only' && wideBadge.width > 60, `the badge at 1280 px: ${JSON.stringify(wideBadge)}`)
+    await v.page.screenshot({ path: join(SHOTS(), 'phone-header-viewer-1280-light.png') })
   },
 
   /** Screenshots (1280 and 390 px, light and dark) of both editors, each checked by axe-core. */
