@@ -284,7 +284,9 @@ const scenarios = {
     for (const [id, color] of Object.entries(before)) check(after[id] === color, `${id} changed colour on a newcomer: ${color} -> ${after[id]}`)
   },
 
-  /** Printing shows the document alone, black on white, in the rich and the plain editor. */
+  /** Printing shows the document alone, black on white, in the rich and the plain editor: with
+   *  the find bar open and (rich text) the caret in a table, the bars, table tools and panels
+   *  are not printed; the table (whole, not cut at the page's edge) and an image are. */
   async print (browser) {
     const dir = SHOTS()
     mkdirSync(dir, { recursive: true })
@@ -292,27 +294,90 @@ const scenarios = {
       const room = `print-${kind}`
       const a = await openEditor(browser, room, { name: 'Ada', query: `?kind=${kind}`, viewport: { width: 1280, height: 800 } })
       if (kind === 'rich') {
-        await a.page.evaluate(() => window.collab.editor.commands.setContent('<h1>Quarterly plan</h1><p>We ship <strong>on Friday</strong>, then <a href="https://example.com">review</a>.</p><ul><li><p>Budget</p></li><li><p>Hiring</p></li></ul>'))
+        await a.page.evaluate(() => window.collab.editor.commands.setContent('<h1>Quarterly plan</h1><p>We ship <strong>on Friday</strong>, then <a href="https://example.com">review</a>.</p><ul><li><p>Budget</p></li><li><p>Hiring</p></li></ul>' +
+          '<table><tbody><tr><th><p>Owner</p></th><th><p>Task</p></th><th><p>Due</p></th><th><p>Status</p></th></tr>' +
+          '<tr><td><p>Ada</p></td><td><p>Write the specification</p></td><td><p>Monday</p></td><td><p>Done</p></td></tr>' +
+          '<tr><td><p>Bob</p></td><td><p>Build the editor</p></td><td><p>Tuesday</p></td><td><p>In progress</p></td></tr></tbody></table><p>The chart:</p>'))
+        // An image as another editor puts it on the clipboard (a data: URL): uploaded.
+        await a.page.evaluate(() => window.collab.editor.commands.focus('end'))
+        await a.page.evaluate(() => {
+          const canvas = document.createElement('canvas')
+          canvas.width = 360
+          canvas.height = 160
+          const ctx = canvas.getContext('2d')
+          const gradient = ctx.createLinearGradient(0, 0, 360, 160)
+          gradient.addColorStop(0, '#3e63dd')
+          gradient.addColorStop(1, '#ec4899')
+          ctx.fillStyle = gradient
+          ctx.fillRect(0, 0, 360, 160)
+          const transfer = new DataTransfer()
+          transfer.setData('text/html', `<img src="${canvas.toDataURL('image/png')}" alt="Chart of the quarter">`)
+          transfer.setData('text/plain', 'chart')
+          document.querySelector('.rich-content').dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }))
+        })
+        await a.page.waitForFunction(() => [...document.querySelectorAll('.rich-content img')].some((img) => !img.src.startsWith('data:') && img.complete && img.naturalWidth === 360), null, { timeout: WAIT })
+          .catch(() => check(false, 'the pasted image was not uploaded and shown'))
       } else {
         await a.page.evaluate(() => window.collab.ytext.insert(0, '# Quarterly plan\n\nWe ship on Friday, then review.\n\n- Budget\n- Hiring\n'))
       }
       await a.page.click('#side-toggle') // the History panel open
       await a.page.waitForSelector('#side-panel', { state: 'visible', timeout: WAIT })
-      for (const scheme of ['light', 'dark']) {
-        await a.page.emulateMedia({ media: 'print', colorScheme: scheme })
-        for (const sel of ['.app-header', '.toolbar-wrap', '#side-panel', '#comments-panel', '#presence', '#share-dialog', '.connection-banner', '#notice', '.comment-fab', '.cm-ySelectionInfo', '.collaboration-carets__label', '.doc-status', '#outline-panel']) {
-          check(!(await shown(a.page, sel)), `${kind}, print, ${scheme}: ${sel} is shown`)
+      // The find bar open, then (rich text) the caret in a table cell: its tools shown.
+      await a.page.click(kind === 'rich' ? '.rich-content h1' : '.cm-content')
+      await a.page.keyboard.press('Control+f')
+      await a.page.waitForSelector(kind === 'rich' ? '.find-bar' : '.find-bar, .cm-panels', { state: 'visible', timeout: WAIT })
+      await a.page.keyboard.type('plan', { delay: 10 })
+      const hidden = ['.app-header', '.toolbar-wrap', '#side-panel', '#comments-panel', '#presence', '#share-dialog', '.connection-banner', '#notice', '.comment-fab', '.cm-ySelectionInfo', '.collaboration-carets__label', '.doc-status', '#outline-panel', '.find-bar', '.cm-panels', '.image-status']
+      if (kind === 'rich') {
+        await a.page.click('.rich-content table tr:nth-child(2) > td:nth-child(2) p')
+        await a.page.waitForSelector('.table-tools', { state: 'visible', timeout: WAIT })
+        check(await shown(a.page, '.find-bar'), 'rich: the find bar closed when the caret went into the table')
+        hidden.push('.table-tools')
+      }
+      for (const width of [1280, 390]) {
+        await a.page.setViewportSize({ width, height: width === 1280 ? 800 : 844 })
+        for (const scheme of ['light', 'dark']) {
+          await a.page.emulateMedia({ media: 'print', colorScheme: scheme })
+          const what = `${kind}, print at ${width} px, ${scheme}`
+          for (const sel of hidden) check(!(await shown(a.page, sel)), `${what}: ${sel} is shown`)
+          const text = kind === 'rich' ? '.rich-content' : '.cm-content'
+          check(await shown(a.page, text), `${what}: the text is not shown`)
+          check(await a.page.evaluate((sel) => {
+            const first = document.querySelector(sel).firstElementChild.getBoundingClientRect()
+            return !!document.elementFromPoint(first.left + 4, first.top + first.height / 2)?.closest(sel)
+          }, text), `${what}: the text's first line is not there to print (hidden or covered)`)
+          const look = await a.page.evaluate((sel) => {
+            const el = document.querySelector(sel)
+            const surface = el.closest('.doc-surface')
+            return { color: getComputedStyle(el).color, bg: getComputedStyle(document.body).backgroundColor, surface: getComputedStyle(surface).backgroundColor, left: el.getBoundingClientRect().left }
+          }, text)
+          check(look.color === 'rgb(0, 0, 0)' && ['rgb(255, 255, 255)', 'rgba(0, 0, 0, 0)'].includes(look.surface) && look.bg === 'rgb(255, 255, 255)',
+            `${what}: text ${look.color} on ${look.surface} / ${look.bg}`)
+          // The find bar's matches (of "plan") are not marked on paper.
+          const marks = await a.page.evaluate(() => [...document.querySelectorAll('.find-match, .cm-searchMatch')].map((m) => {
+            const style = getComputedStyle(m)
+            return `${style.backgroundColor} ${style.outlineStyle} ${style.boxShadow}`
+          }))
+          check(marks.length > 0 && marks.every((m) => m === 'rgba(0, 0, 0, 0) none none'), `${what}: the find matches are marked: ${JSON.stringify(marks)}`)
+          if (kind === 'rich') {
+            const printed = await a.page.evaluate(() => {
+              const table = document.querySelector('.rich-content table')
+              const wrapper = table.closest('.tableWrapper')
+              const img = document.querySelector('.rich-content img')
+              const box = (el) => { const r = el.getBoundingClientRect(); return { width: r.width, height: r.height } }
+              return {
+                table: table.checkVisibility() ? box(table) : null,
+                cells: [...table.querySelectorAll('th, td')].map((c) => c.textContent).join('|'),
+                clipped: wrapper ? wrapper.scrollWidth > wrapper.clientWidth + 1 : false,
+                image: img && img.checkVisibility() ? { ...box(img), natural: img.naturalWidth } : null
+              }
+            })
+            check(printed.table && printed.table.width > 0 && printed.cells.startsWith('Owner|Task|Due|Status|Ada|Write the specification'), `${what}: the table is not printed: ${JSON.stringify(printed)}`)
+            check(!printed.clipped, `${what}: the table is cut at the page's edge: ${JSON.stringify(printed)}`)
+            check(printed.image && printed.image.width > 0 && printed.image.height > 0 && printed.image.natural === 360, `${what}: the image is not printed: ${JSON.stringify(printed)}`)
+          }
+          await a.page.screenshot({ path: join(dir, `print-${kind}-${width}-${scheme}.png`), fullPage: true })
         }
-        const text = kind === 'rich' ? '.rich-content' : '.cm-content'
-        check(await shown(a.page, text), `${kind}, print: the text is not shown`)
-        const look = await a.page.evaluate((sel) => {
-          const el = document.querySelector(sel)
-          const surface = el.closest('.doc-surface')
-          return { color: getComputedStyle(el).color, bg: getComputedStyle(document.body).backgroundColor, surface: getComputedStyle(surface).backgroundColor, left: el.getBoundingClientRect().left }
-        }, text)
-        check(look.color === 'rgb(0, 0, 0)' && ['rgb(255, 255, 255)', 'rgba(0, 0, 0, 0)'].includes(look.surface) && look.bg === 'rgb(255, 255, 255)',
-          `${kind}, print, ${scheme}: text ${look.color} on ${look.surface} / ${look.bg}`)
-        await a.page.screenshot({ path: join(dir, `print-${kind}-${scheme}.png`), fullPage: true })
       }
       await a.page.emulateMedia({ media: 'screen', colorScheme: 'light' })
       await a.context.close()

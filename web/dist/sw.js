@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = 'a9ff804763bc'
+const VERSION = 'e879df7d04e7'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-QGJSVYVN.js","/assets/editor-RFQWIFHG.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-AQ2UQA3Q.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-DEXR4VVX.js","/assets/chunk-HKSYVYWZ.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-LSESYUTW.js","/assets/chunk-N5LQVW6F.js"]
+const PRECACHE = ["/assets/editor-QGJSVYVN.js","/assets/editor-B6JV7NS2.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-AQ2UQA3Q.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-DEXR4VVX.js","/assets/chunk-HKSYVYWZ.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-LSESYUTW.js","/assets/chunk-N5LQVW6F.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))
