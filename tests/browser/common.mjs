@@ -160,7 +160,7 @@ export async function checkAxe (page, what) {
 
 // Where the state screenshots go (1280 and 390 px wide, light and dark): COLLAB_SHOTS or
 // OUTDIR/states.
-const SHOTS = process.env.COLLAB_SHOTS || join(outdir || '.', 'states')
+export const SHOTS = process.env.COLLAB_SHOTS || join(outdir || '.', 'states')
 export const LOOKS = [
   { width: 1280, height: 800, scheme: 'light' },
   { width: 1280, height: 800, scheme: 'dark' },

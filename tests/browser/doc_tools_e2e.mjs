@@ -1,8 +1,9 @@
 // Browser end-to-end scenarios for the tools beside the text (issue 25 items 3 and 4): find and
 // replace in rich text, the outline, word and character counts, the keyboard shortcuts help.
 // Run by tests/browser/test_doc_tools.py; see common.mjs for how they are driven.
+import { join } from 'node:path'
 import {
-  WAIT, captureLooks, check, log, openEditor, openPage, run, waitSaved, waitStatus
+  SHOTS, WAIT, captureLooks, check, checkAxe, log, openEditor, openPage, run, waitSaved, waitStatus
 } from './common.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
@@ -184,12 +185,40 @@ const scenarios = {
     check(at.top >= at.under && at.top < at.height / 2, `Risks is not shown below the header and toolbar: ${JSON.stringify(at)}`)
     await captureLooks(a.page, 'outline')
 
+    // The window narrowed to a phone's width with the outline open: it would be a sheet over
+    // the text, so it closes (not remembered as the person's choice); widened, it is back.
+    check(await a.page.isVisible('#outline-panel'), 'the outline is not open at 1280 px after the looks')
+    await a.page.setViewportSize({ width: 390, height: 844 })
+    await a.page.waitForSelector('#outline-panel', { state: 'hidden', timeout: WAIT })
+      .catch(() => check(false, 'the outline stayed open (a sheet over the text) when the window narrowed'))
+    const narrow = await a.page.evaluate(() => {
+      const text = document.querySelector('.rich-content').getBoundingClientRect()
+      const x = text.left + text.width / 2
+      const y = Math.min(innerHeight - 1, Math.max(text.top, 0) + 200)
+      return {
+        expanded: document.getElementById('outline-toggle').getAttribute('aria-expanded'),
+        open: document.body.classList.contains('outline-open'),
+        onTop: !!document.elementFromPoint(x, y)?.closest('.rich-content'),
+        stored: localStorage.getItem('collab:outline')
+      }
+    })
+    check(narrow.expanded === 'false' && !narrow.open && narrow.onTop && narrow.stored !== 'closed', `narrowed with the outline open: ${JSON.stringify(narrow)}`)
+    await a.page.setViewportSize({ width: 1280, height: 800 })
+    await a.page.waitForSelector('#outline-panel', { state: 'visible', timeout: WAIT })
+      .catch(() => check(false, 'the outline closed by narrowing did not come back when the window widened'))
+
     // A phone starts without the outline; its toggle opens it as a sheet.
     const phone = await openKind(browser, room, 'rich', { name: 'Pia', viewport: { width: 390, height: 844 } })
     check(await phone.page.isHidden('#outline-panel'), 'the outline is open on a phone')
     await phone.page.click('#outline-toggle')
     await waitFor(() => outlineItems(phone.page), (i) => i.join('|') === 'Launch plan|Risks', 'the phone’s outline')
     check(await phone.page.getAttribute('#outline-toggle', 'aria-expanded') === 'true', 'the toggle is not expanded')
+    for (const scheme of ['light', 'dark']) {
+      await phone.page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' })
+      await phone.page.screenshot({ path: join(SHOTS, `outline-sheet-390-${scheme}.png`) })
+      await checkAxe(phone.page, `the outline sheet at 390 px, ${scheme}`)
+    }
+    await phone.page.emulateMedia({ colorScheme: 'light' })
     await phone.page.click('#outline-panel .outline-link >> text=Risks')
     await phone.page.waitForSelector('#outline-panel', { state: 'hidden', timeout: WAIT })
 

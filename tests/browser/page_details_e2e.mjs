@@ -5,11 +5,56 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  LOOKS, WAIT, baseUrl, check, checkAxe, log, openEditor, run, waitStatus
+  LOOKS, WAIT, baseUrl, check, checkAxe, log, openEditor, openPage, run, waitStatus
 } from './common.mjs'
+
+const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
 
 // Screenshots of this work: COLLAB_SHOTS or OUTDIR/page-details.
 const SHOTS = () => process.env.COLLAB_SHOTS || join(process.argv[4] || '.', 'page-details')
+
+/**
+ * The header's title: its width, text, the part shown (px), a character's width, whether its
+ * text is cut and with an ellipsis; `overflow`: header parts beyond the header's edges.
+ */
+function headerTitle (page) {
+  return page.evaluate(() => {
+    const el = document.getElementById('doc-title')
+    const inner = el.querySelector('.title-button, .title-text') || el
+    const header = document.querySelector('.app-header').getBoundingClientRect()
+    const overflow = [...document.querySelectorAll('.app-header *')].filter((x) => {
+      const r = x.getBoundingClientRect()
+      return r.width > 0 && (r.right > header.right + 0.5 || r.left < header.left - 0.5)
+    }).map((x) => x.className || x.id)
+    const style = getComputedStyle(inner)
+    const probe = document.createElement('span')
+    probe.textContent = 'abcdefghijklmnopqrstuvwxyz'
+    probe.style.font = style.font
+    probe.style.position = 'absolute'
+    document.body.append(probe)
+    const charWidth = probe.getBoundingClientRect().width / 26
+    probe.remove()
+    return {
+      width: el.getBoundingClientRect().width,
+      text: inner.textContent,
+      shown: inner.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+      charWidth,
+      cut: inner.scrollWidth > inner.clientWidth,
+      ellipsis: style.textOverflow === 'ellipsis' && style.overflowX === 'hidden' && style.whiteSpace === 'nowrap' && style.display !== 'flex',
+      overflow
+    }
+  })
+}
+
+/** The role badge: its accessible text (what a screen reader reads), tooltip and width. */
+async function badgeLook (page) {
+  const snapshot = await page.locator('#role-badge').ariaSnapshot()
+  const look = await page.evaluate(() => {
+    const badge = document.getElementById('role-badge')
+    return { title: badge.title, width: badge.getBoundingClientRect().width }
+  })
+  return { name: snapshot.replace(/^- (text: )?/, '').trim(), ...look }
+}
 
 /** Two animation frames: CodeMirror and ProseMirror scroll in their measure cycle. */
 function frames (page) {
@@ -239,7 +284,9 @@ const scenarios = {
     for (const [id, color] of Object.entries(before)) check(after[id] === color, `${id} changed colour on a newcomer: ${color} -> ${after[id]}`)
   },
 
-  /** Printing shows the document alone, black on white, in the rich and the plain editor. */
+  /** Printing shows the document alone, black on white, in the rich and the plain editor: with
+   *  the find bar open and (rich text) the caret in a table, the bars, table tools and panels
+   *  are not printed; the table (whole, not cut at the page's edge) and an image are. */
   async print (browser) {
     const dir = SHOTS()
     mkdirSync(dir, { recursive: true })
@@ -247,59 +294,145 @@ const scenarios = {
       const room = `print-${kind}`
       const a = await openEditor(browser, room, { name: 'Ada', query: `?kind=${kind}`, viewport: { width: 1280, height: 800 } })
       if (kind === 'rich') {
-        await a.page.evaluate(() => window.collab.editor.commands.setContent('<h1>Quarterly plan</h1><p>We ship <strong>on Friday</strong>, then <a href="https://example.com">review</a>.</p><ul><li><p>Budget</p></li><li><p>Hiring</p></li></ul>'))
+        await a.page.evaluate(() => window.collab.editor.commands.setContent('<h1>Quarterly plan</h1><p>We ship <strong>on Friday</strong>, then <a href="https://example.com">review</a>.</p><ul><li><p>Budget</p></li><li><p>Hiring</p></li></ul>' +
+          '<table><tbody><tr><th><p>Owner</p></th><th><p>Task</p></th><th><p>Due</p></th><th><p>Status</p></th></tr>' +
+          '<tr><td><p>Ada</p></td><td><p>Write the specification</p></td><td><p>Monday</p></td><td><p>Done</p></td></tr>' +
+          '<tr><td><p>Bob</p></td><td><p>Build the editor</p></td><td><p>Tuesday</p></td><td><p>In progress</p></td></tr></tbody></table><p>The chart:</p>'))
+        // An image as another editor puts it on the clipboard (a data: URL): uploaded.
+        await a.page.evaluate(() => window.collab.editor.commands.focus('end'))
+        await a.page.evaluate(() => {
+          const canvas = document.createElement('canvas')
+          canvas.width = 360
+          canvas.height = 160
+          const ctx = canvas.getContext('2d')
+          const gradient = ctx.createLinearGradient(0, 0, 360, 160)
+          gradient.addColorStop(0, '#3e63dd')
+          gradient.addColorStop(1, '#ec4899')
+          ctx.fillStyle = gradient
+          ctx.fillRect(0, 0, 360, 160)
+          const transfer = new DataTransfer()
+          transfer.setData('text/html', `<img src="${canvas.toDataURL('image/png')}" alt="Chart of the quarter">`)
+          transfer.setData('text/plain', 'chart')
+          document.querySelector('.rich-content').dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }))
+        })
+        await a.page.waitForFunction(() => [...document.querySelectorAll('.rich-content img')].some((img) => !img.src.startsWith('data:') && img.complete && img.naturalWidth === 360), null, { timeout: WAIT })
+          .catch(() => check(false, 'the pasted image was not uploaded and shown'))
       } else {
         await a.page.evaluate(() => window.collab.ytext.insert(0, '# Quarterly plan\n\nWe ship on Friday, then review.\n\n- Budget\n- Hiring\n'))
       }
       await a.page.click('#side-toggle') // the History panel open
       await a.page.waitForSelector('#side-panel', { state: 'visible', timeout: WAIT })
-      for (const scheme of ['light', 'dark']) {
-        await a.page.emulateMedia({ media: 'print', colorScheme: scheme })
-        for (const sel of ['.app-header', '.toolbar-wrap', '#side-panel', '#comments-panel', '#presence', '#share-dialog', '.connection-banner', '#notice', '.comment-fab', '.cm-ySelectionInfo', '.collaboration-carets__label', '.doc-status', '#outline-panel']) {
-          check(!(await shown(a.page, sel)), `${kind}, print, ${scheme}: ${sel} is shown`)
+      // The find bar open, then (rich text) the caret in a table cell: its tools shown.
+      await a.page.click(kind === 'rich' ? '.rich-content h1' : '.cm-content')
+      await a.page.keyboard.press('Control+f')
+      await a.page.waitForSelector(kind === 'rich' ? '.find-bar' : '.find-bar, .cm-panels', { state: 'visible', timeout: WAIT })
+      await a.page.keyboard.type('plan', { delay: 10 })
+      const hidden = ['.app-header', '.toolbar-wrap', '#side-panel', '#comments-panel', '#presence', '#share-dialog', '.connection-banner', '#notice', '.comment-fab', '.cm-ySelectionInfo', '.collaboration-carets__label', '.doc-status', '#outline-panel', '.find-bar', '.cm-panels', '.image-status']
+      if (kind === 'rich') {
+        await a.page.click('.rich-content table tr:nth-child(2) > td:nth-child(2) p')
+        await a.page.waitForSelector('.table-tools', { state: 'visible', timeout: WAIT })
+        check(await shown(a.page, '.find-bar'), 'rich: the find bar closed when the caret went into the table')
+        hidden.push('.table-tools')
+      }
+      for (const width of [1280, 390]) {
+        await a.page.setViewportSize({ width, height: width === 1280 ? 800 : 844 })
+        for (const scheme of ['light', 'dark']) {
+          await a.page.emulateMedia({ media: 'print', colorScheme: scheme })
+          const what = `${kind}, print at ${width} px, ${scheme}`
+          for (const sel of hidden) check(!(await shown(a.page, sel)), `${what}: ${sel} is shown`)
+          const text = kind === 'rich' ? '.rich-content' : '.cm-content'
+          check(await shown(a.page, text), `${what}: the text is not shown`)
+          check(await a.page.evaluate((sel) => {
+            const first = document.querySelector(sel).firstElementChild.getBoundingClientRect()
+            return !!document.elementFromPoint(first.left + 4, first.top + first.height / 2)?.closest(sel)
+          }, text), `${what}: the text's first line is not there to print (hidden or covered)`)
+          const look = await a.page.evaluate((sel) => {
+            const el = document.querySelector(sel)
+            const surface = el.closest('.doc-surface')
+            return { color: getComputedStyle(el).color, bg: getComputedStyle(document.body).backgroundColor, surface: getComputedStyle(surface).backgroundColor, left: el.getBoundingClientRect().left }
+          }, text)
+          check(look.color === 'rgb(0, 0, 0)' && ['rgb(255, 255, 255)', 'rgba(0, 0, 0, 0)'].includes(look.surface) && look.bg === 'rgb(255, 255, 255)',
+            `${what}: text ${look.color} on ${look.surface} / ${look.bg}`)
+          // The find bar's matches (of "plan") are not marked on paper.
+          const marks = await a.page.evaluate(() => [...document.querySelectorAll('.find-match, .cm-searchMatch')].map((m) => {
+            const style = getComputedStyle(m)
+            return `${style.backgroundColor} ${style.outlineStyle} ${style.boxShadow}`
+          }))
+          check(marks.length > 0 && marks.every((m) => m === 'rgba(0, 0, 0, 0) none none'), `${what}: the find matches are marked: ${JSON.stringify(marks)}`)
+          if (kind === 'rich') {
+            const printed = await a.page.evaluate(() => {
+              const table = document.querySelector('.rich-content table')
+              const wrapper = table.closest('.tableWrapper')
+              const img = document.querySelector('.rich-content img')
+              const box = (el) => { const r = el.getBoundingClientRect(); return { width: r.width, height: r.height } }
+              return {
+                table: table.checkVisibility() ? box(table) : null,
+                cells: [...table.querySelectorAll('th, td')].map((c) => c.textContent).join('|'),
+                clipped: wrapper ? wrapper.scrollWidth > wrapper.clientWidth + 1 : false,
+                image: img && img.checkVisibility() ? { ...box(img), natural: img.naturalWidth } : null
+              }
+            })
+            check(printed.table && printed.table.width > 0 && printed.cells.startsWith('Owner|Task|Due|Status|Ada|Write the specification'), `${what}: the table is not printed: ${JSON.stringify(printed)}`)
+            check(!printed.clipped, `${what}: the table is cut at the page's edge: ${JSON.stringify(printed)}`)
+            check(printed.image && printed.image.width > 0 && printed.image.height > 0 && printed.image.natural === 360, `${what}: the image is not printed: ${JSON.stringify(printed)}`)
+          }
+          await a.page.screenshot({ path: join(dir, `print-${kind}-${width}-${scheme}.png`), fullPage: true })
         }
-        const text = kind === 'rich' ? '.rich-content' : '.cm-content'
-        check(await shown(a.page, text), `${kind}, print: the text is not shown`)
-        const look = await a.page.evaluate((sel) => {
-          const el = document.querySelector(sel)
-          const surface = el.closest('.doc-surface')
-          return { color: getComputedStyle(el).color, bg: getComputedStyle(document.body).backgroundColor, surface: getComputedStyle(surface).backgroundColor, left: el.getBoundingClientRect().left }
-        }, text)
-        check(look.color === 'rgb(0, 0, 0)' && ['rgb(255, 255, 255)', 'rgba(0, 0, 0, 0)'].includes(look.surface) && look.bg === 'rgb(255, 255, 255)',
-          `${kind}, print, ${scheme}: text ${look.color} on ${look.surface} / ${look.bg}`)
-        await a.page.screenshot({ path: join(dir, `print-${kind}-${scheme}.png`), fullPage: true })
       }
       await a.page.emulateMedia({ media: 'screen', colorScheme: 'light' })
       await a.context.close()
     }
   },
 
-  /** On a phone, the offline status does not squeeze the title. */
+  /** On a phone, the offline status does not squeeze the title; a viewer's "View only" badge
+   *  (an eye there, its words still announced) leaves the title a readable part, cut with an
+   *  ellipsis. */
   async 'phone-header' (browser) {
     const room = 'Q3-planning-and-budget-review'
-    const a = await openEditor(browser, room, { name: 'Ada', viewport: { width: 390, height: 844 } })
-    const title = () => a.page.evaluate(() => {
-      const el = document.getElementById('doc-title')
-      const inner = el.querySelector('.title-button') || el
-      const header = document.querySelector('.app-header').getBoundingClientRect()
-      const overflow = [...document.querySelectorAll('.app-header *')].filter((x) => {
-        const r = x.getBoundingClientRect()
-        return r.width > 0 && (r.right > header.right + 0.5 || r.left < header.left - 0.5)
-      }).map((x) => x.className || x.id)
-      return { width: el.getBoundingClientRect().width, text: inner.textContent, overflow }
-    })
-    const online = await title()
+    const phone = { viewport: { width: 390, height: 844 } }
+    const a = await openPage(browser, `/d/${room}#token=${TOKENS.editor}`, phone)
+    await waitStatus(a.page, 'connected')
+    const online = await headerTitle(a.page)
     await a.context.setOffline(true)
     await waitStatus(a.page, 'offline')
     // Changes made offline: the saved indicator says "Unsaved changes".
     await a.page.click('.cm-content')
     await a.page.keyboard.type('Written offline.', { delay: 10 })
     await a.page.waitForFunction(() => document.getElementById('saved').dataset.state === 'unsaved', null, { timeout: WAIT })
-    const offline = await title()
+    const offline = await headerTitle(a.page)
     check(offline.width >= online.width - 8, `the title shrank offline: ${JSON.stringify({ online, offline })}`)
     check(offline.overflow.length === 0, `the header overflows offline: ${offline.overflow}`)
     await a.context.setOffline(false)
     await waitStatus(a.page, 'connected')
+
+    // A viewer, with the editor here too (two avatars).
+    const v = await openPage(browser, `/d/${room}#token=${TOKENS.viewer}`, phone)
+    await waitStatus(v.page, 'connected')
+    await v.page.waitForFunction(() => document.querySelectorAll('#presence .avatar').length === 2, null, { timeout: WAIT })
+    check(await v.page.isVisible('#role-badge'), 'a viewer has no View only badge')
+    for (const scheme of ['light', 'dark']) {
+      await v.page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' })
+      await v.page.screenshot({ path: join(SHOTS(), `phone-header-viewer-390-${scheme}.png`) })
+      await checkAxe(v.page, `the viewer's phone header, ${scheme}`)
+    }
+    const viewer = await headerTitle(v.page)
+    log(`viewer at 390 px: ${JSON.stringify(viewer)}`)
+    check(viewer.text === room, `the viewer's title reads ${JSON.stringify(viewer.text)}`)
+    check(viewer.overflow.length === 0, `the viewer's header overflows: ${viewer.overflow}`)
+    // Readable: room for 8 characters or more; cut with an ellipsis (the title does not fit).
+    check(viewer.shown >= 8 * viewer.charWidth, `the viewer's title keeps ${viewer.shown} px (${viewer.charWidth} px a character): ${JSON.stringify(viewer)}`)
+    check(viewer.cut && viewer.ellipsis, `the viewer's title is cut without an ellipsis: ${JSON.stringify(viewer)}`)
+    const badge = await badgeLook(v.page)
+    check(badge.name === 'View only' && badge.title === 'View only', `the badge on a phone is announced as ${JSON.stringify(badge)}`)
+    check(badge.width <= 40, `the badge on a phone is ${badge.width} px wide`)
+    // On a wide screen the badge says it in words, and the whole title is shown.
+    await v.page.setViewportSize({ width: 1280, height: 800 })
+    await v.page.emulateMedia({ colorScheme: 'light' })
+    const wide = await headerTitle(v.page)
+    const wideBadge = await badgeLook(v.page)
+    check(!wide.cut && wide.text === room, `the viewer's title at 1280 px: ${JSON.stringify(wide)}`)
+    check(wideBadge.name === 'View only' && wideBadge.width > 60, `the badge at 1280 px: ${JSON.stringify(wideBadge)}`)
+    await v.page.screenshot({ path: join(SHOTS(), 'phone-header-viewer-1280-light.png') })
   },
 
   /** Screenshots (1280 and 390 px, light and dark) of both editors, each checked by axe-core. */

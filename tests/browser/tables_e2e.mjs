@@ -277,6 +277,50 @@ const scenarios = {
     await paste(page, { 'text/plain': 'Plan\tx\nDraft\ty' })
     const filled = [['Owner', 'Task', ''], ['Ada', 'Plan', 'x'], ['Bob', 'Draft', 'y']]
     await waitTables(b.page, [filled, fromText], 'B after a paste into cells (no header cells in the middle)')
+    // From Google Docs: the table inside its <b id="docs-internal-guid-…"> wrapper (not bold),
+    // a <p> in each cell, a bold run in the first row (no header cells).
+    await toEnd(page)
+    const run = (text, bold) => `<span style="font-size:11pt;font-family:Arial,sans-serif;color:#000000;background-color:transparent;font-weight:${bold ? 700 : 400};font-style:normal;font-variant:normal;text-decoration:none;vertical-align:baseline;white-space:pre;white-space:pre-wrap;">${text}</span>`
+    const docsCell = (text, bold) => '<td style="border-left:solid #000000 1pt;border-right:solid #000000 1pt;border-bottom:solid #000000 1pt;border-top:solid #000000 1pt;vertical-align:top;padding:5pt 5pt 5pt 5pt;overflow:hidden;overflow-wrap:break-word;">' +
+      `<p dir="ltr" style="line-height:1.2;margin-top:0pt;margin-bottom:0pt;">${run(text, bold)}</p></td>`
+    const docs = '<meta charset="utf-8"><b style="font-weight:normal;" id="docs-internal-guid-5d2f8a31-7fff-3c1e-9b0a-2f6c1d4e8a77"><div dir="ltr" style="margin-left:0pt;" align="left">' +
+      '<table style="border:none;border-collapse:collapse;"><colgroup><col width="200" /><col width="200" /><col width="200" /></colgroup><tbody>' +
+      '<tr style="height:0pt">' + docsCell('Step', true) + docsCell('Owner', true) + docsCell('When', true) + '</tr>' +
+      '<tr style="height:0pt">' + docsCell('Draft', false) + docsCell('Ada', false) + docsCell('May 2', false) + '</tr>' +
+      '<tr style="height:0pt">' + docsCell('Review &amp; sign', false) + docsCell('Bob', false) + docsCell('May 9', false) + '</tr>' +
+      '</tbody></table></div><br /></b>'
+    await paste(page, { 'text/html': docs, 'text/plain': 'Step\tOwner\tWhen\nDraft\tAda\tMay 2\nReview & sign\tBob\tMay 9' })
+    const fromDocs = [['Step', 'Owner', 'When'], ['Draft', 'Ada', 'May 2'], ['Review & sign', 'Bob', 'May 9']]
+    await waitTables(b.page, [filled, fromText, fromDocs], 'B after the Google Docs paste')
+    // From Word: mso- styles, <p class=MsoNormal> in the cells with Word's line breaks and
+    // <o:p> marks, an empty cell as Word writes it (&nbsp;), the last row one cell over two
+    // columns.
+    await toEnd(page)
+    const wordCell = (text, extra = '') => `<td width=301 valign=top ${extra}style='width:225.4pt;border:solid windowtext 1.0pt;mso-border-alt:solid windowtext .5pt;padding:0cm 5.4pt 0cm 5.4pt'>\n  <p class=MsoNormal><span lang=EN-GB style='mso-ansi-language:EN-GB'>${text}<o:p></o:p></span></p>\n  </td>`
+    const word = '<html xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word" xmlns="http://www.w3.org/TR/REC-html40">\n' +
+      '<head><meta http-equiv=Content-Type content="text/html; charset=utf-8"><meta name=ProgId content=Word.Document><meta name=Generator content="Microsoft Word 15">' +
+      '<style><!--\n p.MsoNormal, li.MsoNormal, div.MsoNormal {mso-style-unhide:no; mso-style-qformat:yes; margin:0cm; font-size:11.0pt; font-family:"Calibri",sans-serif;}\n table.MsoTableGrid {mso-style-name:"Table Grid"; mso-tstyle-rowband-size:0;}\n--></style></head>\n' +
+      "<body lang=EN-GB style='tab-interval:36.0pt;word-wrap:break-word'>\n<!--StartFragment-->\n" +
+      "<table class=MsoTableGrid border=1 cellspacing=0 cellpadding=0 style='border-collapse:collapse;border:none;mso-border-alt:solid windowtext .5pt;mso-yfti-tbllook:1184;mso-padding-alt:0cm 5.4pt 0cm 5.4pt'>\n" +
+      " <tr style='mso-yfti-irow:0;mso-yfti-firstrow:yes'>\n  " + wordCell('Item') + '\n  ' + wordCell('Cost') + '\n </tr>\n' +
+      " <tr style='mso-yfti-irow:1'>\n  " + wordCell('Rent for the\n  office') + '\n  ' + wordCell('<o:p>&nbsp;</o:p>') + '\n </tr>\n' +
+      " <tr style='mso-yfti-irow:2;mso-yfti-lastrow:yes'>\n  " + wordCell('Paid yearly', 'colspan=2 ') + '\n </tr>\n' +
+      "</table>\n<p class=MsoNormal><o:p>&nbsp;</o:p></p>\n<!--EndFragment-->\n</body>\n</html>"
+    await paste(page, { 'text/html': word, 'text/plain': 'Item\tCost\r\nRent for the office\t\r\nPaid yearly\r\n' })
+    const fromWord = [['Item', 'Cost'], ['Rent for the office', ''], ['Paid yearly']]
+    await waitTables(b.page, [filled, fromText, fromDocs, fromWord], 'B after the Word paste')
+    const spansOf = await b.page.evaluate(() => {
+      const tables = []
+      const walk = (node) => { if (node.type === 'table') tables.push(node); else (node.content || []).forEach(walk) }
+      walk(window.collab.editor.getJSON())
+      return tables.map((t) => t.content.map((row) => row.content.map((c) => c.attrs.colspan)))
+    })
+    check(JSON.stringify(spansOf[2]) === '[[1,1,1],[1,1,1],[1,1,1]]' && JSON.stringify(spansOf[3]) === '[[1,1],[1,1],[2]]',
+      `the pasted tables' column spans: ${JSON.stringify(spansOf)}`)
+    const pasted = await html(b.page)
+    // The bold runs stay bold; the wrapper (font-weight normal) makes nothing else bold.
+    check(pasted.includes('<p><strong>Step</strong></p>') && !/<strong>(Draft|Ada|Review)/.test(pasted), `the Google Docs table's bold: ${pasted}`)
+    check(!/[\u00a0]/.test(await b.page.evaluate(() => window.collab.editor.getText())), 'a non-breaking space from Word is left in the text')
     // Spans, a column width and alignment, as the editor stores them: the server's renderings.
     const spans = await openRich(browser, 'table-spans-room', { name: 'Ada', query: '?kind=rich' })
     await spans.page.evaluate((markup) => window.collab.editor.commands.setContent(markup), SPANS_HTML)

@@ -2,6 +2,7 @@
 the caret never hides under the sticky header or toolbar, typing after a link is not part of
 it and Ctrl+click opens it, people in a room get distinct colours, initials are letters,
 printing shows the document alone, and the phone header keeps the title readable offline
+and for a viewer
 (scenarios in `page_details_e2e.mjs`). Screenshots go to test-output/browser/page-details/."""
 
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from collab.auth import issue_token
 from tests.browser.scenarios import SCENARIO_TIMEOUT, run_scenario
 
 SCRIPT = Path(__file__).with_name("page_details_e2e.mjs")
@@ -44,8 +46,25 @@ async def test_printing_shows_the_document_alone(collab_server: Any) -> None:
     await run_scenario(collab_server, "print", script=SCRIPT)
 
 
-async def test_phone_header_keeps_the_title_offline(collab_server: Any) -> None:
-    await run_scenario(collab_server, "phone-header", script=SCRIPT)
+SECRET = "test-secret-for-the-browser-tests-0123456789"
+
+
+async def test_phone_header_keeps_the_title_offline_and_for_a_viewer(
+    make_server: Any, sqlite_url: str
+) -> None:
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    tokens = {
+        role: issue_token(
+            SECRET,
+            user=f"u-{role}",
+            name=role.title(),
+            grants={"Q3-planning-and-budget-review": role},
+            ttl_seconds=3600,
+        )
+        for role in ("editor", "viewer")
+    }
+    await run_scenario(server, "phone-header", tokens, script=SCRIPT)
 
 
 async def test_editor_screenshots_pass_axe(collab_server: Any) -> None:

@@ -388,7 +388,10 @@ async function main () {
   if (!can.write) {
     document.getElementById('saved').hidden = true
     const badge = document.getElementById('role-badge')
-    if (can.comment) badge.textContent = 'Can comment'
+    if (can.comment) {
+      badge.querySelector('.role-badge-text').textContent = 'Can comment'
+      badge.title = 'Can comment'
+    }
     badge.hidden = false
   }
   window.addEventListener('beforeunload', (event) => {

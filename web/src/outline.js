@@ -2,7 +2,9 @@
 // text: its Markdown `#` headings, doc-reader.js), kept up to date as anyone edits. A heading
 // clicked puts the caret at its start and scrolls it below the sticky header. On wide screens
 // it is a column left of the text, open unless the person closed it; on phones a sheet over the
-// text, closed until asked for. The person's choice is remembered in this browser.
+// text, closed until asked for. The person's choice is remembered in this browser. A window
+// narrowed to a phone's width with the outline open closes it (it would cover the text), and
+// widened again opens it again; neither is remembered as the person's choice.
 
 const STORE = 'collab:outline'
 const WIDE = 1100 // px: from here the outline is a column of its own, open by default
@@ -22,7 +24,8 @@ function remember (state) {
   try { localStorage.setItem(STORE, state) } catch {}
 }
 
-const isSheet = () => window.matchMedia('(max-width: 720px)').matches
+const SHEET = window.matchMedia('(max-width: 720px)')
+const isSheet = () => SHEET.matches
 
 /**
  * Build the outline panel at the start of `workspace`, driven by `toggle` (a button that gets
@@ -70,7 +73,10 @@ export function bindOutline (reader, { workspace, toggle }) {
     pending = true
     requestAnimationFrame(() => { pending = false; render() })
   }
+  // Closed because the window narrowed to a sheet (not by the person): opened again when it widens.
+  let narrowed = false
   const setOpen = (open, focus) => {
+    narrowed = false
     panel.hidden = !open
     toggle.setAttribute('aria-expanded', String(open))
     document.body.classList.toggle('outline-open', open)
@@ -95,6 +101,17 @@ export function bindOutline (reader, { workspace, toggle }) {
     if (event.key === 'Escape' && isSheet()) {
       event.preventDefault()
       setOpen(false, true)
+    }
+  })
+  SHEET.addEventListener('change', () => {
+    if (isSheet() && !panel.hidden) {
+      // Into a sheet the open outline would cover the text: closed, the focus left where it is
+      // unless it was in the outline (then the toggle takes it).
+      const inside = panel.contains(document.activeElement)
+      setOpen(false, inside)
+      narrowed = true
+    } else if (!isSheet() && narrowed) {
+      setOpen(true, false)
     }
   })
   reader.onChange(refresh)

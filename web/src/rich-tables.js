@@ -4,10 +4,11 @@
 //
 // Tab and Shift+Tab move between cells (Tab in the last cell adds a row): the extension's own
 // keys. A pasted HTML <table> (spreadsheets, word processors, web pages) keeps its cells through
-// the extension's parser; text with tabs alone (a spreadsheet that put no HTML on the
-// clipboard), two rows or more of two cells or more, becomes a table whose first row is its
-// header (a spreadsheet's first row usually names its columns); pasted in a table, it fills the
-// cells from the cursor on (the table grows if need be).
+// the extension's parser (Word's <o:p>&nbsp;</o:p>, its mark of an empty paragraph, dropped);
+// text with tabs alone (a spreadsheet that put no HTML on the clipboard), two rows or more of two
+// cells or more, becomes a table whose first row is its header (a spreadsheet's first row
+// usually names its columns); pasted in a table, it fills the cells from the cursor on (the table
+// grows if need be).
 import { Extension } from '@tiptap/core'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
 import { TableKit, TableView } from '@tiptap/extension-table'
@@ -76,7 +77,8 @@ function insertTable (editor) {
   return editor.chain().focus().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run()
 }
 
-/** Text-only paste of a tab-separated grid: pasted as the table it stands for. */
+/** Text-only paste of a tab-separated grid: pasted as the table it stands for; Word's HTML
+ *  without its empty-paragraph marks. */
 const TablePaste = Extension.create({
   name: 'tablePaste',
   priority: 200, // before the table extension's own paste handling, which then places the cells
@@ -84,6 +86,11 @@ const TablePaste = Extension.create({
     return [new Plugin({
       key: new PluginKey('tablePaste'),
       props: {
+        // Word marks an empty paragraph (an empty cell's) with <o:p>&nbsp;</o:p>: empty here, not
+        // a cell holding a non-breaking space.
+        transformPastedHTML (html) {
+          return /<o:p>/i.test(html) ? html.replace(/<o:p>(?:\s|&nbsp;|\u00a0)*<\/o:p>/gi, '') : html
+        },
         handlePaste (view, event) {
           const data = event.clipboardData
           if (!data || data.getData('text/html').trim()) return false

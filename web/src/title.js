@@ -6,8 +6,8 @@ const MAX_TITLE = 200
 
 /** Show `title` in the header and the tab. */
 function showTitle (heading, title) {
-  const button = heading.querySelector('.title-button')
-  ;(button || heading).textContent = title
+  const inner = heading.querySelector('.title-button, .title-text')
+  ;(inner || heading).textContent = title
   document.title = `${title} · collab`
 }
 
@@ -25,8 +25,16 @@ export function bindTitle ({ room, title, can, authHeaders, notify }) {
     current = event.title || room
     if (!editing) showTitle(heading, current)
   }
+  if (!can.write) {
+    // The text in an element of its own: the heading is a flex box, whose text alone would be
+    // cut without an ellipsis.
+    const text = document.createElement('span')
+    text.className = 'title-text'
+    heading.replaceChildren(text)
+    showTitle(heading, current)
+    return { title: () => current, onEvent }
+  }
   showTitle(heading, current)
-  if (!can.write) return { title: () => current, onEvent }
   const button = document.createElement('button')
   button.type = 'button'
   button.className = 'title-button'
