@@ -394,6 +394,39 @@ async def test_the_hundred_and_first_document_is_refused_in_band_and_the_others_
             assert await reader.text(rooms[-1]) == f"still {rooms[-1]}"
 
 
+async def test_a_detached_document_frees_its_place_under_the_cap(tmp_path: Path):
+    """A provider that detaches documents and attaches others over one long-lived socket (an
+    app moving between documents) is not refused once it has detached 100: a detached
+    document is not held open or refused. Frames of it still on their way are ignored."""
+    rooms = [f"cap-{i}" for i in range(100)]
+    async with app(tmp_path) as (url, _):
+        async with connect(url) as socket:
+            await socket.send(*(auth(room, "ada") for room in rooms))
+            for room in rooms:
+                await socket.opened(room)
+            for index in range(3):
+                closed = rooms[index]
+                await socket.send(name(closed) + bytes([7]))  # detached
+                await socket.send(update_frame(closed, "late"))  # on its way meanwhile
+                await socket.send(auth(f"next-{index}", "ada"))
+                await socket.opened(f"next-{index}")
+                await socket.stored(f"next-{index}", "opened")
+            for room in rooms[:3]:  # opened once (Authenticated, SyncStep1), nothing since
+                assert sorted(f[1] for f in socket.seen if f[0] == room) == [0, 2], room
+
+
+async def test_a_document_detached_and_attached_again_at_once_is_open_again(tmp_path: Path):
+    """CLOSE then Auth for one document, back to back (a provider detached and attached
+    again): the Auth is not lost to the close still being settled."""
+    async with app(tmp_path) as (url, _):
+        async with connect(url) as socket:
+            await socket.send(auth("again", "ada", V4))
+            await socket.opened("again")
+            await socket.send(name("again") + bytes([7]), auth("again", "ada", V4))
+            await socket.opened("again")
+            await socket.stored("again", "back")
+
+
 # -- 5. QueryAwareness ---------------------------------------------------------------------------
 
 
