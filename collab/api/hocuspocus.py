@@ -137,6 +137,11 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         # Documents refused (or closed by the server) and not asked for again since: their
         # frames are dropped until the provider sends a new Auth message.
         self._refused: dict[str, str | None] = {}
+        # Documents the provider detached from: frames of theirs still on the way (an
+        # awareness removal) must not open them again. Not counted under MAX_DOCUMENTS (a
+        # provider may move between documents for as long as the socket lives); past
+        # MAX_DOCUMENTS of them, the oldest is forgotten.
+        self._detached: dict[str, None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._ended = False
 
@@ -186,7 +191,7 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
             return
         joined = self._documents.get(key)
         if joined is None:
-            if key in self._refused or not isinstance(body, Message):
+            if key in self._refused or key in self._detached or not isinstance(body, Message):
                 return  # refused: ignored until the provider authenticates again
             # A provider with no token (v2 sends no Auth message then): let in as /ws lets in
             # a connection without one (development mode, a session cookie, the host's hook).
@@ -206,6 +211,10 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
                 self._stateless(joined, payload)
             case _:
                 await self._room_message(joined, body)
+        if peer.failure is not None:
+            # Closed by this frame: settled now, not on the loop's next turn, so that the
+            # frames right behind it (another document's Auth, this one's again) find it gone.
+            self._failed(peer, peer.failure)
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -213,6 +222,7 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         joined = self._documents.get(key)
         if joined is None:
             self._refused.pop(key, None)
+            self._detached.pop(key, None)
             await self._open(key, auth.token or None, auth.provider_version)
             return
         if joined.peer.open:
@@ -338,9 +348,9 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         if self._ended:
             return
         if isinstance(error, Detached):
-            # Frames still on their way for it (an awareness removal) must not open it again.
-            if len(self._refused) < MAX_DOCUMENTS:
-                self._refused[peer.key] = peer.provider_version
+            self._detached[peer.key] = None
+            if len(self._detached) > MAX_DOCUMENTS:
+                del self._detached[next(iter(self._detached))]
             return
         if error.close_code in _RETRYABLE:
             self._connection.fail(error)

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
 import pytest
 
-from collab.auth import issue_token
+import collab
+from collab.auth import Role, issue_token
+from collab.hooks import Hooks, StatelessMessage
 from tests.conftest import ServerFactory
+from tests.inprocess import serving_on_port
 from tests.interop.hocuspocus_driver import MAJORS, Providers
 from tests.server import ServerProcess
 from tests.test_metrics import scrape
@@ -300,3 +305,108 @@ async def test_a_provider_is_asked_for_a_fresh_token_before_its_token_expires(
         await node.wait_saved("renewed", "after the first token expired")
         assert not node.seen("denied", "renewed")
         assert not [e for e in node.events if e["event"] == "socketClose"]
+
+
+async def test_restores_titles_and_comments_reach_providers_as_stateless_messages(
+    secured: ServerProcess, major: str
+):
+    """Every kind of collab event, not only `version`, reaches the provider of its room as a
+    stateless message, and none reaches another document of the same socket."""
+    admin = {"Authorization": f"Bearer {token({'*': 'admin'}, 'Root')}"}
+    async with Providers(major) as node:
+        await node.socket("S", url(secured))
+        await node.open("p", "S", "told", token({"told": "editor"}))
+        await node.open("elsewhere", "S", "untold", token({"untold": "editor"}))
+        await node.run("insert", id="p", text="first")
+        await node.wait_saved("p", "first")
+        await node.wait_saved("elsewhere", "")
+        async with httpx.AsyncClient(base_url=secured.http_url) as http:
+            saved = await http.post(
+                "/api/rooms/told/versions", json={"label": "draft"}, headers=admin
+            )
+            assert saved.status_code in (200, 201), saved.text
+            await node.run("insert", id="p", text=" and more")
+            await node.wait_saved("p", "first and more")
+
+            def received(kind: str) -> Any:
+                return node.wait(
+                    lambda e: (
+                        e["event"] == "stateless"
+                        and e["id"] == "p"
+                        and json.loads(e["payload"])["type"] == kind
+                    )
+                )
+
+            restored = await http.post(
+                f"/api/rooms/told/versions/{saved.json()['id']}/restore", headers=admin
+            )
+            assert restored.status_code == 200, restored.text
+            restore = json.loads((await received("restore"))["payload"])
+            assert restore["source"]["id"] == saved.json()["id"] and restore["changed"] is True
+            assert restore["source"]["label"] == "draft" and restore["author"] == "Root"
+            await node.wait_text("p", "first")
+            renamed = await http.patch(
+                "/api/rooms/told", json={"title": "Told tale"}, headers=admin
+            )
+            assert renamed.status_code == 200, renamed.text
+            title = json.loads((await received("title"))["payload"])
+            assert title == {"type": "title", "title": "Told tale", "author": "Root"}
+            body = {"passage": {"index": 0, "length": 5}, "body": "Which one?"}
+            thread = await http.post("/api/rooms/told/threads", json=body, headers=admin)
+            assert thread.status_code == 201, thread.text
+            comment = json.loads((await received("comment"))["payload"])
+            assert comment == {
+                "type": "comment",
+                "action": "created",
+                "thread": thread.json()["id"],
+                "comment": thread.json()["comments"][0]["id"],
+                "author": "Root",
+            }
+        assert not node.seen("stateless", "elsewhere")
+
+
+async def test_a_providers_stateless_message_reaches_the_hook_and_its_reply_comes_back(
+    tmp_path: Path, major: str
+):
+    """`sendStateless` of a stock provider reaches the host's on_stateless hook with the
+    document's room, identity and role; the string the hook returns is the provider's next
+    `stateless` event. Only the sending document gets it."""
+    hooks = Replying()
+    settings = collab.Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'hooked.db'}", secret=SECRET
+    )
+    async with (
+        serving_on_port(collab.create_app(settings, hooks=hooks)) as port,
+        Providers(major) as node,
+    ):
+        await node.socket("S", f"ws://127.0.0.1:{port}/hocuspocus")
+        await node.open("asking", "S", "asked", token({"asked": "editor"}, "Ada"))
+        await node.open("quiet", "S", "unasked", token({"unasked": "editor"}, "Ada"))
+        await node.wait_saved("asking", "")
+        await node.wait_saved("quiet", "")
+        await node.run("stateless", id="asking", payload='{"ask": "time"}')
+        reply = await node.wait_event("stateless", "asking")
+        assert json.loads(reply["payload"]) == {
+            "to": "Ada",
+            "as": "editor",
+            "said": {"ask": "time"},
+        }
+        [message] = hooks.messages
+        assert (message.room, message.identity.user_id, message.role) == (
+            "asked",
+            "user-Ada",
+            Role.EDITOR,
+        )
+        assert not node.seen("stateless", "quiet")
+
+
+class Replying(Hooks):
+    """Answers every stateless message with who sent it and what."""
+
+    def __init__(self) -> None:
+        self.messages: list[StatelessMessage] = []
+
+    async def on_stateless(self, event: StatelessMessage) -> str | None:
+        self.messages.append(event)
+        said = json.loads(event.payload)
+        return json.dumps({"to": event.identity.name, "as": event.role.name.lower(), "said": said})
