@@ -93,7 +93,8 @@ class Settings:
         "",
         "the root type documents keep their content in, when an application names its own "
         "(comma-separated, tried first); after it: content, default (stock Tiptap), "
-        "document-store (BlockNote), prosemirror, codemirror, monaco, quill",
+        "document-store (BlockNote), prosemirror, codemirror, monaco, quill, then any other "
+        "root holding text or XML nodes (first by name; `__` names left out)",
         shown_default="none",
     )
     max_message_bytes: int = _setting(

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pycrdt import Text, XmlElement, XmlFragment, XmlText
+from pycrdt import Array, Map, Text, XmlElement, XmlFragment, XmlText
 
 from tests.conftest import ServerFactory
 from tests.server import ServerProcess
@@ -99,3 +99,38 @@ async def test_a_root_the_server_names_comes_first(server: ServerProcess, http: 
         app.doc.get("notes", type=Text).insert(0, "the notes")
         await app.wait_for(lambda: app.acked == app.sent_updates)
         assert await _text(http, "named") == "the notes", "its first name wins"
+
+
+async def test_an_applications_own_root_name_needs_no_setting(
+    server: ServerProcess, http: httpx.AsyncClient
+):
+    """A root of a name collab does not know (here `body`) is found by what it holds: rich
+    text in a tree of nodes, plain text in a text; maps, arrays and `__`-named roots (where
+    applications keep their own records) are not content."""
+    async with YClient(server.ws_url, "own-rich", ack=True) as app:
+        await app.synced.wait()
+        app.doc["__app__versions"] = Array(["not the content"])
+        app.doc["settings"] = Map({"theme": "dark"})
+        app.doc["list"] = Array(["not", "text"])
+        body = app.doc.get("body", type=XmlFragment)
+        body.children.append(XmlElement("paragraph", None, [XmlText("Our own root")]))
+        await app.wait_for(lambda: app.acked == app.sent_updates)
+        assert await _text(http, "own-rich") == "Our own root\n"
+        assert await _text(http, "own-rich", "markdown") == "Our own root\n"
+        assert (await http.get("/own-rich")).json()["kind"] == "rich"
+        saved = await http.post("/own-rich/versions", json={"label": "first"})
+        assert saved.status_code == 201, saved.text
+        shown = await http.get(f"/own-rich/versions/{saved.json()['id']}")
+        assert "Our own root" in shown.json()["text"]
+    async with YClient(server.ws_url, "own-plain", ack=True) as app:
+        await app.synced.wait()
+        app.doc["meta"] = Map({"author": "Ada"})
+        words = app.doc.get("words", type=Text)
+        words.insert(0, "plain words")
+        await app.wait_for(lambda: app.acked == app.sent_updates)
+        assert await _text(http, "own-plain") == "plain words"
+        edited = await http.patch(
+            "/own-plain/text", json={"ops": [{"op": "insert", "index": 0, "text": "My "}]}
+        )
+        assert edited.status_code == 200, edited.text
+        await app.wait_for(lambda: str(words) == "My plain words")
