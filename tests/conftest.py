@@ -175,3 +175,12 @@ async def any_server(make_server: ServerFactory, database_url: str) -> ServerPro
 async def collab_server(server: ServerProcess) -> ServerProcess:
     """The server the browser tests drive (SQLite)."""
     return server
+
+
+@pytest.fixture
+async def pg_server(make_server: ServerFactory, postgres_url: str) -> ServerProcess:
+    """A running server on a fresh PostgreSQL database: the browser scenarios of a feature
+    run some on SQLite (collab_server) and some here, so each runs on both."""
+    process = make_server(postgres_url)
+    await process.start()
+    return process

@@ -18,8 +18,8 @@ async def test_create_rename_download_copy_search_import_delete(collab_server: A
     await run_scenario(collab_server, "documents-flow", script=SCRIPT)
 
 
-async def test_the_menu_downloads_pdf_and_word(collab_server: Any) -> None:
-    await run_scenario(collab_server, "documents-print", script=SCRIPT)
+async def test_the_menu_downloads_pdf_and_word(pg_server: Any) -> None:
+    await run_scenario(pg_server, "documents-print", script=SCRIPT)
 
 
 async def test_a_title_without_ascii_letters(collab_server: Any) -> None:

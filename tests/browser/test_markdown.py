@@ -22,5 +22,5 @@ async def test_a_markdown_file_imported_from_the_home_page_opens_as_rich_text(
     await run_scenario(collab_server, "markdown-import", script=SCRIPT)
 
 
-async def test_markdown_pasted_as_plain_text_becomes_rich_content(collab_server: Any) -> None:
-    await run_scenario(collab_server, "markdown-paste", script=SCRIPT)
+async def test_markdown_pasted_as_plain_text_becomes_rich_content(pg_server: Any) -> None:
+    await run_scenario(pg_server, "markdown-paste", script=SCRIPT)

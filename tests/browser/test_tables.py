@@ -2,8 +2,8 @@
 against a real collab server: insert, Tab between cells, rows and columns, header row, the
 shortcut, a second page converging, the server's Markdown/HTML/text, a restore bringing a table
 back; paste of a spreadsheet's HTML and of tab-separated text; screenshots at 1280 and 390 px,
-light and dark, with axe-core. Screenshots go to test-output/browser/ (COLLAB_SHOTS for the
-looks)."""
+light and dark, with axe-core. The paste runs on PostgreSQL, the others on SQLite. Screenshots
+go to test-output/browser/ (COLLAB_SHOTS for the looks)."""
 
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,9 @@ async def test_tables_are_made_edited_shared_rendered_and_restored(collab_server
 
 
 async def test_pasted_spreadsheet_html_and_tab_separated_text_make_tables(
-    collab_server: Any,
+    pg_server: Any,
 ) -> None:
-    await run_scenario(collab_server, "table-paste", script=SCRIPT)
+    await run_scenario(pg_server, "table-paste", script=SCRIPT)
 
 
 async def test_a_table_and_its_tools_on_a_phone_and_a_desktop_light_and_dark(
