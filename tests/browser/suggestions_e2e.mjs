@@ -357,6 +357,28 @@ const scenarios = {
     }
     await waitFor(() => marked(editor.page), (m) => m.ins.length === 0, 'the accepted paragraph unmarked on its author’s page')
 
+    // An input method's composition (Japanese here) while suggesting: the committed text is
+    // one insertion, and the document itself is unchanged on every page.
+    await caretRich(editor.page, 'Third', 'Third'.length)
+    const ime = await editor.page.context().newCDPSession(editor.page)
+    await ime.send('Input.imeSetComposition', { text: 'に', selectionStart: 1, selectionEnd: 1 })
+    await ime.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 })
+    await ime.send('Input.insertText', { text: '日本' })
+    const [composed] = (await waitFor(() => marked(writer.page), (m) => m.ins.length === 1 && m.ins[0].text === '日本' && m.ins[0].id, 'the composed insertion on the writer’s page')).ins
+    await waitFor(() => marked(editor.page), (m) => m.ins.length === 1 && m.ins[0].text === '日本' && !m.ins[0].pending, 'the composed insertion saved on its author’s page')
+    for (const [who, page] of [['author', editor.page], ['writer', writer.page]]) {
+      await waitFor(() => pageText(page), (t) => t.endsWith('\nSecond paragraph.\nThird'), `the text unchanged by the composition on the ${who}’s page`)
+    }
+    // What the page shows, not only its state: no trace of the composition outside the mark.
+    await waitFor(() => editor.page.evaluate(() => {
+      const copy = document.querySelector('#editor .ProseMirror').cloneNode(true)
+      for (const mark of copy.querySelectorAll('ins.suggest-ins, .collaboration-carets__caret')) mark.remove()
+      return copy.textContent
+    }), (t) => !/[にほ日本]/.test(t) && t.endsWith('Third'), 'the composition’s text only in its mark on its author’s page')
+    await writer.page.click(`[data-thread-id="${composed.id}"] .suggestion-reject`)
+    await waitFor(() => marked(editor.page), (m) => m.ins.length === 0, 'the rejected composition gone on its author’s page')
+    await ime.detach()
+
     // Back to Editing: typing changes the text again.
     await editor.page.click('.mode-button[data-mode="editing"]')
     await caretRich(editor.page, 'Second', 'Second'.length)

@@ -255,7 +255,9 @@ export function Suggestions ({ ctl, fragment }) {
         return typed(view, event.clipboardData?.getData('text/plain') || '')
       },
       handleDrop: () => suggesting(),
-      handleTextInput: (view, from, to, text) => (suggesting() ? typed(view, text) : false)
+      // An input method's composition is read from the page as it goes (each state of it);
+      // only the text it commits, read once it ends, is suggested.
+      handleTextInput: (view, from, to, text) => (suggesting() ? view.composing || typed(view, text) : false)
     }
   })
 
