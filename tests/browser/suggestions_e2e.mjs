@@ -299,6 +299,31 @@ const scenarios = {
       check(await pageText(page) === expected, 'the text after withdrawing')
     }
     check(await serverText('writer', ROOM) === expected, 'the server’s text after withdrawing')
+
+    // An input method's composition while suggesting: one insertion of the committed text.
+    await reviewer.page.evaluate(() => {
+      const view = window.collab.view
+      const at = view.state.doc.toString().indexOf('dog')
+      view.focus()
+      view.dispatch({ selection: { anchor: at } })
+    })
+    const ime = await reviewer.page.context().newCDPSession(reviewer.page)
+    await ime.send('Input.imeSetComposition', { text: 'に', selectionStart: 1, selectionEnd: 1 })
+    await ime.send('Input.imeSetComposition', { text: 'にほん', selectionStart: 3, selectionEnd: 3 })
+    await ime.send('Input.insertText', { text: '日本' })
+    for (const page of [reviewer.page, writer.page]) {
+      await waitFor(() => marked(page), (m) => m.ins.length === 1 && m.ins[0].text === '日本' && m.ins[0].id && !m.ins[0].pending, 'the composed insertion marked')
+      await waitFor(() => page.evaluate(() => {
+        const copy = document.querySelector('.cm-content').cloneNode(true)
+        for (const mark of copy.querySelectorAll('ins.suggest-ins')) mark.remove()
+        return copy.textContent
+      }), (t) => !/[にほ日本]/.test(t), 'no trace of the composition outside its mark')
+      check(await pageText(page) === expected, 'the text changed by a composition')
+    }
+    const [composed] = (await listed(reviewer.page)).filter((t) => t.status === 'open')
+    await reviewer.page.click(`[data-thread-id="${composed.id}"] .suggestion-withdraw`)
+    await waitFor(() => marked(writer.page), (m) => m.ins.length === 0, 'the composed insertion withdrawn')
+    await ime.detach()
     noPageErrors(writer, reviewer, viewer)
   },
 

@@ -129,6 +129,9 @@ export function textSuggest (ctl) {
     return [EditorState.readOnly.of(locked), locked ? EditorView.contentAttributes.of({ 'aria-readonly': 'true' }) : []]
   }
 
+  // The input method's composition under way: where, its draft's key, the draft's text before.
+  let composition = null
+
   function filter (tr) {
     if (ctl.mode !== 'suggesting' || !tr.docChanged || tr.annotation(ySyncAnnotation)) return tr
     // Typing, pasting, dropping and deleting become suggestions; other changes (moving lines,
@@ -141,8 +144,22 @@ export function textSuggest (ctl) {
     edit.direction = tr.isUserEvent('delete.backward') ? 'backward' : tr.isUserEvent('delete.forward') ? 'forward' : null
     const sel = tr.startState.selection.main
     const value = tr.startState.field(field)
-    const action = interpret(edit, visible(value), sel.empty ? sel.head : null)
+    // An input method's composition arrives state by state, each the whole composition so far
+    // (the document never took the one before): each replaces the one before in the draft.
+    const previous = composition
+    composition = null
+    const compose = tr.isUserEvent('input.type.compose')
+    const going = compose && !tr.isUserEvent('input.type.compose.start') && previous
+    const item = going && edit.from === previous.from && edit.to === edit.from &&
+      visible(value).find((i) => i.key === previous.key)
+    const action = item
+      ? { type: 'grow', item, text: previous.base + edit.text, caret: edit.from }
+      : interpret(edit, visible(value), sel.empty ? sel.head : null)
     const effects = act(action, value)
+    if (compose && (action.type === 'new' || action.type === 'grow') && effects.length) {
+      const base = item ? previous.base : action.type === 'grow' ? action.item.text : ''
+      composition = { from: edit.from, key: effects[0].value.key, base }
+    }
     const caret = action.caret ?? sel.head
     return { selection: { anchor: caret }, effects, scrollIntoView: true, userEvent: 'select' }
   }
