@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '5fa9c0cfee16'
+const VERSION = '39109b3a82d2'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-C6PDGI4V.js","/assets/editor-YS4YX2AX.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-IDCVKVX4.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-LZOAK2OA.js","/assets/chunk-QURDZZOB.js","/assets/chunk-VUGZZNPG.js","/assets/chunk-XOWSL6HT.js"]
+const PRECACHE = ["/assets/editor-C6PDGI4V.js","/assets/editor-U5ZLDDTW.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-IDCVKVX4.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-LZOAK2OA.js","/assets/chunk-QURDZZOB.js","/assets/chunk-VUGZZNPG.js","/assets/chunk-XOWSL6HT.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))
