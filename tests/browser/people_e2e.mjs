@@ -8,6 +8,24 @@ import {
   typeAtEnd, waitFor
 } from './people.mjs'
 
+/** The People page's rows as a person reads them. */
+function peopleRows (page) {
+  return page.evaluate(() => [...document.querySelectorAll('#people-rows tr')].map((row) => ({
+    email: row.dataset.email,
+    name: row.querySelector('.person-name').textContent,
+    chips: [...row.querySelectorAll('.person-status .chip')].map((chip) => chip.textContent),
+    seen: row.querySelector('.person-seen').textContent,
+    seenAt: row.querySelector('.person-seen time')?.dateTime ?? null,
+    owned: row.querySelector('.people-num').textContent,
+    way: row.querySelector('.person-way').textContent,
+    actions: [...row.querySelectorAll('.person-actions button')].map((button) => button.textContent)
+  })))
+}
+
+async function personRow (page, person) {
+  return (await peopleRows(page)).find((row) => row.email === person.email)
+}
+
 const PEOPLE = JSON.parse(JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}').people || '[]')
 const [ADA, GRACE, EDSGER] = PEOPLE
 
@@ -221,8 +239,9 @@ const scenarios = {
   },
 
   /**
-   * An admin's People page lists everyone; deactivating Grace (confirmed) closes her open
-   * editor at once.
+   * An admin's People page lists everyone (last seen, documents owned); deactivating Grace
+   * (confirmed) closes her open editor at once and keeps her out; reactivating her lets her sign
+   * in again; Make admin (confirmed) gives her the People page, Remove admin takes it away.
    */
   async 'people-page' (browser) {
     const grace = await signedIn(browser, GRACE)
@@ -233,17 +252,29 @@ const scenarios = {
     await ada.page.click('#people-link')
     await ada.page.waitForURL((url) => url.pathname === '/people', { timeout: WAIT })
     await ada.page.waitForSelector(`#people-rows [data-email="${GRACE.email}"]`, { timeout: WAIT })
-    const rows = await ada.page.evaluate(() => [...document.querySelectorAll('#people-rows tr')].map((row) => row.textContent))
-    check(rows.length === 2 && rows.some((text) => text.includes(ADA.name) && text.includes('(you)') && text.includes('Admin')) &&
-      rows.some((text) => text.includes(GRACE.name) && text.includes('Active') && text.includes('Password')), `rows ${JSON.stringify(rows)}`)
-    check(await ada.page.evaluate((email) => document.querySelector(`#people-rows [data-email="${email}"] .people-num`).textContent, GRACE.email) === '1',
-      'Grace owns one document')
+    const rows = await peopleRows(ada.page)
+    check(rows.length === 3, `rows ${JSON.stringify(rows)}`)
+    const [adaRow, graceRow, edsgerRow] = [ADA, GRACE, EDSGER].map((person) => rows.find((row) => row.email === person.email))
+    check(adaRow.name.includes(ADA.name) && adaRow.name.includes('(you)') && adaRow.chips.join() === 'Active,Admin' &&
+      adaRow.actions.length === 0, `Ada's row ${JSON.stringify(adaRow)}`)
+    check(graceRow.chips.join() === 'Active' && graceRow.way === 'Password' &&
+      graceRow.actions.join() === 'Deactivate,Make admin', `Grace's row ${JSON.stringify(graceRow)}`)
+    // Last seen: a time for those who signed in (just now, the moment in `datetime`), "Never"
+    // for Edsger, who has not; documents owned: Grace made one.
+    for (const row of [adaRow, graceRow]) {
+      check(row.seen === 'just now' && Math.abs(Date.now() - Date.parse(row.seenAt)) < 10 * 60_000,
+        `${row.email} last seen ${JSON.stringify(row)}`)
+    }
+    check(edsgerRow.seen === 'Never' && edsgerRow.seenAt === null, `Edsger last seen ${JSON.stringify(edsgerRow)}`)
+    check([adaRow.owned, graceRow.owned, edsgerRow.owned].join() === '0,1,0',
+      `documents owned ${[adaRow.owned, graceRow.owned, edsgerRow.owned]}`)
     await ada.page.fill('#people-search', 'grace')
     await waitFor(() => ada.page.evaluate(() => document.querySelectorAll('#people-rows tr').length), (n) => n === 1, 'the search')
     await ada.page.fill('#people-search', '')
-    await waitFor(() => ada.page.evaluate(() => document.querySelectorAll('#people-rows tr').length), (n) => n === 2, 'the cleared search')
+    await waitFor(() => ada.page.evaluate(() => document.querySelectorAll('#people-rows tr').length), (n) => n === 3, 'the cleared search')
     await captureLooks(ada.page, 'people')
 
+    // Deactivate (confirmed): her open editor closes, and she cannot sign in.
     await ada.page.click(`#people-rows [data-email="${GRACE.email}"] .person-deactivate`)
     await ada.page.waitForSelector('#person-confirm[open]', { timeout: WAIT })
     await captureLooks(ada.page, 'people-deactivate')
@@ -251,6 +282,57 @@ const scenarios = {
     await ada.page.waitForSelector(`#people-rows [data-email="${GRACE.email}"] .person-reactivate`, { timeout: WAIT })
     const screen = await finalScreen(grace.page)
     check(screen.code === '4403', `Grace's page after deactivation ${JSON.stringify(screen)}`)
+    check((await personRow(ada.page, GRACE)).chips.join() === 'Deactivated', 'Grace is not shown deactivated')
+    await waitFor(() => ada.page.textContent('#people-message'), (text) => text === `${GRACE.name} is deactivated.`, 'the message')
+    await captureLooks(ada.page, 'people-deactivated')
+    const { page: outside } = await openPage(browser, '/signin')
+    await submitSignIn(outside, GRACE.email, GRACE.password)
+    await outside.waitForSelector('#signin-error:not([hidden])', { timeout: WAIT })
+    check(/incorrect/i.test(await outside.textContent('#signin-error')) && path(outside) === '/signin',
+      'a deactivated Grace signed in')
+
+    // Reactivate (no question): the row is active again and she signs in.
+    await ada.page.click(`#people-rows [data-email="${GRACE.email}"] .person-reactivate`)
+    await ada.page.waitForSelector(`#people-rows [data-email="${GRACE.email}"] .person-deactivate`, { timeout: WAIT })
+    check((await personRow(ada.page, GRACE)).chips.join() === 'Active', 'Grace is not shown active again')
+    await waitFor(() => ada.page.textContent('#people-message'), (text) => text === `${GRACE.name} is active again.`, 'the message')
+    check(await ada.page.evaluate(() => document.activeElement?.classList.contains('person-deactivate')), 'the focus is lost')
+    const back = await signedIn(browser, GRACE)
+    check(await back.page.isHidden('#people-link'), 'Grace (not an admin yet) has a People link')
+
+    // Make admin (confirmed): the Admin chip, and Grace's People link and page.
+    await ada.page.click(`#people-rows [data-email="${GRACE.email}"] .person-admin`)
+    await ada.page.waitForSelector('#person-confirm[open]', { timeout: WAIT })
+    const asked = await ada.page.textContent('#person-confirm')
+    check(asked.includes(`Make ${GRACE.name} an admin?`), `the question ${JSON.stringify(asked)}`)
+    await captureLooks(ada.page, 'people-make-admin')
+    await ada.page.click('#person-confirm-yes')
+    await ada.page.waitForSelector(`#people-rows [data-email="${GRACE.email}"] .person-unadmin`, { timeout: WAIT })
+    check((await personRow(ada.page, GRACE)).chips.join() === 'Active,Admin', 'Grace has no Admin chip')
+    await waitFor(() => ada.page.textContent('#people-message'), (text) => text === `${GRACE.name} is now an admin.`, 'the message')
+    await back.page.reload()
+    await back.page.waitForSelector('#people-link:not([hidden])', { timeout: WAIT })
+    await back.page.click('#people-link')
+    await back.page.waitForURL((url) => url.pathname === '/people', { timeout: WAIT })
+    await back.page.waitForSelector(`#people-rows [data-email="${ADA.email}"]`, { timeout: WAIT })
+    const seenByGrace = await personRow(back.page, ADA)
+    check(seenByGrace.chips.join() === 'Active,Admin' && seenByGrace.actions.join() === 'Deactivate,Remove admin',
+      `Ada's row as Grace sees it ${JSON.stringify(seenByGrace)}`)
+    check((await personRow(back.page, GRACE)).name.includes('(you)'), 'Grace is not told which row is hers')
+
+    // Remove admin (no question): the chip goes, and so does Grace's People page.
+    await ada.page.click(`#people-rows [data-email="${GRACE.email}"] .person-unadmin`)
+    await ada.page.waitForSelector(`#people-rows [data-email="${GRACE.email}"] .person-admin`, { timeout: WAIT })
+    check((await personRow(ada.page, GRACE)).chips.join() === 'Active', 'Grace still has an Admin chip')
+    await waitFor(() => ada.page.textContent('#people-message'), (text) => text === `${GRACE.name} is no longer an admin.`, 'the message')
+    await back.page.reload()
+    await back.page.waitForSelector('#people-message:not([hidden])', { timeout: WAIT })
+    check(await back.page.isHidden('#people-browser') && /Only the server’s admins/.test(await back.page.textContent('#people-message')),
+      'Grace, no longer an admin, still sees everyone')
+    await captureLooks(back.page, 'people-not-admin')
+    await back.page.goto('/')
+    await back.page.waitForSelector('#account:not([hidden])', { timeout: WAIT })
+    check(await back.page.isHidden('#people-link'), 'Grace, no longer an admin, has a People link')
   }
 }
 

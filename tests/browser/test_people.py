@@ -58,9 +58,9 @@ async def test_a_link_visitors_name_in_the_owners_presence(
     await run_scenario(server, "link-visitor", _people(ADA), script=SCRIPT)
 
 
-async def test_the_people_page_deactivates_someone(make_server: Any, sqlite_url: str) -> None:
-    server = await _server(make_server, sqlite_url, ADA, GRACE)
-    await run_scenario(server, "people-page", _people(ADA, GRACE), script=SCRIPT)
+async def test_the_people_page_manages_people(make_server: Any, sqlite_url: str) -> None:
+    server = await _server(make_server, sqlite_url, ADA, GRACE, EDSGER)  # Edsger never signs in
+    await run_scenario(server, "people-page", _people(ADA, GRACE, EDSGER), script=SCRIPT)
 
 
 async def test_the_sign_in_page_offers_the_organisations_provider(

@@ -17,6 +17,16 @@ from tests.server import ServerProcess
 SECRET = "people-test-secret-with-enough-entropy-0123"
 PASSWORD = "correct horse battery"
 
+# How long a test's HTTP client waits for an answer. A sign-in runs argon2 on the server's
+# worker threads, so on a loaded machine, or with many sign-ins sent at once, an answer can take
+# longer than httpx's default 5 s: this bounds a hung server, it does not measure speed.
+PATIENT = httpx.Timeout(60.0)
+
+
+def client(base_url: str) -> httpx.AsyncClient:
+    """An HTTP client for a server's pages and API that waits as long as sign-ins may take."""
+    return httpx.AsyncClient(base_url=base_url, timeout=PATIENT)
+
 
 async def add_person(
     database_url: str, email: str, name: str, *, admin: bool = False, password: str = PASSWORD
@@ -62,7 +72,7 @@ class SignedIn:
 
 async def sign_in(server: ServerProcess, email: str, password: str = PASSWORD) -> SignedIn:
     """A client signed in through POST /api/session (raises unless it worked)."""
-    http = httpx.AsyncClient(base_url=server.http_url)
+    http = client(server.http_url)
     response = await http.post("/api/session", json={"email": email, "password": password})
     if response.status_code != 200:
         await http.aclose()

@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
-
 import collab
 from collab.hooks import CommentMentioned, Hooks, Mentioned
 from tests.inprocess import serving_on_port
-from tests.people.accounts import PASSWORD, SECRET, add_person
+from tests.people.accounts import PASSWORD, SECRET, add_person, client
 
 
 class Recording(Hooks):
@@ -38,7 +36,7 @@ async def test_the_host_hears_whom_a_comment_mentions(tmp_path: Path):
         await add_person(url, "ada@example.com", "Ada")
         grace = await add_person(url, "grace@example.com", "Grace")
         alan = await add_person(url, "alan@example.com", "Alan")
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        async with client(f"http://127.0.0.1:{port}") as http:
             me = await http.post(
                 "/api/session", json={"email": "ada@example.com", "password": PASSWORD}
             )

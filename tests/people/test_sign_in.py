@@ -16,7 +16,7 @@ from sqlalchemy import update
 from collab.people.sessions import token_hash
 from collab.store.models import SessionRow
 from tests.conftest import ServerFactory
-from tests.people.accounts import PASSWORD, SECRET, add_person, sign_in, with_store
+from tests.people.accounts import PASSWORD, SECRET, add_person, client, sign_in, with_store
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
@@ -43,7 +43,7 @@ async def test_every_wrong_credential_gets_the_same_answer(secured: ServerProces
     store = await with_store(url)
     await store.people.update(gone.id, active=False)
     await store.close()
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with client(secured.http_url) as http:
         answers = [
             await http.post("/api/session", json={"email": email, "password": password})
             for email, password in (
@@ -69,7 +69,7 @@ async def test_the_cookie_is_http_only_same_site_and_secure_behind_https(
 ):
     await add_person(secured.database_url, "ada@example.com", "Ada")
     credentials = {"email": "ada@example.com", "password": PASSWORD}
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with client(secured.http_url) as http:
         plain = _set_cookie(await http.post("/api/session", json=credentials))["collab_session"]
         assert plain["httponly"] and plain["samesite"].lower() == "lax"
         assert plain["path"] == "/" and not plain["secure"]
@@ -85,7 +85,7 @@ async def test_failed_sign_ins_are_throttled_per_account_and_per_address(
     secured: ServerProcess,
 ):
     await add_person(secured.database_url, "ada@example.com", "Ada")
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with client(secured.http_url) as http:
         for _ in range(5):
             wrong = {"email": "ada@example.com", "password": "not the password"}
             assert (await http.post("/api/session", json=wrong)).status_code == 401
@@ -112,12 +112,12 @@ async def test_signing_in_always_starts_a_new_session(secured: ServerProcess):
     )
     assert again.status_code == 200
     assert first.cookie != planted
-    async with httpx.AsyncClient(base_url=secured.http_url) as other:
+    async with client(secured.http_url) as other:
         other.cookies.set("collab_session", planted)
         me = (await other.get("/api/me")).json()
         assert me["signed_in"] is False, "the session signed in over is over"
     # A made-up cookie is no session at all.
-    async with httpx.AsyncClient(base_url=secured.http_url) as forged:
+    async with client(secured.http_url) as forged:
         forged.cookies.set("collab_session", "made-up.value")
         assert (await forged.get("/api/rooms")).status_code == 401
     await first.close()
@@ -146,7 +146,7 @@ async def test_sign_out_ends_the_session(secured: ServerProcess):
     out = await ada.http.delete("/api/session", headers=ada.changes())
     assert out.status_code == 204
     assert "collab_session" not in ada.http.cookies
-    async with httpx.AsyncClient(base_url=secured.http_url) as replay:
+    async with client(secured.http_url) as replay:
         replay.cookies.set("collab_session", cookie)
         assert (await replay.get("/api/rooms")).status_code == 401
     await ada.close()
@@ -177,7 +177,7 @@ async def test_a_session_of_another_server_is_refused(make_server: ServerFactory
     ada = await sign_in(first, "ada@example.com")
     second = make_server(sqlite_url, COLLAB_SECRET=OTHER_SECRET)
     await second.start()
-    async with httpx.AsyncClient(base_url=second.http_url) as http:
+    async with client(second.http_url) as http:
         http.cookies.set("collab_session", ada.cookie)
         assert (await http.get("/api/rooms")).status_code == 401
         assert (await http.get("/api/me")).json()["signed_in"] is False
@@ -185,7 +185,7 @@ async def test_a_session_of_another_server_is_refused(make_server: ServerFactory
 
 
 async def test_development_mode_has_no_sign_in(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with client(server.http_url) as http:
         me = (await http.get("/api/me")).json()
         assert me["development"] is True and me["sign_in"]["password"] is False
         refused = await http.post("/api/session", json={"email": "a@b.c", "password": "x"})
@@ -221,7 +221,7 @@ async def test_an_editor_open_when_its_session_ends_is_asked_to_sign_in_again(
 async def test_attempts_sent_together_are_all_counted(secured: ServerProcess):
     await add_person(secured.database_url, "ada@example.com", "Ada")
     wrong = {"email": "ada@example.com", "password": "not the password"}
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with client(secured.http_url) as http:
         answers = await asyncio.gather(*(http.post("/api/session", json=wrong) for _ in range(12)))
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [401] * 5 + [429] * 7, statuses
@@ -233,7 +233,7 @@ async def test_the_cookie_is_secure_when_the_public_url_is_https(
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET, COLLAB_PUBLIC_URL="https://docs.example")
     await server.start()
     await add_person(sqlite_url, "ada@example.com", "Ada")
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with client(server.http_url) as http:
         signed = await http.post(
             "/api/session", json={"email": "ada@example.com", "password": PASSWORD}
         )
@@ -241,7 +241,7 @@ async def test_the_cookie_is_secure_when_the_public_url_is_https(
 
 
 async def test_signing_out_with_a_dead_cookie_clears_it(secured: ServerProcess):
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with client(secured.http_url) as http:
         http.cookies.set("collab_session", "long.gone")
         out = await http.delete("/api/session")
         assert out.status_code == 204
@@ -263,8 +263,8 @@ async def test_every_process_of_a_cluster_throttles_the_same_account(
     wrong = {"email": "ada@example.com", "password": "not the password"}
     right = {"email": "ada@example.com", "password": PASSWORD}
     async with (
-        httpx.AsyncClient(base_url=first.http_url) as one,
-        httpx.AsyncClient(base_url=second.http_url) as two,
+        client(first.http_url) as one,
+        client(second.http_url) as two,
     ):
         for http in (one, two, one, two, one):
             assert (await http.post("/api/session", json=wrong)).status_code == 401
@@ -286,5 +286,5 @@ async def test_every_process_of_a_cluster_throttles_the_same_account(
         await store.attempts.clear(account)
     finally:
         await store.close()
-    async with httpx.AsyncClient(base_url=second.http_url) as two:
+    async with client(second.http_url) as two:
         assert (await two.post("/api/session", json=right)).status_code == 200
