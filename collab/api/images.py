@@ -1,6 +1,6 @@
 """REST endpoints for the images of rich documents (issue 25): upload one (editor role), get one
 (viewer role: whoever may read the document, however they came in: token, share link, session
-cookie).
+cookie). Neither while the document is in the trash (410, as its other reads).
 
 An upload's body is the image's bytes, raw (no multipart). What it is comes from its content
 (content/imagetypes.py): PNG, JPEG, GIF or WebP; SVG and anything else is refused (415), and so
@@ -113,8 +113,10 @@ GET_IMAGE = Operation(
 
 @GET_IMAGE.on_room
 async def get_image(call: RoomCall[None, None]) -> Response:
-    """GET /api/rooms/{room}/images/{image}."""
+    """GET /api/rooms/{room}/images/{image}: RoomTrashed (410) while the document is in the
+    trash, as its other reads answer, though its images are kept there for a restore."""
     image_id = call.request.path_params["image"]
+    await call.state.documents.info(call.room)
     found = await call.state.store.images.get(call.room, image_id)
     if found is None:
         raise ImageNotFound(f"room {call.room!r} has no image {image_id!r}")

@@ -13,10 +13,14 @@ with the mark's attributes as value (`bold`, `italic`, `strike`, `code`: {}; `li
 editor, code text carries no other mark.
 
 Kept out, as the editor would keep them out: links other than http(s), mailto or relative
-(their text stays, unlinked); raw HTML, which stays as the text it is, never markup. Images
-become their alt text, linked to the image when it is an http(s) URL (the editor has no image
-node yet). A bullet list mixing task items and plain ones becomes a task list per run of task
-items and a bullet list per run of the others (the editor's lists hold one kind of item).
+(their text stays, unlinked); raw HTML, which stays as the text it is, never markup, but for
+the bare tags of bold, italic and strike (`<strong>`, `<b>`, `<em>`, `<i>`, `<s>`, `<del>`
+without attributes, and their ends when one is open), which are those marks: the server's own
+Markdown writes them where CommonMark's delimiters would not read back (markdown_inline.py:
+`foo<strong>(bar)</strong>baz`). Images become their alt text, linked to the image when it is
+an http(s) URL (the editor has no image node yet). A bullet list mixing task items and plain
+ones becomes a task list per run of task items and a bullet list per run of the others (the
+editor's lists hold one kind of item).
 Softbreaks (a line break inside a paragraph) are spaces, as in a browser.
 
 Nesting: the parser reads at most _MAX_NESTING levels (a nested list counts two) and
@@ -50,6 +54,8 @@ _WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
 _LINK_TARGET, _LINK_REL = "_blank", "noopener noreferrer nofollow"
 _TASK = re.compile(r"^\[([ xX])\](?:[ \t]|$)")
 _MARKS = {"em": "italic", "strong": "bold", "s": "strike"}
+_HTML_MARKS = {**_MARKS, "i": "italic", "b": "bold", "del": "strike"}
+_HTML_MARK = re.compile(r"<(/?)([a-z]+)>", re.IGNORECASE)
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 
 _Text = Inline
@@ -265,7 +271,11 @@ def _inline(parent: _Element, tokens: Sequence[Token]) -> None:
 
     for token in tokens:
         kind = token.type
-        if kind in ("text", "text_special", "html_inline"):
+        tag = _html_mark(token.content, open_marks) if kind == "html_inline" else None
+        if tag is not None:
+            name, change = tag
+            open_marks[name] = open_marks.get(name, 0) + change
+        elif kind in ("text", "text_special", "html_inline"):
             runs.append((token.content, marks()))
         elif kind == "softbreak":
             runs.append((" ", marks()))
@@ -287,6 +297,18 @@ def _inline(parent: _Element, tokens: Sequence[Token]) -> None:
         elif kind == "image":
             runs.append(_image(token, marks()))
     _runs(parent, runs)
+
+
+def _html_mark(html: str, open_marks: dict[str, int]) -> tuple[str, int] | None:
+    """The mark a bare tag of bold, italic or strike opens (1) or closes (-1): a closing tag
+    only while one is open. None for any other HTML."""
+    tag = _HTML_MARK.fullmatch(html)
+    name = _HTML_MARKS.get(tag.group(2).lower()) if tag is not None else None
+    if tag is None or name is None:
+        return None
+    if not tag.group(1):
+        return name, 1
+    return (name, -1) if open_marks.get(name, 0) > 0 else None
 
 
 def _link(href: str, title: Any) -> Marks | None:

@@ -274,6 +274,7 @@ ROUND_TRIPS = [
     "| Food | 3 \\| 4 |  |\n",
     "- a list with `code` and ***both***\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n",
     "Escapes: \\*not bold\\*, \\[not a link\\], a\\_b, 2 \\< 3\n",
+    "Inside words: foo<strong>(bar)</strong>baz, a<em>-x-</em>b, x<s>(y)</s>z, un**believ**able\n",
     "# Plan\n\n1. Ship\n   - with tests\n   - [docs](https://example.org)\n2. Rest\n",
 ]
 
@@ -308,6 +309,7 @@ _WORDS = [
     "[l](https://e.org)",
     "a\\*b",
     "2 \\< 3",
+    "x<strong>(y)</strong>z",
 ]
 
 

@@ -1,6 +1,7 @@
 """Marks as CommonMark reads them back (issue 25, item 4): a rich document's Markdown (the .md
 download, snapshot?format=markdown, the History diff) put spaces inside the delimiters
-(`read** this part**`), which CommonMark shows as literal asterisks."""
+(`read** this part**`), which CommonMark shows as literal asterisks; and inside a word, next to
+punctuation (`foo**(bar)**baz`, `a*-x-*b`), delimiters CommonMark cannot read as emphasis."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from html.parser import HTMLParser
 from itertools import pairwise
 from typing import Any, ClassVar
 
+import pytest
 from markdown_it import MarkdownIt
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
+from collab.content.markdown_in import to_fragment
 from collab.content.richtext import to_html, to_markdown
 
 Runs = list[tuple[str, dict[str, Any]]]
@@ -104,22 +107,68 @@ def test_a_link_with_a_space_in_its_address_stays_a_link() -> None:
     assert 'href="https://example.org/a%20b(1)"' in COMMONMARK.render(_markdown([("here", spaced)]))
 
 
-def test_commonmark_reads_back_the_marks_the_html_shows() -> None:
-    """Seeded random paragraphs of marked words: a CommonMark parser (markdown-it-py) finds on
-    every character the marks our own HTML puts there. Marks that change inside a word are left
-    out: a delimiter between two letters can both open and close, which CommonMark resolves by
-    the delimiters around it (the module's known limit)."""
-    generator = random.Random(25)
+def test_a_bang_before_a_link_does_not_make_it_an_image() -> None:
+    markdown = _markdown([("Wow!", {}), ("site", LINK)])
+    assert markdown == "Wow\\![site](https://example.org/a)"
+    assert "<img" not in COMMONMARK.render(markdown)
+
+
+def test_marks_inside_a_word_next_to_punctuation_are_written_as_html() -> None:
+    # The first `**` follows a letter and precedes punctuation: CommonMark would not open there.
+    assert _markdown([("foo", {}), ("(bar)", BOLD), ("baz", {})]) == "foo<strong>(bar)</strong>baz"
+    assert _markdown([("a", {}), ("-x-", ITALIC), ("b", {})]) == "a<em>-x-</em>b"
+    assert _markdown([("x", {}), ("(y)", STRIKE), ("z", {})]) == "x<s>(y)</s>z"
+    assert _markdown([("say ", {}), ('"hi"', BOLD), ("!", {})]) == 'say **"hi"**!'
+    # Only the mark that would not read back: the italic inside keeps its delimiter.
+    assert _markdown([("a", {}), ("(", BOLD), ("b", BOTH), (")", BOLD), ("c", {})]) == (
+        "a<strong>(*b*)</strong>c"
+    )
+    # Delimiters inside a word between letters are read as emphasis: they stay.
+    assert _markdown([("un", {}), ("believ", BOLD), ("able", {})]) == "un**believ**able"
+    assert _markdown([("both", BOTH)]) == "***both***"
+    for runs in ([("foo", {}), ("(bar)", BOLD), ("baz", {})], [("a", {}), ("-x-", ITALIC)]):
+        markdown = _markdown(runs)
+        assert _marked(COMMONMARK.render(markdown)) == _marked(to_html(_paragraph(runs)))
+        assert _markdown(_runs(_imported(markdown))) == markdown
+
+
+def _imported(markdown: str) -> XmlFragment:
+    doc: Doc[Any] = Doc()
+    fragment: XmlFragment = doc.get("content", type=XmlFragment)
+    with doc.transaction():
+        to_fragment(markdown, fragment)
+    return fragment
+
+
+def _runs(fragment: XmlFragment) -> Runs:
+    """The runs of a fragment's one paragraph."""
+    (paragraph,) = fragment.children
+    assert isinstance(paragraph, XmlElement)
+    runs: Runs = []
+    for text in paragraph.children:
+        assert isinstance(text, XmlText)
+        runs.extend((str(c[0]), (c[1] if len(c) > 1 else None) or {}) for c in text.diff())
+    return runs
+
+
+@pytest.mark.parametrize(
+    ("seed", "letters"), [(25, "ab  *_"), (26, "ab (-.)*~_"), (27, 'ab"(!)` ')]
+)
+def test_commonmark_reads_back_the_marks_the_html_shows(seed: int, letters: str) -> None:
+    """Seeded random paragraphs of marked text, marks changing anywhere (between words, inside
+    a word, next to punctuation): a CommonMark parser (markdown-it-py) finds on every
+    character the marks our own HTML puts there, and our import reads the same marks back."""
+    generator = random.Random(seed)
     choices = [{}, BOLD, ITALIC, BOTH, CODE, STRIKE, LINK, {**LINK, **BOLD}, {**STRIKE, **ITALIC}]
-    checked = 0
-    while checked < 400:
+    inside_words = 0
+    for _ in range(400):
         runs: Runs = [("start", {})]
         for _ in range(generator.randint(1, 6)):
-            text = "".join(generator.choice("ab  *_") for _ in range(generator.randint(1, 6)))
+            text = "".join(generator.choice(letters) for _ in range(generator.randint(1, 6)))
             runs.append((text, generator.choice(choices)))
-        if any(a[-1].strip() and b[0].strip() for (a, _), (b, _) in pairwise(runs)):
-            continue  # a mark that changes inside a word
+        inside_words += any(a[-1].strip() and b[0].strip() for (a, _), (b, _) in pairwise(runs))
         markdown = _markdown(runs)
-        fragment = _paragraph(runs)
-        assert _marked(COMMONMARK.render(markdown)) == _marked(to_html(fragment)), markdown
-        checked += 1
+        marked = _marked(to_html(_paragraph(runs)))
+        assert _marked(COMMONMARK.render(markdown)) == marked, markdown
+        assert _marked(to_html(_imported(markdown))) == marked, markdown
+    assert inside_words > 200  # marks that change inside a word are among them

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from collab.store.db import create_engine
 from tests.cluster.test_single_runner import eventually
 from tests.conftest import ServerFactory
+from tests.images.pictures import png
 from tests.people.accounts import SECRET, SignedIn, add_person, sign_in
 from tests.people.test_sharing import editor_of
 from tests.server import ServerProcess
@@ -123,6 +124,29 @@ async def test_a_deleted_document_waits_in_the_trash_and_comes_back_whole(team: 
         await reopened.wait_text("Plan A")
 
 
+async def test_a_trashed_documents_images_answer_410_until_it_is_restored(
+    make_server: ServerFactory, database_url: str
+):
+    server = make_server(database_url, COLLAB_TRASH_DAYS="30")
+    await server.start()
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+        await _ok(await http.put("/rooms/album", json={"kind": "rich"}), 201)
+        picture = png()
+        uploaded = await _ok(await http.post("/rooms/album/images", content=picture), 201)
+        path = uploaded.json()["url"].removeprefix("/api")
+        assert (await _ok(await http.get(path))).content == picture
+
+        await _ok(await http.delete("/rooms/album"), 204)
+        # As the document's other reads answer while it is in the trash.
+        _problem(await http.get("/rooms/album"), 410, "in the trash")
+        _problem(await http.get(path), 410, "in the trash")
+        _problem(await http.get("/rooms/album/images/nope"), 410, "in the trash")
+        _problem(await http.post("/rooms/album/images", content=png()), 410, "in the trash")
+
+        await _ok(await http.post("/trash/album/restore"))
+        assert (await _ok(await http.get(path))).content == picture
+
+
 async def _count(database_url: str, table: str, room: str) -> int:
     engine = create_engine(database_url)
     try:
@@ -155,7 +179,7 @@ async def _backdate(database_url: str, room: str) -> None:
         await engine.dispose()
 
 
-_TABLES = ("updates", "room_states", "versions", "comment_threads")
+_TABLES = ("updates", "room_states", "versions", "comment_threads", "images")
 
 
 async def test_delete_forever_and_the_purge_erase_everything_and_free_the_name(
@@ -170,12 +194,14 @@ async def test_delete_forever_and_the_purge_erase_everything_and_free_the_name(
             await _ok(await http.post(f"/rooms/{room}/versions", json={"label": "v"}), 200, 201)
             thread = {"passage": {"index": 0, "length": 4}, "body": "?"}
             await _ok(await http.post(f"/rooms/{room}/threads", json=thread), 201)
+            await _ok(await http.post(f"/rooms/{room}/images", content=png()), 201)
             await _ok(await http.delete(f"/rooms/{room}"), 204)
         assert (
             await _count(database_url, "updates", "old")
             + await _count(database_url, "room_states", "old")
             > 0
         ), "the trash keeps the data"
+        assert await _count(database_url, "images", "old") == 1, "the trash keeps the images"
 
         await _ok(await http.delete("/trash/unwanted"), 204)
         _problem(await http.delete("/trash/unwanted"), 404, "not in the trash")
