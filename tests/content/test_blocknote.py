@@ -657,3 +657,64 @@ async def test_markdown_edits_a_blocknote_document_with_the_smallest_change(
     fresh = {after["New check"], after["nested under it"], after["Added paragraph after code."]}
     assert len(fresh) == 3 and not fresh & set(before.values())
     assert blocks[-1]["type"] == "paragraph" and not blocks[-1]["content"]
+
+
+async def test_passages_of_a_blocknote_document_are_its_top_level_blocks(server: ServerProcess):
+    """A range or a heading's section counts BlockNote's top-level blocks (nested ones go with
+    their block); an edit conditional on a stale tag is refused; a table BlockNote cannot
+    hold is refused saying why."""
+    (made,) = await _blocknote({"make": {"blocks": KEPT}})
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        await _create(http, "bn-passages", made["update"])
+        steps = await http.get("/bn-passages/content", params={"start": 3, "end": 6})
+        assert steps.status_code == 200, steps.text
+        items = "1. Write\n   - tests first\n   - then code\n2. Review\n3. Release\n"
+        assert steps.json()["markdown"] == items
+        checks = (await http.get("/bn-passages/content", params={"heading": "Checks"})).json()
+        assert (checks["start"], checks["end"], checks["blocks"]) == (6, 13, 13)
+        assert checks["markdown"].startswith("### Checks\n\n- [x] CI green\n")
+        edited = await http.patch(
+            "/bn-passages/content",
+            params={"start": 3, "end": 6},
+            json={"markdown": "1. Write\n2. Review\n3. Release\n4. Ship\n"},
+            headers={"If-Match": steps.json()["base"]},
+        )
+        assert edited.status_code == 200, edited.text
+        result = edited.json()
+        assert (result["start"], result["end"]) == (3, 7)
+        assert [result[k] for k in ("kept", "changed", "inserted", "deleted")] == [2, 1, 1, 0]
+        stale = await http.patch(
+            "/bn-passages/content",
+            params={"start": 3, "end": 6},
+            json={"markdown": "1. Other\n"},
+            headers={"If-Match": steps.json()["base"]},
+        )
+        assert stale.status_code == 409, stale.text
+        cell = {
+            "type": "bulletList",
+            "content": [{"type": "listItem", "content": [{"type": "paragraph"}]}],
+        }
+        table = {
+            "type": "table",
+            "content": [
+                {"type": "tableRow", "content": [{"type": "tableCell", "content": [cell]}]}
+            ],
+        }
+        refused = await http.patch(
+            "/bn-passages/content",
+            params={"start": 0, "end": 0},
+            json={"prosemirror": {"type": "doc", "content": [table]}},
+        )
+        assert refused.status_code == 422, refused.text
+        assert "BlockNote" in refused.json()["detail"]
+        state = (await http.get("/bn-passages/snapshot", params={"format": "yjs"})).content
+    (read_back,) = await _blocknote({"blocks": {"update": _b64(state), "root": ROOT}})
+    blocks = read_back["blocks"]
+    assert [(b["type"], _inline(b["content"])[0][0]) for b in blocks[3:7]] == [
+        ("numberedListItem", "Write"),
+        ("numberedListItem", "Review"),
+        ("numberedListItem", "Release"),
+        ("numberedListItem", "Ship"),
+    ]
+    assert blocks[3]["children"] == [] and len(blocks) == 14
+    assert [b["id"] for b in blocks[3:6]] == [b["id"] for b in made["blocks"][3:6]]
