@@ -718,3 +718,47 @@ async def test_passages_of_a_blocknote_document_are_its_top_level_blocks(server:
     ]
     assert blocks[3]["children"] == [] and len(blocks) == 14
     assert [b["id"] for b in blocks[3:6]] == [b["id"] for b in made["blocks"][3:6]]
+
+
+async def test_prosemirror_json_in_blocknote_shape_round_trips(server: ServerProcess):
+    """GET .../content as ProseMirror JSON gives BlockNote's own nodes; sent back changed, they
+    are checked against BlockNote's schema and applied: what the JSON says (colours, underline)
+    is kept, the ids too."""
+    blocks = [
+        {"type": "heading", "props": {"level": 2}, "content": "Title"},
+        {
+            "type": "paragraph",
+            "props": {"textColor": "red"},
+            "content": [_text("under", underline=True), _text(" and plain")],
+        },
+        {"type": "checkListItem", "content": "todo"},
+    ]
+    (made,) = await _blocknote({"make": {"blocks": blocks}})
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        await _create(http, "bn-json", made["update"])
+        read = await http.get("/bn-json/content", params={"format": "prosemirror"})
+        assert read.status_code == 200, read.text
+        doc = read.json()["prosemirror"]
+        assert [node["type"] for node in doc["content"]] == ["blockContainer"] * 3
+        check = doc["content"][2]["content"][0]
+        assert check["type"] == "checkListItem"
+        check["attrs"]["checked"] = True
+        check["content"][0]["text"] = "done"
+        edited = await http.patch("/bn-json/content", json={"prosemirror": doc})
+        assert edited.status_code == 200, edited.text
+        assert [edited.json()[k] for k in ("kept", "changed", "inserted", "deleted")] == [
+            2,
+            1,
+            0,
+            0,
+        ]
+        bad = copy.deepcopy(doc)
+        bad["content"][0]["content"].append({"type": "paragraph"})
+        refused = await http.patch("/bn-json/content", json={"prosemirror": bad})
+        assert refused.status_code == 422 and "blockContainer" in refused.json()["detail"]
+        state = (await http.get("/bn-json/snapshot", params={"format": "yjs"})).content
+    (read_back,) = await _blocknote({"blocks": {"update": _b64(state), "root": ROOT}})
+    expected = copy.deepcopy(made["blocks"])
+    expected[2]["props"]["checked"] = True
+    expected[2]["content"][0]["text"] = "done"
+    assert read_back["blocks"] == expected
