@@ -79,7 +79,10 @@ PATCH_CONTENT = Operation(
     "cannot say some things (underline, column widths): an edit sent as Markdown keeps them. "
     "ProseMirror JSON is checked against the editor's schema (422 names what it cannot open). "
     "With `base` or If-Match, the edit applies only if the passage's tag still is that (409 "
-    "otherwise: read it again). An agent's edit is recorded under its session.",
+    "otherwise: read it again). A BlockNote document's top-level blocks are its blocks; the "
+    "input is made into BlockNote's blocks, and a block paired with one already there keeps "
+    "its id (422 for a table whose cells hold more than a paragraph). An agent's edit is "
+    "recorded under its session.",
     role=Role.EDITOR,
     query=_EDIT_QUERY,
     body=_EDIT,

@@ -6,7 +6,13 @@ saying what and where, never written: y-prosemirror deletes a node its schema ca
 As y-prosemirror writes them: a node's attributes without the null ones; consecutive text
 nodes are one XmlText whose formatting attributes are their marks, keyed by name with the
 mark's attributes as value ({} for none); a link's attributes get the editor's defaults for
-what is left out. Code text carries no other mark (the editor's code mark excludes them)."""
+what is left out. Code text carries no other mark (the editor's code mark excludes them).
+
+A document whose blocks are BlockNote's (`blockContainer`s, or a `blockGroup` of them: what GET
+.../content gives for a BlockNote document) is checked against BlockNote's schema instead
+(@blocknote/core 0.55: a container holds one content node and optionally a `blockGroup` of
+nested containers; a table's cells hold a `tableParagraph`; its marks are BlockNote's, a
+link's only attribute its `href`)."""
 
 from __future__ import annotations
 
@@ -54,6 +60,44 @@ _CONTENT: dict[str, str | frozenset[str]] = {
     "tableHeader": "blocks",
 }
 MARKS = frozenset({"bold", "italic", "strike", "code", "underline", "link"})
+
+# BlockNote's schema: what each node holds ("container": one content node, then optionally a
+# blockGroup).
+_BLOCKNOTE_BLOCKS = frozenset(
+    {
+        "paragraph",
+        "heading",
+        "bulletListItem",
+        "numberedListItem",
+        "checkListItem",
+        "toggleListItem",
+        "quote",
+        "codeBlock",
+        "divider",
+        "table",
+        "image",
+        "video",
+        "audio",
+        "file",
+    }
+)
+_BLOCKNOTE_CONTENT: dict[str, str | frozenset[str]] = {
+    "doc": frozenset({"blockGroup", "blockContainer"}),
+    "blockGroup": frozenset({"blockContainer"}),
+    "blockContainer": "container",
+    **{tag: "inline" for tag in _BLOCKNOTE_BLOCKS},
+    "codeBlock": "text",
+    "divider": "leaf",
+    **{tag: "leaf" for tag in ("image", "video", "audio", "file")},
+    "table": frozenset({"tableRow"}),
+    "tableRow": frozenset({"tableCell", "tableHeader"}),
+    "tableCell": frozenset({"tableParagraph"}),
+    "tableHeader": frozenset({"tableParagraph"}),
+    "tableParagraph": "inline",
+}
+_BLOCKNOTE_MARKS = frozenset(
+    {"bold", "italic", "strike", "code", "underline", "link", "textColor", "backgroundColor"}
+)
 _LINK_DEFAULTS: Marks = {
     "target": "_blank",
     "rel": "noopener noreferrer nofollow",
@@ -68,23 +112,33 @@ def from_prosemirror(doc: Any) -> list[Node]:
     InvalidRequest naming the first thing the editor could not open."""
     if not isinstance(doc, dict) or doc.get("type") != "doc":
         raise InvalidRequest('prosemirror must be a document: {"type": "doc", "content": [...]}')
-    return _content(doc, "doc", "doc", 1)
+    first = (
+        next(iter(doc.get("content") or []), None) if isinstance(doc.get("content"), list) else None
+    )
+    blocknote = isinstance(first, dict) and first.get("type") in ("blockGroup", "blockContainer")
+    return _content(doc, "doc", "doc", 1, blocknote)
 
 
-def _content(node: dict[str, Any], kind: str, where: str, depth: int) -> list[Node]:
-    """The children of `node` (a `kind`), checked against what it may hold."""
+def _content(
+    node: dict[str, Any], kind: str, where: str, depth: int, blocknote: bool = False
+) -> list[Node]:
+    """The children of `node` (a `kind`), checked against what it may hold (in BlockNote's
+    schema when `blocknote`)."""
     if depth > MAX_DEPTH:
         raise InvalidRequest(f"{where}: the document nests deeper than {MAX_DEPTH} levels")
     # ProseMirror JSON's own "content" key (a node's children), not the document's root name.
     children = node["content"] if "content" in node else []
     if not isinstance(children, list):
         raise InvalidRequest(f"{where}.content must be a list of nodes")
-    holds = _CONTENT[kind]
+    holds = (_BLOCKNOTE_CONTENT if blocknote else _CONTENT)[kind]
     if holds in ("leaf",) and children:
         raise InvalidRequest(f"{where}: a {kind} holds no content")
     if holds in ("inline", "text"):
-        return _inline(children, where, code=holds == "text")
-    allowed = _BLOCKS if holds in ("blocks", "item") else holds
+        return _inline(children, where, code=holds == "text", blocknote=blocknote)
+    if holds == "container":
+        allowed: frozenset[str] = _BLOCKNOTE_BLOCKS | {"blockGroup"}
+    else:
+        allowed = _BLOCKS if holds in ("blocks", "item") else frozenset(holds)
     out: list[Node] = []
     for number, child in enumerate(children):
         at = f"{where}.content[{number}]"
@@ -93,7 +147,12 @@ def _content(node: dict[str, Any], kind: str, where: str, depth: int) -> list[No
         tag = child["type"]
         if tag not in allowed:
             raise InvalidRequest(f"{at}: a {kind} cannot hold a {tag!r} node")
-        out.append(Element(tag, _attrs(child, tag, at), _content(child, tag, at, depth + 1)))
+        made = _content(child, tag, at, depth + 1, blocknote)
+        out.append(Element(tag, _attrs(child, tag, at, blocknote), made))
+    if holds == "container" and not _container(out):
+        raise InvalidRequest(
+            f"{where}: a blockContainer holds one block, then optionally a blockGroup"
+        )
     if holds == "item" and (
         not out or not isinstance(out[0], Element) or out[0].tag != "paragraph"
     ):
@@ -105,7 +164,12 @@ def _content(node: dict[str, Any], kind: str, where: str, depth: int) -> list[No
     return out
 
 
-def _attrs(node: dict[str, Any], tag: str, where: str) -> dict[str, Any]:
+def _container(children: list[Node]) -> bool:
+    tags = [child.tag for child in children if isinstance(child, Element)]
+    return bool(tags) and tags[0] != "blockGroup" and tags[1:] in ([], ["blockGroup"])
+
+
+def _attrs(node: dict[str, Any], tag: str, where: str, blocknote: bool = False) -> dict[str, Any]:
     """A node's attributes as y-prosemirror stores them (no nulls), the editor's checked."""
     given = node.get("attrs", {})
     if given is None:
@@ -124,6 +188,14 @@ def _attrs(node: dict[str, Any], tag: str, where: str) -> dict[str, Any]:
     elif tag == "orderedList" and "start" in attrs:
         if not _is_int(attrs["start"]) or attrs["start"] < 0:
             raise InvalidRequest(f"{where}: an ordered list's start is a number from 0")
+    elif blocknote:
+        if tag == "blockContainer" and not isinstance(attrs.get("id"), str):
+            raise InvalidRequest(f"{where}: a blockContainer's id is a string")
+        if tag == "checkListItem" and not isinstance(attrs.get("checked", False), bool):
+            raise InvalidRequest(f"{where}: a check list item's checked is true or false")
+        if tag == "numberedListItem" and "start" in attrs:
+            if not _is_int(attrs["start"]) or attrs["start"] < 0:
+                raise InvalidRequest(f"{where}: a numbered list item's start is a number from 0")
     elif tag == "taskItem":
         if not isinstance(attrs.get("checked", False), bool):
             raise InvalidRequest(f"{where}: a task item's checked is true or false")
@@ -142,7 +214,7 @@ def _attrs(node: dict[str, Any], tag: str, where: str) -> dict[str, Any]:
     return attrs
 
 
-def _inline(children: list[Any], where: str, *, code: bool) -> list[Node]:
+def _inline(children: list[Any], where: str, *, code: bool, blocknote: bool = False) -> list[Node]:
     """Inline nodes: runs of text (one Inline per stretch between hard breaks) and breaks."""
     out: list[Node] = []
     runs: list[Run] = []
@@ -155,7 +227,7 @@ def _inline(children: list[Any], where: str, *, code: bool) -> list[Node]:
             text = child.get("text")
             if not isinstance(text, str) or not text:
                 raise InvalidRequest(f"{at}: a text node's text is a non-empty string")
-            marks = {} if code else _marks(child.get("marks", []), at)
+            marks = {} if code else _marks(child.get("marks", []), at, blocknote)
             if runs and runs[-1][1] == marks:
                 runs[-1] = (runs[-1][0] + text, marks)
             else:
@@ -173,14 +245,15 @@ def _inline(children: list[Any], where: str, *, code: bool) -> list[Node]:
     return out
 
 
-def _marks(marks: Any, where: str) -> Marks:
+def _marks(marks: Any, where: str, blocknote: bool = False) -> Marks:
     if not isinstance(marks, list):
         raise InvalidRequest(f"{where}.marks must be a list")
     found: Marks = {}
+    names = _BLOCKNOTE_MARKS if blocknote else MARKS
     for number, mark in enumerate(marks):
         at = f"{where}.marks[{number}]"
-        if not isinstance(mark, dict) or mark.get("type") not in MARKS:
-            known = ", ".join(sorted(MARKS))
+        if not isinstance(mark, dict) or mark.get("type") not in names:
+            known = ", ".join(sorted(names))
             raise InvalidRequest(f"{at}: a mark's type is one of {known}")
         attrs = mark.get("attrs") or {}
         if not isinstance(attrs, dict) or not all(_plain_value(v) for v in attrs.values()):
@@ -189,9 +262,9 @@ def _marks(marks: Any, where: str) -> Marks:
             href = attrs.get("href")
             if not isinstance(href, str) or not safe_href(href):
                 raise InvalidRequest(f"{at}: a link's href must be http(s), mailto or relative")
-            attrs = {**_LINK_DEFAULTS, **attrs}
+            attrs = {"href": href} if blocknote else {**_LINK_DEFAULTS, **attrs}
         found[mark["type"]] = dict(attrs)
-    if "code" in found:
+    if "code" in found and not blocknote:
         return {"code": found["code"]}
     return found
 

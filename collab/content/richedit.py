@@ -14,6 +14,13 @@ table's column widths, so an edit sent as Markdown keeps them. Markdown is also 
 lossless copy of every document, so with Markdown a top-level block counts as unchanged when
 its own Markdown reads back as the new block.
 
+BlockNote documents (a `blockGroup` of `blockContainer`s, richtext.py) are edited the same way:
+the input is made into BlockNote's blocks first (blocknote_in.py), the containers of the top
+blockGroup are the top-level blocks, and a container paired with a new block keeps its `id`
+(never set by an edit: BlockNote's comments and carets follow it), whatever its content
+becomes. Markdown says a block's type, a heading's level, a list item's `checked` and `start`,
+a code block's language and an image's URL and name, not colours or alignment.
+
 A passage is a range of top-level blocks, or the section under a heading (the heading and
 the blocks up to the next heading of its level or above). Its `tag` hashes all it holds (every
 mark and attribute): an edit may be conditional on the tag read (PassageChanged when it
@@ -26,11 +33,18 @@ import difflib
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
+from collab.content.blocknote_in import (
+    CONTAINER,
+    GROUP,
+    blocknote_blocks,
+    empty_paragraph,
+    in_blocknote_shape,
+)
 from collab.content.export import TEXT, content_kind
 from collab.content.richnodes import Element, Inline, Marks, Node, Run, write
 from collab.content.richtext import blocks_markdown
@@ -56,21 +70,48 @@ _MARKDOWN_ATTRS: Mapping[str, frozenset[str]] = {
 @dataclass(frozen=True, slots=True)
 class Fidelity:
     """What an input says: the marks and (per node type) the attributes it sets (None: all),
-    and whether top-level blocks compare by their Markdown."""
+    whether top-level blocks compare by their Markdown, and attributes (tag, name) an edit
+    never compares nor sets (`fixed`: BlockNote's block ids)."""
 
     marks: frozenset[str] | None
     attrs: Mapping[str, frozenset[str]] | None
     markdown: bool = False
+    fixed: frozenset[tuple[str, str]] = frozenset()
 
     def mark(self, name: str) -> bool:
         return self.marks is None or name.split("--")[0] in self.marks
 
     def attr(self, tag: str, name: str) -> bool:
+        if (tag, name) in self.fixed:
+            return False
         return self.attrs is None or name in self.attrs.get(tag, frozenset())
 
 
 MARKDOWN = Fidelity(_MARKDOWN_MARKS, _MARKDOWN_ATTRS, markdown=True)
 PROSEMIRROR = Fidelity(None, None)
+
+# BlockNote: what Markdown or Tiptap's JSON, made into BlockNote's blocks, says of them.
+_BLOCK_IDS = frozenset({(CONTAINER, "id")})
+_BLOCKNOTE_ATTRS: Mapping[str, frozenset[str]] = {
+    "heading": frozenset({"level"}),
+    "numberedListItem": frozenset({"start"}),
+    "checkListItem": frozenset({"checked"}),
+    "codeBlock": frozenset({"language"}),
+    "image": frozenset({"url", "name"}),
+    "tableCell": frozenset({"colspan", "rowspan"}),
+    "tableHeader": frozenset({"colspan", "rowspan"}),
+}
+_BLOCKNOTE_MARKDOWN = Fidelity(_MARKDOWN_MARKS, _BLOCKNOTE_ATTRS, True, _BLOCK_IDS)
+_BLOCKNOTE_TIPTAP = Fidelity(_MARKDOWN_MARKS | {"underline"}, _BLOCKNOTE_ATTRS, False, _BLOCK_IDS)
+
+
+def _for_blocknote(nodes: list[Node], fidelity: Fidelity) -> tuple[list[Node], Fidelity]:
+    """`nodes` as BlockNote's blocks, and what they say: all but block ids when they already
+    are BlockNote's, else what Markdown or Tiptap's nodes can say."""
+    if in_blocknote_shape(nodes):
+        return blocknote_blocks(nodes), replace(fidelity, fixed=_BLOCK_IDS)
+    converted = blocknote_blocks(nodes)
+    return converted, _BLOCKNOTE_MARKDOWN if fidelity.markdown else _BLOCKNOTE_TIPTAP
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +150,15 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Read:
-    """A passage as it stands: its blocks, where they are, and how many the document has."""
+    """A passage as it stands: its blocks, where they are, and how many the document has; the
+    `holder` of the top-level blocks (the fragment, or BlockNote's top blockGroup)."""
 
     blocks: list[XmlElement | XmlText]
     start: int
     end: int
     total: int
+    holder: XmlFragment | XmlElement
+    blocknote: bool = False
 
     @property
     def tag(self) -> str:
@@ -138,9 +182,14 @@ def content_edit(
                 "the passage changed since it was read (its tag is not the base sent): read "
                 "it again and redo the edit"
             )
-        counts = _sync(fragment, found.start, found.blocks, nodes, fidelity, top=True)
+        news, says = _for_blocknote(nodes, fidelity) if found.blocknote else (nodes, fidelity)
+        holder = found.holder
+        counts = _sync(holder, found.start, found.blocks, news, says, top=True)
         outcome.kept, outcome.changed, outcome.inserted, outcome.deleted = counts
-        children = [c for c in fragment.children if isinstance(c, XmlElement | XmlText)]
+        if found.blocknote and not len(holder.children):  # BlockNote's group holds a block
+            write(holder, [empty_paragraph()])
+            outcome.inserted += 1
+        children = [c for c in holder.children if isinstance(c, XmlElement | XmlText)]
         outcome.start, outcome.end = found.start, found.end + len(children) - found.total
         outcome.tag = passage_tag(children[outcome.start : outcome.end])
 
@@ -148,23 +197,29 @@ def content_edit(
 
 
 def rich_fragment(doc: Doc[Any]) -> XmlFragment:
-    """The content root as an XmlFragment; WrongDocumentKind for plain text, or for BlockNote's
-    blocks (their containers are not ProseMirror's nodes)."""
+    """The content root as an XmlFragment; WrongDocumentKind for plain text."""
     if content_kind(doc) == TEXT:
         raise WrongDocumentKind(
             "this document is plain text: edit it with PATCH .../text, not rich content"
         )
     fragment: XmlFragment = doc.get(content_root(doc), type=XmlFragment)
-    first = next(iter(fragment.children), None)
-    if isinstance(first, XmlElement) and first.tag == "blockGroup":
-        raise WrongDocumentKind("BlockNote documents cannot be edited as Markdown or ProseMirror")
+    return fragment
+
+
+def top_blocks(fragment: XmlFragment) -> XmlFragment | XmlElement:
+    """What holds the document's top-level blocks: BlockNote's top blockGroup (its first
+    element), or the fragment itself."""
+    first = next((c for c in fragment.children if isinstance(c, XmlElement | XmlText)), None)
+    if isinstance(first, XmlElement) and first.tag == GROUP:
+        return first
     return fragment
 
 
 def read_passage(fragment: XmlFragment, passage: Passage, *, conditional: bool = False) -> Read:
     """Where `passage` is in `fragment`. A passage that is not there is InvalidRequest, or
     PassageChanged when the edit is `conditional` on what was read (it was there then)."""
-    children = [c for c in fragment.children if isinstance(c, XmlElement | XmlText)]
+    holder = top_blocks(fragment)
+    children = [c for c in holder.children if isinstance(c, XmlElement | XmlText)]
     total = len(children)
     error = PassageChanged if conditional else InvalidRequest
     if passage is None:
@@ -176,7 +231,7 @@ def read_passage(fragment: XmlFragment, passage: Passage, *, conditional: bool =
     else:
         start, end = _section(children, passage, error)
     blocks = children[start:end]
-    return Read(blocks, start, end, total)
+    return Read(blocks, start, end, total, holder, holder is not fragment)
 
 
 def _section(
@@ -185,22 +240,31 @@ def _section(
     wanted = " ".join(section.heading.split())
     seen = 0
     for index, child in enumerate(children):
-        if isinstance(child, XmlElement) and child.tag == "heading":
-            if " ".join(_text(child).split()) != wanted:
+        heading = _heading(child)
+        if heading is not None:
+            if " ".join(_text(heading).split()) != wanted:
                 continue
             seen += 1
             if seen < section.occurrence:
                 continue
-            level = _level(child)
+            level = _level(heading)
             end = index + 1
             while end < len(children):
-                after = children[end]
-                if isinstance(after, XmlElement) and after.tag == "heading":
-                    if _level(after) <= level:
-                        break
+                after = _heading(children[end])
+                if after is not None and _level(after) <= level:
+                    break
                 end += 1
             return index, end
     raise error(f"no heading {section.heading!r} (occurrence {section.occurrence}) in the document")
+
+
+def _heading(block: XmlElement | XmlText) -> XmlElement | None:
+    """The heading a top-level block is (a BlockNote block's content element), if it is one."""
+    if isinstance(block, XmlElement) and block.tag == CONTAINER:
+        block = next((c for c in block.children if isinstance(c, XmlElement)), block)
+    if isinstance(block, XmlElement) and block.tag == "heading":
+        return block
+    return None
 
 
 def _level(heading: XmlElement) -> int:
@@ -226,7 +290,7 @@ def _signature(node: XmlElement | XmlText, fidelity: Fidelity) -> Signature:
     if isinstance(node, XmlText):
         return ("#text", _runs_signature(node.diff(), fidelity))
     tag = node.tag or ""
-    attrs = {k: v for k, v in attributes(node).items() if fidelity.attr(tag, k)}
+    attrs = {k: v for k, v in attributes(node).items() if v is not None and fidelity.attr(tag, k)}
     children = tuple(
         _signature(child, fidelity)
         for child in node.children
@@ -238,7 +302,9 @@ def _signature(node: XmlElement | XmlText, fidelity: Fidelity) -> Signature:
 def _target_signature(node: Node, fidelity: Fidelity) -> Signature:
     if isinstance(node, Inline):
         return ("#text", _runs_signature(node.runs, fidelity))
-    attrs = {k: plain(v) for k, v in node.attrs.items() if fidelity.attr(node.tag, k)}
+    attrs = {
+        k: plain(v) for k, v in node.attrs.items() if v is not None and fidelity.attr(node.tag, k)
+    }
     children = tuple(_target_signature(child, fidelity) for child in node.children)
     return (node.tag, _frozen(attrs), children)
 
@@ -296,6 +362,8 @@ def _old_key(
     from collab.content.markdown_in import to_nodes  # markdown-it: loaded with the first edit
 
     again = to_nodes(blocks_markdown([node]))
+    if node.tag == CONTAINER:
+        again = blocknote_blocks(again)
     return _target_signature(again[0], fidelity) if len(again) == 1 else key
 
 
@@ -354,7 +422,13 @@ def _sync(
 def _unseen(node: XmlElement | XmlText) -> bool:
     """Whether a block's Markdown is empty (Markdown cannot say it, so cannot remove it): an
     element holding nothing that renders nothing (an empty paragraph; not a rule)."""
-    if not isinstance(node, XmlElement) or len(node.children):
+    if not isinstance(node, XmlElement):
+        return False
+    if node.tag == CONTAINER:  # a BlockNote block: its content element holds nothing
+        parts = list(node.children)
+        if len(parts) != 1 or not isinstance(parts[0], XmlElement) or len(parts[0].children):
+            return False
+    elif len(node.children):
         return False
     return not blocks_markdown([node]).strip()
 
@@ -446,10 +520,10 @@ def _update(old: XmlElement | XmlText, new: Node, fidelity: Fidelity) -> None:
     tag = old.tag or ""
     current = attributes(old)
     for key, value in new.attrs.items():
-        if fidelity.attr(tag, key) and current.get(key) != plain(value):
+        if value is not None and fidelity.attr(tag, key) and current.get(key) != plain(value):
             old.attributes[key] = value
-    for key in current:
-        if key not in new.attrs and fidelity.attr(tag, key):
+    for key, value in current.items():
+        if value is not None and new.attrs.get(key) is None and fidelity.attr(tag, key):
             del old.attributes[key]
     children = list(old.children)
     if all(isinstance(c, XmlElement | XmlText) for c in children):

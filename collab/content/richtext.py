@@ -52,7 +52,11 @@ def to_markdown(fragment: XmlFragment) -> str:
 
 
 def blocks_markdown(nodes: Iterable[Any]) -> str:
-    """Some blocks of a document (a passage) as Markdown."""
+    """Some blocks of a document (a passage) as Markdown: Tiptap's nodes, or BlockNote's
+    blockContainers (a run of list items is one list, numbered on from its first)."""
+    nodes = list(nodes)
+    if nodes and all(isinstance(n, XmlElement) and n.tag == "blockContainer" for n in nodes):
+        return _blocknote_blocks(container_blocks(nodes), "markdown", "").strip("\n") + "\n"
     return _blocks(nodes, "markdown", "").strip("\n") + "\n"
 
 
@@ -79,6 +83,8 @@ def _block(element: XmlElement, fmt: str, indent: str) -> str:
     tag, attrs = element.tag, _attributes(element)
     if tag == "blockGroup":
         return _block_group(element, fmt, indent)
+    if tag == "blockContainer":
+        return _blocknote_blocks(container_blocks([element]), fmt, indent)
     if tag == "heading":
         level = min(max(int(attrs.get("level") or 1), 1), 6)
         marker = "#" * level + " " if fmt == "markdown" else ""
@@ -265,8 +271,13 @@ Block = tuple[XmlElement | None, XmlElement | None]
 
 def group_blocks(group: XmlElement) -> list[Block]:
     """(content element, nested blockGroup) of each block of a blockGroup, in order."""
+    return container_blocks(group.children)
+
+
+def container_blocks(containers: Iterable[Any]) -> list[Block]:
+    """(content element, nested blockGroup) of each of some blocks of a blockGroup."""
     blocks: list[Block] = []
-    for child in group.children:
+    for child in containers:
         if not isinstance(child, XmlElement):
             continue
         if child.tag != "blockContainer":
@@ -320,7 +331,10 @@ def _same_list(family: str | None, before: str | None) -> bool:
 
 
 def _block_group(group: XmlElement, fmt: str, indent: str) -> str:
-    blocks = group_blocks(group)
+    return _blocknote_blocks(group_blocks(group), fmt, indent)
+
+
+def _blocknote_blocks(blocks: list[Block], fmt: str, indent: str) -> str:
     out, before = [], None
     for (content, nested), number in zip(blocks, _numbers(blocks), strict=True):
         family = _family(content)

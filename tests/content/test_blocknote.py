@@ -563,3 +563,202 @@ async def test_a_restore_brings_back_the_tree_blocknote_wrote(server: ServerProc
         assert await _snapshot(http, "restore", "markdown") == KEPT_MARKDOWN
     (read,) = await _blocknote({"blocks": {"update": _b64(state), "root": ROOT}})
     assert read["blocks"] == made["blocks"], "BlockNote reads back the blocks it wrote, ids and all"
+
+
+# Editing a BlockNote document as Markdown (issue 24, item 2): PATCH .../content makes the new
+# content into BlockNote's blocks and applies it as the smallest edit.
+
+EDITED = (
+    KEPT_MARKDOWN.replace("# Launch plan", "# Launch **plan**")
+    .replace("2. Review", "2. Review *twice*")
+    .replace("### Checks\n\n", "### Checks\n\n- [ ] New check\n  - nested *under* it\n")
+    .replace("> Done is", "Added **paragraph** after code.\n\n> Done is")
+)
+
+
+def _ids(blocks: list[dict[str, Any]]) -> dict[str, str]:
+    """Each block's id by its text (nested blocks too)."""
+    out: dict[str, str] = {}
+    for block in blocks:
+        content = block.get("content")
+        text = "".join(run[0] for run in _inline(content)) if isinstance(content, list) else ""
+        out[text or block["type"]] = block["id"]
+        out.update(_ids(block.get("children", [])))
+    return out
+
+
+async def test_markdown_edits_a_blocknote_document_with_the_smallest_change(
+    server: ServerProcess,
+):
+    """BlockNote reads the edited document back with the new blocks (marks, list items,
+    nesting) and every block that was there keeps its id; a comment on an untouched block
+    still resolves, and the same Markdown again changes nothing."""
+    (made,) = await _blocknote({"make": {"blocks": [*KEPT, {"type": "paragraph"}]}})
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        await _create(http, "bn-edit", made["update"])
+        thread = await http.post(
+            "/bn-edit/threads", json={"passage": {"text": "Release"}, "body": "Date?"}
+        )
+        assert thread.status_code == 201, thread.text
+        read = await http.get("/bn-edit/content", params={"format": "markdown"})
+        assert read.status_code == 200, read.text
+        assert read.json()["markdown"] == KEPT_MARKDOWN and read.json()["blocks"] == 14
+        same = await http.patch("/bn-edit/content", json={"markdown": KEPT_MARKDOWN})
+        assert same.status_code == 200, same.text
+        counts = ("kept", "changed", "inserted", "deleted")
+        assert [same.json()[k] for k in counts] == [13, 0, 0, 0]  # the empty block stays
+        async with YClient(server.ws_url, "bn-edit") as person:
+            await person.synced.wait()
+            tree = person.doc.get(ROOT, type=XmlFragment)
+            edited = await http.patch("/bn-edit/content", json={"markdown": EDITED})
+            assert edited.status_code == 200, edited.text
+            assert [edited.json()[k] for k in counts] == [11, 2, 2, 0]
+            await person.wait_for(lambda: "Added" in str(tree))
+        assert await _snapshot(http, "bn-edit", "markdown") == EDITED
+        shown = (await http.get(f"/bn-edit/threads/{thread.json()['id']}")).json()
+        assert shown["range"]["text"] == "Release" and not shown.get("detached"), shown
+        again = await http.patch("/bn-edit/content", json={"markdown": EDITED})
+        assert [again.json()[k] for k in counts] == [15, 0, 0, 0], again.text
+        state = (await http.get("/bn-edit/snapshot", params={"format": "yjs"})).content
+    (read_back,) = await _blocknote({"blocks": {"update": _b64(state), "root": ROOT}})
+    blocks = read_back["blocks"]
+    outline = _outline(blocks)
+    assert outline[0] == (
+        0,
+        "heading",
+        {"level": 1},
+        [("Launch ", (), ""), ("plan", ("bold",), "")],
+    )
+    assert (0, "numberedListItem", {}, [("Review ", (), ""), ("twice", ("italic",), "")]) in outline
+    checks = outline.index((0, "heading", {"level": 3}, [("Checks", (), "")]))
+    assert outline[checks + 1 : checks + 4] == [
+        (0, "checkListItem", {"checked": False}, [("New check", (), "")]),
+        (
+            1,
+            "bulletListItem",
+            {},
+            [("nested ", (), ""), ("under", ("italic",), ""), (" it", (), "")],
+        ),
+        (0, "checkListItem", {"checked": True}, [("CI green", (), "")]),
+    ]
+    added = [("Added ", (), ""), ("paragraph", ("bold",), ""), (" after code.", (), "")]
+    assert (0, "paragraph", {}, added) in outline
+    assert [block[1] for block in outline] == [
+        "heading", "paragraph", "heading", "numberedListItem", "bulletListItem",
+        "bulletListItem", "numberedListItem", "numberedListItem", "heading", "checkListItem",
+        "bulletListItem", "checkListItem", "checkListItem", "table", "image", "codeBlock",
+        "paragraph", "quote",
+    ]  # fmt: skip
+    before, after = _ids(made["blocks"]), _ids(blocks)
+    # Every block that was there keeps its id, the changed ones too; the new ones get their own.
+    kept = {"Launch plan": "Launch plan", "Review": "Review twice"}
+    for text, block_id in before.items():
+        assert after[kept.get(text, text)] == block_id, text
+    fresh = {after["New check"], after["nested under it"], after["Added paragraph after code."]}
+    assert len(fresh) == 3 and not fresh & set(before.values())
+    assert blocks[-1]["type"] == "paragraph" and not blocks[-1]["content"]
+
+
+async def test_passages_of_a_blocknote_document_are_its_top_level_blocks(server: ServerProcess):
+    """A range or a heading's section counts BlockNote's top-level blocks (nested ones go with
+    their block); an edit conditional on a stale tag is refused; a table BlockNote cannot
+    hold is refused saying why."""
+    (made,) = await _blocknote({"make": {"blocks": KEPT}})
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        await _create(http, "bn-passages", made["update"])
+        steps = await http.get("/bn-passages/content", params={"start": 3, "end": 6})
+        assert steps.status_code == 200, steps.text
+        items = "1. Write\n   - tests first\n   - then code\n2. Review\n3. Release\n"
+        assert steps.json()["markdown"] == items
+        checks = (await http.get("/bn-passages/content", params={"heading": "Checks"})).json()
+        assert (checks["start"], checks["end"], checks["blocks"]) == (6, 13, 13)
+        assert checks["markdown"].startswith("### Checks\n\n- [x] CI green\n")
+        edited = await http.patch(
+            "/bn-passages/content",
+            params={"start": 3, "end": 6},
+            json={"markdown": "1. Write\n2. Review\n3. Release\n4. Ship\n"},
+            headers={"If-Match": steps.json()["base"]},
+        )
+        assert edited.status_code == 200, edited.text
+        result = edited.json()
+        assert (result["start"], result["end"]) == (3, 7)
+        assert [result[k] for k in ("kept", "changed", "inserted", "deleted")] == [2, 1, 1, 0]
+        stale = await http.patch(
+            "/bn-passages/content",
+            params={"start": 3, "end": 6},
+            json={"markdown": "1. Other\n"},
+            headers={"If-Match": steps.json()["base"]},
+        )
+        assert stale.status_code == 409, stale.text
+        cell = {
+            "type": "bulletList",
+            "content": [{"type": "listItem", "content": [{"type": "paragraph"}]}],
+        }
+        table = {
+            "type": "table",
+            "content": [
+                {"type": "tableRow", "content": [{"type": "tableCell", "content": [cell]}]}
+            ],
+        }
+        refused = await http.patch(
+            "/bn-passages/content",
+            params={"start": 0, "end": 0},
+            json={"prosemirror": {"type": "doc", "content": [table]}},
+        )
+        assert refused.status_code == 422, refused.text
+        assert "BlockNote" in refused.json()["detail"]
+        state = (await http.get("/bn-passages/snapshot", params={"format": "yjs"})).content
+    (read_back,) = await _blocknote({"blocks": {"update": _b64(state), "root": ROOT}})
+    blocks = read_back["blocks"]
+    assert [(b["type"], _inline(b["content"])[0][0]) for b in blocks[3:7]] == [
+        ("numberedListItem", "Write"),
+        ("numberedListItem", "Review"),
+        ("numberedListItem", "Release"),
+        ("numberedListItem", "Ship"),
+    ]
+    assert blocks[3]["children"] == [] and len(blocks) == 14
+    assert [b["id"] for b in blocks[3:6]] == [b["id"] for b in made["blocks"][3:6]]
+
+
+async def test_prosemirror_json_in_blocknote_shape_round_trips(server: ServerProcess):
+    """GET .../content as ProseMirror JSON gives BlockNote's own nodes; sent back changed, they
+    are checked against BlockNote's schema and applied: what the JSON says (colours, underline)
+    is kept, the ids too."""
+    blocks = [
+        {"type": "heading", "props": {"level": 2}, "content": "Title"},
+        {
+            "type": "paragraph",
+            "props": {"textColor": "red"},
+            "content": [_text("under", underline=True), _text(" and plain")],
+        },
+        {"type": "checkListItem", "content": "todo"},
+    ]
+    (made,) = await _blocknote({"make": {"blocks": blocks}})
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        await _create(http, "bn-json", made["update"])
+        read = await http.get("/bn-json/content", params={"format": "prosemirror"})
+        assert read.status_code == 200, read.text
+        doc = read.json()["prosemirror"]
+        assert [node["type"] for node in doc["content"]] == ["blockContainer"] * 3
+        check = doc["content"][2]["content"][0]
+        assert check["type"] == "checkListItem"
+        check["attrs"]["checked"] = True
+        check["content"][0]["text"] = "done"
+        edited = await http.patch("/bn-json/content", json={"prosemirror": doc})
+        assert edited.status_code == 200, edited.text
+        assert [edited.json()[k] for k in ("kept", "changed", "inserted", "deleted")] == [
+            2,
+            1,
+            0,
+            0,
+        ]
+        bad = copy.deepcopy(doc)
+        bad["content"][0]["content"].append({"type": "paragraph"})
+        refused = await http.patch("/bn-json/content", json={"prosemirror": bad})
+        assert refused.status_code == 422 and "blockContainer" in refused.json()["detail"]
+        state = (await http.get("/bn-json/snapshot", params={"format": "yjs"})).content
+    (read_back,) = await _blocknote({"blocks": {"update": _b64(state), "root": ROOT}})
+    expected = copy.deepcopy(made["blocks"])
+    expected[2]["props"]["checked"] = True
+    expected[2]["content"][0]["text"] = "done"
+    assert read_back["blocks"] == expected
