@@ -289,7 +289,9 @@ async def rehome(
 
 async def stored_doc(store: Store, room: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Doc[Any]:
     """The committed document of `room` as the database holds it (the room is not loaded);
-    DocumentQuarantined if its data is refused."""
+    RoomTrashed while it is in the trash, DocumentQuarantined if its data is refused."""
     if await store.room_info(room) is None:
+        if await store.trash.find(room) is not None:
+            raise RoomTrashed(f"room {room!r} is in the trash")
         raise RoomNotFound(f"room {room!r} does not exist")
     return (await load_room(store, room, max_depth)).doc

@@ -84,6 +84,8 @@ async def test_a_deleted_document_waits_in_the_trash_and_comes_back_whole(team: 
     # Gone from every listing, cannot be opened, its name still taken.
     assert await _names(ada) == [] and await _names(grace) == []
     _problem(await ada.http.get("/api/rooms/q3-plan"), 410, "in the trash")
+    for read in ("snapshot", "versions", "blame"):
+        _problem(await ada.http.get(f"/api/rooms/q3-plan/{read}"), 410, "in the trash")
     _problem(await ada.http.put("/api/rooms/q3-plan", headers=ada.changes()), 409, "in the trash")
     again = editor_of(server, "q3-plan", ada)
     await again.connect()
