@@ -112,9 +112,9 @@ def from_prosemirror(doc: Any) -> list[Node]:
     InvalidRequest naming the first thing the editor could not open."""
     if not isinstance(doc, dict) or doc.get("type") != "doc":
         raise InvalidRequest('prosemirror must be a document: {"type": "doc", "content": [...]}')
-    first = (
-        next(iter(doc.get("content") or []), None) if isinstance(doc.get("content"), list) else None
-    )
+    # ProseMirror JSON's own "content" key (the document's children), not its root name.
+    children = doc["content"] if "content" in doc else None
+    first = next(iter(children), None) if isinstance(children, list) else None
     blocknote = isinstance(first, dict) and first.get("type") in ("blockGroup", "blockContainer")
     return _content(doc, "doc", "doc", 1, blocknote)
 

@@ -29,7 +29,7 @@ def _file_name(response: httpx.Response) -> str:
 
 
 async def test_a_rich_document_downloads_as_pdf_and_docx(any_server: ServerProcess) -> None:
-    async with httpx.AsyncClient(base_url=f"{any_server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(base_url=f"{any_server.http_url}/api/rooms", timeout=60) as http:
         assert (await http.put("/printing")).status_code == 201
         update = every_node_document().get_update()
         assert (await http.post("/printing/updates", content=update, headers=YJS)).is_success
@@ -69,7 +69,7 @@ async def test_a_rich_document_downloads_as_pdf_and_docx(any_server: ServerProce
 
 
 async def test_a_plain_document_prints_in_monospace(server: ServerProcess) -> None:
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms", timeout=60) as http:
         assert (await http.put("/notes")).status_code == 201
         edit = {"text": "# Notes\nline two\n"}
         assert (await http.patch("/notes/text", json=edit)).status_code == 200
@@ -99,7 +99,7 @@ async def test_only_readers_download_pdf_and_docx(
     admin = {"Authorization": f"Bearer {token('secret*', 'admin')}"}
     viewer = {"Authorization": f"Bearer {token('secret', 'viewer')}"}
     stranger = {"Authorization": f"Bearer {token('other', 'admin')}"}
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms", timeout=60) as http:
         assert (await http.put("/secret", headers=admin)).status_code == 201
         for fmt in ("pdf", "docx"):
             url = f"/secret/snapshot?format={fmt}"

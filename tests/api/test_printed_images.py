@@ -34,7 +34,7 @@ def _with_images(*sources: str) -> bytes:
 
 
 async def test_stored_images_are_embedded_and_nothing_else(any_server: ServerProcess) -> None:
-    async with httpx.AsyncClient(base_url=f"{any_server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(base_url=f"{any_server.http_url}/api/rooms", timeout=60) as http:
         assert (await http.put("/album", json={"kind": "rich"})).status_code == 201
         sent = await http.post("/album/images", content=picture(80, 40), headers=YJS)
         assert sent.status_code == 201, sent.text

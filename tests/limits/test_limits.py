@@ -207,14 +207,14 @@ async def _stream_past_a_stalled_client(server: ServerProcess, pace: int = 25) -
         await fast_writer.wait_for(
             lambda: fast_writer.acked == fast_writer.sent_updates, timeout=60
         )
-        await _wait_length(fast_reader, 600 * 16_384, timeout=60)
+        await _wait_length(fast_reader, 600 * 16_384)
         await server.wait_health(connections=2)  # the stalled client is gone, the others stay
         growth: int = process.memory_info().rss - baseline
     writer.close()
     return growth
 
 
-async def _wait_length(client: YClient, length: int, timeout: float = 10.0) -> None:
+async def _wait_length(client: YClient, length: int, timeout: float = 60.0) -> None:
     # len() of the shared text, not of its copy as a str: copying up to 10 MB after each of
     # 600 frames took most of these tests' half minute.
     await client.wait_for(lambda: len(client.content) == length, timeout)
