@@ -165,7 +165,10 @@ async def test_slow_consumer_is_dropped_and_memory_is_bounded(
     await server.start()
     # One edit at a time: edits committed together go out as one merged frame.
     growth = await _stream_past_a_stalled_client(server, pace=1)
-    assert growth < 150 * 1024 * 1024, f"server grew {growth / 1e6:.0f} MB"
+    # The drop itself is the log line below. The growth is a guard against gross leaks (a copy
+    # of the 9.6 MB document per edit would be gigabytes): it measured 57-64 MB with the
+    # constrained versions and 123-163 MB with the floors' (older pycrdt), on a loaded machine.
+    assert growth < 300 * 1024 * 1024, f"server grew {growth / 1e6:.0f} MB"
     assert "fell 64 messages behind" in server.log_text()
 
 
