@@ -98,7 +98,7 @@ def _replace(doc: Doc[Any], index: int, length: int, text: str) -> None:
             return
         text = text.replace("\n", " ")  # a block that cannot be split takes one line
     if text:
-        _insert(nodes[home], utf8(node_string(nodes[home]), offset), text, looks)
+        _insert(target, utf8(node_string(target), offset), text, looks)
 
 
 def _insert(node: Node, at: int, text: str, looks: dict[str, Any] | None) -> None:
@@ -146,9 +146,7 @@ def _split(node: XmlText, offset: int, lines: list[str], looks: dict[str, Any] |
     _insert(node, 0, lines[-1], looks)
     for number, line in enumerate(lines[:-1]):
         made = _new_block(holder, place + number, own, attributes)
-        if number == 0:
-            _append(made, moved)
-        _insert(made, utf8(node_string(made), len(node_string(made))), line, looks)
+        _append(made, [*(moved if number == 0 else []), (line, looks)])
     return True
 
 
@@ -164,7 +162,7 @@ def _new_block(
     return made
 
 
-def _chunks(node: XmlText, begin: int, end: int) -> list[tuple[str, dict[str, Any] | None]]:
+def _chunks(node: Node, begin: int, end: int) -> list[tuple[str, dict[str, Any] | None]]:
     """The text from code point `begin` to `end` of `node` as runs with their formatting."""
     runs: list[tuple[str, dict[str, Any] | None]] = []
     seen = 0
@@ -179,10 +177,13 @@ def _chunks(node: XmlText, begin: int, end: int) -> list[tuple[str, dict[str, An
     return runs
 
 
-def _append(node: XmlText, runs: list[tuple[str, dict[str, Any] | None]]) -> None:
+def _append(node: Node, runs: list[tuple[str, dict[str, Any] | None]]) -> None:
     """Append formatted `runs` to the end of `node`."""
+    end = len(node_string(node).encode("utf-8", "surrogatepass"))
     for value, attributes in runs:
-        _insert(node, utf8(node_string(node), len(node_string(node))), value, attributes)
+        if value:
+            _insert(node, end, value, attributes)
+            end += len(value.encode("utf-8", "surrogatepass"))
 
 
 def _join(nodes: list[Node]) -> None:
@@ -206,16 +207,7 @@ def _join(nodes: list[Node]) -> None:
     if places[0] < 0 or places != list(range(places[0], places[0] + len(blocks))):
         return
     first, tail = nodes[0], nodes[-1]
-    end = utf8(node_string(first), len(node_string(first)))
-    for chunk in tail.diff():
-        value, attributes = chunk[0], chunk[1] if len(chunk) > 1 else None
-        if not isinstance(value, str) or not value:
-            continue
-        if attributes:
-            first.insert(end, value, dict(attributes))
-        else:
-            first.insert(end, value)
-        end += len(value.encode("utf-8", "surrogatepass"))
+    _append(first, _chunks(tail, 0, len(node_string(tail))))
     for place in reversed(places[1:]):
         del holder.children[place]
 

@@ -61,12 +61,10 @@ class AgentPresence:
         user: dict[str, Any],
         selection: tuple[int, int] | None,
         ttl: float,
-    ) -> bool:
-        """Set the agent's state (the room loaded and kept while it stands) for `ttl` seconds;
-        whether it had none here."""
+    ) -> None:
+        """Set the agent's state (the room loaded and kept while it stands) for `ttl` seconds."""
         key = (room_name, session)
         held = self._held.get(key)
-        new = held is None
         if held is None:
             room = await self._rooms.acquire(room_name)
             held = self._held.setdefault(key, _Held(room, client_id_of(session)))
@@ -83,7 +81,6 @@ class AgentPresence:
             held.timer.cancel()
         loop = asyncio.get_running_loop()
         held.timer = loop.call_later(ttl, self.remove, room_name, session, principal, "expired")
-        return new
 
     def remove(
         self, room_name: str, session: str, principal: str, reason: str | None = "cleared"

@@ -13,7 +13,16 @@ from collab.client import CollabClient
 from tests.agents.test_agent_tokens import _team
 from tests.conftest import ServerFactory
 from tests.people.accounts import PASSWORD, SECRET, add_person
+from tests.server import ServerProcess
 from tests.test_webhooks import Receiver, receiving, verified, webhook_server
+
+
+async def _ada_and_grace(server: ServerProcess, database_url: str) -> None:
+    """Ada and Grace, people of the server, the team of "q3-plan" (Ada its owner, Grace an
+    editor)."""
+    await add_person(database_url, "ada@example.com", "Ada")
+    await add_person(database_url, "grace@example.com", "Grace")
+    await _team(server, "editor")
 
 
 async def test_a_person_runs_an_agent_then_reverts_it_with_the_client(
@@ -21,9 +30,7 @@ async def test_a_person_runs_an_agent_then_reverts_it_with_the_client(
 ):
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
     await server.start()
-    await add_person(sqlite_url, "ada@example.com", "Ada")
-    await add_person(sqlite_url, "grace@example.com", "Grace")
-    await _team(server, "editor")
+    await _ada_and_grace(server, sqlite_url)
     async with CollabClient(server.http_url) as ada:
         await ada.sign_in("ada@example.com", PASSWORD)
         await ada.replace_text("q3-plan", "Ada's plan.")
@@ -46,9 +53,7 @@ async def test_reverting_an_agent_session_undoes_its_accepted_suggestions(
     person's own typing since stays."""
     server = make_server(database_url, COLLAB_SECRET=SECRET)
     await server.start()
-    await add_person(database_url, "ada@example.com", "Ada")
-    await add_person(database_url, "grace@example.com", "Grace")
-    await _team(server, "editor")
+    await _ada_and_grace(server, database_url)
     async with CollabClient(server.http_url) as ada:
         await ada.sign_in("ada@example.com", PASSWORD)
         await ada.replace_text("q3-plan", "Plan.")
@@ -72,9 +77,7 @@ async def test_a_revert_is_announced_to_webhooks(make_server: ServerFactory, sql
             make_server, sqlite_url, receiver, COLLAB_SECRET=SECRET, COLLAB_WEBHOOK_DEBOUNCE="0.2"
         )
         await server.start()
-        await add_person(sqlite_url, "ada@example.com", "Ada")
-        await add_person(sqlite_url, "grace@example.com", "Grace")
-        await _team(server, "editor")
+        await _ada_and_grace(server, sqlite_url)
         async with CollabClient(server.http_url) as ada:
             await ada.sign_in("ada@example.com", PASSWORD)
             made = await ada.create_agent_token("Scribe", ["q3-plan"], ttl_seconds=600)
@@ -98,9 +101,7 @@ async def test_an_agent_session_starting_and_ending_is_announced(
             make_server, sqlite_url, receiver, COLLAB_SECRET=SECRET, COLLAB_WEBHOOK_DEBOUNCE="0.2"
         )
         await server.start()
-        await add_person(sqlite_url, "ada@example.com", "Ada")
-        await add_person(sqlite_url, "grace@example.com", "Grace")
-        await _team(server, "editor")
+        await _ada_and_grace(server, sqlite_url)
 
         def sessions() -> list[tuple[str, Any]]:
             return [
@@ -164,9 +165,7 @@ async def test_an_agent_that_stops_editing_ends_its_session_when_idle(
             COLLAB_AGENT_IDLE_TIMEOUT="1",
         )
         await server.start()
-        await add_person(database_url, "ada@example.com", "Ada")
-        await add_person(database_url, "grace@example.com", "Grace")
-        await _team(server, "editor")
+        await _ada_and_grace(server, database_url)
 
         def sessions() -> list[tuple[str, Any, Any]]:
             return [
@@ -204,9 +203,7 @@ async def test_an_mcp_agents_session_ends_when_it_disconnects(
             make_server, sqlite_url, receiver, COLLAB_SECRET=SECRET, COLLAB_WEBHOOK_DEBOUNCE="0.2"
         )
         await server.start()
-        await add_person(sqlite_url, "ada@example.com", "Ada")
-        await add_person(sqlite_url, "grace@example.com", "Grace")
-        await _team(server, "editor")
+        await _ada_and_grace(server, sqlite_url)
         async with CollabClient(server.http_url) as ada:
             await ada.sign_in("ada@example.com", PASSWORD)
             made = await ada.create_agent_token("Scribe", ["q3-plan"], ttl_seconds=600)
