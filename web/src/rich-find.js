@@ -6,6 +6,7 @@
 import { Plugin, PluginKey, TextSelection } from '@tiptap/pm/state'
 import { Decoration, DecorationSet } from '@tiptap/pm/view'
 import { yUndoPluginKey } from '@tiptap/y-tiptap'
+import { focusEditor } from './editor-focus.js'
 
 export const findKey = new PluginKey('collab-find')
 // An inline leaf (a hard break, a mention) counts as one character no query can contain, so that
@@ -210,7 +211,7 @@ export function bindRichFind (editor, parent, { canReplace }) {
   const close = () => {
     ui.bar.hidden = true
     set({ query: '', current: -1 })
-    editor.commands.focus()
+    focusEditor(editor)
   }
 
   ui.query.addEventListener('input', search)

@@ -12,6 +12,7 @@
 import Image from '@tiptap/extension-image'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
 import { Decoration, DecorationSet } from '@tiptap/pm/view'
+import { focusEditor } from './editor-focus.js'
 
 const UPLOADS = new PluginKey('imageUploads')
 const SERVED = /^\/api\/rooms\/[^/?#]+\/images\/([A-Za-z0-9_-]{1,64})$/
@@ -286,7 +287,7 @@ export function altTextForm (editor) {
       return true
     }).run()
   })
-  input.addEventListener('keydown', (event) => { if (event.key === 'Escape') editor.commands.focus() })
+  input.addEventListener('keydown', (event) => { if (event.key === 'Escape') focusEditor(editor) })
   const refresh = () => {
     const sel = editor.state.selection
     const node = sel.node && sel.node.type.name === 'image' ? sel.node : null

@@ -1,6 +1,8 @@
 // The rich editor's toolbar: block types, marks, lists, blocks, link, undo. Each button says
 // its shortcut in its tooltip and shows whether it applies at the cursor (aria-pressed).
 
+import { focusEditor } from './editor-focus.js'
+
 const MOD = /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl+'
 const ALT = /Mac|iPhone|iPad/.test(navigator.platform) ? '⌥' : 'Alt+'
 
@@ -80,7 +82,7 @@ function linkForm (editor, toolbar) {
     '<button type="submit" class="primary-button">Apply</button>' +
     '<button type="button" class="secondary-button" data-action="unlink">Remove link</button>'
   const input = form.querySelector('input')
-  const close = () => { form.hidden = true; editor.commands.focus() }
+  const close = () => { form.hidden = true; focusEditor(editor) }
   form.addEventListener('submit', (event) => {
     event.preventDefault()
     const href = input.value.trim()
