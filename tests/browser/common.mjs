@@ -36,8 +36,8 @@ export function log (message) {
 
 /** A fresh browser context (own storage and IndexedDB) with one editor page for `room`
  * (`query`: e.g. "?kind=rich" for a new rich document). */
-export async function openEditor (browser, room, { name, viewport = { width: 900, height: 640 }, query = '' } = {}) {
-  const context = await browser.newContext({ viewport, baseURL: baseUrl })
+export async function openEditor (browser, room, { name, viewport = { width: 900, height: 640 }, query = '', serviceWorkers = 'allow' } = {}) {
+  const context = await browser.newContext({ viewport, baseURL: baseUrl, serviceWorkers })
   if (name) {
     await context.addInitScript((n) => {
       if (!localStorage.getItem('collab:user-name')) localStorage.setItem('collab:user-name', n)
@@ -56,9 +56,12 @@ export async function openEditor (browser, room, { name, viewport = { width: 900
 /**
  * A fresh context with one page at `path` (e.g. "/d/room#token=…"); does not wait for a status.
  * `sockets` collects every WebSocket the page opens, `requests` every non-navigation request URL.
+ * A scenario that intercepts the page's requests (page.route) passes serviceWorkers: 'block':
+ * once the editor's service worker controls the page, which happens at a moment of its own, the
+ * page's requests go through it and page.route no longer sees them.
  */
-export async function openPage (browser, path, { viewport = { width: 1100, height: 700 }, context } = {}) {
-  context = context || await browser.newContext({ viewport, baseURL: baseUrl })
+export async function openPage (browser, path, { viewport = { width: 1100, height: 700 }, context, serviceWorkers = 'allow' } = {}) {
+  context = context || await browser.newContext({ viewport, baseURL: baseUrl, serviceWorkers })
   const page = await context.newPage()
   const sockets = []
   const requests = []

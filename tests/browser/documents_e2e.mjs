@@ -248,7 +248,7 @@ const scenarios = {
 
   /** What the pages say when the server fails them: the list, a create, a rename. */
   async 'documents-failures' (browser) {
-    const { page } = await openPage(browser, '/', { viewport: { width: 1280, height: 800 } })
+    const { page } = await openPage(browser, '/', { viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' })
     await page.route('**/api/rooms?*', (route) => route.abort())
     await page.reload()
     await page.waitForSelector('#home-message[data-tone="error"]', { timeout: WAIT })
@@ -270,7 +270,7 @@ const scenarios = {
     check(await page.evaluate(() => document.activeElement.id) === 'new-title' && new URL(page.url()).pathname === '/', 'a failed create leaves the page')
     await captureLooks(page, 'home-create-failed')
 
-    const editor = await openEditor(browser, 'plain-notes', { name: 'Bo', query: '?kind=text' })
+    const editor = await openEditor(browser, 'plain-notes', { name: 'Bo', query: '?kind=text', serviceWorkers: 'block' })
     await editor.page.route('**/api/rooms/plain-notes', (route) => route.request().method() === 'PATCH'
       ? route.fulfill({ status: 403, contentType: 'application/problem+json', body: JSON.stringify({ status: 403, title: 'Forbidden', detail: "this needs the editor role on room 'plain-notes'" }) })
       : route.continue())

@@ -22,7 +22,8 @@ async function waitFor (read, predicate, what) {
 }
 
 async function open (browser, who, room, query = '') {
-  const opened = await openPage(browser, `/d/${room}${query}#token=${TOKENS[who]}`, { viewport: { width: 1280, height: 800 } })
+  // Requests are held by page.route in suggestAndDecide: no service worker in between.
+  const opened = await openPage(browser, `/d/${room}${query}#token=${TOKENS[who]}`, { viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' })
   opened.errors = []
   opened.page.on('pageerror', (err) => opened.errors.push(err.message))
   await waitStatus(opened.page, 'connected')
@@ -324,6 +325,26 @@ const scenarios = {
     await reviewer.page.click(`[data-thread-id="${composed.id}"] .suggestion-withdraw`)
     await waitFor(() => marked(writer.page), (m) => m.ins.length === 0, 'the composed insertion withdrawn')
     await ime.detach()
+
+    // Enter, then typing straight on: one insertion of a line break and the new line's text,
+    // shown with a pilcrow and a break; accepted, the line is split on every page.
+    await caretText(reviewer.page, 'dog.', 4)
+    await reviewer.page.keyboard.press('Enter')
+    await reviewer.page.keyboard.type('Next', { delay: 10 })
+    check(!await reviewer.page.evaluate(() => window.collab.view.composing), 'the editor still composes after the input method is done')
+    for (const page of [reviewer.page, writer.page]) {
+      await waitFor(() => marked(page), (m) => m.ins.length === 1 && m.ins[0].text === '¶Next' && m.ins[0].breaks === 1 && m.ins[0].id && !m.ins[0].pending,
+        'the line break and its text marked as one insertion')
+      check(await pageText(page) === expected, 'the text changed by suggesting a line break')
+    }
+    const [broken] = (await listed(writer.page)).filter((t) => t.status === 'open')
+    check(broken.what === 'Insert “¶Next”', `the line break listed as ${broken.what}`)
+    await writer.page.click(`[data-thread-id="${broken.id}"] .suggestion-accept`)
+    for (const page of [writer.page, reviewer.page, viewer.page]) {
+      await waitFor(() => pageText(page), (t) => t === `${expected}\nNext`, 'the accepted line break in the text')
+      await waitFor(() => marked(page), (m) => m.ins.length === 0, 'no marks after accepting the line break')
+    }
+    check(await serverText('writer', ROOM) === `${expected}\nNext`, 'the server’s text after accepting the line break')
     noPageErrors(writer, reviewer, viewer)
   },
 
@@ -403,6 +424,12 @@ const scenarios = {
     await writer.page.click(`[data-thread-id="${composed.id}"] .suggestion-reject`)
     await waitFor(() => marked(editor.page), (m) => m.ins.length === 0, 'the rejected composition gone on its author’s page')
     await ime.detach()
+    // Keys typed after the composition are suggested as ever, each adding to the one insertion.
+    await caretRich(editor.page, 'Third', 'Third'.length)
+    await editor.page.keyboard.type('ly', { delay: 10 })
+    const [after] = (await waitFor(() => marked(writer.page), (m) => m.ins.length === 1 && m.ins[0].text === 'ly' && m.ins[0].id, 'the keys typed after a composition on the writer’s page')).ins
+    await writer.page.click(`[data-thread-id="${after.id}"] .suggestion-reject`)
+    await waitFor(() => marked(editor.page), (m) => m.ins.length === 0, 'the rejected insertion gone on its author’s page')
 
     // Back to Editing: typing changes the text again.
     await editor.page.click('.mode-button[data-mode="editing"]')

@@ -148,7 +148,8 @@ export function textSuggest (ctl) {
     // (the document never took the one before): each replaces the one before in the draft.
     const previous = composition
     composition = null
-    const compose = tr.isUserEvent('input.type.compose')
+    // A line break is never part of a composition.
+    const compose = tr.isUserEvent('input.type.compose') && !edit.text.includes('\n')
     const going = compose && !tr.isUserEvent('input.type.compose.start') && previous
     const item = going && edit.from === previous.from && edit.to === edit.from &&
       visible(value).find((i) => i.key === previous.key)
@@ -205,6 +206,16 @@ export function textSuggest (ctl) {
   ]
 
   function bind (view, ytext) {
+    // While suggesting, the text under an input method's composition is drawn anew at each of
+    // its steps (the document does not take it), and Chrome may then commit it without a
+    // compositionend: CodeMirror would go on treating every key as part of a composition
+    // (ignoring Enter's command, each key replacing the one before in the draft). A key that
+    // the browser says is not composing ends that composition first.
+    view.dom.addEventListener('keydown', (event) => {
+      if (!view.composing || event.isComposing || event.keyCode === 229) return
+      composition = null
+      view.contentDOM.dispatchEvent(new CompositionEvent('compositionend', { data: '' }))
+    }, true)
     const rel = (index, assoc) => toBase64Url(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(ytext, index, assoc)))
     /** Where a draft is, for the server. */
     ctl.where = (draft) => {
