@@ -30,6 +30,11 @@ class PendingStructs:
     def __init__(self) -> None:
         self._ends: dict[int, int] = {}
 
+    @property
+    def held(self) -> bool:
+        """Whether the document holds structs it has not integrated."""
+        return bool(self._ends)
+
     def check(self, update: ParsedUpdate, state: dict[int, int]) -> None:
         """Refuse `update` if it opens a gap (a run of structs starting past `state`, the
         document's state vector) while the document holds pending structs."""

@@ -222,9 +222,18 @@ class _Resolver:
 
     def __init__(self, nesting: TypeNesting, update: ParsedUpdate) -> None:
         self._nesting = nesting
+        self._update = update
         self._items = update.items
-        self._local = _Local(update)
+        # Built when an item names one the document lacks: a keystroke's item names stored
+        # ones only, and indexing the update would cost more than the rest of its check.
+        self._local_index: _Local | None = None
         self._levels: list[int | None] = [None] * len(update.items)
+
+    @property
+    def _local(self) -> _Local:
+        if self._local_index is None:
+            self._local_index = _Local(self._update)
+        return self._local_index
 
     def levels(self) -> list[int]:
         for index in range(len(self._items)):

@@ -384,10 +384,11 @@ class Room:
             # (one row, one frame): yrs keeps the first of two structs with one id, and a merge
             # could keep the other (a client re-sending, or forging, structs the room has).
             mergeable = only_new_structs(parsed, before)
+            settled = not self.pending.held
             crdt.apply_update(self.doc, update)
             self.nesting.record(parsed, levels)
             self.surrogates.applied(parsed, before)
-            self.encodings.changed()
+            self.encodings.applied(parsed, before, settled=settled)
             self.pending.applied(parsed, self.encodings.state())
             self.size += len(update)
             data = update
@@ -554,13 +555,14 @@ class Room:
             try:
                 parsed = parse_update(part, self.limits.max_nesting_depth)
                 before = self.encodings.state()
+                settled = not self.pending.held
                 crdt.apply_update(self.doc, part)
             except InvalidUpdate as error:
                 log.error("room %s: a committed update does not apply: %s", self.name, error)
                 continue
             self.nesting.record(parsed, self.nesting.admit(parsed, strict=False))
             self.surrogates.applied(parsed, before)
-            self.encodings.changed()
+            self.encodings.applied(parsed, before, settled=settled)
             self.pending.applied(parsed, self.encodings.state())
             self.size += len(part)
             self.log_size.count += 1
