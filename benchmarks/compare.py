@@ -29,8 +29,10 @@ env vars). Each server gets the same workloads from `compare_driver.mjs`, which 
   i  100 rooms with 50 readers each (as d, 90 s to connect), plus one writer in each of 10 of
      the rooms (joining first) sending 2 updates/s for 10 s once the readers are in; server
      RSS, time to sync, delivery latency to the 500 readers of those rooms
+  j  10,000 connections in one server process: as i over 200 rooms (4 driver processes, 180 s
+     to connect); server RSS and memory per connection, time to sync, delivery latency
 
-g, h and i restart the server first, so its RSS is that of the scenario alone; "peak RSS" is
+g, h, i and j restart the server first, so its RSS is that of the scenario alone; "peak RSS" is
 the server's VmHWM at the end of the workload. Delivery latencies between driver processes are
 measured on the wall clock (performance.timeOrigin + performance.now()); a reader counts an
 update once it observes it (an update it missed while reconnecting arrives merged with later
@@ -166,6 +168,26 @@ SIZES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "settle": 500,
         },
     ),
+    "j": (
+        {
+            "total": 10000,
+            "rooms": 200,
+            "procs": 4,
+            "writers": 10,
+            "rate": 2,
+            "seconds": 10,
+            "timeout": 180000,
+        },
+        {
+            "total": 400,
+            "rooms": 8,
+            "procs": 2,
+            "writers": 2,
+            "rate": 2,
+            "seconds": 2,
+            "settle": 500,
+        },
+    ),
 }
 
 # Workloads of --hocuspocus (full run, then --quick): a, b, c, f as above, m and n multiplexed.
@@ -243,6 +265,14 @@ ROWS = [
     ("i", "100 rooms x 50: delivered (%)", "delivered_pct", "higher"),
     ("i", "100 rooms x 50: server CPU while writing (%)", "server_cpu_pct", "lower"),
     ("i", "100 rooms x 50: reader drivers' CPU while writing (%)", "readers_cpu_pct", "lower"),
+    ("j", "10,000 connections: server RSS (MiB)", "rss_mib", "lower"),
+    ("j", "10,000 connections: memory per connection (KiB)", "kib_per_connection", "lower"),
+    ("j", "10,000 connections: connect to synced p99 (ms)", "p99_ms", "lower"),
+    ("j", "10,000 connections: readers synced", "synced", "higher"),
+    ("j", "10,000 connections: update latency p50 (ms)", "latency_p50_ms", "lower"),
+    ("j", "10,000 connections: update latency p99 (ms)", "latency_p99_ms", "lower"),
+    ("j", "10,000 connections: delivered (%)", "delivered_pct", "higher"),
+    ("j", "10,000 connections: server CPU while writing (%)", "server_cpu_pct", "lower"),
 ]
 
 HOCUSPOCUS_ROWS = [row for row in ROWS if row[0] in "pabcf"]
@@ -630,6 +660,15 @@ def many_rooms(server: Server, run: Run) -> Result:
     return room_load(server, run, "i", "rooms")
 
 
+def ten_thousand(server: Server, run: Run) -> Result:
+    """Workload j: 10,000 connections in one server process, as i over twice the rooms;
+    memory per connection is the RSS they add over the fresh server's."""
+    result = room_load(server, run, "j", "ten-thousand")
+    total = run.size("j")["total"]
+    result["kib_per_connection"] = (result["rss_mib"] - result["rss_before_mib"]) * 1024 / total
+    return result
+
+
 def big_document(server: Server, run: Run) -> Result:
     """Workload h: a fresh server, one driver run; the server's RSS is read once the joiners
     are synced, before the edits."""
@@ -761,6 +800,7 @@ WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
     "g": ("500 connections in one room", one_room),
     "h": ("10 MB document", big_document),
     "i": ("100 rooms x 50 clients with writers", many_rooms),
+    "j": ("10,000 connections over 200 rooms with writers", ten_thousand),
 }
 
 
@@ -901,18 +941,19 @@ def main() -> None:
     if not DRIVER.with_name("node_modules").is_dir():
         sys.exit("run `npm ci` in benchmarks/ first")
     biggest = max(
-        *(SIZES[key][0]["total"] // SIZES[key][0]["procs"] for key in ("d", "g", "i")),
+        *(SIZES[key][0]["total"] // SIZES[key][0]["procs"] for key in ("d", "g", "i", "j")),
         SIZES["f"][0]["clients"],
+        SIZES["j"][0]["total"],  # the server holds every connection of j
     )
     if args.hocuspocus:
         biggest = max(biggest, HOCUSPOCUS_SIZES["n"][0]["clients"])
     if not raise_file_limit(biggest + 1024):
         scale = resource.getrlimit(resource.RLIMIT_NOFILE)[0] / (biggest + 1024)
-        for key in ("d", "f", "i"):
+        for key in ("d", "f", "i", "j"):
             full = SIZES[key][0]
             count = "clients" if key == "f" else "total"
             full[count] = int(full[count] * scale) // full["rooms"] * full["rooms"]
-        progress(f"note: open-file limit too low; d, f and i scaled down by {scale:.2f}")
+        progress(f"note: open-file limit too low; d, f, i and j scaled down by {scale:.2f}")
     with workspace(args.logs) as logs:
         database_url = args.database_url or f"sqlite+aiosqlite:///{logs / 'collab.db'}"
         run = Run(args.quick, f"r{uuid.uuid4().hex[:8]}", database_url, logs)

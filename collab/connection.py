@@ -116,8 +116,17 @@ class ConnectionLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ConnectionLimits:
-        """The limits `settings` configures."""
-        return view_of(cls, settings)
+        """The limits `settings` configures (made once per settings object: every connection
+        asks, and settings are frozen)."""
+        last = _LAST_LIMITS.get(cls)
+        if last is not None and last[0] is settings:
+            return last[1]
+        limits = view_of(cls, settings)
+        _LAST_LIMITS[cls] = (settings, limits)
+        return limits
+
+
+_LAST_LIMITS: dict[type[ConnectionLimits], tuple[Settings, ConnectionLimits]] = {}
 
 
 class Connection:
@@ -511,6 +520,11 @@ class Connection:
         the full-state allowance. Meanwhile one more event is read, so that a client leaving
         is noticed (False). Only a client throttled without a break for `rate_close_after`
         seconds is closed, with 1013, which stock clients retry."""
+        if not state_work and self._messages.ready(1) and self._bytes.ready(size):
+            # The usual case, in two looks at the clock: within both allowances.
+            self._messages.spend(1)
+            self._bytes.spend(size)
+            return True
         # Checked again after each pause: others sharing an allowance may have spent it.
         while (delay := self._delay(size, state_work)) > 0:
             now = time.monotonic()
