@@ -58,6 +58,7 @@ class YClient:
         self.content = self.doc.get("content", type=Text)
         self.awareness: dict[int, str] = {}
         self.awareness_frames = 0  # awareness messages received
+        self.awareness_clocks: dict[int, int] = {}  # the last clock received of each client
         self.acked = 0
         # EVENT messages, each with the text of `content` when it arrived.
         self.events: list[tuple[dict[str, Any], str]] = []
@@ -176,6 +177,7 @@ class YClient:
         elif kind == MessageType.AWARENESS:
             self.awareness_frames += 1
             for entry in decode_awareness(reader.read_var_bytes(), max_entries=1_000_000):
+                self.awareness_clocks[entry.client_id] = entry.clock
                 if entry.removed:
                     self.awareness.pop(entry.client_id, None)
                 else:

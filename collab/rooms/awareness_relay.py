@@ -8,6 +8,13 @@ at once, so a caret in a calm room is never delayed. Past the budget (people joi
 everyone typing in one), it holds changes until the window ends and sends one message with the
 latest entry per client id: a burst of k changes then costs one frame per peer and one echo per
 peer instead of k of each.
+
+Renewals go another way. A stock client sends its unchanged state again every 15 s (a newer
+clock, the same JSON) so that peers, which drop a state not heard of for 30 s, keep it. Nobody
+sees a renewal, so the relay gathers a room's renewals for up to `renew_window` (2 s) and sends
+them in one message: with 10,000 people in rooms of 50, renewals alone were 33,000 frames a
+second out and as many echoes in, and the process fell behind everything else. A change of a
+client supersedes its waiting renewal; a renewal of a client whose change waits joins that.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ DEFAULT_WINDOW = 0.05
 # window's changes are coalesced. 256 per 50 ms: a room of 8 typing people never waits, one of
 # 500 joining people coalesces from its first change.
 DEFAULT_FRAME_BUDGET = 256
+# The longest a renewal waits for the room's others (seconds): far within the 30 s after which
+# y-protocols clients drop a state they have not heard of (renewed every 15 s, checked every 3).
+DEFAULT_RENEW_WINDOW = 2.0
 
 
 class AwarenessRelay:
@@ -35,11 +45,15 @@ class AwarenessRelay:
     __slots__ = (
         "_broadcast",
         "_pending",
+        "_renew_broadcast",
+        "_renew_timer",
+        "_renewals",
         "_spent",
         "_timer",
         "_window_start",
         "clock",
         "frame_budget",
+        "renew_window",
         "window",
     )
 
@@ -48,6 +62,7 @@ class AwarenessRelay:
         window: float = DEFAULT_WINDOW,
         frame_budget: int = DEFAULT_FRAME_BUDGET,
         clock: Callable[[], float] = time.monotonic,
+        renew_window: float = DEFAULT_RENEW_WINDOW,
     ) -> None:
         self.clock = clock
         self._broadcast: Callable[[bytes], None] | None = None
@@ -57,6 +72,47 @@ class AwarenessRelay:
         self._timer: asyncio.TimerHandle | None = None
         self._window_start = -window
         self._spent = 0  # frames sent since _window_start
+        self.renew_window = renew_window
+        self._renewals: dict[int, AwarenessEntry] = {}
+        self._renew_timer: asyncio.TimerHandle | None = None
+        self._renew_broadcast: Callable[[bytes], None] | None = None
+
+    @property
+    def waiting_renewals(self) -> int:
+        """Renewals held for the next renewal message."""
+        return len(self._renewals)
+
+    def renew(self, entries: list[AwarenessEntry], broadcast: Callable[[bytes], None]) -> None:
+        """Send renewals (unchanged states at newer clocks) with the room's others of the next
+        `renew_window` seconds, in one message; one of a client whose change waits goes with
+        that change instead."""
+        if not entries:
+            return
+        held = False
+        for entry in entries:
+            if entry.client_id in self._pending:
+                self._pending[entry.client_id] = entry
+            else:
+                self._renewals[entry.client_id] = entry
+                held = True
+        if not held:
+            return
+        self._renew_broadcast = broadcast
+        if self._renew_timer is None:
+            loop = asyncio.get_running_loop()
+            self._renew_timer = loop.call_later(self.renew_window, self.flush_renewals)
+
+    def flush_renewals(self) -> None:
+        """Send the renewals held, in one message."""
+        if self._renew_timer is not None:
+            self._renew_timer.cancel()
+            self._renew_timer = None
+        broadcast, self._renew_broadcast = self._renew_broadcast, None
+        if not self._renewals or broadcast is None:
+            return
+        entries = list(self._renewals.values())
+        self._renewals.clear()
+        broadcast(encode_awareness(encode_awareness_entries(entries)))
 
     def relay(
         self, entries: list[AwarenessEntry], broadcast: Callable[[bytes], None], peers: int
@@ -66,8 +122,11 @@ class AwarenessRelay:
         if not entries:
             return
         self._broadcast = broadcast
+        renewals = self._renewals
         for entry in entries:
             self._pending[entry.client_id] = entry  # the newest (clocks only grow)
+            if renewals:
+                renewals.pop(entry.client_id, None)  # superseded by this change
         if self._timer is not None:
             return
         now = self.clock()
@@ -103,5 +162,9 @@ class AwarenessRelay:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        self._broadcast = None
+        if self._renew_timer is not None:
+            self._renew_timer.cancel()
+            self._renew_timer = None
+        self._broadcast = self._renew_broadcast = None
         self._pending.clear()
+        self._renewals.clear()

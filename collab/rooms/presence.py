@@ -99,6 +99,17 @@ class Presence:
                 self.dropped += 1
         return accepted
 
+    def renews(self, entry: AwarenessEntry) -> bool:
+        """Whether the entry only renews its client's known state: a newer clock, the same
+        state (stock clients send theirs again every 15 s so that peers keep it)."""
+        current = self._entries.get(entry.client_id)
+        return (
+            current is not None
+            and entry.clock > current.clock
+            and entry.state_json == current.state_json
+            and not entry.removed
+        )
+
     def _is_news(self, entry: AwarenessEntry) -> bool:
         """Whether the entry changes what is known of its client (a newer clock, or another
         state at the same clock): a process answering a query sends what it sent before."""

@@ -200,9 +200,16 @@ class Room:
             if peer is not exclude:
                 peer.send(frame)
 
-    def relay_awareness(self, entries: list[AwarenessEntry]) -> None:
+    def relay_awareness(
+        self, entries: list[AwarenessEntry], renewals: frozenset[int] = frozenset()
+    ) -> None:
         """Send awareness changes to every peer: at once while the room is calm, else with the
-        others of the next 50 ms (rooms/awareness_relay.py)."""
+        others of the next 50 ms; the entries of the client ids in `renewals` (states sent
+        again unchanged) with the others of the next 2 s (rooms/awareness_relay.py)."""
+        if renewals:
+            renewed = [entry for entry in entries if entry.client_id in renewals]
+            entries = [entry for entry in entries if entry.client_id not in renewals]
+            self.awareness.renew(renewed, self.broadcast)
         self.awareness.relay(entries, self.broadcast, len(self.peers))
 
     def announce(self, event: Event) -> None:
@@ -316,9 +323,10 @@ class Room:
         """Store the states and relay what is news."""
         if not entries:
             return
+        renewals = frozenset(e.client_id for e in entries if self.presence.renews(e))
         accepted = self.presence.apply(peer.origin.connection_id, entries, peer.origin.principal)
         if accepted:
-            self.relay_awareness(accepted)
+            self.relay_awareness(accepted, renewals)
             self._presence_changed(accepted)
             if (name := announced_name(accepted)) is not None:
                 peer.rename(name)
