@@ -468,7 +468,9 @@ def convergence(server: Server, run: Run) -> Result:
     for key in ("converge_ms", "edit_phase_ms", "acknowledged_ms"):
         result[key] = median_of(key)
     totals = [
-        r["edit_phase_ms"] + r["converge_ms"] for r in results if r.get("converge_ms") is not None
+        r["edit_phase_ms"] + r["converge_ms"]
+        for r in results
+        if r.get("converge_ms") is not None and r.get("edit_phase_ms") is not None
     ]
     result["total_ms"] = statistics.median(totals) if len(totals) == len(results) else None
     result["acked_ms"] = result.get("acknowledged_ms")  # --hocuspocus only
@@ -662,10 +664,11 @@ def many_rooms(server: Server, run: Run) -> Result:
 
 def ten_thousand(server: Server, run: Run) -> Result:
     """Workload j: 10,000 connections in one server process, as i over twice the rooms;
-    memory per connection is the RSS they add over the fresh server's."""
+    memory per connection is the RSS they add over the fresh server's, per synced reader."""
     result = room_load(server, run, "j", "ten-thousand")
-    total = run.size("j")["total"]
-    result["kib_per_connection"] = (result["rss_mib"] - result["rss_before_mib"]) * 1024 / total
+    connected = result.get("synced") or run.size("j")["total"]
+    added = (result["rss_mib"] - result["rss_before_mib"]) * 1024
+    result["kib_per_connection"] = added / connected
     return result
 
 

@@ -113,6 +113,7 @@ class TypeNesting:
         levels = _Resolver(self, update).levels()
         if not strict:
             return levels
+        self._refuse_parents_that_are_not_types(update)
         for item, level in zip(update.items, levels, strict=True):
             if not item.is_type:
                 continue
@@ -125,6 +126,29 @@ class TypeNesting:
             if level + 1 > self.max_depth:
                 raise UpdateRefused(f"shared types nested deeper than {self.max_depth} levels")
         return levels
+
+    def _refuse_parents_that_are_not_types(self, update: ParsedUpdate) -> None:
+        """An item whose parent is named by id must be placed in a shared type: yrs applies the
+        structs before one placed in another item (a character, say), then fails, and keeps
+        what it applied, which the room would neither store nor relay."""
+        local: _Local | None = None
+        for item in update.items:
+            parent = item.parent
+            if not isinstance(parent, tuple) or parent in self._types:
+                continue
+            if local is None:
+                local = _Local(update)
+            index = local.find(parent)
+            if index is None:
+                level = self.stored_level(parent)
+                wrong = level is not None and level != GC  # a stored item, not garbage
+            else:
+                own = update.items[index] if index >= 0 else None
+                wrong = own is not None and not (own.is_type and own.clock == parent[1])
+            if wrong:
+                raise UpdateRefused(
+                    f"an item is placed in item {parent[0]}:{parent[1]}, which is not a shared type"
+                )
 
     def walk(self, parts: Iterable[bytes]) -> TypeNesting:
         """Check and record every part in order, as one document; UpdateRefused (an

@@ -133,10 +133,16 @@ def walk_update(data: bytes, max_depth: int) -> ParsedUpdate:
     """`parse_update` without its fast path for typed text: every struct walked."""
     reader = _Reader(data)
     parsed = ParsedUpdate()
+    listed: set[int] = set()
     try:
         for _ in range(reader.count("client", 3)):
             structs = reader.count("struct")
             client = reader.read_var_uint()
+            if client in listed:
+                # Yjs and yrs write each client once; yrs panics on a second listing and
+                # leaves a document whose every encoding (and read of its text) fails.
+                raise UpdateRefused(f"client {client} listed twice")
+            listed.add(client)
             clock = reader.u32()
             run_starts = True
             for _ in range(structs):
@@ -159,7 +165,7 @@ def typed_text_update(data: bytes) -> ParsedUpdate | None:
     """The shape of nearly every edit, read in one pass: one client's one item of ASCII text
     placed by its origins (a keystroke, a paste), and no deletions. None for anything else,
     or anything doubtful, which `parse_update` then walks in full; for what it does read, the
-    result is the one `walk_update` gives (tests/protocol/testtyped_text_update.py holds the two to
+    result is the one `walk_update` gives (tests/protocol/test_typed_text.py holds the two to
     that over real and mutated updates)."""
     if len(data) < 8 or data[0] != 1 or data[1] != 1 or data[-1] != 0:
         return None
@@ -224,10 +230,10 @@ def _read_struct(reader: _Reader, parsed: ParsedUpdate, client: int, clock: int,
         length = _read_string(reader, parsed, client, clock)
     else:
         length = _read_content(reader, kind, depth)
-    if length:
-        parsed.items.append(
-            Item(client, clock, length, parent, origin, right_origin, kind == _TYPE)
-        )
+    if not length:
+        # No editor writes an empty item, and yrs panics on one.
+        raise UpdateRefused("empty item")
+    parsed.items.append(Item(client, clock, length, parent, origin, right_origin, kind == _TYPE))
     return _advance(clock, length)
 
 

@@ -201,14 +201,15 @@ class Room:
                 peer.send(frame)
 
     def relay_awareness(
-        self, entries: list[AwarenessEntry], renewals: frozenset[int] = frozenset()
+        self, entries: list[AwarenessEntry], renewals: frozenset[tuple[int, int]] = frozenset()
     ) -> None:
         """Send awareness changes to every peer: at once while the room is calm, else with the
-        others of the next 50 ms; the entries of the client ids in `renewals` (states sent
-        again unchanged) with the others of the next 2 s (rooms/awareness_relay.py)."""
+        others of the next 50 ms; the entries whose (client id, clock) is in `renewals`
+        (states sent again unchanged) with the others of the next 2 s
+        (rooms/awareness_relay.py)."""
         if renewals:
-            renewed = [entry for entry in entries if entry.client_id in renewals]
-            entries = [entry for entry in entries if entry.client_id not in renewals]
+            renewed = [e for e in entries if (e.client_id, e.clock) in renewals]
+            entries = [e for e in entries if (e.client_id, e.clock) not in renewals]
             self.awareness.renew(renewed, self.broadcast)
         self.awareness.relay(entries, self.broadcast, len(self.peers))
 
@@ -323,7 +324,7 @@ class Room:
         """Store the states and relay what is news."""
         if not entries:
             return
-        renewals = frozenset(e.client_id for e in entries if self.presence.renews(e))
+        renewals = frozenset((e.client_id, e.clock) for e in entries if self.presence.renews(e))
         accepted = self.presence.apply(peer.origin.connection_id, entries, peer.origin.principal)
         if accepted:
             self.relay_awareness(accepted, renewals)
@@ -393,7 +394,11 @@ class Room:
             # could keep the other (a client re-sending, or forging, structs the room has).
             mergeable = only_new_structs(parsed, before)
             settled = not self.pending.held
-            crdt.apply_update(self.doc, update)
+            try:
+                crdt.apply_update(self.doc, update)
+            except InvalidUpdate:
+                self._applied_in_part(parsed)
+                raise
             self.nesting.record(parsed, levels)
             self.surrogates.applied(parsed, before)
             self.encodings.applied(parsed, before, settled=settled)
@@ -427,6 +432,12 @@ class Room:
             if len(repairs) < slots:
                 return repairs
             slots = len(repairs) + 1
+
+    def _applied_in_part(self, parsed: ParsedUpdate) -> None:
+        """yrs refused an update, possibly after applying some of its structs: what the
+        document holds is read from it again, not assumed."""
+        self.encodings.changed()
+        self.pending.applied(parsed, self.encodings.state())
 
     def _repair(self, repairs: list[bytes], cause: Origin) -> None:
         """Apply and queue the room's own repairs, before the update that needs them."""
@@ -562,11 +573,16 @@ class Room:
                 continue
             try:
                 parsed = parse_update(part, self.limits.max_nesting_depth)
-                before = self.encodings.state()
-                settled = not self.pending.held
+            except InvalidUpdate as error:
+                log.error("room %s: a committed update does not apply: %s", self.name, error)
+                continue
+            before = self.encodings.state()
+            settled = not self.pending.held
+            try:
                 crdt.apply_update(self.doc, part)
             except InvalidUpdate as error:
                 log.error("room %s: a committed update does not apply: %s", self.name, error)
+                self._applied_in_part(parsed)
                 continue
             self.nesting.record(parsed, self.nesting.admit(parsed, strict=False))
             self.surrogates.applied(parsed, before)

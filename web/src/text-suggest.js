@@ -212,7 +212,7 @@ export function textSuggest (ctl) {
     // (ignoring Enter's command, each key replacing the one before in the draft). A key that
     // the browser says is not composing ends that composition first.
     view.dom.addEventListener('keydown', (event) => {
-      if (!view.composing || event.isComposing || event.keyCode === 229) return
+      if (ctl.mode !== 'suggesting' || !view.composing || event.isComposing || event.keyCode === 229) return
       composition = null
       view.contentDOM.dispatchEvent(new CompositionEvent('compositionend', { data: '' }))
     }, true)
