@@ -108,11 +108,7 @@ class AwarenessRelay:
             self._renew_timer.cancel()
             self._renew_timer = None
         broadcast, self._renew_broadcast = self._renew_broadcast, None
-        if not self._renewals or broadcast is None:
-            return
-        entries = list(self._renewals.values())
-        self._renewals.clear()
-        broadcast(encode_awareness(encode_awareness_entries(entries)))
+        _send(self._renewals, broadcast)
 
     def relay(
         self, entries: list[AwarenessEntry], broadcast: Callable[[bytes], None], peers: int
@@ -151,11 +147,7 @@ class AwarenessRelay:
             self._timer.cancel()
             self._timer = None
         broadcast, self._broadcast = self._broadcast, None
-        if not self._pending or broadcast is None:
-            return
-        entries = list(self._pending.values())
-        self._pending.clear()
-        broadcast(encode_awareness(encode_awareness_entries(entries)))
+        _send(self._pending, broadcast)
 
     def cancel(self) -> None:
         """Drop what is pending (the room is gone)."""
@@ -168,3 +160,12 @@ class AwarenessRelay:
         self._broadcast = self._renew_broadcast = None
         self._pending.clear()
         self._renewals.clear()
+
+
+def _send(held: dict[int, AwarenessEntry], broadcast: Callable[[bytes], None] | None) -> None:
+    """Send the entries `held` in one message through `broadcast`, and forget them."""
+    if not held or broadcast is None:
+        return
+    entries = list(held.values())
+    held.clear()
+    broadcast(encode_awareness(encode_awareness_entries(entries)))

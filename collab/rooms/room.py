@@ -393,16 +393,7 @@ class Room:
             # (one row, one frame): yrs keeps the first of two structs with one id, and a merge
             # could keep the other (a client re-sending, or forging, structs the room has).
             mergeable = only_new_structs(parsed, before)
-            settled = not self.pending.held
-            try:
-                crdt.apply_update(self.doc, update)
-            except InvalidUpdate:
-                self._applied_in_part(parsed)
-                raise
-            self.nesting.record(parsed, levels)
-            self.surrogates.applied(parsed, before)
-            self.encodings.applied(parsed, before, settled=settled)
-            self.pending.applied(parsed, self.encodings.state())
+            self._apply(update, parsed, before, levels)
             self.size += len(update)
             data = update
         self._applied += 1
@@ -433,10 +424,24 @@ class Room:
                 return repairs
             slots = len(repairs) + 1
 
-    def _applied_in_part(self, parsed: ParsedUpdate) -> None:
-        """yrs refused an update, possibly after applying some of its structs: what the
-        document holds is read from it again, not assumed."""
-        self.encodings.changed()
+    def _apply(
+        self, update: bytes, parsed: ParsedUpdate, before: dict[int, int], levels: list[int]
+    ) -> None:
+        """Apply a checked update (`before`: the state vector it met; `levels`: its items'
+        nesting) and keep what the room knows of the document in step: nesting, surrogate
+        pairs, encodings, pending structs. InvalidUpdate if yrs refuses it; yrs may have
+        applied some of its structs first, so what the document holds is then read from it
+        again, not assumed."""
+        settled = not self.pending.held
+        try:
+            crdt.apply_update(self.doc, update)
+        except InvalidUpdate:
+            self.encodings.changed()
+            self.pending.applied(parsed, self.encodings.state())
+            raise
+        self.nesting.record(parsed, levels)
+        self.surrogates.applied(parsed, before)
+        self.encodings.applied(parsed, before, settled=settled)
         self.pending.applied(parsed, self.encodings.state())
 
     def _repair(self, repairs: list[bytes], cause: Origin) -> None:
@@ -576,18 +581,12 @@ class Room:
             except InvalidUpdate as error:
                 log.error("room %s: a committed update does not apply: %s", self.name, error)
                 continue
-            before = self.encodings.state()
-            settled = not self.pending.held
+            levels = self.nesting.admit(parsed, strict=False)
             try:
-                crdt.apply_update(self.doc, part)
+                self._apply(part, parsed, self.encodings.state(), levels)
             except InvalidUpdate as error:
                 log.error("room %s: a committed update does not apply: %s", self.name, error)
-                self._applied_in_part(parsed)
                 continue
-            self.nesting.record(parsed, self.nesting.admit(parsed, strict=False))
-            self.surrogates.applied(parsed, before)
-            self.encodings.applied(parsed, before, settled=settled)
-            self.pending.applied(parsed, self.encodings.state())
             self.size += len(part)
             self.log_size.count += 1
             self.log_size.bytes += len(part)

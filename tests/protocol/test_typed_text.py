@@ -19,14 +19,17 @@ from collab.protocol.yupdate import (
 )
 
 
-def _typed(client: int, before: str, at: int, text: str) -> bytes:
-    """The update of typing `text` at `at` into a text that holds `before`."""
+def _typed(client: int, before: str, at: int, text: str, then_delete: int = 0) -> bytes:
+    """The update of typing `text` at `at` into a text that holds `before` (then deleting its
+    first `then_delete` characters)."""
     doc: Doc[Any] = Doc(client_id=client)
     content = doc.get("content", type=Text)
     if before:
         content.insert(0, before)
     state = doc.get_state()
     content.insert(min(at, len(before)), text)
+    if then_delete:
+        del content[0:then_delete]
     return doc.get_update(state)
 
 
@@ -69,14 +72,9 @@ def test_a_keystroke_takes_the_fast_path_and_the_rest_do_not() -> None:
     # and an update with a deletion take the full walk.
     assert typed_text_update(_typed(7, "hello", 5, "😀")) is None
     assert typed_text_update(_typed(7, "", 0, "first")) is None
-    doc: Doc[Any] = Doc(client_id=7)
-    content = doc.get("content", type=Text)
-    content.insert(0, "hello")
-    state = doc.get_state()
-    content.insert(5, "!")
-    del content[0:1]
-    assert typed_text_update(doc.get_update(state)) is None
-    assert parse_update(doc.get_update(state), 64) == walk_update(doc.get_update(state), 64)
+    typed_and_deleted = _typed(7, "hello", 5, "!", then_delete=1)
+    assert typed_text_update(typed_and_deleted) is None
+    assert parse_update(typed_and_deleted, 64) == walk_update(typed_and_deleted, 64)
 
 
 def test_clocks_past_32_bits_are_refused_on_either_path() -> None:
