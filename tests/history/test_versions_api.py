@@ -199,7 +199,10 @@ async def test_restore_while_another_client_types_keeps_their_words(fast, http):
         assert body["changed"] is True and body["restored"]["kind"] == "restore"
         assert body["restored"]["author"] == "Ada"
         try:
-            await ada.wait_for(lambda: ada.text == bo.text and bo.acked == bo.sent_updates)
+            # Each client wakes on its own frames only: Bo's acknowledgements first (his last
+            # ones come after the restore reached him, so his text is final), then Ada's text.
+            await bo.wait_for(lambda: bo.acked == bo.sent_updates)
+            await ada.wait_for(lambda: ada.text == bo.text)
         except TimeoutError:
             raise AssertionError(f"ada={ada.text!r} bo={bo.text!r}") from None
         final = ada.text
