@@ -13,7 +13,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, String, Table, bindparam, column, select, update, values
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Table,
+    bindparam,
+    case,
+    column,
+    func,
+    literal,
+    select,
+    update,
+    values,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,12 +40,17 @@ _HEAD = (rooms.c.seq, rooms.c.epoch, rooms.c.deleted_at)
 
 
 # A room's new rows numbered in one statement, built once (SQLAlchemy then compiles it once).
+# `b_now` is the moment of the edit, or None for a batch holding none of the room's updates (a
+# version only): recording a version is not an edit, so it leaves `updated_at` ("last edit",
+# the listing's "edited" order) as it was.
 ADVANCE = (
     update(rooms)
     .where(rooms.c.name == bindparam("b_room"), rooms.c.deleted_at.is_(None))
     .values(
         seq=rooms.c.seq + bindparam("b_rows"),
-        updated_at=bindparam("b_now"),
+        updated_at=func.coalesce(
+            bindparam("b_now", type_=rooms.c.updated_at.type), rooms.c.updated_at
+        ),
         log_count=rooms.c.log_count + bindparam("b_rows"),
         log_bytes=rooms.c.log_bytes + bindparam("b_bytes"),
     )
@@ -124,7 +141,8 @@ async def advance(
         if epoch is None:
             await open_room(conn, room, now)
         size = sum(len(u.data) for u in added)
-        params = {"b_room": room, "b_rows": len(added), "b_bytes": size, "b_now": now}
+        edited = now if added else None
+        params = {"b_room": room, "b_rows": len(added), "b_bytes": size, "b_now": edited}
         if epoch is None:
             last = await conn.scalar(ADVANCE, params)
         else:
@@ -167,7 +185,9 @@ async def _advance_together(
         )
         .values(
             seq=rooms.c.seq + batch.c.n,
-            updated_at=now,
+            updated_at=case(
+                (batch.c.n > 0, literal(now, rooms.c.updated_at.type)), else_=rooms.c.updated_at
+            ),
             log_count=rooms.c.log_count + batch.c.n,
             log_bytes=rooms.c.log_bytes + batch.c.size,
         )

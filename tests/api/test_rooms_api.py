@@ -81,6 +81,21 @@ async def test_list_paginates_with_cursor_and_filters_by_prefix(http, server):
     _assert_problem(await http.get("/rooms", params={"limit": 0}), 422, "limit")
 
 
+async def test_recording_a_version_is_not_an_edit(any_server):
+    """`updated_at` is the last edit: a version (here named; the same goes for the one taken
+    when the last client leaves) leaves it, and so the listing's "edited" order, as it was."""
+    async with httpx.AsyncClient(base_url=f"{any_server.http_url}/api") as http:
+        client = await _write(any_server, "kept", "words")
+        edited = (await http.get("/rooms/kept")).json()["updated_at"]
+        version = await http.post("/rooms/kept/versions", json={"label": "Draft"})
+        assert version.status_code == 201, version.text
+        assert (await http.get("/rooms/kept")).json()["updated_at"] == edited
+        client.append(" more")
+        await client.wait_for(lambda: client.acked == client.sent_updates == 3)
+        assert (await http.get("/rooms/kept")).json()["updated_at"] > edited
+        await client.close()
+
+
 async def test_delete_closes_clients_and_removes_everything(http, server):
     client = await _write(server, "doomed", "bye")
     response = await http.delete("/rooms/doomed")
