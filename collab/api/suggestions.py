@@ -448,8 +448,9 @@ def _checked_point(doc: Doc[Any], point: bytes) -> bytes:
         where = None
     if where is None:
         raise InvalidRequest(
-            "at: it names no character of this document's text (make it with "
-            "Y.createRelativePositionFromTypeIndex on the text node holding the point)"
+            "at: it names no character of this document's text, nor a text node or a "
+            "paragraph of it (make it with Y.createRelativePositionFromTypeIndex on the text "
+            "node holding the point, or on the empty paragraph)"
         )
     return point
 

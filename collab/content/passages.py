@@ -24,6 +24,7 @@ from typing import Any
 from pycrdt import Assoc, Doc, StickyIndex, Text, XmlElement, XmlFragment, XmlText
 
 from collab.content.export import RICH, content_kind
+from collab.content.prosemirror_in import TEXT_BLOCKS
 from collab.content.roots import content_root
 from collab.errors import InvalidRequest, MalformedMessage
 from collab.protocol.encoding import Reader, write_var_uint
@@ -482,10 +483,10 @@ def locate_points(doc: Doc[Any], points: Sequence[bytes]) -> list[int | None]:
     # A point naming a type stands where Yjs puts it: at the type's end, or with a negative
     # assoc at its start (createAbsolutePositionFromRelativePosition).
     if types:
-        numbers = _numbers_of_types(copy, [(c, k) for c, k, _ in types.values()])
-        for (n, (_, _, assoc)), number in zip(types.items(), numbers, strict=True):
-            if number is not None:
-                found[n] = starts[number] + (len(strings[number]) if assoc >= 0 else 0)
+        places = _type_places(doc, [(c, k) for c, k, _ in types.values()])
+        for (n, (_, _, assoc)), place in zip(types.items(), places, strict=True):
+            if place is not None:
+                found[n] = place.index(starts, strings, assoc)
     plain = content_kind(copy) != RICH
     for n, (name, assoc) in roots.items():
         if plain and name == content_root(copy):
@@ -531,16 +532,88 @@ def _type_position(data: bytes) -> tuple[int, int, int] | None:
     return client, clock, assoc
 
 
-def _numbers_of_types(copy: Doc[Any], ids: list[tuple[int, int]]) -> list[int | None]:
-    """Which text node of `copy` each Yjs type id is (None: none of them): the node whose
-    removal from its parent deletes that id (the copy loses its nodes)."""
-    numbers: list[int | None] = [None] * len(ids)
-    for number, node in enumerate(text_nodes(copy)):
-        gone = _removed(copy, node)
-        for n, (client, clock) in enumerate(ids):
-            if any(c == client and begin <= clock < end for c, begin, end in gone):
-                numbers[n] = number
-    return numbers
+@dataclass(frozen=True, slots=True)
+class _TypePlace:
+    """A type an insertion's point names: a text node (its number), or a block holding inline
+    text (its path of child indexes from the content root; an empty paragraph, into which
+    y-prosemirror writes no text node), with the text nodes before and inside it."""
+
+    number: int | None
+    block: tuple[int, ...] | None
+    before: int
+    within: int
+
+    def index(self, starts: list[int], strings: list[str], assoc: int) -> int:
+        """Where the point stands in the joined text: as Yjs resolves it, at the type's end
+        (its start with a negative assoc). An empty block's point stands where the text
+        before it ends (a block with no text node adds nothing to the joined text)."""
+        if self.number is not None:
+            return starts[self.number] + (len(strings[self.number]) if assoc >= 0 else 0)
+        if self.within and assoc < 0:
+            return starts[self.before]
+        last = self.before + self.within - 1
+        return starts[last] + len(strings[last]) if last >= 0 else 0
+
+
+def _type_places(doc: Doc[Any], ids: list[tuple[int, int]]) -> list[_TypePlace | None]:
+    """Which text node, or block holding inline text, each Yjs type id is (None: neither):
+    on a copy, every node is removed in turn, each after all it holds and the siblings before
+    it (so it is always its parent's first child), and the id one removal deletes is that
+    node's own."""
+    copy = copy_of(doc)
+    if content_kind(copy) != RICH:
+        return [None] * len(ids)
+    order: list[tuple[XmlElement | XmlFragment, _TypePlace | None]] = []
+    count = 0
+
+    def walk(parent: XmlElement | XmlFragment, path: tuple[int, ...]) -> None:
+        nonlocal count
+        for n, child in enumerate(parent.children):
+            if isinstance(child, XmlText):
+                order.append((parent, _TypePlace(count, None, count, 0)))
+                count += 1
+            elif isinstance(child, XmlElement):
+                before = count
+                walk(child, (*path, n))
+                block = (*path, n) if child.tag in TEXT_BLOCKS else None
+                place = _TypePlace(None, block, before, count - before) if block else None
+                order.append((parent, place))
+
+    walk(copy.get(content_root(copy), type=XmlFragment), ())
+    found: list[_TypePlace | None] = [None] * len(ids)
+    missing = set(range(len(ids)))
+    updates: list[bytes] = []
+    subscription = copy.observe(lambda event: updates.append(event.update))
+    try:
+        for parent, place in order:
+            if not missing:
+                break
+            del parent.children[0]
+            deletes = parse_update(updates.pop(), _DEPTH).deletes
+            for n in list(missing):
+                client, clock = ids[n]
+                if any(c <= clock < c + k for c, k in deletes.get(client, ())):
+                    found[n] = place
+                    missing.discard(n)
+    finally:
+        copy.unobserve(subscription)
+    return found
+
+
+def block_of_point(doc: Doc[Any], point: bytes) -> XmlElement | None:
+    """The block of `doc` itself that an insertion's point names, when it names a block
+    holding inline text rather than a character or a text node: what the editor makes in a
+    paragraph y-prosemirror left without a text node. None otherwise."""
+    typed = _type_position(point)
+    if typed is None:
+        return None
+    [place] = _type_places(doc, [typed[:2]])
+    if place is None or place.block is None:
+        return None
+    node: Any = doc.get(content_root(doc), type=XmlFragment)
+    for number in place.block:
+        node = node.children[number]
+    return node if isinstance(node, XmlElement) else None
 
 
 def _node_id(copy: Doc[Any], node: Node) -> tuple[int, int] | None:

@@ -95,6 +95,14 @@ _BLOCKNOTE_CONTENT: dict[str, str | frozenset[str]] = {
     "tableHeader": frozenset({"tableParagraph"}),
     "tableParagraph": "inline",
 }
+# The blocks that hold inline text (or a code block's plain text) in either schema: where a
+# caret can stand, so the only elements an insertion's point may name (content/passages.py).
+TEXT_BLOCKS = frozenset(
+    tag
+    for content in (_CONTENT, _BLOCKNOTE_CONTENT)
+    for tag, holds in content.items()
+    if holds in ("inline", "text")
+)
 _BLOCKNOTE_MARKS = frozenset(
     {"bold", "italic", "strike", "code", "underline", "link", "textColor", "backgroundColor"}
 )

@@ -19,7 +19,14 @@ from typing import Any
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
 from collab.content.anchors import locate
-from collab.content.passages import Node, locate_points, node_string, text_nodes, utf8
+from collab.content.passages import (
+    Node,
+    block_of_point,
+    locate_points,
+    node_string,
+    text_nodes,
+    utf8,
+)
 from collab.errors import SuggestionConflict
 
 
@@ -50,13 +57,16 @@ def apply_proposal(doc: Doc[Any], proposal: Proposal) -> Applied:
     transaction). SuggestionConflict (409), and nothing changed, when its point names nothing
     the document holds, or every character of its passage is deleted."""
     if proposal.kind == "insert":
-        [index] = locate_points(doc, [proposal.at or proposal.start])
+        point = proposal.at or proposal.start
+        [index] = locate_points(doc, [point])
         if index is None:
             raise SuggestionConflict(
                 "the place this insertion was made for is gone (its paragraph was deleted): "
                 "it can no longer be applied; reject it, or suggest it again"
             )
-        _replace(doc, index, 0, proposal.text)
+        block = block_of_point(doc, point)
+        if block is None or not _fill(block, proposal.text):
+            _replace(doc, index, 0, proposal.text)
         return Applied(index, "", proposal.text)
     where = locate(doc, proposal.start, proposal.end)
     if where is None:
@@ -99,6 +109,24 @@ def _replace(doc: Doc[Any], index: int, length: int, text: str) -> None:
         text = text.replace("\n", " ")  # a block that cannot be split takes one line
     if text:
         _insert(target, utf8(node_string(target), offset), text, looks)
+
+
+def _fill(block: XmlElement, text: str) -> bool:
+    """Insert `text` into a block holding no text node (an empty paragraph, as y-prosemirror
+    leaves one), as an editor does when someone types there: a text node at the block's end
+    holds it (a newline splits the block, as Enter would). False, with nothing done, when the
+    block holds text by now (typed there since): the point then stands at its end, in the
+    joined text, like any other."""
+    if any(isinstance(child, XmlText) for child in block.children):
+        return False
+    block.children.append(XmlText())
+    node = block.children[len(block.children) - 1]
+    assert isinstance(node, XmlText)
+    if "\n" in text and _split(node, 0, text.split("\n"), None):
+        return True
+    if text:
+        _insert(node, 0, text.replace("\n", " "), None)
+    return True
 
 
 def _insert(node: Node, at: int, text: str, looks: dict[str, Any] | None) -> None:

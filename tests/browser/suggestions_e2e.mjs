@@ -431,6 +431,31 @@ const scenarios = {
     await writer.page.click(`[data-thread-id="${after.id}"] .suggestion-reject`)
     await waitFor(() => marked(editor.page), (m) => m.ins.length === 0, 'the rejected insertion gone on its author’s page')
 
+    // An empty paragraph, as y-tiptap writes one (an element with no text node in it): the
+    // writer makes it by Enter at the end; the suggester types there, and then presses Enter
+    // and types again. The page's point names the paragraph itself; accepting writes the text
+    // into it and splits it there, as typing and Enter would.
+    await caretRich(writer.page, 'Third', 'Third'.length)
+    await writer.page.keyboard.press('Enter')
+    await waitFor(() => editor.page.evaluate(() => {
+      const last = window.collab.editor.state.doc.lastChild
+      return last.type.name === 'paragraph' && last.content.size === 0
+    }), (empty) => empty, 'the empty paragraph on the suggester’s page')
+    await editor.page.evaluate(() => window.collab.editor.chain().focus().setTextSelection(window.collab.editor.state.doc.content.size - 1).run())
+    await editor.page.waitForFunction(() => window.collab.editor.view.hasFocus(), null, { timeout: WAIT })
+    await editor.page.keyboard.type('Four', { delay: 10 })
+    await editor.page.keyboard.press('Enter')
+    await editor.page.keyboard.type('Five', { delay: 10 })
+    const [empty] = (await waitFor(() => marked(writer.page), (m) => m.ins.length === 1 && m.ins[0].text === 'Four¶Five' && m.ins[0].id && !m.ins[0].pending, 'the insertion in the empty paragraph on the writer’s page')).ins
+    await waitFor(() => listed(writer.page), (l) => l.some((t) => t.id === empty.id && t.what === 'Insert “Four¶Five”'), 'the insertion in the empty paragraph listed')
+    await captureLooks(writer.page, 'rich-suggest-empty-paragraph')
+    await writer.page.click(`[data-thread-id="${empty.id}"] .suggestion-accept`)
+    for (const [who, page] of [['author', editor.page], ['reviewer', reviewer.page], ['writer', writer.page]]) {
+      await waitFor(() => pageText(page), (t) => t.endsWith('\nThird\nFour\nFive'), `the empty paragraph filled on the ${who}’s page`)
+    }
+    await waitFor(() => serverText('writer', RICH_ROOM), (t) => t.replace(/\n+/g, '\n').endsWith('\nThird\nFour\nFive'), 'the empty paragraph filled on the server')
+    await waitFor(() => marked(editor.page), (m) => m.ins.length === 0, 'the accepted insertion unmarked on its author’s page')
+
     // Back to Editing: typing changes the text again.
     await editor.page.click('.mode-button[data-mode="editing"]')
     await caretRich(editor.page, 'Second', 'Second'.length)

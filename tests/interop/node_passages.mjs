@@ -71,6 +71,12 @@ const commands = {
     const text = nodes(load(update))[node]
     return { position: b64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(text, at, assoc))) }
   },
+  blockPoint ({ update, block }) {
+    // A point in the `block`-th top-level block as an editor makes it when that block holds
+    // no text node (an empty paragraph as y-prosemirror leaves it): the element's own id.
+    const element = load(update).getXmlFragment('content').get(block)
+    return { position: b64(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(element, 0, 0))) }
+  },
   where ({ update, position }) {
     // Where Yjs puts a point in the rich text: [node, index], or null.
     const doc = load(update)

@@ -174,6 +174,54 @@ async def test_an_insertion_into_an_empty_paragraph(http: httpx.AsyncClient):
     assert _shown(await _doc(http)).split("</paragraph>")[1] == "<paragraph>twoone "
 
 
+async def test_an_insertion_into_a_paragraph_without_a_text_node(http: httpx.AsyncClient):
+    """y-prosemirror writes an empty paragraph as an element with no Y.XmlText in it, so the
+    editor's point there names the element itself. Such a point stands where the text before
+    it ends; accepting it writes a text node into that paragraph, as typing there does, and a
+    suggested line break in it splits it as Enter would. A point naming an element that holds
+    no text (a list, an image) is refused."""
+    doc = await _doc(http)
+    seen = doc.get_state()
+    fragment = doc.get("content", type=XmlFragment)
+    fragment.children.insert(1, XmlElement("paragraph"))
+    fragment.children.insert(2, XmlElement("paragraph"))
+    fragment.children.append(XmlElement("image", {"src": "/x.png"}))
+    posted = await http.post(
+        "/updates", content=doc.get_update(seen), headers={**YJS, **as_("editor", "Ed")}
+    )
+    assert posted.is_success, posted.text
+    state = base64.urlsafe_b64encode((await _doc(http)).get_update()).decode().rstrip("=")
+    first = await yjs(op="blockPoint", update=state, block=1)
+    second = await yjs(op="blockPoint", update=state, block=2)
+    image = await yjs(op="blockPoint", update=state, block=5)
+    assert base64.urlsafe_b64decode(first["position"] + "==")[0] == 2, "Yjs names the type"
+    words = await _suggest(http, {"kind": "insert", "at": first["position"], "text": "new 😀"})
+    after_first = len(PARAGRAPHS[0])
+    assert words["suggestion"]["range"] == {"index": after_first, "length": 0, "text": ""}
+    breaks = await _suggest(http, {"kind": "insert", "at": second["position"], "text": "a\nb"})
+    refused = await http.post(
+        "/suggestions",
+        json={"kind": "insert", "at": image["position"], "text": "no"},
+        headers=as_("commenter", "Cy"),
+    )
+    assert refused.status_code == 422, refused.text
+    assert "names no character" in refused.json()["detail"]
+    for thread in (words, breaks):
+        accepted = await http.post(
+            f"/suggestions/{thread['id']}/accept", headers=as_("editor", "Ed")
+        )
+        assert accepted.status_code == 200, accepted.text
+    shown = _shown(await _doc(http))
+    assert shown.split("</paragraph>")[1:5] == [
+        "<paragraph>new 😀",
+        "<paragraph>a",
+        "<paragraph>b",
+        "<paragraph>jumps over 😀 the dog",
+    ]
+    runs = (await http.get("/blame", headers=as_("viewer"))).json()["runs"]
+    assert "new 😀" in "".join(run["text"] for run in runs if run["author"] == "Cy")
+
+
 async def test_suggested_paragraph_breaks_split_blocks_as_enter_does(http: httpx.AsyncClient):
     """A newline in a rich-text insertion or replacement is a paragraph break: accepting it
     splits the block there as Enter would, each further line a block of its own. The longer

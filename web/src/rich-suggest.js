@@ -27,20 +27,55 @@ function fromBase64Url (text) {
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
 }
 
+/**
+ * Where each block element's children stand: for every Y.XmlElement that is not a leaf, the
+ * ProseMirror position before each of its children and after the last ([k]: after k of them).
+ * A paragraph y-tiptap left empty holds no Y.XmlText, so a point there names the element.
+ */
+function blockBounds (fragment, schema) {
+  const bounds = new Map()
+  let pos = 0
+  const visit = (node) => {
+    if (node instanceof Y.XmlText) {
+      pos += node.length
+    } else if (node instanceof Y.XmlElement) {
+      pos += 1
+      if (schema.nodes[node.nodeName]?.isLeaf) return
+      const own = [pos]
+      bounds.set(node, own)
+      for (const child of node.toArray()) {
+        visit(child)
+        own.push(pos)
+      }
+      pos += 1
+    }
+  }
+  for (const child of fragment.toArray()) visit(child)
+  return bounds
+}
+
 /** The ProseMirror position of an insertion point (a relative position, base64url), or null. */
-function resolvePoint (fragment, at, starts) {
+function resolvePoint (fragment, at, starts, blocks) {
   try {
     const rel = Y.decodeRelativePosition(fromBase64Url(at))
     if (rel.item && Y.getState(fragment.doc.store, rel.item.client) <= rel.item.clock) return null
     const abs = Y.createAbsolutePositionFromRelativePosition(rel, fragment.doc)
-    if (!abs || !starts.has(abs.type)) return null
-    return starts.get(abs.type) + abs.index
+    if (!abs) return null
+    if (starts.has(abs.type)) return starts.get(abs.type) + abs.index
+    // A point naming a paragraph (made while it was empty): Yjs puts it after its children.
+    const own = abs.type instanceof Y.XmlElement ? blocks().get(abs.type) : null
+    return own ? own[Math.min(abs.index, own.length - 1)] : null
   } catch {
     return null
   }
 }
 
-/** The insertion point at ProseMirror position `pos` (base64url), or null outside text. */
+/**
+ * The insertion point at ProseMirror position `pos` (base64url), or null where none can be
+ * made: in text, on a character (or a text node's first); in a paragraph holding no text node,
+ * on the paragraph itself, as Yjs makes one in an empty type (the server writes a text node
+ * into it when the insertion is accepted).
+ */
 export function pointAt (state, fragment, pos) {
   for (const [text, at] of textStarts(fragment, state.schema)) {
     if (at <= pos && pos <= at + text.length) {
@@ -48,13 +83,20 @@ export function pointAt (state, fragment, pos) {
       return toBase64Url(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(text, index, index === 0 ? 0 : -1)))
     }
   }
+  const $pos = state.doc.resolve(pos)
+  if (!$pos.parent.isTextblock || $pos.parent.content.size) return null
+  for (const [element, own] of blockBounds(fragment, state.schema)) {
+    if (own[0] === pos && element.length === 0) {
+      return toBase64Url(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(element, 0, 0)))
+    }
+  }
   return null
 }
 
-/** Where `item` stands in `state` ({from, to}), or null. */
-function place (item, fragment, state, starts) {
+/** Where `item` stands in `state` ({from, to}), or null. `blocks`: blockBounds, made once. */
+function place (item, fragment, state, starts, blocks) {
   if (item.kind === 'insert') {
-    const pos = item.at ? resolvePoint(fragment, item.at, starts) : null
+    const pos = item.at ? resolvePoint(fragment, item.at, starts, blocks) : null
     return pos === null ? null : { from: pos, to: pos }
   }
   const here = item.anchor ? resolveAnchor(fragment, state.schema, item.anchor, starts) : null
@@ -94,7 +136,9 @@ function decorations (doc, value) {
 /** Every item placed again from its relative positions (a change from Yjs, or new items). */
 function placeAll (items, fragment, state) {
   const starts = textStarts(fragment, state.schema)
-  return items.map((item) => ({ ...item, ...(place(item, fragment, state, starts) || { from: null, to: null }) }))
+  let bounds = null
+  const blocks = () => (bounds ??= blockBounds(fragment, state.schema))
+  return items.map((item) => ({ ...item, ...(place(item, fragment, state, starts, blocks) || { from: null, to: null }) }))
 }
 
 /**
@@ -125,8 +169,8 @@ export function Suggestions ({ ctl, fragment }) {
         rel = found && { anchor: found.anchor }
       }
       if (!rel) {
-        // y-tiptap writes no Y.XmlText into an empty paragraph: no position can be made there.
-        ctl.say?.('A suggestion needs text beside it: this paragraph is empty. Type in a paragraph with text, or switch to Editing.')
+        // Outside any text block (a selected image, say): there is no place for text.
+        ctl.say?.('Text can only be suggested inside a paragraph or heading. Put the caret in one, or switch to Editing.')
         return true
       }
       const draft = ctl.sender.create(action.kind, action.text)
