@@ -39,8 +39,9 @@ from collab.api.models.suggestions import (
 from collab.api.operations import JsonBody, Operation, Query, Reply, RoomCall, reply, resource
 from collab.auth import DEVELOPMENT, Role
 from collab.content.anchors import Passage, anchor, anchor_given, anchor_quote
+from collab.content.export import RICH, content_kind
 from collab.content.passages import locate_points, point_nodes
-from collab.content.suggestions import Proposal, apply_proposal
+from collab.content.suggestions import FORMAT_MARKS, Proposal, apply_proposal
 from collab.content.textops import utf8_size
 from collab.errors import (
     CollabError,
@@ -103,11 +104,18 @@ CREATE_SUGGESTION = Operation(
 async def create_suggestion(call: RoomCall[None, NewSuggestion]) -> Response:
     """POST /api/rooms/{room}/suggestions."""
     state, room, body = call.state, call.room, call.body
-    text = _checked_proposal(body.kind, body.text)
+    if body.kind == "format":
+        text = _checked_marks(body.marks, body.text)
+    elif body.marks is not None:
+        raise InvalidRequest("marks: only a format suggestion has marks")
+    else:
+        text = _checked_proposal(body.kind, body.text)
     first = checked_text(state, body.body) if body.body else ""
     mentioned = await mentions.checked(call, first) if first else ()
     take_turn(state, call.identity)
     doc = await state.documents.current(room)
+    if body.kind == "format" and content_kind(doc) != RICH:
+        raise InvalidRequest("kind: a plain-text document has no formatting to suggest")
     start, end, quote, at = _place(doc, body)
     suggestion = Suggestion(body.kind, text, at, session=call.identity.agent_session)
     new = stored.NewThread(
@@ -155,6 +163,11 @@ async def change_suggestion(call: RoomCall[None, SuggestionPatch]) -> Response:
         raise InvalidRequest(f"at: a {suggestion.kind} has a passage (`anchor`), not a point")
     if body.anchor is not None and suggestion.kind == "insert":
         raise InvalidRequest("anchor: an insertion has a point (`at`), not a passage")
+    if body.text is not None and suggestion.kind == "format":
+        raise InvalidRequest(
+            "text: a format suggestion changes marks, not text (withdraw it and suggest again "
+            "for other marks)"
+        )
     text = None if body.text is None else _checked_proposal(suggestion.kind, body.text)
     take_turn(state, call.identity)
     doc = await state.documents.current(room)
@@ -304,7 +317,13 @@ async def _accept(call: RoomCall[Any, Any], thread: Thread) -> Thread:
             "accepting it right now"
         )
     proposal = Proposal(
-        suggestion.kind, suggestion.text, thread.start, thread.end, suggestion.at, thread.quote
+        suggestion.kind,
+        suggestion.text,
+        thread.start,
+        thread.end,
+        suggestion.at,
+        thread.quote,
+        suggestion.marks,
     )
     suggester = thread.created_by
     # An agent's suggestion is its session's edit once accepted (a revert of it undoes it).
@@ -317,7 +336,7 @@ async def _accept(call: RoomCall[Any, Any], thread: Thread) -> Thread:
 
     try:
         await state.documents.apply_edit(
-            room, change, origin, adds_bytes=utf8_size(suggestion.text)
+            room, change, origin, adds_bytes=0 if proposal.marks else utf8_size(suggestion.text)
         )
     except BaseException:
         # Refused before it changed anything: open again. Applied but not yet committed (the
@@ -397,6 +416,21 @@ def _checked_proposal(kind: str, text: str) -> str:
             "valid Unicode"
         ) from None
     return text
+
+
+def _checked_marks(marks: dict[str, bool] | None, text: str) -> str:
+    """A format suggestion's marks, as its text stores them, once they are marks it may change
+    (422 otherwise)."""
+    if text:
+        raise InvalidRequest('text: a format suggestion puts no text in: send "" or none')
+    if not marks:
+        raise InvalidRequest('marks: say which marks to add or remove, as {"bold": true}')
+    unknown = sorted(set(marks) - set(FORMAT_MARKS))
+    if unknown:
+        raise InvalidRequest(
+            f"marks: {unknown[0]!r} cannot be suggested; the marks are {', '.join(FORMAT_MARKS)}"
+        )
+    return stored.marks_text(marks)
 
 
 def _place(doc: Doc[Any], body: NewSuggestion) -> tuple[bytes, bytes, str, bytes | None]:

@@ -64,6 +64,26 @@ class SuggestionCalls:
         }
         return await _post(self, room, payload)
 
+    async def suggest_format(
+        self: _Transport,
+        room: str,
+        passage: str,
+        marks: dict[str, bool],
+        *,
+        occurrence: int = 1,
+        body: str = "",
+    ) -> shapes.ThreadOut:
+        """Suggest adding (True) or removing (False) `marks` ("bold", "italic", "strike",
+        "underline", "code") over the `occurrence`-th place `passage` stands in the room's
+        rich text."""
+        payload = {
+            "kind": "format",
+            "passage": {"text": passage, "occurrence": occurrence},
+            "marks": marks,
+            "body": body,
+        }
+        return await _post(self, room, payload)
+
     async def change_suggestion(
         self: _Transport, room: str, thread: str, changes: dict[str, Any]
     ) -> shapes.ThreadOut:

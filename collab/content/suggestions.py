@@ -19,6 +19,7 @@ from typing import Any
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText
 
 from collab.content.anchors import locate
+from collab.content.export import RICH, content_kind
 from collab.content.passages import (
     Node,
     block_of_point,
@@ -29,11 +30,16 @@ from collab.content.passages import (
 )
 from collab.errors import SuggestionConflict
 
+# The marks a format suggestion may add or remove, as y-prosemirror names them (a link needs
+# its address and title: links are not suggested).
+FORMAT_MARKS = ("bold", "italic", "strike", "underline", "code")
+
 
 @dataclass(frozen=True, slots=True)
 class Proposal:
     """A suggestion's edit: insert `text` at the point `at`, or delete (replace by `text`) the
-    passage from `start` to `end` (encoded relative positions) that last read `quote`."""
+    passage from `start` to `end` (encoded relative positions) that last read `quote`, or
+    (format) add or remove `marks` over that passage."""
 
     kind: str
     text: str
@@ -41,6 +47,7 @@ class Proposal:
     end: bytes
     at: bytes | None
     quote: str
+    marks: dict[str, bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +81,28 @@ def apply_proposal(doc: Doc[Any], proposal: Proposal) -> Applied:
             f"the passage this {proposal.kind} was made for ({proposal.quote[:80]!r}) has been "
             "deleted since: there is nothing left to apply it to; reject it instead"
         )
+    if proposal.kind == "format":
+        _format(doc, where.index, where.length, proposal.marks or {})
+        return Applied(where.index, "", "")
     _replace(doc, where.index, where.length, proposal.text)
     return Applied(where.index, where.text, proposal.text)
+
+
+def _format(doc: Doc[Any], index: int, length: int, marks: dict[str, bool]) -> None:
+    """Add (True) or remove (False) `marks` over `length` code points of the joined text from
+    `index`, each text node its share, as an editor's mark command does (a mark y-prosemirror
+    keeps as an attribute holding the mark's own attributes: none for these)."""
+    if content_kind(doc) != RICH:
+        raise SuggestionConflict("a plain-text document has no formatting to change")
+    looks: dict[str, Any] = {name: {} if add else None for name, add in marks.items()}
+    nodes = text_nodes(doc)
+    strings = [node_string(node) for node in nodes]
+    at = 0
+    for node, string in zip(nodes, strings, strict=True):
+        begin, end = max(index, at), min(index + length, at + len(string))
+        if end > begin and isinstance(node, XmlText):
+            node.format(utf8(string, begin - at), utf8(string, end - at), looks)
+        at += len(string) + 1
 
 
 def _replace(doc: Doc[Any], index: int, length: int, text: str) -> None:

@@ -38,6 +38,7 @@ from collab.store.comments import (
     SuggestionKind,
     SuggestionStatus,
     Thread,
+    stored_marks,
 )
 from collab.store.images import Image, ImageInfo
 
@@ -271,7 +272,7 @@ def _thread(value: object, where: str) -> Thread:
     )
 
 
-_KINDS: tuple[SuggestionKind, ...] = ("insert", "delete", "replace")
+_KINDS: tuple[SuggestionKind, ...] = ("insert", "delete", "replace", "format")
 _STATUSES: tuple[SuggestionStatus, ...] = ("open", "accepted", "rejected")
 
 
@@ -281,15 +282,20 @@ def _suggestion(value: object, where: str) -> Suggestion | None:
     found = _object(value, where)
     kind = next((k for k in _KINDS if k == found.get("kind")), None)
     if kind is None:
-        raise InvalidRequest(f"{where}.kind: insert, delete or replace")
+        raise InvalidRequest(f"{where}.kind: insert, delete, replace or format")
     status = next((k for k in _STATUSES if k == found.get("status")), None)
     if status is None:
         raise InvalidRequest(f"{where}.status: open, accepted or rejected")
     at = found.get("at")
     decided = found.get("decided_by")
+    text = _text(found.get("text"), f"{where}.text")
+    if kind == "format" and not stored_marks(text):
+        raise InvalidRequest(
+            f'{where}.text: a format suggestion holds its marks, as {{"bold": true}}'
+        )
     return Suggestion(
         kind,
-        _text(found.get("text"), f"{where}.text"),
+        text,
         None if at is None else _point(at, f"{where}.at"),
         status,
         None if decided is None else _author(decided, f"{where}.decided_by"),

@@ -66,7 +66,7 @@ class SuggestionInfo(BaseModel):
     """The suggestion a suggest_edit posted (an editor of the document accepts or rejects it)."""
 
     thread: str = Field(description="the suggestion's thread id")
-    kind: Literal["insert", "delete", "replace"]
+    kind: Literal["insert", "delete", "replace", "format"]
     quote: str = Field(description="the passage it would change, or the text it would insert")
     index: int | None = Field(description="where it stands in the text now (code points)")
 

@@ -5,6 +5,7 @@ keeps none (SqlStore.delete_room clears them in its transaction: `forget_room`).
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -37,7 +38,7 @@ Action = Literal[
     "suggestion.accepted",
     "suggestion.rejected",
 ]
-SuggestionKind = Literal["insert", "delete", "replace"]
+SuggestionKind = Literal["insert", "delete", "replace", "format"]
 # "applying": an accept is under way (claimed, its edit not yet committed); shown as open.
 SuggestionStatus = Literal["open", "applying", "accepted", "rejected"]
 # How long an accept may hold its claim before the suggestion may be rejected: a process that
@@ -105,6 +106,29 @@ class Suggestion:
     def is_open(self) -> bool:
         """Whether it may still be changed, accepted or rejected (an accept under way counts)."""
         return self.status in ("open", "applying")
+
+    @property
+    def marks(self) -> dict[str, bool] | None:
+        """A format suggestion's marks (name -> True to add it, False to remove it), which its
+        `text` holds as JSON; None for the other kinds."""
+        return stored_marks(self.text) if self.kind == "format" else None
+
+
+def stored_marks(text: str) -> dict[str, bool]:
+    """Marks as a format suggestion's text holds them: a JSON object of booleans (anything
+    else, which nothing here writes, reads as no marks)."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): v for k, v in found.items() if isinstance(v, bool)}
+
+
+def marks_text(marks: dict[str, bool]) -> str:
+    """The text a format suggestion stores for its marks (`stored_marks` reads it back)."""
+    return json.dumps(dict(sorted(marks.items())), separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)

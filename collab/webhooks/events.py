@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from collab.store.base import RoomHead, VersionInfo
-from collab.store.comments import CommentChange
+from collab.store.comments import CommentChange, Suggestion
 
 CHANGED = "document.changed"
 VERSION = "version.recorded"
@@ -227,6 +227,11 @@ def comment_changed(change: CommentChange) -> Event:
     return Event(f"comment.{change.action}", change.room, fields)
 
 
+def _proposed_text(suggestion: Suggestion) -> str:
+    """The text a suggestion puts in ("" for a format suggestion, whose text holds its marks)."""
+    return "" if suggestion.kind == "format" else suggestion.text
+
+
 def suggestion_changed(change: CommentChange) -> Event:
     """suggestion.created, .accepted or .rejected: a suggestion of the room was made, or
     decided (`by`: who accepted or rejected it; an accepted one is in the document now,
@@ -236,7 +241,8 @@ def suggestion_changed(change: CommentChange) -> Event:
     fields: dict[str, Any] = {
         "thread": change.thread,
         "kind": None if suggestion is None else suggestion.kind,
-        "text": None if suggestion is None else suggestion.text,
+        "text": None if suggestion is None else _proposed_text(suggestion),
+        "marks": None if suggestion is None else suggestion.marks,
         "status": None if suggestion is None else suggestion.status,
         "comment": None if comment is None else {"id": comment.id, "body": comment.body},
         "suggested_by": None if change.suggested_by is None else change.suggested_by.display,

@@ -171,6 +171,15 @@ export const LOOKS = [
   { width: 390, height: 844, scheme: 'dark' }
 ]
 
+/**
+ * Wait until `page` is still: no form busy with a request (history's Save and Restore dim their
+ * buttons while one is under way, and draw them again once it answers) and no transition or
+ * finite animation running, so that axe-core measures the colours the page settles on.
+ */
+function settled (page) {
+  return page.waitForFunction(() => !document.querySelector('.is-busy') && document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity), null, { timeout: WAIT })
+}
+
 /** Screenshot `page` as `name` in every look, checking it with axe-core in each. */
 export async function captureLooks (page, name) {
   mkdirSync(SHOTS, { recursive: true })
@@ -178,6 +187,7 @@ export async function captureLooks (page, name) {
     await page.setViewportSize({ width: look.width, height: look.height })
     await page.emulateMedia({ colorScheme: look.scheme, reducedMotion: 'reduce' })
     await page.waitForTimeout(120)
+    await settled(page)
     await page.screenshot({ path: join(SHOTS, `${name}-${look.width}-${look.scheme}.png`) })
     await checkAxe(page, `${name} at ${look.width} px, ${look.scheme}`)
   }

@@ -456,6 +456,36 @@ const scenarios = {
     await waitFor(() => serverText('writer', RICH_ROOM), (t) => t.replace(/\n+/g, '\n').endsWith('\nThird\nFour\nFive'), 'the empty paragraph filled on the server')
     await waitFor(() => marked(editor.page), (m) => m.ins.length === 0, 'the accepted insertion unmarked on its author’s page')
 
+    // Formatting while suggesting: Ctrl+B over "Second" (the keyboard) and the Italic button
+    // over "paragraph" (the toolbar) become format suggestions, drawn as they would look; the
+    // document keeps its marks until the writer accepts one and rejects the other. Ctrl+B
+    // again over the same passage takes the bold back, and Bold once more suggests it again.
+    const select = async (page, needle) => {
+      const from = await richPos(page, needle)
+      await page.evaluate(([a, b]) => window.collab.editor.chain().focus().setTextSelection({ from: a, to: b }).run(), [from, from + needle.length])
+    }
+    await select(editor.page, 'Second')
+    await editor.page.keyboard.press('Control+b')
+    const formats = (page) => page.evaluate(() => [...document.querySelectorAll('#editor .suggest-format')].map((el) => ({
+      text: el.textContent, id: el.dataset.suggestion || null, bold: getComputedStyle(el).fontWeight === '700', italic: getComputedStyle(el).fontStyle === 'italic', title: el.title
+    })))
+    await waitFor(() => formats(writer.page), (f) => f.length === 1 && f[0].text === 'Second' && f[0].bold && f[0].id && f[0].title.includes('Theo'), 'the suggested bold on the writer’s page')
+    await editor.page.keyboard.press('Control+b')
+    await waitFor(() => formats(writer.page), (f) => f.length === 0, 'the bold taken back by Ctrl+B again')
+    await editor.page.keyboard.press('Control+b')
+    await select(editor.page, 'paragraph')
+    await editor.page.click('.toolbar button[data-tool="italic"]')
+    const [boldSecond, italicParagraph] = await waitFor(() => formats(writer.page), (f) => f.length === 2 && f.every((x) => x.id) && f[0].bold && f[1].italic, 'both format suggestions on the writer’s page')
+    check(!(await writer.page.evaluate(() => window.collab.editor.getHTML())).includes('<strong>Second'), 'the bold is in the document before an accept')
+    await waitFor(() => listed(writer.page), (l) => l.some((t) => t.id === boldSecond.id && t.what === 'Format “Second”: bold') && l.some((t) => t.id === italicParagraph.id && t.what === 'Format “paragraph”: italic'), 'the format suggestions listed')
+    await captureLooks(writer.page, 'rich-suggest-format')
+    await writer.page.click(`[data-thread-id="${boldSecond.id}"] .suggestion-accept`)
+    await writer.page.click(`[data-thread-id="${italicParagraph.id}"] .suggestion-reject`)
+    for (const [who, page] of [['author', editor.page], ['reviewer', reviewer.page], ['writer', writer.page]]) {
+      await waitFor(() => page.evaluate(() => window.collab.editor.getHTML()), (h) => h.includes('<strong>Second</strong> paragraph.') && !h.includes('<em>'), `the accepted bold on the ${who}’s page`)
+      await waitFor(() => formats(page), (f) => f.length === 0, `no format suggestion left on the ${who}’s page`)
+    }
+
     // Back to Editing: typing changes the text again.
     await editor.page.click('.mode-button[data-mode="editing"]')
     await caretRich(editor.page, 'Second', 'Second'.length)

@@ -298,3 +298,70 @@ async def test_a_break_in_a_heading_keeps_its_level(http: httpx.AsyncClient):
         '<heading level="2">Plan</heading><heading level="2"> B!</heading><paragraph></paragraph>'
         "<paragraph>The "
     ), shown
+
+
+async def test_formatting_is_suggested_and_applied_over_the_passage(http: httpx.AsyncClient):
+    """A format suggestion adds or removes marks over its passage (across paragraphs and an
+    astral character), changing nothing until accepted; it follows its passage through an
+    edit made meanwhile, and bad marks are refused with a message naming them."""
+    joined = "\n".join(PARAGRAPHS)
+    bold = await _suggest(
+        http,
+        {"kind": "format", "passage": {"text": "fox\njumps over 😀"}, "marks": {"bold": True}},
+    )
+    assert bold["suggestion"]["kind"] == "format" and bold["suggestion"]["text"] == ""
+    assert bold["suggestion"]["marks"] == {"bold": True}
+    assert bold["quote"] == "fox\njumps over 😀"
+    plain = await _suggest(
+        http,
+        {
+            "kind": "format",
+            "passage": {"index": joined.index("quick"), "length": len("quick")},
+            "marks": {"bold": False, "italic": True},
+        },
+    )
+    untouched = _shown(await _doc(http))
+    assert untouched.startswith("<paragraph>The <bold>quick</bold> brown fox</paragraph>")
+    # Someone types inside the first passage before it is accepted: it is formatted too.
+    state = base64.urlsafe_b64encode((await _doc(http)).get_update()).decode().rstrip("=")
+    edited = await yjs(op="edit", update=state, edits=[{"node": 1, "at": 5, "insert": "!"}])
+    posted = await http.post(
+        "/updates",
+        content=base64.urlsafe_b64decode(edited["update"] + "=" * (-len(edited["update"]) % 4)),
+        headers={**YJS, **as_("editor", "Ed")},
+    )
+    assert posted.is_success, posted.text
+    for thread in (bold, plain):
+        accepted = await http.post(
+            f"/suggestions/{thread['id']}/accept", headers=as_("editor", "Ed")
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["suggestion"]["status"] == "accepted"
+    assert _shown(await _doc(http)) == (
+        "<paragraph>The <italic>quick</italic> brown <bold>fox</bold></paragraph>"
+        "<paragraph><bold>jumps! over 😀</bold> the dog</paragraph>"
+        "<paragraph>and sleeps.</paragraph>"
+    )
+    for body, fragment in (
+        ({"kind": "format", "passage": {"text": "dog"}, "marks": {"link": True}}, "'link'"),
+        ({"kind": "format", "passage": {"text": "dog"}, "marks": {}}, "which marks"),
+        (
+            {"kind": "format", "passage": {"text": "dog"}, "marks": {"bold": True}, "text": "x"},
+            "puts no text",
+        ),
+        ({"kind": "replace", "passage": {"text": "dog"}, "text": "cat", "marks": {}}, "only a"),
+        (
+            {"kind": "format", "passage": {"index": 3, "length": 0}, "marks": {"bold": True}},
+            "at least 1",
+        ),
+    ):
+        refused = await http.post("/suggestions", json=body, headers=as_("commenter", "Cy"))
+        assert refused.status_code == 422, refused.text
+        assert fragment in refused.json()["detail"], refused.text
+    mine = await _suggest(
+        http, {"kind": "format", "passage": {"text": "dog"}, "marks": {"strike": True}}
+    )
+    changed = await http.patch(
+        f"/suggestions/{mine['id']}", json={"text": "x"}, headers=as_("commenter", "Cy")
+    )
+    assert changed.status_code == 422 and "marks, not text" in changed.json()["detail"]

@@ -400,3 +400,14 @@ async def test_an_insertion_into_an_empty_plain_document(server: ServerProcess):
         accepted = await accept(http, by_index["id"])
         assert accepted.status_code == 200, accepted.text
         assert await text(http) == "abcHiYo"
+
+
+async def test_plain_text_has_no_formatting_to_suggest(http: httpx.AsyncClient):
+    refused = await http.post(
+        "/suggestions",
+        json={"kind": "format", "passage": {"text": "quick"}, "marks": {"bold": True}},
+        headers=as_("commenter", "Cy"),
+    )
+    assert refused.status_code == 422, refused.text
+    assert "plain-text document has no formatting" in refused.json()["detail"]
+    assert await suggestions(http) == []

@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = '313ee2d25e6c'
+const VERSION = 'eb0ecbae085f'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-5LS6LXMZ.js","/assets/editor-CSO7CGVR.css","/assets/chunk-5BT3VCKI.js","/assets/chunk-642QT444.js","/assets/chunk-6HYP45YE.js","/assets/chunk-7URTH7VG.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-JYXSCJSE.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-MFH4NPRD.js","/assets/chunk-QLJ4E6AZ.js"]
+const PRECACHE = ["/assets/editor-MSKQ3GMS.js","/assets/editor-O7ARKGZB.css","/assets/chunk-2OURRXD4.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-BZ6SGOND.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-LPJLTLCG.js","/assets/chunk-MSZUU4CV.js","/assets/chunk-PJEQ3RST.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))

@@ -299,7 +299,7 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
     // The passage as it stands in this page's text (edits the server has not answered for yet).
     const here = !thread.resolved && !thread.suggestion && marks.rangeOf(thread.id)
     const now = here ? marks.textOf(here) : thread.range?.text
-    const proposal = thread.suggestion && describe(thread.suggestion.kind, thread.suggestion.text || '', thread.quote || '')
+    const proposal = thread.suggestion && describe(thread.suggestion.kind, thread.suggestion.text || '', thread.quote || '', thread.suggestion.marks)
     const said = proposal ? proposal[0].toUpperCase() + proposal.slice(1) : thread.detached || now === undefined ? thread.quote : now
     const passage = el('span', 'thread-passage', said)
     passage.dir = 'auto'

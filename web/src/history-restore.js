@@ -42,6 +42,7 @@ export function restorePart (h) {
     if (!version || state.busy || !h.can.restore) return
     state.busy = true
     confirmBox.classList.add('is-busy')
+    confirmBox.setAttribute('aria-busy', 'true')
     try {
       await restore(version)
     } catch (err) {
@@ -50,6 +51,7 @@ export function restorePart (h) {
     } finally {
       state.busy = false
       confirmBox.classList.remove('is-busy')
+      confirmBox.removeAttribute('aria-busy')
     }
   })
 

@@ -44,6 +44,7 @@ export function savePart (h) {
     if (!label || state.busy || !h.can.saveVersion) return
     state.busy = true
     saveForm.classList.add('is-busy')
+    saveForm.setAttribute('aria-busy', 'true')
     try {
       await save(label)
     } catch (err) {
@@ -51,6 +52,7 @@ export function savePart (h) {
     } finally {
       state.busy = false
       saveForm.classList.remove('is-busy')
+      saveForm.removeAttribute('aria-busy')
     }
   })
 

@@ -7,14 +7,35 @@
 // page's own edits in between, as the comment highlights are (rich-comment-marks.js).
 import { Extension } from '@tiptap/core'
 import { Plugin, PluginKey, TextSelection } from '@tiptap/pm/state'
+import { AddMarkStep, RemoveMarkStep } from '@tiptap/pm/transform'
 import { Decoration, DecorationSet } from '@tiptap/pm/view'
 import { ySyncPluginKey } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
 import { anchorOf, locateRange, resolveAnchor, textStarts } from './rich-comment-marks.js'
-import { deletionAttributes, deletionEnd, deletionLabel, insertedElement } from './suggest-look.js'
+import { deletionAttributes, deletionEnd, deletionLabel, formatAttributes, insertedElement } from './suggest-look.js'
 import { interpret } from './suggest-draft.js'
 
 const key = new PluginKey('suggestions')
+// The marks a format suggestion may add or remove (the server's FORMAT_MARKS).
+const FORMAT_MARKS = new Set(['bold', 'italic', 'strike', 'underline', 'code'])
+
+/**
+ * The marks a transaction of this page adds (true) or removes (false), when adding and removing
+ * marks is all it does: {marks, from, to}; null for any other change.
+ */
+function markChange (tr) {
+  if (!tr.steps.length) return null
+  const marks = {}
+  let from = Infinity
+  let to = -Infinity
+  for (const step of tr.steps) {
+    if (!(step instanceof AddMarkStep) && !(step instanceof RemoveMarkStep)) return null
+    marks[step.mark.type.name] = step instanceof AddMarkStep
+    from = Math.min(from, step.from)
+    to = Math.max(to, step.to)
+  }
+  return { marks, from, to }
+}
 
 function toBase64Url (bytes) {
   let binary = ''
@@ -116,7 +137,7 @@ function decorations (doc, value) {
   const widget = (pos, item, side, make) => Decoration.widget(pos, make, {
     side,
     ignoreSelection: true,
-    key: `${item.key}:${side}:${item.kind}:${item.text}:${item.colour}:${item.pending ? 1 : 0}:${item.author?.name}`
+    key: `${item.key}:${side}:${item.kind}:${item.text}:${JSON.stringify(item.marks || null)}:${item.colour}:${item.pending ? 1 : 0}:${item.author?.name}`
   })
   for (const item of visible(value)) {
     if (item.from == null || item.to > size) continue
@@ -125,6 +146,12 @@ function decorations (doc, value) {
       continue
     }
     if (item.to <= item.from) continue
+    if (item.kind === 'format') {
+      out.push(widget(item.from, item, -1, () => deletionLabel(item)))
+      out.push(Decoration.inline(item.from, item.to, { nodeName: 'span', ...formatAttributes(item) }))
+      out.push(widget(item.to, item, 1, () => deletionEnd()))
+      continue
+    }
     out.push(widget(item.from, item, -1, () => deletionLabel(item)))
     out.push(Decoration.inline(item.from, item.to, { nodeName: 'del', ...deletionAttributes(item) }))
     if (item.kind === 'replace' && item.text) out.push(widget(item.to, item, -1, () => insertedElement(item, 'new paragraph')))
@@ -148,6 +175,7 @@ function placeAll (items, fragment, state) {
  */
 export function Suggestions ({ ctl, fragment }) {
   const suggesting = () => ctl.mode === 'suggesting'
+  const views = { view: null }
 
   /** Carry out an edit meant while suggesting: {from, to, text, direction}. */
   function edit (view, change) {
@@ -196,6 +224,38 @@ export function Suggestions ({ ctl, fragment }) {
     tr = tr.setSelection(TextSelection.create(tr.doc, caret)).scrollIntoView()
     view.dispatch(tr)
     return true
+  }
+
+  /**
+   * Formatting meant while suggesting ({marks, from, to}, from a mark command): a format
+   * suggestion over that passage; the same marks again on one's own format suggestion of the
+   * same passage take it back (a toggle pressed twice).
+   */
+  function format (view, change) {
+    const names = Object.keys(change.marks)
+    if (names.some((name) => !FORMAT_MARKS.has(name))) {
+      ctl.say?.('Only bold, italic, strikethrough, underline and code can be suggested. Switch to Editing to change links.')
+      return
+    }
+    const { state } = view
+    const value = key.getState(state)
+    const same = visible(value).find((i) => i.mine && !i.gone && i.kind === 'format' && i.from === change.from && i.to === change.to &&
+      JSON.stringify(i.marks) === JSON.stringify(change.marks))
+    if (same) {
+      const draft = ctl.sender.get(same.key) || ctl.sender.adopt(same.id, same.kind, '')
+      draft.gone = true
+      ctl.sender.changed(draft)
+      view.dispatch(state.tr.setMeta(key, { draft: { ...same, key: draft.key, gone: true, pending: true } }))
+      return
+    }
+    const found = anchorOf(state, fragment, change.from, change.to)
+    if (!found) {
+      ctl.say?.('Formatting can only be suggested over text. Select some text, or switch to Editing.')
+      return
+    }
+    const me = ctl.me()
+    const draft = ctl.sender.create('format', '', { marks: change.marks })
+    view.dispatch(state.tr.setMeta(key, { draft: { key: draft.key, id: null, kind: 'format', marks: change.marks, anchor: found.anchor, from: found.from, to: found.to, text: '', author: { name: me.name }, colour: me.color, mine: true, pending: true } }))
   }
 
   /** Backspace ('backward') or Delete ('forward') at the selection. */
@@ -260,7 +320,19 @@ export function Suggestions ({ ctl, fragment }) {
         return { ...next, deco: decorations(state.doc, next) }
       }
     },
-    filterTransaction: (tr) => !suggesting() || !tr.docChanged || !!tr.getMeta(ySyncPluginKey)?.isChangeOrigin,
+    filterTransaction (tr) {
+      if (!suggesting() || !tr.docChanged || tr.getMeta(ySyncPluginKey)?.isChangeOrigin) return true
+      // A mark command (the toolbar, Ctrl+B) becomes a format suggestion, made once this
+      // transaction is refused (a plugin cannot dispatch while a transaction is filtered).
+      const change = markChange(tr)
+      const view = views.view
+      if (change && view) queueMicrotask(() => format(view, change))
+      return false
+    },
+    view (editorView) {
+      views.view = editorView
+      return { destroy () { views.view = null } }
+    },
     props: {
       decorations: (state) => key.getState(state).deco,
       // Commenters' text is read-only, but while they suggest.
@@ -338,6 +410,7 @@ export function richSuggestApi (editor, ctl) {
           id: thread.id,
           kind: s.kind,
           text: s.text || '',
+          marks: s.marks || null,
           at: s.at || null,
           anchor: thread.anchor || null,
           range: s.range || null,
@@ -361,6 +434,6 @@ export function richSuggestApi (editor, ctl) {
       return item ? { from: item.from, to: item.to } : null
     },
     colourOf: (author) => ctl.colourOf(author),
-    shown: () => visible(key.getState(editor.state)).map(({ key: k, id, kind, from, to, text, pending }) => ({ key: k, id, kind, from, to, text, pending }))
+    shown: () => visible(key.getState(editor.state)).map(({ key: k, id, kind, from, to, text, marks, pending }) => ({ key: k, id, kind, from, to, text, marks, pending }))
   }
 }

@@ -44,6 +44,9 @@ export function dropLast (text) {
 /** The point where typing grows a suggestion: the end of an insert, the end of a replaced passage. */
 const growsAt = (item) => (item.kind === 'insert' ? item.from : item.to)
 
+/** Whether typing at its growing point adds to this item's text (a format has no text). */
+const grows = (item) => item.kind === 'insert' || item.kind === 'replace'
+
 /**
  * What an edit made while suggesting means. `edit`: {from, to, text, direction} (the passage the
  * editor would have replaced, what it would have put there, and 'backward' for Backspace,
@@ -60,7 +63,7 @@ export function interpret (edit, items, caret) {
   const mine = items.filter((item) => item.mine && !item.gone)
   const { from, to, text, direction } = edit
   if (text && from === to) {
-    const item = mine.find((i) => i.kind !== 'delete' && growsAt(i) === from)
+    const item = mine.find((i) => grows(i) && growsAt(i) === from)
     if (item) return { type: 'grow', item, text: item.text + text, caret: from }
     return { type: 'new', kind: 'insert', from, to: from, text, caret: from }
   }
@@ -68,7 +71,7 @@ export function interpret (edit, items, caret) {
   if (to <= from) return { type: 'none', caret }
   // Backspace at the end of one's own pending text takes back its last character.
   if (direction === 'backward' && caret === to) {
-    const item = mine.find((i) => i.kind !== 'delete' && i.text && growsAt(i) === to)
+    const item = mine.find((i) => grows(i) && i.text && growsAt(i) === to)
     if (item) return { type: 'grow', item, text: dropLast(item.text), caret: to }
   }
   if (direction === 'backward') {
@@ -116,7 +119,7 @@ export function draftSender (api, { where, onError = () => {}, onSent = () => {}
           if (!place) throw new Error('this place in the text cannot hold a suggestion')
           // What was sent: the draft may grow while the request is under way.
           const text = draft.text
-          const thread = await api.create({ kind: draft.kind, text, ...place })
+          const thread = await api.create({ kind: draft.kind, text, ...draft.extra, ...place })
           draft.id = thread.id
           draft.sent = { text, place: JSON.stringify(place) }
           continue
@@ -142,9 +145,10 @@ export function draftSender (api, { where, onError = () => {}, onSent = () => {}
   }
 
   return {
-    /** A new draft (sent at once); its `key` names it in the editor. */
-    create (kind, text) {
-      const draft = { key: `draft:${next++}`, id: null, kind, text, gone: false, busy: false, sent: null }
+    /** A new draft (sent at once); its `key` names it in the editor. `extra`: more of its
+     *  body (a format's `marks`). */
+    create (kind, text, extra = {}) {
+      const draft = { key: `draft:${next++}`, id: null, kind, text, extra, gone: false, busy: false, sent: null }
       drafts.set(draft.key, draft)
       sync(draft)
       return draft
@@ -186,12 +190,22 @@ export function authorColour (author, awareness, colorFor) {
   return colorFor(author.person_id || author.name || '?')
 }
 
-/** What a suggestion proposes, in words: "insert “x”", "delete “y”", "replace “y” with “x”". */
-export function describe (kind, text, quote) {
+/** The marks a format suggestion adds or removes, in words: "bold, not italic". */
+export function marksWords (marks) {
+  const names = { bold: 'bold', italic: 'italic', strike: 'strikethrough', underline: 'underline', code: 'code' }
+  return Object.entries(marks || {}).map(([mark, add]) => `${add ? '' : 'not '}${names[mark] || mark}`).join(', ')
+}
+
+/**
+ * What a suggestion proposes, in words: "insert “x”", "delete “y”", "replace “y” with “x”",
+ * "format “y”: bold".
+ */
+export function describe (kind, text, quote, marks) {
   // A line break in the text shows as a pilcrow (a paragraph break in rich text).
   const q = (s) => `“${(s.length > 60 ? `${s.slice(0, 60)}…` : s).replace(/\n/g, '¶')}”`
   if (kind === 'insert') return `insert ${q(text)}`
   if (kind === 'delete') return `delete ${q(quote)}`
+  if (kind === 'format') return `format ${q(quote)}: ${marksWords(marks)}`
   return `replace ${q(quote)} with ${q(text)}`
 }
 

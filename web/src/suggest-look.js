@@ -2,11 +2,14 @@
 // insertion is an underlined <ins> in its author's colour, a deletion struck through; each says
 // who suggested it in its title (on hover) and, for screen readers, in words inside the text.
 
+import { marksWords } from './suggest-draft.js'
+
 /** The words a screen reader reads before a suggestion's text. */
 export function spokenLabel (item) {
   const who = item.author?.name || 'Someone'
   if (item.kind === 'insert') return `${who} suggests inserting: `
   if (item.kind === 'delete') return `${who} suggests deleting: `
+  if (item.kind === 'format') return `${who} suggests formatting (${marksWords(item.marks)}): `
   return `${who} suggests replacing: `
 }
 
@@ -16,6 +19,7 @@ export function hoverTitle (item) {
   const pending = item.pending ? ' (not saved yet)' : ''
   if (item.kind === 'insert') return `Suggested by ${who}: insert${pending}`
   if (item.kind === 'delete') return `Suggested by ${who}: delete${pending}`
+  if (item.kind === 'format') return `Suggested by ${who}: ${marksWords(item.marks)}${pending}`
   return `Suggested by ${who}: replace${pending}`
 }
 
@@ -77,6 +81,22 @@ export function deletionEnd () {
 export function deletionAttributes (item) {
   return {
     class: `suggest-del${item.pending ? ' is-pending' : ''}`,
+    title: hoverTitle(item),
+    style: `--suggest-colour: ${item.colour}`,
+    ...(item.id ? { 'data-suggestion': item.id } : {}),
+    'data-suggestion-key': item.key
+  }
+}
+
+/**
+ * The attributes of a passage a format suggestion would change: outlined in its author's
+ * colour and drawn as the marks would make it (bold, not italic, ...), so the change shows
+ * before anyone accepts it.
+ */
+export function formatAttributes (item) {
+  const looks = Object.entries(item.marks || {}).map(([mark, add]) => `suggest-${add ? '' : 'no-'}${mark}`)
+  return {
+    class: ['suggest-format', ...looks, ...(item.pending ? ['is-pending'] : [])].join(' '),
     title: hoverTitle(item),
     style: `--suggest-colour: ${item.colour}`,
     ...(item.id ? { 'data-suggestion': item.id } : {}),

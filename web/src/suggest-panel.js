@@ -30,7 +30,7 @@ export function suggestionBox (thread, { colour, canDecide, act }) {
   const who = el('p', 'suggestion-who')
   const swatch = el('span', 'suggestion-swatch')
   swatch.setAttribute('aria-hidden', 'true')
-  const kind = s.kind === 'insert' ? 'an insertion' : s.kind === 'delete' ? 'a deletion' : 'a replacement'
+  const kind = { insert: 'an insertion', delete: 'a deletion', format: 'formatting' }[s.kind] || 'a replacement'
   who.append(swatch, el('bdi', 'suggestion-author', thread.created_by?.name || 'Someone'), ` suggests ${kind}`)
   box.append(who)
   if (s.status !== 'open') {

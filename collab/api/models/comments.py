@@ -239,14 +239,20 @@ def _b64(data: bytes) -> str:
 
 class SuggestionOut(BaseModel):
     """The edit a thread proposes (docs/suggestions.md): insert `text` at the point `at`, or
-    delete the thread's passage (`anchor`), or replace it by `text`. Nothing of it is in the
+    delete the thread's passage (`anchor`), or replace it by `text`, or add or remove `marks`
+    over it. Nothing of it is in the
     document until someone accepts it."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_SUGGESTION_EXAMPLE]})
 
-    kind: Literal["insert", "delete", "replace"]
+    kind: Literal["insert", "delete", "replace", "format"]
     text: str = Field(
-        description='the text to insert, or to put in the passage\'s place ("" to delete)'
+        description='the text to insert, or to put in the passage\'s place ("" to delete or format)'
+    )
+    marks: dict[str, bool] | None = Field(
+        None,
+        description="format: the marks it adds (true) or removes (false) over the passage; "
+        "null for the other kinds",
     )
     at: str | None = Field(
         description="an insertion's point: a Yjs relative position (base64url), made on the "
@@ -268,7 +274,8 @@ class SuggestionOut(BaseModel):
         decided = suggestion.decided_by if suggestion.status in ("accepted", "rejected") else None
         return cls(
             kind=suggestion.kind,
-            text=suggestion.text,
+            text="" if suggestion.kind == "format" else suggestion.text,
+            marks=suggestion.marks,
             at=None if suggestion.at is None else _b64(suggestion.at),
             status="open" if suggestion.is_open else suggestion.status,  # type: ignore[arg-type]
             decided_by=None if decided is None else AuthorOut.of(decided, caller),

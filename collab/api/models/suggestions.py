@@ -38,12 +38,18 @@ class NewSuggestion(Body):
                 {"kind": "insert", "passage": {"index": 42, "length": 0}, "text": " (draft)"},
                 {"kind": "delete", "anchor": {"start": "AKqC9Y0FCAA", "end": "AKqC9Y0FF_8B"}},
                 {"kind": "insert", "at": "AKqC9Y0FF_8B", "text": "very ", "body": "Stronger?"},
+                {"kind": "format", "passage": {"text": "grew 14%"}, "marks": {"bold": True}},
             ]
         }
     )
 
-    kind: Literal["insert", "delete", "replace"]
+    kind: Literal["insert", "delete", "replace", "format"]
     text: str = _TEXT
+    marks: dict[str, bool] | None = Field(
+        None,
+        description="format (rich text only): the marks to add (true) or remove (false) over "
+        'the passage, of "bold", "italic", "strike", "underline" and "code"',
+    )
     at: str | None = Field(
         None,
         min_length=2,
@@ -52,7 +58,7 @@ class NewSuggestion(Body):
         "before it (assoc -1), or on the first character of a text node when at its start "
         "(assoc 0)",
     )
-    anchor: AnchorIn | None = Field(None, description="delete, replace: the passage")
+    anchor: AnchorIn | None = Field(None, description="delete, replace, format: the passage")
     passage: PassagePoint | PassageQuote | None = Field(
         None,
         description="instead of `at` or `anchor`: by index and length (length 0: an "
@@ -77,7 +83,7 @@ class SuggestionPatch(Body):
     )
 
     text: str | None = Field(None, max_length=100_000, description="the new text")
-    anchor: AnchorIn | None = Field(None, description="delete, replace: the new passage")
+    anchor: AnchorIn | None = Field(None, description="delete, replace, format: the new passage")
     at: str | None = Field(None, min_length=2, max_length=200, description="insert: the new point")
 
 
