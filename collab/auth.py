@@ -91,6 +91,15 @@ class Identity:
         return max(roles) if roles else None
 
 
+# An agent's token names its session as its user: "agent:SESSION".
+AGENT_USER = "agent:"
+
+
+def is_agent_user(user_id: str) -> bool:
+    """Whether a user id is an agent's (its token's subject, `issue_agent_token`)."""
+    return user_id.startswith(AGENT_USER)
+
+
 def agent_display(agent: str, person: str) -> str:
     """How an agent's edits are credited: "AGENT (for PERSON)"."""
     return f"{agent} (for {person})"[:MAX_AUTHOR_CHARS]
@@ -236,7 +245,7 @@ def issue_agent_token(
     session = session or secrets.token_hex(8)
     now = int(time.time())
     claims: dict[str, Any] = {
-        "sub": f"agent:{session}",
+        "sub": f"{AGENT_USER}{session}",
         "name": person_name,
         "agt": agent.strip(),
         "for": person,

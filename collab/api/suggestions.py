@@ -37,7 +37,7 @@ from collab.api.models.suggestions import (
     SuggestionPatch,
 )
 from collab.api.operations import JsonBody, Operation, Query, Reply, RoomCall, reply, resource
-from collab.auth import DEVELOPMENT, Role
+from collab.auth import DEVELOPMENT, Role, is_agent_user
 from collab.content.anchors import Passage, anchor, anchor_given, anchor_quote
 from collab.content.export import RICH, content_kind
 from collab.content.passages import locate_points, point_nodes
@@ -52,7 +52,7 @@ from collab.errors import (
 )
 from collab.rooms.events import suggestion_event
 from collab.store import comments as stored
-from collab.store.comments import Suggestion, Thread
+from collab.store.comments import Author, Suggestion, Thread
 from collab.types import LocalOrigin
 
 _RATE = "Too many comment changes in the last minute (COLLAB_COMMENTS_PER_MINUTE)"
@@ -88,11 +88,13 @@ async def list_suggestions(call: RoomCall[SuggestionParams, None]) -> Response:
 _NEW = JsonBody(NewSuggestion)
 CREATE_SUGGESTION = Operation(
     "createSuggestion",
-    "Suggest an edit: an insertion at a point, or deleting or replacing a passage",
+    "Suggest an edit: an insertion at a point, or deleting, replacing or formatting a passage",
     {201: Reply("The suggestion's thread", ThreadOut)},
-    description="Placed one way: `at` (insert) or `anchor` (delete, replace) as an editor's "
-    "Yjs relative positions, which the server checks; or `passage` by index and length "
-    "(`length` 0 for an insertion's point) or by its text. The document does not change: the "
+    description="Placed one way: `at` (insert) or `anchor` (delete, replace, format) as an "
+    "editor's Yjs relative positions, which the server checks (an insertion's point may name "
+    "a character, a text node, or an empty paragraph's element); or `passage` by index and "
+    "length (`length` 0 for an insertion's point) or by its text. A format suggestion (rich "
+    "text) gives `marks` to add (true) or remove (false). The document does not change: the "
     "suggestion follows its place through every edit until someone accepts or rejects it.",
     role=Role.COMMENTER,
     body=_NEW,
@@ -366,9 +368,15 @@ async def _reject(call: RoomCall[Any, Any], thread: Thread) -> Thread:
 
 
 async def _open_by(call: RoomCall[Any, Any], who: str) -> list[Thread]:
-    """The room's open suggestions whose author is the person of that id, or shows that name."""
+    """The room's open suggestions whose author is the person of that id (the person's own,
+    not their agents'), or shows that name (an agent: "AGENT (for PERSON)")."""
     found = await call.state.store.comments.list_suggestions(call.room, "open")
-    return [t for t in found if who in (t.created_by.person, t.created_by.display)]
+    return [t for t in found if who == t.created_by.display or _personally(t.created_by, who)]
+
+
+def _personally(author: Author, person: str) -> bool:
+    """Whether `author` is the person `person` themselves (an agent acting for them is not)."""
+    return author.person == person and not is_agent_user(author.user)
 
 
 async def _suggestion_thread(call: RoomCall[Any, Any]) -> Thread:

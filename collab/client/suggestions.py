@@ -12,7 +12,7 @@ from collab.api.models import comments as shapes
 from collab.api.models import suggestions as suggestion_shapes
 from collab.client.wire import parse, room_path
 
-Kind = Literal["insert", "delete", "replace"]
+Kind = Literal["insert", "delete", "replace", "format"]
 
 
 class _Transport(Protocol):

@@ -556,13 +556,18 @@ class _TypePlace:
 
 
 def _type_places(doc: Doc[Any], ids: list[tuple[int, int]]) -> list[_TypePlace | None]:
-    """Which text node, or block holding inline text, each Yjs type id is (None: neither):
-    on a copy, every node is removed in turn, each after all it holds and the siblings before
-    it (so it is always its parent's first child), and the id one removal deletes is that
-    node's own."""
+    """Which text node, or block holding inline text, each Yjs type id is (None: neither, or
+    an id that is not a type's, as a character's): on a copy, every node is removed in turn,
+    each after all it holds and the siblings before it (so it is always its parent's first
+    child), and the type id one removal deletes is that node's own."""
     copy = copy_of(doc)
     if content_kind(copy) != RICH:
         return [None] * len(ids)
+    types = {
+        (i.client, i.clock)
+        for i in parse_update(copy.get_update(), _STORED_DEPTH).items
+        if i.is_type
+    }
     order: list[tuple[XmlElement | XmlFragment, _TypePlace | None]] = []
     count = 0
 
@@ -578,10 +583,12 @@ def _type_places(doc: Doc[Any], ids: list[tuple[int, int]]) -> list[_TypePlace |
                 block = (*path, n) if child.tag in TEXT_BLOCKS else None
                 place = _TypePlace(None, block, before, count - before) if block else None
                 order.append((parent, place))
+            else:  # anything else y-prosemirror never writes: removed in its turn all the same
+                order.append((parent, None))
 
     walk(copy.get(content_root(copy), type=XmlFragment), ())
     found: list[_TypePlace | None] = [None] * len(ids)
-    missing = set(range(len(ids)))
+    missing = {n for n, given in enumerate(ids) if given in types}
     updates: list[bytes] = []
     subscription = copy.observe(lambda event: updates.append(event.update))
     try:
@@ -600,20 +607,26 @@ def _type_places(doc: Doc[Any], ids: list[tuple[int, int]]) -> list[_TypePlace |
     return found
 
 
-def block_of_point(doc: Doc[Any], point: bytes) -> XmlElement | None:
-    """The block of `doc` itself that an insertion's point names, when it names a block
-    holding inline text rather than a character or a text node: what the editor makes in a
-    paragraph y-prosemirror left without a text node. None otherwise."""
+def locate_insertion(doc: Doc[Any], point: bytes) -> tuple[int | None, XmlElement | None]:
+    """Where an insertion's point stands in `doc`'s joined text now (as `locate_points`), and,
+    when it names a block holding inline text rather than a character or a text node (what
+    the editor makes in a paragraph y-prosemirror left without a text node), that block of
+    `doc` itself; one pass over the document for both."""
     typed = _type_position(point)
-    if typed is None:
-        return None
+    if typed is None or content_kind(doc) != RICH:
+        [index] = locate_points(doc, [point])
+        return index, None
     [place] = _type_places(doc, [typed[:2]])
-    if place is None or place.block is None:
-        return None
+    if place is None:
+        return None, None
+    strings = [node_string(node) for node in text_nodes(doc)]
+    index = place.index(_starts(strings), strings, typed[2])
+    if place.block is None:
+        return index, None
     node: Any = doc.get(content_root(doc), type=XmlFragment)
     for number in place.block:
         node = node.children[number]
-    return node if isinstance(node, XmlElement) else None
+    return index, node if isinstance(node, XmlElement) else None
 
 
 def _node_id(copy: Doc[Any], node: Node) -> tuple[int, int] | None:

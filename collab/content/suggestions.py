@@ -22,8 +22,7 @@ from collab.content.anchors import locate
 from collab.content.export import RICH, content_kind
 from collab.content.passages import (
     Node,
-    block_of_point,
-    locate_points,
+    locate_insertion,
     node_string,
     text_nodes,
     utf8,
@@ -64,14 +63,12 @@ def apply_proposal(doc: Doc[Any], proposal: Proposal) -> Applied:
     transaction). SuggestionConflict (409), and nothing changed, when its point names nothing
     the document holds, or every character of its passage is deleted."""
     if proposal.kind == "insert":
-        point = proposal.at or proposal.start
-        [index] = locate_points(doc, [point])
+        index, block = locate_insertion(doc, proposal.at or proposal.start)
         if index is None:
             raise SuggestionConflict(
                 "the place this insertion was made for is gone (its paragraph was deleted): "
                 "it can no longer be applied; reject it, or suggest it again"
             )
-        block = block_of_point(doc, point)
         if block is None or not _fill(block, proposal.text):
             _replace(doc, index, 0, proposal.text)
         return Applied(index, "", proposal.text)
@@ -90,19 +87,56 @@ def apply_proposal(doc: Doc[Any], proposal: Proposal) -> Applied:
 
 def _format(doc: Doc[Any], index: int, length: int, marks: dict[str, bool]) -> None:
     """Add (True) or remove (False) `marks` over `length` code points of the joined text from
-    `index`, each text node its share, as an editor's mark command does (a mark y-prosemirror
-    keeps as an attribute holding the mark's own attributes: none for these)."""
+    `index`, each text node its share, as the editor's mark command does: y-prosemirror keeps a
+    mark as an attribute holding the mark's own attributes (none for these), removed by null.
+    As in the editor's schema, a code block's text takes no marks, inline code takes no other
+    (adding `code` removes them, and other marks are not added to code)."""
     if content_kind(doc) != RICH:
         raise SuggestionConflict("a plain-text document has no formatting to change")
-    looks: dict[str, Any] = {name: {} if add else None for name, add in marks.items()}
+    marks = {name: add for name, add in marks.items() if name in FORMAT_MARKS}
     nodes = text_nodes(doc)
     strings = [node_string(node) for node in nodes]
     at = 0
     for node, string in zip(nodes, strings, strict=True):
-        begin, end = max(index, at), min(index + length, at + len(string))
-        if end > begin and isinstance(node, XmlText):
-            node.format(utf8(string, begin - at), utf8(string, end - at), looks)
+        begin, end = max(index, at) - at, min(index + length, at + len(string)) - at
         at += len(string) + 1
+        if end <= begin or not isinstance(node, XmlText):
+            continue
+        if _in_code_block(node):
+            continue
+        for first, last, held in _runs(node, begin, end):
+            looks = _looks(marks, held)
+            if looks:
+                node.format(utf8(string, first), utf8(string, last), looks)
+
+
+def _runs(node: XmlText, begin: int, end: int) -> list[tuple[int, int, set[str]]]:
+    """The runs of `node`'s text from code point `begin` to `end`: (from, to, its marks)."""
+    runs: list[tuple[int, int, set[str]]] = []
+    seen = 0
+    for chunk in node.diff():
+        value, attributes = chunk[0], chunk[1] if len(chunk) > 1 else None
+        if not isinstance(value, str):
+            continue
+        first, last = max(begin, seen), min(end, seen + len(value))
+        if last > first:
+            runs.append((first, last, set(attributes or {})))
+        seen += len(value)
+    return runs
+
+
+def _looks(marks: dict[str, bool], held: set[str]) -> dict[str, Any]:
+    """The attributes that change a run holding the marks `held` as `marks` asks."""
+    if marks.get("code"):  # code excludes every other mark (links too)
+        gone = {name: None for name in held if name != "code"}
+        return {**gone, "code": {}}
+    looks: dict[str, Any] = {}
+    for name, add in marks.items():
+        if add and "code" not in held:
+            looks[name] = {}
+        elif not add and name in held:
+            looks[name] = None
+    return looks
 
 
 def _replace(doc: Doc[Any], index: int, length: int, text: str) -> None:
@@ -130,7 +164,7 @@ def _replace(doc: Doc[Any], index: int, length: int, text: str) -> None:
     if last > home:
         _join(nodes[home : last + 1])
     target = nodes[home]
-    if "\n" in text and isinstance(target, XmlText):
+    if "\n" in text and isinstance(target, XmlText) and not _in_code_block(target):
         if _split(target, offset, text.split("\n"), looks):
             return
         text = text.replace("\n", " ")  # a block that cannot be split takes one line
@@ -149,6 +183,9 @@ def _fill(block: XmlElement, text: str) -> bool:
     block.children.append(XmlText())
     node = block.children[len(block.children) - 1]
     assert isinstance(node, XmlText)
+    if _in_code_block(node):
+        _insert(node, 0, text, None)
+        return True
     if "\n" in text and _split(node, 0, text.split("\n"), None):
         return True
     if text:
@@ -178,6 +215,8 @@ def _split(node: XmlText, offset: int, lines: list[str], looks: dict[str, Any] |
     holder, own = block.parent, block.tag
     if own is None or own == "codeBlock" or not isinstance(holder, XmlElement | XmlFragment):
         return False
+    if isinstance(holder, XmlElement) and holder.tag == "blockContainer":
+        return False  # BlockNote: one content block per container; its blocks are not split
     place = next((n for n, child in enumerate(holder.children) if child == block), None)
     if place is None:
         return False
@@ -203,6 +242,11 @@ def _split(node: XmlText, offset: int, lines: list[str], looks: dict[str, Any] |
         made = _new_block(holder, place + number, own, attributes)
         _append(made, [*(moved if number == 0 else []), (line, looks)])
     return True
+
+
+def _in_code_block(node: XmlText) -> bool:
+    """Whether `node` is a code block's text (whose newlines are its own)."""
+    return isinstance(node.parent, XmlElement) and node.parent.tag == "codeBlock"
 
 
 def _new_block(

@@ -30,6 +30,7 @@ from typing import Any
 from collab.content import crdt
 from collab.content.imagetypes import sniff
 from collab.content.passages import check_point, decode_position
+from collab.content.suggestions import FORMAT_MARKS
 from collab.errors import InvalidRequest
 from collab.store.comments import (
     Author,
@@ -38,7 +39,6 @@ from collab.store.comments import (
     SuggestionKind,
     SuggestionStatus,
     Thread,
-    stored_marks,
 )
 from collab.store.images import Image, ImageInfo
 
@@ -276,6 +276,19 @@ _KINDS: tuple[SuggestionKind, ...] = ("insert", "delete", "replace", "format")
 _STATUSES: tuple[SuggestionStatus, ...] = ("open", "accepted", "rejected")
 
 
+def _format_marks(text: str) -> bool:
+    """Whether a format suggestion's text holds marks it may change, each true or false."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return False
+    return (
+        isinstance(found, dict)
+        and bool(found)
+        and all(k in FORMAT_MARKS and isinstance(v, bool) for k, v in found.items())
+    )
+
+
 def _suggestion(value: object, where: str) -> Suggestion | None:
     if value is None:
         return None
@@ -289,7 +302,7 @@ def _suggestion(value: object, where: str) -> Suggestion | None:
     at = found.get("at")
     decided = found.get("decided_by")
     text = _text(found.get("text"), f"{where}.text")
-    if kind == "format" and not stored_marks(text):
+    if kind == "format" and not _format_marks(text):
         raise InvalidRequest(
             f'{where}.text: a format suggestion holds its marks, as {{"bold": true}}'
         )

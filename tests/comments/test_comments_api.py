@@ -72,14 +72,14 @@ async def test_a_thread_is_made_replied_edited_resolved_reopened_and_deleted(
     thread = await start(http, "brown fox", name="Cy")
     assert thread["quote"] == "brown fox" and not thread["detached"]
     assert thread["range"] == {"index": 10, "length": 9, "text": "brown fox"}
-    assert thread["created_by"] == {"name": "Cy", "person_id": None, "yours": True}
+    assert thread["created_by"] == {"name": "Cy", "person_id": None, "yours": True, "agent": False}
     first = thread["comments"][0]
     assert first["body"] == "Why?" and first["author"]["name"] == "Cy"
     base = f"/doc/threads/{thread['id']}"
     answer = await http.post(f"{base}/comments", json={"body": "Because."}, headers=as_("editor"))
     assert answer.status_code == 201, answer.text
     reply = answer.json()
-    assert reply["author"] == {"name": "Ada", "person_id": None, "yours": True}
+    assert reply["author"] == {"name": "Ada", "person_id": None, "yours": True, "agent": False}
     shown = (await threads(http))[0]
     assert [c["body"] for c in shown["comments"]] == ["Why?", "Because."]
     assert [c["author"]["yours"] for c in shown["comments"]] == [False, False], "a viewer's view"

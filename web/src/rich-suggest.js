@@ -19,6 +19,12 @@ const key = new PluginKey('suggestions')
 // The marks a format suggestion may add or remove (the server's FORMAT_MARKS).
 const FORMAT_MARKS = new Set(['bold', 'italic', 'strike', 'underline', 'code'])
 
+/** Whether two marks objects ({bold: true, ...}) say the same, whatever their order. */
+function sameMarks (a, b) {
+  const entries = (m) => JSON.stringify(Object.entries(m || {}).sort(([x], [y]) => (x < y ? -1 : 1)))
+  return entries(a) === entries(b)
+}
+
 /**
  * The marks a transaction of this page adds (true) or removes (false), when adding and removing
  * marks is all it does: {marks, from, to}; null for any other change.
@@ -239,8 +245,10 @@ export function Suggestions ({ ctl, fragment }) {
     }
     const { state } = view
     const value = key.getState(state)
-    const same = visible(value).find((i) => i.mine && !i.gone && i.kind === 'format' && i.from === change.from && i.to === change.to &&
-      JSON.stringify(i.marks) === JSON.stringify(change.marks))
+    const found = anchorOf(state, fragment, change.from, change.to)
+    const spot = found || change
+    const same = visible(value).find((i) => i.mine && !i.gone && i.kind === 'format' && i.from === spot.from && i.to === spot.to &&
+      sameMarks(i.marks, change.marks))
     if (same) {
       const draft = ctl.sender.get(same.key) || ctl.sender.adopt(same.id, same.kind, '')
       draft.gone = true
@@ -248,7 +256,6 @@ export function Suggestions ({ ctl, fragment }) {
       view.dispatch(state.tr.setMeta(key, { draft: { ...same, key: draft.key, gone: true, pending: true } }))
       return
     }
-    const found = anchorOf(state, fragment, change.from, change.to)
     if (!found) {
       ctl.say?.('Formatting can only be suggested over text. Select some text, or switch to Editing.')
       return
@@ -320,13 +327,16 @@ export function Suggestions ({ ctl, fragment }) {
         return { ...next, deco: decorations(state.doc, next) }
       }
     },
-    filterTransaction (tr) {
+    filterTransaction (tr, state) {
       if (!suggesting() || !tr.docChanged || tr.getMeta(ySyncPluginKey)?.isChangeOrigin) return true
       // A mark command (the toolbar, Ctrl+B) becomes a format suggestion, made once this
       // transaction is refused (a plugin cannot dispatch while a transaction is filtered).
+      // Only a transaction dispatched on the page's state is someone's command: those other
+      // plugins append (a link found in text another page wrote) are filtered against the
+      // state the first one made, and are refused without a word.
       const change = markChange(tr)
       const view = views.view
-      if (change && view) queueMicrotask(() => format(view, change))
+      if (change && view && state === view.state) queueMicrotask(() => format(view, change))
       return false
     },
     view (editorView) {
@@ -344,6 +354,7 @@ export function Suggestions ({ ctl, fragment }) {
         if (event.key === 'Delete') return remove(view, 'forward')
         if (event.key === 'Enter') return event.shiftKey ? true : typed(view, '\n') // Shift+Enter: no line breaks within a paragraph
         if (mod && ['z', 'y'].includes(event.key.toLowerCase())) return true // undo changes the document directly
+        if (mod && event.repeat) return true // a held Ctrl+B would suggest and withdraw by turns
         return false
       },
       handleDOMEvents: {

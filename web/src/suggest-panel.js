@@ -68,7 +68,8 @@ export function bulkActions (threads, onBulk) {
   for (const thread of threads) {
     if (!thread.suggestion || thread.suggestion.status !== 'open') continue
     const who = thread.created_by || { name: 'Someone' }
-    const id = who.person_id || who.name
+    // A person's own suggestions by their id; an agent's (acting for them) apart, by its name.
+    const id = (!who.agent && who.person_id) || who.name
     const entry = authors.get(id) || { id, name: who.name, count: 0 }
     entry.count += 1
     authors.set(id, entry)

@@ -11,7 +11,7 @@ from pydantic.config import JsonDict
 
 from collab.api.models.common import Body, Params, QueryInt, RoomName, Timestamp
 from collab.api.models.people import PersonRef
-from collab.auth import Identity
+from collab.auth import Identity, is_agent_user
 from collab.content.anchors import Located
 from collab.store.comments import Author, Comment, Suggestion, Thread, mentioned_ids
 
@@ -156,11 +156,21 @@ class AuthorOut(BaseModel):
     name: str
     person_id: str | None
     yours: bool
+    agent: bool = Field(
+        False,
+        description="an agent wrote it (`person_id` is then the person it acts for, and "
+        '`name` says both: "AGENT (for PERSON)")',
+    )
 
     @classmethod
     def of(cls, author: Author, caller: Identity) -> AuthorOut:
         """`author` as `caller` sees them."""
-        return cls(name=author.display, person_id=author.person, yours=is_author(author, caller))
+        return cls(
+            name=author.display,
+            person_id=author.person,
+            yours=is_author(author, caller),
+            agent=is_agent_user(author.user),
+        )
 
 
 def is_author(author: Author, caller: Identity) -> bool:

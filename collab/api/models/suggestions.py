@@ -103,7 +103,8 @@ class ByAuthor(Body):
     author: str = Field(
         min_length=1,
         max_length=256,
-        description="a person's id (people.id), or the name suggestions show as their author",
+        description="a person's id (people.id: their own suggestions, not their agents'), or "
+        'the name suggestions show as their author (an agent\'s: "AGENT (for PERSON)")',
     )
 
 
