@@ -70,7 +70,7 @@ from collab.rooms.upkeep.leases import MAINTENANCE
 from collab.rooms.writer import UpdateWriter
 from collab.state import CollabState
 from collab.store import migrate
-from collab.store.base import Lease, RetentionPolicy, Store
+from collab.store.base import Lease, RetentionPolicy, RevertHold, Store
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
 
@@ -276,8 +276,17 @@ def _room_manager(
         lease=lease,
         lease_seconds=settings.lease_seconds,
         lease_renew_seconds=settings.lease_renew_seconds,
+        revert_hold=_revert_hold(settings),
         metrics=metrics,
     )
+
+
+def _revert_hold(settings: Settings) -> RevertHold | None:
+    """What compaction keeps for agent sessions to be reverted (COLLAB_AGENT_REVERT_HOURS)."""
+    if settings.agent_revert_hours <= 0:
+        return None
+    window = timedelta(hours=settings.agent_revert_hours)
+    return RevertHold(window, 20 * settings.compact_max_updates)
 
 
 def _state(

@@ -362,6 +362,12 @@ class Settings:
         "seconds SIGTERM waits for sockets to close (a client that stopped reading never lets "
         "its socket close) before ending them; the final flush runs after",
     )
+    agent_revert_hours: float = _setting(
+        24.0,
+        "hours after an agent session's last edit during which compaction keeps its edits (and "
+        "the log after its first), so that it can still be reverted; at most 20 times "
+        "COMPACT_MAX_UPDATES rows are kept for it (0: compaction keeps nothing for it)",
+    )
     agent_idle_timeout: float = _setting(
         900.0,
         "seconds an agent session may go without an edit or a presence update in a room "

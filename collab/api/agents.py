@@ -165,7 +165,10 @@ async def revert_session(call: RoomCall[None, None]) -> Response:
     session = call.request.path_params["session"]
     log = await state.store.agent_sessions.session_log(room, session)
     if log is None:
-        raise AgentSessionNotFound(f"room {room!r} has no edits of agent session {session!r}")
+        raise AgentSessionNotFound(
+            f"room {room!r} has no edits of agent session {session!r} in its log: it made none "
+            "there, or they were compacted (COLLAB_AGENT_REVERT_HOURS after its last edit)"
+        )
     if log.reverted:
         raise AgentSessionReverted(f"agent session {session!r} was reverted already")
     if log.compacted:

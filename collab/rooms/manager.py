@@ -31,7 +31,7 @@ from collab.rooms.upkeep.leases import MAINTENANCE
 from collab.rooms.upkeep.work import RoomUpkeep, UpkeepPolicy
 from collab.rooms.wiring import RoomWiring
 from collab.rooms.writer import UpdateWriter
-from collab.store.base import Lease, RetentionPolicy, Store
+from collab.store.base import Lease, RetentionPolicy, RevertHold, Store
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class RoomManager:
         lease: Lease | None = None,
         lease_seconds: float = 30.0,
         lease_renew_seconds: float = 10.0,
+        revert_hold: RevertHold | None = None,
         hooks: HookRunner | None = None,
         metrics: Metrics | None = None,
     ) -> None:
@@ -86,6 +87,7 @@ class RoomManager:
             retention or RetentionPolicy(),
             lease_seconds,
             lease_renew_seconds,
+            revert_hold,
         )
         self.upkeep = RoomUpkeep(
             store,

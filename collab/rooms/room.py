@@ -113,6 +113,9 @@ class LogSize:
     count: int = 0
     bytes: int = 0
     state_bytes: int = 0
+    # Of those, kept by the last compaction for agent sessions to be reverted (RevertHold).
+    held: int = 0
+    held_bytes: int = 0
 
 
 def only_new_structs(parsed: ParsedUpdate, known: dict[int, int]) -> bool:

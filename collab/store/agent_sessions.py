@@ -4,14 +4,16 @@ the log: once compaction folds them into the room's state they can no longer be 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from collab.store.base import RevertHold
 from collab.store.models import AgentAuthorRow, RoomRow, RoomStateRow, UpdateRow
 from collab.store.outage import translates_outages
 
@@ -38,6 +40,33 @@ class SessionLog:
     # Every update since the session's first, its own included, in order: `before` and these
     # rebuild the document as committed when this was read.
     after: list[bytes] = field(default_factory=list)
+
+
+def held_from(
+    rows: Sequence[tuple[int, str | None, datetime]], now: datetime, hold: RevertHold
+) -> int | None:
+    """The first sequence number compaction must leave in the log so that every agent session
+    edited within `hold.window` and not reverted can still be reverted (its rows and the log
+    after its first one); None when none needs it, or when that would keep more than
+    `hold.most_rows` rows. `rows`: the log's (seq, agent session, stored at), in order."""
+    first: dict[str, int] = {}
+    last: dict[str, datetime] = {}
+    reverted: set[str] = set()
+    for seq, session, at in rows:
+        if session is None:
+            continue
+        if session.startswith(REVERTED):
+            reverted.add(session[len(REVERTED) :])
+            continue
+        first.setdefault(session, seq)
+        last[session] = at
+    since = now - hold.window
+    starts = [seq for s, seq in first.items() if s not in reverted and last[s] >= since]
+    if not starts:
+        return None
+    boundary = min(starts)
+    kept = sum(1 for seq, _, _ in rows if seq >= boundary)
+    return boundary if kept <= hold.most_rows else None
 
 
 def reverted_mark(session: str) -> str:

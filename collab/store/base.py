@@ -176,6 +176,20 @@ class Compaction:
     # The log left after the compaction (rows committed meanwhile), as the database counts it.
     log_count: int | None = None
     log_bytes: int | None = None
+    # Rows (and their bytes) left in the log because an agent session in them may still be
+    # reverted (`RevertHold`): the next compaction is due once as many more are written.
+    held: int = 0
+    held_bytes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RevertHold:
+    """What compaction keeps so that agent sessions can be reverted: the log from the first
+    edit of every session edited within `window` (and not reverted yet), unless that is more
+    than `most_rows` rows (then it all folds, and such a session can no longer be reverted)."""
+
+    window: timedelta
+    most_rows: int
 
 
 # How a listing is ordered: "edited" (most recent edit first), "title" (A to Z, the name
@@ -312,12 +326,18 @@ class RoomLog(Protocol):
         ...
 
     async def compact(
-        self, room: str, *, lease: Lease | None = None, max_depth: int = DEFAULT_MAX_DEPTH
+        self,
+        room: str,
+        *,
+        lease: Lease | None = None,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        hold: RevertHold | None = None,
     ) -> Compaction | None:
         """Merge the room's log into its stored state, with the nesting levels of its items
         (checked against `max_depth`); None if there was nothing to do (or someone else
         compacted meanwhile). With `lease`, the write commits only while it is held (LeaseLost
-        otherwise)."""
+        otherwise). With `hold`, the rows agent sessions that may still be reverted need stay
+        in the log."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from collab.errors import LeaseLost, NameInTrash, RoomTrashed, VersionBehind, WriteRejected
 from collab.metrics import Metrics, store_appends
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
-from collab.store import blame, catalog, erase, leases, roomlog, versions
+from collab.store import agent_sessions, blame, catalog, erase, leases, roomlog, versions
 from collab.store.access import SqlAccess
 from collab.store.agent_sessions import SqlAgentSessions
 from collab.store.attempts import SqlSignInAttempts
@@ -36,6 +37,7 @@ from collab.store.base import (
     NewVersion,
     Quarantined,
     RetentionPolicy,
+    RevertHold,
     RoomCursor,
     RoomHead,
     RoomInfo,
@@ -224,11 +226,17 @@ class SqlStore:
         return statement
 
     async def compact(
-        self, room: str, *, lease: Lease | None = None, max_depth: int = DEFAULT_MAX_DEPTH
+        self,
+        room: str,
+        *,
+        lease: Lease | None = None,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        hold: RevertHold | None = None,
     ) -> Compaction | None:
         """Fold the log into the stored state. The merge runs off the event loop; the write is
         conditional on nobody having compacted meanwhile (and on `lease` being held still),
-        and deletes exactly the rows merged."""
+        and deletes exactly the rows merged. With `hold`, the rows from the first edit of an
+        agent session that may still be reverted stay (agent_sessions.held_from)."""
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
@@ -238,6 +246,7 @@ class SqlStore:
                         _updates.c.data,
                         _updates.c.author,
                         _updates.c.created_at,
+                        _updates.c.agent_session,
                     )
                     .where(_updates.c.room == room)
                     .order_by(_updates.c.seq)
@@ -253,6 +262,31 @@ class SqlStore:
             state, nesting = await _state_of(conn, room)
         if not rows or head is None:
             return None
+        if hold is not None:
+            sessions = [(int(r.seq), r.agent_session, catalog.utc(r.created_at)) for r in rows]
+            boundary = agent_sessions.held_from(sessions, datetime.now(UTC), hold)
+            if boundary is not None:
+                kept = [r for r in rows if r.seq >= boundary]
+                rows = [r for r in rows if r.seq < boundary]
+                held, held_bytes = len(kept), sum(len(r.data) for r in kept)
+                if not rows:
+                    state_bytes = len(state) if state else 0
+                    return Compaction(0, 0, state_bytes, held=held, held_bytes=held_bytes)
+                done = await self._fold(room, rows, state, nesting, head, lease, max_depth)
+                return None if done is None else replace(done, held=held, held_bytes=held_bytes)
+        return await self._fold(room, rows, state, nesting, head, lease, max_depth)
+
+    async def _fold(
+        self,
+        room: str,
+        rows: Sequence[Any],
+        state: bytes | None,
+        nesting: bytes | None,
+        head: Any,
+        lease: Lease | None,
+        max_depth: int,
+    ) -> Compaction | None:
+        """Fold `rows` (the log's first, in order) into the stored state."""
         datas = [row.data for row in rows]
         merged, levels = await asyncio.to_thread(fold, state, nesting, datas, max_depth)
         logged = [blame.LogRow(r.data, r.author, catalog.utc(r.created_at)) for r in rows]

@@ -25,7 +25,8 @@ export function changesPart (h) {
     h.setLoading(1)
     try {
       const diff = await h.api.diff(...diffOrder(version.id, state.against))
-      if (request !== diffRequest || state.selected !== version) return
+      // The same version by a newer object (a room event renamed it meanwhile) still counts.
+      if (request !== diffRequest || state.selected?.id !== version.id) return
       renderDiff(diff)
     } catch (err) {
       if (request !== diffRequest) return

@@ -6,18 +6,26 @@ export function fullPart (h) {
   const { el, state } = h
   const fullView = h.$('full-view')
 
-  /** The selected version as it was: its text, or a rich document rendered. */
+  let fullRequest = 0
+
+  /**
+   * The selected version as it was: its text, or a rich document rendered. Shown unless
+   * another was asked for since; the same version by a newer object (a room event renamed it
+   * meanwhile) is still the one asked for.
+   */
   async function loadFull () {
     const version = state.selected
     if (!version) return
+    const request = ++fullRequest
+    const current = () => request === fullRequest && state.selected?.id === version.id
     fullView.replaceChildren(el('p', 'diff-placeholder', 'Loading this version…'))
     try {
       const rendered = await h.api.full(version.id, h.kind === 'rich' ? 'html' : 'text')
       const body = h.kind === 'rich' ? await inlineImages(rendered, h) : rendered
-      if (state.selected !== version) return
-      fullView.replaceChildren(h.kind === 'rich' ? richFrame(version, body) : plain(body))
+      if (!current()) return
+      fullView.replaceChildren(h.kind === 'rich' ? richFrame(state.selected, body) : plain(body))
     } catch (err) {
-      if (state.selected === version) fullView.replaceChildren(el('p', 'diff-placeholder is-error', `Could not load this version. ${err.message}`))
+      if (current()) fullView.replaceChildren(el('p', 'diff-placeholder is-error', `Could not load this version. ${err.message}`))
     }
   }
 

@@ -20,7 +20,7 @@ from collab.errors import CollabError, LeaseLost, VersionBehind
 from collab.rooms.room import Room
 from collab.rooms.upkeep.autoversions import AutoVersions, VersionPolicy
 from collab.rooms.upkeep.leases import RoomLeases
-from collab.store.base import Lease, RetentionPolicy, Store, VersionResult
+from collab.store.base import Lease, RetentionPolicy, RevertHold, Store, VersionResult
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ class UpkeepPolicy:
     retention: RetentionPolicy
     lease_seconds: float = 30.0
     lease_renew_seconds: float = 10.0
+    # What compaction keeps for agent sessions to be reverted (None: nothing).
+    revert_hold: RevertHold | None = None
 
 
 class RoomUpkeep:
@@ -224,7 +226,10 @@ class RoomUpkeep:
         """Compact the room's log if it has grown enough (and nobody else does it)."""
         size = room.log_size
         policy = self._policy
-        over = size.count >= policy.compact_max_updates or size.bytes >= policy.compact_max_bytes
+        # Rows the last compaction kept for agent sessions to be reverted do not count: the
+        # next one is due once as many more are written (else every commit would read the log).
+        count, written = size.count - size.held, size.bytes - size.held_bytes
+        over = count >= policy.compact_max_updates or written >= policy.compact_max_bytes
         # Merging costs the whole state: wait for the log to reach an eighth of it, so the work
         # stays proportional to what was written however large the document grows.
         over = over and size.bytes * 8 >= size.state_bytes
@@ -238,7 +243,10 @@ class RoomUpkeep:
             if not await self.leases.hold(room.name):
                 return
             done = await self._store.compact(
-                room.name, lease=self.leases.lease, max_depth=room.limits.max_nesting_depth
+                room.name,
+                lease=self.leases.lease,
+                max_depth=room.limits.max_nesting_depth,
+                hold=self._policy.revert_hold,
             )
             if done is not None:
                 self.compactions += 1
@@ -250,8 +258,13 @@ class RoomUpkeep:
                     room.log_size.count = done.log_count
                     room.log_size.bytes = done.log_bytes
                 room.log_size.state_bytes = done.state_bytes
+                room.log_size.held, room.log_size.held_bytes = done.held, done.held_bytes
                 log.info(
-                    "room %s: compacted %d updates (%d bytes)", room.name, done.updates, done.bytes
+                    "room %s: compacted %d updates (%d bytes)%s",
+                    room.name,
+                    done.updates,
+                    done.bytes,
+                    f"; kept {done.held} for agent sessions to be reverted" if done.held else "",
                 )
         except LeaseLost as error:
             self.leases.lost_lease(room.name)
