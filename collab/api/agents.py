@@ -11,6 +11,8 @@ from collab.api.http import state_of
 from collab.api.models.agents import (
     AgentPresenceBody,
     AgentPresenceState,
+    AgentSessionOut,
+    AgentSessionPage,
     AgentToken,
     NewAgentToken,
     Reverted,
@@ -55,6 +57,37 @@ CLEAR_PRESENCE = Operation(
     role=Role.VIEWER,
 )
 
+LIST_SESSIONS = Operation(
+    "listAgentSessions",
+    'The agent sessions that edited the document, for "Revert this agent\'s work"',
+    {200: Reply("The sessions, most recently active first", AgentSessionPage)},
+    description="Those whose edits the document's log still holds (compaction keeps them "
+    "COLLAB_AGENT_REVERT_HOURS after a session's last edit): each with whom its edits are "
+    "credited to, how many, when, and whether it can be reverted.",
+    role=Role.EDITOR,
+)
+
+
+@LIST_SESSIONS.on_room
+async def list_sessions(call: RoomCall[None, None]) -> Response:
+    """GET /api/rooms/{room}/agent-sessions."""
+    await call.state.documents.info(call.room)
+    found = await call.state.store.agent_sessions.sessions(call.room)
+    items = [
+        AgentSessionOut(
+            session=s.session,
+            agent=s.author,
+            edits=s.edits,
+            first_at=s.first_at,
+            last_at=s.last_at,
+            reverted=s.reverted,
+            revertible=not s.reverted and not s.compacted,
+        )
+        for s in found
+    ]
+    return reply(AgentSessionPage(items=items))
+
+
 REVERT = Operation(
     "revertAgentSession",
     "Undo an agent session's edits as a new edit, keeping everyone else's",
@@ -64,7 +97,8 @@ REVERT = Operation(
     "session and edited towards that with the smallest edit: its text, blocks, marks and "
     "attributes go, what it deleted comes back, others' edits stay (except what they typed "
     "inside the session's own text). Only while the session's updates are still rows of the "
-    "log (409 once compaction folded them away).",
+    "log: compaction keeps them COLLAB_AGENT_REVERT_HOURS (24) after its last edit (409 when "
+    "some were folded away since, 404 when all were).",
     role=Role.EDITOR,
     problems={409: "Reverted already, or the session's edits were compacted"},
 )
@@ -189,5 +223,6 @@ async def revert_session(call: RoomCall[None, None]) -> Response:
 routes = [
     resource("/api/agent-tokens", post=create_agent_token),
     resource("/api/rooms/{room}/presence", put=set_presence, delete=clear_presence),
+    resource("/api/rooms/{room}/agent-sessions", get=list_sessions),
     resource("/api/rooms/{room}/agent-sessions/{session}/revert", post=revert_session),
 ]

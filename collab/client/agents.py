@@ -54,6 +54,11 @@ class AgentCalls:
         """Remove this agent from `room`'s presence."""
         await self._request("DELETE", _room_path(room, "presence"))
 
+    async def agent_sessions(self: _Transport, room: str) -> list[shapes.AgentSessionOut]:
+        """The agent sessions whose edits `room`'s log holds, most recently active first."""
+        response = await self._request("GET", _room_path(room, "agent-sessions"))
+        return parse(shapes.AgentSessionPage, response).items
+
     async def revert_agent_session(self: _Transport, room: str, session: str) -> bool:
         """Undo `session`'s edits in `room` as a new edit; whether anything changed."""
         path = _room_path(room, "agent-sessions", quote(session, safe=""), "revert")

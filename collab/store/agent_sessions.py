@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collab.store.base import RevertHold
+from collab.store.catalog import utc
 from collab.store.models import AgentAuthorRow, RoomRow, RoomStateRow, UpdateRow
 from collab.store.outage import translates_outages
 
@@ -78,6 +79,21 @@ REVERTED = "r:"
 
 
 @dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """An agent session's edits of a room as its log holds them: who (the name they are
+    credited to), how many rows, when the first and last were stored, whether a revert of it
+    was stored, and whether compaction folded any of them (then it cannot be reverted)."""
+
+    session: str
+    author: str
+    edits: int
+    first_at: datetime
+    last_at: datetime
+    reverted: bool
+    compacted: bool
+
+
+@dataclass(frozen=True, slots=True)
 class AgentAuthor:
     """A name edits are credited to that is an agent's, and whose agent it is."""
 
@@ -136,6 +152,43 @@ class SqlAgentSessions:
                     .distinct()
                 )
                 found.update((name, agent_author(name)) for name in logged.scalars())
+        return found
+
+    async def sessions(self, room: str) -> list[SessionSummary]:
+        """The agent sessions whose edits the room's log holds, most recently active first."""
+        seq = _updates.c.seq
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(
+                        _updates.c.agent_session,
+                        func.max(_updates.c.author),
+                        func.count(),
+                        func.min(_updates.c.created_at),
+                        func.max(_updates.c.created_at),
+                        func.min(seq),
+                    )
+                    .where(_updates.c.room == room, _updates.c.agent_session.is_not(None))
+                    .group_by(_updates.c.agent_session)
+                )
+            ).all()
+            head = select(_rooms.c.compacted_seq).where(_rooms.c.name == room)
+            compacted_seq = int((await conn.execute(head)).scalar_one_or_none() or 0)
+        marks = {row[0][len(REVERTED) :] for row in rows if row[0].startswith(REVERTED)}
+        found = [
+            SessionSummary(
+                row[0],
+                row[1] or "",
+                int(row[2]),
+                utc(row[3]),
+                utc(row[4]),
+                row[0] in marks,
+                compacted_seq >= int(row[5]),
+            )
+            for row in rows
+            if not row[0].startswith(REVERTED)
+        ]
+        found.sort(key=lambda s: s.last_at, reverse=True)
         return found
 
     async def session_log(self, room: str, session: str) -> SessionLog | None:

@@ -42,6 +42,11 @@ async def test_reverting_a_session_keeps_what_a_person_typed_meanwhile(
             await agent.wait_for(lambda: agent.acked == agent.sent_updates == 2)
         await person.wait_text("Plan: ship in June. Agent note.")
         person.append(" Ada.")  # she keeps typing after the agent
+        listed = (await ada.http.get("/api/rooms/q3-plan/agent-sessions")).json()["items"]
+        assert [(s["session"], s["agent"], s["reverted"], s["revertible"]) for s in listed] == [
+            (session, "Scribe (for Ada)", False, True)
+        ]
+        assert listed[0]["edits"] >= 1 and listed[0]["first_at"] <= listed[0]["last_at"]
         reverted = await ada.http.post(
             f"/api/rooms/q3-plan/agent-sessions/{session}/revert", headers=ada.changes()
         )
@@ -52,6 +57,8 @@ async def test_reverting_a_session_keeps_what_a_person_typed_meanwhile(
             f"/api/rooms/q3-plan/agent-sessions/{session}/revert", headers=ada.changes()
         )
         assert again.status_code == 409 and "reverted already" in again.json()["detail"]
+        listed = (await ada.http.get("/api/rooms/q3-plan/agent-sessions")).json()["items"]
+        assert [(s["reverted"], s["revertible"]) for s in listed] == [(True, False)]
         unknown = await ada.http.post(
             "/api/rooms/q3-plan/agent-sessions/nope/revert", headers=ada.changes()
         )

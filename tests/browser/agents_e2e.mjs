@@ -104,6 +104,24 @@ const scenarios = {
     const line = await page.textContent('#version-list .version-people')
     check(line.includes('edits by') && line.includes('Scribe for Ada'), `the line reads ${line}`)
     await captureLooks(page, 'agent-history')
+
+    // "Agents' work" lists the agent's session with Revert, which asks first and then undoes
+    // it on every page; the session stays listed, reverted.
+    const work = '#agent-work .agent-work-item'
+    await page.waitForSelector(`${work} .agent-revert`, { timeout: WAIT })
+    const listed = await page.textContent(work)
+    check(listed.includes('Scribe for Ada') && listed.includes('edit'), `Agents' work reads ${listed}`)
+    await page.click(`${work} .agent-revert`)
+    await page.waitForSelector(`${work} .agent-revert-yes`, { timeout: WAIT })
+    check(await page.evaluate(() => document.activeElement.classList.contains('agent-revert-yes')), 'the confirmation does not have the keyboard')
+    await captureLooks(page, 'agent-revert-confirm')
+    check(await page.evaluate(() => window.collab.surface.text()) === 'Drafted by Scribe.', 'the text changed before the revert was confirmed')
+    await page.click(`${work} .agent-revert-yes`)
+    await page.waitForFunction(() => !window.collab.surface.text().includes('Scribe'), null, { timeout: WAIT })
+    await page.waitForFunction((w) => document.querySelector(w)?.textContent.includes('reverted'), work, { timeout: WAIT })
+    check(await page.locator(`${work} .agent-revert`).count() === 0, 'a reverted session can be reverted again')
+    const said = await page.textContent('#history-message')
+    check(said === 'Reverted the work of Scribe.', `the panel said ${said}`)
   },
 
   /**

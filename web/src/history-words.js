@@ -39,6 +39,12 @@ export function peopleLine (version) {
   return parts.join(' · ')
 }
 
+/** An agent's credited name ("Scribe (for Ada)") as {agent, person} (person "" if none). */
+export function agentAuthor (name) {
+  const found = /^(.*) \(for (.*)\)$/.exec(name || '')
+  return found ? { agent: found[1], person: found[2] } : { agent: name || 'An agent', person: '' }
+}
+
 /**
  * The same line as nodes made with `el` (history.js's), each agent among the names shown
  * with an "AI" badge as "Scribe for Ada" (the server lists which names are agents').

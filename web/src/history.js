@@ -9,6 +9,7 @@
 //   history-full.js     one version in full         history-restore.js  "Restore this version"
 // history-api.js calls the server; history-words.js and history-diff.js are pure.
 
+import { agentsPart } from './history-agents.js'
 import { versionsApi } from './history-api.js'
 import { changesPart } from './history-changes.js'
 import { fullPart } from './history-full.js'
@@ -40,7 +41,7 @@ function el (tag, className, text) {
 export function bindHistory ({ room, displayName, isSaved, ydoc, authHeaders, can = { saveVersion: true, restore: true }, kind = 'text' }) {
   const h = sharedPanel({ room, displayName, isSaved, ydoc, authHeaders, can, kind })
   // Roles: viewers only read the history; editors also save versions; admins also restore.
-  for (const part of [listPart, savePart, restorePart, changesPart, fullPart, previewPart]) {
+  for (const part of [listPart, savePart, restorePart, changesPart, fullPart, previewPart, agentsPart]) {
     Object.assign(h, part(h))
   }
   const { open, close } = bindOpening(h)
@@ -119,6 +120,7 @@ function bindOpening (h) {
 /** Reload the list, and the preview open (if any) with it. */
 async function refresh (h) {
   const { state } = h
+  h.loadAgents()
   await h.loadList()
   if (state.selected) {
     const fresh = state.versions.find((v) => v.id === state.selected.id)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from collab.api.models.common import Body
+from collab.api.models.common import Body, Timestamp
 
 
 class Selection(Body):
@@ -31,6 +31,26 @@ class AgentPresenceState(BaseModel):
     status: str
     client_id: int
     expires_in: int
+
+
+class AgentSessionOut(BaseModel):
+    """An agent session's work in the document: what "Revert this agent's work" undoes."""
+
+    session: str = Field(description="the session's id (POST .../agent-sessions/{session}/revert)")
+    agent: str = Field(description='who its edits are credited to: "AGENT (for PERSON)"')
+    edits: int = Field(description="its updates in the document's log")
+    first_at: Timestamp
+    last_at: Timestamp
+    reverted: bool = Field(description="a revert of it was made")
+    revertible: bool = Field(
+        description="it can be reverted now (not reverted yet, and none of its edits compacted)"
+    )
+
+
+class AgentSessionPage(BaseModel):
+    """A document's agent sessions whose edits its log holds, most recently active first."""
+
+    items: list[AgentSessionOut]
 
 
 class Reverted(BaseModel):
