@@ -265,6 +265,12 @@ export function Suggestions ({ ctl, fragment }) {
     view.dispatch(state.tr.setMeta(key, { draft: { key: draft.key, id: null, kind: 'format', marks: change.marks, anchor: found.anchor, from: found.from, to: found.to, text: '', author: { name: me.name }, colour: me.color, mine: true, pending: true } }))
   }
 
+  /** Joining two paragraphs alone is not a passage a suggestion can hold (docs/suggestions.md). */
+  function joinRefused () {
+    ctl.say?.('Joining paragraphs cannot be suggested on its own: select the break with a character on either side, or switch to Editing.')
+    return true
+  }
+
   /** Backspace ('backward') or Delete ('forward') at the selection. */
   function remove (view, direction) {
     const { selection } = view.state
@@ -273,13 +279,15 @@ export function Suggestions ({ ctl, fragment }) {
     const parent = $pos.parent
     if (direction === 'backward') {
       const before = $pos.nodeBefore
+      if (!before && $pos.parentOffset === 0 && $pos.depth > 0) return joinRefused()
       if (!before || !before.isText) return edit(view, { from: $pos.pos, to: $pos.pos, text: '', direction })
       const code = before.text.charCodeAt(before.text.length - 1)
       const width = code >= 0xdc00 && code <= 0xdfff && before.text.length > 1 ? 2 : 1
       return edit(view, { from: $pos.pos - width, to: $pos.pos, text: '', direction })
     }
     const after = $pos.nodeAfter
-    if (!after || !after.isText || $pos.parentOffset >= parent.content.size) return true
+    if ($pos.parentOffset >= parent.content.size && $pos.depth > 0) return joinRefused()
+    if (!after || !after.isText) return true
     const code = after.text.charCodeAt(0)
     const width = code >= 0xd800 && code <= 0xdbff && after.text.length > 1 ? 2 : 1
     return edit(view, { from: $pos.pos, to: $pos.pos + width, text: '', direction })
