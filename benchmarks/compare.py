@@ -12,6 +12,7 @@ env vars). Each server gets the same workloads from `compare_driver.mjs`, which 
   p  presence: 10 clients in a room, an 11th moves its cursor 25 times a second for 4 s and
      then leaves (destroy, which sends its removal); latency from each change to each of the 10
      seeing it, and from the leave to each removing it (wall clock, as below)
+  s  start-up: the server's RSS once it listens, before any client (a fresh start, 2 s after)
   a  fan-out: 1 writer at 50 updates/s, 20 readers in one room; delivery latency
   b  throughput: 4 writers, each keeping 32 updates in flight to an observing reader
   c  convergence: 8 clients x 200 random Y.Text edits; last edit sent to all documents equal,
@@ -223,6 +224,7 @@ ROWS = [
     ("p", "presence: changes seen (%)", "changes_seen_pct", "higher"),
     ("p", "presence: graceful leave removed p50 (ms)", "leave_p50_ms", "lower"),
     ("p", "presence: graceful leave removed max (ms)", "leave_max_ms", "lower"),
+    ("s", "server RSS before any client (MiB)", "idle_rss_mib", "lower"),
     ("a", "fan-out latency p50 (ms)", "p50_ms", "lower"),
     ("a", "fan-out latency p99 (ms)", "p99_ms", "lower"),
     ("a", "fan-out delivered (%)", "delivered_pct", "higher"),
@@ -788,11 +790,19 @@ def cold_join(server: Server, run: Run) -> Result:
     return {**drive("coldJoin", server, options), "seed_ms": run.seeded["seed_ms"]}
 
 
+def idle(server: Server, run: Run) -> Result:
+    """A fresh start: the server's RSS 2 s after it listens, before any client."""
+    server.restart()
+    time.sleep(2)
+    return {"idle_rss_mib": rss_kib(server.pid) / 1024}
+
+
 def reconnect(server: Server, run: Run) -> Result:
     return drive("reconnect", server, {**run.size("f"), "prefix": f"{run.prefix}-{server.slug}"})
 
 
 WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
+    "s": ("start-up", idle),
     "p": ("presence", presence),
     "a": ("fan-out", fanout),
     "b": ("throughput", throughput),
@@ -808,7 +818,7 @@ WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
 
 
 HOCUSPOCUS_WORKLOADS: dict[str, tuple[str, Callable[[Server, Run], Result]]] = {
-    **{key: WORKLOADS[key] for key in ("p", "a", "b", "c", "f")},
+    **{key: WORKLOADS[key] for key in ("s", "p", "a", "b", "c", "f")},
     "m": ("200 clients x 10 documents over one socket", lambda s, r: multiplexed(s, r, "m")),
     "n": ("1,000 clients x 10 documents over one socket", lambda s, r: multiplexed(s, r, "n")),
 }
