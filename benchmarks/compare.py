@@ -277,9 +277,12 @@ ROWS = [
     ("j", "10,000 connections: server CPU while writing (%)", "server_cpu_pct", "lower"),
 ]
 
-HOCUSPOCUS_ROWS = [row for row in ROWS if row[0] in "pabcf"]
+HOCUSPOCUS_ROWS = [row for row in ROWS if row[0] in "spabcf"]
 _ACKED = ("c", "all edits acknowledged after last edit (ms)", "acked_ms", "lower")
-HOCUSPOCUS_ROWS.insert(10, _ACKED)
+# After (c)'s first row, convergence after the last edit.
+HOCUSPOCUS_ROWS.insert(
+    next(n for n, row in enumerate(HOCUSPOCUS_ROWS) if row[0] == "c") + 1, _ACKED
+)
 for _key, _n in (("m", "200"), ("n", "1,000")):
     HOCUSPOCUS_ROWS += [
         (_key, f"{_n} x 10 docs/socket: server RSS (MiB)", "rss_mib", "lower"),

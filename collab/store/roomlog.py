@@ -116,6 +116,39 @@ async def open_room(
     return found, made
 
 
+# Rooms opened per statement by `open_rooms` (six values each, within SQLite's limit).
+_OPEN_CHUNK = 500
+
+
+async def open_rooms(
+    conn: AsyncConnection, names: Sequence[str], now: datetime
+) -> dict[str, tuple[RoomHead, bool] | RoomTrashed]:
+    """`open_room` for many rooms: the missing ones created by one multi-row insert per chunk,
+    the rest (deleted ones to make again, or made meanwhile) one by one as `open_room` does.
+    Each one's head and whether it was made, or RoomTrashed for one in the trash."""
+    opened: dict[str, tuple[RoomHead, bool] | RoomTrashed] = {}
+    made: set[str] = set()
+    for start in range(0, len(names), _OPEN_CHUNK):
+        chunk = names[start : start + _OPEN_CHUNK]
+        rows = [
+            {"name": n, "created_at": now, "updated_at": now, "kind": None, "title": None}
+            | {"title_key": title_key(None, n)}
+            for n in chunk
+        ]
+        insert = _dialect(conn).insert(rooms).values(rows).on_conflict_do_nothing()
+        made.update((await conn.execute(insert.returning(rooms.c.name))).scalars())
+    found = await heads(conn, [n for n in names if n in made])
+    for name in names:
+        if name in made:
+            opened[name] = (found[name], True)
+            continue
+        try:
+            opened[name] = await open_room(conn, name, now)
+        except RoomTrashed as error:
+            opened[name] = error
+    return opened
+
+
 async def advance(
     conn: AsyncConnection, items: Sequence[NewUpdate | NewVersion], now: datetime
 ) -> dict[str, tuple[int, int]]:

@@ -52,6 +52,7 @@ from collab.store.images import SqlImages
 from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
+from collab.store.opening import RoomOpener
 from collab.store.outage import REFUSALS, translates_outages
 from collab.store.people import SqlPeople
 from collab.store.sqlite_append import OneTripAppend
@@ -86,6 +87,7 @@ class SqlStore:
         self.blame = blame.SqlBlame(engine)
         self.agent_sessions = SqlAgentSessions(engine)
         self._ignoring: dict[str, Insert] = {}
+        self._opener = RoomOpener(engine)
         self._one_trip = (
             OneTripAppend(
                 engine,
@@ -100,12 +102,14 @@ class SqlStore:
     async def load(self, room: str) -> StoredRoom:
         """Create the room if need be, then read its head first, the log next and the state
         last: a commit or a compaction in between can only make the parts hold more than the
-        head's sequence number says (harmless, updates are idempotent), never less."""
+        head's sequence number says (harmless, updates are idempotent), never less. A room
+        this call made holds nothing yet: its head is all there is to read."""
         async with self.engine.connect() as conn:
             found = await roomlog.head(conn, room)
         if found is None or found.deleted:
-            async with self.engine.begin() as conn:
-                found, _ = await roomlog.open_room(conn, room, datetime.now(UTC))
+            found, made = await self._opener.open(room)
+            if made:
+                return StoredRoom(None, [], None, found.seq, found.epoch, None)
         async with self.engine.connect() as conn:
             log = await conn.execute(
                 select(_updates.c.data).where(_updates.c.room == room).order_by(_updates.c.seq)

@@ -157,3 +157,32 @@ async def test_compaction_reports_the_log_left_as_the_database_counts_it(store: 
     assert info is not None and info.size_bytes == done.state_bytes + sum(map(len, updates[15:]))
     again = await store.compact("r")
     assert again is not None and again.updates == len(updates) - 15 and again.log_count == 0
+
+
+async def test_rooms_opened_at_once_are_made_together_each_as_it_stands(store: SqlStore):
+    """Many rooms loaded at the same moment are created in batches: each new one is made (and
+    holds nothing), one that exists keeps its log, a deleted one is made again with a newer
+    epoch, and one in the trash is refused, alone."""
+    edits, text = _edits(2)
+    await store.append([NewUpdate("kept", edit) for edit in edits])
+    await store.load("gone")
+    deleted = await store.delete_room("gone")
+    assert deleted is not None
+    await store.load("binned")
+    assert await store.trash.move("binned", "Ada") is not None
+    fresh = [f"new-{n:04d}" for n in range(600)]  # more than one batch, more than one chunk
+    names = [*fresh, "kept", "gone", "binned"]
+    loaded = await asyncio.gather(*(store.load(name) for name in names), return_exceptions=True)
+    by_name = dict(zip(names, loaded, strict=True))
+    for name in fresh:
+        room = by_name[name]
+        assert not isinstance(room, BaseException), room
+        assert (room.state, room.log, room.seq, room.epoch) == (None, [], 0, 1)
+    kept = by_name["kept"]
+    assert not isinstance(kept, BaseException) and _text(kept.log) == text
+    gone = by_name["gone"]
+    assert not isinstance(gone, BaseException) and gone.log == [] and gone.epoch == deleted.epoch
+    binned = by_name["binned"]
+    assert type(binned).__name__ == "RoomTrashed", binned
+    heads = await store.room_heads(fresh)
+    assert len(heads) == len(fresh) and not any(h.deleted for h in heads.values())
