@@ -32,9 +32,11 @@ async def test_an_agent_shows_as_working_where_it_is_then_goes(
     token, _ = _agent_token(ada_id, "Ada")
     ada = await sign_in(server, "ada@example.com")
     headers = {"Authorization": f"Bearer {token}"}
-    async with editor_of(server, "q3-plan", ada) as editor:
+    async with editor_of(server, "q3-plan", ada, ack=True) as editor:
         await editor.synced.wait()
         editor.append("hello world")
+        # The selection is made on the server's copy: it must hold the text first.
+        await editor.wait_for(lambda: editor.acked == editor.sent_updates)
         async with httpx.AsyncClient(base_url=server.http_url, headers=headers) as agent:
             body = {"status": "working", "selection": {"index": 6, "length": 5}}
             put = await agent.put("/api/rooms/q3-plan/presence", json=body)

@@ -41,8 +41,8 @@ async def secured(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
     return server
 
 
-def test_forty_nine_operations_act_on_a_room() -> None:
-    assert len(room_operations()) == 49
+def test_fifty_operations_act_on_a_room() -> None:
+    assert len(room_operations()) == 50
 
 
 async def test_a_caller_without_the_role_is_refused_before_what_they_sent_is_read(
