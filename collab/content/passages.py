@@ -482,14 +482,14 @@ def locate_points(doc: Doc[Any], points: Sequence[bytes]) -> list[int | None]:
     ]
     # A point naming a type stands where Yjs puts it: at the type's end, or with a negative
     # assoc at its start (createAbsolutePositionFromRelativePosition).
-    if types:
-        places = _type_places(doc, [(c, k) for c, k, _ in types.values()])
+    plain, root = content_kind(copy) != RICH, content_root(copy)
+    if types:  # the last use of the copy: this takes its nodes away
+        places = _type_places(copy, [(c, k) for c, k, _ in types.values()])
         for (n, (_, _, assoc)), place in zip(types.items(), places, strict=True):
             if place is not None:
                 found[n] = place.index(starts, strings, assoc)
-    plain = content_kind(copy) != RICH
     for n, (name, assoc) in roots.items():
-        if plain and name == content_root(copy):
+        if plain and name == root:
             found[n] = len(strings[0]) if assoc >= 0 else 0
     return found
 
@@ -555,12 +555,12 @@ class _TypePlace:
         return starts[last] + len(strings[last]) if last >= 0 else 0
 
 
-def _type_places(doc: Doc[Any], ids: list[tuple[int, int]]) -> list[_TypePlace | None]:
+def _type_places(copy: Doc[Any], ids: list[tuple[int, int]]) -> list[_TypePlace | None]:
     """Which text node, or block holding inline text, each Yjs type id is (None: neither, or
-    an id that is not a type's, as a character's): on a copy, every node is removed in turn,
-    each after all it holds and the siblings before it (so it is always its parent's first
-    child), and the type id one removal deletes is that node's own."""
-    copy = copy_of(doc)
+    an id that is not a type's, as a character's): every node of `copy` (a copy the caller
+    has done with: it loses its nodes) is removed in turn, each after all it holds and the
+    siblings before it (so it is always its parent's first child), and the type id one
+    removal deletes is that node's own."""
     if content_kind(copy) != RICH:
         return [None] * len(ids)
     types = {
@@ -616,7 +616,7 @@ def locate_insertion(doc: Doc[Any], point: bytes) -> tuple[int | None, XmlElemen
     if typed is None or content_kind(doc) != RICH:
         [index] = locate_points(doc, [point])
         return index, None
-    [place] = _type_places(doc, [typed[:2]])
+    [place] = _type_places(copy_of(doc), [typed[:2]])
     if place is None:
         return None, None
     strings = [node_string(node) for node in text_nodes(doc)]

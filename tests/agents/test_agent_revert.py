@@ -14,9 +14,22 @@ from collab.store.agent_sessions import held_from
 from collab.store.base import RevertHold
 from tests.agents.test_agent_tokens import _agent_token, _team
 from tests.conftest import ServerFactory
-from tests.people.accounts import SECRET, add_person, sign_in
+from tests.people.accounts import SECRET, SignedIn, add_person, sign_in
 from tests.people.test_sharing import editor_of
+from tests.server import ServerProcess
 from tests.yclient import YClient
+
+
+async def _ada_grace_and_scribe(
+    server: ServerProcess, database_url: str
+) -> tuple[SignedIn, str, str]:
+    """Ada and Grace, "q3-plan" shared with Grace as an editor, and Ada's agent Scribe: Ada
+    signed in, the agent's token and its session."""
+    ada_id = (await add_person(database_url, "ada@example.com", "Ada")).id
+    await add_person(database_url, "grace@example.com", "Grace")
+    await _team(server, "editor")
+    token, session = _agent_token(ada_id, "Ada")
+    return await sign_in(server, "ada@example.com"), token, session
 
 
 async def test_reverting_a_session_keeps_what_a_person_typed_meanwhile(
@@ -24,11 +37,7 @@ async def test_reverting_a_session_keeps_what_a_person_typed_meanwhile(
 ):
     server = make_server(database_url, COLLAB_SECRET=SECRET)
     await server.start()
-    ada_id = (await add_person(database_url, "ada@example.com", "Ada")).id
-    await add_person(database_url, "grace@example.com", "Grace")
-    await _team(server, "editor")
-    token, session = _agent_token(ada_id, "Ada")
-    ada = await sign_in(server, "ada@example.com")
+    ada, token, session = await _ada_grace_and_scribe(server, database_url)
     async with editor_of(server, "q3-plan", ada, ack=True) as person:
         await person.synced.wait()
         person.append("Plan: ship in May.")
@@ -141,11 +150,7 @@ async def test_compaction_keeps_a_session_revertible_for_its_hours(
         COLLAB_AGENT_REVERT_HOURS=hours,
     )
     await server.start()
-    ada_id = (await add_person(sqlite_url, "ada@example.com", "Ada")).id
-    await add_person(sqlite_url, "grace@example.com", "Grace")
-    await _team(server, "editor")
-    token, session = _agent_token(ada_id, "Ada")
-    ada = await sign_in(server, "ada@example.com")
+    ada, token, session = await _ada_grace_and_scribe(server, sqlite_url)
     async with editor_of(server, "q3-plan", ada, ack=True) as person:
         await person.synced.wait()
         person.append("Plan: ship in May.")

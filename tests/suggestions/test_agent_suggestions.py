@@ -7,14 +7,17 @@ import httpx
 
 from collab.auth import issue_agent_token
 from tests.conftest import ServerFactory
-from tests.people.accounts import SECRET, add_person, sign_in
+from tests.people.accounts import SECRET, SignedIn, add_person, sign_in
+from tests.server import ServerProcess
 
 TEXT = "Revenue grew 12% in Q3."
 
 
-async def test_a_commenter_agent_suggests_cannot_edit_and_is_credited_once_accepted(
+async def _ada_and_her_agent(
     make_server: ServerFactory, database_url: str
-):
+) -> tuple[ServerProcess, SignedIn, str, dict[str, str]]:
+    """A server; Ada signed in, owning "q3-plan" holding TEXT; the headers of her agent
+    Scribe, limited to commenting there. (server, Ada, her person id, the agent's headers)."""
     server = make_server(database_url, COLLAB_SECRET=SECRET)
     await server.start()
     ada_id = (await add_person(database_url, "ada@example.com", "Ada")).id
@@ -33,7 +36,13 @@ async def test_a_commenter_agent_suggests_cannot_edit_and_is_credited_once_accep
         grants={"q3-plan": "commenter"},
         ttl_seconds=600,
     )
-    agent = {"Authorization": f"Bearer {agent_token}"}
+    return server, ada, ada_id, {"Authorization": f"Bearer {agent_token}"}
+
+
+async def test_a_commenter_agent_suggests_cannot_edit_and_is_credited_once_accepted(
+    make_server: ServerFactory, database_url: str
+):
+    server, ada, _, agent = await _ada_and_her_agent(make_server, database_url)
     async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/q3-plan") as http:
         edit = await http.patch("/text", json={"text": "Mine."}, headers=agent)
         assert edit.status_code == 403, edit.text
@@ -67,25 +76,7 @@ async def test_accept_all_from_a_person_leaves_their_agents_suggestions(
 ):
     """An agent acts for its person (the same person id), but "all from Ada" is Ada's own
     suggestions: her agent's are listed as its own author (`agent: true`) and decided apart."""
-    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
-    await server.start()
-    ada_id = (await add_person(sqlite_url, "ada@example.com", "Ada")).id
-    ada = await sign_in(server, "ada@example.com")
-    made = await ada.http.post("/api/rooms", json={"title": "Q3 plan"}, headers=ada.changes())
-    assert made.status_code in (200, 201), made.text
-    wrote = await ada.http.patch(
-        "/api/rooms/q3-plan/text", json={"text": TEXT}, headers=ada.changes()
-    )
-    assert wrote.status_code == 200, wrote.text
-    agent_token, _ = issue_agent_token(
-        SECRET,
-        agent="Scribe",
-        person=ada_id,
-        person_name="Ada",
-        grants={"q3-plan": "commenter"},
-        ttl_seconds=600,
-    )
-    agent = {"Authorization": f"Bearer {agent_token}"}
+    server, ada, ada_id, agent = await _ada_and_her_agent(make_server, sqlite_url)
     base = "/api/rooms/q3-plan/suggestions"
     async with httpx.AsyncClient(base_url=server.http_url) as http:
         by_agent = await http.post(

@@ -248,7 +248,14 @@ class RoomUpkeep:
                 max_depth=room.limits.max_nesting_depth,
                 hold=self._policy.revert_hold,
             )
-            if done is not None:
+            if done is not None and not done.updates:  # all of it kept for agent sessions
+                room.log_size.held, room.log_size.held_bytes = done.held, done.held_bytes
+                log.info(
+                    "room %s: nothing compacted; kept %d for agent sessions to be reverted",
+                    room.name,
+                    done.held,
+                )
+            elif done is not None:
                 self.compactions += 1
                 # The database's count of what is left: the room counts updates as they commit,
                 # the database the rows they were stored as (a batch's run of updates is one).
