@@ -633,8 +633,10 @@ class Room:
                 continue
             if write.data is not None:
                 edited = True
-                self.log_size.count += 1
-                self.log_size.bytes += len(write.data)
+                # Counted as stored: a run of updates merged into one row is one row.
+                if not write.in_earlier_row:
+                    self.log_size.count += 1
+                    self.log_size.bytes += len(write.row if write.row is not None else write.data)
             if write.peer is not None:
                 acks[write.peer] = write.ack_count
         if edited:
