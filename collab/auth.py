@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-import jwt
-
 from collab.errors import TOKEN_EXPIRED, LinkExpired, TokenExpired, TokenInvalid, TokenMissing
 from collab.types import MAX_AUTHOR_CHARS
 
@@ -135,6 +133,8 @@ class Authenticator:
 
     def _decode(self, token: str) -> dict[str, Any]:
         assert self._key is not None
+        import jwt  # with cryptography: loaded with the first token, not at start-up
+
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, self._key, algorithms=self._algorithms, options={"require": ["exp", "sub"]}
@@ -149,6 +149,8 @@ class Authenticator:
 def _expired(token: str) -> TokenExpired:
     """LinkExpired for a share link's token (its signature was checked first), else
     TokenExpired: the web app tells the two apart by the close reason."""
+    import jwt
+
     claims = jwt.decode(token, options={"verify_signature": False})
     return LinkExpired() if "lnk" in claims else TokenExpired(TOKEN_EXPIRED)
 
@@ -207,6 +209,8 @@ def issue_token(
     algorithm: str = "HS256",
 ) -> str:
     """Sign a token; `grants` maps room patterns to role names."""
+    import jwt  # with cryptography: loaded with the first token, not at start-up
+
     if algorithm == "HS256":
         check_secret(secret)
     for role in grants.values():
@@ -235,6 +239,8 @@ def issue_agent_token(
 ) -> tuple[str, str]:
     """Sign an agent's token (its role on each room is capped by `person`'s when used) and
     return it with its agent session id (a new one unless `session` is given)."""
+    import jwt  # with cryptography: loaded with the first token, not at start-up
+
     check_secret(secret)
     for role in grants.values():
         Role.parse(role)
@@ -271,6 +277,8 @@ def issue_link_token(
 ) -> str:
     """Sign the token of a share link (its `lnk` claim names the stored link, which must stay
     live): `role` on the one room, until `expires_at` (None: never)."""
+    import jwt  # with cryptography: loaded with the first token, not at start-up
+
     check_secret(secret)
     now = int(time.time())
     claims: dict[str, Any] = {

@@ -1,6 +1,7 @@
 """An idle server holds only what serving documents needs: the PDF and DOCX writers, Pillow,
-the Markdown reader, the MCP SDK, httpx (webhooks, OpenID Connect, MCP) and Alembic (a database
-already at the newest revision) load with their first use, not at start-up."""
+the Markdown reader, the MCP SDK, httpx (webhooks, OpenID Connect, MCP), PyJWT with
+cryptography (the first token), argon2 (the first password) and Alembic (a database already at
+the newest revision) load with their first use, not at start-up."""
 
 from __future__ import annotations
 
@@ -10,7 +11,20 @@ import sys
 from pathlib import Path
 
 # What start-up must not load, by top-level package.
-DEFERRED = ["alembic", "authlib", "docx", "fontTools", "fpdf", "httpx", "markdown_it", "mcp", "PIL"]
+DEFERRED = [
+    "alembic",
+    "argon2",
+    "authlib",
+    "cryptography",
+    "docx",
+    "fontTools",
+    "fpdf",
+    "httpx",
+    "jwt",
+    "markdown_it",
+    "mcp",
+    "PIL",
+]
 
 _START = """
 import asyncio, json, sys
@@ -18,7 +32,8 @@ from collab.app import create_app
 from collab.config import Settings
 
 async def main():
-    app = create_app(Settings.from_env({}, database_url=sys.argv[1]))
+    env = json.loads(sys.argv[3])
+    app = create_app(Settings.from_env(env, database_url=sys.argv[1]))
     messages = [{"type": "lifespan.startup"}]
     said = []
     started = asyncio.Event()
@@ -50,9 +65,9 @@ asyncio.run(main())
 """
 
 
-def _loaded_at_start(database_url: str) -> list[str]:
+def _loaded_at_start(database_url: str, env: dict[str, str] | None = None) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-c", _START, database_url, json.dumps(DEFERRED)],
+        [sys.executable, "-c", _START, database_url, json.dumps(DEFERRED), json.dumps(env or {})],
         capture_output=True,
         text=True,
         timeout=120,
@@ -68,3 +83,10 @@ def test_an_idle_server_loads_none_of_the_optional_parts(tmp_path: Path):
     # The first start migrates an empty database: Alembic is needed then, and only then.
     assert _loaded_at_start(url) == ["alembic"]
     assert _loaded_at_start(url) == []
+
+
+def test_a_server_with_a_secret_starts_without_the_token_or_password_libraries(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'idle.db'}"
+    secret = {"COLLAB_SECRET": "s" * 40}
+    assert _loaded_at_start(url, secret) == ["alembic"]
+    assert _loaded_at_start(url, secret) == []

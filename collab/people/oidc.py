@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-import jwt
-
 from collab.config import Settings, from_setting, view_of
 from collab.errors import Forbidden, ProviderUnavailable, Unauthorized
 
-if TYPE_CHECKING:  # httpx and authlib load with the first sign-in: an idle server needs neither
+if TYPE_CHECKING:  # httpx, authlib and PyJWT load with the first sign-in: an idle server needs none
     import httpx
+    import jwt
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +242,8 @@ class OidcSignIn:
     # -- the flow value ----------------------------------------------------------------------
 
     def _sign_flow(self, flow: _Flow) -> str:
+        import jwt
+
         now = int(time.time())
         claims = {
             "aud": _FLOW_AUDIENCE,
@@ -261,6 +262,8 @@ class OidcSignIn:
         return max(self._flow_seconds // 60, 1)
 
     def _read_flow(self, value: str | None) -> _Flow:
+        import jwt
+
         if not value:
             raise Unauthorized(
                 "this browser has no sign-in under way (it took longer than "
@@ -391,6 +394,8 @@ class OidcSignIn:
     async def _signing_keys(
         self, client: httpx.AsyncClient, metadata: Mapping[str, Any], *, refresh: bool
     ) -> list[jwt.PyJWK]:
+        import jwt
+
         if self._keys is not None and not refresh:
             return self._keys
         url = str(metadata["jwks_uri"])
@@ -417,6 +422,8 @@ class OidcSignIn:
         """The checked claims of `id_token`. Its signature is checked with the published key
         its `kid` names (with each, when it names none); when none fits, the key set is read
         again once, as the provider may have rotated its keys since it was read."""
+        import jwt
+
         metadata = await self._read_metadata(client)
         try:
             kid = jwt.get_unverified_header(id_token).get("kid")
@@ -446,6 +453,8 @@ class OidcSignIn:
         self, id_token: str, key: Any, metadata: Mapping[str, Any]
     ) -> dict[str, Any] | None:
         """The claims of `id_token` signed with `key`; None when `key` did not sign it."""
+        import jwt
+
         try:
             claims: dict[str, Any] = jwt.decode(
                 id_token,

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+if TYPE_CHECKING:  # argon2-cffi loads with the first password: an idle server needs none
+    from argon2 import PasswordHasher
 
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 1024
 
-_hasher = PasswordHasher()
-# Checked against when the account does not exist, so that a sign-in takes as long either way.
-_DECOY = _hasher.hash("collab: a password nobody has")
+
+@functools.cache
+def _argon2() -> tuple[PasswordHasher, str]:
+    """The hasher, and a decoy hash checked against when the account does not exist, so that
+    a sign-in takes as long either way (made together, with the first password checked)."""
+    from argon2 import PasswordHasher
+
+    hasher = PasswordHasher()
+    return hasher, hasher.hash("collab: a password nobody has")
 
 
 def check_new_password(password: str) -> None:
@@ -26,16 +34,20 @@ def check_new_password(password: str) -> None:
 def hash_password(password: str) -> str:
     """An argon2id hash of an acceptable password (ValueError otherwise)."""
     check_new_password(password)
-    return _hasher.hash(password)
+    hasher, _ = _argon2()
+    return hasher.hash(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
     """Whether `password` matches the stored hash; None (no account, or no password) is checked
     against a decoy and never matches, taking the same time."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
     if len(password) > MAX_PASSWORD_CHARS:
         return False
+    hasher, decoy = _argon2()
     try:
-        _hasher.verify(stored or _DECOY, password)
+        hasher.verify(stored or decoy, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     return stored is not None
