@@ -141,6 +141,8 @@ class Connection:
         "_closed",
         "_drained",
         "_failure",
+        "_finish_waiters",
+        "_finished",
         "_flood_since",
         "_last_throttle",
         "_limits",
@@ -166,7 +168,6 @@ class Connection:
         "_wants_echo",
         "_wants_events",
         "expires_at",
-        "finished",
         "role",
         "throttled",
         "websocket",
@@ -239,7 +240,10 @@ class Connection:
         self._reading = False
         self._closed = False
         self.expires_at: float | None = None
-        self.finished = asyncio.Event()
+        # Whether the connection is done, and who waits for it (no asyncio.Event: its deque
+        # is most of a kilobyte on every connection, and only a shutdown waits).
+        self._finished = False
+        self._finish_waiters: list[asyncio.Future[None]] = []
 
     @property
     def origin(self) -> PeerOrigin:
@@ -445,7 +449,18 @@ class Connection:
         self._released = True
         if self._transport is not None:
             self._transport.watch_flush(None)
-        self.finished.set()
+        self._finished = True
+        for waiter in self._finish_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._finish_waiters.clear()
+
+    async def wait_finished(self) -> None:
+        """Wait until the connection is done: closed, its queue drained or dropped."""
+        if not self._finished:
+            waiter = asyncio.get_running_loop().create_future()
+            self._finish_waiters.append(waiter)
+            await waiter
 
     async def _drain(self) -> None:
         """Let queued frames (acknowledgements above all) go out before the close frame, briefly;

@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket
 from collab import logs
 from collab.api.access import origin_allowed, request_info
 from collab.api.membership import enter, expiry_timer, leave, peer_origin
-from collab.api.ws import TRANSPORT_KEY, shared_state_buckets
+from collab.api.ws import TRANSPORT_KEY, run_session, shared_state_buckets
 from collab.auth import Identity, Role
 from collab.connection import Connection, ConnectionLimits, Inbound, costs_state_work
 from collab.contract import READ_ONLY
@@ -116,6 +116,10 @@ async def hocuspocus_socket(websocket: WebSocket) -> None:
     )
     documents = HocuspocusSocket(state, connection, request_info(websocket, "websocket"))
     state.connections.add(connection)
+    await run_session(websocket, _serve(state, connection, documents))
+
+
+async def _serve(state: CollabState, connection: Connection, documents: HocuspocusSocket) -> None:
     try:
         await connection.serve_inbound(documents)
     finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
@@ -25,6 +27,11 @@ log = logging.getLogger(__name__)
 # Where `collab serve` puts the connection's TransportControl: uvicorn keeps what was written to
 # a socket whose peer stopped reading, and closing it waits for that to flush.
 TRANSPORT_KEY = "collab.transport"
+# Where `collab serve` offers to run the rest of a connection in a task of its own, so that the
+# middleware and routing frames the app was called through are let go while it is open (about
+# 4 KiB a connection); other ASGI servers offer nothing and the session runs in the app's call.
+HAND_OFF_KEY = "collab.hand_off"
+HandOff = Callable[[Coroutine[Any, Any, None]], None]
 
 _CLOSE_GRACE = 5.0
 
@@ -48,7 +55,17 @@ async def room_socket(websocket: WebSocket) -> None:
         state.metrics.closed(error.close_code)
         await _close(websocket, error)
         return
-    await _serve(state, connection, watched)
+    await run_session(websocket, _serve(state, connection, watched))
+
+
+async def run_session(websocket: WebSocket, session: Coroutine[Any, Any, None]) -> None:
+    """Serve an accepted connection: handed to the server when it offers (`HAND_OFF_KEY`),
+    else here."""
+    hand_off: HandOff | None = websocket.scope.get(HAND_OFF_KEY)
+    if hand_off is None:
+        await session
+    else:
+        hand_off(session)
 
 
 async def _admit(websocket: WebSocket, state: CollabState) -> tuple[Connection, Watched]:
@@ -136,7 +153,7 @@ async def close_all(state: CollabState, error: CollabError) -> None:
     connections = list(state.connections)
     for connection in connections:
         connection.fail(error)
-    waiters = [asyncio.ensure_future(c.finished.wait()) for c in connections]
+    waiters = [asyncio.ensure_future(c.wait_finished()) for c in connections]
     if waiters:
         _, pending = await asyncio.wait(waiters, timeout=_CLOSE_GRACE)
         for waiter in pending:

@@ -11,7 +11,9 @@ the upgrade request; it is in `server_state.connections` while connected, its ap
 
 Per connection: this object, websockets' protocol, the reader, the messages waiting for the
 app (serving.inbox: no asyncio.Queue, and reading ahead of the app up to a bound) and the
-transport control; the upgrade request and response go once the app has answered.
+transport control; the upgrade request and response go once the app has answered. An app may
+hand the rest of its connection over (`HAND_OFF_KEY` in the scope): it then runs in a task of
+its own and the app's call returns, letting go of the middleware and routing it came through.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+from collections.abc import Coroutine
 from typing import Any, ClassVar
 
 import uvicorn
@@ -29,7 +32,7 @@ from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-from collab.api.ws import TRANSPORT_KEY
+from collab.api.ws import HAND_OFF_KEY, TRANSPORT_KEY
 from collab.serving import handshake
 from collab.serving.counters import FastPathCounts
 from collab.serving.handshake import Answer, Upgrade
@@ -91,6 +94,7 @@ class WebSocketProtocol(asyncio.Protocol):
         "_config",
         "_control",
         "_disconnected",
+        "_handed_off",
         "_inbox",
         "_keepalive",
         "_lost",
@@ -129,6 +133,7 @@ class WebSocketProtocol(asyncio.Protocol):
         self._reader = Reader(self._sansio, self, self.counts, config.ws_max_size)
         self._close_sent = False  # the app closed (or the server): later messages are dropped
         self._disconnected = False  # the app was told
+        self._handed_off = False  # the app's session runs in a task of its own
         self._lost = False
         self._close_timer: asyncio.TimerHandle | None = None
         self._keepalive: Keepalive | None = None
@@ -235,6 +240,7 @@ class WebSocketProtocol(asyncio.Protocol):
         scope = handshake.scope_of(request, transport, self._config.root_path, self._app_state)
         self._control = DirectTransport(transport, self, self.corks, self.counts)
         scope[TRANSPORT_KEY] = self._control
+        scope[HAND_OFF_KEY] = self._hand_off
         self._upgrade = Upgrade(self._sansio, response, scope)
         self._inbox.put_nowait({"type": "websocket.connect"})
         task = asyncio.get_running_loop().create_task(self._run_app(scope))
@@ -287,9 +293,38 @@ class WebSocketProtocol(asyncio.Protocol):
                     "ASGI callable should return None, but returned '%s'.", result
                 )
         finally:
-            if self._close_timer is None and not self._lost:
-                self._flush_direct()
-                self._close()
+            if not self._handed_off:
+                self._finish()
+
+    def _hand_off(self, session: Coroutine[Any, Any, None]) -> None:
+        """The app's `scope[HAND_OFF_KEY]`: run `session`, the rest of an accepted connection,
+        in a task of its own (in a copy of the caller's context: its log fields), so that the
+        app's call can return. The connection ends when the session does."""
+        if self._handed_off or self._stage is not _Stage.ACCEPTED:
+            session.close()
+            raise RuntimeError("only an accepted connection is handed off, and only once")
+        self._handed_off = True
+        task = asyncio.get_running_loop().create_task(self._run_session(session))
+        tasks = self._server_state.tasks
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    async def _run_session(self, session: Coroutine[Any, Any, None]) -> None:
+        try:
+            await session
+        except ClientDisconnected:
+            pass
+        except Exception:
+            handshake.SERVER_LOG.exception("Exception in ASGI application\n")
+        finally:
+            self._finish()
+
+    def _finish(self) -> None:
+        """The app is done with the connection: what it wrote goes, then the socket closes
+        (unless a close frame is waiting for the peer's answer, or the peer left)."""
+        if self._close_timer is None and not self._lost:
+            self._flush_direct()
+            self._close()
 
     async def receive(self) -> Message:
         """The next ASGI event: websocket.connect, websocket.receive or websocket.disconnect."""

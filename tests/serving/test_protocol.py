@@ -1,24 +1,31 @@
 """collab's WebSocket protocol keeps the WebSocket and ASGI contracts: text messages, close codes
 and reasons both ways, an app's refusal before accepting (its own HTTP response, or 500 when it
 fails), keepalive pings, the size limit across fragments, and an upgraded socket outliving the
-header timeout. Against a real collab server, or a real uvicorn serving a small Starlette app."""
+header timeout; an app may hand the rest of a connection over and return. Against a real
+collab server, or a real uvicorn serving a small Starlette app."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import websockets
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+import collab
+from collab.api.ws import run_session
 from collab.protocol.messages import encode_sync_step1
 from tests.conftest import ServerFactory
-from tests.inprocess import serving_on_port
+from tests.inprocess import running, serving_on_port
 from tests.serving.raw import close_code, masked, raw_socket, read_frame
+from tests.yclient import YClient
 
 
 class Recorder:
@@ -26,11 +33,41 @@ class Recorder:
 
     def __init__(self) -> None:
         self.disconnects: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+        self.returned: asyncio.Queue[str] = asyncio.Queue()  # paths whose app call returned
+
+
+class _Returns:
+    """Middleware: records each WebSocket path whose app call has returned."""
+
+    def __init__(self, app: Any, recorder: Recorder) -> None:
+        self.app, self.recorder = app, recorder
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            if scope["type"] == "websocket":
+                self.recorder.returned.put_nowait(scope["path"])
 
 
 def _app(recorder: Recorder) -> Starlette:
     async def echo(websocket: WebSocket) -> None:
         await websocket.accept()
+        await _echo(websocket)
+
+    async def handed_off(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await run_session(websocket, _echo(websocket))
+
+    async def breaks_after_hand_off(websocket: WebSocket) -> None:
+        async def broken() -> None:
+            await websocket.send_text("about to break")
+            raise ValueError("the session broke")
+
+        await websocket.accept()
+        await run_session(websocket, broken())
+
+    async def _echo(websocket: WebSocket) -> None:
         try:
             while True:
                 text = await websocket.receive_text()
@@ -52,11 +89,13 @@ def _app(recorder: Recorder) -> Starlette:
 
     routes = [
         WebSocketRoute("/echo", echo),
+        WebSocketRoute("/handed-off", handed_off),
+        WebSocketRoute("/breaks", breaks_after_hand_off),
         WebSocketRoute("/deny", deny),
         WebSocketRoute("/fail", fail),
         WebSocketRoute("/forget", forget),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(_Returns, recorder=recorder)])
 
 
 @pytest.fixture
@@ -75,6 +114,38 @@ async def test_text_messages_and_the_apps_close_code_and_reason(small_app: tuple
         with pytest.raises(websockets.ConnectionClosedError):
             await ws.recv()
     assert (ws.close_code, ws.close_reason) == (4000, "done")
+
+
+async def test_a_handed_off_session_serves_after_the_apps_call_returned(
+    small_app: tuple[str, Recorder],
+):
+    """The middleware's call returns while the connection stays open and served; the session's
+    close ends it. (An app that serves in its call returns only when the connection ends.)"""
+    base, recorder = small_app
+    async with websockets.connect(f"{base}/echo") as ws:
+        await ws.send("hello")
+        assert await ws.recv() == "HELLO"
+        assert recorder.returned.empty()  # served in the app's call: it has not returned
+    async with asyncio.timeout(10):
+        assert await recorder.returned.get() == "/echo"
+        async with websockets.connect(f"{base}/handed-off") as ws:
+            assert await recorder.returned.get() == "/handed-off"
+            await ws.send("still here")
+            assert await ws.recv() == "STILL HERE"
+            await ws.send("bye")
+            with pytest.raises(websockets.ConnectionClosedError):
+                await ws.recv()
+    assert (ws.close_code, ws.close_reason) == (4000, "done")
+
+
+async def test_a_handed_off_session_that_fails_ends_its_connection(
+    small_app: tuple[str, Recorder],
+):
+    base, _ = small_app
+    async with asyncio.timeout(10), websockets.connect(f"{base}/breaks") as ws:
+        assert await ws.recv() == "about to break"
+        with pytest.raises(websockets.ConnectionClosed):
+            await ws.recv()
 
 
 async def test_a_clients_close_code_and_reason_reach_the_app(small_app: tuple[str, Recorder]):
@@ -180,3 +251,29 @@ async def test_an_upgraded_socket_outlives_the_header_timeout(
         while (await read_frame(reader))[0] != 0x2:
             pass  # the server's answer to SyncStep1
     writer.close()
+
+
+async def test_collab_hands_off_its_room_and_hocuspocus_sessions(tmp_path: Path):
+    """Once /ws and /hocuspocus connections are accepted, each is served by a session task
+    of its own, and no call of the app (middleware, routing) stays open for them."""
+    settings = collab.Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'handoff.db'}")
+    async with running(collab.create_app(settings)) as server:
+        base = f"ws://127.0.0.1:{server.config.port}"
+        async with (
+            YClient(f"{base}/ws", "handed-off") as client,
+            websockets.connect(f"{base}/hocuspocus") as provider,
+        ):
+            await client.synced.wait()
+
+            def running_now(name: str) -> int:
+                tasks = server.server_state.tasks
+                names = [getattr(task.get_coro(), "__qualname__", "") for task in tasks]
+                return sum(qualname.endswith(name) for qualname in names)
+
+            async with asyncio.timeout(10):
+                while running_now("._run_session") < 2 or running_now("._run_app"):
+                    await asyncio.sleep(0.01)
+            await provider.ping()  # both still served
+            client.append("still served")
+            async with YClient(f"{base}/ws", "handed-off") as other:
+                await other.wait_text("still served")
