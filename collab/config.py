@@ -84,7 +84,9 @@ class Settings:
     )
     unload_grace: float = _setting(10.0, "seconds a room stays loaded after its last client leaves")
     compact_max_updates: int = _setting(
-        500, "compact a room's update log once it holds this many updates"
+        500,
+        "compact a room's update log once it holds this many rows (a commit stores each "
+        "author's run of updates to a room as one row)",
     )
     compact_max_bytes: int = _setting(
         1_048_576, "compact a room's update log once it holds this many bytes"

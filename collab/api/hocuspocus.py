@@ -115,11 +115,11 @@ async def hocuspocus_socket(websocket: WebSocket) -> None:
         count_traffic=False,  # each document counts its own messages
     )
     documents = HocuspocusSocket(state, connection, request_info(websocket, "websocket"))
-    state.connections.add(connection)
     await run_session(websocket, _serve(state, connection, documents))
 
 
 async def _serve(state: CollabState, connection: Connection, documents: HocuspocusSocket) -> None:
+    state.connections.add(connection)
     try:
         await connection.serve_inbound(documents)
     finally:

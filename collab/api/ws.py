@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 # a socket whose peer stopped reading, and closing it waits for that to flush.
 TRANSPORT_KEY = "collab.transport"
 # Where `collab serve` offers to run the rest of a connection in a task of its own, so that the
-# middleware and routing frames the app was called through are let go while it is open (about
-# 4 KiB a connection); other ASGI servers offer nothing and the session runs in the app's call.
+# middleware and routing frames the app was called through are let go while it is open (with
+# the connection's Event, about 8 KB a connection); other ASGI servers offer nothing and the
+# session runs in the app's call.
 HAND_OFF_KEY = "collab.hand_off"
 HandOff = Callable[[Coroutine[Any, Any, None]], None]
 

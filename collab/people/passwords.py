@@ -14,13 +14,18 @@ MAX_PASSWORD_CHARS = 1024
 
 
 @functools.cache
-def _argon2() -> tuple[PasswordHasher, str]:
-    """The hasher, and a decoy hash checked against when the account does not exist, so that
-    a sign-in takes as long either way (made together, with the first password checked)."""
+def _hasher() -> PasswordHasher:
+    """The hasher, made with the first password hashed or checked."""
     from argon2 import PasswordHasher
 
-    hasher = PasswordHasher()
-    return hasher, hasher.hash("collab: a password nobody has")
+    return PasswordHasher()
+
+
+@functools.cache
+def _decoy() -> str:
+    """A hash checked against when the account does not exist, so that a sign-in takes as long
+    either way (made with the first password checked, whichever account it is for)."""
+    return _hasher().hash("collab: a password nobody has")
 
 
 def check_new_password(password: str) -> None:
@@ -34,8 +39,7 @@ def check_new_password(password: str) -> None:
 def hash_password(password: str) -> str:
     """An argon2id hash of an acceptable password (ValueError otherwise)."""
     check_new_password(password)
-    hasher, _ = _argon2()
-    return hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored: str | None, password: str) -> bool:
@@ -45,9 +49,9 @@ def verify_password(stored: str | None, password: str) -> bool:
 
     if len(password) > MAX_PASSWORD_CHARS:
         return False
-    hasher, decoy = _argon2()
+    decoy = _decoy()  # made before either check: the first sign-in takes as long either way
     try:
-        hasher.verify(stored or decoy, password)
+        _hasher().verify(stored or decoy, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     return stored is not None

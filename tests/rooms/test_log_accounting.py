@@ -15,7 +15,7 @@ from pycrdt import Doc, Text, TransactionEvent
 
 from collab.rooms.manager import RoomManager
 from collab.rooms.upkeep.autoversions import VersionPolicy
-from collab.rooms.writer import UpdateWriter
+from collab.rooms.writer import MERGE_MAX_BYTES, UpdateWriter
 from collab.store import migrate
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
@@ -48,9 +48,10 @@ async def rooms(sqlite_url: str) -> AsyncIterator[tuple[RoomManager, SqlStore]]:
         await store.close()
 
 
-def _keystrokes(count: int) -> list[bytes]:
-    """`count` updates of one client, one character each, as an editor sends them."""
-    doc: Doc[Any] = Doc()
+def _keystrokes(count: int, doc: Doc[Any] | None = None, paste: int = 0) -> list[bytes]:
+    """`count` updates of one client, one character each, as an editor sends them (then, with
+    `paste`, one update inserting that many characters at once)."""
+    doc = doc if doc is not None else Doc()
     text = doc.get("content", type=Text)
     updates: list[bytes] = []
 
@@ -58,10 +59,17 @@ def _keystrokes(count: int) -> list[bytes]:
         updates.append(event.update)
 
     subscription = doc.observe(keep)
-    for index in range(count):
-        text.insert(index, "abcdefghij"[index % 10])
+    for _ in range(count):
+        text.insert(len(text), "abcdefghij"[len(text) % 10])
+    if paste:
+        text.insert(len(text), "p" * paste)
     doc.unobserve(subscription)
     return updates
+
+
+async def _stored(store: SqlStore, room: str) -> tuple[int, int]:
+    stored = await store.load(room)
+    return len(stored.log), sum(len(row) for row in stored.log)
 
 
 async def test_a_merged_run_counts_as_the_one_row_it_is_stored_as(
@@ -74,10 +82,28 @@ async def test_a_merged_run_counts_as_the_one_row_it_is_stored_as(
     # Queued in one turn of the event loop: the writer takes them as one batch.
     seqs = [await room.receive_update(update, origin) for update in updates]
     await room.wait_committed(seqs[-1])
-    stored = await store.load("log-accounting")
-    assert len(stored.log) < len(updates)  # merged: what this test is about
-    assert room.log_size.count == len(stored.log)
-    assert room.log_size.bytes == sum(len(row) for row in stored.log)
+    rows, size = await _stored(store, "log-accounting")
+    assert rows < len(updates)  # merged: what this test is about
+    assert (room.log_size.count, room.log_size.bytes) == (rows, size)
     assert manager.upkeep.compactions == 0  # fewer rows than the threshold
     assert manager.upkeep.compaction("log-accounting") is None
+    manager.release(room)
+
+
+async def test_authors_taking_turns_and_a_large_paste_count_as_their_rows(
+    rooms: tuple[RoomManager, SqlStore],
+) -> None:
+    """Runs break where the author changes, and an update over MERGE_MAX_BYTES is a row of its
+    own: the room's count still equals what the store holds."""
+    manager, store = rooms
+    room = await manager.acquire("log-turns")
+    ada, grace = LocalOrigin("test", "Ada"), LocalOrigin("test", "Grace")
+    shared: Doc[Any] = Doc()
+    turns = [(ada, _keystrokes(5, shared)), (grace, _keystrokes(5, shared))] * 3
+    turns.append((ada, _keystrokes(0, shared, paste=MERGE_MAX_BYTES + 1)))
+    seqs = [await room.receive_update(u, who) for who, updates in turns for u in updates]
+    await room.wait_committed(seqs[-1])
+    rows, size = await _stored(store, "log-turns")
+    assert len(turns) <= rows < len(seqs)  # some runs merged; never across authors
+    assert (room.log_size.count, room.log_size.bytes) == (rows, size)
     manager.release(room)

@@ -257,8 +257,8 @@ class RoomUpkeep:
                 )
             elif done is not None:
                 self.compactions += 1
-                # The database's count of what is left: the room counts updates as they commit,
-                # the database the rows they were stored as (a batch's run of updates is one).
+                # The database's count of what is left, in rows as the room counts them (a
+                # commit's run of one author's updates is one); else what the compaction took.
                 room.log_size.count = max(0, room.log_size.count - done.updates)
                 room.log_size.bytes = max(0, room.log_size.bytes - done.bytes)
                 if done.log_count is not None and done.log_bytes is not None:
