@@ -193,10 +193,11 @@ class UpdateWriter:
         rows = _store_rows(batch)
         key = uuid.uuid4().hex  # the same on every retry: a lost reply is not stored twice
         delay = 0.05
+        fresh = True  # the first attempt: no commit can have used the key yet
         while True:
             started = self.committing_since = time.monotonic()
             try:
-                appended = await self._store.append(rows, batch=key)
+                appended = await self._store.append(rows, batch=key, fresh=fresh)
                 self.commits += 1
                 if self._metrics is not None:
                     _observe_commit(self._metrics, started, batch, rows, appended.versions)
@@ -219,6 +220,7 @@ class UpdateWriter:
                 self.committing_since = None  # refused, not waiting: the database answers
                 raise
             except Exception as error:
+                fresh = False  # its COMMIT may have landed with the reply lost
                 self._failed(error, len(rows), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)

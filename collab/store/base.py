@@ -305,7 +305,11 @@ class RoomLog(Protocol):
         ...
 
     async def append(
-        self, items: Sequence[NewUpdate | NewVersion], *, batch: str | None = None
+        self,
+        items: Sequence[NewUpdate | NewVersion],
+        *,
+        batch: str | None = None,
+        fresh: bool = False,
     ) -> Appended:
         """Commit updates and versions (possibly of several rooms) in one transaction, in order.
         Returns, for each NewVersion in order, the version holding that state: a new one, or the
@@ -314,7 +318,8 @@ class RoomLog(Protocol):
         database refuses the batch for good (retrying cannot help), WriteFenced when a room of
         it was deleted since its epoch; any other exception is taken for an outage and the
         batch is retried. `batch` names the batch: appending a name already committed (a
-        retry whose first reply was lost) returns what that commit did, storing nothing."""
+        retry whose first reply was lost) returns what that commit did, storing nothing.
+        `fresh` says the name was never used (a first attempt): nothing is looked up."""
         ...
 
     async def room_heads(self, rooms: Sequence[str]) -> dict[str, RoomHead]:

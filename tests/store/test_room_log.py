@@ -4,9 +4,10 @@ catch-up reads, and batches that are never stored twice."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from collab.errors import WriteFenced
 from collab.store import migrate
@@ -102,6 +103,39 @@ async def test_a_batch_retried_after_its_commit_is_not_stored_twice(postgres_sto
     assert (await store.room_heads(["once"]))["once"].seq == len(updates)
     other = await store.append([NewUpdate("once", updates[0])], batch="key-2")
     assert other.seqs == {"once": (len(updates) + 1, len(updates) + 1)}
+
+
+async def test_a_first_attempt_does_not_look_its_key_up(postgres_store: SqlStore):
+    """The writer's first attempt at a batch (`fresh`) goes without the ledger's lookup, one
+    round trip less per commit; its key is still recorded, so a retry finds it."""
+    store = postgres_store
+    updates, _ = _edits(2)
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        first = await store.append([NewUpdate("fresh", updates[0])], batch="k-1", fresh=True)
+        lookups_fresh = [
+            q
+            for q in statements
+            if q.lstrip().upper().startswith("SELECT") and "commit_batches" in q
+        ]
+        statements.clear()
+        retried = await store.append([NewUpdate("fresh", updates[0])], batch="k-1")
+        lookups_retry = [
+            q
+            for q in statements
+            if q.lstrip().upper().startswith("SELECT") and "commit_batches" in q
+        ]
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", seen)
+    assert lookups_fresh == []
+    assert len(lookups_retry) == 1
+    assert retried == first  # recorded by the fresh attempt, found by the retry
+    assert len((await store.load("fresh")).log) == 1
 
 
 async def test_a_batch_of_many_rooms_numbers_each_and_fences_the_deleted_one(store: SqlStore):
