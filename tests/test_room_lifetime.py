@@ -19,12 +19,8 @@ import pytest
 from pycrdt import Doc, Text
 
 from collab.rooms.manager import RoomManager
-from collab.rooms.upkeep.autoversions import VersionPolicy
-from collab.rooms.writer import UpdateWriter
-from collab.store import migrate
-from collab.store.db import create_engine
-from collab.store.sql import SqlStore
 from collab.types import LocalOrigin
+from tests.rooms.real_rooms import room_manager
 
 
 @pytest.fixture
@@ -39,26 +35,8 @@ def no_cyclic_gc() -> Iterator[None]:
 
 @pytest.fixture
 async def manager(sqlite_url: str) -> AsyncIterator[RoomManager]:
-    engine = create_engine(sqlite_url)
-    await migrate.upgrade(engine)
-    store = SqlStore(engine)
-    writer = UpdateWriter(store, batch_max=64)
-    writer_task = asyncio.create_task(writer.run())
-    rooms = RoomManager(
-        store,
-        writer,
-        unload_grace=0.01,
-        compact_max_updates=500,
-        compact_max_bytes=1 << 20,
-        versions=VersionPolicy(settle=60, max_interval=600),
-    )
-    try:
+    async with room_manager(sqlite_url) as (rooms, _):
         yield rooms
-    finally:
-        await rooms.close()
-        writer_task.cancel()
-        await asyncio.gather(writer_task, return_exceptions=True)
-        await store.close()
 
 
 async def _unloaded(rooms: RoomManager, name: str) -> None:

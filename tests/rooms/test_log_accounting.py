@@ -6,7 +6,6 @@ on a SQLite file."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,38 +13,24 @@ import pytest
 from pycrdt import Doc, Text, TransactionEvent
 
 from collab.rooms.manager import RoomManager
-from collab.rooms.upkeep.autoversions import VersionPolicy
-from collab.rooms.writer import MERGE_MAX_BYTES, UpdateWriter
-from collab.store import migrate
-from collab.store.db import create_engine
+from collab.rooms.writer import MERGE_MAX_BYTES
 from collab.store.sql import SqlStore
 from collab.types import LocalOrigin
+from tests.rooms.real_rooms import room_manager
 
 COMPACT_AFTER = 30
 
 
 @pytest.fixture
 async def rooms(sqlite_url: str) -> AsyncIterator[tuple[RoomManager, SqlStore]]:
-    engine = create_engine(sqlite_url)
-    await migrate.upgrade(engine)
-    store = SqlStore(engine)
-    writer = UpdateWriter(store, batch_max=256)
-    writer_task = asyncio.create_task(writer.run())
-    manager = RoomManager(
-        store,
-        writer,
+    async with room_manager(
+        sqlite_url,
+        batch_max=256,
         unload_grace=60,
         compact_max_updates=COMPACT_AFTER,
         compact_max_bytes=1 << 30,
-        versions=VersionPolicy(settle=60, max_interval=600),
-    )
-    try:
-        yield manager, store
-    finally:
-        await manager.close()
-        writer_task.cancel()
-        await asyncio.gather(writer_task, return_exceptions=True)
-        await store.close()
+    ) as manager_and_store:
+        yield manager_and_store
 
 
 def _keystrokes(count: int, doc: Doc[Any] | None = None, paste: int = 0) -> list[bytes]:
