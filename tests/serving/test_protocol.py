@@ -98,6 +98,14 @@ def _app(recorder: Recorder) -> Starlette:
     return Starlette(routes=routes, middleware=[Middleware(_Returns, recorder=recorder)])
 
 
+async def _say_bye(ws: websockets.ClientConnection) -> None:
+    """The echo app's goodbye: it closes with its own code and reason."""
+    await ws.send("bye")
+    with pytest.raises(websockets.ConnectionClosedError):
+        await ws.recv()
+    assert (ws.close_code, ws.close_reason) == (4000, "done")
+
+
 @pytest.fixture
 async def small_app() -> AsyncIterator[tuple[str, Recorder]]:
     recorder = Recorder()
@@ -110,10 +118,7 @@ async def test_text_messages_and_the_apps_close_code_and_reason(small_app: tuple
     async with websockets.connect(f"{base}/echo") as ws:
         await ws.send("hello")
         assert await ws.recv() == "HELLO"
-        await ws.send("bye")
-        with pytest.raises(websockets.ConnectionClosedError):
-            await ws.recv()
-    assert (ws.close_code, ws.close_reason) == (4000, "done")
+        await _say_bye(ws)
 
 
 async def test_a_handed_off_session_serves_after_the_apps_call_returned(
@@ -132,10 +137,7 @@ async def test_a_handed_off_session_serves_after_the_apps_call_returned(
             assert await recorder.returned.get() == "/handed-off"
             await ws.send("still here")
             assert await ws.recv() == "STILL HERE"
-            await ws.send("bye")
-            with pytest.raises(websockets.ConnectionClosedError):
-                await ws.recv()
-    assert (ws.close_code, ws.close_reason) == (4000, "done")
+            await _say_bye(ws)
 
 
 async def test_a_handed_off_session_that_fails_ends_its_connection(
@@ -265,14 +267,18 @@ async def test_collab_hands_off_its_room_and_hocuspocus_sessions(tmp_path: Path)
         ):
             await client.synced.wait()
 
-            def running_now(name: str) -> int:
+            def tasks_of(name: str) -> list[asyncio.Task[Any]]:
                 tasks = server.server_state.tasks
-                names = [getattr(task.get_coro(), "__qualname__", "") for task in tasks]
-                return sum(qualname.endswith(name) for qualname in names)
+                return [t for t in tasks if getattr(t.get_coro(), "__qualname__", "") == name]
 
-            async with asyncio.timeout(10):
-                while running_now("._run_session") < 2 or running_now("._run_app"):
-                    await asyncio.sleep(0.01)
+            # An app call still under way (it began before its accept) ends once it has
+            # handed off: wait for that, not for time.
+            calls = tasks_of("WebSocketProtocol._run_app")
+            if calls:
+                async with asyncio.timeout(10):
+                    await asyncio.wait(calls)
+            assert tasks_of("WebSocketProtocol._run_app") == []
+            assert len(tasks_of("WebSocketProtocol._run_session")) == 2
             await provider.ping()  # both still served
             client.append("still served")
             async with YClient(f"{base}/ws", "handed-off") as other:
