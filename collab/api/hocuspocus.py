@@ -15,6 +15,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,12 +47,26 @@ log = logging.getLogger(__name__)
 PATH = "/hocuspocus"
 # Documents one socket may hold open or refused at once (Hocuspocus 4 caps pending ones at 100).
 MAX_DOCUMENTS = 100
+# Frames a document being opened may have queued behind its opening; past it the socket is not
+# read until the document is open.
+QUEUED_WHILE_OPENING = 64
 # Close codes after which a provider should load the document again: the socket is closed
 # with them (every provider reconnects and resyncs), not the one document.
 _RETRYABLE = frozenset({1011, 1012, 1013})
 # A provider is asked for a fresh token this long before its token expires (or half way,
 # for a token that lives less than twice as long).
 TOKEN_REQUEST_LEAD = 30.0
+
+
+@dataclass(slots=True, eq=False)
+class _Opening:
+    """A document being opened, in a task of its own, and its frames not yet handled (the
+    Auth or first message that opens it comes first). Opening a document can wait (the host's
+    authentication hook, the room loaded from the database): the socket's other documents
+    are not held up by it, as Hocuspocus holds up only the document's own messages."""
+
+    queued: deque[Frame]
+    task: asyncio.Task[None] = dataclasses.field(init=False)
 
 
 @dataclass(slots=True)
@@ -147,6 +162,8 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         # MAX_DOCUMENTS of them, the oldest is forgotten.
         self._detached: dict[str, None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        # Documents being opened, each with its frames still to handle.
+        self._opening: dict[str, _Opening] = {}
         self._ended = False
 
     # -- Inbound -----------------------------------------------------------------------------
@@ -186,9 +203,66 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         return True
 
     async def handle(self, message: Frame | Pong) -> None:
-        """Route one frame to its document; errors of a document close that document."""
+        """Route one frame to its document; errors of a document close that document. A
+        document being opened gets its frames queued, and the socket's other documents go on
+        meanwhile (see `_Opening`)."""
         if isinstance(message, Pong):
             return
+        opening = self._opening.get(message.key)
+        if opening is not None:
+            opening.queued.append(message)
+            if len(opening.queued) > QUEUED_WHILE_OPENING:
+                # Read no further until the document is open and its queue handled: the
+                # provider is then held back by TCP, as by any slow reader.
+                await asyncio.shield(opening.task)
+            return
+        if self._needs_opening(message):
+            self._start_opening(message)
+            return
+        await self._dispatch(message)
+
+    def _needs_opening(self, message: Frame) -> bool:
+        """Whether `message` opens its document: an Auth for a document not open, or (from
+        a provider with no token; v2 sends no Auth message then) any Yjs message for a
+        document neither open nor refused nor detached."""
+        if message.key in self._documents:
+            return False
+        if isinstance(message.message, Auth):
+            return True
+        key = message.key
+        return isinstance(message.message, Message) and not (
+            key in self._refused or key in self._detached
+        )
+
+    def _start_opening(self, message: Frame) -> None:
+        """Open the document in a task of its own; its frames wait in order meanwhile."""
+        key = message.key
+        refused = len(self._refused) - (key in self._refused)  # asked for again: not twice
+        if len(self._documents) + refused + len(self._opening) >= MAX_DOCUMENTS:
+            reason = f"too many documents on one socket (limit {MAX_DOCUMENTS})"
+            self._connection.send(hocuspocus.permission_denied(key, reason))
+            return
+        opening = _Opening(deque([message]))
+        self._opening[key] = opening
+        opening.task = asyncio.create_task(self._open_in_turn(key, opening), name="open document")
+
+    async def _open_in_turn(self, key: str, opening: _Opening) -> None:
+        """Handle the document's frames in the order they came, its opening first, until none
+        is left; the socket fails as its read loop would have failed on them."""
+        try:
+            while opening.queued and not self._ended:
+                await self._dispatch(opening.queued.popleft())
+        except CollabError as error:
+            self._connection.fail(error)
+        except Exception:
+            connection_id = self._connection.origin.connection_id
+            log.exception("document %r on connection %d failed", key, connection_id)
+            self._connection.fail(CollabError("internal error"))
+        finally:
+            del self._opening[key]
+
+    async def _dispatch(self, message: Frame) -> None:
+        """Handle one frame of a document, in its turn."""
         key, body = message.key, message.message
         if isinstance(body, Auth):
             await self._authenticate(key, body)
@@ -235,10 +309,6 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
     async def _open(self, key: str, token: str | None, version: str | None) -> None:
         """Admit the provider to a document, then join its room: "Authenticated" and the
         room's handshake follow; a refusal is answered in-band."""
-        if len(self._documents) + len(self._refused) >= MAX_DOCUMENTS:
-            reason = f"too many documents on one socket (limit {MAX_DOCUMENTS})"
-            self._connection.send(hocuspocus.permission_denied(key, reason))
-            return
         room_name = hocuspocus.document_name(key)
         try:
             if not is_valid_room_name(room_name):
@@ -391,6 +461,8 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         self._ended = True
         for task in self._tasks:
             task.cancel()
+        for opening in self._opening.values():  # as the read loop's own work would be
+            opening.task.cancel()
         documents = list(self._documents.values())
         self._documents.clear()
         for joined in documents:

@@ -16,8 +16,9 @@ import websockets
 from pycrdt import Doc, Text
 
 import collab
+from collab.api.hocuspocus import MAX_DOCUMENTS, QUEUED_WHILE_OPENING
 from collab.auth import Grant, Identity, Role
-from collab.hooks import Authenticate, Change, Connect, Disconnect, Hooks
+from collab.hooks import Authenticate, Authorize, Change, Connect, Disconnect, Hooks
 from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
 from collab.protocol.encoding import Reader, write_var_bytes
 from collab.protocol.messages import (
@@ -25,6 +26,7 @@ from collab.protocol.messages import (
     decode_message,
     encode_awareness,
     encode_sync_step1,
+    encode_update,
 )
 from collab.store.base import NewUpdate
 from collab.store.db import create_engine
@@ -394,6 +396,22 @@ async def test_the_hundred_and_first_document_is_refused_in_band_and_the_others_
             assert await reader.text(rooms[-1]) == f"still {rooms[-1]}"
 
 
+async def test_a_refused_document_asked_for_again_at_the_cap_is_opened(tmp_path: Path):
+    """A document refused (a bad token) holds its place under the cap until it is asked for
+    again; asked for again, its place is the one it takes: 99 open, the 100th opens."""
+    rooms = [f"cap-{i}" for i in range(MAX_DOCUMENTS - 1)]
+    async with app(tmp_path) as (url, _):
+        async with connect(url) as socket:
+            await socket.send(*(auth(room, "ada") for room in rooms), auth("late", "nobody"))
+            for room in rooms:
+                await socket.opened(room)
+            denied = await socket.expect(lambda k, t, b: k == "late" and t == 2)
+            assert denied[2][:1] == b"\x01"
+            await socket.send(auth("late", "ada"))
+            await socket.opened("late")
+            await socket.stored("late", "in")
+
+
 async def test_a_detached_document_frees_its_place_under_the_cap(tmp_path: Path):
     """A provider that detaches documents and attaches others over one long-lived socket (an
     app moving between documents) is not refused once it has detached 100: a detached
@@ -496,3 +514,106 @@ async def test_connect_change_and_disconnect_hooks_fire_for_each_document(tmp_pa
             assert disconnects() == {"ada": (ids["ada"], 1000), "mal": (ids["mal"], 1002)}
         await hooks.wait_for(lambda: len(disconnects()) == 3)
         assert disconnects()["vic"] == (ids["vic"], 1000)
+
+
+# -- 7. documents opened side by side ------------------------------------------------------------
+
+
+class HeldOpen(People):
+    """People whose access to the rooms in `held` is decided only once `release` is set:
+    opening those documents takes as long as the test wants (a slow host hook, or a room
+    slow to load)."""
+
+    def __init__(self, *held: str) -> None:
+        super().__init__()
+        self.held = set(held)
+        self.asked = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def on_authorize(self, event: Authorize) -> Role | None:
+        if event.room in self.held and not event.recheck:
+            self.asked.set()
+            await self.release.wait()
+        return await super().on_authorize(event)
+
+
+def growing_text(count: int) -> list[bytes]:
+    """`count` updates of one client to "content", each appending a digit to the last."""
+    doc: Doc[Any] = Doc()
+    text = doc.get("content", type=Text)
+    updates = []
+    for index in range(count):
+        before = doc.get_state()
+        text.insert(len(text), str(index % 10))
+        updates.append(doc.get_update(before))
+    return updates
+
+
+async def test_a_document_slow_to_open_holds_up_only_itself(tmp_path: Path):
+    """While one document of the socket waits to be opened, the socket's other documents
+    open and are written; the waiting document's frames, sent behind its Auth, are handled
+    in order once it is open."""
+    hooks = HeldOpen("slow")
+    async with app(tmp_path, hooks) as (url, _):
+        async with connect(url) as socket:
+            await socket.send(auth("slow", "ada"), update_frame("slow", "queued"))
+            await socket.send(auth("fast", "ada"))
+            async with asyncio.timeout(10):
+                await hooks.asked.wait()
+            await socket.opened("fast")
+            await socket.stored("fast", "went on")
+            assert [frame for frame in socket.seen if frame[0] == "slow"] == []
+            hooks.release.set()
+            await socket.opened("slow")
+            status = await socket.expect(lambda k, t, b: k == "slow" and t == 8)
+            assert status[2] == b"\x01"  # the update queued behind the Auth, committed
+            assert await socket.text("slow") == "queued"
+
+
+async def test_frames_past_the_queue_of_a_document_being_opened_are_all_handled(
+    tmp_path: Path,
+):
+    """More frames behind a document being opened than it may queue: the socket waits for
+    the document instead of queuing more, and none is lost."""
+    count = QUEUED_WHILE_OPENING * 2
+    hooks = HeldOpen("slow")
+    async with app(tmp_path, hooks) as (url, _):
+        async with connect(url) as socket:
+            await socket.send(auth("slow", "ada"))
+            await socket.send(*(name("slow") + encode_update(u) for u in growing_text(count)))
+            async with asyncio.timeout(10):
+                await hooks.asked.wait()
+            hooks.release.set()
+            await socket.opened("slow")
+            for _ in range(count):
+                status = await socket.expect(lambda k, t, b: k == "slow" and t == 8)
+                assert status[2] == b"\x01"
+            expected = "".join(str(index % 10) for index in range(count))
+            assert await socket.text("slow") == expected
+
+
+async def test_a_socket_closed_while_a_document_opens_leaves_nothing_in_the_room(
+    tmp_path: Path,
+):
+    """The socket closes while a document of it waits to be opened: the document does not
+    stay in its room (every connect the hooks saw is matched by a disconnect)."""
+    hooks = HeldOpen("slow")
+    async with app(tmp_path, hooks) as (url, _):
+        async with connect(url) as socket:
+            await socket.send(auth("slow", "ada"), auth("other", "ada"))
+            async with asyncio.timeout(10):
+                await hooks.asked.wait()
+            await socket.opened("other")
+        hooks.held.clear()
+        hooks.release.set()
+        async with connect(url) as again:
+            await again.send(auth("slow", "mal"))
+            await again.opened("slow")
+            await again.stored("slow", "after")
+
+        def balance(room: str) -> tuple[int, int]:
+            connects = sum(isinstance(e, Connect) and e.room == room for e in hooks.events)
+            disconnects = sum(isinstance(e, Disconnect) and e.room == room for e in hooks.events)
+            return connects, disconnects
+
+        await hooks.wait_for(lambda: balance("slow") == (1, 1) and balance("other") == (1, 1))

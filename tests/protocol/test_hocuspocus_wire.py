@@ -105,13 +105,28 @@ def parse(frame: bytes) -> tuple[str, int, bytes]:
     return key, kind, frame[reader.pos :]
 
 
+class Frames(list[tuple[str, int, bytes]]):
+    """Every frame a socket received, and which of them `expect` has matched."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.matched: set[int] = set()
+
+
 async def expect(
-    ws: Any, predicate: Callable[[str, int, bytes], bool], seen: list[tuple[str, int, bytes]]
+    ws: Any, predicate: Callable[[str, int, bytes], bool], seen: Frames
 ) -> tuple[str, int, bytes]:
+    """The first frame not matched before that matches `predicate`, received already or
+    waited for: one document's frames come in order, different documents' in any."""
+    for index, frame in enumerate(seen):
+        if index not in seen.matched and predicate(*frame):
+            seen.matched.add(index)
+            return frame
     while True:
         frame = parse(await ws.recv())
         seen.append(frame)
         if predicate(*frame):
+            seen.matched.add(len(seen) - 1)
             return frame
 
 
@@ -119,7 +134,7 @@ async def test_documents_on_one_socket_each_with_its_own_auth_role_and_close(
     hooks_url: tuple[str, KeyHooks],
 ):
     url, hooks = hooks_url
-    seen: list[tuple[str, int, bytes]] = []
+    seen = Frames()
     async with websockets.connect(url) as ws:
         await ws.send(auth("a", "key-ed"))
         await ws.send(auth("b", "key-vi"))
@@ -132,7 +147,7 @@ async def test_documents_on_one_socket_each_with_its_own_auth_role_and_close(
         assert (key, kind, body[:1]) == ("a", 0, b"\x00")  # then the room's SyncStep1
         denied = await expect(ws, lambda k, t, b: k == "c", seen)
         assert denied[1] == 2 and denied[2][:1] == b"\x01"  # PermissionDenied
-        b_answer = next(f for f in seen if f[0] == "b")
+        b_answer = await expect(ws, lambda k, t, b: k == "b", seen)
         assert b_answer[1] == 2 and b_answer[2][:1] == b"\x01"  # room "b" is not found
         await ws.send(update_frame("a", "hello"))
         assert (await expect(ws, lambda k, t, b: k == "a" and t == 8, seen))[2] == b"\x01"
@@ -182,7 +197,7 @@ async def test_a_person_signed_in_opens_documents_with_the_session_cookie(
     await add_person(sqlite_url, "ada@example.com", "Ada")
     await add_person(sqlite_url, "bo@example.com", "Bo")
     ada, bo = await sign_in(server, "ada@example.com"), await sign_in(server, "bo@example.com")
-    seen: list[tuple[str, int, bytes]] = []
+    seen = Frames()
     url = f"ws://127.0.0.1:{server.port}/hocuspocus"
     try:
         bo_headers = {"Cookie": f"collab_session={bo.cookie}"}
@@ -191,6 +206,7 @@ async def test_a_person_signed_in_opens_documents_with_the_session_cookie(
             await expect(ws, lambda k, t, b: k == "bos-notes" and t == 0, seen)
         headers = {"Cookie": f"collab_session={ada.cookie}"}
         async with websockets.connect(url, additional_headers=headers) as ws:
+            seen = Frames()  # this socket's
             await ws.send(auth("adas-plan", ""))
             await ws.send(auth("bos-notes", ""))
             opened = await expect(ws, lambda k, t, b: k == "adas-plan" and t == 2, seen)
@@ -200,6 +216,7 @@ async def test_a_person_signed_in_opens_documents_with_the_session_cookie(
             await ws.send(update_frame("adas-plan", "Ada's"))
             assert (await expect(ws, lambda k, t, b: t == 8, seen))[:3] == ("adas-plan", 8, b"\x01")
         async with websockets.connect(url) as ws:  # no cookie, no token
+            seen = Frames()
             await ws.send(auth("adas-plan", ""))
             refused = await expect(ws, lambda k, t, b: k == "adas-plan" and t == 2, seen)
             assert refused[2] == b"\x01" + write_var_bytes(
@@ -214,10 +231,11 @@ async def test_a_hostile_update_is_refused_before_pycrdt_and_closes_only_its_doc
     hooks_url: tuple[str, KeyHooks],
 ):
     url, _ = hooks_url
-    seen: list[tuple[str, int, bytes]] = []
+    seen = Frames()
     async with websockets.connect(url) as ws:
         await ws.send(auth("deep", "key-ed", "4.8.0"))
         await ws.send(auth("calm", "key-ed", "4.8.0"))
+        await expect(ws, lambda k, t, b: k == "deep" and t == 2, seen)
         await expect(ws, lambda k, t, b: k == "calm" and t == 0, seen)
         await ws.send(name("deep") + encode_update(deep_any_update(10_000)))
         closed = await expect(ws, lambda k, t, b: k == "deep" and t == 7, seen)
