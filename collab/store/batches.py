@@ -61,13 +61,43 @@ class BatchLedger:
         self, conn: AsyncConnection, key: str, appended: Appended, now: datetime
     ) -> None:
         """Record the batch in the transaction that stores it; sweep old keys now and then."""
-        result = {
-            "seqs": {room: list(pair) for room, pair in appended.seqs.items()},
-            "versions": [_version_json(v) for v in appended.versions],
-        }
         await conn.execute(
-            batches.insert().values(id=key, created_at=now, result=json.dumps(result))
+            batches.insert().values(id=key, created_at=now, result=result_text(appended))
         )
+        if self.sweeps_next():
+            await conn.execute(delete(batches).where(batches.c.created_at < swept_before(now)))
+        self.counted()
+
+    def sweeps_next(self) -> bool:
+        """Whether the next batch recorded sweeps the old keys: the first, then one in
+        `_SWEEP_EVERY`."""
+        return self._recorded % _SWEEP_EVERY == 0
+
+    def counted(self) -> None:
+        """Count a batch recorded (by `record`, or by a statement of its own that swept when
+        `sweeps_next` said so: collab/store/postgres_append.py)."""
         self._recorded += 1
-        if self._recorded % _SWEEP_EVERY == 1:
-            await conn.execute(delete(batches).where(batches.c.created_at < now - _KEEP))
+
+
+def result_text(appended: Appended) -> str:
+    """What the ledger stores of a batch: the JSON text `BatchLedger.find` reads back."""
+    result = {
+        "seqs": {room: list(pair) for room, pair in appended.seqs.items()},
+        "versions": [_version_json(v) for v in appended.versions],
+    }
+    return json.dumps(result)
+
+
+def result_parts(room: str) -> tuple[str, str, str]:
+    """`result_text` of a batch of updates to one room, around its sequence numbers: the text
+    is head + str(first) + middle + str(last) + tail, so a statement can write it with the
+    numbers it assigns."""
+    text = result_text(Appended([], {room: (0, 0)}))
+    # The pair is the last "[0, 0]": the room's name, before it, may hold one too.
+    head, _, tail = text.rpartition("[0, 0]")
+    return head + "[", ", ", "]" + tail
+
+
+def swept_before(now: datetime) -> datetime:
+    """Keys recorded before this moment are old enough to sweep."""
+    return now - _KEEP

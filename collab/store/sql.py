@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from collab.errors import LeaseLost, NameInTrash, RoomTrashed, VersionBehind, WriteRejected
-from collab.metrics import Metrics, store_appends
+from collab.metrics import APPEND_PATHS, Metrics, store_appends
 from collab.protocol.yupdate import DEFAULT_MAX_DEPTH
 from collab.store import agent_sessions, blame, catalog, erase, leases, roomlog, versions
 from collab.store.access import SqlAccess
@@ -55,6 +55,7 @@ from collab.store.models import RoomRow, RoomStateRow, UpdateRow
 from collab.store.opening import RoomOpener
 from collab.store.outage import REFUSALS, translates_outages
 from collab.store.people import SqlPeople
+from collab.store.postgres_append import OneStatementAppend
 from collab.store.sqlite_append import OneTripAppend
 from collab.store.trash import SqlTrash
 
@@ -73,9 +74,10 @@ class SqlStore:
 
     def __init__(self, engine: AsyncEngine, *, metrics: Metrics | None = None) -> None:
         self.engine = engine
-        # Batches by path, the one-trip append's and SQLAlchemy's (`collab_store_appends`).
+        # Batches by path (`collab_store_appends`): the one-trip append's on a SQLite file, the
+        # one-statement append's on PostgreSQL, and SQLAlchemy's.
         counter = metrics.store_appends if metrics is not None else store_appends()
-        self._counted = (counter.labels("one_trip"), counter.labels("sqlalchemy"))
+        self._counted = {path: counter.labels(path) for path in APPEND_PATHS}
         self._batches = BatchLedger()
         self.links = SqlLinks(engine)
         self.people = SqlPeople(engine)
@@ -96,6 +98,11 @@ class SqlStore:
                 self._insert_ignore(versions.authors_table),
             )
             if _sqlite_file(engine)
+            else None
+        )
+        self._one_statement = (
+            OneStatementAppend(engine, self._batches)
+            if engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
             else None
         )
 
@@ -163,7 +170,9 @@ class SqlStore:
         On PostgreSQL (over a network, where a reply can be lost after COMMIT) the batch key
         is recorded with the result, and an append of a key already committed returns that
         (looked up unless `fresh`: a key never used cannot have been committed; one round trip
-        less per commit)."""
+        less per commit). The common batch, updates to loaded rooms, takes one trip: to
+        collab's own thread on a SQLite file (store/sqlite_append.py), or, on PostgreSQL, one
+        statement when it holds one room's (store/postgres_append.py)."""
         if not items:
             return Appended([], {})
         now = datetime.now(UTC)
@@ -171,10 +180,14 @@ class SqlStore:
         ledger = batch if self.engine.dialect.name == "postgresql" else None
         try:
             if self._one_trip is not None and OneTripAppend.applies(items):
-                self._counted[0].inc()
+                self._counted["one_trip"].inc()
                 seqs = await self._one_trip.append(updates, now)
                 return Appended([], {r: s for r, s in seqs.items() if s[1] >= s[0]})
-            self._counted[1].inc()
+            if self._one_statement is not None and OneStatementAppend.applies(items, ledger, fresh):
+                self._counted["one_statement"].inc()
+                pair = await self._one_statement.append(updates, now, ledger)
+                return Appended([], {updates[0].room: pair})
+            self._counted["sqlalchemy"].inc()
             async with self.engine.begin() as conn:
                 if (
                     ledger
@@ -495,6 +508,8 @@ class SqlStore:
         """Dispose of the engine's pool."""
         if self._one_trip is not None:
             await self._one_trip.close()
+        if self._one_statement is not None:
+            await self._one_statement.close()
         await self.engine.dispose()
 
 

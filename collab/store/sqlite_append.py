@@ -18,18 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from sqlalchemy import Insert, Update
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from collab.errors import WriteFenced, WriteRejected
 from collab.store import roomlog
 from collab.store.base import NewUpdate
+from collab.store.compiled import CompiledStatement
 from collab.store.db import sqlite_settings
 from collab.store.sqlite_writer import Connect, SqliteWriter
 
@@ -47,29 +47,6 @@ _UPDATE_COLUMNS = ("room", "seq", "data", "author", "agent_session", "created_at
 _AUTHOR_COLUMNS = ("room", "author")
 
 
-class _Statement:
-    """A statement compiled for one dialect: its SQL, and how to turn named values into its
-    positional parameters the way SQLAlchemy would (its type's bind processors)."""
-
-    def __init__(
-        self, statement: Update | Insert, dialect: Dialect, columns: Sequence[str] = ()
-    ) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(columns) or None)
-        self.sql = compiled.string
-        names = compiled.positiontup or []
-        processors: list[Callable[[Any], Any] | None] = []
-        for name in names:
-            kind = compiled.binds[name].type.dialect_impl(dialect)
-            processors.append(kind.bind_processor(dialect))
-        self._order = list(zip(names, processors, strict=True))
-
-    def parameters(self, values: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            values[name] if process is None else process(values[name])
-            for name, process in self._order
-        )
-
-
 class OneTripAppend:
     """`SqlStore.append` for batches of updates, on a SQLite file: each batch one function on
     a `SqliteWriter` of its own, started by the first append and ended by `close`."""
@@ -79,9 +56,9 @@ class OneTripAppend:
     ) -> None:
         self._engine = engine
         dialect = engine.dialect
-        self._advance = _Statement(advance, dialect)
-        self._insert = _Statement(insert, dialect, _UPDATE_COLUMNS)
-        self._authors = _Statement(authors, dialect, _AUTHOR_COLUMNS)
+        self._advance = CompiledStatement(advance, dialect)
+        self._insert = CompiledStatement(insert, dialect, _UPDATE_COLUMNS)
+        self._authors = CompiledStatement(authors, dialect, _AUTHOR_COLUMNS)
         self._writer: SqliteWriter | None = None
         self._starting = asyncio.Lock()
 

@@ -152,10 +152,11 @@ async def test_a_batch_of_many_rooms_numbers_each_and_fences_the_deleted_one(sto
 
 
 async def test_an_append_of_updates_writes_what_the_general_path_writes(store: SqlStore):
-    """On a SQLite file a batch of updates to loaded rooms (each naming its epoch) is appended
-    in one trip to a thread of collab's own (collab/store/sqlite_append.py); other batches
-    (here: updates that name no epoch, as offline tools write them) take SQLAlchemy's path.
-    Both leave the same rows, counters and pending authors."""
+    """A batch of updates to loaded rooms (each naming its epoch) is appended in one trip to a
+    thread of collab's own on a SQLite file (collab/store/sqlite_append.py), in one statement
+    on PostgreSQL (collab/store/postgres_append.py); other batches (here: updates that name no
+    epoch, as offline tools write them) take SQLAlchemy's path. Both leave the same rows,
+    counters and pending authors."""
     updates = _edits(6)[0][:6]
     authors = ["ann", None, "bob", "ann", "bob", None]
     epochs = {"quick": (await store.load("quick")).epoch, "general": None}
