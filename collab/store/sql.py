@@ -52,7 +52,7 @@ from collab.store.images import SqlImages
 from collab.store.links import SqlLinks
 from collab.store.merge import fold
 from collab.store.models import RoomRow, RoomStateRow, UpdateRow
-from collab.store.opening import RoomOpener
+from collab.store.opening import HeadReader, RoomOpener
 from collab.store.outage import REFUSALS, translates_outages
 from collab.store.people import SqlPeople
 from collab.store.postgres_append import OneStatementAppend
@@ -89,6 +89,7 @@ class SqlStore:
         self.blame = blame.SqlBlame(engine)
         self.agent_sessions = SqlAgentSessions(engine)
         self._ignoring: dict[str, Insert] = {}
+        self._heads = HeadReader(engine)
         self._opener = RoomOpener(engine)
         self._one_trip = (
             OneTripAppend(
@@ -111,8 +112,7 @@ class SqlStore:
         last: a commit or a compaction in between can only make the parts hold more than the
         head's sequence number says (harmless, updates are idempotent), never less. A room
         this call made holds nothing yet: its head is all there is to read."""
-        async with self.engine.connect() as conn:
-            found = await roomlog.head(conn, room)
+        found = await self._heads.head(room)
         if found is None or found.deleted:
             found, made = await self._opener.open(room)
             if made:

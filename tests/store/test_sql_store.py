@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from pycrdt import Doc, Text
+from sqlalchemy import event
 
 from collab.store import migrate
 from collab.store.base import NewUpdate, NewVersion, RetentionPolicy
@@ -186,3 +187,29 @@ async def test_rooms_opened_at_once_are_made_together_each_as_it_stands(store: S
     assert type(binned).__name__ == "RoomTrashed", binned
     heads = await store.room_heads(fresh)
     assert len(heads) == len(fresh) and not any(h.deleted for h in heads.values())
+
+
+async def test_rooms_loaded_at_once_have_their_heads_read_together(store: SqlStore):
+    """The heads of rooms loaded at the same moment are read by one query per batch, not one
+    query (and one pooled connection) each: a burst of a thousand new documents no longer
+    queues for the pool's connections."""
+    names = [f"burst-{n:03d}" for n in range(300)]
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        loaded = await asyncio.gather(*(store.load(name) for name in names))
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", seen)
+    assert {(room.seq, room.epoch) for room in loaded} == {(0, 1)}
+    head_reads = [
+        q
+        for q in statements
+        if q.lstrip().upper().startswith("SELECT") and "rooms.epoch" in q and "FROM rooms" in q
+    ]
+    # The first load's own batch, then the others' (at most 256 rooms a batch), and the
+    # opener's reads of the heads it made: a handful, not one per room.
+    assert 1 <= len(head_reads) <= 8, len(head_reads)
