@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    Insert,
     String,
     Table,
     bindparam,
@@ -120,6 +121,21 @@ async def open_room(
 _OPEN_CHUNK = 500
 
 
+def _creations(conn: AsyncConnection) -> Insert:
+    """INSERT of new rooms, ignoring those that exist, returning the names it made: one
+    statement, executed with many parameter sets, so SQLAlchemy compiles it once (a VALUES
+    list of 256 rooms compiled afresh took 35 ms)."""
+    dialect = conn.dialect.name
+    statement = _CREATIONS.get(dialect)
+    if statement is None:
+        statement = _dialect(conn).insert(rooms).on_conflict_do_nothing().returning(rooms.c.name)
+        _CREATIONS[dialect] = statement
+    return statement
+
+
+_CREATIONS: dict[str, Insert] = {}
+
+
 async def open_rooms(
     conn: AsyncConnection, names: Sequence[str], now: datetime
 ) -> dict[str, tuple[RoomHead, bool] | RoomTrashed]:
@@ -135,8 +151,7 @@ async def open_rooms(
             | {"title_key": title_key(None, n)}
             for n in chunk
         ]
-        insert = _dialect(conn).insert(rooms).values(rows).on_conflict_do_nothing()
-        made.update((await conn.execute(insert.returning(rooms.c.name))).scalars())
+        made.update((await conn.execute(_creations(conn), rows)).scalars())
     found = await heads(conn, [n for n in names if n in made])
     for name in names:
         if name in made:
