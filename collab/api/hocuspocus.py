@@ -47,9 +47,11 @@ log = logging.getLogger(__name__)
 PATH = "/hocuspocus"
 # Documents one socket may hold open or refused at once (Hocuspocus 4 caps pending ones at 100).
 MAX_DOCUMENTS = 100
-# Frames a document being opened may have queued behind its opening; past it the socket is not
-# read until the document is open.
-QUEUED_WHILE_OPENING = 64
+# Frames queued behind a document's frame that may wait (see `_Turn`): at most this many per
+# document, and this many bytes of them per socket; past either, the socket is not read until
+# that document's queue is handled (TCP then holds the provider back, as any slow reader).
+QUEUED_PER_DOCUMENT = 64
+QUEUED_BYTES_PER_SOCKET = 1 << 20
 # Close codes after which a provider should load the document again: the socket is closed
 # with them (every provider reconnects and resyncs), not the one document.
 _RETRYABLE = frozenset({1011, 1012, 1013})
@@ -59,11 +61,11 @@ TOKEN_REQUEST_LEAD = 30.0
 
 
 @dataclass(slots=True, eq=False)
-class _Opening:
-    """A document being opened, in a task of its own, and its frames not yet handled (the
-    Auth or first message that opens it comes first). Opening a document can wait (the host's
-    authentication hook, the room loaded from the database): the socket's other documents
-    are not held up by it, as Hocuspocus holds up only the document's own messages."""
+class _Turn:
+    """A document's frames handled in a task of their own, in the order they came, because the
+    first may wait: an Auth (the host's hooks decide) or the opening of the document (its room
+    read from the database). The socket's other documents are not held up meanwhile, as
+    Hocuspocus holds up only the document's own messages."""
 
     queued: deque[Frame]
     task: asyncio.Task[None] = dataclasses.field(init=False)
@@ -162,8 +164,9 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         # MAX_DOCUMENTS of them, the oldest is forgotten.
         self._detached: dict[str, None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        # Documents being opened, each with its frames still to handle.
-        self._opening: dict[str, _Opening] = {}
+        # Documents whose frames wait their turn behind one that may wait, and their bytes.
+        self._turns: dict[str, _Turn] = {}
+        self._queued_bytes = 0
         self._ended = False
 
     # -- Inbound -----------------------------------------------------------------------------
@@ -203,55 +206,70 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         return True
 
     async def handle(self, message: Frame | Pong) -> None:
-        """Route one frame to its document; errors of a document close that document. A
-        document being opened gets its frames queued, and the socket's other documents go on
-        meanwhile (see `_Opening`)."""
+        """Route one frame to its document; errors of a document close that document. A frame
+        that may wait (an Auth, the opening of a document) takes a turn of its own, the
+        document's next frames queue behind it, and the socket's other documents go on."""
         if isinstance(message, Pong):
             return
-        opening = self._opening.get(message.key)
-        if opening is not None:
-            opening.queued.append(message)
-            if len(opening.queued) > QUEUED_WHILE_OPENING:
-                # Read no further until the document is open and its queue handled: the
-                # provider is then held back by TCP, as by any slow reader.
-                await asyncio.shield(opening.task)
+        turn = self._turns.get(message.key)
+        if turn is not None:
+            turn.queued.append(message)
+            self._queued_bytes += message.size
+            if (
+                len(turn.queued) > QUEUED_PER_DOCUMENT
+                or self._queued_bytes > QUEUED_BYTES_PER_SOCKET
+            ):
+                await asyncio.shield(turn.task)
             return
-        if self._needs_opening(message):
-            self._start_opening(message)
+        if self._waits(message):
+            self._start_turn(message)
             return
         await self._dispatch(message)
 
-    def _needs_opening(self, message: Frame) -> bool:
-        """Whether `message` opens its document: an Auth for a document not open, or (from
-        a provider with no token; v2 sends no Auth message then) any Yjs message for a
-        document neither open nor refused nor detached."""
-        if message.key in self._documents:
-            return False
-        if isinstance(message.message, Auth):
+    def _waits(self, message: Frame) -> bool:
+        """Whether handling `message` may wait: an Auth (the host's hooks decide), or (from a
+        provider with no token; v2 sends no Auth message then) any Yjs message for a document
+        neither open nor refused nor detached (its room is loaded)."""
+        key, body = message.key, message.message
+        if isinstance(body, Auth):
             return True
-        key = message.key
-        return isinstance(message.message, Message) and not (
-            key in self._refused or key in self._detached
-        )
+        if key in self._documents:
+            return False
+        return isinstance(body, Message) and not (key in self._refused or key in self._detached)
 
-    def _start_opening(self, message: Frame) -> None:
-        """Open the document in a task of its own; its frames wait in order meanwhile."""
+    def _held(self) -> int:
+        """Documents counted under MAX_DOCUMENTS: open, refused, or being opened."""
+        opening = sum(
+            key not in self._documents and key not in self._refused for key in self._turns
+        )
+        return len(self._documents) + len(self._refused) + opening
+
+    def _start_turn(self, message: Frame) -> None:
+        """Handle `message` in a task of its own; the document's next frames wait behind it."""
         key = message.key
-        refused = len(self._refused) - (key in self._refused)  # asked for again: not twice
-        if len(self._documents) + refused + len(self._opening) >= MAX_DOCUMENTS:
+        # A document asked for again after a refusal takes the place it held.
+        if key not in self._documents and self._held() - (key in self._refused) >= MAX_DOCUMENTS:
             reason = f"too many documents on one socket (limit {MAX_DOCUMENTS})"
             self._connection.send(hocuspocus.permission_denied(key, reason))
             return
-        opening = _Opening(deque([message]))
-        self._opening[key] = opening
-        opening.task = asyncio.create_task(self._open_in_turn(key, opening), name="open document")
+        turn = _Turn(deque([message]))
+        self._queued_bytes += message.size
+        self._turns[key] = turn
+        turn.task = asyncio.create_task(self._take_turn(key, turn), name="document turn")
 
-    async def _open_in_turn(self, key: str, opening: _Opening) -> None:
-        """Handle the document's frames in the order they came, its opening first, until none
-        is left; the socket fails as its read loop would have failed on them."""
+    async def _take_turn(self, key: str, turn: _Turn) -> None:
+        """Handle the document's frames in the order they came until none is left, or the
+        socket failed; the socket fails as its read loop would have failed on them. A queued
+        request of full-state work waits for its allowances as the read loop makes it wait."""
+        first = True
         try:
-            while opening.queued and not self._ended:
-                await self._dispatch(opening.queued.popleft())
+            while turn.queued and not self._ended and self._connection.failure is None:
+                frame = turn.queued.popleft()
+                self._queued_bytes -= frame.size
+                if not first:
+                    await self._wait_for_state_work(frame)
+                first = False
+                await self._dispatch(frame)
         except CollabError as error:
             self._connection.fail(error)
         except Exception:
@@ -259,7 +277,16 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
             log.exception("document %r on connection %d failed", key, connection_id)
             self._connection.fail(CollabError("internal error"))
         finally:
-            del self._opening[key]
+            self._queued_bytes -= sum(frame.size for frame in turn.queued)
+            turn.queued.clear()
+            del self._turns[key]
+
+    async def _wait_for_state_work(self, frame: Frame) -> None:
+        """Wait until the document's full-state allowances (its own, its socket's, its user's
+        and address's) have room, as the read loop waits before reading such a request."""
+        delay = max((bucket.delay(0) for bucket in self.state_work(frame)), default=0.0)
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     async def _dispatch(self, message: Frame) -> None:
         """Handle one frame of a document, in its turn."""
@@ -320,6 +347,8 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         except CollabError as error:
             self._refuse(key, error, version)
             return
+        if self._ended or self._connection.failure is not None:
+            return  # the socket failed while the hooks decided: nothing to join for
         identity, role = admitted.identity, admitted.role
         origin, live_name = peer_origin(self._state, admitted)
         shared: tuple[TokenBucket, ...] = self._connection.state_buckets
@@ -461,8 +490,8 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
         self._ended = True
         for task in self._tasks:
             task.cancel()
-        for opening in self._opening.values():  # as the read loop's own work would be
-            opening.task.cancel()
+        for turn in self._turns.values():  # as the read loop's own work would be
+            turn.task.cancel()
         documents = list(self._documents.values())
         self._documents.clear()
         for joined in documents:

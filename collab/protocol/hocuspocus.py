@@ -9,7 +9,7 @@ sends a peer becomes a Hocuspocus frame by prefixing the document name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from collab.errors import CollabError, MalformedMessage, ProtocolError
@@ -90,6 +90,8 @@ class Frame:
     message: DocumentMessage
     # Where the message type starts in the frame (after the document name).
     offset: int = 0
+    # The frame's length in bytes.
+    size: int = field(default=0, compare=False)
 
     @property
     def document(self) -> str:
@@ -119,9 +121,9 @@ def decode_frame(frame: bytes) -> Frame | Pong:
         raise MalformedMessage("document name is not valid UTF-8") from None
     start = reader.pos
     try:
-        return Frame(key, _decode_body(frame, reader), start)
+        return Frame(key, _decode_body(frame, reader), start, len(frame))
     except CollabError as error:
-        return Frame(key, Invalid(error), start)
+        return Frame(key, Invalid(error), start, len(frame))
 
 
 def _decode_body(frame: bytes, reader: Reader) -> DocumentMessage:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -56,6 +56,11 @@ class _Batches(Generic[Answer]):
                 names = list(self._waiting)[:_BATCH]
                 batch = {name: self._waiting.pop(name) for name in names}
                 await self._settle(batch)
+        except BaseException:
+            # Cancelled (the loop is closing): nobody is left waiting for a batch to come.
+            _cancel(self._waiting)
+            self._waiting.clear()
+            raise
         finally:
             self._running = None
 
@@ -66,6 +71,9 @@ class _Batches(Generic[Answer]):
             answers = await self._answer(sorted(batch))
         except Exception as error:  # the whole batch failed: every waiter is told
             answers = dict.fromkeys(batch, error)
+        except BaseException:
+            _cancel(batch)
+            raise
         for room, futures in batch.items():
             answer = answers[room]
             for future in futures:
@@ -75,6 +83,12 @@ class _Batches(Generic[Answer]):
                     future.set_exception(answer)
                 else:
                     future.set_result(answer)
+
+
+def _cancel(waiting: dict[str, list[asyncio.Future[Any]]]) -> None:
+    for futures in waiting.values():
+        for future in futures:
+            future.cancel()
 
 
 class RoomOpener(_Batches[tuple[RoomHead, bool]]):

@@ -16,7 +16,8 @@ of the statement's forms the first time (a round trip; the first also has asyncp
 bytea[] and varchar[] types, once per connection), and from then on an append is one
 Bind/Execute/Sync exchange. A connection found closed (the server restarted, say) is let go
 before it is used, and one that failed is let go after: the next append takes a new one from
-the engine's pool. No private name of asyncpg or SQLAlchemy.
+the engine's pool. The kept connection is one of the pool's (5 by default, and 10 more on
+demand) for as long as the store is open. No private name of asyncpg or SQLAlchemy.
 
 Only for the common batch: updates to one room, each naming the epoch it was loaded at, and,
 when the batch has a key, its first attempt (a retry looks its key up first). A batch of many
@@ -144,6 +145,7 @@ class OneStatementAppend:
         self._statements: dict[tuple[bool, bool], CompiledStatement] = {}
         self._conn: AsyncConnection | None = None
         self._using = asyncio.Lock()
+        self._closed = False
 
     @staticmethod
     def applies(items: Sequence[object], key: str | None, fresh: bool) -> bool:
@@ -193,6 +195,7 @@ class OneStatementAppend:
 
     async def close(self) -> None:
         """Wait for the append under way, then give the connection back to the pool."""
+        self._closed = True  # appends after this take the pool's connections
         async with self._using:
             conn, self._conn = self._conn, None
             if conn is not None:
@@ -208,7 +211,7 @@ class OneStatementAppend:
     async def _run(self, statement: CompiledStatement, parameters: tuple[Any, ...]) -> int | None:
         """The statement's one value, on this path's connection; on one of the pool's if
         another append is using that one (a checkout, a pre-ping, then the statement)."""
-        if self._using.locked():
+        if self._using.locked() or self._closed:
             async with self._engine.connect() as conn:
                 return await _last_seq(conn, statement, parameters)
         async with self._using:

@@ -189,12 +189,14 @@ class SqlStore:
                 return Appended([], {updates[0].room: pair})
             self._counted["sqlalchemy"].inc()
             async with self.engine.begin() as conn:
-                if (
-                    ledger
-                    and not fresh
-                    and (earlier := await self._batches.find(conn, ledger)) is not None
-                ):
-                    return earlier
+                if ledger and not fresh:
+                    # An attempt whose reply was lost may still be running on the server: it
+                    # holds the rooms' rows until it ends, so take them (in name order, as an
+                    # append does) before looking its key up.
+                    for room in sorted({item.room for item in items}):
+                        await roomlog.lock(conn, room)
+                    if (earlier := await self._batches.find(conn, ledger)) is not None:
+                        return earlier
                 seqs = await roomlog.advance(conn, items, now)
                 if updates:
                     rows = roomlog.numbered_rows(updates, seqs, now)

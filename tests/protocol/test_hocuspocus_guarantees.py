@@ -16,7 +16,7 @@ import websockets
 from pycrdt import Doc, Text
 
 import collab
-from collab.api.hocuspocus import MAX_DOCUMENTS, QUEUED_WHILE_OPENING
+from collab.api.hocuspocus import MAX_DOCUMENTS, QUEUED_PER_DOCUMENT
 from collab.auth import Grant, Identity, Role
 from collab.hooks import Authenticate, Authorize, Change, Connect, Disconnect, Hooks
 from collab.protocol.awareness import AwarenessEntry, decode_awareness, encode_awareness_entries
@@ -575,7 +575,7 @@ async def test_frames_past_the_queue_of_a_document_being_opened_are_all_handled(
 ):
     """More frames behind a document being opened than it may queue: the socket waits for
     the document instead of queuing more, and none is lost."""
-    count = QUEUED_WHILE_OPENING * 2
+    count = QUEUED_PER_DOCUMENT * 2
     hooks = HeldOpen("slow")
     async with app(tmp_path, hooks) as (url, _):
         async with connect(url) as socket:
@@ -617,3 +617,26 @@ async def test_a_socket_closed_while_a_document_opens_leaves_nothing_in_the_room
             return connects, disconnects
 
         await hooks.wait_for(lambda: balance("slow") == (1, 1) and balance("other") == (1, 1))
+
+
+async def test_a_token_refresh_waiting_on_the_hooks_holds_up_only_its_document(tmp_path: Path):
+    """A fresh token for an open document (Hocuspocus' token sync) is checked by the host's
+    hooks, which may take their time: meanwhile the socket's other documents are written, and
+    the refreshed document goes on once its check is done."""
+    hooks = HeldOpen()
+    async with app(tmp_path, hooks) as (url, _):
+        async with connect(url) as socket:
+            await socket.send(auth("kept", "ada"), auth("other", "ada"))
+            await socket.opened("kept")
+            await socket.opened("other")
+            hooks.held.add("kept")
+            await socket.send(auth("kept", "ada"))
+            async with asyncio.timeout(10):
+                await hooks.asked.wait()
+            await socket.stored("other", "went on")
+            hooks.release.set()
+            await socket.stored("kept", "still open")
+            # Answered once, when it opened: the refresh with the same role changes nothing.
+            assert [f[2] for f in socket.seen if f[:2] == ("kept", 2)] == [
+                b"\x02" + write_var_bytes(b"read-write")
+            ]

@@ -20,7 +20,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
-from collab.errors import WriteFenced, WriteRejected
+from collab.errors import StoreUnavailable, WriteFenced, WriteRejected
 from collab.metrics import Metrics
 from collab.store import migrate
 from collab.store.base import Appended, NewUpdate, NewVersion
@@ -39,8 +39,9 @@ class _Wire:
     """A relay in front of PostgreSQL that reads the client's side of the protocol: each Sync,
     Flush (the client waits for what it asked so far) or simple Query is one round trip."""
 
-    def __init__(self) -> None:
+    def __init__(self, upstream: tuple[str, int]) -> None:
         self.port = 0
+        self.upstream = upstream
         self.messages: Counter[str] = Counter()
         self.queries: list[str] = []
         self._server: asyncio.Server | None = None
@@ -72,7 +73,7 @@ class _Wire:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", 5432)
+        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
         for task in (
             asyncio.create_task(self._pipe(reader, up_writer, self._read_client())),
             asyncio.create_task(self._pipe(up_reader, writer, None)),
@@ -116,8 +117,9 @@ class _Wire:
 
 
 @pytest.fixture
-async def wire() -> AsyncIterator[_Wire]:
-    async with _Wire() as relay:
+async def wire(postgres_url: str) -> AsyncIterator[_Wire]:
+    url = make_url(postgres_url)
+    async with _Wire((url.host or "127.0.0.1", url.port or 5432)) as relay:
         yield relay
 
 
@@ -331,6 +333,38 @@ async def test_a_retry_of_a_committed_key_returns_it_and_stores_nothing_twice(
     assert stored.seqs == {"once": (len(updates) + 1, len(updates) + 1)}
 
 
+async def test_a_retry_waits_for_an_attempt_still_running_and_returns_its_result(
+    store: SqlStore,
+):
+    """The reply of an attempt was lost while its statement still runs on the server (waiting
+    for a lock, say): the retry waits for it to end, then finds its key, instead of missing it,
+    storing the batch again and colliding with its key. Here another transaction holds the
+    room's row and records the key, as the first attempt would, and commits only once the
+    retry is seen waiting for the row."""
+    updates, _ = _edits(2)
+    epoch = (await store.load("slow")).epoch
+    batch = [NewUpdate("slow", u, epoch=epoch) for u in updates]
+    result = '{"seqs": {"slow": [7, 8]}, "versions": []}'
+    async with store.engine.connect() as first:
+        await first.execute(text("SELECT name FROM rooms WHERE name = 'slow' FOR UPDATE"))
+        await first.execute(
+            text("INSERT INTO commit_batches (id, created_at, result) VALUES ('lost', now(), :r)"),
+            {"r": result},
+        )
+        retry = asyncio.create_task(store.append(batch, batch="lost"))
+        waiting = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        async with store.engine.connect() as watcher, asyncio.timeout(10):
+            while not retry.done() and not await watcher.scalar(text(waiting)):
+                await watcher.commit()  # a transaction reads one snapshot of the statistics
+                await asyncio.sleep(0.02)
+        await first.commit()
+    assert await retry == Appended([], {"slow": (7, 8)})
+    assert await _rows(store, "slow") == []
+
+
 async def test_updates_naming_no_author_nor_session(store: SqlStore):
     updates, expected = _edits(3)
     epoch = (await store.load("plain")).epoch
@@ -407,8 +441,9 @@ async def test_concurrent_appends_are_numbered_without_gaps_or_repeats(
 
 
 async def test_a_connection_the_server_ended_is_replaced(store: SqlStore):
-    """The server ends the path's connection (a restart, an administrator): the next append
-    takes a new one instead of failing."""
+    """The server ends the path's connection (a restart, an administrator): it costs at most
+    one failed attempt, which the writer's retry recovers, and the appends after take a new
+    connection."""
     updates, _ = _edits(3)
     epoch = (await store.load("r")).epoch
     await store.append([NewUpdate("r", updates[0], epoch=epoch)])
@@ -420,9 +455,15 @@ async def test_a_connection_the_server_ended_is_replaced(store: SqlStore):
             while await conn.scalar(text(f"SELECT count(*) {others}")):
                 await conn.commit()  # a transaction reads one snapshot of the statistics
                 await asyncio.sleep(0.02)
-    await asyncio.sleep(0.1)  # the client reads the server's goodbye
-    second = await store.append([NewUpdate("r", updates[1], epoch=epoch)])
-    third = await store.append([NewUpdate("r", updates[2], epoch=epoch)])
+    # The client may not have read the server's goodbye yet: then this first attempt fails as
+    # an outage, and the writer's retry (which looks its key up first) stores it.
+    try:
+        second = await store.append(
+            [NewUpdate("r", updates[1], epoch=epoch)], batch="b2", fresh=True
+        )
+    except StoreUnavailable:
+        second = await store.append([NewUpdate("r", updates[1], epoch=epoch)], batch="b2")
+    third = await store.append([NewUpdate("r", updates[2], epoch=epoch)], batch="b3", fresh=True)
     assert (second.seqs, third.seqs) == ({"r": (2, 2)}, {"r": (3, 3)})
 
 
