@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from types import TracebackType
+
+# Fed each chunk of bytes a client sends through the relay, in order.
+Watcher = Callable[[bytes], None]
 
 
 class TcpProxy:
-    """Relays connections from `port` to `target_host:target_port` until `cut()`."""
+    """Relays connections from `port` to `target_host:target_port` until `cut()`. With `watch`,
+    each relayed connection's client bytes are also fed to a watcher `watch()` makes for it."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(
+        self, target_host: str, target_port: int, *, watch: Callable[[], Watcher] | None = None
+    ) -> None:
         self.target = (target_host, target_port)
+        self._watch = watch
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -50,15 +58,23 @@ class TcpProxy:
             writer.transport.abort()
             return
         self._writers |= {writer, upstream_writer}
-        for source, sink in ((reader, upstream_writer), (upstream_reader, writer)):
-            pipe = asyncio.create_task(_pipe(source, sink))
+        watcher = self._watch() if self._watch is not None else None
+        for source, sink, seen in (
+            (reader, upstream_writer, watcher),
+            (upstream_reader, writer, None),
+        ):
+            pipe = asyncio.create_task(_pipe(source, sink, seen))
             self._pipes.add(pipe)
             pipe.add_done_callback(self._pipes.discard)
 
 
-async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+async def _pipe(
+    source: asyncio.StreamReader, sink: asyncio.StreamWriter, seen: Watcher | None = None
+) -> None:
     with contextlib.suppress(OSError):
         while data := await source.read(65536):
+            if seen is not None:
+                seen(data)
             sink.write(data)
             await sink.drain()
     sink.close()

@@ -143,7 +143,7 @@ class OneStatementAppend:
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._ledger = ledger
         self._statements: dict[tuple[bool, bool], CompiledStatement] = {}
-        self._conn: AsyncConnection | None = None
+        self._kept: AsyncConnection | None = None
         self._using = asyncio.Lock()
         self._closed = False
 
@@ -170,12 +170,8 @@ class OneStatementAppend:
         room = updates[0].room
         sweep = key is not None and self._ledger.sweeps_next()
         statement = self._compiled(key is not None, sweep)
-        values: dict[str, Any] = {
-            "b_room": room,
-            "b_epoch": updates[-1].epoch,
-            "b_rows": len(updates),
-            "b_bytes": sum(len(u.data) for u in updates),
-            "b_now": now,
+        values = roomlog.advance_values(room, updates, now, updates[-1].epoch)
+        values |= {
             "b_datas": [u.data for u in updates],
             "b_authors": [u.author for u in updates],
             "b_sessions": [u.session for u in updates],
@@ -197,7 +193,7 @@ class OneStatementAppend:
         """Wait for the append under way, then give the connection back to the pool."""
         self._closed = True  # appends after this take the pool's connections
         async with self._using:
-            conn, self._conn = self._conn, None
+            conn, self._kept = self._kept, None
             if conn is not None:
                 await conn.close()
 
@@ -220,7 +216,7 @@ class OneStatementAppend:
                 return await _last_seq(conn, statement, parameters)
             except DBAPIError:
                 if conn.invalidated:  # lost: the next append takes a new connection
-                    self._conn = None
+                    self._kept = None
                     await _discard(conn)
                 else:  # the server answered (a refusal, a lock timeout): the statement was
                     await conn.rollback()  # undone; autocommit: nothing is sent
@@ -228,22 +224,22 @@ class OneStatementAppend:
             except BaseException:
                 # Cancelled mid-way, or failed on the way to the server: the connection may be
                 # half-way through an exchange. Let it go; the next append takes a new one.
-                self._conn = None
+                self._kept = None
                 await _discard(conn)
                 raise
 
     async def _connection(self) -> AsyncConnection:
         """This path's connection: a new one from the pool (pinged on checkout) if there is none
         yet or the one kept was closed meanwhile (the server restarted or ended the session)."""
-        conn = self._conn
+        conn = self._kept
         if conn is not None and not conn.invalidated:
             driver = (await conn.get_raw_connection()).driver_connection
             if driver is not None and not driver.is_closed():
                 return conn
-        self._conn = None
+        self._kept = None
         if conn is not None:
             await _discard(conn)
-        self._conn = conn = await self._engine.connect()
+        self._kept = conn = await self._engine.connect()
         return conn
 
 

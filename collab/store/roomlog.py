@@ -60,6 +60,21 @@ ADVANCE = (
 ADVANCE_FENCED = ADVANCE.where(rooms.c.epoch == bindparam("b_epoch"))
 
 
+def advance_values(
+    room: str, added: Sequence[NewUpdate], now: datetime, epoch: int | None = None
+) -> dict[str, Any]:
+    """ADVANCE's values for `added`, the room's new rows (and, with `epoch`, ADVANCE_FENCED's)."""
+    values: dict[str, Any] = {
+        "b_room": room,
+        "b_rows": len(added),
+        "b_bytes": sum(len(u.data) for u in added),
+        "b_now": now if added else None,
+    }
+    if epoch is not None:
+        values["b_epoch"] = epoch
+    return values
+
+
 def _head(row: Any) -> RoomHead:
     return RoomHead(int(row.seq), int(row.epoch), row.deleted_at is not None)
 
@@ -188,13 +203,8 @@ async def advance(
         epoch = epochs[room]
         if epoch is None:
             await open_room(conn, room, now)
-        size = sum(len(u.data) for u in added)
-        edited = now if added else None
-        params = {"b_room": room, "b_rows": len(added), "b_bytes": size, "b_now": edited}
-        if epoch is None:
-            last = await conn.scalar(ADVANCE, params)
-        else:
-            last = await conn.scalar(ADVANCE_FENCED, {**params, "b_epoch": epoch})
+        params = advance_values(room, added, now, epoch)
+        last = await conn.scalar(ADVANCE if epoch is None else ADVANCE_FENCED, params)
         if last is None:
             raise WriteFenced(f"room {room!r} was deleted; the write is refused")
         seqs[room] = (int(last) - len(added) + 1, int(last))

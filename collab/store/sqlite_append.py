@@ -125,13 +125,7 @@ class OneTripAppend:
         seqs: dict[str, tuple[int, int]] = {}
         for room in sorted(per_room):
             added = per_room[room]
-            values: dict[str, Any] = {
-                "b_room": room,
-                "b_epoch": added[-1].epoch,
-                "b_rows": len(added),
-                "b_bytes": sum(len(u.data) for u in added),
-                "b_now": now,
-            }
+            values = roomlog.advance_values(room, added, now, added[-1].epoch)
             row = db.execute(self._advance.sql, self._advance.parameters(values)).fetchone()
             if row is None:
                 return room

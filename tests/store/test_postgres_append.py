@@ -6,13 +6,11 @@ many rooms, concurrent appends and a connection the server ended."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import struct
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 import pytest
@@ -28,6 +26,7 @@ from collab.store.batches import BatchLedger, result_parts, result_text
 from collab.store.db import create_engine
 from collab.store.sql import SqlStore
 from tests.store.test_sql_store import _edits, _text
+from tests.tcpproxy import TcpProxy, Watcher
 
 _POSTGRES_PROTOCOL = 196608  # 3.0: the startup message; before it, SSL/GSS requests
 _POISON = (
@@ -36,16 +35,13 @@ _POISON = (
 
 
 class _Wire:
-    """A relay in front of PostgreSQL that reads the client's side of the protocol: each Sync,
+    """What a client sends PostgreSQL through a `TcpProxy` (`watcher` reads it): each Sync,
     Flush (the client waits for what it asked so far) or simple Query is one round trip."""
 
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.port = 0
-        self.upstream = upstream
+    def __init__(self) -> None:
+        self.port = 0  # the relay's, once it listens
         self.messages: Counter[str] = Counter()
         self.queries: list[str] = []
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def round_trips(self) -> int:
@@ -55,45 +51,13 @@ class _Wire:
         self.messages.clear()
         self.queries.clear()
 
-    async def __aenter__(self) -> _Wire:
-        self._server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
+    def watcher(self) -> Watcher:
+        """A reader of one connection's client bytes."""
+        reader = self._read_client()
+        next(reader)
+        return reader.send
 
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._server is not None:
-            self._server.close()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
-        for task in (
-            asyncio.create_task(self._pipe(reader, up_writer, self._read_client())),
-            asyncio.create_task(self._pipe(up_reader, writer, None)),
-        ):
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    @staticmethod
-    async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter, seen: Any) -> None:
-        if seen is not None:
-            next(seen)
-        with contextlib.suppress(OSError):
-            while data := await source.read(65536):
-                if seen is not None:
-                    seen.send(data)
-                sink.write(data)
-                await sink.drain()
-        sink.close()
-
-    def _read_client(self) -> Any:
+    def _read_client(self) -> Generator[None, bytes, None]:
         """A generator fed the client's bytes: counts its messages by type."""
         buffer, started = b"", False
         while True:
@@ -119,8 +83,10 @@ class _Wire:
 @pytest.fixture
 async def wire(postgres_url: str) -> AsyncIterator[_Wire]:
     url = make_url(postgres_url)
-    async with _Wire((url.host or "127.0.0.1", url.port or 5432)) as relay:
-        yield relay
+    seen = _Wire()
+    async with TcpProxy(url.host or "127.0.0.1", url.port or 5432, watch=seen.watcher) as relay:
+        seen.port = relay.port
+        yield seen
 
 
 def _through(url: str, relay: _Wire) -> str:
@@ -149,28 +115,26 @@ async def store(postgres_url: str, metrics: Metrics) -> AsyncIterator[SqlStore]:
     await sql_store.close()
 
 
-async def _rows(store: SqlStore, room: str) -> list[Any]:
+async def _select(store: SqlStore, sql: str, room: str) -> list[Any]:
     async with store.engine.connect() as conn:
-        result = await conn.execute(
-            text(
-                "SELECT id, seq, data, author, agent_session, created_at FROM updates "
-                "WHERE room = :r ORDER BY id"
-            ),
-            {"r": room},
-        )
-        return list(result.all())
+        return list((await conn.execute(text(sql), {"r": room})).all())
+
+
+async def _rows(store: SqlStore, room: str) -> list[Any]:
+    return await _select(
+        store,
+        "SELECT id, seq, data, author, agent_session, created_at FROM updates "
+        "WHERE room = :r ORDER BY id",
+        room,
+    )
 
 
 async def _room(store: SqlStore, room: str) -> tuple[Any, ...]:
-    async with store.engine.connect() as conn:
-        row = await conn.execute(
-            text(
-                "SELECT seq, log_count, log_bytes, updated_at, epoch, deleted_at FROM rooms "
-                "WHERE name = :r"
-            ),
-            {"r": room},
-        )
-        return tuple(row.one())
+    sql = (
+        "SELECT seq, log_count, log_bytes, updated_at, epoch, deleted_at FROM rooms WHERE name = :r"
+    )
+    [row] = await _select(store, sql, room)
+    return tuple(row)
 
 
 async def _pending(store: SqlStore, room: str) -> list[str]:
