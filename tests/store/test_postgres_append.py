@@ -189,7 +189,9 @@ async def test_an_append_of_updates_is_one_statement_and_one_round_trip(
         # SQLAlchemy's path, for comparison (the relay sees its transaction): a retry.
         wire.clear()
         await store.append([NewUpdate("r", updates[0], epoch=epoch)], batch="retried")
-        assert wire.round_trips > 5 and {"BEGIN;", "COMMIT;"} <= set(wire.queries)
+        # asyncpg says "BEGIN;", or "BEGIN ISOLATION LEVEL ..." in some releases.
+        begun = any(q.startswith("BEGIN") for q in wire.queries)
+        assert wire.round_trips > 5 and begun and "COMMIT;" in wire.queries
         assert _text((await store.read_since("r", 0)).parts) == expected
     finally:
         await store.close()
