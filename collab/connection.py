@@ -383,6 +383,16 @@ class Connection:
         for bucket in self._state_buckets:
             bucket.charge(size)
 
+    def failed_with(self, error: BaseException) -> None:
+        """Close for an error raised while handling what the client sent (by the read loop, or
+        by work it handed on): a CollabError with its own code, anything else, logged, as an
+        internal error."""
+        if isinstance(error, CollabError):
+            self.fail(error)
+            return
+        log.error("connection %d failed", self._origin.connection_id, exc_info=error)
+        self.fail(CollabError("internal error"))
+
     def fail(self, error: CollabError) -> None:
         """Stop reading and close with the error's code once the read loop unwinds. A slow
         consumer's queued frames are dropped at once (they are what holds the memory)."""
@@ -430,13 +440,10 @@ class Connection:
         except asyncio.CancelledError:
             if self._failure is None:
                 raise
-        except CollabError as error:
-            self.fail(error)
         except BaseException as error:
             if isinstance(error, CONTROL_FLOW):
                 raise
-            log.exception("connection %d failed", self._origin.connection_id)
-            self.fail(CollabError("internal error"))
+            self.failed_with(error)
         finally:
             self._reading = False
             if self._transport is not None:

@@ -259,7 +259,7 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
 
     async def _take_turn(self, key: str, turn: _Turn) -> None:
         """Handle the document's frames in the order they came until none is left, or the
-        socket failed; the socket fails as its read loop would have failed on them. A queued
+        socket failed; an error fails the socket as in its read loop. A queued
         request of full-state work waits for its allowances as the read loop makes it wait."""
         first = True
         try:
@@ -270,12 +270,8 @@ class HocuspocusSocket(Inbound[Frame | Pong]):
                     await self._wait_for_state_work(frame)
                 first = False
                 await self._dispatch(frame)
-        except CollabError as error:
-            self._connection.fail(error)
-        except Exception:
-            connection_id = self._connection.origin.connection_id
-            log.exception("document %r on connection %d failed", key, connection_id)
-            self._connection.fail(CollabError("internal error"))
+        except Exception as error:
+            self._connection.failed_with(error)
         finally:
             self._queued_bytes -= sum(frame.size for frame in turn.queued)
             turn.queued.clear()
