@@ -7,6 +7,7 @@ import base64
 import contextlib
 import json
 import os
+import socket
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -204,11 +205,26 @@ class YClient:
 
 
 async def open_stalled_client(
-    port: int, room: str, token: str | None = None
+    port: int, room: str, token: str | None = None, receive_buffer: int | None = None
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A raw client that completes the WebSocket handshake, sends SyncStep1, and then never
-    reads or answers a ping again (a slow consumer, or a peer whose network went away)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reads or answers a ping again (a slow consumer, or a peer whose network went away).
+
+    `receive_buffer` (bytes) shrinks the socket's receive buffer before it connects, so the
+    kernel holds little of what the server sends it and the server's own queue fills sooner."""
+    if receive_buffer is None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    else:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.setblocking(False)
+        try:
+            await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+        except BaseException:
+            sock.close()
+            raise
+        # The stream reader's own buffer stays small too (it stops reading at twice its limit).
+        reader, writer = await asyncio.open_connection(sock=sock, limit=receive_buffer)
     key = base64.b64encode(os.urandom(16)).decode()
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
     writer.write(

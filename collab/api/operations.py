@@ -105,7 +105,7 @@ class Reply:
 class Operation:
     """One method of one path: its documentation and the declarations its handler parses with.
     `role`: the role it needs on the room in the path; `problems`: error statuses particular
-    to it (the common ones, 401, 403, 404, 413, 415, 422, 503, follow from the rest)."""
+    to it (the common ones, 401, 403, 404, 410, 413, 415, 422, 503, follow from the rest)."""
 
     id: str
     summary: str
