@@ -128,7 +128,7 @@ async def test_schema_and_docs_are_served(server: ServerProcess, app):
         }
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(600)  # about 1 minute alone, 3.5 under the whole suite's load
 @pytest.mark.slow
 async def test_schemathesis_finds_no_server_errors_and_no_undocumented_answers(
     make_server: ServerFactory, sqlite_url: str
