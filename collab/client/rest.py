@@ -70,6 +70,10 @@ class Room:
         )
 
 
+# Seconds the client's own HTTP client waits for each answer.
+DEFAULT_TIMEOUT = 30.0
+
+
 @dataclass(frozen=True, slots=True)
 class RoomPage:
     """One page of rooms, newest edit first, and the cursor of the next page (None at the end)."""
@@ -82,14 +86,23 @@ class CollabClient(
     PeopleCalls, CommentCalls, SuggestionCalls, TrashCalls, ImageCalls, AgentCalls, ContentCalls
 ):
     """Async client for one collab server: every REST endpoint, plus `live()` documents. It
-    acts with a token, or as a person once `sign_in` has run (their session cookie)."""
+    acts with a token, or as a person once `sign_in` has run (their session cookie).
+
+    Without an `http` client of the caller's, it makes one that waits up to `timeout` seconds
+    for each answer (connecting, reading, writing): a PDF of a long document, an import or a
+    copy can take longer than httpx's default 5 s on a busy server."""
 
     def __init__(
-        self, base_url: str, *, token: str | None = None, http: httpx.AsyncClient | None = None
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        http: httpx.AsyncClient | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._http = http if http is not None else httpx.AsyncClient()
+        self._http = http if http is not None else httpx.AsyncClient(timeout=timeout)
         self._owns_http = http is None
         self.csrf_token: str | None = None
 
