@@ -18,28 +18,11 @@ from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
 
-from collab.api import (
-    agents,
-    blame,
-    comments,
-    content,
-    errors,
-    health,
-    history,
-    hocuspocus,
-    images,
-    links,
-    mentions,
-    openapi,
-    people,
-    rooms,
-    sharing,
-    suggestions,
-    trash,
-    ws,
-)
+from collab.api import errors, health, hocuspocus, ws
 from collab.api import metrics as api_metrics
+from collab.api.deferred import DeferredRoutes
 from collab.api.hosts import AllowedHosts, HostCheck
 from collab.api.pages import Pages, web_dist
 from collab.auth import Authenticator
@@ -112,26 +95,15 @@ def create_app(
             yield
 
     pages = Pages(web_dist())
+    rest = DeferredRoutes("the REST API", lambda: _rest_routes(settings))
+    if settings.oidc_issuer:  # its settings are checked, and warned about, at start
+        rest.load()
     routes = [
         *ws.routes,
         *hocuspocus.routes,
         *health.routes,
         *api_metrics.routes,
-        *rooms.routes,
-        *content.routes,
-        *history.routes,
-        *links.routes,
-        *comments.routes,
-        *suggestions.routes,
-        *blame.routes,
-        *images.routes,
-        *mentions.routes,
-        *people.routes,
-        *people.provider_routes(settings),
-        *sharing.routes,
-        *agents.routes,
-        *trash.routes,
-        *openapi.routes,
+        rest,
         *mcp_endpoint.routes,
         *pages.routes(),
     ]
@@ -141,6 +113,14 @@ def create_app(
         exception_handlers=errors.handlers,
         middleware=[Middleware(RequestIds), Middleware(HostCheck, AllowedHosts.of(settings))],
     )
+
+
+def _rest_routes(settings: Settings) -> list[BaseRoute]:
+    """The REST API, imported with the first request that reaches it (api/deferred.py): an
+    idle server, or one serving only WebSocket clients and probes, never holds it."""
+    from collab.api import rest
+
+    return rest.routes(settings)
 
 
 @contextlib.asynccontextmanager

@@ -76,3 +76,9 @@ def origin_session(origin: Origin) -> str | None:
 def origin_user(origin: Origin) -> str | None:
     """The person an origin is attributed to, if known."""
     return None if isinstance(origin, RemoteOrigin) else origin.user
+
+
+def is_decimal(raw: str) -> bool:
+    """1 to 18 ASCII digits: "²".isdigit() is True, yet int("²") fails, and int() refuses
+    strings of over 4300 digits."""
+    return 0 < len(raw) <= 18 and raw.isascii() and raw.isdigit()

@@ -33,8 +33,17 @@ from typing import Any
 # "1": collab commands are forked from the launcher (tests/conftest.py sets it unless it is set
 # already); otherwise they run as `python -m collab` (as the benchmarks run servers).
 FORK_ENV = "COLLAB_TEST_FORK"
-# What `collab serve` imports, so that no child imports it again.
-PRELOAD = ("collab.cli", "collab.app", "collab.serving.server", "uvicorn", "aiosqlite")
+# What `collab serve` imports, so that no child imports it again; and the REST API, which a
+# server imports with its first request for it (collab/api/deferred.py): nearly every test asks
+# for it, so each child would import it again. A child still defers it (and logs loading it).
+PRELOAD = (
+    "collab.cli",
+    "collab.app",
+    "collab.serving.server",
+    "uvicorn",
+    "aiosqlite",
+    "collab.api.rest",
+)
 OPTIONAL = ("asyncpg",)  # the PostgreSQL driver, when installed
 
 

@@ -10,8 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from collab.api.models.problems import PROBLEM_JSON, Problem
 from collab.api.pages import error_page
+from collab.api.problem import PROBLEM_JSON, problem_document
 from collab.errors import CollabError, SignInThrottled, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ RETRY_AFTER_SECONDS = 5
 
 def problem(status: int, detail: str, *, instance: str | None = None) -> JSONResponse:
     """An `application/problem+json` response."""
-    body = Problem.of(status, detail, instance or None).model_dump(mode="json", exclude_none=True)
+    body = problem_document(status, detail, instance)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 

@@ -1,4 +1,9 @@
-"""GET /healthz: liveness plus a few gauges; /livez and /readyz for orchestrators' probes."""
+"""GET /healthz: liveness plus a few gauges; /livez and /readyz for orchestrators' probes.
+
+Loaded at start-up while the rest of the API is deferred (collab/api/deferred.py), so probes
+never import pydantic: the bodies are made here as JSON, and the models that document them
+(collab/api/models/health.py) are named by string, imported when the schema is made. A test
+holds every answer to its model."""
 
 from __future__ import annotations
 
@@ -8,15 +13,16 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from collab.api.models.health import Health, Probe, SendBudget
-from collab.api.operations import Operation, Reply, reply, resource
+from collab.api.operations import Operation, Reply, resource
 from collab.state import CollabState
 from collab.store.sql import SqlStore
+
+_MODELS = "collab.api.models.health:"
 
 HEALTH = Operation(
     "health",
     "Liveness and gauges",
-    {200: Reply("The server is up (status says whether it is degraded)", Health)},
+    {200: Reply("The server is up (status says whether it is degraded)", _MODELS + "Health")},
     authenticated=False,
 )
 
@@ -29,27 +35,27 @@ async def health(request: Request) -> Response:
     cluster = state.rooms.cluster
     bus_up = cluster is None or cluster.bus.connected
     budget = state.send_budget
-    gauges = Health(
-        status="ok" if writer["state"] == "ok" and bus_up else "degraded",
-        writer=writer,
-        cluster=None if cluster is None else cluster.status(),
-        send_budget=SendBudget(used=budget.used, limit=budget.limit, dropped=budget.dropped),
-        rooms=len(state.rooms.rooms),
-        room_loads=state.rooms.loads,
-        connections=len(state.connections),
-        pending_writes=state.writer.pending(),
-        throttled=sum(connection.throttled for connection in state.connections),
-        awareness_dropped=sum(
+    gauges = {
+        "status": "ok" if writer["state"] == "ok" and bus_up else "degraded",
+        "writer": writer,
+        "cluster": None if cluster is None else cluster.status(),
+        "send_budget": {"used": budget.used, "limit": budget.limit, "dropped": budget.dropped},
+        "rooms": len(state.rooms.rooms),
+        "room_loads": state.rooms.loads,
+        "connections": len(state.connections),
+        "pending_writes": state.writer.pending(),
+        "throttled": sum(connection.throttled for connection in state.connections),
+        "awareness_dropped": sum(
             room.awareness_dropped + room.presence.dropped for room in state.rooms.rooms.values()
         ),
-    )
-    return reply(gauges)
+    }
+    return JSONResponse(gauges)
 
 
 LIVEZ = Operation(
     "livez",
     "200 while the process serves requests at all",
-    {200: Reply("Alive", Probe)},
+    {200: Reply("Alive", _MODELS + "Probe")},
     authenticated=False,
 )
 
@@ -63,7 +69,7 @@ async def livez(request: Request) -> Response:
 READYZ = Operation(
     "readyz",
     "Whether new clients should come here",
-    {200: Reply("Ready", Probe), 503: Reply("Not ready, and why", Probe)},
+    {200: Reply("Ready", _MODELS + "Probe"), 503: Reply("Not ready, and why", _MODELS + "Probe")},
     description="Not shutting down, the database answers a `SELECT 1` within `ready_timeout` "
     "seconds, and the writer keeps up.",
     authenticated=False,
@@ -77,7 +83,7 @@ async def readyz(request: Request) -> Response:
     state: CollabState = request.app.state.collab
     reason = await _not_ready(state)
     if reason is not None:
-        return reply(Probe(status="unavailable", reason=reason), 503)
+        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 

@@ -11,7 +11,6 @@ from typing import Any
 from starlette.requests import Request
 
 from collab.api.access import origin_allowed
-from collab.api.models.common import is_decimal
 from collab.errors import (
     Forbidden,
     InvalidRequest,
@@ -21,7 +20,7 @@ from collab.errors import (
     UnsupportedData,
 )
 from collab.state import CollabState
-from collab.types import is_valid_room_name
+from collab.types import is_decimal, is_valid_room_name
 
 
 def state_of(request: Request) -> CollabState:

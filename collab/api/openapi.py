@@ -18,9 +18,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from collab.api.deferred import every_route
 from collab.api.models.common import PositiveId, RoomName
-from collab.api.models.problems import PROBLEM_JSON, Problem
+from collab.api.models.problems import Problem
 from collab.api.operations import ApiRoute, BinaryBody, JsonBody, Operation, Reply
+from collab.api.problem import PROBLEM_JSON, problem_document
 from collab.config import package_version
 
 REF = "#/components/schemas/{model}"
@@ -71,8 +73,8 @@ INFO = {
 
 
 def build_schema(routes: Iterable[BaseRoute]) -> dict[str, Any]:
-    """The OpenAPI document of every ApiRoute among `routes`."""
-    api = [route for route in routes if isinstance(route, ApiRoute)]
+    """The OpenAPI document of every ApiRoute among `routes` (deferred groups included)."""
+    api = [route for route in every_route(list(routes)) if isinstance(route, ApiRoute)]
     api.sort(key=lambda route: not route.path.startswith("/api/"))  # the probes last
     refs, schemas = _components(api)
     return {
@@ -90,7 +92,11 @@ def _components(routes: list[ApiRoute]) -> tuple[Refs, dict[str, Any]]:
     """A $ref per (model, mode), and the schemas they point to."""
     pairs: set[tuple[type[BaseModel], JsonSchemaMode]] = {(Problem, "serialization")}
     for operation in (op for route in routes for op in route.operations.values()):
-        pairs |= {(r.model, "serialization") for r in operation.replies.values() if r.model}
+        pairs |= {
+            (model, "serialization")
+            for model in (r.model_class for r in operation.replies.values())
+            if model is not None
+        }
         if isinstance(operation.body, JsonBody):
             pairs.add((operation.body.model, "validation"))
     ordered = sorted(pairs, key=lambda pair: (pair[0].__name__, pair[1]))
@@ -206,8 +212,9 @@ def _request_body(
 def _reply(reply: Reply, refs: Refs, schemas: dict[str, Any]) -> dict[str, Any]:
     doc: dict[str, Any] = {"description": reply.description}
     content: dict[str, Any] = {}
-    if reply.model is not None:
-        content["application/json"] = _media(refs[(reply.model, "serialization")], schemas)
+    model = reply.model_class
+    if model is not None:
+        content["application/json"] = _media(refs[(model, "serialization")], schemas)
     content.update({media: dict(value) for media, value in reply.content.items()})
     if content:
         doc["content"] = content
@@ -268,9 +275,7 @@ def _problems(path: str, method: str, operation: Operation) -> dict[int, str]:
 
 
 def _problem(status: int, description: str) -> dict[str, Any]:
-    example = Problem.of(status, description.split(":")[0].split(";")[0]).model_dump(
-        exclude_none=True
-    )
+    example = problem_document(status, description.split(":")[0].split(";")[0])
     media = {"schema": {"$ref": REF.format(model="Problem")}, "example": example}
     doc: dict[str, Any] = {"description": description, "content": {PROBLEM_JSON: media}}
     if status in (429, 503):

@@ -3,26 +3,38 @@ body through these declarations, and collab/api/openapi.py documents the same on
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from collab.api.access import authorize
 from collab.api.http import read_body, read_json, refuse_cross_site, room_param, state_of
-from collab.api.models.common import M, validate
 from collab.auth import Identity, Role
 from collab.errors import InvalidRequest, UnsupportedData
 from collab.state import CollabState
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+# This module is imported at start-up (the probes, collab/api/health.py, are operations), so
+# it names pydantic only in annotations: the models come with the REST API, which is deferred
+# (collab/api/deferred.py), and validation imports them with the first body it reads.
 Handler = Callable[[Request], Awaitable[Response]]
 YJS = "application/octet-stream"
+M = TypeVar("M", bound="BaseModel")
 Q = TypeVar("Q")
 B = TypeVar("B")
+
+
+def _validate(model: type[M], data: Any) -> M:
+    from collab.api.models.common import validate
+
+    return validate(model, data)
 
 
 @dataclass(frozen=True)
@@ -35,7 +47,7 @@ class JsonBody(Generic[M]):
     async def read(self, request: Request) -> M:
         """The body as a `model`."""
         limit = state_of(request).settings.max_request_bytes
-        return validate(self.model, await read_json(request, limit))
+        return _validate(self.model, await read_json(request, limit))
 
     async def read_optional(self, request: Request) -> M | None:
         """The body as a `model`, or None when there is no body at all."""
@@ -43,7 +55,7 @@ class JsonBody(Generic[M]):
             return None
         limit = state_of(request).settings.max_request_bytes
         body = await read_json(request, limit, optional=True)
-        return None if body is None else validate(self.model, body)
+        return None if body is None else _validate(self.model, body)
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ class Query(Generic[M]):
 
     def parse(self, request: Request) -> M:
         """The request's query as a `model`."""
-        return validate(self.model, dict(request.query_params))
+        return _validate(self.model, dict(request.query_params))
 
 
 @dataclass(frozen=True)
@@ -93,12 +105,23 @@ class Header:
 
 @dataclass(frozen=True)
 class Reply:
-    """A successful answer: a JSON `model`, or other media types (`content`: media -> schema)."""
+    """A successful answer: a JSON `model`, or other media types (`content`: media -> schema).
+    `model` may name its class as "module:Class", imported only when the schema is made: the
+    probes' replies do, so that start-up does not import pydantic."""
 
     description: str
-    model: type[BaseModel] | None = None
+    model: type[BaseModel] | str | None = None
     content: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def model_class(self) -> type[BaseModel] | None:
+        """The JSON model's class (imported here when named by a string)."""
+        if not isinstance(self.model, str):
+            return self.model
+        module, _, name = self.model.partition(":")
+        found: type[BaseModel] = getattr(importlib.import_module(module), name)
+        return found
 
 
 @dataclass(frozen=True)

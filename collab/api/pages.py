@@ -19,9 +19,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from collab.api.access import request_info
-from collab.api.models.rooms import MAX_TITLE
 from collab.content.export import DOCUMENT_KINDS, TEXT
-from collab.documents.titles import create_titled
+from collab.documents.titles import MAX_TITLE, create_titled
 from collab.errors import CollabError, RoomNotFound
 from collab.state import CollabState
 from collab.store.base import RoomInfo

@@ -15,6 +15,8 @@ from collab.rooms.presence import announced_name
 from collab.rooms.room import Room
 from collab.store.base import Catalog
 
+# Longest title a document may have, in characters.
+MAX_TITLE = 200
 # Longest slug taken from a title (room names allow 128: room for a "-NN" suffix).
 MAX_SLUG = 60
 # Most numbered names tried ("team-notes-2" ... ) before falling back to a random suffix.

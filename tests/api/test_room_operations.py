@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 import collab
+from collab.api.deferred import every_route
 from collab.api.operations import ApiRoute
 from collab.auth import Role, issue_token
 from tests.auth.test_websocket_auth import SECRET, token
@@ -22,7 +23,7 @@ ADMIN = {"Authorization": f"Bearer {token('doc*', 'admin', ttl=7200)}"}
 def room_operations() -> list[tuple[str, str, Role]]:
     """(method, URL on room "doc", role needed) of every operation on a room."""
     found = []
-    for route in collab.create_app(collab.Settings()).routes:
+    for route in every_route(collab.create_app(collab.Settings()).routes):
         if isinstance(route, ApiRoute) and "{room}" in route.path:
             url = route.path.replace("{room}", "doc").replace("{version}", "1")
             url = url.replace("{link}", "nothing").replace("{person}", "nobody")

@@ -101,7 +101,8 @@ async def test_named_version_survives_restart_and_is_served_in_every_format(fast
         created = await http.post(
             "/keep/versions", json={"label": "v1"}, headers={"X-Collab-Author": "Ada"}
         )
-        assert created.status_code == 201
+        # 201, or 200 when the automatic version (0.3 s after the edit) recorded this state first
+        assert created.status_code in (200, 201), created.text
         version = created.json()
         assert version["kind"] == "named" and version["author"] == "Ada"
         ada.append(" and more")

@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from collab.errors import InvalidRequest
-from collab.types import ROOM_NAME_PATTERN, is_valid_room_name
+from collab.types import ROOM_NAME_PATTERN, is_decimal, is_valid_room_name
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -56,12 +56,6 @@ RoomName = Annotated[
         }
     ),
 ]
-
-
-def is_decimal(raw: str) -> bool:
-    """1 to 18 ASCII digits: "²".isdigit() is True, yet int("²") fails, and int() refuses
-    strings of over 4300 digits."""
-    return 0 < len(raw) <= 18 and raw.isascii() and raw.isdigit()
 
 
 def positive_id(raw: object) -> int:

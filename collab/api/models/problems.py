@@ -1,12 +1,9 @@
-"""The body of every error: an RFC 9457 problem document."""
+"""The body of every error, an RFC 9457 problem document, as the OpenAPI schema and the Python
+client read it (collab/api/problem.py makes it)."""
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 from pydantic import BaseModel, ConfigDict, Field
-
-PROBLEM_JSON = "application/problem+json"
 
 
 class Problem(BaseModel):
@@ -31,8 +28,3 @@ class Problem(BaseModel):
     status: int
     detail: str = Field(description="what went wrong, for people")
     instance: str | None = Field(None, description="the path asked for")
-
-    @classmethod
-    def of(cls, status: int, detail: str, instance: str | None = None) -> Problem:
-        """The problem for an HTTP status."""
-        return cls(title=HTTPStatus(status).phrase, status=status, detail=detail, instance=instance)

@@ -25,10 +25,10 @@ from collab.api.models.common import (
     RoomName,
     Timestamp,
 )
+from collab.documents.titles import MAX_TITLE
 from collab.store.base import RoomInfo, RoomSort
 
 MAX_PAGE = 200
-MAX_TITLE = 200
 
 
 def _title(value: str) -> str:
