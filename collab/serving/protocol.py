@@ -238,6 +238,10 @@ class WebSocketProtocol(asyncio.Protocol):
             self._sansio.send_response(response)
             return
         scope = handshake.scope_of(request, transport, self._config.root_path, self._app_state)
+        # The scope has its own copy of the headers. websockets' parser keeps the request it
+        # parsed (a local of its parsing generator) for as long as the connection is open: let
+        # its headers go (about 2 KB a connection).
+        request.headers.clear()
         self._control = DirectTransport(transport, self, self.corks, self.counts)
         scope[TRANSPORT_KEY] = self._control
         scope[HAND_OFF_KEY] = self._hand_off

@@ -7,6 +7,10 @@ collab server, or a real uvicorn serving a small Starlette app."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import gc
+import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -111,6 +115,47 @@ async def small_app() -> AsyncIterator[tuple[str, Recorder]]:
     recorder = Recorder()
     async with serving_on_port(_app(recorder)) as port:
         yield f"ws://127.0.0.1:{port}", recorder
+
+
+def _containers_holding(text: str) -> list[object]:
+    """Lists, tuples and dicts holding a str that contains `text` (not `text` itself)."""
+
+    def found(value: object) -> bool:
+        return isinstance(value, str) and value is not text and text in value
+
+    held: list[object] = []
+    for thing in gc.get_objects():
+        if isinstance(thing, list | tuple) and any(found(item) for item in thing):
+            held.append(thing)
+        elif isinstance(thing, dict) and any(found(item) for item in thing.values()):
+            held.append(thing)
+    return held
+
+
+async def test_an_open_connection_keeps_no_parsed_copy_of_its_upgrade_headers(
+    small_app: tuple[str, Recorder],
+):
+    """websockets' parser keeps the request it parsed while the connection is open; the scope
+    has its own copy of the headers, so the parsed ones are let go (memory per connection)."""
+    url, _ = small_app
+    marker = "marker-" + uuid.uuid4().hex * 32
+    reader, writer = await asyncio.open_connection("127.0.0.1", int(url.rsplit(":", 1)[1]))
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"X-Marker: {marker}\r\n\r\n"
+    )
+    writer.write(request.encode())
+    del request
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+        writer.write(masked(0x1, b"hi"))
+        assert await read_frame(reader) == (0x1, b"HI")  # open, and the app is serving it
+        assert _containers_holding(marker) == []
+    finally:
+        writer.close()
 
 
 async def test_text_messages_and_the_apps_close_code_and_reason(small_app: tuple[str, Recorder]):
