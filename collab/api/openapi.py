@@ -253,7 +253,7 @@ def _problems(path: str, method: str, operation: Operation) -> dict[int, str]:
             ),
             "",
         )
-        if not path.startswith("/api/trash/"):  # the trash's own routes find it there
+        if not operation.in_trash:
             found[410] = (
                 "The room is in the trash (an owner or admin can restore it), or it was "
                 "deleted while the request ran"

@@ -128,7 +128,8 @@ class Reply:
 class Operation:
     """One method of one path: its documentation and the declarations its handler parses with.
     `role`: the role it needs on the room in the path; `problems`: error statuses particular
-    to it (the common ones, 401, 403, 404, 410, 413, 415, 422, 503, follow from the rest)."""
+    to it (the common ones, 401, 403, 404, 410, 413, 415, 422, 503, follow from the rest);
+    `in_trash`: it works on a room in the trash, so it never answers 410 for being there."""
 
     id: str
     summary: str
@@ -140,6 +141,7 @@ class Operation:
     body: JsonBody[Any] | BinaryBody | None = None
     headers: tuple[Header, ...] = ()
     problems: Mapping[int, str] = field(default_factory=dict)
+    in_trash: bool = False
 
     @property
     def room_role(self) -> Role:

@@ -63,6 +63,7 @@ RESTORE = Operation(
     {200: Reply("Restored", Room)},
     description="Needs the admin role on it, or to own it.",
     role=Role.ADMIN,
+    in_trash=True,
 )
 
 
@@ -81,6 +82,7 @@ DELETE_FOREVER = Operation(
     {204: Reply("Erased; its name is free again")},
     description="Needs the admin role on it, or to own it. This cannot be undone.",
     role=Role.ADMIN,
+    in_trash=True,
 )
 
 
