@@ -99,7 +99,7 @@ class ServerProcess:
 
     async def _wait_ready(self, logged: int = 0) -> None:
         """Wait for /healthz from this process; `logged`: the log's size before it started."""
-        async with httpx.AsyncClient(verify=_TLS) as client:
+        async with httpx.AsyncClient(timeout=30, verify=_TLS) as client:
             for _ in range(300):
                 assert self.process is not None
                 code = self.process.poll()
@@ -138,7 +138,7 @@ class ServerProcess:
 
     async def health(self, client: httpx.AsyncClient | None = None) -> dict[str, Any]:
         if client is None:
-            async with httpx.AsyncClient(verify=_TLS) as client:
+            async with httpx.AsyncClient(timeout=30, verify=_TLS) as client:
                 return await self.health(client)
         data: dict[str, Any] = (await client.get(f"{self.http_url}/healthz")).json()
         return data

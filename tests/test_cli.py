@@ -64,7 +64,7 @@ async def test_serve_reads_host_port_and_database_from_the_environment(tmp_path:
         server.port = port
         server.process = process
         await server._wait_ready()
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             assert (await client.get(f"http://127.0.0.1:{port}/healthz")).json()["status"] == "ok"
         assert (tmp_path / "env.db").exists()
     finally:

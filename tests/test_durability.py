@@ -138,7 +138,7 @@ async def test_sigkill_loses_no_acknowledged_comment_nor_its_webhook(
             if len(acked) >= 80:
                 enough.set()
 
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/c")).status_code == 201
         assert (await http.patch("/c/text", json={"text": "comment on me, please"})).is_success
         writers = [asyncio.create_task(comment_forever(http, n)) for n in range(4)]
@@ -151,7 +151,7 @@ async def test_sigkill_loses_no_acknowledged_comment_nor_its_webhook(
 
     async with receiving(receiver):
         await server.start()
-        async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
             listed = await http.get("/c/threads", params={"status": "all"})
         stored = {c["id"]: c["body"] for t in listed.json()["items"] for c in t["comments"]}
         missing = {k: v for k, v in survivors.items() if stored.get(k) != v}

@@ -24,7 +24,7 @@ def _assert_styled(page: httpx.Response, status: int, title: str) -> None:
 
 
 async def test_unknown_path_gets_a_styled_page_in_a_browser(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         page = await http.get("/nope/<b>", headers={"accept": BROWSER_ACCEPT})
         _assert_styled(page, 404, "Page not found")
         assert "There is nothing at /nope/&lt;b&gt;." in page.text
@@ -32,7 +32,7 @@ async def test_unknown_path_gets_a_styled_page_in_a_browser(server: ServerProces
 
 
 async def test_api_clients_keep_problem_json(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         for path, accept in (("/nope", "application/json"), ("/api/nope", BROWSER_ACCEPT)):
             response = await http.get(path, headers={"accept": accept})
             assert response.status_code == 404
@@ -43,7 +43,7 @@ async def test_api_clients_keep_problem_json(server: ServerProcess):
 
 
 async def test_bad_document_names_get_styled_pages(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         page = await http.get("/d/%3Cscript%3E", headers={"accept": BROWSER_ACCEPT})
         _assert_styled(page, 404, "There is no document with this name")
         assert "<script>" not in page.text
@@ -52,7 +52,7 @@ async def test_bad_document_names_get_styled_pages(server: ServerProcess):
 
 
 async def test_every_error_status_gets_the_styled_page(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         page = await http.post("/d/room", headers={"accept": BROWSER_ACCEPT})
         _assert_styled(page, 405, "Method Not Allowed")
 
@@ -62,7 +62,7 @@ async def test_home_on_a_server_with_a_secret_explains_how_to_get_in(
 ):
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
     await server.start()
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         page = (await http.get("/")).text
     assert '<body class="home home-private">' in page
     assert "Sign in to see your documents" in page and "Got a share link" in page
@@ -71,7 +71,7 @@ async def test_home_on_a_server_with_a_secret_explains_how_to_get_in(
 
 
 async def test_home_without_a_secret_offers_to_create(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         page = (await http.get("/")).text
     assert '<body class="home home-open">' in page
     assert 'action="/new"' in page

@@ -110,7 +110,7 @@ async def test_a_room_whose_stored_data_is_refused_is_quarantined(
         code, reason = await client.wait_closed()
         assert code == 4423 and "quarantined" in reason, reason
         assert client.received_updates == []
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         response = await http.get("/api/rooms/poisoned/snapshot", params={"format": "json"})
         assert response.status_code == 423, response.text
         assert "quarantined" in response.json()["detail"]
@@ -141,7 +141,9 @@ async def test_a_stored_version_that_could_crash_yrs_is_never_rendered(server: S
         alice.append("text")
         await alice.wait_for(lambda: alice.acked == 2)
     version = await _insert_raw_version(server.database_url, "history", deep_any_update(20_000))
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/history") as http:
+    async with httpx.AsyncClient(
+        timeout=30, base_url=f"{server.http_url}/api/rooms/history"
+    ) as http:
         for path in (f"/versions/{version}", f"/versions/{version}/diff"):
             response = await http.get(path)
             assert response.status_code == 423 and "refuses to render" in response.text
@@ -350,7 +352,7 @@ async def test_a_write_the_database_refuses_resets_only_its_room(
         calm.append("still committing")
         await calm.wait_for(lambda: calm.acked == 2)
         # A refused version fails only its request: the room and its clients carry on.
-        async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
             refused = await http.post("/calm/versions", json={"label": "v", "author": "poison"})
             assert refused.status_code == 500 and "refused" in refused.json()["detail"]
             calm.append(" and on")
@@ -455,7 +457,9 @@ async def test_while_the_database_cannot_commit_clients_are_told_and_nothing_is_
                 while (writer := (await server.health())["writer"])["state"] != "delayed":
                     await asyncio.sleep(0.1)
             assert (await server.health())["status"] == "degraded"
-            async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/stuck") as http:
+            async with httpx.AsyncClient(
+                timeout=30, base_url=f"{server.http_url}/api/rooms/stuck"
+            ) as http:
                 insert = {"op": "insert", "index": 0, "text": "!"}
                 response = await http.patch("/text", json={"ops": [insert]})
                 assert response.status_code == 503 and response.headers["retry-after"]
@@ -468,6 +472,6 @@ async def test_while_the_database_cannot_commit_clients_are_told_and_nothing_is_
             locker.close()
         await editor.wait_for(lambda: editor.acked == 3, timeout=30)
     assert (await server.health())["status"] == "ok"
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/stuck") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms/stuck") as http:
         text = (await http.get("/snapshot", params={"format": "text"})).text
     assert text == "!before during"

@@ -59,7 +59,7 @@ async def test_readyz_fails_while_the_database_is_locked(
 ) -> None:
     server = make_server(sqlite_url, COLLAB_COMMIT_WAIT="1")
     await server.start()
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         assert (await http.get("/readyz")).status_code == 200
         async with YClient(server.ws_url, "stuck", ack=True) as editor:
             editor.append("before")
@@ -87,7 +87,7 @@ async def test_readyz_fails_first_when_draining(
     server = make_server(sqlite_url, COLLAB_DRAIN_DELAY="2")
     await server.start()
     async with (
-        httpx.AsyncClient(base_url=server.http_url) as http,
+        httpx.AsyncClient(timeout=30, base_url=server.http_url) as http,
         YClient(server.ws_url, "draining") as client,
     ):
         await client.wait_for(lambda: client.synced.is_set())
@@ -100,7 +100,9 @@ async def test_readyz_fails_first_when_draining(
         assert response.json()["reason"] == "shutting down"
         await asyncio.sleep(1.0)
         assert not client.closed.is_set()  # sockets stay open through the drain delay
-        async with httpx.AsyncClient(base_url=server.http_url) as fresh:  # still listening
+        async with httpx.AsyncClient(
+            timeout=30, base_url=server.http_url
+        ) as fresh:  # still listening
             assert (await fresh.get("/readyz")).status_code == 503
             assert (await fresh.get("/livez")).status_code == 200
         code, _ = await client.wait_closed(timeout=10)

@@ -18,7 +18,7 @@ ROOM = "metrics-room-zq7"
 
 async def scrape(server: ServerProcess, token: str | None = None) -> dict[tuple[str, str], float]:
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=30) as client:
         response = await client.get(f"{server.http_url}/metrics", headers=headers)
     assert response.status_code == 200, response.text
     assert ROOM not in response.text
@@ -40,7 +40,7 @@ async def test_metrics_move_with_traffic(server: ServerProcess) -> None:
         await two.wait_text("hello")
         await one.send_raw(one.set_awareness(1, {"user": {"name": "Ann"}}))
         await one.wait_for(lambda: one.acked >= 2)
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             response = await client.post(
                 f"{server.http_url}/api/rooms/{ROOM}/versions", json={"label": "v1"}
             )
@@ -120,7 +120,7 @@ async def test_metrics_need_a_token_with_a_secret(
     editor = issue_token(secret, user="ed", grants={ROOM: "editor"}, ttl_seconds=60, name=None)
     room_admin = issue_token(secret, user="ra", grants={ROOM: "admin"}, ttl_seconds=60, name=None)
     admin = issue_token(secret, user="ad", grants={"*": "admin"}, ttl_seconds=60, name=None)
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=30) as client:
         assert (await client.get(url)).status_code == 401
         wrong = {"authorization": "Bearer scrape-me-not"}
         assert (await client.get(url, headers=wrong)).status_code == 401

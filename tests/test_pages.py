@@ -21,7 +21,7 @@ async def _edit(server: ServerProcess, room: str, text: str) -> None:
 async def test_home_lists_documents_most_recently_edited_first(server: ServerProcess):
     await _edit(server, "older", "a")
     await _edit(server, "newer", "b")
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         page = (await http.get("/")).text
     names = re.findall(r'class="room-name" href="/d/([^"]+)"', page)
     assert names == ["newer", "older"]
@@ -29,7 +29,7 @@ async def test_home_lists_documents_most_recently_edited_first(server: ServerPro
 
 
 async def test_new_redirects_to_the_editor_and_refuses_bad_names(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         response = await http.get("/new", params={"room": "meeting-notes"})
         assert response.status_code == 303
         assert response.headers["location"] == "/d/meeting-notes"
@@ -37,7 +37,7 @@ async def test_new_redirects_to_the_editor_and_refuses_bad_names(server: ServerP
 
 
 async def test_editor_page_embeds_config_and_escapes_nothing_unsafe(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         response = await http.get("/d/notes@team")
         assert response.status_code == 200
         config = re.search(
@@ -57,7 +57,7 @@ async def test_editor_page_embeds_config_and_escapes_nothing_unsafe(server: Serv
 
 
 async def test_the_editor_page_shows_the_title_escaped(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         made = await http.post("/api/rooms", json={"title": "<b>Plans</b> & notes"})
         assert made.status_code == 201 and made.json()["name"] == "b-plans-b-notes"
         page = (await http.get("/d/b-plans-b-notes")).text
@@ -71,7 +71,7 @@ async def test_the_editor_page_shows_the_title_escaped(server: ServerProcess):
 
 
 async def test_new_with_a_title_creates_the_document_without_javascript(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         first = await http.get("/new", params={"title": "Team notes", "kind": "rich"})
         assert first.status_code == 303 and first.headers["location"] == "/d/team-notes"
         again = await http.get("/new", params={"title": "Team notes"})
@@ -83,7 +83,7 @@ async def test_new_with_a_title_creates_the_document_without_javascript(server: 
 
 
 async def test_hashed_assets_are_cached_forever_and_pages_revalidated(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         page = (await http.get("/d/x")).text
         assert (await http.get("/d/x")).headers["cache-control"] == "no-cache"
         assets = re.findall(r'(?:href|src)="(/assets/[^"]+)"', page)
@@ -103,7 +103,7 @@ async def test_sign_in_and_people_pages_load_their_own_scripts(
 ) -> None:
     server = make_server(sqlite_url, COLLAB_SECRET="pages-test-secret-with-enough-entropy-0123")
     await server.start()
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         for path, script in (("/signin", "signin"), ("/people", "people")):
             response = await http.get(path)
             assert response.status_code == 200

@@ -63,7 +63,7 @@ async def wait_queued(engine: AsyncEngine, expected: list[str]) -> None:
 
 async def edit(server: ServerProcess, room: str, text: str) -> None:
     """Replace the room's text over REST (answered once committed), creating the room."""
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         answer = await http.put(f"/api/rooms/{room}")
         assert answer.status_code in (200, 201), answer.text
         answer = await http.patch(f"/api/rooms/{room}/text", json={"text": text})
@@ -147,7 +147,7 @@ async def test_a_rooms_events_keep_their_order_across_a_sigkill(
         await server.start()
         await edit(server, "doc", "hello")
         await receiver.wait(lambda: bool(receiver.requests))  # in flight: the room's queue waits
-        async with httpx.AsyncClient(base_url=server.http_url) as http:
+        async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
             answer = await http.post("/api/rooms/doc/versions", json={"label": "Draft"})
             assert answer.status_code == 201, answer.text
             version = answer.json()
@@ -175,7 +175,7 @@ async def test_enabling_webhooks_announces_no_history(
     plain = make_server(database_url)
     await plain.start()
     await edit(plain, "old", "written before webhooks")
-    async with httpx.AsyncClient(base_url=plain.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=plain.http_url) as http:
         answer = await http.post("/api/rooms/old/versions", json={"label": "Before"})
         assert answer.status_code == 201, answer.text
     await plain.stop()

@@ -201,7 +201,7 @@ async def test_events_of_a_room_arrive_in_order_through_retries(
             await ada.synced.wait()
             ada.append("hello")
             await ada.wait_for(lambda: ada.acked == ada.sent_updates)
-            async with httpx.AsyncClient(base_url=server.http_url) as http:
+            async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
                 await asyncio.sleep(0.5)  # the change window closes; its delivery fails
                 response = await http.post("/api/rooms/doc/versions", json={"label": "Draft"})
                 assert response.status_code == 201, response.text

@@ -39,7 +39,8 @@ class DeferredRoutes(BaseRoute):
         self.name = name
         self._load = load
         self._routes: tuple[BaseRoute, ...] | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._loading: asyncio.Future[tuple[BaseRoute, ...]] | None = None
 
     @property
     def loaded(self) -> bool:
@@ -80,14 +81,31 @@ class DeferredRoutes(BaseRoute):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         route: BaseRoute | None = scope.pop(_MATCHED, None)
         if route is not None:
+            scope["route"] = route  # as Starlette's router sets it, for tracing middleware
             await route.handle(scope, receive, send)
             return
         if self._routes is None:
-            await asyncio.to_thread(self.load)
+            await self._load_once()
         # Route the request again from the top, as if the group had been loaded all along.
+        # (The group sits in the route list of collab's own app, which scope["app"] is.)
         await scope["app"].router.app(scope, receive, send)
 
+    async def _load_once(self) -> None:
+        """Load in one worker thread, however many requests wait for it (a failure is
+        raised to each of them, and the next request tries again)."""
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(asyncio.to_thread(self.load))
+            self._loading.add_done_callback(self._loaded)
+        await asyncio.shield(self._loading)
+
+    def _loaded(self, loading: asyncio.Future[tuple[BaseRoute, ...]]) -> None:
+        self._loading = None
+        if not loading.cancelled():
+            loading.exception()  # retrieved here: each waiter is raised it
+
     def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        # Loads the group in the calling thread if it is not yet (nothing of collab's asks a
+        # URL of a route by name; a page's name is found after the whole group is loaded).
         for route in self.routes:
             try:
                 return route.url_path_for(name, **path_params)

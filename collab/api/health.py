@@ -2,8 +2,8 @@
 
 Loaded at start-up while the rest of the API is deferred (collab/api/deferred.py), so probes
 never import pydantic: the bodies are made here as JSON, and the models that document them
-(collab/api/models/health.py) are named by string, imported when the schema is made. A test
-holds every answer to its model."""
+(collab/api/models/health.py) are named by string, imported when the schema is made
+(tests/api/test_light_bodies.py holds the answers to them; schemathesis checks them too)."""
 
 from __future__ import annotations
 

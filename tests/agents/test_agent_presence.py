@@ -37,7 +37,9 @@ async def test_an_agent_shows_as_working_where_it_is_then_goes(
         editor.append("hello world")
         # The selection is made on the server's copy: it must hold the text first.
         await editor.wait_for(lambda: editor.acked == editor.sent_updates)
-        async with httpx.AsyncClient(base_url=server.http_url, headers=headers) as agent:
+        async with httpx.AsyncClient(
+            timeout=30, base_url=server.http_url, headers=headers
+        ) as agent:
             body = {"status": "working", "selection": {"index": 6, "length": 5}}
             put = await agent.put("/api/rooms/q3-plan/presence", json=body)
             assert put.status_code == 200, put.text
@@ -90,7 +92,7 @@ async def test_an_agent_set_on_one_process_shows_on_another(
     headers = {"Authorization": f"Bearer {token}"}
     async with (
         editor_of(second, "q3-plan", ada) as editor,
-        httpx.AsyncClient(base_url=first.http_url, headers=headers) as agent,
+        httpx.AsyncClient(timeout=30, base_url=first.http_url, headers=headers) as agent,
     ):
         await editor.synced.wait()
         put = await agent.put("/api/rooms/q3-plan/presence", json={"status": "working"})

@@ -97,7 +97,7 @@ async def test_reverting_a_rich_text_session_keeps_what_a_person_typed_meanwhile
     assert written.status_code == 200, written.text
     token, session = _agent_token(ada_id, "Ada", room)
     agent = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=server.http_url, headers=agent) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url, headers=agent) as http:
         edited = await http.patch(
             f"/api/rooms/{room}/content",
             json={"markdown": "# Plan\n\nShip in June.\n\n**Owners**: Ada.\n\nAgent note.\n"},

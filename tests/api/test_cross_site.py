@@ -15,7 +15,7 @@ EVIL = {"Origin": "https://evil.example"}
 
 
 async def test_cross_site_writes_are_refused_and_same_site_ones_work(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/victim")).status_code in (200, 201)
         form_like = {"Content-Type": "text/plain"}
         response = await http.post(

@@ -6,7 +6,18 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from collab.api.deferred import DeferredRoutes
+from tests.conftest import ServerFactory
+from tests.inprocess import serving_on_port
+from tests.launcher import FORK_ENV
 from tests.server import ServerProcess
 
 LOADED = "loaded the REST API"
@@ -45,8 +56,13 @@ async def _ask_all(server: ServerProcess, client: httpx.AsyncClient) -> list[Ans
 
 
 async def test_the_first_requests_load_the_api_once_and_get_a_loaded_apps_answers(
-    server: ServerProcess,
+    make_server: ServerFactory, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ):
+    # `python -m collab`, not forked from the launcher (which has imported the API already):
+    # the requests below really wait for the import in the worker thread.
+    monkeypatch.setenv(FORK_ENV, "0")
+    server = make_server(sqlite_url)
+    await server.start()
     assert LOADED not in server.log_text()  # started and answered /healthz without it
     async with httpx.AsyncClient(timeout=60, follow_redirects=False) as client:
         first = await _ask_all(server, client)  # all at once, while the API loads
@@ -58,3 +74,43 @@ async def test_the_first_requests_load_the_api_once_and_get_a_loaded_apps_answer
     assert '"status":404' in first[3][3] and "/api/nothing/here" in first[3][3]
     # /healthz's gauges move; every other answer is the same once the API is in place
     assert first[:6] == again[:6]
+
+
+def _small_app(loads: list[int], fail_first: bool) -> tuple[Starlette, list[str | None]]:
+    """A Starlette app whose /a/{id} route is deferred; it records each request's
+    scope["route"] path template, as tracing middleware reads it."""
+    seen: list[str | None] = []
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse(request.path_params["id"])
+
+    def load() -> list[BaseRoute]:
+        loads.append(1)
+        if fail_first and len(loads) == 1:
+            raise RuntimeError("the first load fails")
+        return [Route("/a/{id}", endpoint)]
+
+    class Record:
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            await self.app(scope, receive, send)
+            if scope["type"] == "http":
+                seen.append(getattr(scope.get("route"), "path_format", None))
+
+    app = Starlette(routes=[DeferredRoutes("a", load)], middleware=[Middleware(Record)])
+    return app, seen
+
+
+async def test_a_deferred_route_is_the_scopes_route_and_a_failed_load_is_tried_again():
+    loads: list[int] = []
+    app, seen = _small_app(loads, fail_first=True)
+    async with serving_on_port(app) as port, httpx.AsyncClient(timeout=30) as client:
+        url = f"http://127.0.0.1:{port}/a/7"
+        assert (await client.get(url)).status_code == 500  # the load failed: uvicorn logs it
+        answers = await asyncio.gather(*(client.get(url) for _ in range(5)))
+        assert [(a.status_code, a.text) for a in answers] == [(200, "7")] * 5
+        assert (await client.get(url)).text == "7"
+    assert len(loads) == 2  # the failed load, then one for all five requests at once
+    assert seen[-6:] == ["/a/{id}"] * 6

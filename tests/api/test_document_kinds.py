@@ -31,7 +31,7 @@ def _rich_update() -> bytes:
 async def test_plain_text_edits_of_a_rich_text_document_are_refused(
     server: ServerProcess, tmp_path: Path
 ):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/rich")).status_code in (200, 201)
         assert (await http.post("/rich/updates", content=_rich_update(), headers=YJS)).is_success
         before = (await http.get("/rich/snapshot", params={"format": "yjs"})).content
@@ -58,7 +58,7 @@ async def test_a_subdocument_is_rendered_as_a_reference(server: ServerProcess):
     doc: Doc[Any] = Doc()
     sub: Doc[Any] = Doc()
     doc.get("pages", type=Map)["first"] = sub
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/nested")).status_code in (200, 201)
         assert (
             await http.post("/nested/updates", content=doc.get_update(), headers=YJS)
@@ -72,7 +72,7 @@ async def test_a_subdocument_is_rendered_as_a_reference(server: ServerProcess):
 
 
 async def test_a_room_is_created_with_a_kind_and_reports_it(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         created = await http.put("/notes", json={"kind": "rich"})
         assert created.status_code == 201 and created.json()["kind"] == "rich"
         assert (await http.get("/notes")).json()["kind"] == "rich"
@@ -100,7 +100,7 @@ async def test_a_room_is_created_with_a_kind_and_reports_it(server: ServerProces
 async def test_content_decides_the_kind_whoever_created_the_room(server: ServerProcess):
     """A room created as text that a Tiptap client filled with an XmlFragment is rich; once it
     holds content of one kind, asking for the other changes nothing."""
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/made-as-text", json={"kind": "text"})).status_code == 201
         posted = await http.post("/made-as-text/updates", content=_rich_update(), headers=YJS)
         assert posted.is_success, posted.text
@@ -111,7 +111,7 @@ async def test_content_decides_the_kind_whoever_created_the_room(server: ServerP
         assert copied.status_code == 201 and copied.json()["kind"] == "rich"
     # After a restart (nothing loaded), the kind read off the content was recorded.
     await server.restart()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         listed = {
             item["name"]: item["kind"]
             for item in (await http.get(server.http_url + "/api/rooms")).json()["items"]
@@ -125,7 +125,7 @@ async def test_the_editor_page_opens_the_editor_the_document_needs(server: Serve
         body = page[start:].split(">", 1)[1].split("</script>", 1)[0]
         return dict(json.loads(body))
 
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         new = await http.get("/new", params={"room": "fresh", "kind": "rich"})
         assert new.status_code == 303 and new.headers["location"] == "/d/fresh?kind=rich"
         assert (await http.get("/new", params={"room": "x", "kind": "bogus"})).headers[

@@ -117,7 +117,7 @@ CALLS: list[tuple[str, str, str, dict[str, Any], int | tuple[int, ...]]] = [
 
 async def test_answers_with_and_without_the_right_token_are_documented(secured, schema):
     vid = ""
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=secured.http_url) as http:
         for path, method, url, arguments, status in CALLS:
             response = await http.request(method, url.format(vid=vid), **arguments)
             expected = status if isinstance(status, tuple) else (status,)

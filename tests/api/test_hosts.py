@@ -44,7 +44,7 @@ async def named(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
         COLLAB_PUBLIC_URL="https://public.example",
     )
     await server.start()
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         assert (await http.put("/api/rooms/doc")).status_code == 201
         assert (await http.patch("/api/rooms/doc/text", json={"text": "mine"})).status_code == 200
     return server
@@ -52,7 +52,7 @@ async def named(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
 
 async def test_a_rebound_name_can_neither_read_nor_write(server: ServerProcess):
     evil = _as("rebind.evil", server)
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         assert (await http.put("/api/rooms/doc")).status_code == 201
         read = await http.get("/api/rooms/doc/snapshot", params={"format": "text"}, headers=evil)
         assert read.status_code == 421, read.text
@@ -69,7 +69,7 @@ async def test_a_rebound_name_can_neither_read_nor_write(server: ServerProcess):
 
 
 async def test_loopback_names_and_addresses_are_answered(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         for name in ("localhost", "127.0.0.1", "[::1]", "LOCALHOST."):
             answer = await http.put("/api/rooms/doc", headers=_as(name, server))
             assert answer.status_code in (200, 201), (name, answer.text)
@@ -78,7 +78,7 @@ async def test_loopback_names_and_addresses_are_answered(server: ServerProcess):
 
 
 async def test_the_public_url_and_the_listed_names_are_answered(named: ServerProcess):
-    async with httpx.AsyncClient(base_url=named.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=named.http_url) as http:
         for name in ("docs.example", "public.example", "example.org", "a.b.example.org"):
             answer = await http.patch(
                 "/api/rooms/doc/text", json={"text": "mine"}, headers=_as(name, named)

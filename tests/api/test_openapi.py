@@ -113,7 +113,7 @@ def test_the_version_model_is_the_shape_of_version_info():
 
 
 async def test_schema_and_docs_are_served(server: ServerProcess, app):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         served = (await http.get("/api/openapi.json")).json()
         assert served["openapi"] == "3.1.0" and served == build_schema(app.routes)
         docs = await http.get("/api/docs")

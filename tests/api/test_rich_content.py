@@ -74,7 +74,7 @@ async def _rich_room(http: httpx.AsyncClient, name: str, markdown: str) -> None:
 
 
 async def test_a_markdown_edit_touches_only_the_block_that_changed(any_server: ServerProcess):
-    async with httpx.AsyncClient(base_url=any_server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=any_server.http_url) as http:
         await _rich_room(http, "plan", DOC)
         thread = await http.post(
             "/api/rooms/plan/threads",
@@ -119,7 +119,7 @@ async def test_a_markdown_edit_touches_only_the_block_that_changed(any_server: S
 async def test_a_section_edit_keeps_a_concurrent_edit_and_a_stale_one_is_refused(
     server: ServerProcess,
 ):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         await _rich_room(http, "risks", SECTIONS)
         read = await http.get("/api/rooms/risks/content", params={"heading": "Risks"})
         assert read.status_code == 200, read.text
@@ -228,7 +228,7 @@ PROSEMIRROR: dict[str, Any] = {
 
 
 async def test_prosemirror_json_round_trips_with_its_marks(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         assert (await http.put("/api/rooms/marks", json={"kind": "rich"})).status_code == 201
         sent = await http.patch("/api/rooms/marks/content", json={"prosemirror": PROSEMIRROR})
         assert sent.status_code == 200, sent.text
@@ -263,7 +263,7 @@ async def test_prosemirror_json_round_trips_with_its_marks(server: ServerProcess
 
 
 async def test_bad_input_is_refused_with_a_clear_problem(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         await _rich_room(http, "bad", "Only one paragraph.\n")
         assert (await http.put("/api/rooms/plain")).status_code == 201
 

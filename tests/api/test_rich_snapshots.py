@@ -41,7 +41,7 @@ HTML = (
 
 
 async def test_a_rich_document_as_text_markdown_and_html(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/rich")).status_code in (200, 201)
         update = tiptap_document().get_update()
         assert (await http.post("/rich/updates", content=update, headers=YJS)).is_success
@@ -61,7 +61,7 @@ async def test_a_rich_document_as_text_markdown_and_html(server: ServerProcess):
 
 
 async def test_a_plain_document_is_its_own_markdown_and_escaped_html(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/plain")).status_code in (200, 201)
         edit = {"text": "# Notes\n<b>not bold</b>\n"}
         assert (await http.patch("/plain/text", json=edit)).status_code == 200
@@ -74,7 +74,7 @@ async def test_a_plain_document_is_its_own_markdown_and_escaped_html(server: Ser
 async def test_a_standalone_html_snapshot_is_a_whole_page(server: ServerProcess):
     """Issue 25, item 8: the HTML download was a fragment with no doctype or charset; task items
     showed a bullet, then a box, then their text on the next line."""
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as http:
         made = await http.post("/rooms", json={"title": "Plan <v2> & co", "kind": "rich"})
         assert made.status_code == 201, made.text
         room = made.json()["name"]
@@ -126,7 +126,7 @@ async def test_html_keeps_no_link_that_could_run_script(server: ServerProcess):
         (" five", "/d/other"),
     ):
         text.insert(len(text), content, {"link": {"href": href}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/links")).status_code in (200, 201)
         posted = await http.post("/links/updates", content=doc.get_update(), headers=YJS)
         assert posted.is_success

@@ -37,7 +37,7 @@ def room_operations() -> list[tuple[str, str, Role]]:
 async def secured(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
     await server.start()
-    async with httpx.AsyncClient(base_url=server.http_url, headers=ADMIN) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url, headers=ADMIN) as http:
         assert (await http.put("/api/rooms/doc")).status_code == 201
     return server
 
@@ -50,7 +50,7 @@ async def test_a_caller_without_the_role_is_refused_before_what_they_sent_is_rea
     secured: ServerProcess,
 ) -> None:
     garbage = {"content": b"{not json", "headers": {**VIEWER, "content-type": "application/json"}}
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=secured.http_url) as http:
         for method, url, role in room_operations():
             bad_query = f"{url}?limit=nothing&format=nothing&against=nothing"
             answer = await http.request(method, bad_query, **garbage)  # type: ignore[arg-type]
@@ -65,7 +65,7 @@ async def test_a_caller_without_the_role_is_refused_before_what_they_sent_is_rea
 async def test_an_impossible_room_name_is_not_found_before_anything_else(
     secured: ServerProcess,
 ) -> None:
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=secured.http_url) as http:
         for method, url, _ in room_operations():
             impossible = url.replace("/doc", "/%20bad%00name", 1)
             answer = await http.request(method, impossible, content=b"{not json")
@@ -80,7 +80,7 @@ async def test_a_person_is_checked_on_every_operation_of_a_room(
     server = make_server(sqlite_url, COLLAB_SECRET=PEOPLE_SECRET)
     await server.start()
     await add_person(sqlite_url, "grace@example.com", "Grace")
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         op = issue_token(
             PEOPLE_SECRET, user="op", name="Op", grants={"doc*": "admin"}, ttl_seconds=600
         )

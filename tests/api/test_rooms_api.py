@@ -19,7 +19,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture
 async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as client:
         yield client
 
 
@@ -84,7 +84,7 @@ async def test_list_paginates_with_cursor_and_filters_by_prefix(http, server):
 async def test_recording_a_version_is_not_an_edit(any_server):
     """`updated_at` is the last edit: a version (here named; the same goes for the one taken
     when the last client leaves) leaves it, and so the listing's "edited" order, as it was."""
-    async with httpx.AsyncClient(base_url=f"{any_server.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{any_server.http_url}/api") as http:
         client = await _write(any_server, "kept", "words")
         edited = (await http.get("/rooms/kept")).json()["updated_at"]
         version = await http.post("/rooms/kept/versions", json={"label": "Draft"})
@@ -367,7 +367,7 @@ async def test_text_positions_count_characters_not_bytes(http, server):
 async def test_http_edits_respect_the_document_size_limit(make_server, sqlite_url):
     server = make_server(sqlite_url, COLLAB_MAX_DOCUMENT_BYTES="3000")
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as http:
         assert (await http.put("/rooms/small")).status_code in (200, 201)
         assert (await http.patch("/rooms/small/text", json={"text": "a" * 1500})).status_code == 200
         grow = [{"op": "insert", "index": 0, "text": "b" * 1600}]

@@ -21,7 +21,7 @@ FILE = {"Content-Type": "application/octet-stream"}
 
 @pytest.fixture
 async def http(any_server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{any_server.http_url}/api") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{any_server.http_url}/api") as client:
         yield client
 
 
@@ -152,7 +152,7 @@ async def test_a_rooms_metadata_names_the_editors_its_listing_names(
     unloading, falling between them, would rightly leave Ada out of the second."""
     server = make_server(database_url, COLLAB_UNLOAD_GRACE="60")
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as http:
         await _create(http, "Edited one")
         async with YClient(server.ws_url, "edited-one", ack=True, name="Ada") as ada:
             await ada.send_raw(ada.set_awareness(1, {"user": {"name": "Ada L."}}))

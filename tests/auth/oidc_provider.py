@@ -126,7 +126,7 @@ class Provider:
         self.process = None
 
     async def add_user(self, sub: str, **claims: Any) -> str:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(timeout=30) as client:
             response = await client.put(f"{self.issuer}/users/{sub}", json=claims)
             assert response.status_code == 204, response.text
         return sub

@@ -67,14 +67,16 @@ def app(sign_in: OidcSignIn, **options: Any) -> Starlette:
 
 @pytest.fixture
 async def provider_http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=30) as client:
         yield client
 
 
 async def login(
     collab: Starlette, next_path: str = "/docs/plan", base: str = APP
 ) -> httpx.Response:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(collab), base_url=base) as http:
+    async with httpx.AsyncClient(
+        timeout=30, transport=httpx.ASGITransport(collab), base_url=base
+    ) as http:
         return await http.get(LOGIN_PATH, params={"next": next_path})
 
 
@@ -90,7 +92,9 @@ async def callback(collab: Starlette, url: str, flow: str | None) -> httpx.Respo
     parts = urlsplit(url)
     headers = {"cookie": f"{FLOW_COOKIE}={flow}"} if flow is not None else {}
     base = f"{parts.scheme}://{parts.netloc}"
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(collab), base_url=base) as http:
+    async with httpx.AsyncClient(
+        timeout=30, transport=httpx.ASGITransport(collab), base_url=base
+    ) as http:
         return await http.get(f"{parts.path}?{parts.query}", headers=headers)
 
 

@@ -22,7 +22,7 @@ async def secured(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
 
 @pytest.fixture
 async def http(secured: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{secured.http_url}/api") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{secured.http_url}/api") as client:
         yield client
 
 
@@ -81,7 +81,7 @@ async def test_listing_shows_only_granted_rooms(http: httpx.AsyncClient):
 
 
 async def test_health_schema_and_pages_stay_open(secured: ServerProcess):
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=secured.http_url) as http:
         assert (await http.get("/healthz")).status_code == 200
         assert (await http.get("/api/openapi.json")).status_code == 200
         home = await http.get("/")
@@ -92,7 +92,7 @@ async def test_health_schema_and_pages_stay_open(secured: ServerProcess):
 
 
 async def test_development_mode_says_so(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         assert "Development mode" in (await http.get("/")).text
     assert "DEVELOPMENT MODE" in server.log_text()
 

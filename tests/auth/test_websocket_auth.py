@@ -173,7 +173,7 @@ async def test_attribution_comes_from_the_token(secured: ServerProcess):
         client.append("signed work")
         await client.wait_for(lambda: client.acked == 2)
     headers = {"Authorization": f"Bearer {token(role='editor', name='Token Name')}"}
-    async with httpx.AsyncClient(base_url=secured.http_url, headers=headers) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=secured.http_url, headers=headers) as http:
         async with asyncio.timeout(10):
             while not (items := (await http.get("/api/rooms/doc/versions")).json()["items"]):
                 await asyncio.sleep(0.1)
@@ -186,7 +186,7 @@ async def test_viewers_cannot_create_rooms_by_connecting(secured: ServerProcess)
     assert code == 4404 and "does not exist" in reason
     admin = issue_token(SECRET, user="a", name="Ad", grants={"*": "admin"}, ttl_seconds=60)
     async with httpx.AsyncClient(
-        base_url=f"{secured.http_url}/api", headers={"Authorization": f"Bearer {admin}"}
+        timeout=30, base_url=f"{secured.http_url}/api", headers={"Authorization": f"Bearer {admin}"}
     ) as http:
         assert (await http.get("/rooms/team-new")).status_code == 404
         assert (await http.put("/rooms/team-new")).status_code == 201

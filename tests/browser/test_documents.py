@@ -43,7 +43,7 @@ async def test_viewers_download_and_editors_rename(make_server: Any, sqlite_url:
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
     await server.start()
     admin = {"Authorization": f"Bearer {token('admin')}"}
-    async with httpx.AsyncClient(base_url=server.http_url, headers=admin) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url, headers=admin) as http:
         made = await http.post("/api/rooms", json={"title": "Board minutes", "kind": "rich"})
         assert made.status_code == 201 and made.json()["name"] == "board-minutes"
     tokens = {"viewer": token("viewer"), "editor": token("editor")}

@@ -141,7 +141,7 @@ async def test_token_is_sent_as_bearer_on_a_supplied_http_client(server: ServerP
     async def record(request: httpx.Request) -> None:
         seen.append(request.headers.get("authorization"))
 
-    async with httpx.AsyncClient(event_hooks={"request": [record]}) as http:
+    async with httpx.AsyncClient(timeout=30, event_hooks={"request": [record]}) as http:
         async with CollabClient(server.http_url, token="s3cret", http=http) as client:
             await client.create_room("tok")
         assert not http.is_closed  # a supplied client belongs to its owner

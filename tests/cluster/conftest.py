@@ -53,7 +53,7 @@ def all_acked(client: YClient) -> bool:
 async def texts_on(servers: list[ServerProcess], room: str) -> list[str]:
     """The room's text as each process holds it (its live copy, if it has one)."""
     texts = []
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
         for server in servers:
             answer = await http.get(
                 f"{server.http_url}/api/rooms/{room}/snapshot", params={"format": "text"}

@@ -18,7 +18,7 @@ def as_(role: str, name: str) -> dict[str, str]:
 
 async def test_a_reviewer_on_one_process_and_a_writer_on_another(start_cluster: ClusterFactory):
     here, there = await start_cluster(2, COLLAB_SECRET=SECRET)
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
         assert (
             await http.put(f"{here.http_url}/api/rooms/doc", headers=as_("admin", "Ada"))
         ).is_success

@@ -37,7 +37,7 @@ async def test_a_delete_closes_every_process_and_nothing_brings_the_room_back(
 
     threads = f"{servers[2].http_url}/api/rooms/doomed/threads"
     passage = {"passage": {"index": 0, "length": 3}, "body": "old?"}
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
         made = await http.post(threads, json=passage)
         assert made.status_code == 201, made.text
         replied = await http.post(f"{threads}/{made.json()['id']}/comments", json={"body": "yes"})
@@ -55,10 +55,10 @@ async def test_a_delete_closes_every_process_and_nothing_brings_the_room_back(
         return codes
 
     streams = [asyncio.create_task(keep_writing(w)) for w in (writers[0], writers[2])]
-    async with httpx.AsyncClient() as commenter:
+    async with httpx.AsyncClient(timeout=30) as commenter:
         commenting = asyncio.create_task(keep_commenting(commenter))
         await stored.wait()  # threads are being started on the other process
-        async with httpx.AsyncClient() as http:
+        async with httpx.AsyncClient(timeout=30) as http:
             deleted = await http.delete(f"{servers[1].http_url}/api/rooms/doomed")
         assert deleted.status_code == 204, deleted.text
         for writer in writers:
@@ -80,7 +80,7 @@ async def test_a_delete_closes_every_process_and_nothing_brings_the_room_back(
     assert (rows, states) == (0, 0), "no late write brought the room back"
     assert (kept, replies) == (0, 0), "the room's threads and their comments went with it"
     assert tombstone is not None
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
         for server in servers:
             gone = await http.get(f"{server.http_url}/api/rooms/doomed")
             assert gone.status_code == 404, gone.text
@@ -94,7 +94,7 @@ async def test_a_delete_closes_every_process_and_nothing_brings_the_room_back(
     async with YClient(servers[0].ws_url, "doomed") as check:
         await check.wait_for(lambda: check.text.count("new on") == 3)
         assert "old content" not in check.text
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
         for server in servers:
             listed = await http.get(f"{server.http_url}/api/rooms/doomed/threads?status=all")
             assert listed.status_code == 200 and listed.json()["items"] == [], listed.text

@@ -19,7 +19,7 @@ async def test_an_image_uploaded_on_one_process_is_served_by_another(
     start_cluster: ClusterFactory,
 ):
     here, there = await start_cluster(2, COLLAB_SECRET=SECRET)
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
         made = await http.put(f"{here.http_url}/api/rooms/doc", headers=as_("admin"))
         assert made.is_success, made.text
         upload = await http.post(

@@ -39,7 +39,7 @@ async def test_a_rich_edit_on_one_process_reaches_clients_on_the_others(
     start_cluster: ClusterFactory,
 ):
     servers = await start_cluster(3)
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
         first = f"{servers[0].http_url}/api/rooms/plan"
         assert (await http.put(first, json={"kind": "rich"})).status_code == 201
         written = await http.patch(f"{first}/content", json={"markdown": DOC})

@@ -19,7 +19,7 @@ async def test_a_link_revoked_on_one_process_closes_its_connections_on_the_other
     start_cluster: ClusterFactory,
 ):
     here, there = await start_cluster(2, COLLAB_SECRET=SECRET, COLLAB_LINK_RECHECK="0.5")
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
         await http.put(f"{here.http_url}/api/rooms/doc", headers=admin())
         made = await http.post(
             f"{here.http_url}/api/rooms/doc/links", json={"role": "editor"}, headers=admin()

@@ -26,7 +26,7 @@ def heard(page: YClient) -> list[tuple[str, str]]:
 
 async def test_suggest_on_one_process_decide_on_the_others(start_cluster: ClusterFactory):
     one, two, three = await start_cluster(3, COLLAB_SECRET=SECRET)
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
 
         def url(server: Any, path: str) -> str:
             return f"{server.http_url}/api/rooms/doc{path}"

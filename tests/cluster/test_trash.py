@@ -22,7 +22,7 @@ async def test_a_delete_closes_every_process_and_a_restore_anywhere_brings_it_ba
     await editors[1].wait_text("kept text")
     await editors[0].wait_for(lambda: editors[0].acked == editors[0].sent_updates)
 
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=30) as http:
         deleted = await http.delete(f"{servers[1].http_url}/api/rooms/shared")
         assert deleted.status_code == 204, deleted.text
         for editor in editors:

@@ -43,7 +43,7 @@ async def the_one_delivering(servers: list[ServerProcess]) -> ServerProcess:
 
 
 async def edit(server: ServerProcess, room: str, text: str) -> None:
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         answer = await http.put(f"/api/rooms/{room}")
         assert answer.status_code in (200, 201), answer.text
         answer = await http.patch(f"/api/rooms/{room}/text", json={"text": text})

@@ -45,7 +45,7 @@ async def server(make_server: ServerFactory, database_url: str) -> ServerProcess
 
 @pytest.fixture
 async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as client:
         assert (await client.put("/rooms/doc", headers=as_("admin"))).status_code == 201
         edited = await client.patch("/rooms/doc/text", json={"text": TEXT}, headers=as_("admin"))
         assert edited.status_code == 200, edited.text

@@ -39,7 +39,7 @@ async def server(make_server: ServerFactory, database_url: str) -> ServerProcess
 
 @pytest.fixture
 async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as client:
         assert (await client.put("/doc", headers=as_("admin"))).status_code == 201
         edited = await client.patch("/doc/text", json={"text": TEXT}, headers=as_("editor"))
         assert edited.status_code == 200, edited.text
@@ -287,7 +287,7 @@ async def _wait_text(http: httpx.AsyncClient, expected: str) -> None:
 async def test_too_many_changes_a_minute_are_a_429(make_server: ServerFactory, sqlite_url: str):
     server = make_server(sqlite_url, COLLAB_SECRET=SECRET, COLLAB_COMMENTS_PER_MINUTE="2")
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/doc", headers=as_("admin"))).status_code == 201
         await http.patch("/doc/text", json={"text": TEXT}, headers=as_("editor"))
         await start(http, "fox", name="Cy")
@@ -304,7 +304,7 @@ async def test_anchors_hold_through_compaction_and_a_restart(
 ):
     server = make_server(database_url, COLLAB_SECRET=SECRET, COLLAB_COMPACT_MAX_UPDATES="5")
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/doc", headers=as_("admin"))).status_code == 201
         fox = None
         editor = token("doc", "editor", name="Bo")

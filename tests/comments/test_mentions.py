@@ -128,7 +128,7 @@ async def test_the_picker_lists_who_can_read_the_document(team: Team):
     token = issue_token(
         SECRET, user="bot", name="Bot", grants={team.room: "commenter"}, ttl_seconds=600
     )
-    async with httpx.AsyncClient(base_url=team.server.http_url) as bot:
+    async with httpx.AsyncClient(timeout=30, base_url=team.server.http_url) as bot:
         answer = await bot.get(
             f"/api/rooms/{team.room}/people",
             params={"q": "grace"},
@@ -227,7 +227,7 @@ async def test_development_mode_refuses_a_mention_as_an_unknown_person(
 ):
     server = make_server(database_url)
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/doc")).status_code == 201
         assert (await http.patch("/doc/text", json={"text": TEXT})).status_code == 200
         assert (await http.get("/doc/people")).json() == {"items": []}

@@ -62,7 +62,9 @@ async def http(make_server: ServerFactory, database_url: str) -> AsyncIterator[h
     server: ServerProcess = make_server(database_url, COLLAB_SECRET=SECRET)
     await server.start()
     made = await yjs(op="make", paragraphs=PARAGRAPHS, list=ITEMS, foreign=True)
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/rich") as client:
+    async with httpx.AsyncClient(
+        timeout=30, base_url=f"{server.http_url}/api/rooms/rich"
+    ) as client:
         made_room = await client.put(f"{server.http_url}/api/rooms/rich", headers=as_("admin"))
         assert made_room.status_code == 201, made_room.text
         posted = await client.post(

@@ -20,7 +20,7 @@ async def test_each_change_of_a_thread_is_one_signed_event(
     async with receiving(Receiver()) as receiver:
         server = webhook_server(make_server, database_url, receiver, COLLAB_SECRET=TOKEN_SECRET)
         await server.start()
-        async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
             assert (await http.put("/doc", headers=as_("admin", "Ada"))).status_code == 201
             text = {"text": "Revenue grew 12%."}
             assert (

@@ -310,7 +310,7 @@ def _outline(blocks: list[dict[str, Any]], depth: int = 0) -> list[Any]:
 
 async def test_a_blocknote_document_as_text_markdown_and_html(server: ServerProcess):
     (made,) = await _blocknote({"make": {"blocks": BLOCKS}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         await _create(http, "plan", made["update"])
         assert await _snapshot(http, "plan", "text") == TEXT
         assert await _snapshot(http, "plan", "markdown") == MARKDOWN
@@ -322,7 +322,7 @@ async def test_blocknote_reads_the_markdown_and_html_back_into_the_same_blocks(
     server: ServerProcess,
 ):
     (made,) = await _blocknote({"make": {"blocks": KEPT}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         await _create(http, "kept", made["update"])
         markdown = await _snapshot(http, "kept", "markdown")
         page = await _snapshot(http, "kept", "html")
@@ -476,7 +476,7 @@ async def test_lists_number_by_runs_and_nest_under_their_items(server: ServerPro
     """Numbered items count on through a run (from its first item's start) and start again
     after any other block; nested blocks go inside their item, indented to its text."""
     (made,) = await _blocknote({"make": {"blocks": LISTS}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         await _create(http, "lists", made["update"])
         markdown = await _snapshot(http, "lists", "markdown")
         assert markdown == LISTS_MARKDOWN
@@ -505,7 +505,7 @@ async def test_lists_number_by_runs_and_nest_under_their_items(server: ServerPro
 
 async def test_versions_of_a_blocknote_document_show_its_text_and_diffs(server: ServerProcess):
     (made,) = await _blocknote({"make": {"blocks": KEPT}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         await _create(http, "history", made["update"])
         first = await _save(http, "history", "first")
         blocks = copy.deepcopy(made["blocks"])
@@ -535,7 +535,7 @@ async def test_versions_of_a_blocknote_document_show_its_text_and_diffs(server: 
 
 async def test_a_restore_brings_back_the_tree_blocknote_wrote(server: ServerProcess):
     (made,) = await _blocknote({"make": {"blocks": KEPT}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         await _create(http, "restore", made["update"])
         async with YClient(server.ws_url, "restore") as editor:
             await editor.synced.wait()
@@ -594,7 +594,7 @@ async def test_markdown_edits_a_blocknote_document_with_the_smallest_change(
     nesting) and every block that was there keeps its id; a comment on an untouched block
     still resolves, and the same Markdown again changes nothing."""
     (made,) = await _blocknote({"make": {"blocks": [*KEPT, {"type": "paragraph"}]}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         await _create(http, "bn-edit", made["update"])
         thread = await http.post(
             "/bn-edit/threads", json={"passage": {"text": "Release"}, "body": "Date?"}
@@ -664,7 +664,7 @@ async def test_passages_of_a_blocknote_document_are_its_top_level_blocks(server:
     their block); an edit conditional on a stale tag is refused; a table BlockNote cannot
     hold is refused saying why."""
     (made,) = await _blocknote({"make": {"blocks": KEPT}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         await _create(http, "bn-passages", made["update"])
         steps = await http.get("/bn-passages/content", params={"start": 3, "end": 6})
         assert steps.status_code == 200, steps.text
@@ -734,7 +734,7 @@ async def test_prosemirror_json_in_blocknote_shape_round_trips(server: ServerPro
         {"type": "checkListItem", "content": "todo"},
     ]
     (made,) = await _blocknote({"make": {"blocks": blocks}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         await _create(http, "bn-json", made["update"])
         read = await http.get("/bn-json/content", params={"format": "prosemirror"})
         assert read.status_code == 200, read.text

@@ -25,7 +25,7 @@ async def server(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
 
 @pytest.fixture
 async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as client:
         yield client
 
 

@@ -42,7 +42,7 @@ def _side(ops: list[dict[str, str]], keep: str) -> str:
 
 
 async def test_any_two_versions_compare_either_way(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/pair")).status_code in (200, 201)
         texts = ["one\ntwo\nthree\n", "one\n2\nthree\nfour\n", "zero\none\nfour\n"]
         ids = []
@@ -66,7 +66,7 @@ async def test_any_two_versions_compare_either_way(server: ServerProcess):
 
 
 async def test_rich_versions_compare_and_are_served_in_full(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/tree")).status_code in (200, 201)
         doc = tiptap_document()
         assert (await http.post("/tree/updates", content=doc.get_update(), headers=YJS)).is_success
@@ -104,7 +104,7 @@ async def test_rich_versions_compare_and_are_served_in_full(server: ServerProces
 
 
 async def test_a_version_of_another_room_or_none_is_a_clear_problem(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         for room in ("mine", "theirs"):
             assert (await http.put(f"/{room}")).status_code in (200, 201)
             await _set_text(http, room, f"{room} text")
@@ -136,7 +136,7 @@ async def test_a_formatting_only_change_of_a_rich_document_shows_in_its_diff(
     text = paragraph.children.append(XmlText())
     text.insert(0, "Keep ")
     text.insert(5, "bold", {"bold": {}})
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/marks", json={"kind": "rich"})).status_code == 201
         posted = await http.post("/marks/updates", content=doc.get_update(), headers=YJS)
         assert posted.is_success

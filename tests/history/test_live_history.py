@@ -76,7 +76,7 @@ def test_the_last_state_that_names_someone_wins():
 
 async def test_a_name_picked_while_connected_credits_the_edits_after_it(server: ServerProcess):
     async with (
-        httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http,
+        httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http,
         YClient(server.ws_url, "named", ack=True, name="Jolly Fox") as editor,
     ):
         await editor.synced.wait()
@@ -109,7 +109,7 @@ async def test_a_token_that_names_the_person_keeps_its_name(
     nameless = issue_token(SECRET, user="u-2", name=None, grants={"*": "editor"}, ttl_seconds=60)
     admin = issue_token(SECRET, user="adm", name="Admin", grants={"*": "admin"}, ttl_seconds=60)
     headers = {"Authorization": f"Bearer {admin}"}
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         for token, room, expected in ((named, "fixed", "Tok"), (nameless, "free", "Ada")):
             async with YClient(server.ws_url, room, ack=True, token=token) as editor:
                 await editor.synced.wait()
@@ -124,7 +124,7 @@ async def test_versions_and_restores_reach_opted_in_clients_after_the_restored_t
     server: ServerProcess,
 ):
     async with (
-        httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http,
+        httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http,
         YClient(server.ws_url, "live", ack=True, events=True, name="Ada") as ada,
         YClient(server.ws_url, "live", events=True) as bo,
         YClient(server.ws_url, "live") as plain,

@@ -20,7 +20,7 @@ async def test_restoring_formatted_text_brings_marks_back_even_when_only_they_ch
     server: ServerProcess,
 ):
     async with (
-        httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http,
+        httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http,
         YClient(server.ws_url, "quill", ack=True) as editor,
     ):
         await editor.synced.wait()
@@ -49,7 +49,7 @@ async def test_restore_leaves_an_unchanged_subdocument_alone(server: ServerProce
     pages = doc.get("pages", type=Map)
     pages["first"] = sub
     pages["title"] = "Draft"
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/book")).status_code in (200, 201)
         headers = {"Content-Type": "application/octet-stream"}
         before = doc.get_state()

@@ -29,7 +29,7 @@ async def fast(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
 
 @pytest.fixture
 async def http(fast: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{fast.http_url}/api/rooms") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{fast.http_url}/api/rooms") as client:
         yield client
 
 
@@ -89,7 +89,7 @@ async def test_version_when_last_client_leaves(make_server: ServerFactory, sqlit
     async with _writer(server, "leave", "Ada") as ada:
         ada.append("written")
         await ada.wait_for(lambda: ada.acked == 2)
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         versions = await _wait_versions(http, "leave", 1)
     assert versions[0]["authors"] == ["Ada"]
 
@@ -250,7 +250,7 @@ async def test_bad_version_ids_and_unknown_rooms(fast, http):
 async def test_versions_survive_compaction(make_server: ServerFactory, sqlite_url: str):
     server = make_server(sqlite_url, COLLAB_COMPACT_MAX_UPDATES="10", **FAST)
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         async with _writer(server, "compact", "Ada") as ada:
             ada.append("kept")
             await ada.wait_for(lambda: ada.acked == 2)
@@ -349,7 +349,9 @@ async def test_a_named_version_holds_what_an_import_committed_while_the_room_was
             [*command, "--database-url", sqlite_url], capture_output=True, timeout=60
         )
         assert imported.returncode == 0, imported.stderr
-        async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/live") as http:
+        async with httpx.AsyncClient(
+            timeout=30, base_url=f"{server.http_url}/api/rooms/live"
+        ) as http:
             made = await http.post("/versions", json={"label": "after the import"})
             assert made.status_code == 201, made.text
             version = (await http.get(f"/versions/{made.json()['id']}")).json()

@@ -78,7 +78,7 @@ class DjangoHost:
         return YClient(self.ws, room, origin=self.url, headers=headers, **kwargs)  # type: ignore[arg-type]
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.url)
+        return httpx.AsyncClient(timeout=30, base_url=self.url)
 
 
 def _start(module: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:

@@ -55,7 +55,7 @@ async def start(tmp_path: Path, **settings: object) -> AsyncIterator[Running]:
     )
     async with serving(host_app(host, config)) as port:
         base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base) as http:
+        async with httpx.AsyncClient(timeout=30, base_url=base) as http:
             yield Running(host, port, http)
 
 

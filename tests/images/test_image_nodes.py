@@ -27,7 +27,7 @@ def pictured() -> Doc[Any]:
 
 
 async def test_image_nodes_in_text_markdown_and_html_and_after_a_restore(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/pics", json={"kind": "rich"})).status_code == 201
         doc = pictured()
         assert (await http.post("/pics/updates", content=doc.get_update(), headers=YJS)).is_success

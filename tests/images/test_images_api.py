@@ -47,7 +47,7 @@ async def server(make_server: ServerFactory, database_url: str) -> ServerProcess
 
 @pytest.fixture
 async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as client:
         made = await client.put("/rooms/doc", json={"kind": "rich"}, headers=as_("admin"))
         assert made.status_code == 201, made.text
         yield client

@@ -214,7 +214,7 @@ async def test_collab_events_reach_providers_as_stateless_messages(
         await node.open("p", "S", "evented", token({"evented": "editor"}))
         await node.run("insert", id="p", text="v1")
         await node.wait_saved("p", "v1")
-        async with httpx.AsyncClient(base_url=secured.http_url) as http:
+        async with httpx.AsyncClient(timeout=30, base_url=secured.http_url) as http:
             answer = await http.post(
                 "/api/rooms/evented/versions",
                 json={"label": "first draft"},
@@ -258,7 +258,7 @@ async def test_a_share_link_opens_a_document_and_revoking_it_closes_only_that_do
     secured: ServerProcess, major: str
 ):
     admin = {"Authorization": f"Bearer {token({'linked': 'admin'})}"}
-    async with httpx.AsyncClient(base_url=f"{secured.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{secured.http_url}/api") as http:
         assert (await http.put("/rooms/linked", headers=admin)).status_code == 201
         minted = await http.post("/rooms/linked/links", json={"role": "editor"}, headers=admin)
         assert minted.status_code == 201, minted.text
@@ -320,7 +320,7 @@ async def test_restores_titles_and_comments_reach_providers_as_stateless_message
         await node.run("insert", id="p", text="first")
         await node.wait_saved("p", "first")
         await node.wait_saved("elsewhere", "")
-        async with httpx.AsyncClient(base_url=secured.http_url) as http:
+        async with httpx.AsyncClient(timeout=30, base_url=secured.http_url) as http:
             saved = await http.post(
                 "/api/rooms/told/versions", json={"label": "draft"}, headers=admin
             )

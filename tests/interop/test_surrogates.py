@@ -60,7 +60,7 @@ async def _join(node: str, server: ServerProcess, room: str) -> dict[str, Any]:
 
 
 async def _snapshot(server: ServerProcess, room: str) -> tuple[str, Any]:
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         text = await http.get(f"/api/rooms/{room}/snapshot", params={"format": "text"})
         as_json = await http.get(f"/api/rooms/{room}/snapshot", params={"format": "json"})
     assert text.status_code == as_json.status_code == 200, text.text
@@ -113,7 +113,7 @@ async def test_a_yjs_insert_inside_an_emoji_the_server_wrote_is_repaired_too(
     async with YClient(server.ws_url, "written", ack=True) as python:
         python.append("b")
         await python.wait_for(lambda: python.acked == python.sent_updates)
-        async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
             insert = {"op": "insert", "index": 0, "text": "a😀"}
             response = await http.patch("/written/text", json={"ops": [insert]})
             assert response.status_code == 200, response.text

@@ -56,7 +56,7 @@ async def test_yjs14_and_yjs13_clients_converge_through_pycrdt_and_echoes_confir
     # What the server stored is what both clients hold, for pycrdt and over REST.
     async with YClient(server.ws_url, "fourteen") as python:
         await python.wait_text(FINAL)
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         text = await http.get("/api/rooms/fourteen/snapshot", params={"format": "text"})
     assert text.status_code == 200 and text.text == FINAL
 
@@ -91,7 +91,7 @@ async def test_yjs14_rich_text_is_kept_and_a_restore_that_would_lose_it_is_refus
         await writer.synced.wait()
         await writer.send_raw(b"\x00\x02" + write_var_bytes(update))
         await writer.wait_for(lambda: writer.acked == 1)
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         saved = await http.post("/rich14/versions", json={"label": "v14"})
         assert saved.status_code == 201, saved.text
         async with YClient(server.ws_url, "rich14", ack=True) as editor:

@@ -77,7 +77,7 @@ async def test_full_state_work_is_throttled_per_address_across_reconnects(
         writer.append("b" * 200_000)  # each full state: 200 KB, within one connection's 300 KB
         await writer.wait_for(lambda: writer.acked == writer.sent_updates)
     throttled_at_first = None
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/busy") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms/busy") as http:
         for round_ in range(10):  # 2 MB of encoding: past the address's 1.2 MB allowance
             insert = {"op": "insert", "index": 0, "text": "x"}
             assert (await http.patch("/text", json={"ops": [insert]})).status_code == 200

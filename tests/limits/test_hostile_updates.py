@@ -67,7 +67,7 @@ async def test_nesting_at_the_limit_is_accepted_and_one_more_level_is_refused(
 
 
 async def test_rest_updates_and_imports_are_checked_too(server: ServerProcess, tmp_path: Path):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as http:
         assert (await http.put("/rooms/rest")).status_code in (200, 201)
         for update in (deep_any_update(25_000), deep_map_chain(100_000, delete_first=True)):
             response = await http.post(
@@ -95,7 +95,7 @@ async def test_rest_and_import_updates_may_build_on_types_the_room_has(
     outer = doc.get("m", type=Map)
     outer["inner"] = Map({"a": 1})
     headers = {"content-type": "application/octet-stream"}
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         assert (await http.put("/built")).status_code in (200, 201)
         first = await http.post("/built/updates", content=doc.get_update(), headers=headers)
         assert first.is_success
@@ -110,6 +110,6 @@ async def test_rest_and_import_updates_may_build_on_types_the_room_has(
         result = run_collab(["import", "built", str(delta), "--database-url", server.database_url])
         assert result.returncode == 0, result.stderr
     await server.restart()  # the import shows when the room next loads
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
         snapshot = (await http.get("/built/snapshot", params={"format": "json"})).json()
     assert snapshot["m"] == {"inner": {"a": 1, "child": {"b": 2, "grandchild": {"c": 3}}}}

@@ -174,7 +174,7 @@ def test_neither_the_server_nor_the_cli_imports_the_sdk_until_asked():
 async def test_the_http_endpoint_needs_a_valid_token(secured: ServerProcess):
     body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     headers = {"Accept": "application/json, text/event-stream"}
-    async with httpx.AsyncClient(base_url=secured.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=secured.http_url) as http:
         anonymous = await http.post("/mcp", json=body, headers=headers)
         forged = await http.post(
             "/mcp", json=body, headers={**headers, "Authorization": "Bearer not-a-token"}

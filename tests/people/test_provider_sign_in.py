@@ -41,7 +41,7 @@ def _server(make_server: ServerFactory, url: str, provider: Provider, **more: st
 
 async def _sign_in(server: ServerProcess, sub: str, next_path: str = "/") -> httpx.Response:
     """The browser's round trip; the collab answer to the provider's redirect back."""
-    async with httpx.AsyncClient(base_url=server.http_url) as browser:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as browser:
         started = await browser.get("/auth/oidc/login", params={"next": next_path})
         assert started.status_code == 303, started.text
         at_provider = await browser.post(started.headers["location"], data={"sub": sub})
@@ -69,7 +69,7 @@ async def test_the_provider_names_a_person_who_is_made_once(
     assert first.status_code == 303, first.text
     assert first.headers["location"] == "/d/plan-%D0%96?tab=history"
     cookie = first.cookies["collab_session"]
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         http.cookies.set("collab_session", cookie)
         me = (await http.get("/api/me")).json()
     assert me["person"]["name"] == "Ada L" and me["person"]["email"] == "ada@example.com"

@@ -265,7 +265,7 @@ async def test_the_editor_page_tells_a_title_only_to_whom_may_read_it(
     assert "Secret merger" in own.text
     assert _page_config(own.text)["title"] == "Secret merger"
     assert _page_config(own.text)["kind"] == "rich"
-    async with httpx.AsyncClient(base_url=server.http_url) as anonymous:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as anonymous:
         for page in (
             await grace.http.get("/d/secret-merger"),
             await anonymous.get("/d/secret-merger"),

@@ -38,7 +38,7 @@ async def secured(make_server: ServerFactory, sqlite_url: str) -> ServerProcess:
 
 @pytest.fixture
 async def http(secured: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{secured.http_url}/api") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{secured.http_url}/api") as client:
         for room in ("doc", "other"):
             response = await client.put(f"/rooms/{room}", headers=bearer("admin", room))
             assert response.status_code == 201
@@ -253,7 +253,7 @@ async def test_deleting_the_room_ends_its_links(http: httpx.AsyncClient, secured
 
 
 async def test_a_server_without_a_secret_cannot_sign_links(server: ServerProcess):
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as http:
         await http.put("/rooms/doc")
         response = await http.post("/rooms/doc/links", json={"role": "viewer"})
         assert response.status_code == 409 and "COLLAB_SECRET" in response.json()["detail"]
@@ -264,7 +264,7 @@ async def test_the_link_url_starts_with_the_public_url(make_server: ServerFactor
         sqlite_url, COLLAB_SECRET=SECRET, COLLAB_PUBLIC_URL="https://docs.example/"
     )
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as http:
         await http.put("/rooms/doc", headers=admin())
         link = await mint(http)
     assert link["url"] == f"https://docs.example/d/doc#token={link['token']}"
@@ -291,7 +291,7 @@ async def test_every_answer_is_the_one_the_schema_documents(
     ]
     link_id = answers[0][1].json()["id"]
     answers.append((one, await http.delete(f"/rooms/doc/links/{link_id}", headers=admin()), 200))
-    async with httpx.AsyncClient(base_url=server.http_url) as open_server:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as open_server:
         await open_server.put("/api/rooms/doc")
         answers.append((links, await open_server.post("/api/rooms/doc/links", json=body), 409))
     for path, response, status in answers:

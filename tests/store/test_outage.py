@@ -70,7 +70,7 @@ def _through(database_url: str, proxy: TcpProxy) -> str:
 
 async def _prepared(server: ServerProcess) -> int:
     """A room with text and a version, and one only stored; the version's id."""
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         assert (await http.put("/api/rooms/stored")).status_code == 201
         assert (await http.put("/api/rooms/doc")).status_code == 201
         assert (await http.patch("/api/rooms/doc/text", json={"text": "kept"})).status_code == 200

@@ -43,7 +43,9 @@ async def test_a_commenter_agent_suggests_cannot_edit_and_is_credited_once_accep
     make_server: ServerFactory, database_url: str
 ):
     server, ada, _, agent = await _ada_and_her_agent(make_server, database_url)
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/q3-plan") as http:
+    async with httpx.AsyncClient(
+        timeout=30, base_url=f"{server.http_url}/api/rooms/q3-plan"
+    ) as http:
         edit = await http.patch("/text", json={"text": "Mine."}, headers=agent)
         assert edit.status_code == 403, edit.text
         update = await http.post(
@@ -78,7 +80,7 @@ async def test_accept_all_from_a_person_leaves_their_agents_suggestions(
     suggestions: her agent's are listed as its own author (`agent: true`) and decided apart."""
     server, ada, ada_id, agent = await _ada_and_her_agent(make_server, sqlite_url)
     base = "/api/rooms/q3-plan/suggestions"
-    async with httpx.AsyncClient(base_url=server.http_url) as http:
+    async with httpx.AsyncClient(timeout=30, base_url=server.http_url) as http:
         by_agent = await http.post(
             base, json={"kind": "delete", "passage": {"text": " in Q3"}}, headers=agent
         )

@@ -42,7 +42,9 @@ def _document() -> bytes:
 async def http(make_server: ServerFactory, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     server: ServerProcess = make_server(database_url, COLLAB_SECRET=SECRET)
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/rich") as client:
+    async with httpx.AsyncClient(
+        timeout=30, base_url=f"{server.http_url}/api/rooms/rich"
+    ) as client:
         made = await client.put(
             f"{server.http_url}/api/rooms/rich", params={"kind": "rich"}, headers=as_("admin")
         )

@@ -22,7 +22,7 @@ async def test_made_accepted_and_rejected_suggestions_are_signed_events(
     async with receiving(Receiver()) as receiver:
         server = webhook_server(make_server, database_url, receiver, COLLAB_SECRET=TOKEN_SECRET)
         await server.start()
-        async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms") as http:
+        async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
             assert (await http.put("/doc", headers=as_("admin", "Ada"))).status_code == 201
             text = {"text": "Revenue grew 12%."}
             assert (

@@ -38,7 +38,7 @@ async def server(make_server: ServerFactory, database_url: str) -> ServerProcess
 
 @pytest.fixture
 async def http(server: ServerProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/doc") as client:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms/doc") as client:
         made = await client.put(f"{server.http_url}/api/rooms/doc", headers=as_("admin"))
         assert made.status_code == 201, made.text
         edited = await client.patch("/text", json={"text": TEXT}, headers=as_("editor", "Ed"))
@@ -374,7 +374,7 @@ async def test_an_insertion_into_an_empty_plain_document(server: ServerProcess):
     """In an empty plain text, Yjs (y-codemirror's page) names the root type for a point; the
     server takes it, makes the same for a point by index, and places both where Yjs does: at
     the text's end once someone has typed."""
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api/rooms/doc") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms/doc") as http:
         made = await http.put(f"{server.http_url}/api/rooms/doc", headers=as_("admin"))
         assert made.status_code == 201, made.text
         empty = await http.get("/snapshot", params={"format": "yjs"}, headers=as_("viewer"))

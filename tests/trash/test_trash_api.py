@@ -131,7 +131,7 @@ async def test_a_trashed_documents_images_answer_410_until_it_is_restored(
 ):
     server = make_server(database_url, COLLAB_TRASH_DAYS="30")
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as http:
         await _ok(await http.put("/rooms/album", json={"kind": "rich"}), 201)
         picture = png()
         uploaded = await _ok(await http.post("/rooms/album/images", content=picture), 201)
@@ -189,7 +189,7 @@ async def test_delete_forever_and_the_purge_erase_everything_and_free_the_name(
 ):
     server = make_server(database_url, COLLAB_TRASH_DAYS="30", COLLAB_TRASH_PURGE_INTERVAL="0.2")
     await server.start()
-    async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as http:
         for room in ("old", "recent", "unwanted"):
             await _ok(await http.put(f"/rooms/{room}"), 201)
             await _ok(await http.patch(f"/rooms/{room}/text", json={"text": f"text of {room}"}))

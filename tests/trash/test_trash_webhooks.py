@@ -17,7 +17,7 @@ async def test_deleted_restored_and_purged_are_announced(
             make_server, sqlite_url, receiver, COLLAB_TRASH_DAYS="30", COLLAB_WEBHOOK_DEBOUNCE="0.2"
         )
         await server.start()
-        async with httpx.AsyncClient(base_url=f"{server.http_url}/api") as http:
+        async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api") as http:
             assert (await http.put("/rooms/plan")).status_code == 201
             assert (await http.patch("/rooms/plan/text", json={"text": "hi"})).status_code == 200
             await receiver.wait(lambda: bool(receiver.delivered("document.changed")))
