@@ -4,6 +4,7 @@ and nothing is migrated before the port is bound."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -89,7 +90,10 @@ async def test_start_up_says_what_is_served_where(tmp_path: Path):
     server = ServerProcess(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", tmp_path / "log.txt")
     await server.start()
     try:
-        log = server.log_text()
+        # The line follows the count of documents, which may finish after /healthz answers.
+        async with asyncio.timeout(30):
+            while "documents: " not in (log := server.log_text()):
+                await asyncio.sleep(0.05)
         assert f"serving http://127.0.0.1:{server.port}/ (database: sqlite+aiosqlite:///" in log
         assert "documents: 0)" in log
     finally:

@@ -121,13 +121,14 @@ def _containers_holding(text: str) -> list[object]:
     """Lists, tuples and dicts holding a str that contains `text` (not `text` itself)."""
 
     def found(value: object) -> bool:
-        return isinstance(value, str) and value is not text and text in value
+        # type(), not isinstance(): a dead weak proxy among the objects raises on __class__
+        return type(value) is str and value is not text and text in value
 
     held: list[object] = []
     for thing in gc.get_objects():
-        if isinstance(thing, list | tuple) and any(found(item) for item in thing):
+        if type(thing) in (list, tuple) and any(found(item) for item in thing):
             held.append(thing)
-        elif isinstance(thing, dict) and any(found(item) for item in thing.values()):
+        elif type(thing) is dict and any(found(item) for item in thing.values()):
             held.append(thing)
     return held
 
