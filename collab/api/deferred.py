@@ -43,11 +43,6 @@ class DeferredRoutes(BaseRoute):
         self._loading: asyncio.Future[tuple[BaseRoute, ...]] | None = None
 
     @property
-    def loaded(self) -> bool:
-        """Whether the routes are in place yet."""
-        return self._routes is not None
-
-    @property
     def routes(self) -> tuple[BaseRoute, ...]:
         """The group's routes, loaded here (in the calling thread) if not yet."""
         return self.load()

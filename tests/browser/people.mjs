@@ -94,5 +94,6 @@ export async function finalScreen (page) {
 export async function openShare (page) {
   await page.click('#share-button')
   await page.waitForSelector('#share-dialog[open]', { timeout: WAIT })
-  await page.waitForSelector('#access-list .access-item', { timeout: WAIT })
+  // The list as the server has it now, not as the dialog last showed it.
+  await page.waitForSelector('#access-list:not([aria-busy]) .access-item', { timeout: WAIT })
 }

@@ -126,7 +126,8 @@ const scenarios = {
    * shows the access-removed screen.
    */
   async 'share-person' (browser) {
-    const ada = await signedIn(browser, ADA)
+    // No service worker for Ada: her requests are held by page.route below.
+    const ada = await signedIn(browser, ADA, { serviceWorkers: 'block' })
     const room = await newDocument(ada.page, 'Shared plan')
     await typeAtEnd(ada.page, 'Hello Grace.')
     await waitSaved(ada.page)
@@ -184,8 +185,35 @@ const scenarios = {
       await edsger.page.isHidden('#share-links'), 'a viewer sees the controls')
     await captureLooks(edsger.page, 'share-people-read-only')
 
+    // Answers out of order: Ada reopens the dialog and removes Grace from the list it still
+    // shows before its fresh read has answered. That read's answer (Grace still listed, read
+    // before the removal) arrives after the removal's: it must not put her back.
+    await ada.page.click('#share-dialog button[aria-label="Close the Share dialog"]')
+    await ada.page.waitForSelector('#share-dialog:not([open])', { state: 'attached', timeout: WAIT })
+    const accessUrl = `**/api/rooms/${room}/access`
+    let readFetched
+    const fetched = new Promise((resolve) => { readFetched = resolve })
+    let releaseRead
+    const removed = new Promise((resolve) => { releaseRead = resolve })
+    await ada.page.route(accessUrl, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue()
+      const response = await route.fetch()
+      readFetched()
+      await removed
+      await route.fulfill({ response })
+    })
+    await ada.page.click('#share-button')
+    await fetched
+    check(await ada.page.getAttribute('#access-list', 'aria-busy') === 'true', 'the list is not marked busy while it is read')
+    const removal = ada.page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes(`/api/rooms/${room}/access/`))
     await ada.page.click(`#access-list [data-email="${GRACE.email}"] .access-remove`)
+    check((await removal).ok(), 'the removal failed')
     await ada.page.waitForFunction((email) => !document.querySelector(`#access-list [data-email="${email}"]`), GRACE.email, { timeout: WAIT })
+    releaseRead()
+    await ada.page.waitForSelector('#access-list:not([aria-busy])', { state: 'attached', timeout: WAIT })
+    await ada.page.unroute(accessUrl)
+    check(!await ada.page.$(`#access-list [data-email="${GRACE.email}"]`), 'an older answer put Grace back on the list')
+    check(!!await ada.page.$(`#access-list [data-email="${EDSGER.email}"]`), 'Edsger is not on the list')
     const screen = await finalScreen(grace.page)
     check(screen.state === 'access-removed' && screen.code === '4403' && screen.title === 'Your access to this document was removed',
       `Grace's screen ${JSON.stringify(screen)}`)

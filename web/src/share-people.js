@@ -240,10 +240,23 @@ export function bindSharePeople ({ room, me, title }) {
     const mayTransfer = manage && body.people.length > 0 && (me.admin || (body.owner && body.owner.id === me.id))
     ui.transfer.hidden = !mayTransfer
   }
+  // Answers can arrive out of order (the dialog's read on opening, then a Remove clicked before
+  // it answered): an answer to an older request never replaces what a newer one showed.
+  let asked = 0
+  let shown = 0
+  let reading = 0 // reads of the list under way: it is aria-busy until the last one answers
+  const latest = async (work) => {
+    const mine = ++asked
+    const body = await work()
+    if (mine < shown) return false
+    shown = mine
+    render(body)
+    return true
+  }
   const change = async (work, done, failed) => {
     say('')
     try {
-      render(await work())
+      await latest(work)
       if (done) say(done)
       return true
     } catch (err) {
@@ -314,10 +327,14 @@ export function bindSharePeople ({ room, me, title }) {
       say('')
       ui.copied.textContent = ''
       suggestions.close()
+      reading++
+      ui.list.setAttribute('aria-busy', 'true')
       try {
-        render(await api.get())
+        await latest(api.get)
       } catch (err) {
         say(`Who has access could not be read: ${err.message}.`, 'error')
+      } finally {
+        if (--reading === 0) ui.list.removeAttribute('aria-busy')
       }
     },
     focusTarget: () => (ui.form.hidden ? null : ui.person)
