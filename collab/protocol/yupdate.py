@@ -125,12 +125,12 @@ class _Reader(Reader):
 def parse_update(data: bytes, max_depth: int) -> ParsedUpdate:
     """Walk `data` as a Yjs v1 update; UpdateRefused if it is malformed, has trailing bytes,
     uses a content or type yrs does not support, or nests values deeper than `max_depth`."""
-    typed = typed_text_update(data)
-    return typed if typed is not None else walk_update(data, max_depth)
+    simple = simple_update(data)
+    return simple if simple is not None else walk_update(data, max_depth)
 
 
 def walk_update(data: bytes, max_depth: int) -> ParsedUpdate:
-    """`parse_update` without its fast path for typed text: every struct walked."""
+    """`parse_update` without its fast path for simple edits: every struct walked."""
     reader = _Reader(data)
     parsed = ParsedUpdate()
     listed: set[int] = set()
@@ -161,45 +161,96 @@ def walk_update(data: bytes, max_depth: int) -> ParsedUpdate:
     return parsed
 
 
-def typed_text_update(data: bytes) -> ParsedUpdate | None:
-    """The shape of nearly every edit, read in one pass: one client's one item of ASCII text
-    placed by its origins (a keystroke, a paste), and no deletions. None for anything else,
-    or anything doubtful, which `parse_update` then walks in full; for what it does read, the
-    result is the one `walk_update` gives (tests/protocol/test_typed_text.py holds the two to
-    that over real and mutated updates)."""
-    if len(data) < 8 or data[0] != 1 or data[1] != 1 or data[-1] != 0:
+def simple_update(data: bytes) -> ParsedUpdate | None:
+    """The shapes of nearly every edit, read in one pass: at most one client's one item, placed
+    by its origins, of text without characters beyond U+FFFF (a keystroke, a paste) or of one
+    plain value (a number, a string, true, false, null: a map's entry set), followed by a
+    delete set (a backspace is a delete set alone; a set entry deletes the value it replaces).
+    None for anything else, or anything doubtful, which `parse_update` then walks in full; for
+    what it does read, the result is the one `walk_update` gives (tests/protocol/
+    test_simple_updates.py holds the two to that over real and mutated edits)."""
+    size = len(data)
+    if size < 2:
         return None
     reader = Reader(data)
-    reader.pos = 2
-    try:
-        client = reader.read_var_uint()
-        clock = reader.read_var_uint()
-        info = reader.read_uint8()
-        if info & _CONTENT != _STRING or not info & (_HAS_ORIGIN | _HAS_RIGHT_ORIGIN):
-            return None
-        origin = right_origin = None
-        if info & _HAS_ORIGIN:
-            origin = (reader.read_var_uint(), reader.read_var_uint())
-        if info & _HAS_RIGHT_ORIGIN:
-            right_origin = (reader.read_var_uint(), reader.read_var_uint())
-        raw = reader.read_var_bytes()
-    except MalformedMessage:
-        return None
-    length = len(raw)
-    end = clock + length
-    if (
-        reader.pos != len(data) - 1  # the last byte: an empty delete set
-        or not length
-        or not raw.isascii()
-        or end > _U32
-        or (origin is not None and origin[1] > _U32)
-        or (right_origin is not None and right_origin[1] > _U32)
-    ):
-        return None
+    read = reader.read_var_uint
     parsed = ParsedUpdate()
-    parsed.items.append(Item(client, clock, length, None, origin, right_origin, False))
-    parsed.ends[client] = end
-    parsed.runs.append((client, clock))
+    try:
+        clients = read()
+        if clients == 1:
+            if read() != 1:  # one struct
+                return None
+            client = read()
+            clock = read()
+            info = reader.read_uint8()
+            kind = info & _CONTENT
+            if not info & (_HAS_ORIGIN | _HAS_RIGHT_ORIGIN) or clock > _U32:
+                return None
+            origin = right_origin = None
+            if info & _HAS_ORIGIN:
+                origin = (read(), read())
+                if origin[1] > _U32:
+                    return None
+            if info & _HAS_RIGHT_ORIGIN:
+                right_origin = (read(), read())
+                if right_origin[1] > _U32:
+                    return None
+            if kind == _STRING:
+                raw = reader.read_var_bytes()
+                if raw.isascii():
+                    length = len(raw)
+                else:
+                    text = raw.decode("utf-8")
+                    if _ASTRAL.search(text):
+                        return None  # its surrogate pairs are the walk's to note
+                    length = len(text)
+                if not length:
+                    return None
+            elif kind == _ANY:
+                if read() != 1:  # one value
+                    return None
+                tag = reader.read_uint8()
+                fixed = _FIXED_ANY.get(tag)
+                if fixed is not None:
+                    reader.skip(fixed)
+                elif tag == _ANY_STRING:
+                    reader.read_var_bytes().decode("utf-8")
+                elif tag == _ANY_INT:
+                    reader.read_var_int()
+                else:
+                    return None
+                length = 1
+            else:
+                return None
+            end = clock + length
+            if end > _U32:
+                return None
+            parsed.items.append(Item(client, clock, length, None, origin, right_origin, False))
+            parsed.ends[client] = end
+            parsed.runs.append((client, clock))
+        elif clients:
+            return None
+        # The delete set, with the walk's bounds: each count no larger than the bytes left allow.
+        deleted = read()
+        if deleted * 2 > size - reader.pos:
+            return None
+        deletes = parsed.deletes
+        for _ in range(deleted):
+            ranges = deletes.setdefault(read(), [])
+            count = read()
+            if count * 2 > size - reader.pos:
+                return None
+            for _ in range(count):
+                start = read()
+                length = read()
+                if start > _U32 or length > _U32 or start + length > _U32:
+                    return None
+                if length:
+                    ranges.append((start, length))
+    except (MalformedMessage, UnicodeDecodeError):
+        return None
+    if reader.pos != size:
+        return None
     return parsed
 
 

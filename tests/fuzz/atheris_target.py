@@ -1,7 +1,8 @@
 """Coverage-guided fuzzing (atheris / libFuzzer) of the frame decoder and the update path.
 
 Run by tests/fuzz/test_atheris.py as `python atheris_target.py -runs=N`; any exception other
-than collab's typed errors (and any crash or abort) fails the run. Every update the validator
+than collab's typed errors (and any crash or abort) fails the run. The validator's fast path for simple
+edits must agree with its full walk on every update it takes. Every update the validator
 (`parse_update` plus the nesting check) accepts is applied to a document and rendered, as a room
 and its snapshots would: if the validator lets through anything that crashes yrs, the process
 dies and the run fails.
@@ -27,7 +28,7 @@ with atheris.instrument_imports(include=_FUZZED):
     from collab.protocol.awareness import awareness_clocks, check_state, decode_awareness
     from collab.protocol.messages import AwarenessUpdate, SyncStep2, Update, decode_message
     from collab.protocol.nesting import TypeNesting
-    from collab.protocol.yupdate import parse_update
+    from collab.protocol.yupdate import UpdateRefused, parse_update, simple_update, walk_update
 
 _SEED: Doc[Any] = Doc(client_id=1)
 _SEED.get("content", type=Text).insert(0, "hello world")
@@ -37,6 +38,18 @@ _STATE = _SEED.get_update()
 def check_json(entries: list[Any]) -> None:
     for entry in entries:
         check_state(entry)
+
+
+def _fast_path_agrees(update: bytes) -> None:
+    """The validator's fast path for simple edits declines, or reads what the walk reads."""
+    fast = simple_update(update)
+    if fast is None:
+        return
+    try:
+        walked = walk_update(update, 64)
+    except UpdateRefused as error:
+        raise AssertionError(f"the fast path took what the walk refuses: {error}") from None
+    assert fast == walked, "the fast path and the walk read the update differently"
 
 
 def test_one_input(data: bytes) -> None:
@@ -62,6 +75,7 @@ def test_one_input(data: bytes) -> None:
         if entries is not None:
             check_json(entries)
         elif isinstance(message, SyncStep2 | Update):
+            _fast_path_agrees(message.update)
             parsed = parse_update(message.update, 64)
             TypeNesting(64).admit(parsed)
             doc: Doc[Any] = Doc()
