@@ -257,6 +257,7 @@ def _room_manager(
         lease_seconds=settings.lease_seconds,
         lease_renew_seconds=settings.lease_renew_seconds,
         revert_hold=_revert_hold(settings),
+        stop_compact_seconds=settings.stop_compact_seconds,
         metrics=metrics,
     )
 

@@ -57,6 +57,7 @@ class RoomManager:
         lease_seconds: float = 30.0,
         lease_renew_seconds: float = 10.0,
         revert_hold: RevertHold | None = None,
+        stop_compact_seconds: float = 0.0,
         hooks: HookRunner | None = None,
         metrics: Metrics | None = None,
     ) -> None:
@@ -88,6 +89,7 @@ class RoomManager:
             lease_seconds,
             lease_renew_seconds,
             revert_hold,
+            stop_compact_seconds,
         )
         self.upkeep = RoomUpkeep(
             store,
@@ -331,10 +333,15 @@ class RoomManager:
         return task
 
     async def close(self) -> None:
-        """Cancel timers and background tasks; the writer flushes separately."""
+        """Cancel timers and background tasks; the writer flushes separately (before this, in
+        `collab serve`: so the logs the stop compacts are complete)."""
         for handle in self._unloads.values():
             handle.cancel()
         self._unloads.clear()
+        try:
+            await self.upkeep.compact_at_stop()
+        except Exception:
+            log.exception("compacting the rooms at stop failed; their logs are as they were")
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

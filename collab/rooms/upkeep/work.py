@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Container, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,12 @@ log = logging.getLogger(__name__)
 
 # Attempts at an automatic version that holds every row before it (see _exact_version).
 _EXACT_TRIES = 8
+# At a graceful stop, a room's log is folded into its state when it holds this many bytes or
+# rows (not counting those kept for agent sessions): enough that applying it row by row at the
+# next load costs more than the fold (a compacted state loads several times faster than the
+# rows it came from); a few rows apply in well under a millisecond.
+STOP_COMPACT_BYTES = 64 * 1024
+STOP_COMPACT_ROWS = 100
 
 Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task[Any]]
 
@@ -43,6 +50,8 @@ class UpkeepPolicy:
     lease_renew_seconds: float = 10.0
     # What compaction keeps for agent sessions to be reverted (None: nothing).
     revert_hold: RevertHold | None = None
+    # Seconds a graceful stop may spend compacting the live rooms' logs (0: none).
+    stop_compact_seconds: float = 0.0
 
 
 class RoomUpkeep:
@@ -238,6 +247,43 @@ class RoomUpkeep:
         if over and idle and room.name not in self._deleting:
             self._compacting[room.name] = self._spawn(self._compact(room), f"compact {room.name}")
 
+    async def compact_at_stop(self) -> int:
+        """At a graceful stop (every commit made): fold the logs of the live rooms that hold at
+        least STOP_COMPACT_BYTES or STOP_COMPACT_ROWS uncompacted, largest first, for at most
+        `stop_compact_seconds` in all, so that they open quickly at the next start (a load
+        then applies one state instead of walking and applying each row). A compaction that
+        runs out of time is abandoned (its transaction rolls back; the log is as it was).
+        Returns how many rooms were compacted."""
+        budget = self._policy.stop_compact_seconds
+        due = [room for room in self._rooms.values() if _worth_folding_at_stop(room)]
+        if budget <= 0 or not due:
+            return 0
+        due.sort(key=lambda room: room.log_size.bytes - room.log_size.held_bytes, reverse=True)
+        started = time.monotonic()
+        before = self.compactions
+        for room in due:
+            left = budget - (time.monotonic() - started)
+            if left <= 0 or room.name in self._deleting:
+                continue
+            try:
+                async with asyncio.timeout(left):
+                    running = self._compacting.get(room.name)
+                    if running is not None:
+                        await asyncio.shield(running)
+                    if _worth_folding_at_stop(room):
+                        await self._compact(room)
+            except TimeoutError:
+                log.info("room %s: compaction at stop abandoned: out of time", room.name)
+        done = self.compactions - before
+        if done:
+            log.info(
+                "compacted %d of %d rooms at stop (%.2f s)",
+                done,
+                len(due),
+                time.monotonic() - started,
+            )
+        return done
+
     async def _compact(self, room: Room) -> None:
         try:
             if not await self.leases.hold(room.name):
@@ -280,3 +326,10 @@ class RoomUpkeep:
             log.exception("compaction of room %s failed; will retry on the next commit", room.name)
         finally:
             self._compacting.pop(room.name, None)
+
+
+def _worth_folding_at_stop(room: Room) -> bool:
+    """Whether the room's uncompacted log is large enough to fold at a graceful stop."""
+    size = room.log_size
+    count, written = size.count - size.held, size.bytes - size.held_bytes
+    return count >= STOP_COMPACT_ROWS or written >= STOP_COMPACT_BYTES
