@@ -26,6 +26,7 @@ left out).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -138,6 +139,15 @@ def _list(element: XmlElement, fmt: str, indent: str) -> str:
 
 
 def _inline(nodes: Iterable[Any], fmt: str) -> str:
+    """A block's inline content; in Markdown, each of its lines (hard breaks start new ones)
+    starts with text that reads back as text."""
+    inline = _inline_parts(nodes, fmt)
+    if fmt != "markdown":
+        return inline
+    return "\n".join(_as_text_at_line_start(line) for line in inline.split("\n"))
+
+
+def _inline_parts(nodes: Iterable[Any], fmt: str) -> str:
     out = []
     for node in nodes:
         if isinstance(node, XmlText):
@@ -145,8 +155,31 @@ def _inline(nodes: Iterable[Any], fmt: str) -> str:
         elif isinstance(node, XmlElement) and node.tag == "hardBreak":
             out.append("  \n" if fmt == "markdown" else "\n")
         elif isinstance(node, XmlElement):
-            out.append(_inline(node.children, fmt))
+            out.append(_inline_parts(node.children, fmt))
     return "".join(out)
+
+
+# What would open a block at the start of a line of text: spaces (four make code, fewer are
+# dropped), a quote's `>`, a heading's `#`, a list's `-`, `+` or number with `.` or `)`, a
+# thematic break's or setext underline's `-` or `=` (`*`, `_`, backticks, `~` and `<` are
+# escaped wherever they are: markdown_inline.py).
+_BLOCK_START = re.compile(r"[ \t]+|[>#=+-]|\d{1,9}(?=[.)])")
+
+
+def _as_text_at_line_start(line: str) -> str:
+    """`line` (inline Markdown) with a start that would open a block escaped: a backslash
+    before the punctuation, the number's `.` or `)` escaped, leading spaces and tabs as
+    character references (CommonMark keeps those as text)."""
+    found = _BLOCK_START.match(line)
+    if found is None:
+        return line
+    start = found.group()
+    rest = line[found.end() :]
+    if start[0] in " \t":
+        return "".join("&#32;" if char == " " else "&#9;" for char in start) + rest
+    if start[0].isdigit():
+        return start + "\\" + rest
+    return "\\" + line
 
 
 def _inline_text(text: XmlText, fmt: str) -> str:

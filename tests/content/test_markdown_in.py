@@ -353,3 +353,44 @@ def test_importing_the_markdown_export_changes_nothing(seed: int):
         once = to_markdown(_import(source))
         assert to_markdown(_import(once)) == once, source
         assert once.count("word") == source.count("word"), source
+
+
+LOOK_LIKE_BLOCKS = [
+    "> not a quote",
+    "- not a list",
+    "+ not a list either",
+    "---",
+    "# not a heading",
+    "1. not numbered",
+    "2024) a year, not an item",
+    "===",
+    "    four spaces, not code",
+    "  two spaces kept",
+    "\tand a tab",
+]
+
+
+def test_paragraphs_that_look_like_blocks_read_back_as_the_text_they_are():
+    """Text that starts like Markdown block syntax is written so that it reads back as that
+    text, in a paragraph, a heading, a list item and after a hard break (each line)."""
+    doc: Doc[Any] = Doc()
+    fragment: XmlFragment = doc.get("content", type=XmlFragment)
+    with doc.transaction():
+        for text in LOOK_LIKE_BLOCKS:
+            fragment.children.append(XmlElement("paragraph", contents=[XmlText(text)]))
+        fragment.children.append(
+            XmlElement("heading", {"level": 2}, contents=[XmlText("#2 in a heading")])
+        )
+        item = XmlElement("paragraph", contents=[XmlText("> inside an item")])
+        fragment.children.append(
+            XmlElement("bulletList", contents=[XmlElement("listItem", contents=[item])])
+        )
+        fragment.children.append(
+            XmlElement(
+                "paragraph",
+                contents=[XmlText("first line"), XmlElement("hardBreak"), XmlText("- second")],
+            )
+        )
+    exported = to_markdown(fragment)
+    assert _tree(_import(exported)) == _tree(fragment), exported
+    assert to_markdown(_import(exported)) == exported
