@@ -1,11 +1,11 @@
 """Coverage-guided fuzzing (atheris / libFuzzer) of the frame decoder and the update path.
 
 Run by tests/fuzz/test_atheris.py as `python atheris_target.py -runs=N`; any exception other
-than collab's typed errors (and any crash or abort) fails the run. The validator's fast path for simple
-edits must agree with its full walk on every update it takes. Every update the validator
-(`parse_update` plus the nesting check) accepts is applied to a document and rendered, as a room
-and its snapshots would: if the validator lets through anything that crashes yrs, the process
-dies and the run fails.
+than collab's typed errors (and any crash or abort) fails the run. The validator's fast path
+for simple edits must agree with its full walk on every update it takes. Every update the
+validator (`parse_update` plus the nesting check) accepts is applied to a document and
+rendered, as a room and its snapshots would: if the validator lets through anything that
+crashes yrs, the process dies and the run fails.
 """
 
 from __future__ import annotations
