@@ -24,6 +24,7 @@ from collab.content.export import (
 )
 from collab.content.printed import FILE_FORMATS, printed_file
 from collab.content.restore import restore_value
+from collab.content.richedit import MARKDOWN, content_edit
 from collab.content.roots import content_root
 from collab.content.textops import replace_with
 from collab.documents import bundle
@@ -180,19 +181,22 @@ def _markdown_edit(stored: bytes, source: str) -> bytes:
     """The edit replacing the content of the document `stored` with `source`'s (run in a worker
     thread: the document is made there, and pycrdt's objects stay in the thread that made
     them)."""
+    # markdown-it loads with the first import.
+    from collab.content.markdown_in import to_fragment, to_nodes
+
     doc = doc_from_update(stored)
     before = doc.get_state()
     with doc.transaction():
         fragment = doc.get(content_root(doc), type=XmlFragment)
         first = next(iter(fragment.children), None)
         if isinstance(first, XmlElement) and first.tag == "blockGroup":
-            raise InvalidRequest(
-                "this is a BlockNote document; Markdown imports make Tiptap's rich text"
-            )
-        del fragment.children[:]
-        from collab.content.markdown_in import to_fragment  # markdown-it loads with an import
-
-        to_fragment(source, fragment)
+            # A BlockNote document keeps BlockNote's blocks: the edit the content API makes
+            # for Markdown sent to it, of the whole document (blocks it pairs keep their ids).
+            change, _ = content_edit(to_nodes(source), MARKDOWN, None, None)
+            change(doc)
+        else:
+            del fragment.children[:]
+            to_fragment(source, fragment)
     return doc.get_update(before)
 
 

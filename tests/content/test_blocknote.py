@@ -19,6 +19,7 @@ import httpx
 import pytest
 from pycrdt import XmlElement, XmlFragment, XmlText
 
+from tests.launcher import run_collab_text
 from tests.server import ServerProcess
 from tests.yclient import YClient
 
@@ -762,3 +763,34 @@ async def test_prosemirror_json_in_blocknote_shape_round_trips(server: ServerPro
     expected[2]["props"]["checked"] = True
     expected[2]["content"][0]["text"] = "done"
     assert read_back["blocks"] == expected
+
+
+async def test_a_markdown_file_imported_into_a_blocknote_document_keeps_blocknote_blocks(
+    server: ServerProcess, tmp_path: Path
+):
+    """`collab import ROOM FILE --format markdown` into a BlockNote document edits its blocks
+    as the content API does (BlockNote's shape, every block it pairs keeping its id), instead
+    of refusing it or writing Tiptap's nodes beside them."""
+    (made,) = await _blocknote({"make": {"blocks": KEPT}})
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
+        await _create(http, "bn-import", made["update"])
+        # An import into the database shows once the room loads again: wait for its unload.
+        while (await http.get(f"{server.http_url}/healthz")).json()["rooms"]:
+            await asyncio.sleep(0.05)
+    source = tmp_path / "edited.md"
+    source.write_text(EDITED)
+    args = ["import", "bn-import", str(source), "--format", "markdown"]
+    done = await asyncio.to_thread(run_collab_text, [*args, "--database-url", server.database_url])
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The room was unloaded (no client): the next read loads what the import appended.
+    async with httpx.AsyncClient(timeout=30, base_url=f"{server.http_url}/api/rooms") as http:
+        assert await _snapshot(http, "bn-import", "markdown") == EDITED
+        state = (await http.get("/bn-import/snapshot", params={"format": "yjs"})).content
+    (read_back,) = await _blocknote({"blocks": {"update": _b64(state), "root": ROOT}})
+    outline = _outline(read_back["blocks"])
+    added = [("Added ", (), ""), ("paragraph", ("bold",), ""), (" after code.", (), "")]
+    assert (0, "paragraph", {}, added) in outline
+    before, after = _ids(made["blocks"]), _ids(read_back["blocks"])
+    kept = {"Launch plan": "Launch plan", "Review": "Review twice"}
+    for text, block_id in before.items():
+        assert after[kept.get(text, text)] == block_id, text
