@@ -154,6 +154,21 @@ const scenarios = {
     await rich.page.keyboard.press('Escape')
     check(await rich.page.evaluate(() => document.activeElement.id) === 'side-toggle', 'Esc does not leave the rich editor: ' + await rich.page.evaluate(() => document.activeElement.className))
     await captureLooks(rich.page, 'rich-connected')
+    // On a phone the toolbar is one row that scrolls sideways, the mode switch at its end; a
+    // tool reached with Tab comes to rest clear of the switch.
+    await rich.page.setViewportSize({ width: 390, height: 844 })
+    const bar = await rich.page.evaluate(() => {
+      const toolbar = document.querySelector('.toolbar')
+      const tools = [...toolbar.querySelectorAll('.tool')].filter((tool) => tool.offsetParent !== null)
+      const modes = toolbar.querySelector('.mode-switch').getBoundingClientRect()
+      // The first tool the switch covers (or that lies past it), reached with the keyboard.
+      const covered = tools.find((tool) => !tool.disabled && tool.getBoundingClientRect().right > modes.left)
+      covered.focus()
+      const tops = new Set(tools.map((tool) => Math.round(tool.getBoundingClientRect().top)))
+      return { rows: tops.size, scrolls: toolbar.scrollWidth > toolbar.clientWidth, focusedRight: covered.getBoundingClientRect().right, switchLeft: modes.left, switchTop: Math.round(modes.top), toolTop: [...tops][0] }
+    })
+    check(bar.rows === 1 && bar.scrolls && bar.focusedRight <= bar.switchLeft + 1 && Math.abs(bar.switchTop - bar.toolTop) < 8,
+      `the toolbar at 390 px: ${JSON.stringify(bar)}`)
     await rich.context.close()
 
     const text = await openEditor(browser, 'search-notes', { name: 'Ada Lovelace' })

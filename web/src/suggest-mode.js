@@ -27,7 +27,10 @@ export function modeSwitch ({ canWrite, initial, onChange }) {
     el.title = `${hint} (Ctrl+Alt+Shift+${key})`
     el.setAttribute('aria-keyshortcuts', `Control+Alt+Shift+${key}`)
     el.innerHTML = icon // our own constant markup
-    el.append(document.createTextNode(label))
+    const text = document.createElement('span')
+    text.className = 'mode-label' // on a phone, only the pressed mode shows its word
+    text.textContent = label
+    el.append(text)
     el.addEventListener('mousedown', (event) => event.preventDefault()) // keep the selection
     el.addEventListener('click', () => choose(mode))
     group.append(el)
