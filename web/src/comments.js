@@ -202,7 +202,11 @@ export function bindComments ({ room, surface, can, admin, authHeaders, onOpen =
         state.active = thread.id
       }
       await refresh()
-      if (state.active === thread.id) focusThread(thread.id)
+      // The new thread takes the focus the posted box had, unless the person went on meanwhile
+      // (selected more text to comment on, say): the list's answer can come after that.
+      const focused = document.activeElement
+      const wentOn = focused && focused !== document.body && !panel.contains(focused)
+      if (state.active === thread.id && !wentOn) focusThread(thread.id)
     } catch (err) {
       if (!replaced()) state.drafts.set('new', text)
       say(`The comment was not posted: ${err.message}`, 'error')
