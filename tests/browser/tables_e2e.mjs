@@ -389,6 +389,11 @@ const scenarios = {
     await viewer.page.waitForFunction((w) => document.querySelector(w).scrollLeft > 0, wrapper, { timeout: WAIT })
     await viewer.page.evaluate((w) => { document.querySelector(w).scrollLeft = 0 }, wrapper)
     await captureLooks(viewer.page, 'rich-table-viewer')
+    // On a phone a viewer's short document still fills the screen: the bar under the text sits
+    // at its bottom edge, with no empty strip below it (a viewer has no toolbar).
+    await viewer.page.setViewportSize({ width: 390, height: 844 })
+    const gap = await viewer.page.evaluate(() => window.innerHeight - document.querySelector('.doc-status').getBoundingClientRect().bottom)
+    check(Math.abs(gap) < 1, `the viewer's page leaves ${gap} px under the bar at 390 px`)
   }
 }
 

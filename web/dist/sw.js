@@ -1,9 +1,9 @@
 // collab service worker: lets /d/{room} pages reload while offline.
 // Pages: network first, cached copy when the network fails. Assets: hashed, so cache first.
-const VERSION = 'cc797f4ac4f8'
+const VERSION = 'b49f4bec2101'
 const ASSETS = `collab-assets-${VERSION}`
 const PAGES = 'collab-pages'
-const PRECACHE = ["/assets/editor-Z2S3UEZR.js","/assets/editor-ACTLSGBR.css","/assets/chunk-2OURRXD4.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-7DAIP47Z.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-DLJCOCNV.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-LPJLTLCG.js","/assets/chunk-UARFTXU5.js"]
+const PRECACHE = ["/assets/editor-XT4XNIKU.js","/assets/editor-XXO4GGZC.css","/assets/chunk-2OURRXD4.js","/assets/chunk-5BT3VCKI.js","/assets/chunk-6HYP45YE.js","/assets/chunk-7DAIP47Z.js","/assets/chunk-BAQX4TZZ.js","/assets/chunk-DLJCOCNV.js","/assets/chunk-KIZ7RNOD.js","/assets/chunk-L7R3WTLA.js","/assets/chunk-LPJLTLCG.js","/assets/chunk-UARFTXU5.js"]
 
 self.addEventListener('install', (event) => {
   event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()))
