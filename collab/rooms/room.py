@@ -572,33 +572,44 @@ class Room:
         self._writer.put(write)
         return result
 
-    def apply_committed_elsewhere(self, parts: list[bytes]) -> None:
+    def apply_committed_elsewhere(self, parts: list[bytes], *, state: bytes | None = None) -> None:
         """Apply updates another process committed (or the log holds that this copy lacks)
-        and send them to every peer here. They are stored already: never queued for commit."""
-        applied = []
+        and send them to every peer here. They are stored already: never queued for commit.
+        With `state` (the compacted state, when rows this copy lacks were folded into it by a
+        compaction elsewhere), `parts` are all the rows the log holds after it, and what the
+        room counts as stored starts again from the two: the state is not a row of the log."""
+        applied = [state] if state is not None and self._apply_stored(state) else []
+        if state is not None:
+            rows = [part for part in parts if not is_empty_update(part)]
+            self.log_size.count = len(rows)
+            self.log_size.bytes = sum(map(len, rows))
+            self.log_size.state_bytes = len(state)
+            self.log_size.held = self.log_size.held_bytes = 0
+            self.size = len(state) + self.log_size.bytes
         for part in parts:
-            if is_empty_update(part):
+            if is_empty_update(part) or not self._apply_stored(part):
                 continue
-            try:
-                parsed = parse_update(part, self.limits.max_nesting_depth)
-            except InvalidUpdate as error:
-                log.error("room %s: a committed update does not apply: %s", self.name, error)
-                continue
-            levels = self.nesting.admit(parsed, strict=False)
-            try:
-                self._apply(part, parsed, self.encodings.state(), levels)
-            except InvalidUpdate as error:
-                log.error("room %s: a committed update does not apply: %s", self.name, error)
-                continue
-            self.size += len(part)
-            self.log_size.count += 1
-            self.log_size.bytes += len(part)
+            if state is None:
+                self.size += len(part)
+                self.log_size.count += 1
+                self.log_size.bytes += len(part)
             applied.append(part)
         if not applied:
             return
         frame = crdt.merged(applied) if len(applied) > 1 else applied[0]
         for data in [frame] if frame is not None else applied:
             self.broadcast(encode_update(data))
+
+    def _apply_stored(self, part: bytes) -> bool:
+        """Apply one stored part; False (logged) if it does not apply."""
+        try:
+            parsed = parse_update(part, self.limits.max_nesting_depth)
+            levels = self.nesting.admit(parsed, strict=False)
+            self._apply(part, parsed, self.encodings.state(), levels)
+        except InvalidUpdate as error:
+            log.error("room %s: a committed update does not apply: %s", self.name, error)
+            return False
+        return True
 
     def close(self, error: CollabError) -> None:
         """Refuse further updates and close every peer with `error` (room deleted)."""

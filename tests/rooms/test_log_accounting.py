@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Text, TransactionEvent
 
+from collab.pubsub.local import LocalBus
+from collab.rooms.cluster.replication import Cluster
 from collab.rooms.manager import RoomManager
 from collab.rooms.writer import MERGE_MAX_BYTES
 from collab.store.sql import SqlStore
@@ -92,3 +94,44 @@ async def test_authors_taking_turns_and_a_large_paste_count_as_their_rows(
     assert len(turns) <= rows < len(seqs)  # some runs merged; never across authors
     assert (room.log_size.count, room.log_size.bytes) == (rows, size)
     manager.release(room)
+
+
+async def test_a_catch_up_over_a_compaction_elsewhere_counts_what_is_stored(
+    sqlite_url: str,
+) -> None:
+    """Two processes' rooms on one database, with no bus between them (the bus missed the
+    rows): one writes and its log is compacted, then writes more; the other catches up, gets the
+    compacted state and the rows after it, and counts exactly what the database holds. The state
+    is not a row of the log: counted as one, it inflated the room's size (the document size
+    limit) and its log (compacting again at once)."""
+    async with (
+        room_manager(sqlite_url, compact_max_updates=10**6, compact_max_bytes=1 << 30) as (
+            a,
+            store,
+        ),
+        room_manager(sqlite_url, compact_max_updates=10**6, compact_max_bytes=1 << 30) as (b, _),
+    ):
+        b.cluster = cluster = Cluster(LocalBus(), store, node_id="b", check_interval=None)
+        writer = await a.acquire("caught-up")
+        behind = await b.acquire("caught-up")
+        origin = LocalOrigin("test", "Ada")
+        shared: Doc[Any] = Doc()
+        seqs = [await writer.receive_update(u, origin) for u in _keystrokes(40, shared)]
+        await writer.wait_committed(seqs[-1])
+        assert await store.compact("caught-up") is not None
+        seqs = [await writer.receive_update(u, origin) for u in _keystrokes(5, shared)]
+        await writer.wait_committed(seqs[-1])
+
+        await cluster.catch_up(behind)
+
+        stored = await store.load("caught-up")
+        assert stored.state is not None and stored.log
+        assert str(behind.doc.get("content", type=Text)) == str(shared.get("content", type=Text))
+        assert (behind.log_size.count, behind.log_size.bytes) == (
+            len(stored.log),
+            sum(map(len, stored.log)),
+        )
+        assert behind.log_size.state_bytes == len(stored.state)
+        assert behind.size == len(stored.state) + sum(map(len, stored.log))
+        a.release(writer)
+        b.release(behind)

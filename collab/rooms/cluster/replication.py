@@ -309,7 +309,7 @@ class Cluster:
             self.on_deleted(room.name)
             raise RoomDeleted(f"room {room.name!r} was deleted")
         self.catch_ups += 1
-        room.apply_committed_elsewhere(found.parts)
+        room.apply_committed_elsewhere(found.log, state=found.state)
         room.position.add(1, found.head.seq)
 
     async def check(self, *, everything: bool = False) -> None:
