@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collab.protocol.encoding import write_var_bytes, write_var_uint
+from collab.protocol.yupdate import UpdateRefused, simple_update, walk_update
 
 
 def _string(text: str) -> bytes:
@@ -49,3 +50,16 @@ def deep_format_update(depth: int, client: int = 1) -> bytes:
     item = bytes([6]) + write_var_uint(1) + _string("content") + _string("bold")
     item += _string("[" * depth + "]" * depth)
     return _update(client, 0, [item])
+
+
+def check_fast_path(update: bytes) -> None:
+    """The validator's fast path for simple edits declines `update`, or reads exactly what the
+    full walk reads, and never takes what the walk refuses (AssertionError otherwise)."""
+    fast = simple_update(update)
+    if fast is None:
+        return
+    try:
+        walked = walk_update(update, 64)
+    except UpdateRefused as error:
+        raise AssertionError(f"the fast path took what the walk refuses: {error}") from None
+    assert fast == walked, "the fast path and the walk read the update differently"
