@@ -117,6 +117,11 @@ class LogSize:
     held: int = 0
     held_bytes: int = 0
 
+    @property
+    def foldable(self) -> tuple[int, int]:
+        """Rows and bytes of the log a compaction would fold (those not kept for agents)."""
+        return self.count - self.held, self.bytes - self.held_bytes
+
 
 def only_new_structs(parsed: ParsedUpdate, known: dict[int, int]) -> bool:
     """Whether every struct of the update lies past what the document holds of its client."""
@@ -578,16 +583,15 @@ class Room:
         With `state` (the compacted state, when rows this copy lacks were folded into it by a
         compaction elsewhere), `parts` are all the rows the log holds after it, and what the
         room counts as stored starts again from the two: the state is not a row of the log."""
+        rows = [part for part in parts if not is_empty_update(part)]
         applied = [state] if state is not None and self._apply_stored(state) else []
         if state is not None:
-            rows = [part for part in parts if not is_empty_update(part)]
-            self.log_size.count = len(rows)
-            self.log_size.bytes = sum(map(len, rows))
-            self.log_size.state_bytes = len(state)
-            self.log_size.held = self.log_size.held_bytes = 0
-            self.size = len(state) + self.log_size.bytes
-        for part in parts:
-            if is_empty_update(part) or not self._apply_stored(part):
+            size = self.log_size  # what is stored now: the state, and the rows after it
+            size.count, size.bytes, size.state_bytes = len(rows), sum(map(len, rows)), len(state)
+            size.held = size.held_bytes = 0
+            self.size = len(state) + size.bytes
+        for part in rows:
+            if not self._apply_stored(part):
                 continue
             if state is None:
                 self.size += len(part)

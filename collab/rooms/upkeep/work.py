@@ -237,7 +237,7 @@ class RoomUpkeep:
         policy = self._policy
         # Rows the last compaction kept for agent sessions to be reverted do not count: the
         # next one is due once as many more are written (else every commit would read the log).
-        count, written = size.count - size.held, size.bytes - size.held_bytes
+        count, written = size.foldable
         over = count >= policy.compact_max_updates or written >= policy.compact_max_bytes
         # Merging costs the whole state: wait for the log to reach an eighth of it, so the work
         # stays proportional to what was written however large the document grows.
@@ -258,7 +258,7 @@ class RoomUpkeep:
         due = [room for room in self._rooms.values() if _worth_folding_at_stop(room)]
         if budget <= 0 or not due:
             return 0
-        due.sort(key=lambda room: room.log_size.bytes - room.log_size.held_bytes, reverse=True)
+        due.sort(key=lambda room: room.log_size.foldable[1], reverse=True)
         started = time.monotonic()
         before = self.compactions
         for room in due:
@@ -330,6 +330,5 @@ class RoomUpkeep:
 
 def _worth_folding_at_stop(room: Room) -> bool:
     """Whether the room's uncompacted log is large enough to fold at a graceful stop."""
-    size = room.log_size
-    count, written = size.count - size.held, size.bytes - size.held_bytes
+    count, written = room.log_size.foldable
     return count >= STOP_COMPACT_ROWS or written >= STOP_COMPACT_BYTES
