@@ -10,7 +10,14 @@ encoding cannot reproduce. Peers that were connected then keep one text and ever
 
 So a room tracks which clients' structs are pending and refuses, before yrs sees it, an update
 that would open a gap while any are (`GapBesidePending`, an InvalidUpdate: the sender's
-connection closes with 1007, and a client that reconnects sends what it holds in order)."""
+connection closes with 1007, and a client that reconnects sends what it holds in order).
+
+One gap is not a second one: a run that starts exactly where its own client's waiting structs
+end continues them. An honest client makes that every time it reconnects after typing offline:
+it sends its SyncStep1 and goes on typing, and the keystrokes of that round trip (each one
+after the last, all after the offline ones) reach the room before its SyncStep2 brings the
+offline ones. Refusing them closed the connection of anyone typing through a reconnect, once
+or several times in a row."""
 
 from __future__ import annotations
 
@@ -37,12 +44,13 @@ class PendingStructs:
 
     def check(self, update: ParsedUpdate, state: dict[int, int]) -> None:
         """Refuse `update` if it opens a gap (a run of structs starting past `state`, the
-        document's state vector) while the document holds pending structs."""
+        document's state vector, other than where its client's pending structs end) while the
+        document holds pending structs."""
         if not self._ends:
             return
         for client, clock in update.runs:
             held = state.get(client, 0)
-            if clock > held:
+            if clock > held and clock != self._ends.get(client):
                 raise GapBesidePending(
                     f"the update's structs of client {client} start at clock {clock}, but the "
                     f"document holds that client's only up to {held} and has structs waiting "

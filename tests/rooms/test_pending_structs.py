@@ -13,7 +13,7 @@ from typing import Any
 
 from pycrdt import Doc, Text
 
-from collab.protocol.messages import encode_update
+from collab.protocol.messages import encode_sync_step2, encode_update
 from collab.protocol.yupdate import parse_update
 from tests.server import ServerProcess
 from tests.yclient import YClient
@@ -77,3 +77,61 @@ async def test_a_gap_beside_pending_structs_is_refused_and_every_peer_agrees(
         async with YClient(server.ws_url, "pending") as newcomer:
             await newcomer.synced.wait()
             assert newcomer.text == keeper.text
+
+
+async def test_typing_through_a_reconnect_is_not_refused(server: ServerProcess) -> None:
+    """A client that typed offline reconnects and goes on typing: its keystrokes of that round
+    trip arrive before its SyncStep2 brings the offline ones. The first leaves structs
+    pending, each next one continues them where they end: none is refused, and once the
+    SyncStep2 arrives every peer and every newcomer holds the client's text."""
+    typist: Doc[Any] = Doc(client_id=21)
+    text = typist.get("content", type=Text)
+    live: list[bytes] = []
+    typist.observe(lambda event: live.append(event.update))
+    text.insert(0, "online ")
+    async with YClient(server.ws_url, "reconnect", ack=True) as keeper:
+        await keeper.synced.wait()
+        async with YClient(server.ws_url, "reconnect", ack=True) as first:
+            await first.synced.wait()
+            await first.send_raw(encode_update(typist.get_update()))
+            await keeper.wait_text("online ")
+        known = typist.get_state()
+        text += "typed offline, "  # one transaction, never sent
+        live.clear()
+        for character in "then online again":  # one update each, after the offline ones
+            text += character
+        async with YClient(server.ws_url, "reconnect", ack=True) as second:
+            await second.synced.wait()
+            for update in live:
+                await second.send_raw(encode_update(update))
+            await second.wait_for(lambda: second.acked == 1 + len(live))  # its step 2, then these
+            assert not second.closed.is_set()
+            assert keeper.text == "online "  # the keystrokes wait for what they follow
+            await second.send_raw(encode_sync_step2(typist.get_update(known)))
+            await second.wait_for(lambda: second.acked == 2 + len(live))
+            await keeper.wait_text(str(text))
+            assert not second.closed.is_set()
+        async with YClient(server.ws_url, "reconnect") as newcomer:
+            await newcomer.synced.wait()
+            assert newcomer.text == str(text)
+
+
+async def test_a_client_skipping_past_its_own_pending_structs_is_refused(
+    server: ServerProcess,
+) -> None:
+    """What continues a client's pending structs must start where they end: a run that starts
+    further on is a second gap, refused as before."""
+    typist: Doc[Any] = Doc(client_id=22)
+    text = typist.get("content", type=Text)
+    updates: list[bytes] = []
+    typist.observe(lambda event: updates.append(event.update))
+    for character in "abcd":
+        text += character
+    async with YClient(server.ws_url, "skip", ack=True) as sender:
+        await sender.synced.wait()
+        await sender.send_raw(encode_update(updates[1]))  # "b": pending, waits for "a"
+        await sender.wait_for(lambda: sender.acked == 2)
+        await sender.send_raw(encode_update(updates[3]))  # "d": skips "c"
+        code, reason = await sender.wait_closed()
+    assert code == 1007
+    assert "start at clock 3" in reason and "up to 0" in reason
