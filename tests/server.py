@@ -134,7 +134,26 @@ class ServerProcess:
         if process is None:
             return 0
         process.send_signal(sig)
-        return await asyncio.to_thread(process.wait, 30)
+        try:
+            return await asyncio.to_thread(process.wait, 30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGUSR1)  # what it is stuck on (collab.serving.stacks)
+            await self.wait_log("asyncio tasks", timeout=5, quiet=True)
+            process.kill()  # not left running for the tests after this one
+            await asyncio.to_thread(process.wait, 30)
+            tail = self.log_text()[-12000:]
+            message = f"server did not exit within 30 s of {sig.name}; log:\n{tail}"
+            raise RuntimeError(message) from None
+
+    async def wait_log(self, text: str, timeout: float = 10.0, *, quiet: bool = False) -> None:
+        """Wait until the server's log holds `text` (TimeoutError, unless `quiet`)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while text not in self.log_text():
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            if not quiet:
+                raise
 
     async def health(self, client: httpx.AsyncClient | None = None) -> dict[str, Any]:
         if client is None:

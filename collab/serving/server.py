@@ -9,6 +9,7 @@
   everything else is served, then uvicorn stops listening and closes WebSockets with 1012.
 - One startup line saying what is served where, and garbage collector thresholds for a
   server holding many connections.
+- SIGUSR1 writes every thread's and task's stack to standard error (serving.stacks).
 - uvicorn's log lines in collab's format (JSON when asked), with tokens redacted.
 
 uvicorn.Server is subclassed for `handle_exit` (its signal handler) and `startup`: the test
@@ -37,6 +38,7 @@ from collab.logs import RedactTokens
 from collab.serving.counters import FastPathCounts
 from collab.serving.http import http_protocol
 from collab.serving.protocol import websocket_protocol
+from collab.serving.stacks import dump_on_signal
 
 log = logging.getLogger("collab")
 
@@ -124,6 +126,7 @@ class DrainingServer(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         """Start, then say in one line what is served where."""
         self._loop = asyncio.get_running_loop()
+        dump_on_signal(self._loop)
         gc.set_threshold(*_GC_THRESHOLDS)
         await super().startup(sockets)
         gc.freeze()  # what exists once started (modules, the app) is never scanned again
