@@ -17,8 +17,12 @@ def dump_on_signal(loop: asyncio.AbstractEventLoop) -> None:
     """From now on, SIGUSR1 writes every thread's and every task's stack to standard error."""
     if not hasattr(signal, "SIGUSR1"):  # not on Windows
         return
-    loop.add_signal_handler(signal.SIGUSR1, _write_tasks)
-    # After the loop's handler, which it then calls (chain): it alone runs in the handler.
+    try:
+        loop.add_signal_handler(signal.SIGUSR1, _write_tasks)
+    except (RuntimeError, ValueError):  # not the main thread: signals are not this loop's
+        return
+    # Registered after the loop's handler: faulthandler writes the threads' stacks in the
+    # signal handler itself, then chains to the loop's, which schedules the tasks' dump.
     faulthandler.register(signal.SIGUSR1, all_threads=True, chain=True)
 
 
