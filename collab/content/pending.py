@@ -2,22 +2,24 @@
 
 An update whose structs depend on others the document lacks (an origin never received, or a
 run of a client's structs starting past the clock the document holds of it) is kept aside by
-yrs until they arrive. Honest clients rarely cause that; a faulty or hostile one can. yrs then
-mishandles a second gap: an update starting past a client's clock while structs are pending
-gets part of its items integrated at once, out of order, and the document holds a list its own
-encoding cannot reproduce. Peers that were connected then keep one text and every newcomer
-(whose sync is that encoding) another.
+yrs until they arrive. yrs mishandles a client's second gap: a run of its structs starting past
+the clock the document holds of it, elsewhere than where structs of that same client already
+wait, gets part of its items integrated at once, out of order, and the document holds a list
+its own encoding cannot reproduce. Peers that were connected then keep one text and every
+newcomer (whose sync is that encoding) another.
 
-So a room tracks which clients' structs are pending and refuses, before yrs sees it, an update
-that would open a gap while any are (`GapBesidePending`, an InvalidUpdate: the sender's
-connection closes with 1007, and a client that reconnects sends what it holds in order).
+So a room tracks, per client, where its pending structs end, and refuses before yrs sees it a
+run that starts past the client's clock anywhere but there (`GapBesidePending`, an
+InvalidUpdate: the sender's connection closes with 1007, and a client that reconnects sends
+what it holds in order).
 
-One gap is not a second one: a run that starts exactly where its own client's waiting structs
-end continues them. An honest client makes that every time it reconnects after typing offline:
-it sends its SyncStep1 and goes on typing, and the keystrokes of that round trip (each one
+Honest clients make the runs this lets through every time they reconnect after typing offline:
+each sends its SyncStep1 and goes on typing, and the keystrokes of that round trip (each one
 after the last, all after the offline ones) reach the room before its SyncStep2 brings the
-offline ones. Refusing them closed the connection of anyone typing through a reconnect, once
-or several times in a row."""
+offline ones. The first opens that client's gap, the next ones continue it where it ends, and
+another client reconnecting at the same time opens a gap of its own. Refusing any gap while
+anything was pending closed the connection of nearly everyone typing through a server restart,
+often several times in a row."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from collab.protocol.yupdate import ParsedUpdate
 
 
 class GapBesidePending(InvalidUpdate):
-    """An update that skips clocks of a client while the document holds pending structs."""
+    """An update that skips clocks of a client while structs of that client are pending."""
 
 
 class PendingStructs:
@@ -43,18 +45,19 @@ class PendingStructs:
         return bool(self._ends)
 
     def check(self, update: ParsedUpdate, state: dict[int, int]) -> None:
-        """Refuse `update` if it opens a gap (a run of structs starting past `state`, the
-        document's state vector, other than where its client's pending structs end) while the
-        document holds pending structs."""
+        """Refuse `update` if it opens a second gap of a client: a run of structs starting past
+        `state` (the document's state vector) while structs of that client are pending, other
+        than where they end."""
         if not self._ends:
             return
         for client, clock in update.runs:
-            held = state.get(client, 0)
-            if clock > held and clock != self._ends.get(client):
+            end, held = self._ends.get(client), state.get(client, 0)
+            if end is not None and held < clock != end:
                 raise GapBesidePending(
                     f"the update's structs of client {client} start at clock {clock}, but the "
-                    f"document holds that client's only up to {held} and has structs waiting "
-                    "for missing ones; reconnect to send what you hold in order"
+                    f"document holds that client's only up to {held} and has others of its "
+                    f"structs, up to {end}, waiting for missing ones; reconnect to send what "
+                    "you hold in order"
                 )
 
     def applied(self, update: ParsedUpdate, state: dict[int, int]) -> None:

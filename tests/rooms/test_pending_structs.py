@@ -79,41 +79,70 @@ async def test_a_gap_beside_pending_structs_is_refused_and_every_peer_agrees(
             assert newcomer.text == keeper.text
 
 
+class _Typist:
+    """A client's document and each update it makes, one transaction at a time."""
+
+    def __init__(self, client_id: int) -> None:
+        self.doc: Doc[Any] = Doc(client_id=client_id)
+        self.text = self.doc.get("content", type=Text)
+        self.updates: list[bytes] = []
+        self.doc.observe(lambda event: self.updates.append(event.update))
+
+    def type(self, words: str, *, each: bool = False) -> list[bytes]:
+        """Type `words` at the end (one update for each character if `each`); their updates."""
+        made = len(self.updates)
+        for piece in words if each else [words]:
+            self.text += piece
+        return self.updates[made:]
+
+
 async def test_typing_through_a_reconnect_is_not_refused(server: ServerProcess) -> None:
-    """A client that typed offline reconnects and goes on typing: its keystrokes of that round
-    trip arrive before its SyncStep2 brings the offline ones. The first leaves structs
-    pending, each next one continues them where they end: none is refused, and once the
-    SyncStep2 arrives every peer and every newcomer holds the client's text."""
-    typist: Doc[Any] = Doc(client_id=21)
-    text = typist.get("content", type=Text)
-    live: list[bytes] = []
-    typist.observe(lambda event: live.append(event.update))
-    text.insert(0, "online ")
+    """Two clients typed offline, reconnect at the same time and go on typing: their keystrokes
+    of that round trip arrive, interleaved, before their SyncStep2s bring the offline ones.
+    Each one's first keystroke leaves its structs pending and its next ones continue them where
+    they end: none is refused, and once the SyncStep2s arrive every peer and every newcomer
+    holds what both typed."""
+    ada, bob = _Typist(21), _Typist(22)
     async with YClient(server.ws_url, "reconnect", ack=True) as keeper:
         await keeper.synced.wait()
-        async with YClient(server.ws_url, "reconnect", ack=True) as first:
-            await first.synced.wait()
-            await first.send_raw(encode_update(typist.get_update()))
-            await keeper.wait_text("online ")
-        known = typist.get_state()
-        text += "typed offline, "  # one transaction, never sent
-        live.clear()
-        for character in "then online again":  # one update each, after the offline ones
-            text += character
-        async with YClient(server.ws_url, "reconnect", ack=True) as second:
-            await second.synced.wait()
-            for update in live:
-                await second.send_raw(encode_update(update))
-            await second.wait_for(lambda: second.acked == 1 + len(live))  # its step 2, then these
-            assert not second.closed.is_set()
-            assert keeper.text == "online "  # the keystrokes wait for what they follow
-            await second.send_raw(encode_sync_step2(typist.get_update(known)))
-            await second.wait_for(lambda: second.acked == 2 + len(live))
-            await keeper.wait_text(str(text))
-            assert not second.closed.is_set()
+        async with YClient(server.ws_url, "reconnect", ack=True) as before:
+            await before.synced.wait()
+            for typist in (ada, bob):
+                await before.send_raw(encode_update(typist.type(f"{typist.doc.client_id} ")[0]))
+            await keeper.wait_for(lambda: len(keeper.text) == 6)
+        for typist in (ada, bob):  # each learns the other's: they type in one document
+            typist.doc.apply_update(keeper.doc.get_update())
+        known = {typist: typist.doc.get_state() for typist in (ada, bob)}
+        ada.type("ada offline, ")  # never sent
+        bob.type("bob offline, ")
+        ada_live, bob_live = ada.type("ada online", each=True), bob.type("bob online", each=True)
+        async with (
+            YClient(server.ws_url, "reconnect", ack=True) as ada_again,
+            YClient(server.ws_url, "reconnect", ack=True) as bob_again,
+        ):
+            await ada_again.synced.wait()
+            await bob_again.synced.wait()
+            for ada_update, bob_update in zip(ada_live, bob_live, strict=True):
+                await ada_again.send_raw(encode_update(ada_update))
+                await bob_again.send_raw(encode_update(bob_update))
+            await ada_again.wait_for(lambda: ada_again.acked == 1 + len(ada_live))
+            await bob_again.wait_for(lambda: bob_again.acked == 1 + len(bob_live))
+            assert not ada_again.closed.is_set() and not bob_again.closed.is_set()
+            assert len(keeper.text) == 6  # the keystrokes wait for what they follow
+            for again, typist in ((ada_again, ada), (bob_again, bob)):
+                await again.send_raw(encode_sync_step2(typist.doc.get_update(known[typist])))
+            await ada_again.wait_for(lambda: ada_again.acked == 2 + len(ada_live))
+            await bob_again.wait_for(lambda: bob_again.acked == 2 + len(bob_live))
+            expected: Doc[Any] = Doc()
+            for typist in (ada, bob):
+                expected.apply_update(typist.doc.get_update())
+            await keeper.wait_text(str(expected.get("content", type=Text)))
+            assert "ada offline, ada online" in keeper.text
+            assert "bob offline, bob online" in keeper.text
+            assert not ada_again.closed.is_set() and not bob_again.closed.is_set()
         async with YClient(server.ws_url, "reconnect") as newcomer:
             await newcomer.synced.wait()
-            assert newcomer.text == str(text)
+            assert newcomer.text == keeper.text
 
 
 async def test_a_client_skipping_past_its_own_pending_structs_is_refused(
@@ -121,12 +150,7 @@ async def test_a_client_skipping_past_its_own_pending_structs_is_refused(
 ) -> None:
     """What continues a client's pending structs must start where they end: a run that starts
     further on is a second gap, refused as before."""
-    typist: Doc[Any] = Doc(client_id=22)
-    text = typist.get("content", type=Text)
-    updates: list[bytes] = []
-    typist.observe(lambda event: updates.append(event.update))
-    for character in "abcd":
-        text += character
+    updates = _Typist(23).type("abcd", each=True)
     async with YClient(server.ws_url, "skip", ack=True) as sender:
         await sender.synced.wait()
         await sender.send_raw(encode_update(updates[1]))  # "b": pending, waits for "a"
