@@ -16,10 +16,12 @@ Built on Starlette's public routing interface (`BaseRoute.matches`, `handle`,
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any
 
 from starlette.routing import BaseRoute, Match, NoMatchFound
@@ -30,6 +32,19 @@ log = logging.getLogger(__name__)
 # Where `matches` leaves the inner route that matched, for `handle`.
 _MATCHED = "collab.deferred_route"
 
+# One deferred import at a time in this process. Two threads importing graphs that overlap
+# (the REST API and the MCP SDK both import pydantic, httpx, anyio) can each wait for a module
+# the other is initialising, and CPython then fails one of the imports ("deadlock detected",
+# or a name missing from a partially initialised module): the first REST request and the first
+# /mcp request arriving together would do that.
+IMPORTS = threading.RLock()
+
+
+def import_deferred(name: str) -> ModuleType:
+    """Import module `name` (in the calling thread), no other deferred import running."""
+    with IMPORTS:
+        return importlib.import_module(name)
+
 
 class DeferredRoutes(BaseRoute):
     """A group of routes made by `load` (called once, in a worker thread, when the first
@@ -39,7 +54,6 @@ class DeferredRoutes(BaseRoute):
         self.name = name
         self._load = load
         self._routes: tuple[BaseRoute, ...] | None = None
-        self._lock = threading.RLock()
         self._loading: asyncio.Future[tuple[BaseRoute, ...]] | None = None
 
     @property
@@ -51,7 +65,7 @@ class DeferredRoutes(BaseRoute):
         """Import and make the routes now, in the calling thread, unless done already."""
         routes = self._routes
         if routes is None:
-            with self._lock:
+            with IMPORTS:
                 if self._routes is None:
                     began = time.perf_counter()
                     self._routes = tuple(self._load())

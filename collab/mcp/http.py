@@ -5,7 +5,8 @@ permission checks, problems and live edit paths for REST and MCP alike.
 
 The SDK (and httpx, which the tools' client uses) costs about 0.7 s and 20 MiB to import, which
 a server nobody reaches over MCP should not pay: the first /mcp request imports it in a thread
-and starts its session manager, and the requests meanwhile wait for it."""
+(one deferred import at a time, with the REST API's: api/deferred.py) and starts its session
+manager, and the requests meanwhile wait for it."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from collab.api.access import bearer_token, identify
+from collab.api.deferred import import_deferred
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
@@ -63,7 +65,7 @@ class McpEndpoint:
                 stop.set()
 
     async def _serve(self, stop: asyncio.Event) -> None:
-        tools = await asyncio.to_thread(importlib.import_module, "collab.mcp.tools")
+        tools = await asyncio.to_thread(import_deferred, "collab.mcp.tools")
         server = tools.build_server(_client_for_request)
         security = importlib.import_module("mcp.server.transport_security")
         # Stateless: any process of a cluster answers any request; JSON answers, no streams.

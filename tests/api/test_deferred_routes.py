@@ -4,6 +4,8 @@ that request, and any arriving with it, get the answers of an app loaded from th
 from __future__ import annotations
 
 import asyncio
+import threading
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from collab.api.deferred import DeferredRoutes
+from collab.api.deferred import IMPORTS, DeferredRoutes, import_deferred
 from tests.conftest import ServerFactory
 from tests.inprocess import serving_on_port
 from tests.launcher import FORK_ENV
@@ -114,3 +116,44 @@ async def test_a_deferred_route_is_the_scopes_route_and_a_failed_load_is_tried_a
         assert (await client.get(url)).text == "7"
     assert len(loads) == 2  # the failed load, then one for all five requests at once
     assert seen[-6:] == ["/a/{id}"] * 6
+
+
+def _another_thread_could_start_a_deferred_import() -> bool:
+    """Whether a thread other than this one could take the deferred-import lock right now."""
+    taken: list[bool] = []
+
+    def attempt() -> None:
+        got = IMPORTS.acquire(blocking=False)
+        if got:
+            IMPORTS.release()
+        taken.append(got)
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    thread.join()
+    return taken[0]
+
+
+def test_deferred_imports_run_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The REST API's routes and the MCP SDK load in worker threads with their first requests;
+    two imports of overlapping modules at once can fail one of them, so while one deferred
+    load or import runs no other thread starts one."""
+    seen: list[bool] = []
+
+    def load() -> list[BaseRoute]:
+        seen.append(_another_thread_could_start_a_deferred_import())
+        return []
+
+    assert _another_thread_could_start_a_deferred_import()  # nothing is loading now
+    DeferredRoutes("the test's routes", load).load()
+    module = tmp_path / "collab_deferred_probe.py"
+    module.write_text(
+        "from tests.api.test_deferred_routes import _another_thread_could_start_a_deferred_import\n"
+        "OPEN = _another_thread_could_start_a_deferred_import()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    probe = import_deferred("collab_deferred_probe")
+    assert seen == [False]
+    assert probe.OPEN is False
