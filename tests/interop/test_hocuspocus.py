@@ -206,6 +206,32 @@ async def test_providers_reconnect_and_resync_after_the_server_restarts(
     assert await stored_text(secured, "restart-2") == "second"
 
 
+async def test_a_provider_typing_through_a_restart_is_not_closed(
+    secured: ServerProcess, major: str
+):
+    """A provider that typed while the server was down reconnects and goes on typing: what it
+    sends before its SyncStep2 (keystrokes after the offline ones) waits in the room for that
+    SyncStep2 instead of closing the socket (content/pending.py)."""
+    async with Providers(major) as node:
+        await node.socket("S", url(secured))
+        await node.open("p", "S", "typing", token({"typing": "editor"}))
+        await node.run("insert", id="p", text="before ")
+        await node.wait_saved("p", "before ")
+        start = len(node.events)
+        await secured.stop()
+        await node.wait(lambda e: e["event"] == "socketClose", since=start)
+        await node.run("insert", id="p", text="offline ")
+        await secured.start()
+        await node.wait(lambda e: e["event"] == "open" and e["socket"] == "S", since=start)
+        reopened = len(node.events)
+        for character in "online":
+            await node.run("insert", id="p", text=character)
+        await node.wait_saved("p", "before offline online", since=reopened)
+        closes = [e for e in node.events[reopened:] if e["event"] == "socketClose"]
+        assert closes == []
+    assert await stored_text(secured, "typing") == "before offline online"
+
+
 async def test_collab_events_reach_providers_as_stateless_messages(
     secured: ServerProcess, major: str
 ):
