@@ -80,9 +80,12 @@ CLOSE_CODES: tuple[CloseCode, ...] = (
         "or type yrs does not support such as legacy JSON content or XmlHook, values or "
         "shared types nested past `max_nesting_depth`, or a shared type hung off items the "
         "document does not have); an update whose structs of a client start past the clock "
-        "the document holds of it while structs wait in the document for missing ones (yrs "
-        "would integrate part of it out of order, and newcomers would see another text than "
-        "the peers already there: content/pending.py); or one that pycrdt rejects or panics on",
+        "the document holds of it while structs of that same client wait in the document for "
+        "missing ones, anywhere but where those end (yrs would integrate part of it out of "
+        "order, and newcomers would see another text than the peers already there: "
+        "content/pending.py; a client's keystrokes sent after reconnecting and before its "
+        "SyncStep2, each continuing the last, are not refused); or one that pycrdt rejects or "
+        "panics on",
     ),
     _final(1008, "policy", "error", "policy: a request the server cannot accept as sent"),
     _final(
