@@ -37,7 +37,16 @@ while (!existsSync(stopFile)) await sleep(50)
 const expected = Object.entries(JSON.parse(readFileSync(stopFile, 'utf8')))
   .flatMap(([other, count]) => Array.from({ length: count }, (_, i) => `<${other}.${i}>`))
 const holdsAll = () => { const now = text.toString(); return expected.every((marker) => now.includes(marker)) }
-while (!(provider.wsconnected && provider.synced && holdsAll())) await sleep(50)
+let waited = 0
+while (!(provider.wsconnected && provider.synced && holdsAll())) {
+  await sleep(50)
+  if (++waited % 40 === 0) { // every 2 s: what it still waits for, for a test that times out
+    const now = text.toString()
+    const missing = expected.filter((marker) => !now.includes(marker))
+    const state = { connected: provider.wsconnected, synced: provider.synced, chars: now.length, missing: missing.length, first: missing.slice(0, 5), closeCodes }
+    console.error(JSON.stringify(state))
+  }
+}
 process.stdout.write(JSON.stringify({ text: text.toString(), typed, closeCodes }) + '\n')
 provider.destroy()
 process.exit(0)
