@@ -71,11 +71,12 @@ async def test_a_rolling_restart_with_clients_typing_loses_nothing(
                 typist.kill()
                 await typist.communicate()
     markers = [f"<t{i}.{n}>" for i, result in enumerate(results) for n in range(result["typed"])]
-    assert all(1012 in result["closeCodes"] for result in results)
+    codes = [result["closeCodes"] for result in results]
+    assert all(1012 in closes for closes in codes), codes
     # Nothing else closed them but their tries while their server was down (1006): never
     # their keystrokes of the round trip after reconnecting, sent before their SyncStep2
     # brings what they typed offline (content/pending.py: that was 1007).
-    assert all(set(result["closeCodes"]) <= {1012, 1006} for result in results)
+    assert all(set(closes) <= {1012, 1006} for closes in codes), codes
     for result in results:
         assert all(result["text"].count(marker) == 1 for marker in markers)
     assert len({result["text"] for result in results}) == 1
