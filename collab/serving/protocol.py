@@ -49,6 +49,8 @@ _WEBSOCKETS_LOG = logging.getLogger("collab.websockets")
 
 # How long a close frame waits for the peer's before the socket is closed anyway.
 _CLOSE_TIMEOUT = 10.0
+# At shutdown, how long a peer has to answer the 1012 close before its socket is ended anyway.
+_SHUTDOWN_CLOSE_TIMEOUT = 2.0
 
 Message = dict[str, Any]
 
@@ -173,7 +175,11 @@ class WebSocketProtocol(asyncio.Protocol):
             writable.set_result(None)
 
     def shutdown(self) -> None:
-        """uvicorn is shutting down: close with 1012 (an HTTP 500 before the handshake)."""
+        """uvicorn is shutting down: close with 1012, and end the socket once the peer answers
+        (or after _SHUTDOWN_CLOSE_TIMEOUT); an HTTP 500 before the handshake. Ending it at once
+        lost the close frame when the peer was sending: the kernel resets a socket closed with
+        unread data, and a reset peer may drop the frame it had not read yet (it then saw 1006,
+        not the 1012 that says "the server is restarting")."""
         transport = self._transport
         self._stop_timers()
         if transport is None or self._lost:
@@ -185,9 +191,14 @@ class WebSocketProtocol(asyncio.Protocol):
             try:
                 self._sansio.send_close(1012)
             except InvalidState:
-                pass  # a close frame already went either way
+                transport.close()  # a close frame already went either way
+                return
             self.write_out()
-        elif self._stage is _Stage.CONNECTING:
+            self._inbox.resume()  # to read the peer's close; websockets then ends the socket
+            loop = asyncio.get_running_loop()
+            self._close_timer = loop.call_later(_SHUTDOWN_CLOSE_TIMEOUT, self._close)
+            return
+        if self._stage is _Stage.CONNECTING:
             self._fail_handshake()
         transport.close()
 
