@@ -185,18 +185,9 @@ class WebSocketProtocol(asyncio.Protocol):
         if transport is None or self._lost:
             return
         if self._stage is _Stage.ACCEPTED and not self._close_sent:
-            self._flush_direct()
-            self._close_sent = True
-            self._disconnect(1012)
-            try:
-                self._sansio.send_close(1012)
-            except InvalidState:
-                transport.close()  # a close frame already went either way
-                return
-            self.write_out()
-            self._inbox.resume()  # to read the peer's close; websockets then ends the socket
-            loop = asyncio.get_running_loop()
-            self._close_timer = loop.call_later(_SHUTDOWN_CLOSE_TIMEOUT, self._close)
+            self._send_close(1012, "", _SHUTDOWN_CLOSE_TIMEOUT)
+            if self._close_timer is None:  # a close frame already went either way
+                transport.close()
             return
         if self._stage is _Stage.CONNECTING:
             self._fail_handshake()
@@ -407,7 +398,8 @@ class WebSocketProtocol(asyncio.Protocol):
         self.counts.written_asgi += 1
         self.write_out()
 
-    def _send_close(self, code: int, reason: str) -> None:
+    def _send_close(self, code: int, reason: str, timeout: float = _CLOSE_TIMEOUT) -> None:
+        """Send a close frame, then wait up to `timeout` seconds for the peer's."""
         self._flush_direct()
         self._close_sent = True
         self._disconnect(code, reason)
@@ -418,7 +410,7 @@ class WebSocketProtocol(asyncio.Protocol):
             return  # the peer's close (or a failure) came first: websockets ends the connection
         self.write_out()
         self._inbox.resume()  # to read the peer's close
-        self._close_timer = asyncio.get_running_loop().call_later(_CLOSE_TIMEOUT, self._close)
+        self._close_timer = asyncio.get_running_loop().call_later(timeout, self._close)
 
     def _disconnect(self, code: int, reason: str = "") -> None:
         if not self._disconnected:
