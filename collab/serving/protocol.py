@@ -49,8 +49,6 @@ _WEBSOCKETS_LOG = logging.getLogger("collab.websockets")
 
 # How long a close frame waits for the peer's before the socket is closed anyway.
 _CLOSE_TIMEOUT = 10.0
-# At shutdown, how long a peer has to answer the 1012 close before its socket is ended anyway.
-_SHUTDOWN_CLOSE_TIMEOUT = 2.0
 
 Message = dict[str, Any]
 
@@ -176,16 +174,16 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def shutdown(self) -> None:
         """uvicorn is shutting down: close with 1012, and end the socket once the peer answers
-        (or after _SHUTDOWN_CLOSE_TIMEOUT); an HTTP 500 before the handshake. Ending it at once
-        lost the close frame when the peer was sending: the kernel resets a socket closed with
-        unread data, and a reset peer may drop the frame it had not read yet (it then saw 1006,
-        not the 1012 that says "the server is restarting")."""
+        (or when uvicorn's graceful shutdown gives up on it: `shutdown_timeout`); an HTTP 500
+        before the handshake. Ending it at once lost the close frame when the peer was sending:
+        the kernel resets a socket closed with unread data, and a reset peer may drop the frame
+        it had not read yet (it then saw 1006, not the 1012 that says "server restarting")."""
         transport = self._transport
         self._stop_timers()
         if transport is None or self._lost:
             return
         if self._stage is _Stage.ACCEPTED and not self._close_sent:
-            self._send_close(1012, "", _SHUTDOWN_CLOSE_TIMEOUT)
+            self._send_close(1012, "", self._config.timeout_graceful_shutdown or _CLOSE_TIMEOUT)
             if self._close_timer is None:  # a close frame already went either way
                 transport.close()
             return
