@@ -3,7 +3,9 @@
 On two cores, four Chromium scenarios at once made each several times slower and their waits
 race with one another. A scheduler of xdist's public hook `pytest_xdist_make_scheduler` (wired
 in tests/conftest.py) puts the browser scenarios in two work units, taken whole by one worker
-each, and every other test in a unit of its own that any free worker takes.
+each, and every other test in a unit of its own that any free worker takes. The lanes are
+handed out last (tests/conftest.py sorts them there and `--no-loadscope-reorder` keeps that
+order), so Chromium does not run beside four workers of other tests.
 
 It subclasses xdist's LoadScopeScheduling and overrides its `_split_scope`, the method xdist's
 own file and group schedulers override: a private name, so pytest-xdist is pinned (the test
