@@ -180,13 +180,19 @@ function settled (page) {
   return page.waitForFunction(() => !document.querySelector('.is-busy') && document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity), null, { timeout: WAIT })
 }
 
+/** Resolves once `page` has drawn two more frames: the style and layout of a change made before
+ * the call are done, and any transition it started is listed by `document.getAnimations()`. */
+function nextFrames (page) {
+  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
+}
+
 /** Screenshot `page` as `name` in every look, checking it with axe-core in each. */
 export async function captureLooks (page, name) {
   mkdirSync(SHOTS, { recursive: true })
   for (const look of LOOKS) {
     await page.setViewportSize({ width: look.width, height: look.height })
     await page.emulateMedia({ colorScheme: look.scheme, reducedMotion: 'reduce' })
-    await page.waitForTimeout(120)
+    await nextFrames(page)
     await settled(page)
     await page.screenshot({ path: join(SHOTS, `${name}-${look.width}-${look.scheme}.png`) })
     await checkAxe(page, `${name} at ${look.width} px, ${look.scheme}`)
