@@ -65,11 +65,15 @@ def read_frame(
     return end, unmask(data[start:end], data[start - 4 : start])
 
 
+def binary_frame_header(length: int) -> bytes:
+    """The header of an unfragmented, unmasked binary frame of `length` payload bytes."""
+    if length < 126:
+        return bytes((_FINAL_BINARY, length))
+    if length < 65536:
+        return bytes((_FINAL_BINARY, 126)) + length.to_bytes(2, "big")
+    return bytes((_FINAL_BINARY, 127)) + length.to_bytes(8, "big")
+
+
 def binary_frame(data: bytes) -> bytes:
     """`data` as one unfragmented, unmasked binary frame (what a server sends)."""
-    length = len(data)
-    if length < 126:
-        return bytes((_FINAL_BINARY, length)) + data
-    if length < 65536:
-        return bytes((_FINAL_BINARY, 126)) + length.to_bytes(2, "big") + data
-    return bytes((_FINAL_BINARY, 127)) + length.to_bytes(8, "big") + data
+    return binary_frame_header(len(data)) + data

@@ -8,7 +8,13 @@ from collections.abc import Callable
 from typing import Protocol
 
 from collab.serving.counters import FastPathCounts
-from collab.serving.frames import binary_frame
+from collab.serving.frames import binary_frame, binary_frame_header
+
+# A payload of this many bytes or more is written beside its frame header, not copied into one
+# bytes object with it, and a turn's frames that come to this much go to the transport as they
+# are (`writelines`), not joined: a whole document's SyncStep2 to each of ten people joining at
+# once was twenty copies of it, held until each socket drained.
+_COPY_LIMIT = 64 * 1024
 
 
 class DirectWriter(Protocol):
@@ -61,6 +67,7 @@ class DirectTransport:
         "_on_flush",
         "_pending",
         "_pending_bytes",
+        "_pending_frames",
         "_transport",
         "_writer",
         "screened",
@@ -77,8 +84,11 @@ class DirectTransport:
         self._writer = writer
         self._corks = corks
         self._counts = counts
+        # What send_now holds until the turn ends: frames, or a long payload's header and
+        # payload as two parts; their bytes and how many frames they are.
         self._pending: list[bytes] | None = None
         self._pending_bytes = 0
+        self._pending_frames = 0
         self._on_flush: Callable[[], None] | None = None
         # What the app drops of the messages read (see `screen`).
         self.screened: Callable[[bytes], bool] | None = None
@@ -102,7 +112,7 @@ class DirectTransport:
     def abort(self) -> None:
         """Close at once, dropping what is buffered."""
         self._pending = None
-        self._pending_bytes = 0
+        self._pending_bytes = self._pending_frames = 0
         self._transport.abort()
 
     def closing(self) -> bool:
@@ -116,26 +126,41 @@ class DirectTransport:
         (not open yet, closing, or an extension such as permessage-deflate negotiated)."""
         if not self._writer.writes_directly():
             return False
-        frame = self._corks.framed(data)
-        if self._pending is None:
-            self._pending = [frame]
-            self._corks.hold(self)
+        if len(data) < _COPY_LIMIT:
+            frame = self._corks.framed(data)
+            if self._pending is None:
+                self._pending = [frame]
+                self._corks.hold(self)
+            else:
+                self._pending.append(frame)
+            self._pending_bytes += len(frame)
         else:
-            self._pending.append(frame)
-        self._pending_bytes += len(frame)
+            header = binary_frame_header(len(data))
+            if self._pending is None:
+                self._pending = [header, data]
+                self._corks.hold(self)
+            else:
+                self._pending += (header, data)
+            self._pending_bytes += len(header) + len(data)
+        self._pending_frames += 1
         return True
 
     def flush(self) -> None:
         """Write what is pending in one go (nothing if the connection started closing: a data
         frame may not follow a close frame)."""
-        pending = self._pending
+        pending, size, frames = self._pending, self._pending_bytes, self._pending_frames
         if pending is None:
             return
         self._pending = None
-        self._pending_bytes = 0
+        self._pending_bytes = self._pending_frames = 0
         if not self._writer.writes_directly():
             return
-        self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
-        self._counts.written_direct += len(pending)
+        if len(pending) == 1:
+            self._transport.write(pending[0])
+        elif size < _COPY_LIMIT:
+            self._transport.write(b"".join(pending))
+        else:
+            self._transport.writelines(pending)
+        self._counts.written_direct += frames
         if self._on_flush is not None:
             self._on_flush()

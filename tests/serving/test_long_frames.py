@@ -1,0 +1,88 @@
+"""A long message goes to the socket beside its frame header, not copied into one bytes object
+with it: a whole document's SyncStep2 to each of several people joining at once was two copies
+per person (framed, then joined with the turn's other frames), held until each socket drained.
+The frames on the wire stay the same, in the same order."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from collab.serving.counters import FastPathCounts
+from collab.serving.frames import binary_frame
+from collab.serving.transport import Corks, DirectTransport
+from tests.server import ServerProcess
+from tests.test_metrics import scrape
+from tests.yclient import YClient
+
+DIRECT = ("collab_ws_frames_written_total", "path=direct")
+
+
+class _Socket(asyncio.Transport):
+    """An asyncio transport that keeps what it is given, call by call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[str, list[bytes]]] = []
+
+    def write(self, data: Any) -> None:
+        self.calls.append(("write", [data]))
+
+    def writelines(self, list_of_data: Any) -> None:
+        self.calls.append(("writelines", list(list_of_data)))
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def is_closing(self) -> bool:
+        return False
+
+
+class _Open:
+    def writes_directly(self) -> bool:
+        return True
+
+
+async def _one_turn(*messages: bytes) -> tuple[_Socket, FastPathCounts]:
+    """Send `messages` to one peer in one event-loop turn; its socket once the turn ended."""
+    socket, counts = _Socket(), FastPathCounts()
+    transport = DirectTransport(socket, _Open(), Corks(), counts)
+    for message in messages:
+        assert transport.send_now(message)
+    assert socket.calls == []  # nothing is written before the turn ends
+    await asyncio.sleep(0)
+    return socket, counts
+
+
+async def test_a_long_message_is_written_beside_its_header_uncopied() -> None:
+    keystroke, long, caret = b"\x00\x02" + b"k" * 20, b"\x00\x01" + b"d" * 300_000, b"\x01" * 40
+    socket, counts = await _one_turn(keystroke, long, caret)
+    [(call, parts)] = socket.calls
+    assert call == "writelines"
+    assert any(part is long for part in parts)  # the message itself, not a copy of it
+    assert b"".join(parts) == binary_frame(keystroke) + binary_frame(long) + binary_frame(caret)
+    assert counts.written_direct == 3  # frames, not parts
+
+
+async def test_short_messages_are_still_joined_into_one_write() -> None:
+    keystroke, caret = b"\x00\x02" + b"k" * 20, b"\x01" * 40
+    socket, counts = await _one_turn(keystroke, caret)
+    assert socket.calls == [("write", [binary_frame(keystroke) + binary_frame(caret)])]
+    assert counts.written_direct == 2
+
+
+async def test_people_joining_a_long_document_at_once_all_get_it(server: ServerProcess) -> None:
+    text = "".join(f"line {n} of a long document\n" for n in range(12_000))  # about 300 KB
+    async with YClient(server.ws_url, "long") as writer:
+        await writer.synced.wait()
+        writer.append(text)
+        before = await scrape(server)
+        joiners = [YClient(server.ws_url, "long") for _ in range(4)]
+        await asyncio.gather(*(joiner.connect() for joiner in joiners))
+        try:
+            await asyncio.gather(*(joiner.wait_text(text, timeout=30) for joiner in joiners))
+            after = await scrape(server)
+        finally:
+            await asyncio.gather(*(joiner.close() for joiner in joiners))
+    # Each joiner got at least its SyncStep2 and the server's SyncStep1, framed and counted.
+    assert after[DIRECT] - before[DIRECT] >= 8
