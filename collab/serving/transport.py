@@ -11,9 +11,9 @@ from collab.serving.counters import FastPathCounts
 from collab.serving.frames import binary_frame, binary_frame_header
 
 # A payload of this many bytes or more is written beside its frame header, not copied into one
-# bytes object with it, and a turn's frames that come to this much go to the transport as they
-# are (`writelines`), not joined: a whole document's SyncStep2 to each of ten people joining at
-# once was twenty copies of it, held until each socket drained.
+# bytes object with it, and a turn's writes that hold one go to the transport as they are
+# (`writelines`), not joined: a whole document's SyncStep2 to each of ten people joining at once
+# was twenty copies of it, held until each socket drained.
 _COPY_LIMIT = 64 * 1024
 
 
@@ -148,7 +148,7 @@ class DirectTransport:
     def flush(self) -> None:
         """Write what is pending in one go (nothing if the connection started closing: a data
         frame may not follow a close frame)."""
-        pending, size, frames = self._pending, self._pending_bytes, self._pending_frames
+        pending, frames = self._pending, self._pending_frames
         if pending is None:
             return
         self._pending = None
@@ -157,9 +157,9 @@ class DirectTransport:
             return
         if len(pending) == 1:
             self._transport.write(pending[0])
-        elif size < _COPY_LIMIT:
+        elif len(pending) == frames:  # whole frames only: one write, as short as they are
             self._transport.write(b"".join(pending))
-        else:
+        else:  # a long payload beside its header: the parts as they are
             self._transport.writelines(pending)
         self._counts.written_direct += frames
         if self._on_flush is not None:

@@ -69,6 +69,10 @@ async def test_short_messages_are_still_joined_into_one_write() -> None:
     socket, counts = await _one_turn(keystroke, caret)
     assert socket.calls == [("write", [binary_frame(keystroke) + binary_frame(caret)])]
     assert counts.written_direct == 2
+    carets = [bytes([1, n]) * 1000 for n in range(40)]  # 80 KB in all, none of them long
+    socket, counts = await _one_turn(*carets)
+    assert socket.calls == [("write", [b"".join(binary_frame(caret) for caret in carets)])]
+    assert counts.written_direct == 40
 
 
 async def test_people_joining_a_long_document_at_once_all_get_it(server: ServerProcess) -> None:
