@@ -69,10 +69,10 @@ class TransportControl(Protocol):
         """True once the connection is closing or closed."""
         ...
 
-    def send_now(self, data: bytes) -> bool:
-        """Write one binary message at the end of this event-loop turn, with the others this
-        peer is sent in it; False when it cannot be written this way (handshake or close under
-        way), and the frame must take the ASGI path."""
+    def send_now(self, data: bytes, head: bytes = b"") -> bool:
+        """Write one binary message, `head` then `data`, at the end of this event-loop turn,
+        with the others this peer is sent in it; False when it cannot be written this way
+        (handshake or close under way), and the frame must take the ASGI path."""
         ...
 
 
@@ -292,15 +292,21 @@ class Connection:
         """The error this connection was closed for, if any."""
         return self._failure
 
-    def send(self, frame: bytes) -> None:
-        """Queue a frame; a full queue means the client fell behind and is dropped. Past the
-        process-wide send budget, the connections holding the most are dropped until it fits."""
+    def send(self, frame: bytes, head: bytes = b"") -> None:
+        """Queue a frame, `head` then `frame` (a Hocuspocus document's name before a room's
+        frame: written apart, a long frame is not copied for it); a full queue means the client
+        fell behind and is dropped. Past the process-wide send budget, the connections holding
+        the most are dropped until it fits."""
         if self._failure is not None:
             return
+        if head and self._traffic is not None:
+            frame, head = head + frame, b""
         if self._traffic is not None:
             self._traffic.sent(frame)
-        if self._send_directly(frame):
+        if self._send_directly(frame, head):
             return
+        if head:
+            frame = head + frame
         size = len(frame)
         if self._queued_bytes and self._queued_bytes + size > self._limits.send_queue_bytes:
             self.fail(SlowConsumer(f"client fell {self._queued_bytes} bytes behind"))
@@ -327,7 +333,7 @@ class Connection:
             self._budget.dropped += 1
             victim.evict()
 
-    def _send_directly(self, frame: bytes) -> bool:
+    def _send_directly(self, frame: bytes, head: bytes) -> bool:
         """The fast path of a peer that keeps up: nothing queued or being sent and nothing
         backed up in the transport, so the frame is handed to the transport now, without a
         queue or a task hop (the handshake's frames too, before the read loop starts; never
@@ -339,11 +345,12 @@ class Connection:
             or self._drained
             or not self._nothing_queued()
             or transport.backed_up()
-            or not transport.send_now(frame)
+            or not transport.send_now(frame, head)
         ):
             return False
-        self._budget.add(self, len(frame))
-        self._unflushed += len(frame)
+        size = len(head) + len(frame)
+        self._budget.add(self, size)
+        self._unflushed += size
         return True
 
     def _direct_flushed(self) -> None:

@@ -37,6 +37,7 @@ class DocumentPeer:
         "_awareness",
         "_can_write",
         "_greeting",
+        "_head",
         "_live_name",
         "_metrics",
         "_on_fail",
@@ -64,8 +65,10 @@ class DocumentPeer:
         on_fail: Callable[[DocumentPeer, CollabError], None],
     ) -> None:
         self.socket = socket
-        # The document name as the provider sent it (answers carry it back unchanged).
+        # The document name as the provider sent it (answers carry it back unchanged), and as
+        # it goes before each room frame sent on the socket.
         self.key = key
+        self._head = hocuspocus.document_prefix(key)
         self._origin = origin
         self._can_write = can_write
         self._live_name = live_name
@@ -133,8 +136,9 @@ class DocumentPeer:
         if self.failure is not None or not frame:
             return
         kind = frame[0]
+        head = b""
         if hocuspocus.is_room_frame(frame):
-            out = [hocuspocus.wrap(self.key, frame)]
+            head, out = self._head, [frame]  # after the document's name, not copied behind it
         elif kind == MessageType.DURABLE:
             out = self._acknowledgements(frame)
         elif kind == MessageType.EVENT:
@@ -150,7 +154,7 @@ class DocumentPeer:
             self.socket.send(self._greeting)
             self._greeting = None
         for item in out:
-            self.socket.send(item)
+            self.socket.send(item, head=head)
 
     def _acknowledgements(self, frame: bytes) -> list[bytes]:
         """DURABLE(n): the first n updates of this peer are committed; a provider counts one

@@ -154,20 +154,17 @@ def _decode_auth(reader: Reader) -> Auth:
     return Auth(token, version)
 
 
-def _prefix(key: str) -> bytes:
+def document_prefix(key: str) -> bytes:
+    """What goes before a y-websocket Sync, Awareness or QueryAwareness frame to make it a
+    Hocuspocus frame of document `key`: the document's name."""
     return write_var_bytes(key.encode())
-
-
-def wrap(key: str, frame: bytes) -> bytes:
-    """A y-websocket Sync, Awareness or QueryAwareness frame as a Hocuspocus frame."""
-    return _prefix(key) + frame
 
 
 def authenticated(key: str, *, read_only: bool) -> bytes:
     """The document is open to the provider, with its scope."""
     scope = "readonly" if read_only else "read-write"
     return (
-        _prefix(key)
+        document_prefix(key)
         + bytes([HocuspocusType.AUTH, AuthType.AUTHENTICATED])
         + write_var_bytes(scope.encode())
     )
@@ -177,7 +174,7 @@ def permission_denied(key: str, reason: str) -> bytes:
     """The document is refused to the provider (in-band: the socket and its other documents
     stay)."""
     return (
-        _prefix(key)
+        document_prefix(key)
         + bytes([HocuspocusType.AUTH, AuthType.PERMISSION_DENIED])
         + write_var_bytes(reason.encode())
     )
@@ -186,23 +183,25 @@ def permission_denied(key: str, reason: str) -> bytes:
 def token_request(key: str) -> bytes:
     """ "Send your token again" (providers 3.3 and later answer with a fresh one; 2.x ignore
     it)."""
-    return _prefix(key) + bytes([HocuspocusType.AUTH, AuthType.TOKEN])
+    return document_prefix(key) + bytes([HocuspocusType.AUTH, AuthType.TOKEN])
 
 
 def sync_status(key: str, *, applied: bool) -> bytes:
     """An acknowledgement of one Sync update of the provider: 1 committed, 0 refused."""
-    return _prefix(key) + bytes([HocuspocusType.SYNC_STATUS]) + write_var_uint(int(applied))
+    return document_prefix(key) + bytes([HocuspocusType.SYNC_STATUS]) + write_var_uint(int(applied))
 
 
 def stateless(key: str, payload: str) -> bytes:
     """An application message for the provider's `stateless` event."""
-    return _prefix(key) + bytes([HocuspocusType.STATELESS]) + write_var_bytes(payload.encode())
+    return (
+        document_prefix(key) + bytes([HocuspocusType.STATELESS]) + write_var_bytes(payload.encode())
+    )
 
 
 def close(key: str, reason: str) -> bytes:
     """The server closed the document for the provider (understood by providers 3.1 and
     later; the socket stays open)."""
-    return _prefix(key) + bytes([HocuspocusType.CLOSE]) + write_var_bytes(reason.encode())
+    return document_prefix(key) + bytes([HocuspocusType.CLOSE]) + write_var_bytes(reason.encode())
 
 
 def is_room_frame(frame: bytes) -> bool:

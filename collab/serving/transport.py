@@ -119,15 +119,17 @@ class DirectTransport:
         """True once the connection is closing or closed."""
         return self._transport.is_closing()
 
-    def send_now(self, data: bytes) -> bool:
-        """Write `data` as one binary frame at the end of this event-loop turn, with whatever
-        else this peer is sent in it, without the ASGI message, Starlette's wrapper and the
-        task the app's sender awaits in. False while the connection cannot take it that way
-        (not open yet, closing, or an extension such as permessage-deflate negotiated)."""
+    def send_now(self, data: bytes, head: bytes = b"") -> bool:
+        """Write `head` and `data` as one binary frame at the end of this event-loop turn, with
+        whatever else this peer is sent in it, without the ASGI message, Starlette's wrapper
+        and the task the app's sender awaits in. False while the connection cannot take it
+        that way (not open yet, closing, or an extension such as permessage-deflate
+        negotiated)."""
         if not self._writer.writes_directly():
             return False
-        if len(data) < _COPY_LIMIT:
-            frame = self._corks.framed(data)
+        size = len(head) + len(data)
+        if size < _COPY_LIMIT:
+            frame = binary_frame_header(size) + head + data if head else self._corks.framed(data)
             if self._pending is None:
                 self._pending = [frame]
                 self._corks.hold(self)
@@ -135,7 +137,7 @@ class DirectTransport:
                 self._pending.append(frame)
             self._pending_bytes += len(frame)
         else:
-            header = binary_frame_header(len(data))
+            header = binary_frame_header(size) + head
             if self._pending is None:
                 self._pending = [header, data]
                 self._corks.hold(self)
