@@ -299,9 +299,9 @@ class Connection:
         the most are dropped until it fits."""
         if self._failure is not None:
             return
-        if head and self._traffic is not None:
-            frame, head = head + frame, b""
         if self._traffic is not None:
+            if head:  # one message on the wire, counted as sent
+                frame, head = head + frame, b""
             self._traffic.sent(frame)
         if self._send_directly(frame, head):
             return

@@ -128,21 +128,17 @@ class DirectTransport:
         if not self._writer.writes_directly():
             return False
         size = len(head) + len(data)
+        pending = self._pending
+        if pending is None:
+            pending = self._pending = []
+            self._corks.hold(self)
         if size < _COPY_LIMIT:
             frame = binary_frame_header(size) + head + data if head else self._corks.framed(data)
-            if self._pending is None:
-                self._pending = [frame]
-                self._corks.hold(self)
-            else:
-                self._pending.append(frame)
+            pending.append(frame)
             self._pending_bytes += len(frame)
         else:
             header = binary_frame_header(size) + head
-            if self._pending is None:
-                self._pending = [header, data]
-                self._corks.hold(self)
-            else:
-                self._pending += (header, data)
+            pending += (header, data)
             self._pending_bytes += len(header) + len(data)
         self._pending_frames += 1
         return True
