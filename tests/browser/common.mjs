@@ -109,6 +109,14 @@ export async function sideBySide (browser, pages, file) {
   await context.close()
 }
 
+/** Put the rich editor's cursor at the end of the document and wait until the editor has the
+ * keyboard: Tiptap's `focus` command focuses the view in an animation frame after it returns,
+ * and a key pressed before that goes to the page, not the document. */
+export async function focusEnd (page) {
+  await page.evaluate(() => window.collab.editor.commands.focus('end'))
+  await page.waitForFunction(() => window.collab.editor.view.hasFocus(), null, { timeout: WAIT })
+}
+
 /** The version-list entries of a page's History panel: [{id, kind, text, isNew}]. */
 export function versionItems (page) {
   return page.evaluate(() => [...document.querySelectorAll('#version-list .version-item')].map((el) => ({

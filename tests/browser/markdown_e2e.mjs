@@ -3,7 +3,7 @@
 // document (and edits), and Markdown pasted as plain text becomes rich content, unless pasted
 // with Ctrl+Shift+V (as plain text) or it came with HTML of its own. See common.mjs.
 import {
-  WAIT, baseUrl, captureLooks, check, openEditor, openPage, run, waitSaved, waitStatus
+  WAIT, baseUrl, captureLooks, check, focusEnd, openEditor, openPage, run, waitSaved, waitStatus
 } from './common.mjs'
 
 const FILE = `# Launch plan
@@ -106,7 +106,7 @@ const scenarios = {
     check(await page.locator('.rich-content ul[data-type="taskList"] input[type="checkbox"]').count() === 2, 'task boxes')
     check(await snapshot('launch-plan', 'markdown') === FILE, 'the server\'s Markdown of the import is not the file')
     // It edits as any rich document: a line typed at the end reaches the server.
-    await page.evaluate(() => window.collab.editor.commands.focus('end'))
+    await focusEnd(page)
     await page.keyboard.type('Added after the import', { delay: 5 })
     await waitSaved(page)
     await waitFor('the typed line on the server', async () => {
@@ -147,7 +147,7 @@ const scenarios = {
     })
 
     // Ctrl+Shift+V: the raw text, a paragraph per line, as ProseMirror pastes plain text.
-    await page.evaluate(() => window.collab.editor.commands.focus('end'))
+    await focusEnd(page)
     await page.keyboard.down('Shift')
     await paste(page, { 'text/plain': '# Not a heading\n**not bold**' })
     await page.keyboard.up('Shift')
@@ -159,7 +159,7 @@ const scenarios = {
 
     // A code editor's copy: the same text in coloured spans: converted (on a line of its own:
     // pasted inside a paragraph, the first block joins it, as any pasted HTML's does).
-    await page.evaluate(() => window.collab.editor.commands.focus('end'))
+    await focusEnd(page)
     await page.keyboard.press('Enter')
     const code = '### From an editor\n\n- item'
     await paste(page, {
@@ -171,7 +171,7 @@ const scenarios = {
       return { ok: value.includes('<h3>From an editor</h3><ul><li><p>item</p></li></ul>'), value }
     })
     // HTML of its own (a web page's): pasted as that HTML, the Markdown signs left alone.
-    await page.evaluate(() => window.collab.editor.commands.focus('end'))
+    await focusEnd(page)
     await page.keyboard.press('Enter')
     await paste(page, { 'text/plain': '# Title', 'text/html': '<p><em># Title</em></p>' })
     await waitFor('the HTML paste', async () => {
@@ -180,7 +180,7 @@ const scenarios = {
     })
     // Copied from a ProseMirror editor (its slice on the clipboard): pasted as it was, the
     // literal asterisks kept.
-    await page.evaluate(() => window.collab.editor.commands.focus('end'))
+    await focusEnd(page)
     await page.keyboard.press('Enter')
     await paste(page, { 'text/plain': 'literal **stars**', 'text/html': '<p data-pm-slice="1 1 []">literal **stars**</p>' })
     await waitFor('the editor slice paste', async () => {

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  LOOKS, WAIT, baseUrl, check, checkAxe, log, openEditor, openPage, run, waitStatus
+  LOOKS, WAIT, baseUrl, check, checkAxe, focusEnd, log, openEditor, openPage, run, waitStatus
 } from './common.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
@@ -305,7 +305,7 @@ const scenarios = {
           '<tr><td><p>Ada</p></td><td><p>Write the specification</p></td><td><p>Monday</p></td><td><p>Done</p></td></tr>' +
           '<tr><td><p>Bob</p></td><td><p>Build the editor</p></td><td><p>Tuesday</p></td><td><p>In progress</p></td></tr></tbody></table><p>The chart:</p>'))
         // An image as another editor puts it on the clipboard (a data: URL): uploaded.
-        await a.page.evaluate(() => window.collab.editor.commands.focus('end'))
+        await focusEnd(a.page)
         await a.page.evaluate(() => {
           const canvas = document.createElement('canvas')
           canvas.width = 360

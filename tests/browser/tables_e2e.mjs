@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  WAIT, baseUrl, outdir, captureLooks, check, log, openEditor, openPage, run, waitSaved, waitStatus
+  WAIT, baseUrl, outdir, captureLooks, check, focusEnd, log, openEditor, openPage, run, waitSaved, waitStatus
 } from './common.mjs'
 
 const TOKENS = JSON.parse(process.env.COLLAB_E2E_TOKENS || '{}')
@@ -97,7 +97,7 @@ async function fill (page, words) {
 
 /** The cursor at the end of the document: the paragraph after the last table. */
 async function toEnd (page) {
-  await page.evaluate(() => window.collab.editor.commands.focus('end'))
+  await focusEnd(page)
   check(!(await page.evaluate(() => window.collab.editor.isActive('table'))), 'the document ends in a table')
 }
 
