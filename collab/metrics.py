@@ -37,7 +37,7 @@ _LATENCY = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 _LAG = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
 _BATCH = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 # The paths of `Store.append` counted by `collab_store_appends` (collab/store/sql.py).
-APPEND_PATHS = ("one_trip", "one_statement", "sqlalchemy")
+APPEND_PATHS = ("event_loop", "one_trip", "one_statement", "sqlalchemy")
 # How often the event loop's lag is sampled.
 LAG_INTERVAL = 0.5
 
@@ -159,9 +159,10 @@ def store_appends(registry: CollectorRegistry | None = None) -> Counter:
     registered nowhere, when `registry` is None."""
     counter = Counter(
         "collab_store_appends",
-        "Batches appended to the store, by path: one_trip (a SQLite file: one trip to collab's "
-        "own SQLite thread), one_statement (PostgreSQL: one statement, one round trip) or "
-        "sqlalchemy (the rest)",
+        "Batches appended to the store, by path: event_loop (a SQLite file not synced at each "
+        "commit, its write lock free: committed on the event loop's thread), one_trip (a "
+        "SQLite file: one trip to collab's own SQLite thread), one_statement (PostgreSQL: one "
+        "statement, one round trip) or sqlalchemy (the rest)",
         ["path"],
         registry=registry,
     )

@@ -72,8 +72,8 @@ async def test_sigkill_loses_nothing_a_peer_had_received(any_server: ServerProce
 
 async def test_sigkill_loses_no_acknowledged_update(any_server: ServerProcess):
     """Updates stream in while the server is killed; every one acknowledged as durable before
-    is there after the restart. They were appended in one trip, to collab's own thread on a
-    SQLite file (collab/store/sqlite_append.py) and in one statement on PostgreSQL
+    is there after the restart. They were committed on the event loop's thread on a SQLite
+    file (collab/store/sqlite_inline.py) and in one statement on PostgreSQL
     (collab/store/postgres_append.py): checked in /metrics before the kill."""
     writer = YClient(any_server.ws_url, "acked", ack=True)
     await writer.connect()
@@ -86,7 +86,7 @@ async def test_sigkill_loses_no_acknowledged_update(any_server: ServerProcess):
 
     stream = asyncio.create_task(write_forever())
     await writer.wait_for(lambda: writer.acked >= 200, timeout=20)
-    path = "one_trip" if any_server.database_url.startswith("sqlite") else "one_statement"
+    path = "event_loop" if any_server.database_url.startswith("sqlite") else "one_statement"
     assert (await scrape(any_server))[("collab_store_appends_total", f"path={path}")] > 0
     await any_server.kill()
     stream.cancel()

@@ -161,6 +161,9 @@ class UpdateWriter:
         """Commit batches until cancelled."""
         while True:
             batch = [await self._queue.get()]
+            # Let the tasks this turn of the loop has already woken (other sockets' messages)
+            # queue their updates first: one commit for them all, not one for the first.
+            await asyncio.sleep(0)
             while len(batch) < self._batch_max and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             self._space.set()

@@ -97,6 +97,7 @@ class SqlStore:
                 roomlog.ADVANCE_FENCED,
                 _INSERT_UPDATES,
                 self._insert_ignore(versions.authors_table),
+                count=lambda path: self._counted[path].inc(),
             )
             if _sqlite_file(engine)
             else None
@@ -180,7 +181,6 @@ class SqlStore:
         ledger = batch if self.engine.dialect.name == "postgresql" else None
         try:
             if self._one_trip is not None and OneTripAppend.applies(items):
-                self._counted["one_trip"].inc()
                 seqs = await self._one_trip.append(updates, now)
                 return Appended([], {r: s for r, s in seqs.items() if s[1] >= s[0]})
             if self._one_statement is not None and OneStatementAppend.applies(items, ledger, fresh):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -31,6 +31,7 @@ from collab.store import roomlog
 from collab.store.base import NewUpdate
 from collab.store.compiled import CompiledStatement
 from collab.store.db import sqlite_settings
+from collab.store.sqlite_inline import BUSY, Busy, InlineCommits, takes_appends
 from collab.store.sqlite_writer import Connect, SqliteWriter
 
 # sqlite3's errors by which SQLite refuses a write for good; the rest (a locked database, a
@@ -52,14 +53,22 @@ class OneTripAppend:
     a `SqliteWriter` of its own, started by the first append and ended by `close`."""
 
     def __init__(
-        self, engine: AsyncEngine, advance: Update, insert: Insert, authors: Insert
+        self,
+        engine: AsyncEngine,
+        advance: Update,
+        insert: Insert,
+        authors: Insert,
+        *,
+        count: Callable[[str], None] = lambda path: None,
     ) -> None:
         self._engine = engine
         dialect = engine.dialect
         self._advance = CompiledStatement(advance, dialect)
         self._insert = CompiledStatement(insert, dialect, _UPDATE_COLUMNS)
         self._authors = CompiledStatement(authors, dialect, _AUTHOR_COLUMNS)
+        self._count = count
         self._writer: SqliteWriter | None = None
+        self._inline: InlineCommits | None = None
         self._starting = asyncio.Lock()
 
     @staticmethod
@@ -74,8 +83,16 @@ class OneTripAppend:
         rows got (first, last). Raises WriteFenced for a room deleted since its epoch, and
         WriteRejected when SQLite refuses the write for good; other errors are outages."""
         writer = self._writer or await self._start()
+        transaction = partial(self._transaction, updates=updates, now=now)
         try:
-            outcome = await writer.call(partial(self._transaction, updates=updates, now=now))
+            size = sum(len(update.data) for update in updates)
+            inline = self._inline
+            outcome = inline.attempt(transaction, size=size) if inline is not None else BUSY
+            if isinstance(outcome, Busy):
+                self._count("one_trip")
+                outcome = await writer.call(transaction)
+            else:
+                self._count("event_loop")
         except _REFUSALS as error:
             raise WriteRejected(_REFUSED) from error
         if isinstance(outcome, str):
@@ -83,15 +100,25 @@ class OneTripAppend:
         return outcome
 
     async def close(self) -> None:
-        """Let the appends under way finish, then close the connection and end the thread."""
+        """Let the appends under way finish, then close the connections and end the thread."""
+        if self._inline is not None:
+            await self._inline.wait_checkpoint()
+            self._inline.close()
+            self._inline = None
         if self._writer is not None:
             await self._writer.close()
 
     async def _start(self) -> SqliteWriter:
-        """The writer, its connection made as the engine's are (same file, same settings)."""
+        """The writer, its connection made as the engine's are (same file, same settings);
+        and, unless the database syncs at every commit, the loop's own connection for the
+        appends that find SQLite free (collab/store/sqlite_inline.py)."""
         async with self._starting:
             if self._writer is None:
-                self._writer = SqliteWriter(await connector(self._engine))
+                settings = await sqlite_settings(self._engine)
+                connect = await connector(self._engine, settings)
+                self._writer = SqliteWriter(connect)
+                if takes_appends(settings):
+                    self._inline = InlineCommits(connect, self._writer)
             return self._writer
 
     def _transaction(
@@ -151,11 +178,12 @@ class OneTripAppend:
             )
 
 
-async def connector(engine: AsyncEngine) -> Connect:
+async def connector(engine: AsyncEngine, settings: dict[str, object] | None = None) -> Connect:
     """A function that opens a sqlite3 connection to the engine's file, as the engine's
-    dialect would (`create_connect_args`), with the settings of the engine's connections; in
-    autocommit mode, as each append says BEGIN and COMMIT itself."""
-    settings = await sqlite_settings(engine)
+    dialect would (`create_connect_args`), with the settings of the engine's connections (read
+    from one unless given); in autocommit mode, as each append says BEGIN and COMMIT itself."""
+    if settings is None:
+        settings = await sqlite_settings(engine)
     args, options = engine.dialect.create_connect_args(engine.url)
     options = {**options, "isolation_level": None, "check_same_thread": True}
     return partial(_connect, args, options, settings)

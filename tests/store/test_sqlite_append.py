@@ -42,7 +42,9 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 
 
 def _appends(metrics: Metrics) -> tuple[float | None, ...]:
-    """The batches counted on each path: one trip, one statement (PostgreSQL), SQLAlchemy's."""
+    """The batches counted on each path: one trip, one statement (PostgreSQL), SQLAlchemy's.
+    (The engines here sync at each commit, except `database_url`'s: on the event loop's thread
+    is tests/store/test_sqlite_inline.py's.)"""
     return tuple(
         metrics.registry.get_sample_value("collab_store_appends_total", {"path": path})
         for path in ("one_trip", "one_statement", "sqlalchemy")
@@ -68,7 +70,7 @@ async def test_a_sqlite_file_takes_the_one_trip_path_and_counts_it(database_url:
     """Updates naming their epoch take the one-trip append on a SQLite file, and the
     one-statement append on PostgreSQL (collab/store/postgres_append.py); updates naming none
     take SQLAlchemy's path everywhere."""
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, sqlite_synchronous="FULL")
     await migrate.upgrade(engine)
     metrics = Metrics()
     store = SqlStore(engine, metrics=metrics)
