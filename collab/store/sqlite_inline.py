@@ -17,6 +17,8 @@ runs here, on the calling thread, when:
   finds the lock taken (a compaction or a REST write on the engine's connections) is handed to
   the thread, which waits for it as before. Waiting here would block the very loop whose
   other transactions hold the lock;
+- it writes at most `LARGEST` bytes of updates (more goes to the thread, and the loop runs
+  while SQLite copies them);
 - it never checkpoints by itself (`wal_autocheckpoint` 0): copying the log into the database
   file syncs it, so after every `CHECKPOINT_EVERY` appends made here (or `CHECKPOINT_BYTES` of
   updates) a PASSIVE checkpoint is handed to the thread, which does not hold up writers.
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 # of a checkpoint per 1,000 pages (4 MiB).
 CHECKPOINT_EVERY = 250
 CHECKPOINT_BYTES = 4 * 1024 * 1024
+# The most bytes of updates an append made here may write: a larger one (a pasted book, a
+# seeding) goes to the thread, which lets the loop run while SQLite copies it to the log.
+LARGEST = 1024 * 1024
 # SQLite's primary result code for a lock held by another connection (extended codes keep it
 # in their low byte).
 _SQLITE_BUSY = 5
@@ -95,7 +100,10 @@ class InlineCommits:
     def attempt(self, transaction: Callable[[sqlite3.Connection], T], *, size: int = 0) -> T | Busy:
         """Run `transaction` (which begins and commits or rolls back itself; `size`: the bytes
         it writes, about) here, or BUSY if the write lock was taken; any other error is raised,
-        the connection closed (the next attempt opens another, as the thread does)."""
+        the connection closed (the next attempt opens another, as the thread does). An append
+        of more than `LARGEST` bytes is BUSY too, without being tried."""
+        if size > LARGEST:
+            return BUSY
         db = self._db if self._db is not None else self._open()
         try:
             result = transaction(db)

@@ -10,8 +10,10 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pycrdt import Doc, Text
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,7 +24,7 @@ from collab.store.base import NewUpdate
 from collab.store.db import create_engine, sqlite_settings
 from collab.store.sql import SqlStore
 from collab.store.sqlite_append import connector
-from collab.store.sqlite_inline import BUSY, InlineCommits, takes_appends
+from collab.store.sqlite_inline import BUSY, LARGEST, InlineCommits, takes_appends
 from collab.store.sqlite_writer import SqliteWriter
 from tests.store.test_sql_store import _edits, _text
 
@@ -216,3 +218,23 @@ async def test_a_checkpoint_is_handed_over_after_enough_bytes_however_few_append
     finally:
         inline.close()
         await writer.close()
+
+
+async def test_an_append_of_more_than_a_mebibyte_is_written_by_the_thread(engine: AsyncEngine):
+    metrics = Metrics()
+    store = SqlStore(engine, metrics=metrics)
+    try:
+        doc: Doc[Any] = Doc(client_id=3)
+        text_ = doc.get("content", type=Text)
+        updates: list[bytes] = []
+        doc.observe(lambda event: updates.append(event.update))
+        text_.insert(0, "small")
+        text_.insert(5, "x" * (LARGEST + 1))
+        epoch = (await store.load("r")).epoch
+        await store.append([NewUpdate("r", updates[0], epoch=epoch)])
+        await store.append([NewUpdate("r", updates[1], epoch=epoch)])
+        assert len(updates[1]) > LARGEST
+        assert _paths(metrics) == {"event_loop": 1, "one_trip": 1}
+        assert _text((await store.read_since("r", 0)).parts) == str(text_)
+    finally:
+        await store.close()
