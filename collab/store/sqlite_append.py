@@ -31,7 +31,7 @@ from collab.store import roomlog
 from collab.store.base import NewUpdate
 from collab.store.compiled import CompiledStatement
 from collab.store.db import sqlite_settings
-from collab.store.sqlite_inline import BUSY, Busy, InlineCommits, takes_appends
+from collab.store.sqlite_inline import BUSY, Busy, InlineCommits, loop_settings, takes_appends
 from collab.store.sqlite_writer import Connect, SqliteWriter
 
 # sqlite3's errors by which SQLite refuses a write for good; the rest (a locked database, a
@@ -43,6 +43,7 @@ _REFUSALS = (
     sqlite3.NotSupportedError,
 )
 _REFUSED = "the database refused the write"
+_Outcome = dict[str, tuple[int, int]] | str
 
 _UPDATE_COLUMNS = ("room", "seq", "data", "author", "agent_session", "created_at")
 _AUTHOR_COLUMNS = ("room", "author")
@@ -85,18 +86,30 @@ class OneTripAppend:
         writer = self._writer or await self._start()
         transaction = partial(self._transaction, updates=updates, now=now)
         try:
-            size = sum(len(update.data) for update in updates)
-            inline = self._inline
-            outcome = inline.attempt(transaction, size=size) if inline is not None else BUSY
+            outcome = self._on_loop(transaction, sum(len(update.data) for update in updates))
             if isinstance(outcome, Busy):
                 self._count("one_trip")
                 outcome = await writer.call(transaction)
-            else:
-                self._count("event_loop")
         except _REFUSALS as error:
             raise WriteRejected(_REFUSED) from error
         if isinstance(outcome, str):
             raise WriteFenced(f"room {outcome!r} was deleted; the write is refused")
+        return outcome
+
+    def _on_loop(
+        self, transaction: Callable[[sqlite3.Connection], _Outcome], size: int
+    ) -> _Outcome | Busy:
+        """The append committed on the loop's thread, or BUSY for the writer's thread; counted
+        as the loop's unless BUSY (refused or failed included, as the thread's are)."""
+        if self._inline is None:
+            return BUSY
+        try:
+            outcome = self._inline.attempt(transaction, size=size)
+        except BaseException:
+            self._count("event_loop")
+            raise
+        if not isinstance(outcome, Busy):
+            self._count("event_loop")
         return outcome
 
     async def close(self) -> None:
@@ -115,10 +128,10 @@ class OneTripAppend:
         async with self._starting:
             if self._writer is None:
                 settings = await sqlite_settings(self._engine)
-                connect = await connector(self._engine, settings)
-                self._writer = SqliteWriter(connect)
+                self._writer = SqliteWriter(await connector(self._engine, settings))
                 if takes_appends(settings):
-                    self._inline = InlineCommits(connect, self._writer)
+                    on_loop = await connector(self._engine, loop_settings(settings), lock_wait=0)
+                    self._inline = InlineCommits(on_loop, self._writer)
             return self._writer
 
     def _transaction(
@@ -178,14 +191,23 @@ class OneTripAppend:
             )
 
 
-async def connector(engine: AsyncEngine, settings: dict[str, object] | None = None) -> Connect:
+async def connector(
+    engine: AsyncEngine,
+    settings: dict[str, object] | None = None,
+    *,
+    lock_wait: float | None = None,
+) -> Connect:
     """A function that opens a sqlite3 connection to the engine's file, as the engine's
     dialect would (`create_connect_args`), with the settings of the engine's connections (read
-    from one unless given); in autocommit mode, as each append says BEGIN and COMMIT itself."""
+    from one unless given, applied in their order); in autocommit mode, as each append says
+    BEGIN and COMMIT itself. `lock_wait`: the seconds opening it may wait for a lock (sqlite3's
+    own default unless given)."""
     if settings is None:
         settings = await sqlite_settings(engine)
     args, options = engine.dialect.create_connect_args(engine.url)
     options = {**options, "isolation_level": None, "check_same_thread": True}
+    if lock_wait is not None:
+        options["timeout"] = lock_wait
     return partial(_connect, args, options, settings)
 
 

@@ -19,9 +19,15 @@ runs here, on the calling thread, when:
   other transactions hold the lock;
 - it writes at most `LARGEST` bytes of updates (more goes to the thread, and the loop runs
   while SQLite copies them);
-- it never checkpoints by itself (`wal_autocheckpoint` 0): copying the log into the database
-  file syncs it, so after every `CHECKPOINT_EVERY` appends made here (or `CHECKPOINT_BYTES` of
-  updates) a PASSIVE checkpoint is handed to the thread, which does not hold up writers.
+- it never syncs: it does not checkpoint by itself (`wal_autocheckpoint` 0; copying the log
+  into the database file syncs it), so after every `CHECKPOINT_EVERY` appends made here (or
+  `CHECKPOINT_BYTES` of updates) a PASSIVE checkpoint is handed to the thread, which does not
+  hold up writers; and while it runs, and for one append after it if it copied the whole log,
+  appends go to the thread too: the first commit after such a checkpoint starts the log over
+  and syncs the log's new header;
+- it opens without waiting for any lock (sqlite3's `timeout` 0, busy timeout 0 first, and not
+  the journal mode the engine's connections already set): an open that finds the file busy is
+  BUSY.
 
 Nothing about what is committed changes: the same transaction, committed before anyone is told.
 """
@@ -60,6 +66,14 @@ class Busy:
 BUSY = Busy()
 
 
+def loop_settings(settings: dict[str, object]) -> dict[str, object]:
+    """The settings of the loop's connection, from the engine's (as SQLite reports them): no
+    wait for a lock, set first; no checkpoint of its own; and not the journal mode, which
+    reads the file (the engine's connections have set it already, and it is kept in the file)."""
+    kept = {k: v for k, v in settings.items() if k not in ("journal_mode", "busy_timeout")}
+    return {"busy_timeout": 0, **kept, "wal_autocheckpoint": 0}
+
+
 def takes_appends(settings: dict[str, object]) -> bool:
     """Whether a connection with these settings (as SQLite reports them) may commit on the
     loop: write-ahead log, and no sync at each commit (synchronous OFF = 0 or NORMAL = 1)."""
@@ -75,8 +89,8 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
 
 
 class InlineCommits:
-    """One sqlite3 connection of the loop's thread (opened by `connect` at the first attempt),
-    and the writer's thread for checkpoints."""
+    """One sqlite3 connection of the loop's thread (opened by `connect`, with `loop_settings`,
+    at the first attempt), and the writer's thread for checkpoints."""
 
     def __init__(
         self,
@@ -94,6 +108,7 @@ class InlineCommits:
         self._since_checkpoint = 0
         self._bytes_since_checkpoint = 0
         self._checkpoint: asyncio.Task[None] | None = None
+        self._log_copied = False  # the last checkpoint copied the whole log
         # The last checkpoint's (busy, frames in the log, frames copied into the database).
         self.last_checkpoint: tuple[int, int, int] | None = None
 
@@ -102,9 +117,17 @@ class InlineCommits:
         it writes, about) here, or BUSY if the write lock was taken; any other error is raised,
         the connection closed (the next attempt opens another, as the thread does). An append
         of more than `LARGEST` bytes is BUSY too, without being tried."""
-        if size > LARGEST:
+        if size > LARGEST or self._checkpoint is not None:
+            return BUSY  # while a checkpoint runs, the log may be copied whole at any moment
+        if self._log_copied:
+            self._log_copied = False  # the thread's commit starts the log over
             return BUSY
-        db = self._db if self._db is not None else self._open()
+        try:
+            db = self._db if self._db is not None else self._open()
+        except sqlite3.OperationalError as error:
+            if is_busy(error):
+                return BUSY
+            raise
         try:
             result = transaction(db)
         except sqlite3.OperationalError as error:
@@ -112,6 +135,10 @@ class InlineCommits:
                 return BUSY
             self.close()
             raise
+        except (sqlite3.IntegrityError, sqlite3.DataError):
+            if db.in_transaction:  # the transaction rolls itself back; if not, start afresh
+                self.close()
+            raise  # refused: the connection is as it was
         except Exception:
             self.close()
             raise
@@ -140,15 +167,13 @@ class InlineCommits:
             db.close()
 
     def _open(self) -> sqlite3.Connection:
-        db = self._connect()
-        db.execute("PRAGMA busy_timeout=0")
-        db.execute("PRAGMA wal_autocheckpoint=0")
-        self._db = db
-        return db
+        self._db = self._connect()
+        return self._db
 
     async def _checkpoint_in_thread(self) -> None:
         try:
-            self.last_checkpoint = await self._writer.call(_checkpoint)
+            self.last_checkpoint = busy, frames, copied = await self._writer.call(_checkpoint)
+            self._log_copied = busy == 0 and copied == frames
         except Exception as error:  # the next one may succeed; commits are not affected
             log.warning("a checkpoint of the SQLite log failed: %s", error)
         finally:

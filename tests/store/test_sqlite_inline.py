@@ -24,7 +24,13 @@ from collab.store.base import NewUpdate
 from collab.store.db import create_engine, sqlite_settings
 from collab.store.sql import SqlStore
 from collab.store.sqlite_append import connector
-from collab.store.sqlite_inline import BUSY, LARGEST, InlineCommits, takes_appends
+from collab.store.sqlite_inline import (
+    BUSY,
+    LARGEST,
+    InlineCommits,
+    loop_settings,
+    takes_appends,
+)
 from collab.store.sqlite_writer import SqliteWriter
 from tests.store.test_sql_store import _edits, _text
 
@@ -95,8 +101,11 @@ async def test_an_append_finding_the_lock_taken_waits_for_it_in_the_thread(
         while _paths(metrics)["one_trip"] == 0:  # counted as it is handed to the thread
             assert not waiting.done(), waiting
             await asyncio.sleep(0)
-        # The loop goes on (this test runs on it) while the append waits for the lock.
+        # The loop goes on (this test runs on it) while the append waits for the lock, in the
+        # thread: the loop's connection waits for no lock (its busy timeout is 0, checked
+        # below), so it handed the append over at once.
         assert not waiting.done()
+        assert _writer_threads()
         holder.execute("COMMIT")
         assert (await waiting).seqs == {"r": (2, 2)}
         # The lock is free again: the next appends are the loop's.
@@ -126,7 +135,8 @@ async def test_a_refused_append_on_the_loop_is_reported_and_the_next_is_numbered
         last = await store.append([NewUpdate("r", updates[2], author="bob", epoch=epoch)])
         assert (first.seqs, last.seqs) == ({"r": (1, 1)}, {"r": (2, 2)})
         assert len((await store.read_since("r", 0)).log) == 2
-        assert _paths(metrics)["one_trip"] == 0
+        # The refused one counted too, as the thread's are; none went to the thread.
+        assert _paths(metrics) == {"event_loop": 3, "one_trip": 0}
     finally:
         await store.close()
 
@@ -152,10 +162,16 @@ async def test_a_database_synced_at_every_commit_keeps_its_appends_in_the_thread
 
 
 def _insert(value: int) -> Callable[[sqlite3.Connection], tuple[int, int]]:
+    """A transaction as an append's: it begins, and commits or rolls back, itself."""
+
     def transaction(db: sqlite3.Connection) -> tuple[int, int]:
         db.execute("BEGIN IMMEDIATE")
-        db.execute("INSERT INTO t VALUES (?)", (value,))
-        db.commit()
+        try:
+            db.execute("INSERT INTO t VALUES (?)", (value,))
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
         pragmas = ("busy_timeout", "wal_autocheckpoint")
         busy, automatic = (db.execute(f"PRAGMA {name}").fetchone()[0] for name in pragmas)
         return busy, automatic
@@ -163,14 +179,53 @@ def _insert(value: int) -> Callable[[sqlite3.Connection], tuple[int, int]]:
     return transaction
 
 
-async def test_the_loops_connection_waits_for_no_lock_and_leaves_checkpoints_to_the_thread(
+class _Counted:
+    """A connect function that counts the connections it opened."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self.connect = connect
+        self.opened = 0
+
+    def __call__(self) -> sqlite3.Connection:
+        self.opened += 1
+        return self.connect()
+
+
+async def _table(engine: AsyncEngine) -> tuple[SqliteWriter, _Counted]:
+    """A table t on the engine's file; the writer's thread and the loop's connect function."""
+    settings = await sqlite_settings(engine)
+    connect = await connector(engine, settings)
+    setup = connect()
+    setup.execute("CREATE TABLE t (v INTEGER CHECK (v >= 0))")
+    setup.close()
+    return SqliteWriter(connect), _Counted(
+        await connector(engine, loop_settings(settings), lock_wait=0)
+    )
+
+
+async def _values(writer: SqliteWriter) -> list[int]:
+    rows = await writer.call(lambda db: db.execute("SELECT v FROM t ORDER BY v").fetchall())
+    return [v for (v,) in rows]
+
+
+def test_the_loops_connection_waits_for_no_lock_from_its_first_setting_and_never_checkpoints():
+    engines = {"journal_mode": "wal", "synchronous": 1, "busy_timeout": 10000, "foreign_keys": 1}
+    own = loop_settings(engines)
+    assert list(own.items()) == [
+        ("busy_timeout", 0),
+        ("synchronous", 1),
+        ("foreign_keys", 1),
+        ("wal_autocheckpoint", 0),
+    ]
+    assert takes_appends(engines) and takes_appends({**engines, "synchronous": 0})
+    assert not takes_appends({**engines, "synchronous": 2})
+    assert not takes_appends({**engines, "journal_mode": "delete"})
+
+
+async def test_the_loops_connection_leaves_locks_checkpoints_and_the_logs_restart_to_the_thread(
     engine: AsyncEngine, tmp_path: Path
 ):
-    connect = await connector(engine)
-    setup = connect()
-    setup.execute("CREATE TABLE t (v INTEGER)")
-    setup.close()
-    writer = SqliteWriter(connect)
+    writer, connect = await _table(engine)
     inline = InlineCommits(connect, writer, checkpoint_every=3)
     try:
         # Its own connection: no busy wait, and no checkpoint of its own at a commit.
@@ -178,21 +233,58 @@ async def test_the_loops_connection_waits_for_no_lock_and_leaves_checkpoints_to_
         assert inline.attempt(_insert(2)) == (0, 0)
         assert inline.last_checkpoint is None
         inline.attempt(_insert(3))  # the third: a checkpoint is handed to the thread
+        # While it is under way (its task has not even started), appends are the thread's.
+        assert inline.attempt(_insert(4)) is BUSY
+        await writer.call(_insert(4))
         await inline.wait_checkpoint()
         assert inline.last_checkpoint is not None
         busy, frames, copied = inline.last_checkpoint
         assert busy == 0 and frames > 0 and copied == frames, inline.last_checkpoint
-        # Another connection holding the write lock: refused at once, nothing written.
+        # The whole log was copied: the next commit starts it over and syncs its header, so
+        # it is the thread's; the one after is the loop's again.
+        assert inline.attempt(_insert(5)) is BUSY
+        await writer.call(_insert(5))
+        assert inline.attempt(_insert(6)) == (0, 0)
+        # Another connection holding the write lock: BUSY at once, nothing written.
         holder = sqlite3.connect(tmp_path / "collab.db", isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         try:
-            assert inline.attempt(_insert(4)) is BUSY
+            assert inline.attempt(_insert(7)) is BUSY
         finally:
             holder.execute("COMMIT")
             holder.close()
-        assert inline.attempt(_insert(5)) == (0, 0)
-        rows = await writer.call(lambda db: db.execute("SELECT v FROM t ORDER BY v").fetchall())
-        assert [v for (v,) in rows] == [1, 2, 3, 5]
+        assert inline.attempt(_insert(8)) == (0, 0)
+        assert await _values(writer) == [1, 2, 3, 4, 5, 6, 8]
+        assert connect.opened == 1
+    finally:
+        inline.close()
+        await writer.close()
+
+
+async def test_a_refusal_on_the_loop_keeps_its_connection_and_another_error_closes_it(
+    engine: AsyncEngine,
+):
+    writer, connect = await _table(engine)
+    inline = InlineCommits(connect, writer)
+
+    def broken(db: sqlite3.Connection) -> None:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT INTO missing VALUES (1)")
+        finally:
+            db.rollback()
+
+    try:
+        inline.attempt(_insert(1))
+        with pytest.raises(sqlite3.IntegrityError):
+            inline.attempt(_insert(-1))  # refused by the table's CHECK, rolled back
+        inline.attempt(_insert(2))
+        assert connect.opened == 1
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            inline.attempt(broken)
+        inline.attempt(_insert(3))
+        assert connect.opened == 2, "after an error that is not a refusal, a new connection"
+        assert await _values(writer) == [1, 2, 3]
     finally:
         inline.close()
         await writer.close()
@@ -201,15 +293,10 @@ async def test_the_loops_connection_waits_for_no_lock_and_leaves_checkpoints_to_
 async def test_a_checkpoint_is_handed_over_after_enough_bytes_however_few_appends(
     engine: AsyncEngine,
 ):
-    connect = await connector(engine)
-    setup = connect()
-    setup.execute("CREATE TABLE t (v INTEGER)")
-    setup.close()
-    writer = SqliteWriter(connect)
+    writer, connect = await _table(engine)
     inline = InlineCommits(connect, writer, checkpoint_every=1000, checkpoint_bytes=100)
     try:
         inline.attempt(_insert(1), size=60)
-        assert inline.last_checkpoint is None
         await inline.wait_checkpoint()
         assert inline.last_checkpoint is None, "60 bytes: none due"
         inline.attempt(_insert(2), size=60)  # 120 bytes since the last: one is due
