@@ -5,8 +5,8 @@ each way and, while the event loop is busy, the GIL: the thread takes it back af
 the transaction's SQLite calls, waiting each time for the loop's thread to let it go (up to
 the interpreter's switch interval), and the loop's thread waits in turn when it is made to let
 it go. On a busy two-core machine a commit that takes 0.16 ms of SQLite's time took 1-10 ms
-of wall time that way (p90-max), and the loop's thread spent 10-20 ms of each burst of 1,600
-edits blocked handing appends over.
+of wall time that way (p90-max), and the loop's thread spent 13-28 ms of every 50 hand-overs
+(about one burst of 1,600 edits of benchmarks/compare.py's (c)) blocked in them.
 
 In write-ahead-log mode with `synchronous` NORMAL (collab's default) or OFF, a commit writes
 its pages to the log and does not sync: it costs about what the hand-over does. So an append
@@ -60,7 +60,8 @@ _SQLITE_BUSY = 5
 
 
 class Busy:
-    """The write lock was taken: nothing was written; the append goes to the thread."""
+    """Not committed here (the write lock was taken, or the append is the thread's: see the
+    module's list): nothing was written; the append goes to the thread."""
 
 
 BUSY = Busy()
@@ -115,8 +116,9 @@ class InlineCommits:
     def attempt(self, transaction: Callable[[sqlite3.Connection], T], *, size: int = 0) -> T | Busy:
         """Run `transaction` (which begins and commits or rolls back itself; `size`: the bytes
         it writes, about) here, or BUSY if the write lock was taken; any other error is raised,
-        the connection closed (the next attempt opens another, as the thread does). An append
-        of more than `LARGEST` bytes is BUSY too, without being tried."""
+        the connection closed (the next attempt opens another, as the thread does). BUSY too,
+        without being tried: an append of more than `LARGEST` bytes, and one while a
+        checkpoint runs or the first after one that copied the whole log."""
         if size > LARGEST or self._checkpoint is not None:
             return BUSY  # while a checkpoint runs, the log may be copied whole at any moment
         if self._log_copied:

@@ -41,6 +41,10 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+_APPENDS = "collab_store_appends_total"
+_PATHS = ("event_loop", "one_trip", "one_statement", "sqlalchemy")
+
+
 def _appends(metrics: Metrics) -> tuple[float | None, ...]:
     """The batches counted on each path: one trip, one statement (PostgreSQL), SQLAlchemy's.
     (The engines here sync at each commit, except `database_url`'s: on the event loop's thread
@@ -101,9 +105,18 @@ async def test_closing_the_store_ends_its_thread_and_closes_its_connection(engin
     assert not wal, "a connection was left open"
 
 
+@pytest.mark.parametrize(
+    ("synchronous", "path"),
+    [("FULL", "one_trip"), ("NORMAL", "event_loop")],  # collab/store/sqlite_inline.py
+)
 async def test_a_refused_append_is_reported_and_the_next_one_is_numbered_after_the_last(
-    engine: AsyncEngine,
+    tmp_path: Path, synchronous: str, path: str
 ):
+    """On either path, and counted there like any other append."""
+    engine = create_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'collab.db'}", sqlite_synchronous=synchronous
+    )
+    await migrate.upgrade(engine)
     async with engine.begin() as conn:
         await conn.execute(text(_POISON))
     metrics = Metrics()
@@ -117,9 +130,11 @@ async def test_a_refused_append_is_reported_and_the_next_one_is_numbered_after_t
         last = await store.append([NewUpdate("r", updates[2], author="bob", epoch=epoch)])
         assert (first.seqs, last.seqs) == ({"r": (1, 1)}, {"r": (2, 2)})
         assert len((await store.read_since("r", 0)).log) == 2
-        assert _appends(metrics) == (3, 0, 0)
+        path_counts = {p: metrics.registry.get_sample_value(_APPENDS, {"path": p}) for p in _PATHS}
+        assert path_counts == {p: 3 if p == path else 0 for p in _PATHS}
     finally:
         await store.close()
+        await engine.dispose()
 
 
 async def test_concurrent_appends_are_numbered_without_gaps_or_repeats(engine: AsyncEngine):

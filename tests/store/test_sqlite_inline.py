@@ -14,10 +14,8 @@ from typing import Any
 
 import pytest
 from pycrdt import Doc, Text
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from collab.errors import WriteRejected
 from collab.metrics import Metrics
 from collab.store import migrate
 from collab.store.base import NewUpdate
@@ -35,10 +33,6 @@ from collab.store.sqlite_writer import SqliteWriter
 from tests.store.test_sql_store import _edits, _text
 
 _WRITER = "collab sqlite writer"
-_POISON = (
-    "CREATE TRIGGER refuse_poison BEFORE INSERT ON updates "
-    "WHEN NEW.author = 'poison' BEGIN SELECT RAISE(ABORT, 'poison refused'); END"
-)
 
 
 async def _engine(path: Path, synchronous: str) -> AsyncEngine:
@@ -116,28 +110,6 @@ async def test_an_append_finding_the_lock_taken_waits_for_it_in_the_thread(
         assert _text((await store.read_since("r", 0)).parts) == expected
     finally:
         holder.close()
-        await store.close()
-
-
-async def test_a_refused_append_on_the_loop_is_reported_and_the_next_is_numbered_after_the_last(
-    engine: AsyncEngine,
-):
-    async with engine.begin() as conn:
-        await conn.execute(text(_POISON))
-    metrics = Metrics()
-    store = SqlStore(engine, metrics=metrics)
-    try:
-        updates, _ = _edits(3)
-        epoch = (await store.load("r")).epoch
-        first = await store.append([NewUpdate("r", updates[0], author="ann", epoch=epoch)])
-        with pytest.raises(WriteRejected, match="refused"):
-            await store.append([NewUpdate("r", updates[1], author="poison", epoch=epoch)])
-        last = await store.append([NewUpdate("r", updates[2], author="bob", epoch=epoch)])
-        assert (first.seqs, last.seqs) == ({"r": (1, 1)}, {"r": (2, 2)})
-        assert len((await store.read_since("r", 0)).log) == 2
-        # The refused one counted too, as the thread's are; none went to the thread.
-        assert _paths(metrics) == {"event_loop": 3, "one_trip": 0}
-    finally:
         await store.close()
 
 
