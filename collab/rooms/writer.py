@@ -280,15 +280,15 @@ def merged_rows(items: list[NewUpdate | NewVersion]) -> list[NewUpdate | NewVers
 
 def _store_rows(batch: list[PendingWrite]) -> list[NewUpdate | NewVersion]:
     """The rows of a batch, each write told which merged row holds it (`row`, `in_earlier_row`)."""
-    writes = [write for write in batch if write.item() is not None]
+    stores = [(write, item) for write in batch if (item := write.item()) is not None]
     for write in batch:
         write.row, write.in_earlier_row = None, False
-    stored = _rows([item for item in (write.item() for write in writes) if item is not None])
+    stored = _rows([item for _, item in stores])
     for row, members in stored:
         if len(members) > 1 and isinstance(row, NewUpdate):
-            writes[members[0]].row = row.data
+            stores[members[0]][0].row = row.data
             for member in members[1:]:
-                writes[member].in_earlier_row = True
+                stores[member][0].in_earlier_row = True
     return [row for row, _ in stored]
 
 
