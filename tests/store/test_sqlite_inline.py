@@ -6,6 +6,7 @@ the loop's connection leaves to the thread. Real SQLite files throughout."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -175,6 +176,20 @@ async def _table(engine: AsyncEngine) -> tuple[SqliteWriter, _Counted]:
     )
 
 
+@contextlib.asynccontextmanager
+async def _on_loop(
+    engine: AsyncEngine, **limits: int
+) -> AsyncIterator[tuple[InlineCommits, SqliteWriter, _Counted]]:
+    """The loop's commits on a table t (`_table`), closed after use."""
+    writer, connect = await _table(engine)
+    inline = InlineCommits(connect, writer, **limits)
+    try:
+        yield inline, writer, connect
+    finally:
+        inline.close()
+        await writer.close()
+
+
 async def _values(writer: SqliteWriter) -> list[int]:
     rows = await writer.call(lambda db: db.execute("SELECT v FROM t ORDER BY v").fetchall())
     return [v for (v,) in rows]
@@ -197,9 +212,7 @@ def test_the_loops_connection_waits_for_no_lock_from_its_first_setting_and_never
 async def test_the_loops_connection_leaves_locks_checkpoints_and_the_logs_restart_to_the_thread(
     engine: AsyncEngine, tmp_path: Path
 ):
-    writer, connect = await _table(engine)
-    inline = InlineCommits(connect, writer, checkpoint_every=3)
-    try:
+    async with _on_loop(engine, checkpoint_every=3) as (inline, writer, connect):
         # Its own connection: no busy wait, and no checkpoint of its own at a commit.
         assert inline.attempt(_insert(1)) == (0, 0)
         assert inline.attempt(_insert(2)) == (0, 0)
@@ -228,17 +241,11 @@ async def test_the_loops_connection_leaves_locks_checkpoints_and_the_logs_restar
         assert inline.attempt(_insert(8)) == (0, 0)
         assert await _values(writer) == [1, 2, 3, 4, 5, 6, 8]
         assert connect.opened == 1
-    finally:
-        inline.close()
-        await writer.close()
 
 
 async def test_a_refusal_on_the_loop_keeps_its_connection_and_another_error_closes_it(
     engine: AsyncEngine,
 ):
-    writer, connect = await _table(engine)
-    inline = InlineCommits(connect, writer)
-
     def broken(db: sqlite3.Connection) -> None:
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -246,7 +253,7 @@ async def test_a_refusal_on_the_loop_keeps_its_connection_and_another_error_clos
         finally:
             db.rollback()
 
-    try:
+    async with _on_loop(engine) as (inline, writer, connect):
         inline.attempt(_insert(1))
         with pytest.raises(sqlite3.IntegrityError):
             inline.attempt(_insert(-1))  # refused by the table's CHECK, rolled back
@@ -257,26 +264,19 @@ async def test_a_refusal_on_the_loop_keeps_its_connection_and_another_error_clos
         inline.attempt(_insert(3))
         assert connect.opened == 2, "after an error that is not a refusal, a new connection"
         assert await _values(writer) == [1, 2, 3]
-    finally:
-        inline.close()
-        await writer.close()
 
 
 async def test_a_checkpoint_is_handed_over_after_enough_bytes_however_few_appends(
     engine: AsyncEngine,
 ):
-    writer, connect = await _table(engine)
-    inline = InlineCommits(connect, writer, checkpoint_every=1000, checkpoint_bytes=100)
-    try:
+    limits = {"checkpoint_every": 1000, "checkpoint_bytes": 100}
+    async with _on_loop(engine, **limits) as (inline, _, _):
         inline.attempt(_insert(1), size=60)
         await inline.wait_checkpoint()
         assert inline.last_checkpoint is None, "60 bytes: none due"
         inline.attempt(_insert(2), size=60)  # 120 bytes since the last: one is due
         await inline.wait_checkpoint()
         assert inline.last_checkpoint is not None and inline.last_checkpoint[0] == 0
-    finally:
-        inline.close()
-        await writer.close()
 
 
 async def test_an_append_of_more_than_a_mebibyte_is_written_by_the_thread(engine: AsyncEngine):
