@@ -25,9 +25,9 @@ runs here, on the calling thread, when:
   hold up writers; and while it runs, and for one append after it if it copied the whole log,
   appends go to the thread too: the first commit after such a checkpoint starts the log over
   and syncs the log's new header;
-- it opens without waiting for any lock (sqlite3's `timeout` 0, busy timeout 0 first, and not
-  the journal mode the engine's connections already set): an open that finds the file busy is
-  BUSY.
+- it opens without waiting for any lock: sqlite3's `timeout` 0, busy timeout 0 first, and no
+  setting that reads the file (not the journal mode, which the engine's connections already
+  set and the file keeps).
 
 Nothing about what is committed changes: the same transaction, committed before anyone is told.
 """
@@ -124,12 +124,7 @@ class InlineCommits:
         if self._log_copied:
             self._log_copied = False  # the thread's commit starts the log over
             return BUSY
-        try:
-            db = self._db if self._db is not None else self._open()
-        except sqlite3.OperationalError as error:
-            if is_busy(error):
-                return BUSY
-            raise
+        db = self._db if self._db is not None else self._open()
         try:
             result = transaction(db)
         except sqlite3.OperationalError as error:
