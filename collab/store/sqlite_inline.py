@@ -145,7 +145,7 @@ class InlineCommits:
             self._since_checkpoint >= self._checkpoint_every
             or self._bytes_since_checkpoint >= self._checkpoint_bytes
         )
-        if due and self._checkpoint is None:
+        if due:  # none is running: an append during one is BUSY, above
             self._since_checkpoint = self._bytes_since_checkpoint = 0
             self._checkpoint = asyncio.get_running_loop().create_task(
                 self._checkpoint_in_thread(), name="sqlite checkpoint"
