@@ -120,11 +120,15 @@ class Presence:
 
     def is_echo(self, connection_id: int, entry: AwarenessEntry) -> bool:
         """An entry this connection did not make and that is not news: another holder's
-        client at a clock already known. Stock y-websocket clients send every awareness change
-        they receive back to the server, so in a room of n people each change comes back n - 1
-        times; these are dropped before their JSON is read and cost no allowance."""
+        client at a clock already known, or the removal of an id nobody holds. Stock y-websocket
+        clients send every awareness change they receive back to the server, so in a room of n
+        people each change comes back n - 1 times; these are dropped before their JSON is read
+        and cost no allowance. A leaver's removal comes back after its id was forgotten: taken
+        as the echoer's own, it held the id against the leaver's return."""
         owner = self._owners.get(entry.client_id)
-        if owner is None or owner.holder == connection_id:
+        if owner is None:
+            return entry.removed
+        if owner.holder == connection_id:
             return False
         current = self._entries.get(entry.client_id)
         return current is None or entry.clock <= current.clock

@@ -144,3 +144,24 @@ async def test_a_stock_client_closed_for_a_persistent_flood_reconnects_and_loses
     assert result["text"] == "".join(f"{i}," for i in range(600))
     assert 1013 in result["closeCodes"]  # type: ignore[operator]
     assert int(result["connects"]) > 1, result  # type: ignore[call-overload]
+
+
+async def test_a_stock_client_back_with_its_id_is_seen_though_the_others_echoed_its_leave(
+    server: ServerProcess,
+):
+    """y-websocket clients echo every removal they receive, after the server has forgotten
+    the leaver's id; the leaver comes back with the same id (a provider's reconnect), and a
+    third client sees its new state (the echo used to take the id, and the server refused
+    the returning client's presence while the echoer stayed)."""
+    node = _require_node()
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(HERE / "node_presence_return.mjs"),
+        server.ws_url,
+        "presence-return",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 40)
+    assert process.returncode == 0, stderr.decode()
+    assert json.loads(stdout) == {"seen": True}

@@ -101,6 +101,38 @@ async def test_the_same_person_takes_over_their_own_id_after_a_silent_disconnect
                 stale.abort()
 
 
+async def test_a_client_back_after_a_leave_is_seen_though_others_echoed_its_removal(
+    server: ServerProcess,
+):
+    """Stock clients send back every awareness change they receive, removals included, and a
+    leaver's removal comes back after the server has forgotten its id. That echo took the id
+    for the echoing connection, so the leaver coming back with the same id (y-websocket keeps
+    it across reconnects) had its presence refused for as long as the echoer stayed."""
+    async with (
+        YClient(server.ws_url, "back-again") as ada,
+        YClient(server.ws_url, "back-again") as bo,
+    ):
+        leaver = YClient(server.ws_url, "back-again", client_id=4343)
+        await leaver.connect()
+        await leaver.send_raw(leaver.set_awareness(1, {"user": {"name": "Cy"}}))
+        await ada.wait_for(lambda: "Cy" in ada.awareness.get(4343, ""))
+        await bo.wait_for(lambda: "Cy" in bo.awareness.get(4343, ""))
+        await leaver.close()
+        await bo.wait_for(lambda: 4343 not in bo.awareness)
+        await ada.wait_for(lambda: 4343 not in ada.awareness)
+        frames_before = ada.awareness_frames
+        removal_clock = bo.awareness_clocks[4343]
+        await bo.send_raw(_entries((4343, removal_clock, None)))  # y-protocols' echo
+        # Bo's next change is read after the echo: once Ada has it, the echo was handled.
+        await bo.send_raw(bo.set_awareness(1, {"user": {"name": "Bo"}}))
+        await ada.wait_for(lambda: "Bo" in ada.awareness.get(bo.doc.client_id, ""))
+        assert ada.awareness_frames - frames_before == 1  # the echo was not relayed again
+        async with YClient(server.ws_url, "back-again", client_id=4343) as back:
+            await back.send_raw(back.set_awareness(removal_clock + 1, {"user": {"name": "Cy"}}))
+            await ada.wait_for(lambda: "Cy" in ada.awareness.get(4343, ""))
+        assert (await server.health())["awareness_dropped"] == 0
+
+
 async def test_a_newcomers_first_messages_are_written_at_once_past_the_queue_limit(
     make_server: ServerFactory, sqlite_url: str
 ):
