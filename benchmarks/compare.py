@@ -10,8 +10,9 @@ env vars). Each server gets the same workloads from `compare_driver.mjs`, which 
 3.x WebsocketProvider clients under Node (identical client code for every server):
 
   p  presence: 10 clients in a room, an 11th moves its cursor 25 times a second for 4 s and
-     then leaves (destroy, which sends its removal); latency from each change to each of the 10
-     seeing it, and from the leave to each removing it (wall clock, as below)
+     then leaves (destroy), and 9 more join and leave one after another; latency from each
+     change to each of the 10 seeing it, and from each leave to each removing it (wall clock,
+     as below)
   s  start-up: the server's RSS once it listens, before any client (a fresh start, 2 s after)
   a  fan-out: 1 writer at 50 updates/s, 20 readers in one room; delivery latency
   b  throughput: 4 writers, each keeping 32 updates in flight to an observing reader

@@ -371,25 +371,28 @@ async function multiWriters ({ writerRooms = 10, rate = 2, seconds = 10, timeout
 /**
  * Presence: `watchers` clients in a room, then one more moves its cursor `rate` times a second
  * for `seconds` (each state carries its wall-clock time), then leaves gracefully (destroy: the
- * provider sends its removal). Latency from each change to each watcher seeing it; from the
- * leave to each watcher's removal of the client.
+ * provider sends its removal). Then `leaves - 1` more clients join one after another, each
+ * leaving once every watcher has its state. Latency from each change to each watcher seeing it;
+ * from each leave to each watcher's removal of the client (one leave alone is one event, too
+ * few samples for a median).
  */
-async function presence ({ watchers = 10, rate = 25, seconds = 4, timeout = 10000 }) {
+async function presence ({ watchers = 10, rate = 25, seconds = 4, leaves = 10, timeout = 10000 }) {
   const room = `${prefix}-presence`
   const changes = []
   const removals = []
   let left = null
   let moverId = null
+  let leaverId = null // the client whose leave is being timed
   const providers = Array.from({ length: watchers }, () => openProvider(room, new Y.Doc()))
   for (const provider of providers) {
     const seen = new Set()
     provider.awareness.on('change', ({ added, updated, removed }) => {
       const at = wall()
-      if (moverId === null) return
-      if (removed.includes(moverId)) {
-        if (left !== null) removals.push(at - left)
+      if (left !== null && removed.includes(leaverId)) {
+        removals.push(at - left)
         return
       }
+      if (moverId === null) return
       if (!added.includes(moverId) && !updated.includes(moverId)) return
       const t = provider.awareness.getStates().get(moverId)?.cursor?.t
       if (t !== undefined && !seen.has(t)) {
@@ -412,9 +415,22 @@ async function presence ({ watchers = 10, rate = 25, seconds = 4, timeout = 1000
     mover.awareness.setLocalStateField('cursor', { index: i, t: wall() })
   }
   await until(() => changes.length >= count * watchers, timeout)
-  left = wall()
-  destroyAll([mover])
-  await until(() => removals.length >= watchers, timeout)
+  const leave = async (provider, clientId) => {
+    const before = removals.length
+    leaverId = clientId
+    left = wall()
+    destroyAll([provider])
+    await until(() => removals.length >= before + watchers, timeout)
+  }
+  await leave(mover, moverId)
+  for (let i = 1; i < leaves; i++) {
+    const doc = new Y.Doc()
+    const joiner = openProvider(room, doc)
+    await synced(joiner, 15000)
+    joiner.awareness.setLocalStateField('cursor', { index: 0, t: wall() })
+    await until(() => providers.every((p) => p.awareness.getStates().has(doc.clientID)), timeout)
+    await leave(joiner, doc.clientID)
+  }
   destroyAll(providers)
   return {
     change_p50_ms: percentile(changes, 50),
