@@ -58,6 +58,9 @@ class Presence:
         self._owners: dict[int, _Owner] = {}
         self._ids: dict[Holder, int] = {}  # holder -> client ids owned
         self._bytes: dict[Holder, int] = {}  # holder -> bytes of live states
+        # Ids removed here: the clock of the removal and who held the id (see `is_echo`); the
+        # newest `limits.ids_per_room` of them.
+        self._gone: dict[int, tuple[int, str | None]] = {}
         self.total_bytes = 0
         self.dropped = 0
 
@@ -118,16 +121,30 @@ class Presence:
             return True
         return entry.clock == current.clock and entry.state_json != current.state_json
 
-    def is_echo(self, connection_id: int, entry: AwarenessEntry) -> bool:
+    def is_echo(
+        self, connection_id: int, entry: AwarenessEntry, principal: str | None = None
+    ) -> bool:
         """An entry this connection did not make and that is not news: another holder's
-        client at a clock already known, or the removal of an id nobody holds. Stock y-websocket
-        clients send every awareness change they receive back to the server, so in a room of n
-        people each change comes back n - 1 times; these are dropped before their JSON is read
-        and cost no allowance. A leaver's removal comes back after its id was forgotten: taken
-        as the echoer's own, it held the id against the leaver's return."""
+        client at a clock already known. Stock y-websocket clients send every awareness change
+        they receive back to the server, so in a room of n people each change comes back n - 1
+        times; these are dropped before their JSON is read and cost no allowance.
+
+        The echoes of a client that has left arrive after its id was forgotten: its removal,
+        and its last change if the client left while that was on its way. Taken as the echoer's
+        own, they made the echoer hold the id (a departed person's state shown to everyone who
+        joined later, and the id refused to its owner coming back). So an entry of an id nobody
+        holds is an echo if it is a removal, or if its clock is not past the removal's, unless
+        the person `principal` who held the id sends it (their own return)."""
         owner = self._owners.get(entry.client_id)
         if owner is None:
-            return entry.removed
+            if entry.removed:
+                return True
+            gone = self._gone.get(entry.client_id)
+            return (
+                gone is not None
+                and entry.clock <= gone[0]
+                and (principal is None or principal != gone[1])
+            )
         if owner.holder == connection_id:
             return False
         current = self._entries.get(entry.client_id)
@@ -157,19 +174,21 @@ class Presence:
             owner = current = None
         elif current is not None and entry.clock < current.clock:
             return False
-        if owner is None and not self._room_for_id(holder):
-            return False
+        if owner is None and (entry.removed or not self._room_for_id(holder)):
+            return False  # a removal of an id nobody holds removes nothing
         old = len(current.state_json) if current is not None else 0
         new = 0 if entry.removed else len(entry.state_json)
         if new > old and not self._room_for_bytes(holder, new - old):
             return False
         if owner is None:
-            self._owners[entry.client_id] = _Owner(holder, principal)
+            owner = self._owners[entry.client_id] = _Owner(holder, principal)
             self._ids[holder] = self._ids.get(holder, 0) + 1
+            self._gone.pop(entry.client_id, None)
         self._bytes[holder] = self._bytes.get(holder, 0) + new - old
         self.total_bytes += new - old
         if entry.removed:
             self._entries.pop(entry.client_id, None)  # may repeat in one message
+            self._bury(entry.client_id, entry.clock, owner.principal)
         else:
             self._entries[entry.client_id] = entry
         return True
@@ -243,13 +262,26 @@ class Presence:
         return self._remove(lambda owner: isinstance(owner.holder, str) and owner.renewed < before)
 
     def _remove(self, which: Callable[[_Owner], bool]) -> list[AwarenessEntry]:
-        owned = [client_id for client_id, owner in self._owners.items() if which(owner)]
+        owned = [
+            (client_id, owner.principal)
+            for client_id, owner in self._owners.items()
+            if which(owner)
+        ]
         removals = []
-        for client_id in owned:
+        for client_id, principal in owned:
             entry = self._forget(client_id)
             if entry is not None:
                 removals.append(AwarenessEntry(client_id, entry.clock + 1, "null"))
+                self._bury(client_id, entry.clock + 1, principal)
         return removals
+
+    def _bury(self, client_id: int, clock: int, principal: str | None) -> None:
+        """Remember that `client_id` was removed at `clock` (see `is_echo`)."""
+        gone = self._gone
+        gone.pop(client_id, None)
+        gone[client_id] = (clock, principal)
+        if len(gone) > self.limits.ids_per_room:
+            del gone[next(iter(gone))]
 
 
 def announced_name(entries: list[AwarenessEntry]) -> str | None:

@@ -133,6 +133,57 @@ async def test_a_client_back_after_a_leave_is_seen_though_others_echoed_its_remo
         assert (await server.health())["awareness_dropped"] == 0
 
 
+async def test_a_leavers_last_change_echoed_after_it_left_is_not_shown_to_newcomers(
+    server: ServerProcess,
+):
+    """A client that leaves while its last change is on its way to the others gets that change
+    echoed back after the server forgot its id: taken as the echoer's, it was a state of
+    someone gone shown to everyone who joined later, for as long as the echoer stayed."""
+    async with (
+        YClient(server.ws_url, "ghost") as ada,
+        YClient(server.ws_url, "ghost") as bo,
+    ):
+        leaver = YClient(server.ws_url, "ghost", client_id=4444)
+        await leaver.connect()
+        await leaver.send_raw(leaver.set_awareness(1, {"user": {"name": "Cy"}}))
+        await bo.wait_for(lambda: "Cy" in bo.awareness.get(4444, ""))
+        await leaver.close()
+        await ada.wait_for(lambda: 4444 not in ada.awareness)
+        await bo.send_raw(_entries((4444, 1, {"user": {"name": "Cy"}})))  # the late echo
+        await bo.send_raw(bo.set_awareness(1, {"user": {"name": "Bo"}}))
+        await ada.wait_for(lambda: "Bo" in ada.awareness.get(bo.doc.client_id, ""))
+        assert 4444 not in ada.awareness
+        async with YClient(server.ws_url, "ghost") as newcomer:
+            await newcomer.wait_for(lambda: bo.doc.client_id in newcomer.awareness)
+            assert 4444 not in newcomer.awareness, newcomer.awareness
+
+
+async def test_the_person_who_left_may_come_back_with_their_id_at_any_clock(
+    make_server: ServerFactory, sqlite_url: str
+):
+    """Echoes of a departed id are refused up to the clock of its removal, but not from the
+    same signed-in person: a provider that reconnects sends its state at the clock it had."""
+    server = make_server(sqlite_url, COLLAB_SECRET=SECRET)
+    await server.start()
+    ada = issue_token(SECRET, user="ada", name="Ada", grants={"*": "editor"}, ttl_seconds=600)
+    eve = issue_token(SECRET, user="eve", name="Eve", grants={"*": "editor"}, ttl_seconds=600)
+    async with (
+        YClient(server.ws_url, "return", token=eve) as watcher,
+        YClient(server.ws_url, "return", token=eve) as echoer,
+    ):
+        leaver = YClient(server.ws_url, "return", token=ada, client_id=4545)
+        await leaver.connect()
+        await leaver.send_raw(leaver.set_awareness(3, {"user": {"name": "Ada"}}))
+        await watcher.wait_for(lambda: "Ada" in watcher.awareness.get(4545, ""))
+        await leaver.close()
+        await watcher.wait_for(lambda: 4545 not in watcher.awareness)
+        await echoer.send_raw(_entries((4545, 3, {"user": {"name": "Ada"}})))  # refused
+        async with YClient(server.ws_url, "return", token=ada, client_id=4545) as back:
+            await back.send_raw(back.set_awareness(3, {"user": {"name": "Ada again"}}))
+            await watcher.wait_for(lambda: "Ada again" in watcher.awareness.get(4545, ""))
+        assert (await server.health())["awareness_dropped"] == 0
+
+
 async def test_a_newcomers_first_messages_are_written_at_once_past_the_queue_limit(
     make_server: ServerFactory, sqlite_url: str
 ):
