@@ -58,9 +58,9 @@ class Presence:
         self._owners: dict[int, _Owner] = {}
         self._ids: dict[Holder, int] = {}  # holder -> client ids owned
         self._bytes: dict[Holder, int] = {}  # holder -> bytes of live states
-        # Ids removed here: the clock of the removal and who held the id (see `is_echo`); the
-        # newest `limits.ids_per_room` of them.
-        self._gone: dict[int, tuple[int, str | None]] = {}
+        # Ids removed here, with the clock of the removal (see `is_echo`): the newest
+        # `limits.ids_per_room` of them.
+        self._gone: dict[int, int] = {}
         self.total_bytes = 0
         self.dropped = 0
 
@@ -70,9 +70,12 @@ class Presence:
     def apply(
         self, connection_id: int, entries: list[AwarenessEntry], principal: str | None = None
     ) -> list[AwarenessEntry]:
-        """Accept the entries this connection may make; return them."""
+        """Accept the entries this connection may make; return them. A removal of an id
+        nobody holds removes nothing (it is neither accepted nor counted as dropped)."""
         accepted = []
         for entry in entries:
+            if entry.removed and entry.client_id not in self._owners:
+                continue
             if self._accept(connection_id, principal, entry):
                 accepted.append(entry)
             else:
@@ -121,9 +124,7 @@ class Presence:
             return True
         return entry.clock == current.clock and entry.state_json != current.state_json
 
-    def is_echo(
-        self, connection_id: int, entry: AwarenessEntry, principal: str | None = None
-    ) -> bool:
+    def is_echo(self, connection_id: int, entry: AwarenessEntry) -> bool:
         """An entry this connection did not make and that is not news: another holder's
         client at a clock already known. Stock y-websocket clients send every awareness change
         they receive back to the server, so in a room of n people each change comes back n - 1
@@ -133,18 +134,12 @@ class Presence:
         and its last change if the client left while that was on its way. Taken as the echoer's
         own, they made the echoer hold the id (a departed person's state shown to everyone who
         joined later, and the id refused to its owner coming back). So an entry of an id nobody
-        holds is an echo if it is a removal, or if its clock is not past the removal's, unless
-        the person `principal` who held the id sends it (their own return)."""
+        holds is an echo if it is a removal, or if its clock is not past the removal's (which
+        y-protocols peers ignore too)."""
         owner = self._owners.get(entry.client_id)
         if owner is None:
-            if entry.removed:
-                return True
             gone = self._gone.get(entry.client_id)
-            return (
-                gone is not None
-                and entry.clock <= gone[0]
-                and (principal is None or principal != gone[1])
-            )
+            return entry.removed or (gone is not None and entry.clock <= gone)
         if owner.holder == connection_id:
             return False
         current = self._entries.get(entry.client_id)
@@ -153,10 +148,15 @@ class Presence:
     def all_echoes(self, connection_id: int, clocks: list[tuple[int, int]]) -> bool:
         """Whether every (client id, clock) is an echo (see `is_echo`): a message of nothing
         else can be dropped as soon as it is read."""
-        owners, entries = self._owners, self._entries
+        owners, entries, gone = self._owners, self._entries, self._gone
         for client_id, clock in clocks:
             owner = owners.get(client_id)
-            if owner is None or owner.holder == connection_id:
+            if owner is None:
+                removed_at = gone.get(client_id)
+                if removed_at is None or clock > removed_at:
+                    return False
+                continue
+            if owner.holder == connection_id:
                 return False
             current = entries.get(client_id)
             if current is not None and clock > current.clock:
@@ -174,21 +174,21 @@ class Presence:
             owner = current = None
         elif current is not None and entry.clock < current.clock:
             return False
-        if owner is None and (entry.removed or not self._room_for_id(holder)):
-            return False  # a removal of an id nobody holds removes nothing
+        if owner is None and not self._room_for_id(holder):
+            return False
         old = len(current.state_json) if current is not None else 0
         new = 0 if entry.removed else len(entry.state_json)
         if new > old and not self._room_for_bytes(holder, new - old):
             return False
         if owner is None:
-            owner = self._owners[entry.client_id] = _Owner(holder, principal)
+            self._owners[entry.client_id] = _Owner(holder, principal)
             self._ids[holder] = self._ids.get(holder, 0) + 1
             self._gone.pop(entry.client_id, None)
         self._bytes[holder] = self._bytes.get(holder, 0) + new - old
         self.total_bytes += new - old
         if entry.removed:
             self._entries.pop(entry.client_id, None)  # may repeat in one message
-            self._bury(entry.client_id, entry.clock, owner.principal)
+            self._bury(entry.client_id, entry.clock)
         else:
             self._entries[entry.client_id] = entry
         return True
@@ -262,24 +262,24 @@ class Presence:
         return self._remove(lambda owner: isinstance(owner.holder, str) and owner.renewed < before)
 
     def _remove(self, which: Callable[[_Owner], bool]) -> list[AwarenessEntry]:
-        owned = [
-            (client_id, owner.principal)
-            for client_id, owner in self._owners.items()
-            if which(owner)
-        ]
+        """Forget the ids of the holders `which` picks; return their removals, each at the clock
+        its state had, as y-websocket's own server sends them: y-protocols peers take a null
+        state at the clock they have as a removal, and the client's next change, back on a new
+        connection, is then news to them."""
+        owned = [client_id for client_id, owner in self._owners.items() if which(owner)]
         removals = []
-        for client_id, principal in owned:
+        for client_id in owned:
             entry = self._forget(client_id)
             if entry is not None:
-                removals.append(AwarenessEntry(client_id, entry.clock + 1, "null"))
-                self._bury(client_id, entry.clock + 1, principal)
+                removals.append(AwarenessEntry(client_id, entry.clock, "null"))
+                self._bury(client_id, entry.clock)
         return removals
 
-    def _bury(self, client_id: int, clock: int, principal: str | None) -> None:
+    def _bury(self, client_id: int, clock: int) -> None:
         """Remember that `client_id` was removed at `clock` (see `is_echo`)."""
         gone = self._gone
         gone.pop(client_id, None)
-        gone[client_id] = (clock, principal)
+        gone[client_id] = clock
         if len(gone) > self.limits.ids_per_room:
             del gone[next(iter(gone))]
 

@@ -307,7 +307,7 @@ class Room:
         entries = [
             entry
             for entry in decode_awareness(payload, check_json=False, max_entries=most)
-            if not self.presence.is_echo(connection_id, entry, peer.origin.principal)
+            if not self.presence.is_echo(connection_id, entry)
         ]
         if not entries:
             return []

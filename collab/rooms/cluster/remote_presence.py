@@ -139,7 +139,7 @@ class PresenceRelay:
         if box.timer is not None:
             box.timer.cancel()
         for entry, _ in room.presence.local_states():
-            box.pending[entry.client_id] = AwarenessEntry(entry.client_id, entry.clock + 1, "null")
+            box.pending[entry.client_id] = AwarenessEntry(entry.client_id, entry.clock, "null")
         self._publish(room.name, [(entry, None) for entry in box.pending.values() if entry.removed])
 
     def changed(self, room: Room, entries: list[AwarenessEntry]) -> None:
