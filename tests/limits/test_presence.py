@@ -30,6 +30,24 @@ def _entries(*entries: tuple[int, int, object]) -> bytes:
     )
 
 
+def _lacks(client: YClient, client_id: int) -> bool:
+    return client_id not in client.awareness
+
+
+async def _come_and_go(url: str, room: str, client_id: int, *watchers: YClient) -> None:
+    """A client announces itself as Cy (clock 1), leaves once every watcher has its state, and
+    is gone for every watcher when this returns."""
+    leaver = YClient(url, room, client_id=client_id)
+    await leaver.connect()
+    state = {"user": {"name": "Cy"}}
+    await leaver.send_raw(leaver.set_awareness(1, state))
+    for watcher in watchers:
+        await watcher.wait_for(partial(_shows, watcher, client_id, state))
+    await leaver.close()
+    for watcher in watchers:
+        await watcher.wait_for(partial(_lacks, watcher, client_id))
+
+
 async def test_ids_and_bytes_are_capped_per_connection_and_per_room(
     make_server: ServerFactory, sqlite_url: str
 ):
@@ -112,14 +130,7 @@ async def test_a_client_back_after_a_leave_is_seen_though_others_echoed_its_remo
         YClient(server.ws_url, "back-again") as ada,
         YClient(server.ws_url, "back-again") as bo,
     ):
-        leaver = YClient(server.ws_url, "back-again", client_id=4343)
-        await leaver.connect()
-        await leaver.send_raw(leaver.set_awareness(1, {"user": {"name": "Cy"}}))
-        await ada.wait_for(lambda: "Cy" in ada.awareness.get(4343, ""))
-        await bo.wait_for(lambda: "Cy" in bo.awareness.get(4343, ""))
-        await leaver.close()
-        await bo.wait_for(lambda: 4343 not in bo.awareness)
-        await ada.wait_for(lambda: 4343 not in ada.awareness)
+        await _come_and_go(server.ws_url, "back-again", 4343, ada, bo)
         frames_before = ada.awareness_frames
         removal_clock = bo.awareness_clocks[4343]
         assert removal_clock == 1  # the clock it had, as y-websocket's own server removes
@@ -144,12 +155,7 @@ async def test_a_leavers_last_change_echoed_after_it_left_is_not_shown_to_newcom
         YClient(server.ws_url, "ghost") as ada,
         YClient(server.ws_url, "ghost") as bo,
     ):
-        leaver = YClient(server.ws_url, "ghost", client_id=4444)
-        await leaver.connect()
-        await leaver.send_raw(leaver.set_awareness(1, {"user": {"name": "Cy"}}))
-        await bo.wait_for(lambda: "Cy" in bo.awareness.get(4444, ""))
-        await leaver.close()
-        await ada.wait_for(lambda: 4444 not in ada.awareness)
+        await _come_and_go(server.ws_url, "ghost", 4444, ada, bo)
         await bo.send_raw(_entries((4444, 1, {"user": {"name": "Cy"}})))  # the late echo
         await bo.send_raw(bo.set_awareness(1, {"user": {"name": "Bo"}}))
         await ada.wait_for(lambda: "Bo" in ada.awareness.get(bo.doc.client_id, ""))
