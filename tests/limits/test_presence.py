@@ -34,6 +34,18 @@ def _lacks(client: YClient, client_id: int) -> bool:
     return client_id not in client.awareness
 
 
+async def _old_tab(
+    server: ServerProcess, room: str, token: str, client_id: int, watcher: YClient
+) -> YClient:
+    """A connection of the person `token` names, showing "Ada (old tab)" under `client_id` once
+    `watcher` sees it: the socket a reconnecting provider leaves behind (abort it to end it)."""
+    stale = YClient(server.ws_url, room, token=token, client_id=client_id)
+    await stale.connect()
+    await stale.send_raw(stale.set_awareness(1, {"user": {"name": "Ada (old tab)"}}))
+    await watcher.wait_for(lambda: "old tab" in watcher.awareness.get(client_id, ""))
+    return stale
+
+
 async def _come_and_go(url: str, room: str, client_id: int, *watchers: YClient) -> None:
     """A client announces itself as Cy (clock 1), leaves once every watcher has its state, and
     is gone for every watcher when this returns."""
@@ -106,10 +118,7 @@ async def test_the_same_person_takes_over_their_own_id_after_a_silent_disconnect
     ada = issue_token(SECRET, user="ada", name="Ada", grants={"*": "editor"}, ttl_seconds=600)
     eve = issue_token(SECRET, user="eve", name="Eve", grants={"*": "editor"}, ttl_seconds=600)
     async with YClient(server.ws_url, "back", token=ada) as watcher:
-        stale = YClient(server.ws_url, "back", token=ada, client_id=4242)
-        await stale.connect()
-        await stale.send_raw(stale.set_awareness(1, {"user": {"name": "Ada (old tab)"}}))
-        await watcher.wait_for(lambda: "old tab" in watcher.awareness.get(4242, ""))
+        stale = await _old_tab(server, "back", ada, 4242, watcher)
         async with YClient(server.ws_url, "back", token=eve) as intruder:
             await intruder.send_raw(_entries((4242, 9, {"user": {"name": "Eve"}})))
             async with YClient(server.ws_url, "back", token=ada, client_id=4242) as again:
@@ -175,10 +184,7 @@ async def test_the_same_persons_removal_after_taking_over_their_id_is_relayed(
     await server.start()
     ada = issue_token(SECRET, user="ada", name="Ada", grants={"*": "editor"}, ttl_seconds=600)
     async with YClient(server.ws_url, "taken-over", token=ada) as watcher:
-        stale = YClient(server.ws_url, "taken-over", token=ada, client_id=4545)
-        await stale.connect()
-        await stale.send_raw(stale.set_awareness(1, {"user": {"name": "Ada (old tab)"}}))
-        await watcher.wait_for(lambda: "old tab" in watcher.awareness.get(4545, ""))
+        stale = await _old_tab(server, "taken-over", ada, 4545, watcher)
         async with YClient(server.ws_url, "taken-over", token=ada, client_id=4545) as again:
             await again.send_raw(again.set_awareness(2, None))
             await watcher.wait_for(lambda: 4545 not in watcher.awareness)
