@@ -76,12 +76,19 @@ def _check_sqlite_file(database: str) -> None:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """The listening socket, bound before anything else (migrations) runs."""
+    """The listening socket, bound and listening before anything else (migrations) runs.
+
+    Listening at once closes the port to everyone else: with SO_REUSEADDR, a port that is bound
+    but not listening can still be bound and listened on by another socket that sets it too, and
+    the server's own listen, after the migrations, would then fail (uvloop closes the socket and
+    the server dies with EBADF instead of saying the port is in use). uvicorn listens on it again
+    with its own backlog; connections that arrive during the migrations wait in this one's."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen()
     except OSError as error:
         sock.close()
         reason = "is in use" if error.errno in (98, 48) else f"cannot be bound ({error.strerror})"

@@ -5,11 +5,18 @@ and nothing is migrated before the port is bound."""
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
+import signal
 import socket
+import sqlite3
 import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
+import psutil
 import pytest
 
 from tests.launcher import run_collab_text
@@ -98,3 +105,55 @@ async def test_start_up_says_what_is_served_where(tmp_path: Path):
         assert "documents: 0)" in log
     finally:
         await server.stop()
+
+
+def test_the_port_is_listened_on_before_the_database_is_migrated(tmp_path: Path):
+    """While the migrations run, the port is already listened on, so no other socket can take
+    it. (Bound but not listening, another socket setting SO_REUSEADDR could bind and listen on it
+    meanwhile, and the server's own listen afterwards failed: it died at start with EBADF.)"""
+    database = tmp_path / "collab.db"
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # the server's migrations wait for this lock
+    port = free_port()
+    argv = ["serve", "--port", str(port), "--database-url", f"sqlite+aiosqlite:///{database}"]
+    log = tmp_path / "log.txt"
+    with open(log, "wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "collab", *argv], cwd=tmp_path, stderr=output
+        )
+    try:
+        # The port is bound before uvicorn starts the app (and with it the migrations).
+        for _ in range(2400):  # bounded only to fail
+            assert server.poll() is None, log.read_text()
+            if "Waiting for application startup." in log.read_text():
+                break
+            time.sleep(0.025)
+        server.send_signal(signal.SIGSTOP)  # held in the migrations, whatever the machine's pace
+        listening = [
+            conn
+            for conn in psutil.Process(server.pid).net_connections(kind="tcp")
+            if conn.laddr.port == port and conn.status == psutil.CONN_LISTEN
+        ]
+        assert listening, f"port {port} is not listened on during the migrations"
+        with socket.socket() as other:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            with pytest.raises(OSError) as taken:
+                other.bind(("127.0.0.1", port))
+                other.listen()
+            assert taken.value.errno == errno.EADDRINUSE
+        holder.rollback()
+        server.send_signal(signal.SIGCONT)
+        for _ in range(600):  # bounded only to fail: the server starts once the lock is gone
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert server.poll() is None, log.read_text()
+            time.sleep(0.05)
+        else:
+            raise AssertionError(log.read_text())
+    finally:
+        holder.close()
+        server.send_signal(signal.SIGCONT)
+        server.terminate()
+        server.wait(timeout=30)
