@@ -48,12 +48,10 @@ class TransportControl(Protocol):
         """Bytes written and not yet handed to the kernel."""
         ...
 
-    def backed_up(self) -> bool:
-        """Whether the kernel refused some of what was written (the peer is not reading)."""
-        ...
-
-    def watch_flush(self, callback: Callable[[], None] | None) -> None:
-        """Call `callback` after each write of what `send_now` held (None: stop)."""
+    def watch_flush(self, callback: Callable[[int, int], None] | None) -> None:
+        """Call `callback(written, left)` after each write of what `send_now` held: the bytes
+        given to the transport, and what it holds of all it was given since (the kernel did
+        not take). None: stop."""
         ...
 
     def screen(self, drop: Callable[[bytes], bool] | None) -> None:
@@ -72,7 +70,8 @@ class TransportControl(Protocol):
     def send_now(self, data: bytes, head: bytes = b"") -> bool:
         """Write one binary message, `head` then `data`, at the end of this event-loop turn,
         with the others this peer is sent in it; False when it cannot be written this way
-        (handshake or close under way), and the frame must take the ASGI path."""
+        (handshake or close under way, or the kernel refused some of what was written: the
+        peer is not reading), and the frame must take the ASGI path."""
         ...
 
 
@@ -337,27 +336,32 @@ class Connection:
         """The fast path of a peer that keeps up: nothing queued or being sent and nothing
         backed up in the transport, so the frame is handed to the transport now, without a
         queue or a task hop (the handshake's frames too, before the read loop starts; never
-        once the connection drained). The send budget counts it until the kernel has it."""
+        once the connection drained). The send budget counts what the kernel has not taken of
+        it once the turn's writes are done (`_direct_flushed`)."""
         transport = self._transport
-        if (
-            transport is None
-            or self._sending
-            or self._drained
-            or not self._nothing_queued()
-            or transport.backed_up()
-            or not transport.send_now(frame, head)
-        ):
-            return False
-        size = len(head) + len(frame)
-        self._budget.add(self, size)
-        self._unflushed += size
-        return True
+        return (
+            transport is not None
+            and not self._sending
+            and not self._drained
+            and self._nothing_queued()
+            and transport.send_now(frame, head)
+        )
 
-    def _direct_flushed(self) -> None:
-        """The transport wrote what `_send_directly` gave it: release what the kernel took,
-        and watch what it did not."""
-        self._settle()
-        if self._unflushed:
+    def _direct_flushed(self, written: int, left: int) -> None:
+        """The transport wrote the `written` bytes `_send_directly` gave it this turn, and holds
+        `left` bytes the kernel did not take: the send budget counts those, watched until the
+        kernel takes them. For a peer that keeps up there are none, and the budget is not
+        touched (once per peer per frame, that was an addition and a release for every peer of
+        a broadcast)."""
+        unflushed = min(self._unflushed + written, left)
+        change, self._unflushed = unflushed - self._unflushed, unflushed
+        if not change and not unflushed:  # the kernel took everything, as it had before
+            return
+        if change > 0 and not self._released:
+            self._budget.add(self, change)
+        elif change < 0 and not self._released:
+            self._budget.release(self, -change)
+        if unflushed:
             self._watch_flush()
             self._keep_to_budget()
 

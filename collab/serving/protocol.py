@@ -106,6 +106,7 @@ class WebSocketProtocol(asyncio.Protocol):
         "_transport",
         "_upgrade",
         "_writable",
+        "writes_directly",
     )
 
     def __init__(
@@ -130,6 +131,8 @@ class WebSocketProtocol(asyncio.Protocol):
         self._inbox = Messages()  # what was read and the app has not taken yet
         self._writable: asyncio.Future[None] | None = None  # while the transport is full
         self._plain = False  # accepted without an extension: frames are what they look like
+        # What collab.serving.transport reads for every frame: plain and open (`_recheck`).
+        self.writes_directly = False
         self._reader = Reader(self._sansio, self, self.counts, config.ws_max_size)
         self._close_sent = False  # the app closed (or the server): later messages are dropped
         self._disconnected = False  # the app was told
@@ -151,9 +154,12 @@ class WebSocketProtocol(asyncio.Protocol):
             self._handshake(data)
             return
         self._reader.receive(data)
+        if self.writes_directly:  # a close frame or a failure read
+            self._recheck()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        self.writes_directly = False
         self._server_state.connections.discard(self)
         self._stop_timers()
         self._reader.stop()
@@ -193,10 +199,11 @@ class WebSocketProtocol(asyncio.Protocol):
 
     # -- what collab.serving.transport asks ----------------------------------------------------
 
-    def writes_directly(self) -> bool:
-        """Whether a binary frame may be written to the socket as it is now."""
+    def _recheck(self) -> None:
+        """Work out `writes_directly` again, after anything that may have changed websockets'
+        state (what it read or sent, a failure) or closed the socket."""
         transport = self._transport
-        return (
+        self.writes_directly = (
             self._plain
             and self._sansio.state is State.OPEN
             and transport is not None
@@ -433,6 +440,7 @@ class WebSocketProtocol(asyncio.Protocol):
                 self._write(data)
             else:
                 self._close()
+        self._recheck()  # every change of websockets' state is followed by this
 
     def _write(self, data: bytes) -> None:
         transport = self._transport
@@ -444,6 +452,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self._control.flush()
 
     def _close(self) -> None:
+        self.writes_directly = False
         if self._transport is not None:
             self._transport.close()
 

@@ -20,10 +20,11 @@ _COPY_LIMIT = 64 * 1024
 class DirectWriter(Protocol):
     """The WebSocket protocol, as its transport control sees it."""
 
-    def writes_directly(self) -> bool:
-        """Whether a binary frame may be written to the socket as it is now: the connection
-        is open, no close frame went either way, and no extension changes frames' bytes."""
-        ...
+    # Whether, as far as the WebSocket goes, a binary frame may be written to the socket now:
+    # the connection is open, no close frame went either way, and no extension changes frames'
+    # bytes. An attribute the protocol keeps up to date, not a method that works it out: it is
+    # read twice for every frame sent to every peer (the transport's own state is read too).
+    writes_directly: bool
 
 
 class Corks:
@@ -89,7 +90,7 @@ class DirectTransport:
         self._pending: list[bytes] | None = None
         self._pending_bytes = 0
         self._pending_frames = 0
-        self._on_flush: Callable[[], None] | None = None
+        self._on_flush: Callable[[int, int], None] | None = None
         # What the app drops of the messages read (see `screen`).
         self.screened: Callable[[bytes], bool] | None = None
 
@@ -97,12 +98,9 @@ class DirectTransport:
         """Bytes written and not yet handed to the kernel, or held until the turn ends."""
         return self._transport.get_write_buffer_size() + self._pending_bytes
 
-    def backed_up(self) -> bool:
-        """Whether the kernel refused some of what was written."""
-        return self._transport.get_write_buffer_size() > 0
-
-    def watch_flush(self, callback: Callable[[], None] | None) -> None:
-        """Call `callback` after each write of what `send_now` held."""
+    def watch_flush(self, callback: Callable[[int, int], None] | None) -> None:
+        """Call `callback(written, left)` after each write of what `send_now` held: the bytes
+        it held, and those the transport still holds (the kernel did not take them)."""
         self._on_flush = callback
 
     def screen(self, drop: Callable[[bytes], bool] | None) -> None:
@@ -123,9 +121,15 @@ class DirectTransport:
         """Write `head` and `data` as one binary frame at the end of this event-loop turn, with
         whatever else this peer is sent in it, without the ASGI message, Starlette's wrapper
         and the task the app's sender awaits in. False while the connection cannot take it
-        that way (not open yet, closing, or an extension such as permessage-deflate
-        negotiated)."""
-        if not self._writer.writes_directly():
+        that way (not open yet, closing, an extension such as permessage-deflate negotiated,
+        or the kernel refused some of what was written: the peer is not reading, and the frame
+        queues behind it)."""
+        transport = self._transport
+        if (
+            not self._writer.writes_directly
+            or transport.is_closing()
+            or transport.get_write_buffer_size()
+        ):
             return False
         size = len(head) + len(data)
         pending = self._pending
@@ -146,19 +150,20 @@ class DirectTransport:
     def flush(self) -> None:
         """Write what is pending in one go (nothing if the connection started closing: a data
         frame may not follow a close frame)."""
-        pending, frames = self._pending, self._pending_frames
+        pending, frames, written = self._pending, self._pending_frames, self._pending_bytes
         if pending is None:
             return
         self._pending = None
         self._pending_bytes = self._pending_frames = 0
-        if not self._writer.writes_directly():
+        transport = self._transport
+        if not self._writer.writes_directly or transport.is_closing():
             return
         if len(pending) == 1:
-            self._transport.write(pending[0])
+            transport.write(pending[0])
         elif len(pending) == frames:  # whole frames only: one write, as short as they are
-            self._transport.write(b"".join(pending))
+            transport.write(b"".join(pending))
         else:  # a long payload beside its header: the parts as they are
-            self._transport.writelines(pending)
+            transport.writelines(pending)
         self._counts.written_direct += frames
         if self._on_flush is not None:
-            self._on_flush()
+            self._on_flush(written, transport.get_write_buffer_size())

@@ -46,8 +46,7 @@ class _Socket(asyncio.Transport):
 
 
 class _Open:
-    def writes_directly(self) -> bool:
-        return True
+    writes_directly = True
 
 
 async def _one_turn(*messages: bytes, head: bytes = b"") -> tuple[_Socket, FastPathCounts]:
