@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import os
 import statistics
 import subprocess
@@ -39,6 +38,10 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.compare import LIFTED, free_port  # noqa: E402
+from collab.protocol.messages import encode_update  # noqa: E402
+from tests.serving.raw import masked, raw_socket_at  # noqa: E402
+
+BINARY = 0x2
 
 MARKER = "fan-out-marker-2f9c"
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -52,46 +55,8 @@ def updates(count: int) -> list[bytes]:
     for i in range(count + 1):
         before = doc.get_state()
         text += MARKER if i == count else "x"
-        update = doc.get_update(before)
-        messages.append(bytes([0, 2]) + _varuint(len(update)) + update)
+        messages.append(encode_update(doc.get_update(before)))
     return messages
-
-
-def _varuint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append(0x80 | (value & 0x7F))
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _masked_frame(payload: bytes) -> bytes:
-    """A client's binary frame (clients mask: RFC 6455 5.3)."""
-    size = len(payload)
-    if size < 126:
-        head = bytes([0x82, 0x80 | size])
-    elif size < 1 << 16:
-        head = bytes([0x82, 0x80 | 126]) + size.to_bytes(2, "big")
-    else:
-        head = bytes([0x82, 0x80 | 127]) + size.to_bytes(8, "big")
-    mask = os.urandom(4)
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-async def _open(port: int, room: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    key = base64.b64encode(os.urandom(16)).decode()
-    writer.write(
-        (
-            f"GET /ws/{room} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        ).encode()
-    )
-    answer = await reader.readuntil(b"\r\n\r\n")
-    if not answer.startswith(b"HTTP/1.1 101"):
-        raise RuntimeError(f"upgrade refused: {answer[:80]!r}")
-    return reader, writer
 
 
 async def _read_until_marker(reader: asyncio.StreamReader, seen: asyncio.Event) -> None:
@@ -114,19 +79,19 @@ def cpu_seconds(pid: int) -> float:
 async def measure(port: int, pid: int, readers: int, messages: list[bytes], rate: float) -> float:
     """Server CPU seconds from the first update until every reader saw the marker."""
     room = f"fanout-{time.monotonic_ns()}"
-    sockets = [await _open(port, room) for _ in range(readers)]
+    sockets = [await raw_socket_at(port, room) for _ in range(readers)]
     events = [asyncio.Event() for _ in sockets]
     # Whatever the joins sent (the sync, nothing else in an empty room) is read by now.
     tasks = [
         asyncio.create_task(_read_until_marker(r, e))
         for (r, _), e in zip(sockets, events, strict=True)
     ]
-    _, writer = await _open(port, room)
+    _, writer = await raw_socket_at(port, room)
     await asyncio.sleep(1.0)  # the joins' frames written and read before the clock starts
     start = cpu_seconds(pid)
     interval, began = 1.0 / rate, time.monotonic()
     for index, message in enumerate(messages):
-        writer.write(_masked_frame(message))
+        writer.write(masked(BINARY, message))
         delay = began + (index + 1) * interval - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)

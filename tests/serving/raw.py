@@ -27,7 +27,12 @@ async def raw_socket(
     server: ServerProcess, room: str
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A socket past the WebSocket handshake on /ws/`room`."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    return await raw_socket_at(server.port, room)
+
+
+async def raw_socket_at(port: int, room: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A socket past the WebSocket handshake on /ws/`room` of the server on `port`."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     key = base64.b64encode(os.urandom(16)).decode()
     writer.write(
         (
