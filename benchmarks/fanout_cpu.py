@@ -8,9 +8,12 @@ compare.py) and one room: `--readers` raw sockets that only read (one asyncio pr
 looks for the last update's marker in the bytes it receives, parsing nothing), and one writer
 that sends `--updates` one-character Yjs updates at `--rate` a second, then one that inserts the
 marker. The server's CPU time (utime + stime from /proc/PID/stat) is taken from the first
-update until every reader has seen the marker, and given per 1,000 frames delivered (updates x
-readers): what one peer of a broadcast costs the server, the commit of each update included
-(the same for every reader count). compare.py's (g) is this with stock clients and presence.
+update until every reader has seen the marker, and given per 1,000 data frames the server wrote
+meanwhile (its own count, `collab_ws_frames_written_total`: the group commit may send several
+updates as one frame, so the frames are counted, and their number per update and reader is
+shown beside): what one peer of a broadcast costs the server, the commit of each update
+included. The server runs without WebSocket pings (the readers answer none).
+compare.py's (g) is this with stock clients and presence.
 
 `--against DIR` runs another checkout of collab (its `python -m collab`, by PYTHONPATH) in
 rotation with this one, `--rounds` times each, and shows the medians side by side: the way to
@@ -65,10 +68,22 @@ async def _read_until_marker(reader: asyncio.StreamReader, seen: asyncio.Event) 
         data = await reader.read(1 << 16)
         if not data:
             raise RuntimeError("a reader's connection closed")
-        if marker in tail + data:
+        window = tail + data
+        if marker in window:
             seen.set()
             return
-        tail = data[-len(marker) :]
+        tail = window[-(len(marker) - 1) :]  # a marker split over reads is found whole
+
+
+def frames_written(port: int) -> float:
+    """The server's count of WebSocket data frames written (every path)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("collab_ws_frames_written_total{")
+    )
 
 
 def cpu_seconds(pid: int) -> float:
@@ -76,8 +91,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICK
 
 
-async def measure(port: int, pid: int, readers: int, messages: list[bytes], rate: float) -> float:
-    """Server CPU seconds from the first update until every reader saw the marker."""
+async def measure(
+    port: int, pid: int, readers: int, messages: list[bytes], rate: float
+) -> tuple[float, float]:
+    """Server CPU seconds from the first update until every reader saw the marker, and the
+    data frames the server wrote meanwhile (the group commit may send several updates as one
+    frame, so they are counted, not assumed)."""
     room = f"fanout-{time.monotonic_ns()}"
     sockets = [await raw_socket_at(port, room) for _ in range(readers)]
     events = [asyncio.Event() for _ in sockets]
@@ -88,6 +107,7 @@ async def measure(port: int, pid: int, readers: int, messages: list[bytes], rate
     ]
     _, writer = await raw_socket_at(port, room)
     await asyncio.sleep(1.0)  # the joins' frames written and read before the clock starts
+    frames_before = await asyncio.to_thread(frames_written, port)
     start = cpu_seconds(pid)
     interval, began = 1.0 / rate, time.monotonic()
     for index, message in enumerate(messages):
@@ -98,9 +118,10 @@ async def measure(port: int, pid: int, readers: int, messages: list[bytes], rate
     async with asyncio.timeout(120):
         await asyncio.gather(*tasks)
     spent = cpu_seconds(pid) - start
+    frames = await asyncio.to_thread(frames_written, port) - frames_before
     for _, w in [*sockets, (None, writer)]:
         w.close()
-    return spent
+    return spent, frames
 
 
 def start_server(source: Path, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -110,6 +131,7 @@ def start_server(source: Path, folder: Path) -> tuple[subprocess.Popen[bytes], i
         **LIFTED,
         "COLLAB_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'fanout.db'}",
         "PYTHONPATH": str(source),
+        "COLLAB_PING_INTERVAL": "0",  # the raw readers answer no pings
     }
     log = (folder / "server.log").open("ab")
     process = subprocess.Popen(
@@ -131,16 +153,19 @@ def start_server(source: Path, folder: Path) -> tuple[subprocess.Popen[bytes], i
     raise RuntimeError("the server did not start")
 
 
-def one_round(source: Path, args: argparse.Namespace, messages: list[bytes]) -> float:
-    """CPU milliseconds per 1,000 frames delivered, in a fresh server of `source`."""
+def one_round(source: Path, args: argparse.Namespace, messages: list[bytes]) -> tuple[float, float]:
+    """CPU milliseconds per 1,000 frames written, and frames written per update and reader,
+    in a fresh server of `source`."""
     with tempfile.TemporaryDirectory() as folder:
         process, port = start_server(source, Path(folder))
         try:
-            spent = asyncio.run(measure(port, process.pid, args.readers, messages, args.rate))
+            spent, frames = asyncio.run(
+                measure(port, process.pid, args.readers, messages, args.rate)
+            )
         finally:
             process.terminate()
             process.wait(timeout=30)
-    return spent * 1000 / (len(messages) * args.readers / 1000)
+    return spent * 1000 / (frames / 1000), frames / (len(messages) * args.readers)
 
 
 def main() -> None:
@@ -156,21 +181,31 @@ def main() -> None:
     if args.against is not None:
         sources[f"{args.against}"] = args.against.resolve()
     figures: dict[str, list[float]] = {name: [] for name in sources}
+    shares: dict[str, list[float]] = {name: [] for name in sources}
     for round_ in range(args.rounds):
         for name, source in sources.items():
-            figure = one_round(source, args, messages)
+            figure, share = one_round(source, args, messages)
             figures[name].append(figure)
-            print(f"round {round_ + 1}, {name}: {figure:.1f} ms per 1,000", file=sys.stderr)
+            shares[name].append(share)
+            print(
+                f"round {round_ + 1}, {name}: {figure:.1f} ms per 1,000 frames, "
+                f"{share:.3f} frames per update and reader",
+                file=sys.stderr,
+            )
     load = os.getloadavg()[0]
     print(
         f"\n{args.readers} readers, {len(messages)} updates at {args.rate:g}/s, "
         f"{args.rounds} rounds, load average {load:.1f} at the end\n"
     )
-    print("| collab | server CPU per 1,000 frames delivered (ms), median | rounds |")
-    print("|---|---|---|")
+    print(
+        "| collab | server CPU per 1,000 frames written (ms), median | rounds "
+        "| frames per update and reader |"
+    )
+    print("|---|---|---|---|")
     for name, values in figures.items():
         rounds = ", ".join(f"{v:.1f}" for v in values)
-        print(f"| {name} | {statistics.median(values):.1f} | {rounds} |")
+        share = ", ".join(f"{v:.3f}" for v in shares[name])
+        print(f"| {name} | {statistics.median(values):.1f} | {rounds} | {share} |")
 
 
 if __name__ == "__main__":
