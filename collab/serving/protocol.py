@@ -131,7 +131,10 @@ class WebSocketProtocol(asyncio.Protocol):
         self._inbox = Messages()  # what was read and the app has not taken yet
         self._writable: asyncio.Future[None] | None = None  # while the transport is full
         self._plain = False  # accepted without an extension: frames are what they look like
-        # What collab.serving.transport reads for every frame: plain and open (`_recheck`).
+        # What collab.serving.transport reads for every frame: plain and open. `_recheck` works
+        # it out at the end of `write_out`, which follows everything that hands websockets
+        # bytes read or asks it to send, fail or close (the reader's `_feed` included), so the
+        # frames the reader delivers itself, the read path's common case, cost nothing here.
         self.writes_directly = False
         self._reader = Reader(self._sansio, self, self.counts, config.ws_max_size)
         self._close_sent = False  # the app closed (or the server): later messages are dropped
@@ -153,9 +156,7 @@ class WebSocketProtocol(asyncio.Protocol):
         if self._control is None and self._stage is _Stage.CONNECTING:  # no request yet
             self._handshake(data)
             return
-        self._reader.receive(data)
-        if self.writes_directly:  # a close frame or a failure read
-            self._recheck()
+        self._reader.receive(data)  # whatever it hands websockets ends in `write_out`
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
